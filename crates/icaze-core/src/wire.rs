@@ -1,0 +1,342 @@
+//! The packed binary payload of permit format v1, bit for bit as in
+//! `docs/token-format.md`. Every field has exactly one encoding: the decoder
+//! refuses any other, so one set of claims has one byte string.
+
+use crate::bits::{BitReader, BitWriter, Truncated};
+use crate::claims::{ClaimsError, KeyId, PermitClaims, PermitSerial, Purpose, VehiclePlate, ZoneId, MAX_ZONES};
+use crate::document::{DocumentKind, DocumentNumber};
+use crate::error::ParseError;
+use crate::time::{UtcMinute, WIRE_EPOCH};
+
+/// The format version this crate writes and reads.
+pub const VERSION: u8 = 1;
+
+const TIME_BITS: u32 = 26;
+const DELTA_BITS: u32 = 20;
+const SHORT_DURATION_BITS: u32 = 11;
+const LONG_DURATION_BITS: u32 = 20;
+const ZONE_BITS: u32 = 12;
+
+const DOC_ID_CARD: u64 = 1;
+const DOC_ID_CARD_AZE: u64 = 2;
+const DOC_ID_CARD_AA: u64 = 3;
+const DOC_TEMPORARY_RESIDENCE: u64 = 4;
+const DOC_PERMANENT_RESIDENCE: u64 = 5;
+const DOC_EXTENDED_STAY: u64 = 6;
+const DOC_REGISTRATION_NOTICE: u64 = 7;
+
+/// The bits needed for a number of `n` decimal digits: the least `w` with
+/// `2^w >= 10^n`.
+pub(crate) fn digit_bits(n: usize) -> u32 {
+    let limit = 10u64.pow(n as u32);
+    let mut w = 0;
+    while (1u64 << w) < limit {
+        w += 1;
+    }
+    w
+}
+
+impl From<Truncated> for ParseError {
+    fn from(_: Truncated) -> Self {
+        ParseError::Truncated
+    }
+}
+
+/// Checks that `claims` fit the v1 field widths (called by `PermitClaims::new`).
+pub(crate) fn check_encodable(claims: &PermitClaims) -> Result<(), ClaimsError> {
+    let time_limit = WIRE_EPOCH + (1 << TIME_BITS);
+    let issued = claims.issued_at.unix_minutes();
+    if !(WIRE_EPOCH..time_limit).contains(&issued) {
+        return Err(ClaimsError::OutOfRange("issued_at must be from 2020-01-01 to 2147"));
+    }
+    if claims.valid_from.minutes_since(claims.issued_at).unsigned_abs() >= 1 << DELTA_BITS {
+        return Err(ClaimsError::OutOfRange("valid_from must be within 728 days of issued_at"));
+    }
+    if claims.valid_from.unix_minutes() < WIRE_EPOCH {
+        return Err(ClaimsError::OutOfRange("valid_from must be from 2020-01-01"));
+    }
+    if claims.valid_until.minutes_since(claims.valid_from) >= 1 << LONG_DURATION_BITS {
+        return Err(ClaimsError::OutOfRange("a permit is valid for at most 728 days"));
+    }
+    if claims.zones.len() > MAX_ZONES {
+        return Err(ClaimsError::TooManyZones);
+    }
+    Ok(())
+}
+
+/// Packs the payload. `claims` satisfy the `PermitClaims` invariant, so every
+/// field fits its width.
+pub(crate) fn encode(key_id: KeyId, claims: &PermitClaims) -> Vec<u8> {
+    let mut w = BitWriter::new();
+    w.put(u64::from(VERSION), 4);
+    w.put(u64::from(claims.purpose.code()), 4);
+    w.put(u64::from(key_id.0), 8);
+    w.put(u64::from(claims.serial.0), 32);
+    w.put(u64::from(claims.issued_at.unix_minutes() - WIRE_EPOCH), TIME_BITS);
+
+    let delta = claims.valid_from.minutes_since(claims.issued_at);
+    w.put_bool(delta != 0);
+    if delta != 0 {
+        w.put_bool(delta < 0);
+        w.put(delta.unsigned_abs(), DELTA_BITS);
+    }
+
+    let duration = claims.valid_until.minutes_since(claims.valid_from) as u64;
+    let long = duration >= 1 << SHORT_DURATION_BITS;
+    w.put_bool(long);
+    w.put(duration, if long { LONG_DURATION_BITS } else { SHORT_DURATION_BITS });
+
+    for (i, zone) in claims.zones.iter().enumerate() {
+        w.put(u64::from(zone.get()), ZONE_BITS);
+        w.put_bool(i + 1 < claims.zones.len());
+    }
+
+    w.put_bool(claims.vehicle.is_some());
+    if let Some(plate) = &claims.vehicle {
+        w.put(plate.as_str().len() as u64, 4);
+        for b in plate.as_str().bytes() {
+            let v = if b.is_ascii_digit() { b - b'0' } else { b - b'A' + 10 };
+            w.put(u64::from(v), 6);
+        }
+    }
+
+    let doc = &claims.document;
+    let (doc_type, literal_series) = match (doc.kind(), doc.series()) {
+        (DocumentKind::IdCard, "AZE") => (DOC_ID_CARD_AZE, false),
+        (DocumentKind::IdCard, "AA") => (DOC_ID_CARD_AA, false),
+        (DocumentKind::IdCard, _) => (DOC_ID_CARD, true),
+        (DocumentKind::TemporaryResidence, _) => (DOC_TEMPORARY_RESIDENCE, false),
+        (DocumentKind::PermanentResidence, _) => (DOC_PERMANENT_RESIDENCE, false),
+        (DocumentKind::ExtendedStay, _) => (DOC_EXTENDED_STAY, false),
+        (DocumentKind::RegistrationNotice, _) => (DOC_REGISTRATION_NOTICE, true),
+    };
+    w.put(doc_type, 4);
+    if literal_series {
+        w.put(doc.series().len() as u64, 3);
+        for b in doc.series().bytes() {
+            w.put(u64::from(b - b'A' + 1), 5);
+        }
+    }
+    let digits = doc.digits();
+    w.put(digits.len() as u64, 4);
+    // Invariant: `digits` is 1..=15 ASCII digits, so it parses into a u64.
+    let value: u64 = digits.parse().unwrap_or(0);
+    w.put(value, digit_bits(digits.len()));
+    w.finish()
+}
+
+/// Unpacks a payload (the bytes before the signature).
+pub(crate) fn decode(payload: &[u8]) -> Result<(KeyId, PermitClaims), ParseError> {
+    let invalid = ParseError::InvalidField;
+    let mut r = BitReader::new(payload);
+    let version = r.get(4)? as u8;
+    if version != VERSION {
+        return Err(ParseError::UnsupportedVersion(version));
+    }
+    let purpose = Purpose::from_code(r.get(4)? as u8).ok_or(invalid("purpose"))?;
+    let key_id = KeyId(r.get(8)? as u8);
+    let serial = PermitSerial(r.get(32)? as u32);
+    let issued = WIRE_EPOCH + r.get(TIME_BITS)? as u32;
+    let issued_at = UtcMinute::from_unix_minutes(issued);
+
+    let valid_from = if r.get_bool()? {
+        let before = r.get_bool()?;
+        let delta = r.get(DELTA_BITS)? as u32;
+        if delta == 0 {
+            return Err(invalid("valid_from"));
+        }
+        let from = if before { issued.checked_sub(delta) } else { issued.checked_add(delta) };
+        match from {
+            Some(m) if m >= WIRE_EPOCH => UtcMinute::from_unix_minutes(m),
+            _ => return Err(invalid("valid_from")),
+        }
+    } else {
+        issued_at
+    };
+
+    let long = r.get_bool()?;
+    let duration = r.get(if long { LONG_DURATION_BITS } else { SHORT_DURATION_BITS })? as u32;
+    if duration == 0 || (long && duration < 1 << SHORT_DURATION_BITS) {
+        return Err(invalid("duration"));
+    }
+    let valid_until = valid_from.checked_add(duration).ok_or(invalid("duration"))?;
+
+    let mut zones: Vec<ZoneId> = Vec::new();
+    loop {
+        let zone = ZoneId::new(r.get(ZONE_BITS)? as u16).ok_or(invalid("zone"))?;
+        if zones.last().is_some_and(|&last| last >= zone) || zones.len() == MAX_ZONES {
+            return Err(invalid("zone"));
+        }
+        zones.push(zone);
+        if !r.get_bool()? {
+            break;
+        }
+    }
+
+    let vehicle = if r.get_bool()? {
+        let len = r.get(4)? as usize;
+        let mut plate = String::with_capacity(len);
+        for _ in 0..len {
+            let v = r.get(6)? as u8;
+            plate.push(match v {
+                0..=9 => char::from(b'0' + v),
+                10..=35 => char::from(b'A' + v - 10),
+                _ => return Err(invalid("vehicle")),
+            });
+        }
+        Some(VehiclePlate::parse(&plate).filter(|p| p.as_str() == plate).ok_or(invalid("vehicle"))?)
+    } else {
+        None
+    };
+
+    let doc_type = r.get(4)?;
+    let (kind, fixed) = match doc_type {
+        DOC_ID_CARD => (DocumentKind::IdCard, None),
+        DOC_ID_CARD_AZE => (DocumentKind::IdCard, Some("AZE")),
+        DOC_ID_CARD_AA => (DocumentKind::IdCard, Some("AA")),
+        DOC_TEMPORARY_RESIDENCE => (DocumentKind::TemporaryResidence, Some("MYI")),
+        DOC_PERMANENT_RESIDENCE => (DocumentKind::PermanentResidence, Some("DYI")),
+        DOC_EXTENDED_STAY => (DocumentKind::ExtendedStay, Some("MOM")),
+        DOC_REGISTRATION_NOTICE => (DocumentKind::RegistrationNotice, None),
+        _ => return Err(invalid("document_type")),
+    };
+    let series = match fixed {
+        Some(series) => series.to_owned(),
+        None => {
+            let n = r.get(3)? as usize;
+            let mut series = String::with_capacity(n);
+            for _ in 0..n {
+                let v = r.get(5)? as u8;
+                if !(1..=26).contains(&v) {
+                    return Err(invalid("document"));
+                }
+                series.push(char::from(b'A' + v - 1));
+            }
+            // Series with a type code of their own must use it.
+            if doc_type == DOC_ID_CARD && matches!(series.as_str(), "AZE" | "AA") {
+                return Err(invalid("document"));
+            }
+            series
+        }
+    };
+    let n = r.get(4)? as usize;
+    if n == 0 {
+        return Err(invalid("document"));
+    }
+    let value = r.get(digit_bits(n))?;
+    if value >= 10u64.pow(n as u32) {
+        return Err(invalid("document"));
+    }
+    let digits = format!("{value:0n$}");
+    let document = DocumentNumber::new(kind, &series, &digits).map_err(|_| invalid("document"))?;
+
+    let rest = r.remaining();
+    if rest >= 8 {
+        return Err(ParseError::TrailingBytes);
+    }
+    if r.get(rest as u32)? != 0 {
+        return Err(invalid("padding"));
+    }
+
+    let claims = PermitClaims { serial, document, purpose, zones, issued_at, valid_from, valid_until, vehicle };
+    Ok((key_id, claims))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::claims::ClaimsSpec;
+
+    fn minute(s: &str) -> UtcMinute {
+        UtcMinute::parse_rfc3339(s).unwrap()
+    }
+
+    pub(crate) fn sms_claims() -> PermitClaims {
+        PermitClaims::new(ClaimsSpec {
+            serial: PermitSerial(123_456_789),
+            document: DocumentNumber::parse("AZE11111111").unwrap(),
+            purpose: Purpose::Necessities,
+            zones: vec![ZoneId::new(1).unwrap()],
+            issued_at: minute("2020-12-15T10:00:00+04:00"),
+            valid_from: minute("2020-12-15T10:00:00+04:00"),
+            valid_until: minute("2020-12-15T13:00:00+04:00"),
+            vehicle: None,
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn digit_widths() {
+        let widths: Vec<u32> = (1..=15).map(digit_bits).collect();
+        assert_eq!(widths, [4, 7, 10, 14, 17, 20, 24, 27, 30, 34, 37, 40, 44, 47, 50]);
+    }
+
+    #[test]
+    fn sms_permit_is_17_bytes() {
+        let payload = encode(KeyId(1), &sms_claims());
+        assert_eq!(payload.len(), 17);
+        assert_eq!(decode(&payload).unwrap(), (KeyId(1), sms_claims()));
+    }
+
+    #[test]
+    fn every_field_round_trips() {
+        let claims = PermitClaims::new(ClaimsSpec {
+            serial: PermitSerial(u32::MAX),
+            document: DocumentNumber::parse("ABCDEFG000000000000042").unwrap(),
+            purpose: Purpose::Other(15),
+            zones: (1..=16).map(|z| ZoneId::new(z * 200).unwrap()).collect(),
+            issued_at: minute("2021-01-01T00:00:00Z"),
+            valid_from: minute("2020-12-01T00:00:00Z"),
+            valid_until: minute("2021-06-01T00:00:00Z"),
+            vehicle: VehiclePlate::parse("10-AB-123"),
+        })
+        .unwrap();
+        let payload = encode(KeyId(255), &claims);
+        assert_eq!(decode(&payload).unwrap(), (KeyId(255), claims));
+    }
+
+    #[test]
+    fn non_canonical_encodings_are_refused() {
+        // valid_from flag set with a zero delta.
+        let mut w = BitWriter::new();
+        w.put(1, 4);
+        w.put(2, 4);
+        w.put(1, 8);
+        w.put(7, 32);
+        w.put(500_000, 26);
+        w.put_bool(true);
+        w.put_bool(false);
+        w.put(0, 20);
+        assert_eq!(decode(&w.finish()), Err(ParseError::InvalidField("valid_from")));
+
+        // A long duration that fits the short form.
+        let mut w = BitWriter::new();
+        w.put(1, 4);
+        w.put(2, 4);
+        w.put(1, 8);
+        w.put(7, 32);
+        w.put(500_000, 26);
+        w.put_bool(false);
+        w.put_bool(true);
+        w.put(180, 20);
+        assert_eq!(decode(&w.finish()), Err(ParseError::InvalidField("duration")));
+    }
+
+    #[test]
+    fn unknown_version_is_named() {
+        let mut payload = encode(KeyId(1), &sms_claims());
+        payload[0] = (payload[0] & 0x0f) | 0x20;
+        assert_eq!(decode(&payload), Err(ParseError::UnsupportedVersion(2)));
+    }
+
+    #[test]
+    fn truncated_and_trailing() {
+        let payload = encode(KeyId(1), &sms_claims());
+        for len in 0..payload.len() {
+            assert!(decode(&payload[..len]).is_err(), "prefix of {len} bytes");
+        }
+        let mut longer = payload.clone();
+        longer.push(0);
+        assert_eq!(decode(&longer), Err(ParseError::TrailingBytes));
+    }
+}
