@@ -1,0 +1,311 @@
+//! The issuing authority's key directory: the offline root key, the issuer
+//! keys, the root-signed trust list and the serial counter, as files.
+//!
+//! ```
+//! use icaze_authority::{Authority, InitOptions};
+//! use icaze_core::{UtcMinute, Purpose};
+//!
+//! let dir = tempfile::tempdir()?;
+//! let now = UtcMinute::parse_rfc3339("2020-12-14T00:00:00+04:00")?;
+//! Authority::init(dir.path(), now, &InitOptions::default())?;
+//! let authority = Authority::load(dir.path())?;
+//! let (key_id, _key) = authority.signing_key(Purpose::Medical, now).expect("the SMS key signs code 1");
+//! assert_eq!(key_id.0, 1);
+//! assert_eq!(authority.next_serial()?.0, 1);
+//! assert_eq!(authority.next_serial()?.0, 2);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Layout of the directory (see `docs/token-format.md` for the trust list):
+//!
+//! | file | content | mode |
+//! |---|---|---|
+//! | `root.secret` | the root key; move it offline after `init` | 0600 |
+//! | `root.public` | the root public key, pinned in officer devices | 0644 |
+//! | `sms.secret`, `portal.secret`, `callcentre.secret` | issuer keys | 0600 |
+//! | `trustlist` | the trust list signed by the root | 0644 |
+//! | `next-serial` | the next permit serial number | 0600 |
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+mod keyfile;
+
+use std::fs;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use icaze_core::{KeyId, PermitSerial, PublicKey, Purpose, PurposeSet, SecretKey, TrustList, TrustedKey, UtcMinute};
+
+pub use keyfile::{read_public_key, write_public_key_text, KeyFileError};
+
+/// The issuer roles `init` creates, with their key ids and what they may sign.
+pub const ISSUER_ROLES: [(&str, u8, &[Purpose]); 3] = [
+    ("sms", 1, &[Purpose::Medical, Purpose::Necessities]),
+    ("portal", 2, &[Purpose::Work, Purpose::BusinessTrip]),
+    ("callcentre", 3, &[Purpose::Funeral]),
+];
+
+/// Choices for a new authority.
+#[derive(Debug, Clone)]
+pub struct InitOptions {
+    /// How long the issuer keys may sign, from `now`.
+    pub issuer_valid_days: u32,
+}
+
+impl Default for InitOptions {
+    fn default() -> Self {
+        Self { issuer_valid_days: 400 }
+    }
+}
+
+/// What went wrong with the key directory.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuthorityError {
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// `init` found keys already there.
+    #[error("{0} already holds an authority: refusing to overwrite its keys (choose an empty directory)")]
+    AlreadyExists(PathBuf),
+    /// A key file is damaged.
+    #[error("{path}: {source}")]
+    KeyFile {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: KeyFileError,
+    },
+    /// The trust list does not verify against the root, or is damaged.
+    #[error("{path}: {source}")]
+    TrustList {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: icaze_core::TrustListError,
+    },
+    /// The serial counter is damaged or exhausted.
+    #[error("{0}: the serial counter is damaged or exhausted")]
+    Serial(PathBuf),
+    /// The operating system's random source failed.
+    #[error("the operating system's random source failed: {0}")]
+    Random(String),
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> AuthorityError + '_ {
+    move |source| AuthorityError::Io { path: path.to_owned(), source }
+}
+
+/// A loaded authority directory.
+pub struct Authority {
+    dir: PathBuf,
+    trust: TrustList,
+    root_public: PublicKey,
+    issuers: Vec<(KeyId, SecretKey)>,
+}
+
+impl Authority {
+    /// Creates a new authority in `dir` (created if missing; must hold no keys):
+    /// a root key, one issuer key per role of [`ISSUER_ROLES`] valid from `now`,
+    /// and trust list version 1.
+    pub fn init(dir: &Path, now: UtcMinute, options: &InitOptions) -> Result<(), AuthorityError> {
+        fs::create_dir_all(dir).map_err(io(dir))?;
+        if dir.join("root.secret").exists() || dir.join("trustlist").exists() {
+            return Err(AuthorityError::AlreadyExists(dir.to_owned()));
+        }
+        let root = new_secret_key()?;
+        let valid_until = now
+            .checked_add(options.issuer_valid_days.saturating_mul(24 * 60))
+            .unwrap_or(UtcMinute::from_unix_minutes(u32::MAX));
+        let mut trusted = Vec::new();
+        for (role, id, purposes) in ISSUER_ROLES {
+            let key = new_secret_key()?;
+            trusted.push(TrustedKey {
+                id: KeyId(id),
+                public_key: key.public_key(),
+                valid_from: now,
+                valid_until,
+                purposes: PurposeSet::of(purposes),
+                revoked: false,
+                label: role.to_owned(),
+            });
+            write_new(&dir.join(format!("{role}.secret")), keyfile::secret_key_text(role, KeyId(id), &key).as_bytes(), 0o600)?;
+        }
+        // Invariant: three keys with distinct ids and short ASCII labels.
+        let trust = TrustList::new(1, now, trusted).map_err(|source| AuthorityError::TrustList {
+            path: dir.join("trustlist"),
+            source,
+        })?;
+        write_new(&dir.join("trustlist"), &trust.sign(&root), 0o644)?;
+        write_new(&dir.join("root.public"), write_public_key_text("root", &root.public_key()).as_bytes(), 0o644)?;
+        write_new(&dir.join("next-serial"), b"1\n", 0o600)?;
+        write_new(&dir.join("root.secret"), keyfile::secret_key_text("root", KeyId(0), &root).as_bytes(), 0o600)?;
+        Ok(())
+    }
+
+    /// Loads `dir`: the root public key, the trust list (checked against it),
+    /// and the issuer secret keys that are present. The root secret key is not
+    /// needed and not read.
+    pub fn load(dir: &Path) -> Result<Self, AuthorityError> {
+        let root_path = dir.join("root.public");
+        let root_public = read_public_key(&fs::read_to_string(&root_path).map_err(io(&root_path))?)
+            .map_err(|source| AuthorityError::KeyFile { path: root_path.clone(), source })?;
+        let trust_path = dir.join("trustlist");
+        let bytes = fs::read(&trust_path).map_err(io(&trust_path))?;
+        let trust = TrustList::verify_bytes(&bytes, &root_public)
+            .map_err(|source| AuthorityError::TrustList { path: trust_path, source })?;
+        let mut issuers = Vec::new();
+        for (role, _, _) in ISSUER_ROLES {
+            let path = dir.join(format!("{role}.secret"));
+            match fs::read_to_string(&path) {
+                Ok(text) => {
+                    let (id, key) = keyfile::read_secret_key(&text)
+                        .map_err(|source| AuthorityError::KeyFile { path: path.clone(), source })?;
+                    issuers.push((id, key));
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(io(&path)(e)),
+            }
+        }
+        Ok(Self { dir: dir.to_owned(), trust, root_public, issuers })
+    }
+
+    /// The trust list.
+    pub fn trust_list(&self) -> &TrustList {
+        &self.trust
+    }
+
+    /// The root public key.
+    pub fn root_public_key(&self) -> &PublicKey {
+        &self.root_public
+    }
+
+    /// An issuer key present in the directory that the trust list allows to
+    /// sign `purpose` at `at`.
+    pub fn signing_key(&self, purpose: Purpose, at: UtcMinute) -> Option<(KeyId, &SecretKey)> {
+        let allowed = |id: KeyId| {
+            self.trust.key(id).is_some_and(|k| {
+                !k.revoked && k.purposes.contains(purpose) && (k.valid_from..k.valid_until).contains(&at)
+            })
+        };
+        self.issuers.iter().find(|(id, key)| {
+            allowed(*id) && self.trust.key(*id).is_some_and(|k| k.public_key == key.public_key())
+        }).map(|(id, key)| (*id, key))
+    }
+
+    /// Takes the next serial number, persisting the counter before returning
+    /// it (write to a temporary file, sync, rename), so a crash never hands out
+    /// a serial twice. Not safe for concurrent processes: one issuer process
+    /// per directory (the server keeps its own counter in its database).
+    pub fn next_serial(&self) -> Result<PermitSerial, AuthorityError> {
+        let path = self.dir.join("next-serial");
+        let text = fs::read_to_string(&path).map_err(io(&path))?;
+        let serial: u32 = text.trim().parse().map_err(|_| AuthorityError::Serial(path.clone()))?;
+        let next = serial.checked_add(1).ok_or_else(|| AuthorityError::Serial(path.clone()))?;
+        let tmp = self.dir.join("next-serial.tmp");
+        // A temporary file left by a crash between write and rename is stale.
+        match fs::remove_file(&tmp) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(&tmp)(e)),
+            _ => {}
+        }
+        write_new(&tmp, format!("{next}\n").as_bytes(), 0o600)?;
+        fs::rename(&tmp, &path).map_err(io(&path))?;
+        Ok(PermitSerial(serial))
+    }
+}
+
+fn new_secret_key() -> Result<SecretKey, AuthorityError> {
+    let mut seed = zeroize::Zeroizing::new([0u8; 32]);
+    getrandom::getrandom(seed.as_mut()).map_err(|e| AuthorityError::Random(e.to_string()))?;
+    Ok(SecretKey::from_seed(&seed))
+}
+
+/// Writes a new file with `mode` (Unix), refusing to replace an existing one.
+fn write_new(path: &Path, contents: &[u8], mode: u32) -> Result<(), AuthorityError> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(mode);
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
+    let mut file = options.open(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            AuthorityError::AlreadyExists(path.to_owned())
+        } else {
+            io(path)(e)
+        }
+    })?;
+    file.write_all(contents).map_err(io(path))?;
+    file.sync_all().map_err(io(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> UtcMinute {
+        UtcMinute::parse_rfc3339("2020-12-14T00:00:00+04:00").unwrap()
+    }
+
+    #[test]
+    fn init_writes_private_keys_owner_only_and_refuses_to_overwrite() {
+        let dir = tempfile::tempdir().unwrap();
+        Authority::init(dir.path(), now(), &InitOptions::default()).unwrap();
+        let authority = Authority::load(dir.path()).unwrap();
+        authority.next_serial().unwrap();
+        #[cfg(unix)]
+        for name in ["root.secret", "sms.secret", "portal.secret", "callcentre.secret", "next-serial"] {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = fs::metadata(dir.path().join(name)).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{name}");
+        }
+        assert!(matches!(
+            Authority::init(dir.path(), now(), &InitOptions::default()),
+            Err(AuthorityError::AlreadyExists(_))
+        ));
+    }
+
+    #[test]
+    fn each_role_signs_only_its_purposes() {
+        let dir = tempfile::tempdir().unwrap();
+        Authority::init(dir.path(), now(), &InitOptions::default()).unwrap();
+        let authority = Authority::load(dir.path()).unwrap();
+        let id = |p| authority.signing_key(p, now()).map(|(id, _)| id.0);
+        assert_eq!(id(Purpose::Medical), Some(1));
+        assert_eq!(id(Purpose::Necessities), Some(1));
+        assert_eq!(id(Purpose::Work), Some(2));
+        assert_eq!(id(Purpose::BusinessTrip), Some(2));
+        assert_eq!(id(Purpose::Funeral), Some(3));
+        assert_eq!(id(Purpose::Other(9)), None);
+        let before = UtcMinute::from_unix_minutes(now().unix_minutes() - 1);
+        assert_eq!(authority.signing_key(Purpose::Medical, before).map(|(id, _)| id), None);
+    }
+
+    #[test]
+    fn a_tampered_trust_list_does_not_load() {
+        let dir = tempfile::tempdir().unwrap();
+        Authority::init(dir.path(), now(), &InitOptions::default()).unwrap();
+        let path = dir.path().join("trustlist");
+        let mut bytes = fs::read(&path).unwrap();
+        bytes[20] ^= 1;
+        fs::write(&path, bytes).unwrap();
+        assert!(matches!(Authority::load(dir.path()), Err(AuthorityError::TrustList { .. })));
+    }
+
+    #[test]
+    fn damaged_serial_counter_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        Authority::init(dir.path(), now(), &InitOptions::default()).unwrap();
+        let authority = Authority::load(dir.path()).unwrap();
+        fs::write(dir.path().join("next-serial"), "twelve").unwrap();
+        assert!(matches!(authority.next_serial(), Err(AuthorityError::Serial(_))));
+    }
+}
