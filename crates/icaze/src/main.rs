@@ -51,6 +51,10 @@ enum KeysCommand {
         /// How many days the issuer keys may sign.
         #[arg(long, default_value_t = 400)]
         valid_days: u32,
+        /// When the issuer keys start to be valid, RFC 3339 (default: now);
+        /// for rehearsing a past regime.
+        #[arg(long)]
+        valid_from: Option<String>,
     },
 }
 
@@ -77,6 +81,10 @@ struct IssueArgs {
     /// A vehicle plate the holder may drive, e.g. 10-AB-123.
     #[arg(long)]
     vehicle: Option<String>,
+    /// The issue time written in the permit, RFC 3339 (default: now); for
+    /// rehearsals and tests.
+    #[arg(long)]
+    issued_at: Option<String>,
 }
 
 #[derive(clap::Args)]
@@ -136,8 +144,9 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Keys(KeysCommand::Init { dir, valid_days }) => {
-            Authority::init(&dir, now()?, &InitOptions { issuer_valid_days: valid_days })?;
+        Command::Keys(KeysCommand::Init { dir, valid_days, valid_from }) => {
+            let from = time_or_now(valid_from.as_deref())?;
+            Authority::init(&dir, from, &InitOptions { issuer_valid_days: valid_days })?;
             eprintln!(
                 "created an authority in {}: move root.secret offline; pin root.public in devices; trust list: {}",
                 dir.display(),
@@ -146,14 +155,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Issue(args) => {
-            println!("{}", issue(&args, now()?)?);
+            println!("{}", issue(&args, time_or_now(args.issued_at.as_deref())?)?);
             Ok(ExitCode::SUCCESS)
         }
         Command::Verify(args) => {
-            let at = match &args.at {
-                Some(at) => UtcMinute::parse_rfc3339(at)?,
-                None => now()?,
-            };
+            let at = time_or_now(args.at.as_deref())?;
             let trust = load_trust(&args.trust, args.root.as_deref())?;
             let zone = args.zone.map(zone_id).transpose()?;
             let check = Check { at, zone };
@@ -172,6 +178,13 @@ fn now() -> anyhow::Result<UtcMinute> {
         .context("the system clock is before 1970")?
         .as_secs();
     UtcMinute::from_unix_seconds(secs as i64).context("the system clock is out of range")
+}
+
+fn time_or_now(time: Option<&str>) -> anyhow::Result<UtcMinute> {
+    match time {
+        Some(time) => Ok(UtcMinute::parse_rfc3339(time)?),
+        None => now(),
+    }
 }
 
 fn zone_id(id: u16) -> anyhow::Result<ZoneId> {

@@ -1,0 +1,210 @@
+//! The `icaze` binary end to end: each test gets its own directory, runs the
+//! real executable, and checks its output and exit status.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn icaze(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_icaze")).args(args).output().expect("run icaze")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+struct Authority {
+    _tmp: tempfile::TempDir,
+    dir: PathBuf,
+}
+
+impl Authority {
+    fn new() -> Self {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("authority");
+        let out = icaze(&["keys", "init", "--dir", dir.to_str().unwrap()]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        Self { _tmp: tmp, dir }
+    }
+
+    fn path(&self, name: &str) -> String {
+        self.dir.join(name).to_str().unwrap().to_owned()
+    }
+
+    fn issue(&self, extra: &[&str]) -> String {
+        let keys = self.path("");
+        let mut args = vec!["issue", "--keys", keys.as_str()];
+        args.extend_from_slice(extra);
+        let out = icaze(&args);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        stdout(&out).trim().to_owned()
+    }
+
+    fn verify(&self, extra: &[&str]) -> (i32, Value) {
+        let trust = self.path("trustlist");
+        let mut args = vec!["verify", "--trust", trust.as_str()];
+        args.extend_from_slice(extra);
+        let out = icaze(&args);
+        let code = out.status.code().unwrap();
+        (code, serde_json::from_str(&stdout(&out)).unwrap_or(Value::Null))
+    }
+}
+
+const FROM: &str = "2020-12-15T10:00:00+04:00";
+
+fn sms_permit(a: &Authority) -> String {
+    // The keys are valid from now; a permit may start in the past.
+    a.issue(&["--doc", "aze 11111111", "--purpose", "necessities", "--zone", "1", "--minutes", "180"])
+}
+
+#[test]
+fn issue_then_verify_valid_in_its_zone_and_window() {
+    let a = Authority::new();
+    let token = sms_permit(&a);
+    assert!(token.starts_with("IZ1") && token.len() <= 112, "{token}");
+    let (code, v) = a.verify(&["--zone", "1", &token]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["status"], "valid");
+    assert_eq!(v["permit"]["document"], "AZE11111111");
+    assert_eq!(v["permit"]["purpose"], "necessities");
+    assert_eq!(v["permit"]["zones"], serde_json::json!([1]));
+    assert!(v["permit"]["valid_from"].as_str().unwrap().ends_with("+04:00"), "Baku time in display");
+
+    let (code, v) = a.verify(&["--zone", "2", &token]);
+    assert_eq!((code, v["status"].as_str()), (1, Some("wrong_zone")));
+
+    let whole_sms = format!("AZE11111111 10:00-13:00 {token}");
+    let (code, _) = a.verify(&["--zone", "1", &whole_sms]);
+    assert_eq!(code, 0, "a whole SMS is accepted");
+}
+
+#[test]
+fn verify_at_a_given_time() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("rehearsal");
+    let out = icaze(&["keys", "init", "--dir", dir.to_str().unwrap(), "--valid-from", "2020-12-01T00:00:00+04:00"]);
+    assert!(out.status.success());
+    let a = Authority { _tmp: tmp, dir };
+    let token = a.issue(&[
+        "--doc", "MYİ1234567", "--purpose", "medical", "--zone", "3", "--from", FROM, "--issued-at", "2020-12-15T09:58:00+04:00",
+    ]);
+    let (code, v) = a.verify(&["--at", "2020-12-15T09:59:00+04:00", &token]);
+    assert_eq!((code, v["status"].as_str()), (1, Some("not_yet_valid")));
+    let (code, v) = a.verify(&["--at", "2020-12-15T11:00:00+04:00", "--zone", "3", &token]);
+    assert_eq!((code, v["status"].as_str()), (0, Some("valid")), "{v}");
+    assert_eq!(v["permit"]["document"], "MYİ1234567");
+    assert_eq!(v["permit"]["issued_minutes_ago"], 62);
+    assert_eq!(v["permit"]["minutes_left"], 120);
+    let (code, v) = a.verify(&["--at", "2020-12-15T13:00:00+04:00", &token]);
+    assert_eq!((code, v["status"].as_str()), (1, Some("expired")));
+}
+
+#[test]
+fn tampered_and_foreign_tokens_are_refused() {
+    let a = Authority::new();
+    let b = Authority::new();
+    let token = sms_permit(&a);
+    let (code, v) = b.verify(&[&token]);
+    assert_eq!((code, v["status"].as_str()), (1, Some("bad_signature")), "another authority's key 1");
+
+    let mut chars: Vec<char> = token.chars().collect();
+    let i = chars.len() / 2;
+    chars[i] = if chars[i] == 'x' { 'y' } else { 'x' };
+    let (code, v) = a.verify(&[&chars.iter().collect::<String>()]);
+    assert_eq!((code, v["status"].as_str()), (1, Some("bad_signature")));
+
+    let (code, v) = a.verify(&["hello"]);
+    assert_eq!((code, v["status"].as_str(), v["reasons"][0]["code"].as_str()), (1, Some("malformed"), Some("no_token")));
+}
+
+#[test]
+fn purposes_go_to_their_keys() {
+    let a = Authority::new();
+    let work = a.issue(&["--doc", "AZE22222222", "--purpose", "work", "--zone", "1", "--minutes", "43200"]);
+    let funeral = a.issue(&["--doc", "AZE33333333", "--purpose", "funeral", "--zone", "5"]);
+    for (token, key) in [(work, 2), (funeral, 3)] {
+        let (code, v) = a.verify(&[&token]);
+        assert_eq!(code, 0, "{v}");
+        assert_eq!(v["permit"]["key_id"], key);
+    }
+}
+
+#[test]
+fn qr_png_round_trip_verifies() {
+    let a = Authority::new();
+    let token = sms_permit(&a);
+    let png = a.path("permit.png");
+    let out = icaze(&["qr", "--png", &png, &token]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("QR version 5"), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = icaze(&["qr", "--decode", &png]);
+    assert!(out.status.success());
+    let scanned = stdout(&out).trim().to_owned();
+    assert!(scanned.bytes().all(|b| b.is_ascii_digit()), "the QR carries the digits form: {scanned}");
+    let (code, v) = a.verify(&["--zone", "1", &scanned]);
+    assert_eq!(code, 0, "{v}");
+
+    let svg = a.path("permit.svg");
+    assert!(icaze(&["qr", "--svg", &svg, &token]).status.success());
+    assert!(std::fs::read_to_string(svg).unwrap().contains("<svg"));
+
+    let out = icaze(&["qr", &token]);
+    assert!(out.status.success() && stdout(&out).contains('█'), "terminal rendering");
+}
+
+#[test]
+fn bad_input_is_a_clear_error_not_a_panic() {
+    let a = Authority::new();
+    let keys = a.path("");
+    let cases: &[&[&str]] = &[
+        &["issue", "--keys", &keys, "--doc", "AZE111", "--purpose", "walking", "--zone", "1"],
+        &["issue", "--keys", &keys, "--doc", "АЗЕ11111111", "--purpose", "medical", "--zone", "1"],
+        &["issue", "--keys", &keys, "--doc", "AZE11111111", "--purpose", "medical", "--zone", "0"],
+        &["issue", "--keys", &keys, "--doc", "AZE11111111", "--purpose", "medical", "--zone", "1", "--from", "tomorrow"],
+        &["issue", "--keys", "/nonexistent", "--doc", "AZE11111111", "--purpose", "medical", "--zone", "1"],
+        &["verify", "--trust", "/nonexistent/trustlist", "IZ1AAAA"],
+        &["verify", "--trust", &a.path("trustlist"), "--at", "noon", "IZ1AAAA"],
+        &["qr", "--decode", &a.path("trustlist")],
+        &["qr", "not a token"],
+        &["keys", "init", "--dir", &keys],
+        &["frobnicate"],
+    ];
+    for args in cases {
+        let out = icaze(args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(!stderr.trim().is_empty(), "{args:?} says what is wrong");
+    }
+}
+
+#[test]
+fn secret_keys_are_owner_only_and_never_printed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("a");
+    let out = icaze(&["keys", "init", "--dir", dir.to_str().unwrap()]);
+    let printed = format!("{}{}", stdout(&out), String::from_utf8_lossy(&out.stderr));
+    for name in ["root.secret", "sms.secret", "portal.secret", "callcentre.secret"] {
+        let path: &Path = &dir.join(name);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            assert_eq!(std::fs::metadata(path).unwrap().permissions().mode() & 0o777, 0o600, "{name}");
+        }
+        let text = std::fs::read_to_string(path).unwrap();
+        let seed = text.lines().last().unwrap().split(' ').next_back().unwrap();
+        assert!(!printed.contains(seed), "{name} printed");
+    }
+}
+
+#[test]
+fn demo_runs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("demo");
+    let out = icaze(&["demo", "--dir", dir.to_str().unwrap()]);
+    assert!(out.status.success(), "{}{}", stdout(&out), String::from_utf8_lossy(&out.stderr));
+    let text = stdout(&out);
+    assert!(text.contains("VALID") && text.contains("WRONG_ZONE") && text.contains("EXPIRED") && text.contains("BAD_SIGNATURE"));
+    assert!(dir.join("permit.png").exists());
+}
