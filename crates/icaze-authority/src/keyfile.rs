@@ -38,11 +38,8 @@ pub(crate) fn secret_key_text(role: &str, id: KeyId, key: &SecretKey) -> String 
 }
 
 fn key_line<'a>(text: &'a str, tag: &'static str) -> Result<Vec<&'a str>, KeyFileError> {
-    let line = text
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty() && !l.starts_with('#'))
-        .ok_or(KeyFileError::Missing(tag))?;
+    let line =
+        text.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with('#')).ok_or(KeyFileError::Missing(tag))?;
     let fields: Vec<&str> = line.split_whitespace().collect();
     if fields.first() != Some(&tag) {
         return Err(KeyFileError::Missing(tag));

@@ -134,13 +134,15 @@ impl Authority {
                 revoked: false,
                 label: role.to_owned(),
             });
-            write_new(&dir.join(format!("{role}.secret")), keyfile::secret_key_text(role, KeyId(id), &key).as_bytes(), 0o600)?;
+            write_new(
+                &dir.join(format!("{role}.secret")),
+                keyfile::secret_key_text(role, KeyId(id), &key).as_bytes(),
+                0o600,
+            )?;
         }
         // Invariant: three keys with distinct ids and short ASCII labels.
-        let trust = TrustList::new(1, now, trusted).map_err(|source| AuthorityError::TrustList {
-            path: dir.join("trustlist"),
-            source,
-        })?;
+        let trust = TrustList::new(1, now, trusted)
+            .map_err(|source| AuthorityError::TrustList { path: dir.join("trustlist"), source })?;
         write_new(&dir.join("trustlist"), &trust.sign(&root), 0o644)?;
         write_new(&dir.join("root.public"), write_public_key_text("root", &root.public_key()).as_bytes(), 0o644)?;
         write_new(&dir.join("next-serial"), b"1\n", 0o600)?;
@@ -193,9 +195,10 @@ impl Authority {
                 !k.revoked && k.purposes.contains(purpose) && (k.valid_from..k.valid_until).contains(&at)
             })
         };
-        self.issuers.iter().find(|(id, key)| {
-            allowed(*id) && self.trust.key(*id).is_some_and(|k| k.public_key == key.public_key())
-        }).map(|(id, key)| (*id, key))
+        self.issuers
+            .iter()
+            .find(|(id, key)| allowed(*id) && self.trust.key(*id).is_some_and(|k| k.public_key == key.public_key()))
+            .map(|(id, key)| (*id, key))
     }
 
     /// Takes the next serial number, persisting the counter before returning

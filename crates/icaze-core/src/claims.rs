@@ -169,8 +169,7 @@ impl VehiclePlate {
     /// Reads a plate as written, dropping hyphens and spaces; `None` if empty,
     /// too long, or with characters outside `0-9 A-Z`.
     pub fn parse(input: &str) -> Option<Self> {
-        let plate: String =
-            input.chars().filter(|c| !matches!(c, '-' | ' ')).map(|c| c.to_ascii_uppercase()).collect();
+        let plate: String = input.chars().filter(|c| !matches!(c, '-' | ' ')).map(|c| c.to_ascii_uppercase()).collect();
         let ok = !plate.is_empty()
             && plate.len() <= Self::MAX_LEN
             && plate.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_uppercase());

@@ -120,7 +120,9 @@ impl DocumentNumber {
         if series.len() > MAX_SERIES_LETTERS || digits.len() > MAX_DIGITS {
             return Err(DocumentError::TooLong(shown()));
         }
-        if !series.bytes().all(|b| b.is_ascii_uppercase()) || digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit())
+        if !series.bytes().all(|b| b.is_ascii_uppercase())
+            || digits.is_empty()
+            || !digits.bytes().all(|b| b.is_ascii_digit())
         {
             return Err(DocumentError::BadShape(shown()));
         }

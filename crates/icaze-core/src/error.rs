@@ -48,7 +48,9 @@ impl ParseError {
 #[non_exhaustive]
 pub enum VerifyError {
     /// No key of that id is in the trust list.
-    #[error("the permit is signed by key {0}, which is not in the trust list: sync the device, or the permit is forged")]
+    #[error(
+        "the permit is signed by key {0}, which is not in the trust list: sync the device, or the permit is forged"
+    )]
     UnknownKey(u8),
     /// The signature does not match the claims and key.
     #[error("the permit's signature is not valid: it was altered or forged")]

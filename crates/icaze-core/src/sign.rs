@@ -141,7 +141,8 @@ mod tests {
     /// signing layer this crate uses for every signature.
     #[test]
     fn rfc8032_vectors_through_the_signing_layer() {
-        let vectors: [(&[u8; 32], &[u8; 32], &[u8], &[u8; 64]); 4] = [
+        type Vector<'a> = (&'a [u8; 32], &'a [u8; 32], &'a [u8], &'a [u8; 64]);
+        let vectors: [Vector; 4] = [
             (
                 &hex!("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"),
                 &hex!("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"),

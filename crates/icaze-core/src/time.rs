@@ -79,14 +79,7 @@ impl UtcMinute {
     /// RFC 3339 in UTC, e.g. `2020-12-15T06:00:00Z` (for machines).
     pub fn to_rfc3339_utc(self) -> String {
         let t = self.to_offset(0);
-        format!(
-            "{:04}-{:02}-{:02}T{:02}:{:02}:00Z",
-            t.year(),
-            u8::from(t.month()),
-            t.day(),
-            t.hour(),
-            t.minute()
-        )
+        format!("{:04}-{:02}-{:02}T{:02}:{:02}:00Z", t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute())
     }
 
     /// Asia/Baku local time, e.g. `2020-12-15 10:00` (for people).
@@ -103,14 +96,7 @@ impl BakuTime {
     /// RFC 3339 with the +04:00 offset, e.g. `2020-12-15T10:00:00+04:00`.
     pub fn to_rfc3339(self) -> String {
         let t = self.0.to_offset(BAKU_OFFSET_MINUTES);
-        format!(
-            "{:04}-{:02}-{:02}T{:02}:{:02}:00+04:00",
-            t.year(),
-            u8::from(t.month()),
-            t.day(),
-            t.hour(),
-            t.minute()
-        )
+        format!("{:04}-{:02}-{:02}T{:02}:{:02}:00+04:00", t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute())
     }
 
     /// Day and month, `15.12`, as in an SMS reply.

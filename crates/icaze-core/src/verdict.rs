@@ -108,7 +108,11 @@ pub fn evaluate(text: &str, trust: &TrustList, check: &Check) -> Verdict {
 }
 
 fn malformed(e: &ParseError) -> Verdict {
-    Verdict { status: Status::Malformed, reasons: vec![Reason { code: e.code(), message: e.to_string() }], permit: None }
+    Verdict {
+        status: Status::Malformed,
+        reasons: vec![Reason { code: e.code(), message: e.to_string() }],
+        permit: None,
+    }
 }
 
 /// Judges a verified permit's window and zone for `check`.

@@ -28,15 +28,13 @@ fn keys() -> (SecretKey, TrustList) {
 
 fn document() -> impl Strategy<Value = DocumentNumber> {
     prop_oneof![
-        ("[A-Z]{1,7}", "[0-9]{1,15}").prop_filter_map("id card", |(s, d)| {
-            DocumentNumber::new(DocumentKind::IdCard, &s, &d).ok()
-        }),
+        ("[A-Z]{1,7}", "[0-9]{1,15}")
+            .prop_filter_map("id card", |(s, d)| { DocumentNumber::new(DocumentKind::IdCard, &s, &d).ok() }),
         "[0-9]{7}".prop_map(|d| DocumentNumber::parse(&format!("MYI{d}")).unwrap()),
         "[0-9]{7}".prop_map(|d| DocumentNumber::parse(&format!("DYI{d}")).unwrap()),
         "[0-9]{7}".prop_map(|d| DocumentNumber::parse(&format!("MOM{d}")).unwrap()),
-        ("[A-Z]{0,7}", "[0-9]{1,15}").prop_filter_map("notice", |(s, d)| {
-            DocumentNumber::new(DocumentKind::RegistrationNotice, &s, &d).ok()
-        }),
+        ("[A-Z]{0,7}", "[0-9]{1,15}")
+            .prop_filter_map("notice", |(s, d)| { DocumentNumber::new(DocumentKind::RegistrationNotice, &s, &d).ok() }),
     ]
 }
 

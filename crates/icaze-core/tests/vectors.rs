@@ -55,7 +55,14 @@ fn fixture() -> Fixture {
     let sms = [Purpose::Medical, Purpose::Necessities];
     let keys = vec![
         key(1, "sms", &sms, "2020-12-01T00:00:00+04:00", "2021-02-01T00:00:00+04:00", false),
-        key(2, "portal", &[Purpose::Work, Purpose::BusinessTrip], "2020-12-01T00:00:00+04:00", "2021-02-01T00:00:00+04:00", false),
+        key(
+            2,
+            "portal",
+            &[Purpose::Work, Purpose::BusinessTrip],
+            "2020-12-01T00:00:00+04:00",
+            "2021-02-01T00:00:00+04:00",
+            false,
+        ),
         key(3, "callcentre", &[Purpose::Funeral], "2020-12-01T00:00:00+04:00", "2021-02-01T00:00:00+04:00", false),
         key(4, "sms-april", &sms, "2020-04-01T00:00:00+04:00", "2020-06-01T00:00:00+04:00", false),
         key(5, "sms-stolen", &sms, "2020-12-01T00:00:00+04:00", "2021-02-01T00:00:00+04:00", true),
@@ -172,7 +179,12 @@ fn generate() -> (String, String) {
 
     // Accepted.
     add("sms permit, SMS form", sms_text(&sms), CHECK_AT, Some(1));
-    add("sms permit, QR digits form", UnverifiedPermit::from_bytes(&sms).unwrap().token().to_qr_digits(), CHECK_AT, Some(1));
+    add(
+        "sms permit, QR digits form",
+        UnverifiedPermit::from_bytes(&sms).unwrap().token().to_qr_digits(),
+        CHECK_AT,
+        Some(1),
+    );
     add(
         "sms permit inside the whole SMS reply",
         format!("AZE11111111 15.12 10:00-13:00 {}", sms_text(&sms)),
@@ -230,8 +242,8 @@ fn generate() -> (String, String) {
     add("signed under the trust-list domain", sms_text(&signed(1, sms_payload, Domain::TrustList)), CHECK_AT, Some(1));
     let mut high_s = sms.clone();
     let l: [u8; 32] = [
-        0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14, 0, 0, 0, 0, 0, 0,
-        0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+        0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
     ];
     let s_at = high_s.len() - 32;
     let mut carry = 0u16;
@@ -245,7 +257,12 @@ fn generate() -> (String, String) {
     add("key not in the trust list", sms_text(&token(9, &SMS)), CHECK_AT, Some(1));
     add("key outside its validity", sms_text(&token(4, &SMS)), CHECK_AT, Some(1));
     add("revoked key", sms_text(&token(5, &SMS)), CHECK_AT, Some(1));
-    add("sms key signing a work permit", sms_text(&token(1, &Spec { purpose: Purpose::Work, ..SMS })), CHECK_AT, Some(1));
+    add(
+        "sms key signing a work permit",
+        sms_text(&token(1, &Spec { purpose: Purpose::Work, ..SMS })),
+        CHECK_AT,
+        Some(1),
+    );
     add("portal key signing code 2", sms_text(&token(2, &SMS)), CHECK_AT, Some(1));
 
     // Malformed.
@@ -315,7 +332,8 @@ fn vector_files_are_current() {
 /// files stay meaningful even if the generator above were wrong.
 #[test]
 fn every_vector_gives_its_verdict() {
-    let doc: Value = serde_json::from_str(&std::fs::read_to_string(vectors_dir().join("permit-v1.json")).unwrap()).unwrap();
+    let doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(vectors_dir().join("permit-v1.json")).unwrap()).unwrap();
     let root = PublicKey::from_bytes(&unhex(doc["root_public_key_hex"].as_str().unwrap()).try_into().unwrap()).unwrap();
     let trust = TrustList::verify_bytes(&unhex(doc["trust_list_hex"].as_str().unwrap()), &root).unwrap();
     let cases = doc["cases"].as_array().unwrap();
@@ -337,9 +355,22 @@ fn every_vector_gives_its_verdict() {
     }
     // The vectors cover every rejection reason the issue names.
     for reason in [
-        "valid", "not_yet_valid", "expired", "wrong_zone", "bad_signature", "unknown_key", "key_not_valid",
-        "key_revoked", "purpose_not_allowed", "truncated", "trailing_bytes", "unsupported_version", "invalid_field",
-        "bad_encoding", "no_token", "too_long",
+        "valid",
+        "not_yet_valid",
+        "expired",
+        "wrong_zone",
+        "bad_signature",
+        "unknown_key",
+        "key_not_valid",
+        "key_revoked",
+        "purpose_not_allowed",
+        "truncated",
+        "trailing_bytes",
+        "unsupported_version",
+        "invalid_field",
+        "bad_encoding",
+        "no_token",
+        "too_long",
     ] {
         assert!(seen.contains(reason), "no vector for {reason}");
     }

@@ -190,9 +190,7 @@ pub struct QrSymbol {
 impl fmt::Debug for QrSymbol {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // `QrCode` has no `Debug`; the info says what a reader needs to know.
-        f.debug_struct("QrSymbol")
-            .field("info", &self.info)
-            .finish_non_exhaustive()
+        f.debug_struct("QrSymbol").field("info", &self.info).finish_non_exhaustive()
     }
 }
 
@@ -203,39 +201,24 @@ impl fmt::Debug for QrSymbol {
 ///
 /// [`QrError::TooLong`] if the content does not fit even in version 40.
 pub fn encode(content: &str) -> Result<QrSymbol, QrError> {
-    let code =
-        QrCode::with_error_correction_level(content.as_bytes(), EcLevel::M).map_err(|error| {
-            match error {
-                qrcode::types::QrError::DataTooLong => QrError::TooLong { len: content.len() },
-                other => QrError::EncodeFailed {
-                    detail: other.to_string(),
-                },
-            }
-        })?;
+    let code = QrCode::with_error_correction_level(content.as_bytes(), EcLevel::M).map_err(|error| match error {
+        qrcode::types::QrError::DataTooLong => QrError::TooLong { len: content.len() },
+        other => QrError::EncodeFailed { detail: other.to_string() },
+    })?;
     let version = match code.version() {
         Version::Normal(v) => u8::try_from(v).ok().filter(|v| (1..=40).contains(v)),
         Version::Micro(_) => None,
     }
-    .ok_or_else(|| QrError::EncodeFailed {
-        detail: format!("unexpected QR version {:?}", code.version()),
-    })?;
-    let modules = u32::try_from(code.width()).map_err(|_| QrError::EncodeFailed {
-        detail: format!("unexpected symbol width {}", code.width()),
-    })?;
+    .ok_or_else(|| QrError::EncodeFailed { detail: format!("unexpected QR version {:?}", code.version()) })?;
+    let modules = u32::try_from(code.width())
+        .map_err(|_| QrError::EncodeFailed { detail: format!("unexpected symbol width {}", code.width()) })?;
     let ec_level = match code.error_correction_level() {
         EcLevel::L => 'L',
         EcLevel::M => 'M',
         EcLevel::Q => 'Q',
         EcLevel::H => 'H',
     };
-    Ok(QrSymbol {
-        code,
-        info: QrInfo {
-            version,
-            modules,
-            ec_level,
-        },
-    })
+    Ok(QrSymbol { code, info: QrInfo { version, modules, ec_level } })
 }
 
 impl QrSymbol {
@@ -290,24 +273,14 @@ impl QrSymbol {
         let side_modules = self.info.modules + 2 * QUIET_ZONE_MODULES;
         let max_module_px = MAX_IMAGE_SIDE / side_modules;
         if module_px == 0 || module_px > max_module_px {
-            return Err(QrError::ModuleSizeOutOfRange {
-                module_px,
-                modules: self.info.modules,
-                max_module_px,
-            });
+            return Err(QrError::ModuleSizeOutOfRange { module_px, modules: self.info.modules, max_module_px });
         }
-        let image: GrayImage = self
-            .code
-            .render::<image::Luma<u8>>()
-            .quiet_zone(true)
-            .module_dimensions(module_px, module_px)
-            .build();
+        let image: GrayImage =
+            self.code.render::<image::Luma<u8>>().quiet_zone(true).module_dimensions(module_px, module_px).build();
         let mut png = Vec::new();
         image
             .write_to(&mut Cursor::new(&mut png), ImageFormat::Png)
-            .map_err(|error| QrError::ImageEncodeFailed {
-                detail: error.to_string(),
-            })?;
+            .map_err(|error| QrError::ImageEncodeFailed { detail: error.to_string() })?;
         Ok(png)
     }
 }
@@ -334,22 +307,15 @@ fn read_greyscale(bytes: &[u8]) -> Result<GrayImage, QrError> {
     // The header is read twice: first with no size limits, to learn the claimed size
     // and refuse it with a precise error; then under strict limits for the real decode,
     // as a second guard should a decoder allocate more than its header suggested.
-    let (width, height) = reader(bytes, lenient_limits())?
-        .into_dimensions()
-        .map_err(unreadable)?;
+    let (width, height) = reader(bytes, lenient_limits())?.into_dimensions().map_err(unreadable)?;
     let too_large = QrError::ImageTooLarge { width, height };
-    if width > MAX_IMAGE_SIDE
-        || height > MAX_IMAGE_SIDE
-        || u64::from(width) * u64::from(height) > MAX_IMAGE_PIXELS
-    {
+    if width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE || u64::from(width) * u64::from(height) > MAX_IMAGE_PIXELS {
         return Err(too_large);
     }
-    let image = reader(bytes, strict_limits())?
-        .decode()
-        .map_err(|error| match error {
-            ImageError::Limits(_) => too_large,
-            other => unreadable(other),
-        })?;
+    let image = reader(bytes, strict_limits())?.decode().map_err(|error| match error {
+        ImageError::Limits(_) => too_large,
+        other => unreadable(other),
+    })?;
     Ok(flatten_to_greyscale(image))
 }
 
@@ -376,13 +342,9 @@ fn flatten_to_greyscale(image: DynamicImage) -> GrayImage {
 fn reader(bytes: &[u8], limits: Limits) -> Result<ImageReader<Cursor<&[u8]>>, QrError> {
     let mut reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
-        .map_err(|error| QrError::ImageUnreadable {
-            detail: error.to_string(),
-        })?;
+        .map_err(|error| QrError::ImageUnreadable { detail: error.to_string() })?;
     if reader.format().is_none() {
-        return Err(QrError::ImageUnreadable {
-            detail: "not a known image format".to_string(),
-        });
+        return Err(QrError::ImageUnreadable { detail: "not a known image format".to_string() });
     }
     reader.limits(limits);
     Ok(reader)
@@ -404,9 +366,7 @@ fn strict_limits() -> Limits {
 }
 
 fn unreadable(error: ImageError) -> QrError {
-    QrError::ImageUnreadable {
-        detail: error.to_string(),
-    }
+    QrError::ImageUnreadable { detail: error.to_string() }
 }
 
 /// Scales the image down so that its longer side is at most [`SEARCH_MAX_SIDE`].
@@ -424,12 +384,7 @@ fn shrink_for_search(luma: GrayImage) -> GrayImage {
     };
     // Triangle (bilinear) filtering widens its kernel when shrinking, so it averages
     // the pixels it drops instead of aliasing the module edges.
-    image::imageops::resize(
-        &luma,
-        scale(width),
-        scale(height),
-        image::imageops::FilterType::Triangle,
-    )
+    image::imageops::resize(&luma, scale(width), scale(height), image::imageops::FilterType::Triangle)
 }
 
 /// Runs the `rqrr` search and decodes every candidate.
@@ -477,9 +432,7 @@ mod tests {
 
     /// A 197-digit string, the length of a numeric-only token.
     fn digits_197() -> String {
-        (0..197)
-            .map(|i| char::from(b'0' + ((i * 7 + 3) % 10) as u8))
-            .collect()
+        (0..197).map(|i| char::from(b'0' + ((i * 7 + 3) % 10) as u8)).collect()
     }
 
     /// "IZ1" and 108 characters from the base64url alphabet, chosen by a fixed LCG.
@@ -504,9 +457,7 @@ mod tests {
 
     fn png_of(image: &GrayImage) -> Vec<u8> {
         let mut png = Vec::new();
-        image
-            .write_to(&mut Cursor::new(&mut png), ImageFormat::Png)
-            .unwrap();
+        image.write_to(&mut Cursor::new(&mut png), ImageFormat::Png).unwrap();
         png
     }
 
@@ -516,14 +467,7 @@ mod tests {
         assert_eq!(content.len(), 197);
         let info = round_trip(&content);
         // Byte mode would need version 8 at M; version 5 holds at most 202 digits at M.
-        assert_eq!(
-            info,
-            QrInfo {
-                version: 5,
-                modules: 37,
-                ec_level: 'M'
-            }
-        );
+        assert_eq!(info, QrInfo { version: 5, modules: 37, ec_level: 'M' });
     }
 
     #[test]
@@ -531,27 +475,13 @@ mod tests {
         let content = base64url_111();
         assert_eq!(content.len(), 111);
         let info = round_trip(&content);
-        assert_eq!(
-            info,
-            QrInfo {
-                version: 7,
-                modules: 45,
-                ec_level: 'M'
-            }
-        );
+        assert_eq!(info, QrInfo { version: 7, modules: 45, ec_level: 'M' });
     }
 
     #[test]
     fn short_text_round_trips() {
         let info = round_trip("Hello, Icaze!");
-        assert_eq!(
-            info,
-            QrInfo {
-                version: 1,
-                modules: 21,
-                ec_level: 'M'
-            }
-        );
+        assert_eq!(info, QrInfo { version: 1, modules: 21, ec_level: 'M' });
     }
 
     #[test]
@@ -619,22 +549,12 @@ mod tests {
         assert_eq!(text.lines().next().unwrap().chars().count() as u32, side);
         assert!(!text.ends_with('\n'));
         // The first two lines are all quiet zone, hence all light, hence full blocks.
-        assert!(
-            text.lines()
-                .take(2)
-                .all(|line| line.chars().all(|ch| ch == '█')),
-            "{text}"
-        );
+        assert!(text.lines().take(2).all(|line| line.chars().all(|ch| ch == '█')), "{text}");
 
         let painted = paint_terminal(&text);
         // Crop the blank half row that an odd height leaves at the bottom, then scale up.
         let painted = image::imageops::crop_imm(&painted, 0, 0, side, side).to_image();
-        let scaled = image::imageops::resize(
-            &painted,
-            side * 6,
-            side * 6,
-            image::imageops::FilterType::Nearest,
-        );
+        let scaled = image::imageops::resize(&painted, side * 6, side * 6, image::imageops::FilterType::Nearest);
         assert_eq!(decode_image(&png_of(&scaled)).unwrap(), vec![content]);
     }
 
@@ -644,9 +564,7 @@ mod tests {
         let png = encode(&content).unwrap().to_png(6).unwrap();
         let image = image::load_from_memory(&png).unwrap();
         let mut jpeg = Vec::new();
-        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90)
-            .encode_image(&image)
-            .unwrap();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90).encode_image(&image).unwrap();
         assert_eq!(&jpeg[..3], &[0xFF, 0xD8, 0xFF]);
         assert_eq!(decode_image(&jpeg).unwrap(), vec![content]);
     }
@@ -657,10 +575,7 @@ mod tests {
         let symbol = encode(&content).unwrap();
         // 45 modules with the quiet zone, 60 px each: 2700 px, over SEARCH_MAX_SIDE.
         let png = symbol.to_png(60).unwrap();
-        let (width, _) = image::load_from_memory(&png)
-            .unwrap()
-            .into_luma8()
-            .dimensions();
+        let (width, _) = image::load_from_memory(&png).unwrap().into_luma8().dimensions();
         assert!(width > SEARCH_MAX_SIDE);
         assert_eq!(decode_image(&png).unwrap(), vec![content]);
     }
@@ -677,31 +592,21 @@ mod tests {
 
     #[test]
     fn two_codes_in_one_image_are_both_found() {
-        let first = image::load_from_memory(&encode("first code").unwrap().to_png(5).unwrap())
-            .unwrap()
-            .into_luma8();
-        let second = image::load_from_memory(&encode("second code").unwrap().to_png(5).unwrap())
-            .unwrap()
-            .into_luma8();
-        let mut both: GrayImage =
-            ImageBuffer::from_pixel(first.width() + second.width(), first.height(), Luma([255]));
+        let first = image::load_from_memory(&encode("first code").unwrap().to_png(5).unwrap()).unwrap().into_luma8();
+        let second = image::load_from_memory(&encode("second code").unwrap().to_png(5).unwrap()).unwrap().into_luma8();
+        let mut both: GrayImage = ImageBuffer::from_pixel(first.width() + second.width(), first.height(), Luma([255]));
         image::imageops::replace(&mut both, &first, 0, 0);
         image::imageops::replace(&mut both, &second, i64::from(first.width()), 0);
         let mut found = decode_image(&png_of(&both)).unwrap();
         found.sort();
-        assert_eq!(
-            found,
-            vec!["first code".to_string(), "second code".to_string()]
-        );
+        assert_eq!(found, vec!["first code".to_string(), "second code".to_string()]);
     }
 
     #[test]
     fn damaged_code_is_found_but_undecodable() {
         let symbol = encode(&base64url_111()).unwrap();
         let px = 6;
-        let mut image = image::load_from_memory(&symbol.to_png(px).unwrap())
-            .unwrap()
-            .into_luma8();
+        let mut image = image::load_from_memory(&symbol.to_png(px).unwrap()).unwrap().into_luma8();
         // Black out a band of data modules (rows 12 to 32, columns 12 to 28 of 45), away
         // from the finder patterns, the timing patterns and the corner alignment pattern:
         // far more damage than error correction M can repair.
@@ -719,22 +624,17 @@ mod tests {
     #[test]
     fn transparent_background_is_read_as_white() {
         let content = "dark modules on a transparent background";
-        let opaque = image::load_from_memory(&encode(content).unwrap().to_png(4).unwrap())
-            .unwrap()
-            .into_luma8();
+        let opaque = image::load_from_memory(&encode(content).unwrap().to_png(4).unwrap()).unwrap().into_luma8();
         // Light modules become fully transparent black, as many web tools export them.
-        let transparent: image::RgbaImage =
-            ImageBuffer::from_fn(opaque.width(), opaque.height(), |x, y| {
-                if opaque.get_pixel(x, y).0 == [0] {
-                    image::Rgba([0, 0, 0, 255])
-                } else {
-                    image::Rgba([0, 0, 0, 0])
-                }
-            });
+        let transparent: image::RgbaImage = ImageBuffer::from_fn(opaque.width(), opaque.height(), |x, y| {
+            if opaque.get_pixel(x, y).0 == [0] {
+                image::Rgba([0, 0, 0, 255])
+            } else {
+                image::Rgba([0, 0, 0, 0])
+            }
+        });
         let mut png = Vec::new();
-        transparent
-            .write_to(&mut Cursor::new(&mut png), ImageFormat::Png)
-            .unwrap();
+        transparent.write_to(&mut Cursor::new(&mut png), ImageFormat::Png).unwrap();
         assert_eq!(decode_image(&png).unwrap(), vec![content.to_string()]);
     }
 
@@ -743,28 +643,16 @@ mod tests {
         let symbol = encode("Hello, Icaze!").unwrap();
         // 21 modules + 8 of quiet zone = 29; 8000 / 29 = 275.
         let error = symbol.to_png(0).unwrap_err();
-        assert_eq!(
-            error,
-            QrError::ModuleSizeOutOfRange {
-                module_px: 0,
-                modules: 21,
-                max_module_px: 275
-            }
-        );
+        assert_eq!(error, QrError::ModuleSizeOutOfRange { module_px: 0, modules: 21, max_module_px: 275 });
         assert_eq!(error.code(), "module_size_out_of_range");
-        assert_eq!(
-            symbol.to_png(276).unwrap_err().code(),
-            "module_size_out_of_range"
-        );
+        assert_eq!(symbol.to_png(276).unwrap_err().code(), "module_size_out_of_range");
         assert!(symbol.to_png(1).is_ok());
     }
 
     #[test]
     fn png_has_quiet_zone_of_four_modules() {
         let symbol = encode("Hello, Icaze!").unwrap();
-        let image = image::load_from_memory(&symbol.to_png(3).unwrap())
-            .unwrap()
-            .into_luma8();
+        let image = image::load_from_memory(&symbol.to_png(3).unwrap()).unwrap().into_luma8();
         assert_eq!(image.dimensions(), (29 * 3, 29 * 3));
         // The quiet zone (12 px) is white, and the finder pattern's corner just inside it
         // is black.
@@ -786,10 +674,7 @@ mod tests {
     #[test]
     fn blank_image_has_no_code() {
         let white: GrayImage = ImageBuffer::from_pixel(100, 100, Luma([255]));
-        assert_eq!(
-            decode_image(&png_of(&white)).unwrap_err(),
-            QrError::NotFound
-        );
+        assert_eq!(decode_image(&png_of(&white)).unwrap_err(), QrError::NotFound);
     }
 
     #[test]
@@ -814,11 +699,7 @@ mod tests {
         for &byte in bytes {
             crc ^= u32::from(byte);
             for _ in 0..8 {
-                crc = if crc & 1 == 1 {
-                    (crc >> 1) ^ 0xEDB8_8320
-                } else {
-                    crc >> 1
-                };
+                crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
             }
         }
         !crc
@@ -857,33 +738,14 @@ mod tests {
     fn codes_are_stable_and_messages_are_sentences() {
         let errors = [
             (QrError::TooLong { len: 3000 }, "too_long"),
+            (QrError::EncodeFailed { detail: "x".into() }, "encode_failed"),
             (
-                QrError::EncodeFailed { detail: "x".into() },
-                "encode_failed",
-            ),
-            (
-                QrError::ModuleSizeOutOfRange {
-                    module_px: 0,
-                    modules: 21,
-                    max_module_px: 275,
-                },
+                QrError::ModuleSizeOutOfRange { module_px: 0, modules: 21, max_module_px: 275 },
                 "module_size_out_of_range",
             ),
-            (
-                QrError::ImageEncodeFailed { detail: "x".into() },
-                "image_encode_failed",
-            ),
-            (
-                QrError::ImageUnreadable { detail: "x".into() },
-                "image_unreadable",
-            ),
-            (
-                QrError::ImageTooLarge {
-                    width: 9000,
-                    height: 9000,
-                },
-                "image_too_large",
-            ),
+            (QrError::ImageEncodeFailed { detail: "x".into() }, "image_encode_failed"),
+            (QrError::ImageUnreadable { detail: "x".into() }, "image_unreadable"),
+            (QrError::ImageTooLarge { width: 9000, height: 9000 }, "image_too_large"),
             (QrError::NotFound, "not_found"),
             (QrError::Undecodable { found: 1 }, "undecodable"),
         ];
@@ -892,10 +754,7 @@ mod tests {
             let message = error.to_string();
             assert!(message.starts_with(|c: char| c.is_lowercase() || c.is_ascii_digit()));
             assert!(!message.ends_with('.'), "{message}");
-            assert!(
-                message.contains("; "),
-                "a message says what to do: {message}"
-            );
+            assert!(message.contains("; "), "a message says what to do: {message}");
         }
     }
 

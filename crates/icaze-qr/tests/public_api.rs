@@ -24,9 +24,7 @@ fn every_rendering_of_one_symbol_agrees() {
     let side = info.modules + 8;
     let terminal = symbol.to_terminal();
     assert_eq!(terminal.lines().count() as u32, side.div_ceil(2));
-    assert!(terminal
-        .lines()
-        .all(|line| line.chars().count() as u32 == side));
+    assert!(terminal.lines().all(|line| line.chars().count() as u32 == side));
 
     assert!(symbol.to_svg().contains("<svg"));
 

@@ -14,7 +14,10 @@ pub(crate) fn run(dir: &Path, now: UtcMinute) -> anyhow::Result<ExitCode> {
         println!("1. Authority: reusing the demo authority in {}", dir.display());
     } else {
         Authority::init(dir, now, &InitOptions::default())?;
-        println!("1. Authority: created a DEMO root key and SMS, portal and call-centre issuer keys in {}", dir.display());
+        println!(
+            "1. Authority: created a DEMO root key and SMS, portal and call-centre issuer keys in {}",
+            dir.display()
+        );
     }
     let authority = Authority::load(dir)?;
     let trust = authority.trust_list();
@@ -51,7 +54,14 @@ pub(crate) fn run(dir: &Path, now: UtcMinute) -> anyhow::Result<ExitCode> {
     let png = dir.join("permit.png");
     std::fs::write(&png, symbol.to_png(8)?).with_context(|| png.display().to_string())?;
     let info = symbol.info();
-    println!("3. QR code: version {} ({}x{} modules, ECC {}), written to {}", info.version, info.modules, info.modules, info.ec_level, png.display());
+    println!(
+        "3. QR code: version {} ({}x{} modules, ECC {}), written to {}",
+        info.version,
+        info.modules,
+        info.modules,
+        info.ec_level,
+        png.display()
+    );
 
     let scanned = icaze_qr::decode_image(&std::fs::read(&png)?)?;
     let scanned = scanned.first().context("the QR code did not decode")?;
@@ -59,7 +69,11 @@ pub(crate) fn run(dir: &Path, now: UtcMinute) -> anyhow::Result<ExitCode> {
         ("scanned QR, in zone 1, now", scanned.as_str(), Check { at: now, zone: Some(zone) }),
         ("pasted SMS, in zone 1, now", reply.as_str(), Check { at: now, zone: Some(zone) }),
         ("scanned QR, in zone 2", scanned.as_str(), Check { at: now, zone: ZoneId::new(2) }),
-        ("scanned QR, 4 hours later", scanned.as_str(), Check { at: now.checked_add(240).context("time")?, zone: Some(zone) }),
+        (
+            "scanned QR, 4 hours later",
+            scanned.as_str(),
+            Check { at: now.checked_add(240).context("time")?, zone: Some(zone) },
+        ),
     ];
     println!("4. An officer's device verifies offline against the pinned root and trust list:");
     let mut all_as_expected = true;

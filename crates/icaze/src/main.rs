@@ -19,7 +19,11 @@ use icaze_core::{
 };
 
 #[derive(Parser)]
-#[command(name = "icaze", version, about = "Movement permits under a quarantine regime: keys, issuing, offline verification, QR codes")]
+#[command(
+    name = "icaze",
+    version,
+    about = "Movement permits under a quarantine regime: keys, issuing, offline verification, QR codes"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -218,7 +222,10 @@ fn load_trust(path: &Path, root: Option<&Path>) -> anyhow::Result<TrustList> {
 fn issue(args: &IssueArgs, now: UtcMinute) -> anyhow::Result<String> {
     let authority = Authority::load(&args.keys)?;
     let purpose = Purpose::from_name(&args.purpose).with_context(|| {
-        format!("unknown purpose {:?}: use medical, necessities, funeral, work, business-trip or a code 1..15", args.purpose)
+        format!(
+            "unknown purpose {:?}: use medical, necessities, funeral, work, business-trip or a code 1..15",
+            args.purpose
+        )
     })?;
     let valid_from = match &args.from {
         Some(from) => UtcMinute::parse_rfc3339(from)?,
@@ -275,6 +282,9 @@ fn qr(args: QrArgs) -> anyhow::Result<ExitCode> {
         print!("{}", symbol.to_terminal());
     }
     let info = symbol.info();
-    eprintln!("QR version {} ({}x{} modules), error correction {}", info.version, info.modules, info.modules, info.ec_level);
+    eprintln!(
+        "QR version {} ({}x{} modules), error correction {}",
+        info.version, info.modules, info.modules, info.ec_level
+    );
     Ok(ExitCode::SUCCESS)
 }

@@ -5,8 +5,7 @@ use icaze_core::{Check, Verdict};
 use serde_json::{json, Value};
 
 pub(crate) fn verdict_json(verdict: &Verdict, check: &Check) -> Value {
-    let reasons: Vec<Value> =
-        verdict.reasons.iter().map(|r| json!({ "code": r.code, "message": r.message })).collect();
+    let reasons: Vec<Value> = verdict.reasons.iter().map(|r| json!({ "code": r.code, "message": r.message })).collect();
     let permit = verdict.permit.as_ref().map(|p| {
         let c = p.claims();
         json!({

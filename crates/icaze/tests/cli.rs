@@ -87,7 +87,16 @@ fn verify_at_a_given_time() {
     assert!(out.status.success());
     let a = Authority { _tmp: tmp, dir };
     let token = a.issue(&[
-        "--doc", "MYİ1234567", "--purpose", "medical", "--zone", "3", "--from", FROM, "--issued-at", "2020-12-15T09:58:00+04:00",
+        "--doc",
+        "MYİ1234567",
+        "--purpose",
+        "medical",
+        "--zone",
+        "3",
+        "--from",
+        FROM,
+        "--issued-at",
+        "2020-12-15T09:58:00+04:00",
     ]);
     let (code, v) = a.verify(&["--at", "2020-12-15T09:59:00+04:00", &token]);
     assert_eq!((code, v["status"].as_str()), (1, Some("not_yet_valid")));
@@ -115,7 +124,10 @@ fn tampered_and_foreign_tokens_are_refused() {
     assert_eq!((code, v["status"].as_str()), (1, Some("bad_signature")));
 
     let (code, v) = a.verify(&["hello"]);
-    assert_eq!((code, v["status"].as_str(), v["reasons"][0]["code"].as_str()), (1, Some("malformed"), Some("no_token")));
+    assert_eq!(
+        (code, v["status"].as_str(), v["reasons"][0]["code"].as_str()),
+        (1, Some("malformed"), Some("no_token"))
+    );
 }
 
 #[test]
@@ -161,7 +173,19 @@ fn bad_input_is_a_clear_error_not_a_panic() {
         &["issue", "--keys", &keys, "--doc", "AZE111", "--purpose", "walking", "--zone", "1"],
         &["issue", "--keys", &keys, "--doc", "АЗЕ11111111", "--purpose", "medical", "--zone", "1"],
         &["issue", "--keys", &keys, "--doc", "AZE11111111", "--purpose", "medical", "--zone", "0"],
-        &["issue", "--keys", &keys, "--doc", "AZE11111111", "--purpose", "medical", "--zone", "1", "--from", "tomorrow"],
+        &[
+            "issue",
+            "--keys",
+            &keys,
+            "--doc",
+            "AZE11111111",
+            "--purpose",
+            "medical",
+            "--zone",
+            "1",
+            "--from",
+            "tomorrow",
+        ],
         &["issue", "--keys", "/nonexistent", "--doc", "AZE11111111", "--purpose", "medical", "--zone", "1"],
         &["verify", "--trust", "/nonexistent/trustlist", "IZ1AAAA"],
         &["verify", "--trust", &a.path("trustlist"), "--at", "noon", "IZ1AAAA"],
@@ -205,6 +229,11 @@ fn demo_runs() {
     let out = icaze(&["demo", "--dir", dir.to_str().unwrap()]);
     assert!(out.status.success(), "{}{}", stdout(&out), String::from_utf8_lossy(&out.stderr));
     let text = stdout(&out);
-    assert!(text.contains("VALID") && text.contains("WRONG_ZONE") && text.contains("EXPIRED") && text.contains("BAD_SIGNATURE"));
+    assert!(
+        text.contains("VALID")
+            && text.contains("WRONG_ZONE")
+            && text.contains("EXPIRED")
+            && text.contains("BAD_SIGNATURE")
+    );
     assert!(dir.join("permit.png").exists());
 }
