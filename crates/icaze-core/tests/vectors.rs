@@ -336,6 +336,11 @@ fn every_vector_gives_its_verdict() {
         serde_json::from_str(&std::fs::read_to_string(vectors_dir().join("permit-v1.json")).unwrap()).unwrap();
     let root = PublicKey::from_bytes(&unhex(doc["root_public_key_hex"].as_str().unwrap()).try_into().unwrap()).unwrap();
     let trust = TrustList::verify_bytes(&unhex(doc["trust_list_hex"].as_str().unwrap()), &root).unwrap();
+    let published = std::fs::read_to_string(vectors_dir().join("../../keys/test-root.public")).unwrap();
+    let published = published.lines().find(|l| !l.starts_with('#')).unwrap().split(' ').next_back().unwrap();
+    use base64::Engine as _;
+    let published = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(published).unwrap();
+    assert_eq!(published, root.to_bytes(), "keys/test-root.public is the vectors' root");
     let cases = doc["cases"].as_array().unwrap();
     let mut seen = std::collections::BTreeSet::new();
     for case in cases {

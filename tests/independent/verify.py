@@ -1,0 +1,704 @@
+#!/usr/bin/env python3
+"""Independent verifier for the Icaze permit token v1, written from
+docs/token-format.md alone (no look at the Rust code), checked against the
+known-answer vectors tests/vectors/permit-v1.json and permit-v1-bitflips.txt.
+
+Standard library only (Python 3.11+).  Ed25519 verification is implemented
+here following RFC 8032 (sections 5.1.3, 5.1.4, 5.1.7) with the strict rules
+of the spec section 4: S < L, A and R must decompress and must not be of small
+order, cofactorless equation [S]B = R + [k]A.
+
+Usage: python3 tests/independent/verify.py [VECTOR_DIR]
+Prints one line per mismatch and finally "N passed, M failed".
+Exit status 0 only if M == 0 and N > 0.
+"""
+
+import hashlib
+import json
+import os
+import re
+import sys
+from datetime import datetime, timezone
+
+# ---------------------------------------------------------------------------
+# Ed25519 (RFC 8032), verification only
+# ---------------------------------------------------------------------------
+
+P = 2**255 - 19
+L = 2**252 + 27742317777372353535851937790883648493
+D = (-121665 * pow(121666, P - 2, P)) % P
+D2 = (2 * D) % P
+SQRT_M1 = pow(2, (P - 1) // 4, P)
+
+# Extended homogeneous coordinates (X, Y, Z, T), x = X/Z, y = Y/Z, x*y = T/Z.
+IDENTITY = (0, 1, 1, 0)
+
+
+def pt_add(p1, p2):
+    x1, y1, z1, t1 = p1
+    x2, y2, z2, t2 = p2
+    a = (y1 - x1) * (y2 - x2) % P
+    b = (y1 + x1) * (y2 + x2) % P
+    c = t1 * D2 % P * t2 % P
+    d = z1 * 2 * z2 % P
+    e, f, g, h = b - a, d - c, d + c, b + a
+    return (e * f % P, g * h % P, f * g % P, e * h % P)
+
+
+def pt_double(p1):
+    x1, y1, z1, _ = p1
+    a = x1 * x1 % P
+    b = y1 * y1 % P
+    c = 2 * z1 * z1 % P
+    h = a + b
+    e = h - (x1 + y1) * (x1 + y1)
+    g = a - b
+    f = c + g
+    return (e * f % P, g * h % P, f * g % P, e * h % P)
+
+
+def pt_neg(p1):
+    x, y, z, t = p1
+    return ((-x) % P, y, z, (-t) % P)
+
+
+def pt_equal(p1, p2):
+    x1, y1, z1, _ = p1
+    x2, y2, z2, _ = p2
+    return (x1 * z2 - x2 * z1) % P == 0 and (y1 * z2 - y2 * z1) % P == 0
+
+
+def pt_decompress(s):
+    """RFC 8032 section 5.1.3.  Returns None when decoding fails."""
+    if len(s) != 32:
+        return None
+    y = int.from_bytes(s, "little")
+    sign = y >> 255
+    y &= (1 << 255) - 1
+    if y >= P:  # non-canonical y (RFC 8032: decoding fails)
+        return None
+    u = (y * y - 1) % P
+    v = (D * y * y + 1) % P
+    x = u * pow(v, 3, P) % P * pow(u * pow(v, 7, P) % P, (P - 5) // 8, P) % P
+    vxx = v * x * x % P
+    if vxx == u:
+        pass
+    elif vxx == (-u) % P:
+        x = x * SQRT_M1 % P
+    else:
+        return None
+    if x == 0 and sign == 1:
+        return None
+    if (x & 1) != sign:
+        x = P - x
+    return (x, y, 1, x * y % P)
+
+
+def pt_is_small_order(p1):
+    q = pt_double(pt_double(pt_double(p1)))
+    return q[0] % P == 0 and (q[1] - q[2]) % P == 0
+
+
+_BY = 4 * pow(5, P - 2, P) % P
+def _base_point():
+    # x recovered from y = 4/5 with x even (positive)
+    enc = _BY.to_bytes(32, "little")
+    return pt_decompress(enc)
+
+
+BASE = _base_point()
+
+
+def double_scalar_mul(a, pa, b, pb):
+    """[a]pa + [b]pb (Straus/Shamir, simple double-and-add)."""
+    both = pt_add(pa, pb)
+    q = IDENTITY
+    for i in range(max(a.bit_length(), b.bit_length()) - 1, -1, -1):
+        q = pt_double(q)
+        ba = (a >> i) & 1
+        bb = (b >> i) & 1
+        if ba and bb:
+            q = pt_add(q, both)
+        elif ba:
+            q = pt_add(q, pa)
+        elif bb:
+            q = pt_add(q, pb)
+    return q
+
+
+class PublicKey:
+    """A decompressed, strictly checked Ed25519 public key."""
+
+    def __init__(self, raw):
+        self.raw = bytes(raw)
+        pt = pt_decompress(self.raw)
+        if pt is None:
+            raise ValueError("public key does not decompress")
+        if pt_is_small_order(pt):
+            raise ValueError("public key is of small order")
+        self.point = pt
+        self.neg_point = pt_neg(pt)
+
+
+def ed25519_verify_strict(pub, message, sig):
+    if len(sig) != 64:
+        return False
+    s = int.from_bytes(sig[32:], "little")
+    if s >= L:
+        return False
+    r_bytes = sig[:32]
+    r = pt_decompress(r_bytes)
+    if r is None or pt_is_small_order(r):
+        return False
+    k = int.from_bytes(hashlib.sha512(r_bytes + pub.raw + message).digest(), "little") % L
+    # [S]B - [k]A must equal R (cofactorless)
+    q = double_scalar_mul(s, BASE, k, pub.neg_point)
+    return pt_equal(q, r)
+
+
+# ---------------------------------------------------------------------------
+# Errors
+# ---------------------------------------------------------------------------
+
+
+class Malformed(Exception):
+    def __init__(self, reason):
+        super().__init__(reason)
+        self.reason = reason
+
+
+# ---------------------------------------------------------------------------
+# Text forms (section 2)
+# ---------------------------------------------------------------------------
+
+B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+B64URL_VAL = {c: i for i, c in enumerate(B64URL)}
+B64URL_SET = frozenset(B64URL)
+MAX_TOKEN = 160  # bytes
+SIG_LEN = 64
+
+# bytes in a QR group -> digits
+QR_DIGITS = {1: 3, 2: 5, 3: 8, 4: 10, 5: 13, 6: 15, 7: 17}
+QR_BYTES_FOR_DIGITS = {v: k for k, v in QR_DIGITS.items()}
+
+
+def b64url_decode_strict(s):
+    if len(s) % 4 == 1:
+        raise Malformed("bad_encoding")
+    acc = 0
+    nbits = 0
+    out = bytearray()
+    for ch in s:
+        v = B64URL_VAL.get(ch)
+        if v is None:
+            raise Malformed("bad_encoding")
+        acc = (acc << 6) | v
+        nbits += 6
+        if nbits >= 8:
+            nbits -= 8
+            out.append((acc >> nbits) & 0xFF)
+            acc &= (1 << nbits) - 1
+    if acc != 0:  # non-zero unused bits in the last character
+        raise Malformed("bad_encoding")
+    return bytes(out)
+
+
+def b64url_encode(b):
+    out = []
+    acc = 0
+    nbits = 0
+    for byte in b:
+        acc = (acc << 8) | byte
+        nbits += 8
+        while nbits >= 6:
+            nbits -= 6
+            out.append(B64URL[(acc >> nbits) & 63])
+        acc &= (1 << nbits) - 1
+    if nbits:
+        out.append(B64URL[(acc << (6 - nbits)) & 63])
+    return "".join(out)
+
+
+def qr_encode(b):
+    parts = []
+    for i in range(0, len(b), 7):
+        g = b[i:i + 7]
+        parts.append(str(int.from_bytes(g, "big")).zfill(QR_DIGITS[len(g)]))
+    return "".join(parts)
+
+
+def qr_decode(digits):
+    rem = len(digits) % 17
+    if rem not in (0, 3, 5, 8, 10, 13, 15):
+        raise Malformed("bad_encoding")
+    out = bytearray()
+    pos = 0
+    while pos < len(digits):
+        n_dig = min(17, len(digits) - pos)
+        n_bytes = QR_BYTES_FOR_DIGITS[n_dig]
+        value = int(digits[pos:pos + n_dig])
+        if value >= 1 << (8 * n_bytes):
+            raise Malformed("bad_encoding")
+        out += value.to_bytes(n_bytes, "big")
+        pos += n_dig
+    return bytes(out)
+
+
+def qr_decoded_len(n_digits):
+    return (n_digits // 17) * 7 + QR_BYTES_FOR_DIGITS.get(n_digits % 17, 0)
+
+
+def find_candidates(text):
+    """Section 2.3.  Yields ('sms', version_char, body) or ('qr', digits)
+    in order of position.  A candidate is a maximal run of base64url
+    characters that starts at the start of the text or after a character
+    that is not base64url."""
+    i = 0
+    n = len(text)
+    while i < n:
+        if text[i] in B64URL_SET and (i == 0 or text[i - 1] not in B64URL_SET):
+            j = i
+            while j < n and text[j] in B64URL_SET:
+                j += 1
+            run = text[i:j]
+            if len(run) >= 3 and run[0] == "I" and run[1] == "Z" and run[2].isdigit() and run[2].isascii():
+                yield ("sms", run[2], run[3:])
+            elif len(run) >= 100 and all("0" <= c <= "9" for c in run):
+                yield ("qr", run)
+            i = j
+        else:
+            i += 1
+
+
+def candidate_to_token(cand):
+    if cand[0] == "sms":
+        _, ver, body = cand
+        if ver != "1":
+            raise Malformed("unsupported_version")
+        # too_long judged on the length the text would decode to (ambiguous
+        # in the spec, see README/report)
+        if len(body) * 6 // 8 > MAX_TOKEN:
+            raise Malformed("too_long")
+        return b64url_decode_strict(body)
+    digits = cand[1]
+    if qr_decoded_len(len(digits)) > MAX_TOKEN or len(digits) > (MAX_TOKEN // 7) * 17 + QR_DIGITS.get(MAX_TOKEN % 7, 0):
+        raise Malformed("too_long")
+    return qr_decode(digits)
+
+
+# ---------------------------------------------------------------------------
+# Payload (section 3)
+# ---------------------------------------------------------------------------
+
+EPOCH_2020 = 26297280  # Unix minute of 2020-01-01T00:00Z
+
+W = {1: 4, 2: 7, 3: 10, 4: 14, 5: 17, 6: 20, 7: 24, 8: 27, 9: 30, 10: 34,
+     11: 37, 12: 40, 13: 44, 14: 47, 15: 50}
+KINDS = {1: "id_card", 2: "id_card", 3: "id_card", 4: "temporary_residence",
+         5: "permanent_residence", 6: "extended_stay", 7: "registration_notice"}
+IMPLIED_SERIES = {2: "AZE", 3: "AA", 4: "MYI", 5: "DYI", 6: "MOM"}
+TYPE1_FORBIDDEN = {"AZE", "AA", "MYI", "DYI", "MOM"}
+PLATE_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+class BitReader:
+    def __init__(self, data):
+        self.data = data
+        self.total = 8 * len(data)
+        self.pos = 0
+        self.value = int.from_bytes(data, "big") if data else 0
+
+    def read(self, n):
+        if self.pos + n > self.total:
+            raise Malformed("truncated")
+        shift = self.total - self.pos - n
+        self.pos += n
+        return (self.value >> shift) & ((1 << n) - 1)
+
+    def finish(self):
+        left = self.total - self.pos
+        if left >= 8:
+            raise Malformed("trailing_bytes")
+        if self.value & ((1 << left) - 1):
+            raise Malformed("invalid_field")
+
+
+def invalid(cond):
+    if cond:
+        raise Malformed("invalid_field")
+
+
+def parse_payload(payload):
+    # Every field is validated as soon as it is read (fail fast): when a
+    # payload has an invalid field AND ends early / has trailing bytes, the
+    # first problem in bit order wins.  The spec does not fix this order.
+    r = BitReader(payload)
+    version = r.read(4)
+    if version != 1:
+        raise Malformed("unsupported_version")
+    c = {}
+    purpose = r.read(4)
+    invalid(purpose == 0)
+    c["purpose"] = purpose
+    c["key_id"] = r.read(8)
+    c["serial"] = r.read(32)
+    issued = r.read(26)
+    c["issued_at"] = issued
+    if r.read(1):
+        before = r.read(1)
+        delta = r.read(20)
+        invalid(delta == 0)
+        valid_from = issued - delta if before else issued + delta
+        invalid(valid_from < 0)
+    else:
+        valid_from = issued
+    long_flag = r.read(1)
+    if long_flag:
+        duration = r.read(20)
+        invalid(duration < 2048)
+    else:
+        duration = r.read(11)
+        invalid(duration < 1)
+    c["valid_from"] = valid_from
+    c["valid_until"] = valid_from + duration
+    zones = []
+    while True:
+        z = r.read(12)
+        invalid(z < 1)
+        invalid(bool(zones) and z <= zones[-1])
+        zones.append(z)
+        more = r.read(1)
+        if not more:
+            break
+        invalid(len(zones) >= 16)  # a 17th zone announced: refused before reading it
+    c["zones"] = zones
+    if r.read(1):
+        plate_len = r.read(4)
+        invalid(plate_len == 0)
+        plate = []
+        for _ in range(plate_len):
+            ch = r.read(6)
+            invalid(ch > 35)
+            plate.append(PLATE_ALPHABET[ch])
+        c["vehicle"] = "".join(plate)
+    else:
+        c["vehicle"] = None
+    doc_type = r.read(4)
+    invalid(doc_type == 0 or doc_type > 7)
+    if doc_type in (1, 7):
+        series_len = r.read(3)
+        invalid(doc_type == 1 and series_len == 0)
+        series = []
+        for _ in range(series_len):
+            ch = r.read(5)
+            invalid(ch == 0 or ch > 26)
+            series.append(chr(ord("A") + ch - 1))
+        series = "".join(series)
+        invalid(doc_type == 1 and series in TYPE1_FORBIDDEN)
+    else:
+        series = IMPLIED_SERIES[doc_type]
+    n = r.read(4)
+    invalid(n == 0)
+    invalid(doc_type in (4, 5, 6) and n != 7)
+    digits = r.read(W[n])
+    invalid(digits >= 10**n)
+    r.finish()
+    c["document"] = series + str(digits).zfill(n)
+    c["document_kind"] = KINDS[doc_type]
+    return c
+
+
+def parse_token(token):
+    """Sections 2-3 on the token bytes.  Returns (claims, payload, sig).
+
+    Order of checks (not fixed by the spec, see README): too_long, then the
+    version nibble (so a short token of another version is
+    unsupported_version), then a token shorter than the signature is
+    truncated (spec silent; the vector "payload only" expects truncated).
+    """
+    if len(token) > MAX_TOKEN:
+        raise Malformed("too_long")
+    # The format version is in the first four bits of the token.
+    if len(token) >= 1 and (token[0] >> 4) != 1:
+        raise Malformed("unsupported_version")
+    if len(token) < SIG_LEN:
+        raise Malformed("truncated")
+    payload, sig = token[:-SIG_LEN], token[-SIG_LEN:]
+    claims = parse_payload(payload)
+    return claims, payload, sig
+
+
+def find_token(text):
+    first_err = None
+    for cand in find_candidates(text):
+        try:
+            token = candidate_to_token(cand)
+            return (token,) + parse_token(token)
+        except Malformed as e:
+            if first_err is None:
+                first_err = e
+    if first_err is not None:
+        raise first_err
+    raise Malformed("no_token")
+
+
+# ---------------------------------------------------------------------------
+# Trust list (section 5)
+# ---------------------------------------------------------------------------
+
+PERMIT_PREFIX = b"icaze:permit:v1\x00"
+TRUSTLIST_PREFIX = b"icaze:trustlist:v1\x00"
+
+
+class TrustListError(Exception):
+    pass
+
+
+def parse_trust_list(data, root_pub):
+    pos = 0
+
+    def take(n):
+        nonlocal pos
+        if pos + n > len(data):
+            raise TrustListError("truncated")
+        b = data[pos:pos + n]
+        pos += n
+        return b
+
+    def u(n):
+        return int.from_bytes(take(n), "big")
+
+    if take(4) != b"IZTL":
+        raise TrustListError("bad magic")
+    if u(1) != 1:
+        raise TrustListError("bad format")
+    tl = {"version": u(8), "issued_at": u(4), "keys": {}}
+    count = u(1)
+    if not 1 <= count <= 255:
+        raise TrustListError("bad count")
+    last_id = -1
+    for _ in range(count):
+        key_id = u(1)
+        if key_id <= last_id:
+            raise TrustListError("key ids not strictly ascending")
+        last_id = key_id
+        raw = take(32)
+        try:
+            pub = PublicKey(raw)
+        except ValueError as e:
+            raise TrustListError(f"key {key_id}: {e}")
+        valid_from = u(4)
+        valid_until = u(4)
+        if valid_until <= valid_from:
+            raise TrustListError(f"key {key_id}: valid_until not after valid_from")
+        purposes = u(2)
+        if purposes & 1:
+            raise TrustListError(f"key {key_id}: purposes bit 0 set")
+        flags = u(1)
+        if flags & ~1:
+            raise TrustListError(f"key {key_id}: unknown flags")
+        label_len = u(1)
+        if label_len > 32:
+            raise TrustListError(f"key {key_id}: label too long")
+        label = take(label_len)
+        if any(not 0x21 <= b <= 0x7E for b in label):
+            raise TrustListError(f"key {key_id}: label not printable ASCII")
+        tl["keys"][key_id] = {
+            "pub": pub, "valid_from": valid_from, "valid_until": valid_until,
+            "purposes": purposes, "revoked": bool(flags & 1),
+            "label": label.decode("ascii"),
+        }
+    signed = data[:pos]
+    sig = take(64)
+    if pos != len(data):
+        raise TrustListError("bytes after the signature")
+    if not ed25519_verify_strict(root_pub, TRUSTLIST_PREFIX + signed, sig):
+        raise TrustListError("bad root signature")
+    return tl
+
+
+# ---------------------------------------------------------------------------
+# Verification (section 6)
+# ---------------------------------------------------------------------------
+
+
+def verify(text, trust, t, zone):
+    """Returns (status, reasons, claims-or-None, token, payload)."""
+    try:
+        token, claims, payload, sig = find_token(text)
+    except Malformed as e:
+        return "malformed", [e.reason], None, None, None
+    key = trust["keys"].get(claims["key_id"])
+    if key is None:
+        return "unknown_key", ["unknown_key"], None, token, payload
+    if not ed25519_verify_strict(key["pub"], PERMIT_PREFIX + payload, sig):
+        return "bad_signature", ["bad_signature"], None, token, payload
+    if key["revoked"]:
+        return "key_revoked", ["key_revoked"], claims, token, payload
+    issued_unix = EPOCH_2020 + claims["issued_at"]
+    if not key["valid_from"] <= issued_unix < key["valid_until"]:
+        return "key_not_valid", ["key_not_valid"], claims, token, payload
+    if not (key["purposes"] >> claims["purpose"]) & 1:
+        return "purpose_not_allowed", ["purpose_not_allowed"], claims, token, payload
+    reasons = []
+    if t < EPOCH_2020 + claims["valid_from"]:
+        reasons.append("not_yet_valid")
+    elif t >= EPOCH_2020 + claims["valid_until"]:
+        reasons.append("expired")
+    if zone is not None and zone not in claims["zones"]:
+        reasons.append("wrong_zone")
+    if reasons:
+        return reasons[0], reasons, claims, token, payload
+    return "valid", [], claims, token, payload
+
+
+# ---------------------------------------------------------------------------
+# Vector harness
+# ---------------------------------------------------------------------------
+
+
+def parse_time(s):
+    dt = datetime.fromisoformat(s.replace("Z", "+00:00"))
+    if dt.tzinfo is None:
+        raise ValueError(f"time without offset: {s}")
+    secs = int(dt.timestamp())
+    if secs % 60:
+        raise ValueError(f"time not on a minute: {s}")
+    return secs // 60
+
+
+def fmt_minute(m2020):
+    dt = datetime.fromtimestamp((EPOCH_2020 + m2020) * 60, tz=timezone.utc)
+    return dt.strftime("%Y-%m-%dT%H:%M:00Z")
+
+
+def claims_json(c):
+    return {
+        "document": c["document"],
+        "document_kind": c["document_kind"],
+        "issued_at": fmt_minute(c["issued_at"]),
+        "key_id": c["key_id"],
+        "purpose": c["purpose"],
+        "serial": c["serial"],
+        "valid_from": fmt_minute(c["valid_from"]),
+        "valid_until": fmt_minute(c["valid_until"]),
+        "vehicle": c["vehicle"],
+        "zones": c["zones"],
+    }
+
+
+def main(argv):
+    here = os.path.dirname(os.path.abspath(__file__))
+    vdir = argv[1] if len(argv) > 1 else os.path.join(here, "..", "vectors")
+    passed = 0
+    failed = 0
+
+    def fail(msg):
+        nonlocal failed
+        failed += 1
+        print("MISMATCH: " + msg)
+
+    with open(os.path.join(vdir, "permit-v1.json"), encoding="utf-8") as f:
+        vec = json.load(f)
+
+    # --- trust list
+    try:
+        root = PublicKey(bytes.fromhex(vec["root_public_key_hex"]))
+        trust = parse_trust_list(bytes.fromhex(vec["trust_list_hex"]), root)
+        passed += 1
+    except (ValueError, TrustListError) as e:
+        fail(f"trust list does not verify: {e}")
+        print(f"{passed} passed, {failed} failed")
+        return 1
+
+    # Negative control: a trust list with one byte changed must not verify.
+    tl_bad = bytearray.fromhex(vec["trust_list_hex"])
+    tl_bad[13] ^= 1
+    try:
+        parse_trust_list(bytes(tl_bad), root)
+        fail("trust list with a flipped byte verified")
+    except TrustListError:
+        passed += 1
+
+    # --- JSON cases
+    first_token = None
+    for case in vec["cases"]:
+        name = case["name"]
+        t = parse_time(case["at"])
+        status, reasons, claims, token, payload = verify(case["input"], trust, t, case["zone"])
+        reason = reasons[0] if reasons else None
+        ok = True
+        if status != case["status"] or reason != case["reason"]:
+            fail(f"case {name!r}: got {status}/{reason}, expected {case['status']}/{case['reason']}")
+            ok = False
+        if ok and "claims" in case:
+            if claims is None:
+                fail(f"case {name!r}: no claims, expected {case['claims']}")
+                ok = False
+            else:
+                got = claims_json(claims)
+                if got != case["claims"]:
+                    fail(f"case {name!r}: claims {got} != expected {case['claims']}")
+                    ok = False
+        if ok and "token_hex" in case and token is not None:
+            if token.hex() != case["token_hex"]:
+                fail(f"case {name!r}: token {token.hex()} != {case['token_hex']}")
+                ok = False
+            elif payload.hex() != case.get("payload_hex", payload.hex()):
+                fail(f"case {name!r}: payload {payload.hex()} != {case['payload_hex']}")
+                ok = False
+            else:
+                # encoders: the text forms must round-trip
+                sms = "IZ1" + b64url_encode(token)
+                qr = qr_encode(token)
+                if sms not in case["input"] and qr not in case["input"]:
+                    fail(f"case {name!r}: neither re-encoded form occurs in the input")
+                    ok = False
+        if name == "sms permit, SMS form" and token is not None:
+            first_token = token
+        if ok:
+            passed += 1
+
+    # --- bit flips
+    with open(os.path.join(vdir, "permit-v1-bitflips.txt"), encoding="utf-8") as f:
+        lines = f.read().splitlines()
+    at = "2020-12-15T11:00:00+04:00"
+    zone = 1
+    for line in lines:
+        if line.startswith("#"):
+            m = re.search(r"Checked at (\S+) in zone (\d+|none)", line)
+            if m:
+                at = m.group(1)
+                zone = None if m.group(2) == "none" else int(m.group(2))
+    t = parse_time(at)
+    for line in lines:
+        if not line.strip() or line.startswith("#"):
+            continue
+        cols = line.split()
+        if len(cols) != 4:
+            fail(f"bitflip line not of 4 columns: {line!r}")
+            continue
+        bit, exp_status, exp_reason, text = int(cols[0]), cols[1], cols[2], cols[3]
+        if exp_reason in ("-", "null", "none"):
+            exp_reason = None
+        ok = True
+        if first_token is not None:
+            flipped = bytearray(first_token)
+            flipped[bit // 8] ^= 0x80 >> (bit % 8)
+            if "IZ1" + b64url_encode(bytes(flipped)) != text:
+                fail(f"bitflip {bit}: input is not the sms token with bit {bit} flipped")
+                ok = False
+        status, reasons, _, _, _ = verify(text, trust, t, zone)
+        reason = reasons[0] if reasons else None
+        if status != exp_status or reason != exp_reason:
+            fail(f"bitflip {bit}: got {status}/{reason}, expected {exp_status}/{exp_reason}")
+            ok = False
+        if ok:
+            passed += 1
+
+    print(f"{passed} passed, {failed} failed")
+    return 0 if failed == 0 and passed > 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
