@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
-"""Independent verifier for the Icaze permit token v1, written from
-docs/token-format.md alone (no look at the Rust code), checked against the
-known-answer vectors tests/vectors/permit-v1.json and permit-v1-bitflips.txt.
+"""Independent verifier for the Icaze permit token v1 and trust list format 1,
+written from docs/token-format.md alone (no look at the Rust code), checked
+against the known-answer vectors tests/vectors/permit-v1.json,
+permit-v1-bitflips.txt and trustlist-v1.json.
 
 Standard library only (Python 3.11+).  Ed25519 verification is implemented
 here following RFC 8032 (sections 5.1.3, 5.1.4, 5.1.7) with the strict rules
-of the spec section 4: S < L, A and R must decompress and must not be of small
-order, cofactorless equation [S]B = R + [k]A.
+of the spec section 4: S < L, A canonical (decoding refuses y >= p and a set
+sign bit with x = 0) and not of small order, R decodes (same rule, so a
+non-canonical R never verifies) and is not of small order, cofactorless
+equation [S]B = R + [k]A.
 
 Usage: python3 tests/independent/verify.py [VECTOR_DIR]
 Prints one line per mismatch and finally "N passed, M failed".
@@ -244,24 +247,19 @@ def qr_decode(digits):
     return bytes(out)
 
 
-def qr_decoded_len(n_digits):
-    return (n_digits // 17) * 7 + QR_BYTES_FOR_DIGITS.get(n_digits % 17, 0)
-
-
 def find_candidates(text):
     """Section 2.3.  Yields ('sms', version_char, body) or ('qr', digits)
-    in order of position.  A candidate is a maximal run of base64url
-    characters that starts at the start of the text or after a character
-    that is not base64url."""
+    in order of position.  Candidates are words: maximal runs of base64url
+    characters (a non-ASCII character is not base64url)."""
     i = 0
     n = len(text)
     while i < n:
-        if text[i] in B64URL_SET and (i == 0 or text[i - 1] not in B64URL_SET):
+        if text[i] in B64URL_SET:
             j = i
             while j < n and text[j] in B64URL_SET:
                 j += 1
             run = text[i:j]
-            if len(run) >= 3 and run[0] == "I" and run[1] == "Z" and run[2].isdigit() and run[2].isascii():
+            if len(run) >= 3 and run[0] == "I" and run[1] == "Z" and run[2] in "0123456789":
                 yield ("sms", run[2], run[3:])
             elif len(run) >= 100 and all("0" <= c <= "9" for c in run):
                 yield ("qr", run)
@@ -270,18 +268,21 @@ def find_candidates(text):
             i += 1
 
 
+MAX_SMS_CHARS = 215   # section 2.4: characters after IZ1
+MAX_QR_DIGITS = 405   # section 2.4
+
+
 def candidate_to_token(cand):
+    """Section 2.4, steps 1-2: text limit, then decoding."""
     if cand[0] == "sms":
         _, ver, body = cand
         if ver != "1":
             raise Malformed("unsupported_version")
-        # too_long judged on the length the text would decode to (ambiguous
-        # in the spec, see README/report)
-        if len(body) * 6 // 8 > MAX_TOKEN:
+        if len(body) > MAX_SMS_CHARS:
             raise Malformed("too_long")
         return b64url_decode_strict(body)
     digits = cand[1]
-    if qr_decoded_len(len(digits)) > MAX_TOKEN or len(digits) > (MAX_TOKEN // 7) * 17 + QR_DIGITS.get(MAX_TOKEN % 7, 0):
+    if len(digits) > MAX_QR_DIGITS:
         raise Malformed("too_long")
     return qr_decode(digits)
 
@@ -329,9 +330,8 @@ def invalid(cond):
 
 
 def parse_payload(payload):
-    # Every field is validated as soon as it is read (fail fast): when a
-    # payload has an invalid field AND ends early / has trailing bytes, the
-    # first problem in bit order wins.  The spec does not fix this order.
+    # Section 3, "Order": every field is checked as soon as its rule can be
+    # checked, so the first problem in bit order wins.
     r = BitReader(payload)
     version = r.read(4)
     if version != 1:
@@ -366,11 +366,10 @@ def parse_payload(payload):
         z = r.read(12)
         invalid(z < 1)
         invalid(bool(zones) and z <= zones[-1])
+        invalid(len(zones) >= 16)  # a 17th zone: refused after its 12 bits
         zones.append(z)
-        more = r.read(1)
-        if not more:
+        if not r.read(1):
             break
-        invalid(len(zones) >= 16)  # a 17th zone announced: refused before reading it
     c["zones"] = zones
     if r.read(1):
         plate_len = r.read(4)
@@ -387,21 +386,23 @@ def parse_payload(payload):
     invalid(doc_type == 0 or doc_type > 7)
     if doc_type in (1, 7):
         series_len = r.read(3)
-        invalid(doc_type == 1 and series_len == 0)
         series = []
         for _ in range(series_len):
             ch = r.read(5)
             invalid(ch == 0 or ch > 26)
             series.append(chr(ord("A") + ch - 1))
         series = "".join(series)
-        invalid(doc_type == 1 and series in TYPE1_FORBIDDEN)
+        # AZE and AA are refused as soon as the series is read ...
+        invalid(doc_type == 1 and series in ("AZE", "AA"))
     else:
         series = IMPLIED_SERIES[doc_type]
     n = r.read(4)
     invalid(n == 0)
-    invalid(doc_type in (4, 5, 6) and n != 7)
     digits = r.read(W[n])
     invalid(digits >= 10**n)
+    # ... the other kind rules only after the digits.
+    invalid(doc_type in (4, 5, 6) and n != 7)
+    invalid(doc_type == 1 and (series == "" or series in TYPE1_FORBIDDEN))
     r.finish()
     c["document"] = series + str(digits).zfill(n)
     c["document_kind"] = KINDS[doc_type]
@@ -409,18 +410,10 @@ def parse_payload(payload):
 
 
 def parse_token(token):
-    """Sections 2-3 on the token bytes.  Returns (claims, payload, sig).
-
-    Order of checks (not fixed by the spec, see README): too_long, then the
-    version nibble (so a short token of another version is
-    unsupported_version), then a token shorter than the signature is
-    truncated (spec silent; the vector "payload only" expects truncated).
-    """
+    """Section 2.4 steps 3-5 on the token bytes.  Returns (claims, payload, sig).
+    The version is read with the payload, after the length checks."""
     if len(token) > MAX_TOKEN:
         raise Malformed("too_long")
-    # The format version is in the first four bits of the token.
-    if len(token) >= 1 and (token[0] >> 4) != 1:
-        raise Malformed("unsupported_version")
     if len(token) < SIG_LEN:
         raise Malformed("truncated")
     payload, sig = token[:-SIG_LEN], token[-SIG_LEN:]
@@ -451,17 +444,25 @@ TRUSTLIST_PREFIX = b"icaze:trustlist:v1\x00"
 
 
 class TrustListError(Exception):
-    pass
+    """A refused trust list; `code` is the error code of spec section 5."""
+
+    def __init__(self, code, detail=""):
+        super().__init__(f"{code}: {detail}" if detail else code)
+        self.code = code
 
 
 def parse_trust_list(data, root_pub):
+    """Section 5: returns the list, or raises TrustListError."""
+    if len(data) < SIG_LEN:
+        raise TrustListError("truncated", "shorter than a signature")
+    body, sig = data[:-SIG_LEN], data[-SIG_LEN:]
     pos = 0
 
     def take(n):
         nonlocal pos
-        if pos + n > len(data):
+        if pos + n > len(body):
             raise TrustListError("truncated")
-        b = data[pos:pos + n]
+        b = body[pos:pos + n]
         pos += n
         return b
 
@@ -469,51 +470,50 @@ def parse_trust_list(data, root_pub):
         return int.from_bytes(take(n), "big")
 
     if take(4) != b"IZTL":
-        raise TrustListError("bad magic")
+        raise TrustListError("bad_magic")
     if u(1) != 1:
-        raise TrustListError("bad format")
-    tl = {"version": u(8), "issued_at": u(4), "keys": {}}
+        raise TrustListError("unsupported_format")
+    tl = {"version": u(8), "issued_at": u(4), "keys": {}, "order": []}
     count = u(1)
-    if not 1 <= count <= 255:
-        raise TrustListError("bad count")
+    if count == 0:
+        raise TrustListError("invalid_field", "no keys")
     last_id = -1
     for _ in range(count):
         key_id = u(1)
         if key_id <= last_id:
-            raise TrustListError("key ids not strictly ascending")
+            raise TrustListError("invalid_field", "key ids not strictly ascending")
         last_id = key_id
         raw = take(32)
         try:
             pub = PublicKey(raw)
         except ValueError as e:
-            raise TrustListError(f"key {key_id}: {e}")
+            raise TrustListError("invalid_field", f"key {key_id}: {e}")
         valid_from = u(4)
         valid_until = u(4)
         if valid_until <= valid_from:
-            raise TrustListError(f"key {key_id}: valid_until not after valid_from")
+            raise TrustListError("invalid_field", f"key {key_id}: valid_until not after valid_from")
         purposes = u(2)
         if purposes & 1:
-            raise TrustListError(f"key {key_id}: purposes bit 0 set")
+            raise TrustListError("invalid_field", f"key {key_id}: purposes bit 0 set")
         flags = u(1)
         if flags & ~1:
-            raise TrustListError(f"key {key_id}: unknown flags")
+            raise TrustListError("invalid_field", f"key {key_id}: unknown flags")
         label_len = u(1)
         if label_len > 32:
-            raise TrustListError(f"key {key_id}: label too long")
+            raise TrustListError("invalid_field", f"key {key_id}: label too long")
         label = take(label_len)
         if any(not 0x21 <= b <= 0x7E for b in label):
-            raise TrustListError(f"key {key_id}: label not printable ASCII")
+            raise TrustListError("invalid_field", f"key {key_id}: label not printable ASCII")
         tl["keys"][key_id] = {
             "pub": pub, "valid_from": valid_from, "valid_until": valid_until,
             "purposes": purposes, "revoked": bool(flags & 1),
             "label": label.decode("ascii"),
         }
-    signed = data[:pos]
-    sig = take(64)
-    if pos != len(data):
-        raise TrustListError("bytes after the signature")
-    if not ed25519_verify_strict(root_pub, TRUSTLIST_PREFIX + signed, sig):
-        raise TrustListError("bad root signature")
+        tl["order"].append(key_id)
+    if pos != len(body):
+        raise TrustListError("trailing_bytes")
+    if not ed25519_verify_strict(root_pub, TRUSTLIST_PREFIX + body, sig):
+        raise TrustListError("bad_signature")
     return tl
 
 
@@ -567,9 +567,28 @@ def parse_time(s):
     return secs // 60
 
 
+def civil_from_days(z):
+    """Days since 1970-01-01 to (year, month, day), proleptic Gregorian, any
+    year (datetime stops at 9999; trust list times reach 10136)."""
+    z += 719468
+    era = z // 146097
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    d = doy - (153 * mp + 2) // 5 + 1
+    m = mp + 3 if mp < 10 else mp - 9
+    return yoe + era * 400 + (1 if m <= 2 else 0), m, d
+
+
+def fmt_unix_minute(m):
+    days, rest = divmod(m, 1440)
+    y, mo, d = civil_from_days(days)
+    return f"{y:04d}-{mo:02d}-{d:02d}T{rest // 60:02d}:{rest % 60:02d}:00Z"
+
+
 def fmt_minute(m2020):
-    dt = datetime.fromtimestamp((EPOCH_2020 + m2020) * 60, tz=timezone.utc)
-    return dt.strftime("%Y-%m-%dT%H:%M:00Z")
+    return fmt_unix_minute(EPOCH_2020 + m2020)
 
 
 def claims_json(c):
@@ -584,6 +603,26 @@ def claims_json(c):
         "valid_until": fmt_minute(c["valid_until"]),
         "vehicle": c["vehicle"],
         "zones": c["zones"],
+    }
+
+
+def trust_list_json(tl):
+    return {
+        "version": tl["version"],
+        "issued_at": fmt_unix_minute(tl["issued_at"]),
+        "keys": [
+            {
+                "key_id": kid,
+                "public_key_hex": k["pub"].raw.hex(),
+                "valid_from": fmt_unix_minute(k["valid_from"]),
+                "valid_until": fmt_unix_minute(k["valid_until"]),
+                "purposes": k["purposes"],
+                "revoked": k["revoked"],
+                "label": k["label"],
+            }
+            for kid in tl["order"]
+            for k in [tl["keys"][kid]]
+        ],
     }
 
 
@@ -619,6 +658,12 @@ def main(argv):
         fail("trust list with a flipped byte verified")
     except TrustListError:
         passed += 1
+
+    # Self-check of the date arithmetic against datetime where it applies.
+    for m in (0, EPOCH_2020, 27_000_000, 1_000_000_000, 4_000_000_000):
+        want = datetime.fromtimestamp(m * 60, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:00Z")
+        if fmt_unix_minute(m) != want:
+            fail(f"date arithmetic: {fmt_unix_minute(m)} != {want}")
 
     # --- JSON cases
     first_token = None
@@ -695,6 +740,32 @@ def main(argv):
             ok = False
         if ok:
             passed += 1
+
+    # --- trust list vectors
+    with open(os.path.join(vdir, "trustlist-v1.json"), encoding="utf-8") as f:
+        tvec = json.load(f)
+    troot = PublicKey(bytes.fromhex(tvec["root_public_key_hex"]))
+    if troot.raw != root.raw:
+        fail("trustlist-v1.json pins another root than permit-v1.json")
+    for case in tvec["cases"]:
+        name = case["name"]
+        try:
+            tl = parse_trust_list(bytes.fromhex(case["input_hex"]), troot)
+            result = "ok"
+        except TrustListError as e:
+            tl, result = None, e.code
+        if result != case["result"]:
+            fail(f"trust list case {name!r}: got {result}, expected {case['result']}")
+            continue
+        if tl is not None:
+            got = trust_list_json(tl)
+            if got != case.get("list"):
+                fail(f"trust list case {name!r}: list {got} != expected {case.get('list')}")
+                continue
+        elif "list" in case:
+            fail(f"trust list case {name!r}: refused, but the vector shows a list")
+            continue
+        passed += 1
 
     print(f"{passed} passed, {failed} failed")
     return 0 if failed == 0 and passed > 0 else 1

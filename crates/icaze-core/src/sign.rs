@@ -7,8 +7,11 @@
 //! cannot pass as a trust list's, a bundle's or an upload batch's).
 //!
 //! Verification is `verify_strict`: it rejects non-canonical signatures
-//! (S ≥ L), small-order public keys and small-order R, so a valid signature
-//! cannot be mangled into a second valid one.
+//! (S ≥ L), small-order public keys and small-order R, and it compares the
+//! recomputed R's canonical encoding with the signature's R bytes, so a
+//! non-canonical R never verifies. Public keys are read only in their
+//! canonical encoding. A valid signature cannot be mangled into a second
+//! valid one, and one key has one byte string.
 
 use std::fmt;
 
@@ -51,15 +54,23 @@ pub struct PublicKey(VerifyingKey);
 
 /// Bytes that are not a usable Ed25519 public key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("not an Ed25519 public key: expected 32 bytes encoding a point of the curve that is not of small order")]
+#[error(
+    "not an Ed25519 public key: expected the canonical 32-byte encoding of a curve point that is not of small order"
+)]
 pub struct BadPublicKey;
 
 impl PublicKey {
-    /// Reads a 32-byte public key, refusing points off the curve and weak
-    /// (small-order) keys, which `verify_strict` would refuse anyway.
+    /// Reads a 32-byte public key, refusing points off the curve, weak
+    /// (small-order) keys, which `verify_strict` would refuse anyway, and
+    /// non-canonical encodings (a `y` coordinate of `p` or more, or a sign bit
+    /// set with `x = 0`). ed25519-dalek decodes those by reducing `y` modulo
+    /// `p`, so without this check one key would have several byte strings, a
+    /// trust list could list the same key twice under different bytes, and
+    /// the key bytes hashed into every signature check would not be the ones
+    /// the key re-encodes to.
     pub fn from_bytes(bytes: &[u8; PUBLIC_KEY_LEN]) -> Result<Self, BadPublicKey> {
         let key = VerifyingKey::from_bytes(bytes).map_err(|_| BadPublicKey)?;
-        if key.is_weak() {
+        if key.is_weak() || key.to_edwards().compress().to_bytes() != *bytes {
             return Err(BadPublicKey);
         }
         Ok(Self(key))
@@ -223,6 +234,47 @@ mod tests {
         let mut identity = [0u8; 32];
         identity[0] = 1;
         assert_eq!(PublicKey::from_bytes(&identity), Err(BadPublicKey));
+    }
+
+    /// The encoding of `y + p` (little-endian), for a small `y`: the same
+    /// field element as `y`, written non-canonically.
+    fn y_plus_p(y: u8) -> [u8; 32] {
+        // p = 2^255 - 19, little-endian.
+        let mut bytes = [0xffu8; 32];
+        bytes[0] = 0xed;
+        bytes[31] = 0x7f;
+        let (low, carry) = bytes[0].overflowing_add(y);
+        assert!(!carry, "y is small, so y + p does not carry out of byte 0");
+        bytes[0] = low;
+        bytes
+    }
+
+    #[test]
+    fn non_canonical_public_keys_are_refused() {
+        // y = 3 is on the curve, and its point is not of small order: the
+        // canonical encoding is a usable key.
+        let mut canonical = [0u8; 32];
+        canonical[0] = 3;
+        let key = PublicKey::from_bytes(&canonical).expect("y = 3 is a point of large order");
+        assert_eq!(key.to_bytes(), canonical);
+
+        // y + p names the same point. ed25519-dalek alone accepts it, so the
+        // refusal below is this crate's check, not the library's.
+        let non_canonical = y_plus_p(3);
+        assert_eq!(non_canonical, hex!("f0ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"));
+        let lax = VerifyingKey::from_bytes(&non_canonical).expect("dalek reduces y modulo p");
+        assert_eq!(lax.to_edwards().compress().to_bytes(), canonical);
+        assert!(!lax.is_weak());
+        assert_eq!(PublicKey::from_bytes(&non_canonical), Err(BadPublicKey));
+
+        // The same with the sign bit set: the negated point, also non-canonical.
+        let mut negated = non_canonical;
+        negated[31] |= 0x80;
+        assert!(VerifyingKey::from_bytes(&negated).is_ok());
+        assert_eq!(PublicKey::from_bytes(&negated), Err(BadPublicKey));
+        let mut negated_canonical = canonical;
+        negated_canonical[31] |= 0x80;
+        assert!(PublicKey::from_bytes(&negated_canonical).is_ok());
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use std::fmt;
 
 use time::format_description::well_known::Rfc3339;
-use time::{OffsetDateTime, UtcOffset};
+use time::OffsetDateTime;
 
 /// The offset of Asia/Baku from UTC, in minutes. Azerbaijan abolished daylight
 /// saving time in 2016, so every instant this system handles (2020 onwards) is
@@ -68,24 +68,48 @@ impl UtcMinute {
         i64::from(self.0) - i64::from(earlier.0)
     }
 
-    fn to_offset(self, offset_minutes: i32) -> OffsetDateTime {
-        // Invariant: any u32 count of minutes (up to year ~10136) is within the
-        // range `time` represents, and `offset_minutes` is a valid offset.
-        let utc = OffsetDateTime::from_unix_timestamp(self.unix_seconds()).unwrap_or(OffsetDateTime::UNIX_EPOCH);
-        let offset = UtcOffset::from_whole_seconds(offset_minutes * 60).unwrap_or(UtcOffset::UTC);
-        utc.to_offset(offset)
+    /// The calendar date and time of this instant at `offset_minutes` from UTC.
+    ///
+    /// Computed here rather than with `time::OffsetDateTime`, whose range ends
+    /// in the year 9999: a trust list may carry any u32 minute (up to the year
+    /// 10136), and such an instant must not be shown as something else.
+    fn civil(self, offset_minutes: i32) -> Civil {
+        let minutes = i64::from(self.0) + i64::from(offset_minutes);
+        let (days, minute_of_day) = (minutes.div_euclid(1440), minutes.rem_euclid(1440));
+        // Days to a proleptic Gregorian date (H. Hinnant's `civil_from_days`),
+        // counting from 0000-03-01 so that leap days end each 4-year cycle.
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = doy - (153 * mp + 2) / 5 + 1;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 };
+        let year = yoe + era * 400 + i64::from(month <= 2);
+        Civil { year, month, day, hour: minute_of_day / 60, minute: minute_of_day % 60 }
     }
 
-    /// RFC 3339 in UTC, e.g. `2020-12-15T06:00:00Z` (for machines).
+    /// RFC 3339 in UTC, e.g. `2020-12-15T06:00:00Z` (for machines). Years
+    /// after 9999 have five digits.
     pub fn to_rfc3339_utc(self) -> String {
-        let t = self.to_offset(0);
-        format!("{:04}-{:02}-{:02}T{:02}:{:02}:00Z", t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute())
+        let t = self.civil(0);
+        format!("{:04}-{:02}-{:02}T{:02}:{:02}:00Z", t.year, t.month, t.day, t.hour, t.minute)
     }
 
     /// Asia/Baku local time, e.g. `2020-12-15 10:00` (for people).
     pub fn baku(self) -> BakuTime {
         BakuTime(self)
     }
+}
+
+/// A calendar date and time of day, for display.
+struct Civil {
+    year: i64,
+    month: i64,
+    day: i64,
+    hour: i64,
+    minute: i64,
 }
 
 /// An instant displayed in Asia/Baku time; see [`UtcMinute::baku`].
@@ -95,28 +119,28 @@ pub struct BakuTime(UtcMinute);
 impl BakuTime {
     /// RFC 3339 with the +04:00 offset, e.g. `2020-12-15T10:00:00+04:00`.
     pub fn to_rfc3339(self) -> String {
-        let t = self.0.to_offset(BAKU_OFFSET_MINUTES);
-        format!("{:04}-{:02}-{:02}T{:02}:{:02}:00+04:00", t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute())
+        let t = self.0.civil(BAKU_OFFSET_MINUTES);
+        format!("{:04}-{:02}-{:02}T{:02}:{:02}:00+04:00", t.year, t.month, t.day, t.hour, t.minute)
     }
 
     /// Day and month, `15.12`, as in an SMS reply.
     pub fn day_month(self) -> String {
-        let t = self.0.to_offset(BAKU_OFFSET_MINUTES);
-        format!("{:02}.{:02}", t.day(), u8::from(t.month()))
+        let t = self.0.civil(BAKU_OFFSET_MINUTES);
+        format!("{:02}.{:02}", t.day, t.month)
     }
 
     /// Hour and minute, `10:00`.
     pub fn hour_minute(self) -> String {
-        let t = self.0.to_offset(BAKU_OFFSET_MINUTES);
-        format!("{:02}:{:02}", t.hour(), t.minute())
+        let t = self.0.civil(BAKU_OFFSET_MINUTES);
+        format!("{:02}:{:02}", t.hour, t.minute)
     }
 }
 
 impl fmt::Display for BakuTime {
     /// `2020-12-15 10:00`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let t = self.0.to_offset(BAKU_OFFSET_MINUTES);
-        write!(f, "{:04}-{:02}-{:02} {:02}:{:02}", t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute())
+        let t = self.0.civil(BAKU_OFFSET_MINUTES);
+        write!(f, "{:04}-{:02}-{:02} {:02}:{:02}", t.year, t.month, t.day, t.hour, t.minute)
     }
 }
 
@@ -137,6 +161,29 @@ mod tests {
         assert_eq!(t.baku().to_string(), "2020-12-14 00:00");
         assert_eq!(t.baku().day_month(), "14.12");
         assert_eq!(t.baku().hour_minute(), "00:00");
+    }
+
+    #[test]
+    fn every_u32_minute_has_its_date() {
+        // The `time` crate cannot represent these without its `large-dates`
+        // feature; they must still be shown as what they are.
+        let last = UtcMinute::from_unix_minutes(u32::MAX);
+        assert_eq!(last.to_rfc3339_utc(), "10136-02-16T04:15:00Z");
+        assert_eq!(last.baku().to_string(), "10136-02-16 08:15");
+        assert_eq!(UtcMinute::from_unix_minutes(0).to_rfc3339_utc(), "1970-01-01T00:00:00Z");
+        // Leap days, and the turn of a year in Baku before it turns in UTC.
+        assert_eq!(UtcMinute::parse_rfc3339("2024-02-29T23:59:00Z").unwrap().to_rfc3339_utc(), "2024-02-29T23:59:00Z");
+        assert_eq!(UtcMinute::parse_rfc3339("2100-03-01T00:00:00Z").unwrap().to_rfc3339_utc(), "2100-03-01T00:00:00Z");
+        let new_year = UtcMinute::parse_rfc3339("2020-12-31T20:00:00Z").unwrap();
+        assert_eq!(new_year.baku().to_rfc3339(), "2021-01-01T00:00:00+04:00");
+        // Every day of 1970..2200 against `time`, which covers that range.
+        for day in 0..(230 * 366) {
+            let t = UtcMinute::from_unix_minutes(day * 1440 + 1439);
+            let reference = OffsetDateTime::from_unix_timestamp(t.unix_seconds()).unwrap();
+            let expected =
+                format!("{:04}-{:02}-{:02}T23:59:00Z", reference.year(), u8::from(reference.month()), reference.day());
+            assert_eq!(t.to_rfc3339_utc(), expected);
+        }
     }
 
     #[test]

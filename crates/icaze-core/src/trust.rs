@@ -187,6 +187,10 @@ impl TrustList {
     }
 
     /// Reads a signed trust list and checks it against the pinned root key.
+    ///
+    /// The signature is the last 64 bytes (fewer bytes: `Truncated`); the body
+    /// before it is parsed first, so a malformed list is refused for its first
+    /// bad field even when its signature would not verify either.
     pub fn verify_bytes(bytes: &[u8], root: &PublicKey) -> Result<Self, TrustListError> {
         let split = bytes.len().checked_sub(SIGNATURE_LEN).ok_or(TrustListError::Truncated)?;
         let (body, signature) = bytes.split_at(split);
@@ -199,9 +203,14 @@ impl TrustList {
         Ok(list)
     }
 
+    /// Reads the body field by field, refusing each field as soon as it is
+    /// read (the order `docs/token-format.md` §5 fixes, so every verifier
+    /// names the same error), then checks the whole with [`TrustList::new`].
     fn parse_body(body: &[u8]) -> Result<Self, TrustListError> {
         let mut r = Reader(body);
-        if r.take(4).map_err(|_| TrustListError::BadMagic)? != MAGIC {
+        // A body shorter than the magic is a cut file, not another kind of
+        // file: it is `Truncated`, like every other prefix of a list.
+        if r.take(4)? != MAGIC {
             return Err(TrustListError::BadMagic);
         }
         let format = r.u8()?;
@@ -211,13 +220,22 @@ impl TrustList {
         let version = r.u64()?;
         let issued_at = UtcMinute::from_unix_minutes(r.u32()?);
         let count = r.u8()?;
+        if count == 0 {
+            return Err(TrustListError::InvalidField("key count"));
+        }
         let mut keys = Vec::with_capacity(usize::from(count));
         for _ in 0..count {
             let id = KeyId(r.u8()?);
+            if keys.last().is_some_and(|last: &TrustedKey| last.id >= id) {
+                return Err(TrustListError::InvalidField("key order"));
+            }
             let public_key = PublicKey::from_bytes(&r.array::<PUBLIC_KEY_LEN>()?)
                 .map_err(|_| TrustListError::InvalidField("public key"))?;
             let valid_from = UtcMinute::from_unix_minutes(r.u32()?);
             let valid_until = UtcMinute::from_unix_minutes(r.u32()?);
+            if valid_until <= valid_from {
+                return Err(TrustListError::InvalidField("key validity"));
+            }
             let mask = r.u16()?;
             if mask & 1 != 0 {
                 return Err(TrustListError::InvalidField("purposes"));
@@ -227,12 +245,14 @@ impl TrustList {
                 return Err(TrustListError::InvalidField("flags"));
             }
             let label_len = usize::from(r.u8()?);
-            let label = std::str::from_utf8(r.take(label_len)?)
-                .map_err(|_| TrustListError::InvalidField("key label"))?
-                .to_owned();
-            if keys.last().is_some_and(|last: &TrustedKey| last.id >= id) {
-                return Err(TrustListError::InvalidField("key order"));
+            if label_len > MAX_LABEL {
+                return Err(TrustListError::InvalidField("key label"));
             }
+            let label = r.take(label_len)?;
+            if !label.iter().all(u8::is_ascii_graphic) {
+                return Err(TrustListError::InvalidField("key label"));
+            }
+            let label = std::str::from_utf8(label).map_err(|_| TrustListError::InvalidField("key label"))?.to_owned();
             keys.push(TrustedKey {
                 id,
                 public_key,
@@ -318,12 +338,18 @@ mod tests {
             flipped[i] ^= 0x10;
             assert!(TrustList::verify_bytes(&flipped, &root.public_key()).is_err(), "byte {i}");
         }
+        // Every cut file is truncated, including those whose body (all but
+        // the last 64 bytes) is shorter than the magic.
         for len in 0..bytes.len() {
-            assert!(TrustList::verify_bytes(&bytes[..len], &root.public_key()).is_err(), "prefix {len}");
+            assert_eq!(
+                TrustList::verify_bytes(&bytes[..len], &root.public_key()),
+                Err(TrustListError::Truncated),
+                "prefix {len}"
+            );
         }
         let mut longer = bytes.clone();
         longer.push(0);
-        assert!(TrustList::verify_bytes(&longer, &root.public_key()).is_err());
+        assert_eq!(TrustList::verify_bytes(&longer, &root.public_key()), Err(TrustListError::TrailingBytes));
     }
 
     #[test]

@@ -1,9 +1,16 @@
 //! Known-answer vectors: `tests/vectors/permit-v1.json` (named cases, accepted
-//! and rejected, with the expected status and reason) and
+//! and rejected, with the expected status and reason),
 //! `tests/vectors/permit-v1-bitflips.txt` (every single bit of one valid token
-//! flipped). The files are generated from fixed TEST keys by this test; it
-//! fails when the code would generate anything else, and rewrites them when
-//! run with `ICAZE_BLESS_VECTORS=1`.
+//! flipped) and `tests/vectors/trustlist-v1.json` (trust lists, accepted and
+//! refused, with the expected result). The files are generated from fixed TEST
+//! keys by this test; it fails when the code would generate anything else, and
+//! rewrites them when run with `ICAZE_BLESS_VECTORS=1`. Their format is
+//! described in `docs/token-format.md` §9.
+//!
+//! Cases that break one rule of the format are written with the small bit and
+//! byte writers below, because the library's encoders never write them; each
+//! such case states the error it must give, so that it exercises the rule it
+//! is named after and not another one.
 
 use std::path::PathBuf;
 
@@ -14,11 +21,13 @@ fn vectors_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/vectors")
 }
 
-/// TEST keys: the seed is the label padded with `.` to 32 bytes. Public
-/// knowledge, never used outside tests.
-fn test_key(label: &str) -> SecretKey {
+/// TEST keys: the seed is `icaze TEST ` followed by the key's role (`root`,
+/// `sms`, ...), padded with `.` to 32 bytes. Public knowledge, never used
+/// outside tests.
+fn test_key(role: &str) -> SecretKey {
+    let name = format!("icaze TEST {role}");
     let mut seed = [b'.'; 32];
-    seed[..label.len()].copy_from_slice(label.as_bytes());
+    seed[..name.len()].copy_from_slice(name.as_bytes());
     SecretKey::from_seed(&seed)
 }
 
@@ -42,10 +51,10 @@ struct Fixture {
 }
 
 fn fixture() -> Fixture {
-    let root = test_key("icaze TEST root");
+    let root = test_key("root");
     let key = |id: u8, label: &str, purposes: &[Purpose], from: &str, until: &str, revoked: bool| TrustedKey {
         id: KeyId(id),
-        public_key: test_key(&format!("icaze TEST {label}")).public_key(),
+        public_key: test_key(label).public_key(),
         valid_from: at(from),
         valid_until: at(until),
         purposes: PurposeSet::of(purposes),
@@ -80,7 +89,7 @@ fn signer(id: u8) -> SecretKey {
         5 => "sms-stolen",
         _ => "not-in-the-list",
     };
-    test_key(&format!("icaze TEST {label}"))
+    test_key(label)
 }
 
 struct Spec {
@@ -121,6 +130,24 @@ fn claims(s: &Spec) -> PermitClaims {
 
 fn token(id: u8, s: &Spec) -> Vec<u8> {
     issue(&signer(id), KeyId(id), &claims(s)).as_bytes().to_vec()
+}
+
+/// A token for `s` with a document that [`DocumentNumber::parse`] cannot give
+/// (it reads letters-then-digits as an ID card).
+fn token_with_document(id: u8, s: &Spec, document: DocumentNumber) -> Vec<u8> {
+    let base = claims(s);
+    let claims = PermitClaims::new(ClaimsSpec {
+        serial: base.serial(),
+        document,
+        purpose: base.purpose(),
+        zones: base.zones().to_vec(),
+        issued_at: base.issued_at(),
+        valid_from: base.valid_from(),
+        valid_until: base.valid_until(),
+        vehicle: base.vehicle().cloned(),
+    })
+    .unwrap();
+    issue(&signer(id), KeyId(id), &claims).as_bytes().to_vec()
 }
 
 fn sms_text(bytes: &[u8]) -> String {
@@ -170,32 +197,199 @@ fn case(name: &str, input: String, check_at: &str, zone: Option<u16>, fx: &Fixtu
     v
 }
 
-fn generate() -> (String, String) {
-    let fx = fixture();
+/// The cases of `permit-v1.json`, in order.
+struct Cases<'a> {
+    fx: &'a Fixture,
+    list: Vec<Value>,
+}
+
+impl Cases<'_> {
+    fn add(&mut self, name: &str, input: String, at: &str, zone: Option<u16>) {
+        self.list.push(case(name, input, at, zone, self.fx));
+    }
+
+    /// A case checked at `CHECK_AT` in `zone` that must give `status` and
+    /// first reason `reason`.
+    fn expect(&mut self, name: &str, input: String, zone: Option<u16>, status: &str, reason: Option<&str>) {
+        let v = case(name, input, CHECK_AT, zone, self.fx);
+        assert_eq!((v["status"].as_str(), v["reason"].as_str()), (Some(status), reason), "{name}");
+        self.list.push(v);
+    }
+
+    /// A malformed case (checked at `CHECK_AT` in zone 1) that must fail to
+    /// parse with exactly `error`, field name included.
+    fn malformed(&mut self, name: &str, input: String, error: ParseError) {
+        assert_eq!(UnverifiedPermit::find_in_text(&input).err(), Some(error.clone()), "{name}");
+        self.expect(name, input, Some(1), "malformed", Some(error.code()));
+    }
+}
+
+/// Bits written most significant first (docs/token-format.md §3), with named
+/// marks so that a payload can be cut inside a given field.
+#[derive(Default)]
+struct Bits {
+    bits: Vec<bool>,
+    marks: Vec<(String, usize)>,
+}
+
+impl Bits {
+    fn put(&mut self, value: u64, width: u32) {
+        assert!(width == 64 || value >> width == 0, "{value} does not fit {width} bits");
+        self.bits.extend((0..width).rev().map(|i| (value >> i) & 1 == 1));
+    }
+
+    fn mark(&mut self, name: String) {
+        self.marks.push((name, self.bits.len()));
+    }
+
+    fn position(&self, name: &str) -> usize {
+        self.marks.iter().find(|(n, _)| n == name).map(|&(_, at)| at).unwrap_or_else(|| panic!("no field {name}"))
+    }
+
+    /// The bytes, with `padding` in the bits up to the next byte boundary.
+    fn finish(mut self, padding: u64) -> Vec<u8> {
+        let pad = ((8 - self.bits.len() % 8) % 8) as u32;
+        self.put(padding, pad);
+        self.bits.chunks(8).map(|byte| byte.iter().fold(0u8, |acc, &bit| (acc << 1) | u8::from(bit))).collect()
+    }
+}
+
+/// `W(n)`: the least `w` with `2^w >= 10^n`.
+fn digit_width(n: u64) -> u32 {
+    (0..).find(|&w| 1u128 << w >= 10u128.pow(n as u32)).unwrap()
+}
+
+/// A payload written field by field as §3 lists them, so that a case can carry
+/// any value, including those the encoder never writes.
+#[derive(Clone)]
+struct Raw {
+    version: u64,
+    purpose: u64,
+    key_id: u64,
+    serial: u64,
+    /// Minutes since 2020-01-01T00:00Z.
+    issued: u64,
+    /// `from_before` and `from_delta`; `None` writes `from_flag = 0`.
+    from: Option<(bool, u64)>,
+    /// `long_flag` and `duration`.
+    duration: (bool, u64),
+    zones: Vec<u64>,
+    /// The plate's character codes; `None` writes `vehicle_flag = 0`.
+    plate: Option<Vec<u64>>,
+    doc_type: u64,
+    /// The series' letter codes, written (after `series_len`) for types 1 and 7.
+    series: Vec<u64>,
+    digit_count: u64,
+    digits: u64,
+    /// The value of the padding bits.
+    padding: u64,
+    /// End the payload this many bits into the field of this name ("zone 17",
+    /// "digits"), then pad with zeros.
+    cut: Option<(&'static str, usize)>,
+}
+
+impl Raw {
+    /// The fields of the SMS permit (`SMS`).
+    fn sms() -> Self {
+        Raw {
+            version: 1,
+            purpose: 2,
+            key_id: 1,
+            serial: 123_456_789,
+            issued: 502_920,
+            from: None,
+            duration: (false, 180),
+            zones: vec![1],
+            plate: None,
+            doc_type: 2,
+            series: vec![],
+            digit_count: 8,
+            digits: 11_111_111,
+            padding: 0,
+            cut: None,
+        }
+    }
+
+    fn payload(&self) -> Vec<u8> {
+        let mut b = Bits::default();
+        b.put(self.version, 4);
+        b.put(self.purpose, 4);
+        b.put(self.key_id, 8);
+        b.put(self.serial, 32);
+        b.put(self.issued, 26);
+        b.put(u64::from(self.from.is_some()), 1);
+        if let Some((before, delta)) = self.from {
+            b.put(u64::from(before), 1);
+            b.put(delta, 20);
+        }
+        let (long, duration) = self.duration;
+        b.put(u64::from(long), 1);
+        b.put(duration, if long { 20 } else { 11 });
+        for (i, &zone) in self.zones.iter().enumerate() {
+            b.mark(format!("zone {}", i + 1));
+            b.put(zone, 12);
+            b.put(u64::from(i + 1 < self.zones.len()), 1);
+        }
+        b.put(u64::from(self.plate.is_some()), 1);
+        if let Some(plate) = &self.plate {
+            b.put(plate.len() as u64, 4);
+            for &c in plate {
+                b.put(c, 6);
+            }
+        }
+        b.put(self.doc_type, 4);
+        if matches!(self.doc_type, 1 | 7) {
+            b.put(self.series.len() as u64, 3);
+            for &c in &self.series {
+                b.put(c, 5);
+            }
+        }
+        b.put(self.digit_count, 4);
+        b.mark("digits".to_owned());
+        b.put(self.digits, digit_width(self.digit_count));
+        if let Some((field, bits)) = self.cut {
+            let end = b.position(field) + bits;
+            b.bits.truncate(end);
+        }
+        b.finish(self.padding)
+    }
+
+    /// The SMS form of the payload signed with key 1.
+    fn text(&self) -> String {
+        sms_text(&signed(1, &self.payload(), Domain::Permit))
+    }
+}
+
+/// Series letter codes: `A` is 1.
+fn letters(s: &str) -> Vec<u64> {
+    s.bytes().map(|b| u64::from(b - b'A' + 1)).collect()
+}
+
+fn permit_cases(fx: &Fixture) -> Vec<Value> {
     let sms = token(1, &SMS);
     let sms_payload = &sms[..sms.len() - 64];
-    let mut cases = Vec::new();
-    let mut add = |name: &str, input: String, at: &str, zone: Option<u16>| cases.push(case(name, input, at, zone, &fx));
+    let mut cases = Cases { fx, list: Vec::new() };
+    let c = &mut cases;
 
     // Accepted.
-    add("sms permit, SMS form", sms_text(&sms), CHECK_AT, Some(1));
-    add(
+    c.add("sms permit, SMS form", sms_text(&sms), CHECK_AT, Some(1));
+    c.add(
         "sms permit, QR digits form",
         UnverifiedPermit::from_bytes(&sms).unwrap().token().to_qr_digits(),
         CHECK_AT,
         Some(1),
     );
-    add(
+    c.add(
         "sms permit inside the whole SMS reply",
         format!("AZE11111111 15.12 10:00-13:00 {}", sms_text(&sms)),
         CHECK_AT,
         Some(1),
     );
-    add("sms permit, no zone given", sms_text(&sms), CHECK_AT, None);
-    add("first minute of validity", sms_text(&sms), "2020-12-15T10:00:00+04:00", Some(1));
-    add("last minute of validity", sms_text(&sms), "2020-12-15T12:59:00+04:00", Some(1));
+    c.add("sms permit, no zone given", sms_text(&sms), CHECK_AT, None);
+    c.add("first minute of validity", sms_text(&sms), "2020-12-15T10:00:00+04:00", Some(1));
+    c.add("last minute of validity", sms_text(&sms), "2020-12-15T12:59:00+04:00", Some(1));
     let medical = Spec { serial: 7, doc: "MYİ1234567", purpose: Purpose::Medical, zones: &[3], ..SMS };
-    add("medical permit of a temporary resident", sms_text(&token(1, &medical)), CHECK_AT, Some(3));
+    c.add("medical permit of a temporary resident", sms_text(&token(1, &medical)), CHECK_AT, Some(3));
     let trip = Spec {
         serial: 900_001,
         doc: "AA0012345",
@@ -206,7 +400,7 @@ fn generate() -> (String, String) {
         until: "2020-12-18T00:00:00+04:00",
         vehicle: Some("10-AB-123"),
     };
-    add("business trip to three zones with a vehicle", sms_text(&token(2, &trip)), CHECK_AT, Some(17));
+    c.add("business trip to three zones with a vehicle", sms_text(&token(2, &trip)), CHECK_AT, Some(17));
     let work = Spec {
         serial: 4_000_000_000,
         doc: "DYI7654321",
@@ -217,29 +411,58 @@ fn generate() -> (String, String) {
         until: "2021-01-18T00:00:00+04:00",
         vehicle: None,
     };
-    add("work permit re-issued after its start", sms_text(&token(2, &work)), CHECK_AT, Some(2));
+    c.add("work permit re-issued after its start", sms_text(&token(2, &work)), CHECK_AT, Some(2));
     let funeral = Spec { serial: 55, doc: "MOM0000042", purpose: Purpose::Funeral, zones: &[6], ..SMS };
-    add("funeral permit from the call centre", sms_text(&token(3, &funeral)), CHECK_AT, Some(6));
-    let notice = Spec { serial: 56, doc: "RN000123456", ..SMS };
-    add("registration notification with letters", sms_text(&token(1, &notice)), CHECK_AT, Some(1));
+    c.add("funeral permit from the call centre", sms_text(&token(3, &funeral)), CHECK_AT, Some(6));
+    // `RN000123456` typed as text reads as an ID card of series RN (doc_type 1).
+    let rn_card = Spec { serial: 56, doc: "RN000123456", ..SMS };
+    let rn_card_text = sms_text(&token(1, &rn_card));
+    assert!(UnverifiedPermit::from_text(&rn_card_text).is_ok());
+    c.expect("ID card of another series, RN", rn_card_text, Some(1), "valid", None);
+    let notice = DocumentNumber::new(DocumentKind::RegistrationNotice, "RN", "000123456").unwrap();
+    let notice_text = sms_text(&token_with_document(1, &Spec { serial: 57, ..SMS }, notice));
+    c.expect("registration notification with letters", notice_text, Some(1), "valid", None);
+    let notice = DocumentNumber::parse("123456789012").unwrap();
+    assert_eq!(notice.kind(), DocumentKind::RegistrationNotice);
+    let notice_text = sms_text(&token_with_document(1, &Spec { serial: 58, ..SMS }, notice));
+    c.expect("registration notification, digits only", notice_text, Some(1), "valid", None);
+    let short_aze = Spec { serial: 59, doc: "AZE7", ..SMS };
+    c.expect(
+        "ID card AZE with one digit (types 2 and 3 take 1 to 15 digits)",
+        sms_text(&token(1, &short_aze)),
+        Some(1),
+        "valid",
+        None,
+    );
+    let sixteen = Raw { zones: (1..=16).collect(), ..Raw::sms() };
+    c.expect("16 zones, the most a permit names", sixteen.text(), Some(16), "valid", None);
 
     // Rejected by time and place.
-    add("before validity", sms_text(&sms), "2020-12-15T09:59:00+04:00", Some(1));
-    add("at the end of validity", sms_text(&sms), "2020-12-15T13:00:00+04:00", Some(1));
-    add("wrong zone", sms_text(&sms), CHECK_AT, Some(2));
+    c.add("before validity", sms_text(&sms), "2020-12-15T09:59:00+04:00", Some(1));
+    c.add("at the end of validity", sms_text(&sms), "2020-12-15T13:00:00+04:00", Some(1));
+    c.add("wrong zone", sms_text(&sms), CHECK_AT, Some(2));
+    // issued_at is 502 920 minutes after 2020-01-01T00:00Z: going back that far
+    // lands exactly on the earliest valid_from.
+    let epoch_start = Raw { from: Some((true, 502_920)), ..Raw::sms() };
+    c.expect("valid_from exactly 2020-01-01T00:00Z", epoch_start.text(), Some(1), "expired", Some("expired"));
 
     // Rejected by the trust list.
     let mut bad = sms.clone();
     *bad.last_mut().unwrap() ^= 1;
-    add("signature byte changed", sms_text(&bad), CHECK_AT, Some(1));
+    c.add("signature byte changed", sms_text(&bad), CHECK_AT, Some(1));
     let mut bad = sms.clone();
     bad[3] ^= 0x40;
-    add("serial changed after signing", sms_text(&bad), CHECK_AT, Some(1));
+    c.add("serial changed after signing", sms_text(&bad), CHECK_AT, Some(1));
     let other = token(1, &Spec { serial: 1, ..SMS });
     let mut spliced = sms_payload.to_vec();
     spliced.extend_from_slice(&other[other.len() - 64..]);
-    add("signature of another permit spliced in", sms_text(&spliced), CHECK_AT, Some(1));
-    add("signed under the trust-list domain", sms_text(&signed(1, sms_payload, Domain::TrustList)), CHECK_AT, Some(1));
+    c.add("signature of another permit spliced in", sms_text(&spliced), CHECK_AT, Some(1));
+    c.add(
+        "signed under the trust-list domain",
+        sms_text(&signed(1, sms_payload, Domain::TrustList)),
+        CHECK_AT,
+        Some(1),
+    );
     let mut high_s = sms.clone();
     let l: [u8; 32] = [
         0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14, 0, 0, 0, 0, 0,
@@ -253,51 +476,162 @@ fn generate() -> (String, String) {
         carry = sum >> 8;
     }
     assert_eq!(carry, 0);
-    add("non-canonical signature, S + L", sms_text(&high_s), CHECK_AT, Some(1));
-    add("key not in the trust list", sms_text(&token(9, &SMS)), CHECK_AT, Some(1));
-    add("key outside its validity", sms_text(&token(4, &SMS)), CHECK_AT, Some(1));
-    add("revoked key", sms_text(&token(5, &SMS)), CHECK_AT, Some(1));
-    add(
+    c.add("non-canonical signature, S + L", sms_text(&high_s), CHECK_AT, Some(1));
+    c.add("key not in the trust list", sms_text(&token(9, &SMS)), CHECK_AT, Some(1));
+    c.add("key outside its validity", sms_text(&token(4, &SMS)), CHECK_AT, Some(1));
+    c.add("revoked key", sms_text(&token(5, &SMS)), CHECK_AT, Some(1));
+    c.add(
         "sms key signing a work permit",
         sms_text(&token(1, &Spec { purpose: Purpose::Work, ..SMS })),
         CHECK_AT,
         Some(1),
     );
-    add("portal key signing code 2", sms_text(&token(2, &SMS)), CHECK_AT, Some(1));
+    c.add("portal key signing code 2", sms_text(&token(2, &SMS)), CHECK_AT, Some(1));
 
     // Malformed.
-    add("last byte missing", sms_text(&sms[..sms.len() - 1]), CHECK_AT, Some(1));
-    add("payload only", sms_text(sms_payload), CHECK_AT, Some(1));
+    c.add("last byte missing", sms_text(&sms[..sms.len() - 1]), CHECK_AT, Some(1));
+    c.add("payload only", sms_text(sms_payload), CHECK_AT, Some(1));
     let text = sms_text(&sms);
-    add("last 4 characters cut", text[..text.len() - 4].to_owned(), CHECK_AT, Some(1));
-    add("last 10 characters cut", text[..text.len() - 10].to_owned(), CHECK_AT, Some(1));
+    c.add("last 4 characters cut", text[..text.len() - 4].to_owned(), CHECK_AT, Some(1));
+    c.add("last 10 characters cut", text[..text.len() - 10].to_owned(), CHECK_AT, Some(1));
     let mut longer = sms.clone();
     longer.push(0);
-    add("one byte appended", sms_text(&longer), CHECK_AT, Some(1));
+    c.add("one byte appended", sms_text(&longer), CHECK_AT, Some(1));
     let mut v2 = sms_payload.to_vec();
     v2[0] = (v2[0] & 0x0f) | 0x20;
-    add("payload of version 2, validly signed", sms_text(&signed(1, &v2, Domain::Permit)), CHECK_AT, Some(1));
-    add("text prefix of version 2", format!("IZ2{}", &text[3..]), CHECK_AT, Some(1));
+    c.add("payload of version 2, validly signed", sms_text(&signed(1, &v2, Domain::Permit)), CHECK_AT, Some(1));
+    c.add("text prefix of version 2", format!("IZ2{}", &text[3..]), CHECK_AT, Some(1));
     let mut zero_zone = sms_payload.to_vec();
     // Zone 1 follows 74 bits of header, serial and time, the from flag and 12
     // bits of duration: bits 87..99. Clear its lowest bit (bit 98): zone 0.
     zero_zone[98 / 8] &= !(1 << (7 - 98 % 8));
-    add("zone 0, validly signed", sms_text(&signed(1, &zero_zone, Domain::Permit)), CHECK_AT, Some(1));
-    add("base64 of impossible length", "IZ1AAAAA".to_owned(), CHECK_AT, Some(1));
-    add("token followed by '=' (not base64url, so not part of it)", format!("{text}="), CHECK_AT, Some(1));
-    add("no token at all", "2 AZE11111111".to_owned(), CHECK_AT, Some(1));
-    add("empty", String::new(), CHECK_AT, Some(1));
-    add("QR digits of a wrong length", "1".repeat(101), CHECK_AT, Some(1));
-    add("far too long", format!("IZ1{}", "A".repeat(400)), CHECK_AT, Some(1));
+    c.add("zone 0, validly signed", sms_text(&signed(1, &zero_zone, Domain::Permit)), CHECK_AT, Some(1));
+    c.add("base64 of impossible length", "IZ1AAAAA".to_owned(), CHECK_AT, Some(1));
+    c.add("token followed by '=' (not base64url, so not part of it)", format!("{text}="), CHECK_AT, Some(1));
+    c.add("no token at all", "2 AZE11111111".to_owned(), CHECK_AT, Some(1));
+    c.add("empty", String::new(), CHECK_AT, Some(1));
+    c.add("QR digits of a wrong length", "1".repeat(101), CHECK_AT, Some(1));
+    c.add("far too long", format!("IZ1{}", "A".repeat(400)), CHECK_AT, Some(1));
 
-    let doc = json!({
-        "about": "Known-answer vectors for Icaze permit token v1 (docs/token-format.md). Keys are TEST keys: each seed is the key's label padded with '.' to 32 bytes, e.g. 'icaze TEST sms' for key 1. Check every case against trust_list_hex, verified with root_public_key_hex; 'at' is the time of the check, 'zone' the officer's zone (null: no zone test); 'status' and 'reason' are the expected verdict. Generated by crates/icaze-core/tests/vectors.rs.",
-        "root_public_key_hex": hex(&fx.root.public_key().to_bytes()),
-        "trust_list_hex": hex(&fx.trust.sign(&fx.root)),
-        "cases": cases,
-    });
-    let json = serde_json::to_string_pretty(&doc).unwrap() + "\n";
+    // One rule of §3 broken, everything else valid, signed with key 1.
+    assert_eq!(Raw::sms().payload(), sms_payload, "the bit writer writes what the encoder does");
+    let field = ParseError::InvalidField;
+    let raw = Raw::sms;
+    c.malformed("purpose 0", Raw { purpose: 0, ..raw() }.text(), field("purpose"));
+    c.malformed("from_flag 1 with delta 0", Raw { from: Some((false, 0)), ..raw() }.text(), field("valid_from"));
+    c.malformed(
+        "valid_from one minute before 2020-01-01",
+        Raw { from: Some((true, 502_921)), ..raw() }.text(),
+        field("valid_from"),
+    );
+    c.malformed("long-form duration 2047", Raw { duration: (true, 2047), ..raw() }.text(), field("duration"));
+    c.malformed("short-form duration 0", Raw { duration: (false, 0), ..raw() }.text(), field("duration"));
+    c.malformed("zones not ascending", Raw { zones: vec![4, 2], ..raw() }.text(), field("zone"));
+    c.malformed("a zone twice", Raw { zones: vec![3, 3], ..raw() }.text(), field("zone"));
+    c.malformed("17 zones", Raw { zones: (1..=17).collect(), ..raw() }.text(), field("zone"));
+    c.malformed("vehicle with plate_len 0", Raw { plate: Some(vec![]), ..raw() }.text(), field("vehicle"));
+    c.malformed("plate character 36", Raw { plate: Some(vec![1, 0, 36]), ..raw() }.text(), field("vehicle"));
+    c.malformed("document type 0", Raw { doc_type: 0, ..raw() }.text(), field("document_type"));
+    c.malformed("document type 8", Raw { doc_type: 8, ..raw() }.text(), field("document_type"));
+    let type1 = |series: Vec<u64>| Raw { doc_type: 1, series, digit_count: 7, digits: 1_234_567, ..raw() };
+    c.malformed("type 1 with series_len 0", type1(vec![]).text(), field("document"));
+    c.malformed("series character 0", type1(vec![1, 0]).text(), field("document"));
+    c.malformed("series character 27", type1(vec![1, 27]).text(), field("document"));
+    c.malformed("type 1 with series AZE (it has type 2)", type1(letters("AZE")).text(), field("document"));
+    c.malformed("type 1 with series MYI (another kind's series)", type1(letters("MYI")).text(), field("document"));
+    c.malformed("8 digits of value 10^8", Raw { digits: 100_000_000, ..raw() }.text(), field("document"));
+    let residence = |digit_count: u64, digits: u64| Raw { doc_type: 4, digit_count, digits, ..raw() };
+    c.malformed("type 4 with 6 digits", residence(6, 123_456).text(), field("document"));
+    // Type 4 with 7 digits ends 3 bits short of a byte: room for padding.
+    c.malformed("non-zero padding bit", Raw { padding: 1, ..residence(7, 1_234_567) }.text(), field("padding"));
 
+    // Which error wins: fields are read in order and each is refused as soon
+    // as the rules §3 gives for it can be checked.
+    let cut = |raw: Raw, field: &'static str, bits: usize| Raw { cut: Some((field, bits)), ..raw };
+    c.malformed(
+        "17th zone, payload ends inside it",
+        cut(Raw { zones: (1..=17).collect(), ..raw() }, "zone 17", 4).text(),
+        ParseError::Truncated,
+    );
+    c.malformed(
+        "type 4 with 6 digits, payload ends inside the digits",
+        cut(residence(6, 123_456), "digits", 10).text(),
+        ParseError::Truncated,
+    );
+    c.malformed(
+        "type 1 with series_len 0, payload ends inside the digits",
+        cut(type1(vec![]), "digits", 10).text(),
+        ParseError::Truncated,
+    );
+    c.malformed(
+        "type 1 with series MYI, payload ends inside the digits",
+        cut(type1(letters("MYI")), "digits", 10).text(),
+        ParseError::Truncated,
+    );
+    c.malformed(
+        "type 1 with series AZE, payload ends inside the digits",
+        cut(type1(letters("AZE")), "digits", 10).text(),
+        field("document"),
+    );
+    let mut short_v2 = sms[..63].to_vec();
+    short_v2[0] = (short_v2[0] & 0x0f) | 0x20;
+    c.malformed("63 bytes whose first four bits are 2", sms_text(&short_v2), ParseError::Truncated);
+    c.malformed("signature only (64 bytes, empty payload)", sms_text(&sms[17..]), ParseError::Truncated);
+
+    // Lengths (text.rs: 215 characters, 405 digits, 160 bytes).
+    c.malformed(
+        "215 base64url characters with non-zero unused bits",
+        format!("IZ1{}B", "A".repeat(214)),
+        ParseError::BadEncoding("base64url"),
+    );
+    c.malformed(
+        "215 base64url characters: 161 bytes, first four bits 0",
+        format!("IZ1{}", "A".repeat(215)),
+        ParseError::TooLong,
+    );
+    c.malformed(
+        "217 base64url characters (an impossible length)",
+        format!("IZ1{}", "A".repeat(217)),
+        ParseError::TooLong,
+    );
+    c.malformed("QR form of 391 digits: 161 bytes", "1".repeat(391), ParseError::TooLong);
+    c.malformed("QR form of 405 digits (no group length)", "1".repeat(405), ParseError::BadEncoding("QR digit groups"));
+    c.malformed("QR form of 407 digits", "1".repeat(407), ParseError::TooLong);
+
+    // Text forms and finding the token (§2.2, §2.3).
+    let qr = sms_token_qr(&sms);
+    c.malformed(
+        "QR digit group not below 2^56",
+        format!("99999999999999999{}", &qr[17..]),
+        ParseError::BadEncoding("QR digit groups"),
+    );
+    c.malformed("QR digits with a letter inside", format!("{}A{}", &qr[..150], &qr[151..]), ParseError::NotFound);
+    // The first run, 102 digits, is six whole groups: 42 bytes. The second is
+    // shorter than 100 digits, so not a candidate.
+    c.malformed("QR digits split by a space", format!("{} {}", &qr[..102], &qr[102..]), ParseError::Truncated);
+    let trip_text = sms_text(&token(2, &trip));
+    c.expect("two valid tokens: the first wins", format!("{text} {trip_text}"), Some(1), "valid", None);
+    c.expect("a malformed candidate, then a valid token", format!("IZ1AAAAA {text}"), Some(1), "valid", None);
+    let mut bad = sms.clone();
+    *bad.last_mut().unwrap() ^= 1;
+    c.expect(
+        "a well-formed token with a bad signature, then a valid token",
+        format!("{} {text}", sms_text(&bad)),
+        Some(1),
+        "bad_signature",
+        Some("bad_signature"),
+    );
+    c.malformed("IZ1 preceded by a base64url character", format!("x{text}"), ParseError::NotFound);
+    c.expect("IZ1 preceded by a non-ASCII letter", format!("icazə{text}"), Some(1), "valid", None);
+    cases.list
+}
+
+fn sms_token_qr(token: &[u8]) -> String {
+    UnverifiedPermit::from_bytes(token).unwrap().token().to_qr_digits()
+}
+
+fn bitflips(fx: &Fixture) -> String {
+    let sms = token(1, &SMS);
     let mut flips = String::from(
         "# Every single bit of the sms permit token flipped (token_hex of case 'sms permit, SMS form').\n\
          # Checked at 2020-12-15T11:00:00+04:00 in zone 1 against the trust list of permit-v1.json.\n\
@@ -311,30 +645,310 @@ fn generate() -> (String, String) {
         let reason = verdict.reasons.first().map_or("-", |r| r.code);
         flips.push_str(&format!("{bit} {} {reason} {input}\n", verdict.status.code()));
     }
-    (json, flips)
+    flips
+}
+
+/// One issuer key of a trust list, as bytes (§5), so that a case can carry
+/// any value.
+#[derive(Clone)]
+struct RawKey {
+    id: u8,
+    public_key: [u8; 32],
+    valid_from: u32,
+    valid_until: u32,
+    purposes: u16,
+    flags: u8,
+    /// `label_len`; `None` writes the label's length.
+    label_len: Option<u8>,
+    label: Vec<u8>,
+}
+
+#[derive(Clone)]
+struct RawList {
+    magic: [u8; 4],
+    format: u8,
+    version: u64,
+    issued_at: u32,
+    /// `count`; `None` writes the number of keys.
+    count: Option<u8>,
+    keys: Vec<RawKey>,
+}
+
+impl RawList {
+    fn of(list: &TrustList) -> Self {
+        let keys = list
+            .keys()
+            .iter()
+            .map(|k| RawKey {
+                id: k.id.0,
+                public_key: k.public_key.to_bytes(),
+                valid_from: k.valid_from.unix_minutes(),
+                valid_until: k.valid_until.unix_minutes(),
+                purposes: k.purposes.mask(),
+                flags: u8::from(k.revoked),
+                label_len: None,
+                label: k.label.as_bytes().to_vec(),
+            })
+            .collect();
+        RawList {
+            magic: *b"IZTL",
+            format: 1,
+            version: list.version(),
+            issued_at: list.issued_at().unix_minutes(),
+            count: None,
+            keys,
+        }
+    }
+
+    fn body(&self) -> Vec<u8> {
+        let mut out = self.magic.to_vec();
+        out.push(self.format);
+        out.extend_from_slice(&self.version.to_be_bytes());
+        out.extend_from_slice(&self.issued_at.to_be_bytes());
+        out.push(self.count.unwrap_or(self.keys.len() as u8));
+        for k in &self.keys {
+            out.push(k.id);
+            out.extend_from_slice(&k.public_key);
+            out.extend_from_slice(&k.valid_from.to_be_bytes());
+            out.extend_from_slice(&k.valid_until.to_be_bytes());
+            out.extend_from_slice(&k.purposes.to_be_bytes());
+            out.push(k.flags);
+            out.push(k.label_len.unwrap_or(k.label.len() as u8));
+            out.extend_from_slice(&k.label);
+        }
+        out
+    }
+
+    /// The file: the body and `root`'s signature over it in `domain`.
+    fn signed_in(&self, root: &SecretKey, domain: Domain) -> Vec<u8> {
+        let mut out = self.body();
+        let signature = root.sign(domain, &out);
+        out.extend_from_slice(&signature);
+        out
+    }
+
+    fn signed(&self, root: &SecretKey) -> Vec<u8> {
+        self.signed_in(root, Domain::TrustList)
+    }
+
+    /// The list with its first key changed by `f`.
+    fn first_key(&self, f: impl FnOnce(&mut RawKey)) -> Self {
+        let mut list = self.clone();
+        f(&mut list.keys[0]);
+        list
+    }
+}
+
+fn trust_list_json(list: &TrustList) -> Value {
+    json!({
+        "version": list.version(),
+        "issued_at": list.issued_at().to_rfc3339_utc(),
+        "keys": list.keys().iter().map(|k| json!({
+            "key_id": k.id.0,
+            "public_key_hex": hex(&k.public_key.to_bytes()),
+            "valid_from": k.valid_from.to_rfc3339_utc(),
+            "valid_until": k.valid_until.to_rfc3339_utc(),
+            "purposes": k.purposes.mask(),
+            "revoked": k.revoked,
+            "label": k.label,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// The result of reading `bytes` against the pinned root: `ok` or the error's code.
+fn trust_list_result(bytes: &[u8], root: &PublicKey) -> (String, Option<TrustList>) {
+    match TrustList::verify_bytes(bytes, root) {
+        Ok(list) => ("ok".to_owned(), Some(list)),
+        Err(e) => (e.code().to_owned(), None),
+    }
+}
+
+fn trust_list_cases(fx: &Fixture) -> Vec<Value> {
+    let root = &fx.root;
+    let pinned = root.public_key();
+    let mut cases = Vec::new();
+    let mut add = |name: &str, bytes: Vec<u8>, expected: &str| {
+        let (result, list) = trust_list_result(&bytes, &pinned);
+        assert_eq!(result, expected, "{name}");
+        let mut v = json!({ "name": name, "input_hex": hex(&bytes), "result": result });
+        if let Some(list) = list {
+            v["list"] = trust_list_json(&list);
+        }
+        cases.push(v);
+    };
+
+    let base = RawList::of(&fx.trust);
+    let good = base.signed(root);
+    assert_eq!(good, fx.trust.sign(root), "the byte writer writes what TrustList::sign does");
+    let sms_key = base.keys[0].clone();
+
+    // Accepted.
+    add("the trust list of permit-v1.json", good.clone(), "ok");
+    let one = RawList {
+        version: u64::MAX,
+        issued_at: u32::MAX,
+        keys: vec![RawKey { purposes: 0xfffe, label: vec![], ..sms_key.clone() }],
+        ..base.clone()
+    };
+    add("largest version and issued_at, one key, all purposes, empty label", one.signed(root), "ok");
+    let long_label = base.first_key(|k| k.label = b"0123456789abcdefghijklmnopqrstu~".to_vec());
+    add("label of 32 characters", long_label.signed(root), "ok");
+    let portal_key = base.keys[1].clone();
+    let ids =
+        RawList { keys: vec![RawKey { id: 0, ..sms_key.clone() }, RawKey { id: 255, ..portal_key }], ..base.clone() };
+    add("key ids 0 and 255", ids.signed(root), "ok");
+
+    // The frame.
+    add("bad magic", RawList { magic: *b"IZTM", ..base.clone() }.signed(root), "bad_magic");
+    add("format 2", RawList { format: 2, ..base.clone() }.signed(root), "unsupported_format");
+    add("empty", vec![], "truncated");
+    add("63 bytes", good[..63].to_vec(), "truncated");
+    add("66 bytes: the body is shorter than the magic", good[..66].to_vec(), "truncated");
+    add("cut inside the first public key", good[..64 + 18 + 1 + 10].to_vec(), "truncated");
+    add("signature cut to 10 bytes", good[..good.len() - 54].to_vec(), "truncated");
+    add("last byte missing", good[..good.len() - 1].to_vec(), "truncated");
+    let mut longer = good.clone();
+    longer.push(0);
+    add("a byte after the signature", longer, "trailing_bytes");
+    let mut declared_fewer = base.body();
+    declared_fewer[17] = 4;
+    let signature = root.sign(Domain::TrustList, &declared_fewer);
+    declared_fewer.extend_from_slice(&signature);
+    add("count 4 with 5 keys, signed", declared_fewer, "trailing_bytes");
+
+    // Fields.
+    add("zero keys", RawList { keys: vec![], ..base.clone() }.signed(root), "invalid_field");
+    let mut swapped = base.clone();
+    swapped.keys.swap(0, 1);
+    add("key ids not ascending", swapped.signed(root), "invalid_field");
+    let mut twice = base.clone();
+    twice.keys[1].id = twice.keys[0].id;
+    add("a key id twice", twice.signed(root), "invalid_field");
+    add(
+        "valid_until equal to valid_from",
+        base.first_key(|k| k.valid_until = k.valid_from).signed(root),
+        "invalid_field",
+    );
+    add(
+        "valid_until before valid_from",
+        base.first_key(|k| k.valid_until = k.valid_from - 1).signed(root),
+        "invalid_field",
+    );
+    add("purposes bit 0 set", base.first_key(|k| k.purposes |= 1).signed(root), "invalid_field");
+    add("flag bit 1 set", base.first_key(|k| k.flags |= 2).signed(root), "invalid_field");
+    add("flag bit 7 set", base.first_key(|k| k.flags |= 0x80).signed(root), "invalid_field");
+    add(
+        "label of 33 characters",
+        base.first_key(|k| k.label = b"0123456789abcdefghijklmnopqrstuvw".to_vec()).signed(root),
+        "invalid_field",
+    );
+    add("label with a space", base.first_key(|k| k.label = b"test sms".to_vec()).signed(root), "invalid_field");
+    add(
+        "label with a non-ASCII letter (UTF-8)",
+        base.first_key(|k| k.label = "test-smə".as_bytes().to_vec()).signed(root),
+        "invalid_field",
+    );
+    add("label with DEL (0x7f)", base.first_key(|k| k.label = b"test-sms\x7f".to_vec()).signed(root), "invalid_field");
+    let mut identity = [0u8; 32];
+    identity[0] = 1;
+    add(
+        "public key of small order (the identity)",
+        base.first_key(|k| k.public_key = identity).signed(root),
+        "invalid_field",
+    );
+    // y = 3 + p: the same point as the canonical y = 3, of large order.
+    let mut non_canonical = [0xffu8; 32];
+    non_canonical[0] = 0xf0;
+    non_canonical[31] = 0x7f;
+    let mut canonical = [0u8; 32];
+    canonical[0] = 3;
+    add("public key y = 3 (canonical, large order)", base.first_key(|k| k.public_key = canonical).signed(root), "ok");
+    add(
+        "public key y = 3 + p (non-canonical)",
+        base.first_key(|k| k.public_key = non_canonical).signed(root),
+        "invalid_field",
+    );
+    let mut off_curve = [0u8; 32];
+    off_curve[0] = 2;
+    add(
+        "public key y = 2 (not on the curve)",
+        base.first_key(|k| k.public_key = off_curve).signed(root),
+        "invalid_field",
+    );
+
+    // The signature.
+    add("signed by another root", base.signed(&test_key("other-root")), "bad_signature");
+    add("signed under the permit domain", base.signed_in(root, Domain::Permit), "bad_signature");
+    let mut changed = good.clone();
+    changed[12] ^= 1;
+    add("version changed after signing", changed, "bad_signature");
+
+    // Which error wins: each field is refused as soon as it is read, before
+    // later fields, trailing bytes and the signature.
+    let mut long_label = base.first_key(|k| k.label_len = Some(200)).body();
+    long_label.truncate(18 + 1 + 32 + 4 + 4 + 2 + 1 + 1 + 8);
+    long_label.extend_from_slice(&[0; 64]);
+    add("label_len 200, the file ends inside the label", long_label, "invalid_field");
+    let mut zero_then_more = RawList { count: Some(0), ..base.clone() }.signed(root);
+    zero_then_more.push(0);
+    add("count 0, then keys and a trailing byte", zero_then_more, "invalid_field");
+    let mut late = base.first_key(|k| k.flags = 2).signed(&test_key("other-root"));
+    late.push(0);
+    add("flag bit 1 set, a trailing byte, another root", late, "invalid_field");
+    cases
+}
+
+fn generate() -> (String, String, String) {
+    let fx = fixture();
+    let doc = json!({
+        "about": "Known-answer vectors for Icaze permit token v1 (docs/token-format.md, format of this file in section 9). Keys are TEST keys: the seed of each is 'icaze TEST ' followed by its role (root, sms, portal, callcentre, sms-april, sms-stolen; not-in-the-list for the key of case 'key not in the trust list'), padded with '.' to 32 bytes, e.g. 'icaze TEST sms..................' for key 1. Check every case against trust_list_hex, verified with root_public_key_hex; 'at' is the time of the check, 'zone' the officer's zone (null: no zone test); 'status' and 'reason' are the expected verdict. Generated by crates/icaze-core/tests/vectors.rs.",
+        "root_public_key_hex": hex(&fx.root.public_key().to_bytes()),
+        "trust_list_hex": hex(&fx.trust.sign(&fx.root)),
+        "cases": permit_cases(&fx),
+    });
+    let json = serde_json::to_string_pretty(&doc).unwrap() + "\n";
+    let trust = json!({
+        "about": "Known-answer vectors for the Icaze trust list, format 1 (docs/token-format.md section 5, format of this file in section 9). Read each input_hex as a trust list file and check it against root_public_key_hex (the TEST root of permit-v1.json); 'result' is 'ok' or the error code (bad_magic, unsupported_format, truncated, trailing_bytes, invalid_field, bad_signature); 'list' shows what an accepted list says. Other-root cases are signed by the TEST key 'icaze TEST other-root' padded with '.' to 32 bytes. Generated by crates/icaze-core/tests/vectors.rs.",
+        "root_public_key_hex": hex(&fx.root.public_key().to_bytes()),
+        "cases": trust_list_cases(&fx),
+    });
+    let trust = serde_json::to_string_pretty(&trust).unwrap() + "\n";
+    (json, bitflips(&fx), trust)
 }
 
 #[test]
 fn vector_files_are_current() {
-    let (json, flips) = generate();
+    let (json, flips, trust) = generate();
     let dir = vectors_dir();
+    let files = [("permit-v1.json", json), ("permit-v1-bitflips.txt", flips), ("trustlist-v1.json", trust)];
     if std::env::var_os("ICAZE_BLESS_VECTORS").is_some() {
-        std::fs::write(dir.join("permit-v1.json"), &json).unwrap();
-        std::fs::write(dir.join("permit-v1-bitflips.txt"), &flips).unwrap();
+        for (name, content) in &files {
+            std::fs::write(dir.join(name), content).unwrap();
+        }
     }
-    let on_disk = std::fs::read_to_string(dir.join("permit-v1.json")).unwrap();
-    assert!(on_disk == json, "tests/vectors/permit-v1.json differs from what the code generates; if the change is intended, rerun with ICAZE_BLESS_VECTORS=1 and review the diff");
-    let on_disk = std::fs::read_to_string(dir.join("permit-v1-bitflips.txt")).unwrap();
-    assert!(on_disk == flips, "tests/vectors/permit-v1-bitflips.txt is stale; rerun with ICAZE_BLESS_VECTORS=1");
+    for (name, content) in &files {
+        let on_disk = std::fs::read_to_string(dir.join(name)).unwrap_or_default();
+        assert!(
+            on_disk == *content,
+            "tests/vectors/{name} differs from what the code generates; if the change is intended, rerun with ICAZE_BLESS_VECTORS=1 and review the diff"
+        );
+    }
+}
+
+fn read_json(name: &str) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(vectors_dir().join(name)).unwrap()).unwrap()
+}
+
+fn root_of(doc: &Value) -> PublicKey {
+    PublicKey::from_bytes(&unhex(doc["root_public_key_hex"].as_str().unwrap()).try_into().unwrap()).unwrap()
 }
 
 /// Reads the files as an outside verifier would and checks every case, so the
 /// files stay meaningful even if the generator above were wrong.
 #[test]
 fn every_vector_gives_its_verdict() {
-    let doc: Value =
-        serde_json::from_str(&std::fs::read_to_string(vectors_dir().join("permit-v1.json")).unwrap()).unwrap();
-    let root = PublicKey::from_bytes(&unhex(doc["root_public_key_hex"].as_str().unwrap()).try_into().unwrap()).unwrap();
+    let doc = read_json("permit-v1.json");
+    let root = root_of(&doc);
     let trust = TrustList::verify_bytes(&unhex(doc["trust_list_hex"].as_str().unwrap()), &root).unwrap();
     let published = std::fs::read_to_string(vectors_dir().join("../../keys/test-root.public")).unwrap();
     let published = published.lines().find(|l| !l.starts_with('#')).unwrap().split(' ').next_back().unwrap();
@@ -343,8 +957,10 @@ fn every_vector_gives_its_verdict() {
     assert_eq!(published, root.to_bytes(), "keys/test-root.public is the vectors' root");
     let cases = doc["cases"].as_array().unwrap();
     let mut seen = std::collections::BTreeSet::new();
+    let mut names = std::collections::BTreeSet::new();
     for case in cases {
         let name = case["name"].as_str().unwrap();
+        assert!(names.insert(name), "two cases named {name}");
         let check = Check {
             at: at(case["at"].as_str().unwrap()),
             zone: case["zone"].as_u64().and_then(|z| ZoneId::new(z as u16)),
@@ -391,4 +1007,26 @@ fn every_vector_gives_its_verdict() {
         count += 1;
     }
     assert_eq!(count, 81 * 8, "one line per bit of the 81-byte token");
+}
+
+#[test]
+fn every_trust_list_vector_gives_its_result() {
+    let doc = read_json("trustlist-v1.json");
+    let root = root_of(&doc);
+    assert_eq!(root, root_of(&read_json("permit-v1.json")), "both files pin the same TEST root");
+    let mut seen = std::collections::BTreeSet::new();
+    let mut names = std::collections::BTreeSet::new();
+    for case in doc["cases"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        assert!(names.insert(name), "two cases named {name}");
+        let (result, list) = trust_list_result(&unhex(case["input_hex"].as_str().unwrap()), &root);
+        assert_eq!(result, case["result"].as_str().unwrap(), "{name}");
+        assert_eq!(list.map(|l| trust_list_json(&l)), case.get("list").cloned(), "{name}");
+        seen.insert(result);
+    }
+    for result in
+        ["ok", "bad_magic", "unsupported_format", "truncated", "trailing_bytes", "invalid_field", "bad_signature"]
+    {
+        assert!(seen.contains(result), "no trust list vector for {result}");
+    }
 }
