@@ -5,6 +5,7 @@
 
 mod demo;
 mod report;
+mod serve;
 
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
@@ -42,6 +43,16 @@ enum Command {
     Qr(QrArgs),
     /// Walk through the system once: keys, an SMS permit, its QR code, verification.
     Demo(DemoArgs),
+    /// Run the service: the 8103 SMS endpoint, health, metrics, administration.
+    Serve(serve::ServeArgs),
+    /// Import the population registry and the deny list into a data directory.
+    #[command(subcommand)]
+    Registry(serve::RegistryCommand),
+    /// Check a regime file and print what it says.
+    Regime {
+        /// The regime file (TOML, see docs/regimes.md).
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -137,6 +148,10 @@ struct DemoArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .init();
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -173,6 +188,26 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Qr(args) => qr(args),
         Command::Demo(args) => demo::run(&args.dir, now()?),
+        Command::Serve(args) => serve::serve(args, now()?),
+        Command::Registry(command) => serve::registry(command),
+        Command::Regime { file } => {
+            let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            let regime = icaze_server::regime::Regime::from_toml(&text).with_context(|| file.display().to_string())?;
+            println!("{}: {}", regime.id, regime.name);
+            println!("  in force {} .. {} (Baku time)", regime.start.baku(), regime.end.baku());
+            for code in regime.codes.values() {
+                println!(
+                    "  SMS code {}: {}, {} minutes, {} a day, starts {} minutes after the request",
+                    code.code,
+                    code.purpose.name(),
+                    code.minutes,
+                    code.per_day,
+                    code.activation_delay_minutes
+                );
+            }
+            println!("  {} zones, scope {:?}, age limit {:?}", regime.zones.len(), regime.scope, regime.age_limit);
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

@@ -1,0 +1,97 @@
+//! Fields of the registry CSV files.
+
+use icaze_core::{DocumentNumber, UtcMinute};
+
+/// A document number in canonical form.
+pub(crate) fn document(field: &str) -> Result<String, String> {
+    DocumentNumber::parse(field).map(|d| d.canonical()).map_err(|e| e.to_string())
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+pub(crate) fn days_from_civil(year: i32, month: u32, day: u32) -> i32 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = month as i32;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + day as i32 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The (year, month, day) of a day number.
+pub(crate) fn civil_from_days(days: i32) -> (i32, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i32::from(m <= 2), m, d)
+}
+
+/// A date `YYYY-MM-DD` as days since 1970-01-01.
+pub(crate) fn date(field: &str) -> Result<i32, String> {
+    let err = || format!("the date {field:?} is not YYYY-MM-DD");
+    let mut parts = field.trim().splitn(3, '-');
+    let mut next = || parts.next().and_then(|p| p.parse::<u32>().ok()).ok_or_else(err);
+    let (y, m, d) = (next()?, next()?, next()?);
+    if !(1900..=2200).contains(&y) || !(1..=12).contains(&m) || d == 0 {
+        return Err(err());
+    }
+    let days = days_from_civil(y as i32, m, d);
+    if civil_from_days(days) != (y as i32, m, d) {
+        return Err(err());
+    }
+    Ok(days)
+}
+
+/// Empty, a date (its start in Baku time), or an RFC 3339 time.
+pub(crate) fn optional_time(field: &str) -> Result<Option<UtcMinute>, String> {
+    let field = field.trim();
+    if field.is_empty() {
+        return Ok(None);
+    }
+    if field.len() == 10 {
+        let days = date(field)?;
+        let minutes = i64::from(days) * 1440 - i64::from(icaze_core::BAKU_OFFSET_MINUTES);
+        return u32::try_from(minutes)
+            .map(|m| Some(UtcMinute::from_unix_minutes(m)))
+            .map_err(|_| format!("{field:?} is out of range"));
+    }
+    UtcMinute::parse_rfc3339(field).map(Some).map_err(|e| e.to_string())
+}
+
+/// The Asia/Baku calendar day of an instant, as days since 1970-01-01.
+pub(crate) fn baku_day(at: UtcMinute) -> i32 {
+    ((i64::from(at.unix_minutes()) + i64::from(icaze_core::BAKU_OFFSET_MINUTES)) / 1440) as i32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates() {
+        assert_eq!(date("1970-01-01"), Ok(0));
+        assert_eq!(date("2020-12-14"), Ok(18_610));
+        assert!(date("2020-02-30").is_err());
+        assert!(date("2020-13-01").is_err());
+        assert!(date("14.12.2020").is_err());
+        for days in [-25_000, -1, 0, 18_610, 60_000] {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days);
+        }
+    }
+
+    #[test]
+    fn baku_days_turn_at_local_midnight() {
+        let before = UtcMinute::parse_rfc3339("2020-12-14T23:59:00+04:00").unwrap();
+        let after = UtcMinute::parse_rfc3339("2020-12-15T00:00:00+04:00").unwrap();
+        assert_eq!(baku_day(before), 18_610);
+        assert_eq!(baku_day(after), 18_611);
+        assert_eq!(optional_time("2020-12-15").unwrap(), Some(after));
+        assert_eq!(optional_time(" ").unwrap(), None);
+    }
+}

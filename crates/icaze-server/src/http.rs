@@ -1,0 +1,145 @@
+//! The HTTP routes: thin handlers over the SMS service.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, RawQuery, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+
+use crate::sms::SmsService;
+use crate::store::Store;
+use crate::Clock;
+
+/// Who may call the SMS endpoint: the operator's gateway.
+#[derive(Debug, Clone, Default)]
+pub struct GatewayAuth {
+    /// A shared secret the gateway sends as the `key` parameter.
+    pub secret: Option<String>,
+    /// Addresses allowed without the secret. Empty and no secret: loopback only.
+    pub allow: Vec<IpAddr>,
+}
+
+impl GatewayAuth {
+    fn permits(&self, peer: IpAddr, key: Option<&str>) -> bool {
+        if let (Some(secret), Some(key)) = (&self.secret, key) {
+            if constant_time_eq(secret.as_bytes(), key.as_bytes()) {
+                return true;
+            }
+        }
+        if self.allow.contains(&peer) {
+            return true;
+        }
+        self.secret.is_none() && self.allow.is_empty() && peer.is_loopback()
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// What every handler shares.
+pub struct AppState<S: Store> {
+    /// The SMS service.
+    pub sms: SmsService<S>,
+    /// Gateway access.
+    pub gateway: GatewayAuth,
+    /// The administrator's bearer token.
+    pub admin_token: String,
+    /// The clock.
+    pub clock: Arc<dyn Clock>,
+}
+
+/// The router of the service.
+pub fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
+    Router::new()
+        .route("/sms/8103", get(sms_get::<S>).post(sms_post::<S>))
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/metrics", get(metrics::<S>))
+        .route("/admin/regime", post(load_regime::<S>))
+        .with_state(state)
+}
+
+/// Longest query or body the SMS endpoint reads; an SMS is far shorter.
+const MAX_REQUEST: usize = 64 * 1024;
+
+async fn sms_get<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    sms(&state, peer.ip(), query.unwrap_or_default().as_bytes()).await
+}
+
+async fn sms_post<S: Store>(
+    State(state): State<Arc<AppState<S>>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> Response {
+    // Parameters may come in the query, the form body, or both.
+    let mut all = query.unwrap_or_default().into_bytes();
+    if !body.is_empty() {
+        all.push(b'&');
+        all.extend_from_slice(&body);
+    }
+    sms(&state, peer.ip(), &all).await
+}
+
+async fn sms<S: Store>(state: &AppState<S>, peer: IpAddr, params: &[u8]) -> Response {
+    if params.len() > MAX_REQUEST {
+        return (StatusCode::PAYLOAD_TOO_LARGE, "request too large\n").into_response();
+    }
+    let (mut from, mut text, mut key) = (None, None, None);
+    // Invalid UTF-8 or percent-escapes are decoded lossily: a garbled SMS still gets a reply.
+    for (name, value) in form_urlencoded::parse(params) {
+        match name.as_ref() {
+            "from" => from = Some(value.into_owned()),
+            "text" => text = Some(value.into_owned()),
+            "key" => key = Some(value.into_owned()),
+            _ => {}
+        }
+    }
+    if !state.gateway.permits(peer, key.as_deref()) {
+        return (StatusCode::FORBIDDEN, "this endpoint is for the SMS gateway\n").into_response();
+    }
+    let Some(from) = from.filter(|f| !f.trim().is_empty()) else {
+        return (StatusCode::BAD_REQUEST, "missing parameter `from` (the sender's number)\n").into_response();
+    };
+    let text = text.unwrap_or_default();
+    let (reply, outcome) = state.sms.handle(from.trim(), &text, state.clock.now()).await;
+    tracing::info!(outcome = ?outcome, "sms answered");
+    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], reply).into_response()
+}
+
+async fn metrics<S: Store>(State(state): State<Arc<AppState<S>>>) -> Response {
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.sms.metrics.render()).into_response()
+}
+
+fn is_admin<S: Store>(state: &AppState<S>, headers: &HeaderMap) -> bool {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .is_some_and(|t| constant_time_eq(t.trim().as_bytes(), state.admin_token.as_bytes()))
+}
+
+async fn load_regime<S: Store>(State(state): State<Arc<AppState<S>>>, headers: HeaderMap, body: Bytes) -> Response {
+    if !is_admin(&state, &headers) {
+        return (StatusCode::UNAUTHORIZED, "an administrator's bearer token is required\n").into_response();
+    }
+    let Ok(text) = std::str::from_utf8(&body) else {
+        return (StatusCode::BAD_REQUEST, "the regime file is not UTF-8\n").into_response();
+    };
+    match state.sms.load_regime(text) {
+        Ok(regime) => {
+            tracing::info!(id = %regime.id, "regime loaded");
+            format!("loaded regime {} ({} .. {} Baku time)\n", regime.id, regime.start.baku(), regime.end.baku())
+                .into_response()
+        }
+        Err(message) => (StatusCode::BAD_REQUEST, format!("{message}\n")).into_response(),
+    }
+}

@@ -1,0 +1,253 @@
+//! The Icaze server: the 8103 SMS permit service on tokio + axum, with its
+//! regimes, registries and storage (SQLite by default).
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use icaze_server::{ServeConfig, Server};
+//! let server = Server::start(ServeConfig::new("data".into())).await?;
+//! println!("listening on http://{}", server.addr());
+//! server.wait().await;
+//! # Ok(()) }
+//! ```
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+mod csv;
+pub mod http;
+pub mod metrics;
+pub mod regime;
+pub mod registry;
+pub mod sms;
+pub mod sqlite;
+pub mod store;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use icaze_authority::{Authority, InitOptions};
+use icaze_core::UtcMinute;
+
+pub use crate::http::GatewayAuth;
+use crate::regime::Regime;
+use crate::sms::{SmsConfig, SmsService};
+use crate::sqlite::{SqliteConfig, SqliteStore};
+use crate::store::Store as _;
+
+/// Where the service reads the time. Tests use a fixed clock.
+pub trait Clock: Send + Sync + 'static {
+    /// The current minute.
+    fn now(&self) -> UtcMinute;
+}
+
+/// The system clock.
+#[derive(Debug, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> UtcMinute {
+        let secs =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+        UtcMinute::from_unix_seconds(secs).unwrap_or(UtcMinute::from_unix_minutes(0))
+    }
+}
+
+/// A clock that says what it is told, for tests and rehearsals.
+#[derive(Debug)]
+pub struct FixedClock(pub std::sync::atomic::AtomicU32);
+
+impl FixedClock {
+    /// A clock stopped at `at`.
+    pub fn new(at: UtcMinute) -> Self {
+        Self(std::sync::atomic::AtomicU32::new(at.unix_minutes()))
+    }
+    /// Moves it to `at`.
+    pub fn set(&self, at: UtcMinute) {
+        self.0.store(at.unix_minutes(), std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl Clock for FixedClock {
+    fn now(&self) -> UtcMinute {
+        UtcMinute::from_unix_minutes(self.0.load(std::sync::atomic::Ordering::SeqCst))
+    }
+}
+
+/// How to run the service.
+#[derive(Clone)]
+pub struct ServeConfig {
+    /// The data directory: database, development authority, admin token.
+    pub data: PathBuf,
+    /// The address to listen on.
+    pub listen: SocketAddr,
+    /// An authority made by `icaze keys init`; `None`: a development authority in `data`.
+    pub keys: Option<PathBuf>,
+    /// A regime to rehearse (kept in memory), already moved if asked.
+    pub rehearsal: Option<Regime>,
+    /// Who may call the SMS endpoint.
+    pub gateway: GatewayAuth,
+    /// Database settings.
+    pub sqlite: SqliteConfig,
+    /// SMS rules.
+    pub sms: SmsConfig,
+    /// The clock.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl ServeConfig {
+    /// Defaults: loopback port 8103, development authority, gateway on loopback.
+    pub fn new(data: PathBuf) -> Self {
+        Self {
+            data,
+            listen: SocketAddr::from(([127, 0, 0, 1], 8103)),
+            keys: None,
+            rehearsal: None,
+            gateway: GatewayAuth::default(),
+            sqlite: SqliteConfig::default(),
+            sms: SmsConfig::default(),
+            clock: Arc::new(SystemClock),
+        }
+    }
+}
+
+/// A failure to start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StartError {
+    /// A file or the listening socket.
+    #[error("{0}")]
+    Io(String),
+    /// The authority's keys.
+    #[error("{0}")]
+    Authority(#[from] icaze_authority::AuthorityError),
+    /// The database.
+    #[error("{0}")]
+    Store(#[from] store::StoreError),
+}
+
+/// A running service.
+pub struct Server {
+    addr: SocketAddr,
+    shutdown: tokio::sync::watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Server {
+    /// Opens the data directory (creating the database, and a development
+    /// authority when no keys are given), binds, and starts serving.
+    pub async fn start(config: ServeConfig) -> Result<Self, StartError> {
+        let data = &config.data;
+        std::fs::create_dir_all(data).map_err(|e| StartError::Io(format!("{}: {e}", data.display())))?;
+        let keys = match &config.keys {
+            Some(keys) => keys.clone(),
+            None => {
+                let dev = data.join("authority");
+                if !dev.join("trustlist").exists() {
+                    Authority::init(&dev, config.clock.now(), &InitOptions::default())?;
+                    tracing::warn!(
+                        dir = %dev.display(),
+                        "created a DEVELOPMENT authority: its root key is on this server. For real permits, \
+                         make the authority offline with `icaze keys init` and start with --keys"
+                    );
+                    eprintln!(
+                        "WARNING: created a DEVELOPMENT authority in {} (root key on this server; not for real permits)",
+                        dev.display()
+                    );
+                }
+                dev
+            }
+        };
+        let authority = Authority::load(&keys)?;
+        let store = Arc::new(SqliteStore::open(&data.join("icaze.db"), config.sqlite.clone())?);
+        if store.regimes()?.is_empty() {
+            let default = Regime::from_toml(regime::DEFAULT_REGIME)
+                .map_err(|e| StartError::Io(format!("the shipped regime: {e}")))?;
+            store.put_regime(&default.id, regime::DEFAULT_REGIME)?;
+        }
+        let admin_token = admin_token(data)?;
+        let sms = SmsService::new(store, authority, config.rehearsal.clone(), config.sms.clone())?;
+        let state =
+            Arc::new(http::AppState { sms, gateway: config.gateway.clone(), admin_token, clock: config.clock.clone() });
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(|e| StartError::Io(format!("cannot listen on {}: {e}", config.listen)))?;
+        let addr = listener.local_addr().map_err(|e| StartError::Io(e.to_string()))?;
+        let (shutdown, mut stop) = tokio::sync::watch::channel(false);
+        let app = http::router(state).into_make_service_with_connect_info::<SocketAddr>();
+        let task = tokio::spawn(async move {
+            let served = axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = stop.wait_for(|stop| *stop).await;
+                })
+                .await;
+            if let Err(e) = served {
+                tracing::error!(error = %e, "the server stopped");
+            }
+        });
+        tracing::info!(%addr, "icaze serving");
+        Ok(Self { addr, shutdown, task })
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Stops accepting, finishes the requests under way, and returns.
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(true);
+        let _ = self.task.await;
+    }
+
+    /// Serves until Ctrl-C or SIGTERM, then stops gracefully.
+    pub async fn wait(self) {
+        shutdown_signal().await;
+        tracing::info!("shutting down");
+        self.stop().await;
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+/// The administrator's token: made on first start (mode 0600), printed once.
+fn admin_token(data: &Path) -> Result<String, StartError> {
+    let path = data.join("admin-token");
+    match std::fs::read_to_string(&path) {
+        Ok(token) => return Ok(token.trim().to_owned()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(StartError::Io(format!("{}: {e}", path.display()))),
+    }
+    let mut bytes = [0u8; 24];
+    getrandom::getrandom(&mut bytes).map_err(|e| StartError::Io(format!("random source: {e}")))?;
+    let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    use std::io::Write as _;
+    options
+        .open(&path)
+        .and_then(|mut f| f.write_all(format!("{token}\n").as_bytes()))
+        .map_err(|e| StartError::Io(format!("{}: {e}", path.display())))?;
+    eprintln!("first start: the administrator's token is {token} (kept in {}; shown only now)", path.display());
+    Ok(token)
+}

@@ -1,0 +1,293 @@
+//! The rules of the 8103 SMS service: from a sender and a text to exactly one
+//! reply, issuing a permit when the rules allow one.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Instant;
+
+use icaze_authority::Authority;
+use icaze_core::{ClaimsSpec, PermitClaims, PermitSerial, UtcMinute};
+use icaze_sms::{reply, Language, Request};
+
+use crate::csv::{baku_day, civil_from_days};
+use crate::metrics::Metrics;
+use crate::regime::Regime;
+use crate::store::{Limits, PermitRecord, Recorded, Store};
+
+/// Settings of the SMS service.
+#[derive(Debug, Clone)]
+pub struct SmsConfig {
+    /// Permits one phone may get per day, all documents together (a family).
+    pub per_phone_per_day: u32,
+    /// Requests one phone may send in a burst before it is slowed down.
+    pub burst: u32,
+    /// Requests per minute a phone may send after its burst.
+    pub per_minute: u32,
+    /// Serial numbers reserved at a time.
+    pub serial_block: u32,
+}
+
+impl Default for SmsConfig {
+    fn default() -> Self {
+        Self { per_phone_per_day: 10, burst: 10, per_minute: 6, serial_block: 1024 }
+    }
+}
+
+/// The regimes the service knows: those stored, and one given on the command
+/// line for a rehearsal (kept in memory only).
+#[derive(Default)]
+pub struct Regimes {
+    stored: Vec<Regime>,
+    rehearsal: Option<Regime>,
+}
+
+impl Regimes {
+    /// The regime in force at `at`: the rehearsal first, then the newest stored.
+    pub fn in_force(&self, at: UtcMinute) -> Option<&Regime> {
+        self.rehearsal.iter().chain(self.stored.iter().rev()).find(|r| r.in_force(at))
+    }
+}
+
+/// The SMS service, shared by every request.
+pub struct SmsService<S: Store> {
+    store: Arc<S>,
+    authority: Authority,
+    regimes: RwLock<Regimes>,
+    config: SmsConfig,
+    serials: tokio::sync::Mutex<Range<u32>>,
+    buckets: Mutex<HashMap<String, Bucket>>,
+    /// What the service has done, for `/metrics`.
+    pub metrics: Metrics,
+}
+
+struct Bucket {
+    tokens: f64,
+    last: Instant,
+}
+
+/// What a request came to, for metrics and logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// A new permit was issued.
+    Issued,
+    /// No permit, for this reason (a stable code).
+    Refused(&'static str),
+}
+
+impl<S: Store> SmsService<S> {
+    /// A service over `store` and `authority`, with the regimes stored in the
+    /// store and, if given, a rehearsal regime.
+    pub fn new(
+        store: Arc<S>,
+        authority: Authority,
+        rehearsal: Option<Regime>,
+        config: SmsConfig,
+    ) -> Result<Self, crate::store::StoreError> {
+        let service = Self {
+            store,
+            authority,
+            regimes: RwLock::new(Regimes { stored: Vec::new(), rehearsal }),
+            config,
+            serials: tokio::sync::Mutex::new(0..0),
+            buckets: Mutex::new(HashMap::new()),
+            metrics: Metrics::default(),
+        };
+        service.reload_regimes()?;
+        Ok(service)
+    }
+
+    /// Re-reads the stored regimes (after one was loaded).
+    pub fn reload_regimes(&self) -> Result<(), crate::store::StoreError> {
+        let mut stored = Vec::new();
+        for text in self.store.regimes()? {
+            match Regime::from_toml(&text) {
+                Ok(regime) => stored.push(regime),
+                Err(e) => tracing::error!(error = %e, "a stored regime does not read; ignored"),
+            }
+        }
+        if let Ok(mut regimes) = self.regimes.write() {
+            regimes.stored = stored;
+        }
+        Ok(())
+    }
+
+    /// Checks a regime text, stores it and puts it in force, without a restart.
+    pub fn load_regime(&self, toml: &str) -> Result<Regime, String> {
+        let regime = Regime::from_toml(toml).map_err(|e| e.to_string())?;
+        self.store.put_regime(&regime.id, toml).map_err(|e| e.to_string())?;
+        self.reload_regimes().map_err(|e| e.to_string())?;
+        Ok(regime)
+    }
+
+    /// The regime in force at `at`, if any.
+    pub fn regime_at(&self, at: UtcMinute) -> Option<Regime> {
+        self.regimes.read().ok().and_then(|r| r.in_force(at).cloned())
+    }
+
+    /// Answers one SMS from `phone` at `now`: always exactly one reply.
+    pub async fn handle(&self, phone: &str, text: &str, now: UtcMinute) -> (String, Outcome) {
+        let started = Instant::now();
+        let (reply, outcome) = self.decide(phone, text, now).await;
+        match outcome {
+            Outcome::Issued => {}
+            Outcome::Refused(reason) => self.metrics.refused(reason),
+        }
+        self.metrics.observe(started.elapsed());
+        (reply, outcome)
+    }
+
+    async fn decide(&self, phone: &str, text: &str, now: UtcMinute) -> (String, Outcome) {
+        let refused = |reply: String, reason: &'static str| (reply, Outcome::Refused(reason));
+        let language = icaze_sms::language_of(text);
+        if !self.allow(phone) {
+            return refused(reply::rate_limited(language), "rate_limited");
+        }
+        let Some(regime) = self.regime_at(now) else {
+            return refused(reply::no_permit_needed(language), "no_regime");
+        };
+        let available: Vec<u8> =
+            if regime.has_channel("sms") { regime.codes.keys().copied().collect() } else { Vec::new() };
+        let request: Request = match icaze_sms::parse(text) {
+            Ok(request) => request,
+            Err(problem) => return refused(reply::how_to_write(language, &problem, &available), problem.code()),
+        };
+        let language = request.language;
+        let Some(code) = regime.codes.get(&request.code).filter(|_| regime.has_channel("sms")) else {
+            return refused(reply::code_not_available(language, request.code, &available), "code_not_available");
+        };
+        let document = request.document.canonical();
+        let person = match self.store.person(&document) {
+            Ok(Some(person)) => person,
+            Ok(None) => return refused(reply::unknown_document(language, &request.document), "unknown_document"),
+            Err(e) => return self.failed(language, &e),
+        };
+        if !regime.restricts(person.zone) {
+            return refused(reply::zone_not_restricted(language), "zone_not_restricted");
+        }
+        if let Some(limit) = regime.age_limit {
+            if age_on(person.birth_day, baku_day(now)) > i32::from(limit) {
+                return refused(reply::refused_no_detail(language), "age_limit");
+            }
+        }
+        match self.store.denial(&document, now) {
+            Ok(None) => {}
+            Ok(Some(_)) => return refused(reply::refused_no_detail(language), "denied"),
+            Err(e) => return self.failed(language, &e),
+        }
+        let Some((key_id, key)) = self.authority.signing_key(code.purpose, now) else {
+            tracing::error!(purpose = %code.purpose.name(), "no issuer key may sign this purpose now");
+            return refused(reply::service_error(language), "no_key");
+        };
+        let serial = match self.next_serial().await {
+            Ok(serial) => serial,
+            Err(e) => return self.failed(language, &e),
+        };
+        let valid_from = now.checked_add(code.activation_delay_minutes).unwrap_or(now);
+        let valid_until = valid_from.checked_add(code.minutes).unwrap_or(valid_from);
+        let claims = match PermitClaims::new(ClaimsSpec {
+            serial,
+            document: request.document.clone(),
+            purpose: code.purpose,
+            zones: vec![person.zone],
+            issued_at: now,
+            valid_from,
+            valid_until,
+            vehicle: None,
+        }) {
+            Ok(claims) => claims,
+            Err(e) => {
+                tracing::error!(error = %e, "claims out of range");
+                return refused(reply::service_error(language), "claims");
+            }
+        };
+        let token = icaze_core::issue(key, key_id, &claims).to_text();
+        let record = PermitRecord {
+            serial,
+            document,
+            code: code.code,
+            purpose: code.purpose.code(),
+            zone: person.zone,
+            key_id: key_id.0,
+            issued_at: now,
+            valid_from,
+            valid_until,
+            phone: phone.to_owned(),
+            token: token.clone(),
+        };
+        let limits =
+            Limits { day: baku_day(now), per_document: code.per_day, per_phone: self.config.per_phone_per_day };
+        match self.store.record_permit(record, limits).await {
+            Ok(Recorded::Issued) => {
+                self.metrics.issued(code.code);
+                (reply::permit(language, &request.document, valid_from, valid_until, &token), Outcome::Issued)
+            }
+            // The day's permit is still valid: send it again (the SMS may have been lost).
+            Ok(Recorded::DocumentLimit { last: Some(last) }) if now < last.valid_until => refused(
+                reply::permit(language, &request.document, last.valid_from, last.valid_until, &last.token),
+                "repeat",
+            ),
+            Ok(Recorded::DocumentLimit { .. }) => {
+                refused(reply::daily_limit(language, code.code, &request.document), "daily_limit")
+            }
+            Ok(Recorded::PhoneLimit) => refused(reply::phone_limit(language), "phone_limit"),
+            Err(e) => self.failed(language, &e),
+        }
+    }
+
+    fn failed(&self, language: Language, e: &crate::store::StoreError) -> (String, Outcome) {
+        tracing::error!(error = %e, "storage failed; the citizen is asked to try again");
+        (reply::service_error(language), Outcome::Refused("storage"))
+    }
+
+    async fn next_serial(&self) -> Result<PermitSerial, crate::store::StoreError> {
+        let mut serials = self.serials.lock().await;
+        if serials.is_empty() {
+            *serials = self.store.reserve_serials(self.config.serial_block).await?;
+        }
+        let serial = serials.start;
+        serials.start += 1;
+        Ok(PermitSerial(serial))
+    }
+
+    /// A token bucket per phone against floods; forgotten after an idle hour.
+    fn allow(&self, phone: &str) -> bool {
+        let Ok(mut buckets) = self.buckets.lock() else { return true };
+        let now = Instant::now();
+        if buckets.len() > 100_000 {
+            buckets.retain(|_, b| now.duration_since(b.last).as_secs() < 3600);
+        }
+        let burst = f64::from(self.config.burst);
+        let bucket = buckets.entry(phone.to_owned()).or_insert(Bucket { tokens: burst, last: now });
+        let refill = now.duration_since(bucket.last).as_secs_f64() * f64::from(self.config.per_minute) / 60.0;
+        bucket.tokens = (bucket.tokens + refill).min(burst);
+        bucket.last = now;
+        if bucket.tokens >= 1.0 {
+            bucket.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// Age in whole years on `today` of someone born on `birth_day` (days since 1970).
+fn age_on(birth_day: i32, today: i32) -> i32 {
+    let (by, bm, bd) = civil_from_days(birth_day);
+    let (ty, tm, td) = civil_from_days(today);
+    ty - by - i32::from((tm, td) < (bm, bd))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::csv::date;
+
+    #[test]
+    fn ages() {
+        let today = date("2020-04-10").unwrap();
+        assert_eq!(age_on(date("1955-04-10").unwrap(), today), 65);
+        assert_eq!(age_on(date("1955-04-11").unwrap(), today), 64);
+        assert_eq!(age_on(date("1954-04-10").unwrap(), today), 66);
+    }
+}

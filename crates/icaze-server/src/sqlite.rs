@@ -1,0 +1,481 @@
+//! The embedded SQLite store: WAL, versioned migrations, one writer thread
+//! that commits many requests in one transaction (group commit), and a pool
+//! of read connections.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use icaze_core::{UtcMinute, ZoneId};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::store::{
+    Denial, ImportReport, LastPermit, Limits, PermitRecord, Person, Recorded, RowProblem, Store, StoreError,
+};
+
+/// Each migration runs once, in order; `PRAGMA user_version` is the number done.
+const MIGRATIONS: &[&str] = &[
+    // 1: registries, permits, daily counters, serial reservations, regimes.
+    "CREATE TABLE people (
+        document TEXT PRIMARY KEY,
+        birth_day INTEGER NOT NULL,
+        zone INTEGER NOT NULL
+     ) WITHOUT ROWID;
+     CREATE TABLE denials (
+        document TEXT PRIMARY KEY,
+        reason TEXT NOT NULL,
+        until INTEGER
+     ) WITHOUT ROWID;
+     CREATE TABLE permits (
+        serial INTEGER PRIMARY KEY,
+        document TEXT NOT NULL,
+        code INTEGER NOT NULL,
+        purpose INTEGER NOT NULL,
+        zone INTEGER NOT NULL,
+        key_id INTEGER NOT NULL,
+        issued_at INTEGER NOT NULL,
+        valid_from INTEGER NOT NULL,
+        valid_until INTEGER NOT NULL,
+        phone TEXT NOT NULL,
+        token TEXT NOT NULL
+     );
+     CREATE TABLE document_day (
+        day INTEGER NOT NULL,
+        document TEXT NOT NULL,
+        code INTEGER NOT NULL,
+        count INTEGER NOT NULL,
+        last_serial INTEGER NOT NULL,
+        PRIMARY KEY (day, document, code)
+     ) WITHOUT ROWID;
+     CREATE TABLE phone_day (
+        day INTEGER NOT NULL,
+        phone TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        PRIMARY KEY (day, phone)
+     ) WITHOUT ROWID;
+     CREATE TABLE serials (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        reserved_until INTEGER NOT NULL
+     );
+     INSERT INTO serials VALUES (1, 1);
+     CREATE TABLE regimes (
+        id TEXT PRIMARY KEY,
+        toml TEXT NOT NULL,
+        loaded_at INTEGER NOT NULL DEFAULT (unixepoch())
+     );",
+];
+
+/// How durable a commit is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// `synchronous = FULL`: a commit survives a power cut. The default.
+    Full,
+    /// `synchronous = NORMAL`: a commit survives a crash of the process, not of the machine.
+    Normal,
+}
+
+/// Settings of the SQLite store.
+#[derive(Debug, Clone)]
+pub struct SqliteConfig {
+    /// How durable a commit is.
+    pub durability: Durability,
+    /// The most requests one transaction commits together.
+    pub max_batch: usize,
+}
+
+impl Default for SqliteConfig {
+    fn default() -> Self {
+        Self { durability: Durability::Full, max_batch: 512 }
+    }
+}
+
+enum Job {
+    Record(PermitRecord, Limits, oneshot::Sender<Result<Recorded, StoreError>>),
+    Reserve(u32, oneshot::Sender<Result<Range<u32>, StoreError>>),
+}
+
+/// The SQLite store.
+pub struct SqliteStore {
+    path: PathBuf,
+    writer: mpsc::UnboundedSender<Job>,
+    readers: Mutex<Vec<Connection>>,
+    config: SqliteConfig,
+}
+
+fn open(path: &Path, config: &SqliteConfig) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    let sync = match config.durability {
+        Durability::Full => "FULL",
+        Durability::Normal => "NORMAL",
+    };
+    conn.pragma_update(None, "synchronous", sync)?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(conn)
+}
+
+fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let done: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let done = usize::try_from(done).map_err(|_| StoreError::Damaged(format!("schema version {done}")))?;
+    if done > MIGRATIONS.len() {
+        return Err(StoreError::Damaged(format!(
+            "the database is at schema version {done}, newer than this software ({}): update it",
+            MIGRATIONS.len()
+        )));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(done) {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Exclusive)?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+impl SqliteStore {
+    /// Opens (creating and migrating if needed) the database at `path` and
+    /// starts its writer thread.
+    pub fn open(path: &Path, config: SqliteConfig) -> Result<Self, StoreError> {
+        let mut conn = open(path, &config)?;
+        migrate(&mut conn)?;
+        let (writer, jobs) = mpsc::unbounded_channel();
+        let max_batch = config.max_batch.max(1);
+        std::thread::Builder::new()
+            .name("icaze-sqlite-writer".into())
+            .spawn(move || write_loop(conn, jobs, max_batch))
+            .map_err(|e| StoreError::Damaged(format!("cannot start the writer thread: {e}")))?;
+        Ok(Self { path: path.to_owned(), writer, readers: Mutex::new(Vec::new()), config })
+    }
+
+    fn with_reader<T>(&self, f: impl FnOnce(&Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let pooled = self.readers.lock().map_err(|_| StoreError::WriterGone)?.pop();
+        let conn = match pooled {
+            Some(conn) => conn,
+            None => open(&self.path, &self.config)?,
+        };
+        let result = f(&conn);
+        if let Ok(mut readers) = self.readers.lock() {
+            readers.push(conn);
+        }
+        result
+    }
+
+    /// A connection of its own, for imports and administration.
+    fn connection(&self) -> Result<Connection, StoreError> {
+        open(&self.path, &self.config)
+    }
+
+    /// Imports the population registry, CSV columns `document,birth_date,zone`
+    /// (a header line is required; `birth_date` is `YYYY-MM-DD`). Rows that do
+    /// not read are reported with their line and skipped; the good ones are
+    /// committed together, replacing earlier rows of the same document.
+    pub fn import_people(&self, csv: &str) -> Result<ImportReport, StoreError> {
+        let mut conn = self.connection()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut report = ImportReport::default();
+        {
+            let mut insert = tx.prepare(
+                "INSERT INTO people (document, birth_day, zone) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (document) DO UPDATE SET birth_day = excluded.birth_day, zone = excluded.zone",
+            )?;
+            for (line, fields) in csv_rows(csv, &["document", "birth_date", "zone"], &mut report) {
+                let row = (|| {
+                    let document = crate::csv::document(fields[0])?;
+                    let birth_day = crate::csv::date(fields[1])?;
+                    let zone = fields[2]
+                        .trim()
+                        .parse()
+                        .ok()
+                        .and_then(ZoneId::new)
+                        .ok_or_else(|| format!("zone {:?} is not a number from 1 to 4095", fields[2]))?;
+                    Ok::<_, String>((document, birth_day, zone))
+                })();
+                match row {
+                    Ok((document, birth_day, zone)) => {
+                        insert.execute(params![document, birth_day, zone.get()])?;
+                        report.imported += 1;
+                    }
+                    Err(message) => report.problems.push(RowProblem { line, message }),
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(report)
+    }
+
+    /// Imports the deny list, CSV columns `document,reason,until` (`until` is
+    /// RFC 3339 or a date `YYYY-MM-DD` meaning its start in Baku, or empty for
+    /// open-ended).
+    pub fn import_denials(&self, csv: &str) -> Result<ImportReport, StoreError> {
+        let mut conn = self.connection()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut report = ImportReport::default();
+        {
+            let mut insert = tx.prepare(
+                "INSERT INTO denials (document, reason, until) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (document) DO UPDATE SET reason = excluded.reason, until = excluded.until",
+            )?;
+            for (line, fields) in csv_rows(csv, &["document", "reason", "until"], &mut report) {
+                let row = (|| {
+                    let document = crate::csv::document(fields[0])?;
+                    let reason = fields[1].trim().to_owned();
+                    if reason.is_empty() {
+                        return Err("the reason is empty".to_owned());
+                    }
+                    let until = crate::csv::optional_time(fields[2])?;
+                    Ok((document, reason, until))
+                })();
+                match row {
+                    Ok((document, reason, until)) => {
+                        insert.execute(params![document, reason, until.map(|u| u.unix_minutes())])?;
+                        report.imported += 1;
+                    }
+                    Err(message) => report.problems.push(RowProblem { line, message }),
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(report)
+    }
+
+    /// Number of permits recorded.
+    pub fn permit_count(&self) -> Result<i64, StoreError> {
+        self.with_reader(|c| Ok(c.query_row("SELECT count(*) FROM permits", [], |r| r.get(0))?))
+    }
+}
+
+/// The rows of a CSV text after its header, which must name `columns` in order.
+fn csv_rows<'a>(csv: &'a str, columns: &[&str], report: &mut ImportReport) -> Vec<(usize, Vec<&'a str>)> {
+    let mut lines = csv.lines().enumerate().map(|(i, l)| (i + 1, l.trim_end_matches('\r')));
+    let header: Vec<String> = lines
+        .next()
+        .map(|(_, h)| h.split(',').map(|c| c.trim().trim_start_matches('\u{feff}').to_lowercase()).collect())
+        .unwrap_or_default();
+    if header != columns {
+        report.problems.push(RowProblem {
+            line: 1,
+            message: format!("the first line must be the header `{}`", columns.join(",")),
+        });
+        return Vec::new();
+    }
+    let mut rows = Vec::new();
+    for (line, text) in lines {
+        if text.trim().is_empty() {
+            continue;
+        }
+        let fields: Vec<&str> = text.split(',').collect();
+        if fields.len() != columns.len() {
+            report.problems.push(RowProblem {
+                line,
+                message: format!("expected {} columns, found {}", columns.len(), fields.len()),
+            });
+            continue;
+        }
+        rows.push((line, fields));
+    }
+    rows
+}
+
+impl Store for SqliteStore {
+    fn person(&self, document: &str) -> Result<Option<Person>, StoreError> {
+        self.with_reader(|c| {
+            let row: Option<(i32, u16)> = c
+                .prepare_cached("SELECT birth_day, zone FROM people WHERE document = ?1")?
+                .query_row([document], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?;
+            row.map(|(birth_day, zone)| {
+                let zone = ZoneId::new(zone).ok_or_else(|| StoreError::Damaged(format!("zone {zone}")))?;
+                Ok(Person { birth_day, zone })
+            })
+            .transpose()
+        })
+    }
+
+    fn denial(&self, document: &str, at: UtcMinute) -> Result<Option<Denial>, StoreError> {
+        self.with_reader(|c| {
+            let row: Option<(String, Option<u32>)> = c
+                .prepare_cached("SELECT reason, until FROM denials WHERE document = ?1")?
+                .query_row([document], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?;
+            Ok(row.and_then(|(reason, until)| {
+                let until = until.map(UtcMinute::from_unix_minutes);
+                until.is_none_or(|u| at < u).then_some(Denial { reason, until })
+            }))
+        })
+    }
+
+    async fn reserve_serials(&self, count: u32) -> Result<Range<u32>, StoreError> {
+        let (tx, rx) = oneshot::channel();
+        self.writer.send(Job::Reserve(count, tx)).map_err(|_| StoreError::WriterGone)?;
+        rx.await.map_err(|_| StoreError::WriterGone)?
+    }
+
+    async fn record_permit(&self, permit: PermitRecord, limits: Limits) -> Result<Recorded, StoreError> {
+        let (tx, rx) = oneshot::channel();
+        self.writer.send(Job::Record(permit, limits, tx)).map_err(|_| StoreError::WriterGone)?;
+        rx.await.map_err(|_| StoreError::WriterGone)?
+    }
+
+    fn regimes(&self) -> Result<Vec<String>, StoreError> {
+        self.with_reader(|c| {
+            let mut stmt = c.prepare("SELECT toml FROM regimes ORDER BY loaded_at, id")?;
+            let rows = stmt.query_map([], |r| r.get(0))?.collect::<Result<Vec<String>, _>>()?;
+            Ok(rows)
+        })
+    }
+
+    fn put_regime(&self, id: &str, toml: &str) -> Result<(), StoreError> {
+        self.connection()?.execute(
+            "INSERT INTO regimes (id, toml) VALUES (?1, ?2)
+             ON CONFLICT (id) DO UPDATE SET toml = excluded.toml, loaded_at = unixepoch()",
+            params![id, toml],
+        )?;
+        Ok(())
+    }
+}
+
+/// The writer: takes every job waiting (up to `max_batch`), runs each in its
+/// own savepoint inside one transaction, commits once, then answers them all.
+/// Nobody hears `Issued` before the commit returned.
+fn write_loop(mut conn: Connection, mut jobs: mpsc::UnboundedReceiver<Job>, max_batch: usize) {
+    let mut batch = Vec::with_capacity(max_batch);
+    while let Some(first) = jobs.blocking_recv() {
+        batch.push(first);
+        while batch.len() < max_batch {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let results = run_batch(&mut conn, &batch);
+        for (job, result) in batch.drain(..).zip(results) {
+            match (job, result) {
+                (Job::Record(_, _, reply), Answer::Recorded(r)) => {
+                    let _ = reply.send(r);
+                }
+                (Job::Reserve(_, reply), Answer::Reserved(r)) => {
+                    let _ = reply.send(r);
+                }
+                (Job::Record(_, _, reply), Answer::Failed(e)) => {
+                    let _ = reply.send(Err(StoreError::Damaged(e)));
+                }
+                (Job::Reserve(_, reply), Answer::Failed(e)) => {
+                    let _ = reply.send(Err(StoreError::Damaged(e)));
+                }
+                // Invariant: run_batch answers each job with its own kind or Failed.
+                _ => {}
+            }
+        }
+    }
+}
+
+enum Answer {
+    Recorded(Result<Recorded, StoreError>),
+    Reserved(Result<Range<u32>, StoreError>),
+    Failed(String),
+}
+
+fn run_batch(conn: &mut Connection, batch: &[Job]) -> Vec<Answer> {
+    let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+        Ok(tx) => tx,
+        Err(e) => return batch.iter().map(|_| Answer::Failed(format!("begin: {e}"))).collect(),
+    };
+    let mut answers = Vec::with_capacity(batch.len());
+    for job in batch {
+        let answer = match job {
+            Job::Record(permit, limits, _) => {
+                Answer::Recorded(in_savepoint(&tx, |tx| record(tx, permit, limits), |r| *r == Recorded::Issued))
+            }
+            Job::Reserve(count, _) => Answer::Reserved(in_savepoint(&tx, |tx| reserve(tx, *count), |_| true)),
+        };
+        answers.push(answer);
+    }
+    if let Err(e) = tx.commit() {
+        tracing::error!(error = %e, "commit failed: {} requests refused", batch.len());
+        return batch.iter().map(|_| Answer::Failed(format!("commit: {e}"))).collect();
+    }
+    answers
+}
+
+/// Runs one job in a savepoint: kept when it succeeds and `keep` says so,
+/// undone otherwise (an error, or a refusal that must leave no trace).
+fn in_savepoint<T>(
+    tx: &rusqlite::Transaction<'_>,
+    f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, StoreError>,
+    keep: impl FnOnce(&T) -> bool,
+) -> Result<T, StoreError> {
+    tx.execute_batch("SAVEPOINT job")?;
+    let result = f(tx);
+    if result.as_ref().is_ok_and(keep) {
+        tx.execute_batch("RELEASE job")?;
+    } else {
+        tx.execute_batch("ROLLBACK TO job; RELEASE job")?;
+    }
+    result
+}
+
+fn reserve(tx: &rusqlite::Transaction<'_>, count: u32) -> Result<Range<u32>, StoreError> {
+    let start: u32 = tx.query_row("SELECT reserved_until FROM serials WHERE id = 1", [], |r| r.get(0))?;
+    let end = start.checked_add(count).ok_or_else(|| StoreError::Damaged("serial numbers exhausted".into()))?;
+    tx.execute("UPDATE serials SET reserved_until = ?1 WHERE id = 1", [end])?;
+    Ok(start..end)
+}
+
+/// The limits and the insert, in the caller's savepoint. The counters are
+/// bumped only below their limit (`WHERE count < limit`), so the database, not
+/// a lock in memory, holds the daily limit under any concurrency.
+fn record(tx: &rusqlite::Transaction<'_>, p: &PermitRecord, limits: &Limits) -> Result<Recorded, StoreError> {
+    let bumped = tx
+        .prepare_cached(
+            "INSERT INTO document_day (day, document, code, count, last_serial) VALUES (?1, ?2, ?3, 1, ?4)
+         ON CONFLICT (day, document, code) DO UPDATE SET count = count + 1, last_serial = excluded.last_serial
+         WHERE count < ?5",
+        )?
+        .execute(params![limits.day, p.document, p.code, p.serial.0, limits.per_document])?;
+    if bumped == 0 {
+        let last = tx
+            .prepare_cached(
+                "SELECT p.token, p.valid_from, p.valid_until FROM document_day d JOIN permits p ON p.serial = d.last_serial
+                 WHERE d.day = ?1 AND d.document = ?2 AND d.code = ?3",
+            )?
+            .query_row(params![limits.day, p.document, p.code], |r| {
+                Ok(LastPermit {
+                    token: r.get(0)?,
+                    valid_from: UtcMinute::from_unix_minutes(r.get(1)?),
+                    valid_until: UtcMinute::from_unix_minutes(r.get(2)?),
+                })
+            })
+            .optional()?;
+        return Ok(Recorded::DocumentLimit { last });
+    }
+    let bumped = tx
+        .prepare_cached(
+            "INSERT INTO phone_day (day, phone, count) VALUES (?1, ?2, 1)
+             ON CONFLICT (day, phone) DO UPDATE SET count = count + 1 WHERE count < ?3",
+        )?
+        .execute(params![limits.day, p.phone, limits.per_phone])?;
+    if bumped == 0 {
+        // The caller's savepoint undoes the document counter.
+        return Ok(Recorded::PhoneLimit);
+    }
+    tx.prepare_cached(
+        "INSERT INTO permits (serial, document, code, purpose, zone, key_id, issued_at, valid_from, valid_until, phone, token)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    )?
+    .execute(params![
+        p.serial.0,
+        p.document,
+        p.code,
+        p.purpose,
+        p.zone.get(),
+        p.key_id,
+        p.issued_at.unix_minutes(),
+        p.valid_from.unix_minutes(),
+        p.valid_until.unix_minutes(),
+        p.phone,
+        p.token
+    ])?;
+    Ok(Recorded::Issued)
+}

@@ -1,0 +1,144 @@
+//! Storage behind one interface: the registries, the permits, the daily
+//! counters, the serial numbers and the regimes. `SqliteStore` is the embedded
+//! default; another backend (PostgreSQL) implements [`Store`] without touching
+//! the rules in `sms.rs`.
+
+use std::ops::Range;
+
+use icaze_core::{PermitSerial, UtcMinute, ZoneId};
+
+/// A person in the population registry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Person {
+    /// Date of birth as days since 1970-01-01.
+    pub birth_day: i32,
+    /// The registered zone: the permit's zone.
+    pub zone: ZoneId,
+}
+
+/// An entry of the deny list (health system, border service).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Denial {
+    /// Why, for the audit trail; never told to the citizen.
+    pub reason: String,
+    /// Until when (exclusive); `None` for open-ended.
+    pub until: Option<UtcMinute>,
+}
+
+/// A permit to record, with everything the limits need.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PermitRecord {
+    /// Its serial.
+    pub serial: PermitSerial,
+    /// The document in canonical ASCII form.
+    pub document: String,
+    /// The SMS code (0 for permits from other channels).
+    pub code: u8,
+    /// The purpose's wire code.
+    pub purpose: u8,
+    /// The zone.
+    pub zone: ZoneId,
+    /// The issuing key.
+    pub key_id: u8,
+    /// Issue time.
+    pub issued_at: UtcMinute,
+    /// Start of validity.
+    pub valid_from: UtcMinute,
+    /// End of validity.
+    pub valid_until: UtcMinute,
+    /// The requesting phone number.
+    pub phone: String,
+    /// The token text sent to the citizen.
+    pub token: String,
+}
+
+/// The limits a permit must fit, checked atomically with its insertion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The Asia/Baku calendar day (days since 1970-01-01) the limits count in.
+    pub day: i32,
+    /// Permits of this code per document per day.
+    pub per_document: u32,
+    /// Permits per phone per day, all documents and codes together.
+    pub per_phone: u32,
+}
+
+/// What happened to a permit offered to [`Store::record_permit`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recorded {
+    /// Committed to disk: the reply may go out.
+    Issued,
+    /// The document had its permits of this code for the day; the last one is given.
+    DocumentLimit {
+        /// The last permit of that code today, with its window.
+        last: Option<LastPermit>,
+    },
+    /// The phone had its permits for the day.
+    PhoneLimit,
+}
+
+/// The last permit given to a document for a code on a day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LastPermit {
+    /// The token text.
+    pub token: String,
+    /// Start of validity.
+    pub valid_from: UtcMinute,
+    /// End of validity.
+    pub valid_until: UtcMinute,
+}
+
+/// A storage failure: the request gets a "try again" reply and nothing half-done stays.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The database refused or failed.
+    #[error("database: {0}")]
+    Database(#[from] rusqlite::Error),
+    /// The writer thread is gone (the service is shutting down).
+    #[error("the database writer has stopped")]
+    WriterGone,
+    /// Stored data that does not read back (a damaged or foreign database).
+    #[error("stored data is damaged: {0}")]
+    Damaged(String),
+}
+
+/// One row of a registry CSV that was not imported, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowProblem {
+    /// The 1-based line number in the file.
+    pub line: usize,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+/// The result of a CSV import: all good rows are in, in one transaction.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportReport {
+    /// Rows imported (inserted or replaced).
+    pub imported: usize,
+    /// Rows refused.
+    pub problems: Vec<RowProblem>,
+}
+
+/// The storage interface of the service.
+pub trait Store: Send + Sync + 'static {
+    /// The person with this canonical document number.
+    fn person(&self, document: &str) -> Result<Option<Person>, StoreError>;
+    /// A denial in force at `at` for this document.
+    fn denial(&self, document: &str, at: UtcMinute) -> Result<Option<Denial>, StoreError>;
+    /// Serial numbers reserved for this process, persisted before they are
+    /// returned so that none is ever handed out twice, also across a crash.
+    fn reserve_serials(&self, count: u32) -> impl std::future::Future<Output = Result<Range<u32>, StoreError>> + Send;
+    /// Checks the limits and records the permit in one transaction, committed
+    /// (durably) before it returns `Issued`.
+    fn record_permit(
+        &self,
+        permit: PermitRecord,
+        limits: Limits,
+    ) -> impl std::future::Future<Output = Result<Recorded, StoreError>> + Send;
+    /// Every regime text stored, oldest first.
+    fn regimes(&self) -> Result<Vec<String>, StoreError>;
+    /// Stores a regime text under its id, replacing one with the same id.
+    fn put_regime(&self, id: &str, toml: &str) -> Result<(), StoreError>;
+}

@@ -1,0 +1,310 @@
+//! The SMS service end to end over real HTTP on loopback, with a real SQLite
+//! file in a directory of each test's own, and a fixed clock.
+
+use std::sync::Arc;
+
+use icaze_core::{evaluate, Check, Status, TrustList, UtcMinute, ZoneId};
+use icaze_server::{FixedClock, ServeConfig, Server};
+
+fn at(s: &str) -> UtcMinute {
+    UtcMinute::parse_rfc3339(s).unwrap()
+}
+
+struct Service {
+    dir: tempfile::TempDir,
+    server: Option<Server>,
+    clock: Arc<FixedClock>,
+    client: reqwest::Client,
+}
+
+impl Service {
+    async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    async fn start_with(configure: impl FnOnce(&mut ServeConfig)) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(FixedClock::new(at("2020-12-15T10:00:00+04:00")));
+        let mut service = Self { dir, server: None, clock, client: reqwest::Client::new() };
+        service.boot(configure).await;
+        let store =
+            icaze_server::sqlite::SqliteStore::open(&service.data().join("icaze.db"), Default::default()).unwrap();
+        let report = store.import_people(&icaze_server::registry::demo_people_csv(50)).unwrap();
+        assert!(report.problems.is_empty());
+        store.import_denials(&icaze_server::registry::demo_denials_csv()).unwrap();
+        service
+    }
+
+    async fn boot(&mut self, configure: impl FnOnce(&mut ServeConfig)) {
+        let mut config = ServeConfig::new(self.data());
+        config.listen = "127.0.0.1:0".parse().unwrap();
+        config.clock = self.clock.clone();
+        configure(&mut config);
+        self.server = Some(Server::start(config).await.unwrap());
+    }
+
+    fn data(&self) -> std::path::PathBuf {
+        self.dir.path().join("data")
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.server.as_ref().unwrap().addr())
+    }
+
+    async fn sms(&self, from: &str, text: &str) -> String {
+        let response =
+            self.client.get(self.url("/sms/8103")).query(&[("from", from), ("text", text)]).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["content-type"], "text/plain; charset=utf-8");
+        response.text().await.unwrap()
+    }
+
+    fn trust(&self) -> TrustList {
+        let dir = self.data().join("authority");
+        let root =
+            icaze_authority::read_public_key(&std::fs::read_to_string(dir.join("root.public")).unwrap()).unwrap();
+        TrustList::verify_bytes(&std::fs::read(dir.join("trustlist")).unwrap(), &root).unwrap()
+    }
+
+    fn db(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(self.data().join("icaze.db")).unwrap()
+    }
+
+    fn permits(&self) -> i64 {
+        self.db().query_row("SELECT count(*) FROM permits", [], |r| r.get(0)).unwrap()
+    }
+}
+
+fn token(reply: &str) -> &str {
+    reply.split(' ').find(|w| w.starts_with("IZ1")).unwrap_or_else(|| panic!("no token in {reply:?}"))
+}
+
+#[tokio::test]
+async fn a_permit_by_sms_verifies_offline() {
+    let s = Service::start().await;
+    let reply = s.sms("994501112233", "2 AZE11111111").await;
+    assert!(reply.len() <= 160 && reply.is_ascii(), "one GSM-7 SMS: {reply:?}");
+    assert!(reply.contains("AZE11111111") && reply.contains("10:15-13:15"), "15 minutes activation delay: {reply}");
+    let trust = s.trust();
+    let valid = evaluate(token(&reply), &trust, &Check { at: at("2020-12-15T10:30:00+04:00"), zone: ZoneId::new(1) });
+    assert_eq!(valid.status, Status::Valid, "{:?}", valid.reasons);
+    let claims = valid.permit.unwrap().claims().clone();
+    assert_eq!(claims.issued_at(), at("2020-12-15T10:00:00+04:00"));
+    let early = evaluate(token(&reply), &trust, &Check { at: at("2020-12-15T10:05:00+04:00"), zone: None });
+    assert_eq!(early.status, Status::NotYetValid);
+    assert_eq!(s.permits(), 1);
+}
+
+#[tokio::test]
+async fn code_2_once_a_day_and_the_same_permit_again_while_valid() {
+    let s = Service::start().await;
+    let first = s.sms("994501112233", "2 AZE11111111").await;
+    let again = s.sms("994501112233", "2 aze11111111").await;
+    assert_eq!(token(&first), token(&again), "a repeated request gets the same permit, not a new one");
+    s.clock.set(at("2020-12-15T14:00:00+04:00"));
+    let later = s.sms("994501112233", "2 AZE11111111").await;
+    assert!(!later.contains("IZ1"), "the day's code 2 is used: {later}");
+    assert_eq!(s.permits(), 1);
+    // Code 1 has its own limit (3 a day in this regime).
+    for _ in 0..3 {
+        assert!(s.sms("994501112233", "1 AZE11111111").await.contains("IZ1"));
+        s.clock.set(UtcMinute::from_unix_minutes(s.clock.0.load(std::sync::atomic::Ordering::SeqCst) + 200));
+    }
+    // The third code 1 permit (20:55-23:55) is sent again while it is valid, then no more.
+    s.clock.set(at("2020-12-15T23:50:00+04:00"));
+    let repeat = s.sms("994501112233", "1 AZE11111111").await;
+    assert!(repeat.contains("20:55-23:55"), "{repeat}");
+    s.clock.set(at("2020-12-15T23:58:00+04:00"));
+    assert!(!s.sms("994501112233", "1 AZE11111111").await.contains("IZ1"));
+    // A new day in Baku.
+    s.clock.set(at("2020-12-16T00:00:00+04:00"));
+    assert!(s.sms("994501112233", "2 AZE11111111").await.contains("IZ1"));
+    assert_eq!(s.permits(), 5);
+}
+
+#[tokio::test]
+async fn the_daily_limit_holds_under_concurrency() {
+    let s = Arc::new(Service::start().await);
+    let mut tasks = Vec::new();
+    for i in 0..64 {
+        let s = s.clone();
+        // Distinct phones, so only the per-document limit decides.
+        tasks.push(tokio::spawn(async move { s.sms(&format!("99450{i:07}"), "2 AZE11111111").await }));
+    }
+    let mut tokens = std::collections::BTreeSet::new();
+    for task in tasks {
+        tokens.insert(token(&task.await.unwrap()).to_owned());
+    }
+    assert_eq!(tokens.len(), 1, "64 simultaneous requests, one permit");
+    assert_eq!(s.permits(), 1);
+}
+
+#[tokio::test]
+async fn refusals_say_what_to_do_and_issue_nothing() {
+    let s = Service::start().await;
+    let cases = [
+        ("salam", "2 AZE11111111"),
+        ("", "2 AZE11111111"),
+        ("2 AZE99999999", "9108"),
+        ("2 AZE44444444", "9108"),
+        ("2 AZE33333333", "teleb olunmur"),
+        ("7 AZE11111111", "1 ve ya 2"),
+        ("2 AZE11111111 AZE22222222", ""),
+    ];
+    for (text, hint) in cases {
+        let reply = s.sms("994501112233", text).await;
+        assert!(!reply.contains("IZ1"), "{text:?} -> {reply}");
+        assert!(reply.contains(hint), "{text:?} -> {reply} should mention {hint:?}");
+        assert!(reply.len() <= 160 && reply.is_ascii(), "{reply}");
+    }
+    let denied = s.sms("994501112233", "2 AZE44444444").await;
+    assert!(!denied.to_lowercase().contains("infect"), "no health detail: {denied}");
+    assert_eq!(s.permits(), 0);
+}
+
+#[tokio::test]
+async fn english_on_request() {
+    let s = Service::start().await;
+    let reply = s.sms("994501112233", "EN 2 MYİ1234567").await;
+    assert!(reply.contains("MYI1234567") && reply.contains("IZ1"), "{reply}");
+    let help = s.sms("994501112233", "EN hello").await;
+    assert!(help.contains("2 AZE11111111"), "{help}");
+}
+
+#[tokio::test]
+async fn outside_every_regime_no_permit_is_needed() {
+    let s = Service::start().await;
+    s.clock.set(at("2021-02-01T10:00:00+04:00"));
+    let reply = s.sms("994501112233", "2 AZE11111111").await;
+    assert!(!reply.contains("IZ1"), "{reply}");
+    assert_eq!(s.permits(), 0);
+}
+
+#[tokio::test]
+async fn a_rehearsal_of_april_2020_refuses_the_over_65s() {
+    let april = icaze_server::regime::Regime::from_toml(icaze_server::regime::APRIL_2020_REGIME).unwrap();
+    let s = Service::start_with(|c| c.rehearsal = Some(april.moved_to(at("2020-12-15T00:00:00+04:00")))).await;
+    let old = s.sms("994501112233", "2 AZE22222222").await;
+    assert!(!old.contains("IZ1") && old.contains("9108"), "{old}");
+    let young = s.sms("994501112233", "2 AZE11111111").await;
+    assert!(young.contains("IZ1") && young.contains("10:00-12:00"), "no delay, 2 hours: {young}");
+    // A village is restricted when the whole country is.
+    assert!(s.sms("994501112233", "1 AZE33333333").await.contains("IZ1"));
+}
+
+#[tokio::test]
+async fn one_phone_for_a_family_within_its_daily_limit() {
+    let s = Service::start_with(|c| c.sms.per_phone_per_day = 3).await;
+    let mut issued = 0;
+    for i in 0..5 {
+        let reply = s.sms("994509998877", &format!("2 AZE{:08}", 50_000_000 + i)).await;
+        issued += usize::from(reply.contains("IZ1"));
+    }
+    assert_eq!(issued, 3);
+    assert_eq!(s.permits(), 3);
+}
+
+#[tokio::test]
+async fn floods_from_one_phone_are_slowed_down() {
+    let s = Service::start_with(|c| {
+        c.sms.burst = 5;
+        c.sms.per_minute = 1;
+    })
+    .await;
+    let mut replies = Vec::new();
+    for _ in 0..8 {
+        replies.push(s.sms("994500000001", "nonsense").await);
+    }
+    assert_ne!(replies[0], replies[7], "the flood gets a different reply once slowed down");
+    assert_eq!(replies[5], replies[7]);
+}
+
+#[tokio::test]
+async fn serials_are_never_reused_across_restarts() {
+    let mut s = Service::start().await;
+    s.sms("994501112233", "2 AZE11111111").await;
+    s.server.take().unwrap().stop().await;
+    s.boot(|_| {}).await;
+    s.sms("994501112233", "2 MYI1234567").await;
+    let serials: Vec<i64> = {
+        let db = s.db();
+        let mut stmt = db.prepare("SELECT serial FROM permits ORDER BY serial").unwrap();
+        stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+    };
+    assert_eq!(serials.len(), 2);
+    assert!(serials[1] > serials[0], "{serials:?}");
+}
+
+#[tokio::test]
+async fn the_gateway_secret_is_required_when_set() {
+    let s = Service::start_with(|c| c.gateway.secret = Some("s3cret".into())).await;
+    let url = s.url("/sms/8103");
+    let no_key = s.client.get(&url).query(&[("from", "1"), ("text", "2 AZE11111111")]).send().await.unwrap();
+    assert_eq!(no_key.status(), 403);
+    let wrong = s.client.get(&url).query(&[("from", "1"), ("text", "x"), ("key", "guess")]).send().await.unwrap();
+    assert_eq!(wrong.status(), 403);
+    let ok =
+        s.client.get(&url).query(&[("from", "1"), ("text", "2 AZE11111111"), ("key", "s3cret")]).send().await.unwrap();
+    assert_eq!(ok.status(), 200);
+    // POST with a form body works the same way.
+    let form = s
+        .client
+        .post(&url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("from=2&text=2+MYI1234567&key=s3cret")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), 200);
+    assert!(form.text().await.unwrap().contains("IZ1"));
+}
+
+#[tokio::test]
+async fn garbage_gets_a_reply_not_an_error() {
+    let s = Service::start().await;
+    let url = s.url("/sms/8103");
+    // Invalid UTF-8 after percent-decoding, and a very long text.
+    let raw = s.client.get(format!("{url}?from=1&text=%FF%FE%2032%00")).send().await.unwrap();
+    assert_eq!(raw.status(), 200);
+    assert!(!raw.text().await.unwrap().is_empty());
+    let long = "ə".repeat(3000);
+    let reply = s.sms("994501112233", &long).await;
+    assert!(reply.is_ascii() && reply.len() <= 160, "{reply}");
+    let missing = s.client.get(format!("{url}?text=2")).send().await.unwrap();
+    assert_eq!(missing.status(), 400);
+    let huge = s.client.post(&url).body(format!("from=1&text={}", "A".repeat(100_000))).send().await.unwrap();
+    assert_eq!(huge.status(), 413);
+}
+
+#[tokio::test]
+async fn a_regime_is_loaded_while_running() {
+    let s = Service::start().await;
+    s.clock.set(at("2021-03-01T10:00:00+04:00"));
+    assert!(!s.sms("994501112233", "2 AZE11111111").await.contains("IZ1"), "no regime in March 2021");
+    let token = std::fs::read_to_string(s.data().join("admin-token")).unwrap();
+    let march = icaze_server::regime::DEFAULT_REGIME
+        .replace("id = \"2020-12-14\"", "id = \"2021-03\"")
+        .replace("2020-12-14T00:00:00+04:00", "2021-03-01T00:00:00+04:00")
+        .replace("2021-01-18T00:00:00+04:00", "2021-04-01T00:00:00+04:00");
+    let url = s.url("/admin/regime");
+    let refused = s.client.post(&url).body(march.clone()).send().await.unwrap();
+    assert_eq!(refused.status(), 401);
+    let bad = s.client.post(&url).bearer_auth(token.trim()).body("id = 1").send().await.unwrap();
+    assert_eq!(bad.status(), 400);
+    let loaded = s.client.post(&url).bearer_auth(token.trim()).body(march).send().await.unwrap();
+    assert_eq!(loaded.status(), 200, "{}", loaded.text().await.unwrap());
+    assert!(s.sms("994501112233", "2 AZE11111111").await.contains("IZ1"));
+}
+
+#[tokio::test]
+async fn health_and_metrics() {
+    let s = Service::start().await;
+    s.sms("994501112233", "2 AZE11111111").await;
+    s.sms("994501112233", "2 AZE99999999").await;
+    let health = s.client.get(s.url("/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    let metrics = s.client.get(s.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("icaze_permits_issued_total{code=\"2\"} 1"), "{metrics}");
+    assert!(metrics.contains("icaze_sms_refusals_total{reason=\"unknown_document\"} 1"), "{metrics}");
+    assert!(metrics.contains("icaze_sms_request_seconds_count 2"), "{metrics}");
+}

@@ -1,0 +1,242 @@
+//! The GSM 03.38 alphabet (3GPP TS 23.038): what fits one SMS, and writing
+//! Azerbaijani so that it does.
+//!
+//! A text made only of the 128 characters of the *basic set* is sent in the
+//! 7-bit default alphabet: 160 characters in one SMS. The *extension table*
+//! (`^ { } \ [ ~ ] |`, `€` and form feed) costs two septets a character. Any
+//! other character, a single `ə` or `ş` among them, turns the whole text into
+//! UCS-2: 70 characters in one SMS. Replies of this crate use the basic set
+//! only, so every handset shows them alike.
+//!
+//! Not modelled: the national language shift tables of 3GPP TS 23.038 (no
+//! Azerbaijani one exists, and not every handset supports the Turkish one).
+
+/// The basic set in code order 0x00..=0x7F; 0x1B is the escape to the
+/// extension table, not a character, and is never counted as basic.
+const BASIC: [char; 128] = [
+    '@', '£', '$', '¥', 'è', 'é', 'ù', 'ì', 'ò', 'Ç', '\n', 'Ø', 'ø', '\r', 'Å', 'å', //
+    'Δ', '_', 'Φ', 'Γ', 'Λ', 'Ω', 'Π', 'Ψ', 'Σ', 'Θ', 'Ξ', '\u{1b}', 'Æ', 'æ', 'ß', 'É', //
+    ' ', '!', '"', '#', '¤', '%', '&', '\'', '(', ')', '*', '+', ',', '-', '.', '/', //
+    '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', ':', ';', '<', '=', '>', '?', //
+    '¡', 'A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'I', 'J', 'K', 'L', 'M', 'N', 'O', //
+    'P', 'Q', 'R', 'S', 'T', 'U', 'V', 'W', 'X', 'Y', 'Z', 'Ä', 'Ö', 'Ñ', 'Ü', '§', //
+    '¿', 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o', //
+    'p', 'q', 'r', 's', 't', 'u', 'v', 'w', 'x', 'y', 'z', 'ä', 'ö', 'ñ', 'ü', 'à', //
+];
+
+/// The extension table: each costs the escape septet and its own.
+const EXTENSION: [char; 10] = ['\u{c}', '^', '{', '}', '\\', '[', '~', ']', '|', '€'];
+
+/// Septets in one GSM-7 SMS, and in each segment of a longer one (7 octets of
+/// each segment go to the concatenation header).
+const GSM7_SINGLE: usize = 160;
+const GSM7_SEGMENT: usize = 153;
+/// UTF-16 units in one UCS-2 SMS, and in each segment of a longer one.
+const UCS2_SINGLE: usize = 70;
+const UCS2_SEGMENT: usize = 67;
+
+/// Whether `c` is in the GSM 03.38 basic set (the escape 0x1B excluded).
+pub fn is_basic_char(c: char) -> bool {
+    c != '\u{1b}' && BASIC.contains(&c)
+}
+
+/// Whether every character of `s` is in the GSM 03.38 basic set: no
+/// extension characters, nothing that would need UCS-2.
+pub fn is_basic(s: &str) -> bool {
+    s.chars().all(is_basic_char)
+}
+
+/// How many SMS segments `s` takes.
+///
+/// In GSM-7 (basic set and extension table, an extension character counting
+/// two septets): 160 septets or fewer are one SMS, a longer text takes
+/// segments of 153. Otherwise in UCS-2: 70 UTF-16 units or fewer are one SMS,
+/// a longer text takes segments of 67. As senders do, an escape pair or a
+/// surrogate pair is never split across two segments, so a long text can take
+/// one segment more than `ceil(len / 153)`. An empty text is one (empty) SMS.
+pub fn segments(s: &str) -> usize {
+    let gsm7: Option<Vec<usize>> = s
+        .chars()
+        .map(|c| {
+            if is_basic_char(c) {
+                Some(1)
+            } else if EXTENSION.contains(&c) {
+                Some(2)
+            } else {
+                None
+            }
+        })
+        .collect();
+    match gsm7 {
+        Some(costs) => pack(&costs, GSM7_SINGLE, GSM7_SEGMENT),
+        None => {
+            let costs: Vec<usize> = s.chars().map(char::len_utf16).collect();
+            pack(&costs, UCS2_SINGLE, UCS2_SEGMENT)
+        }
+    }
+}
+
+/// Segments for characters of the given costs: one if all fit `single`, else
+/// as many `segment`-sized segments as a greedy fill needs, never splitting a
+/// character.
+fn pack(costs: &[usize], single: usize, segment: usize) -> usize {
+    if costs.iter().sum::<usize>() <= single {
+        return 1;
+    }
+    let mut count = 1;
+    let mut used = 0;
+    for &cost in costs {
+        if used + cost > segment {
+            count += 1;
+            used = 0;
+        }
+        used += cost;
+    }
+    count
+}
+
+/// `s` in the basic set: Azerbaijani letters transliterated, a few
+/// typographic look-alikes made plain, anything else outside the basic set
+/// replaced by `?`.
+///
+/// The transliteration is the one Azerbaijanis use when texting without
+/// diacritics: `ə`→`e`, `ş`→`sh`, `ç`→`ch`, `ğ`→`gh`, `ı`→`i`, `İ`→`I`,
+/// `ö`→`o`, `ü`→`u`. `ö`, `ü` and `Ç` are in the basic set, but are
+/// transliterated too, so that a word is spelt one way throughout a reply. A
+/// capital digraph is `SH` inside an all-capital word and `Sh` otherwise.
+/// Curly quotes, dashes, the ellipsis and Unicode spaces become `' " - ... `
+/// and a space; zero-width characters and combining marks are dropped.
+pub fn to_basic(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    for (i, &c) in chars.iter().enumerate() {
+        let digraph = |upper: &str, title: &str| {
+            let next_upper = chars.get(i + 1).is_some_and(|n| n.is_uppercase());
+            let next_letter = chars.get(i + 1).is_some_and(|n| n.is_alphabetic());
+            let prev_upper = i > 0 && chars.get(i - 1).is_some_and(|p| p.is_uppercase());
+            if next_upper || (!next_letter && prev_upper) {
+                upper.to_owned()
+            } else {
+                title.to_owned()
+            }
+        };
+        let piece: String = match c {
+            'ə' => "e".into(),
+            'Ə' => "E".into(),
+            'ş' => "sh".into(),
+            'Ş' => digraph("SH", "Sh"),
+            'ç' => "ch".into(),
+            'Ç' => digraph("CH", "Ch"),
+            'ğ' => "gh".into(),
+            'Ğ' => digraph("GH", "Gh"),
+            'ı' => "i".into(),
+            'İ' => "I".into(),
+            'ö' => "o".into(),
+            'Ö' => "O".into(),
+            'ü' => "u".into(),
+            'Ü' => "U".into(),
+            '\u{2018}' | '\u{2019}' | '\u{201a}' | '\u{2032}' | '`' | '´' => "'".into(),
+            '\u{201c}' | '\u{201d}' | '\u{201e}' | '«' | '»' => "\"".into(),
+            '\u{2010}'..='\u{2015}' | '\u{2212}' => "-".into(),
+            '\u{2026}' => "...".into(),
+            '\u{200b}'..='\u{200f}' | '\u{2060}'..='\u{2064}' | '\u{feff}' | '\u{ad}' | '\u{300}'..='\u{36f}' => {
+                String::new()
+            }
+            c if c.is_whitespace() && c != '\n' && c != '\r' => " ".into(),
+            c if is_basic_char(c) => c.into(),
+            _ => "?".into(),
+        };
+        out.push_str(&piece);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn the_basic_set_has_127_characters_and_no_escape() {
+        let mut seen: Vec<char> = BASIC.iter().copied().filter(|&c| is_basic_char(c)).collect();
+        seen.sort_unstable();
+        seen.dedup();
+        assert_eq!(seen.len(), 127);
+        assert!(!is_basic_char('\u{1b}'));
+        assert!(EXTENSION.iter().all(|&c| !is_basic_char(c)));
+    }
+
+    #[test]
+    fn ascii_outside_the_basic_set() {
+        let not_basic: String = (' '..='~').filter(|&c| !is_basic_char(c)).collect();
+        assert_eq!(not_basic, "[\\]^`{|}~");
+        assert!(is_basic("AZE11111111 15.12 10:00-13:00 IZ1abc_-9"));
+        assert!(!is_basic("Icazə"));
+        assert!(!is_basic("a€"));
+    }
+
+    #[test]
+    fn segment_boundaries() {
+        let a = |n: usize| "a".repeat(n);
+        assert_eq!(segments(""), 1);
+        assert_eq!(segments(&a(160)), 1);
+        assert_eq!(segments(&a(161)), 2);
+        assert_eq!(segments(&a(306)), 2);
+        assert_eq!(segments(&a(307)), 3);
+        // An extension character costs two septets.
+        assert_eq!(segments(&"€".repeat(80)), 1);
+        assert_eq!(segments(&"€".repeat(81)), 2);
+        assert_eq!(segments(&format!("{}[", a(158))), 1);
+        assert_eq!(segments(&format!("{}[", a(159))), 2);
+        // An escape pair is not split: 152 septets, then the pair goes whole to segment 2.
+        assert_eq!(segments(&format!("{}[{}", a(152), a(153))), 3);
+        // One letter outside GSM-7 makes it UCS-2.
+        let e = |n: usize| "ə".repeat(n);
+        assert_eq!(segments(&e(70)), 1);
+        assert_eq!(segments(&e(71)), 2);
+        assert_eq!(segments(&e(134)), 2);
+        assert_eq!(segments(&e(135)), 3);
+        assert_eq!(segments(&format!("{}ə", a(69))), 1);
+        assert_eq!(segments(&format!("{}ə", a(70))), 2);
+        // A character outside the BMP is two UTF-16 units.
+        assert_eq!(segments(&"😀".repeat(35)), 1);
+        assert_eq!(segments(&"😀".repeat(36)), 2);
+    }
+
+    #[test]
+    fn azerbaijani_is_transliterated() {
+        assert_eq!(to_basic("Şəxsiyyət vəsiqəsi"), "Shexsiyyet vesiqesi");
+        assert_eq!(to_basic("ŞƏXS"), "SHEXS");
+        assert_eq!(to_basic("ASAN xidmət Çağrı Mərkəzi"), "ASAN xidmet Chaghri Merkezi");
+        assert_eq!(to_basic("İcazə, ölkə, gün"), "Icaze, olke, gun");
+        assert_eq!(to_basic("Ç"), "Ch");
+        assert_eq!(to_basic("AĞ"), "AGH");
+        assert_eq!(to_basic("ÖÜ öü"), "OU ou");
+    }
+
+    #[test]
+    fn other_characters_become_plain_or_question_marks() {
+        assert_eq!(to_basic("a[b]{c}"), "a?b??c?");
+        assert_eq!(to_basic("5 €"), "5 ?");
+        assert_eq!(to_basic("“quoted” – it’s…"), "\"quoted\" - it's...");
+        assert_eq!(to_basic("a\u{a0}b\u{200b}c"), "a bc");
+        assert_eq!(to_basic("Привет"), "??????");
+        assert_eq!(to_basic("café ñ"), "café ñ");
+    }
+
+    proptest! {
+        #[test]
+        fn to_basic_is_always_basic(s in any::<String>()) {
+            let basic = to_basic(&s);
+            prop_assert!(is_basic(&basic));
+            prop_assert_eq!(to_basic(&basic), basic.clone());
+        }
+
+        #[test]
+        fn segments_grow_with_length(s in any::<String>()) {
+            let n = segments(&s);
+            prop_assert!(n >= 1);
+            prop_assert!(n <= s.chars().count().max(1));
+        }
+    }
+}

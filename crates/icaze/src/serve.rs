@@ -1,0 +1,152 @@
+//! `icaze serve` and `icaze registry`: thin wrappers over `icaze-server`.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use icaze_core::UtcMinute;
+use icaze_server::regime::Regime;
+use icaze_server::sqlite::{SqliteConfig, SqliteStore};
+use icaze_server::store::ImportReport;
+use icaze_server::{GatewayAuth, ServeConfig, Server};
+
+#[derive(clap::Args)]
+pub(crate) struct ServeArgs {
+    /// The data directory (database, development authority, admin token); created if missing.
+    #[arg(long)]
+    data: PathBuf,
+    /// The address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8103")]
+    listen: SocketAddr,
+    /// An authority made by `icaze keys init` (default: a development authority in DATA).
+    #[arg(long)]
+    keys: Option<PathBuf>,
+    /// A regime file to run (kept in memory, for rehearsals and demos).
+    #[arg(long)]
+    regime: Option<PathBuf>,
+    /// Move the --regime to begin on this date (YYYY-MM-DD in Baku, `today`, or RFC 3339), keeping its length.
+    #[arg(long, requires = "regime")]
+    regime_start: Option<String>,
+    /// A shared secret the SMS gateway must send as the `key` parameter.
+    #[arg(long, env = "ICAZE_GATEWAY_SECRET")]
+    gateway_secret: Option<String>,
+    /// Gateway addresses allowed without the secret (repeatable). With neither: loopback only.
+    #[arg(long = "gateway-allow")]
+    gateway_allow: Vec<std::net::IpAddr>,
+}
+
+#[derive(clap::Subcommand)]
+pub(crate) enum RegistryCommand {
+    /// Import the population registry: CSV `document,birth_date,zone`.
+    Import {
+        /// The service's data directory.
+        #[arg(long)]
+        data: PathBuf,
+        /// The CSV file.
+        file: PathBuf,
+    },
+    /// Import the deny list (health system, border service): CSV `document,reason,until`.
+    Deny {
+        /// The service's data directory.
+        #[arg(long)]
+        data: PathBuf,
+        /// The CSV file.
+        file: PathBuf,
+    },
+    /// Import a synthetic demo registry and deny list (no real people).
+    Demo {
+        /// The service's data directory.
+        #[arg(long)]
+        data: PathBuf,
+        /// Synthetic people besides the named demo people.
+        #[arg(long, default_value_t = 1000)]
+        count: u32,
+    },
+}
+
+/// A date or time for --regime-start: `today`, `YYYY-MM-DD` (midnight in Baku), or RFC 3339.
+fn start_time(text: &str, now: UtcMinute) -> anyhow::Result<UtcMinute> {
+    let offset = icaze_core::BAKU_OFFSET_MINUTES as u32;
+    if text == "today" {
+        let local = now.unix_minutes() + offset;
+        return Ok(UtcMinute::from_unix_minutes(local - local % 1440 - offset));
+    }
+    if text.len() == 10 {
+        return Ok(UtcMinute::parse_rfc3339(&format!("{text}T00:00:00+04:00"))?);
+    }
+    Ok(UtcMinute::parse_rfc3339(text)?)
+}
+
+pub(crate) fn serve(args: ServeArgs, now: UtcMinute) -> anyhow::Result<ExitCode> {
+    let rehearsal = match &args.regime {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+            let regime = Regime::from_toml(&text).with_context(|| path.display().to_string())?;
+            Some(match &args.regime_start {
+                Some(start) => regime.moved_to(start_time(start, now)?),
+                None => regime,
+            })
+        }
+        None => None,
+    };
+    let mut config = ServeConfig::new(args.data);
+    config.listen = args.listen;
+    config.keys = args.keys;
+    config.rehearsal = rehearsal;
+    config.gateway = GatewayAuth { secret: args.gateway_secret, allow: args.gateway_allow };
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    runtime.block_on(async move {
+        let server = Server::start(config).await?;
+        eprintln!(
+            "icaze serving on http://{} (SMS gateway URL: http://{}/sms/8103?from=...&text=...)",
+            server.addr(),
+            server.addr()
+        );
+        server.wait().await;
+        anyhow::Ok(())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn open_store(data: &Path) -> anyhow::Result<SqliteStore> {
+    std::fs::create_dir_all(data).with_context(|| data.display().to_string())?;
+    Ok(SqliteStore::open(&data.join("icaze.db"), SqliteConfig::default())?)
+}
+
+fn print_report(what: &str, report: &ImportReport) -> ExitCode {
+    for p in &report.problems {
+        eprintln!("line {}: {}", p.line, p.message);
+    }
+    println!("{what}: {} rows imported, {} refused", report.imported, report.problems.len());
+    if report.problems.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+pub(crate) fn registry(command: RegistryCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        RegistryCommand::Import { data, file } => {
+            let csv = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            Ok(print_report("population registry", &open_store(&data)?.import_people(&csv)?))
+        }
+        RegistryCommand::Deny { data, file } => {
+            let csv = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            Ok(print_report("deny list", &open_store(&data)?.import_denials(&csv)?))
+        }
+        RegistryCommand::Demo { data, count } => {
+            let store = open_store(&data)?;
+            print_report(
+                "demo population registry",
+                &store.import_people(&icaze_server::registry::demo_people_csv(count))?,
+            );
+            print_report("demo deny list", &store.import_denials(&icaze_server::registry::demo_denials_csv())?);
+            for (document, _, zone, about) in icaze_server::registry::DEMO_PEOPLE {
+                println!("  {document} (zone {zone}): {about}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
