@@ -1,0 +1,65 @@
+//! Citizens' SMS through a real SMS gateway: Debian's Kannel (bearerbox and
+//! smsbox with a fake SMSC driven by `fakesmsc`) in front of the service on
+//! loopback. Needs `apt-get install kannel kannel-extras` (done by `.ci/run`).
+
+use std::sync::Arc;
+
+use icaze_core::{evaluate, Check, Status, TrustList, UtcMinute, ZoneId};
+use icaze_server::{FixedClock, ServeConfig, Server};
+use icaze_testkit::Kannel;
+
+fn at(s: &str) -> UtcMinute {
+    UtcMinute::parse_rfc3339(s).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sms_through_kannel_get_their_replies_and_permits_verify() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let mut config = ServeConfig::new(data.clone());
+    config.listen = "127.0.0.1:0".parse().unwrap();
+    config.clock = Arc::new(FixedClock::new(at("2020-12-15T10:00:00+04:00")));
+    let server = Server::start(config).await.unwrap();
+    let store = icaze_server::sqlite::SqliteStore::open(&data.join("icaze.db"), Default::default()).unwrap();
+    store.import_people(&icaze_server::registry::demo_people_csv(10)).unwrap();
+    store.import_denials(&icaze_server::registry::demo_denials_csv()).unwrap();
+
+    let url = format!("http://{}/sms/8103", server.addr());
+    let messages: Vec<(&str, &str)> = vec![
+        ("994501000001", "2 AZE11111111"),
+        ("994501000002", "2 AZE11111111"),
+        ("994501000003", "  1,  myı 1234567 "),
+        ("994501000004", "salam, icaze lazimdir"),
+        ("994501000005", "2 AZE99999999"),
+        ("994501000006", "2 АZЕ50000001"),
+        ("994501000007", "2 AZE44444444"),
+    ];
+    let replies = tokio::task::spawn_blocking(move || {
+        let kannel = Kannel::start(&url).expect("Kannel starts (apt-get install kannel kannel-extras)");
+        let replies = kannel.send_batch(&messages);
+        replies.unwrap_or_else(|e| panic!("{e}\n{}", kannel.log_tail()))
+    })
+    .await
+    .unwrap();
+
+    let root = icaze_authority::read_public_key(&std::fs::read_to_string(data.join("authority/root.public")).unwrap())
+        .unwrap();
+    let trust = TrustList::verify_bytes(&std::fs::read(data.join("authority/trustlist")).unwrap(), &root).unwrap();
+    let check = |reply: &str, zone: u16| {
+        let verdict = evaluate(reply, &trust, &Check { at: at("2020-12-15T11:00:00+04:00"), zone: ZoneId::new(zone) });
+        assert_eq!(verdict.status, Status::Valid, "{reply}: {:?}", verdict.reasons);
+        verdict.permit.unwrap().claims().serial()
+    };
+    // A whole reply, as it came through the gateway, verifies offline.
+    let first = check(&replies[0], 1);
+    assert_eq!(check(&replies[1], 1), first, "a repeated request gets the same permit");
+    check(&replies[2], 2);
+    check(&replies[5], 1 + 1 % 17);
+    assert!(replies[3].contains("2 AZE11111111") && !replies[3].contains("IZ1"), "{}", replies[3]);
+    assert!(replies[4].contains("AZE99999999") && !replies[4].contains("IZ1"), "{}", replies[4]);
+    assert!(replies[6].contains("9108") && !replies[6].contains("IZ1"), "{}", replies[6]);
+    for reply in &replies {
+        assert!(reply.len() <= 160 && reply.is_ascii(), "one GSM-7 SMS: {reply:?}");
+    }
+    server.stop().await;
+}
