@@ -127,6 +127,15 @@ pub trait Store: Send + Sync + 'static {
     fn person(&self, document: &str) -> Result<Option<Person>, StoreError>;
     /// A denial in force at `at` for this document.
     fn denial(&self, document: &str, at: UtcMinute) -> Result<Option<Denial>, StoreError>;
+    /// The person with this document and a denial in force at `at`, if any:
+    /// [`Store::person`] and [`Store::denial`] together, which a backend may
+    /// answer in one query (the SMS service asks both for every request).
+    fn person_and_denial(&self, document: &str, at: UtcMinute) -> Result<Option<(Person, Option<Denial>)>, StoreError> {
+        match self.person(document)? {
+            Some(person) => Ok(Some((person, self.denial(document, at)?))),
+            None => Ok(None),
+        }
+    }
     /// Serial numbers reserved for this process, persisted before they are
     /// returned so that none is ever handed out twice, also across a crash.
     fn reserve_serials(&self, count: u32) -> impl std::future::Future<Output = Result<Range<u32>, StoreError>> + Send;

@@ -4,6 +4,7 @@
 //! not valid, 2 a usage or set-up error (bad arguments, unreadable files).
 
 mod demo;
+mod loadgen;
 mod report;
 mod serve;
 
@@ -48,6 +49,8 @@ enum Command {
     /// Import the population registry and the deny list into a data directory.
     #[command(subcommand)]
     Registry(serve::RegistryCommand),
+    /// Benchmark the SMS endpoint: distinct documents on many connections, permits/s and latency.
+    Loadgen(loadgen::LoadgenArgs),
     /// Check a regime file and print what it says.
     Regime {
         /// The regime file (TOML, see docs/regimes.md).
@@ -190,6 +193,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo(args) => demo::run(&args.dir, now()?),
         Command::Serve(args) => serve::serve(args, now()?),
         Command::Registry(command) => serve::registry(command),
+        Command::Loadgen(args) => loadgen::run(args),
         Command::Regime { file } => {
             let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
             let regime = icaze_server::regime::Regime::from_toml(&text).with_context(|| file.display().to_string())?;
