@@ -37,8 +37,27 @@ const UCS2_SEGMENT: usize = 67;
 
 /// Whether `c` is in the GSM 03.38 basic set (the escape 0x1B excluded).
 pub fn is_basic_char(c: char) -> bool {
-    c != '\u{1b}' && BASIC.contains(&c)
+    if c.is_ascii() {
+        return ASCII_BASIC >> (c as u32) & 1 == 1;
+    }
+    BASIC.contains(&c)
 }
+
+/// The ASCII characters of the basic set as a bit mask (bit n: the character
+/// n): the SMS service checks every reply, almost all ASCII, and a scan of
+/// [`BASIC`] per character showed in its profile.
+const ASCII_BASIC: u128 = {
+    let mut mask = 0u128;
+    let mut i = 0;
+    while i < BASIC.len() {
+        let c = BASIC[i] as u32;
+        if c < 128 && c != 0x1b {
+            mask |= 1 << c;
+        }
+        i += 1;
+    }
+    mask
+};
 
 /// Whether every character of `s` is in the GSM 03.38 basic set: no
 /// extension characters, nothing that would need UCS-2.
@@ -55,6 +74,10 @@ pub fn is_basic(s: &str) -> bool {
 /// surrogate pair is never split across two segments, so a long text can take
 /// one segment more than `ceil(len / 153)`. An empty text is one (empty) SMS.
 pub fn segments(s: &str) -> usize {
+    // The common case, a reply of basic ASCII characters: one septet each.
+    if s.bytes().all(|b| b.is_ascii() && ASCII_BASIC >> b & 1 == 1) {
+        return if s.len() <= GSM7_SINGLE { 1 } else { s.len().div_ceil(GSM7_SEGMENT) };
+    }
     let gsm7: Option<Vec<usize>> = s
         .chars()
         .map(|c| {
@@ -107,6 +130,9 @@ fn pack(costs: &[usize], single: usize, segment: usize) -> usize {
 /// Curly quotes, dashes, the ellipsis and Unicode spaces become `' " - ... `
 /// and a space; zero-width characters and combining marks are dropped.
 pub fn to_basic(s: &str) -> String {
+    if s.bytes().all(|b| b.is_ascii() && ASCII_BASIC >> b & 1 == 1) {
+        return s.to_owned();
+    }
     let chars: Vec<char> = s.chars().collect();
     let mut out = String::with_capacity(s.len());
     for (i, &c) in chars.iter().enumerate() {
@@ -155,6 +181,22 @@ pub fn to_basic(s: &str) -> String {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn ascii_fast_paths_agree_with_the_full_rules() {
+        for b in 0u8..128 {
+            let c = char::from(b);
+            assert_eq!(is_basic_char(c), c != '\u{1b}' && BASIC.contains(&c), "{b:#x}");
+            // 'é' is basic but not ASCII: it sends the text down the full path.
+            let slow = to_basic(&format!("{c}\u{e9}"));
+            assert_eq!(format!("{}\u{e9}", to_basic(&c.to_string())), slow, "{b:#x}");
+            let text = c.to_string().repeat(161);
+            let costs: Vec<usize> = text.chars().map(|c| if is_basic_char(c) { 1 } else { 2 }).collect();
+            if is_basic_char(c) {
+                assert_eq!(segments(&text), pack(&costs, GSM7_SINGLE, GSM7_SEGMENT), "{b:#x}");
+            }
+        }
+    }
 
     #[test]
     fn the_basic_set_has_127_characters_and_no_escape() {
