@@ -496,7 +496,7 @@ def parse_trust_list(data, root_pub):
         if purposes & 1:
             raise TrustListError("invalid_field", f"key {key_id}: purposes bit 0 set")
         flags = u(1)
-        if flags & ~1:
+        if flags & ~3:
             raise TrustListError("invalid_field", f"key {key_id}: unknown flags")
         label_len = u(1)
         if label_len > 32:
@@ -507,6 +507,7 @@ def parse_trust_list(data, root_pub):
         tl["keys"][key_id] = {
             "pub": pub, "valid_from": valid_from, "valid_until": valid_until,
             "purposes": purposes, "revoked": bool(flags & 1),
+            "may_sign_bundles": bool(flags & 2),
             "label": label.decode("ascii"),
         }
         tl["order"].append(key_id)
@@ -515,6 +516,172 @@ def parse_trust_list(data, root_pub):
     if not ed25519_verify_strict(root_pub, TRUSTLIST_PREFIX + body, sig):
         raise TrustListError("bad_signature")
     return tl
+
+
+# ---------------------------------------------------------------------------
+# Sync bundles (docs/bundle-format.md)
+# ---------------------------------------------------------------------------
+
+BUNDLE_PREFIX = b"icaze:bundle:v1\x00"
+MAX_BUNDLE = 64 << 20
+
+
+class BundleError(Exception):
+    """A refused bundle; `code` is the error code of bundle-format section 5."""
+
+    def __init__(self, code, detail=""):
+        super().__init__(f"{code}: {detail}" if detail else code)
+        self.code = code
+
+
+def parse_bundle(data, root_pub):
+    """Bundle-format sections 2 and 5: returns the bundle, or raises BundleError.
+    The revocation set is returned in its wire form (docs/revocations.md), not decoded."""
+    if len(data) > MAX_BUNDLE:
+        raise BundleError("too_large")
+    if len(data) < SIG_LEN:
+        raise BundleError("truncated")
+    body, sig = data[:-SIG_LEN], data[-SIG_LEN:]
+    pos = 0
+
+    def take(n):
+        nonlocal pos
+        if pos + n > len(body):
+            raise BundleError("truncated")
+        b = body[pos:pos + n]
+        pos += n
+        return b
+
+    def u(n):
+        return int.from_bytes(take(n), "big")
+
+    def text(cap):
+        n = u(1)
+        if n > cap:
+            raise BundleError("too_large")
+        raw = take(n)
+        try:
+            t = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise BundleError("invalid_field", "not UTF-8")
+        if any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in t):
+            raise BundleError("invalid_field", "control character")
+        return t
+
+    if take(4) != b"IZSB":
+        raise BundleError("bad_magic")
+    if u(1) != 1:
+        raise BundleError("unsupported_format")
+    b = {"signer": u(1), "version": u(8), "base_version": None}
+    if b["version"] == 0:
+        raise BundleError("invalid_field", "version 0")
+    kind = u(1)
+    if kind == 1:
+        b["base_version"] = u(8)
+        if b["base_version"] >= b["version"]:
+            raise BundleError("invalid_field", "base_version")
+    elif kind != 0:
+        raise BundleError("invalid_field", "kind")
+    b["server_time"] = u(8)
+    if b["server_time"] >= 2**32 * 60:
+        raise BundleError("invalid_field", "server_time")
+    tl_len = u(4)
+    if tl_len > 32768:
+        raise BundleError("too_large")
+    tl_bytes = take(tl_len)
+    fresh = [u(4) for _ in range(4)]
+    if not 1 <= fresh[0] <= fresh[1] <= fresh[2]:
+        raise BundleError("invalid_field", "freshness")
+    b["freshness"] = fresh
+    count = u(1)
+    if count > 64:
+        raise BundleError("too_large")
+    b["regimes"] = []
+    for _ in range(count):
+        id_len = u(1)
+        if id_len > 32:
+            raise BundleError("too_large")
+        rid = take(id_len)
+        if not rid or any(not 0x21 <= c <= 0x7E for c in rid):
+            raise BundleError("invalid_field", "regime id")
+        name = text(200)
+        start, end = u(4), u(4)
+        if end <= start:
+            raise BundleError("invalid_field", "regime period")
+        scope = u(1)
+        if scope not in (0, 1):
+            raise BundleError("invalid_field", "scope")
+        purposes = u(2)
+        if purposes & 1:
+            raise BundleError("invalid_field", "purposes")
+        zone_count = u(2)
+        if zone_count > 4095:
+            raise BundleError("too_large")
+        if zone_count == 0 and scope == 1:
+            raise BundleError("invalid_field", "listed regime without zones")
+        zones, last = [], 0
+        for _ in range(zone_count):
+            zid = u(2)
+            if not 1 <= zid <= 4095 or zid <= last:
+                raise BundleError("invalid_field", "zone id")
+            last = zid
+            zones.append((zid, text(100), text(100), text(100)))
+        rid = rid.decode("ascii")
+        if any(r["id"] == rid for r in b["regimes"]):
+            raise BundleError("invalid_field", "regime id twice")
+        b["regimes"].append({"id": rid, "name": name, "start": start, "end": end,
+                             "scope": scope, "purposes": purposes, "zones": zones})
+    b["revocations"] = take(u(4))
+    if pos != len(body):
+        raise BundleError("trailing_bytes")
+    try:
+        tl = parse_trust_list(tl_bytes, root_pub)
+    except TrustListError as e:
+        raise BundleError("trust_list", e.code)
+    key = tl["keys"].get(b["signer"])
+    if key is None:
+        raise BundleError("unknown_signer")
+    if not ed25519_verify_strict(key["pub"], BUNDLE_PREFIX + body, sig):
+        raise BundleError("bad_signature")
+    if key["revoked"]:
+        raise BundleError("signer_revoked")
+    if not key["may_sign_bundles"]:
+        raise BundleError("signer_not_allowed")
+    if not key["valid_from"] <= b["server_time"] // 60 < key["valid_until"]:
+        raise BundleError("signer_not_valid")
+    b["trust_list"] = tl
+    return b
+
+
+def bundle_json(b):
+    """What an accepted bundle says, as the vectors show it (without `revoked`)."""
+    return {
+        "version": b["version"],
+        "base_version": b["base_version"],
+        "server_time_unix_seconds": b["server_time"],
+        "signer": b["signer"],
+        "trust_list_version": b["trust_list"]["version"],
+        "freshness": b["freshness"],
+        "regimes": [
+            {
+                "id": r["id"], "name": r["name"],
+                "start": fmt_unix_minute(r["start"]), "end": fmt_unix_minute(r["end"]),
+                "scope": "listed" if r["scope"] == 1 else "everywhere",
+                "purposes": r["purposes"],
+                "zones": [list(z) for z in r["zones"]],
+            }
+            for r in b["regimes"]
+        ],
+        "revocations_hex": b["revocations"].hex(),
+    }
+
+
+def documented_bundle(path):
+    """The hex block after 'The whole bundle:' in docs/bundle-format.md."""
+    with open(path, encoding="utf-8") as f:
+        doc = f.read()
+    block = doc.split("The whole bundle:", 1)[1].split("```", 2)[1]
+    return bytes.fromhex("".join(block.split()))
 
 
 # ---------------------------------------------------------------------------
@@ -618,6 +785,7 @@ def trust_list_json(tl):
                 "valid_until": fmt_unix_minute(k["valid_until"]),
                 "purposes": k["purposes"],
                 "revoked": k["revoked"],
+                "may_sign_bundles": k["may_sign_bundles"],
                 "label": k["label"],
             }
             for kid in tl["order"]
@@ -766,6 +934,83 @@ def main(argv):
             fail(f"trust list case {name!r}: refused, but the vector shows a list")
             continue
         passed += 1
+
+    # --- bundle vectors (docs/bundle-format.md). The revocation set's wire form
+    # (docs/revocations.md) is not decoded here: a case refused for it
+    # ("revocations") must pass every other check, and accepted cases are
+    # compared on the set's bytes, not on its serials.
+    with open(os.path.join(vdir, "bundle-v1.json"), encoding="utf-8") as f:
+        bvec = json.load(f)
+    broot = PublicKey(bytes.fromhex(bvec["root_public_key_hex"]))
+    if broot.raw != root.raw:
+        fail("bundle-v1.json pins another root than permit-v1.json")
+    for case in bvec["cases"]:
+        name = case["name"]
+        try:
+            b = parse_bundle(bytes.fromhex(case["input_hex"]), broot)
+            result = "ok"
+        except BundleError as e:
+            b, result = None, e.code
+        expected = case["result"]
+        if expected == "revocations":
+            expected = "ok"
+        if result != expected:
+            fail(f"bundle case {name!r}: got {result}, expected {case['result']}")
+            continue
+        if b is not None and "bundle" in case:
+            want = dict(case["bundle"])
+            want.pop("revoked")
+            got = bundle_json(b)
+            if got != want:
+                fail(f"bundle case {name!r}: {got} != {want}")
+                continue
+        passed += 1
+
+    # --- the worked example of docs/bundle-format.md section 7
+    bundle = documented_bundle(os.path.join(here, "..", "..", "docs", "bundle-format.md"))
+    try:
+        b = parse_bundle(bundle, root)
+        r = b["regimes"]
+        got = (b["version"], b["base_version"], b["signer"], b["server_time"], b["trust_list"]["version"],
+               b["freshness"], [(x["id"], x["scope"], x["purposes"], [z[0] for z in x["zones"]]) for x in r],
+               b["revocations"].hex())
+        want = (1, None, 4, 1608012000, 1, [360, 1440, 4320, 10], [("2020-12-14", 1, 6, [1])], "0102080673f0")
+        if got != want:
+            fail(f"bundle example: {got} != {want}")
+        elif r[0]["zones"][0][1:] != ("Bakı", "Баку", "Baku"):
+            fail(f"bundle example: zone names {r[0]['zones'][0]}")
+        else:
+            passed += 1
+    except BundleError as e:
+        fail(f"bundle example refused: {e}")
+    # Negative controls: a changed byte (a sample), every cut, a byte appended.
+    refused = 0
+    for i in range(0, len(bundle), 5):
+        changed = bytearray(bundle)
+        changed[i] ^= 0x01
+        try:
+            parse_bundle(bytes(changed), root)
+            fail(f"bundle example with byte {i} changed was accepted")
+        except BundleError:
+            refused += 1
+    for n in range(len(bundle)):
+        try:
+            parse_bundle(bundle[:n], root)
+            fail(f"bundle example cut to {n} bytes was accepted")
+        except BundleError as e:
+            if e.code != "truncated":
+                fail(f"bundle example cut to {n} bytes: {e.code}, expected truncated")
+            else:
+                refused += 1
+    try:
+        parse_bundle(bundle + b"\x00", root)
+        fail("bundle example with a byte appended was accepted")
+    except BundleError as e:
+        if e.code == "trailing_bytes":
+            refused += 1
+        else:
+            fail(f"bundle example with a byte appended: {e.code}, expected trailing_bytes")
+    passed += refused
 
     print(f"{passed} passed, {failed} failed")
     return 0 if failed == 0 and passed > 0 else 1

@@ -13,6 +13,8 @@
 //! assert_eq!(key_id.0, 1);
 //! assert_eq!(authority.next_serial()?.0, 1);
 //! assert_eq!(authority.next_serial()?.0, 2);
+//! let (bundle_key_id, _key) = authority.bundle_key(now).expect("the sync key signs bundles");
+//! assert_eq!(bundle_key_id.0, 4);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
@@ -23,6 +25,7 @@
 //! | `root.secret` | the root key; move it offline after `init` | 0600 |
 //! | `root.public` | the root public key, pinned in officer devices | 0644 |
 //! | `sms.secret`, `portal.secret`, `callcentre.secret` | issuer keys | 0600 |
+//! | `sync.secret` | the online key that signs sync bundles (key 4) | 0600 |
 //! | `trustlist` | the trust list signed by the root | 0644 |
 //! | `next-serial` | the next permit serial number | 0600 |
 #![deny(missing_docs)]
@@ -34,7 +37,10 @@ use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use icaze_core::{KeyId, PermitSerial, PublicKey, Purpose, PurposeSet, SecretKey, TrustList, TrustedKey, UtcMinute};
+use icaze_core::{
+    BundleContents, BundleError, KeyId, PermitSerial, PublicKey, Purpose, PurposeSet, SecretKey, TrustList, TrustedKey,
+    UtcMinute,
+};
 
 pub use keyfile::{read_public_key, write_public_key_text, KeyFileError};
 
@@ -45,10 +51,14 @@ pub const ISSUER_ROLES: [(&str, u8, &[Purpose]); 3] = [
     ("callcentre", 3, &[Purpose::Funeral]),
 ];
 
+/// The role and key id of the key `init` creates to sign sync bundles: no
+/// permit purposes, flag "may sign sync bundles" in the trust list.
+pub const BUNDLE_ROLE: (&str, u8) = ("sync", 4);
+
 /// Choices for a new authority.
 #[derive(Debug, Clone)]
 pub struct InitOptions {
-    /// How long the issuer keys may sign, from `now`.
+    /// How long the issuer keys and the bundle key may sign, from `now`.
     pub issuer_valid_days: u32,
 }
 
@@ -95,6 +105,12 @@ pub enum AuthorityError {
     /// The operating system's random source failed.
     #[error("the operating system's random source failed: {0}")]
     Random(String),
+    /// No key in the directory may sign sync bundles at the bundle's server time.
+    #[error("{0} has no key that may sign sync bundles at the bundle's server time: it needs sync.secret and a trust list that flags its key (made by `icaze keys init`)")]
+    NoBundleKey(PathBuf),
+    /// The bundle's contents break the bundle format's rules.
+    #[error("the sync bundle cannot be made: {0}")]
+    Bundle(BundleError),
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> AuthorityError + '_ {
@@ -105,14 +121,18 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> AuthorityError + '_ {
 pub struct Authority {
     dir: PathBuf,
     trust: TrustList,
+    // Invariant: the bytes `trust` was verified from.
+    trust_file: Vec<u8>,
     root_public: PublicKey,
+    // The secret keys present: the permit issuers and the bundle key. What
+    // each may sign is read from `trust`, never from the file's role name.
     issuers: Vec<(KeyId, SecretKey)>,
 }
 
 impl Authority {
     /// Creates a new authority in `dir` (created if missing; must hold no keys):
-    /// a root key, one issuer key per role of [`ISSUER_ROLES`] valid from `now`,
-    /// and trust list version 1.
+    /// a root key, one issuer key per role of [`ISSUER_ROLES`] and the bundle key
+    /// of [`BUNDLE_ROLE`], valid from `now`, and trust list version 1.
     pub fn init(dir: &Path, now: UtcMinute, options: &InitOptions) -> Result<(), AuthorityError> {
         fs::create_dir_all(dir).map_err(io(dir))?;
         if dir.join("root.secret").exists() || dir.join("trustlist").exists() {
@@ -123,15 +143,21 @@ impl Authority {
             .checked_add(options.issuer_valid_days.saturating_mul(24 * 60))
             .unwrap_or(UtcMinute::from_unix_minutes(u32::MAX));
         let mut trusted = Vec::new();
-        for (role, id, purposes) in ISSUER_ROLES {
+        let (bundle_role, bundle_id) = BUNDLE_ROLE;
+        let roles = ISSUER_ROLES
+            .iter()
+            .map(|&(role, id, purposes)| (role, id, PurposeSet::of(purposes), false))
+            .chain([(bundle_role, bundle_id, PurposeSet::default(), true)]);
+        for (role, id, purposes, may_sign_bundles) in roles {
             let key = new_secret_key()?;
             trusted.push(TrustedKey {
                 id: KeyId(id),
                 public_key: key.public_key(),
                 valid_from: now,
                 valid_until,
-                purposes: PurposeSet::of(purposes),
+                purposes,
                 revoked: false,
+                may_sign_bundles,
                 label: role.to_owned(),
             });
             write_new(
@@ -140,7 +166,7 @@ impl Authority {
                 0o600,
             )?;
         }
-        // Invariant: three keys with distinct ids and short ASCII labels.
+        // Invariant: four keys with distinct ids and short ASCII labels.
         let trust = TrustList::new(1, now, trusted)
             .map_err(|source| AuthorityError::TrustList { path: dir.join("trustlist"), source })?;
         write_new(&dir.join("trustlist"), &trust.sign(&root), 0o644)?;
@@ -151,8 +177,9 @@ impl Authority {
     }
 
     /// Loads `dir`: the root public key, the trust list (checked against it),
-    /// and the issuer secret keys that are present. The root secret key is not
-    /// needed and not read.
+    /// and the issuer and bundle secret keys that are present (a directory made
+    /// before the bundle key existed simply has none). The root secret key is
+    /// not needed and not read.
     pub fn load(dir: &Path) -> Result<Self, AuthorityError> {
         let root_path = dir.join("root.public");
         let root_public = read_public_key(&fs::read_to_string(&root_path).map_err(io(&root_path))?)
@@ -162,7 +189,8 @@ impl Authority {
         let trust = TrustList::verify_bytes(&bytes, &root_public)
             .map_err(|source| AuthorityError::TrustList { path: trust_path, source })?;
         let mut issuers = Vec::new();
-        for (role, _, _) in ISSUER_ROLES {
+        let roles = ISSUER_ROLES.iter().map(|(role, _, _)| *role).chain([BUNDLE_ROLE.0]);
+        for role in roles {
             let path = dir.join(format!("{role}.secret"));
             match fs::read_to_string(&path) {
                 Ok(text) => {
@@ -174,12 +202,17 @@ impl Authority {
                 Err(e) => return Err(io(&path)(e)),
             }
         }
-        Ok(Self { dir: dir.to_owned(), trust, root_public, issuers })
+        Ok(Self { dir: dir.to_owned(), trust, trust_file: bytes, root_public, issuers })
     }
 
     /// The trust list.
     pub fn trust_list(&self) -> &TrustList {
         &self.trust
+    }
+
+    /// The trust list file, as the root signed it (what sync bundles embed).
+    pub fn trust_list_file(&self) -> &[u8] {
+        &self.trust_file
     }
 
     /// The root public key.
@@ -199,6 +232,32 @@ impl Authority {
             .iter()
             .find(|(id, key)| allowed(*id) && self.trust.key(*id).is_some_and(|k| k.public_key == key.public_key()))
             .map(|(id, key)| (*id, key))
+    }
+
+    /// The key present in the directory that the trust list allows to sign
+    /// sync bundles at `at`: flagged `may_sign_bundles`, not revoked, valid at
+    /// `at`, and with the public key the list names.
+    pub fn bundle_key(&self, at: UtcMinute) -> Option<(KeyId, &SecretKey)> {
+        let allowed = |id: KeyId, key: &SecretKey| {
+            self.trust.key(id).is_some_and(|k| {
+                k.may_sign_bundles
+                    && !k.revoked
+                    && (k.valid_from..k.valid_until).contains(&at)
+                    && k.public_key == key.public_key()
+            })
+        };
+        self.issuers.iter().find(|(id, key)| allowed(*id, key)).map(|(id, key)| (*id, key))
+    }
+
+    /// Signs `contents` as a sync bundle with [`Authority::bundle_key`] at the
+    /// bundle's server time, after checking the contents against the bundle
+    /// format (`BundleContents::try_sign`). The caller puts the trust list in
+    /// the contents, usually [`Authority::trust_list_file`].
+    pub fn sign_bundle(&self, contents: &BundleContents) -> Result<Vec<u8>, AuthorityError> {
+        let at = i64::try_from(contents.server_time_unix_seconds).ok().and_then(UtcMinute::from_unix_seconds);
+        let (id, key) =
+            at.and_then(|at| self.bundle_key(at)).ok_or_else(|| AuthorityError::NoBundleKey(self.dir.clone()))?;
+        contents.try_sign(key, id).map_err(AuthorityError::Bundle)
     }
 
     /// Takes the next serial number, persisting the counter before returning
@@ -265,7 +324,7 @@ mod tests {
         let authority = Authority::load(dir.path()).unwrap();
         authority.next_serial().unwrap();
         #[cfg(unix)]
-        for name in ["root.secret", "sms.secret", "portal.secret", "callcentre.secret", "next-serial"] {
+        for name in ["root.secret", "sms.secret", "portal.secret", "callcentre.secret", "sync.secret", "next-serial"] {
             use std::os::unix::fs::PermissionsExt as _;
             let mode = fs::metadata(dir.path().join(name)).unwrap().permissions().mode() & 0o777;
             assert_eq!(mode, 0o600, "{name}");
@@ -290,6 +349,54 @@ mod tests {
         assert_eq!(id(Purpose::Other(9)), None);
         let before = UtcMinute::from_unix_minutes(now().unix_minutes() - 1);
         assert_eq!(authority.signing_key(Purpose::Medical, before).map(|(id, _)| id), None);
+    }
+
+    #[test]
+    fn the_sync_key_signs_bundles_and_no_permits() {
+        let dir = tempfile::tempdir().unwrap();
+        Authority::init(dir.path(), now(), &InitOptions::default()).unwrap();
+        let authority = Authority::load(dir.path()).unwrap();
+        let (id, key) = authority.bundle_key(now()).unwrap();
+        assert_eq!(id, KeyId(4));
+        let listed = authority.trust_list().key(id).unwrap();
+        assert!(listed.may_sign_bundles && listed.purposes.mask() == 0 && listed.label == "sync");
+        assert_eq!(listed.public_key, key.public_key());
+        for (_, issuer, _) in ISSUER_ROLES {
+            assert!(!authority.trust_list().key(KeyId(issuer)).unwrap().may_sign_bundles, "key {issuer}");
+        }
+        let before = UtcMinute::from_unix_minutes(now().unix_minutes() - 1);
+        assert!(authority.bundle_key(before).is_none());
+
+        // Without its secret file the directory still loads, with no bundle key.
+        fs::remove_file(dir.path().join("sync.secret")).unwrap();
+        let authority = Authority::load(dir.path()).unwrap();
+        assert!(authority.bundle_key(now()).is_none());
+        assert!(authority.signing_key(Purpose::Medical, now()).is_some());
+    }
+
+    #[test]
+    fn signed_bundles_verify_against_the_root() {
+        let dir = tempfile::tempdir().unwrap();
+        Authority::init(dir.path(), now(), &InitOptions::default()).unwrap();
+        let authority = Authority::load(dir.path()).unwrap();
+        let contents = BundleContents {
+            version: 3,
+            base_version: None,
+            server_time_unix_seconds: now().unix_seconds() as u64,
+            trust_list: authority.trust_list_file().to_vec(),
+            regimes: vec![],
+            freshness: icaze_core::FreshnessPolicy::default(),
+            revocations: icaze_core::RevocationSet::from_serials([5, 6]),
+        };
+        let bytes = authority.sign_bundle(&contents).unwrap();
+        let verified = icaze_core::VerifiedBundle::verify(&bytes, authority.root_public_key()).unwrap();
+        assert_eq!(verified.contents(), &contents);
+        assert_eq!(verified.signer(), KeyId(4));
+
+        let early = BundleContents { server_time_unix_seconds: 60, ..contents.clone() };
+        assert!(matches!(authority.sign_bundle(&early), Err(AuthorityError::NoBundleKey(_))));
+        let bad = BundleContents { version: 0, ..contents };
+        assert!(matches!(authority.sign_bundle(&bad), Err(AuthorityError::Bundle(_))));
     }
 
     #[test]

@@ -83,6 +83,7 @@ impl Fixture {
                 valid_until: minute(ISSUED_AT + 60 * 86_400),
                 purposes: PurposeSet::of(&[Purpose::Medical, Purpose::Necessities]),
                 revoked: false,
+                may_sign_bundles: false,
                 label: "sms-2020-12".into(),
             }],
         )

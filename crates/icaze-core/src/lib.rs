@@ -25,6 +25,7 @@
 //!     valid_until: at("2021-02-01T00:00:00Z"),
 //!     purposes: PurposeSet::of(&[Purpose::Medical, Purpose::Necessities]),
 //!     revoked: false,
+//!     may_sign_bundles: false,
 //!     label: "sms-2020-12".into(),
 //! }])?;
 //! let trust_file = trust.sign(&root);
@@ -56,10 +57,12 @@
 #![forbid(unsafe_code)]
 
 mod bits;
+mod bundle;
 mod claims;
 mod document;
 mod error;
 mod permit;
+mod revocation;
 mod sign;
 mod text;
 mod time;
@@ -67,12 +70,17 @@ mod trust;
 mod verdict;
 mod wire;
 
+pub use bundle::{
+    BundleContents, BundleError, BundleRegime, BundleZone, FreshnessPolicy, RegimeScope, VerifiedBundle,
+    MAX_BUNDLE_LEN, MAX_REGIMES, MAX_REGIME_ID_LEN, MAX_REGIME_NAME_LEN, MAX_TRUST_LIST_LEN, MAX_ZONE_NAME_LEN,
+};
 pub use claims::{
     ClaimsError, ClaimsSpec, KeyId, PermitClaims, PermitSerial, Purpose, PurposeSet, VehiclePlate, ZoneId, MAX_ZONES,
 };
 pub use document::{DocumentError, DocumentKind, DocumentNumber, MAX_DIGITS, MAX_SERIES_LETTERS};
 pub use error::{ParseError, VerifyError};
 pub use permit::{issue, Token, UnverifiedPermit, VerifiedPermit};
+pub use revocation::{RevocationDecodeError, RevocationSet};
 pub use sign::{BadPublicKey, Domain, PublicKey, SecretKey, PUBLIC_KEY_LEN, SIGNATURE_LEN};
 pub use text::SMS_PREFIX;
 pub use time::{BakuTime, TimeParseError, UtcMinute, BAKU_OFFSET_MINUTES};

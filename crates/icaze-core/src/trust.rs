@@ -5,6 +5,10 @@
 //! accept a permit only if its key is in the list, was valid when the permit
 //! was issued, is not revoked, and may sign the permit's purpose. Several
 //! issuer keys can be valid at once, so keys rotate without a gap.
+//!
+//! The list also names the server's online key that signs sync bundles
+//! (flag bit 1, [`TrustedKey::may_sign_bundles`]): the root stays offline and
+//! vouches for that key here, as it does for the permit issuers.
 
 use crate::claims::{KeyId, Purpose, PurposeSet};
 use crate::error::VerifyError;
@@ -16,6 +20,9 @@ const MAGIC: &[u8; 4] = b"IZTL";
 const FORMAT: u8 = 1;
 const MAX_LABEL: usize = 32;
 const FLAG_REVOKED: u8 = 1;
+const FLAG_MAY_SIGN_BUNDLES: u8 = 2;
+/// Every flag bit this format defines; a list with another bit set is refused.
+const KNOWN_FLAGS: u8 = FLAG_REVOKED | FLAG_MAY_SIGN_BUNDLES;
 
 /// One issuer key in the trust list.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,12 +35,31 @@ pub struct TrustedKey {
     pub valid_from: UtcMinute,
     /// Permits issued from this minute on may not (exclusive end).
     pub valid_until: UtcMinute,
-    /// What it may sign.
+    /// Which permit purposes it may sign; may be empty (a key that only signs
+    /// sync bundles).
     pub purposes: PurposeSet,
     /// Revoked keys stay listed, so that devices say why their permits fail.
     pub revoked: bool,
+    /// Whether it may sign sync bundles (flag bit 1). Independent of
+    /// `purposes`: a bundle key need not sign permits, and an issuer key does
+    /// not sign bundles unless the root says so here.
+    pub may_sign_bundles: bool,
     /// A short printable ASCII name, e.g. `sms-2020-12` (at most 32 bytes).
     pub label: String,
+}
+
+impl TrustedKey {
+    /// The `flags` byte of the trust list format.
+    fn flags(&self) -> u8 {
+        let mut flags = 0;
+        if self.revoked {
+            flags |= FLAG_REVOKED;
+        }
+        if self.may_sign_bundles {
+            flags |= FLAG_MAY_SIGN_BUNDLES;
+        }
+        flags
+    }
 }
 
 /// A trust list that was built by the authority or read from bytes signed by
@@ -171,7 +197,7 @@ impl TrustList {
             out.extend_from_slice(&key.valid_from.unix_minutes().to_be_bytes());
             out.extend_from_slice(&key.valid_until.unix_minutes().to_be_bytes());
             out.extend_from_slice(&key.purposes.mask().to_be_bytes());
-            out.push(if key.revoked { FLAG_REVOKED } else { 0 });
+            out.push(key.flags());
             out.push(key.label.len() as u8);
             out.extend_from_slice(key.label.as_bytes());
         }
@@ -241,7 +267,7 @@ impl TrustList {
                 return Err(TrustListError::InvalidField("purposes"));
             }
             let flags = r.u8()?;
-            if flags & !FLAG_REVOKED != 0 {
+            if flags & !KNOWN_FLAGS != 0 {
                 return Err(TrustListError::InvalidField("flags"));
             }
             let label_len = usize::from(r.u8()?);
@@ -260,6 +286,7 @@ impl TrustList {
                 valid_until,
                 purposes: PurposeSet::from_mask(mask),
                 revoked: flags & FLAG_REVOKED != 0,
+                may_sign_bundles: flags & FLAG_MAY_SIGN_BUNDLES != 0,
                 label,
             });
         }
@@ -316,6 +343,7 @@ mod tests {
             valid_until: UtcMinute::from_unix_minutes(28_000_000),
             purposes: PurposeSet::of(&[Purpose::Medical, Purpose::Necessities]),
             revoked: false,
+            may_sign_bundles: false,
             label: format!("key-{id}"),
         };
         (secret, trusted)
@@ -350,6 +378,50 @@ mod tests {
         let mut longer = bytes.clone();
         longer.push(0);
         assert_eq!(TrustList::verify_bytes(&longer, &root.public_key()), Err(TrustListError::TrailingBytes));
+    }
+
+    #[test]
+    fn bundle_flag_round_trips_with_an_empty_purpose_set() {
+        let root = SecretKey::from_seed(&[1; 32]);
+        let (_, issuer) = key(1, 2);
+        let (_, mut sync) = key(4, 3);
+        sync.purposes = PurposeSet::default();
+        sync.may_sign_bundles = true;
+        let list = TrustList::new(2, UtcMinute::from_unix_minutes(27_000_000), vec![issuer, sync]).unwrap();
+        let bytes = list.sign(&root);
+        let back = TrustList::verify_bytes(&bytes, &root.public_key()).unwrap();
+        assert_eq!(back, list);
+        let sync = back.key(KeyId(4)).unwrap();
+        assert!(sync.may_sign_bundles && !sync.revoked);
+        assert_eq!(sync.purposes.mask(), 0);
+        assert!(!back.key(KeyId(1)).unwrap().may_sign_bundles);
+        // A key with no purposes never signs permits.
+        assert_eq!(
+            back.signing_key_for(Purpose::Medical, UtcMinute::from_unix_minutes(27_100_000)).unwrap().id,
+            KeyId(1)
+        );
+    }
+
+    #[test]
+    fn flag_bits_other_than_0_and_1_are_refused() {
+        let root = SecretKey::from_seed(&[1; 32]);
+        let list = TrustList::new(1, UtcMinute::from_unix_minutes(0), vec![key(1, 2).1]).unwrap();
+        let bytes = list.sign(&root);
+        // The flags byte of the only key: after the 18-byte header, id, key, times and purposes.
+        let flags_at = 18 + 1 + 32 + 4 + 4 + 2;
+        assert_eq!(bytes[flags_at], 0);
+        for bit in 0..8 {
+            let mut body = bytes[..bytes.len() - SIGNATURE_LEN].to_vec();
+            body[flags_at] = 1 << bit;
+            let signature = root.sign(Domain::TrustList, &body);
+            body.extend_from_slice(&signature);
+            let result = TrustList::verify_bytes(&body, &root.public_key());
+            if bit < 2 {
+                assert!(result.is_ok(), "bit {bit}");
+            } else {
+                assert_eq!(result, Err(TrustListError::InvalidField("flags")), "bit {bit}");
+            }
+        }
     }
 
     #[test]

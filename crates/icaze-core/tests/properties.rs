@@ -19,6 +19,7 @@ fn keys() -> (SecretKey, TrustList) {
             valid_until: UtcMinute::from_unix_minutes(EPOCH_2020 + (1 << 26)),
             purposes: PurposeSet::of(&all),
             revoked: false,
+            may_sign_bundles: false,
             label: "all".into(),
         }],
     )

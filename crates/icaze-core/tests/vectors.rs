@@ -59,6 +59,7 @@ fn fixture() -> Fixture {
         valid_until: at(until),
         purposes: PurposeSet::of(purposes),
         revoked,
+        may_sign_bundles: false,
         label: format!("test-{label}"),
     };
     let sms = [Purpose::Medical, Purpose::Necessities];
@@ -685,7 +686,7 @@ impl RawList {
                 valid_from: k.valid_from.unix_minutes(),
                 valid_until: k.valid_until.unix_minutes(),
                 purposes: k.purposes.mask(),
-                flags: u8::from(k.revoked),
+                flags: u8::from(k.revoked) | u8::from(k.may_sign_bundles) << 1,
                 label_len: None,
                 label: k.label.as_bytes().to_vec(),
             })
@@ -750,6 +751,7 @@ fn trust_list_json(list: &TrustList) -> Value {
             "valid_until": k.valid_until.to_rfc3339_utc(),
             "purposes": k.purposes.mask(),
             "revoked": k.revoked,
+            "may_sign_bundles": k.may_sign_bundles,
             "label": k.label,
         })).collect::<Vec<_>>(),
     })
@@ -797,6 +799,22 @@ fn trust_list_cases(fx: &Fixture) -> Vec<Value> {
     let ids =
         RawList { keys: vec![RawKey { id: 0, ..sms_key.clone() }, RawKey { id: 255, ..portal_key }], ..base.clone() };
     add("key ids 0 and 255", ids.signed(root), "ok");
+    let sync_key = RawKey {
+        id: 6,
+        public_key: test_key("sync").public_key().to_bytes(),
+        purposes: 0,
+        flags: 2,
+        label: b"test-sync".to_vec(),
+        ..sms_key.clone()
+    };
+    let mut with_sync = base.clone();
+    with_sync.keys.push(sync_key.clone());
+    add("a bundle key: flag bit 1 (may sign bundles), no purposes", with_sync.signed(root), "ok");
+    add(
+        "flag bits 0 and 1: a revoked bundle key that may also sign permits",
+        base.first_key(|k| k.flags = 3).signed(root),
+        "ok",
+    );
 
     // The frame.
     add("bad magic", RawList { magic: *b"IZTM", ..base.clone() }.signed(root), "bad_magic");
@@ -835,7 +853,7 @@ fn trust_list_cases(fx: &Fixture) -> Vec<Value> {
         "invalid_field",
     );
     add("purposes bit 0 set", base.first_key(|k| k.purposes |= 1).signed(root), "invalid_field");
-    add("flag bit 1 set", base.first_key(|k| k.flags |= 2).signed(root), "invalid_field");
+    add("flag bit 2 set", base.first_key(|k| k.flags |= 4).signed(root), "invalid_field");
     add("flag bit 7 set", base.first_key(|k| k.flags |= 0x80).signed(root), "invalid_field");
     add(
         "label of 33 characters",
@@ -892,13 +910,233 @@ fn trust_list_cases(fx: &Fixture) -> Vec<Value> {
     let mut zero_then_more = RawList { count: Some(0), ..base.clone() }.signed(root);
     zero_then_more.push(0);
     add("count 0, then keys and a trailing byte", zero_then_more, "invalid_field");
-    let mut late = base.first_key(|k| k.flags = 2).signed(&test_key("other-root"));
+    let mut late = base.first_key(|k| k.flags = 4).signed(&test_key("other-root"));
     late.push(0);
-    add("flag bit 1 set, a trailing byte, another root", late, "invalid_field");
+    add("flag bit 2 set, a trailing byte, another root", late, "invalid_field");
     cases
 }
 
-fn generate() -> (String, String, String) {
+/// The trust list of `bundle-v1.json`: the SMS issuer (1, no bundle flag),
+/// the bundle key (6), a revoked bundle key (7) and one valid only in April 2020 (8).
+fn bundle_trust(root: &SecretKey) -> Vec<u8> {
+    let key = |id: u8, role: &str, purposes: &[Purpose], revoked: bool, may_sign_bundles: bool| TrustedKey {
+        id: KeyId(id),
+        public_key: test_key(role).public_key(),
+        valid_from: at("2020-12-01T00:00:00+04:00"),
+        valid_until: at("2021-02-01T00:00:00+04:00"),
+        purposes: PurposeSet::of(purposes),
+        revoked,
+        may_sign_bundles,
+        label: format!("test-{role}"),
+    };
+    let mut april = key(8, "sync-april", &[], false, true);
+    april.valid_from = at("2020-04-01T00:00:00+04:00");
+    april.valid_until = at("2020-06-01T00:00:00+04:00");
+    let keys = vec![
+        key(1, "sms", &[Purpose::Medical, Purpose::Necessities], false, false),
+        key(6, "sync", &[], false, true),
+        key(7, "sync-stolen", &[], true, true),
+        april,
+    ];
+    TrustList::new(4, at("2020-12-13T12:00:00+04:00"), keys).unwrap().sign(root)
+}
+
+fn bundle_json(b: &VerifiedBundle) -> Value {
+    let c = b.contents();
+    let f = &c.freshness;
+    json!({
+        "version": c.version,
+        "base_version": c.base_version,
+        "server_time_unix_seconds": c.server_time_unix_seconds,
+        "signer": b.signer().0,
+        "trust_list_version": b.trust_list().version(),
+        "freshness": [f.warn_after_minutes, f.strong_warn_after_minutes, f.invalid_after_minutes, f.max_clock_drift_minutes],
+        "regimes": c.regimes.iter().map(|r| json!({
+            "id": r.id,
+            "name": r.name,
+            "start": r.start.to_rfc3339_utc(),
+            "end": r.end.to_rfc3339_utc(),
+            "scope": r.scope.to_string(),
+            "purposes": r.purposes.mask(),
+            "zones": r.zones.iter().map(|z| json!([z.id.get(), z.name_az, z.name_ru, z.name_en])).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "revocations_hex": hex(&c.revocations.encode()),
+        "revoked": c.revocations.iter().collect::<Vec<_>>(),
+    })
+}
+
+fn bundle_cases(root: &SecretKey) -> Vec<Value> {
+    let pinned = root.public_key();
+    let mut cases = Vec::new();
+    let mut add = |name: &str, bytes: Vec<u8>, expected: &str| {
+        let result = VerifiedBundle::verify(&bytes, &pinned);
+        let code = result.as_ref().map_or_else(|e| e.code(), |_| "ok");
+        assert_eq!(code, expected, "{name}");
+        let mut v = json!({ "name": name, "input_hex": hex(&bytes), "result": code });
+        if let Ok(b) = &result {
+            v["bundle"] = bundle_json(b);
+        }
+        cases.push(v);
+    };
+    let zone = |id: u16, az: &str, ru: &str, en: &str| BundleZone {
+        id: ZoneId::new(id).unwrap(),
+        name_az: az.into(),
+        name_ru: ru.into(),
+        name_en: en.into(),
+    };
+    let full = BundleContents {
+        version: 12,
+        base_version: None,
+        server_time_unix_seconds: 1_608_012_345,
+        trust_list: bundle_trust(root),
+        regimes: vec![
+            BundleRegime {
+                id: "2020-12-14".into(),
+                name: "Tightened regime, 14.12.2020".into(),
+                start: at("2020-12-14T00:00:00+04:00"),
+                end: at("2021-01-18T00:00:00+04:00"),
+                scope: RegimeScope::Listed,
+                zones: vec![zone(1, "Bakı", "Баку", "Baku"), zone(7, "Gəncə", "Гянджа", "Ganja")],
+                purposes: PurposeSet::of(&[Purpose::Medical, Purpose::Necessities, Purpose::Work]),
+            },
+            BundleRegime {
+                id: "weekend".into(),
+                name: String::new(),
+                start: at("2020-12-19T00:00:00+04:00"),
+                end: at("2020-12-21T00:00:00+04:00"),
+                scope: RegimeScope::Everywhere,
+                zones: vec![],
+                purposes: PurposeSet::default(),
+            },
+        ],
+        freshness: FreshnessPolicy::default(),
+        revocations: RevocationSet::from_serials([12, 907, 123_456_789]),
+    };
+    let sync = test_key("sync");
+    let signed = |c: &BundleContents| c.sign(&sync, KeyId(6));
+    let good = full.try_sign(&sync, KeyId(6)).unwrap();
+    // The body of `good` changed by `f`, signed again by the bundle key.
+    let resigned = |f: &dyn Fn(&mut Vec<u8>)| {
+        let mut body = good[..good.len() - 64].to_vec();
+        f(&mut body);
+        let signature = sync.sign(Domain::Bundle, &body);
+        body.extend_from_slice(&signature);
+        body
+    };
+    let with = |f: &dyn Fn(&mut BundleContents)| {
+        let mut c = full.clone();
+        f(&mut c);
+        signed(&c)
+    };
+
+    // Accepted.
+    add("full bundle, two regimes, three revoked serials", good.clone(), "ok");
+    add(
+        "delta on top of version 11, no revocations, no regimes",
+        with(&|c| {
+            c.base_version = Some(11);
+            c.regimes.clear();
+            c.revocations = RevocationSet::empty();
+        }),
+        "ok",
+    );
+    add("signer valid at the last minute of its period", with(&|c| c.server_time_unix_seconds = 1_612_123_199), "ok");
+
+    // The frame.
+    add("empty", vec![], "truncated");
+    add("63 bytes", good[..63].to_vec(), "truncated");
+    add("last byte missing", good[..good.len() - 1].to_vec(), "truncated");
+    add("cut inside the trust list", good[..27 + 64 + 40].to_vec(), "truncated");
+    let mut longer = good.clone();
+    longer.push(0);
+    add("a byte after the signature", longer, "trailing_bytes");
+    add("a byte after the revocation set, signed", resigned(&|b| b.push(0)), "trailing_bytes");
+    add("bad magic", resigned(&|b| b[3] = b'C'), "bad_magic");
+    add("format 2", resigned(&|b| b[4] = 2), "unsupported_format");
+
+    // Fields.
+    add("version 0", with(&|c| c.version = 0), "invalid_field");
+    add("kind 2", resigned(&|b| b[14] = 2), "invalid_field");
+    add("base version equal to the version", with(&|c| c.base_version = Some(12)), "invalid_field");
+    add("server time past 2^32 minutes", with(&|c| c.server_time_unix_seconds = (1 << 32) * 60), "invalid_field");
+    add("trust list length 32769", resigned(&|b| b[23..27].copy_from_slice(&32_769u32.to_be_bytes())), "too_large");
+    add("freshness: warn after 0 minutes", with(&|c| c.freshness.warn_after_minutes = 0), "invalid_field");
+    add("freshness: invalid before strong warning", with(&|c| c.freshness.invalid_after_minutes = 60), "invalid_field");
+    add("empty regime id", with(&|c| c.regimes[0].id = String::new()), "invalid_field");
+    add("regime id with a space", with(&|c| c.regimes[0].id = "2020 12".into()), "invalid_field");
+    add("regime id twice", with(&|c| c.regimes[1].id = c.regimes[0].id.clone()), "invalid_field");
+    add("regime name with a control character", with(&|c| c.regimes[0].name = "Dec\u{85}".into()), "invalid_field");
+    add("regime end equal to its start", with(&|c| c.regimes[0].end = c.regimes[0].start), "invalid_field");
+    add(
+        "regime scope 2",
+        resigned(&|b| {
+            // After the id (length byte and 10 bytes), the name (1 + 28 bytes), start and end.
+            let id = b.windows(11).position(|w| w == b"\x0a2020-12-14").unwrap();
+            b[id + 11 + 1 + 28 + 8] = 2;
+        }),
+        "invalid_field",
+    );
+    add("listed regime without zones", with(&|c| c.regimes[0].zones.clear()), "invalid_field");
+    add("zones not ascending", with(&|c| c.regimes[0].zones.reverse()), "invalid_field");
+    add(
+        "zone name of 101 bytes",
+        resigned(&|b| {
+            // The Azerbaijani name of zone 1: its length byte becomes 101 (over the cap).
+            let at = b.windows(4).position(|w| w == b"\x05Bak").unwrap();
+            b[at] = 101;
+        }),
+        "too_large",
+    );
+    add(
+        "revocation set of wire version 2",
+        resigned(&|b| {
+            let at = b.len() - full.revocations.encode().len();
+            b[at] = 2;
+        }),
+        "revocations",
+    );
+
+    // The signer and the trust list.
+    add(
+        "signed by the SMS key, which may not sign bundles",
+        full.sign(&test_key("sms"), KeyId(1)),
+        "signer_not_allowed",
+    );
+    add("signed by a revoked bundle key", full.sign(&test_key("sync-stolen"), KeyId(7)), "signer_revoked");
+    add(
+        "signed by a bundle key valid only in April 2020",
+        full.sign(&test_key("sync-april"), KeyId(8)),
+        "signer_not_valid",
+    );
+    add(
+        "server time after the bundle key's period",
+        with(&|c| c.server_time_unix_seconds = 1_612_123_200),
+        "signer_not_valid",
+    );
+    add("signer id 9, not in the list", full.sign(&test_key("not-in-the-list"), KeyId(9)), "unknown_signer");
+    add("signed by the root, naming the bundle key", full.sign(root, KeyId(6)), "bad_signature");
+    add(
+        "signed under the trust list domain",
+        {
+            let mut b = good[..good.len() - 64].to_vec();
+            let signature = sync.sign(Domain::TrustList, &b);
+            b.extend_from_slice(&signature);
+            b
+        },
+        "bad_signature",
+    );
+    let mut changed = good.clone();
+    changed[13] ^= 1;
+    add("version changed after signing", changed, "bad_signature");
+    add(
+        "trust list signed by another root",
+        signed(&BundleContents { trust_list: bundle_trust(&test_key("other-root")), ..full.clone() }),
+        "trust_list",
+    );
+    cases
+}
+
+fn generate() -> (String, String, String, String) {
     let fx = fixture();
     let doc = json!({
         "about": "Known-answer vectors for Icaze permit token v1 (docs/token-format.md, format of this file in section 9). Keys are TEST keys: the seed of each is 'icaze TEST ' followed by its role (root, sms, portal, callcentre, sms-april, sms-stolen; not-in-the-list for the key of case 'key not in the trust list'), padded with '.' to 32 bytes, e.g. 'icaze TEST sms..................' for key 1. Check every case against trust_list_hex, verified with root_public_key_hex; 'at' is the time of the check, 'zone' the officer's zone (null: no zone test); 'status' and 'reason' are the expected verdict. Generated by crates/icaze-core/tests/vectors.rs.",
@@ -908,19 +1146,30 @@ fn generate() -> (String, String, String) {
     });
     let json = serde_json::to_string_pretty(&doc).unwrap() + "\n";
     let trust = json!({
-        "about": "Known-answer vectors for the Icaze trust list, format 1 (docs/token-format.md section 5, format of this file in section 9). Read each input_hex as a trust list file and check it against root_public_key_hex (the TEST root of permit-v1.json); 'result' is 'ok' or the error code (bad_magic, unsupported_format, truncated, trailing_bytes, invalid_field, bad_signature); 'list' shows what an accepted list says. Other-root cases are signed by the TEST key 'icaze TEST other-root' padded with '.' to 32 bytes. Generated by crates/icaze-core/tests/vectors.rs.",
+        "about": "Known-answer vectors for the Icaze trust list, format 1 (docs/token-format.md section 5, format of this file in section 9). Read each input_hex as a trust list file and check it against root_public_key_hex (the TEST root of permit-v1.json); 'result' is 'ok' or the error code (bad_magic, unsupported_format, truncated, trailing_bytes, invalid_field, bad_signature); 'list' shows what an accepted list says. Other-root cases are signed by the TEST key 'icaze TEST other-root' padded with '.' to 32 bytes; the bundle key of key id 6 is the TEST key 'icaze TEST sync'. Generated by crates/icaze-core/tests/vectors.rs.",
         "root_public_key_hex": hex(&fx.root.public_key().to_bytes()),
         "cases": trust_list_cases(&fx),
     });
     let trust = serde_json::to_string_pretty(&trust).unwrap() + "\n";
-    (json, bitflips(&fx), trust)
+    let bundles = json!({
+        "about": "Known-answer vectors for the Icaze sync bundle, format 1 (docs/bundle-format.md, format of this file in its section 8). Read each input_hex as a bundle and check it against root_public_key_hex (the TEST root of permit-v1.json); 'result' is 'ok' or the error code of section 5; 'bundle' shows what an accepted bundle says. Keys are TEST keys: 'icaze TEST ' followed by the role (root, sms, sync, sync-stolen, sync-april, not-in-the-list, other-root), padded with '.' to 32 bytes. Generated by crates/icaze-core/tests/vectors.rs.",
+        "root_public_key_hex": hex(&fx.root.public_key().to_bytes()),
+        "cases": bundle_cases(&fx.root),
+    });
+    let bundles = serde_json::to_string_pretty(&bundles).unwrap() + "\n";
+    (json, bitflips(&fx), trust, bundles)
 }
 
 #[test]
 fn vector_files_are_current() {
-    let (json, flips, trust) = generate();
+    let (json, flips, trust, bundles) = generate();
     let dir = vectors_dir();
-    let files = [("permit-v1.json", json), ("permit-v1-bitflips.txt", flips), ("trustlist-v1.json", trust)];
+    let files = [
+        ("permit-v1.json", json),
+        ("permit-v1-bitflips.txt", flips),
+        ("trustlist-v1.json", trust),
+        ("bundle-v1.json", bundles),
+    ];
     if std::env::var_os("ICAZE_BLESS_VECTORS").is_some() {
         for (name, content) in &files {
             std::fs::write(dir.join(name), content).unwrap();
@@ -1028,5 +1277,41 @@ fn every_trust_list_vector_gives_its_result() {
         ["ok", "bad_magic", "unsupported_format", "truncated", "trailing_bytes", "invalid_field", "bad_signature"]
     {
         assert!(seen.contains(result), "no trust list vector for {result}");
+    }
+}
+
+#[test]
+fn every_bundle_vector_gives_its_result() {
+    let doc = read_json("bundle-v1.json");
+    let root = root_of(&doc);
+    assert_eq!(root, root_of(&read_json("permit-v1.json")), "both files pin the same TEST root");
+    let mut seen = std::collections::BTreeSet::new();
+    let mut names = std::collections::BTreeSet::new();
+    for case in doc["cases"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        assert!(names.insert(name), "two cases named {name}");
+        let result = VerifiedBundle::verify(&unhex(case["input_hex"].as_str().unwrap()), &root);
+        let code = result.as_ref().map_or_else(|e| e.code(), |_| "ok");
+        assert_eq!(code, case["result"].as_str().unwrap(), "{name}");
+        assert_eq!(result.ok().map(|b| bundle_json(&b)), case.get("bundle").cloned(), "{name}");
+        seen.insert(code);
+    }
+    for code in [
+        "ok",
+        "truncated",
+        "trailing_bytes",
+        "bad_magic",
+        "unsupported_format",
+        "invalid_field",
+        "too_large",
+        "trust_list",
+        "unknown_signer",
+        "signer_not_allowed",
+        "signer_revoked",
+        "signer_not_valid",
+        "bad_signature",
+        "revocations",
+    ] {
+        assert!(seen.contains(code), "no bundle vector for {code}");
     }
 }

@@ -234,6 +234,35 @@ impl Regime {
     pub fn has_channel(&self, channel: &str) -> bool {
         self.channels.iter().any(|c| c == channel)
     }
+
+    /// What officers' devices learn of this regime in a sync bundle: the
+    /// period, the scope, the zones with their names (ascending by id) and
+    /// the purposes. The SMS codes, limits and channels stay on the server.
+    /// Lengths are not checked here: `BundleContents::try_sign` refuses a
+    /// regime whose id or names are over the bundle's caps.
+    pub fn to_bundle(&self) -> icaze_core::BundleRegime {
+        icaze_core::BundleRegime {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            start: self.start,
+            end: self.end,
+            scope: match self.scope {
+                Scope::Listed => icaze_core::RegimeScope::Listed,
+                Scope::WholeCountry => icaze_core::RegimeScope::Everywhere,
+            },
+            zones: self
+                .zones
+                .values()
+                .map(|z| icaze_core::BundleZone {
+                    id: z.id,
+                    name_az: z.az.clone(),
+                    name_ru: z.ru.clone(),
+                    name_en: z.en.clone(),
+                })
+                .collect(),
+            purposes: icaze_core::PurposeSet::of(&self.purposes),
+        }
+    }
 }
 
 /// The regime of 14 December 2020, shipped as the default.
@@ -260,6 +289,23 @@ mod tests {
         assert_eq!(april.codes[&3].purpose, Purpose::Funeral);
         assert_eq!(april.age_limit, Some(65));
         assert!(april.restricts(ZoneId::new(101).unwrap()));
+    }
+
+    #[test]
+    fn bundle_form_keeps_what_devices_need() {
+        for text in [DEFAULT_REGIME, APRIL_2020_REGIME] {
+            let regime = Regime::from_toml(text).unwrap();
+            let bundle = regime.to_bundle();
+            assert_eq!((bundle.start, bundle.end), (regime.start, regime.end));
+            assert_eq!(bundle.zones.len(), regime.zones.len());
+            assert!(bundle.zones.windows(2).all(|w| w[0].id < w[1].id), "ascending, as bundles need");
+            for zone in [1, 101] {
+                let zone = ZoneId::new(zone).unwrap();
+                assert_eq!(bundle.restricts(zone), regime.restricts(zone), "{} zone {zone}", regime.id);
+            }
+            assert!(regime.purposes.iter().all(|&p| bundle.purposes.contains(p)));
+            assert_eq!(bundle.purposes.iter().count(), regime.purposes.len());
+        }
     }
 
     #[test]

@@ -89,8 +89,9 @@ pub struct SqliteConfig {
     /// checkpoints be written back once: 16384 pages (64 MiB) cut the writer's
     /// CPU time per permit from 46 to 39 µs in a 100,000-permit run against a
     /// 10-million-person registry. The checkpoint still runs in the writer's
-    /// commit, and at 10 million permits each took about half a second
-    /// (`docs/benchmarks.md`): moving it to a thread of its own is the next step.
+    /// commit; at 10 million permits the p99 latency rose to about 650 ms
+    /// while the median stayed near 50 ms, which points at these stalls
+    /// (`docs/benchmarks.md`): a checkpoint thread of its own is the next step.
     pub checkpoint_pages: u32,
 }
 

@@ -382,6 +382,7 @@ mod tests {
                 valid_until: at("2021-02-01T00:00:00Z"),
                 purposes: PurposeSet::of(&[Purpose::Necessities]),
                 revoked: false,
+                may_sign_bundles: false,
                 label: "test".into(),
             }],
         )

@@ -1,9 +1,12 @@
 //! `icaze`: the command line of the Icaze permit system.
 //!
 //! Exit status: 0 success (for `verify`: the permit is valid), 1 the permit is
-//! not valid, 2 a usage or set-up error (bad arguments, unreadable files).
+//! not valid (for `bundle show`: the bundle is refused), 2 a usage or set-up
+//! error (bad arguments, unreadable files).
 
+mod bundle;
 mod demo;
+mod device;
 mod loadgen;
 mod report;
 mod serve;
@@ -51,6 +54,11 @@ enum Command {
     Registry(serve::RegistryCommand),
     /// Benchmark the SMS endpoint: distinct documents on many connections, permits/s and latency.
     Loadgen(loadgen::LoadgenArgs),
+    /// Make or show signed sync bundles for officers' devices.
+    #[command(subcommand)]
+    Bundle(bundle::BundleCommand),
+    /// The officer device core without the app: init, bundles, checks, the inspection log.
+    Device(device::DeviceArgs),
     /// Check a regime file and print what it says.
     Regime {
         /// The regime file (TOML, see docs/regimes.md).
@@ -61,7 +69,7 @@ enum Command {
 #[derive(Subcommand)]
 enum KeysCommand {
     /// Create a new authority: root key, SMS, portal and call-centre issuer keys,
-    /// and the signed trust list at DIR/trustlist.
+    /// the sync bundle key, and the signed trust list at DIR/trustlist.
     Init {
         /// The directory to create it in (must hold no keys yet).
         #[arg(long)]
@@ -194,6 +202,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve(args) => serve::serve(args, now()?),
         Command::Registry(command) => serve::registry(command),
         Command::Loadgen(args) => loadgen::run(args),
+        Command::Device(args) => device::run(args),
+        Command::Bundle(command) => bundle::run(command),
         Command::Regime { file } => {
             let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
             let regime = icaze_server::regime::Regime::from_toml(&text).with_context(|| file.display().to_string())?;

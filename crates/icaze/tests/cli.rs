@@ -209,7 +209,7 @@ fn secret_keys_are_owner_only_and_never_printed() {
     let dir = tmp.path().join("a");
     let out = icaze(&["keys", "init", "--dir", dir.to_str().unwrap()]);
     let printed = format!("{}{}", stdout(&out), String::from_utf8_lossy(&out.stderr));
-    for name in ["root.secret", "sms.secret", "portal.secret", "callcentre.secret"] {
+    for name in ["root.secret", "sms.secret", "portal.secret", "callcentre.secret", "sync.secret"] {
         let path: &Path = &dir.join(name);
         #[cfg(unix)]
         {
@@ -236,4 +236,99 @@ fn demo_runs() {
             && text.contains("BAD_SIGNATURE")
     );
     assert!(dir.join("permit.png").exists());
+}
+
+fn regime_file(name: &str) -> String {
+    format!("{}/../../regimes/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+impl Authority {
+    /// `icaze bundle make` with the authority's keys; `extra` adds options.
+    fn make_bundle(&self, name: &str, extra: &[&str]) -> String {
+        let (keys, out_path) = (self.path(""), self.path(name));
+        let mut args = vec!["bundle", "make", "--keys", keys.as_str(), "--out", out_path.as_str()];
+        args.extend_from_slice(extra);
+        let out = icaze(&args);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        out_path
+    }
+
+    /// `icaze bundle show` against this authority's root: exit status, JSON, standard error.
+    fn show_bundle(&self, bundle: &str) -> (i32, Value, String) {
+        let root = self.path("root.public");
+        let out = icaze(&["bundle", "show", "--root", &root, bundle]);
+        let json = serde_json::from_str(&stdout(&out)).unwrap_or(Value::Null);
+        (out.status.code().unwrap(), json, String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}
+
+#[test]
+fn bundle_make_then_show() {
+    let a = Authority::new();
+    let revoked = a.path("revoked.txt");
+    std::fs::write(&revoked, "# revoked serials\n12\n907  # a stolen phone\n\n12\n").unwrap();
+    let december = regime_file("2020-12-14.toml");
+    let april = regime_file("2020-04-05.toml");
+    let full = a
+        .make_bundle("bundle-5", &["--regime", &december, "--regime", &april, "--version", "5", "--revoked", &revoked]);
+    let (code, v, stderr) = a.show_bundle(&full);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(v["version"], 5);
+    assert_eq!(v["base_version"], Value::Null);
+    assert_eq!(v["revocation_count"], 2, "12 is listed twice");
+    assert_eq!(v["signer"], 4, "the sync key");
+    assert_eq!(v["trust_list_version"], 1);
+    assert_eq!(v["regimes"][0]["id"], "2020-12-14");
+    assert_eq!(v["regimes"][0]["scope"], "listed");
+    assert_eq!(v["regimes"][0]["zones"].as_array().unwrap().len(), 17);
+    assert_eq!(v["regimes"][1]["scope"], "everywhere");
+    assert_eq!(v["freshness"]["invalid_after_minutes"], 72 * 60);
+
+    // The sync key is valid for 400 days from `keys init`: no bundle for 2030.
+    let delta = a.path("bundle-6");
+    let keys = a.path("");
+    let late = ["bundle", "make", "--keys", &keys, "--out", &delta, "--version", "6", "--base", "5"];
+    let out = icaze(&[&late[..], &["--server-time", "2030-01-01T00:00:00+04:00"]].concat());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no key that may sign sync bundles"));
+    let out = icaze(&late);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (code, v, _) = a.show_bundle(&delta);
+    assert_eq!((code, v["version"].as_u64(), v["base_version"].as_u64()), (0, Some(6), Some(5)));
+    assert_eq!(v["revocation_count"], 0);
+}
+
+#[test]
+fn tampered_and_foreign_bundles_are_refused_with_status_1() {
+    let a = Authority::new();
+    let b = Authority::new();
+    let bundle = a.make_bundle("bundle", &["--version", "1", "--regime", &regime_file("2020-12-14.toml")]);
+    let mut bytes = std::fs::read(&bundle).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x01;
+    let tampered = a.path("tampered");
+    std::fs::write(&tampered, &bytes).unwrap();
+    let (code, v, stderr) = a.show_bundle(&tampered);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(v, Value::Null, "nothing printed on standard output");
+    assert!(stderr.contains("refused") && !stderr.contains("panicked"), "{stderr}");
+
+    let (code, _, stderr) = b.show_bundle(&bundle);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("(trust_list)") && stderr.contains("not signed by the pinned root key"), "{stderr}");
+
+    // Set-up errors are status 2: no such file, a root key file that is not one.
+    let (code, _, stderr) = a.show_bundle(&a.path("no-such-bundle"));
+    assert_eq!(code, 2, "{stderr}");
+    let out = icaze(&["bundle", "show", "--root", &bundle, &bundle]);
+    assert_eq!(out.status.code(), Some(2));
+    let keys = a.path("");
+    for bad in [&["--version", "0"][..], &["--version", "2", "--base", "2"], &["--version", "3", "--revoked", &keys]] {
+        let mut args = vec!["bundle", "make", "--keys", keys.as_str(), "--out", tampered.as_str()];
+        args.extend_from_slice(bad);
+        let out = icaze(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{bad:?}: {stderr}");
+        assert!(!stderr.trim().is_empty() && !stderr.contains("panicked"), "{bad:?}: {stderr}");
+    }
 }

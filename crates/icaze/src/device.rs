@@ -1,0 +1,213 @@
+//! `icaze device`: the officer device core without the app, for precinct
+//! desktops, scripts and tests. Each subcommand is a few lines over
+//! `icaze_device`, the same code the app calls.
+//!
+//! Exit status of `check`: 0 the holder may pass (display `valid` or
+//! `valid_with_warning`, which includes `no_permit_needed`), 1 not valid, 2 a
+//! usage or set-up error (no device, a refused bundle, a failed write: then
+//! nothing was logged and no verdict is printed). `status` exits 1 when the
+//! log's chain is broken.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::{Args, Subcommand};
+use icaze_device::{Device, InitConfig, Location, ManualCheck, Notes, OfficerBadge, Scene};
+
+#[derive(Args)]
+pub(crate) struct DeviceArgs {
+    /// The device directory (device.key and device.db).
+    #[arg(long)]
+    dir: PathBuf,
+    #[command(subcommand)]
+    command: DeviceCommand,
+}
+
+#[derive(Subcommand)]
+enum DeviceCommand {
+    /// Set up a device: make its key, pin the root, print the enrollment code.
+    Init {
+        /// The authority's root public key file (root.public of `icaze keys init`).
+        #[arg(long)]
+        root: PathBuf,
+        /// The sync server's address.
+        #[arg(long)]
+        server: Option<String>,
+        /// The officer's badge, the default for inspections.
+        #[arg(long)]
+        officer: Option<String>,
+    },
+    /// Apply a bundle file (a precinct's offline copy of `icaze bundle make`).
+    ImportBundle {
+        /// The bundle file.
+        file: PathBuf,
+        /// The device time, RFC 3339 (default: now).
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Check a permit (token, QR digits or a whole SMS), log it, print the verdict as JSON.
+    Check {
+        #[command(flatten)]
+        scene: SceneArgs,
+        /// The text; `-` reads standard input.
+        text: String,
+    },
+    /// Record a check without a token.
+    Manual {
+        #[command(flatten)]
+        scene: SceneArgs,
+        #[command(subcommand)]
+        kind: ManualKind,
+    },
+    /// Print the inspection log as JSON lines.
+    Log {
+        /// From this sequence number on.
+        #[arg(long, default_value_t = 1)]
+        from: u64,
+    },
+    /// Print the device's standing as JSON: data version and age, last sync, outbox, chain.
+    Status {
+        /// The device time, RFC 3339 (default: now).
+        #[arg(long)]
+        at: Option<String>,
+    },
+}
+
+#[derive(Args)]
+struct SceneArgs {
+    /// The zone the officer stands in.
+    #[arg(long)]
+    zone: u16,
+    /// The device time, RFC 3339 (default: now).
+    #[arg(long)]
+    at: Option<String>,
+    /// The officer's badge (default: the one given at init).
+    #[arg(long)]
+    officer: Option<String>,
+    /// Where, as LAT,LON in decimal degrees.
+    #[arg(long)]
+    location: Option<String>,
+    /// What the officer did, e.g. let_pass, turned_back.
+    #[arg(long)]
+    action: Option<String>,
+    /// A free note.
+    #[arg(long)]
+    note: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum ManualKind {
+    /// A service card.
+    ServiceCard {
+        #[arg(long)]
+        organisation: String,
+        #[arg(long)]
+        card_number: String,
+    },
+    /// A court or law-enforcement summons.
+    Summons {
+        /// The court or body that issued it.
+        #[arg(long)]
+        issuer: String,
+        /// The summons' number.
+        #[arg(long)]
+        document: String,
+    },
+    /// Imminent danger to life or health.
+    Danger {
+        /// What the danger was.
+        #[arg(long = "what")]
+        what: String,
+    },
+    /// No permit: a violation with its protocol.
+    Violation {
+        #[arg(long)]
+        protocol: String,
+        /// The article of the Code of Administrative Offences, e.g. 211.2.
+        #[arg(long)]
+        article: String,
+        /// The person's identity document, if known.
+        #[arg(long)]
+        document: Option<String>,
+    },
+}
+
+impl SceneArgs {
+    fn scene(&self, device: &Device) -> anyhow::Result<(Scene, Notes)> {
+        let officer = match &self.officer {
+            Some(badge) => OfficerBadge::new(badge)?,
+            None => device.officer().cloned().context("give --officer BADGE (or set it with init --officer)")?,
+        };
+        let location = match &self.location {
+            Some(text) => {
+                Some(Location::parse(text).with_context(|| format!("--location {text:?}: expected LAT,LON"))?)
+            }
+            None => None,
+        };
+        let scene =
+            Scene { at: crate::time_or_now(self.at.as_deref())?, zone: crate::zone_id(self.zone)?, officer, location };
+        Ok((scene, Notes { action: self.action.clone(), note: self.note.clone() }))
+    }
+}
+
+pub(crate) fn run(args: DeviceArgs) -> anyhow::Result<ExitCode> {
+    let dir = &args.dir;
+    match args.command {
+        DeviceCommand::Init { root, server, officer } => {
+            let text = std::fs::read_to_string(&root).with_context(|| format!("reading {}", root.display()))?;
+            let root = icaze_authority::read_public_key(&text).with_context(|| root.display().to_string())?;
+            let officer = officer.as_deref().map(OfficerBadge::new).transpose()?;
+            let device = Device::init(dir, &InitConfig { root, server, officer }, crate::now()?)?;
+            let code = device.enrollment_code().to_string();
+            println!("device {}\nenrollment code {code}", device.device_id());
+            print!("{}", icaze_qr::encode(&code)?.to_terminal());
+            Ok(ExitCode::SUCCESS)
+        }
+        DeviceCommand::ImportBundle { file, at } => {
+            let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let mut device = Device::open(dir)?;
+            let applied = device.import_bundle(&bytes, crate::time_or_now(at.as_deref())?)?;
+            eprintln!("bundle version {} applied, {} revoked serials", applied.version, applied.revocations);
+            if applied.clock_suspicious {
+                eprintln!("warning: the device clock is earlier than the bundle's time: set the clock and sync");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        DeviceCommand::Check { scene, text } => {
+            let mut device = Device::open(dir)?;
+            let (scene, notes) = scene.scene(&device)?;
+            let verdict = device.check(&crate::read_text(&text)?, &scene, &notes)?;
+            println!("{}", serde_json::to_string_pretty(&verdict.to_json())?);
+            Ok(if verdict.display.may_pass() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        }
+        DeviceCommand::Manual { scene, kind } => {
+            let mut device = Device::open(dir)?;
+            let (scene, notes) = scene.scene(&device)?;
+            let check = match kind {
+                ManualKind::ServiceCard { organisation, card_number } => {
+                    ManualCheck::ServiceCard { organisation, card_number }
+                }
+                ManualKind::Summons { issuer, document } => ManualCheck::Summons { issuer, document },
+                ManualKind::Danger { what } => ManualCheck::ImminentDanger { note: what },
+                ManualKind::Violation { protocol, article, document } => {
+                    ManualCheck::Violation { protocol_number: protocol, article, document }
+                }
+            };
+            println!("{}", device.record_manual(&check, &scene, &notes)?.to_json());
+            Ok(ExitCode::SUCCESS)
+        }
+        DeviceCommand::Log { from } => {
+            let device = Device::open(dir)?;
+            for record in device.log(from, usize::MAX)? {
+                println!("{}", record.to_json());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        DeviceCommand::Status { at } => {
+            let status = Device::open(dir)?.status(crate::time_or_now(at.as_deref())?)?;
+            println!("{}", serde_json::to_string_pretty(&status.to_json())?);
+            Ok(if status.chain.is_ok() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        }
+    }
+}
