@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# The app's tests, from a fresh Debian/Ubuntu machine (as root, or with sudo):
+# installs what is missing (WebKitGTK build packages, Xvfb, WebKitWebDriver,
+# Chromium, tauri-driver, the UI's npm packages), builds the UI and the app,
+# then runs the UI unit tests (Vitest), the UI flows in headless Chromium with
+# the IPC mocked (Playwright), and the real app in a real window under Xvfb
+# (tauri-driver + WebKitWebDriver). Screenshots: target/app-test/.
+#
+#   bash tests/app/run.sh            install what is missing, build, test
+#   bash tests/app/run.sh --deps     only install what is missing (before `cargo clippy --workspace`,
+#                                    which compiles src-tauri and so needs the WebKitGTK packages)
+#
+# Idempotent: installs are skipped when present, `npm ci` when node_modules
+# already matches package-lock.json.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# Debian packages: the WebKitGTK build set (docs/app.md), the display, the
+# WebDriver for WebKitGTK, and the browser for the UI tests.
+packages=(libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev librsvg2-dev
+    libayatana-appindicator3-dev libxdo-dev libssl-dev pkg-config build-essential file
+    xvfb xauth webkit2gtk-driver chromium)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# Vite 8 needs Node.js 20.19 or newer; Debian 12's own nodejs is 18. Newer
+# distributions (Debian 13, Ubuntu 24.04) ship a recent enough one.
+node_ok() {
+    command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 &&
+        node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>20||(a===20&&b>=19)?0:1)'
+}
+if [ ${#missing[@]} -gt 0 ] || ! node_ok; then
+    as_root apt-get update -q
+fi
+if ! node_ok; then
+    candidate=$(apt-cache policy nodejs | awk '/Candidate:/ {print $2}')
+    case "$candidate" in
+        2[0-9].*|[3-9][0-9].*) missing+=(nodejs npm) ;;
+        *)
+            echo "tests/app/run.sh: Node.js >= 20.19 with npm is needed (this system offers nodejs ${candidate:-none})." >&2
+            echo "Install Node.js 20 or 22 (e.g. from https://deb.nodesource.com or nvm) and run again." >&2
+            exit 2
+            ;;
+    esac
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "== installing: ${missing[*]}"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+if ! command -v tauri-driver >/dev/null 2>&1; then
+    echo "== installing tauri-driver"
+    cargo install tauri-driver --locked
+fi
+if [ "${1:-}" = "--deps" ]; then
+    exit 0
+fi
+
+echo "== UI: npm packages, build, unit tests (Vitest)"
+stamp=ui/node_modules/.icaze-package-lock
+if ! cmp -s ui/package-lock.json "$stamp" 2>/dev/null; then
+    (cd ui && npm ci --no-audit --no-fund)
+    cp ui/package-lock.json "$stamp"
+fi
+(cd ui && npm run build && npm test)
+
+echo "== UI flows in headless Chromium, IPC mocked (Playwright)"
+(cd ui && npm run test:e2e)
+
+echo "== the app in a real window (Xvfb, tauri-driver, WebKitWebDriver)"
+# A debug build with the UI embedded (custom-protocol), not the Vite dev server.
+cargo build --locked -p icaze -p icaze-app --features icaze-app/custom-protocol
+xvfb-run -a -s "-screen 0 1024x768x24" node tests/app/window.mjs

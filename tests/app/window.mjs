@@ -1,0 +1,239 @@
+// The real app in a real window: tauri-driver and WebKitWebDriver drive the
+// built binary (a debug build with the UI embedded), on a device directory
+// prepared with the `icaze` CLI. Opens the QR image of a valid permit, then of
+// a revoked one, through the Scan screen's file input; checks the verdicts on
+// screen and in `icaze device log`. Screenshots go to target/app-test/.
+//
+// Needs: a display (run under `xvfb-run -a`), `tauri-driver` on PATH, and the
+// binaries target/debug/icaze and target/debug/icaze-app. Run by tests/app/run.sh.
+// No npm package: WebDriver is plain HTTP, spoken here with fetch.
+import assert from "node:assert/strict";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const out = join(repo, "target", "app-test");
+const work = join(out, "window");
+const icaze = join(repo, "target", "debug", "icaze");
+// ICAZE_APP_BINARY measures another build (e.g. target/release/icaze-app).
+const app = resolve(process.env.ICAZE_APP_BINARY ?? join(repo, "target", "debug", "icaze-app"));
+const port = Number(process.env.TAURI_DRIVER_PORT ?? 4444);
+const driverUrl = `http://127.0.0.1:${port}`;
+const az = JSON.parse(readFileSync(join(repo, "ui", "src", "i18n", "az.json"), "utf8"));
+
+const cli = (...args) => execFileSync(icaze, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+
+/** RFC 3339 in Baku time, for regime files. */
+function baku(ms) {
+  return new Date(ms + 4 * 3600_000).toISOString().replace(/\.\d{3}Z$/, "+04:00");
+}
+
+// 1. An authority, a regime in force now, two permits (the second revoked),
+//    a bundle, and a device set up and loaded with it, all with the CLI.
+rmSync(work, { recursive: true, force: true });
+mkdirSync(work, { recursive: true });
+const keys = join(work, "authority");
+const device = join(work, "device");
+cli("keys", "init", "--dir", keys);
+const regime = readFileSync(join(repo, "regimes", "2020-12-14.toml"), "utf8")
+  .replace(/^start = .*$/m, `start = "${baku(Date.now() - 24 * 3600_000)}"`)
+  .replace(/^end = .*$/m, `end = "${baku(Date.now() + 30 * 24 * 3600_000)}"`);
+writeFileSync(join(work, "regime.toml"), regime);
+const issue = (doc) => cli("issue", "--keys", keys, "--doc", doc, "--purpose", "necessities", "--zone", "1");
+const serialOf = (token) =>
+  JSON.parse(execFileSync(icaze, ["verify", "--trust", join(keys, "trustlist"), "--zone", "1", token], { encoding: "utf8" }))
+    .permit.serial;
+const valid = issue("AZE11111111");
+const revoked = issue("AZE22222222");
+writeFileSync(join(work, "revoked.txt"), `${serialOf(revoked)}\n`);
+cli("bundle", "make", "--keys", keys, "--regime", join(work, "regime.toml"), "--version", "1",
+  "--revoked", join(work, "revoked.txt"), "--out", join(work, "bundle-1"));
+const initOutput = cli("device", "--dir", device, "init", "--root", join(keys, "root.public"), "--officer", "B-1042");
+const enrollmentCode = /enrollment code (ICZD1-\S+)/.exec(initOutput)?.[1];
+assert.ok(enrollmentCode, `no enrollment code in: ${initOutput}`);
+cli("device", "--dir", device, "import-bundle", join(work, "bundle-1"));
+cli("qr", valid, "--png", join(work, "valid.png"));
+cli("qr", revoked, "--png", join(work, "revoked.png"));
+
+// 2. tauri-driver, which starts WebKitWebDriver, which starts the app with
+//    this environment (ICAZE_DEVICE_DIR points it at the prepared device).
+const driver = spawn("tauri-driver", ["--port", String(port)], {
+  env: { ...process.env, ICAZE_DEVICE_DIR: device },
+  stdio: ["ignore", "inherit", "inherit"],
+});
+const stopDriver = () => driver.exitCode === null && driver.kill();
+process.on("exit", stopDriver);
+
+async function wd(method, path, body) {
+  const response = await fetch(`${driverUrl}${path}`, {
+    method,
+    headers: { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = await response.json();
+  if (!response.ok) throw new Error(`${method} ${path}: ${JSON.stringify(json.value)}`);
+  return json.value;
+}
+
+async function until(what, probe, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value) return value;
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+// Ready once its port accepts connections (its /status would start a WebKitWebDriver).
+await until(
+  "tauri-driver",
+  () =>
+    new Promise((ok) => {
+      const socket = connect(port, "127.0.0.1", () => (socket.end(), ok(true)));
+      socket.on("error", () => ok(false));
+    }),
+);
+
+const started = performance.now();
+const session = await wd("POST", "/session", {
+  capabilities: { alwaysMatch: { browserName: "wry", "tauri:options": { application: app } } },
+});
+const sid = session.sessionId;
+const s = (path) => `/session/${sid}${path}`;
+const ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
+
+const find = async (css) => {
+  const found = await wd("POST", s("/element"), { using: "css selector", value: css });
+  if (!found?.[ELEMENT]) throw new Error(`no element ${css}: ${JSON.stringify(found)}`);
+  return found[ELEMENT];
+};
+const exists = async (css) =>
+  (await wd("POST", s("/elements"), { using: "css selector", value: css })).length > 0;
+const text = async (css) => wd("GET", s(`/element/${await find(css)}/text`));
+const attr = async (css, name) => wd("GET", s(`/element/${await find(css)}/attribute/${name}`));
+const click = async (css) => wd("POST", s(`/element/${await find(css)}/click`), {});
+const type = async (css, value) => {
+  const id = await find(css);
+  await wd("POST", s(`/element/${id}/clear`), {});
+  await wd("POST", s(`/element/${id}/value`), { text: value });
+};
+const shot = async (name) =>
+  writeFileSync(join(out, name), Buffer.from(await wd("GET", s("/screenshot")), "base64"));
+
+/**
+ * Memory of the app process and of its WebKit children, from /proc, in MiB:
+ * resident (VmRSS, shared libraries counted in each process) and proportional
+ * (Pss, shared pages divided among their users: the fairer sum).
+ */
+function appMemory() {
+  const procs = readdirSync("/proc").filter((d) => /^\d+$/.test(d));
+  const read = (pid, file) => {
+    try {
+      return readFileSync(`/proc/${pid}/${file}`, "utf8");
+    } catch {
+      return "";
+    }
+  };
+  const rss = (pid) => Number(/VmRSS:\s+(\d+)/.exec(read(pid, "status"))?.[1] ?? 0) / 1024;
+  const ppid = (pid) => /PPid:\s+(\d+)/.exec(read(pid, "status"))?.[1];
+  const exe = (pid) => {
+    try {
+      return readlinkSync(`/proc/${pid}/exe`);
+    } catch {
+      return "";
+    }
+  };
+  const main = procs.filter((pid) => exe(pid) === app);
+  const children = procs.filter((pid) => main.includes(ppid(pid)));
+  const pss = (pid) => Number(/Pss:\s+(\d+)/.exec(read(pid, "smaps_rollup"))?.[1] ?? 0) / 1024;
+  const sum = (pids, of = rss) => Math.round(pids.reduce((total, pid) => total + of(pid), 0));
+  return {
+    app: sum(main),
+    children: sum(children),
+    pss: sum([...main, ...children], pss),
+    count: main.length + children.length,
+  };
+}
+
+let failed = false;
+try {
+  await until("scan-ready", () => exists("body[data-ready=true]"));
+  const scanReadyMs = Math.round(performance.now() - started);
+
+  // The zone is chosen in Settings, through the real save_settings command.
+  await click("#tab-settings");
+  await type("#settings-zone", "1");
+  await click("#settings-save");
+  await until("zone saved", async () => (await text("#header-zone")) === az["header.zone"].replace("{zone}", "1"));
+  await click("#tab-scan");
+
+  for (const [file, kind, title, document, shotName] of [
+    ["valid.png", "valid", az["verdict.valid"], "AZE11111111", "window-valid.png"],
+    ["revoked.png", "revoked", az["verdict.revoked"], "AZE22222222", "window-revoked.png"],
+  ]) {
+    await until("scan screen", () => exists("#scan-image"));
+    const input = await find("#scan-image");
+    await wd("POST", s(`/element/${input}/value`), { text: join(work, file) });
+    await until(`${kind} result`, () => exists("#result"));
+    assert.equal(await attr("#result", "data-kind"), kind);
+    assert.equal(await attr("#result", "data-level"), kind === "valid" ? "green" : "red");
+    assert.equal(await text("#result-title"), title);
+    assert.equal(await text("#result-document"), document);
+    await until("result painted", () => exists("#result-countdown"));
+    await shot(shotName);
+    await click("#result-next");
+  }
+
+  // The Log screen shows both, newest first.
+  await click("#tab-log");
+  await until("log entries", async () => (await wd("POST", s("/elements"), { using: "css selector", value: "#log-list .entry" })).length === 2);
+  await shot("window-log.png");
+
+  // The enrollment code the app shows is the one the CLI printed, with its QR image drawn.
+  await click("#tab-settings");
+  await click("#settings-enrollment");
+  await until("enrollment code", () => exists("#enrollment-code"));
+  assert.equal(await text("#enrollment-code"), enrollmentCode);
+  const qrWidth = await wd("POST", s("/execute/sync"), {
+    script: "return document.querySelector('#enrollment-qr').naturalWidth",
+    args: [],
+  });
+  assert.ok(qrWidth > 0, "the enrollment QR image did not load (CSP img-src data:?)");
+  await shot("window-enrollment.png");
+  const memory = appMemory();
+  console.log(
+    `window test: scan-ready ${scanReadyMs} ms after the session request; resident memory ` +
+      `${memory.app} MiB app + ${memory.children} MiB WebKit processes (${memory.count} processes), ` +
+      `proportional ${memory.pss} MiB in all`,
+  );
+} catch (e) {
+  failed = true;
+  console.error(e);
+  await shot("window-failure.png").catch(() => {});
+} finally {
+  await wd("DELETE", s("")).catch(() => {});
+  stopDriver();
+}
+if (failed) process.exit(1);
+
+// 3. The inspections are in the device's log, as the CLI reads it.
+const log = cli("device", "--dir", device, "log").split("\n").map((line) => JSON.parse(line));
+assert.deepEqual(
+  log.map((r) => [r.input, r.verdict, r.document, r.zone, r.officer]),
+  [
+    ["qr_digits", "valid", "AZE11111111", 1, "B-1042"],
+    ["qr_digits", "revoked", "AZE22222222", 1, "B-1042"],
+  ],
+);
+const status = JSON.parse(cli("device", "--dir", device, "status"));
+assert.equal(status.chain_ok, true);
+assert.equal(status.outbox, 2);
+console.log("window test: ok (valid and revoked QR images judged in the app, both in the device log)");

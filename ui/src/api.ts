@@ -1,0 +1,158 @@
+// The app's commands (src-tauri/src/commands.rs), typed. Every failure is
+// an `AppError` with a stable code that the catalogues translate.
+import { invoke } from "@tauri-apps/api/core";
+
+export type Language = "az" | "ru" | "en";
+export type Theme = "light" | "dark" | "high_contrast";
+
+export interface Settings {
+  language: Language;
+  zone: number | null;
+  officer: string | null;
+  theme: Theme;
+}
+
+export interface AppError {
+  code: string;
+  message: string;
+}
+
+/** `icaze device status` JSON. */
+export interface DeviceStatus {
+  device_id: string;
+  bundle_version: number | null;
+  trust_list_version: number | null;
+  data_time: string | null;
+  data_age_minutes: number | null;
+  freshness: Freshness;
+  last_sync: string | null;
+  revocations: number;
+  log_records: number;
+  outbox: number;
+  chain_ok: boolean;
+  clock_suspect: string | null;
+}
+
+export type Freshness = "fresh" | "stale" | "very_stale" | "too_old" | "no_data";
+
+export interface AppStatus {
+  dir: string;
+  device: DeviceStatus | null;
+  open_error: AppError | null;
+  officer: string | null;
+  settings: Settings;
+}
+
+export interface Reason {
+  code: string;
+  message: string;
+}
+
+export interface Permit {
+  serial: number;
+  key_id: number;
+  document: string;
+  document_kind: string;
+  purpose: string;
+  zones: number[];
+  issued_at: string;
+  valid_from: string;
+  valid_until: string;
+  vehicle: string | null;
+}
+
+/** `icaze device check` JSON. */
+export interface Verdict {
+  kind: string;
+  display: string;
+  reasons: Reason[];
+  warnings: Reason[];
+  document: string | null;
+  permit: Permit | null;
+  issued_minutes_ago: number | null;
+  data_age_minutes: number | null;
+  bundle_version: number | null;
+  checked_at: string;
+  zone: number;
+  seq: number | null;
+}
+
+/** `icaze device log` JSON, one record. */
+export interface LogRecord {
+  seq: number;
+  at: string;
+  officer: string;
+  zone: number;
+  input: string;
+  serial: number | null;
+  document: string | null;
+  verdict: string | null;
+  display: string | null;
+  reasons: string[] | null;
+  note: string | null;
+  details: { name: string; value: string }[];
+}
+
+export interface TodayLog {
+  day_start: string;
+  records: LogRecord[];
+  outbox: number;
+  log_records: number;
+}
+
+export interface Enrollment {
+  device_id: string;
+  code: string;
+  qr_svg: string;
+}
+
+export type ManualRequest =
+  | { kind: "service_card"; organisation: string; card_number: string; zone: number; note: string | null }
+  | { kind: "summons"; issuer: string; document: string; zone: number; note: string | null }
+  | { kind: "danger"; what: string; zone: number; note: string | null }
+  | {
+      kind: "violation";
+      protocol_number: string;
+      article: string;
+      document: string | null;
+      zone: number;
+      note: string | null;
+    };
+
+export interface BundleApplied {
+  version: number;
+  delta: boolean;
+  revocations: number;
+  clock_suspicious: boolean;
+}
+
+/** Turns whatever a rejected invoke gives into an AppError. */
+export function asAppError(e: unknown): AppError {
+  if (e && typeof e === "object" && "code" in e && "message" in e) {
+    const { code, message } = e as { code: unknown; message: unknown };
+    return { code: String(code), message: String(message) };
+  }
+  return { code: "ipc", message: String(e) };
+}
+
+async function call<T>(cmd: string, args?: Record<string, unknown> | Uint8Array, headers?: Record<string, string>) {
+  try {
+    return await invoke<T>(cmd, args, headers ? { headers } : undefined);
+  } catch (e) {
+    throw asAppError(e);
+  }
+}
+
+export const api = {
+  status: () => call<AppStatus>("status"),
+  initDevice: (rootPublic: string, officer: string | null) =>
+    call<AppStatus>("init_device", { rootPublic, officer }),
+  checkText: (text: string, zone: number) => call<Verdict>("check_text", { text, zone }),
+  checkImage: (bytes: Uint8Array, zone: number) => call<Verdict>("check_image", bytes, { "icaze-zone": String(zone) }),
+  recordManual: (request: ManualRequest) => call<LogRecord>("record_manual", { request }),
+  todayLog: () => call<TodayLog>("today_log"),
+  importBundle: (bytes: Uint8Array) => call<BundleApplied>("import_bundle", bytes),
+  enrollment: () => call<Enrollment>("enrollment"),
+  getSettings: () => call<Settings>("get_settings"),
+  saveSettings: (settings: Settings) => call<Settings>("save_settings", { settings }),
+};

@@ -1,0 +1,178 @@
+// The app shell: state, navigation, the header and the tab bar. Screens are
+// functions from the context to an element; every change re-renders the
+// current screen, which is cheap at this size and keeps no stale DOM.
+import { api, type AppError, type AppStatus, type Settings, type Verdict } from "./api";
+import { h } from "./dom";
+import { type Key, setLanguage, t, tMaybe } from "./i18n";
+import { formatDuration } from "./time";
+import { units } from "./i18n";
+
+export type Screen = "scan" | "result" | "manual" | "log" | "sync" | "enrollment" | "settings" | "setup";
+
+export interface State {
+  status: AppStatus | null;
+  settings: Settings;
+  screen: Screen;
+  verdict: Verdict | null;
+  error: AppError | null;
+  notice: string | null;
+  busy: boolean;
+}
+
+export interface Ctx {
+  state: State;
+  go(screen: Screen): void;
+  refresh(): Promise<void>;
+  fail(error: unknown): void;
+  notify(text: string): void;
+  showVerdict(verdict: Verdict): void;
+  applySettings(settings: Settings): void;
+  /** Runs a command with the busy flag set and errors shown. */
+  run<T>(work: () => Promise<T>): Promise<T | undefined>;
+}
+
+type Renderer = (ctx: Ctx) => HTMLElement;
+
+const TABS: { screen: Screen; key: Key }[] = [
+  { screen: "scan", key: "nav.scan" },
+  { screen: "manual", key: "nav.manual" },
+  { screen: "log", key: "nav.log" },
+  { screen: "sync", key: "nav.sync" },
+  { screen: "settings", key: "nav.settings" },
+];
+
+/** The message to show for an error: the catalogue's, else the core's English sentence. */
+export function errorText(error: AppError): string {
+  return tMaybe(`error.${error.code}`) ?? error.message;
+}
+
+export function createApp(root: HTMLElement, screens: Record<Screen, Renderer>): Ctx {
+  const state: State = {
+    status: null,
+    settings: { language: "az", zone: null, officer: null, theme: "light" },
+    screen: "scan",
+    verdict: null,
+    error: null,
+    notice: null,
+    busy: false,
+  };
+
+  const render = () => {
+    const screen = state.status && !state.status.device && state.screen !== "settings" ? "setup" : state.screen;
+    const body = screens[screen](ctx);
+    const full = screen === "result";
+    root.replaceChildren(
+      ...(full ? [] : [header()]),
+      ...(state.error ? [banner("error", errorText(state.error), () => ((state.error = null), render()))] : []),
+      ...(state.notice ? [banner("notice", state.notice, () => ((state.notice = null), render()))] : []),
+      h("main", { id: "screen", "data-screen": screen, class: full ? "full" : "" }, body),
+      ...(full || screen === "setup" ? [] : [tabBar(screen)]),
+    );
+  };
+
+  const banner = (kind: string, text: string, close: () => void) =>
+    h(
+      "div",
+      { class: `banner ${kind}`, role: kind === "error" ? "alert" : "status", id: `${kind}-banner` },
+      h("span", {}, text),
+      h("button", { class: "close", "aria-label": t("action.close"), onclick: close }, "×"),
+    );
+
+  const header = () => {
+    const device = state.status?.device;
+    const zone = state.settings.zone;
+    const fresh = device?.freshness ?? "no_data";
+    const age =
+      device?.data_age_minutes != null ? formatDuration(device.data_age_minutes, units()) : t("freshness.no_data");
+    return h(
+      "header",
+      { class: "top" },
+      h("span", { class: "brand" }, "Icaze"),
+      h("span", { class: "zone", id: "header-zone" }, zone ? t("header.zone", { zone }) : t("header.no_zone")),
+      h("span", { class: `fresh ${fresh}`, title: t(`freshness.${fresh}` as Key) }, t("header.data", { age })),
+    );
+  };
+
+  const tabBar = (active: Screen) =>
+    h(
+      "nav",
+      { class: "tabs" },
+      TABS.map(({ screen, key }) =>
+        h(
+          "button",
+          {
+            class: screen === active ? "tab active" : "tab",
+            id: `tab-${screen}`,
+            "aria-current": screen === active ? "page" : null,
+            onclick: () => ctx.go(screen),
+          },
+          t(key),
+        ),
+      ),
+    );
+
+  const ctx: Ctx = {
+    state,
+    go(screen) {
+      const from = state.screen;
+      state.screen = screen;
+      state.error = null;
+      render();
+      // Back from a check: the log and data age in the header have moved on.
+      if (from === "result") void ctx.refresh();
+    },
+    async refresh() {
+      try {
+        const first = state.status === null;
+        const status = await api.status();
+        state.status = status;
+        if (first) {
+          ctx.applySettings(status.settings);
+        } else {
+          // Only the header is redrawn: a full render would wipe what the
+          // officer is typing on the current screen.
+          state.settings = status.settings;
+          root.querySelector("header.top")?.replaceWith(header());
+        }
+      } catch (e) {
+        ctx.fail(e);
+      }
+    },
+    fail(error) {
+      state.error =
+        error && typeof error === "object" && "code" in error
+          ? (error as AppError)
+          : { code: "ipc", message: String(error) };
+      render();
+    },
+    notify(text) {
+      state.notice = text;
+      render();
+    },
+    showVerdict(verdict) {
+      state.verdict = verdict;
+      state.screen = "result";
+      state.error = null;
+      render();
+    },
+    applySettings(settings) {
+      state.settings = settings;
+      setLanguage(settings.language);
+      document.documentElement.dataset.theme = settings.theme;
+      render();
+    },
+    async run(work) {
+      state.busy = true;
+      state.error = null;
+      try {
+        return await work();
+      } catch (e) {
+        ctx.fail(e);
+        return undefined;
+      } finally {
+        state.busy = false;
+      }
+    },
+  };
+  return ctx;
+}

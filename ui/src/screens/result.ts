@@ -1,0 +1,124 @@
+// Result: full screen green, amber or red; the document number large, for
+// comparing with the card; returns to Scan by itself.
+import type { Verdict } from "../api";
+import type { Ctx } from "../app";
+import { h } from "../dom";
+import { type Key, t, tMaybe, units } from "../i18n";
+import { formatDuration, minutesLeft, validityWindow } from "../time";
+import { kindOf, type Level, levelOf } from "../verdict";
+
+/** Seconds before the screen returns to Scan: long enough to read reasons on red. */
+export const RETURN_AFTER_SECONDS: Record<Level, number> = { green: 12, amber: 30, red: 30 };
+
+let timer: ReturnType<typeof setInterval> | undefined;
+
+function reasonText(code: string, message: string): string {
+  return tMaybe(`reason.${code}`) ?? message;
+}
+
+/** Sound and vibration where the platform has them; silence otherwise. */
+function signal(level: Level): void {
+  try {
+    navigator.vibrate?.(level === "green" ? 80 : [200, 100, 200]);
+  } catch {
+    // Vibration is a courtesy: no device is worse off without it.
+  }
+  try {
+    const audio = new AudioContext();
+    const tone = audio.createOscillator();
+    const gain = audio.createGain();
+    tone.frequency.value = level === "green" ? 880 : 220;
+    gain.gain.value = 0.15;
+    tone.connect(gain).connect(audio.destination);
+    tone.start();
+    tone.stop(audio.currentTime + (level === "green" ? 0.15 : 0.5));
+    tone.onended = () => void audio.close();
+  } catch {
+    // No audio device (or autoplay refused): the colour says it all.
+  }
+}
+
+export function resultScreen(ctx: Ctx): HTMLElement {
+  const verdict = ctx.state.verdict as Verdict;
+  const level = levelOf(verdict);
+  const kind = kindOf(verdict);
+  const permit = verdict.permit;
+  const now = new Date();
+  const left = permit ? minutesLeft(permit.valid_until, now) : null;
+
+  let remaining = RETURN_AFTER_SECONDS[level];
+  const countdown = h("span", { id: "result-countdown" }, t("result.returning", { s: remaining }));
+  if (timer) clearInterval(timer);
+  const back = () => {
+    if (timer) clearInterval(timer);
+    timer = undefined;
+    ctx.go("scan");
+  };
+  timer = setInterval(() => {
+    remaining -= 1;
+    if (ctx.state.screen !== "result") {
+      clearInterval(timer);
+      timer = undefined;
+      return;
+    }
+    if (remaining <= 0) return back();
+    countdown.textContent = t("result.returning", { s: remaining });
+  }, 1000);
+  signal(level);
+
+  const row = (label: string, value: string | null, id: string) =>
+    value ? h("div", { class: "row" }, h("dt", {}, label), h("dd", { id }, value)) : null;
+
+  return h(
+    "section",
+    {
+      class: `result ${level}`,
+      id: "result",
+      "data-level": level,
+      "data-kind": verdict.kind,
+      role: "alert",
+      "aria-live": "assertive",
+    },
+    h("h1", { id: "result-title" }, t(`verdict.${kind}` as Key)),
+    permit ? h("p", { class: "document", id: "result-document" }, permit.document) : null,
+    h(
+      "dl",
+      {},
+      row(t("result.purpose"), permit ? (tMaybe(`purpose.${permit.purpose}`) ?? permit.purpose) : null, "result-purpose"),
+      row(t("result.zone"), permit ? permit.zones.join(", ") : null, "result-zones"),
+      row(t("result.validity"), permit ? validityWindow(permit.valid_from, permit.valid_until) : null, "result-window"),
+      row(
+        t("result.time_left"),
+        left === null ? null : left > 0 ? formatDuration(left, units()) : t("result.ended"),
+        "result-left",
+      ),
+      row(
+        t("result.issued"),
+        verdict.issued_minutes_ago === null
+          ? null
+          : verdict.issued_minutes_ago >= 0
+            ? t("result.issued_ago", { ago: formatDuration(verdict.issued_minutes_ago, units()) })
+            : t("result.issued_later"),
+        "result-issued",
+      ),
+      row(t("result.vehicle"), permit?.vehicle ?? null, "result-vehicle"),
+      row(t("result.your_zone"), String(verdict.zone), "result-your-zone"),
+    ),
+    verdict.reasons.length
+      ? h(
+          "ul",
+          { class: "reasons", id: "result-reasons" },
+          verdict.reasons.map((r) => h("li", { "data-code": r.code }, reasonText(r.code, r.message))),
+        )
+      : null,
+    verdict.warnings.length
+      ? h(
+          "ul",
+          { class: "warnings", id: "result-warnings" },
+          verdict.warnings.map((r) => h("li", { "data-code": r.code }, reasonText(r.code, r.message))),
+        )
+      : null,
+    h("button", { class: "big next", id: "result-next", onclick: back }, t("result.next")),
+    h("p", { class: "countdown" }, countdown),
+  );
+}

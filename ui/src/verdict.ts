@@ -1,0 +1,78 @@
+// What a verdict looks like on screen: its colour level and title. Pure
+// functions, unit-tested: the colour is the one thing an officer reads from
+// across the street, so it must fail safe.
+import type { Verdict } from "./api";
+
+/** Green: may pass. Amber: may pass, read the notice. Red: may not pass. */
+export type Level = "green" | "amber" | "red";
+
+/**
+ * The level follows the device core's `display` only: `valid` is green,
+ * `valid_with_warning` amber, and `not_valid` or anything unknown red.
+ */
+export function levelOf(verdict: Pick<Verdict, "display">): Level {
+  switch (verdict.display) {
+    case "valid":
+      return "green";
+    case "valid_with_warning":
+      return "amber";
+    default:
+      return "red";
+  }
+}
+
+/** Every verdict kind the device core gives; anything else is shown as `unknown`. */
+export const VERDICT_KINDS = [
+  "valid",
+  "not_yet_valid",
+  "expired",
+  "revoked",
+  "wrong_zone",
+  "unknown_key",
+  "key_revoked",
+  "key_not_valid",
+  "bad_signature",
+  "purpose_not_allowed",
+  "malformed",
+  "no_permit_needed",
+  "no_data",
+] as const;
+
+export type VerdictKind = (typeof VERDICT_KINDS)[number] | "unknown";
+
+/** The kind, or `unknown` for a code this UI does not know (a newer core). */
+export function kindOf(verdict: Pick<Verdict, "kind">): VerdictKind {
+  return (VERDICT_KINDS as readonly string[]).includes(verdict.kind) ? (verdict.kind as VerdictKind) : "unknown";
+}
+
+/** Reason and warning codes the catalogues translate (`reason.<code>`). */
+export const REASON_CODES = [
+  "not_yet_valid",
+  "expired",
+  "wrong_zone",
+  "revoked",
+  "unknown_key",
+  "key_revoked",
+  "key_not_valid",
+  "bad_signature",
+  "purpose_not_allowed",
+  "purpose_not_in_regime",
+  "no_token",
+  "too_long",
+  "bad_encoding",
+  "truncated",
+  "trailing_bytes",
+  "invalid_field",
+  "unsupported_version",
+  "no_data",
+  "no_permit_needed",
+  "data_too_old",
+  "clock_wrong",
+  "clock_suspicious",
+  "data_stale",
+  "data_very_stale",
+  "issued_in_future",
+] as const;
+
+/** Document purposes the catalogues translate (`purpose.<name>`). */
+export const PURPOSES = ["medical", "necessities", "funeral", "work", "business_trip"] as const;

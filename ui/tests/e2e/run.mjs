@@ -1,0 +1,219 @@
+// Browser tests of the built UI (ui/dist) in Debian's Chromium, with the
+// Tauri IPC mocked (tests/e2e/mock-ipc.ts, built here into an IIFE and
+// injected before the app's script). Run: `npm run build && npm run test:e2e`.
+// Screenshots go to ../target/app-test/ (kept as CI artefacts).
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { after, before, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+import { build, preview } from "vite";
+
+const ui = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const shots = join(ui, "..", "target", "app-test");
+const chromiumPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
+// Without the background-networking flags Chromium stalls on refused connections here.
+const chromiumArgs = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+const catalogue = {
+  az: (await import(join(ui, "src/i18n/az.json"), { with: { type: "json" } })).default,
+  ru: (await import(join(ui, "src/i18n/ru.json"), { with: { type: "json" } })).default,
+  en: (await import(join(ui, "src/i18n/en.json"), { with: { type: "json" } })).default,
+};
+const TOKEN = "IZ1EgEAAQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyAhIiMkJSYnKCkqKywtLi8wMTIzNDU2Nzg5Ojs8PT4_QEFCQ0RFRkdISUpLTE1OT1BRUlNU";
+
+let server;
+let browser;
+let url;
+
+before(async () => {
+  mkdirSync(shots, { recursive: true });
+  await build({
+    root: ui,
+    configFile: false,
+    logLevel: "warn",
+    build: {
+      outDir: "dist-mock",
+      emptyOutDir: true,
+      lib: { entry: "tests/e2e/mock-ipc.ts", formats: ["iife"], name: "IcazeMock", fileName: () => "mock-ipc.js" },
+    },
+  });
+  server = await preview({ root: ui, logLevel: "warn", preview: { host: "127.0.0.1", port: 4173, strictPort: false } });
+  url = server.resolvedUrls.local[0];
+  browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
+});
+
+after(async () => {
+  await browser?.close();
+  await new Promise((resolve) => server?.httpServer.close(resolve));
+});
+
+/** A fresh page with the mock installed, the app booted and its zone set to 1. */
+async function openApp({ zone = 1, firstStart = false } = {}) {
+  const context = await browser.newContext({ viewport: { width: 420, height: 820 } });
+  const page = await context.newPage();
+  page.on("pageerror", (e) => assert.fail(`page error: ${e.message}`));
+  if (firstStart) await page.addInitScript(() => (window.__icazeMockFirstStart = true));
+  await page.addInitScript({ path: join(ui, "dist-mock", "mock-ipc.js") });
+  await page.goto(url);
+  await page.waitForSelector("body[data-ready=true]");
+  if (zone) {
+    await page.click("#tab-settings");
+    await page.fill("#settings-zone", String(zone));
+    await page.click("#settings-save");
+    await page.waitForFunction((z) => document.querySelector("#header-zone")?.textContent?.includes(z), String(zone));
+    await page.click("#tab-scan");
+  }
+  return page;
+}
+
+async function check(page, text) {
+  await page.fill("#scan-text", text);
+  await page.click("#scan-check");
+  await page.waitForSelector("#result");
+}
+
+const background = (page) => page.$eval("#result", (el) => getComputedStyle(el).backgroundColor);
+
+test("a valid token shows VALID in green with the document number", async () => {
+  const page = await openApp();
+  await check(page, `Icaze AZE11111111 15.12 10:00-13:00 ${TOKEN}`);
+  assert.equal(await page.getAttribute("#result", "data-level"), "green");
+  assert.equal(await page.textContent("#result-title"), catalogue.az["verdict.valid"]);
+  assert.equal(await page.textContent("#result-document"), "AZE11111111");
+  assert.equal(await background(page), "rgb(19, 128, 59)");
+  assert.match(await page.textContent("#result-issued"), /^2 dəq əvvəl$/);
+  assert.match(await page.textContent("#result-left"), /^2 saat 5[78] dəq$/);
+  assert.equal(await page.textContent("#result-purpose"), catalogue.az["purpose.necessities"]);
+  const calls = await page.evaluate(() => window.__icazeCalls.filter((c) => c.cmd === "check_text"));
+  assert.deepEqual(calls[0].args, { text: `Icaze AZE11111111 15.12 10:00-13:00 ${TOKEN}`, zone: 1 });
+  await page.screenshot({ path: join(shots, "ui-valid.png") });
+  await page.close();
+});
+
+test("a revoked permit shows REVOKED in red with the reason", async () => {
+  const page = await openApp();
+  await check(page, `${TOKEN}REVOKED`);
+  assert.equal(await page.getAttribute("#result", "data-level"), "red");
+  assert.equal(await page.getAttribute("#result", "data-kind"), "revoked");
+  assert.equal(await page.textContent("#result-title"), catalogue.az["verdict.revoked"]);
+  assert.equal(await background(page), "rgb(192, 24, 43)");
+  assert.equal(await page.textContent("#result-reasons li"), catalogue.az["reason.revoked"]);
+  await page.screenshot({ path: join(shots, "ui-revoked.png") });
+  await page.close();
+});
+
+test("switching the language changes every visible string", async () => {
+  const page = await openApp();
+  assert.equal(await page.textContent("#tab-scan"), catalogue.az["nav.scan"]);
+  for (const lang of ["en", "ru"]) {
+    await page.click("#tab-settings");
+    await page.click(`#settings-language-${lang}`);
+    await page.waitForFunction((l) => document.documentElement.lang === l, lang);
+    assert.equal(await page.textContent("#tab-scan"), catalogue[lang]["nav.scan"]);
+    assert.equal(await page.textContent("#tab-settings"), catalogue[lang]["nav.settings"]);
+    await page.click("#tab-scan");
+    assert.equal(await page.textContent("#scan-check"), catalogue[lang]["scan.check"]);
+    await check(page, `${TOKEN}REVOKED`);
+    assert.equal(await page.textContent("#result-title"), catalogue[lang]["verdict.revoked"]);
+    assert.equal(await page.textContent("#result-reasons li"), catalogue[lang]["reason.revoked"]);
+    await page.screenshot({ path: join(shots, `ui-revoked-${lang}.png`) });
+    await page.click("#result-next");
+  }
+  await page.close();
+});
+
+test("the result returns to Scan by itself", async () => {
+  const page = await openApp();
+  await page.clock.install();
+  await check(page, TOKEN);
+  await page.clock.runFor(5_000);
+  assert.ok(await page.$("#result"), "still showing the result after 5 s");
+  await page.clock.runFor(10_000);
+  await page.waitForSelector("#scan-text");
+  await page.close();
+});
+
+test("an unreadable image and a bad zone are explained in the officer's language", async () => {
+  const page = await openApp();
+  await page.setInputFiles("#scan-image", { name: "photo.png", mimeType: "image/png", buffer: Buffer.from("not a png") });
+  await page.waitForSelector("#error-banner");
+  assert.equal(await page.textContent("#error-banner span"), catalogue.az["error.qr_not_found"]);
+  await page.click("#tab-settings");
+  await page.fill("#settings-zone", "70000");
+  await page.click("#settings-save");
+  await page.waitForSelector("#error-banner");
+  assert.equal(await page.textContent("#error-banner span"), catalogue.az["error.bad_zone"]);
+  await page.close();
+});
+
+test("without a zone the officer is sent to choose one", async () => {
+  const page = await openApp({ zone: 0 });
+  assert.ok(await page.$("#scan-no-zone"));
+  assert.equal(await page.isDisabled("#scan-check"), true);
+  await page.close();
+});
+
+test("the log lists today's checks and the outbox", async () => {
+  const page = await openApp();
+  await check(page, TOKEN);
+  await page.click("#result-next");
+  await check(page, `${TOKEN}REVOKED`);
+  await page.click("#result-next");
+  await page.click("#tab-log");
+  await page.waitForSelector("#log-list .entry");
+  assert.equal(await page.textContent("#log-summary"), "Bu gün 2 · göndərilməyi gözləyən 2");
+  const entries = await page.$$eval("#log-list .entry", (els) => els.map((e) => e.className));
+  assert.deepEqual(entries, ["entry red", "entry green"]);
+  await page.click("#tab-settings");
+  await page.click("#settings-enrollment");
+  await page.waitForSelector("#enrollment-code");
+  assert.equal(await page.textContent("#enrollment-code"), "ICZD1-AAAA-BBBB");
+  await page.screenshot({ path: join(shots, "ui-enrollment.png") });
+  await page.close();
+});
+
+test("a device not set up yet is set up from the root key, then scans", async () => {
+  const page = await openApp({ zone: 0, firstStart: true });
+  await page.waitForSelector("#setup-form");
+  assert.equal(await page.$("nav.tabs"), null, "no tabs before set-up");
+  await page.fill("#setup-root", "not a key");
+  await page.click("#setup-save");
+  await page.waitForSelector("#error-banner");
+  assert.equal(await page.textContent("#error-banner span"), catalogue.az["error.bad_root_key"]);
+  await page.fill("#setup-root", "icaze-public-key-v1 root AAAA");
+  await page.fill("#setup-officer", "B-7");
+  await page.click("#setup-save");
+  await page.waitForSelector("#settings-form");
+  await page.fill("#settings-zone", "2");
+  await page.click("#settings-save");
+  await page.waitForFunction(() => document.querySelector("#header-zone")?.textContent?.includes("2"));
+  await page.click("#tab-scan");
+  await check(page, TOKEN);
+  assert.equal(await page.getAttribute("#result", "data-level"), "green");
+  assert.equal(await page.textContent("#result-your-zone"), "2");
+  await page.close();
+});
+
+test("the high-contrast theme applies at once and keeps the verdict colours apart", async () => {
+  const page = await openApp();
+  await page.click("#tab-settings");
+  await page.click("#settings-theme-high_contrast");
+  await page.waitForFunction(() => document.documentElement.dataset.theme === "high_contrast");
+  assert.equal(await page.getAttribute("#settings-theme-high_contrast", "aria-checked"), "true");
+  await page.click("#tab-scan");
+  await check(page, TOKEN);
+  assert.equal(await background(page), "rgb(0, 192, 64)");
+  await page.click("#result-next");
+  await check(page, `${TOKEN}REVOKED`);
+  assert.equal(await background(page), "rgb(255, 26, 26)");
+  await page.screenshot({ path: join(shots, "ui-revoked-high-contrast.png") });
+  await page.close();
+});
