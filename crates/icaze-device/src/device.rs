@@ -7,12 +7,15 @@ use icaze_core::{PublicKey, RevocationSet, SecretKey, UtcMinute, VerifiedBundle}
 use serde_json::{json, Value};
 
 use crate::error::DeviceError;
-use crate::identity::{create_key_file, read_key_file, DeviceId, EnrollmentCode};
-use crate::log::{chain_hash, InputKind, InspectionRecord, Outcome, RecordHash, RecordId, GENESIS_HASH};
+use crate::keyfile::{create_key_file, read_key_file};
 use crate::manual::ManualCheck;
-use crate::scene::{OfficerBadge, Scene};
+use crate::scene::Scene;
 use crate::store::{BundleRow, DeviceRow, LogTip, Store, SyncRow};
 use crate::verdict::{clock, evaluate, server_minute, ClockFacts, Data, DeviceVerdict};
+use icaze_sync::{
+    chain_hash, BatchError, DeviceId, EnrollmentCode, InputKind, InspectionRecord, OfficerBadge, Outcome, RecordHash,
+    RecordId, UploadBatch, GENESIS_HASH, MAX_BATCH_RECORDS,
+};
 
 /// The database file in a device directory.
 pub const DB_FILE: &str = "device.db";
@@ -59,6 +62,24 @@ pub struct BundleApplied {
     pub revocations: usize,
     /// Whether the clock is suspected after this bundle.
     pub clock_suspicious: bool,
+}
+
+/// An export file written by [`Device::export`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportReport {
+    /// The file.
+    pub path: PathBuf,
+    /// Records in it.
+    pub records: usize,
+    /// The first record's sequence number, if any.
+    pub first_seq: Option<u64>,
+    /// The last record's sequence number, if any.
+    pub last_seq: Option<u64>,
+    /// The file's length.
+    pub bytes: u64,
+    /// Outbox records after `last_seq` left out because a file holds at most
+    /// [`MAX_BATCH_RECORDS`]; 0 when the file holds the whole outbox.
+    pub left_out: u64,
 }
 
 /// The result of re-checking the whole inspection log.
@@ -138,6 +159,7 @@ impl DeviceStatus {
 
 /// An officer's device: the pinned root, the applied data, the inspection log.
 pub struct Device {
+    dir: PathBuf,
     store: Store,
     key: SecretKey,
     root: PublicKey,
@@ -196,6 +218,7 @@ impl Device {
             }
         };
         Ok(Self {
+            dir: dir.to_owned(),
             store,
             key,
             root: config.root,
@@ -235,7 +258,7 @@ impl Device {
         };
         let officer = row.officer.as_deref().map(OfficerBadge::new).transpose().map_err(|e| damaged(e.to_string()))?;
         let clock_suspect = store.sync_state()?.clock_suspect;
-        Ok(Self { store, key, root: row.root, server: row.server, officer, data, clock_suspect })
+        Ok(Self { dir: dir.to_owned(), store, key, root: row.root, server: row.server, officer, data, clock_suspect })
     }
 
     /// The device id.
@@ -246,6 +269,11 @@ impl Device {
     /// The enrollment code to show the supervisor.
     pub fn enrollment_code(&self) -> EnrollmentCode {
         EnrollmentCode::of(&self.key.public_key())
+    }
+
+    /// The device directory (where the sync client keeps a partial download).
+    pub fn dir(&self) -> &Path {
+        &self.dir
     }
 
     /// The pinned root key.
@@ -501,6 +529,116 @@ impl Device {
         self.store.ack(up_to_seq)
     }
 
+    /// Records waiting for upload.
+    pub fn outbox_len(&self) -> Result<u64, DeviceError> {
+        self.store.outbox_len()
+    }
+
+    /// The next upload: the oldest contiguous run of the outbox, at most
+    /// `limit` records (and at most [`MAX_BATCH_RECORDS`]), signed with the
+    /// device key as an upload batch (`docs/sync-api.md` section 3). When the
+    /// outbox is empty (or `limit` is 0): an empty batch, the status request.
+    /// Nothing leaves the outbox here; only [`Device::ack`] removes records.
+    pub fn upload_batch(&self, limit: usize, now: UtcMinute) -> Result<Vec<u8>, DeviceError> {
+        let records = self.outbox_run(limit.min(MAX_BATCH_RECORDS))?;
+        if records.is_empty() {
+            return Ok(UploadBatch::sign_empty(&self.key, now, self.next_seq()?));
+        }
+        self.sign_batch(&records, now)
+    }
+
+    /// Writes the whole outbox as one signed batch file, the export a
+    /// supervisor imports at the precinct (`POST /v1/imports`) when the device
+    /// cannot reach the server. The file is written beside `path` and renamed
+    /// into place once it is on disk, so `path` never holds half a file.
+    ///
+    /// A file holds at most [`MAX_BATCH_RECORDS`] records: with more in the
+    /// outbox, the oldest are written and [`ExportReport::left_out`] says how
+    /// many were not; export the rest with [`Device::export_from`] from
+    /// `last_seq + 1`, or sync. Exporting acknowledges nothing: the records stay
+    /// in the outbox until a sync (the server counts them as duplicates once
+    /// the file was imported). An empty outbox gives a valid file of no records.
+    pub fn export(&self, path: &Path, now: UtcMinute) -> Result<ExportReport, DeviceError> {
+        self.export_from(path, 1, now)
+    }
+
+    /// Like [`Device::export`], from the outbox's record `from_seq` on (for
+    /// an outbox of more than [`MAX_BATCH_RECORDS`] records).
+    pub fn export_from(&self, path: &Path, from_seq: u64, now: UtcMinute) -> Result<ExportReport, DeviceError> {
+        let log_len = self.store.log_len()?;
+        let waiting = self.store.outbox_len()?;
+        let records = match self.store.outbox(1)?.first() {
+            None => Vec::new(),
+            Some(&first) => {
+                // The outbox is the end of the log: a record enters it with its
+                // append, and `ack` removes every record up to a sequence number.
+                if log_len.checked_sub(first) != Some(waiting.saturating_sub(1)) {
+                    return Err(self.damaged("the upload outbox is not the end of the inspection log".into()));
+                }
+                let records = self.log(first.max(from_seq), MAX_BATCH_RECORDS)?;
+                self.check_run(&records, first.max(from_seq))?;
+                records
+            }
+        };
+        let bytes = if records.is_empty() {
+            UploadBatch::sign_empty(&self.key, now, self.next_seq()?)
+        } else {
+            self.sign_batch(&records, now)?
+        };
+        write_atomically(path, &bytes)?;
+        let last_seq = records.last().map(|r| r.seq);
+        Ok(ExportReport {
+            path: path.to_owned(),
+            records: records.len(),
+            first_seq: records.first().map(|r| r.seq),
+            last_seq,
+            bytes: bytes.len() as u64,
+            left_out: last_seq.map_or(0, |last| log_len.saturating_sub(last)),
+        })
+    }
+
+    /// The oldest contiguous run of the outbox, at most `limit` records.
+    fn outbox_run(&self, limit: usize) -> Result<Vec<InspectionRecord>, DeviceError> {
+        let seqs = self.store.outbox(limit)?;
+        let Some(&first) = seqs.first() else {
+            return Ok(Vec::new());
+        };
+        // The outbox is contiguous (see `export_from`); stop at a hole all the
+        // same rather than sign a batch that would skip a record.
+        let run = seqs.iter().zip(first..).take_while(|(&seq, expected)| seq == *expected).count();
+        let records = self.log(first, run)?;
+        self.check_run(&records, first)?;
+        if records.len() != run {
+            return Err(self.damaged("a record of the upload outbox is missing from the log".into()));
+        }
+        Ok(records)
+    }
+
+    fn check_run(&self, records: &[InspectionRecord], first: u64) -> Result<(), DeviceError> {
+        match records.iter().zip(first..).find(|(r, seq)| r.seq != *seq) {
+            Some((r, seq)) => {
+                Err(self.damaged(format!("the log holds sequence number {} where {seq} was expected", r.seq)))
+            }
+            None => Ok(()),
+        }
+    }
+
+    fn next_seq(&self) -> Result<u64, DeviceError> {
+        // The log is numbered 1, 2, 3… with no gap, so its length is its last number.
+        Ok(self.store.log_len()?.saturating_add(1))
+    }
+
+    fn sign_batch(&self, records: &[InspectionRecord], now: UtcMinute) -> Result<Vec<u8>, DeviceError> {
+        UploadBatch::sign(&self.key, now, records).map_err(|e| match e {
+            BatchError::Record { source, .. } => DeviceError::Record(source),
+            other => self.damaged(format!("the outbox cannot be signed as a batch: {other}")),
+        })
+    }
+
+    fn damaged(&self, detail: String) -> DeviceError {
+        DeviceError::Damaged { path: self.dir.join(DB_FILE), detail }
+    }
+
     /// The device's standing at `now`, including a full chain check.
     pub fn status(&self, now: UtcMinute) -> Result<DeviceStatus, DeviceError> {
         let sync = self.store.sync_state()?;
@@ -540,6 +678,41 @@ impl Device {
     pub fn db_path(dir: &Path) -> PathBuf {
         dir.join(DB_FILE)
     }
+}
+
+/// Writes `bytes` to a new file beside `path`, flushes it to disk, and renames
+/// it to `path`, so that `path` holds either its old content or all of `bytes`.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), DeviceError> {
+    use std::io::Write as _;
+    let io = |source| DeviceError::Io { path: path.to_owned(), source };
+    let name = path
+        .file_name()
+        .ok_or_else(|| io(std::io::Error::new(std::io::ErrorKind::InvalidInput, "the path names no file")))?;
+    let mut tmp_name = std::ffi::OsString::from(".");
+    tmp_name.push(name);
+    tmp_name.push(format!(".{}.tmp", std::process::id()));
+    let tmp = path.with_file_name(tmp_name);
+    let written = (|| {
+        let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        drop(file);
+        std::fs::rename(&tmp, path)
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(io(e));
+    }
+    // The rename is durable once the directory is flushed; a failure here
+    // leaves a complete file either way, so it is not reported.
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if let Ok(dir) = std::fs::File::open(parent) {
+        let _ = dir.sync_all();
+    }
+    Ok(())
 }
 
 fn data_of(bundle: &VerifiedBundle, revocations: RevocationSet) -> Data {

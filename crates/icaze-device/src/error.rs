@@ -4,7 +4,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use crate::log::RecordError;
+use icaze_sync::RecordError;
 
 /// A failure of the device store or of a bundle.
 #[derive(Debug, thiserror::Error)]

@@ -80,54 +80,36 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! Not done here: the sync client (fetching bundles, uploading the outbox),
-//! which will call [`Device::apply_bundle`], [`Device::outbox`] and
-//! [`Device::ack`].
+//! The sync client ([`SyncClient`]) uploads the outbox in signed batches
+//! ([`Device::upload_batch`]), acknowledges what the server holds
+//! ([`Device::ack`]) and applies the bundle it fetches
+//! ([`Device::apply_bundle`]); [`Device::export`] writes the outbox to a file
+//! for a precinct when the device cannot reach the server.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
 mod device;
 mod error;
-mod identity;
-mod log;
+mod keyfile;
 mod manual;
 mod scene;
 mod store;
+mod sync;
 mod verdict;
 
-pub use device::{BundleApplied, ChainBreak, ChainReport, Device, DeviceStatus, InitConfig, Notes, DB_FILE, KEY_FILE};
+pub use device::{
+    BundleApplied, ChainBreak, ChainReport, Device, DeviceStatus, ExportReport, InitConfig, Notes, DB_FILE, KEY_FILE,
+};
 pub use error::{DeviceError, StorageError};
-pub use identity::{DeviceId, EnrollmentCode, EnrollmentCodeError};
-pub use log::{
-    chain_hash, InputKind, InspectionRecord, Outcome, RecordError, RecordHash, RecordId, GENESIS_HASH, HASH_PREFIX,
-    MAX_ITEMS, MAX_NOTE, MAX_SHORT, RECORD_FORMAT,
+pub use icaze_sync::{
+    chain_hash, BadBadge, DeviceId, EnrollmentCode, EnrollmentCodeError, InputKind, InspectionRecord, Location,
+    OfficerBadge, Outcome, RecordError, RecordHash, RecordId, GENESIS_HASH, HASH_PREFIX, MAX_ITEMS, MAX_NOTE,
+    MAX_SHORT, RECORD_FORMAT,
 };
 pub use manual::ManualCheck;
-pub use scene::{BadBadge, Location, OfficerBadge, Scene};
-pub use verdict::{DeviceVerdict, Display, VerdictKind};
-
-impl InspectionRecord {
-    /// The JSON shape of `icaze device log` (one line a record); times in Baku time.
-    pub fn to_json(&self) -> serde_json::Value {
-        serde_json::json!({
-            "seq": self.seq,
-            "id": self.id.to_hex(),
-            "at": self.at.baku().to_rfc3339(),
-            "officer": self.officer.as_str(),
-            "zone": self.zone.get(),
-            "location": self.location.map(|l| serde_json::json!({ "lat": l.lat(), "lon": l.lon() })),
-            "input": self.input.code(),
-            "serial": self.serial.map(|s| s.0),
-            "document": self.document,
-            "verdict": self.outcome.as_ref().map(|o| o.verdict.as_str()),
-            "display": self.outcome.as_ref().map(|o| o.display.as_str()),
-            "reasons": self.outcome.as_ref().map(|o| o.reasons.clone()),
-            "warnings": self.outcome.as_ref().map(|o| o.warnings.clone()),
-            "action": self.action,
-            "note": self.note,
-            "details": self.details.iter().map(|(k, v)| serde_json::json!({ "name": k, "value": v })).collect::<Vec<_>>(),
-            "prev_hash": self.prev_hash.to_hex(),
-            "hash": self.hash.to_hex(),
-        })
-    }
-}
+pub use scene::Scene;
+pub use sync::{
+    BundleOutcome, Enrollment, SyncClient, SyncConfig, SyncError, SyncReport, UploadAnswer, PARTIAL_BUNDLE_FILE,
+    PARTIAL_BUNDLE_META,
+};
+pub use verdict::{permit_json, DeviceVerdict, Display, VerdictKind};

@@ -169,21 +169,7 @@ impl DeviceVerdict {
         let reasons = |rs: &[Reason]| -> Vec<Value> {
             rs.iter().map(|r| json!({ "code": r.code, "message": r.message })).collect()
         };
-        let permit = self.permit.as_ref().map(|p| {
-            let c = p.claims();
-            json!({
-                "serial": c.serial().0,
-                "key_id": p.key_id().0,
-                "document": c.document().to_string(),
-                "document_kind": c.document().kind().code(),
-                "purpose": c.purpose().name(),
-                "zones": c.zones().iter().map(|z| z.get()).collect::<Vec<_>>(),
-                "issued_at": c.issued_at().baku().to_rfc3339(),
-                "valid_from": c.valid_from().baku().to_rfc3339(),
-                "valid_until": c.valid_until().baku().to_rfc3339(),
-                "vehicle": c.vehicle().map(|v| v.as_str().to_owned()),
-            })
-        });
+        let permit = self.permit.as_ref().map(permit_json);
         json!({
             "kind": self.kind.code(),
             "display": self.display.code(),
@@ -199,6 +185,24 @@ impl DeviceVerdict {
             "seq": self.seq,
         })
     }
+}
+
+/// A verified permit's claims as JSON, times in Baku time: the one shape of a
+/// permit in every JSON output (the device's verdict, `icaze verify`).
+pub fn permit_json(permit: &VerifiedPermit) -> Value {
+    let c = permit.claims();
+    json!({
+        "serial": c.serial().0,
+        "key_id": permit.key_id().0,
+        "document": c.document().to_string(),
+        "document_kind": c.document().kind().code(),
+        "purpose": c.purpose().name(),
+        "zones": c.zones().iter().map(|z| z.get()).collect::<Vec<_>>(),
+        "issued_at": c.issued_at().baku().to_rfc3339(),
+        "valid_from": c.valid_from().baku().to_rfc3339(),
+        "valid_until": c.valid_until().baku().to_rfc3339(),
+        "vehicle": c.vehicle().map(|v| v.as_str().to_owned()),
+    })
 }
 
 /// What the device keeps of the applied bundles: the last one's trust list,

@@ -1,5 +1,6 @@
 //! The Icaze server: the 8103 SMS permit service on tokio + axum, with its
-//! regimes, registries and storage (SQLite by default).
+//! regimes, registries and storage (SQLite by default), and the sync API of
+//! officer devices and precinct supervisors (`sync`, `docs/sync-api.md`).
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -20,6 +21,7 @@ pub mod registry;
 pub mod sms;
 pub mod sqlite;
 pub mod store;
+pub mod sync;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -165,6 +167,16 @@ impl Server {
             store.put_regime(&default.id, regime::DEFAULT_REGIME)?;
         }
         let admin_token = admin_token(data)?;
+        // The sync service signs bundles with its own copy of the authority's keys.
+        let sync_store = sync::sqlite::SqliteSyncStore::open(&data.join("sync.db"), config.sqlite.clone())?;
+        let sync = Arc::new(sync::SyncService::new(
+            Box::new(sync_store),
+            store.clone(),
+            Authority::load(&keys)?,
+            config.rehearsal.clone(),
+            config.clock.clone(),
+            admin_token.clone(),
+        ));
         let sms = SmsService::new(store, authority, config.rehearsal.clone(), config.sms.clone())?;
         let state =
             Arc::new(http::AppState { sms, gateway: config.gateway.clone(), admin_token, clock: config.clock.clone() });
@@ -173,7 +185,8 @@ impl Server {
             .map_err(|e| StartError::Io(format!("cannot listen on {}: {e}", config.listen)))?;
         let addr = listener.local_addr().map_err(|e| StartError::Io(e.to_string()))?;
         let (shutdown, mut stop) = tokio::sync::watch::channel(false);
-        let app = http::router(state).into_make_service_with_connect_info::<SocketAddr>();
+        let app =
+            http::router(state).merge(sync::http::router(sync)).into_make_service_with_connect_info::<SocketAddr>();
         let task = tokio::spawn(async move {
             let served = axum::serve(listener, app)
                 .with_graceful_shutdown(async move {

@@ -150,4 +150,7 @@ pub trait Store: Send + Sync + 'static {
     fn regimes(&self) -> Result<Vec<String>, StoreError>;
     /// Stores a regime text under its id, replacing one with the same id.
     fn put_regime(&self, id: &str, toml: &str) -> Result<(), StoreError>;
+    /// The serials of this document's permits still valid at `at` (or not
+    /// yet valid), for revoking by document.
+    fn valid_permits(&self, document: &str, at: UtcMinute) -> Result<Vec<PermitSerial>, StoreError>;
 }

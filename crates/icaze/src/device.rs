@@ -6,20 +6,27 @@
 //! `valid_with_warning`, which includes `no_permit_needed`), 1 not valid, 2 a
 //! usage or set-up error (no device, a refused bundle, a failed write: then
 //! nothing was logged and no verdict is printed). `status` exits 1 when the
-//! log's chain is broken.
+//! log's chain is broken. `sync` exits 0 when the device is approved and
+//! everything went up and down, 1 when the device is not approved yet or is
+//! suspended, or the server refused something (its code is shown), 2 when it
+//! could not run (no network after the retries, no device).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context as _;
+use anyhow::{bail, Context as _};
 use clap::{Args, Subcommand};
-use icaze_device::{Device, InitConfig, Location, ManualCheck, Notes, OfficerBadge, Scene};
+use icaze_device::{
+    BundleOutcome, Device, Enrollment, InitConfig, Location, ManualCheck, Notes, OfficerBadge, Scene, SyncClient,
+    SyncConfig, SyncError, SyncReport,
+};
+use serde_json::json;
 
 #[derive(Args)]
 pub(crate) struct DeviceArgs {
-    /// The device directory (device.key and device.db).
-    #[arg(long)]
-    dir: PathBuf,
+    /// The device directory (device.key and device.db); before or after the subcommand.
+    #[arg(long, global = true)]
+    dir: Option<PathBuf>,
     #[command(subcommand)]
     command: DeviceCommand,
 }
@@ -68,6 +75,27 @@ enum DeviceCommand {
     },
     /// Print the device's standing as JSON: data version and age, last sync, outbox, chain.
     Status {
+        /// The device time, RFC 3339 (default: now).
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Upload the inspection log's outbox and fetch the bundle from the sync server.
+    Sync {
+        /// The sync server (default: the one given at init).
+        #[arg(long)]
+        server: Option<String>,
+        /// The device time, RFC 3339 (default: now).
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Write the outbox to a signed export file, for `icaze admin import` at the precinct.
+    Export {
+        /// The file to write (replaced whole, never half written).
+        #[arg(long)]
+        out: PathBuf,
+        /// From this sequence number on (for an outbox of more than 100000 records).
+        #[arg(long, default_value_t = 1)]
+        from: u64,
         /// The device time, RFC 3339 (default: now).
         #[arg(long)]
         at: Option<String>,
@@ -152,7 +180,7 @@ impl SceneArgs {
 }
 
 pub(crate) fn run(args: DeviceArgs) -> anyhow::Result<ExitCode> {
-    let dir = &args.dir;
+    let dir = &args.dir.context("give the device directory with --dir DIR")?;
     match args.command {
         DeviceCommand::Init { root, server, officer } => {
             let text = std::fs::read_to_string(&root).with_context(|| format!("reading {}", root.display()))?;
@@ -209,5 +237,92 @@ pub(crate) fn run(args: DeviceArgs) -> anyhow::Result<ExitCode> {
             println!("{}", serde_json::to_string_pretty(&status.to_json())?);
             Ok(if status.chain.is_ok() { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
+        DeviceCommand::Sync { server, at } => {
+            let mut device = Device::open(dir)?;
+            let server = match server.as_deref().or(device.server()) {
+                Some(server) => server.to_owned(),
+                None => bail!("give --server URL: the device was set up without a sync server"),
+            };
+            let now = crate::time_or_now(at.as_deref())?;
+            let client = SyncClient::new(&server, SyncConfig::default())?;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .context("starting the async runtime")?;
+            match runtime.block_on(client.sync(&mut device, now)) {
+                Ok(report) => {
+                    println!("{}", report.to_json());
+                    eprintln!("{}", sync_summary(&report));
+                    Ok(if report.enrollment == Enrollment::Active { ExitCode::SUCCESS } else { ExitCode::from(1) })
+                }
+                Err(e) => {
+                    println!("{}", json!({ "code": e.code(), "message": e.to_string() }));
+                    eprintln!("icaze: sync failed ({}): {e}", e.code());
+                    Ok(if e.is_transient() || matches!(e, SyncError::Device(_)) {
+                        ExitCode::from(2)
+                    } else {
+                        ExitCode::from(1)
+                    })
+                }
+            }
+        }
+        DeviceCommand::Export { out, from, at } => {
+            let device = Device::open(dir)?;
+            let report = device.export_from(&out, from, crate::time_or_now(at.as_deref())?)?;
+            println!(
+                "{}",
+                json!({
+                    "file": report.path.display().to_string(),
+                    "records": report.records,
+                    "first_seq": report.first_seq,
+                    "last_seq": report.last_seq,
+                    "bytes": report.bytes,
+                    "left_out": report.left_out,
+                })
+            );
+            match (report.first_seq, report.last_seq) {
+                (Some(first), Some(last)) => {
+                    eprintln!("exported records {first} to {last} to {}", report.path.display())
+                }
+                _ => eprintln!("the outbox is empty: {} holds no records", report.path.display()),
+            }
+            if report.left_out > 0 {
+                eprintln!(
+                    "warning: {} more records did not fit in one file (at most 100000): export them with --from {}",
+                    report.left_out,
+                    report.last_seq.unwrap_or(0) + 1
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
     }
+}
+
+/// The human line of `device sync`.
+fn sync_summary(report: &SyncReport) -> String {
+    let standing = match report.enrollment {
+        Enrollment::Active => format!(
+            "approved for {} in {}",
+            report.badge.as_deref().unwrap_or("?"),
+            report.precinct.as_deref().unwrap_or("?")
+        ),
+        Enrollment::Suspended => "SUSPENDED: records stay on the device; ask your supervisor".to_owned(),
+        Enrollment::Unknown => {
+            "NOT APPROVED yet: show the enrollment code (`icaze device init` printed it) to your supervisor".to_owned()
+        }
+    };
+    let bundle = match &report.bundle {
+        BundleOutcome::Applied { applied, resumed_from, .. } => format!(
+            "bundle version {} applied ({} revoked serials){}{}",
+            applied.version,
+            applied.revocations,
+            if resumed_from.is_some() { ", download resumed" } else { "" },
+            if applied.clock_suspicious { "; WARNING: the device clock is wrong, set it" } else { "" }
+        ),
+        BundleOutcome::UpToDate { version } => format!("bundle version {version} is current"),
+    };
+    format!(
+        "device {}: {standing}; {} records sent ({} new, {} already there, {} conflicts), {} left in the outbox; {bundle}",
+        report.device_id, report.sent, report.accepted, report.duplicates, report.conflicts, report.outbox_left
+    )
 }

@@ -4,6 +4,7 @@
 //! not valid (for `bundle show`: the bundle is refused), 2 a usage or set-up
 //! error (bad arguments, unreadable files).
 
+mod admin;
 mod bundle;
 mod demo;
 mod device;
@@ -59,6 +60,8 @@ enum Command {
     Bundle(bundle::BundleCommand),
     /// The officer device core without the app: init, bundles, checks, the inspection log.
     Device(device::DeviceArgs),
+    /// Administer the sync service: devices, revocations, inspections, supervisors.
+    Admin(admin::AdminArgs),
     /// Check a regime file and print what it says.
     Regime {
         /// The regime file (TOML, see docs/regimes.md).
@@ -203,6 +206,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Registry(command) => serve::registry(command),
         Command::Loadgen(args) => loadgen::run(args),
         Command::Device(args) => device::run(args),
+        Command::Admin(args) => admin::run(args),
         Command::Bundle(command) => bundle::run(command),
         Command::Regime { file } => {
             let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;

@@ -7,21 +7,11 @@ use serde_json::{json, Value};
 pub(crate) fn verdict_json(verdict: &Verdict, check: &Check) -> Value {
     let reasons: Vec<Value> = verdict.reasons.iter().map(|r| json!({ "code": r.code, "message": r.message })).collect();
     let permit = verdict.permit.as_ref().map(|p| {
+        let mut json = icaze_device::permit_json(p);
         let c = p.claims();
-        json!({
-            "serial": c.serial().0,
-            "key_id": p.key_id().0,
-            "document": c.document().to_string(),
-            "document_kind": c.document().kind().code(),
-            "purpose": c.purpose().name(),
-            "zones": c.zones().iter().map(|z| z.get()).collect::<Vec<_>>(),
-            "issued_at": c.issued_at().baku().to_rfc3339(),
-            "issued_minutes_ago": check.at.minutes_since(c.issued_at()),
-            "valid_from": c.valid_from().baku().to_rfc3339(),
-            "valid_until": c.valid_until().baku().to_rfc3339(),
-            "minutes_left": c.valid_until().minutes_since(check.at).max(0),
-            "vehicle": c.vehicle().map(|v| v.as_str().to_owned()),
-        })
+        json["issued_minutes_ago"] = json!(check.at.minutes_since(c.issued_at()));
+        json["minutes_left"] = json!(c.valid_until().minutes_since(check.at).max(0));
+        json
     });
     json!({
         "status": verdict.status.code(),

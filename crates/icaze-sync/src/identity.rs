@@ -1,21 +1,14 @@
-//! The device's identity: its Ed25519 key (a 0600 file), its [`DeviceId`] and
-//! the [`EnrollmentCode`] a precinct supervisor reads to enrol it.
+//! A device's public identity: its [`DeviceId`] and the [`EnrollmentCode`] a
+//! precinct supervisor reads to enrol it. The device's secret key stays on the
+//! device (`icaze-device`).
 //!
 //! See [`EnrollmentCode`] and [`DeviceId`] for the formats.
 
 use std::fmt;
-use std::io::Write as _;
-use std::path::Path;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
-use icaze_core::{PublicKey, SecretKey};
+use icaze_core::PublicKey;
 use sha2::{Digest as _, Sha256};
-use zeroize::Zeroizing;
 
-use crate::error::DeviceError;
-
-const KEY_TAG: &str = "icaze-device-key-v1";
 const CODE_PREFIX: &str = "ICZD1-";
 const ENROLL_DOMAIN: &[u8] = b"icaze:enroll:v1\0";
 const ID_DOMAIN: &[u8] = b"icaze:device-id:v1\0";
@@ -34,6 +27,15 @@ impl DeviceId {
         // Invariant: a SHA-256 digest is 32 bytes, so the first 10 exist.
         id.copy_from_slice(&digest[..10]);
         Self(id)
+    }
+
+    /// Reads the 16-character form (case ignored); `None` if it is not one.
+    pub fn parse(text: &str) -> Option<Self> {
+        if text.len() != 16 {
+            return None;
+        }
+        let bytes = unbase32(&text.to_ascii_uppercase())?;
+        Some(Self(bytes.try_into().ok()?))
     }
 }
 
@@ -186,51 +188,10 @@ fn unbase32(text: &str) -> Option<Vec<u8>> {
     (bits < 5 && acc == 0).then_some(out)
 }
 
-/// Creates the device key file (mode 0600, never overwriting one).
-pub(crate) fn create_key_file(path: &Path) -> Result<SecretKey, DeviceError> {
-    let mut seed = Zeroizing::new([0u8; 32]);
-    getrandom::getrandom(seed.as_mut()).map_err(|e| DeviceError::Random(e.to_string()))?;
-    let key = SecretKey::from_seed(&seed);
-    let text = Zeroizing::new(format!(
-        "# icaze device key: it identifies this device to the server; never share or copy it\n{KEY_TAG} {}\n",
-        *Zeroizing::new(URL_SAFE_NO_PAD.encode(seed.as_ref()))
-    ));
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.mode(0o600);
-    }
-    let io = |source| DeviceError::Io { path: path.to_owned(), source };
-    let mut file = options.open(path).map_err(io)?;
-    file.write_all(text.as_bytes()).map_err(io)?;
-    file.sync_all().map_err(io)?;
-    Ok(key)
-}
-
-/// Reads the device key file.
-pub(crate) fn read_key_file(path: &Path) -> Result<SecretKey, DeviceError> {
-    let text = Zeroizing::new(
-        std::fs::read_to_string(path).map_err(|source| DeviceError::Io { path: path.to_owned(), source })?,
-    );
-    let damaged = || DeviceError::KeyFile(path.to_owned());
-    let line = text.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with('#')).ok_or_else(damaged)?;
-    let mut fields = line.split_whitespace();
-    if fields.next() != Some(KEY_TAG) {
-        return Err(damaged());
-    }
-    let seed = Zeroizing::new(URL_SAFE_NO_PAD.decode(fields.next().ok_or_else(damaged)?).map_err(|_| damaged())?);
-    if fields.next().is_some() {
-        return Err(damaged());
-    }
-    let seed: Zeroizing<[u8; 32]> = Zeroizing::new(seed.as_slice().try_into().map_err(|_| damaged())?);
-    Ok(SecretKey::from_seed(&seed))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use icaze_core::SecretKey;
 
     #[test]
     fn base32_round_trips_and_is_canonical() {
@@ -253,6 +214,9 @@ mod tests {
         assert_eq!(back.public_key(), &key);
         assert_eq!(back.device_id(), DeviceId::of(&key));
         assert_eq!(DeviceId::of(&key).to_string().len(), 16);
+        assert_eq!(DeviceId::parse(&DeviceId::of(&key).to_string().to_lowercase()), Some(DeviceId::of(&key)));
+        assert_eq!(DeviceId::parse("AAAA"), None);
+        assert_eq!(DeviceId::parse("AAAAAAAAAAAAAAA1"), None);
         let mut typo: Vec<char> = code.chars().collect();
         typo[7] = if typo[7] == 'A' { 'B' } else { 'A' };
         let typo: String = typo.into_iter().collect();
@@ -260,21 +224,5 @@ mod tests {
         assert_eq!(EnrollmentCode::parse("hello"), Err(EnrollmentCodeError::Prefix));
         assert_eq!(EnrollmentCode::parse("ICZD1-AAAA"), Err(EnrollmentCodeError::Encoding));
         assert_eq!(EnrollmentCode::parse("ICZD1-é"), Err(EnrollmentCodeError::Encoding));
-    }
-
-    #[test]
-    fn key_file_is_private_and_never_overwritten() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("device.key");
-        let key = create_key_file(&path).unwrap();
-        assert_eq!(read_key_file(&path).unwrap().public_key(), key.public_key());
-        assert!(create_key_file(&path).is_err());
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt as _;
-            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
-        }
-        std::fs::write(dir.path().join("bad"), "icaze-device-key-v1 AAAA").unwrap();
-        assert!(matches!(read_key_file(&dir.path().join("bad")), Err(DeviceError::KeyFile(_))));
     }
 }

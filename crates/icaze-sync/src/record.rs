@@ -18,7 +18,7 @@ use std::fmt;
 use icaze_core::{PermitSerial, UtcMinute, ZoneId};
 use sha2::{Digest as _, Sha256};
 
-use crate::scene::{Location, OfficerBadge};
+use crate::badge::{Location, OfficerBadge};
 
 /// The domain prefix of a record's hash.
 pub const HASH_PREFIX: &[u8] = b"icaze:inspection:v1\0";
@@ -318,6 +318,32 @@ impl InspectionRecord {
             details,
             prev_hash,
             hash,
+        })
+    }
+}
+
+impl InspectionRecord {
+    /// The JSON shape of `icaze device log` (one line a record); times in Baku time.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "seq": self.seq,
+            "id": self.id.to_hex(),
+            "at": self.at.baku().to_rfc3339(),
+            "officer": self.officer.as_str(),
+            "zone": self.zone.get(),
+            "location": self.location.map(|l| serde_json::json!({ "lat": l.lat(), "lon": l.lon() })),
+            "input": self.input.code(),
+            "serial": self.serial.map(|s| s.0),
+            "document": self.document,
+            "verdict": self.outcome.as_ref().map(|o| o.verdict.as_str()),
+            "display": self.outcome.as_ref().map(|o| o.display.as_str()),
+            "reasons": self.outcome.as_ref().map(|o| o.reasons.clone()),
+            "warnings": self.outcome.as_ref().map(|o| o.warnings.clone()),
+            "action": self.action,
+            "note": self.note,
+            "details": self.details.iter().map(|(k, v)| serde_json::json!({ "name": k, "value": v })).collect::<Vec<_>>(),
+            "prev_hash": self.prev_hash.to_hex(),
+            "hash": self.hash.to_hex(),
         })
     }
 }

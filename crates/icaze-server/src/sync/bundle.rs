@@ -1,0 +1,216 @@
+//! The signed sync bundle as the service serves it (`docs/sync-api.md`
+//! section 5): the version counter, full bundles and deltas, and a small
+//! cache of recent bundles by ETag.
+//!
+//! The version is kept in `sync.db`. It rises with every revocation, with
+//! every change of the trust list or of the regimes a bundle carries (found
+//! by a fingerprint of both when a bundle is asked for), and once a minute at
+//! most when a device that holds the current version asks again: the bundle
+//! format lets a device apply only a bundle newer than its own, so fresh
+//! server time needs a new version (an "empty" delta on top of the old one).
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+
+use icaze_core::{BundleContents, BundleRegime, FreshnessPolicy, RevocationSet, UtcMinute};
+use sha2::{Digest as _, Sha256};
+
+use super::{SyncError, SyncService};
+use crate::regime::Regime;
+use crate::store::Store;
+
+/// The most regimes a bundle holds (the format's cap).
+const MAX_REGIMES: usize = 64;
+
+/// A bundle as signed, with what names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuiltBundle {
+    /// `"<version>.<base or f>.<unix minute>"`, quotes included.
+    pub etag: String,
+    /// Its version.
+    pub version: u64,
+    /// The version a delta applies on; `None` for a full bundle.
+    pub base: Option<u64>,
+    /// The signed bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// What `GET /v1/bundle` answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BundleAnswer {
+    /// A bundle to send.
+    Bundle(Arc<BuiltBundle>),
+    /// The device holds the current version, made this very minute: nothing newer exists.
+    Current {
+        /// That version.
+        version: u64,
+    },
+}
+
+/// The ETag of a bundle.
+pub fn etag(version: u64, base: Option<u64>, minute: UtcMinute) -> String {
+    match base {
+        Some(base) => format!("\"{version}.{base}.{}\"", minute.unix_minutes()),
+        None => format!("\"{version}.f.{}\"", minute.unix_minutes()),
+    }
+}
+
+/// Recent bundles, newest last, at most `capacity` of them and
+/// [`CACHE_BYTES`] together, and a lock so that one is built once.
+pub(crate) struct Bundles {
+    recent: Mutex<VecDeque<Arc<BuiltBundle>>>,
+    capacity: usize,
+    building: Mutex<()>,
+}
+
+/// The most bytes of bundles the cache keeps (a full bundle of ten million
+/// revoked serials is about 10 MB).
+pub const CACHE_BYTES: usize = 64 << 20;
+
+impl Bundles {
+    pub(crate) fn new(capacity: usize) -> Self {
+        Self { recent: Mutex::new(VecDeque::new()), capacity: capacity.max(1), building: Mutex::new(()) }
+    }
+
+    pub(crate) fn get(&self, etag: &str) -> Option<Arc<BuiltBundle>> {
+        self.recent.lock().ok()?.iter().find(|b| b.etag == etag).cloned()
+    }
+
+    fn insert(&self, bundle: Arc<BuiltBundle>) {
+        if let Ok(mut recent) = self.recent.lock() {
+            recent.retain(|b| b.etag != bundle.etag);
+            recent.push_back(bundle);
+            // The newest stays even when it alone is over the byte cap.
+            while recent.len() > 1
+                && (recent.len() > self.capacity || recent.iter().map(|b| b.bytes.len()).sum::<usize>() > CACHE_BYTES)
+            {
+                recent.pop_front();
+            }
+        }
+    }
+}
+
+/// The regimes a bundle carries at `now`: those not ended, the rehearsal
+/// (if any) first and in place of a stored regime with its id.
+pub fn bundle_regimes(stored: &[String], rehearsal: Option<&Regime>, now: UtcMinute) -> Vec<BundleRegime> {
+    let mut out: Vec<BundleRegime> = rehearsal.filter(|r| r.end > now).map(Regime::to_bundle).into_iter().collect();
+    for text in stored {
+        match Regime::from_toml(text) {
+            Ok(regime) if regime.end > now && out.iter().all(|r| r.id != regime.id) => out.push(regime.to_bundle()),
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "a stored regime does not read; left out of the bundle"),
+        }
+    }
+    out.truncate(MAX_REGIMES);
+    out
+}
+
+/// What the version depends on besides revocations. The regimes are hashed
+/// through their `Debug` form: a change of that form with a new compiler
+/// only bumps the version once, which devices take as any new version.
+pub fn fingerprint(trust_list: &[u8], regimes: &[BundleRegime]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update((trust_list.len() as u64).to_be_bytes());
+    h.update(trust_list);
+    h.update(format!("{regimes:?}").as_bytes());
+    h.finalize().into()
+}
+
+/// The answer for a device that holds version `since`.
+pub(crate) fn answer<S: Store>(svc: &SyncService<S>, since: Option<u64>) -> Result<BundleAnswer, SyncError> {
+    let now = svc.now();
+    let regimes = bundle_regimes(&svc.permits.regimes()?, svc.rehearsal.as_ref(), now);
+    let fp = fingerprint(svc.authority.trust_list_file(), &regimes);
+    let stale = |s: &super::store::BundleState| {
+        s.fingerprint != Some(fp)
+            || (since.is_some_and(|v| v == s.version && v > 0) && s.minted_at.is_none_or(|m| m < now))
+    };
+    let mut state = svc.store.bundle_state()?;
+    if stale(&state) {
+        state = svc.write(|tx| {
+            let mut s = tx.bundle_state()?;
+            if stale(&s) {
+                s.version += 1;
+                s.fingerprint = Some(fp);
+                s.minted_at = Some(now);
+                tx.set_bundle_state(&s)?;
+            }
+            Ok(s)
+        })?;
+    }
+    let version = state.version;
+    let base = match since {
+        Some(asked) if asked > version => return Err(SyncError::FutureVersion { asked, current: version }),
+        Some(asked) if asked == version => return Ok(BundleAnswer::Current { version }),
+        None | Some(0) => None,
+        Some(asked) => {
+            // A delta whose revocations are more than half of all is no saving: send the full bundle.
+            let delta = svc.store.revoked_count(asked)?;
+            let all = svc.store.revoked_count(0)?;
+            (delta.saturating_mul(2) <= all || delta == 0).then_some(asked)
+        }
+    };
+    let tag = etag(version, base, now);
+    if let Some(built) = svc.bundles.get(&tag) {
+        return Ok(BundleAnswer::Bundle(built));
+    }
+    // One build at a time: requests arriving together wait for the first and take its bundle.
+    let _building = svc.bundles.building.lock().map_err(|_| SyncError::Internal("a bundle build panicked".into()))?;
+    if let Some(built) = svc.bundles.get(&tag) {
+        return Ok(BundleAnswer::Bundle(built));
+    }
+    let serials = svc.store.revoked_serials(base.unwrap_or(0))?;
+    let contents = BundleContents {
+        version,
+        base_version: base,
+        server_time_unix_seconds: u64::try_from(now.unix_seconds()).unwrap_or(0),
+        trust_list: svc.authority.trust_list_file().to_vec(),
+        regimes,
+        freshness: FreshnessPolicy::default(),
+        revocations: RevocationSet::from_serials(serials),
+    };
+    let bytes = svc.authority.sign_bundle(&contents)?;
+    let built = Arc::new(BuiltBundle { etag: tag, version, base, bytes });
+    svc.bundles.insert(built.clone());
+    Ok(BundleAnswer::Bundle(built))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn etags_name_version_base_and_minute() {
+        let m = UtcMinute::from_unix_minutes(26_800_000);
+        assert_eq!(etag(7, None, m), "\"7.f.26800000\"");
+        assert_eq!(etag(7, Some(5), m), "\"7.5.26800000\"");
+    }
+
+    #[test]
+    fn the_cache_keeps_the_most_recent_within_its_caps() {
+        let cache = Bundles::new(2);
+        let bundle = |v: u64, len: usize| {
+            Arc::new(BuiltBundle { etag: format!("{v}"), version: v, base: None, bytes: vec![0; len] })
+        };
+        for v in 1..=3 {
+            cache.insert(bundle(v, 10));
+        }
+        assert!(cache.get("1").is_none());
+        assert_eq!(cache.get("3").unwrap().version, 3);
+        assert_eq!(cache.get("2").unwrap().version, 2);
+        cache.insert(bundle(4, CACHE_BYTES));
+        assert!(cache.get("3").is_none(), "over the byte cap");
+        assert_eq!(cache.get("4").unwrap().version, 4);
+    }
+
+    #[test]
+    fn regimes_that_ended_are_left_out_and_the_fingerprint_sees_them_go() {
+        let texts = vec![crate::regime::DEFAULT_REGIME.to_owned()];
+        let regime = Regime::from_toml(crate::regime::DEFAULT_REGIME).unwrap();
+        let during = bundle_regimes(&texts, None, regime.start);
+        assert_eq!(during.len(), 1);
+        assert!(bundle_regimes(&texts, None, regime.end).is_empty());
+        assert_ne!(fingerprint(b"t", &during), fingerprint(b"t", &[]));
+        assert_ne!(fingerprint(b"t", &during), fingerprint(b"u", &during));
+    }
+}

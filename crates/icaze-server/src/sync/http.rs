@@ -1,0 +1,663 @@
+//! The routes `/v1/…` of `docs/sync-api.md`: thin handlers over
+//! [`SyncService`], errors as JSON `{code, message}`, bodies capped (JSON
+//! 64 KiB, upload batches 4 MiB, imported files 64 MiB; larger: `413`).
+//! Every call into the service runs on the blocking pool: it reads or writes
+//! SQLite and signs bundles.
+
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use axum::Router;
+use icaze_core::UtcMinute;
+use icaze_sync::{MAX_EXPORT_LEN, MAX_UPLOAD_LEN};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::bundle::{BuiltBundle, BundleAnswer};
+use super::{Approval, Caller, Channel, InspectionFilter, RevokeTarget, SyncError, SyncService};
+use crate::store::Store;
+
+/// The largest JSON request body.
+pub const MAX_JSON: usize = 64 * 1024;
+
+/// The routes of the sync API.
+pub fn router<S: Store>(svc: Arc<SyncService<S>>) -> Router {
+    let json_limit = DefaultBodyLimit::max(MAX_JSON);
+    Router::new()
+        .route("/v1/devices", post(approve::<S>).get(devices::<S>).layer(json_limit))
+        .route("/v1/devices/{device_id}/suspend", post(suspend::<S>).layer(json_limit))
+        .route("/v1/devices/{device_id}/resume", post(resume::<S>).layer(json_limit))
+        .route("/v1/upload", post(upload::<S>).layer(DefaultBodyLimit::max(MAX_UPLOAD_LEN)))
+        .route("/v1/imports", post(import::<S>).layer(DefaultBodyLimit::max(MAX_EXPORT_LEN)))
+        .route("/v1/bundle", get(bundle::<S>))
+        .route("/v1/revocations", post(revoke::<S>).get(revocations::<S>).layer(json_limit))
+        .route("/v1/inspections", get(inspections::<S>))
+        .route("/v1/stats/hourly", get(hourly::<S>))
+        .route("/v1/whoami", get(whoami::<S>))
+        .route("/v1/audit", get(audit::<S>))
+        .route("/v1/supervisors", post(add_supervisor::<S>).layer(json_limit))
+        .route("/v1/supervisors/{name}", delete(remove_supervisor::<S>))
+        .fallback(not_found)
+        .with_state(svc)
+}
+
+/// Any other path: the JSON error, like every answer of the API.
+async fn not_found() -> ApiError {
+    ApiError {
+        status: StatusCode::NOT_FOUND,
+        code: "not_found",
+        message: "no such route: see docs/sync-api.md for the routes of the sync API".into(),
+    }
+}
+
+/// A refusal as the API sends it.
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+impl From<SyncError> for ApiError {
+    fn from(e: SyncError) -> Self {
+        let status = match &e {
+            SyncError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            SyncError::Forbidden(_) | SyncError::DeviceUnknown | SyncError::DeviceSuspended => StatusCode::FORBIDDEN,
+            SyncError::DeviceNotFound(_) | SyncError::SupervisorNotFound(_) => StatusCode::NOT_FOUND,
+            SyncError::SupervisorExists(_) | SyncError::FutureVersion { .. } => StatusCode::CONFLICT,
+            SyncError::Invalid { code: "too_large", .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            SyncError::EnrollmentCode(_) | SyncError::Batch(_) | SyncError::Invalid { .. } => StatusCode::BAD_REQUEST,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        if status == StatusCode::INTERNAL_SERVER_ERROR {
+            tracing::error!(error = %e, "sync request failed");
+        }
+        ApiError { status, code: e.code(), message: e.to_string() }
+    }
+}
+
+impl From<BytesRejection> for ApiError {
+    fn from(r: BytesRejection) -> Self {
+        let status = r.status();
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError { status, code: "too_large", message: "the request body is over this route's limit".into() }
+        } else {
+            ApiError { status, code: "bad_body", message: format!("the request body could not be read: {r}") }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response =
+            (self.status, axum::Json(json!({"code": self.code, "message": self.message}))).into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+type Answer = Result<Response, ApiError>;
+
+/// Runs `work` on the blocking pool.
+async fn run<S: Store, T: Send + 'static>(
+    svc: &Arc<SyncService<S>>,
+    work: impl FnOnce(&SyncService<S>) -> Result<T, SyncError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let svc = svc.clone();
+    let done = tokio::task::spawn_blocking(move || work(&svc)).await;
+    Ok(done.map_err(|e| SyncError::Internal(format!("a worker failed: {e}")))??)
+}
+
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_owned)
+}
+
+fn parse_json<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, SyncError> {
+    serde_json::from_slice(body).map_err(|e| SyncError::Invalid {
+        code: "invalid_json",
+        message: format!("the JSON body does not read: {e}; see docs/sync-api.md for its fields"),
+    })
+}
+
+/// The query parameters, decoded.
+struct Query(Vec<(String, String)>);
+
+impl Query {
+    fn new(raw: Option<String>) -> Self {
+        Self(form_urlencoded::parse(raw.unwrap_or_default().as_bytes()).into_owned().collect())
+    }
+
+    fn get(&self, name: &str) -> Option<&str> {
+        self.0.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
+    }
+
+    fn parse<T: std::str::FromStr>(&self, name: &str) -> Result<Option<T>, SyncError> {
+        self.get(name)
+            .map(|v| {
+                v.parse().map_err(|_| SyncError::Invalid {
+                    code: "invalid_query",
+                    message: format!("the parameter {name}={v:?} is not a valid number"),
+                })
+            })
+            .transpose()
+    }
+
+    fn time(&self, name: &str) -> Result<Option<UtcMinute>, SyncError> {
+        self.get(name)
+            .map(|v| {
+                UtcMinute::parse_rfc3339(v).map_err(|e| SyncError::Invalid {
+                    code: "invalid_query",
+                    message: format!("the parameter {name}={v:?} is not an RFC 3339 time: {e}"),
+                })
+            })
+            .transpose()
+    }
+
+    fn owned(&self, name: &str) -> Option<String> {
+        self.get(name).map(str::to_owned)
+    }
+}
+
+fn json_response(status: StatusCode, value: Value) -> Response {
+    (status, axum::Json(value)).into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ApproveBody {
+    code: String,
+    badge: String,
+    precinct: String,
+}
+
+async fn approve<S: Store>(
+    State(svc): State<Arc<SyncService<S>>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Answer {
+    let auth = bearer(&headers);
+    let (approval, device) = run(&svc, move |s| {
+        let caller = s.authenticate(auth.as_deref())?;
+        let body: ApproveBody = parse_json(&body.map_err(too_large)?)?;
+        s.approve(&caller, &body.code, &body.badge, &body.precinct)
+    })
+    .await?;
+    let status = if approval == Approval::Created { StatusCode::CREATED } else { StatusCode::OK };
+    Ok(json_response(status, device.to_json()))
+}
+
+/// A body that could not be read: over the limit, or broken.
+fn too_large(r: BytesRejection) -> SyncError {
+    if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        SyncError::Invalid { code: "too_large", message: "the request body is over this route's limit".into() }
+    } else {
+        SyncError::Invalid { code: "bad_body", message: format!("the request body could not be read: {r}") }
+    }
+}
+
+async fn devices<S: Store>(
+    State(svc): State<Arc<SyncService<S>>>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Answer {
+    let auth = bearer(&headers);
+    let q = Query::new(q);
+    let devices = run(&svc, move |s| {
+        let caller = s.authenticate(auth.as_deref())?;
+        s.devices(&caller, q.get("precinct"), q.parse("not_synced_hours")?)
+    })
+    .await?;
+    let list: Vec<Value> = devices.iter().map(super::DeviceView::to_json).collect();
+    Ok(json_response(StatusCode::OK, json!({ "devices": list })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReasonBody {
+    reason: String,
+}
+
+async fn set_status<S: Store>(
+    svc: Arc<SyncService<S>>,
+    headers: HeaderMap,
+    device_id: String,
+    body: Result<Bytes, BytesRejection>,
+    suspended: bool,
+) -> Answer {
+    let auth = bearer(&headers);
+    let device = run(&svc, move |s| {
+        let caller = s.authenticate(auth.as_deref())?;
+        let body: ReasonBody = parse_json(&body.map_err(too_large)?)?;
+        s.set_suspended(&caller, &device_id, suspended, &body.reason)
+    })
+    .await?;
+    Ok(json_response(StatusCode::OK, device.to_json()))
+}
+
+async fn suspend<S: Store>(
+    State(svc): State<Arc<SyncService<S>>>,
+    Path(device_id): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Answer {
+    set_status(svc, headers, device_id, body, true).await
+}
+
+async fn resume<S: Store>(
+    State(svc): State<Arc<SyncService<S>>>,
+    Path(device_id): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Answer {
+    set_status(svc, headers, device_id, body, false).await
+}
+
+async fn upload<S: Store>(State(svc): State<Arc<SyncService<S>>>, body: Result<Bytes, BytesRejection>) -> Answer {
+    let body = body?;
+    let receipt = run(&svc, move |s| s.upload(&body, Channel::Upload, None)).await?;
+    Ok(json_response(StatusCode::OK, receipt.to_json()))
+}
+
+async fn import<S: Store>(
+    State(svc): State<Arc<SyncService<S>>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Answer {
+    let auth = bearer(&headers);
+    let receipt = run(&svc, move |s| {
+        let caller = s.authenticate(auth.as_deref())?;
+        let body = body.map_err(too_large)?;
+        s.upload(&body, Channel::File, Some(&caller))
+    })
+    .await?;
+    Ok(json_response(StatusCode::OK, receipt.to_json()))
+}
+
+/// Whether an `If-None-Match` or `If-Range` value names `etag`.
+fn names(value: Option<&HeaderValue>, etag: &str) -> bool {
+    value
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').map(|t| t.trim().trim_start_matches("W/")).any(|t| t == etag || t == "*"))
+}
+
+/// A single byte range of `len` bytes: `Ok(None)` when the header is absent
+/// or not one we serve (several ranges, nonsense: the whole body is sent),
+/// `Err(())` when it is unsatisfiable.
+fn byte_range(header: Option<&HeaderValue>, len: usize) -> Result<Option<(usize, usize)>, ()> {
+    let Some(spec) = header.and_then(|v| v.to_str().ok()).and_then(|v| v.trim().strip_prefix("bytes=")) else {
+        return Ok(None);
+    };
+    if spec.contains(',') {
+        return Ok(None);
+    }
+    let Some((a, b)) = spec.split_once('-') else { return Ok(None) };
+    let (a, b) = (a.trim(), b.trim());
+    let range = if a.is_empty() {
+        // A suffix: the last N bytes.
+        let Ok(n) = b.parse::<usize>() else { return Ok(None) };
+        if n == 0 || len == 0 {
+            return Err(());
+        }
+        (len.saturating_sub(n), len - 1)
+    } else {
+        let Ok(start) = a.parse::<usize>() else { return Ok(None) };
+        let end = if b.is_empty() {
+            len.saturating_sub(1)
+        } else {
+            match b.parse::<usize>() {
+                Ok(end) if end >= start => end.min(len.saturating_sub(1)),
+                _ => return Ok(None),
+            }
+        };
+        if start >= len {
+            return Err(());
+        }
+        (start, end)
+    };
+    Ok(Some(range))
+}
+
+fn bundle_headers(response: &mut Response, built: &BuiltBundle) {
+    let h = response.headers_mut();
+    if let Ok(etag) = HeaderValue::from_str(&built.etag) {
+        h.insert(header::ETAG, etag);
+    }
+    h.insert("icaze-bundle-version", HeaderValue::from(built.version));
+    h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+}
+
+/// The whole bundle, or the range asked for.
+fn send_bundle(built: &BuiltBundle, range: Option<&HeaderValue>) -> Response {
+    let len = built.bytes.len();
+    let mut response = match byte_range(range, len) {
+        Ok(None) => (StatusCode::OK, Body::from(built.bytes.clone())).into_response(),
+        Ok(Some((start, end))) => {
+            let part = built.bytes.get(start..=end).map(<[u8]>::to_vec).unwrap_or_default();
+            let mut r = (StatusCode::PARTIAL_CONTENT, Body::from(part)).into_response();
+            if let Ok(v) = HeaderValue::from_str(&format!("bytes {start}-{end}/{len}")) {
+                r.headers_mut().insert(header::CONTENT_RANGE, v);
+            }
+            r
+        }
+        Err(()) => {
+            let mut r = StatusCode::RANGE_NOT_SATISFIABLE.into_response();
+            if let Ok(v) = HeaderValue::from_str(&format!("bytes */{len}")) {
+                r.headers_mut().insert(header::CONTENT_RANGE, v);
+            }
+            r
+        }
+    };
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+    bundle_headers(&mut response, built);
+    response
+}
+
+async fn bundle<S: Store>(State(svc): State<Arc<SyncService<S>>>, headers: HeaderMap, RawQuery(q): RawQuery) -> Answer {
+    let since: Option<u64> = Query::new(q).parse("since")?;
+    let range = headers.get(header::RANGE);
+    if let (Some(range), Some(if_range)) = (range, headers.get(header::IF_RANGE)) {
+        // Resume from that very bundle while the cache has it; else the whole current one.
+        let cached = if_range.to_str().ok().and_then(|etag| svc.cached_bundle(etag.trim()));
+        if let Some(built) = cached {
+            return Ok(send_bundle(&built, Some(range)));
+        }
+        return match run(&svc, move |s| s.bundle(since)).await? {
+            BundleAnswer::Bundle(built) => Ok(send_bundle(&built, None)),
+            BundleAnswer::Current { version } => Ok(not_modified(version)),
+        };
+    }
+    match run(&svc, move |s| s.bundle(since)).await? {
+        BundleAnswer::Current { version } => Ok(not_modified(version)),
+        BundleAnswer::Bundle(built) => {
+            if names(headers.get(header::IF_NONE_MATCH), &built.etag) {
+                let mut response = StatusCode::NOT_MODIFIED.into_response();
+                bundle_headers(&mut response, &built);
+                return Ok(response);
+            }
+            Ok(send_bundle(&built, range))
+        }
+    }
+}
+
+/// The device holds the current version, made this minute.
+fn not_modified(version: u64) -> Response {
+    let mut response = StatusCode::NOT_MODIFIED.into_response();
+    response.headers_mut().insert("icaze-bundle-version", HeaderValue::from(version));
+    response
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RevokeBody {
+    serial: Option<u32>,
+    document: Option<String>,
+    reason: String,
+}
+
+async fn revoke<S: Store>(
+    State(svc): State<Arc<SyncService<S>>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Answer {
+    let auth = bearer(&headers);
+    let (revoked, version) = run(&svc, move |s| {
+        let caller = s.authenticate(auth.as_deref())?;
+        let body: RevokeBody = parse_json(&body.map_err(too_large)?)?;
+        let target = match (body.serial, body.document) {
+            (Some(serial), None) => RevokeTarget::Serial(serial),
+            (None, Some(document)) => RevokeTarget::Document(document),
+            _ => {
+                return Err(SyncError::Invalid {
+                    code: "invalid_target",
+                    message: "give exactly one of `serial` and `document`".into(),
+                })
+            }
+        };
+        s.revoke(&caller, target, &body.reason)
+    })
+    .await?;
+    Ok(json_response(StatusCode::OK, json!({"revoked": revoked, "version": version})))
+}
+
+async fn revocations<S: Store>(
+    State(svc): State<Arc<SyncService<S>>>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Answer {
+    let auth = bearer(&headers);
+    let q = Query::new(q);
+    let rows = run(&svc, move |s| {
+        let caller = s.authenticate(auth.as_deref())?;
+        s.revocations(&caller, q.parse("since_version")?.unwrap_or(0))
+    })
+    .await?;
+    let list: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            json!({"serial": r.serial, "version": r.version, "at": r.at.to_rfc3339_utc(), "by": r.by,
+                "reason": r.reason, "document": r.document})
+        })
+        .collect();
+    Ok(json_response(StatusCode::OK, json!({ "revocations": list })))
+}
+
+/// The CSV columns of `GET /v1/inspections?format=csv`.
+pub const CSV_HEADER: &str =
+    "device_id,precinct,seq,at,officer,zone,input,serial,document,verdict,display,reasons,warnings,action,note,lat,lon";
+
+/// One CSV field, quoted when RFC 4180 needs it.
+fn csv_field(out: &mut String, value: &str) {
+    if value.contains([',', '"', '\r', '\n']) {
+        out.push('"');
+        out.push_str(&value.replace('"', "\"\""));
+        out.push('"');
+    } else {
+        out.push_str(value);
+    }
+}
+
+fn csv_row(out: &mut String, device_id: &str, precinct: &str, r: &icaze_sync::InspectionRecord) {
+    let outcome = r.outcome.as_ref();
+    let fields = [
+        device_id.to_owned(),
+        precinct.to_owned(),
+        r.seq.to_string(),
+        r.at.baku().to_rfc3339(),
+        r.officer.as_str().to_owned(),
+        r.zone.get().to_string(),
+        r.input.code().to_owned(),
+        r.serial.map(|s| s.0.to_string()).unwrap_or_default(),
+        r.document.clone().unwrap_or_default(),
+        outcome.map(|o| o.verdict.clone()).unwrap_or_default(),
+        outcome.map(|o| o.display.clone()).unwrap_or_default(),
+        outcome.map(|o| o.reasons.join(";")).unwrap_or_default(),
+        outcome.map(|o| o.warnings.join(";")).unwrap_or_default(),
+        r.action.clone().unwrap_or_default(),
+        r.note.clone().unwrap_or_default(),
+        r.location.map(|l| l.lat().to_string()).unwrap_or_default(),
+        r.location.map(|l| l.lon().to_string()).unwrap_or_default(),
+    ];
+    for (i, field) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        csv_field(out, field);
+    }
+    out.push_str("\r\n");
+}
+
+async fn inspections<S: Store>(
+    State(svc): State<Arc<SyncService<S>>>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Answer {
+    let auth = bearer(&headers);
+    let q = Query::new(q);
+    let csv = match q.get("format") {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(other) => {
+            let message = format!("format={other:?}: use json or csv");
+            return Err(SyncError::Invalid { code: "invalid_query", message }.into());
+        }
+    };
+    let page = run(&svc, move |s| {
+        let caller = s.authenticate(auth.as_deref())?;
+        let filter = InspectionFilter {
+            precinct: q.owned("precinct"),
+            officer: q.owned("officer"),
+            zone: q.parse("zone")?,
+            device: q.owned("device"),
+            from: q.time("from")?,
+            to: q.time("to")?,
+            violations: matches!(q.get("violations"), Some("true" | "1")),
+            limit: q.parse("limit")?,
+            after: q.owned("after"),
+        };
+        s.inspections(&caller, &filter)
+    })
+    .await?;
+    if csv {
+        let mut out = String::with_capacity(128 * (page.records.len() + 1));
+        out.push_str(CSV_HEADER);
+        out.push_str("\r\n");
+        for (device_id, precinct, record) in &page.records {
+            csv_row(&mut out, device_id, precinct, record);
+        }
+        let mut response = (StatusCode::OK, out).into_response();
+        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+        if let Some(next) = page.next.as_deref().and_then(|n| HeaderValue::from_str(n).ok()) {
+            response.headers_mut().insert("icaze-next", next);
+        }
+        return Ok(response);
+    }
+    let list: Vec<Value> = page
+        .records
+        .iter()
+        .map(|(device_id, precinct, record)| {
+            let mut value = record.to_json();
+            if let Some(object) = value.as_object_mut() {
+                object.insert("device_id".into(), json!(device_id));
+                object.insert("precinct".into(), json!(precinct));
+            }
+            value
+        })
+        .collect();
+    Ok(json_response(StatusCode::OK, json!({"inspections": list, "next": page.next})))
+}
+
+async fn hourly<S: Store>(State(svc): State<Arc<SyncService<S>>>, headers: HeaderMap, RawQuery(q): RawQuery) -> Answer {
+    let auth = bearer(&headers);
+    let q = Query::new(q);
+    let stats = run(&svc, move |s| {
+        let caller = s.authenticate(auth.as_deref())?;
+        s.hourly(&caller, q.get("precinct"), q.time("from")?, q.time("to")?)
+    })
+    .await?;
+    Ok(json_response(StatusCode::OK, stats))
+}
+
+/// `GET /v1/audit?after=ID&limit=N` (administrators; not in the spec's
+/// version 1): the audit trail, oldest first, with each entry's `id` for the
+/// next page.
+async fn audit<S: Store>(State(svc): State<Arc<SyncService<S>>>, headers: HeaderMap, RawQuery(q): RawQuery) -> Answer {
+    let auth = bearer(&headers);
+    let q = Query::new(q);
+    let entries = run(&svc, move |s| {
+        let caller = s.authenticate(auth.as_deref())?;
+        s.audit_trail(&caller, q.parse("after")?.unwrap_or(0), q.parse("limit")?.unwrap_or(super::DEFAULT_PAGE))
+    })
+    .await?;
+    let list: Vec<Value> = entries
+        .iter()
+        .map(|(id, e)| {
+            let details = serde_json::from_str::<Value>(&e.details).unwrap_or_else(|_| json!(e.details));
+            json!({"id": id, "at": e.at.to_rfc3339_utc(), "who": e.who, "what": e.what, "details": details})
+        })
+        .collect();
+    Ok(json_response(StatusCode::OK, json!({ "audit": list })))
+}
+
+async fn whoami<S: Store>(State(svc): State<Arc<SyncService<S>>>, headers: HeaderMap) -> Answer {
+    let auth = bearer(&headers);
+    let caller = run(&svc, move |s| s.authenticate(auth.as_deref())).await?;
+    let role = match caller {
+        Caller::Admin => "admin",
+        Caller::Supervisor { .. } => "supervisor",
+    };
+    Ok(json_response(StatusCode::OK, json!({"role": role, "name": caller.name(), "precinct": caller.precinct()})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SupervisorBody {
+    name: String,
+    precinct: String,
+}
+
+async fn add_supervisor<S: Store>(
+    State(svc): State<Arc<SyncService<S>>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Answer {
+    let auth = bearer(&headers);
+    let (name, precinct, token) = run(&svc, move |s| {
+        let caller = s.authenticate(auth.as_deref())?;
+        let body: SupervisorBody = parse_json(&body.map_err(too_large)?)?;
+        let token = s.add_supervisor(&caller, &body.name, &body.precinct)?;
+        Ok((body.name, body.precinct, token))
+    })
+    .await?;
+    Ok(json_response(StatusCode::CREATED, json!({"name": name, "precinct": precinct, "token": token})))
+}
+
+async fn remove_supervisor<S: Store>(
+    State(svc): State<Arc<SyncService<S>>>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+) -> Answer {
+    let auth = bearer(&headers);
+    let removed = name.clone();
+    run(&svc, move |s| {
+        let caller = s.authenticate(auth.as_deref())?;
+        s.remove_supervisor(&caller, &name)
+    })
+    .await?;
+    Ok(json_response(StatusCode::OK, json!({"name": removed, "removed": true})))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn byte_ranges() {
+        let v = |s: &str| HeaderValue::from_str(s).unwrap();
+        assert_eq!(byte_range(None, 10), Ok(None));
+        assert_eq!(byte_range(Some(&v("bytes=2-")), 10), Ok(Some((2, 9))));
+        assert_eq!(byte_range(Some(&v("bytes=2-4")), 10), Ok(Some((2, 4))));
+        assert_eq!(byte_range(Some(&v("bytes=2-40")), 10), Ok(Some((2, 9))));
+        assert_eq!(byte_range(Some(&v("bytes=-3")), 10), Ok(Some((7, 9))));
+        assert_eq!(byte_range(Some(&v("bytes=10-")), 10), Err(()));
+        assert_eq!(byte_range(Some(&v("bytes=4-2")), 10), Ok(None));
+        assert_eq!(byte_range(Some(&v("bytes=0-1,3-4")), 10), Ok(None));
+        assert_eq!(byte_range(Some(&v("items=0-1")), 10), Ok(None));
+    }
+
+    #[test]
+    fn csv_fields_are_quoted_when_needed() {
+        let mut out = String::new();
+        csv_field(&mut out, "a,b \"c\"");
+        assert_eq!(out, "\"a,b \"\"c\"\"\"");
+        let mut plain = String::new();
+        csv_field(&mut plain, "B-1042");
+        assert_eq!(plain, "B-1042");
+    }
+}

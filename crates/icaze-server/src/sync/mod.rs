@@ -1,0 +1,938 @@
+//! The sync service of `docs/sync-api.md`: device enrollment, upload and
+//! import of inspection records, the signed sync bundle, revocations,
+//! inspections for supervisors, and supervisors' credentials.
+//!
+//! [`SyncService`] holds the rules and sees storage only through
+//! [`store::SyncStore`] (SQLite in [`sqlite`], `DATA/sync.db`); the routes in
+//! [`http`] are thin. Everything a handler does is a method here that the
+//! tests can call directly.
+//!
+//! What is *not* checked: a record's contents beyond its encoding (an
+//! officer may log any zone, any time; the device clock is the record's
+//! time), and whether a revoked serial was ever issued (permits of other
+//! channels are not in this server's database).
+
+pub mod auth;
+pub mod bundle;
+pub mod http;
+pub mod sqlite;
+pub mod store;
+
+use std::sync::Arc;
+
+use icaze_authority::{Authority, AuthorityError};
+use icaze_core::{DocumentNumber, UtcMinute};
+use icaze_sync::{
+    BatchError, EnrollmentCode, EnrollmentCodeError, InspectionRecord, OfficerBadge, RecordHash, UploadBatch,
+    GENESIS_HASH,
+};
+use serde_json::{json, Value};
+
+use crate::regime::Regime;
+use crate::store::Store;
+use crate::Clock;
+pub use auth::Caller;
+use bundle::{BundleAnswer, Bundles};
+use store::{
+    AuditEntry, ConflictRow, DeviceRow, InspectionQuery, InspectionRow, RevocationRow, StoreError, SupervisorRow,
+    SyncStore, SyncTx,
+};
+
+/// The most inspections one query returns.
+pub const MAX_PAGE: u32 = 10_000;
+/// Inspections per page when the query says none.
+pub const DEFAULT_PAGE: u32 = 1000;
+/// The longest reason of a suspension, resumption or revocation, in bytes.
+pub const MAX_REASON: usize = 500;
+
+/// Why a request of the sync API was refused. [`SyncError::code`] is the
+/// stable code the API answers with.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SyncError {
+    /// No credential, or one nobody holds.
+    #[error("this needs `Authorization: Bearer <token>` of an administrator or a precinct supervisor")]
+    Unauthenticated,
+    /// A credential that may not do this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The batch's key is not an enrolled device.
+    #[error("this device is not enrolled: show its enrollment code to your precinct's supervisor to approve it")]
+    DeviceUnknown,
+    /// The device is suspended.
+    #[error("this device is suspended: its records stay on it until a supervisor resumes it")]
+    DeviceSuspended,
+    /// No device with that id.
+    #[error("there is no device {0}: check the device id")]
+    DeviceNotFound(String),
+    /// No supervisor of that name.
+    #[error("there is no supervisor named {0}: check the name")]
+    SupervisorNotFound(String),
+    /// The name is taken.
+    #[error("a supervisor named {0} exists already: choose another name, or remove that one first")]
+    SupervisorExists(String),
+    /// The enrollment code does not read.
+    #[error("{0}")]
+    EnrollmentCode(#[from] EnrollmentCodeError),
+    /// The upload batch or export file does not read or verify.
+    #[error("the upload batch is refused: {0}")]
+    Batch(BatchError),
+    /// A field of the request is wrong.
+    #[error("{message}")]
+    Invalid {
+        /// A stable code.
+        code: &'static str,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+    /// `since` is above the current bundle version.
+    #[error("bundle version {asked} is above this server's current version {current}: that bundle came from another server or from before a restore; fetch a full bundle (no `since`)")]
+    FutureVersion {
+        /// The version asked for.
+        asked: u64,
+        /// The current version.
+        current: u64,
+    },
+    /// The database failed.
+    #[error("storage failed, try again: {0}")]
+    Store(#[from] StoreError),
+    /// The bundle could not be signed.
+    #[error("the bundle cannot be made: {0}")]
+    Bundle(#[from] AuthorityError),
+    /// Something else inside the server.
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl SyncError {
+    /// The stable snake-case code of the API.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SyncError::Unauthenticated => "unauthenticated",
+            SyncError::Forbidden(_) => "forbidden",
+            SyncError::DeviceUnknown => "device_unknown",
+            SyncError::DeviceSuspended => "device_suspended",
+            SyncError::DeviceNotFound(_) => "device_not_found",
+            SyncError::SupervisorNotFound(_) => "supervisor_not_found",
+            SyncError::SupervisorExists(_) => "supervisor_exists",
+            SyncError::EnrollmentCode(EnrollmentCodeError::Check) => "enrollment_code_mistyped",
+            SyncError::EnrollmentCode(_) => "bad_enrollment_code",
+            SyncError::Batch(e) => e.code(),
+            SyncError::Invalid { code, .. } => code,
+            SyncError::FutureVersion { .. } => "future_version",
+            SyncError::Store(_) => "storage",
+            SyncError::Bundle(_) => "bundle_unavailable",
+            SyncError::Internal(_) => "internal",
+        }
+    }
+
+    fn invalid(code: &'static str, message: impl Into<String>) -> Self {
+        SyncError::Invalid { code, message: message.into() }
+    }
+}
+
+/// Through which door records came.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    /// `POST /v1/upload` by the device itself.
+    Upload,
+    /// `POST /v1/imports`: an export file brought to the precinct.
+    File,
+}
+
+impl Channel {
+    /// `upload` or `file`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Channel::Upload => "upload",
+            Channel::File => "file",
+        }
+    }
+}
+
+/// A device as the API shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceView {
+    /// The stored row.
+    pub row: DeviceRow,
+    /// The first missing range `(from, to)` when there is a gap.
+    pub gap: Option<(u64, u64)>,
+    /// The number of its records kept apart (conflicting with its log).
+    pub conflicts: u64,
+}
+
+impl DeviceView {
+    /// `active` or `suspended`.
+    pub fn status(&self) -> &'static str {
+        if self.row.suspended {
+            "suspended"
+        } else {
+            "active"
+        }
+    }
+
+    /// `gap` and `fork`, when flagged.
+    pub fn flags(&self) -> Vec<&'static str> {
+        let mut flags = Vec::new();
+        if self.gap.is_some() {
+            flags.push("gap");
+        }
+        if self.row.fork_seq.is_some() {
+            flags.push("fork");
+        }
+        flags
+    }
+
+    /// The JSON of `docs/sync-api.md` section 2, with the flags' details
+    /// (`gap`: the first missing range, `fork_seq`: the first conflicting seq).
+    pub fn to_json(&self) -> Value {
+        let r = &self.row;
+        json!({
+            "device_id": r.device_id,
+            "badge": r.badge,
+            "precinct": r.precinct,
+            "status": self.status(),
+            "approved_at": r.approved_at.to_rfc3339_utc(),
+            "approved_by": r.approved_by,
+            "last_sync": r.last_sync.map(|t| t.to_rfc3339_utc()),
+            "high_water": r.high_water,
+            "flags": self.flags(),
+            "gap": self.gap.map(|(from, to)| json!({"from": from, "to": to})),
+            "fork_seq": r.fork_seq,
+            "conflicts": self.conflicts,
+        })
+    }
+}
+
+/// What an approval did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Approval {
+    /// A new device.
+    Created,
+    /// Already approved with that badge and precinct: nothing changed.
+    Unchanged,
+    /// Moved to another badge or precinct.
+    Reassigned,
+}
+
+/// The answer to an upload or an import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Receipt {
+    /// The device, `None` for a status request of a device not enrolled.
+    pub device: Option<DeviceView>,
+    /// The device id.
+    pub device_id: String,
+    /// The device may drop its outbox up to this seq.
+    pub acknowledged_seq: u64,
+    /// Records stored in the log.
+    pub accepted: u64,
+    /// Records the server had already.
+    pub duplicates: u64,
+    /// Records kept apart.
+    pub conflicts: u64,
+    /// How they came.
+    pub channel: Channel,
+    /// The server's time.
+    pub server_time: UtcMinute,
+}
+
+impl Receipt {
+    /// The JSON of `docs/sync-api.md` section 4.
+    pub fn to_json(&self) -> Value {
+        let device = self.device.as_ref();
+        json!({
+            "device_id": self.device_id,
+            "status": device.map_or("unknown", DeviceView::status),
+            "badge": device.map(|d| d.row.badge.as_str()),
+            "precinct": device.map(|d| d.row.precinct.as_str()),
+            "acknowledged_seq": self.acknowledged_seq,
+            "high_water": device.map_or(0, |d| d.row.high_water),
+            "accepted": self.accepted,
+            "duplicates": self.duplicates,
+            "conflicts": self.conflicts,
+            "flags": device.map(DeviceView::flags).unwrap_or_default(),
+            "gap": device.and_then(|d| d.gap).map(|(from, to)| json!({"from": from, "to": to})),
+            "fork_seq": device.and_then(|d| d.row.fork_seq),
+            "channel": self.channel.code(),
+            "server_time": self.server_time.to_rfc3339_utc(),
+        })
+    }
+}
+
+/// What to revoke.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RevokeTarget {
+    /// One serial.
+    Serial(u32),
+    /// Every permit of a document still valid now.
+    Document(String),
+}
+
+/// A page of inspections.
+#[derive(Debug, Clone)]
+pub struct InspectionPage {
+    /// The records with their device and precinct, newest first.
+    pub records: Vec<(String, String, InspectionRecord)>,
+    /// The cursor of the next page, if there may be one.
+    pub next: Option<String>,
+}
+
+/// The filters of `GET /v1/inspections` as given.
+#[derive(Debug, Clone, Default)]
+pub struct InspectionFilter {
+    /// `precinct`.
+    pub precinct: Option<String>,
+    /// `officer`.
+    pub officer: Option<String>,
+    /// `zone`.
+    pub zone: Option<u16>,
+    /// `device`.
+    pub device: Option<String>,
+    /// `from`.
+    pub from: Option<UtcMinute>,
+    /// `to`.
+    pub to: Option<UtcMinute>,
+    /// `violations=true`.
+    pub violations: bool,
+    /// `limit`.
+    pub limit: Option<u32>,
+    /// `after`: the `next` of the page before.
+    pub after: Option<String>,
+}
+
+/// The sync service, shared by every request.
+pub struct SyncService<S: Store> {
+    store: Box<dyn SyncStore>,
+    permits: Arc<S>,
+    authority: Authority,
+    rehearsal: Option<Regime>,
+    clock: Arc<dyn Clock>,
+    admin_token: String,
+    bundles: Bundles,
+}
+
+/// A text field that must be 1 to 32 printable ASCII characters (a badge, a precinct).
+fn short_name(code: &'static str, what: &str, value: &str) -> Result<String, SyncError> {
+    OfficerBadge::new(value).map(|b| b.as_str().to_owned()).map_err(|_| {
+        SyncError::invalid(code, format!("the {what} {value:?} must be 1 to 32 printable ASCII characters, no spaces"))
+    })
+}
+
+fn reason(text: &str) -> Result<String, SyncError> {
+    let text = text.trim();
+    if text.is_empty() || text.len() > MAX_REASON || text.chars().any(char::is_control) {
+        return Err(SyncError::invalid(
+            "invalid_reason",
+            format!("give a reason of 1 to {MAX_REASON} bytes without control characters: it goes to the audit trail"),
+        ));
+    }
+    Ok(text.to_owned())
+}
+
+impl<S: Store> SyncService<S> {
+    /// A service over its store, the SMS service's store (for permits and
+    /// regimes), the authority (for signing bundles) and the admin token.
+    pub fn new(
+        store: Box<dyn SyncStore>,
+        permits: Arc<S>,
+        authority: Authority,
+        rehearsal: Option<Regime>,
+        clock: Arc<dyn Clock>,
+        admin_token: String,
+    ) -> Self {
+        Self { store, permits, authority, rehearsal, clock, admin_token, bundles: Bundles::new(32) }
+    }
+
+    /// The current minute of the service's clock.
+    pub fn now(&self) -> UtcMinute {
+        self.clock.now()
+    }
+
+    /// Recognises the `Authorization` header (`401` without a valid one).
+    pub fn authenticate(&self, header: Option<&str>) -> Result<Caller, SyncError> {
+        auth::authenticate(self.store.as_ref(), &self.admin_token, header)
+    }
+
+    fn view(&self, row: DeviceRow) -> Result<DeviceView, SyncError> {
+        let gap = if row.max_seq > row.high_water {
+            let next = self.store.next_seq_after(&row.device_id, row.high_water)?.unwrap_or(row.max_seq + 1);
+            Some((row.high_water + 1, next.saturating_sub(1)))
+        } else {
+            None
+        };
+        // Records are kept apart only after a fork was flagged.
+        let conflicts = if row.fork_seq.is_some() { self.store.conflict_count(&row.device_id)? } else { 0 };
+        Ok(DeviceView { row, gap, conflicts })
+    }
+
+    fn write<T>(&self, mut work: impl FnMut(&mut dyn SyncTx) -> Result<T, SyncError>) -> Result<T, SyncError> {
+        // A rule's refusal inside the transaction rolls it back like a storage error.
+        let mut outcome: Option<Result<T, SyncError>> = None;
+        let written = self.store.write(&mut |tx| match work(tx) {
+            Ok(value) => {
+                outcome = Some(Ok(value));
+                Ok(())
+            }
+            Err(e) => {
+                outcome = Some(Err(e));
+                Err(StoreError::Damaged("rolled back".into()))
+            }
+        });
+        match (outcome, written) {
+            (Some(Err(e)), _) => Err(e),
+            (_, Err(e)) => Err(e.into()),
+            (Some(Ok(value)), Ok(())) => Ok(value),
+            (None, Ok(())) => Err(SyncError::Internal("the transaction did not run".into())),
+        }
+    }
+
+    fn audit(&self, tx: &mut dyn SyncTx, caller: &Caller, what: &str, details: Value) -> Result<(), StoreError> {
+        tx.audit(&AuditEntry {
+            at: self.now(),
+            who: caller.name().to_owned(),
+            what: what.to_owned(),
+            details: details.to_string(),
+        })
+    }
+
+    /// Approves (or re-assigns) the device of an enrollment code.
+    pub fn approve(
+        &self,
+        caller: &Caller,
+        code: &str,
+        badge: &str,
+        precinct: &str,
+    ) -> Result<(Approval, DeviceView), SyncError> {
+        let code = EnrollmentCode::parse(code)?;
+        let badge = short_name("invalid_badge", "badge", badge)?;
+        let precinct = short_name("invalid_precinct", "precinct", precinct)?;
+        caller.require_precinct(&precinct)?;
+        let device_id = code.device_id().to_string();
+        let now = self.now();
+        let (approval, row) = self.write(|tx| {
+            let existing = tx.device(&device_id)?;
+            let (approval, row) = match existing {
+                Some(d) if d.badge == badge && d.precinct == precinct => return Ok((Approval::Unchanged, d)),
+                Some(d) => {
+                    caller.require_precinct(&d.precinct)?;
+                    let row = DeviceRow {
+                        badge: badge.clone(),
+                        precinct: precinct.clone(),
+                        approved_at: now,
+                        approved_by: caller.name().to_owned(),
+                        ..d.clone()
+                    };
+                    let details = json!({"device_id": device_id, "badge": badge, "precinct": precinct,
+                        "previous_badge": d.badge, "previous_precinct": d.precinct});
+                    self.audit(tx, caller, "device_reassigned", details)?;
+                    (Approval::Reassigned, row)
+                }
+                None => {
+                    let row = DeviceRow {
+                        device_id: device_id.clone(),
+                        public_key: code.public_key().to_bytes(),
+                        badge: badge.clone(),
+                        precinct: precinct.clone(),
+                        suspended: false,
+                        approved_at: now,
+                        approved_by: caller.name().to_owned(),
+                        last_sync: None,
+                        high_water: 0,
+                        max_seq: 0,
+                        fork_seq: None,
+                    };
+                    let details = json!({"device_id": device_id, "badge": badge, "precinct": precinct});
+                    self.audit(tx, caller, "device_approved", details)?;
+                    (Approval::Created, row)
+                }
+            };
+            tx.put_device(&row)?;
+            Ok((approval, row))
+        })?;
+        Ok((approval, self.view(row)?))
+    }
+
+    /// Suspends (`true`) or resumes (`false`) a device.
+    pub fn set_suspended(
+        &self,
+        caller: &Caller,
+        device_id: &str,
+        suspended: bool,
+        why: &str,
+    ) -> Result<DeviceView, SyncError> {
+        let why = reason(why)?;
+        let row = self.write(|tx| {
+            let device = tx.device(device_id)?.ok_or_else(|| SyncError::DeviceNotFound(device_id.to_owned()))?;
+            caller.require_precinct(&device.precinct)?;
+            if device.suspended == suspended {
+                return Ok(device);
+            }
+            let row = DeviceRow { suspended, ..device };
+            tx.put_device(&row)?;
+            let what = if suspended { "device_suspended" } else { "device_resumed" };
+            self.audit(tx, caller, what, json!({"device_id": device_id, "reason": why}))?;
+            Ok(row)
+        })?;
+        self.view(row)
+    }
+
+    /// The devices of a precinct (a supervisor's own when none is named), or
+    /// all for an administrator; with `not_synced_hours`, only those whose
+    /// last sync is older than that, or never happened.
+    pub fn devices(
+        &self,
+        caller: &Caller,
+        precinct: Option<&str>,
+        not_synced_hours: Option<u32>,
+    ) -> Result<Vec<DeviceView>, SyncError> {
+        let scope = caller.scope(precinct)?;
+        let now = self.now();
+        let mut out = Vec::new();
+        for row in self.store.devices(scope.as_deref())? {
+            if let Some(hours) = not_synced_hours {
+                let fresh = row.last_sync.is_some_and(|t| now.minutes_since(t) <= i64::from(hours) * 60);
+                if fresh {
+                    continue;
+                }
+            }
+            out.push(self.view(row)?);
+        }
+        Ok(out)
+    }
+
+    /// Takes an upload batch (`caller` is `None`: the device itself) or an
+    /// export file (`caller`: who imports it), in one transaction.
+    pub fn upload(&self, bytes: &[u8], channel: Channel, caller: Option<&Caller>) -> Result<Receipt, SyncError> {
+        let batch = UploadBatch::verify(bytes).map_err(SyncError::Batch)?;
+        let device_id = batch.device_id().to_string();
+        let now = self.now();
+        let known = self.store.device_by_key(&batch.device_key().to_bytes())?;
+        let Some(known) = known else {
+            if batch.is_empty() && channel == Channel::Upload {
+                return Ok(Receipt {
+                    device: None,
+                    device_id,
+                    acknowledged_seq: 0,
+                    accepted: 0,
+                    duplicates: 0,
+                    conflicts: 0,
+                    channel,
+                    server_time: now,
+                });
+            }
+            return Err(SyncError::DeviceUnknown);
+        };
+        if let Some(caller) = caller {
+            caller.require_precinct(&known.precinct)?;
+        }
+        let n = batch.records().len() as u64;
+        let first = batch.first_seq();
+        let last = first.checked_add(n.saturating_sub(1)).filter(|l| *l <= i64::MAX as u64).ok_or_else(|| {
+            SyncError::invalid("invalid_seq", "the batch's sequence numbers are beyond what a device log can reach")
+        })?;
+        // The rows are made before the writer is taken, so that it is held
+        // only for the lookups and the inserts.
+        let rows: Vec<InspectionRow> = batch
+            .records()
+            .iter()
+            .zip(batch.bodies())
+            .map(|(record, body)| InspectionRow {
+                device_id: known.device_id.clone(),
+                precinct: known.precinct.clone(),
+                seq: record.seq,
+                at: record.at,
+                officer: record.officer.as_str().to_owned(),
+                zone: record.zone.get(),
+                input: record.input.code().to_owned(),
+                display: record.outcome.as_ref().map(|o| o.display.clone()),
+                prev_hash: record.prev_hash.0,
+                hash: record.hash.0,
+                body: body.to_vec(),
+                received_at: now,
+                channel: channel.code(),
+            })
+            .collect();
+        let receipt = self.write(|tx| {
+            let device = tx.device(&known.device_id)?.ok_or(SyncError::DeviceUnknown)?;
+            if device.suspended {
+                if batch.is_empty() && channel == Channel::Upload {
+                    return Ok((device, 0, 0, 0));
+                }
+                return Err(SyncError::DeviceSuspended);
+            }
+            let (device, accepted, duplicates, conflicts) = if batch.is_empty() {
+                (device, 0, 0, 0)
+            } else {
+                self.ingest(tx, device, &batch, &rows, last, channel)?
+            };
+            let device = DeviceRow { last_sync: Some(now), ..device };
+            tx.put_device(&device)?;
+            if channel == Channel::File {
+                if let Some(caller) = caller {
+                    let details = json!({"device_id": device.device_id, "first_seq": first, "records": n,
+                        "accepted": accepted, "duplicates": duplicates, "conflicts": conflicts});
+                    self.audit(tx, caller, "file_imported", details)?;
+                }
+            }
+            Ok((device, accepted, duplicates, conflicts))
+        })?;
+        let (device, accepted, duplicates, conflicts) = receipt;
+        let acknowledged_seq = if batch.is_empty() { device.high_water } else { last };
+        Ok(Receipt {
+            device: Some(self.view(device)?),
+            device_id,
+            acknowledged_seq,
+            accepted,
+            duplicates,
+            conflicts,
+            channel,
+            server_time: now,
+        })
+    }
+
+    /// Classifies a non-empty batch's records (new, duplicate, conflicting)
+    /// and stores them; returns the device row updated and the counts.
+    fn ingest(
+        &self,
+        tx: &mut dyn SyncTx,
+        mut device: DeviceRow,
+        batch: &UploadBatch,
+        rows: &[InspectionRow],
+        last: u64,
+        channel: Channel,
+    ) -> Result<(DeviceRow, u64, u64, u64), SyncError> {
+        let first = batch.first_seq();
+        let id = device.device_id.clone();
+        let now = self.now();
+        // The stored hashes of first-1 ..= last, only when some may exist.
+        let lookup_from = first.saturating_sub(1).max(1);
+        let stored = if lookup_from <= device.max_seq { tx.hashes(&id, lookup_from, last)? } else { Vec::new() };
+        let stored_hash =
+            |seq: u64| stored.binary_search_by_key(&seq, |(s, _)| *s).ok().and_then(|i| stored.get(i)).map(|(_, h)| *h);
+
+        // The left side: does the batch chain onto what the server holds?
+        let mut conflict_seq: Option<u64> = None;
+        // (Record first-1 not stored is a gap: the records are stored all the same.)
+        let left_chained = if first == 1 {
+            *batch.prev_hash() == GENESIS_HASH
+        } else {
+            stored_hash(first - 1).is_none_or(|h| RecordHash(h) == *batch.prev_hash())
+        };
+        if !left_chained {
+            conflict_seq = Some(first);
+        }
+        let mut duplicates = 0u64;
+        let mut new: Vec<usize> = Vec::new();
+        for (i, record) in batch.records().iter().enumerate() {
+            if conflict_seq.is_some() {
+                break;
+            }
+            match stored_hash(record.seq) {
+                Some(h) if RecordHash(h) == record.hash => duplicates += 1,
+                Some(_) => conflict_seq = Some(record.seq),
+                None => new.push(i),
+            }
+        }
+        // The right side: the first stored record after the batch must chain on its last one.
+        if conflict_seq.is_none() && !new.is_empty() && last < device.max_seq {
+            if let Some(prev) = tx.prev_hash_of(&id, last + 1)? {
+                if RecordHash(prev) != batch.last_hash() {
+                    conflict_seq = new.first().and_then(|&i| batch.records().get(i)).map(|r| r.seq);
+                }
+            }
+        }
+        let bodies: Vec<&[u8]> = batch.bodies().collect();
+        if let Some(seq) = conflict_seq {
+            // Everything of the batch that is not an exact duplicate is kept apart.
+            let mut conflicts = 0u64;
+            for (record, body) in batch.records().iter().zip(&bodies) {
+                if stored_hash(record.seq).is_some_and(|h| RecordHash(h) == record.hash) {
+                    continue;
+                }
+                conflicts += 1;
+                tx.insert_conflict(&ConflictRow {
+                    device_id: id.clone(),
+                    seq: record.seq,
+                    prev_hash: record.prev_hash.0,
+                    hash: record.hash.0,
+                    body: body.to_vec(),
+                    received_at: now,
+                    channel: channel.code(),
+                })?;
+            }
+            if device.fork_seq.is_none() {
+                device.fork_seq = Some(seq);
+            }
+            return Ok((device, 0, duplicates, conflicts));
+        }
+        if new.len() == rows.len() && rows.first().is_some_and(|r| r.precinct == device.precinct) {
+            tx.insert_inspections(rows)?;
+        } else {
+            // Some records were stored already, or the device changed precinct meanwhile.
+            let picked: Vec<InspectionRow> = new
+                .iter()
+                .filter_map(|&i| rows.get(i))
+                .map(|r| InspectionRow { precinct: device.precinct.clone(), ..r.clone() })
+                .collect();
+            tx.insert_inspections(&picked)?;
+        }
+        let accepted = new.len() as u64;
+        if accepted > 0 {
+            // Records 1..=high_water and first..=last are now all stored, chained
+            // (the batch chains on record first-1 and on the record after it);
+            // when they touch, the chained prefix reaches last, and maybe beyond.
+            if device.high_water.saturating_add(1) >= first {
+                let mut hw = last.max(device.high_water);
+                while device.max_seq > hw {
+                    let seqs = tx.seqs_after(&id, hw, 1024)?;
+                    let full = seqs.len() == 1024;
+                    let before = hw;
+                    for s in seqs {
+                        if s != hw + 1 {
+                            break;
+                        }
+                        hw = s;
+                    }
+                    if !full || hw != before + 1024 {
+                        break;
+                    }
+                }
+                device.high_water = hw;
+            }
+            device.max_seq = device.max_seq.max(last);
+        }
+        Ok((device, accepted, duplicates, 0))
+    }
+
+    /// Revokes a serial, or every permit of a document still valid now, in
+    /// one transaction with its audit line; bumps the bundle version when
+    /// anything new was revoked.
+    pub fn revoke(&self, caller: &Caller, target: RevokeTarget, why: &str) -> Result<(Vec<u32>, u64), SyncError> {
+        let why = reason(why)?;
+        let now = self.now();
+        let (serials, document) = match &target {
+            RevokeTarget::Serial(serial) => (vec![*serial], None),
+            RevokeTarget::Document(text) => {
+                let document = DocumentNumber::parse(text)
+                    .map_err(|e| SyncError::invalid("invalid_document", format!("the document {text:?}: {e}")))?
+                    .canonical();
+                let serials = self.permits.valid_permits(&document, now)?.into_iter().map(|s| s.0).collect();
+                (serials, Some(document))
+            }
+        };
+        self.write(|tx| {
+            let mut state = tx.bundle_state()?;
+            let mut fresh = Vec::new();
+            for &serial in &serials {
+                if !tx.is_revoked(serial)? && !fresh.contains(&serial) {
+                    fresh.push(serial);
+                }
+            }
+            if fresh.is_empty() {
+                return Ok((fresh, state.version));
+            }
+            state.version += 1;
+            state.minted_at = Some(now);
+            tx.set_bundle_state(&state)?;
+            for &serial in &fresh {
+                tx.insert_revocation(&RevocationRow {
+                    serial,
+                    version: state.version,
+                    at: now,
+                    by: caller.name().to_owned(),
+                    reason: why.clone(),
+                    document: document.clone(),
+                })?;
+            }
+            let details = json!({"serials": fresh, "document": document, "reason": why, "version": state.version});
+            self.audit(tx, caller, "revoked", details)?;
+            Ok((fresh, state.version))
+        })
+    }
+
+    /// The revocations in versions above `since_version` (administrators only).
+    pub fn revocations(&self, caller: &Caller, since_version: u64) -> Result<Vec<RevocationRow>, SyncError> {
+        caller.require_admin()?;
+        Ok(self.store.revocations(since_version)?)
+    }
+
+    /// A page of inspections within the caller's reach.
+    pub fn inspections(&self, caller: &Caller, filter: &InspectionFilter) -> Result<InspectionPage, SyncError> {
+        let precinct = caller.scope(filter.precinct.as_deref())?;
+        if let (Some(device), Some(own)) = (&filter.device, caller.precinct()) {
+            if let Some(row) = self.store.device(device)? {
+                if row.precinct != own {
+                    return Err(SyncError::Forbidden(format!("device {device} is not of your precinct {own}")));
+                }
+            }
+        }
+        let limit = filter.limit.unwrap_or(DEFAULT_PAGE);
+        if limit == 0 || limit > MAX_PAGE {
+            return Err(SyncError::invalid("invalid_limit", format!("limit must be 1 to {MAX_PAGE}")));
+        }
+        let after = filter.after.as_deref().map(parse_cursor).transpose()?;
+        let query = InspectionQuery {
+            precinct,
+            officer: filter.officer.clone(),
+            zone: filter.zone,
+            device: filter.device.clone(),
+            from: filter.from,
+            to: filter.to,
+            violations: filter.violations,
+            limit,
+            after,
+        };
+        let rows = self.store.inspections(&query)?;
+        let next = if rows.len() == limit as usize {
+            rows.last().map(|r| format!("{}.{}", r.at.unix_minutes(), r.id))
+        } else {
+            None
+        };
+        let mut records = Vec::with_capacity(rows.len());
+        for row in rows {
+            let record = InspectionRecord::decode(&row.body, RecordHash(row.prev_hash), RecordHash(row.hash))
+                .map_err(|e| StoreError::Damaged(format!("a stored record of {} does not read: {e}", row.device_id)))?;
+            records.push((row.device_id, row.precinct, record));
+        }
+        Ok(InspectionPage { records, next })
+    }
+
+    /// Counts per hour and per officer in `[from, to)` (default: the last 24 hours).
+    pub fn hourly(
+        &self,
+        caller: &Caller,
+        precinct: Option<&str>,
+        from: Option<UtcMinute>,
+        to: Option<UtcMinute>,
+    ) -> Result<Value, SyncError> {
+        let scope = caller.scope(precinct)?;
+        let to = to.unwrap_or_else(|| self.now());
+        let from = from.unwrap_or_else(|| UtcMinute::from_unix_minutes(to.unix_minutes().saturating_sub(24 * 60)));
+        let hours = self.store.hourly(scope.as_deref(), from, to)?;
+        let officers = self.store.officers(scope.as_deref(), from, to)?;
+        Ok(json!({
+            "hours": hours.iter().map(|h| json!({"hour": h.hour.to_rfc3339_utc(), "inspections": h.inspections,
+                "violations": h.violations, "not_valid": h.not_valid})).collect::<Vec<_>>(),
+            "officers": officers.iter().map(|o| json!({"badge": o.badge, "inspections": o.inspections,
+                "violations": o.violations})).collect::<Vec<_>>(),
+        }))
+    }
+
+    /// The audit trail after the entry `after`, oldest first (administrators only).
+    pub fn audit_trail(&self, caller: &Caller, after: i64, limit: u32) -> Result<Vec<(i64, AuditEntry)>, SyncError> {
+        caller.require_admin()?;
+        if limit == 0 || limit > MAX_PAGE {
+            return Err(SyncError::invalid("invalid_limit", format!("limit must be 1 to {MAX_PAGE}")));
+        }
+        Ok(self.store.audit_entries(after, limit)?)
+    }
+
+    /// Makes a supervisor; returns their token, which is not kept.
+    pub fn add_supervisor(&self, caller: &Caller, name: &str, precinct: &str) -> Result<String, SyncError> {
+        caller.require_admin()?;
+        let valid = !name.is_empty()
+            && name.len() <= 64
+            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+        if !valid {
+            return Err(SyncError::invalid(
+                "invalid_name",
+                "a supervisor's name is 1 to 64 characters of A-Z, a-z, 0-9, dot, dash and underscore",
+            ));
+        }
+        let precinct = short_name("invalid_precinct", "precinct", precinct)?;
+        let token = auth::new_token()?;
+        let row = SupervisorRow {
+            name: name.to_owned(),
+            precinct: precinct.clone(),
+            token_hash: auth::token_hash(&token),
+            created_at: self.now(),
+        };
+        self.write(|tx| {
+            if !tx.insert_supervisor(&row)? {
+                return Err(SyncError::SupervisorExists(name.to_owned()));
+            }
+            self.audit(tx, caller, "supervisor_added", json!({"name": name, "precinct": precinct}))?;
+            Ok(())
+        })?;
+        Ok(token)
+    }
+
+    /// Removes a supervisor: their token stops working at once.
+    pub fn remove_supervisor(&self, caller: &Caller, name: &str) -> Result<(), SyncError> {
+        caller.require_admin()?;
+        self.write(|tx| {
+            if !tx.delete_supervisor(name)? {
+                return Err(SyncError::SupervisorNotFound(name.to_owned()));
+            }
+            self.audit(tx, caller, "supervisor_removed", json!({"name": name}))?;
+            Ok(())
+        })
+    }
+
+    /// The bundle for a device that holds version `since` (`None`: none).
+    pub fn bundle(&self, since: Option<u64>) -> Result<BundleAnswer, SyncError> {
+        bundle::answer(self, since)
+    }
+
+    /// A recently built bundle by its ETag, while the cache has it.
+    pub fn cached_bundle(&self, etag: &str) -> Option<Arc<bundle::BuiltBundle>> {
+        self.bundles.get(etag)
+    }
+}
+
+/// Reads a page cursor `<unix minute>.<row id>`.
+fn parse_cursor(text: &str) -> Result<(UtcMinute, i64), SyncError> {
+    let bad = || SyncError::invalid("invalid_cursor", "`after` must be the `next` of the page before, as given");
+    let (at, id) = text.split_once('.').ok_or_else(bad)?;
+    Ok((UtcMinute::from_unix_minutes(at.parse().map_err(|_| bad())?), id.parse().map_err(|_| bad())?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_garbage_is_refused() {
+        assert_eq!(parse_cursor("26830000.17").unwrap(), (UtcMinute::from_unix_minutes(26_830_000), 17));
+        for bad in ["", "17", "a.b", "1.2.3", "-1.5", "99999999999.1"] {
+            assert!(matches!(parse_cursor(bad), Err(SyncError::Invalid { code: "invalid_cursor", .. })), "{bad}");
+        }
+    }
+
+    #[test]
+    fn names_and_reasons_are_checked() {
+        assert_eq!(short_name("invalid_precinct", "precinct", "P-12").unwrap(), "P-12");
+        for bad in ["", "P 12", "P\u{e9}", &"P".repeat(33)] {
+            let e = short_name("invalid_precinct", "precinct", bad).unwrap_err();
+            assert_eq!(e.code(), "invalid_precinct", "{bad:?}");
+        }
+        assert_eq!(reason("  lost phone ").unwrap(), "lost phone");
+        for bad in ["", "   ", "a\nb", &"x".repeat(MAX_REASON + 1)] {
+            assert_eq!(reason(bad).unwrap_err().code(), "invalid_reason", "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn devices_show_their_flags() {
+        let row = DeviceRow {
+            device_id: "D".into(),
+            public_key: [0; 32],
+            badge: "B-1".into(),
+            precinct: "P-1".into(),
+            suspended: true,
+            approved_at: UtcMinute::from_unix_minutes(26_830_000),
+            approved_by: "admin".into(),
+            last_sync: None,
+            high_water: 3,
+            max_seq: 9,
+            fork_seq: Some(5),
+        };
+        let view = DeviceView { row, gap: Some((4, 6)), conflicts: 2 };
+        let json = view.to_json();
+        assert_eq!(json["status"], "suspended");
+        assert_eq!(json["flags"], json!(["gap", "fork"]));
+        assert_eq!(json["gap"], json!({"from": 4, "to": 6}));
+        assert_eq!(json["approved_at"], "2021-01-04T22:40:00Z");
+        assert_eq!(json["last_sync"], Value::Null);
+    }
+}

@@ -1,0 +1,889 @@
+//! The sync service's SQLite store, in a database file of its own
+//! (`DATA/sync.db`), so that the inspections' write load never waits on the
+//! SMS service's writer and the other way round.
+//!
+//! WAL, `synchronous = FULL` by default, versioned migrations
+//! (`PRAGMA user_version`), one writer connection with cached prepared
+//! statements, and a small pool of read connections.
+//!
+//! Group commit: each [`SyncStore::write`] runs in a savepoint of its own
+//! inside a transaction that writers arriving together share; the last
+//! writer of the group (the one that finds nobody waiting behind it, or the
+//! [`MAX_GROUP`]th) commits, and every writer of the group returns only after
+//! that commit. An upload batch of 500 records is thus one savepoint, never a
+//! transaction or an fsync per record, and concurrent devices share fsyncs. The inspections, the
+//! records kept apart and the audit trail are append-only: triggers abort any
+//! UPDATE or DELETE on them.
+
+use std::collections::BTreeSet;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+
+use icaze_core::UtcMinute;
+use rusqlite::types::ToSql;
+use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
+
+use super::store::{
+    AuditEntry, BundleState, ConflictRow, DeviceRow, HourCount, InspectionQuery, InspectionRow, OfficerCount,
+    RevocationRow, StoreError, StoredInspection, SupervisorRow, SyncStore, SyncTx,
+};
+use crate::sqlite::{Durability, SqliteConfig};
+
+/// Each migration runs once, in order; `PRAGMA user_version` is the number done.
+const MIGRATIONS: &[&str] = &[
+    // 1: devices, the log, the records kept apart, revocations, the bundle
+    // version, supervisors, the audit trail.
+    "CREATE TABLE devices (
+        device_id TEXT PRIMARY KEY,
+        public_key BLOB NOT NULL UNIQUE,
+        badge TEXT NOT NULL,
+        precinct TEXT NOT NULL,
+        suspended INTEGER NOT NULL,
+        approved_at INTEGER NOT NULL,
+        approved_by TEXT NOT NULL,
+        last_sync INTEGER,
+        high_water INTEGER NOT NULL,
+        max_seq INTEGER NOT NULL,
+        fork_seq INTEGER
+     ) WITHOUT ROWID;
+     CREATE INDEX devices_precinct ON devices (precinct);
+     CREATE TABLE inspections (
+        id INTEGER PRIMARY KEY,
+        device_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        precinct TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        officer TEXT NOT NULL,
+        zone INTEGER NOT NULL,
+        input TEXT NOT NULL,
+        display TEXT,
+        prev_hash BLOB NOT NULL,
+        hash BLOB NOT NULL,
+        body BLOB NOT NULL,
+        received_at INTEGER NOT NULL,
+        channel TEXT NOT NULL,
+        UNIQUE (device_id, seq)
+     );
+     CREATE INDEX inspections_precinct_at ON inspections (precinct, at);
+     CREATE TRIGGER inspections_no_update BEFORE UPDATE ON inspections
+        BEGIN SELECT RAISE(ABORT, 'the inspection log is append-only'); END;
+     CREATE TRIGGER inspections_no_delete BEFORE DELETE ON inspections
+        BEGIN SELECT RAISE(ABORT, 'the inspection log is append-only'); END;
+     CREATE TABLE conflicts (
+        id INTEGER PRIMARY KEY,
+        device_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        prev_hash BLOB NOT NULL,
+        hash BLOB NOT NULL,
+        body BLOB NOT NULL,
+        received_at INTEGER NOT NULL,
+        channel TEXT NOT NULL,
+        UNIQUE (device_id, seq, hash)
+     );
+     CREATE TRIGGER conflicts_no_update BEFORE UPDATE ON conflicts
+        BEGIN SELECT RAISE(ABORT, 'records kept apart are append-only'); END;
+     CREATE TRIGGER conflicts_no_delete BEFORE DELETE ON conflicts
+        BEGIN SELECT RAISE(ABORT, 'records kept apart are append-only'); END;
+     CREATE TABLE revocations (
+        serial INTEGER PRIMARY KEY,
+        version INTEGER NOT NULL,
+        at INTEGER NOT NULL,
+        by TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        document TEXT
+     );
+     CREATE INDEX revocations_version ON revocations (version);
+     CREATE TABLE bundle_state (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        version INTEGER NOT NULL,
+        fingerprint BLOB,
+        minted_at INTEGER
+     );
+     INSERT INTO bundle_state VALUES (1, 0, NULL, NULL);
+     CREATE TABLE supervisors (
+        name TEXT PRIMARY KEY,
+        precinct TEXT NOT NULL,
+        token_hash BLOB NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL
+     );
+     CREATE TABLE audit (
+        id INTEGER PRIMARY KEY,
+        at INTEGER NOT NULL,
+        who TEXT NOT NULL,
+        what TEXT NOT NULL,
+        details TEXT NOT NULL
+     );
+     CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+     CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;",
+];
+
+/// The most writes one group commit holds, so that a steady stream of
+/// writers does not keep one transaction open for ever.
+pub const MAX_GROUP: usize = 64;
+
+/// The writer connection and the group commit's state.
+struct Writer {
+    conn: Connection,
+    /// A transaction is open, holding the writes of group `group`.
+    open: bool,
+    /// The current group.
+    group: u64,
+    /// Writes in the current group.
+    writes: usize,
+    /// Every group up to this one is finished: committed, or failed.
+    finished: u64,
+    /// Recent groups whose commit failed.
+    failed: BTreeSet<u64>,
+}
+
+/// The SQLite implementation of [`SyncStore`].
+pub struct SqliteSyncStore {
+    path: PathBuf,
+    config: SqliteConfig,
+    writer: Mutex<Writer>,
+    /// Signalled when a group is finished.
+    finished: Condvar,
+    /// Writers waiting for the writer connection.
+    waiting: AtomicUsize,
+    readers: Mutex<Vec<Connection>>,
+}
+
+fn open(path: &Path, config: &SqliteConfig) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    let sync = match config.durability {
+        Durability::Full => "FULL",
+        Durability::Normal => "NORMAL",
+    };
+    conn.pragma_update(None, "synchronous", sync)?;
+    conn.pragma_update(None, "wal_autocheckpoint", config.checkpoint_pages)?;
+    // Enough cached statements for every query shape of the inspections page.
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(conn)
+}
+
+fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let done: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let done = usize::try_from(done).map_err(|_| StoreError::Damaged(format!("sync schema version {done}")))?;
+    if done > MIGRATIONS.len() {
+        return Err(StoreError::Damaged(format!(
+            "sync.db is at schema version {done}, newer than this software ({}): update it",
+            MIGRATIONS.len()
+        )));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(done) {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Exclusive)?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+impl SqliteSyncStore {
+    /// Opens (creating and migrating if needed) the database at `path`.
+    pub fn open(path: &Path, config: SqliteConfig) -> Result<Self, StoreError> {
+        let mut conn = open(path, &config)?;
+        migrate(&mut conn)?;
+        let writer = Writer { conn, open: false, group: 1, writes: 0, finished: 0, failed: BTreeSet::new() };
+        Ok(Self {
+            path: path.to_owned(),
+            config,
+            writer: Mutex::new(writer),
+            finished: Condvar::new(),
+            waiting: AtomicUsize::new(0),
+            readers: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// The writer. A panic never happens while it is held (the rules' work
+    /// runs under `catch_unwind`), so a poisoned lock still holds a
+    /// consistent state and is taken as is.
+    fn lock_writer(&self) -> MutexGuard<'_, Writer> {
+        self.writer.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs `work` in a savepoint of the current group's transaction. The
+    /// flag says the transaction is in doubt: a savepoint could not be
+    /// released or rolled back, so the whole group must be rolled back.
+    fn run(
+        w: &mut Writer,
+        work: &mut dyn FnMut(&mut dyn SyncTx) -> Result<(), StoreError>,
+    ) -> (Result<(), StoreError>, bool) {
+        if !w.open {
+            if let Err(e) = w.conn.execute_batch("BEGIN IMMEDIATE") {
+                return (Err(e.into()), false);
+            }
+            w.open = true;
+        }
+        w.writes += 1;
+        if let Err(e) = w.conn.execute_batch("SAVEPOINT work") {
+            return (Err(e.into()), false);
+        }
+        let conn = &w.conn;
+        let outcome = catch_unwind(AssertUnwindSafe(|| work(&mut Tx(conn))))
+            .unwrap_or_else(|_| Err(StoreError::Damaged("a write panicked; it was rolled back".into())));
+        let end = if outcome.is_ok() { "RELEASE work" } else { "ROLLBACK TO work; RELEASE work" };
+        match w.conn.execute_batch(end) {
+            Ok(()) => (outcome, false),
+            Err(e) => (outcome.and(Err(e.into())), true),
+        }
+    }
+
+    /// Ends the current group: commits it (or, when `abort`, rolls it back)
+    /// and wakes its writers.
+    fn finish(&self, w: &mut Writer, abort: bool) {
+        if w.open {
+            let committed = if abort { Err(()) } else { w.conn.execute_batch("COMMIT").map_err(|_| ()) };
+            if committed.is_err() {
+                let _ = w.conn.execute_batch("ROLLBACK");
+                w.failed.insert(w.group);
+            }
+            w.open = false;
+        }
+        w.finished = w.group;
+        w.group += 1;
+        w.writes = 0;
+        // Writers of older groups have long been woken and have read their outcome.
+        let keep = w.finished.saturating_sub(1024);
+        w.failed.retain(|g| *g >= keep);
+        self.finished.notify_all();
+    }
+
+    fn with_reader<T>(&self, f: impl FnOnce(&Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let pooled = self.readers.lock().map_err(|_| StoreError::WriterGone)?.pop();
+        let conn = match pooled {
+            Some(conn) => conn,
+            None => open(&self.path, &self.config)?,
+        };
+        let result = f(&conn);
+        if let Ok(mut readers) = self.readers.lock() {
+            readers.push(conn);
+        }
+        result
+    }
+}
+
+fn int(v: u64) -> Result<i64, StoreError> {
+    i64::try_from(v).map_err(|_| StoreError::Damaged(format!("{v} does not fit the database's integers")))
+}
+
+fn uint(v: i64) -> Result<u64, StoreError> {
+    u64::try_from(v).map_err(|_| StoreError::Damaged(format!("negative count {v}")))
+}
+
+fn hash32(v: Vec<u8>) -> Result<[u8; 32], StoreError> {
+    v.try_into().map_err(|v: Vec<u8>| StoreError::Damaged(format!("a stored hash or key of {} bytes", v.len())))
+}
+
+fn minute(v: i64) -> Result<UtcMinute, StoreError> {
+    u32::try_from(v).map(UtcMinute::from_unix_minutes).map_err(|_| StoreError::Damaged(format!("time {v}")))
+}
+
+const DEVICE_COLUMNS: &str = "device_id, public_key, badge, precinct, suspended, approved_at, approved_by, \
+                              last_sync, high_water, max_seq, fork_seq";
+
+type RawDevice = (String, Vec<u8>, String, String, bool, i64, String, Option<i64>, i64, i64, Option<i64>);
+
+fn raw_device(r: &Row<'_>) -> rusqlite::Result<RawDevice> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+        r.get(8)?,
+        r.get(9)?,
+        r.get(10)?,
+    ))
+}
+
+fn device_row(raw: RawDevice) -> Result<DeviceRow, StoreError> {
+    let (device_id, key, badge, precinct, suspended, approved_at, approved_by, last_sync, hw, max_seq, fork) = raw;
+    Ok(DeviceRow {
+        device_id,
+        public_key: hash32(key)?,
+        badge,
+        precinct,
+        suspended,
+        approved_at: minute(approved_at)?,
+        approved_by,
+        last_sync: last_sync.map(minute).transpose()?,
+        high_water: uint(hw)?,
+        max_seq: uint(max_seq)?,
+        fork_seq: fork.map(uint).transpose()?,
+    })
+}
+
+fn one_device(conn: &Connection, column: &str, value: &dyn ToSql) -> Result<Option<DeviceRow>, StoreError> {
+    let sql = format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE {column} = ?1");
+    let raw = conn.prepare_cached(&sql)?.query_row([value], raw_device).optional()?;
+    raw.map(device_row).transpose()
+}
+
+fn bundle_state(conn: &Connection) -> Result<BundleState, StoreError> {
+    let (version, fingerprint, minted_at): (i64, Option<Vec<u8>>, Option<i64>) = conn
+        .prepare_cached("SELECT version, fingerprint, minted_at FROM bundle_state WHERE id = 1")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    Ok(BundleState {
+        version: uint(version)?,
+        fingerprint: fingerprint.map(hash32).transpose()?,
+        minted_at: minted_at.map(minute).transpose()?,
+    })
+}
+
+/// The transaction the rules write through (the writer connection inside
+/// a savepoint).
+struct Tx<'a>(&'a Connection);
+
+impl SyncTx for Tx<'_> {
+    fn device(&mut self, device_id: &str) -> Result<Option<DeviceRow>, StoreError> {
+        one_device(self.0, "device_id", &device_id)
+    }
+
+    fn put_device(&mut self, d: &DeviceRow) -> Result<(), StoreError> {
+        self.0
+            .prepare_cached(&format!(
+                "INSERT OR REPLACE INTO devices ({DEVICE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+            ))?
+            .execute(params![
+                d.device_id,
+                d.public_key.as_slice(),
+                d.badge,
+                d.precinct,
+                d.suspended,
+                d.approved_at.unix_minutes(),
+                d.approved_by,
+                d.last_sync.map(|t| t.unix_minutes()),
+                int(d.high_water)?,
+                int(d.max_seq)?,
+                d.fork_seq.map(int).transpose()?,
+            ])?;
+        Ok(())
+    }
+
+    fn hashes(&mut self, device_id: &str, from: u64, to: u64) -> Result<Vec<(u64, [u8; 32])>, StoreError> {
+        let mut stmt = self.0.prepare_cached(
+            "SELECT seq, hash FROM inspections WHERE device_id = ?1 AND seq BETWEEN ?2 AND ?3 ORDER BY seq",
+        )?;
+        let rows = stmt.query_map(params![device_id, int(from)?, int(to)?], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (seq, hash) = row?;
+            out.push((uint(seq)?, hash32(hash)?));
+        }
+        Ok(out)
+    }
+
+    fn prev_hash_of(&mut self, device_id: &str, seq: u64) -> Result<Option<[u8; 32]>, StoreError> {
+        let found: Option<Vec<u8>> = self
+            .0
+            .prepare_cached("SELECT prev_hash FROM inspections WHERE device_id = ?1 AND seq = ?2")?
+            .query_row(params![device_id, int(seq)?], |r| r.get(0))
+            .optional()?;
+        found.map(hash32).transpose()
+    }
+
+    fn seqs_after(&mut self, device_id: &str, after: u64, limit: u32) -> Result<Vec<u64>, StoreError> {
+        let mut stmt = self
+            .0
+            .prepare_cached("SELECT seq FROM inspections WHERE device_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3")?;
+        let rows = stmt.query_map(params![device_id, int(after)?, limit], |r| r.get::<_, i64>(0))?;
+        rows.map(|r| uint(r?)).collect()
+    }
+
+    fn insert_inspections(&mut self, rows: &[InspectionRow]) -> Result<(), StoreError> {
+        let mut insert = self.0.prepare_cached(
+            "INSERT INTO inspections (device_id, seq, precinct, at, officer, zone, input, display, prev_hash,
+                hash, body, received_at, channel)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        )?;
+        for row in rows {
+            insert.execute(params![
+                row.device_id,
+                int(row.seq)?,
+                row.precinct,
+                row.at.unix_minutes(),
+                row.officer,
+                row.zone,
+                row.input,
+                row.display,
+                row.prev_hash.as_slice(),
+                row.hash.as_slice(),
+                row.body,
+                row.received_at.unix_minutes(),
+                row.channel,
+            ])?;
+        }
+        Ok(())
+    }
+
+    fn insert_conflict(&mut self, row: &ConflictRow) -> Result<bool, StoreError> {
+        let n = self
+            .0
+            .prepare_cached(
+                "INSERT OR IGNORE INTO conflicts (device_id, seq, prev_hash, hash, body, received_at, channel)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![
+                row.device_id,
+                int(row.seq)?,
+                row.prev_hash.as_slice(),
+                row.hash.as_slice(),
+                row.body,
+                row.received_at.unix_minutes(),
+                row.channel,
+            ])?;
+        Ok(n == 1)
+    }
+
+    fn bundle_state(&mut self) -> Result<BundleState, StoreError> {
+        bundle_state(self.0)
+    }
+
+    fn set_bundle_state(&mut self, state: &BundleState) -> Result<(), StoreError> {
+        self.0
+            .prepare_cached("UPDATE bundle_state SET version = ?1, fingerprint = ?2, minted_at = ?3 WHERE id = 1")?
+            .execute(params![
+            int(state.version)?,
+            state.fingerprint.as_ref().map(|f| f.as_slice()),
+            state.minted_at.map(|t| t.unix_minutes())
+        ])?;
+        Ok(())
+    }
+
+    fn is_revoked(&mut self, serial: u32) -> Result<bool, StoreError> {
+        Ok(self
+            .0
+            .prepare_cached("SELECT 1 FROM revocations WHERE serial = ?1")?
+            .query_row([serial], |_| Ok(()))
+            .optional()?
+            .is_some())
+    }
+
+    fn insert_revocation(&mut self, row: &RevocationRow) -> Result<(), StoreError> {
+        self.0
+            .prepare_cached(
+                "INSERT INTO revocations (serial, version, at, by, reason, document) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![row.serial, int(row.version)?, row.at.unix_minutes(), row.by, row.reason, row.document])?;
+        Ok(())
+    }
+
+    fn insert_supervisor(&mut self, row: &SupervisorRow) -> Result<bool, StoreError> {
+        let n = self
+            .0
+            .prepare_cached(
+                "INSERT OR IGNORE INTO supervisors (name, precinct, token_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![row.name, row.precinct, row.token_hash.as_slice(), row.created_at.unix_minutes()])?;
+        Ok(n == 1)
+    }
+
+    fn delete_supervisor(&mut self, name: &str) -> Result<bool, StoreError> {
+        let n = self.0.prepare_cached("DELETE FROM supervisors WHERE name = ?1")?.execute([name])?;
+        Ok(n == 1)
+    }
+
+    fn audit(&mut self, e: &AuditEntry) -> Result<(), StoreError> {
+        self.0
+            .prepare_cached("INSERT INTO audit (at, who, what, details) VALUES (?1, ?2, ?3, ?4)")?
+            .execute(params![e.at.unix_minutes(), e.who, e.what, e.details])?;
+        Ok(())
+    }
+}
+
+/// The WHERE clause and parameters of an inspections query or count.
+fn filters(q: &InspectionQuery) -> Result<(String, Vec<Box<dyn ToSql>>), StoreError> {
+    let mut clauses: Vec<&str> = Vec::new();
+    let mut values: Vec<Box<dyn ToSql>> = Vec::new();
+    if let Some(p) = &q.precinct {
+        clauses.push("precinct = ?");
+        values.push(Box::new(p.clone()));
+    }
+    if let Some(o) = &q.officer {
+        clauses.push("officer = ?");
+        values.push(Box::new(o.clone()));
+    }
+    if let Some(z) = q.zone {
+        clauses.push("zone = ?");
+        values.push(Box::new(z));
+    }
+    if let Some(d) = &q.device {
+        clauses.push("device_id = ?");
+        values.push(Box::new(d.clone()));
+    }
+    if let Some(t) = q.from {
+        clauses.push("at >= ?");
+        values.push(Box::new(t.unix_minutes()));
+    }
+    if let Some(t) = q.to {
+        clauses.push("at < ?");
+        values.push(Box::new(t.unix_minutes()));
+    }
+    if q.violations {
+        clauses.push("input = 'violation'");
+    }
+    if let Some((at, id)) = q.after {
+        clauses.push("(at < ? OR (at = ? AND id < ?))");
+        values.push(Box::new(at.unix_minutes()));
+        values.push(Box::new(at.unix_minutes()));
+        values.push(Box::new(id));
+    }
+    let clause = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
+    Ok((clause, values))
+}
+
+impl SyncStore for SqliteSyncStore {
+    fn write(&self, work: &mut dyn FnMut(&mut dyn SyncTx) -> Result<(), StoreError>) -> Result<(), StoreError> {
+        self.waiting.fetch_add(1, Ordering::SeqCst);
+        let mut w = self.lock_writer();
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
+        let (result, in_doubt) = Self::run(&mut w, work);
+        let group = w.group;
+        if in_doubt || !w.open || w.writes >= MAX_GROUP || self.waiting.load(Ordering::SeqCst) == 0 {
+            self.finish(&mut w, in_doubt);
+        } else {
+            // A writer waiting for the connection joins this group and commits it (or one after it).
+            while w.finished < group {
+                w = self.finished.wait(w).unwrap_or_else(PoisonError::into_inner);
+            }
+        }
+        result?;
+        if w.failed.contains(&group) {
+            return Err(StoreError::Damaged("the commit failed, nothing of this request was stored: try again".into()));
+        }
+        Ok(())
+    }
+
+    fn device(&self, device_id: &str) -> Result<Option<DeviceRow>, StoreError> {
+        self.with_reader(|c| one_device(c, "device_id", &device_id))
+    }
+
+    fn device_by_key(&self, key: &[u8; 32]) -> Result<Option<DeviceRow>, StoreError> {
+        self.with_reader(|c| one_device(c, "public_key", &key.as_slice()))
+    }
+
+    fn devices(&self, precinct: Option<&str>) -> Result<Vec<DeviceRow>, StoreError> {
+        self.with_reader(|c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {DEVICE_COLUMNS} FROM devices WHERE ?1 IS NULL OR precinct = ?1 ORDER BY device_id"
+            ))?;
+            let raws = stmt.query_map([precinct], raw_device)?.collect::<Result<Vec<_>, _>>()?;
+            raws.into_iter().map(device_row).collect()
+        })
+    }
+
+    fn next_seq_after(&self, device_id: &str, after: u64) -> Result<Option<u64>, StoreError> {
+        self.with_reader(|c| {
+            let seq: Option<i64> = c
+                .prepare_cached("SELECT min(seq) FROM inspections WHERE device_id = ?1 AND seq > ?2")?
+                .query_row(params![device_id, int(after)?], |r| r.get(0))?;
+            seq.map(uint).transpose()
+        })
+    }
+
+    fn inspections(&self, q: &InspectionQuery) -> Result<Vec<StoredInspection>, StoreError> {
+        let (clause, mut values) = filters(q)?;
+        values.push(Box::new(q.limit));
+        let sql = format!(
+            "SELECT id, device_id, precinct, prev_hash, hash, body, at FROM inspections {clause}
+             ORDER BY at DESC, id DESC LIMIT ?"
+        );
+        self.with_reader(|c| {
+            let mut stmt = c.prepare_cached(&sql)?;
+            let params: Vec<&dyn ToSql> = values.iter().map(|v| v.as_ref()).collect();
+            let rows = stmt.query_map(params.as_slice(), |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, Vec<u8>>(3)?,
+                    r.get::<_, Vec<u8>>(4)?,
+                    r.get::<_, Vec<u8>>(5)?,
+                    r.get::<_, i64>(6)?,
+                ))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (id, device_id, precinct, prev_hash, hash, body, at) = row?;
+                out.push(StoredInspection {
+                    id,
+                    device_id,
+                    precinct,
+                    prev_hash: hash32(prev_hash)?,
+                    hash: hash32(hash)?,
+                    body,
+                    at: minute(at)?,
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    fn hourly(&self, precinct: Option<&str>, from: UtcMinute, to: UtcMinute) -> Result<Vec<HourCount>, StoreError> {
+        self.with_reader(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT at / 60 * 60 AS hour, count(*),
+                    sum(CASE WHEN input = 'violation' THEN 1 ELSE 0 END),
+                    sum(CASE WHEN display = 'not_valid' THEN 1 ELSE 0 END)
+                 FROM inspections WHERE (?1 IS NULL OR precinct = ?1) AND at >= ?2 AND at < ?3
+                 GROUP BY hour ORDER BY hour",
+            )?;
+            let rows = stmt.query_map(params![precinct, from.unix_minutes(), to.unix_minutes()], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?, r.get::<_, i64>(3)?))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (hour, n, v, nv) = row?;
+                out.push(HourCount {
+                    hour: minute(hour)?,
+                    inspections: uint(n)?,
+                    violations: uint(v)?,
+                    not_valid: uint(nv)?,
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    fn officers(
+        &self,
+        precinct: Option<&str>,
+        from: UtcMinute,
+        to: UtcMinute,
+    ) -> Result<Vec<OfficerCount>, StoreError> {
+        self.with_reader(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT officer, count(*), sum(CASE WHEN input = 'violation' THEN 1 ELSE 0 END)
+                 FROM inspections WHERE (?1 IS NULL OR precinct = ?1) AND at >= ?2 AND at < ?3
+                 GROUP BY officer ORDER BY officer",
+            )?;
+            let rows = stmt.query_map(params![precinct, from.unix_minutes(), to.unix_minutes()], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (badge, n, v) = row?;
+                out.push(OfficerCount { badge, inspections: uint(n)?, violations: uint(v)? });
+            }
+            Ok(out)
+        })
+    }
+
+    fn conflict_count(&self, device_id: &str) -> Result<u64, StoreError> {
+        self.with_reader(|c| {
+            let n: i64 = c
+                .prepare_cached("SELECT count(*) FROM conflicts WHERE device_id = ?1")?
+                .query_row([device_id], |r| r.get(0))?;
+            uint(n)
+        })
+    }
+
+    fn bundle_state(&self) -> Result<BundleState, StoreError> {
+        self.with_reader(bundle_state)
+    }
+
+    fn revoked_serials(&self, after_version: u64) -> Result<Vec<u32>, StoreError> {
+        self.with_reader(|c| {
+            let mut stmt = c.prepare_cached("SELECT serial FROM revocations WHERE version > ?1 ORDER BY serial")?;
+            let rows = stmt.query_map([int(after_version)?], |r| r.get::<_, u32>(0))?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+    }
+
+    fn revoked_count(&self, after_version: u64) -> Result<u64, StoreError> {
+        self.with_reader(|c| {
+            let n: i64 = c
+                .prepare_cached("SELECT count(*) FROM revocations WHERE version > ?1")?
+                .query_row([int(after_version)?], |r| r.get(0))?;
+            uint(n)
+        })
+    }
+
+    fn revocations(&self, after_version: u64) -> Result<Vec<RevocationRow>, StoreError> {
+        self.with_reader(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT serial, version, at, by, reason, document FROM revocations WHERE version > ?1
+                 ORDER BY version, serial",
+            )?;
+            let rows = stmt.query_map([int(after_version)?], |r| {
+                Ok((
+                    r.get::<_, u32>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, Option<String>>(5)?,
+                ))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (serial, version, at, by, reason, document) = row?;
+                out.push(RevocationRow { serial, version: uint(version)?, at: minute(at)?, by, reason, document });
+            }
+            Ok(out)
+        })
+    }
+
+    fn supervisor_by_token_hash(&self, hash: &[u8; 32]) -> Result<Option<SupervisorRow>, StoreError> {
+        self.with_reader(|c| {
+            let row = c
+                .prepare_cached("SELECT name, precinct, token_hash, created_at FROM supervisors WHERE token_hash = ?1")?
+                .query_row([hash.as_slice()], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Vec<u8>>(2)?, r.get::<_, i64>(3)?))
+                })
+                .optional()?;
+            row.map(|(name, precinct, token_hash, created_at)| {
+                Ok(SupervisorRow { name, precinct, token_hash: hash32(token_hash)?, created_at: minute(created_at)? })
+            })
+            .transpose()
+        })
+    }
+
+    fn audit_entries(&self, after: i64, limit: u32) -> Result<Vec<(i64, AuditEntry)>, StoreError> {
+        self.with_reader(|c| {
+            let mut stmt =
+                c.prepare_cached("SELECT id, at, who, what, details FROM audit WHERE id > ?1 ORDER BY id LIMIT ?2")?;
+            let rows = stmt.query_map(params![after, limit], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                ))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (id, at, who, what, details) = row?;
+                out.push((id, AuditEntry { at: minute(at)?, who, what, details }));
+            }
+            Ok(out)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> (tempfile::TempDir, SqliteSyncStore) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteSyncStore::open(&dir.path().join("sync.db"), SqliteConfig::default()).unwrap();
+        (dir, store)
+    }
+
+    fn row(seq: u64) -> InspectionRow {
+        InspectionRow {
+            device_id: "D".into(),
+            precinct: "P-1".into(),
+            seq,
+            at: UtcMinute::from_unix_minutes(26_830_000),
+            officer: "B-1".into(),
+            zone: 1,
+            input: "token".into(),
+            display: Some("valid".into()),
+            prev_hash: [0; 32],
+            hash: [1; 32],
+            body: vec![1, 2, 3],
+            received_at: UtcMinute::from_unix_minutes(26_830_001),
+            channel: "upload",
+        }
+    }
+
+    #[test]
+    fn the_log_is_append_only_and_a_failed_write_leaves_nothing() {
+        let (dir, store) = store();
+        store.write(&mut |tx| tx.insert_inspections(&[row(1)])).unwrap();
+        // A transaction that fails half-way leaves nothing of itself.
+        let failed = store.write(&mut |tx| {
+            tx.insert_inspections(&[row(2)])?;
+            tx.insert_inspections(&[row(1)])
+        });
+        assert!(failed.is_err());
+        let conn = Connection::open(dir.path().join("sync.db")).unwrap();
+        let count: i64 = conn.query_row("SELECT count(*) FROM inspections", [], |r| r.get(0)).unwrap();
+        assert_eq!(count, 1);
+        let update = conn.execute("UPDATE inspections SET officer = 'X'", []);
+        assert!(update.unwrap_err().to_string().contains("append-only"));
+        assert!(conn.execute("DELETE FROM inspections", []).is_err());
+        let count: i64 = conn.query_row("SELECT count(*) FROM inspections", [], |r| r.get(0)).unwrap();
+        assert_eq!(count, 1);
+    }
+
+    #[test]
+    fn concurrent_writers_share_commits_and_keep_their_own_failures() {
+        let (dir, store) = store();
+        let store = std::sync::Arc::new(store);
+        let threads: Vec<_> = (1..=48u64)
+            .map(|seq| {
+                let store = store.clone();
+                std::thread::spawn(move || {
+                    store.write(&mut |tx| {
+                        tx.insert_inspections(&[row(seq)])?;
+                        if seq.is_multiple_of(8) {
+                            // A duplicate: this write fails, and only this one.
+                            tx.insert_inspections(&[row(seq)])?;
+                        }
+                        Ok(())
+                    })
+                })
+            })
+            .collect();
+        for (i, thread) in threads.into_iter().enumerate() {
+            let seq = i as u64 + 1;
+            assert_eq!(thread.join().unwrap().is_ok(), !seq.is_multiple_of(8), "write {seq}");
+        }
+        let conn = Connection::open(dir.path().join("sync.db")).unwrap();
+        let seqs: Vec<i64> = {
+            let mut stmt = conn.prepare("SELECT seq FROM inspections ORDER BY seq").unwrap();
+            stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+        };
+        assert_eq!(seqs, (1..=48).filter(|s: &i64| s % 8 != 0).collect::<Vec<i64>>());
+        // Nothing is left open: a later write commits on its own.
+        store.write(&mut |tx| tx.insert_inspections(&[row(100)])).unwrap();
+        let count: i64 = conn.query_row("SELECT count(*) FROM inspections", [], |r| r.get(0)).unwrap();
+        assert_eq!(count, 43);
+    }
+
+    #[test]
+    fn a_panicking_write_is_rolled_back_and_the_store_goes_on() {
+        let (_dir, store) = store();
+        let panicked = store.write(&mut |tx| {
+            tx.insert_inspections(&[row(1)])?;
+            panic!("a bug in the rules");
+        });
+        assert!(matches!(panicked, Err(StoreError::Damaged(_))));
+        store.write(&mut |tx| tx.insert_inspections(&[row(1)])).unwrap();
+        let mut seen = Vec::new();
+        store
+            .write(&mut |tx| {
+                seen = tx.hashes("D", 0, 10)?;
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(seen.len(), 1);
+    }
+
+    #[test]
+    fn reopening_keeps_the_schema_version() {
+        let (dir, store) = store();
+        drop(store);
+        let again = SqliteSyncStore::open(&dir.path().join("sync.db"), SqliteConfig::default()).unwrap();
+        assert_eq!(again.bundle_state().unwrap(), BundleState::default());
+        let conn = Connection::open(dir.path().join("sync.db")).unwrap();
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        assert_eq!(version, MIGRATIONS.len() as i64);
+    }
+}

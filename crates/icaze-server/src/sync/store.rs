@@ -1,0 +1,278 @@
+//! Storage of the sync service behind one interface, as `crate::store` is for
+//! the SMS service: devices, the inspections they deliver, the records kept
+//! apart, revocations, the bundle version, supervisors and the audit trail.
+//!
+//! The rules (`super::SyncService`) see only [`SyncStore`] and [`SyncTx`];
+//! `super::sqlite` is the embedded implementation. Writes happen inside
+//! [`SyncStore::write`], one transaction: the rules read and write through the
+//! [`SyncTx`] they are given, and everything they did is committed together or
+//! not at all.
+
+use icaze_core::UtcMinute;
+
+pub use crate::store::StoreError;
+
+/// A device as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceRow {
+    /// The device id (`icaze_sync::DeviceId`, 16 characters).
+    pub device_id: String,
+    /// Its Ed25519 public key.
+    pub public_key: [u8; 32],
+    /// The officer's badge.
+    pub badge: String,
+    /// The precinct it belongs to.
+    pub precinct: String,
+    /// Suspended: its uploads are refused.
+    pub suspended: bool,
+    /// When it was (last) approved.
+    pub approved_at: UtcMinute,
+    /// Who approved it.
+    pub approved_by: String,
+    /// The last upload or import that was accepted.
+    pub last_sync: Option<UtcMinute>,
+    /// Records `1..=high_water` are stored, chained, without a gap.
+    pub high_water: u64,
+    /// The highest `seq` stored in the device's log (above `high_water` when there is a gap).
+    pub max_seq: u64,
+    /// The first `seq` of the first conflict seen (a fork), if any.
+    pub fork_seq: Option<u64>,
+}
+
+/// One record of a device's log, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InspectionRow {
+    /// The device.
+    pub device_id: String,
+    /// The device's precinct when the record was received.
+    pub precinct: String,
+    /// The record's sequence number.
+    pub seq: u64,
+    /// The inspection time (device clock).
+    pub at: UtcMinute,
+    /// The officer's badge.
+    pub officer: String,
+    /// The zone.
+    pub zone: u16,
+    /// The input kind's code (`violation` marks a violation).
+    pub input: String,
+    /// The display level shown, if there was a verdict.
+    pub display: Option<String>,
+    /// The chain hash of the record before.
+    pub prev_hash: [u8; 32],
+    /// The record's chain hash.
+    pub hash: [u8; 32],
+    /// The canonical record body (`docs/inspection-log.md`).
+    pub body: Vec<u8>,
+    /// When the server received it.
+    pub received_at: UtcMinute,
+    /// `upload` or `file`.
+    pub channel: &'static str,
+}
+
+/// A stored inspection read back for a query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredInspection {
+    /// The row id: the order of reception, and the paging cursor's tie-breaker.
+    pub id: i64,
+    /// The device.
+    pub device_id: String,
+    /// Its precinct when received.
+    pub precinct: String,
+    /// The chain hash of the record before.
+    pub prev_hash: [u8; 32],
+    /// The record's hash.
+    pub hash: [u8; 32],
+    /// The record body.
+    pub body: Vec<u8>,
+    /// The inspection time, for the cursor.
+    pub at: UtcMinute,
+}
+
+/// Filters of an inspections query; every one given must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InspectionQuery {
+    /// Only this precinct.
+    pub precinct: Option<String>,
+    /// Only this officer.
+    pub officer: Option<String>,
+    /// Only this zone.
+    pub zone: Option<u16>,
+    /// Only this device.
+    pub device: Option<String>,
+    /// Inspections at or after.
+    pub from: Option<UtcMinute>,
+    /// Inspections before.
+    pub to: Option<UtcMinute>,
+    /// Only violations.
+    pub violations: bool,
+    /// At most this many rows.
+    pub limit: u32,
+    /// Only rows after this cursor `(at, id)` in the newest-first order.
+    pub after: Option<(UtcMinute, i64)>,
+}
+
+/// Counts of one hour.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HourCount {
+    /// The hour's start.
+    pub hour: UtcMinute,
+    /// Inspections.
+    pub inspections: u64,
+    /// Violations among them.
+    pub violations: u64,
+    /// Those shown `not_valid`.
+    pub not_valid: u64,
+}
+
+/// Counts of one officer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfficerCount {
+    /// The badge.
+    pub badge: String,
+    /// Inspections.
+    pub inspections: u64,
+    /// Violations among them.
+    pub violations: u64,
+}
+
+/// A record kept apart: it conflicts with the device's stored log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConflictRow {
+    /// The device.
+    pub device_id: String,
+    /// The record's sequence number.
+    pub seq: u64,
+    /// The chain hash before it, as the device had it.
+    pub prev_hash: [u8; 32],
+    /// Its hash.
+    pub hash: [u8; 32],
+    /// Its body.
+    pub body: Vec<u8>,
+    /// When received.
+    pub received_at: UtcMinute,
+    /// `upload` or `file`.
+    pub channel: &'static str,
+}
+
+/// A revoked serial.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevocationRow {
+    /// The serial.
+    pub serial: u32,
+    /// The bundle version that first carries it.
+    pub version: u64,
+    /// When.
+    pub at: UtcMinute,
+    /// Who (the credential's name).
+    pub by: String,
+    /// Why.
+    pub reason: String,
+    /// The document it was revoked through, if it was.
+    pub document: Option<String>,
+}
+
+/// A supervisor as stored: the token only as its SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SupervisorRow {
+    /// Unique name.
+    pub name: String,
+    /// Their precinct.
+    pub precinct: String,
+    /// SHA-256 of the bearer token.
+    pub token_hash: [u8; 32],
+    /// When made.
+    pub created_at: UtcMinute,
+}
+
+/// One line of the audit trail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    /// When.
+    pub at: UtcMinute,
+    /// Who: the credential's name.
+    pub who: String,
+    /// What, a stable code (`device_approved`, `revoked`…).
+    pub what: String,
+    /// The details, as JSON text.
+    pub details: String,
+}
+
+/// The bundle's version counter and what it was last bumped for.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BundleState {
+    /// The current version (0 before anything was ever built or revoked).
+    pub version: u64,
+    /// The fingerprint of the trust list and regimes the version holds.
+    pub fingerprint: Option<[u8; 32]>,
+    /// When the current version was made.
+    pub minted_at: Option<UtcMinute>,
+}
+
+/// Reads and writes inside one transaction of [`SyncStore::write`].
+pub trait SyncTx {
+    /// The device with this id.
+    fn device(&mut self, device_id: &str) -> Result<Option<DeviceRow>, StoreError>;
+    /// Inserts or replaces the device row.
+    fn put_device(&mut self, device: &DeviceRow) -> Result<(), StoreError>;
+    /// `(seq, hash)` of the device's stored records with `from <= seq <= to`, ascending.
+    fn hashes(&mut self, device_id: &str, from: u64, to: u64) -> Result<Vec<(u64, [u8; 32])>, StoreError>;
+    /// The stored `prev_hash` of the device's record `seq`, if stored.
+    fn prev_hash_of(&mut self, device_id: &str, seq: u64) -> Result<Option<[u8; 32]>, StoreError>;
+    /// The stored seqs of the device above `after`, ascending, at most `limit`.
+    fn seqs_after(&mut self, device_id: &str, after: u64, limit: u32) -> Result<Vec<u64>, StoreError>;
+    /// Appends records to the device's log (one prepared statement for all).
+    fn insert_inspections(&mut self, rows: &[InspectionRow]) -> Result<(), StoreError>;
+    /// Keeps a record apart; `false` when that very record was already kept.
+    fn insert_conflict(&mut self, row: &ConflictRow) -> Result<bool, StoreError>;
+    /// The bundle version state.
+    fn bundle_state(&mut self) -> Result<BundleState, StoreError>;
+    /// Sets the bundle version state.
+    fn set_bundle_state(&mut self, state: &BundleState) -> Result<(), StoreError>;
+    /// Whether a serial is revoked.
+    fn is_revoked(&mut self, serial: u32) -> Result<bool, StoreError>;
+    /// Records a revocation.
+    fn insert_revocation(&mut self, row: &RevocationRow) -> Result<(), StoreError>;
+    /// Adds a supervisor; `false` when the name is taken.
+    fn insert_supervisor(&mut self, row: &SupervisorRow) -> Result<bool, StoreError>;
+    /// Removes a supervisor; `false` when there was none of that name.
+    fn delete_supervisor(&mut self, name: &str) -> Result<bool, StoreError>;
+    /// Appends to the audit trail.
+    fn audit(&mut self, entry: &AuditEntry) -> Result<(), StoreError>;
+}
+
+/// The storage interface of the sync service.
+pub trait SyncStore: Send + Sync + 'static {
+    /// Runs `work` in one transaction, committed (durably) when it returns
+    /// `Ok` and rolled back when it returns `Err`.
+    fn write(&self, work: &mut dyn FnMut(&mut dyn SyncTx) -> Result<(), StoreError>) -> Result<(), StoreError>;
+    /// The device with this id.
+    fn device(&self, device_id: &str) -> Result<Option<DeviceRow>, StoreError>;
+    /// The device with this public key.
+    fn device_by_key(&self, key: &[u8; 32]) -> Result<Option<DeviceRow>, StoreError>;
+    /// Every device, or those of one precinct, by id.
+    fn devices(&self, precinct: Option<&str>) -> Result<Vec<DeviceRow>, StoreError>;
+    /// The smallest stored seq of the device above `after`, if any.
+    fn next_seq_after(&self, device_id: &str, after: u64) -> Result<Option<u64>, StoreError>;
+    /// Inspections, newest first (by inspection time, then reception).
+    fn inspections(&self, query: &InspectionQuery) -> Result<Vec<StoredInspection>, StoreError>;
+    /// Counts per hour in `[from, to)` of one precinct or all.
+    fn hourly(&self, precinct: Option<&str>, from: UtcMinute, to: UtcMinute) -> Result<Vec<HourCount>, StoreError>;
+    /// Counts per officer in `[from, to)` of one precinct or all.
+    fn officers(&self, precinct: Option<&str>, from: UtcMinute, to: UtcMinute)
+        -> Result<Vec<OfficerCount>, StoreError>;
+    /// The number of records kept apart for a device.
+    fn conflict_count(&self, device_id: &str) -> Result<u64, StoreError>;
+    /// The bundle version state.
+    fn bundle_state(&self) -> Result<BundleState, StoreError>;
+    /// Serials revoked in versions above `after_version` (all with 0), ascending.
+    fn revoked_serials(&self, after_version: u64) -> Result<Vec<u32>, StoreError>;
+    /// The number of serials revoked in versions above `after_version`.
+    fn revoked_count(&self, after_version: u64) -> Result<u64, StoreError>;
+    /// Revocations in versions above `after_version`, in order.
+    fn revocations(&self, after_version: u64) -> Result<Vec<RevocationRow>, StoreError>;
+    /// The supervisor whose token has this SHA-256.
+    fn supervisor_by_token_hash(&self, hash: &[u8; 32]) -> Result<Option<SupervisorRow>, StoreError>;
+    /// The audit trail, oldest first, after the row id `after`, at most `limit`.
+    fn audit_entries(&self, after: i64, limit: u32) -> Result<Vec<(i64, AuditEntry)>, StoreError>;
+}

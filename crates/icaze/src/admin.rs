@@ -1,0 +1,449 @@
+//! `icaze admin`: the sync service's administration from a terminal, for an
+//! administrator or a precinct supervisor, against a running `icaze serve`
+//! (`docs/sync-api.md` sections 2, 4, 6, 7 and 8). Each subcommand is one
+//! request; the server decides what the credential may do.
+//!
+//! Output: the server's JSON answer as one line on standard output (CSV as
+//! it comes for `inspections --format csv`), a short summary on standard
+//! error. Exit status: 0 done, 1 the server refused (its `code` and `message`
+//! are shown), 2 the command could not run (no credential, no connection,
+//! bad arguments).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context as _};
+use clap::{Args, Subcommand, ValueEnum};
+use icaze_core::UtcMinute;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+/// The most bytes of an answer read.
+const MAX_ANSWER: usize = 256 << 20;
+
+#[derive(Args)]
+pub(crate) struct AdminArgs {
+    /// The service's address.
+    #[arg(long, default_value = "http://127.0.0.1:8103", global = true)]
+    server: String,
+    /// The bearer token (an administrator's or a supervisor's).
+    #[arg(long, env = "ICAZE_TOKEN", hide_env_values = true, global = true)]
+    token: Option<String>,
+    /// A file holding the token, e.g. DATA/admin-token.
+    #[arg(long, conflicts_with = "token", global = true)]
+    token_file: Option<PathBuf>,
+    #[command(subcommand)]
+    command: AdminCommand,
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Approve, suspend or resume an officer's device.
+    #[command(subcommand)]
+    Device(DeviceCommand),
+    /// List devices, e.g. those not synced for a while.
+    Devices {
+        /// Only this precinct (a supervisor always gets their own).
+        #[arg(long)]
+        precinct: Option<String>,
+        /// Only devices whose last sync is older than this many hours, or that never synced.
+        #[arg(long)]
+        not_synced_hours: Option<u32>,
+    },
+    /// Revoke a permit by serial, or every valid permit of a document.
+    Revoke {
+        /// The permit's serial number.
+        #[arg(long, required_unless_present = "document", conflicts_with = "document")]
+        serial: Option<u32>,
+        /// The holder's document: every permit of it still valid now.
+        #[arg(long)]
+        document: Option<String>,
+        /// Why (kept in the audit trail).
+        #[arg(long)]
+        reason: String,
+    },
+    /// The inspections devices uploaded, newest first.
+    Inspections(InspectionArgs),
+    /// Inspections, violations and refusals per hour and per officer.
+    Stats {
+        /// Only this precinct (a supervisor always gets their own).
+        #[arg(long)]
+        precinct: Option<String>,
+        /// From this time, RFC 3339 (default: 24 hours before --to).
+        #[arg(long)]
+        from: Option<String>,
+        /// Up to this time, RFC 3339 (default: now).
+        #[arg(long)]
+        to: Option<String>,
+    },
+    /// Import a device's export file (`icaze device export`).
+    Import {
+        /// The export file.
+        file: PathBuf,
+    },
+    /// Make or remove a precinct supervisor (administrator only).
+    #[command(subcommand)]
+    Supervisor(SupervisorCommand),
+    /// Who the credential is.
+    Whoami,
+}
+
+#[derive(Subcommand)]
+enum DeviceCommand {
+    /// Approve a device by its enrollment code (ICZD1-…), for an officer and a precinct.
+    Approve {
+        /// The enrollment code the device shows.
+        code: String,
+        /// The officer's badge.
+        #[arg(long)]
+        badge: String,
+        /// The precinct.
+        #[arg(long)]
+        precinct: String,
+    },
+    /// Suspend a device: its uploads are refused until it is resumed.
+    Suspend {
+        /// The device id.
+        id: String,
+        /// Why (kept in the audit trail).
+        #[arg(long)]
+        reason: String,
+    },
+    /// Resume a suspended device.
+    Resume {
+        /// The device id.
+        id: String,
+        /// Why (kept in the audit trail).
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum SupervisorCommand {
+    /// Make a supervisor of a precinct; prints their token, shown only once.
+    Add {
+        /// The supervisor's name (A-Z, a-z, 0-9, dot, dash, underscore).
+        name: String,
+        /// Their precinct.
+        #[arg(long)]
+        precinct: String,
+    },
+    /// Remove a supervisor: their token stops working at once.
+    Remove {
+        /// The supervisor's name.
+        name: String,
+    },
+}
+
+#[derive(Args)]
+struct InspectionArgs {
+    /// Only this precinct (a supervisor always gets their own).
+    #[arg(long)]
+    precinct: Option<String>,
+    /// Only this officer's badge.
+    #[arg(long)]
+    officer: Option<String>,
+    /// Only this zone.
+    #[arg(long)]
+    zone: Option<u16>,
+    /// Only this device.
+    #[arg(long)]
+    device: Option<String>,
+    /// From this time, RFC 3339.
+    #[arg(long)]
+    from: Option<String>,
+    /// Up to this time, RFC 3339.
+    #[arg(long)]
+    to: Option<String>,
+    /// Only violations (checks recorded as a violation).
+    #[arg(long)]
+    violations: bool,
+    /// At most this many (the server allows up to 10000).
+    #[arg(long)]
+    limit: Option<u32>,
+    /// The next page: the `next` of the page before.
+    #[arg(long)]
+    after: Option<String>,
+    /// json or csv.
+    #[arg(long, value_enum, default_value_t = Format::Json)]
+    format: Format,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Json,
+    Csv,
+}
+
+/// A request to the service.
+struct Request {
+    method: Method,
+    path: String,
+    query: Vec<(&'static str, String)>,
+    body: Body,
+}
+
+enum Body {
+    None,
+    Json(Value),
+    Bytes(Vec<u8>),
+}
+
+impl Request {
+    fn get(path: impl Into<String>) -> Self {
+        Request { method: Method::GET, path: path.into(), query: Vec::new(), body: Body::None }
+    }
+
+    fn post(path: impl Into<String>, body: Value) -> Self {
+        Request { method: Method::POST, path: path.into(), query: Vec::new(), body: Body::Json(body) }
+    }
+
+    fn query(mut self, name: &'static str, value: Option<impl ToString>) -> Self {
+        if let Some(value) = value {
+            self.query.push((name, value.to_string()));
+        }
+        self
+    }
+}
+
+/// A time argument, checked here and sent in UTC.
+fn utc(arg: &str, text: Option<&str>) -> anyhow::Result<Option<String>> {
+    text.map(|t| {
+        UtcMinute::parse_rfc3339(t)
+            .map(UtcMinute::to_rfc3339_utc)
+            .with_context(|| format!("--{arg} {t:?}: give a time as RFC 3339, e.g. 2020-12-15T10:00:00+04:00"))
+    })
+    .transpose()
+}
+
+/// A path segment (a device id, a supervisor's name) as sent: only the
+/// characters those names may hold pass unescaped, and `.` or `..` (which an
+/// address would read as a move up the path) are refused.
+fn segment(text: &str) -> anyhow::Result<String> {
+    if text.is_empty() || text == "." || text == ".." {
+        bail!("{text:?} is not a name or a device id");
+    }
+    Ok(text
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect())
+}
+
+impl AdminArgs {
+    fn token(&self) -> anyhow::Result<String> {
+        if let Some(token) = &self.token {
+            return Ok(token.trim().to_owned());
+        }
+        if let Some(path) = &self.token_file {
+            let text =
+                std::fs::read_to_string(path).with_context(|| format!("reading the token {}", path.display()))?;
+            let token = text.trim();
+            if token.is_empty() {
+                bail!("{} is empty: it should hold the token", path.display());
+            }
+            return Ok(token.to_owned());
+        }
+        bail!("give a credential: --token TOKEN, the ICAZE_TOKEN variable, or --token-file DATA/admin-token")
+    }
+}
+
+/// The request a subcommand makes, and how its answer is summed up.
+fn request(command: &AdminCommand) -> anyhow::Result<(Request, &'static str)> {
+    Ok(match command {
+        AdminCommand::Device(DeviceCommand::Approve { code, badge, precinct }) => (
+            Request::post("v1/devices", json!({ "code": code.trim(), "badge": badge, "precinct": precinct })),
+            "device approved",
+        ),
+        AdminCommand::Device(DeviceCommand::Suspend { id, reason }) => (
+            Request::post(format!("v1/devices/{}/suspend", segment(id)?), json!({ "reason": reason })),
+            "device suspended",
+        ),
+        AdminCommand::Device(DeviceCommand::Resume { id, reason }) => (
+            Request::post(format!("v1/devices/{}/resume", segment(id)?), json!({ "reason": reason })),
+            "device resumed",
+        ),
+        AdminCommand::Devices { precinct, not_synced_hours } => (
+            Request::get("v1/devices")
+                .query("precinct", precinct.as_ref())
+                .query("not_synced_hours", *not_synced_hours),
+            "devices",
+        ),
+        AdminCommand::Revoke { serial, document, reason } => {
+            let body = match (serial, document) {
+                (Some(serial), None) => json!({ "serial": serial, "reason": reason }),
+                (None, Some(document)) => json!({ "document": document, "reason": reason }),
+                _ => bail!("give exactly one of --serial and --document"),
+            };
+            (Request::post("v1/revocations", body), "revoked")
+        }
+        AdminCommand::Inspections(a) => (
+            Request::get("v1/inspections")
+                .query("precinct", a.precinct.as_ref())
+                .query("officer", a.officer.as_ref())
+                .query("zone", a.zone)
+                .query("device", a.device.as_ref())
+                .query("from", utc("from", a.from.as_deref())?)
+                .query("to", utc("to", a.to.as_deref())?)
+                .query("violations", a.violations.then_some("true"))
+                .query("limit", a.limit)
+                .query("after", a.after.as_ref())
+                .query("format", (a.format == Format::Csv).then_some("csv")),
+            "inspections",
+        ),
+        AdminCommand::Stats { precinct, from, to } => (
+            Request::get("v1/stats/hourly")
+                .query("precinct", precinct.as_ref())
+                .query("from", utc("from", from.as_deref())?)
+                .query("to", utc("to", to.as_deref())?),
+            "statistics",
+        ),
+        AdminCommand::Import { file } => {
+            let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+            let request = Request {
+                method: Method::POST,
+                path: "v1/imports".into(),
+                query: Vec::new(),
+                body: Body::Bytes(bytes),
+            };
+            (request, "imported")
+        }
+        AdminCommand::Supervisor(SupervisorCommand::Add { name, precinct }) => {
+            (Request::post("v1/supervisors", json!({ "name": name, "precinct": precinct })), "supervisor added")
+        }
+        AdminCommand::Supervisor(SupervisorCommand::Remove { name }) => (
+            Request {
+                method: Method::DELETE,
+                path: format!("v1/supervisors/{}", segment(name)?),
+                query: Vec::new(),
+                body: Body::None,
+            },
+            "supervisor removed",
+        ),
+        AdminCommand::Whoami => (Request::get("v1/whoami"), "whoami"),
+    })
+}
+
+/// One line for a person, from the answer.
+fn summary(what: &str, answer: &Value) -> String {
+    let count = |key: &str| answer.get(key).and_then(Value::as_array).map_or(0, Vec::len);
+    match what {
+        "devices" => format!("{} devices", count("devices")),
+        "inspections" => format!(
+            "{} inspections{}",
+            count("inspections"),
+            match answer.get("next").and_then(Value::as_str) {
+                Some(next) => format!(" (more: --after {next})"),
+                None => String::new(),
+            }
+        ),
+        "revoked" => format!(
+            "{} permits revoked now, bundle version {}",
+            count("revoked"),
+            answer.get("version").map_or("?".into(), Value::to_string)
+        ),
+        "imported" => format!(
+            "device {}: {} records accepted, {} duplicates, {} kept apart as conflicts",
+            answer.get("device_id").and_then(Value::as_str).unwrap_or("?"),
+            answer.get("accepted").and_then(Value::as_u64).unwrap_or(0),
+            answer.get("duplicates").and_then(Value::as_u64).unwrap_or(0),
+            answer.get("conflicts").and_then(Value::as_u64).unwrap_or(0),
+        ),
+        "supervisor added" => "supervisor added: the token above is shown only now; hand it over safely".into(),
+        _ => what.to_owned(),
+    }
+}
+
+pub(crate) fn run(args: AdminArgs) -> anyhow::Result<ExitCode> {
+    let token = args.token()?;
+    let mut base = reqwest::Url::parse(&args.server)
+        .with_context(|| format!("--server {:?}: give it as http://HOST:PORT", args.server))?;
+    if !matches!(base.scheme(), "http" | "https") || base.cannot_be_a_base() {
+        bail!("--server {:?}: give it as http://HOST:PORT or https://HOST", args.server);
+    }
+    if !base.path().ends_with('/') {
+        let path = format!("{}/", base.path());
+        base.set_path(&path);
+    }
+    let (request, what) = request(&args.command)?;
+    let csv = matches!(&args.command, AdminCommand::Inspections(a) if a.format == Format::Csv);
+    let runtime =
+        tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the async runtime")?;
+    let (status, body) = runtime.block_on(send(&base, &token, request))?;
+    if !status.is_success() {
+        let (code, message) = match serde_json::from_slice::<Value>(&body) {
+            Ok(v) => (
+                v.get("code").and_then(Value::as_str).unwrap_or("unknown").to_owned(),
+                v.get("message").and_then(Value::as_str).unwrap_or("").to_owned(),
+            ),
+            Err(_) => (format!("http_{}", status.as_u16()), String::from_utf8_lossy(&body).trim().to_owned()),
+        };
+        println!("{}", json!({ "status": status.as_u16(), "code": code, "message": message }));
+        eprintln!("icaze: the server refused ({} {code}): {message}", status.as_u16());
+        return Ok(ExitCode::from(1));
+    }
+    if csv {
+        use std::io::Write as _;
+        std::io::stdout().write_all(&body).context("writing the CSV")?;
+        let rows = body.iter().filter(|&&b| b == b'\n').count().saturating_sub(1);
+        eprintln!("{rows} inspections");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let answer: Value = if body.is_empty() {
+        json!({})
+    } else {
+        serde_json::from_slice(&body).context("the server's answer is not JSON: is --server the icaze service?")?
+    };
+    println!("{answer}");
+    eprintln!("{}", summary(what, &answer));
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn send(base: &reqwest::Url, token: &str, request: Request) -> anyhow::Result<(StatusCode, Vec<u8>)> {
+    let url = base.join(&request.path).with_context(|| format!("the path {}", request.path))?;
+    let client = reqwest::Client::builder()
+        .use_rustls_tls()
+        .connect_timeout(std::time::Duration::from_secs(10))
+        .timeout(std::time::Duration::from_secs(300))
+        .build()
+        .context("setting up the HTTP client")?;
+    let mut builder = client.request(request.method, url.clone()).bearer_auth(token).query(&request.query);
+    builder = match request.body {
+        Body::None => builder,
+        Body::Json(value) => builder.header(reqwest::header::CONTENT_TYPE, "application/json").body(value.to_string()),
+        Body::Bytes(bytes) => builder.header(reqwest::header::CONTENT_TYPE, "application/octet-stream").body(bytes),
+    };
+    let mut response = builder.send().await.with_context(|| format!("cannot reach the service at {base}"))?;
+    let status = response.status();
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.with_context(|| format!("reading the answer of {url}"))? {
+        if body.len() + chunk.len() > MAX_ANSWER {
+            bail!("the answer of {url} is larger than {MAX_ANSWER} bytes: narrow the query");
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok((status, body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_segments_are_escaped() {
+        assert_eq!(segment("ab12-CD_3.x").unwrap(), "ab12-CD_3.x");
+        assert_eq!(segment("../x y").unwrap(), "..%2Fx%20y");
+        assert!(segment("..").is_err());
+        assert!(segment("").is_err());
+    }
+
+    #[test]
+    fn times_are_checked_and_sent_in_utc() {
+        assert_eq!(utc("from", Some("2020-12-15T10:00:00+04:00")).unwrap().as_deref(), Some("2020-12-15T06:00:00Z"));
+        assert!(utc("from", Some("yesterday")).is_err());
+        assert_eq!(utc("from", None).unwrap(), None);
+    }
+}
