@@ -114,7 +114,9 @@ pub struct SqliteStore {
     config: SqliteConfig,
 }
 
-fn open(path: &Path, config: &SqliteConfig) -> Result<Connection, StoreError> {
+/// Opens a connection with the settings every database of the service shares:
+/// WAL, the configured durability and checkpoint interval, a busy timeout.
+pub(crate) fn open(path: &Path, config: &SqliteConfig) -> Result<Connection, StoreError> {
     let conn = Connection::open(path)?;
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -128,16 +130,19 @@ fn open(path: &Path, config: &SqliteConfig) -> Result<Connection, StoreError> {
     Ok(conn)
 }
 
-fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+/// Runs the migrations not yet done, each in an exclusive transaction that
+/// also sets `PRAGMA user_version` to the number done; refuses a database
+/// made by newer software. `name` names the database in errors.
+pub(crate) fn migrate(conn: &mut Connection, migrations: &[&str], name: &str) -> Result<(), StoreError> {
     let done: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    let done = usize::try_from(done).map_err(|_| StoreError::Damaged(format!("schema version {done}")))?;
-    if done > MIGRATIONS.len() {
+    let done = usize::try_from(done).map_err(|_| StoreError::Damaged(format!("{name}: schema version {done}")))?;
+    if done > migrations.len() {
         return Err(StoreError::Damaged(format!(
-            "the database is at schema version {done}, newer than this software ({}): update it",
-            MIGRATIONS.len()
+            "{name} is at schema version {done}, newer than this software ({}): update it",
+            migrations.len()
         )));
     }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(done) {
+    for (i, sql) in migrations.iter().enumerate().skip(done) {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Exclusive)?;
         tx.execute_batch(sql)?;
         tx.pragma_update(None, "user_version", (i + 1) as i64)?;
@@ -151,7 +156,7 @@ impl SqliteStore {
     /// starts its writer thread.
     pub fn open(path: &Path, config: SqliteConfig) -> Result<Self, StoreError> {
         let mut conn = open(path, &config)?;
-        migrate(&mut conn)?;
+        migrate(&mut conn, MIGRATIONS, "icaze.db")?;
         let (writer, jobs) = mpsc::unbounded_channel();
         let max_batch = config.max_batch.max(1);
         std::thread::Builder::new()

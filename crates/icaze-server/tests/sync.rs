@@ -535,6 +535,24 @@ fn verified(s: &Service, bytes: &[u8]) -> icaze_core::BundleContents {
 }
 
 #[tokio::test]
+async fn a_list_of_serials_is_revoked_as_one_version() {
+    let s = Service::start().await;
+    let (status, body) =
+        s.post("/v1/revocations", Some(&s.admin), json!({"serials": [3, 1, 3, 900_001], "reason": "list"})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["revoked"], json!([1, 3, 900_001]), "sorted, each once");
+    let v = body["version"].as_u64().unwrap();
+    let (_, body) = s.post("/v1/revocations", Some(&s.admin), json!({"serials": [1, 2], "reason": "list"})).await;
+    assert_eq!(body, json!({"revoked": [2], "version": v + 1}), "only what was not revoked yet");
+    let (status, body) =
+        s.post("/v1/revocations", Some(&s.admin), json!({"serial": 4, "serials": [5], "reason": "x"})).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_target")));
+    let response = s.bundle("", &[]).await;
+    let contents = verified(&s, &response.bytes().await.unwrap());
+    assert_eq!(contents.revocations.iter().collect::<Vec<_>>(), [1, 2, 3, 900_001]);
+}
+
+#[tokio::test]
 async fn revocations_reach_the_bundle_full_delta_and_resumed() {
     let s = Service::start().await;
     let store = icaze_server::sqlite::SqliteStore::open(&s.data().join("icaze.db"), Default::default()).unwrap();

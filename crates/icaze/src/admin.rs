@@ -50,11 +50,14 @@ enum AdminCommand {
         #[arg(long)]
         not_synced_hours: Option<u32>,
     },
-    /// Revoke a permit by serial, or every valid permit of a document.
+    /// Revoke a permit by serial, a list of serials, or every valid permit of a document.
     Revoke {
         /// The permit's serial number.
-        #[arg(long, required_unless_present = "document", conflicts_with = "document")]
+        #[arg(long, required_unless_present_any = ["document", "serials"], conflicts_with_all = ["document", "serials"])]
         serial: Option<u32>,
+        /// A file of serials, one per line (`#` starts a comment), revoked together as one bundle version.
+        #[arg(long, conflicts_with = "document")]
+        serials: Option<std::path::PathBuf>,
         /// The holder's document: every permit of it still valid now.
         #[arg(long)]
         document: Option<String>,
@@ -272,11 +275,16 @@ fn request(command: &AdminCommand) -> anyhow::Result<(Request, &'static str)> {
                 .query("not_synced_hours", *not_synced_hours),
             "devices",
         ),
-        AdminCommand::Revoke { serial, document, reason } => {
-            let body = match (serial, document) {
-                (Some(serial), None) => json!({ "serial": serial, "reason": reason }),
-                (None, Some(document)) => json!({ "document": document, "reason": reason }),
-                _ => bail!("give exactly one of --serial and --document"),
+        AdminCommand::Revoke { serial, serials, document, reason } => {
+            let body = match (serial, serials, document) {
+                (Some(serial), None, None) => json!({ "serial": serial, "reason": reason }),
+                (None, Some(path), None) => {
+                    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+                    let serials = crate::bundle::parse_serials(&text).with_context(|| path.display().to_string())?;
+                    json!({ "serials": serials, "reason": reason })
+                }
+                (None, None, Some(document)) => json!({ "document": document, "reason": reason }),
+                _ => bail!("give exactly one of --serial, --serials and --document"),
             };
             (Request::post("v1/revocations", body), "revoked")
         }

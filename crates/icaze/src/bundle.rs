@@ -114,7 +114,7 @@ fn read_serials(path: &Path) -> anyhow::Result<RevocationSet> {
     Ok(RevocationSet::from_serials(serials))
 }
 
-fn parse_serials(text: &str) -> anyhow::Result<Vec<u32>> {
+pub(crate) fn parse_serials(text: &str) -> anyhow::Result<Vec<u32>> {
     let mut serials = Vec::new();
     for (number, line) in text.lines().enumerate() {
         let line = line.split('#').next().unwrap_or_default().trim();

@@ -24,6 +24,8 @@ use crate::store::Store;
 
 /// The largest JSON request body.
 pub const MAX_JSON: usize = 64 * 1024;
+/// The largest revocation request: a list of about a million serials as JSON.
+pub const MAX_REVOCATION_JSON: usize = 16 << 20;
 
 /// The routes of the sync API.
 pub fn router<S: Store>(svc: Arc<SyncService<S>>) -> Router {
@@ -35,7 +37,10 @@ pub fn router<S: Store>(svc: Arc<SyncService<S>>) -> Router {
         .route("/v1/upload", post(upload::<S>).layer(DefaultBodyLimit::max(MAX_UPLOAD_LEN)))
         .route("/v1/imports", post(import::<S>).layer(DefaultBodyLimit::max(MAX_EXPORT_LEN)))
         .route("/v1/bundle", get(bundle::<S>))
-        .route("/v1/revocations", post(revoke::<S>).get(revocations::<S>).layer(json_limit))
+        .route(
+            "/v1/revocations",
+            post(revoke::<S>).get(revocations::<S>).layer(DefaultBodyLimit::max(MAX_REVOCATION_JSON)),
+        )
         .route("/v1/inspections", get(inspections::<S>))
         .route("/v1/stats/hourly", get(hourly::<S>))
         .route("/v1/whoami", get(whoami::<S>))
@@ -397,6 +402,7 @@ fn not_modified(version: u64) -> Response {
 #[serde(deny_unknown_fields)]
 struct RevokeBody {
     serial: Option<u32>,
+    serials: Option<Vec<u32>>,
     document: Option<String>,
     reason: String,
 }
@@ -410,13 +416,14 @@ async fn revoke<S: Store>(
     let (revoked, version) = run(&svc, move |s| {
         let caller = s.authenticate(auth.as_deref())?;
         let body: RevokeBody = parse_json(&body.map_err(too_large)?)?;
-        let target = match (body.serial, body.document) {
-            (Some(serial), None) => RevokeTarget::Serial(serial),
-            (None, Some(document)) => RevokeTarget::Document(document),
+        let target = match (body.serial, body.serials, body.document) {
+            (Some(serial), None, None) => RevokeTarget::Serial(serial),
+            (None, Some(serials), None) => RevokeTarget::Serials(serials),
+            (None, None, Some(document)) => RevokeTarget::Document(document),
             _ => {
                 return Err(SyncError::Invalid {
                     code: "invalid_target",
-                    message: "give exactly one of `serial` and `document`".into(),
+                    message: "give exactly one of `serial`, `serials` and `document`".into(),
                 })
             }
         };

@@ -264,9 +264,15 @@ impl Receipt {
 pub enum RevokeTarget {
     /// One serial.
     Serial(u32),
+    /// A list of serials (e.g. the permits a health authority names), at most
+    /// [`MAX_REVOKE_SERIALS`] in one call, revoked as one new version.
+    Serials(Vec<u32>),
     /// Every permit of a document still valid now.
     Document(String),
 }
+
+/// The most serials one revocation call takes.
+pub const MAX_REVOKE_SERIALS: usize = 10_000_000;
 
 /// A page of inspections.
 #[derive(Debug, Clone)]
@@ -710,21 +716,30 @@ impl<S: Store> SyncService<S> {
     pub fn revoke(&self, caller: &Caller, target: RevokeTarget, why: &str) -> Result<(Vec<u32>, u64), SyncError> {
         let why = reason(why)?;
         let now = self.now();
-        let (serials, document) = match &target {
-            RevokeTarget::Serial(serial) => (vec![*serial], None),
+        let (mut serials, document) = match target {
+            RevokeTarget::Serial(serial) => (vec![serial], None),
+            RevokeTarget::Serials(serials) if serials.len() > MAX_REVOKE_SERIALS => {
+                return Err(SyncError::invalid(
+                    "too_many_serials",
+                    format!("{} serials in one call, more than {MAX_REVOKE_SERIALS}: split the list", serials.len()),
+                ))
+            }
+            RevokeTarget::Serials(serials) => (serials, None),
             RevokeTarget::Document(text) => {
-                let document = DocumentNumber::parse(text)
+                let document = DocumentNumber::parse(&text)
                     .map_err(|e| SyncError::invalid("invalid_document", format!("the document {text:?}: {e}")))?
                     .canonical();
                 let serials = self.permits.valid_permits(&document, now)?.into_iter().map(|s| s.0).collect();
                 (serials, Some(document))
             }
         };
+        serials.sort_unstable();
+        serials.dedup();
         self.write(|tx| {
             let mut state = tx.bundle_state()?;
-            let mut fresh = Vec::new();
+            let mut fresh = Vec::with_capacity(serials.len());
             for &serial in &serials {
-                if !tx.is_revoked(serial)? && !fresh.contains(&serial) {
+                if !tx.is_revoked(serial)? {
                     fresh.push(serial);
                 }
             }

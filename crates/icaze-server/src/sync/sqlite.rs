@@ -23,13 +23,13 @@ use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
 use icaze_core::UtcMinute;
 use rusqlite::types::ToSql;
-use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::store::{
     AuditEntry, BundleState, ConflictRow, DeviceRow, HourCount, InspectionQuery, InspectionRow, OfficerCount,
     RevocationRow, StoreError, StoredInspection, SupervisorRow, SyncStore, SyncTx,
 };
-use crate::sqlite::{Durability, SqliteConfig};
+use crate::sqlite::SqliteConfig;
 
 /// Each migration runs once, in order; `PRAGMA user_version` is the number done.
 const MIGRATIONS: &[&str] = &[
@@ -153,43 +153,17 @@ pub struct SqliteSyncStore {
 }
 
 fn open(path: &Path, config: &SqliteConfig) -> Result<Connection, StoreError> {
-    let conn = Connection::open(path)?;
-    conn.busy_timeout(std::time::Duration::from_secs(10))?;
-    conn.pragma_update(None, "journal_mode", "WAL")?;
-    let sync = match config.durability {
-        Durability::Full => "FULL",
-        Durability::Normal => "NORMAL",
-    };
-    conn.pragma_update(None, "synchronous", sync)?;
-    conn.pragma_update(None, "wal_autocheckpoint", config.checkpoint_pages)?;
+    let conn = crate::sqlite::open(path, config)?;
     // Enough cached statements for every query shape of the inspections page.
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
-}
-
-fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
-    let done: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    let done = usize::try_from(done).map_err(|_| StoreError::Damaged(format!("sync schema version {done}")))?;
-    if done > MIGRATIONS.len() {
-        return Err(StoreError::Damaged(format!(
-            "sync.db is at schema version {done}, newer than this software ({}): update it",
-            MIGRATIONS.len()
-        )));
-    }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(done) {
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Exclusive)?;
-        tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
-        tx.commit()?;
-    }
-    Ok(())
 }
 
 impl SqliteSyncStore {
     /// Opens (creating and migrating if needed) the database at `path`.
     pub fn open(path: &Path, config: SqliteConfig) -> Result<Self, StoreError> {
         let mut conn = open(path, &config)?;
-        migrate(&mut conn)?;
+        crate::sqlite::migrate(&mut conn, MIGRATIONS, "sync.db")?;
         let writer = Writer { conn, open: false, group: 1, writes: 0, finished: 0, failed: BTreeSet::new() };
         Ok(Self {
             path: path.to_owned(),
