@@ -11,6 +11,7 @@ mod device;
 mod loadgen;
 mod report;
 mod serve;
+mod up;
 
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
@@ -50,6 +51,8 @@ enum Command {
     Demo(DemoArgs),
     /// Run the service: the 8103 SMS endpoint, health, metrics, administration.
     Serve(serve::ServeArgs),
+    /// The whole system on one machine: the service with demo data, permits by SMS (one revoked), an approved officer device.
+    Up(up::UpArgs),
     /// Import the population registry and the deny list into a data directory.
     #[command(subcommand)]
     Registry(serve::RegistryCommand),
@@ -203,6 +206,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Qr(args) => qr(args),
         Command::Demo(args) => demo::run(&args.dir, now()?),
         Command::Serve(args) => serve::serve(args, now()?),
+        Command::Up(args) => up::run(args, now()?),
         Command::Registry(command) => serve::registry(command),
         Command::Loadgen(args) => loadgen::run(args),
         Command::Device(args) => device::run(args),

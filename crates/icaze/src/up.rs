@@ -1,0 +1,209 @@
+//! `icaze up`: the whole system on one machine, for a first look and for
+//! rehearsals. It starts the service (`icaze serve`) on the embedded SQLite
+//! with the 2020-12-14 regime moved to today and a synthetic registry, asks
+//! its own 8103 endpoint for three permits as citizens would, revokes one
+//! through the sync API, and sets up an officer device in `DATA/device`,
+//! approved and synced, for the desktop app (or `icaze device`) to use.
+//!
+//! Each step is skipped when a previous run already did it, so `icaze up`
+//! can be run again on the same directory. With `--check` it stops after
+//! the set-up and a verdict on each demo permit (for CI); otherwise it serves
+//! until Ctrl-C.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context as _};
+use icaze_core::UtcMinute;
+use icaze_device::{Device, InitConfig, OfficerBadge, Scene, SyncClient, SyncConfig, VerdictKind};
+use icaze_server::regime::Regime;
+use icaze_server::sqlite::{SqliteConfig, SqliteStore};
+use icaze_server::store::Store as _;
+use icaze_server::{ServeConfig, Server};
+use serde_json::{json, Value};
+
+#[derive(clap::Args)]
+pub(crate) struct UpArgs {
+    /// The data directory: the service's databases and authority, and the demo device in DATA/device.
+    #[arg(long, default_value = "demo-data/up")]
+    data: PathBuf,
+    /// The address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8103")]
+    listen: SocketAddr,
+    /// Set everything up, check the demo permits on the device, then stop (for CI).
+    #[arg(long)]
+    check: bool,
+}
+
+const BADGE: &str = "B-0001";
+const PRECINCT: &str = "P-01";
+/// The demo permits: (sender, SMS text). The second is revoked.
+const DEMO_SMS: [(&str, &str); 3] =
+    [("994501000001", "2 AZE11111111"), ("994501000002", "2 MYI1234567"), ("994501000003", "2 DYI7654321")];
+
+pub(crate) fn run(args: UpArgs, now: UtcMinute) -> anyhow::Result<ExitCode> {
+    std::fs::create_dir_all(&args.data).with_context(|| args.data.display().to_string())?;
+    let data = args.data.canonicalize().with_context(|| args.data.display().to_string())?;
+    let store = SqliteStore::open(&data.join("icaze.db"), SqliteConfig::default())?;
+    if store.person("AZE11111111")?.is_none() {
+        store.import_people(&icaze_server::registry::demo_people_csv(1000))?;
+        store.import_denials(&icaze_server::registry::demo_denials_csv())?;
+        eprintln!("up: a synthetic registry of 1,006 people (no real people) in {}", data.display());
+    }
+    drop(store);
+
+    let regime = Regime::from_toml(icaze_server::regime::DEFAULT_REGIME)?;
+    let offset = icaze_core::BAKU_OFFSET_MINUTES as u32;
+    let local = now.unix_minutes() + offset;
+    let today = UtcMinute::from_unix_minutes(local - local % 1440 - offset);
+    let mut config = ServeConfig::new(data.clone());
+    config.listen = args.listen;
+    config.rehearsal = Some(regime.moved_to(today));
+
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    runtime.block_on(async move {
+        let server = Server::start(config).await?;
+        let base = format!("http://{}", server.addr());
+        let set_up = set_up(&data, &base, now).await;
+        match (set_up, args.check) {
+            (Err(e), _) => {
+                server.stop().await;
+                Err(e)
+            }
+            (Ok(summary), true) => {
+                println!("{}", serde_json::to_string(&summary)?);
+                server.stop().await;
+                Ok(ExitCode::SUCCESS)
+            }
+            (Ok(summary), false) => {
+                print_guide(&data, &base, &summary);
+                server.wait().await;
+                Ok(ExitCode::SUCCESS)
+            }
+        }
+    })
+}
+
+/// Permits by SMS, one revoked, the demo device approved and synced; then a
+/// check of each permit on the device. Returns what a person needs to know.
+async fn set_up(data: &Path, base: &str, now: UtcMinute) -> anyhow::Result<Value> {
+    let http = reqwest::Client::new();
+    let admin = std::fs::read_to_string(data.join("admin-token")).context("reading the admin token")?.trim().to_owned();
+
+    let mut tokens = Vec::new();
+    for (from, text) in DEMO_SMS {
+        let reply = http
+            .get(format!("{base}/sms/8103"))
+            .query(&[("from", from), ("text", text)])
+            .send()
+            .await
+            .with_context(|| format!("asking {base}/sms/8103 for a permit"))?
+            .text()
+            .await?;
+        let permit = icaze_core::UnverifiedPermit::find_in_text(&reply)
+            .map_err(|e| anyhow::anyhow!("the SMS service answered {text:?} without a permit ({e}): {reply}"))?;
+        tokens.push((reply, permit.token().to_text()));
+    }
+    let revoked_token = &tokens[1].1;
+    let serial = icaze_authority::Authority::load(&data.join("authority"))?
+        .trust_list()
+        .verify(&icaze_core::UnverifiedPermit::from_text(revoked_token)?)?
+        .claims()
+        .serial()
+        .0;
+    let answer = http
+        .post(format!("{base}/v1/revocations"))
+        .bearer_auth(&admin)
+        .body(json!({"serial": serial, "reason": "demo: revoked by icaze up"}).to_string())
+        .send()
+        .await?;
+    if !answer.status().is_success() {
+        bail!("revoking the demo permit: {}", answer.text().await?);
+    }
+
+    let device_dir = data.join("device");
+    let mut device = if device_dir.join(icaze_device::DB_FILE).exists() {
+        Device::open(&device_dir)?
+    } else {
+        let root_text = std::fs::read_to_string(data.join("authority/root.public"))?;
+        let config = InitConfig {
+            root: icaze_authority::read_public_key(&root_text)?,
+            server: Some(base.to_owned()),
+            officer: Some(OfficerBadge::new(BADGE)?),
+        };
+        Device::init(&device_dir, &config, now)?
+    };
+    let code = device.enrollment_code().to_string();
+    let answer = http
+        .post(format!("{base}/v1/devices"))
+        .bearer_auth(&admin)
+        .body(json!({"code": code, "badge": BADGE, "precinct": PRECINCT}).to_string())
+        .send()
+        .await?;
+    if !answer.status().is_success() {
+        bail!("approving the demo device: {}", answer.text().await?);
+    }
+    let client = SyncClient::new(base, SyncConfig::default())?;
+    client.sync(&mut device, now).await.context("the demo device's first sync")?;
+
+    // The permits are valid from a quarter of an hour after they were asked for.
+    let at = UtcMinute::from_unix_minutes(now.unix_minutes() + 20);
+    let scene = |zone| -> anyhow::Result<Scene> {
+        Ok(Scene {
+            at,
+            zone: icaze_core::ZoneId::new(zone).context("zone")?,
+            officer: OfficerBadge::new(BADGE)?,
+            location: None,
+        })
+    };
+    let mut verdicts = Vec::new();
+    let mut kinds = Vec::new();
+    for ((_, token), zone) in tokens.iter().zip([1, 2, 7]) {
+        let kind = device.evaluate_unlogged(token, &scene(zone)?).kind;
+        verdicts.push(json!({"token": token, "zone": zone, "verdict": kind.code()}));
+        kinds.push(kind);
+    }
+    if kinds != [VerdictKind::Valid, VerdictKind::Revoked, VerdictKind::Valid] {
+        bail!("the demo device judged the demo permits {kinds:?}, expected valid, revoked, valid");
+    }
+    Ok(json!({
+        "service": base,
+        "admin_token_file": data.join("admin-token"),
+        "device_dir": device_dir,
+        "device_id": device.device_id().to_string(),
+        "badge": BADGE,
+        "precinct": PRECINCT,
+        "permits": verdicts,
+        "sms_replies": tokens.iter().map(|(reply, _)| reply.clone()).collect::<Vec<_>>(),
+    }))
+}
+
+fn print_guide(data: &Path, base: &str, summary: &Value) {
+    let device_dir = data.join("device");
+    eprintln!();
+    eprintln!("Icaze is up: the 8103 SMS service and the sync service on {base} (Ctrl-C stops it).");
+    eprintln!("  SMS, as a gateway would send it:  curl -G {base}/sms/8103 --data-urlencode from=994501234567 --data-urlencode 'text=2 AZE11111111'");
+    eprintln!("  administrator's token:            {}", data.join("admin-token").display());
+    eprintln!("  a demo officer device (B-0001, precinct P-01), approved and synced: {}", device_dir.display());
+    if let Some(permits) = summary["permits"].as_array() {
+        for p in permits {
+            eprintln!(
+                "  permit for zone {}: {} on the device: {}",
+                p["zone"],
+                p["verdict"],
+                p["token"].as_str().unwrap_or("")
+            );
+        }
+    }
+    eprintln!(
+        "  the desktop app on that device (WebKitGTK; `bash tests/app/run.sh --deps` installs it on Debian/Ubuntu):"
+    );
+    eprintln!("    (cd ui && npm ci && npm run build) && ICAZE_DEVICE_DIR={} cargo run -p icaze-app --features custom-protocol", device_dir.display());
+    if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+        eprintln!(
+            "  (no display here: use the service over HTTP, and `icaze device --dir {} check ...` for the device)",
+            device_dir.display()
+        );
+    }
+}
