@@ -1,5 +1,7 @@
 //! A real SMS gateway for tests: Debian's Kannel (bearerbox and smsbox) on loopback in
 //! front of an HTTP application, with a fake SMSC driven by Kannel's own `fakesmsc`.
+//! Also a fault-injecting TCP proxy on loopback, [`FaultProxy`], for tests of clients
+//! on a bad network.
 //!
 //! ```no_run
 //! use icaze_testkit::Kannel;
@@ -61,8 +63,10 @@
 mod config;
 mod error;
 mod fakesmsc;
+mod faultproxy;
 mod kannel;
 
 pub use config::{REPLY_COULD_NOT_FETCH, REPLY_EMPTY};
 pub use error::KannelError;
+pub use faultproxy::{Fault, FaultCounts, FaultKind, FaultProxy, FaultProxyError, FaultSchedule};
 pub use kannel::{available, Kannel, SHORT_CODE};
