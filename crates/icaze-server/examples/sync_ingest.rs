@@ -11,12 +11,9 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use icaze_core::{PermitSerial, SecretKey, UtcMinute, ZoneId};
+use icaze_core::{SecretKey, UtcMinute};
 use icaze_server::sync::{Caller, Channel, SyncService};
-use icaze_sync::{
-    chain_hash, EnrollmentCode, InputKind, InspectionRecord, Location, OfficerBadge, Outcome, RecordId, UploadBatch,
-    GENESIS_HASH,
-};
+use icaze_sync::{EnrollmentCode, UploadBatch};
 
 const RECORDS: usize = 200_000;
 const BATCH: usize = 500;
@@ -42,35 +39,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for d in 0..devices {
         let key = SecretKey::from_seed(&[d as u8 + 1; 32]);
         service.approve(&Caller::Admin, &EnrollmentCode::of(&key.public_key()).to_string(), "B-1042", "P-1")?;
-        let mut prev = GENESIS_HASH;
-        let mut log = Vec::with_capacity(per_device);
-        for seq in 1..=per_device as u64 {
-            let mut record = InspectionRecord {
-                id: RecordId([(seq % 251) as u8; 16]),
-                seq,
-                at: now,
-                officer: OfficerBadge::new("B-1042")?,
-                zone: ZoneId::new(1).ok_or("zone")?,
-                location: Location::from_degrees(40.4093, 49.8671),
-                input: InputKind::Token,
-                serial: Some(PermitSerial(seq as u32)),
-                document: Some("AZE11111111".into()),
-                outcome: Some(Outcome {
-                    verdict: "valid".into(),
-                    display: "valid".into(),
-                    reasons: vec![],
-                    warnings: vec![],
-                }),
-                action: None,
-                note: None,
-                details: vec![],
-                prev_hash: prev,
-                hash: GENESIS_HASH,
-            };
-            record.hash = chain_hash(&prev, &record.body()?);
-            prev = record.hash;
-            log.push(record);
-        }
+        let log = icaze_sync::samples::sample_log(d as u8, "B-1042", per_device as u64, now);
         let batches = log.chunks(BATCH).map(|c| UploadBatch::sign(&key, now, c)).collect::<Result<Vec<_>, _>>()?;
         uploads.push(batches);
     }

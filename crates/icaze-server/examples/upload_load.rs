@@ -12,11 +12,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use icaze_core::{PermitSerial, SecretKey, UtcMinute, ZoneId};
+use icaze_core::{SecretKey, UtcMinute};
 use icaze_server::{FixedClock, ServeConfig, Server};
-use icaze_sync::{
-    chain_hash, EnrollmentCode, InputKind, InspectionRecord, OfficerBadge, Outcome, RecordId, UploadBatch, GENESIS_HASH,
-};
+use icaze_sync::{EnrollmentCode, UploadBatch};
 use serde_json::{json, Value};
 
 fn env(name: &str, default: usize) -> usize {
@@ -35,39 +33,6 @@ fn memory() -> (f64, f64) {
             .map_or(0.0, |kb| kb / 1024.0)
     };
     (field("VmRSS:"), field("VmHWM:"))
-}
-
-fn log(device: usize, records: usize, now: UtcMinute) -> Vec<InspectionRecord> {
-    let mut prev = GENESIS_HASH;
-    (1..=records as u64)
-        .map(|seq| {
-            let mut record = InspectionRecord {
-                id: RecordId([(device % 251) as u8; 16]),
-                seq,
-                at: now,
-                officer: OfficerBadge::new(&format!("B-{device}")).expect("a valid badge"),
-                zone: ZoneId::new(1).expect("zone 1"),
-                location: None,
-                input: InputKind::Token,
-                serial: Some(PermitSerial(seq as u32)),
-                document: Some("AZE11111111".into()),
-                outcome: Some(Outcome {
-                    verdict: "valid".into(),
-                    display: "valid".into(),
-                    reasons: vec![],
-                    warnings: vec![],
-                }),
-                action: None,
-                note: None,
-                details: vec![],
-                prev_hash: prev,
-                hash: GENESIS_HASH,
-            };
-            record.hash = chain_hash(&prev, &record.body().expect("a record within its caps"));
-            prev = record.hash;
-            record
-        })
-        .collect()
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
@@ -98,7 +63,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let answer =
             client.post(format!("{base}/v1/devices")).bearer_auth(&admin).body(body.to_string()).send().await?;
         assert!(answer.status().is_success(), "approval: {}", answer.text().await?);
-        let records = log(d, batches * batch, now);
+        let records = icaze_sync::samples::sample_log(d as u8, &format!("B-{d}"), (batches * batch) as u64, now);
         let signed = records.chunks(batch).map(|c| UploadBatch::sign(&key, now, c)).collect::<Result<Vec<_>, _>>()?;
         uploads.push(signed);
     }

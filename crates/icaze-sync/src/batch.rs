@@ -315,41 +315,9 @@ impl<'a> Reader<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::badge::OfficerBadge;
-    use crate::record::{InputKind, Outcome, RecordId};
-    use icaze_core::ZoneId;
 
     fn chain(n: u64) -> Vec<InspectionRecord> {
-        let mut prev = GENESIS_HASH;
-        (1..=n)
-            .map(|seq| {
-                let mut r = InspectionRecord {
-                    id: RecordId([seq as u8; 16]),
-                    seq,
-                    at: UtcMinute::from_unix_minutes(26_830_000 + seq as u32),
-                    officer: OfficerBadge::new("B-1042").unwrap(),
-                    zone: ZoneId::new(1).unwrap(),
-                    location: None,
-                    input: InputKind::Token,
-                    serial: None,
-                    document: Some("AZE11111111".into()),
-                    outcome: Some(Outcome {
-                        verdict: "valid".into(),
-                        display: "valid".into(),
-                        reasons: vec![],
-                        warnings: vec![],
-                    }),
-                    action: None,
-                    note: None,
-                    details: vec![],
-                    prev_hash: prev,
-                    hash: GENESIS_HASH,
-                };
-                r.hash = chain_hash(&prev, &r.body().unwrap());
-                prev = r.hash;
-                r
-            })
-            .collect()
+        crate::samples::sample_log(7, "B-1042", n, UtcMinute::from_unix_minutes(26_830_000))
     }
 
     fn key() -> SecretKey {

@@ -15,6 +15,8 @@ mod badge;
 mod batch;
 mod identity;
 mod record;
+#[cfg(any(test, feature = "samples"))]
+pub mod samples;
 
 pub use badge::{BadBadge, Location, OfficerBadge};
 pub use batch::{
