@@ -13,4 +13,6 @@ pub const ALL: &[&str] = &[
     "enrollment",
     "get_settings",
     "save_settings",
+    "sync_now",
+    "export_outbox",
 ];

@@ -4,15 +4,16 @@
 //! tests below exercise everything but the IPC.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use base64::Engine as _;
 use icaze_core::UtcMinute;
-use icaze_device::{Device, InitConfig, ManualCheck, Notes, OfficerBadge, Scene};
+use icaze_device::{Device, InitConfig, ManualCheck, Notes, OfficerBadge, Scene, SyncClient, SyncConfig};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::AppError;
-use crate::settings::{zone_id, Settings};
+use crate::settings::{zone_id, EnrollmentStatus, Settings};
 
 /// The environment variable that overrides the device directory (tests, kiosks).
 pub const DEVICE_DIR_ENV: &str = "ICAZE_DEVICE_DIR";
@@ -29,6 +30,8 @@ pub const MAX_BUNDLE_BYTES: usize = 64 * 1024 * 1024;
 pub const MAX_LOG_SHOWN: u64 = 500;
 /// The longest officer's note.
 pub const MAX_NOTE_CHARS: usize = 1000;
+/// The folder of the device directory that export files are written to.
+pub const EXPORT_DIR: &str = "exports";
 
 /// The device time now, from the system clock.
 pub fn now() -> Result<UtcMinute, AppError> {
@@ -50,6 +53,8 @@ pub struct AppCore {
     // `None` when it opened or when the directory holds no device yet.
     open_error: Option<AppError>,
     settings: Settings,
+    // What the last sync that reached the server learnt; `None` before it.
+    enrollment: Option<EnrollmentStatus>,
 }
 
 /// The app's standing, for the header, the Sync screen and first start.
@@ -65,6 +70,28 @@ pub struct AppStatus {
     pub officer: Option<String>,
     /// The settings.
     pub settings: Settings,
+    /// The sync server the app will use: the one in the settings, else the
+    /// one the device was set up with; `None` when neither is set.
+    pub server: Option<String>,
+    /// The device's enrollment as the last sync learnt it; `None` before the first sync.
+    pub enrollment: Option<EnrollmentStatus>,
+}
+
+/// An export file written for the precinct.
+#[derive(Debug, Clone, Serialize)]
+pub struct Exported {
+    /// Where the file is.
+    pub path: String,
+    /// Records in it.
+    pub records: usize,
+    /// The first record's sequence number, if any.
+    pub first_seq: Option<u64>,
+    /// The last record's sequence number, if any.
+    pub last_seq: Option<u64>,
+    /// The file's length.
+    pub bytes: u64,
+    /// Outbox records left out because a file holds at most 100 000.
+    pub left_out: u64,
 }
 
 /// A manual check as the UI sends it.
@@ -141,6 +168,22 @@ pub struct Enrollment {
     pub qr_svg: String,
 }
 
+/// How the app talks to the sync server: fewer tries and shorter timeouts than
+/// the CLI's defaults, because the officer's other commands wait while a sync
+/// holds the device (see `commands::Shared`). A phone without a network fails
+/// at the connection within seconds; a server that hangs costs at most
+/// 3 tries of 30 s per request.
+fn app_sync_config() -> SyncConfig {
+    SyncConfig {
+        attempts: 3,
+        base_delay: Duration::from_millis(500),
+        max_delay: Duration::from_secs(4),
+        connect_timeout: Duration::from_secs(5),
+        request_timeout: Duration::from_secs(30),
+        ..SyncConfig::default()
+    }
+}
+
 fn too_large(what: &str, len: usize, max: usize) -> AppError {
     AppError::new("too_large", format!("the {what} is {len} bytes, more than the {max} accepted: is it the right one?"))
 }
@@ -179,7 +222,8 @@ impl AppCore {
         } else {
             (None, None)
         };
-        Self { dir: dir.to_owned(), device, open_error, settings }
+        let enrollment = EnrollmentStatus::load(dir);
+        Self { dir: dir.to_owned(), device, open_error, settings, enrollment }
     }
 
     fn device(&self) -> Result<&Device, AppError> {
@@ -226,6 +270,69 @@ impl AppCore {
             open_error: self.open_error.clone(),
             officer: self.officer(),
             settings: self.settings.clone(),
+            server: self.server(),
+            enrollment: self.enrollment.clone(),
+        })
+    }
+
+    /// The sync server: the one in the settings, else the device's own.
+    fn server(&self) -> Option<String> {
+        let own = self.device.as_ref().and_then(|d| d.server()).map(str::to_owned);
+        self.settings.server.clone().or(own)
+    }
+
+    /// Syncs with the server now: uploads the outbox, learns the device's
+    /// enrollment (stored, so that it outlives a restart) and applies a newer
+    /// bundle. Returns `icaze device sync` JSON ([`icaze_device::SyncReport::to_json`]).
+    ///
+    /// This holds `&mut self` for the whole sync, network waits included: the
+    /// command runs it under the async mutex of `commands.rs`, so other
+    /// commands wait for the sync rather than fail (see `commands::Shared`);
+    /// the app's sync timeouts are shorter than the CLI's for that reason.
+    pub async fn sync_now(&mut self, now: UtcMinute) -> Result<Value, AppError> {
+        let server = self.server().ok_or_else(|| {
+            AppError::new("no_server", "no sync server is set: enter its address in Settings, or export a file")
+        })?;
+        let client = SyncClient::new(&server, app_sync_config())?;
+        let report = client.sync(self.device_mut()?, now).await?;
+        let enrollment = EnrollmentStatus {
+            status: report.enrollment.code().to_owned(),
+            badge: report.badge.clone(),
+            precinct: report.precinct.clone(),
+            checked_at: now.baku().to_rfc3339(),
+            server: client.server().to_owned(),
+        };
+        // The sync itself succeeded (records acknowledged, bundle applied):
+        // a status file that cannot be written only costs showing this status
+        // after a restart, so it is reported in the log and not as a failure.
+        if let Err(e) = enrollment.save(&self.dir) {
+            eprintln!("icaze-app: the enrollment status was not stored: {e}");
+        }
+        self.enrollment = Some(enrollment);
+        Ok(report.to_json())
+    }
+
+    /// Writes the outbox as a signed export file for the precinct, in the
+    /// device directory's `exports/` folder, named after the device and the
+    /// minute (Baku time); returns where it is. An empty outbox gives a file
+    /// with no records, which the server takes as a status request.
+    pub fn export(&self, now: UtcMinute) -> Result<Exported, AppError> {
+        let device = self.device()?;
+        let folder = self.dir.join(EXPORT_DIR);
+        std::fs::create_dir_all(&folder).map_err(|e| {
+            AppError::new("io", format!("{}: {e}: check that the device directory is writable", folder.display()))
+        })?;
+        let stamp: String =
+            now.baku().to_rfc3339().chars().take(16).filter(|c| c.is_ascii_digit() || *c == 'T').collect();
+        let path = folder.join(format!("icaze-{}-{stamp}.iczu", device.device_id()));
+        let report = device.export(&path, now)?;
+        Ok(Exported {
+            path: report.path.display().to_string(),
+            records: report.records,
+            first_seq: report.first_seq,
+            last_seq: report.last_seq,
+            bytes: report.bytes,
+            left_out: report.left_out,
         })
     }
 

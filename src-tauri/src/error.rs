@@ -27,6 +27,17 @@ impl From<icaze_device::DeviceError> for AppError {
     }
 }
 
+impl From<icaze_device::SyncError> for AppError {
+    fn from(e: icaze_device::SyncError) -> Self {
+        match e {
+            // The device's own failures keep their codes, which the UI
+            // already translates (`storage`, `damaged`…).
+            icaze_device::SyncError::Device(inner) => inner.into(),
+            other => Self::new(other.code(), other.to_string()),
+        }
+    }
+}
+
 impl From<icaze_qr::QrError> for AppError {
     fn from(e: icaze_qr::QrError) -> Self {
         // The codes of icaze-qr are namespaced so that `not_found` (no QR code

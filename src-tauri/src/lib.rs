@@ -22,7 +22,6 @@ pub mod error;
 pub mod settings;
 
 use std::path::PathBuf;
-use std::sync::Mutex;
 
 use tauri::Manager as _;
 
@@ -46,7 +45,7 @@ pub fn run() {
         .setup(|app| {
             let dir = device_dir(app)?;
             eprintln!("icaze-app: device directory {}", dir.display());
-            app.manage(Mutex::new(core::AppCore::open(&dir)));
+            app.manage(tokio::sync::Mutex::new(core::AppCore::open(&dir)));
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -60,6 +59,8 @@ pub fn run() {
             commands::enrollment,
             commands::get_settings,
             commands::save_settings,
+            commands::sync_now,
+            commands::export_outbox,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -1,7 +1,9 @@
-//! The officer's preferences: language, zone, badge and theme, kept as JSON
-//! next to the device database (`app-settings.json`). They are not part of the
-//! inspection log and carry no trust: a zone chosen here is only what the
-//! officer says, and every record repeats it.
+//! The officer's preferences: language, zone, badge, theme and sync server,
+//! kept as JSON next to the device database (`app-settings.json`), and what
+//! the last sync learnt of the device's enrollment (`app-sync.json`). Neither
+//! is part of the inspection log and neither carries trust: a zone chosen here
+//! is only what the officer says, and every record repeats it; the enrollment
+//! is only shown, never used to decide anything.
 
 use std::path::{Path, PathBuf};
 
@@ -14,8 +16,16 @@ use crate::error::AppError;
 /// The settings file in the device directory.
 pub const SETTINGS_FILE: &str = "app-settings.json";
 
+/// What the last sync learnt, in the device directory. A file of its own, not a
+/// field of [`Settings`], so that saving the settings from the UI can never
+/// write back an enrollment status older than the one a sync just stored.
+pub const ENROLLMENT_FILE: &str = "app-sync.json";
+
 /// The longest settings file read; anything larger is not ours.
 const MAX_SETTINGS_BYTES: u64 = 16 * 1024;
+
+/// The longest sync server address accepted.
+pub const MAX_SERVER_CHARS: usize = 512;
 
 /// The interface language. Azerbaijani is the default.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,6 +69,10 @@ pub struct Settings {
     /// The colour scheme.
     #[serde(default)]
     pub theme: Theme,
+    /// The sync server (`http://HOST:PORT` or `https://HOST`), when not the
+    /// one the device was set up with; it wins over that one.
+    #[serde(default)]
+    pub server: Option<String>,
 }
 
 impl Settings {
@@ -70,6 +84,9 @@ impl Settings {
         if let Some(badge) = &self.officer {
             OfficerBadge::new(badge).map_err(|e| AppError::new("bad_badge", e.to_string()))?;
         }
+        if let Some(server) = &self.server {
+            check_server(server)?;
+        }
         Ok(())
     }
 
@@ -77,32 +94,88 @@ impl Settings {
     /// damaged or oversized file also gives the defaults (and is replaced at
     /// the next save): preferences are not worth stopping an inspection for.
     pub fn load(dir: &Path) -> Self {
-        let path = dir.join(SETTINGS_FILE);
-        let read = || -> Option<Settings> {
-            let meta = std::fs::metadata(&path).ok()?;
-            if meta.len() > MAX_SETTINGS_BYTES {
-                return None;
-            }
-            let settings: Settings = serde_json::from_slice(&std::fs::read(&path).ok()?).ok()?;
-            settings.validate().ok()?;
-            Some(settings)
-        };
-        read().unwrap_or_default()
+        read_json::<Settings>(&dir.join(SETTINGS_FILE)).filter(|s| s.validate().is_ok()).unwrap_or_default()
     }
 
     /// Writes the settings to `dir`, through a temporary file and a rename so
     /// that a crash leaves the old file or the new one, never half of one.
     pub fn save(&self, dir: &Path) -> Result<(), AppError> {
         self.validate()?;
-        let io = |path: &PathBuf, e: std::io::Error| {
-            AppError::new("io", format!("{}: {e}: check that the device directory is writable", path.display()))
-        };
-        let path = dir.join(SETTINGS_FILE);
-        let tmp = dir.join(format!("{SETTINGS_FILE}.tmp"));
-        let text = serde_json::to_vec_pretty(self).map_err(|e| AppError::new("io", e.to_string()))?;
-        std::fs::write(&tmp, text).map_err(|e| io(&tmp, e))?;
-        std::fs::rename(&tmp, &path).map_err(|e| io(&path, e))
+        write_json(dir, SETTINGS_FILE, self)
     }
+}
+
+/// The device's standing on the sync server, as the last sync that reached
+/// it said (`docs/sync-api.md` section 4).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnrollmentStatus {
+    /// `active`, `suspended`, or `unknown` (not approved yet).
+    pub status: String,
+    /// The officer the server assigned the device to.
+    pub badge: Option<String>,
+    /// The device's precinct.
+    pub precinct: Option<String>,
+    /// When the device learnt it: its clock at that sync, RFC 3339 in Baku time.
+    pub checked_at: String,
+    /// The server that said so.
+    pub server: String,
+}
+
+impl EnrollmentStatus {
+    /// The status stored in `dir`, or `None` before the first sync (or when
+    /// the file is damaged: the next sync writes it again).
+    pub fn load(dir: &Path) -> Option<Self> {
+        read_json(&dir.join(ENROLLMENT_FILE))
+    }
+
+    /// Stores the status in `dir`, atomically like the settings.
+    pub fn save(&self, dir: &Path) -> Result<(), AppError> {
+        write_json(dir, ENROLLMENT_FILE, self)
+    }
+}
+
+/// Checks the shape of a sync server address (the sync client parses it again).
+fn check_server(server: &str) -> Result<(), AppError> {
+    let bad = |why: &str| {
+        AppError::new(
+            "bad_url",
+            format!("the server address {server:?} {why}: give it as http://HOST:PORT or https://HOST"),
+        )
+    };
+    if server.chars().count() > MAX_SERVER_CHARS {
+        return Err(bad(&format!("is longer than {MAX_SERVER_CHARS} characters")));
+    }
+    if server.chars().any(char::is_whitespace) {
+        return Err(bad("holds spaces"));
+    }
+    let rest = server.strip_prefix("http://").or_else(|| server.strip_prefix("https://"));
+    match rest {
+        Some(host) if !host.is_empty() => Ok(()),
+        _ => Err(bad("is not an http or https address")),
+    }
+}
+
+/// A small JSON file of the app's, or `None` when it is missing, oversized or
+/// does not read: preferences are not worth stopping an inspection for.
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Option<T> {
+    let meta = std::fs::metadata(path).ok()?;
+    if meta.len() > MAX_SETTINGS_BYTES {
+        return None;
+    }
+    serde_json::from_slice(&std::fs::read(path).ok()?).ok()
+}
+
+/// Writes `value` as `dir/name` through a temporary file and a rename.
+fn write_json<T: Serialize>(dir: &Path, name: &str, value: &T) -> Result<(), AppError> {
+    let io = |path: &PathBuf, e: std::io::Error| {
+        AppError::new("io", format!("{}: {e}: check that the device directory is writable", path.display()))
+    };
+    let path = dir.join(name);
+    let tmp = dir.join(format!("{name}.tmp"));
+    let text = serde_json::to_vec_pretty(value).map_err(|e| AppError::new("io", e.to_string()))?;
+    std::fs::write(&tmp, text).map_err(|e| io(&tmp, e))?;
+    std::fs::rename(&tmp, &path).map_err(|e| io(&path, e))
 }
 
 /// A zone number as a `ZoneId`, or the error the UI shows.
@@ -121,8 +194,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         assert_eq!(Settings::load(dir.path()), Settings::default());
         assert_eq!(Settings::default().language, Language::Az);
-        let s =
-            Settings { language: Language::Ru, zone: Some(3), officer: Some("B-7".into()), theme: Theme::HighContrast };
+        let s = Settings {
+            language: Language::Ru,
+            zone: Some(3),
+            officer: Some("B-7".into()),
+            theme: Theme::HighContrast,
+            server: Some("http://10.0.0.5:8103".into()),
+        };
         s.save(dir.path()).unwrap();
         assert_eq!(Settings::load(dir.path()), s);
         let json: serde_json::Value =
@@ -138,9 +216,36 @@ mod tests {
         assert_eq!(zero.save(dir.path()).unwrap_err().code, "bad_zone");
         let badge = Settings { officer: Some("has space".into()), ..Settings::default() };
         assert_eq!(badge.save(dir.path()).unwrap_err().code, "bad_badge");
+        for server in ["ftp://x", "http://", "http://a b", "10.0.0.5:8103"] {
+            let s = Settings { server: Some(server.into()), ..Settings::default() };
+            assert_eq!(s.save(dir.path()).unwrap_err().code, "bad_url", "{server}");
+        }
         std::fs::write(dir.path().join(SETTINGS_FILE), b"{\"language\": \"fr\"}").unwrap();
         assert_eq!(Settings::load(dir.path()), Settings::default());
         std::fs::write(dir.path().join(SETTINGS_FILE), vec![b' '; 20_000]).unwrap();
         assert_eq!(Settings::load(dir.path()), Settings::default());
+    }
+
+    #[test]
+    fn the_enrollment_status_survives_and_a_settings_file_without_a_server_still_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(EnrollmentStatus::load(dir.path()), None);
+        let e = EnrollmentStatus {
+            status: "active".into(),
+            badge: Some("B-1042".into()),
+            precinct: Some("P-12".into()),
+            checked_at: "2020-12-15T10:30:00+04:00".into(),
+            server: "http://127.0.0.1:8103/".into(),
+        };
+        e.save(dir.path()).unwrap();
+        assert_eq!(EnrollmentStatus::load(dir.path()), Some(e));
+        // A file written before the server address existed keeps its values.
+        std::fs::write(
+            dir.path().join(SETTINGS_FILE),
+            br#"{"language": "en", "zone": 2, "officer": null, "theme": "dark"}"#,
+        )
+        .unwrap();
+        let s = Settings::load(dir.path());
+        assert_eq!((s.language, s.zone, s.server), (Language::En, Some(2), None));
     }
 }

@@ -2,7 +2,7 @@
 // built binary (a debug build with the UI embedded), on a device directory
 // prepared with the `icaze` CLI. Opens the QR image of a valid permit, then of
 // a revoked one, through the Scan screen's file input; checks the verdicts on
-// screen and in `icaze device log`. Screenshots go to target/app-test/.
+// screen and in `icaze device log`; writes an export file from the Sync screen. Screenshots go to target/app-test/.
 //
 // Needs: a display (run under `xvfb-run -a`), `tauri-driver` on PATH, and the
 // binaries target/debug/icaze and target/debug/icaze-app. Run by tests/app/run.sh.
@@ -164,6 +164,7 @@ function appMemory() {
 }
 
 let failed = false;
+let exportText = "";
 try {
   await until("scan-ready", () => exists("body[data-ready=true]"));
   const scanReadyMs = Math.round(performance.now() - started);
@@ -208,6 +209,17 @@ try {
   });
   assert.ok(qrWidth > 0, "the enrollment QR image did not load (CSP img-src data:?)");
   await shot("window-enrollment.png");
+  // No sync has run: the status is not known yet. The device has no server
+  // address, so Sync now is disabled; the export for the precinct still works.
+  assert.equal(await text("#enrollment-status-state"), az["enrollment.status.none"]);
+  await click("#tab-sync");
+  await until("sync screen", () => exists("#sync-now"));
+  assert.equal(await attr("#sync-now", "disabled"), "true");
+  assert.ok(await exists("#sync-no-server"));
+  await click("#sync-export");
+  await until("export written", () => exists("#sync-export-path"));
+  exportText = await text("#sync-export-path");
+  await shot("window-sync.png");
   const memory = appMemory();
   console.log(
     `window test: scan-ready ${scanReadyMs} ms after the session request; resident memory ` +
@@ -236,4 +248,10 @@ assert.deepEqual(
 const status = JSON.parse(cli("device", "--dir", device, "status"));
 assert.equal(status.chain_ok, true);
 assert.equal(status.outbox, 2);
-console.log("window test: ok (valid and revoked QR images judged in the app, both in the device log)");
+// 4. The export file is where the Sync screen said, a signed batch (magic ICZU).
+const exportsDir = join(device, "exports");
+const exported = readdirSync(exportsDir);
+assert.equal(exported.length, 1, `exports: ${exported}`);
+assert.ok(exportText.includes(join(exportsDir, exported[0])), exportText);
+assert.equal(readFileSync(join(exportsDir, exported[0])).subarray(0, 4).toString("latin1"), "ICZU");
+console.log("window test: ok (valid and revoked QR images judged in the app, both in the device log; export file written)");

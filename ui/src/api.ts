@@ -10,6 +10,8 @@ export interface Settings {
   zone: number | null;
   officer: string | null;
   theme: Theme;
+  /** The sync server, when not the one the device was set up with. */
+  server: string | null;
 }
 
 export interface AppError {
@@ -41,6 +43,62 @@ export interface AppStatus {
   open_error: AppError | null;
   officer: string | null;
   settings: Settings;
+  /** The sync server the app uses (the settings', else the device's own). */
+  server: string | null;
+  /** The enrollment the last sync learnt; null before the first sync. */
+  enrollment: EnrollmentStatus | null;
+}
+
+export type EnrollmentState = "active" | "suspended" | "unknown";
+
+/** The device's standing on the server, as the last sync said (src-tauri settings.rs). */
+export interface EnrollmentStatus {
+  status: EnrollmentState;
+  badge: string | null;
+  precinct: string | null;
+  checked_at: string;
+  server: string;
+}
+
+/** `icaze device sync` JSON (SyncReport::to_json). */
+export interface SyncReport {
+  device_id: string;
+  status: EnrollmentState;
+  badge: string | null;
+  precinct: string | null;
+  requests: number;
+  sent: number;
+  accepted: number;
+  duplicates: number;
+  conflicts: number;
+  acknowledged: number;
+  acknowledged_seq: number;
+  high_water: number;
+  outbox_left: number;
+  flags: string[];
+  server_time: string | null;
+  bundle:
+    | {
+        result: "applied";
+        version: number;
+        delta: boolean;
+        revocations: number;
+        clock_suspicious: boolean;
+        bytes: number;
+        resumed_from: number | null;
+      }
+    | { result: "up_to_date"; version: number };
+  retries: number;
+}
+
+/** An export file written for the precinct. */
+export interface Exported {
+  path: string;
+  records: number;
+  first_seq: number | null;
+  last_seq: number | null;
+  bytes: number;
+  left_out: number;
 }
 
 export interface Reason {
@@ -155,4 +213,6 @@ export const api = {
   enrollment: () => call<Enrollment>("enrollment"),
   getSettings: () => call<Settings>("get_settings"),
   saveSettings: (settings: Settings) => call<Settings>("save_settings", { settings }),
+  syncNow: () => call<SyncReport>("sync_now"),
+  exportOutbox: () => call<Exported>("export_outbox"),
 };

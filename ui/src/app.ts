@@ -49,7 +49,7 @@ export function errorText(error: AppError): string {
 export function createApp(root: HTMLElement, screens: Record<Screen, Renderer>): Ctx {
   const state: State = {
     status: null,
-    settings: { language: "az", zone: null, officer: null, theme: "light" },
+    settings: { language: "az", zone: null, officer: null, theme: "light", server: null },
     screen: "scan",
     verdict: null,
     error: null,

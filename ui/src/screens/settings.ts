@@ -25,6 +25,15 @@ export function settingsScreen(ctx: Ctx): HTMLElement {
     value: s.zone ?? "",
   });
   const officer = h("input", { id: "settings-officer", maxlength: 32, value: s.officer ?? "", autocomplete: "off" });
+  const server = h("input", {
+    id: "settings-server",
+    type: "url",
+    inputmode: "url",
+    maxlength: 512,
+    value: s.server ?? "",
+    placeholder: ctx.state.status?.server ?? "https://",
+    autocomplete: "off",
+  });
   const choice = <T extends string>(group: string, values: readonly T[], current: T, label: (v: T) => string, pick: (v: T) => void) =>
     h(
       "div",
@@ -46,7 +55,12 @@ export function settingsScreen(ctx: Ctx): HTMLElement {
   const saveFields = (e: Event) => {
     e.preventDefault();
     const z = zone.value.trim();
-    void save({ ...s, zone: z ? Number(z) : null, officer: officer.value.trim() || null });
+    void save({
+      ...s,
+      zone: z ? Number(z) : null,
+      officer: officer.value.trim() || null,
+      server: server.value.trim() || null,
+    });
   };
   const has_device = Boolean(ctx.state.status?.device);
   return h(
@@ -70,6 +84,7 @@ export function settingsScreen(ctx: Ctx): HTMLElement {
           ? h("small", {}, t("settings.officer_issued", { badge: ctx.state.status.officer }))
           : null,
       ),
+      h("label", { class: "field" }, h("span", {}, t("settings.server")), server),
       h("button", { class: "primary big", type: "submit", id: "settings-save" }, t("settings.save")),
     ),
     has_device

@@ -3,8 +3,11 @@
 // commands the way src-tauri does, from fixtures. Texts containing
 // `REVOKED` judge as revoked, other `IZ1…` texts as valid, anything else as
 // malformed; images fail as unreadable unless they are `qr-valid.png`.
+// Sync: a server address containing `offline` fails as unreachable; else the
+// device becomes active (B-1042, P-12) and its outbox is acknowledged. With
+// `window.__icazeHoldSync` set, a sync waits for `window.__icazeReleaseSync()`.
 import { mockIPC } from "@tauri-apps/api/mocks";
-import type { AppStatus, LogRecord, Settings, Verdict } from "../../src/api";
+import type { AppStatus, EnrollmentStatus, LogRecord, Settings, SyncReport, Verdict } from "../../src/api";
 
 const BAKU_MS = 4 * 3600_000;
 
@@ -13,8 +16,10 @@ function baku(date: Date): string {
   return new Date(date.getTime() + BAKU_MS).toISOString().replace(/\.\d{3}Z$/, "+04:00");
 }
 
-const settings: Settings = { language: "az", zone: null, officer: null, theme: "light" };
+const settings: Settings = { language: "az", zone: null, officer: null, theme: "light", server: null };
 const records: LogRecord[] = [];
+let acknowledged = 0;
+let enrollment: EnrollmentStatus | null = null;
 const calls: { cmd: string; args: unknown }[] = [];
 // A page that sets `__icazeMockFirstStart` before this script starts with no device.
 let hasDevice = !(window as unknown as { __icazeMockFirstStart?: boolean }).__icazeMockFirstStart;
@@ -32,13 +37,54 @@ function status(): AppStatus {
       last_sync: baku(new Date(Date.now() - 40 * 60_000)),
       revocations: 1,
       log_records: records.length,
-      outbox: records.length,
+      outbox: records.length - acknowledged,
       chain_ok: true,
       clock_suspect: null,
     },
     open_error: null,
     officer: settings.officer ?? "B-1042",
     settings: { ...settings },
+    server: settings.server ?? "https://sync.icaze.example",
+    enrollment,
+  };
+}
+
+type Hold = Window & { __icazeHoldSync?: boolean; __icazeReleaseSync?: () => void };
+
+async function sync(): Promise<SyncReport> {
+  const w = window as Hold;
+  if (w.__icazeHoldSync) await new Promise<void>((resolve) => (w.__icazeReleaseSync = resolve));
+  const server = settings.server ?? "https://sync.icaze.example";
+  if (server.includes("offline")) {
+    throw { code: "unreachable", message: `cannot reach the sync server at ${server} after 4 tries` };
+  }
+  const sent = records.length - acknowledged;
+  acknowledged = records.length;
+  enrollment = {
+    status: "active",
+    badge: "B-1042",
+    precinct: "P-12",
+    checked_at: baku(new Date()),
+    server,
+  };
+  return {
+    device_id: "MOCKDEVICE000000",
+    status: "active",
+    badge: "B-1042",
+    precinct: "P-12",
+    requests: 2,
+    sent,
+    accepted: sent,
+    duplicates: 0,
+    conflicts: 0,
+    acknowledged: sent,
+    acknowledged_seq: records.length,
+    high_water: records.length,
+    outbox_left: 0,
+    flags: [],
+    server_time: baku(new Date()),
+    bundle: { result: "applied", version: 4, delta: true, revocations: 2, clock_suspicious: false, bytes: 900, resumed_from: null },
+    retries: 0,
   };
 }
 
@@ -146,6 +192,17 @@ mockIPC((cmd, payload) => {
         device_id: "MOCKDEVICE000000",
         code: "ICZD1-AAAA-BBBB",
         qr_svg: "data:image/svg+xml;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciLz4=",
+      };
+    case "sync_now":
+      return sync();
+    case "export_outbox":
+      return {
+        path: "/mock/device/exports/icaze-MOCKDEVICE000000-20201215T1030.iczu",
+        records: records.length - acknowledged,
+        first_seq: acknowledged + 1,
+        last_seq: records.length,
+        bytes: 170,
+        left_out: 0,
       };
     default:
       throw { code: "unknown_command", message: `the mock does not know ${cmd}` };

@@ -32,9 +32,17 @@ describe("catalogues", () => {
       ...[...LADDER, "no_data"].map((f) => `freshness.${f}`),
       ...Object.keys(MANUAL_FIELDS).map((k) => `manual.kind.${k}`),
       ...Object.values(MANUAL_FIELDS).flatMap((fields) => fields.map((f) => `manual.field.${f.name}`)),
-      ...["not_a_device", "storage", "bad_bundle", "rollback", "qr_not_found", "qr_image_unreadable"].map(
-        (c) => `error.${c}`,
-      ),
+      ...[
+        "not_a_device",
+        "storage",
+        "bad_bundle",
+        "rollback",
+        "qr_not_found",
+        "qr_image_unreadable",
+        // The sync client's codes (SyncError::code) and the app's own for sync.
+        ...["no_server", "bad_url", "client", "unreachable", "server_error", "refused", "future_version"],
+        ...["protocol", "no_progress", "bundle_too_large", "bundle_refused"],
+      ].map((c) => `error.${c}`),
     ];
     for (const lang of LANGUAGES) {
       for (const key of needed) expect(CATALOGUES[lang], `${lang} lacks ${key}`).toHaveProperty([key]);
