@@ -96,7 +96,20 @@ pub struct StorageError(pub(crate) rusqlite::Error);
 
 impl fmt::Display for StorageError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
+        // What the officer can do about the two failures a phone meets: a full
+        // disk (ENOSPC) and a write refused by the system (a file size limit,
+        // failing storage), which SQLite reports as an I/O error.
+        match self.0.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DiskFull) => {
+                write!(f, "{}: the storage is full; free some space on the device, then check again", self.0)
+            }
+            Some(rusqlite::ErrorCode::SystemIoFailure) => write!(
+                f,
+                "{}: the storage could not be written (full or failing); free some space, then check again",
+                self.0
+            ),
+            _ => self.0.fmt(f),
+        }
     }
 }
 
