@@ -108,10 +108,47 @@ enum Job {
 
 /// The SQLite store.
 pub struct SqliteStore {
-    path: PathBuf,
     writer: mpsc::UnboundedSender<Job>,
-    readers: Mutex<Vec<Connection>>,
+    readers: Readers,
+}
+
+/// Read connections to one database, opened when first needed and kept for
+/// the next reader. Shared by the SMS store and the sync store.
+pub(crate) struct Readers {
+    path: PathBuf,
     config: SqliteConfig,
+    open: fn(&Path, &SqliteConfig) -> Result<Connection, StoreError>,
+    pool: Mutex<Vec<Connection>>,
+}
+
+impl Readers {
+    /// A pool whose connections `open` makes.
+    pub(crate) fn new(
+        path: &Path,
+        config: SqliteConfig,
+        open: fn(&Path, &SqliteConfig) -> Result<Connection, StoreError>,
+    ) -> Self {
+        Self { path: path.to_owned(), config, open, pool: Mutex::new(Vec::new()) }
+    }
+
+    /// Runs `f` on a pooled connection (a new one if none is free).
+    pub(crate) fn with<T>(&self, f: impl FnOnce(&Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let pooled = self.pool.lock().map_err(|_| StoreError::WriterGone)?.pop();
+        let conn = match pooled {
+            Some(conn) => conn,
+            None => (self.open)(&self.path, &self.config)?,
+        };
+        let result = f(&conn);
+        if let Ok(mut pool) = self.pool.lock() {
+            pool.push(conn);
+        }
+        result
+    }
+
+    /// A connection of its own, outside the pool.
+    pub(crate) fn connection(&self) -> Result<Connection, StoreError> {
+        (self.open)(&self.path, &self.config)
+    }
 }
 
 /// Opens a connection with the settings every database of the service shares:
@@ -163,25 +200,16 @@ impl SqliteStore {
             .name("icaze-sqlite-writer".into())
             .spawn(move || write_loop(conn, jobs, max_batch))
             .map_err(|e| StoreError::Damaged(format!("cannot start the writer thread: {e}")))?;
-        Ok(Self { path: path.to_owned(), writer, readers: Mutex::new(Vec::new()), config })
+        Ok(Self { writer, readers: Readers::new(path, config, open) })
     }
 
     fn with_reader<T>(&self, f: impl FnOnce(&Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
-        let pooled = self.readers.lock().map_err(|_| StoreError::WriterGone)?.pop();
-        let conn = match pooled {
-            Some(conn) => conn,
-            None => open(&self.path, &self.config)?,
-        };
-        let result = f(&conn);
-        if let Ok(mut readers) = self.readers.lock() {
-            readers.push(conn);
-        }
-        result
+        self.readers.with(f)
     }
 
     /// A connection of its own, for imports and administration.
     fn connection(&self) -> Result<Connection, StoreError> {
-        open(&self.path, &self.config)
+        self.readers.connection()
     }
 
     /// Imports the population registry, CSV columns `document,birth_date,zone`

@@ -17,7 +17,7 @@
 
 use std::collections::BTreeSet;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
@@ -29,7 +29,7 @@ use super::store::{
     AuditEntry, BundleState, ConflictRow, DeviceRow, HourCount, InspectionQuery, InspectionRow, OfficerCount,
     RevocationRow, StoreError, StoredInspection, SupervisorRow, SyncStore, SyncTx,
 };
-use crate::sqlite::SqliteConfig;
+use crate::sqlite::{Readers, SqliteConfig};
 
 /// Each migration runs once, in order; `PRAGMA user_version` is the number done.
 const MIGRATIONS: &[&str] = &[
@@ -142,14 +142,12 @@ struct Writer {
 
 /// The SQLite implementation of [`SyncStore`].
 pub struct SqliteSyncStore {
-    path: PathBuf,
-    config: SqliteConfig,
     writer: Mutex<Writer>,
     /// Signalled when a group is finished.
     finished: Condvar,
     /// Writers waiting for the writer connection.
     waiting: AtomicUsize,
-    readers: Mutex<Vec<Connection>>,
+    readers: Readers,
 }
 
 fn open(path: &Path, config: &SqliteConfig) -> Result<Connection, StoreError> {
@@ -166,12 +164,10 @@ impl SqliteSyncStore {
         crate::sqlite::migrate(&mut conn, MIGRATIONS, "sync.db")?;
         let writer = Writer { conn, open: false, group: 1, writes: 0, finished: 0, failed: BTreeSet::new() };
         Ok(Self {
-            path: path.to_owned(),
-            config,
             writer: Mutex::new(writer),
             finished: Condvar::new(),
             waiting: AtomicUsize::new(0),
-            readers: Mutex::new(Vec::new()),
+            readers: Readers::new(path, config, open),
         })
     }
 
@@ -230,16 +226,7 @@ impl SqliteSyncStore {
     }
 
     fn with_reader<T>(&self, f: impl FnOnce(&Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
-        let pooled = self.readers.lock().map_err(|_| StoreError::WriterGone)?.pop();
-        let conn = match pooled {
-            Some(conn) => conn,
-            None => open(&self.path, &self.config)?,
-        };
-        let result = f(&conn);
-        if let Ok(mut readers) = self.readers.lock() {
-            readers.push(conn);
-        }
-        result
+        self.readers.with(f)
     }
 }
 
