@@ -104,6 +104,7 @@ impl Default for SqliteConfig {
 enum Job {
     Record(PermitRecord, Limits, oneshot::Sender<Result<Recorded, StoreError>>),
     Reserve(u32, oneshot::Sender<Result<Range<u32>, StoreError>>),
+    Issue(Vec<PermitRecord>, oneshot::Sender<Result<(), StoreError>>),
 }
 
 /// The SQLite store.
@@ -402,6 +403,15 @@ impl Store for SqliteStore {
         rx.await.map_err(|_| StoreError::WriterGone)?
     }
 
+    async fn record_issued_many(&self, permits: Vec<PermitRecord>) -> Result<(), StoreError> {
+        if permits.is_empty() {
+            return Ok(());
+        }
+        let (tx, rx) = oneshot::channel();
+        self.writer.send(Job::Issue(permits, tx)).map_err(|_| StoreError::WriterGone)?;
+        rx.await.map_err(|_| StoreError::WriterGone)?
+    }
+
     fn regimes(&self) -> Result<Vec<String>, StoreError> {
         self.with_reader(|c| {
             let mut stmt = c.prepare("SELECT toml FROM regimes ORDER BY loaded_at, id")?;
@@ -461,6 +471,12 @@ fn write_loop(mut conn: Connection, mut jobs: mpsc::UnboundedReceiver<Job>, max_
                 (Job::Reserve(_, reply), Answer::Failed(e)) => {
                     let _ = reply.send(Err(StoreError::Damaged(e)));
                 }
+                (Job::Issue(_, reply), Answer::Issued(r)) => {
+                    let _ = reply.send(r);
+                }
+                (Job::Issue(_, reply), Answer::Failed(e)) => {
+                    let _ = reply.send(Err(StoreError::Damaged(e)));
+                }
                 // Invariant: run_batch answers each job with its own kind or Failed.
                 _ => {}
             }
@@ -471,6 +487,7 @@ fn write_loop(mut conn: Connection, mut jobs: mpsc::UnboundedReceiver<Job>, max_
 enum Answer {
     Recorded(Result<Recorded, StoreError>),
     Reserved(Result<Range<u32>, StoreError>),
+    Issued(Result<(), StoreError>),
     Failed(String),
 }
 
@@ -486,6 +503,11 @@ fn run_batch(conn: &mut Connection, batch: &[Job]) -> Vec<Answer> {
                 Answer::Recorded(in_savepoint(&tx, |tx| record(tx, permit, limits), |r| *r == Recorded::Issued))
             }
             Job::Reserve(count, _) => Answer::Reserved(in_savepoint(&tx, |tx| reserve(tx, *count), |_| true)),
+            Job::Issue(permits, _) => Answer::Issued(in_savepoint(
+                &tx,
+                |tx| permits.iter().try_for_each(|p| insert_permit(tx, p)),
+                |_| true,
+            )),
         };
         answers.push(answer);
     }
@@ -557,6 +579,11 @@ fn record(tx: &rusqlite::Transaction<'_>, p: &PermitRecord, limits: &Limits) -> 
         // The caller's savepoint undoes the document counter.
         return Ok(Recorded::PhoneLimit);
     }
+    insert_permit(tx, p)?;
+    Ok(Recorded::Issued)
+}
+
+fn insert_permit(tx: &rusqlite::Transaction<'_>, p: &PermitRecord) -> Result<(), StoreError> {
     tx.prepare_cached(
         "INSERT INTO permits (serial, document, code, purpose, zone, key_id, issued_at, valid_from, valid_until, phone, token)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
@@ -574,7 +601,7 @@ fn record(tx: &rusqlite::Transaction<'_>, p: &PermitRecord, limits: &Limits) -> 
         p.phone,
         p.token
     ])?;
-    Ok(Recorded::Issued)
+    Ok(())
 }
 
 #[cfg(test)]
@@ -616,5 +643,34 @@ mod tests {
         }
         assert!(store.person_and_denial("AZE11111111", before).unwrap().unwrap().1.is_some());
         assert!(store.person_and_denial("AZE11111111", after).unwrap().unwrap().1.is_none());
+    }
+
+    #[tokio::test]
+    async fn permits_from_other_channels_are_all_or_nothing_and_found_by_document() {
+        let (_dir, store) = store();
+        let serials = store.reserve_serials(3).await.unwrap();
+        let at = UtcMinute::parse_rfc3339("2020-12-14T12:00:00+04:00").unwrap();
+        let permit = |serial: u32, document: &str| PermitRecord {
+            serial: PermitSerial(serial),
+            document: document.to_owned(),
+            code: 0,
+            purpose: 4,
+            zone: ZoneId::new(1).unwrap(),
+            key_id: 2,
+            issued_at: at,
+            valid_from: at,
+            valid_until: at.checked_add(60).unwrap(),
+            phone: String::new(),
+            token: format!("IZ1-{serial}"),
+        };
+        let (a, b, c) = (serials.start, serials.start + 1, serials.start + 2);
+        store.record_issued_many(vec![permit(a, "AZE11111111"), permit(b, "AZE11111111")]).await.unwrap();
+        // A serial already used makes the whole call fail and leaves nothing of it.
+        let twice = store.record_issued_many(vec![permit(c, "AZE22222222"), permit(a, "AZE22222222")]).await;
+        assert!(twice.is_err());
+        assert_eq!(store.valid_permits("AZE11111111", at).unwrap(), [PermitSerial(a), PermitSerial(b)]);
+        assert!(store.valid_permits("AZE22222222", at).unwrap().is_empty());
+        store.record_issued(permit(c, "AZE22222222")).await.unwrap();
+        assert_eq!(store.valid_permits("AZE22222222", at).unwrap(), [PermitSerial(c)]);
     }
 }

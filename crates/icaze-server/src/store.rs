@@ -146,6 +146,19 @@ pub trait Store: Send + Sync + 'static {
         permit: PermitRecord,
         limits: Limits,
     ) -> impl std::future::Future<Output = Result<Recorded, StoreError>> + Send;
+    /// Records permits issued outside the SMS rules (the employer portal, the
+    /// 102 call centre), with no daily limits, all or none in one transaction,
+    /// committed (durably) before it returns. Their serials come from
+    /// [`Store::reserve_serials`] like every other permit's, so a serial is never
+    /// used twice across channels, and revoking by document finds them.
+    fn record_issued_many(
+        &self,
+        permits: Vec<PermitRecord>,
+    ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send;
+    /// [`Store::record_issued_many`] for one permit.
+    fn record_issued(&self, permit: PermitRecord) -> impl std::future::Future<Output = Result<(), StoreError>> + Send {
+        self.record_issued_many(vec![permit])
+    }
     /// Every regime text stored, oldest first.
     fn regimes(&self) -> Result<Vec<String>, StoreError>;
     /// Stores a regime text under its id, replacing one with the same id.

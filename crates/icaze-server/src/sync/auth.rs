@@ -23,6 +23,14 @@ pub enum Caller {
         /// Their precinct.
         precinct: String,
     },
+    /// Another part of this service acting on its own users' behalf (the
+    /// employer portal revoking an employee's permit). Never the answer of
+    /// [`authenticate`]: no bearer token makes one. It may revoke and nothing
+    /// else: every check of this module refuses it.
+    Service {
+        /// Who, for the audit trail (e.g. `portal:7:aliyev`).
+        name: String,
+    },
 }
 
 impl Caller {
@@ -30,14 +38,14 @@ impl Caller {
     pub fn name(&self) -> &str {
         match self {
             Caller::Admin => "admin",
-            Caller::Supervisor { name, .. } => name,
+            Caller::Supervisor { name, .. } | Caller::Service { name } => name,
         }
     }
 
-    /// Their precinct; `None` for the administrator.
+    /// Their precinct; `None` for the administrator and a service.
     pub fn precinct(&self) -> Option<&str> {
         match self {
-            Caller::Admin => None,
+            Caller::Admin | Caller::Service { .. } => None,
             Caller::Supervisor { precinct, .. } => Some(precinct),
         }
     }
@@ -46,12 +54,17 @@ impl Caller {
     pub fn require_admin(&self) -> Result<(), SyncError> {
         match self {
             Caller::Admin => Ok(()),
-            Caller::Supervisor { .. } => Err(SyncError::Forbidden("only an administrator may do this".into())),
+            Caller::Supervisor { .. } | Caller::Service { .. } => {
+                Err(SyncError::Forbidden("only an administrator may do this".into()))
+            }
         }
     }
 
     /// Refuses (`403`) a supervisor of another precinct than `precinct`.
     pub fn require_precinct(&self, precinct: &str) -> Result<(), SyncError> {
+        if let Caller::Service { name } = self {
+            return Err(SyncError::Forbidden(format!("{name} may only revoke permits")));
+        }
         match self.precinct() {
             None => Ok(()),
             Some(own) if own == precinct => Ok(()),
@@ -64,6 +77,9 @@ impl Caller {
     /// The precinct a query is about: what the caller named, checked
     /// against their own; a supervisor who names none gets their own.
     pub fn scope(&self, named: Option<&str>) -> Result<Option<String>, SyncError> {
+        if let Caller::Service { name } = self {
+            return Err(SyncError::Forbidden(format!("{name} may only revoke permits")));
+        }
         match (self.precinct(), named) {
             (None, named) => Ok(named.map(str::to_owned)),
             (Some(own), None) => Ok(Some(own.to_owned())),
@@ -130,6 +146,11 @@ mod tests {
         assert!(matches!(sup.require_admin(), Err(SyncError::Forbidden(_))));
         assert_eq!(Caller::Admin.scope(None).unwrap(), None);
         assert_eq!(Caller::Admin.scope(Some("P-2")).unwrap().as_deref(), Some("P-2"));
+        let service = Caller::Service { name: "portal:1:a".into() };
+        assert!(matches!(service.scope(None), Err(SyncError::Forbidden(_))));
+        assert!(matches!(service.require_precinct("P-1"), Err(SyncError::Forbidden(_))));
+        assert!(matches!(service.require_admin(), Err(SyncError::Forbidden(_))));
+        assert_eq!(service.name(), "portal:1:a");
         assert!(
             constant_time_eq(b"abc", b"abc") && !constant_time_eq(b"abc", b"abd") && !constant_time_eq(b"a", b"ab")
         );

@@ -598,6 +598,7 @@ async fn whoami<S: Store>(State(svc): State<Arc<SyncService<S>>>, headers: Heade
     let role = match caller {
         Caller::Admin => "admin",
         Caller::Supervisor { .. } => "supervisor",
+        Caller::Service { .. } => "service",
     };
     Ok(json_response(StatusCode::OK, json!({"role": role, "name": caller.name(), "precinct": caller.precinct()})))
 }
