@@ -503,11 +503,9 @@ fn run_batch(conn: &mut Connection, batch: &[Job]) -> Vec<Answer> {
                 Answer::Recorded(in_savepoint(&tx, |tx| record(tx, permit, limits), |r| *r == Recorded::Issued))
             }
             Job::Reserve(count, _) => Answer::Reserved(in_savepoint(&tx, |tx| reserve(tx, *count), |_| true)),
-            Job::Issue(permits, _) => Answer::Issued(in_savepoint(
-                &tx,
-                |tx| permits.iter().try_for_each(|p| insert_permit(tx, p)),
-                |_| true,
-            )),
+            Job::Issue(permits, _) => {
+                Answer::Issued(in_savepoint(&tx, |tx| permits.iter().try_for_each(|p| insert_permit(tx, p)), |_| true))
+            }
         };
         answers.push(answer);
     }
