@@ -108,6 +108,15 @@ pub enum AuthorityError {
     /// No key in the directory may sign sync bundles at the bundle's server time.
     #[error("{0} has no key that may sign sync bundles at the bundle's server time: it needs sync.secret and a trust list that flags its key (made by `icaze keys init`)")]
     NoBundleKey(PathBuf),
+    /// Rotating a key needs the root key, which is kept offline.
+    #[error("{0} has no root.secret: rotating a key needs the root key, which signs the new trust list; bring it back from offline storage for this step (or run the rotation where it is kept)")]
+    NoRootKey(PathBuf),
+    /// The role named is not one the directory has.
+    #[error("no key of role {0:?} in this directory: the roles are sms, portal, callcentre and sync")]
+    UnknownRole(String),
+    /// Every key id is taken.
+    #[error("the trust list has no free key id left (255 keys): start a new authority")]
+    NoFreeKeyId,
     /// The bundle's contents break the bundle format's rules.
     #[error("the sync bundle cannot be made: {0}")]
     Bundle(BundleError),
@@ -281,6 +290,134 @@ impl Authority {
     }
 }
 
+/// What [`Authority::rotate`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rotation {
+    /// The key now flagged revoked in the trust list.
+    pub revoked: KeyId,
+    /// The new key of the same role, purposes and flags.
+    pub new_key: KeyId,
+    /// The new trust list's version.
+    pub version: u64,
+}
+
+impl Authority {
+    /// Replaces the key of `role` (a stolen or suspect key): a new key with the
+    /// next free id, the same purposes and flags, valid from `now` until the
+    /// old key's end (or `options.issuer_valid_days` from now if that is
+    /// past); the old key stays in the trust list **flagged revoked**, so that
+    /// every token it ever signed stops verifying (a thief can write any issue
+    /// time, so no cut-off time would do); the list's version goes up by one,
+    /// signed by the root key, which must be in `dir` for this step.
+    ///
+    /// Crash-safe and resumable: the new secret and the new list are written
+    /// to `*.new` files and synced first, then renamed over the old ones, the
+    /// trust list last but one; a rotation interrupted between the renames
+    /// is finished by running it again, which then rotates nothing new.
+    /// The old secret file is replaced, not kept.
+    pub fn rotate(dir: &Path, role: &str, now: UtcMinute, options: &InitOptions) -> Result<Rotation, AuthorityError> {
+        let root_path = dir.join("root.secret");
+        let root = match fs::read_to_string(&root_path) {
+            Ok(text) => {
+                keyfile::read_secret_key(&text).map_err(|source| AuthorityError::KeyFile { path: root_path, source })?.1
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(AuthorityError::NoRootKey(dir.to_owned())),
+            Err(e) => return Err(io(&root_path)(e)),
+        };
+        let authority = Self::load(dir)?;
+        let secret_path = dir.join(format!("{role}.secret"));
+        let pending_path = dir.join(format!("{role}.secret.new"));
+        let trust_path = dir.join("trustlist");
+        let pending_trust = dir.join("trustlist.new");
+        if !ISSUER_ROLES.iter().any(|(r, _, _)| *r == role) && role != BUNDLE_ROLE.0 {
+            return Err(AuthorityError::UnknownRole(role.to_owned()));
+        }
+        // A rotation that stopped after the trust list was renamed: its new
+        // key is in the list, its secret still waits in `.new`.
+        if let Ok(text) = fs::read_to_string(&pending_path) {
+            let (id, key) = keyfile::read_secret_key(&text)
+                .map_err(|source| AuthorityError::KeyFile { path: pending_path.clone(), source })?;
+            if authority.trust.key(id).is_some_and(|k| k.public_key == key.public_key() && !k.revoked) {
+                fs::rename(&pending_path, &secret_path).map_err(io(&secret_path))?;
+                sync_dir(dir)?;
+                let revoked = authority
+                    .trust
+                    .keys()
+                    .iter()
+                    .filter(|k| k.revoked && k.label == role)
+                    .map(|k| k.id)
+                    .max()
+                    .unwrap_or(id);
+                return Ok(Rotation { revoked, new_key: id, version: authority.trust.version() });
+            }
+            // Written before a crash that came before the list: start again.
+            fs::remove_file(&pending_path).map_err(io(&pending_path))?;
+        }
+        let old_text = fs::read_to_string(&secret_path).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                AuthorityError::UnknownRole(role.to_owned())
+            } else {
+                io(&secret_path)(e)
+            }
+        })?;
+        let (old_id, _) = keyfile::read_secret_key(&old_text)
+            .map_err(|source| AuthorityError::KeyFile { path: secret_path.clone(), source })?;
+        let old = authority.trust.key(old_id).ok_or_else(|| AuthorityError::UnknownRole(role.to_owned()))?.clone();
+        let new_id = authority
+            .trust
+            .keys()
+            .iter()
+            .map(|k| k.id.0)
+            .max()
+            .and_then(|max| max.checked_add(1))
+            .map(KeyId)
+            .ok_or(AuthorityError::NoFreeKeyId)?;
+        let key = new_secret_key()?;
+        let valid_until = if old.valid_until > now {
+            old.valid_until
+        } else {
+            now.checked_add(options.issuer_valid_days.saturating_mul(24 * 60))
+                .unwrap_or(UtcMinute::from_unix_minutes(u32::MAX))
+        };
+        let mut keys = authority.trust.keys().to_vec();
+        for k in &mut keys {
+            if k.id == old_id {
+                k.revoked = true;
+            }
+        }
+        keys.push(TrustedKey {
+            id: new_id,
+            public_key: key.public_key(),
+            valid_from: now,
+            valid_until,
+            purposes: old.purposes,
+            revoked: false,
+            may_sign_bundles: old.may_sign_bundles,
+            label: old.label.clone(),
+        });
+        let version = authority.trust.version() + 1;
+        let trust = TrustList::new(version, now, keys)
+            .map_err(|source| AuthorityError::TrustList { path: trust_path.clone(), source })?;
+        let _ = fs::remove_file(&pending_trust);
+        write_new(&pending_path, keyfile::secret_key_text(role, new_id, &key).as_bytes(), 0o600)?;
+        write_new(&pending_trust, &trust.sign(&root), 0o644)?;
+        fs::rename(&pending_trust, &trust_path).map_err(io(&trust_path))?;
+        sync_dir(dir)?;
+        fs::rename(&pending_path, &secret_path).map_err(io(&secret_path))?;
+        sync_dir(dir)?;
+        Ok(Rotation { revoked: old_id, new_key: new_id, version })
+    }
+}
+
+/// Makes the renames in `dir` durable.
+fn sync_dir(dir: &Path) -> Result<(), AuthorityError> {
+    #[cfg(unix)]
+    fs::File::open(dir).and_then(|d| d.sync_all()).map_err(io(dir))?;
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
+
 fn new_secret_key() -> Result<SecretKey, AuthorityError> {
     let mut seed = zeroize::Zeroizing::new([0u8; 32]);
     getrandom::getrandom(seed.as_mut()).map_err(|e| AuthorityError::Random(e.to_string()))?;
@@ -408,6 +545,74 @@ mod tests {
         bytes[20] ^= 1;
         fs::write(&path, bytes).unwrap();
         assert!(matches!(Authority::load(dir.path()), Err(AuthorityError::TrustList { .. })));
+    }
+
+    #[test]
+    fn rotating_a_key_revokes_it_for_every_token_and_hands_its_purposes_to_a_new_one() {
+        let dir = tempfile::tempdir().unwrap();
+        Authority::init(dir.path(), now(), &InitOptions::default()).unwrap();
+        let before = Authority::load(dir.path()).unwrap();
+        let later = now().checked_add(600).unwrap();
+        let rotation = Authority::rotate(dir.path(), "portal", later, &InitOptions::default()).unwrap();
+        assert_eq!(rotation, Rotation { revoked: KeyId(2), new_key: KeyId(5), version: 2 });
+        let after = Authority::load(dir.path()).unwrap();
+        let old = after.trust_list().key(KeyId(2)).unwrap();
+        let new = after.trust_list().key(KeyId(5)).unwrap();
+        assert!(old.revoked && !new.revoked);
+        assert_eq!(new.purposes, old.purposes);
+        assert_eq!(new.valid_until, old.valid_until);
+        assert_eq!(after.signing_key(Purpose::Work, later).map(|(id, _)| id), Some(KeyId(5)));
+        assert!(after.signing_key(Purpose::Work, now()).is_none(), "the new key starts at the rotation");
+        assert_eq!(after.signing_key(Purpose::Medical, later).map(|(id, _)| id), Some(KeyId(1)));
+
+        // A token of the old key, with any issue time, no longer verifies.
+        let (id, key) = before.signing_key(Purpose::Work, now()).unwrap();
+        let claims = icaze_core::PermitClaims::new(icaze_core::ClaimsSpec {
+            serial: PermitSerial(9),
+            document: icaze_core::DocumentNumber::parse("AZE12345678").unwrap(),
+            purpose: Purpose::Work,
+            zones: vec![icaze_core::ZoneId::new(1).unwrap()],
+            issued_at: later,
+            valid_from: later,
+            valid_until: later.checked_add(60).unwrap(),
+            vehicle: None,
+        })
+        .unwrap();
+        let token = icaze_core::issue(key, id, &claims);
+        let permit = icaze_core::UnverifiedPermit::from_bytes(token.as_bytes()).unwrap();
+        assert!(before.trust_list().verify(&permit).is_ok());
+        assert!(after.trust_list().verify(&permit).is_err(), "a revoked key's tokens are refused");
+
+        // Without the root key there is no rotation.
+        fs::remove_file(dir.path().join("root.secret")).unwrap();
+        assert!(matches!(
+            Authority::rotate(dir.path(), "sms", later, &InitOptions::default()),
+            Err(AuthorityError::NoRootKey(_))
+        ));
+    }
+
+    #[test]
+    fn an_interrupted_rotation_is_finished_by_running_it_again() {
+        let dir = tempfile::tempdir().unwrap();
+        Authority::init(dir.path(), now(), &InitOptions::default()).unwrap();
+        Authority::rotate(dir.path(), "sms", now(), &InitOptions::default()).unwrap();
+        // As if the process died after renaming the trust list: put a pending
+        // secret back, and the old (revoked) one in its place.
+        let secret = dir.path().join("sms.secret");
+        fs::rename(&secret, dir.path().join("sms.secret.new")).unwrap();
+        let (_, old_key) = {
+            let root = fs::read_to_string(dir.path().join("root.secret")).unwrap();
+            keyfile::read_secret_key(&root).unwrap()
+        };
+        write_new(&secret, keyfile::secret_key_text("sms", KeyId(1), &old_key).as_bytes(), 0o600).unwrap();
+        let again = Authority::rotate(dir.path(), "sms", now(), &InitOptions::default()).unwrap();
+        assert_eq!(again, Rotation { revoked: KeyId(1), new_key: KeyId(5), version: 2 });
+        let authority = Authority::load(dir.path()).unwrap();
+        assert_eq!(authority.signing_key(Purpose::Medical, now()).map(|(id, _)| id), Some(KeyId(5)));
+        assert!(matches!(
+            Authority::rotate(dir.path(), "nobody", now(), &InitOptions::default()),
+            Err(AuthorityError::UnknownRole(_))
+        ));
     }
 
     #[test]

@@ -50,7 +50,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let service = SyncService::new(
         Box::new(store),
         permits,
-        icaze_authority::Authority::load(&dir.path().join("authority"))?,
+        Arc::new(icaze_server::keys::KeyRing::load(&dir.path().join("authority"))?),
         None,
         Arc::new(icaze_server::FixedClock::new(now)),
         "admin".into(),

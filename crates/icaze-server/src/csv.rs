@@ -1,9 +1,97 @@
-//! Fields of the registry CSV files.
+//! The registry CSV files (`docs/regimes.md`, "Registries"): their rows and
+//! fields, read with no I/O so that every storage backend imports the same
+//! rows, and so that the parsers can be fuzzed alone (`fuzz/`).
 
-use icaze_core::{DocumentNumber, UtcMinute};
+use icaze_core::{DocumentNumber, UtcMinute, ZoneId};
 
-/// A document number in canonical form.
-pub(crate) fn document(field: &str) -> Result<String, String> {
+/// A row of the population registry: `document,birth_date,zone`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonRow {
+    /// The document in canonical form.
+    pub document: String,
+    /// Date of birth as days since 1970-01-01.
+    pub birth_day: i32,
+    /// The registered zone.
+    pub zone: ZoneId,
+}
+
+/// A row of the deny list: `document,reason,until`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DenialRow {
+    /// The document in canonical form.
+    pub document: String,
+    /// Why (never told to the citizen); not empty.
+    pub reason: String,
+    /// Until when, exclusive; `None` for open-ended.
+    pub until: Option<UtcMinute>,
+}
+
+/// The rows of a population registry file, each with its 1-based line number:
+/// the person, or what is wrong with the line. A wrong header is a problem of
+/// line 1 and ends the file. Lazy, so that a 10-million-row registry is not
+/// held twice in memory (the rows as vectors of fields took four times the
+/// text: 1.35 GB at 10 million).
+pub fn people(csv: &str) -> impl Iterator<Item = (usize, Result<PersonRow, String>)> + '_ {
+    rows(csv, &["document", "birth_date", "zone"]).map(|(line, fields)| {
+        let row = fields.and_then(|f| {
+            let document = document(f[0])?;
+            let birth_day = date(f[1])?;
+            let zone = f[2]
+                .trim()
+                .parse()
+                .ok()
+                .and_then(ZoneId::new)
+                .ok_or_else(|| format!("zone {:?} is not a number from 1 to 4095", f[2]))?;
+            Ok(PersonRow { document, birth_day, zone })
+        });
+        (line, row)
+    })
+}
+
+/// The rows of a deny-list file (`until` is RFC 3339, or a date `YYYY-MM-DD`
+/// meaning its start in Baku, or empty), as [`people`] gives them.
+pub fn denials(csv: &str) -> impl Iterator<Item = (usize, Result<DenialRow, String>)> + '_ {
+    rows(csv, &["document", "reason", "until"]).map(|(line, fields)| {
+        let row = fields.and_then(|f| {
+            let document = document(f[0])?;
+            let reason = f[1].trim().to_owned();
+            if reason.is_empty() {
+                return Err("the reason is empty".to_owned());
+            }
+            let until = optional_time(f[2])?;
+            Ok(DenialRow { document, reason, until })
+        });
+        (line, row)
+    })
+}
+
+/// The rows after a header that must name `columns` in order, blank lines
+/// skipped; a row with the wrong number of fields comes as its problem.
+fn rows<'a>(
+    csv: &'a str,
+    columns: &'static [&'static str],
+) -> impl Iterator<Item = (usize, Result<Vec<&'a str>, String>)> + 'a {
+    let mut lines = csv.lines().enumerate().map(|(i, l)| (i + 1, l.trim_end_matches('\r')));
+    let header: Vec<String> = lines
+        .next()
+        .map(|(_, h)| h.split(',').map(|c| c.trim().trim_start_matches('\u{feff}').to_lowercase()).collect())
+        .unwrap_or_default();
+    let header_ok = header == columns;
+    let header_problem =
+        (!header_ok).then(|| (1, Err(format!("the first line must be the header `{}`", columns.join(",")))));
+    let body = lines.filter(move |(_, text)| header_ok && !text.trim().is_empty()).map(move |(line, text)| {
+        let fields: Vec<&str> = text.split(',').collect();
+        if fields.len() == columns.len() {
+            (line, Ok(fields))
+        } else {
+            (line, Err(format!("expected {} columns, found {}", columns.len(), fields.len())))
+        }
+    });
+    header_problem.into_iter().chain(body)
+}
+
+/// A document number in canonical form, or what is wrong with it.
+pub fn document(field: &str) -> Result<String, String> {
     DocumentNumber::parse(field).map(|d| d.canonical()).map_err(|e| e.to_string())
 }
 
@@ -31,8 +119,8 @@ pub(crate) fn civil_from_days(days: i32) -> (i32, u32, u32) {
     (yoe + era * 400 + i32::from(m <= 2), m, d)
 }
 
-/// A date `YYYY-MM-DD` as days since 1970-01-01.
-pub(crate) fn date(field: &str) -> Result<i32, String> {
+/// A date `YYYY-MM-DD` as days since 1970-01-01, or what is wrong with it.
+pub fn date(field: &str) -> Result<i32, String> {
     let err = || format!("the date {field:?} is not YYYY-MM-DD");
     let mut parts = field.trim().splitn(3, '-');
     let mut next = || parts.next().and_then(|p| p.parse::<u32>().ok()).ok_or_else(err);
@@ -48,7 +136,7 @@ pub(crate) fn date(field: &str) -> Result<i32, String> {
 }
 
 /// Empty, a date (its start in Baku time), or an RFC 3339 time.
-pub(crate) fn optional_time(field: &str) -> Result<Option<UtcMinute>, String> {
+pub fn optional_time(field: &str) -> Result<Option<UtcMinute>, String> {
     let field = field.trim();
     if field.is_empty() {
         return Ok(None);

@@ -13,8 +13,9 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
-mod csv;
+pub mod csv;
 pub mod http;
+pub mod keys;
 pub mod metrics;
 pub mod regime;
 pub mod registry;
@@ -159,7 +160,7 @@ impl Server {
                 dev
             }
         };
-        let authority = Authority::load(&keys)?;
+        let key_ring = Arc::new(keys::KeyRing::load(&keys)?);
         let store = Arc::new(SqliteStore::open(&data.join("icaze.db"), config.sqlite.clone())?);
         if store.regimes()?.is_empty() {
             let default = Regime::from_toml(regime::DEFAULT_REGIME)
@@ -167,17 +168,16 @@ impl Server {
             store.put_regime(&default.id, regime::DEFAULT_REGIME)?;
         }
         let admin_token = admin_token(data)?;
-        // The sync service signs bundles with its own copy of the authority's keys.
         let sync_store = sync::sqlite::SqliteSyncStore::open(&data.join("sync.db"), config.sqlite.clone())?;
         let sync = Arc::new(sync::SyncService::new(
             Box::new(sync_store),
             store.clone(),
-            Authority::load(&keys)?,
+            key_ring.clone(),
             config.rehearsal.clone(),
             config.clock.clone(),
             admin_token.clone(),
         ));
-        let sms = SmsService::new(store, authority, config.rehearsal.clone(), config.sms.clone())?;
+        let sms = SmsService::new(store, key_ring, config.rehearsal.clone(), config.sms.clone())?;
         let state =
             Arc::new(http::AppState { sms, gateway: config.gateway.clone(), admin_token, clock: config.clock.clone() });
         let listener = tokio::net::TcpListener::bind(config.listen)

@@ -7,7 +7,6 @@ use std::ops::Range;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
 
-use icaze_authority::Authority;
 use icaze_core::{ClaimsSpec, PermitClaims, PermitSerial, UtcMinute};
 use icaze_sms::{reply, Language, Request};
 
@@ -57,7 +56,7 @@ impl Regimes {
 /// The SMS service, shared by every request.
 pub struct SmsService<S: Store> {
     store: Arc<S>,
-    authority: Authority,
+    keys: Arc<crate::keys::KeyRing>,
     regimes: RwLock<Regimes>,
     config: SmsConfig,
     serials: tokio::sync::Mutex<Range<u32>>,
@@ -76,17 +75,17 @@ pub enum Outcome {
 }
 
 impl<S: Store> SmsService<S> {
-    /// A service over `store` and `authority`, with the regimes stored in the
-    /// store and, if given, a rehearsal regime.
+    /// A service over `store` and the authority's `keys`, with the regimes
+    /// stored in the store and, if given, a rehearsal regime.
     pub fn new(
         store: Arc<S>,
-        authority: Authority,
+        keys: Arc<crate::keys::KeyRing>,
         rehearsal: Option<Regime>,
         config: SmsConfig,
     ) -> Result<Self, crate::store::StoreError> {
         let service = Self {
             store,
-            authority,
+            keys,
             regimes: RwLock::new(Regimes { stored: Vec::new(), rehearsal: rehearsal.map(Arc::new) }),
             limiter: RateLimiter::new(&config),
             config,
@@ -173,7 +172,8 @@ impl<S: Store> SmsService<S> {
         if denial.is_some() {
             return refused(reply::refused_no_detail(language), "denied");
         }
-        let Some((key_id, key)) = self.authority.signing_key(code.purpose, now) else {
+        let authority = self.keys.current();
+        let Some((key_id, key)) = authority.signing_key(code.purpose, now) else {
             tracing::error!(purpose = %code.purpose.name(), "no issuer key may sign this purpose now");
             return refused(reply::service_error(language), "no_key");
         };

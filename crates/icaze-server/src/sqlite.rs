@@ -226,28 +226,10 @@ impl SqliteStore {
                 "INSERT INTO people (document, birth_day, zone) VALUES (?1, ?2, ?3)
                  ON CONFLICT (document) DO UPDATE SET birth_day = excluded.birth_day, zone = excluded.zone",
             )?;
-            for (line, fields) in csv_rows(csv, &["document", "birth_date", "zone"], &mut report) {
-                let fields = match fields {
-                    Ok(fields) => fields,
-                    Err(problem) => {
-                        report.problems.push(problem);
-                        continue;
-                    }
-                };
-                let row = (|| {
-                    let document = crate::csv::document(fields[0])?;
-                    let birth_day = crate::csv::date(fields[1])?;
-                    let zone = fields[2]
-                        .trim()
-                        .parse()
-                        .ok()
-                        .and_then(ZoneId::new)
-                        .ok_or_else(|| format!("zone {:?} is not a number from 1 to 4095", fields[2]))?;
-                    Ok::<_, String>((document, birth_day, zone))
-                })();
+            for (line, row) in crate::csv::people(csv) {
                 match row {
-                    Ok((document, birth_day, zone)) => {
-                        insert.execute(params![document, birth_day, zone.get()])?;
+                    Ok(p) => {
+                        insert.execute(params![p.document, p.birth_day, p.zone.get()])?;
                         report.imported += 1;
                     }
                     Err(message) => report.problems.push(RowProblem { line, message }),
@@ -270,26 +252,10 @@ impl SqliteStore {
                 "INSERT INTO denials (document, reason, until) VALUES (?1, ?2, ?3)
                  ON CONFLICT (document) DO UPDATE SET reason = excluded.reason, until = excluded.until",
             )?;
-            for (line, fields) in csv_rows(csv, &["document", "reason", "until"], &mut report) {
-                let fields = match fields {
-                    Ok(fields) => fields,
-                    Err(problem) => {
-                        report.problems.push(problem);
-                        continue;
-                    }
-                };
-                let row = (|| {
-                    let document = crate::csv::document(fields[0])?;
-                    let reason = fields[1].trim().to_owned();
-                    if reason.is_empty() {
-                        return Err("the reason is empty".to_owned());
-                    }
-                    let until = crate::csv::optional_time(fields[2])?;
-                    Ok((document, reason, until))
-                })();
+            for (line, row) in crate::csv::denials(csv) {
                 match row {
-                    Ok((document, reason, until)) => {
-                        insert.execute(params![document, reason, until.map(|u| u.unix_minutes())])?;
+                    Ok(d) => {
+                        insert.execute(params![d.document, d.reason, d.until.map(|u| u.unix_minutes())])?;
                         report.imported += 1;
                     }
                     Err(message) => report.problems.push(RowProblem { line, message }),
@@ -304,38 +270,6 @@ impl SqliteStore {
     pub fn permit_count(&self) -> Result<i64, StoreError> {
         self.with_reader(|c| Ok(c.query_row("SELECT count(*) FROM permits", [], |r| r.get(0))?))
     }
-}
-
-/// The rows of a CSV text after its header, which must name `columns` in
-/// order; a row with the wrong number of fields comes as its problem. Lazy, so
-/// that a 10-million-row registry is not held twice in memory (the rows as
-/// vectors of fields took four times the text: 1.35 GB at 10 million).
-fn csv_rows<'a>(
-    csv: &'a str,
-    columns: &'a [&'a str],
-    report: &mut ImportReport,
-) -> impl Iterator<Item = (usize, Result<Vec<&'a str>, RowProblem>)> + 'a {
-    let mut lines = csv.lines().enumerate().map(|(i, l)| (i + 1, l.trim_end_matches('\r')));
-    let header: Vec<String> = lines
-        .next()
-        .map(|(_, h)| h.split(',').map(|c| c.trim().trim_start_matches('\u{feff}').to_lowercase()).collect())
-        .unwrap_or_default();
-    let header_ok = header == columns;
-    if !header_ok {
-        report.problems.push(RowProblem {
-            line: 1,
-            message: format!("the first line must be the header `{}`", columns.join(",")),
-        });
-    }
-    lines.filter(move |(_, text)| header_ok && !text.trim().is_empty()).map(move |(line, text)| {
-        let fields: Vec<&str> = text.split(',').collect();
-        if fields.len() == columns.len() {
-            (line, Ok(fields))
-        } else {
-            let message = format!("expected {} columns, found {}", columns.len(), fields.len());
-            (line, Err(RowProblem { line, message }))
-        }
-    })
 }
 
 impl Store for SqliteStore {

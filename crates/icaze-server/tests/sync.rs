@@ -788,3 +788,52 @@ async fn a_new_regime_raises_the_bundle_version() {
     let delta = verified(&s, &s.bundle(&format!("?since={}", before.version), &[]).await.bytes().await.unwrap());
     assert_eq!((delta.base_version, delta.regimes.len()), (Some(before.version), 2));
 }
+
+/// The token text of the permit with this serial.
+fn token_of(s: &Service, serial: u32) -> icaze_core::UnverifiedPermit {
+    let db = rusqlite::Connection::open(s.data().join("icaze.db")).unwrap();
+    let text: String = db.query_row("SELECT token FROM permits WHERE serial = ?1", [serial], |r| r.get(0)).unwrap();
+    icaze_core::UnverifiedPermit::from_text(&text).unwrap()
+}
+
+#[tokio::test]
+async fn a_stolen_key_is_rotated_reloaded_and_its_tokens_refused_by_the_next_bundle() {
+    let s = Service::start().await;
+    let store = icaze_server::sqlite::SqliteStore::open(&s.data().join("icaze.db"), Default::default()).unwrap();
+    assert!(store.import_people(&icaze_server::registry::demo_people_csv(10)).unwrap().problems.is_empty());
+    let old = token_of(&s, permit(&s, "1 AZE11111111").await);
+    assert_eq!(old.key_id().0, 1);
+    let before = verified(&s, &s.bundle("", &[]).await.bytes().await.unwrap());
+
+    let keys = s.data().join("authority");
+    let old_list = std::fs::read(keys.join("trustlist")).unwrap();
+    icaze_authority::Authority::rotate(&keys, "sms", at(START), &Default::default()).unwrap();
+    let sup = s.supervisor("sup", "P1").await;
+    let (status, _) = s.post("/v1/keys/reload", Some(&sup), json!({})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "administrators only");
+    // Until the reload the service still signs with the old key.
+    assert_eq!(token_of(&s, permit(&s, "1 AZE22222222").await).key_id().0, 1);
+    let (status, body) = s.post("/v1/keys/reload", Some(&s.admin), json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!((body["trust_list_version"].as_u64(), &body["revoked_keys"]), (Some(2), &json!([1])));
+
+    // New permits come from the new key; the next bundle's trust list refuses the old key's tokens.
+    let new = token_of(&s, permit(&s, "2 MYI1234567").await);
+    assert_eq!(new.key_id().0, 5);
+    let after = verified(&s, &s.bundle("", &[]).await.bytes().await.unwrap());
+    assert!(after.version > before.version, "a new trust list is a new bundle version");
+    let trust = icaze_core::TrustList::verify_bytes(&after.trust_list, &s.root()).unwrap();
+    assert_eq!(trust.version(), 2);
+    assert!(matches!(trust.verify(&old), Err(icaze_core::VerifyError::KeyRevoked(1))));
+    assert!(trust.verify(&new).is_ok());
+    let delta = verified(&s, &s.bundle(&format!("?since={}", before.version), &[]).await.bytes().await.unwrap());
+    assert_eq!(delta.trust_list, after.trust_list, "a delta carries the new trust list too");
+    let (_, audit) = s.get("/v1/audit", Some(&s.admin)).await;
+    assert!(audit.to_string().contains("keys_reloaded"), "{audit}");
+
+    // A rolled-back trust list is refused and the keys in force stay.
+    std::fs::write(keys.join("trustlist"), old_list).unwrap();
+    let (status, body) = s.post("/v1/keys/reload", Some(&s.admin), json!({})).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("keys_refused")), "{body}");
+    assert_eq!(token_of(&s, permit(&s, "2 DYI7654321").await).key_id().0, 5);
+}

@@ -88,6 +88,18 @@ enum KeysCommand {
         #[arg(long)]
         valid_from: Option<String>,
     },
+    /// Replace a stolen or suspect key: the old key is flagged revoked in a new
+    /// trust list (every token it signed stops verifying on devices after their
+    /// next sync), a new key of the same role takes its purposes. Needs the root
+    /// key in DIR. Then `icaze admin keys reload` on the running service.
+    Rotate {
+        /// The authority directory.
+        #[arg(long)]
+        dir: PathBuf,
+        /// The role whose key to replace: sms, portal, callcentre or sync.
+        #[arg(long)]
+        role: String,
+    },
 }
 
 #[derive(clap::Args)]
@@ -187,6 +199,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 "created an authority in {}: move root.secret offline; pin root.public in devices; trust list: {}",
                 dir.display(),
                 dir.join("trustlist").display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Keys(KeysCommand::Rotate { dir, role }) => {
+            let rotation = icaze_authority::Authority::rotate(&dir, &role, now()?, &InitOptions::default())?;
+            println!(
+                "{}",
+                serde_json::json!({"revoked_key": rotation.revoked.0, "new_key": rotation.new_key.0,
+                    "trust_list_version": rotation.version})
+            );
+            eprintln!(
+                "key {} ({role}) is revoked in trust list version {}; key {} signs from now on. Load it into the \
+                 running service with `icaze admin keys reload`; devices refuse the old key's tokens after their next sync",
+                rotation.revoked.0, rotation.version, rotation.new_key.0
             );
             Ok(ExitCode::SUCCESS)
         }

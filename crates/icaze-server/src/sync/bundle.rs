@@ -128,7 +128,9 @@ pub fn fingerprint(trust_list: &[u8], regimes: &[BundleRegime]) -> [u8; 32] {
 pub(crate) fn answer<S: Store>(svc: &SyncService<S>, since: Option<u64>) -> Result<BundleAnswer, SyncError> {
     let now = svc.now();
     let regimes = bundle_regimes(&svc.permits.regimes()?, svc.rehearsal.as_ref(), now);
-    let fp = fingerprint(svc.authority.trust_list_file(), &regimes);
+    // One authority for the whole answer, even if the keys are reloaded meanwhile.
+    let authority = svc.keys.current();
+    let fp = fingerprint(authority.trust_list_file(), &regimes);
     let stale = |s: &super::store::BundleState| {
         s.fingerprint != Some(fp)
             || (since.is_some_and(|v| v == s.version && v > 0) && s.minted_at.is_none_or(|m| m < now))
@@ -176,12 +178,12 @@ pub(crate) fn answer<S: Store>(svc: &SyncService<S>, since: Option<u64>) -> Resu
         version,
         base_version: base,
         server_time_unix_seconds: u64::try_from(now.unix_seconds()).unwrap_or(0),
-        trust_list: svc.authority.trust_list_file().to_vec(),
+        trust_list: authority.trust_list_file().to_vec(),
         regimes,
         freshness: FreshnessPolicy::default(),
         revocations: RevocationSet::from_serials(serials),
     };
-    let bytes = svc.authority.sign_bundle(&contents)?;
+    let bytes = authority.sign_bundle(&contents)?;
     let built = Arc::new(BuiltBundle { etag: tag, version, base, bytes });
     svc.bundles.insert(built.clone());
     Ok(BundleAnswer::Bundle(built))

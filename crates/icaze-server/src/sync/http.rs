@@ -44,6 +44,7 @@ pub fn router<S: Store>(svc: Arc<SyncService<S>>) -> Router {
         .route("/v1/inspections", get(inspections::<S>))
         .route("/v1/stats/hourly", get(hourly::<S>))
         .route("/v1/whoami", get(whoami::<S>))
+        .route("/v1/keys/reload", post(reload_keys::<S>))
         .route("/v1/audit", get(audit::<S>))
         .route("/v1/supervisors", post(add_supervisor::<S>).layer(json_limit))
         .route("/v1/supervisors/{name}", delete(remove_supervisor::<S>))
@@ -590,6 +591,12 @@ async fn audit<S: Store>(State(svc): State<Arc<SyncService<S>>>, headers: Header
         })
         .collect();
     Ok(json_response(StatusCode::OK, json!({ "audit": list })))
+}
+
+async fn reload_keys<S: Store>(State(svc): State<Arc<SyncService<S>>>, headers: HeaderMap) -> Answer {
+    let auth = bearer(&headers);
+    let answer = run(&svc, move |s| s.reload_keys(&s.authenticate(auth.as_deref())?)).await?;
+    Ok(json_response(StatusCode::OK, answer))
 }
 
 async fn whoami<S: Store>(State(svc): State<Arc<SyncService<S>>>, headers: HeaderMap) -> Answer {

@@ -20,7 +20,7 @@ pub mod store;
 
 use std::sync::Arc;
 
-use icaze_authority::{Authority, AuthorityError};
+use icaze_authority::AuthorityError;
 use icaze_core::{DocumentNumber, UtcMinute};
 use icaze_sync::{
     BatchError, EnrollmentCode, EnrollmentCodeError, InspectionRecord, OfficerBadge, RecordHash, UploadBatch,
@@ -310,11 +310,12 @@ pub struct InspectionFilter {
 pub struct SyncService<S: Store> {
     store: Box<dyn SyncStore>,
     permits: Arc<S>,
-    authority: Authority,
+    keys: Arc<crate::keys::KeyRing>,
     rehearsal: Option<Regime>,
     clock: Arc<dyn Clock>,
     admin_token: String,
     bundles: Bundles,
+    key_hook: std::sync::OnceLock<Box<dyn Fn(&crate::keys::Reloaded) -> Value + Send + Sync>>,
 }
 
 /// A text field that must be 1 to 32 printable ASCII characters (a badge, a precinct).
@@ -337,16 +338,25 @@ fn reason(text: &str) -> Result<String, SyncError> {
 
 impl<S: Store> SyncService<S> {
     /// A service over its store, the SMS service's store (for permits and
-    /// regimes), the authority (for signing bundles) and the admin token.
+    /// regimes), the authority's keys (for signing bundles) and the admin token.
     pub fn new(
         store: Box<dyn SyncStore>,
         permits: Arc<S>,
-        authority: Authority,
+        keys: Arc<crate::keys::KeyRing>,
         rehearsal: Option<Regime>,
         clock: Arc<dyn Clock>,
         admin_token: String,
     ) -> Self {
-        Self { store, permits, authority, rehearsal, clock, admin_token, bundles: Bundles::new(32) }
+        Self {
+            store,
+            permits,
+            keys,
+            rehearsal,
+            clock,
+            admin_token,
+            bundles: Bundles::new(32),
+            key_hook: std::sync::OnceLock::new(),
+        }
     }
 
     /// The current minute of the service's clock.
@@ -399,6 +409,31 @@ impl<S: Store> SyncService<S> {
             what: what.to_owned(),
             details: details.to_string(),
         })
+    }
+
+    /// Puts the key directory's keys in force again after `icaze keys rotate`
+    /// (administrators only), audited; then runs the hook another part of the
+    /// service set ([`SyncService::on_keys_reloaded`]: the portal re-issues its
+    /// long-lived permits of a revoked key), and answers with what changed and
+    /// what the hook said. The next bundle carries the new trust list (its
+    /// fingerprint changed, so its version goes up).
+    pub fn reload_keys(&self, caller: &Caller) -> Result<Value, SyncError> {
+        caller.require_admin()?;
+        let reloaded = self.keys.reload().map_err(|e| SyncError::invalid("keys_refused", e.to_string()))?;
+        let revoked: Vec<u8> = reloaded.newly_revoked.iter().map(|k| k.0).collect();
+        let details =
+            json!({"from_version": reloaded.from_version, "to_version": reloaded.to_version, "revoked_keys": revoked});
+        self.write(|tx| Ok(self.audit(tx, caller, "keys_reloaded", details.clone())?))?;
+        let hook = match self.key_hook.get() {
+            Some(hook) if !reloaded.newly_revoked.is_empty() => hook(&reloaded),
+            _ => Value::Null,
+        };
+        Ok(json!({"trust_list_version": reloaded.to_version, "revoked_keys": revoked, "reissued": hook}))
+    }
+
+    /// Sets what runs after a reload that revoked keys (once; later calls are ignored).
+    pub fn on_keys_reloaded(&self, hook: Box<dyn Fn(&crate::keys::Reloaded) -> Value + Send + Sync>) {
+        let _ = self.key_hook.set(hook);
     }
 
     /// Approves (or re-assigns) the device of an enrollment code.
