@@ -321,7 +321,9 @@ impl Authority {
             Ok(text) => {
                 keyfile::read_secret_key(&text).map_err(|source| AuthorityError::KeyFile { path: root_path, source })?.1
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(AuthorityError::NoRootKey(dir.to_owned())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(AuthorityError::NoRootKey(dir.to_owned()))
+            }
             Err(e) => return Err(io(&root_path)(e)),
         };
         let authority = Self::load(dir)?;
