@@ -354,6 +354,24 @@ async fn uploads_are_stored_once_and_forks_and_gaps_are_flagged() {
     assert!(third.iter().all(|r| r["note"].is_null()), "the original stays: {third:?}");
     assert_eq!(third[0]["hash"], d.log[2].hash.to_hex());
 
+    // A supervisor of another precinct may not clear the flag; the device's own may, audited;
+    // the records kept apart stay, and a new conflict flags the device again.
+    let other_sup = s.supervisor("other", "P-13").await;
+    let clear = format!("/v1/devices/{}/clear-fork", d.id());
+    let (status, _) = s.post(&clear, Some(&other_sup), json!({"reason": "seen"})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let own_sup = s.supervisor("own", "P-12").await;
+    let (status, body) = s.post(&clear, Some(&own_sup), json!({"reason": "phone restored from a backup"})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!((body["fork_seq"].as_u64(), body["conflicts"].as_u64()), (None, Some(1)), "{body}");
+    assert_eq!(body["flags"], json!([]));
+    let (_, audit) = s.get("/v1/audit", Some(&s.admin)).await;
+    assert!(audit.to_string().contains("fork_cleared"), "{audit}");
+    let again = record(2, d.log[0].hash, &Inspection { note: Some("rewritten too"), ..Inspection::default() });
+    let (_, receipt) = s.upload(UploadBatch::sign(&d.key, at(START), &[again]).unwrap()).await;
+    assert_eq!((receipt["fork_seq"].as_u64(), receipt["conflicts"].as_u64()), (Some(2), Some(1)), "{receipt}");
+    assert_eq!(s.count("conflicts"), 2);
+
     // A gap: 6..7 before 4..5; stored and flagged, then filled and cleared.
     d.inspect_n(3);
     let (_, receipt) = s.upload(d.batch(6, 7)).await;

@@ -34,6 +34,7 @@ pub fn router<S: Store>(svc: Arc<SyncService<S>>) -> Router {
         .route("/v1/devices", post(approve::<S>).get(devices::<S>).layer(json_limit))
         .route("/v1/devices/{device_id}/suspend", post(suspend::<S>).layer(json_limit))
         .route("/v1/devices/{device_id}/resume", post(resume::<S>).layer(json_limit))
+        .route("/v1/devices/{device_id}/clear-fork", post(clear_fork::<S>).layer(json_limit))
         .route("/v1/upload", post(upload::<S>).layer(DefaultBodyLimit::max(MAX_UPLOAD_LEN)))
         .route("/v1/imports", post(import::<S>).layer(DefaultBodyLimit::max(MAX_EXPORT_LEN)))
         .route("/v1/bundle", get(bundle::<S>))
@@ -262,6 +263,22 @@ async fn resume<S: Store>(
     body: Result<Bytes, BytesRejection>,
 ) -> Answer {
     set_status(svc, headers, device_id, body, false).await
+}
+
+async fn clear_fork<S: Store>(
+    State(svc): State<Arc<SyncService<S>>>,
+    Path(device_id): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Answer {
+    let auth = bearer(&headers);
+    let device = run(&svc, move |s| {
+        let caller = s.authenticate(auth.as_deref())?;
+        let body: ReasonBody = parse_json(&body.map_err(too_large)?)?;
+        s.clear_fork(&caller, &device_id, &body.reason)
+    })
+    .await?;
+    Ok(json_response(StatusCode::OK, device.to_json()))
 }
 
 async fn upload<S: Store>(State(svc): State<Arc<SyncService<S>>>, body: Result<Bytes, BytesRejection>) -> Answer {

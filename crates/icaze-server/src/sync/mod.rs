@@ -376,8 +376,8 @@ impl<S: Store> SyncService<S> {
         } else {
             None
         };
-        // Records are kept apart only after a fork was flagged.
-        let conflicts = if row.fork_seq.is_some() { self.store.conflict_count(&row.device_id)? } else { 0 };
+        // Counted also once a fork was cleared: the records kept apart stay.
+        let conflicts = self.store.conflict_count(&row.device_id)?;
         Ok(DeviceView { row, gap, conflicts })
     }
 
@@ -512,6 +512,23 @@ impl<S: Store> SyncService<S> {
             tx.put_device(&row)?;
             let what = if suspended { "device_suspended" } else { "device_resumed" };
             self.audit(tx, caller, what, json!({"device_id": device_id, "reason": why}))?;
+            Ok(row)
+        })?;
+        self.view(row)
+    }
+
+    /// Clears a device's fork flag once a supervisor has looked into it
+    /// (audited with the seq it pointed at). The conflicting records stay
+    /// kept apart, and a new conflict flags the device again.
+    pub fn clear_fork(&self, caller: &Caller, device_id: &str, why: &str) -> Result<DeviceView, SyncError> {
+        let why = reason(why)?;
+        let row = self.write(|tx| {
+            let device = tx.device(device_id)?.ok_or_else(|| SyncError::DeviceNotFound(device_id.to_owned()))?;
+            caller.require_precinct(&device.precinct)?;
+            let Some(fork_seq) = device.fork_seq else { return Ok(device) };
+            let row = DeviceRow { fork_seq: None, ..device };
+            tx.put_device(&row)?;
+            self.audit(tx, caller, "fork_cleared", json!({"device_id": device_id, "fork_seq": fork_seq, "reason": why}))?;
             Ok(row)
         })?;
         self.view(row)
