@@ -528,7 +528,12 @@ impl<S: Store> SyncService<S> {
             let Some(fork_seq) = device.fork_seq else { return Ok(device) };
             let row = DeviceRow { fork_seq: None, ..device };
             tx.put_device(&row)?;
-            self.audit(tx, caller, "fork_cleared", json!({"device_id": device_id, "fork_seq": fork_seq, "reason": why}))?;
+            self.audit(
+                tx,
+                caller,
+                "fork_cleared",
+                json!({"device_id": device_id, "fork_seq": fork_seq, "reason": why}),
+            )?;
             Ok(row)
         })?;
         self.view(row)
