@@ -22,6 +22,11 @@ pub const DB_FILE: &str = "device.db";
 /// The device key file in a device directory (mode 0600).
 pub const KEY_FILE: &str = "device.key";
 
+/// How long a record stays on the phone once the server has it: three days,
+/// so the officer can still show the last shifts' checks, while a stolen
+/// phone holds little of other people's data (`docs/security.md` section 4).
+pub const LOG_RETENTION_MINUTES: u32 = 3 * 24 * 60;
+
 /// What a new device is set up with.
 #[derive(Debug, Clone)]
 pub struct InitConfig {
@@ -480,8 +485,10 @@ impl Device {
     /// record readable, its stored columns equal to its body, each `prev_hash`
     /// the hash before, each hash recomputed.
     pub fn verify_chain(&self) -> Result<ChainReport, DeviceError> {
-        let mut expected_seq = 1u64;
-        let mut prev: RecordHash = GENESIS_HASH;
+        // After pruning, the chain starts from the anchor: the hash of the last record gone.
+        let (pruned, anchor) = self.store.prune_anchor()?;
+        let mut expected_seq = pruned + 1;
+        let mut prev: RecordHash = anchor;
         let mut broken = None;
         self.store.visit(0, |raw| {
             let problem = (|| {
@@ -511,7 +518,7 @@ impl Device {
             expected_seq += 1;
             Ok(true)
         })?;
-        Ok(ChainReport { records: expected_seq - 1, broken })
+        Ok(ChainReport { records: expected_seq - 1 - pruned, broken })
     }
 
     /// The records waiting for upload, oldest first, at most `limit`.
@@ -527,6 +534,22 @@ impl Device {
     /// how many left the outbox. The log keeps them.
     pub fn ack(&mut self, up_to_seq: u64) -> Result<u64, DeviceError> {
         self.store.ack(up_to_seq)
+    }
+
+    /// Removes from the phone the records the server acknowledged that are
+    /// older than [`LOG_RETENTION_MINUTES`] at `now` (a stolen phone then
+    /// holds at most that much of other people's data); records waiting for
+    /// upload always stay, and so does the newest record. The chain of what
+    /// stays still verifies (`verify_chain`), from the anchor kept in its
+    /// place. Returns how many records were removed. Run after each sync.
+    pub fn prune(&mut self, now: UtcMinute) -> Result<u64, DeviceError> {
+        let before = UtcMinute::from_unix_minutes(now.unix_minutes().saturating_sub(LOG_RETENTION_MINUTES));
+        self.store.prune(before)
+    }
+
+    /// The last sequence number removed from the phone by [`Device::prune`] (0 when none).
+    pub fn pruned_up_to(&self) -> Result<u64, DeviceError> {
+        Ok(self.store.prune_anchor()?.0)
     }
 
     /// Records waiting for upload.
@@ -565,14 +588,14 @@ impl Device {
     /// Like [`Device::export`], from the outbox's record `from_seq` on (for
     /// an outbox of more than [`MAX_BATCH_RECORDS`] records).
     pub fn export_from(&self, path: &Path, from_seq: u64, now: UtcMinute) -> Result<ExportReport, DeviceError> {
-        let log_len = self.store.log_len()?;
+        let last = self.store.last_seq()?;
         let waiting = self.store.outbox_len()?;
         let records = match self.store.outbox(1)?.first() {
             None => Vec::new(),
             Some(&first) => {
                 // The outbox is the end of the log: a record enters it with its
                 // append, and `ack` removes every record up to a sequence number.
-                if log_len.checked_sub(first) != Some(waiting.saturating_sub(1)) {
+                if last.checked_sub(first) != Some(waiting.saturating_sub(1)) {
                     return Err(self.damaged("the upload outbox is not the end of the inspection log".into()));
                 }
                 let records = self.log(first.max(from_seq), MAX_BATCH_RECORDS)?;
@@ -593,7 +616,7 @@ impl Device {
             first_seq: records.first().map(|r| r.seq),
             last_seq,
             bytes: bytes.len() as u64,
-            left_out: last_seq.map_or(0, |last| log_len.saturating_sub(last)),
+            left_out: last_seq.map_or(0, |written| last.saturating_sub(written)),
         })
     }
 
@@ -624,8 +647,8 @@ impl Device {
     }
 
     fn next_seq(&self) -> Result<u64, DeviceError> {
-        // The log is numbered 1, 2, 3… with no gap, so its length is its last number.
-        Ok(self.store.log_len()?.saturating_add(1))
+        // The log is numbered 1, 2, 3… with no gap (the oldest may have been pruned).
+        Ok(self.store.last_seq()?.saturating_add(1))
     }
 
     fn sign_batch(&self, records: &[InspectionRecord], now: UtcMinute) -> Result<Vec<u8>, DeviceError> {

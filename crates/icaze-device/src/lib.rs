@@ -99,6 +99,7 @@ mod verdict;
 
 pub use device::{
     BundleApplied, ChainBreak, ChainReport, Device, DeviceStatus, ExportReport, InitConfig, Notes, DB_FILE, KEY_FILE,
+    LOG_RETENTION_MINUTES,
 };
 pub use error::{DeviceError, StorageError};
 pub use icaze_sync::{

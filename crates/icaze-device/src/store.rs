@@ -60,6 +60,24 @@ const MIGRATIONS: &[&str] = &[
      CREATE TRIGGER inspections_no_delete BEFORE DELETE ON inspections
         BEGIN SELECT RAISE(ABORT, 'the inspection log is append-only'); END;
      CREATE TABLE outbox (seq INTEGER PRIMARY KEY REFERENCES inspections (seq));",
+    // 2: records the server acknowledged leave the phone after a while
+    // (`Store::prune`). The anchor keeps the hash of the last record gone, so
+    // the chain of what stays still verifies; only rows up to the anchor and
+    // out of the outbox may be deleted, and the anchor only moves forward.
+    "CREATE TABLE prune_anchor (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        up_to_seq INTEGER NOT NULL,
+        hash BLOB NOT NULL
+     );
+     INSERT INTO prune_anchor (id, up_to_seq, hash) VALUES (1, 0, zeroblob(32));
+     CREATE TRIGGER prune_anchor_forward BEFORE UPDATE ON prune_anchor
+        WHEN NEW.up_to_seq < OLD.up_to_seq
+        BEGIN SELECT RAISE(ABORT, 'the prune anchor only moves forward'); END;
+     DROP TRIGGER inspections_no_delete;
+     CREATE TRIGGER inspections_no_delete BEFORE DELETE ON inspections
+        WHEN OLD.seq > (SELECT up_to_seq FROM prune_anchor WHERE id = 1)
+          OR OLD.seq IN (SELECT seq FROM outbox)
+        BEGIN SELECT RAISE(ABORT, 'the inspection log is append-only until the server has a record'); END;",
 ];
 
 /// WAL pages after which a commit checkpoints by itself (SQLite's default is 1000).
@@ -210,6 +228,8 @@ impl Store {
             // (`Device::checkpoint`), and this larger threshold is a backstop.
             self.conn.pragma_update(None, "wal_autocheckpoint", AUTOCHECKPOINT_PAGES)?;
             self.conn.pragma_update(None, "foreign_keys", "ON")?;
+            // Pruned records are overwritten, not left in free pages of a stolen phone.
+            self.conn.pragma_update(None, "secure_delete", "ON")?;
             self.conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))
         })();
         let done = result.map_err(|e| self.damaged(e))?;
@@ -468,6 +488,17 @@ impl Store {
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
+    /// The newest record's sequence number (0 for an empty log). Not the
+    /// number of rows: pruning removes the oldest ones.
+    pub fn last_seq(&self) -> Result<u64, DeviceError> {
+        let n: Option<i64> =
+            self.conn.query_row("SELECT max(seq) FROM inspections", [], |r| r.get(0)).map_err(|e| self.damaged(e))?;
+        match n {
+            Some(n) => to_u64(n, "a sequence number").map_err(|d| self.bad(d)),
+            None => Ok(self.prune_anchor()?.0),
+        }
+    }
+
     pub fn outbox_len(&self) -> Result<u64, DeviceError> {
         let n: i64 =
             self.conn.query_row("SELECT COUNT(*) FROM outbox", [], |r| r.get(0)).map_err(|e| self.damaged(e))?;
@@ -483,6 +514,50 @@ impl Store {
             out.push(to_u64(seq?, "an outbox sequence number").map_err(|d| self.bad(d))?);
         }
         Ok(out)
+    }
+
+    /// The anchor of the pruned log: the last sequence number gone (0 when
+    /// none) and its hash (the genesis hash when none).
+    pub fn prune_anchor(&self) -> Result<(u64, RecordHash), DeviceError> {
+        let (seq, hash): (i64, Vec<u8>) = self
+            .conn
+            .query_row("SELECT up_to_seq, hash FROM prune_anchor WHERE id = 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(|e| self.damaged(e))?;
+        let seq = to_u64(seq, "the prune anchor").map_err(|d| self.bad(d))?;
+        Ok((seq, hash32(&hash, "the prune anchor's hash").map_err(|d| self.bad(d))?))
+    }
+
+    /// Deletes, in one transaction, the oldest records that the server has
+    /// acknowledged (out of the outbox) and that were made before `before`,
+    /// always keeping the newest record (the next one chains on it) and
+    /// stopping at the first record still waiting for upload. Moves the
+    /// anchor to the last record deleted. Returns how many were deleted.
+    pub fn prune(&mut self, before: UtcMinute) -> Result<u64, DeviceError> {
+        let path = self.path.clone();
+        let bad = |detail: String| DeviceError::Damaged { path: path.clone(), detail };
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // The last seq that may go: below the first record waiting, below the
+        // first record made at or after `before`, below the newest record.
+        let limit: Option<i64> = tx.query_row(
+            "SELECT min(
+                 coalesce((SELECT min(seq) FROM outbox), 9223372036854775807),
+                 coalesce((SELECT min(seq) FROM inspections WHERE at >= ?1), 9223372036854775807),
+                 coalesce((SELECT max(seq) FROM inspections), 0)
+             ) - 1",
+            [before.unix_minutes()],
+            |r| r.get(0),
+        )?;
+        let (anchor, _): (i64, Vec<u8>) =
+            tx.query_row("SELECT up_to_seq, hash FROM prune_anchor WHERE id = 1", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let Some(limit) = limit.filter(|&l| l > anchor) else { return Ok(0) };
+        let hash: Vec<u8> =
+            tx.query_row("SELECT hash FROM inspections WHERE seq = ?1", [limit], |r| r.get(0)).map_err(|e| {
+                bad(format!("the record at sequence number {limit} is missing before pruning: {e}"))
+            })?;
+        tx.execute("UPDATE prune_anchor SET up_to_seq = ?1, hash = ?2 WHERE id = 1", params![limit, hash])?;
+        let deleted = tx.execute("DELETE FROM inspections WHERE seq <= ?1", [limit])?;
+        tx.commit()?;
+        Ok(deleted as u64)
     }
 
     /// Marks every record up to `up_to_seq` as acknowledged by the server;

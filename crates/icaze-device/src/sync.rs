@@ -228,6 +228,8 @@ pub struct SyncReport {
     pub high_water: u64,
     /// Records still waiting (all of them when the device is not active).
     pub outbox_left: u64,
+    /// Acknowledged records past their time on the phone, removed after the upload.
+    pub pruned: u64,
     /// The device's flags on the server (`gap`, `fork`).
     pub flags: Vec<String>,
     /// The server's time in its last answer.
@@ -267,6 +269,7 @@ impl SyncReport {
             "acknowledged_seq": self.acknowledged_seq,
             "high_water": self.high_water,
             "outbox_left": self.outbox_left,
+            "pruned": self.pruned,
             "flags": self.flags,
             "server_time": self.server_time,
             "bundle": bundle,
@@ -496,6 +499,7 @@ impl SyncClient {
             acknowledged_seq: 0,
             high_water: 0,
             outbox_left: 0,
+            pruned: 0,
             flags: Vec::new(),
             server_time: None,
             bundle: BundleOutcome::UpToDate { version: 0 },
@@ -503,6 +507,7 @@ impl SyncClient {
         };
         self.upload_outbox(device, now, &mut report).await?;
         report.outbox_left = device.outbox_len()?;
+        report.pruned = device.prune(now)?;
         report.bundle = self.fetch_and_apply(device, now, &mut report.retries).await?;
         Ok(report)
     }

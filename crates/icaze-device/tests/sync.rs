@@ -399,3 +399,52 @@ fn permanent_refusals_are_typed_errors_and_transient_ones_give_up_after_the_atte
         .unwrap_err();
     assert_eq!(e.code(), "unreachable", "{e}");
 }
+
+#[test]
+fn acknowledged_records_leave_the_phone_after_their_time_and_the_chain_still_verifies() {
+    let (dir, mut device) = device(5);
+    let later = |minutes: u32| UtcMinute::from_unix_minutes(at(T0).unix_minutes() + minutes);
+    let retention = icaze_device::LOG_RETENTION_MINUTES;
+    assert_eq!(device.ack(3).unwrap(), 3);
+    assert_eq!(device.prune(later(retention - 1)).unwrap(), 0, "not yet: younger than the retention");
+    assert_eq!(device.prune(later(retention + 1)).unwrap(), 3, "the acknowledged ones go, the outbox stays");
+    assert_eq!(device.pruned_up_to().unwrap(), 3);
+    assert_eq!(device.log(0, 100).unwrap().iter().map(|r| r.seq).collect::<Vec<_>>(), [4, 5]);
+    let chain = device.verify_chain().unwrap();
+    assert_eq!((chain.records, chain.broken), (2, None));
+
+    // The outbox uploads as before, chained on the record that left.
+    let batch = UploadBatch::verify(&device.upload_batch(500, later(retention + 1)).unwrap()).unwrap();
+    assert_eq!(seqs(&batch), [4, 5]);
+    assert_eq!(batch.prev_hash(), &device.log(4, 1).unwrap()[0].prev_hash);
+
+    // Everything acknowledged: all go but the newest, on which the next record chains.
+    device.ack(5).unwrap();
+    assert_eq!(device.prune(later(retention + 1)).unwrap(), 1);
+    assert_eq!(device.log(0, 100).unwrap().len(), 1);
+    let scene = Scene {
+        at: later(retention + 2),
+        zone: ZoneId::new(1).unwrap(),
+        officer: OfficerBadge::new("B-1042").unwrap(),
+        location: None,
+    };
+    let record =
+        device.record_manual(&ManualCheck::ImminentDanger { note: "after".into() }, &scene, &Notes::default()).unwrap();
+    assert_eq!(record.seq, 6);
+    let status = UploadBatch::verify(&device.upload_batch(0, later(retention + 2)).unwrap()).unwrap();
+    assert_eq!(status.first_seq(), 7, "the next number counts the records that left");
+    drop(device);
+
+    // Reopened, the chain still verifies from the anchor; the database refuses to
+    // delete a record still waiting or above the anchor, whoever asks.
+    let device = Device::open(dir.path()).unwrap();
+    assert_eq!(device.verify_chain().unwrap(), icaze_device::ChainReport { records: 2, broken: None });
+    drop(device);
+    let db = rusqlite::Connection::open(dir.path().join(icaze_device::DB_FILE)).unwrap();
+    for seq in [5, 6] {
+        let refused = db.execute("DELETE FROM inspections WHERE seq = ?1", [seq]);
+        assert!(refused.is_err(), "seq {seq} deleted by hand");
+    }
+    let backwards = db.execute("UPDATE prune_anchor SET up_to_seq = 0 WHERE id = 1", []);
+    assert!(backwards.is_err(), "the anchor moved back");
+}

@@ -315,8 +315,11 @@ pub struct SyncService<S: Store> {
     clock: Arc<dyn Clock>,
     admin_token: String,
     bundles: Bundles,
-    key_hook: std::sync::OnceLock<Box<dyn Fn(&crate::keys::Reloaded) -> Value + Send + Sync>>,
+    key_hook: std::sync::OnceLock<KeyHook>,
 }
+
+/// What runs after a reload that revoked keys ([`SyncService::on_keys_reloaded`]).
+pub type KeyHook = Box<dyn Fn(&crate::keys::Reloaded) -> Value + Send + Sync>;
 
 /// A text field that must be 1 to 32 printable ASCII characters (a badge, a precinct).
 fn short_name(code: &'static str, what: &str, value: &str) -> Result<String, SyncError> {
@@ -432,7 +435,7 @@ impl<S: Store> SyncService<S> {
     }
 
     /// Sets what runs after a reload that revoked keys (once; later calls are ignored).
-    pub fn on_keys_reloaded(&self, hook: Box<dyn Fn(&crate::keys::Reloaded) -> Value + Send + Sync>) {
+    pub fn on_keys_reloaded(&self, hook: KeyHook) {
         let _ = self.key_hook.set(hook);
     }
 
