@@ -550,10 +550,9 @@ impl Store {
         let (anchor, _): (i64, Vec<u8>) =
             tx.query_row("SELECT up_to_seq, hash FROM prune_anchor WHERE id = 1", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
         let Some(limit) = limit.filter(|&l| l > anchor) else { return Ok(0) };
-        let hash: Vec<u8> =
-            tx.query_row("SELECT hash FROM inspections WHERE seq = ?1", [limit], |r| r.get(0)).map_err(|e| {
-                bad(format!("the record at sequence number {limit} is missing before pruning: {e}"))
-            })?;
+        let hash: Vec<u8> = tx
+            .query_row("SELECT hash FROM inspections WHERE seq = ?1", [limit], |r| r.get(0))
+            .map_err(|e| bad(format!("the record at sequence number {limit} is missing before pruning: {e}")))?;
         tx.execute("UPDATE prune_anchor SET up_to_seq = ?1, hash = ?2 WHERE id = 1", params![limit, hash])?;
         let deleted = tx.execute("DELETE FROM inspections WHERE seq <= ?1", [limit])?;
         tx.commit()?;
