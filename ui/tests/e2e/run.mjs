@@ -3,12 +3,14 @@
 // injected before the app's script). Run: `npm run build && npm run test:e2e`.
 // Screenshots go to ../target/app-test/ (kept as CI artefacts).
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { build, preview } from "vite";
+import { readGreyPng, writeY4m } from "./fake-camera.mjs";
 
 const ui = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const shots = join(ui, "..", "target", "app-test");
@@ -29,9 +31,26 @@ const catalogue = {
 };
 const TOKEN = "IZ1EgEAAQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyAhIiMkJSYnKCkqKywtLi8wMTIzNDU2Nzg5Ojs8PT4_QEFCQ0RFRkdISUpLTE1OT1BRUlNU";
 
+/** The QR digits form of a token (docs/token-format.md §2.2): 7-byte groups as fixed-width decimals. */
+function qrDigits(hex) {
+  const width = [0, 3, 5, 8, 10, 13, 15, 17];
+  let out = "";
+  for (let i = 0; i < hex.length; i += 14) {
+    const group = hex.slice(i, i + 14);
+    out += BigInt(`0x${group}`).toString().padStart(width[group.length / 2], "0");
+  }
+  return out;
+}
+// tests/e2e/permit-qr.png is `icaze qr --png` of case 1 of the token vectors, whose
+// QR form this is: what the camera must read and pass on, digit for digit.
+const vectors = JSON.parse(readFileSync(join(ui, "..", "tests", "vectors", "permit-v1.json"), "utf8"));
+const QR_DIGITS = qrDigits(vectors.cases[0].token_hex);
+
 let server;
 let browser;
+let cameraBrowser;
 let url;
+const scratch = mkdtempSync(join(tmpdir(), "icaze-e2e-"));
 
 before(async () => {
   mkdirSync(shots, { recursive: true });
@@ -51,15 +70,21 @@ before(async () => {
 });
 
 after(async () => {
+  await cameraBrowser?.close();
   await browser?.close();
+  rmSync(scratch, { recursive: true, force: true });
   await new Promise((resolve) => server?.httpServer.close(resolve));
 });
 
-/** A fresh page with the mock installed, the app booted and its zone set to 1. */
-async function openApp({ zone = 1, firstStart = false } = {}) {
-  const context = await browser.newContext({ viewport: { width: 420, height: 820 } });
+/**
+ * A fresh page with the mock installed, the app booted and its zone set to 1;
+ * `init` scripts run before the mock and the app (in `on`, a browser).
+ */
+async function openApp({ zone = 1, firstStart = false, on = browser, init = [] } = {}) {
+  const context = await on.newContext({ viewport: { width: 420, height: 820 } });
   const page = await context.newPage();
   page.on("pageerror", (e) => assert.fail(`page error: ${e.message}`));
+  for (const script of init) await page.addInitScript(script);
   if (firstStart) await page.addInitScript(() => (window.__icazeMockFirstStart = true));
   await page.addInitScript({ path: join(ui, "dist-mock", "mock-ipc.js") });
   await page.goto(url);
@@ -158,6 +183,7 @@ test("without a zone the officer is sent to choose one", async () => {
   const page = await openApp({ zone: 0 });
   assert.ok(await page.$("#scan-no-zone"));
   assert.equal(await page.isDisabled("#scan-check"), true);
+  assert.equal(await page.isDisabled("#scan-camera"), true);
   await page.close();
 });
 
@@ -281,5 +307,171 @@ test("a failed sync shows the translated error; export shows the file's path", a
   const exports = await page.evaluate(() => window.__icazeCalls.filter((c) => c.cmd === "export_outbox").length);
   assert.equal(exports, 1);
   await page.screenshot({ path: join(shots, "ui-sync-failed-ru.png") });
+  await page.close();
+});
+
+// The camera. Init scripts for the page: each getUserMedia stream is kept in
+// `__icazeStreams` so that a test can see whether its tracks were stopped.
+
+/** What Tauri's `freezePrototype` does, so that the decoder is tested under it. */
+const freezePrototype = () => Object.freeze(Object.prototype);
+
+const recordStreams = () => {
+  const media = navigator.mediaDevices;
+  const open = media.getUserMedia.bind(media);
+  window.__icazeStreams = [];
+  media.getUserMedia = async (constraints) => {
+    window.__icazeConstraints = constraints;
+    const stream = await open(constraints);
+    window.__icazeStreams.push(stream);
+    return stream;
+  };
+};
+
+/** A camera with a torch and no QR code in sight: a still canvas as the stream. */
+const canvasCamera = () => {
+  window.__icazeStreams = [];
+  window.__icazeTorch = [];
+  navigator.mediaDevices.getUserMedia = async () => {
+    // With `__icazeHoldCamera` set, the camera opens when `__icazeReleaseCamera()` is called.
+    if (window.__icazeHoldCamera) await new Promise((resolve) => (window.__icazeReleaseCamera = resolve));
+    const canvas = document.createElement("canvas");
+    canvas.width = 320;
+    canvas.height = 240;
+    canvas.getContext("2d").fillRect(0, 0, 320, 240);
+    const stream = canvas.captureStream(5);
+    const track = stream.getVideoTracks()[0];
+    track.getCapabilities = () => ({ torch: true });
+    track.applyConstraints = async (c) => void window.__icazeTorch.push(c.advanced[0].torch);
+    window.__icazeStreams.push(stream);
+    return stream;
+  };
+};
+
+/** getUserMedia fails with the DOMException named in `__icazeCameraError`. */
+const failingCamera = () => {
+  navigator.mediaDevices.getUserMedia = async () => {
+    throw new DOMException("the test's camera fails", window.__icazeCameraError);
+  };
+};
+
+const trackStates = (page) =>
+  page.evaluate(() => window.__icazeStreams.flatMap((s) => s.getTracks()).map((t) => t.readyState));
+
+test("the camera reads a permit's QR code, checks exactly its text, and releases the camera", async () => {
+  const video = join(scratch, "permit-qr.y4m");
+  writeY4m(video, readGreyPng(join(ui, "tests", "e2e", "permit-qr.png")));
+  cameraBrowser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: [
+      ...chromiumArgs,
+      "--use-fake-ui-for-media-stream",
+      "--use-fake-device-for-media-stream",
+      `--use-file-for-fake-video-capture=${video}`,
+    ],
+  });
+  const page = await openApp({ on: cameraBrowser, init: [freezePrototype, recordStreams] });
+  assert.equal(await page.textContent("#scan-camera"), catalogue.az["scan.camera"]);
+  assert.equal(await page.getAttribute("#scan-camera-view", "hidden"), "");
+  await page.click("#scan-camera");
+  await page.waitForSelector("#result");
+  const calls = await page.evaluate(() => window.__icazeCalls.filter((c) => c.cmd === "check_text"));
+  assert.deepEqual(calls.map((c) => c.args), [{ text: QR_DIGITS, zone: 1 }]);
+  assert.equal(await page.getAttribute("#result", "data-level"), "green");
+  assert.deepEqual(await page.evaluate(() => window.__icazeConstraints), {
+    video: { facingMode: "environment" },
+    audio: false,
+  });
+  assert.deepEqual(await trackStates(page), ["ended"]);
+  await page.close();
+});
+
+test("Cancel, leaving the screen and hiding the page each release the camera; the torch switches", async () => {
+  const page = await openApp({ init: [canvasCamera] });
+  const opened = async (count) => {
+    await page.click("#scan-camera");
+    await page.waitForSelector("#scan-video");
+    await page.waitForSelector("#scan-torch:not([hidden])");
+    assert.deepEqual(await trackStates(page), [...Array(count - 1).fill("ended"), "live"]);
+  };
+  await opened(1);
+  assert.equal(await page.textContent("#scan-camera-status"), catalogue.az["scan.camera_aim"]);
+  assert.equal(await page.isDisabled("#scan-camera"), true);
+  await page.click("#scan-torch");
+  await page.waitForSelector("#scan-torch[aria-pressed=true]");
+  assert.equal(await page.textContent("#scan-torch"), catalogue.az["scan.torch_off"]);
+  assert.deepEqual(await page.evaluate(() => window.__icazeTorch), [true]);
+  await page.screenshot({ path: join(shots, "ui-camera.png") });
+  await page.click("#scan-camera-cancel");
+  assert.deepEqual(await trackStates(page), ["ended"]);
+  assert.equal(await page.$("#scan-video"), null);
+  assert.equal(await page.isHidden("#scan-camera-view"), true);
+  assert.equal(await page.isDisabled("#scan-camera"), false);
+
+  await opened(2);
+  assert.equal(await page.getAttribute("#scan-torch", "aria-pressed"), "false");
+  await page.click("#tab-log");
+  await page.waitForFunction(() =>
+    window.__icazeStreams.every((s) => s.getTracks().every((t) => t.readyState === "ended")),
+  );
+
+  await page.click("#tab-scan");
+  await opened(3);
+  await page.evaluate(() => {
+    Object.defineProperty(document, "visibilityState", { configurable: true, get: () => "hidden" });
+    document.dispatchEvent(new Event("visibilitychange"));
+  });
+  assert.deepEqual(await trackStates(page), ["ended", "ended", "ended"]);
+  assert.equal(await page.$("#scan-video"), null);
+  assert.equal(await page.isHidden("#scan-camera-view"), true);
+  assert.equal(await page.isDisabled("#scan-camera"), false);
+  await page.evaluate(() => delete document.visibilityState);
+
+  // Cancel while the camera is still opening (a slow permission prompt): it is closed as it opens.
+  await page.evaluate(() => (window.__icazeHoldCamera = true));
+  await page.click("#scan-camera");
+  await page.waitForFunction(() => window.__icazeReleaseCamera);
+  await page.click("#scan-camera-cancel");
+  await page.evaluate(() => window.__icazeReleaseCamera());
+  await page.waitForFunction(() => window.__icazeStreams.length === 4);
+  assert.deepEqual(await trackStates(page), ["ended", "ended", "ended", "ended"]);
+  assert.equal(await page.$("#scan-video"), null);
+  assert.equal(await page.isHidden("#scan-camera-view"), true);
+  const checks = await page.evaluate(() => window.__icazeCalls.filter((c) => c.cmd === "check_text").length);
+  assert.equal(checks, 0);
+  await page.close();
+});
+
+test("a missing, refused or busy camera is explained, and the photo and paste paths still work", async () => {
+  const page = await openApp({ init: [failingCamera] });
+  for (const [name, code] of [
+    ["NotFoundError", "camera_none"],
+    ["NotAllowedError", "camera_denied"],
+    ["NotReadableError", "camera_busy"],
+    ["NotSupportedError", "camera_failed"],
+  ]) {
+    await page.evaluate((n) => (window.__icazeCameraError = n), name);
+    await page.click("#scan-camera");
+    await page.waitForSelector("#error-banner");
+    assert.equal(await page.textContent("#error-banner span"), catalogue.az[`error.${code}`], name);
+    assert.equal(await page.isHidden("#scan-camera-view"), true);
+    await page.click("#error-banner .close");
+  }
+  // A webview without media devices at all (an insecure origin, or WebKitGTK without media streams).
+  await page.evaluate(() =>
+    Object.defineProperty(navigator, "mediaDevices", { configurable: true, value: undefined }),
+  );
+  await page.click("#scan-camera");
+  await page.waitForSelector("#error-banner");
+  assert.equal(await page.textContent("#error-banner span"), catalogue.az["error.camera_none"]);
+  await page.screenshot({ path: join(shots, "ui-camera-none.png") });
+  const photo = { name: "photo.png", mimeType: "image/png", buffer: Buffer.from("not a png") };
+  await page.setInputFiles("#scan-image", photo);
+  await page.waitForFunction(
+    (text) => document.querySelector("#error-banner span")?.textContent === text,
+    catalogue.az["error.qr_not_found"],
+  );
+  await check(page, TOKEN);
+  assert.equal(await page.getAttribute("#result", "data-level"), "green");
   await page.close();
 });
