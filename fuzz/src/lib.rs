@@ -122,6 +122,59 @@ pub fn qr_image(data: &[u8]) {
     }
 }
 
+/// A population registry or deny-list file, as `icaze registry import|deny`
+/// reads it: every row is a record in canonical form or a problem with its
+/// line, lines ascend, and nothing panics.
+pub fn registry_csv(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let mut last = 0;
+    for (line, row) in icaze_server::csv::people(&text) {
+        assert!(line > last, "lines ascend");
+        last = line;
+        if let Ok(person) = row {
+            let again = icaze_server::csv::document(&person.document).expect("a canonical document reads");
+            assert_eq!(again, person.document, "documents are canonical");
+        }
+    }
+    let mut last = 0;
+    for (line, row) in icaze_server::csv::denials(&text) {
+        assert!(line > last, "lines ascend");
+        last = line;
+        if let Ok(denial) = row {
+            assert!(!denial.reason.trim().is_empty(), "a denial has a reason");
+        }
+    }
+}
+
+/// A regime file, as `icaze regime` and the admin API load it: read or
+/// refused with a message; a regime read has a period, and moving it anywhere
+/// (rehearsals) keeps it well-formed.
+pub fn regime_toml(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(regime) = icaze_server::regime::Regime::from_toml(text) else { return };
+    assert!(regime.start < regime.end, "a regime's period is not empty");
+    let bundle = regime.to_bundle();
+    assert!(bundle.zones.windows(2).all(|w| w[0].id < w[1].id), "bundle zones ascend");
+    for start in [0, 1, regime.end.unix_minutes(), u32::MAX - 1, u32::MAX] {
+        let moved = regime.moved_to(icaze_core::UtcMinute::from_unix_minutes(start));
+        assert!(moved.start <= moved.end, "a moved regime keeps its order");
+    }
+}
+
+/// A line of an employer's CSV import (`POST /portal/api/imports`): its
+/// fields read or refused with a message; fields read, written back quoted,
+/// read the same.
+pub fn portal_csv(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    for line in text.lines() {
+        let Ok(fields) = icaze_server::portal::import::fields(line) else { continue };
+        assert!(!fields.is_empty(), "a line has at least one field");
+        let quoted: Vec<String> = fields.iter().map(|f| format!("\"{}\"", f.replace('"', "\"\""))).collect();
+        let again = icaze_server::portal::import::fields(&quoted.join(",")).expect("quoted fields read");
+        assert_eq!(again, fields, "quoting keeps the fields");
+    }
+}
+
 /// Every harness by its target's name, for the corpus test.
 pub const TARGETS: &[(&str, fn(&[u8]))] = &[
     ("token_text", token_text),
@@ -134,4 +187,7 @@ pub const TARGETS: &[(&str, fn(&[u8]))] = &[
     ("inspection_record", inspection_record),
     ("enrollment_code", enrollment_code),
     ("qr_image", qr_image),
+    ("registry_csv", registry_csv),
+    ("regime_toml", regime_toml),
+    ("portal_csv", portal_csv),
 ];

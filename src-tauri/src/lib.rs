@@ -16,6 +16,8 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+#[cfg(target_os = "linux")]
+mod camera;
 pub mod commands;
 pub mod core;
 pub mod error;
@@ -46,6 +48,10 @@ pub fn run() {
             let dir = device_dir(app)?;
             eprintln!("icaze-app: device directory {}", dir.display());
             app.manage(tokio::sync::Mutex::new(core::AppCore::open(&dir)));
+            #[cfg(target_os = "linux")]
+            if let Some(window) = app.get_webview_window("main") {
+                window.with_webview(camera::allow_camera)?;
+            }
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![

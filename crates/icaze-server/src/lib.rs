@@ -17,12 +17,14 @@ pub mod csv;
 pub mod http;
 pub mod keys;
 pub mod metrics;
+pub mod portal;
 pub mod regime;
 pub mod registry;
 pub mod sms;
 pub mod sqlite;
 pub mod store;
 pub mod sync;
+pub mod web;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -93,6 +95,8 @@ pub struct ServeConfig {
     pub sqlite: SqliteConfig,
     /// SMS rules.
     pub sms: SmsConfig,
+    /// Portal settings (`Secure` cookies are turned off when listening on loopback).
+    pub portal: portal::PortalConfig,
     /// The clock.
     pub clock: Arc<dyn Clock>,
 }
@@ -108,6 +112,7 @@ impl ServeConfig {
             gateway: GatewayAuth::default(),
             sqlite: SqliteConfig::default(),
             sms: SmsConfig::default(),
+            portal: portal::PortalConfig::default(),
             clock: Arc::new(SystemClock),
         }
     }
@@ -126,6 +131,9 @@ pub enum StartError {
     /// The database.
     #[error("{0}")]
     Store(#[from] store::StoreError),
+    /// The portal.
+    #[error("{0}")]
+    Portal(#[from] portal::PortalError),
 }
 
 /// A running service.
@@ -177,16 +185,45 @@ impl Server {
             config.clock.clone(),
             admin_token.clone(),
         ));
-        let sms = SmsService::new(store, key_ring, config.rehearsal.clone(), config.sms.clone())?;
+        let sms = SmsService::new(store.clone(), key_ring.clone(), config.rehearsal.clone(), config.sms.clone())?;
         let state =
             Arc::new(http::AppState { sms, gateway: config.gateway.clone(), admin_token, clock: config.clock.clone() });
+        // The portal asks the SMS service for the regime in force, so that a
+        // regime loaded at run time applies to both at once.
+        let regimes = state.clone();
+        let mut portal_config = config.portal.clone();
+        portal_config.secure_cookie &= !config.listen.ip().is_loopback();
+        let portal = Arc::new(portal::PortalService::new(
+            Box::new(portal::sqlite::SqlitePortalStore::open(&data.join("portal.db"), config.sqlite.clone())?),
+            store,
+            sync.clone(),
+            key_ring.clone(),
+            Arc::new(move |at| regimes.sms.regime_at(at)),
+            config.clock.clone(),
+            portal_config,
+        )?);
+        // After a reload that revoked keys, the portal re-issues its long-lived permits of those keys.
+        let reissuer = Arc::downgrade(&portal);
+        sync.on_keys_reloaded(Box::new(move |reloaded| match reissuer.upgrade() {
+            Some(portal) => match portal.reissue_revoked_keys(&reloaded.newly_revoked) {
+                Ok(answer) => answer,
+                Err(e) => {
+                    tracing::error!(error = %e, "re-issuing the permits of a revoked key failed");
+                    serde_json::json!({"error": e.code(), "message": e.to_string()})
+                }
+            },
+            None => serde_json::Value::Null,
+        }));
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .map_err(|e| StartError::Io(format!("cannot listen on {}: {e}", config.listen)))?;
         let addr = listener.local_addr().map_err(|e| StartError::Io(e.to_string()))?;
         let (shutdown, mut stop) = tokio::sync::watch::channel(false);
-        let app =
-            http::router(state).merge(sync::http::router(sync)).into_make_service_with_connect_info::<SocketAddr>();
+        let app = http::router(state)
+            .merge(portal::http::router(portal))
+            .merge(web::router())
+            .merge(sync::http::router(sync))
+            .into_make_service_with_connect_info::<SocketAddr>();
         let task = tokio::spawn(async move {
             let served = axum::serve(listener, app)
                 .with_graceful_shutdown(async move {

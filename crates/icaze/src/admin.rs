@@ -1,6 +1,8 @@
 //! `icaze admin`: the sync service's administration from a terminal, for an
 //! administrator or a precinct supervisor, against a running `icaze serve`
-//! (`docs/sync-api.md` sections 2, 4, 6, 7 and 8). Each subcommand is one
+//! (`docs/sync-api.md` sections 2, 4, 6, 7 and 8), and the portal's
+//! administrator actions (`docs/portal-api.md`: organisations, call-centre
+//! operators, deactivation at a regime change). Each subcommand is one
 //! request; the server decides what the credential may do.
 //!
 //! Output: the server's JSON answer as one line on standard output (CSV as
@@ -89,6 +91,79 @@ enum AdminCommand {
     Supervisor(SupervisorCommand),
     /// Who the credential is.
     Whoami,
+    /// Employer portal organisations: add one with its first authorised person, or revoke
+    /// every permit of one (administrator only, docs/portal-api.md section 2).
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// 102 call-centre operators (administrator only, docs/portal-api.md section 4).
+    #[command(subcommand)]
+    Operator(OperatorCommand),
+    /// The employer portal at a regime change (administrator only).
+    #[command(subcommand)]
+    Portal(PortalAdminCommand),
+    /// The authority's keys in the running service (administrator only).
+    #[command(subcommand)]
+    Keys(KeysAdminCommand),
+}
+
+#[derive(Subcommand)]
+enum KeysAdminCommand {
+    /// Put the key directory in force again after `icaze keys rotate`: new permits are
+    /// signed by the new key, the next bundle carries the new trust list, and the portal
+    /// re-issues its permits of the revoked key (docs/sync-api.md section 6).
+    Reload,
+}
+
+#[derive(Subcommand)]
+enum OrgCommand {
+    /// Register an organisation and its first authorised person; prints their one-time
+    /// password, shown only once.
+    Add {
+        /// The organisation's tax id (VÖEN), 10 digits.
+        #[arg(long)]
+        tax_id: String,
+        /// The organisation's name.
+        #[arg(long)]
+        name: String,
+        /// The authorised person's login on the portal.
+        #[arg(long)]
+        login: String,
+        /// The authorised person's full name.
+        #[arg(long)]
+        person_name: String,
+    },
+    /// Revoke every permit of an organisation (its employees' and their trips').
+    Revoke {
+        /// The organisation's id (the `id` that `org add` printed).
+        id: u64,
+        /// Why (kept in the audit trails).
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum OperatorCommand {
+    /// Create a call-centre operator; prints their one-time password, shown only once.
+    Add {
+        /// The operator's login on the portal.
+        #[arg(long)]
+        login: String,
+        /// The operator's full name.
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum PortalAdminCommand {
+    /// Deactivate every active employee of every organisation and revoke their permits,
+    /// at a regime change; employers then reactivate whom the new regime allows.
+    Deactivate {
+        /// Why (kept in the audit trail).
+        #[arg(long)]
+        reason: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -114,6 +189,14 @@ enum DeviceCommand {
     },
     /// Resume a suspended device.
     Resume {
+        /// The device id.
+        id: String,
+        /// Why (kept in the audit trail).
+        #[arg(long)]
+        reason: String,
+    },
+    /// Clear a device's fork flag once it was looked into (the conflicting records stay kept apart).
+    ClearFork {
         /// The device id.
         id: String,
         /// Why (kept in the audit trail).
@@ -269,6 +352,11 @@ fn request(command: &AdminCommand) -> anyhow::Result<(Request, &'static str)> {
             Request::post(format!("v1/devices/{}/resume", segment(id)?), json!({ "reason": reason })),
             "device resumed",
         ),
+        AdminCommand::Device(DeviceCommand::ClearFork { id, reason }) => (
+            Request::post(format!("v1/devices/{}/clear-fork", segment(id)?), json!({ "reason": reason })),
+            "fork flag cleared",
+        ),
+        AdminCommand::Keys(KeysAdminCommand::Reload) => (Request::post("v1/keys/reload", json!({})), "keys reloaded"),
         AdminCommand::Devices { precinct, not_synced_hours } => (
             Request::get("v1/devices")
                 .query("precinct", precinct.as_ref())
@@ -332,6 +420,23 @@ fn request(command: &AdminCommand) -> anyhow::Result<(Request, &'static str)> {
             "supervisor removed",
         ),
         AdminCommand::Whoami => (Request::get("v1/whoami"), "whoami"),
+        AdminCommand::Org(OrgCommand::Add { tax_id, name, login, person_name }) => (
+            Request::post(
+                "v1/organisations",
+                json!({ "tax_id": tax_id, "name": name, "login": login, "person_name": person_name }),
+            ),
+            "organisation added",
+        ),
+        AdminCommand::Org(OrgCommand::Revoke { id, reason }) => (
+            Request::post(format!("v1/organisations/{id}/revoke"), json!({ "reason": reason })),
+            "organisation revoked",
+        ),
+        AdminCommand::Operator(OperatorCommand::Add { login, name }) => {
+            (Request::post("v1/operators", json!({ "login": login, "name": name })), "operator added")
+        }
+        AdminCommand::Portal(PortalAdminCommand::Deactivate { reason }) => {
+            (Request::post("v1/portal/deactivate", json!({ "reason": reason })), "portal deactivated")
+        }
     })
 }
 
@@ -361,6 +466,16 @@ fn summary(what: &str, answer: &Value) -> String {
             answer.get("conflicts").and_then(Value::as_u64).unwrap_or(0),
         ),
         "supervisor added" => "supervisor added: the token above is shown only now; hand it over safely".into(),
+        "organisation added" | "operator added" => format!(
+            "{what}: the one-time password above is shown only now; hand it over safely (it must be changed at \
+             the first login)"
+        ),
+        "organisation revoked" => format!("{} permits of the organisation revoked", count("revoked")),
+        "portal deactivated" => format!(
+            "{} employees deactivated, {} permits revoked",
+            answer.get("deactivated").and_then(Value::as_u64).unwrap_or(0),
+            answer.get("revoked").and_then(Value::as_u64).unwrap_or(0),
+        ),
         _ => what.to_owned(),
     }
 }

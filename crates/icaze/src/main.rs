@@ -9,6 +9,7 @@ mod bundle;
 mod demo;
 mod device;
 mod loadgen;
+mod portal;
 mod report;
 mod serve;
 mod up;
@@ -63,8 +64,11 @@ enum Command {
     Bundle(bundle::BundleCommand),
     /// The officer device core without the app: init, bundles, checks, the inspection log.
     Device(device::DeviceArgs),
-    /// Administer the sync service: devices, revocations, inspections, supervisors.
+    /// Administer the service: devices, revocations, inspections, supervisors, portal organisations and operators.
     Admin(admin::AdminArgs),
+    /// The employer portal from a terminal: bulk import of employees.
+    #[command(subcommand)]
+    Portal(portal::PortalCommand),
     /// Check a regime file and print what it says.
     Regime {
         /// The regime file (TOML, see docs/regimes.md).
@@ -237,6 +241,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Loadgen(args) => loadgen::run(args),
         Command::Device(args) => device::run(args),
         Command::Admin(args) => admin::run(args),
+        Command::Portal(command) => portal::run(command),
         Command::Bundle(command) => bundle::run(command),
         Command::Regime { file } => {
             let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;

@@ -167,8 +167,11 @@ async fn set_up(data: &Path, base: &str, now: UtcMinute) -> anyhow::Result<Value
     if kinds != [VerdictKind::Valid, VerdictKind::Revoked, VerdictKind::Valid] {
         bail!("the demo device judged the demo permits {kinds:?}, expected valid, revoked, valid");
     }
+    let portal = portal_accounts(data, &http, base, &admin).await?;
     Ok(json!({
         "service": base,
+        "portal": portal,
+        "citizen_page": format!("{base}/p#{}", tokens[0].1),
         "admin_token_file": data.join("admin-token"),
         "device_dir": device_dir,
         "device_id": device.device_id().to_string(),
@@ -177,6 +180,51 @@ async fn set_up(data: &Path, base: &str, now: UtcMinute) -> anyhow::Result<Value
         "permits": verdicts,
         "sms_replies": tokens.iter().map(|(reply, _)| reply.clone()).collect::<Vec<_>>(),
     }))
+}
+
+/// The demo organisation's authorised person and a 102 operator, made once;
+/// their one-time passwords are kept in `DATA/portal-demo.json` (0600) so
+/// that a second `icaze up` can show them again.
+async fn portal_accounts(data: &Path, http: &reqwest::Client, base: &str, admin: &str) -> anyhow::Result<Value> {
+    let path = data.join("portal-demo.json");
+    let url = json!(format!("{base}/portal/"));
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        let mut kept: Value = serde_json::from_str(&text).with_context(|| path.display().to_string())?;
+        kept["url"] = url;
+        return Ok(kept);
+    }
+    let mut made = json!({});
+    let accounts = [
+        (
+            "employer",
+            "v1/organisations",
+            json!({"tax_id": "1000000001", "name": "Demo Bakı Metro", "login": "demo.employer", "person_name": "Demo Person"}),
+        ),
+        ("operator", "v1/operators", json!({"login": "demo.operator", "name": "Demo Operator"})),
+    ];
+    for (role, route, body) in accounts {
+        let answer = http.post(format!("{base}/{route}")).bearer_auth(admin).body(body.to_string()).send().await?;
+        let status = answer.status();
+        let answer: Value = serde_json::from_slice(&answer.bytes().await?)?;
+        if !status.is_success() {
+            bail!("making the demo {role} account: {answer}");
+        }
+        made[role] = json!({"login": answer["login"], "password": answer["password"]});
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    use std::io::Write as _;
+    options
+        .open(&path)
+        .and_then(|mut f| f.write_all(made.to_string().as_bytes()))
+        .with_context(|| path.display().to_string())?;
+    made["url"] = url;
+    Ok(made)
 }
 
 fn print_guide(data: &Path, base: &str, summary: &Value) {
@@ -196,6 +244,16 @@ fn print_guide(data: &Path, base: &str, summary: &Value) {
             );
         }
     }
+    let portal = &summary["portal"];
+    eprintln!("  the employer portal and the 102 console: {}", portal["url"].as_str().unwrap_or(""));
+    for role in ["employer", "operator"] {
+        eprintln!(
+            "    {role}: login {}  one-time password {}",
+            portal[role]["login"].as_str().unwrap_or(""),
+            portal[role]["password"].as_str().unwrap_or("")
+        );
+    }
+    eprintln!("  a citizen's permit as a QR page: {}", summary["citizen_page"].as_str().unwrap_or(""));
     eprintln!(
         "  the desktop app on that device (WebKitGTK; `bash tests/app/run.sh --deps` installs it on Debian/Ubuntu):"
     );

@@ -30,7 +30,21 @@ fn up_sets_up_the_whole_system_and_again() {
         assert!(reply.as_str().unwrap().len() <= 160, "one SMS: {reply}");
     }
 
+    for role in ["employer", "operator"] {
+        let password = first["portal"][role]["password"].as_str().unwrap_or_default();
+        assert!(password.len() >= 10, "a one-time password for the demo {role}: {}", first["portal"]);
+    }
+    let page = first["citizen_page"].as_str().unwrap();
+    assert!(page.starts_with("http://127.0.0.1:") && page.contains("/p#IZ1"), "{page}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(data.join("portal-demo.json")).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the demo passwords are the owner's only");
+    }
+
     let again = up(&data);
     assert_eq!(again["device_id"], first["device_id"], "the same device");
+    assert_eq!(again["portal"]["employer"], first["portal"]["employer"], "the same demo accounts, shown again");
     assert_eq!(again["permits"], first["permits"], "the same permits: the daily permit is given again");
 }

@@ -1,0 +1,739 @@
+//! The routes of `docs/portal-api.md`: `/portal/api/…` for authorised
+//! persons and operators (session cookie `icaze_portal`, `X-CSRF-Token` on
+//! every request but `GET` and login), and the administrator's `/v1/…`
+//! routes (the sync API's bearer token). Thin handlers over
+//! [`PortalService`], run on the blocking pool; errors as JSON
+//! `{code, message}`; JSON bodies capped at 64 KiB, CSV imports at 16 MiB.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, RawQuery, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use axum::Router;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::store::{EmployeeQuery, EmployeeStatus};
+use super::{funeral_json, EmployeeInput, FuneralInput, PortalError, PortalService, Principal, Printable, TripInput};
+use crate::store::Store;
+use crate::sync::SyncError;
+
+/// The largest JSON request body.
+pub const MAX_JSON: usize = 64 * 1024;
+/// The largest CSV import.
+pub const MAX_CSV: usize = 16 << 20;
+/// The session cookie's name.
+pub const COOKIE: &str = "icaze_portal";
+/// The header that carries the CSRF token.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// The routes of the portal and of the administrator's portal actions. No
+/// fallback: the router is merged with the sync API's, which has one.
+pub fn router<S: Store>(svc: Arc<PortalService<S>>) -> Router {
+    let json_limit = DefaultBodyLimit::max(MAX_JSON);
+    Router::new()
+        .route("/portal/api/login", post(login::<S>).layer(json_limit))
+        .route("/portal/api/logout", post(logout::<S>).layer(json_limit))
+        .route("/portal/api/session", get(session::<S>))
+        .route("/portal/api/password", post(password::<S>).layer(json_limit))
+        .route("/portal/api/org", get(org::<S>))
+        .route("/portal/api/zones", get(zones::<S>))
+        .route("/portal/api/org/persons", post(add_person::<S>).layer(json_limit))
+        .route("/portal/api/org/persons/{login}", delete(remove_person::<S>))
+        .route("/portal/api/audit", get(audit::<S>))
+        .route("/portal/api/employees", get(employees::<S>).post(add_employee::<S>).layer(json_limit))
+        .route("/portal/api/employees/reactivate", post(reactivate::<S>).layer(json_limit))
+        .route(
+            "/portal/api/employees/{id}",
+            get(employee::<S>).put(edit_employee::<S>).delete(delete_employee::<S>).layer(json_limit),
+        )
+        .route("/portal/api/employees/{id}/trips", post(add_trip::<S>).layer(json_limit))
+        .route("/portal/api/employees/{id}/{document}", get(employee_document::<S>))
+        .route("/portal/api/trips/{id}/{document}", get(trip_document::<S>))
+        .route("/portal/api/imports", post(start_import::<S>).layer(DefaultBodyLimit::max(MAX_CSV)))
+        .route("/portal/api/imports/{id}", get(import_status::<S>))
+        .route("/portal/api/funeral", post(funeral::<S>).get(funerals::<S>).layer(json_limit))
+        .route("/v1/organisations", post(create_org::<S>).layer(json_limit))
+        .route("/v1/organisations/{id}/revoke", post(revoke_org::<S>).layer(json_limit))
+        .route("/v1/operators", post(create_operator::<S>).layer(json_limit))
+        .route("/v1/portal/deactivate", post(deactivate::<S>).layer(json_limit))
+        .with_state(svc)
+}
+
+/// A refusal as the API sends it.
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    retry_after: Option<u64>,
+}
+
+impl From<PortalError> for ApiError {
+    fn from(e: PortalError) -> Self {
+        let status = match &e {
+            PortalError::NoSession | PortalError::SessionExpired | PortalError::BadCredentials => {
+                StatusCode::UNAUTHORIZED
+            }
+            PortalError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
+            PortalError::Csrf | PortalError::Forbidden(_) => StatusCode::FORBIDDEN,
+            PortalError::NotFound { .. } => StatusCode::NOT_FOUND,
+            PortalError::Conflict { .. } => StatusCode::CONFLICT,
+            PortalError::Invalid { code: "too_large", .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            PortalError::Invalid { .. } => StatusCode::BAD_REQUEST,
+            PortalError::UnknownDocument(_) | PortalError::Refused => StatusCode::UNPROCESSABLE_ENTITY,
+            PortalError::Sync(SyncError::Unauthenticated) => StatusCode::UNAUTHORIZED,
+            PortalError::Sync(SyncError::Forbidden(_)) => StatusCode::FORBIDDEN,
+            PortalError::Sync(SyncError::Invalid { .. }) => StatusCode::BAD_REQUEST,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        if status == StatusCode::INTERNAL_SERVER_ERROR {
+            tracing::error!(error = %e, "portal request failed");
+        }
+        let retry_after = match &e {
+            PortalError::Throttled { retry_after } => Some(*retry_after),
+            _ => None,
+        };
+        ApiError { status, code: e.code(), message: e.to_string(), retry_after }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut body = json!({"code": self.code, "message": self.message});
+        if let Some(seconds) = self.retry_after {
+            body["retry_after"] = json!(seconds);
+        }
+        let mut response = (self.status, axum::Json(body)).into_response();
+        if let Some(seconds) = self.retry_after {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        if self.status == StatusCode::UNAUTHORIZED && self.code == "unauthenticated" {
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+type Answer = Result<Response, ApiError>;
+
+fn json_response(status: StatusCode, value: Value) -> Response {
+    let mut response = (status, axum::Json(value)).into_response();
+    // Answers hold personal data and tokens: no cache may keep them.
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// Runs `work` on the blocking pool.
+async fn run<S: Store, T: Send + 'static>(
+    svc: &Arc<PortalService<S>>,
+    work: impl FnOnce(&PortalService<S>) -> Result<T, PortalError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let svc = svc.clone();
+    let done = tokio::task::spawn_blocking(move || work(&svc)).await;
+    Ok(done.map_err(|e| PortalError::Internal(format!("a worker failed: {e}")))??)
+}
+
+/// The session cookie's value.
+fn cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE)
+        .map(|(_, value)| value.trim().to_owned())
+}
+
+fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+}
+
+/// Runs `work` for the session's person; `csrf` asks for the CSRF check.
+async fn with_session<S: Store, T: Send + 'static>(
+    svc: &Arc<PortalService<S>>,
+    headers: &HeaderMap,
+    csrf: bool,
+    work: impl FnOnce(&PortalService<S>, &Principal) -> Result<T, PortalError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let cookie = cookie(headers);
+    let token = header_text(headers, CSRF_HEADER);
+    run(svc, move |s| {
+        let principal = s.session(cookie.as_deref())?;
+        if csrf {
+            s.check_csrf(&principal, token.as_deref())?;
+        }
+        work(s, &principal)
+    })
+    .await
+}
+
+/// Runs `work` for the administrator (the sync API's bearer token).
+async fn as_admin<S: Store, T: Send + 'static>(
+    svc: &Arc<PortalService<S>>,
+    headers: &HeaderMap,
+    work: impl FnOnce(&PortalService<S>, &crate::sync::Caller) -> Result<T, PortalError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let auth = header_text(headers, header::AUTHORIZATION.as_str());
+    run(svc, move |s| {
+        let caller = s.authenticate_admin(auth.as_deref())?;
+        work(s, &caller)
+    })
+    .await
+}
+
+fn body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, PortalError> {
+    body.map_err(|r| {
+        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            PortalError::invalid("too_large", "the request body is over this route's limit")
+        } else {
+            PortalError::invalid("bad_body", format!("the request body could not be read: {r}"))
+        }
+    })
+}
+
+fn parse_json<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, PortalError> {
+    serde_json::from_slice(body).map_err(|e| {
+        PortalError::invalid(
+            "invalid_json",
+            format!("the JSON body does not read: {e}; see docs/portal-api.md for its fields"),
+        )
+    })
+}
+
+/// The query parameters, decoded.
+struct Query(Vec<(String, String)>);
+
+impl Query {
+    fn new(raw: Option<String>) -> Self {
+        Self(form_urlencoded::parse(raw.unwrap_or_default().as_bytes()).into_owned().collect())
+    }
+
+    fn get(&self, name: &str) -> Option<&str> {
+        self.0.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
+    }
+
+    fn parse<T: std::str::FromStr>(&self, name: &str) -> Result<Option<T>, PortalError> {
+        self.get(name)
+            .map(|v| {
+                v.parse().map_err(|_| {
+                    PortalError::invalid("invalid_query", format!("the parameter {name}={v:?} is not a valid number"))
+                })
+            })
+            .transpose()
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LoginBody {
+    login: String,
+    password: String,
+}
+
+fn session_cookie(value: &str, secure: bool, max_age: Option<u32>) -> Option<HeaderValue> {
+    let mut text = format!("{COOKIE}={value}; HttpOnly; SameSite=Strict; Path=/portal");
+    if secure {
+        text.push_str("; Secure");
+    }
+    if let Some(age) = max_age {
+        text.push_str(&format!("; Max-Age={age}"));
+    }
+    HeaderValue::from_str(&text).ok()
+}
+
+async fn login<S: Store>(
+    State(svc): State<Arc<PortalService<S>>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    raw: Result<Bytes, BytesRejection>,
+) -> Answer {
+    let address = peer.ip().to_string();
+    let (id, principal) = run(&svc, move |s| {
+        let b: LoginBody = parse_json(&body(raw)?)?;
+        s.login(&b.login, &b.password, &address)
+    })
+    .await?;
+    let mut response = json_response(StatusCode::OK, principal.to_json());
+    if let Some(value) = session_cookie(&id, svc.config().secure_cookie, None) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    Ok(response)
+}
+
+async fn logout<S: Store>(State(svc): State<Arc<PortalService<S>>>, headers: HeaderMap) -> Answer {
+    with_session(&svc, &headers, true, |s, p| s.logout(p)).await?;
+    let mut response = json_response(StatusCode::OK, json!({"logged_out": true}));
+    if let Some(value) = session_cookie("", svc.config().secure_cookie, Some(0)) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    Ok(response)
+}
+
+async fn session<S: Store>(State(svc): State<Arc<PortalService<S>>>, headers: HeaderMap) -> Answer {
+    let principal = with_session(&svc, &headers, false, |_, p| Ok(p.clone())).await?;
+    Ok(json_response(StatusCode::OK, principal.to_json()))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PasswordBody {
+    old: String,
+    new: String,
+}
+
+async fn password<S: Store>(
+    State(svc): State<Arc<PortalService<S>>>,
+    headers: HeaderMap,
+    raw: Result<Bytes, BytesRejection>,
+) -> Answer {
+    with_session(&svc, &headers, true, move |s, p| {
+        let b: PasswordBody = parse_json(&body(raw)?)?;
+        s.change_password(p, &b.old, &b.new)
+    })
+    .await?;
+    Ok(json_response(StatusCode::OK, json!({"changed": true})))
+}
+
+async fn org<S: Store>(State(svc): State<Arc<PortalService<S>>>, headers: HeaderMap) -> Answer {
+    let (org, persons) = with_session(&svc, &headers, false, |s, p| s.org(p)).await?;
+    let persons: Vec<Value> = persons
+        .iter()
+        .map(|p| {
+            json!({"login": p.login, "name": p.name, "active": p.active, "created_by": p.created_by,
+                "created_at": p.created_at.to_rfc3339_utc()})
+        })
+        .collect();
+    Ok(json_response(StatusCode::OK, json!({"id": org.id, "name": org.name, "tax_id": org.tax_id, "persons": persons})))
+}
+
+async fn zones<S: Store>(State(svc): State<Arc<PortalService<S>>>, headers: HeaderMap) -> Answer {
+    let zones = with_session(&svc, &headers, false, |s, p| Ok(s.zones(p))).await?;
+    let zones: Vec<Value> =
+        zones.into_iter().map(|(id, az, ru, en)| json!({"id": id, "az": az, "ru": ru, "en": en})).collect();
+    Ok(json_response(StatusCode::OK, json!({ "zones": zones })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PersonBody {
+    login: String,
+    name: String,
+}
+
+async fn add_person<S: Store>(
+    State(svc): State<Arc<PortalService<S>>>,
+    headers: HeaderMap,
+    raw: Result<Bytes, BytesRejection>,
+) -> Answer {
+    let (login, password) = with_session(&svc, &headers, true, move |s, p| {
+        let b: PersonBody = parse_json(&body(raw)?)?;
+        s.add_person(p, &b.login, &b.name)
+    })
+    .await?;
+    Ok(json_response(StatusCode::CREATED, json!({"login": login, "password": password})))
+}
+
+async fn remove_person<S: Store>(
+    State(svc): State<Arc<PortalService<S>>>,
+    Path(login): Path<String>,
+    headers: HeaderMap,
+) -> Answer {
+    let removed = login.clone();
+    with_session(&svc, &headers, true, move |s, p| s.remove_person(p, &login)).await?;
+    Ok(json_response(StatusCode::OK, json!({"login": removed, "active": false})))
+}
+
+async fn audit<S: Store>(
+    State(svc): State<Arc<PortalService<S>>>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Answer {
+    let q = Query::new(q);
+    let (rows, next) =
+        with_session(&svc, &headers, false, move |s, p| s.audit(p, q.parse("after")?.unwrap_or(0))).await?;
+    let entries: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            let details = serde_json::from_str::<Value>(&r.details).unwrap_or_else(|_| json!(r.details));
+            json!({"id": r.id, "at": r.at.to_rfc3339_utc(), "by": r.by, "action": r.action, "details": details})
+        })
+        .collect();
+    Ok(json_response(StatusCode::OK, json!({"entries": entries, "next": next})))
+}
+
+async fn employees<S: Store>(
+    State(svc): State<Arc<PortalService<S>>>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Answer {
+    let q = Query::new(q);
+    let (views, next) = with_session(&svc, &headers, false, move |s, p| {
+        let status = match q.get("status") {
+            None => None,
+            Some(text) => Some(EmployeeStatus::parse(text).ok_or_else(|| {
+                PortalError::invalid("invalid_query", format!("status={text:?}: use active or deactivated"))
+            })?),
+        };
+        let query = EmployeeQuery {
+            q: q.get("q").map(str::to_owned),
+            status,
+            after: q.parse("after")?.unwrap_or(0),
+            limit: q.parse("limit")?.unwrap_or(0),
+        };
+        s.employees(p, query)
+    })
+    .await?;
+    let list: Vec<Value> = views.iter().map(super::EmployeeView::to_json).collect();
+    Ok(json_response(StatusCode::OK, json!({"employees": list, "next": next})))
+}
+
+async fn employee<S: Store>(
+    State(svc): State<Arc<PortalService<S>>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Answer {
+    let view = with_session(&svc, &headers, false, move |s, p| s.employee(p, employee_id(&id)?)).await?;
+    Ok(json_response(StatusCode::OK, view.to_json()))
+}
+
+/// An id from the path: one that does not read is an employee that does not exist.
+fn employee_id(text: &str) -> Result<i64, PortalError> {
+    text.parse().map_err(|_| PortalError::NotFound {
+        code: "employee_not_found",
+        message: format!("there is no employee {text:?} in your organisation"),
+    })
+}
+
+async fn add_employee<S: Store>(
+    State(svc): State<Arc<PortalService<S>>>,
+    headers: HeaderMap,
+    raw: Result<Bytes, BytesRejection>,
+) -> Answer {
+    let view = with_session(&svc, &headers, true, move |s, p| {
+        let input: EmployeeInput = parse_json(&body(raw)?)?;
+        s.add_employee(p, &input)
+    })
+    .await?;
+    Ok(json_response(StatusCode::CREATED, view.to_json()))
+}
+
+async fn edit_employee<S: Store>(
+    State(svc): State<Arc<PortalService<S>>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    raw: Result<Bytes, BytesRejection>,
+) -> Answer {
+    let view = with_session(&svc, &headers, true, move |s, p| {
+        let id = employee_id(&id)?;
+        let input: EmployeeInput = parse_json(&body(raw)?)?;
+        s.edit_employee(p, id, &input)
+    })
+    .await?;
+    Ok(json_response(StatusCode::OK, view.to_json()))
+}
+
+async fn delete_employee<S: Store>(
+    State(svc): State<Arc<PortalService<S>>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Answer {
+    let revoked = with_session(&svc, &headers, true, move |s, p| s.delete_employee(p, employee_id(&id)?)).await?;
+    Ok(json_response(StatusCode::OK, json!({"revoked": revoked})))
+}
+
+async fn add_trip<S: Store>(
+    State(svc): State<Arc<PortalService<S>>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    raw: Result<Bytes, BytesRejection>,
+) -> Answer {
+    let trip = with_session(&svc, &headers, true, move |s, p| {
+        let id = employee_id(&id)?;
+        let input: TripInput = parse_json(&body(raw)?)?;
+        s.add_trip(p, id, &input)
+    })
+    .await?;
+    Ok(json_response(StatusCode::CREATED, trip))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReactivateBody {
+    #[serde(default)]
+    ids: Option<Vec<i64>>,
+    #[serde(default)]
+    all: bool,
+    valid_from: String,
+    valid_until: String,
+}
+
+async fn reactivate<S: Store>(
+    State(svc): State<Arc<PortalService<S>>>,
+    headers: HeaderMap,
+    raw: Result<Bytes, BytesRejection>,
+) -> Answer {
+    let (count, problems) = with_session(&svc, &headers, true, move |s, p| {
+        let b: ReactivateBody = parse_json(&body(raw)?)?;
+        let ids = match (b.ids, b.all) {
+            (Some(ids), false) => Some(ids),
+            (None, true) => None,
+            _ => return Err(PortalError::invalid("invalid_target", "give exactly one of `ids` and `\"all\": true`")),
+        };
+        s.reactivate(p, ids.as_deref(), &b.valid_from, &b.valid_until)
+    })
+    .await?;
+    Ok(json_response(StatusCode::OK, json!({"reactivated": count, "problems": problems})))
+}
+
+/// What to print: `certificate.pdf`, `qr.png` or `qr.svg`.
+#[derive(Debug, Clone, Copy)]
+enum Document {
+    Pdf,
+    Png,
+    Svg,
+}
+
+impl Document {
+    fn parse(name: &str) -> Result<Self, PortalError> {
+        match name {
+            "certificate.pdf" => Ok(Document::Pdf),
+            "qr.png" => Ok(Document::Png),
+            "qr.svg" => Ok(Document::Svg),
+            _ => Err(PortalError::NotFound {
+                code: "not_found",
+                message: format!("no document {name:?}: use certificate.pdf, qr.png or qr.svg"),
+            }),
+        }
+    }
+}
+
+/// The bytes and content type of a printable document.
+fn render(printable: &Printable, document: Document) -> Result<(Vec<u8>, &'static str), PortalError> {
+    let permit = &printable.permit;
+    let parsed = icaze_core::UnverifiedPermit::from_text(&permit.token)
+        .map_err(|e| PortalError::Internal(format!("a stored token does not read: {e}")))?;
+    let digits = parsed.token().to_qr_digits();
+    let qr = || icaze_qr::encode(&digits).map_err(|e| PortalError::Internal(format!("QR code: {e}")));
+    Ok(match document {
+        Document::Png => (qr()?.to_png(8).map_err(|e| PortalError::Internal(format!("QR code: {e}")))?, "image/png"),
+        Document::Svg => (qr()?.to_svg().into_bytes(), "image/svg+xml"),
+        Document::Pdf => {
+            let e = &printable.employee;
+            // Work and trip permits end at 24:00 Baku time: shown as 23:59 of the last day.
+            let last = icaze_core::UtcMinute::from_unix_minutes(permit.valid_until.unix_minutes().saturating_sub(1));
+            let heading = if printable.trip { "İcazə / Business trip permit" } else { "İcazə / Work permit" };
+            let mut lines = vec![
+                ("Document", e.document.clone()),
+                ("Name", e.name.clone()),
+                ("Position", e.position.clone()),
+                ("Organisation", format!("{} (VÖEN {})", printable.org.name, printable.org.tax_id)),
+                ("Zones", printable.zone_names.join(", ")),
+                ("Valid from", format!("{} (Baku time)", permit.valid_from.baku())),
+                ("Valid until", format!("{} (Baku time)", last.baku())),
+                ("Serial", permit.serial.to_string()),
+            ];
+            if let Some(plate) = &e.plate {
+                lines.push(("Vehicle", plate.clone()));
+            }
+            let certificate =
+                super::pdf::Certificate { heading, lines, qr_payload: &digits, token_text: &permit.token };
+            (super::pdf::certificate(&certificate), "application/pdf")
+        }
+    })
+}
+
+async fn document<S: Store>(
+    svc: Arc<PortalService<S>>,
+    headers: HeaderMap,
+    id: String,
+    name: String,
+    trip: bool,
+) -> Answer {
+    let (bytes, content_type) = with_session(&svc, &headers, false, move |s, p| {
+        let document = Document::parse(&name)?;
+        let id = employee_id(&id).map_err(|e| {
+            if trip {
+                PortalError::NotFound {
+                    code: "trip_not_found",
+                    message: format!("there is no trip {id:?} in your organisation"),
+                }
+            } else {
+                e
+            }
+        })?;
+        let printable = s.printable(p, id, trip)?;
+        render(&printable, document)
+    })
+    .await?;
+    let mut response = (StatusCode::OK, bytes).into_response();
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+async fn employee_document<S: Store>(
+    State(svc): State<Arc<PortalService<S>>>,
+    Path((id, name)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Answer {
+    document(svc, headers, id, name, false).await
+}
+
+async fn trip_document<S: Store>(
+    State(svc): State<Arc<PortalService<S>>>,
+    Path((id, name)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Answer {
+    document(svc, headers, id, name, true).await
+}
+
+async fn start_import<S: Store>(
+    State(svc): State<Arc<PortalService<S>>>,
+    headers: HeaderMap,
+    raw: Result<Bytes, BytesRejection>,
+) -> Answer {
+    let (id, principal, text) = with_session(&svc, &headers, true, move |s, p| {
+        let bytes = body(raw)?;
+        let (id, text) = s.start_import(p, &bytes)?;
+        Ok((id, p.clone(), text))
+    })
+    .await?;
+    let worker = svc.clone();
+    let job = id.clone();
+    // The import goes on after this answer; its progress is polled with GET.
+    tokio::task::spawn_blocking(move || worker.run_import(&principal, &job, &text));
+    Ok(json_response(StatusCode::ACCEPTED, json!({"id": id})))
+}
+
+async fn import_status<S: Store>(
+    State(svc): State<Arc<PortalService<S>>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Answer {
+    let job = with_session(&svc, &headers, false, move |s, p| s.import_status(p, &id)).await?;
+    let problems: Vec<Value> = job.problems.iter().map(|p| json!({"line": p.line, "message": p.message})).collect();
+    Ok(json_response(
+        StatusCode::OK,
+        json!({"id": job.id, "state": job.state, "total": job.total, "processed": job.processed,
+            "imported": job.imported, "problems": problems, "problems_total": job.problems_total}),
+    ))
+}
+
+async fn funeral<S: Store>(
+    State(svc): State<Arc<PortalService<S>>>,
+    headers: HeaderMap,
+    raw: Result<Bytes, BytesRejection>,
+) -> Answer {
+    let permit = with_session(&svc, &headers, true, move |s, p| {
+        let input: FuneralInput = parse_json(&body(raw)?)?;
+        s.funeral(p, &input)
+    })
+    .await?;
+    Ok(json_response(StatusCode::CREATED, funeral_json(&permit)))
+}
+
+async fn funerals<S: Store>(
+    State(svc): State<Arc<PortalService<S>>>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Answer {
+    let q = Query::new(q);
+    let (rows, next) =
+        with_session(&svc, &headers, false, move |s, p| s.funerals(p, q.parse("after")?.unwrap_or(0))).await?;
+    let list: Vec<Value> = rows.iter().map(funeral_json).collect();
+    Ok(json_response(StatusCode::OK, json!({"permits": list, "next": next})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OrgBody {
+    tax_id: String,
+    name: String,
+    login: String,
+    person_name: String,
+}
+
+async fn create_org<S: Store>(
+    State(svc): State<Arc<PortalService<S>>>,
+    headers: HeaderMap,
+    raw: Result<Bytes, BytesRejection>,
+) -> Answer {
+    let (id, login, password) = as_admin(&svc, &headers, move |s, caller| {
+        let b: OrgBody = parse_json(&body(raw)?)?;
+        s.create_org(caller, &b.tax_id, &b.name, &b.login, &b.person_name)
+    })
+    .await?;
+    Ok(json_response(StatusCode::CREATED, json!({"id": id, "login": login, "password": password})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReasonBody {
+    reason: String,
+}
+
+async fn revoke_org<S: Store>(
+    State(svc): State<Arc<PortalService<S>>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    raw: Result<Bytes, BytesRejection>,
+) -> Answer {
+    let revoked = as_admin(&svc, &headers, move |s, caller| {
+        let id: i64 = id.parse().map_err(|_| PortalError::NotFound {
+            code: "organisation_not_found",
+            message: format!("there is no organisation {id:?}"),
+        })?;
+        let b: ReasonBody = parse_json(&body(raw)?)?;
+        s.revoke_org(caller, id, &b.reason)
+    })
+    .await?;
+    Ok(json_response(StatusCode::OK, json!({"revoked": revoked})))
+}
+
+async fn create_operator<S: Store>(
+    State(svc): State<Arc<PortalService<S>>>,
+    headers: HeaderMap,
+    raw: Result<Bytes, BytesRejection>,
+) -> Answer {
+    let (login, password) = as_admin(&svc, &headers, move |s, caller| {
+        let b: PersonBody = parse_json(&body(raw)?)?;
+        s.create_operator(caller, &b.login, &b.name)
+    })
+    .await?;
+    Ok(json_response(StatusCode::CREATED, json!({"login": login, "password": password})))
+}
+
+async fn deactivate<S: Store>(
+    State(svc): State<Arc<PortalService<S>>>,
+    headers: HeaderMap,
+    raw: Result<Bytes, BytesRejection>,
+) -> Answer {
+    let (deactivated, revoked) = as_admin(&svc, &headers, move |s, caller| {
+        let b: ReasonBody = parse_json(&body(raw)?)?;
+        s.deactivate_all(caller, &b.reason)
+    })
+    .await?;
+    Ok(json_response(StatusCode::OK, json!({"deactivated": deactivated, "revoked": revoked})))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_session_cookie_is_found_among_others() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::COOKIE, HeaderValue::from_static("a=1; icaze_portal=abc ; b=2"));
+        assert_eq!(cookie(&headers).as_deref(), Some("abc"));
+        headers.insert(header::COOKIE, HeaderValue::from_static("icaze_portalx=1"));
+        assert_eq!(cookie(&headers), None);
+        let set = session_cookie("v", true, None).unwrap();
+        assert_eq!(set.to_str().unwrap(), "icaze_portal=v; HttpOnly; SameSite=Strict; Path=/portal; Secure");
+    }
+}

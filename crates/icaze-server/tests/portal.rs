@@ -1,0 +1,695 @@
+//! The employer portal and the 102 call-centre console end to end over real
+//! HTTP on loopback (`docs/portal-api.md`): a server of each test's own with
+//! a fixed clock inside the December 2020 regime, the demo registry, and
+//! cheap Argon2 parameters so that the suite stays fast.
+
+use std::sync::Arc;
+
+use icaze_core::{Purpose, TrustList, UnverifiedPermit, UtcMinute, VerifiedPermit};
+use icaze_server::portal::password::HashCost;
+use icaze_server::{FixedClock, ServeConfig, Server};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+fn at(s: &str) -> UtcMinute {
+    UtcMinute::parse_rfc3339(s).unwrap()
+}
+
+const START: &str = "2020-12-15T10:00:00+04:00";
+
+struct Service {
+    dir: tempfile::TempDir,
+    server: Server,
+    clock: Arc<FixedClock>,
+    client: reqwest::Client,
+    admin: String,
+}
+
+/// A logged-in person: the session cookie and the CSRF token.
+#[derive(Clone)]
+struct Session {
+    cookie: String,
+    csrf: String,
+}
+
+struct Answer {
+    status: StatusCode,
+    body: Value,
+    headers: reqwest::header::HeaderMap,
+    bytes: Vec<u8>,
+}
+
+impl Service {
+    fn config(dir: &tempfile::TempDir, clock: &Arc<FixedClock>) -> ServeConfig {
+        let mut config = ServeConfig::new(dir.path().join("data"));
+        config.listen = "127.0.0.1:0".parse().unwrap();
+        config.clock = clock.clone();
+        config.portal.hash_cost = HashCost::cheap();
+        config
+    }
+
+    /// Stops the server and starts it again on the same data.
+    async fn restart(self) -> Self {
+        let Service { dir, server, clock, client, admin } = self;
+        server.stop().await;
+        let server = Server::start(Self::config(&dir, &clock)).await.unwrap();
+        Self { dir, server, clock, client, admin }
+    }
+
+    async fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(FixedClock::new(at(START)));
+        let server = Server::start(Self::config(&dir, &clock)).await.unwrap();
+        let admin = std::fs::read_to_string(dir.path().join("data/admin-token")).unwrap().trim().to_owned();
+        let store =
+            icaze_server::sqlite::SqliteStore::open(&dir.path().join("data/icaze.db"), Default::default()).unwrap();
+        assert!(store.import_people(&icaze_server::registry::demo_people_csv(50)).unwrap().problems.is_empty());
+        store.import_denials(&icaze_server::registry::demo_denials_csv()).unwrap();
+        Self { dir, server, clock, client: reqwest::Client::new(), admin }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.server.addr())
+    }
+
+    async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        session: Option<&Session>,
+        csrf: bool,
+        body: Option<Vec<u8>>,
+    ) -> Answer {
+        let mut request = self.client.request(method, self.url(path));
+        if let Some(s) = session {
+            request = request.header("cookie", format!("icaze_portal={}", s.cookie));
+            if csrf {
+                request = request.header("x-csrf-token", &s.csrf);
+            }
+        }
+        if let Some(body) = body {
+            request = request.body(body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.unwrap().to_vec();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Answer { status, body, headers, bytes }
+    }
+
+    async fn get(&self, path: &str, s: &Session) -> Answer {
+        self.request(Method::GET, path, Some(s), false, None).await
+    }
+
+    async fn post(&self, path: &str, s: &Session, body: Value) -> Answer {
+        self.request(Method::POST, path, Some(s), true, Some(body.to_string().into_bytes())).await
+    }
+
+    async fn put(&self, path: &str, s: &Session, body: Value) -> Answer {
+        self.request(Method::PUT, path, Some(s), true, Some(body.to_string().into_bytes())).await
+    }
+
+    async fn delete(&self, path: &str, s: &Session) -> Answer {
+        self.request(Method::DELETE, path, Some(s), true, None).await
+    }
+
+    async fn admin_request(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+        let mut request = self.client.request(method, self.url(path)).bearer_auth(&self.admin);
+        if let Some(body) = body {
+            request = request.body(body.to_string());
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        (status, serde_json::from_slice(&response.bytes().await.unwrap()).unwrap_or(Value::Null))
+    }
+
+    async fn admin(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.admin_request(Method::POST, path, Some(body)).await
+    }
+
+    async fn login(&self, login: &str, password: &str) -> Answer {
+        let body = json!({"login": login, "password": password}).to_string().into_bytes();
+        self.request(Method::POST, "/portal/api/login", None, false, Some(body)).await
+    }
+
+    async fn session(&self, login: &str, password: &str) -> Session {
+        let answer = self.login(login, password).await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+        let set = answer.headers["set-cookie"].to_str().unwrap();
+        let cookie = set.split(';').next().unwrap().strip_prefix("icaze_portal=").unwrap().to_owned();
+        Session { cookie, csrf: answer.body["csrf"].as_str().unwrap().to_owned() }
+    }
+
+    /// A new organisation and its first person's session.
+    async fn org(&self, tax_id: &str, login: &str) -> (i64, Session) {
+        let (status, body) = self
+            .admin(
+                "/v1/organisations",
+                json!({"tax_id": tax_id, "name": format!("Org {tax_id}"), "login": login, "person_name": "Aliyev"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let session = self.session(login, body["password"].as_str().unwrap()).await;
+        (body["id"].as_i64().unwrap(), session)
+    }
+
+    async fn add_employee(&self, s: &Session, document: &str, zones: Value, until: &str) -> Answer {
+        let body = json!({"document": document, "name": "Məmmədov Elçin", "position": "driver", "zones": zones,
+            "valid_from": "2020-12-15", "valid_until": until});
+        self.post("/portal/api/employees", s, body).await
+    }
+
+    async fn revoked_serials(&self) -> Vec<u64> {
+        let (status, body) = self.admin_request(Method::GET, "/v1/revocations", None).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["revocations"].as_array().unwrap().iter().map(|r| r["serial"].as_u64().unwrap()).collect()
+    }
+
+    fn verify(&self, token: &str) -> VerifiedPermit {
+        let data = self.dir.path().join("data/authority");
+        let root =
+            icaze_authority::read_public_key(&std::fs::read_to_string(data.join("root.public")).unwrap()).unwrap();
+        let trust = TrustList::verify_bytes(&std::fs::read(data.join("trustlist")).unwrap(), &root).unwrap();
+        trust.verify(&UnverifiedPermit::from_text(token).unwrap()).unwrap()
+    }
+
+    async fn import(&self, s: &Session, csv: &str) -> Value {
+        let answer =
+            self.request(Method::POST, "/portal/api/imports", Some(s), true, Some(csv.as_bytes().to_vec())).await;
+        assert_eq!(answer.status, StatusCode::ACCEPTED, "{}", answer.body);
+        let id = answer.body["id"].as_str().unwrap().to_owned();
+        // The import runs in the background: poll until it ends.
+        for _ in 0..3000 {
+            let status = self.get(&format!("/portal/api/imports/{id}"), s).await;
+            assert_eq!(status.status, StatusCode::OK, "{}", status.body);
+            if matches!(status.body["state"].as_str(), Some("done" | "failed")) {
+                return status.body;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        panic!("the import did not end");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logins_sessions_csrf_and_throttling() {
+    let s = Service::start().await;
+    let (status, body) = s
+        .admin(
+            "/v1/organisations",
+            json!({"tax_id": "1234567890", "name": "Azersu", "login": "Aliyev.R",
+            "person_name": "Rashad Aliyev"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["login"], "aliyev.r");
+    let password = body["password"].as_str().unwrap().to_owned();
+    let (status, body) = s
+        .admin(
+            "/v1/organisations",
+            json!({"tax_id": "1234567890", "name": "Again", "login": "other",
+            "person_name": "X"}),
+        )
+        .await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::CONFLICT, Some("duplicate_organisation")));
+
+    // Wrong password and unknown login give the same answer.
+    let wrong = s.login("aliyev.r", "not the password").await;
+    assert_eq!((wrong.status, wrong.body["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("bad_credentials")));
+    let unknown = s.login("nobody", "not the password").await;
+    assert_eq!(
+        (unknown.status, unknown.body["message"].clone()),
+        (StatusCode::UNAUTHORIZED, wrong.body["message"].clone())
+    );
+
+    let right = s.login("aliyev.r", &password).await;
+    assert_eq!(right.status, StatusCode::OK, "{}", right.body);
+    assert_eq!(right.body["user"]["role"], "employer");
+    assert_eq!(right.body["user"]["must_change_password"], true);
+    assert_eq!(right.body["user"]["org"]["tax_id"], "1234567890");
+    let cookie = right.headers["set-cookie"].to_str().unwrap();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Path=/portal"));
+    assert!(!cookie.contains("Secure"), "no Secure on loopback: {cookie}");
+    let session = s.session("aliyev.r", &password).await;
+    assert_eq!(s.get("/portal/api/session", &session).await.body["user"]["login"], "aliyev.r");
+
+    // CSRF: refused without the header, or with another session's token.
+    let new = json!({"old": password, "new": "a long new password"});
+    let refused =
+        s.request(Method::POST, "/portal/api/password", Some(&session), false, Some(new.to_string().into())).await;
+    assert_eq!((refused.status, refused.body["code"].as_str()), (StatusCode::FORBIDDEN, Some("csrf")));
+    let forged = Session { cookie: session.cookie.clone(), csrf: "0".repeat(48) };
+    assert_eq!(s.post("/portal/api/password", &forged, new.clone()).await.status, StatusCode::FORBIDDEN);
+    let short = s.post("/portal/api/password", &session, json!({"old": password, "new": "short"})).await;
+    assert_eq!(short.body["code"], "weak_password");
+    assert_eq!(s.post("/portal/api/password", &session, new).await.status, StatusCode::OK);
+    let again = s.session("aliyev.r", "a long new password").await;
+    assert_eq!(s.get("/portal/api/session", &again).await.body["user"]["must_change_password"], false);
+
+    // No cookie, an unknown one, an idle one.
+    let none = s.request(Method::GET, "/portal/api/session", None, false, None).await;
+    assert_eq!((none.status, none.body["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("no_session")));
+    let bogus = Session { cookie: "abc".into(), csrf: "x".into() };
+    assert_eq!(s.get("/portal/api/org", &bogus).await.body["code"], "no_session");
+    s.clock.set(at("2020-12-15T10:29:00+04:00"));
+    assert_eq!(s.get("/portal/api/org", &again).await.status, StatusCode::OK, "29 minutes idle is fine");
+    s.clock.set(at("2020-12-15T10:59:00+04:00"));
+    let expired = s.get("/portal/api/org", &again).await;
+    assert_eq!((expired.status, expired.body["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("session_expired")));
+    // And 12 hours after login in any case, however active.
+    let busy = s.session("aliyev.r", "a long new password").await;
+    let login_time = at("2020-12-15T10:59:00+04:00");
+    for minutes in (25..12 * 60).step_by(25) {
+        s.clock.set(login_time.checked_add(minutes).unwrap());
+        assert_eq!(s.get("/portal/api/org", &busy).await.status, StatusCode::OK, "{minutes} minutes after login");
+    }
+    s.clock.set(login_time.checked_add(12 * 60).unwrap());
+    assert_eq!(s.get("/portal/api/org", &busy).await.body["code"], "session_expired");
+
+    // Five failures close the login for 15 minutes, the right password too.
+    for _ in 0..5 {
+        assert_eq!(s.login("aliyev.r", "guess guess guess").await.status, StatusCode::UNAUTHORIZED);
+    }
+    let throttled = s.login("aliyev.r", "a long new password").await;
+    assert_eq!((throttled.status, throttled.body["code"].as_str()), (StatusCode::TOO_MANY_REQUESTS, Some("throttled")));
+    assert_eq!(throttled.body["retry_after"], 15 * 60);
+    assert_eq!(throttled.headers["retry-after"], "900");
+    s.clock.set(login_time.checked_add(12 * 60 + 15).unwrap());
+    assert_eq!(s.login("aliyev.r", "a long new password").await.status, StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn employees_permits_edits_and_isolation() {
+    let s = Service::start().await;
+    let (_, a) = s.org("1111111111", "org.a").await;
+    let (_, b) = s.org("2222222222", "org.b").await;
+
+    let added = s.add_employee(&a, "aze11111111", json!([2, 1]), "2020-12-31").await;
+    assert_eq!(added.status, StatusCode::CREATED, "{}", added.body);
+    let e = added.body.clone();
+    assert_eq!((e["document"].as_str(), e["status"].as_str()), (Some("AZE11111111"), Some("active")));
+    assert_eq!(e["zones"], json!([1, 2]));
+    let permit = s.verify(e["permit"]["token"].as_str().unwrap());
+    let claims = permit.claims();
+    assert_eq!(claims.purpose(), Purpose::Work);
+    assert_eq!(claims.serial().0 as u64, e["permit"]["serial"].as_u64().unwrap());
+    assert_eq!(claims.valid_from(), at("2020-12-15T00:00:00+04:00"));
+    assert_eq!(claims.valid_until(), at("2021-01-01T00:00:00+04:00"));
+    assert_eq!(claims.zones().iter().map(|z| z.get()).collect::<Vec<_>>(), vec![1, 2]);
+    let id = e["id"].as_i64().unwrap();
+    let old_serial = e["permit"]["serial"].as_u64().unwrap();
+
+    // Refusals.
+    let dup = s.add_employee(&a, "AZE11111111", json!([1]), "2020-12-31").await;
+    assert_eq!((dup.status, dup.body["code"].as_str()), (StatusCode::CONFLICT, Some("duplicate_employee")));
+    let cases = [
+        ("AZE99999999", json!([1]), "2020-12-31", "unknown_document"),
+        ("AZE44444444", json!([1]), "2020-12-31", "refused"),
+        ("???", json!([1]), "2020-12-31", "invalid_document"),
+        ("AZE50000001", json!([999]), "2020-12-31", "invalid_zone"),
+        ("AZE50000001", json!([1]), "2021-02-01", "outside_regime"),
+        ("AZE50000001", json!([1]), "2020-12-01", "invalid_dates"),
+    ];
+    for (document, zones, until, code) in cases {
+        let answer = s.add_employee(&a, document, zones, until).await;
+        assert_eq!(answer.body["code"], code, "{document}: {}", answer.body);
+    }
+    let refused = s.add_employee(&a, "AZE44444444", json!([1]), "2020-12-31").await;
+    assert!(!refused.body["message"].as_str().unwrap().contains("infected"), "no detail of the denial");
+
+    // Another organisation sees nothing of it.
+    let path = format!("/portal/api/employees/{id}");
+    for answer in [
+        s.get(&path, &b).await,
+        s.put(
+            &path,
+            &b,
+            json!({"document": "AZE11111111", "name": "x", "zones": [1], "valid_from": "2020-12-15",
+            "valid_until": "2020-12-20"}),
+        )
+        .await,
+        s.delete(&path, &b).await,
+        s.get(&format!("{path}/qr.png"), &b).await,
+        s.get("/portal/api/employees/999999", &a).await,
+    ] {
+        assert_eq!((answer.status, answer.body["code"].as_str()), (StatusCode::NOT_FOUND, Some("employee_not_found")));
+    }
+    assert_eq!(s.get("/portal/api/employees", &b).await.body["employees"], json!([]));
+    assert_eq!(s.get("/portal/api/employees?q=elçin", &a).await.body["employees"].as_array().unwrap().len(), 1);
+
+    // Documents to print.
+    let png = s.get(&format!("{path}/qr.png"), &a).await;
+    assert_eq!(png.headers["content-type"], "image/png");
+    let digits = permit.token().to_qr_digits();
+    assert_eq!(icaze_qr::decode_image(&png.bytes).unwrap(), vec![digits]);
+    let svg = s.get(&format!("{path}/qr.svg"), &a).await;
+    assert_eq!(svg.headers["content-type"], "image/svg+xml");
+    assert!(String::from_utf8(svg.bytes).unwrap().contains("<svg"));
+    let pdf = s.get(&format!("{path}/certificate.pdf"), &a).await;
+    assert_eq!((pdf.status, pdf.headers["content-type"].to_str().unwrap()), (StatusCode::OK, "application/pdf"));
+    assert!(pdf.bytes.starts_with(b"%PDF-"));
+
+    // An edit revokes the old permit and issues a new one.
+    let edited = s
+        .put(
+            &path,
+            &a,
+            json!({"document": "AZE11111111", "name": "Məmmədov Elçin", "position": "engineer",
+            "zones": [3], "valid_from": "2020-12-16", "valid_until": "2020-12-20", "plate": "10-AA-123"}),
+        )
+        .await;
+    assert_eq!(edited.status, StatusCode::OK, "{}", edited.body);
+    let new_serial = edited.body["permit"]["serial"].as_u64().unwrap();
+    assert_ne!(new_serial, old_serial);
+    assert_eq!(edited.body["plate"], "10AA123");
+    let revoked = s.revoked_serials().await;
+    assert!(revoked.contains(&old_serial) && !revoked.contains(&new_serial), "{revoked:?}");
+    let new_permit = s.verify(edited.body["permit"]["token"].as_str().unwrap());
+    assert_eq!(new_permit.claims().vehicle().map(|v| v.as_str().to_owned()).as_deref(), Some("10AA123"));
+
+    // A business trip.
+    let trip = s
+        .post(
+            &format!("{path}/trips"),
+            &a,
+            json!({"zones": [5, 6], "valid_from": "2020-12-17", "valid_until": "2020-12-18"}),
+        )
+        .await;
+    assert_eq!(trip.status, StatusCode::CREATED, "{}", trip.body);
+    let trip_permit = s.verify(trip.body["permit"]["token"].as_str().unwrap());
+    assert_eq!(trip_permit.claims().purpose(), Purpose::BusinessTrip);
+    let trip_serial = trip.body["permit"]["serial"].as_u64().unwrap();
+    let trip_id = trip.body["id"].as_i64().unwrap();
+    assert_eq!(s.get(&format!("/portal/api/trips/{trip_id}/qr.svg"), &a).await.status, StatusCode::OK);
+    assert_eq!(s.get(&format!("/portal/api/trips/{trip_id}/qr.svg"), &b).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(s.get(&path, &a).await.body["trips"].as_array().unwrap().len(), 1);
+
+    // Delete revokes the permit and the trip's.
+    let deleted = s.delete(&path, &a).await;
+    assert_eq!(deleted.status, StatusCode::OK, "{}", deleted.body);
+    let mut gone: Vec<u64> = deleted.body["revoked"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
+    gone.sort_unstable();
+    assert_eq!(gone, vec![new_serial, trip_serial]);
+    let revoked = s.revoked_serials().await;
+    assert!(revoked.contains(&new_serial) && revoked.contains(&trip_serial));
+    assert_eq!(s.get("/portal/api/employees", &a).await.body["employees"], json!([]));
+    assert_eq!(s.get(&path, &a).await.status, StatusCode::NOT_FOUND);
+
+    // Every change is in the organisation's audit log, and only there.
+    let audit = s.get("/portal/api/audit", &a).await.body;
+    let actions: Vec<&str> =
+        audit["entries"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(
+        actions,
+        vec!["organisation_created", "employee_added", "employee_edited", "trip_added", "employee_deleted"]
+    );
+    assert_eq!(s.get("/portal/api/audit", &b).await.body["entries"].as_array().unwrap().len(), 1);
+
+    // Delegation: a second person, then deactivated with their sessions.
+    let added = s.post("/portal/api/org/persons", &a, json!({"login": "deputy", "name": "Deputy"})).await;
+    assert_eq!(added.status, StatusCode::CREATED, "{}", added.body);
+    let deputy = s.session("deputy", added.body["password"].as_str().unwrap()).await;
+    assert_eq!(s.get("/portal/api/org", &deputy).await.body["persons"].as_array().unwrap().len(), 2);
+    assert_eq!(s.delete("/portal/api/org/persons/deputy", &a).await.status, StatusCode::OK);
+    assert_eq!(s.get("/portal/api/org", &deputy).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(s.delete("/portal/api/org/persons/org.a", &a).await.body["code"], "cannot_remove_self");
+    assert_eq!(s.delete("/portal/api/org/persons/org.b", &a).await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn imports_check_every_row_and_keep_only_the_good_ones() {
+    let s = Service::start().await;
+    let (_, a) = s.org("1111111111", "org.a").await;
+    let csv = "document,name,position,zones,valid_from,valid_until,plate\r\n\
+        AZE50000000,\"Aliyev, Rashad\",driver,1;2,2020-12-15,2020-12-31,\n\
+        ???,Bad Document,x,1,2020-12-15,2020-12-31,\n\
+        AZE99999999,Unknown,x,1,2020-12-15,2020-12-31,\n\
+        AZE50000002,Bad Zone,x,999,2020-12-15,2020-12-31,\n\
+        AZE50000000,Repeated,x,1,2020-12-15,2020-12-31,\n\
+        AZE50000003,Bad Dates,x,1,2020-12-31,2020-12-15,\n\
+        AZE44444444,Denied,x,1,2020-12-15,2020-12-31,\n\
+        AZE50000004,Short,x,1\n\
+        \n\
+        MYI1234567,With Plate,courier,2,2020-12-16,2020-12-20,90-BB-001\n";
+    let report = s.import(&a, csv).await;
+    assert_eq!(report["state"], "done", "{report}");
+    assert_eq!((report["total"].as_u64(), report["imported"].as_u64()), (Some(9), Some(2)), "{report}");
+    let lines: Vec<u64> = report["problems"].as_array().unwrap().iter().map(|p| p["line"].as_u64().unwrap()).collect();
+    assert_eq!(lines, vec![3, 4, 5, 6, 7, 8, 9], "{report}");
+    assert_eq!(report["problems_total"], 7);
+    let message = |line: u64| {
+        report["problems"].as_array().unwrap().iter().find(|p| p["line"] == line).unwrap()["message"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert!(message(6).contains("repeats line 2"), "{}", message(6));
+    assert!(message(9).contains("expected 7 columns"), "{}", message(9));
+
+    let list = s.get("/portal/api/employees", &a).await.body;
+    let employees = list["employees"].as_array().unwrap();
+    let documents: Vec<&str> = employees.iter().map(|e| e["document"].as_str().unwrap()).collect();
+    assert_eq!(documents, vec!["AZE50000000", "MYI1234567"]);
+    assert_eq!(employees[0]["name"], "Aliyev, Rashad");
+    assert_eq!(employees[1]["plate"], "90BB001");
+    for e in employees {
+        assert_eq!(s.verify(e["permit"]["token"].as_str().unwrap()).claims().purpose(), Purpose::Work);
+    }
+
+    // The same file again: the good rows are now duplicates of the organisation.
+    let again = s.import(&a, csv).await;
+    assert_eq!((again["state"].as_str(), again["imported"].as_u64()), (Some("done"), Some(0)), "{again}");
+    let first = &again["problems"][0];
+    assert_eq!(first["line"], 2);
+    assert!(first["message"].as_str().unwrap().contains("registered in your organisation"), "{first}");
+    assert_eq!(s.get("/portal/api/employees", &a).await.body["employees"].as_array().unwrap().len(), 2);
+
+    // A file without the right header imports nothing.
+    let bad = s.import(&a, "document,name\nAZE50000005,X\n").await;
+    assert_eq!((bad["state"].as_str(), bad["problems"][0]["line"].as_u64()), (Some("failed"), Some(1)), "{bad}");
+    // Another organisation cannot read the job.
+    let (_, b) = s.org("2222222222", "org.b").await;
+    let id = s.request(Method::POST, "/portal/api/imports", Some(&a), true, Some(csv.as_bytes().to_vec())).await;
+    let path = format!("/portal/api/imports/{}", id.body["id"].as_str().unwrap());
+    assert_eq!(s.get(&path, &b).await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn funeral_permits_come_from_operators_only() {
+    let s = Service::start().await;
+    let (status, body) = s.admin("/v1/operators", json!({"login": "op1", "name": "Operator One"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let op = s.session("op1", body["password"].as_str().unwrap()).await;
+    let (_, employer) = s.org("1111111111", "org.a").await;
+
+    let request = json!({"document": "AZE11111111", "zone": 3, "valid_from": "2020-12-15T12:00",
+        "valid_until": "2020-12-15T20:00", "note": "father's funeral"});
+    let issued = s.post("/portal/api/funeral", &op, request.clone()).await;
+    assert_eq!(issued.status, StatusCode::CREATED, "{}", issued.body);
+    assert_eq!(issued.body["operator"], "op1");
+    assert_eq!(issued.body["zones"], json!([1, 3]), "destination and registered zone");
+    let permit = s.verify(issued.body["token"].as_str().unwrap());
+    assert_eq!(permit.claims().purpose(), Purpose::Funeral);
+    assert_eq!(permit.claims().valid_from(), at("2020-12-15T12:00:00+04:00"));
+
+    let forbidden = s.post("/portal/api/funeral", &employer, request.clone()).await;
+    assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
+    assert_eq!(s.get("/portal/api/employees", &op).await.status, StatusCode::FORBIDDEN);
+
+    let mut long = request.clone();
+    long["valid_until"] = json!("2020-12-16T12:01");
+    assert_eq!(s.post("/portal/api/funeral", &op, long).await.body["code"], "invalid_dates");
+    let mut ahead = request.clone();
+    ahead["valid_from"] = json!("2020-12-18T11:00");
+    ahead["valid_until"] = json!("2020-12-18T12:00");
+    assert_eq!(s.post("/portal/api/funeral", &op, ahead).await.body["code"], "invalid_dates");
+    let mut denied = request.clone();
+    denied["document"] = json!("AZE44444444");
+    assert_eq!(s.post("/portal/api/funeral", &op, denied).await.body["code"], "refused");
+
+    let list = s.get("/portal/api/funeral", &op).await.body;
+    assert_eq!(list["permits"].as_array().unwrap().len(), 1);
+    assert_eq!(list["permits"][0]["serial"], issued.body["serial"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn regime_changes_and_revocations_reach_the_bundle_list() {
+    let s = Service::start().await;
+    let (org_a, a) = s.org("1111111111", "org.a").await;
+    let (org_b, b) = s.org("2222222222", "org.b").await;
+    let mut serials = Vec::new();
+    for document in ["AZE50000000", "AZE50000001"] {
+        let added = s.add_employee(&a, document, json!([1]), "2020-12-31").await;
+        assert_eq!(added.status, StatusCode::CREATED, "{}", added.body);
+        serials.push(added.body["permit"]["serial"].as_u64().unwrap());
+    }
+
+    // Mass deactivation at a regime change, then reactivation by the employer.
+    let (status, body) = s.admin("/v1/portal/deactivate", json!({"reason": "new regime"})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!((body["deactivated"].as_u64(), body["revoked"].as_u64()), (Some(2), Some(2)));
+    let revoked = s.revoked_serials().await;
+    assert!(serials.iter().all(|serial| revoked.contains(serial)), "{revoked:?}");
+    let list = s.get("/portal/api/employees?status=deactivated", &a).await.body;
+    assert_eq!(list["employees"].as_array().unwrap().len(), 2);
+    let back = s
+        .post(
+            "/portal/api/employees/reactivate",
+            &a,
+            json!({"all": true, "valid_from": "2020-12-16",
+            "valid_until": "2021-01-10"}),
+        )
+        .await;
+    assert_eq!(back.status, StatusCode::OK, "{}", back.body);
+    assert_eq!((back.body["reactivated"].as_u64(), back.body["problems"].clone()), (Some(2), json!([])));
+    let list = s.get("/portal/api/employees?status=active", &a).await.body;
+    let fresh: Vec<u64> =
+        list["employees"].as_array().unwrap().iter().map(|e| e["permit"]["serial"].as_u64().unwrap()).collect();
+    assert_eq!(fresh.len(), 2);
+    assert!(fresh.iter().all(|serial| !serials.contains(serial)));
+
+    // Revoking by document covers a portal permit.
+    let (status, body) =
+        s.admin("/v1/revocations", json!({"document": "AZE50000000", "reason": "reported by the employer"})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body["revoked"].as_array().unwrap().iter().any(|v| v.as_u64() == Some(fresh[0])), "{body}");
+
+    // Revoking an organisation revokes its permits, not another's.
+    let other = s.add_employee(&b, "AZE50000002", json!([1]), "2020-12-31").await;
+    let other_serial = other.body["permit"]["serial"].as_u64().unwrap();
+    let (status, body) =
+        s.admin(&format!("/v1/organisations/{org_a}/revoke"), json!({"reason": "licence withdrawn"})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let mut gone: Vec<u64> = body["revoked"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
+    gone.sort_unstable();
+    assert_eq!(gone, fresh);
+    assert!(!s.revoked_serials().await.contains(&other_serial));
+    assert_ne!(org_a, org_b);
+
+    // Only the administrator may do these.
+    let (status, _) = s
+        .client
+        .post(s.url("/v1/portal/deactivate"))
+        .body(json!({"reason": "x"}).to_string())
+        .send()
+        .await
+        .map(|r| (r.status(), ()))
+        .unwrap();
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_address_is_throttled_across_logins_and_bodies_are_capped() {
+    let s = Service::start().await;
+    let (_, a) = s.org("1111111111", "org.a").await;
+    // Twenty failures from one address, four per login name, close the address.
+    for i in 0..20 {
+        let answer = s.login(&format!("guess{}", i / 4), "not a password").await;
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "attempt {i}");
+    }
+    let throttled = s.login("org.a", "whatever it is").await;
+    assert_eq!((throttled.status, throttled.body["code"].as_str()), (StatusCode::TOO_MANY_REQUESTS, Some("throttled")));
+    // A session already open is not affected.
+    assert_eq!(s.get("/portal/api/org", &a).await.status, StatusCode::OK);
+
+    let big = json!({"document": "x".repeat(70 * 1024)}).to_string().into_bytes();
+    let answer = s.request(Method::POST, "/portal/api/employees", Some(&a), true, Some(big)).await;
+    assert_eq!((answer.status, answer.body["code"].as_str()), (StatusCode::PAYLOAD_TOO_LARGE, Some("too_large")));
+    let broken = s.request(Method::POST, "/portal/api/employees", Some(&a), true, Some(b"{".to_vec())).await;
+    assert_eq!((broken.status, broken.body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_json")));
+    let not_utf8 = s.request(Method::POST, "/portal/api/imports", Some(&a), true, Some(vec![0xff, 0xfe, 0x00])).await;
+    assert_eq!(not_utf8.body["code"], "bad_encoding");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn everything_survives_a_restart_and_serials_are_never_reused() {
+    let s = Service::start().await;
+    let (_, a) = s.org("1111111111", "org.a").await;
+    let first = s.add_employee(&a, "AZE50000000", json!([1]), "2020-12-31").await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
+    let first_serial = first.body["permit"]["serial"].as_u64().unwrap();
+
+    let s = s.restart().await;
+    // The session, the employee and the audit log are on disk.
+    let list = s.get("/portal/api/employees", &a).await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+    assert_eq!(list.body["employees"][0]["permit"]["serial"].as_u64(), Some(first_serial));
+    let second = s.add_employee(&a, "AZE50000001", json!([1]), "2020-12-31").await;
+    let second_serial = second.body["permit"]["serial"].as_u64().unwrap();
+    assert!(second_serial > first_serial, "{second_serial} after {first_serial}");
+    // An SMS permit after the restart takes yet another serial.
+    let sms = s
+        .client
+        .get(s.url("/sms/8103"))
+        .query(&[("from", "994501234567"), ("text", "1 AZE50000002")])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = UnverifiedPermit::find_in_text(&sms).unwrap();
+    let sms_serial = u64::from(s.verify(&token.token().to_text()).claims().serial().0);
+    assert!(sms_serial != first_serial && sms_serial != second_serial, "{sms}");
+    assert_eq!(s.get("/portal/api/audit", &a).await.body["entries"].as_array().unwrap().len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stolen_portal_key_is_rotated_and_its_long_lived_permits_reissued() {
+    let s = Service::start().await;
+    let (status, org) = s
+        .admin(
+            "/v1/organisations",
+            json!({"tax_id": "3333333333", "name": "Keys", "login": "org.keys", "person_name": "Aliyev"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{org}");
+    let password = org["password"].as_str().unwrap();
+    let a = s.session("org.keys", password).await;
+    let added = s.add_employee(&a, "AZE50000000", json!([1, 2]), "2021-01-10").await;
+    assert_eq!(added.status, StatusCode::CREATED, "{}", added.body);
+    let id = added.body["id"].as_i64().unwrap();
+    let old_token = added.body["permit"]["token"].as_str().unwrap().to_owned();
+    assert_eq!(UnverifiedPermit::from_text(&old_token).unwrap().key_id().0, 2, "the portal key");
+    let trip = s
+        .post(
+            &format!("/portal/api/employees/{id}/trips"),
+            &a,
+            json!({"zones": [3], "valid_from": "2020-12-20", "valid_until": "2020-12-22"}),
+        )
+        .await;
+    assert_eq!(trip.status, StatusCode::CREATED, "{}", trip.body);
+    let ended = s.add_employee(&a, "AZE50000001", json!([1]), "2020-12-15").await;
+    assert_eq!(ended.status, StatusCode::CREATED, "{}", ended.body);
+    s.clock.set(at("2020-12-16T10:00:00+04:00"));
+
+    let keys = s.dir.path().join("data/authority");
+    icaze_authority::Authority::rotate(&keys, "portal", at("2020-12-16T10:00:00+04:00"), &Default::default()).unwrap();
+    let (status, body) = s.admin("/v1/keys/reload", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["revoked_keys"], json!([2]));
+    assert_eq!(body["reissued"]["reissued"], 2, "the work permit and the trip, not the permit that ended: {body}");
+
+    // The employee's permit and trip are new tokens of the new key, same holder and zones.
+    let a = s.session("org.keys", password).await;
+    let now = s.get(&format!("/portal/api/employees/{id}"), &a).await.body;
+    let new_token = now["permit"]["token"].as_str().unwrap();
+    assert_ne!(new_token, old_token);
+    let verified = s.verify(new_token);
+    assert_eq!(UnverifiedPermit::from_text(new_token).unwrap().key_id().0, 5);
+    assert_eq!(verified.claims().document().canonical(), "AZE50000000");
+    assert_eq!(verified.claims().zones().iter().map(|z| z.get()).collect::<Vec<_>>(), [1, 2]);
+    let trip_token = now["trips"][0]["permit"]["token"].as_str().unwrap();
+    assert_eq!(UnverifiedPermit::from_text(trip_token).unwrap().key_id().0, 5);
+    // The old token no longer verifies under the new trust list.
+    let root = icaze_authority::read_public_key(&std::fs::read_to_string(keys.join("root.public")).unwrap()).unwrap();
+    let trust = TrustList::verify_bytes(&std::fs::read(keys.join("trustlist")).unwrap(), &root).unwrap();
+    assert!(trust.verify(&UnverifiedPermit::from_text(&old_token).unwrap()).is_err());
+    let audit = s.get("/portal/api/audit", &a).await.body;
+    assert!(audit.to_string().contains("permits_reissued"), "{audit}");
+
+    // A second reload revokes nothing new and re-issues nothing.
+    let (_, body) = s.admin("/v1/keys/reload", json!({})).await;
+    assert_eq!((body["revoked_keys"].clone(), body["reissued"].clone()), (json!([]), Value::Null), "{body}");
+}

@@ -1,0 +1,391 @@
+//! `icaze portal`: the employer portal from a terminal (`docs/portal-api.md`), for an
+//! authorised person of an organisation.
+//!
+//! `icaze portal import --server URL --login L FILE.csv` logs in (the password comes from
+//! the `ICAZE_PASSWORD` variable or, on a terminal, a prompt that does not echo), sends
+//! the CSV as one bulk import, follows its progress with a bar on standard error (only
+//! when standard error is a terminal), and prints the report: how many rows were
+//! imported and every problem with its line in the file.
+//!
+//! Exit status: 0 every row imported; 1 the import left problems, failed, or the server
+//! refused (its `code` and `message` are shown); 2 the command could not run (no
+//! password, no connection, unreadable file).
+
+use std::io::{IsTerminal as _, Write as _};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{bail, Context as _};
+use clap::{Args, Subcommand};
+use reqwest::header::{HeaderMap, CONTENT_TYPE, COOKIE, SET_COOKIE};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+/// The session cookie's name (docs/portal-api.md section 1).
+const SESSION_COOKIE: &str = "icaze_portal";
+/// The largest CSV the server takes (docs/portal-api.md section 1): larger files are
+/// refused here before they are sent.
+const MAX_CSV: u64 = 16 << 20;
+/// The most bytes of an answer read.
+const MAX_ANSWER: usize = 16 << 20;
+/// How often the import's progress is asked for.
+const POLL: Duration = Duration::from_millis(250);
+/// Width of the progress bar, in characters.
+const BAR_WIDTH: usize = 30;
+
+#[derive(Subcommand)]
+pub(crate) enum PortalCommand {
+    /// Import employees from a CSV file (header
+    /// `document,name,position,zones,valid_from,valid_until,plate`) and print the report.
+    Import(ImportArgs),
+}
+
+#[derive(Args)]
+pub(crate) struct ImportArgs {
+    /// The service's address.
+    #[arg(long, default_value = "http://127.0.0.1:8103")]
+    server: String,
+    /// The authorised person's login (the password: ICAZE_PASSWORD, or a prompt).
+    #[arg(long)]
+    login: String,
+    /// Print the final status as one JSON line instead of the report.
+    #[arg(long)]
+    json: bool,
+    /// The CSV file, UTF-8.
+    file: PathBuf,
+}
+
+pub(crate) fn run(command: PortalCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        PortalCommand::Import(args) => import(&args),
+    }
+}
+
+/// A refusal by the server: its status, stable code and message.
+#[derive(Debug)]
+struct Refused {
+    status: u16,
+    code: String,
+    message: String,
+}
+
+impl Refused {
+    fn from_answer(status: StatusCode, body: &[u8]) -> Self {
+        match serde_json::from_slice::<Value>(body) {
+            Ok(v) => Refused {
+                status: status.as_u16(),
+                code: v.get("code").and_then(Value::as_str).unwrap_or("unknown").to_owned(),
+                message: v.get("message").and_then(Value::as_str).unwrap_or("").to_owned(),
+            },
+            Err(_) => Refused {
+                status: status.as_u16(),
+                code: format!("http_{}", status.as_u16()),
+                message: String::from_utf8_lossy(body).trim().to_owned(),
+            },
+        }
+    }
+
+    /// Shows the refusal (JSON on standard output, a sentence on standard error).
+    fn report(&self, during: &str) -> ExitCode {
+        println!("{}", json!({ "status": self.status, "code": self.code, "message": self.message }));
+        eprintln!("icaze: the server refused {during} ({} {}): {}", self.status, self.code, self.message);
+        ExitCode::from(1)
+    }
+}
+
+/// A logged-in session: the cookie's value and the CSRF token.
+struct Session {
+    base: reqwest::Url,
+    client: reqwest::Client,
+    cookie: String,
+    csrf: String,
+}
+
+fn import(args: &ImportArgs) -> anyhow::Result<ExitCode> {
+    let base = base_url(&args.server)?;
+    let size = std::fs::metadata(&args.file).with_context(|| format!("reading {}", args.file.display()))?.len();
+    if size > MAX_CSV {
+        bail!("{} is {size} bytes, over the 16 MiB the portal takes: split it into several files", args.file.display());
+    }
+    let csv = std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
+    let password = password(&args.login)?;
+    let runtime =
+        tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the async runtime")?;
+    runtime.block_on(async {
+        let session = match login(base, &args.login, &password).await? {
+            Ok(session) => session,
+            Err(refused) => return Ok(refused.report("the login")),
+        };
+        let result = import_with(&session, csv, args.json).await;
+        // Ending the session is a courtesy (it also expires by itself): a failure here
+        // changes nothing about the import.
+        let _ = session.send(Method::POST, "portal/api/logout", None).await;
+        result
+    })
+}
+
+async fn import_with(session: &Session, csv: Vec<u8>, as_json: bool) -> anyhow::Result<ExitCode> {
+    let (status, body) = session.send(Method::POST, "portal/api/imports", Some(("text/csv", csv))).await?;
+    if status != StatusCode::ACCEPTED {
+        return Ok(Refused::from_answer(status, &body).report("the import"));
+    }
+    let started: Value = serde_json::from_slice(&body).context("the server's answer is not JSON")?;
+    let id = started.get("id").and_then(Value::as_str).context("the server's answer has no import id")?;
+    let path = format!("portal/api/imports/{}", segment(id));
+    let bar = std::io::stderr().is_terminal();
+    let report = loop {
+        let (status, body) = session.send(Method::GET, &path, None).await?;
+        if status != StatusCode::OK {
+            if bar {
+                eprintln!();
+            }
+            return Ok(Refused::from_answer(status, &body).report("the progress query"));
+        }
+        let report: Value = serde_json::from_slice(&body).context("the server's answer is not JSON")?;
+        let state = report.get("state").and_then(Value::as_str).unwrap_or("?");
+        if bar {
+            let count = |key: &str| report.get(key).and_then(Value::as_u64).unwrap_or(0);
+            eprint!("\r{}", progress_line(state, count("processed"), count("total"), BAR_WIDTH));
+            let _ = std::io::stderr().flush();
+        }
+        if matches!(state, "done" | "failed") {
+            if bar {
+                eprintln!();
+            }
+            break report;
+        }
+        tokio::time::sleep(POLL).await;
+    };
+    if as_json {
+        println!("{report}");
+    } else {
+        print!("{}", report_text(&report));
+    }
+    let problems = report.get("problems_total").and_then(Value::as_u64).unwrap_or(0);
+    let done = report.get("state").and_then(Value::as_str) == Some("done");
+    Ok(if done && problems == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// The service's address as a base URL ending in `/`.
+fn base_url(server: &str) -> anyhow::Result<reqwest::Url> {
+    let mut base =
+        reqwest::Url::parse(server).with_context(|| format!("--server {server:?}: give it as http://HOST:PORT"))?;
+    if !matches!(base.scheme(), "http" | "https") || base.cannot_be_a_base() {
+        bail!("--server {server:?}: give it as http://HOST:PORT or https://HOST");
+    }
+    if !base.path().ends_with('/') {
+        let path = format!("{}/", base.path());
+        base.set_path(&path);
+    }
+    Ok(base)
+}
+
+/// The password: `ICAZE_PASSWORD`, or typed on the terminal without echo.
+fn password(login: &str) -> anyhow::Result<String> {
+    if let Ok(password) = std::env::var("ICAZE_PASSWORD") {
+        return Ok(password);
+    }
+    if !std::io::stdin().is_terminal() {
+        bail!("no password: set ICAZE_PASSWORD, or run the command on a terminal to type it");
+    }
+    eprint!("password for {login}: ");
+    let _ = std::io::stderr().flush();
+    // The terminal's echo is turned off with stty, the one portable way without a
+    // terminal library; if stty is missing the password is typed visibly, as `read` does.
+    let hidden = std::process::Command::new("stty").arg("-echo").status().is_ok_and(|s| s.success());
+    let mut line = String::new();
+    let read = std::io::stdin().read_line(&mut line);
+    if hidden {
+        let _ = std::process::Command::new("stty").arg("echo").status();
+    }
+    eprintln!();
+    read.context("reading the password")?;
+    let password = line.trim_end_matches(['\r', '\n']).to_owned();
+    if password.is_empty() {
+        bail!("no password typed");
+    }
+    Ok(password)
+}
+
+/// Logs in; the outer error is a failure to talk to the server, the inner one a refusal.
+async fn login(base: reqwest::Url, login: &str, password: &str) -> anyhow::Result<Result<Session, Refused>> {
+    let client = reqwest::Client::builder()
+        .use_rustls_tls()
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(300))
+        .build()
+        .context("setting up the HTTP client")?;
+    let url = base.join("portal/api/login").context("the login address")?;
+    let response = client
+        .post(url.clone())
+        .header(CONTENT_TYPE, "application/json")
+        .body(json!({ "login": login, "password": password }).to_string())
+        .send()
+        .await
+        .with_context(|| format!("cannot reach the service at {base}"))?;
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = read_body(response, &url).await?;
+    if status != StatusCode::OK {
+        return Ok(Err(Refused::from_answer(status, &body)));
+    }
+    let answer: Value =
+        serde_json::from_slice(&body).context("the login answer is not JSON: is --server the icaze service?")?;
+    let csrf = answer.get("csrf").and_then(Value::as_str).context("the login answer has no csrf token")?.to_owned();
+    let cookie = session_cookie(&headers).context("the login answer set no session cookie")?;
+    if answer.pointer("/user/must_change_password").and_then(Value::as_bool) == Some(true) {
+        eprintln!("icaze: this is a one-time password: change it on the portal (/portal/) soon");
+    }
+    Ok(Ok(Session { base, client, cookie, csrf }))
+}
+
+/// The value of the session cookie among the `Set-Cookie` headers.
+fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    headers.get_all(SET_COOKIE).iter().find_map(|value| {
+        let text = value.to_str().ok()?;
+        let pair = text.split(';').next()?.trim();
+        let (name, value) = pair.split_once('=')?;
+        (name == SESSION_COOKIE && !value.is_empty()).then(|| value.to_owned())
+    })
+}
+
+impl Session {
+    /// One request with the session's cookie, and its CSRF token on everything but GET.
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<(&'static str, Vec<u8>)>,
+    ) -> anyhow::Result<(StatusCode, Vec<u8>)> {
+        let url = self.base.join(path).with_context(|| format!("the path {path}"))?;
+        let mut request = self
+            .client
+            .request(method.clone(), url.clone())
+            .header(COOKIE, format!("{SESSION_COOKIE}={}", self.cookie));
+        if method != Method::GET {
+            request = request.header("x-csrf-token", &self.csrf);
+        }
+        if let Some((content_type, bytes)) = body {
+            request = request.header(CONTENT_TYPE, content_type).body(bytes);
+        }
+        let response = request.send().await.with_context(|| format!("cannot reach the service at {}", self.base))?;
+        let status = response.status();
+        Ok((status, read_body(response, &url).await?))
+    }
+}
+
+async fn read_body(mut response: reqwest::Response, url: &reqwest::Url) -> anyhow::Result<Vec<u8>> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.with_context(|| format!("reading the answer of {url}"))? {
+        if body.len() + chunk.len() > MAX_ANSWER {
+            bail!("the answer of {url} is larger than {MAX_ANSWER} bytes");
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// An import id as a path segment: anything but letters, digits, `-` and `_` escaped.
+fn segment(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// One line of progress: `checking [#######-------] 45% 45000/100000 rows`.
+fn progress_line(state: &str, processed: u64, total: u64, width: usize) -> String {
+    let processed = processed.min(total);
+    // A finished import of zero rows shows a full bar, not an empty one.
+    let fraction =
+        if total == 0 { u64::from(matches!(state, "done" | "failed")) as f64 } else { processed as f64 / total as f64 };
+    let filled = ((fraction * width as f64).floor() as usize).min(width);
+    format!(
+        "{state:<8} [{}{}] {:>3}% {processed}/{total} rows",
+        "#".repeat(filled),
+        "-".repeat(width - filled),
+        (fraction * 100.0).floor() as u64
+    )
+}
+
+/// The report for people: the outcome, then one line per problem.
+fn report_text(report: &Value) -> String {
+    let number = |key: &str| report.get(key).and_then(Value::as_u64).unwrap_or(0);
+    let state = report.get("state").and_then(Value::as_str).unwrap_or("?");
+    let mut text = String::new();
+    let (total, imported, problems_total) = (number("total"), number("imported"), number("problems_total"));
+    if state == "failed" {
+        text.push_str("import failed: nothing was imported\n");
+    }
+    text.push_str(&format!("imported: {imported} of {total} rows\n"));
+    text.push_str(&format!("problems: {problems_total}\n"));
+    let problems = report.get("problems").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    for problem in problems {
+        let line = problem.get("line").and_then(Value::as_u64).unwrap_or(0);
+        let message = problem.get("message").and_then(Value::as_str).unwrap_or("");
+        text.push_str(&format!("  line {line}: {message}\n"));
+    }
+    if (problems.len() as u64) < problems_total {
+        text.push_str(&format!(
+            "  … and {} more (the server lists the first {})\n",
+            problems_total - problems.len() as u64,
+            problems.len()
+        ));
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_line_fills_with_the_rows_processed() {
+        assert_eq!(progress_line("checking", 0, 100, 10), "checking [----------]   0% 0/100 rows");
+        assert_eq!(progress_line("issuing", 45, 100, 10), "issuing  [####------]  45% 45/100 rows");
+        assert_eq!(progress_line("done", 100, 100, 10), "done     [##########] 100% 100/100 rows");
+        // More processed than the total (a racing answer) never overflows the bar.
+        assert_eq!(progress_line("issuing", 120, 100, 4), "issuing  [####] 100% 100/100 rows");
+        assert_eq!(progress_line("done", 0, 0, 4), "done     [####] 100% 0/0 rows");
+        assert_eq!(progress_line("checking", 0, 0, 4), "checking [----]   0% 0/0 rows");
+    }
+
+    #[test]
+    fn report_lists_every_problem_with_its_line() {
+        let report = json!({"state": "done", "total": 5, "imported": 3, "problems_total": 2,
+            "problems": [{"line": 3, "message": "unknown document"}, {"line": 6, "message": "repeats line 2"}]});
+        assert_eq!(
+            report_text(&report),
+            "imported: 3 of 5 rows\nproblems: 2\n  line 3: unknown document\n  line 6: repeats line 2\n"
+        );
+        let capped = json!({"state": "failed", "total": 2000, "imported": 0, "problems_total": 1500,
+            "problems": [{"line": 2, "message": "x"}]});
+        let text = report_text(&capped);
+        assert!(text.starts_with("import failed: nothing was imported\nimported: 0 of 2000 rows\n"), "{text}");
+        assert!(text.ends_with("  … and 1499 more (the server lists the first 1)\n"), "{text}");
+    }
+
+    #[test]
+    fn session_cookie_is_found_among_others() {
+        let mut headers = HeaderMap::new();
+        headers.append(SET_COOKIE, "other=1; Path=/".parse().unwrap());
+        headers.append(SET_COOKIE, "icaze_portal=abc123; HttpOnly; SameSite=Strict; Path=/portal".parse().unwrap());
+        assert_eq!(session_cookie(&headers).as_deref(), Some("abc123"));
+        let mut empty = HeaderMap::new();
+        empty.append(SET_COOKIE, "icaze_portal=; Max-Age=0".parse().unwrap());
+        assert_eq!(session_cookie(&empty), None);
+    }
+
+    #[test]
+    fn import_ids_are_escaped_and_servers_checked() {
+        assert_eq!(segment("ab-12_Z"), "ab-12_Z");
+        assert_eq!(segment("../x"), "%2E%2E%2Fx");
+        assert_eq!(base_url("http://127.0.0.1:8103").unwrap().as_str(), "http://127.0.0.1:8103/");
+        assert_eq!(base_url("https://icaze.example/api").unwrap().as_str(), "https://icaze.example/api/");
+        assert!(base_url("ftp://x").is_err());
+        assert!(base_url("not a url").is_err());
+    }
+}
