@@ -51,7 +51,8 @@ async function openPortal({ phone = false } = {}) {
   page.on("console", (m) => {
     if (m.type() === "error" && /Content Security Policy|Refused to/i.test(m.text())) pageProblems.push(m.text());
   });
-  page.on("dialog", (d) => d.accept());
+  // Confirmations are accepted; a prompt (the reason of a revocation) gets a reason.
+  page.on("dialog", (d) => d.accept(d.type() === "prompt" ? "the funeral was moved" : undefined));
   await page.goto(`${server.url}/portal/`);
   await page.waitForSelector("body[data-ready=true]");
   return page;
@@ -488,6 +489,12 @@ test("the 102 operator issues a funeral permit, which shows its token and QR", a
   // The list survives a reload: it comes from the server.
   await page.reload();
   await page.waitForSelector(`#funeral-list tr[data-serial="${serial}"]`);
+  // The family calls back: the operator revokes it, giving a reason; the list says so, and so does the server.
+  await page.click(`#funeral-list tr[data-serial="${serial}"] button.revoke`);
+  await page.waitForSelector(`#funeral-list tr[data-serial="${serial}"] .status.revoked`);
+  const revocations = await server.adminGet("/v1/revocations");
+  assert.equal(revocations.status, 200);
+  assert.ok(revocations.body.revocations.some((r) => String(r.serial) === serial), "the revocation reaches the bundle's list");
   // The deny list is refused, with the API's message.
   await page.fill("#funeral-document", DEMO.denied);
   await page.click("#funeral-submit");

@@ -511,6 +511,21 @@ async fn funeral_permits_come_from_operators_only() {
     let list = s.get("/portal/api/funeral", &op).await.body;
     assert_eq!(list["permits"].as_array().unwrap().len(), 1);
     assert_eq!(list["permits"][0]["serial"], issued.body["serial"]);
+
+    // The family calls back: an operator revokes it, audited; it reaches the bundle's list.
+    let serial = issued.body["serial"].as_u64().unwrap();
+    let revoke = format!("/portal/api/funeral/{serial}/revoke");
+    assert_eq!(s.post(&revoke, &op, json!({"reason": ""})).await.body["code"], "invalid_field");
+    assert_eq!(s.post(&revoke, &employer, json!({"reason": "x"})).await.status, StatusCode::FORBIDDEN);
+    let revoked = s.post(&revoke, &op, json!({"reason": "the funeral was moved"})).await;
+    assert_eq!(revoked.status, StatusCode::OK, "{}", revoked.body);
+    assert_eq!(revoked.body["revoked"], true);
+    assert!(s.revoked_serials().await.contains(&serial));
+    assert_eq!(s.post(&revoke, &op, json!({"reason": "again"})).await.status, StatusCode::OK, "twice is no error");
+    let missing = s.post("/portal/api/funeral/999999/revoke", &op, json!({"reason": "x"})).await;
+    assert_eq!((missing.status, missing.body["code"].as_str()), (StatusCode::NOT_FOUND, Some("permit_not_found")));
+    let list = s.get("/portal/api/funeral", &op).await.body;
+    assert_eq!(list["permits"][0]["revoked"], true);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -58,6 +58,7 @@ pub fn router<S: Store>(svc: Arc<PortalService<S>>) -> Router {
         .route("/portal/api/imports", post(start_import::<S>).layer(DefaultBodyLimit::max(MAX_CSV)))
         .route("/portal/api/imports/{id}", get(import_status::<S>))
         .route("/portal/api/funeral", post(funeral::<S>).get(funerals::<S>).layer(json_limit))
+        .route("/portal/api/funeral/{serial}/revoke", post(revoke_funeral::<S>).layer(json_limit))
         .route("/v1/organisations", post(create_org::<S>).layer(json_limit))
         .route("/v1/organisations/{id}/revoke", post(revoke_org::<S>).layer(json_limit))
         .route("/v1/operators", post(create_operator::<S>).layer(json_limit))
@@ -648,6 +649,23 @@ async fn funerals<S: Store>(
         with_session(&svc, &headers, false, move |s, p| s.funerals(p, q.parse("after")?.unwrap_or(0))).await?;
     let list: Vec<Value> = rows.iter().map(funeral_json).collect();
     Ok(json_response(StatusCode::OK, json!({"permits": list, "next": next})))
+}
+
+async fn revoke_funeral<S: Store>(
+    State(svc): State<Arc<PortalService<S>>>,
+    Path(serial): Path<String>,
+    headers: HeaderMap,
+    raw: Result<Bytes, BytesRejection>,
+) -> Answer {
+    let permit = with_session(&svc, &headers, true, move |s, p| {
+        let serial: u32 = serial
+            .parse()
+            .map_err(|_| PortalError::not_found("permit_not_found", format!("there is no funeral permit {serial}")))?;
+        let input: ReasonBody = parse_json(&body(raw)?)?;
+        s.revoke_funeral(p, serial, &input.reason)
+    })
+    .await?;
+    Ok(json_response(StatusCode::OK, funeral_json(&permit)))
 }
 
 #[derive(Deserialize)]

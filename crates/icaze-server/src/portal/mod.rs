@@ -1578,6 +1578,34 @@ impl<S: Store> PortalService<S> {
         Ok(permit)
     }
 
+    /// Revokes a funeral permit (any 102 operator: the family calls back, the
+    /// funeral was moved), audited with the operator's name and the reason;
+    /// the revocation reaches devices in the next bundle. Revoking it again
+    /// is no error. Another kind of permit, or none, is `404`.
+    pub fn revoke_funeral(&self, principal: &Principal, serial: u32, reason: &str) -> Result<PermitRow, PortalError> {
+        principal.operator()?;
+        let reason = text_field(reason, "reason", false)?;
+        let login = &principal.person.login;
+        let _changes = lock(&self.changes);
+        let mut permit = self
+            .read(|tx| Ok(tx.permit(serial)?))?
+            .filter(|p| p.kind == PermitKind::Funeral)
+            .ok_or_else(|| PortalError::not_found("permit_not_found", format!("there is no funeral permit {serial}")))?;
+        if permit.revoked {
+            return Ok(permit);
+        }
+        let caller = Caller::Service { name: format!("callcentre:{login}") };
+        self.revoke(&caller, &[serial], &format!("102: {reason}"))?;
+        self.write(|tx| {
+            tx.mark_revoked(&[serial])?;
+            let details = json!({"serial": serial, "reason": reason, "operator": login});
+            tx.audit(&self.audit_row(None, login, "funeral_revoked", details))?;
+            Ok(())
+        })?;
+        permit.revoked = true;
+        Ok(permit)
+    }
+
     /// The operator's own funeral permits with serials above `after`, oldest first.
     pub fn funerals(&self, principal: &Principal, after: u32) -> Result<(Vec<PermitRow>, Option<u32>), PortalError> {
         principal.operator()?;
@@ -1599,7 +1627,7 @@ impl<S: Store> PortalService<S> {
 pub fn funeral_json(p: &PermitRow) -> Value {
     json!({"serial": p.serial, "token": p.token, "document": p.document, "zones": p.zones,
         "valid_from": p.valid_from.to_rfc3339_utc(), "valid_until": p.valid_until.to_rfc3339_utc(),
-        "operator": p.issued_by, "note": p.note})
+        "operator": p.issued_by, "note": p.note, "revoked": p.revoked})
 }
 
 #[cfg(test)]

@@ -145,6 +145,9 @@ const STRINGS = {
     issued: "İcazə verildi: seriya {0}.",
     myPermits: "Verdiyim icazələr",
     openCitizenPage: "Vətəndaş səhifəsində aç",
+    revoke: "Ləğv et",
+    revokedLabel: "Ləğv edilib",
+    revokeReason: "{0} nömrəli icazə niyə ləğv edilir?",
     operator: "Operator",
   },
   ru: {
@@ -272,6 +275,9 @@ const STRINGS = {
     issued: "Разрешение выдано: серия {0}.",
     myPermits: "Мои разрешения",
     openCitizenPage: "Открыть страницу гражданина",
+    revoke: "Отозвать",
+    revokedLabel: "Отозвано",
+    revokeReason: "Почему отзывается разрешение {0}?",
     operator: "Оператор",
   },
   en: {
@@ -399,6 +405,9 @@ const STRINGS = {
     issued: "Permit issued: serial {0}.",
     myPermits: "Permits I issued",
     openCitizenPage: "Open the citizen page",
+    revoke: "Revoke",
+    revokedLabel: "Revoked",
+    revokeReason: "Why is permit {0} revoked?",
     operator: "Operator",
   },
 };
@@ -1378,7 +1387,22 @@ async function consoleScreen() {
       el("td", { text: zoneList(p.zones) }),
       el("td", { text: `${bakuTime(p.valid_from)} – ${bakuTime(p.valid_until)}` }),
       el("td", {}, p.token ? el("a", { href: `/p#${p.token}`, target: "_blank", rel: "noopener", text: t("openCitizenPage") }) : null),
+      el("td", {}, revokeCell(p)),
     );
+  // A revoked permit says so; a live one has a button that asks why, then revokes it.
+  function revokeCell(p) {
+    if (p.revoked) return el("span", { class: "status revoked", text: t("revokedLabel") });
+    const button = el("button", { type: "button", class: "secondary revoke", "data-serial": p.serial, text: t("revoke") });
+    button.addEventListener("click", async () => {
+      const reason = window.prompt(t("revokeReason", p.serial));
+      if (!reason || !reason.trim()) return;
+      await guarded(error, async () => {
+        const done = await api("POST", `/portal/api/funeral/${encodeURIComponent(p.serial)}/revoke`, { reason: reason.trim() });
+        button.replaceWith(revokeCell(done));
+      });
+    });
+    return button;
+  }
   async function load() {
     await guarded(error, async () => {
       const data = await api("GET", `/portal/api/funeral${after !== null ? `?after=${encodeURIComponent(after)}` : ""}`);
@@ -1448,7 +1472,7 @@ async function consoleScreen() {
         el(
           "thead",
           {},
-          el("tr", {}, [t("serial"), t("document"), t("zones"), t("validity"), ""].map((h) => el("th", { scope: "col", text: h }))),
+          el("tr", {}, [t("serial"), t("document"), t("zones"), t("validity"), "", ""].map((h) => el("th", { scope: "col", text: h }))),
         ),
         tbody,
       ),
