@@ -1587,10 +1587,10 @@ impl<S: Store> PortalService<S> {
         let reason = text_field(reason, "reason", false)?;
         let login = &principal.person.login;
         let _changes = lock(&self.changes);
-        let mut permit = self
-            .read(|tx| Ok(tx.permit(serial)?))?
-            .filter(|p| p.kind == PermitKind::Funeral)
-            .ok_or_else(|| PortalError::not_found("permit_not_found", format!("there is no funeral permit {serial}")))?;
+        let mut permit =
+            self.read(|tx| Ok(tx.permit(serial)?))?.filter(|p| p.kind == PermitKind::Funeral).ok_or_else(|| {
+                PortalError::not_found("permit_not_found", format!("there is no funeral permit {serial}"))
+            })?;
         if permit.revoked {
             return Ok(permit);
         }
