@@ -75,3 +75,23 @@ echo "== the app in a real window (Xvfb, tauri-driver, WebKitWebDriver)"
 # A debug build with the UI embedded (custom-protocol), not the Vite dev server.
 cargo build --locked -p icaze -p icaze-app --features icaze-app/custom-protocol
 xvfb-run -a -s "-screen 0 1024x768x24" node tests/app/window.mjs
+
+echo "== icaze up (the README's first command) opens the app's window on its demo device (Xvfb)"
+up_dir=$(mktemp -d)
+ICAZE_APP_BINARY="$PWD/target/debug/icaze-app" setsid xvfb-run -a -s "-screen 0 1024x768x24" \
+    target/debug/icaze up --data "$up_dir" --listen 127.0.0.1:0 >"$up_dir/out" 2>&1 &
+up_pid=$!
+opened=no
+for _ in $(seq 1 120); do
+    if grep -q "icaze-app: device directory $up_dir/device" "$up_dir/out"; then opened=yes; break; fi
+    kill -0 "$up_pid" 2>/dev/null || break
+    sleep 1
+done
+kill -- -"$up_pid" 2>/dev/null || true
+wait "$up_pid" 2>/dev/null || true
+if [ "$opened" != yes ] || ! grep -q "up: the desktop app is open on the demo device" "$up_dir/out"; then
+    echo "icaze up did not open the app's window; its output:" >&2
+    cat "$up_dir/out" >&2
+    exit 1
+fi
+rm -rf "$up_dir"

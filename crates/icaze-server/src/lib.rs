@@ -18,6 +18,7 @@ pub mod http;
 pub mod keys;
 pub mod metrics;
 pub mod portal;
+mod query;
 pub mod regime;
 pub mod registry;
 pub mod sms;

@@ -7,6 +7,7 @@
 mod admin;
 mod bundle;
 mod demo;
+mod desktop;
 mod device;
 mod loadgen;
 mod portal;

@@ -23,6 +23,8 @@ use icaze_server::store::Store as _;
 use icaze_server::{ServeConfig, Server};
 use serde_json::{json, Value};
 
+use crate::desktop;
+
 #[derive(clap::Args)]
 pub(crate) struct UpArgs {
     /// The data directory: the service's databases and authority, and the demo device in DATA/device.
@@ -34,6 +36,9 @@ pub(crate) struct UpArgs {
     /// Set everything up, check the demo permits on the device, then stop (for CI).
     #[arg(long)]
     check: bool,
+    /// Do not open the desktop app's window (it opens when there is a display, built from this source tree).
+    #[arg(long)]
+    no_app: bool,
 }
 
 const BADGE: &str = "B-0001";
@@ -78,6 +83,12 @@ pub(crate) fn run(args: UpArgs, now: UtcMinute) -> anyhow::Result<ExitCode> {
             }
             (Ok(summary), false) => {
                 print_guide(&data, &base, &summary);
+                if !args.no_app {
+                    let device_dir = data.join("device");
+                    // Detached: a build takes minutes while the service serves, and
+                    // Ctrl-C reaches the app (same process group) as it reaches us.
+                    std::thread::spawn(move || open_window(&device_dir));
+                }
                 server.wait().await;
                 Ok(ExitCode::SUCCESS)
             }
@@ -227,6 +238,36 @@ async fn portal_accounts(data: &Path, http: &reqwest::Client, base: &str, admin:
     Ok(made)
 }
 
+/// Builds or finds the desktop app and opens it on the demo device; says why not otherwise.
+fn open_window(device_dir: &Path) {
+    let binary = match desktop::Probe::here().plan() {
+        desktop::Plan::Run(binary) => binary,
+        desktop::Plan::Build(workspace) => match desktop::build(&workspace) {
+            Ok(binary) => binary,
+            Err(e) => {
+                eprintln!("up: the desktop app was not built: {e:#}; the service still runs");
+                return;
+            }
+        },
+        desktop::Plan::Skip(why) => {
+            eprintln!("up: {why}");
+            return;
+        }
+    };
+    match desktop::start(&binary, device_dir) {
+        Ok(mut child) => {
+            eprintln!("up: the desktop app is open on the demo device ({})", device_dir.display());
+            match child.wait() {
+                Ok(status) => {
+                    eprintln!("up: the desktop app closed ({status}); the service still runs, Ctrl-C stops it")
+                }
+                Err(e) => eprintln!("up: waiting for the desktop app failed: {e}"),
+            }
+        }
+        Err(e) => eprintln!("up: {e:#}; the service still runs"),
+    }
+}
+
 fn print_guide(data: &Path, base: &str, summary: &Value) {
     let device_dir = data.join("device");
     eprintln!();
@@ -255,13 +296,11 @@ fn print_guide(data: &Path, base: &str, summary: &Value) {
     }
     eprintln!("  a citizen's permit as a QR page: {}", summary["citizen_page"].as_str().unwrap_or(""));
     eprintln!(
-        "  the desktop app on that device (WebKitGTK; `bash tests/app/run.sh --deps` installs it on Debian/Ubuntu):"
+        "  the desktop app on that device opens by itself when there is a display (or by hand: ICAZE_DEVICE_DIR={} target/debug/icaze-app)",
+        device_dir.display()
     );
-    eprintln!("    (cd ui && npm ci && npm run build) && ICAZE_DEVICE_DIR={} cargo run -p icaze-app --features custom-protocol", device_dir.display());
-    if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
-        eprintln!(
-            "  (no display here: use the service over HTTP, and `icaze device --dir {} check ...` for the device)",
-            device_dir.display()
-        );
-    }
+    eprintln!(
+        "  an officer's check without the app: icaze device --dir {} check --zone 1 '<token or SMS>'",
+        device_dir.display()
+    );
 }

@@ -20,6 +20,7 @@ use serde_json::{json, Value};
 
 use super::store::{EmployeeQuery, EmployeeStatus};
 use super::{funeral_json, EmployeeInput, FuneralInput, PortalError, PortalService, Principal, Printable, TripInput};
+use crate::query::{self, json_response, Query};
 use crate::store::Store;
 use crate::sync::SyncError;
 
@@ -122,13 +123,6 @@ impl IntoResponse for ApiError {
 
 type Answer = Result<Response, ApiError>;
 
-fn json_response(status: StatusCode, value: Value) -> Response {
-    let mut response = (status, axum::Json(value)).into_response();
-    // Answers hold personal data and tokens: no cache may keep them.
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
-}
-
 /// Runs `work` on the blocking pool.
 async fn run<S: Store, T: Send + 'static>(
     svc: &Arc<PortalService<S>>,
@@ -199,35 +193,7 @@ fn body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, PortalError> {
 }
 
 fn parse_json<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, PortalError> {
-    serde_json::from_slice(body).map_err(|e| {
-        PortalError::invalid(
-            "invalid_json",
-            format!("the JSON body does not read: {e}; see docs/portal-api.md for its fields"),
-        )
-    })
-}
-
-/// The query parameters, decoded.
-struct Query(Vec<(String, String)>);
-
-impl Query {
-    fn new(raw: Option<String>) -> Self {
-        Self(form_urlencoded::parse(raw.unwrap_or_default().as_bytes()).into_owned().collect())
-    }
-
-    fn get(&self, name: &str) -> Option<&str> {
-        self.0.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
-    }
-
-    fn parse<T: std::str::FromStr>(&self, name: &str) -> Result<Option<T>, PortalError> {
-        self.get(name)
-            .map(|v| {
-                v.parse().map_err(|_| {
-                    PortalError::invalid("invalid_query", format!("the parameter {name}={v:?} is not a valid number"))
-                })
-            })
-            .transpose()
-    }
+    Ok(query::parse_json(body, "docs/portal-api.md")?)
 }
 
 #[derive(Deserialize)]

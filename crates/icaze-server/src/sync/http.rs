@@ -13,13 +13,13 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::Router;
-use icaze_core::UtcMinute;
 use icaze_sync::{MAX_EXPORT_LEN, MAX_UPLOAD_LEN};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::bundle::{BuiltBundle, BundleAnswer};
 use super::{Approval, Caller, Channel, InspectionFilter, RevokeTarget, SyncError, SyncService};
+use crate::query::{self, json_response, Query};
 use crate::store::Store;
 
 /// The largest JSON request body.
@@ -126,53 +126,7 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
 }
 
 fn parse_json<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, SyncError> {
-    serde_json::from_slice(body).map_err(|e| SyncError::Invalid {
-        code: "invalid_json",
-        message: format!("the JSON body does not read: {e}; see docs/sync-api.md for its fields"),
-    })
-}
-
-/// The query parameters, decoded.
-struct Query(Vec<(String, String)>);
-
-impl Query {
-    fn new(raw: Option<String>) -> Self {
-        Self(form_urlencoded::parse(raw.unwrap_or_default().as_bytes()).into_owned().collect())
-    }
-
-    fn get(&self, name: &str) -> Option<&str> {
-        self.0.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
-    }
-
-    fn parse<T: std::str::FromStr>(&self, name: &str) -> Result<Option<T>, SyncError> {
-        self.get(name)
-            .map(|v| {
-                v.parse().map_err(|_| SyncError::Invalid {
-                    code: "invalid_query",
-                    message: format!("the parameter {name}={v:?} is not a valid number"),
-                })
-            })
-            .transpose()
-    }
-
-    fn time(&self, name: &str) -> Result<Option<UtcMinute>, SyncError> {
-        self.get(name)
-            .map(|v| {
-                UtcMinute::parse_rfc3339(v).map_err(|e| SyncError::Invalid {
-                    code: "invalid_query",
-                    message: format!("the parameter {name}={v:?} is not an RFC 3339 time: {e}"),
-                })
-            })
-            .transpose()
-    }
-
-    fn owned(&self, name: &str) -> Option<String> {
-        self.get(name).map(str::to_owned)
-    }
-}
-
-fn json_response(status: StatusCode, value: Value) -> Response {
-    (status, axum::Json(value)).into_response()
+    Ok(query::parse_json(body, "docs/sync-api.md")?)
 }
 
 #[derive(Deserialize)]
@@ -383,7 +337,7 @@ fn send_bundle(built: &BuiltBundle, range: Option<&HeaderValue>) -> Response {
 }
 
 async fn bundle<S: Store>(State(svc): State<Arc<SyncService<S>>>, headers: HeaderMap, RawQuery(q): RawQuery) -> Answer {
-    let since: Option<u64> = Query::new(q).parse("since")?;
+    let since: Option<u64> = Query::new(q).parse("since").map_err(SyncError::from)?;
     let range = headers.get(header::RANGE);
     if let (Some(range), Some(if_range)) = (range, headers.get(header::IF_RANGE)) {
         // Resume from that very bundle while the cache has it; else the whole current one.
