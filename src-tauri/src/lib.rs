@@ -22,6 +22,7 @@ pub mod commands;
 pub mod core;
 pub mod error;
 pub mod settings;
+pub mod supervisor;
 
 use std::path::PathBuf;
 
@@ -48,6 +49,7 @@ pub fn run() {
             let dir = device_dir(app)?;
             eprintln!("icaze-app: device directory {}", dir.display());
             app.manage(tokio::sync::Mutex::new(core::AppCore::open(&dir)));
+            app.manage(supervisor::SupervisorSession::default());
             #[cfg(target_os = "linux")]
             if let Some(window) = app.get_webview_window("main") {
                 window.with_webview(camera::allow_camera)?;
@@ -67,6 +69,17 @@ pub fn run() {
             commands::save_settings,
             commands::sync_now,
             commands::export_outbox,
+            supervisor::supervisor_login,
+            supervisor::supervisor_logout,
+            supervisor::supervisor_inspections,
+            supervisor::supervisor_inspections_csv,
+            supervisor::supervisor_hourly,
+            supervisor::supervisor_devices,
+            supervisor::supervisor_approve,
+            supervisor::supervisor_suspend,
+            supervisor::supervisor_resume,
+            supervisor::supervisor_revoke,
+            supervisor::supervisor_import,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -7,7 +7,16 @@ import { type Key, setLanguage, t, tMaybe } from "./i18n";
 import { formatDuration } from "./time";
 import { units } from "./i18n";
 
-export type Screen = "scan" | "result" | "manual" | "log" | "sync" | "enrollment" | "settings" | "setup";
+export type Screen =
+  | "scan"
+  | "result"
+  | "manual"
+  | "log"
+  | "sync"
+  | "enrollment"
+  | "settings"
+  | "setup"
+  | "supervisor";
 
 export interface State {
   status: AppStatus | null;
@@ -39,6 +48,7 @@ const TABS: { screen: Screen; key: Key }[] = [
   { screen: "log", key: "nav.log" },
   { screen: "sync", key: "nav.sync" },
   { screen: "settings", key: "nav.settings" },
+  { screen: "supervisor", key: "nav.supervisor" },
 ];
 
 /** The message to show for an error: the catalogue's, else the core's English sentence. */
@@ -58,7 +68,9 @@ export function createApp(root: HTMLElement, screens: Record<Screen, Renderer>):
   };
 
   const render = () => {
-    const screen = state.status && !state.status.device && state.screen !== "settings" ? "setup" : state.screen;
+    // Settings and Supervisor need no device: a precinct desktop may have none.
+    const needsDevice = state.screen !== "settings" && state.screen !== "supervisor";
+    const screen = state.status && !state.status.device && needsDevice ? "setup" : state.screen;
     const body = screens[screen](ctx);
     const full = screen === "result";
     root.replaceChildren(

@@ -8,6 +8,7 @@ import { resultScreen } from "./screens/result";
 import { scanScreen } from "./screens/scan";
 import { settingsScreen } from "./screens/settings";
 import { setupScreen } from "./screens/setup";
+import { supervisorScreen } from "./screens/supervisor";
 import { syncScreen } from "./screens/sync";
 
 const root = document.getElementById("app");
@@ -22,6 +23,7 @@ if (root) {
     enrollment: enrollmentScreen,
     settings: settingsScreen,
     setup: setupScreen,
+    supervisor: supervisorScreen,
   });
   void ctx.refresh().then(() => {
     // Scan-ready: the tests and the start-up measurement wait for this mark.

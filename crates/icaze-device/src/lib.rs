@@ -94,6 +94,7 @@ mod keyfile;
 mod manual;
 mod scene;
 mod store;
+pub mod supervisor;
 mod sync;
 mod verdict;
 

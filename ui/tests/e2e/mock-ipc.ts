@@ -6,8 +6,15 @@
 // Sync: a server address containing `offline` fails as unreachable; else the
 // device becomes active (B-1042, P-12) and its outbox is acknowledged. With
 // `window.__icazeHoldSync` set, a sync waits for `window.__icazeReleaseSync()`.
+// Supervisor: the token `sup-token` signs in as aliyev of P-12 (any other is
+// refused as unauthorized; a server containing `offline` is unreachable);
+// inspections, hourly statistics and devices come from the fixtures below,
+// filtered as the service filters them (a violation is a manual record of one); enrollment codes must start `ICZD1-`,
+// document numbers must start `AZE`.
 import { mockIPC } from "@tauri-apps/api/mocks";
 import type { AppStatus, EnrollmentStatus, LogRecord, Settings, SyncReport, Verdict } from "../../src/api";
+import type { HourStat, OfficerStat } from "../../src/charts";
+import type { DeviceInfo, Hourly, Inspection, InspectionFilter, Whoami } from "../../src/supervisor-api";
 
 const BAKU_MS = 4 * 3600_000;
 
@@ -153,6 +160,189 @@ function log(v: Verdict): Verdict {
   return v;
 }
 
+// The supervisor's side of the sync service.
+let supervisorSignedIn = false;
+const svDevices: DeviceInfo[] = [
+  {
+    device_id: "MOCKDEVICE000000",
+    badge: "B-1042",
+    precinct: "P-12",
+    status: "active",
+    approved_at: "2020-12-14T06:00:00Z",
+    approved_by: "aliyev",
+    last_sync: new Date(Date.now() - 30 * 60_000).toISOString(),
+    high_water: 12,
+    flags: [],
+  },
+  {
+    device_id: "STALEDEVICE00000",
+    badge: "B-77",
+    precinct: "P-12",
+    status: "active",
+    approved_at: "2020-12-14T06:00:00Z",
+    approved_by: "aliyev",
+    last_sync: new Date(Date.now() - 30 * 3600_000).toISOString(),
+    high_water: 3,
+    flags: [],
+  },
+];
+const hourStart = Math.floor(Date.now() / 3600_000) * 3600_000;
+const svInspections: Inspection[] = [
+  svRecord(1, "MOCKDEVICE000000", "B-1042", 1, "valid", "valid", "token", 0),
+  svRecord(2, "MOCKDEVICE000000", "B-1042", 1, null, null, "violation", 1),
+  svRecord(3, "STALEDEVICE00000", "B-77", 2, "expired", "not_valid", "token", 2),
+  svRecord(4, "STALEDEVICE00000", "B-77", 2, null, null, "violation", 2),
+  svRecord(5, "MOCKDEVICE000000", "B-1042", 3, "valid", "valid", "token", 3),
+];
+
+function svRecord(
+  seq: number,
+  device: string,
+  officer: string,
+  zone: number,
+  verdict: string | null,
+  display: string | null,
+  input: string,
+  hoursAgo: number,
+): Inspection {
+  return {
+    device_id: device,
+    precinct: "P-12",
+    seq,
+    at: baku(new Date(hourStart - hoursAgo * 3600_000 + 10 * 60_000)),
+    officer,
+    zone,
+    input,
+    serial: input === "token" ? 40 + seq : null,
+    document: `AZE1111111${seq}`,
+    verdict,
+    display,
+    action: null,
+    note: null,
+  };
+}
+
+function svFiltered(filter: InspectionFilter): Inspection[] {
+  const from = filter.from ? Date.parse(filter.from) : -Infinity;
+  const to = filter.to ? Date.parse(filter.to) : Infinity;
+  return svInspections.filter(
+    (r) =>
+      (!filter.officer || r.officer === filter.officer) &&
+      (filter.zone == null || r.zone === filter.zone) &&
+      (!filter.violations || r.input === "violation") &&
+      Date.parse(r.at) >= from &&
+      Date.parse(r.at) <= to,
+  );
+}
+
+function svHourly(): Hourly {
+  const hours = new Map<string, HourStat>();
+  const officers = new Map<string, OfficerStat>();
+  for (const r of svInspections) {
+    const hour = new Date(Math.floor(Date.parse(r.at) / 3600_000) * 3600_000).toISOString().replace(".000", "");
+    const h = hours.get(hour) ?? { hour, inspections: 0, violations: 0, not_valid: 0 };
+    const o = officers.get(r.officer) ?? { badge: r.officer, inspections: 0, violations: 0 };
+    const violation = r.input === "violation" ? 1 : 0;
+    h.inspections += 1;
+    h.violations += violation;
+    h.not_valid += r.display === "not_valid" ? 1 : 0;
+    o.inspections += 1;
+    o.violations += violation;
+    hours.set(hour, h);
+    officers.set(r.officer, o);
+  }
+  return { hours: [...hours.values()], officers: [...officers.values()] };
+}
+
+function supervisor(cmd: string, args: Record<string, unknown>, payload: unknown): unknown {
+  if (cmd === "supervisor_login") {
+    supervisorSignedIn = false;
+    const server = String(args.server);
+    if (!/^https?:\/\/./.test(server)) {
+      throw { code: "supervisor_bad_url", message: `the server address ${server} is not usable` };
+    }
+    if (server.includes("offline")) {
+      throw { code: "supervisor_unreachable", message: `cannot reach the sync service at ${server}` };
+    }
+    if (args.token !== "sup-token") {
+      throw { code: "supervisor_unauthorized", message: "the service does not accept this token (unknown token)" };
+    }
+    supervisorSignedIn = true;
+    return {
+      server: server.endsWith("/") ? server : `${server}/`,
+      whoami: { role: "supervisor", name: "aliyev", precinct: "P-12" } satisfies Whoami,
+    };
+  }
+  if (cmd === "supervisor_logout") {
+    supervisorSignedIn = false;
+    return null;
+  }
+  if (!supervisorSignedIn) throw { code: "supervisor_signed_out", message: "sign in as a supervisor first" };
+  switch (cmd) {
+    case "supervisor_inspections":
+      return { inspections: svFiltered(args.filter as InspectionFilter), next: null };
+    case "supervisor_inspections_csv":
+      return [
+        "device_id,precinct,seq,at,officer,zone,verdict",
+        ...svFiltered(args.filter as InspectionFilter).map(
+          (r) => `${r.device_id},${r.precinct},${r.seq},${r.at},${r.officer},${r.zone},${r.verdict}`,
+        ),
+      ].join("\r\n");
+    case "supervisor_hourly":
+      return svHourly();
+    case "supervisor_devices": {
+      const hours = args.hours as number | null;
+      const list =
+        hours == null
+          ? svDevices
+          : svDevices.filter((d) => !d.last_sync || Date.now() - Date.parse(d.last_sync) > hours * 3600_000);
+      return { devices: list.map((d) => ({ ...d })) };
+    }
+    case "supervisor_approve": {
+      if (!String(args.code).startsWith("ICZD1-")) {
+        throw { code: "supervisor_refused", message: "invalid_enrollment_code: the enrollment code does not read" };
+      }
+      if (args.precinct !== "P-12") {
+        throw { code: "supervisor_forbidden", message: "aliyev may only act on precinct P-12" };
+      }
+      const device: DeviceInfo = {
+        device_id: "NEWDEVICE0000000",
+        badge: String(args.badge),
+        precinct: "P-12",
+        status: "active",
+        approved_at: new Date().toISOString(),
+        approved_by: "aliyev",
+        last_sync: null,
+        high_water: 0,
+        flags: [],
+      };
+      svDevices.push(device);
+      return device;
+    }
+    case "supervisor_suspend":
+    case "supervisor_resume": {
+      const device = svDevices.find((d) => d.device_id === args.device);
+      if (!device) throw { code: "supervisor_refused", message: `no device ${String(args.device)}` };
+      device.status = cmd === "supervisor_suspend" ? "suspended" : "active";
+      return { ...device };
+    }
+    case "supervisor_revoke": {
+      if (args.serial != null) return { revoked: [args.serial], version: 5 };
+      if (!String(args.document).startsWith("AZE")) {
+        throw { code: "supervisor_refused", message: `invalid_document: the document ${String(args.document)} does not read` };
+      }
+      return { revoked: [41, 42], version: 5 };
+    }
+    case "supervisor_import": {
+      const bytes = payload instanceof Uint8Array ? payload.length : 0;
+      if (bytes === 0) throw { code: "supervisor_bad_input", message: "the file is empty" };
+      return { device_id: "MOCKDEVICE000000", status: "active", accepted: 2, duplicates: 0, conflicts: 0 };
+    }
+    default:
+      throw { code: "unknown_command", message: `the mock does not know ${cmd}` };
+  }
+}
+
 mockIPC((cmd, payload) => {
   const args = (payload ?? {}) as Record<string, unknown>;
   calls.push({ cmd, args: payload instanceof Uint8Array ? `<${payload.length} bytes>` : args });
@@ -205,6 +395,7 @@ mockIPC((cmd, payload) => {
         left_out: 0,
       };
     default:
+      if (cmd.startsWith("supervisor_")) return supervisor(cmd, args, payload);
       throw { code: "unknown_command", message: `the mock does not know ${cmd}` };
   }
 });

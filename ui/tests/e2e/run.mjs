@@ -475,3 +475,164 @@ test("a missing, refused or busy camera is explained, and the photo and paste pa
   assert.equal(await page.getAttribute("#result", "data-level"), "green");
   await page.close();
 });
+
+test("a supervisor signs in, sees the charts, filters the log, approves, revokes, suspends and imports", async () => {
+  const page = await openApp();
+  await page.click("#tab-supervisor");
+  await page.waitForSelector("#sv-login-form");
+  const svCalls = (cmd) => page.evaluate((c) => window.__icazeCalls.filter((x) => x.cmd === c), cmd);
+
+  // A refused sign-in shows the translated error, and the token field is emptied.
+  await page.fill("#sv-server", "https://sync.icaze.example");
+  await page.fill("#sv-token", "wrong-token");
+  await page.click("#sv-login");
+  await page.waitForSelector("#sv-error:not([hidden])");
+  assert.equal(await page.getAttribute("#sv-error", "data-code"), "supervisor_unauthorized");
+  assert.equal(await page.textContent("#sv-error .sv-error-text"), catalogue.az["error.supervisor_unauthorized"]);
+  assert.equal(await page.inputValue("#sv-token"), "");
+  await page.screenshot({ path: join(shots, "ui-supervisor-refused.png") });
+
+  await page.fill("#sv-token", "sup-token");
+  await page.click("#sv-login");
+  await page.waitForSelector("#sv-dashboard");
+  const who = await page.textContent("#sv-who");
+  assert.ok(who.includes("aliyev") && who.includes("P-12"), who);
+  assert.deepEqual((await svCalls("supervisor_login")).at(-1).args, {
+    server: "https://sync.icaze.example",
+    token: "sup-token",
+  });
+
+  // The charts: four hours with data, two bars each; two officers, the busiest first.
+  await page.waitForSelector("#sv-chart-hourly rect.bar");
+  assert.equal(await page.locator("#sv-chart-hourly rect.bar.inspections").count(), 4);
+  assert.equal(await page.locator("#sv-chart-hourly rect.bar.violations").count(), 4);
+  const heights = await page.$$eval("#sv-chart-hourly rect.bar.inspections", (bars) =>
+    bars.map((b) => Number(b.getAttribute("height"))),
+  );
+  assert.ok(heights.every((x) => x > 0), String(heights));
+  assert.deepEqual(heights, [85, 170, 85, 85], "oldest hour first; two inspections two hours ago");
+  assert.deepEqual(
+    await page.$$eval("#sv-chart-officers rect.bar.inspections", (bars) => bars.map((b) => b.dataset.label)),
+    ["B-1042", "B-77"],
+  );
+  assert.equal(
+    await page.textContent("#sv-totals"),
+    catalogue.az["supervisor.totals"].replace("{inspections}", "5").replace("{violations}", "2"),
+  );
+
+  // Devices not synced for more than 24 hours.
+  await page.waitForSelector("#sv-stale-list li");
+  assert.deepEqual(await page.$$eval("#sv-stale-list li", (li) => li.map((x) => x.dataset.device)), ["STALEDEVICE00000"]);
+  assert.equal((await svCalls("supervisor_devices"))[0].args.hours, 24);
+
+  // The log, then filtered by officer, then violations only.
+  await page.waitForFunction(() => document.querySelectorAll("#sv-log-rows tr[data-seq]").length === 5);
+  await page.fill("#sv-f-officer", "B-77");
+  await page.click("#sv-f-apply");
+  await page.waitForFunction(() => document.querySelectorAll("#sv-log-rows tr[data-seq]").length === 2);
+  await page.check("#sv-f-violations");
+  await page.click("#sv-f-apply");
+  await page.waitForFunction(() => document.querySelectorAll("#sv-log-rows tr[data-seq]").length === 1);
+  assert.equal(await page.getAttribute("#sv-log-rows tr[data-seq]", "data-seq"), "4");
+  assert.deepEqual((await svCalls("supervisor_inspections")).at(-1).args.filter, {
+    officer: "B-77",
+    zone: null,
+    from: null,
+    to: null,
+    violations: true,
+    limit: 500,
+  });
+  await page.screenshot({ path: join(shots, "ui-supervisor.png"), fullPage: true });
+
+  // CSV export downloads the filtered page.
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#sv-csv")]);
+  assert.match(download.suggestedFilename(), /^icaze-inspections-\d+\.csv$/);
+  const csv = readFileSync(await download.path(), "utf8").split("\r\n");
+  assert.equal(csv.length, 2);
+  assert.ok(csv[1].startsWith("STALEDEVICE00000,P-12,4,"), csv[1]);
+
+  // Approve a device; a bad code shows the service's own words too.
+  await page.fill("#sv-approve-code", "nonsense");
+  await page.fill("#sv-approve-badge", "B-5");
+  await page.click("#sv-approve");
+  await page.waitForSelector("#sv-approve-error:not([hidden])");
+  assert.equal(await page.textContent("#sv-approve-error .sv-error-text"), catalogue.az["error.supervisor_refused"]);
+  assert.match(await page.textContent("#sv-approve-error .sv-error-detail"), /enrollment code/);
+  await page.fill("#sv-approve-code", "ICZD1-AAAA-BBBB");
+  await page.click("#sv-approve");
+  await page.waitForFunction(() => document.querySelector("#sv-approve-result")?.textContent?.includes("NEWDEVICE0000000"));
+  assert.equal(await page.isHidden("#sv-approve-error"), true);
+  assert.deepEqual((await svCalls("supervisor_approve")).at(-1).args, {
+    code: "ICZD1-AAAA-BBBB",
+    badge: "B-5",
+    precinct: "P-12",
+  });
+  await page.waitForSelector('#sv-device-list li[data-device="NEWDEVICE0000000"]');
+
+  // Revoke a document: refused until confirmed, then done.
+  await page.selectOption("#sv-revoke-kind", "document");
+  await page.fill("#sv-revoke-value", "AZE11111111");
+  await page.fill("#sv-revoke-reason", "document stolen");
+  await page.click("#sv-revoke");
+  await page.waitForSelector("#sv-revoke-error:not([hidden])");
+  assert.equal(await page.getAttribute("#sv-revoke-error", "data-code"), "supervisor_confirm");
+  assert.equal((await svCalls("supervisor_revoke")).length, 0, "nothing is revoked before the confirmation");
+  await page.check("#sv-revoke-confirm");
+  await page.click("#sv-revoke");
+  await page.waitForFunction(() => document.querySelector("#sv-revoke-result")?.textContent !== "");
+  assert.equal(
+    await page.textContent("#sv-revoke-result"),
+    catalogue.az["supervisor.revoked"].replace("{count}", "2").replace("{version}", "5"),
+  );
+  assert.deepEqual((await svCalls("supervisor_revoke"))[0].args, {
+    serial: null,
+    document: "AZE11111111",
+    reason: "document stolen",
+  });
+
+  // Suspend needs a reason; then the device shows as suspended and can be resumed.
+  const toggle = '#sv-device-list li[data-device="MOCKDEVICE000000"] button.sv-toggle';
+  await page.click(toggle);
+  await page.waitForSelector("#sv-devices-error:not([hidden])");
+  assert.equal(await page.getAttribute("#sv-devices-error", "data-code"), "supervisor_reason");
+  await page.fill("#sv-device-reason", "lost phone");
+  await page.click(toggle);
+  await page.waitForSelector(`${toggle}[data-action=resume]`);
+  assert.deepEqual((await svCalls("supervisor_suspend"))[0].args, { device: "MOCKDEVICE000000", reason: "lost phone" });
+
+  // Import a device's export file.
+  await page.setInputFiles("#sv-import-file", {
+    name: "icaze-MOCKDEVICE000000.iczu",
+    mimeType: "application/octet-stream",
+    buffer: Buffer.from("ICZU export bytes"),
+  });
+  await page.waitForFunction(() => document.querySelector("#sv-import-result")?.textContent !== "");
+  assert.match(await page.textContent("#sv-import-result"), /MOCKDEVICE000000/);
+  assert.equal((await svCalls("supervisor_import"))[0].args, "<17 bytes>");
+
+  // Signing out returns to the form.
+  await page.click("#sv-logout");
+  await page.waitForSelector("#sv-login-form");
+  await page.close();
+});
+
+test("the supervisor screen is reachable without a device and follows the dark theme", async () => {
+  const page = await openApp({ zone: 0, firstStart: true });
+  await page.click("text=" + catalogue.az["nav.settings"]);
+  await page.click("#tab-supervisor");
+  await page.waitForSelector("#sv-login-form");
+  await page.fill("#sv-server", "https://offline.example");
+  await page.fill("#sv-token", "sup-token");
+  await page.click("#sv-login");
+  await page.waitForSelector("#sv-error:not([hidden])");
+  assert.equal(await page.textContent("#sv-error .sv-error-text"), catalogue.az["error.supervisor_unreachable"]);
+  await page.evaluate(() => (document.documentElement.dataset.theme = "dark"));
+  await page.fill("#sv-server", "https://sync.icaze.example");
+  await page.fill("#sv-token", "sup-token");
+  await page.click("#sv-login");
+  await page.waitForSelector("#sv-chart-hourly rect.bar.inspections");
+  const fill = await page.$eval("#sv-chart-hourly rect.bar.inspections", (el) => getComputedStyle(el).fill);
+  assert.equal(fill, "rgb(90, 167, 240)", "the dark theme's accent");
+  await page.screenshot({ path: join(shots, "ui-supervisor-dark.png"), fullPage: true });
+  await page.close();
+});

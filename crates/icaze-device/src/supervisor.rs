@@ -1,0 +1,590 @@
+//! A precinct supervisor's client of the sync service (`docs/sync-api.md`
+//! sections 2, 4, 6, 7 and 8): who the credential is, the inspections devices
+//! uploaded and their hourly statistics, the devices (those not synced for a
+//! while too), approving, suspending and resuming a device, revoking permits,
+//! and importing a device's export file.
+//!
+//! Every call is one request with the bearer credential; the server decides
+//! what the credential may do (a supervisor only sees and acts on their own
+//! precinct). Nothing is retried: a person is waiting and tries again.
+//! Answers are read up to a cap ([`MAX_JSON_ANSWER`], [`MAX_CSV_ANSWER`]) and
+//! handed on as JSON values in the API's shapes, except `whoami`, which is
+//! typed because the app relies on its fields.
+//!
+//! Not checked here: that the server is the right one (TLS is checked against
+//! the web PKI roots when the address is `https`, nothing more), nor what
+//! the answers hold beyond being JSON objects.
+//!
+//! The token never appears in `Debug` output: it lives only in a header
+//! value marked sensitive.
+
+use std::time::Duration;
+
+use icaze_core::UtcMinute;
+use icaze_sync::MAX_EXPORT_LEN;
+use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE};
+use reqwest::{Method, StatusCode};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+/// The largest JSON answer read: a page of 10 000 inspections is about 10 MB.
+pub const MAX_JSON_ANSWER: usize = 16 << 20;
+/// The largest CSV answer read.
+pub const MAX_CSV_ANSWER: usize = 32 << 20;
+/// The longest token accepted (the service's are 64 characters or so).
+pub const MAX_TOKEN_CHARS: usize = 512;
+/// The longest server address accepted.
+pub const MAX_SERVER_CHARS: usize = 512;
+/// The longest text field sent (a badge, a precinct, a reason, a filter value).
+pub const MAX_FIELD_CHARS: usize = 1000;
+/// The longest error message kept from a refusal.
+const MAX_MESSAGE_CHARS: usize = 500;
+
+/// How the client talks to the server.
+#[derive(Debug, Clone)]
+pub struct SupervisorConfig {
+    /// How long to wait for a connection.
+    pub connect_timeout: Duration,
+    /// How long one request may take, its body included (an import of a
+    /// large export file or a CSV of a busy day takes a while).
+    pub request_timeout: Duration,
+}
+
+impl Default for SupervisorConfig {
+    fn default() -> Self {
+        Self { connect_timeout: Duration::from_secs(10), request_timeout: Duration::from_secs(120) }
+    }
+}
+
+/// A supervisor's call that failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SupervisorError {
+    /// The server address does not parse.
+    #[error("the server address {url:?} is not usable ({reason}): give it as http://HOST:PORT or https://HOST")]
+    BadUrl {
+        /// The address given.
+        url: String,
+        /// Why.
+        reason: String,
+    },
+    /// The token is empty, too long or holds characters a token cannot hold.
+    #[error("the token {0}: paste the whole token the administrator gave you")]
+    BadToken(&'static str),
+    /// An argument cannot be sent as it is.
+    #[error("{field} {reason}")]
+    BadInput {
+        /// The argument.
+        field: &'static str,
+        /// What is wrong with it and what to give instead.
+        reason: String,
+    },
+    /// The HTTP client could not be set up.
+    #[error("cannot set up the HTTP client: {0}")]
+    Client(String),
+    /// No answer.
+    #[error("cannot reach the sync service at {url} ({detail}): check the address and the network")]
+    Unreachable {
+        /// The address.
+        url: String,
+        /// What failed.
+        detail: String,
+    },
+    /// The server does not know the credential (`401`).
+    #[error("the service does not accept this token ({message}): check it, or ask the administrator for a new one")]
+    Unauthorized {
+        /// The server's message.
+        message: String,
+    },
+    /// The credential may not do this (`403`), e.g. another precinct's data.
+    #[error("this token may not do that ({code}): {message}")]
+    Forbidden {
+        /// The server's error code.
+        code: String,
+        /// The server's message.
+        message: String,
+    },
+    /// The server refused the request (another 4xx).
+    #[error("the service refused the request with status {status} ({code}): {message}")]
+    Refused {
+        /// The HTTP status.
+        status: u16,
+        /// The server's error code.
+        code: String,
+        /// The server's message.
+        message: String,
+    },
+    /// The server failed (5xx).
+    #[error("the service failed with status {status} ({message}): try again later")]
+    Server {
+        /// The HTTP status.
+        status: u16,
+        /// What it said.
+        message: String,
+    },
+    /// The answer is larger than the cap.
+    #[error("the service's answer is larger than {limit} bytes: narrow the filter")]
+    TooLarge {
+        /// The cap.
+        limit: usize,
+    },
+    /// An answer that does not follow the API.
+    #[error("the service's answer does not follow the sync API: {0}; check the server address")]
+    Protocol(String),
+}
+
+impl SupervisorError {
+    /// A stable machine code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SupervisorError::BadUrl { .. } => "bad_url",
+            SupervisorError::BadToken(_) => "bad_token",
+            SupervisorError::BadInput { .. } => "bad_input",
+            SupervisorError::Client(_) => "client",
+            SupervisorError::Unreachable { .. } => "unreachable",
+            SupervisorError::Unauthorized { .. } => "unauthorized",
+            SupervisorError::Forbidden { .. } => "forbidden",
+            SupervisorError::Refused { .. } => "refused",
+            SupervisorError::Server { .. } => "server_error",
+            SupervisorError::TooLarge { .. } => "too_large",
+            SupervisorError::Protocol(_) => "protocol",
+        }
+    }
+}
+
+/// Who a credential is (`GET /v1/whoami`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Whoami {
+    /// `admin`, `supervisor` or `service`.
+    pub role: String,
+    /// The supervisor's or service's name; `admin` for the administrator.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The supervisor's precinct; `None` for the administrator.
+    #[serde(default)]
+    pub precinct: Option<String>,
+}
+
+/// Which inspections to list (`GET /v1/inspections`). Empty fields filter nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct InspectionFilter {
+    /// Only this precinct (a supervisor always gets their own).
+    pub precinct: Option<String>,
+    /// Only this officer's badge.
+    pub officer: Option<String>,
+    /// Only this zone.
+    pub zone: Option<u16>,
+    /// Only this device.
+    pub device: Option<String>,
+    /// From this time, RFC 3339 with its offset.
+    pub from: Option<String>,
+    /// Up to this time, RFC 3339 with its offset.
+    pub to: Option<String>,
+    /// Only violations.
+    pub violations: bool,
+    /// At most this many (the server allows up to 10 000).
+    pub limit: Option<u32>,
+    /// The next page: the `next` of the page before.
+    pub after: Option<String>,
+}
+
+/// Which hours to count (`GET /v1/stats/hourly`): by default the 24 hours before now.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HourlyFilter {
+    /// Only this precinct (a supervisor always gets their own).
+    pub precinct: Option<String>,
+    /// From this time, RFC 3339.
+    pub from: Option<String>,
+    /// Up to this time, RFC 3339.
+    pub to: Option<String>,
+}
+
+/// What to revoke.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RevokeTarget {
+    /// One permit by its serial.
+    Serial(u32),
+    /// Every permit of this document still valid now.
+    Document(String),
+}
+
+/// The body of a request.
+enum Body {
+    None,
+    Json(Value),
+    Bytes(Vec<u8>),
+}
+
+/// A client of one sync service with one credential.
+#[derive(Debug, Clone)]
+pub struct SupervisorClient {
+    base: reqwest::Url,
+    http: reqwest::Client,
+    // Invariant: marked sensitive, so that no Debug output shows the token.
+    auth: HeaderValue,
+}
+
+impl SupervisorClient {
+    /// A client of the service at `server_url` with the bearer `token`, and the default timeouts.
+    pub fn new(server_url: &str, token: &str) -> Result<Self, SupervisorError> {
+        Self::with_config(server_url, token, &SupervisorConfig::default())
+    }
+
+    /// A client with these timeouts.
+    pub fn with_config(server_url: &str, token: &str, config: &SupervisorConfig) -> Result<Self, SupervisorError> {
+        let server_url = server_url.trim();
+        let bad = |reason: &str| SupervisorError::BadUrl { url: server_url.to_owned(), reason: reason.to_owned() };
+        if server_url.chars().count() > MAX_SERVER_CHARS {
+            return Err(bad(&format!("longer than {MAX_SERVER_CHARS} characters")));
+        }
+        let mut base = reqwest::Url::parse(server_url).map_err(|e| bad(&e.to_string()))?;
+        if !matches!(base.scheme(), "http" | "https") || base.cannot_be_a_base() {
+            return Err(bad("not an http or https address"));
+        }
+        // Paths are joined to the base: make it a directory.
+        if !base.path().ends_with('/') {
+            let path = format!("{}/", base.path());
+            base.set_path(&path);
+        }
+        let token = token.trim();
+        if token.is_empty() {
+            return Err(SupervisorError::BadToken("is empty"));
+        }
+        if token.chars().count() > MAX_TOKEN_CHARS {
+            return Err(SupervisorError::BadToken("is too long"));
+        }
+        if !token.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(SupervisorError::BadToken("holds spaces or characters that are not in a token"));
+        }
+        let mut auth = HeaderValue::from_str(&format!("Bearer {token}"))
+            .map_err(|_| SupervisorError::BadToken("holds characters that are not in a token"))?;
+        auth.set_sensitive(true);
+        let http = reqwest::Client::builder()
+            .use_rustls_tls()
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.request_timeout)
+            .user_agent(concat!("icaze-supervisor/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| SupervisorError::Client(e.to_string()))?;
+        Ok(Self { base, http, auth })
+    }
+
+    /// The service's address, as requests are made to it.
+    pub fn server(&self) -> &str {
+        self.base.as_str()
+    }
+
+    /// Who the credential is; a wrong token gives [`SupervisorError::Unauthorized`].
+    pub async fn whoami(&self) -> Result<Whoami, SupervisorError> {
+        let body = self.send(Method::GET, "v1/whoami", Vec::new(), Body::None, MAX_JSON_ANSWER).await?;
+        serde_json::from_slice(&body).map_err(|e| SupervisorError::Protocol(format!("whoami: {e}")))
+    }
+
+    /// A page of inspections, newest first: `{"inspections": [...], "next": ...}`.
+    pub async fn inspections(&self, filter: &InspectionFilter) -> Result<Value, SupervisorError> {
+        let query = inspection_query(filter)?;
+        let body = self.send(Method::GET, "v1/inspections", query, Body::None, MAX_JSON_ANSWER).await?;
+        json_object(&body)
+    }
+
+    /// The same page as CSV (`docs/sync-api.md` section 7), header line included.
+    pub async fn inspections_csv(&self, filter: &InspectionFilter) -> Result<String, SupervisorError> {
+        let mut query = inspection_query(filter)?;
+        query.push(("format", "csv".into()));
+        let body = self.send(Method::GET, "v1/inspections", query, Body::None, MAX_CSV_ANSWER).await?;
+        String::from_utf8(body).map_err(|_| SupervisorError::Protocol("the CSV is not UTF-8".into()))
+    }
+
+    /// Inspections, violations and refusals per hour and per officer:
+    /// `{"hours": [{hour, inspections, violations, not_valid}], "officers": [{badge, inspections, violations}]}`.
+    pub async fn hourly(&self, filter: &HourlyFilter) -> Result<Value, SupervisorError> {
+        let mut query = Vec::new();
+        push_text(&mut query, "precinct", filter.precinct.as_deref())?;
+        push_time(&mut query, "from", filter.from.as_deref())?;
+        push_time(&mut query, "to", filter.to.as_deref())?;
+        let body = self.send(Method::GET, "v1/stats/hourly", query, Body::None, MAX_JSON_ANSWER).await?;
+        json_object(&body)
+    }
+
+    /// The devices the credential may see, or only those whose last sync is
+    /// older than `stale_hours` (or that never synced): `{"devices": [...]}`.
+    pub async fn devices(&self, stale_hours: Option<u32>) -> Result<Value, SupervisorError> {
+        let query = stale_hours.map(|h| vec![("not_synced_hours", h.to_string())]).unwrap_or_default();
+        let body = self.send(Method::GET, "v1/devices", query, Body::None, MAX_JSON_ANSWER).await?;
+        json_object(&body)
+    }
+
+    /// Approves the device showing enrollment `code` for the officer `badge`
+    /// in `precinct`; returns the device.
+    pub async fn approve(&self, code: &str, badge: &str, precinct: &str) -> Result<Value, SupervisorError> {
+        let code = field("code", code)?;
+        let body = json!({ "code": code, "badge": field("badge", badge)?, "precinct": field("precinct", precinct)? });
+        let answer = self.send(Method::POST, "v1/devices", Vec::new(), Body::Json(body), MAX_JSON_ANSWER).await?;
+        json_object(&answer)
+    }
+
+    /// Suspends a device: its uploads are refused until it is resumed.
+    pub async fn suspend(&self, device_id: &str, reason: &str) -> Result<Value, SupervisorError> {
+        self.set_status(device_id, "suspend", reason).await
+    }
+
+    /// Resumes a suspended device.
+    pub async fn resume(&self, device_id: &str, reason: &str) -> Result<Value, SupervisorError> {
+        self.set_status(device_id, "resume", reason).await
+    }
+
+    async fn set_status(&self, device_id: &str, action: &str, reason: &str) -> Result<Value, SupervisorError> {
+        let path = format!("v1/devices/{}/{action}", segment(field("device", device_id)?)?);
+        let body = json!({ "reason": field("reason", reason)? });
+        let answer = self.send(Method::POST, &path, Vec::new(), Body::Json(body), MAX_JSON_ANSWER).await?;
+        json_object(&answer)
+    }
+
+    /// Revokes a permit, or every valid permit of a document: `{"revoked": [...], "version": N}`.
+    pub async fn revoke(&self, target: &RevokeTarget, reason: &str) -> Result<Value, SupervisorError> {
+        let reason = field("reason", reason)?;
+        let body = match target {
+            RevokeTarget::Serial(serial) => json!({ "serial": serial, "reason": reason }),
+            RevokeTarget::Document(document) => json!({ "document": field("document", document)?, "reason": reason }),
+        };
+        let answer = self.send(Method::POST, "v1/revocations", Vec::new(), Body::Json(body), MAX_JSON_ANSWER).await?;
+        json_object(&answer)
+    }
+
+    /// Imports a device's export file (`POST /v1/imports`); returns the receipt.
+    pub async fn import_export_file(&self, bytes: Vec<u8>) -> Result<Value, SupervisorError> {
+        if bytes.is_empty() {
+            return Err(SupervisorError::BadInput {
+                field: "the file",
+                reason: "is empty: choose a device's export file".into(),
+            });
+        }
+        if bytes.len() > MAX_EXPORT_LEN {
+            return Err(SupervisorError::BadInput {
+                field: "the file",
+                reason: format!(
+                    "is larger than an export file can be ({MAX_EXPORT_LEN} bytes): choose the device's export"
+                ),
+            });
+        }
+        let answer = self.send(Method::POST, "v1/imports", Vec::new(), Body::Bytes(bytes), MAX_JSON_ANSWER).await?;
+        json_object(&answer)
+    }
+
+    /// One request; the body of a 2xx answer, read up to `cap` bytes.
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        query: Vec<(&'static str, String)>,
+        body: Body,
+        cap: usize,
+    ) -> Result<Vec<u8>, SupervisorError> {
+        let url = self
+            .base
+            .join(path)
+            .map_err(|e| SupervisorError::BadUrl { url: self.base.to_string(), reason: e.to_string() })?;
+        let mut builder = self.http.request(method, url).header(AUTHORIZATION, self.auth.clone()).query(&query);
+        builder = match body {
+            Body::None => builder,
+            Body::Json(value) => builder.header(CONTENT_TYPE, "application/json").body(value.to_string()),
+            Body::Bytes(bytes) => builder.header(CONTENT_TYPE, "application/octet-stream").body(bytes),
+        };
+        let unreachable = |e: reqwest::Error| SupervisorError::Unreachable {
+            url: self.base.to_string(),
+            // Without the URL: it is ours, and a query can be long.
+            detail: e.without_url().to_string(),
+        };
+        let mut response = builder.send().await.map_err(unreachable)?;
+        let status = response.status();
+        if response.content_length().is_some_and(|n| n > cap as u64) {
+            return Err(SupervisorError::TooLarge { limit: cap });
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(unreachable)? {
+            if bytes.len().saturating_add(chunk.len()) > cap {
+                return Err(SupervisorError::TooLarge { limit: cap });
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        if status.is_success() {
+            return Ok(bytes);
+        }
+        Err(refusal(status, &bytes))
+    }
+}
+
+/// The typed error for a non-2xx answer with its `{code, message}` body.
+fn refusal(status: StatusCode, body: &[u8]) -> SupervisorError {
+    #[derive(Deserialize)]
+    struct ApiError {
+        code: String,
+        message: String,
+    }
+    let (code, message) = match serde_json::from_slice::<ApiError>(body) {
+        Ok(e) => (e.code, e.message),
+        Err(_) => (format!("http_{}", status.as_u16()), String::from_utf8_lossy(body).trim().to_owned()),
+    };
+    let message: String = message.chars().take(MAX_MESSAGE_CHARS).collect();
+    match status {
+        StatusCode::UNAUTHORIZED => SupervisorError::Unauthorized { message },
+        StatusCode::FORBIDDEN => SupervisorError::Forbidden { code, message },
+        StatusCode::PAYLOAD_TOO_LARGE => SupervisorError::Refused { status: status.as_u16(), code, message },
+        s if s.is_server_error() => SupervisorError::Server { status: s.as_u16(), message },
+        s => SupervisorError::Refused { status: s.as_u16(), code, message },
+    }
+}
+
+/// An answer that must be a JSON object.
+fn json_object(body: &[u8]) -> Result<Value, SupervisorError> {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(value @ Value::Object(_)) => Ok(value),
+        Ok(_) => Err(SupervisorError::Protocol("the answer is not a JSON object".into())),
+        Err(e) => Err(SupervisorError::Protocol(format!("the answer is not JSON: {e}"))),
+    }
+}
+
+/// A required text argument, trimmed, not empty and not too long.
+fn field<'a>(name: &'static str, text: &'a str) -> Result<&'a str, SupervisorError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(SupervisorError::BadInput { field: name, reason: "is empty: fill it in".into() });
+    }
+    if text.chars().count() > MAX_FIELD_CHARS {
+        return Err(SupervisorError::BadInput {
+            field: name,
+            reason: format!("is longer than {MAX_FIELD_CHARS} characters: shorten it"),
+        });
+    }
+    Ok(text)
+}
+
+fn push_text(
+    query: &mut Vec<(&'static str, String)>,
+    name: &'static str,
+    value: Option<&str>,
+) -> Result<(), SupervisorError> {
+    if let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) {
+        query.push((name, field(name, value)?.to_owned()));
+    }
+    Ok(())
+}
+
+/// A time argument, checked here and sent in UTC.
+fn push_time(
+    query: &mut Vec<(&'static str, String)>,
+    name: &'static str,
+    value: Option<&str>,
+) -> Result<(), SupervisorError> {
+    if let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) {
+        let time = UtcMinute::parse_rfc3339(value).map_err(|_| SupervisorError::BadInput {
+            field: name,
+            reason: format!("{value:?} is not a time: give it as RFC 3339, e.g. 2020-12-15T10:00:00+04:00"),
+        })?;
+        query.push((name, time.to_rfc3339_utc()));
+    }
+    Ok(())
+}
+
+fn inspection_query(filter: &InspectionFilter) -> Result<Vec<(&'static str, String)>, SupervisorError> {
+    let mut query = Vec::new();
+    push_text(&mut query, "precinct", filter.precinct.as_deref())?;
+    push_text(&mut query, "officer", filter.officer.as_deref())?;
+    if let Some(zone) = filter.zone {
+        query.push(("zone", zone.to_string()));
+    }
+    push_text(&mut query, "device", filter.device.as_deref())?;
+    push_time(&mut query, "from", filter.from.as_deref())?;
+    push_time(&mut query, "to", filter.to.as_deref())?;
+    if filter.violations {
+        query.push(("violations", "true".into()));
+    }
+    if let Some(limit) = filter.limit {
+        query.push(("limit", limit.to_string()));
+    }
+    push_text(&mut query, "after", filter.after.as_deref())?;
+    Ok(query)
+}
+
+/// A path segment (a device id) as sent: only the characters device ids
+/// hold pass unescaped, and `.` or `..` (which a URL would read as a move up
+/// the path) are refused.
+fn segment(text: &str) -> Result<String, SupervisorError> {
+    if text == "." || text == ".." {
+        return Err(SupervisorError::BadInput { field: "device", reason: format!("{text:?} is not a device id") });
+    }
+    Ok(text
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_and_tokens_are_checked_and_the_token_is_not_shown() {
+        assert_eq!(SupervisorClient::new("ftp://x", "t").unwrap_err().code(), "bad_url");
+        assert_eq!(SupervisorClient::new("not a url", "t").unwrap_err().code(), "bad_url");
+        assert_eq!(SupervisorClient::new("http://127.0.0.1:1", "  ").unwrap_err().code(), "bad_token");
+        assert_eq!(SupervisorClient::new("http://127.0.0.1:1", "a b").unwrap_err().code(), "bad_token");
+        assert_eq!(SupervisorClient::new("http://127.0.0.1:1", "é").unwrap_err().code(), "bad_token");
+        let client = SupervisorClient::new("http://127.0.0.1:1/icaze", " secret-token-123 ").unwrap();
+        assert_eq!(client.server(), "http://127.0.0.1:1/icaze/");
+        let debug = format!("{client:?}");
+        assert!(!debug.contains("secret-token-123"), "{debug}");
+    }
+
+    #[test]
+    fn filters_become_the_query_with_times_in_utc() {
+        let filter = InspectionFilter {
+            officer: Some(" B-1042 ".into()),
+            zone: Some(3),
+            from: Some("2020-12-15T10:00:00+04:00".into()),
+            to: Some(String::new()),
+            violations: true,
+            ..InspectionFilter::default()
+        };
+        let query = inspection_query(&filter).unwrap();
+        assert_eq!(
+            query,
+            vec![
+                ("officer", "B-1042".to_owned()),
+                ("zone", "3".to_owned()),
+                ("from", "2020-12-15T06:00:00Z".to_owned()),
+                ("violations", "true".to_owned())
+            ]
+        );
+        let bad = InspectionFilter { to: Some("yesterday".into()), ..InspectionFilter::default() };
+        assert_eq!(inspection_query(&bad).unwrap_err().code(), "bad_input");
+    }
+
+    #[test]
+    fn refusals_are_typed_by_status() {
+        let body = br#"{"code":"unauthenticated","message":"no such token"}"#;
+        assert!(matches!(refusal(StatusCode::UNAUTHORIZED, body), SupervisorError::Unauthorized { .. }));
+        let forbidden = refusal(StatusCode::FORBIDDEN, br#"{"code":"forbidden","message":"other precinct"}"#);
+        assert!(matches!(&forbidden, SupervisorError::Forbidden { code, .. } if code == "forbidden"));
+        let garbage = refusal(StatusCode::BAD_REQUEST, b"<html>");
+        assert!(matches!(&garbage, SupervisorError::Refused { code, status: 400, .. } if code == "http_400"));
+        assert_eq!(refusal(StatusCode::BAD_GATEWAY, b"").code(), "server_error");
+        assert_eq!(json_object(b"[1]").unwrap_err().code(), "protocol");
+        assert_eq!(json_object(b"{\"a\":1}").unwrap()["a"], 1);
+    }
+
+    #[test]
+    fn fields_and_segments_are_checked() {
+        assert_eq!(field("badge", " B-7 ").unwrap(), "B-7");
+        assert!(field("badge", " ").is_err());
+        assert!(field("reason", &"x".repeat(MAX_FIELD_CHARS + 1)).is_err());
+        assert_eq!(segment("ab12-CD_3").unwrap(), "ab12-CD_3");
+        assert_eq!(segment("../x").unwrap(), "..%2Fx");
+        assert!(segment("..").is_err());
+    }
+}

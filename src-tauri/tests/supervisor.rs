@@ -1,0 +1,239 @@
+//! The Supervisor screen's core against the real service: `icaze_server::Server`
+//! in this process on a loopback port with a fixed clock, a supervisor made by
+//! the administrator (`POST /v1/supervisors`), and an officer's `AppCore`
+//! whose enrollment code the supervisor approves.
+//!
+//! Signed in through [`SupervisorSession`] (what the Tauri commands call), the
+//! supervisor approves the device, sees it among those never synced, sees the
+//! inspection it uploads in the list, the CSV and the hourly counts, revokes
+//! the holder's document, suspends and resumes the device and imports its
+//! export file; a wrong token and another precinct are refused with typed codes.
+
+use std::sync::Arc;
+
+use icaze_app::core::{AppCore, ManualRequest};
+use icaze_app::settings::Settings;
+use icaze_app::supervisor::SupervisorSession;
+use icaze_core::UtcMinute;
+use icaze_device::supervisor::{HourlyFilter, InspectionFilter};
+use icaze_server::{FixedClock, ServeConfig, Server};
+use serde_json::{json, Value};
+
+fn at(s: &str) -> UtcMinute {
+    UtcMinute::parse_rfc3339(s).unwrap()
+}
+
+/// The service's clock and the device's, once the permits are valid.
+const NOW: &str = "2020-12-15T10:30:00+04:00";
+
+struct Service {
+    tmp: tempfile::TempDir,
+    runtime: tokio::runtime::Runtime,
+    server: Option<Server>,
+    clock: Arc<FixedClock>,
+    url: String,
+}
+
+impl Service {
+    fn start() -> Self {
+        let tmp = tempfile::tempdir().unwrap();
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let clock = Arc::new(FixedClock::new(at("2020-12-15T10:00:00+04:00")));
+        let mut config = ServeConfig::new(tmp.path().join("data"));
+        config.listen = "127.0.0.1:0".parse().unwrap();
+        config.clock = clock.clone();
+        let server = runtime.block_on(Server::start(config)).unwrap();
+        let url = format!("http://{}", server.addr());
+        let store =
+            icaze_server::sqlite::SqliteStore::open(&tmp.path().join("data/icaze.db"), Default::default()).unwrap();
+        assert!(store.import_people(&icaze_server::registry::demo_people_csv(20)).unwrap().problems.is_empty());
+        Self { tmp, runtime, server: Some(server), clock, url }
+    }
+
+    fn admin_token(&self) -> String {
+        std::fs::read_to_string(self.tmp.path().join("data/admin-token")).unwrap().trim().to_owned()
+    }
+
+    /// An SMS to 8103 through the service's gateway endpoint; returns the token.
+    fn sms_permit(&self, from: &str, text: &str) -> String {
+        let url = format!("{}/sms/8103", self.url);
+        let reply = self.runtime.block_on(async {
+            let response =
+                reqwest::Client::new().get(&url).query(&[("from", from), ("text", text)]).send().await.unwrap();
+            assert_eq!(response.status(), 200);
+            response.text().await.unwrap()
+        });
+        reply.split(' ').find(|w| w.starts_with("IZ1")).unwrap_or_else(|| panic!("no token in {reply:?}")).to_owned()
+    }
+
+    /// Makes a supervisor of `precinct` as the administrator; returns their token.
+    fn add_supervisor(&self, name: &str, precinct: &str) -> String {
+        let body = json!({ "name": name, "precinct": precinct }).to_string();
+        let answer: Value = self.runtime.block_on(async {
+            let response = reqwest::Client::new()
+                .post(format!("{}/v1/supervisors", self.url))
+                .bearer_auth(self.admin_token())
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 201);
+            serde_json::from_slice(&response.bytes().await.unwrap()).unwrap()
+        });
+        answer["token"].as_str().unwrap().to_owned()
+    }
+
+    /// An officer's app in `name`, set up with the service's root, zone 1 and this server.
+    fn device(&self, name: &str, badge: &str) -> AppCore {
+        let dir = self.tmp.path().join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut core = AppCore::open(&dir);
+        let root = std::fs::read_to_string(self.tmp.path().join("data/authority/root.public")).unwrap();
+        core.init_device(&root, Some(badge.into()), at(NOW)).unwrap();
+        core.save_settings(Settings { zone: Some(1), server: Some(self.url.clone()), ..Settings::default() }).unwrap();
+        core
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        if let Some(server) = self.server.take() {
+            self.runtime.block_on(server.stop());
+        }
+    }
+}
+
+fn device_ids(devices: &Value) -> Vec<&str> {
+    devices["devices"].as_array().unwrap().iter().map(|d| d["device_id"].as_str().unwrap()).collect()
+}
+
+#[test]
+fn a_supervisor_approves_watches_revokes_and_imports_through_the_real_service() {
+    let s = Service::start();
+    let permit = s.sms_permit("994501112233", "2 AZE11111111");
+    s.clock.set(at(NOW));
+    let sup_token = s.add_supervisor("aliyev", "P-12");
+    let session = SupervisorSession::default();
+
+    let signed_in = s.runtime.block_on(session.login(&s.url, &sup_token)).unwrap();
+    assert_eq!(signed_in.whoami.role, "supervisor");
+    assert_eq!(signed_in.whoami.name.as_deref(), Some("aliyev"));
+    assert_eq!(signed_in.whoami.precinct.as_deref(), Some("P-12"));
+    assert_eq!(signed_in.server, format!("{}/", s.url));
+
+    // Approve the officer's device by its enrollment code.
+    let mut officer = s.device("officer", "B-1042");
+    let enrollment = officer.enrollment().unwrap();
+    let approved = s.runtime.block_on(session.approve(&enrollment.code, "B-1042", "P-12")).unwrap();
+    assert_eq!((approved["status"].as_str(), approved["badge"].as_str()), (Some("active"), Some("B-1042")));
+    assert_eq!(approved["device_id"], enrollment.device_id.as_str());
+    // Another precinct is not the supervisor's to approve for.
+    let other = s.runtime.block_on(session.approve(&enrollment.code, "B-1042", "P-99")).unwrap_err();
+    assert_eq!(other.code, "supervisor_forbidden", "{other:?}");
+
+    // Never synced: listed among the stale devices.
+    let stale = s.runtime.block_on(session.devices(Some(1))).unwrap();
+    assert_eq!(device_ids(&stale), vec![enrollment.device_id.as_str()]);
+
+    // The officer's first sync brings the data down; then the officer checks
+    // the permit, records a violation and syncs again: the supervisor sees both.
+    s.runtime.block_on(officer.sync_now(at(NOW))).unwrap();
+    assert_eq!(officer.check_text(&permit, 1, at(NOW)).unwrap()["kind"], "valid");
+    let violation = ManualRequest::Violation {
+        protocol_number: "P-0001".into(),
+        article: "211.2".into(),
+        document: Some("AZE22222222".into()),
+        zone: 1,
+        note: None,
+    };
+    officer.record_manual(violation, at(NOW)).unwrap();
+    let report = s.runtime.block_on(officer.sync_now(at(NOW))).unwrap();
+    assert_eq!(report["acknowledged"], 2, "{report}");
+    let stale = s.runtime.block_on(session.devices(Some(1))).unwrap();
+    assert_eq!(device_ids(&stale), Vec::<&str>::new(), "synced just now");
+    let all = s.runtime.block_on(session.devices(None)).unwrap();
+    assert_eq!(device_ids(&all), vec![enrollment.device_id.as_str()]);
+
+    let page = s.runtime.block_on(session.inspections(&InspectionFilter::default())).unwrap();
+    let list = page["inspections"].as_array().unwrap();
+    assert_eq!(list.len(), 2, "{page}");
+    let valid = list.iter().find(|r| r["verdict"] == "valid").unwrap_or_else(|| panic!("{page}"));
+    assert_eq!((valid["officer"].as_str(), valid["precinct"].as_str()), (Some("B-1042"), Some("P-12")));
+    let by_other_officer = InspectionFilter { officer: Some("B-9".into()), ..InspectionFilter::default() };
+    let empty = s.runtime.block_on(session.inspections(&by_other_officer)).unwrap();
+    assert_eq!(empty["inspections"].as_array().unwrap().len(), 0);
+    let violations = InspectionFilter { violations: true, ..InspectionFilter::default() };
+    let only = s.runtime.block_on(session.inspections(&violations)).unwrap();
+    let only = only["inspections"].as_array().unwrap();
+    assert_eq!(only.len(), 1, "{only:?}");
+    assert_eq!((only[0]["input"].as_str(), only[0]["document"].as_str()), (Some("violation"), Some("AZE22222222")));
+    let csv = s.runtime.block_on(session.inspections_csv(&violations)).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 2, "{csv}");
+    assert!(lines[0].starts_with("device_id,precinct,seq,at,officer"), "{csv}");
+    assert!(lines[1].contains(",B-1042,") && lines[1].contains("AZE22222222"), "{csv}");
+
+    // The hour up to 11:00 (the end is exclusive, and the checks were made at 10:30).
+    let day = HourlyFilter { to: Some("2020-12-15T11:00:00+04:00".into()), ..HourlyFilter::default() };
+    let stats = s.runtime.block_on(session.hourly(&day)).unwrap();
+    let hours = stats["hours"].as_array().unwrap();
+    assert_eq!(hours.iter().map(|h| h["inspections"].as_u64().unwrap()).sum::<u64>(), 2, "{stats}");
+    assert_eq!(hours.iter().map(|h| h["violations"].as_u64().unwrap()).sum::<u64>(), 1, "{stats}");
+    assert_eq!(stats["officers"][0]["badge"], "B-1042", "{stats}");
+    assert_eq!(stats["officers"][0]["inspections"], 2, "{stats}");
+    // Another precinct's statistics are refused.
+    let elsewhere = HourlyFilter { precinct: Some("P-99".into()), ..HourlyFilter::default() };
+    assert_eq!(s.runtime.block_on(session.hourly(&elsewhere)).unwrap_err().code, "supervisor_forbidden");
+
+    // Revoke the holder's document: the permit's serial is in the answer.
+    let revoked = s.runtime.block_on(session.revoke(None, Some("AZE11111111".into()), "document stolen")).unwrap();
+    assert_eq!(revoked["revoked"].as_array().unwrap().len(), 1, "{revoked}");
+    assert!(revoked["version"].as_u64().unwrap() >= 2, "{revoked}");
+    // The device learns of it at its next sync and judges the permit revoked.
+    s.runtime.block_on(officer.sync_now(at(NOW))).unwrap();
+    assert_eq!(officer.check_text(&permit, 1, at(NOW)).unwrap()["kind"], "revoked");
+    let bad_document = s.runtime.block_on(session.revoke(None, Some("not a document".into()), "x")).unwrap_err();
+    assert_eq!(bad_document.code, "supervisor_refused", "{bad_document:?}");
+
+    // Suspend and resume.
+    let id = enrollment.device_id.as_str();
+    let suspended = s.runtime.block_on(session.set_suspended(id, true, "lost phone")).unwrap();
+    assert_eq!(suspended["status"], "suspended");
+    let resumed = s.runtime.block_on(session.set_suspended(id, false, "found")).unwrap();
+    assert_eq!(resumed["status"], "active");
+
+    // An export file of the officer's outbox is imported at the precinct.
+    let exported = officer.export(at(NOW)).unwrap();
+    assert_eq!(exported.records, 1, "the check made after the last sync");
+    let receipt = s.runtime.block_on(session.import(std::fs::read(&exported.path).unwrap())).unwrap();
+    assert_eq!((receipt["accepted"].as_u64(), receipt["channel"].as_str()), (Some(1), Some("file")), "{receipt}");
+    let garbage = s.runtime.block_on(session.import(b"not an export".to_vec())).unwrap_err();
+    assert_eq!(garbage.code, "supervisor_refused", "{garbage:?}");
+
+    // The administrator signs in too, and sees every precinct.
+    let admin = s.runtime.block_on(session.login(&format!("{}/", s.url), &s.admin_token())).unwrap();
+    assert_eq!((admin.whoami.role.as_str(), admin.whoami.precinct), ("admin", None));
+}
+
+#[test]
+fn a_wrong_token_is_refused_and_leaves_the_session_signed_out() {
+    let s = Service::start();
+    let session = SupervisorSession::default();
+    let wrong = s.runtime.block_on(session.login(&s.url, "0123456789abcdef")).unwrap_err();
+    assert_eq!(wrong.code, "supervisor_unauthorized", "{wrong:?}");
+    assert!(!wrong.message.contains("0123456789abcdef"), "the token is not repeated: {}", wrong.message);
+    assert_eq!(s.runtime.block_on(session.devices(None)).unwrap_err().code, "supervisor_signed_out");
+
+    // A good sign-in followed by a bad one forgets the good one.
+    s.runtime.block_on(session.login(&s.url, &s.admin_token())).unwrap();
+    assert!(s.runtime.block_on(session.devices(None)).is_ok());
+    assert!(s.runtime.block_on(session.login(&s.url, "nope")).is_err());
+    assert_eq!(s.runtime.block_on(session.devices(None)).unwrap_err().code, "supervisor_signed_out");
+
+    // Nothing listens on port 9 of loopback; a bad address is refused before any request.
+    let closed = s.runtime.block_on(session.login("http://127.0.0.1:9", "token")).unwrap_err();
+    assert_eq!(closed.code, "supervisor_unreachable", "{closed:?}");
+    let ftp = s.runtime.block_on(session.login("ftp://127.0.0.1", "token")).unwrap_err();
+    assert_eq!(ftp.code, "supervisor_bad_url");
+}
