@@ -103,6 +103,48 @@ pub enum StoreError {
     Damaged(String),
 }
 
+/// What a service's work inside one of its store's transactions came to.
+/// The stores take closures that answer only `Result<(), StoreError>`; the
+/// service keeps its value or its own error here, and a rule's refusal
+/// rolls the transaction back like a storage error:
+///
+/// ```text
+/// let mut outcome = Outcome::default();
+/// let done = self.store.write(&mut |tx| outcome.keep(work(tx)));
+/// outcome.finish(done, || MyError::Internal("the transaction did not run".into()))
+/// ```
+pub(crate) struct Outcome<T, E>(Option<Result<T, E>>);
+
+impl<T, E> Default for Outcome<T, E> {
+    fn default() -> Self {
+        Outcome(None)
+    }
+}
+
+impl<T, E: From<StoreError>> Outcome<T, E> {
+    /// Keeps the work's result; an error asks the store to roll back.
+    pub(crate) fn keep(&mut self, result: Result<T, E>) -> Result<(), StoreError> {
+        let failed = result.is_err();
+        self.0 = Some(result);
+        if failed {
+            Err(StoreError::Damaged("rolled back".into()))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// The work's value, its error, or the store's; `missing` names the
+    /// impossible case of a transaction that ended well without the work.
+    pub(crate) fn finish(self, done: Result<(), StoreError>, missing: impl FnOnce() -> E) -> Result<T, E> {
+        match (self.0, done) {
+            (Some(Err(e)), _) => Err(e),
+            (_, Err(e)) => Err(e.into()),
+            (Some(Ok(value)), Ok(())) => Ok(value),
+            (None, Ok(())) => Err(missing()),
+        }
+    }
+}
+
 /// One row of a registry CSV that was not imported, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RowProblem {
@@ -166,4 +208,45 @@ pub trait Store: Send + Sync + 'static {
     /// The serials of this document's permits still valid at `at` (or not
     /// yet valid), for revoking by document.
     fn valid_permits(&self, document: &str, at: UtcMinute) -> Result<Vec<PermitSerial>, StoreError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, PartialEq)]
+    enum Failure {
+        Rule,
+        Store(String),
+        Missing,
+    }
+
+    impl From<StoreError> for Failure {
+        fn from(e: StoreError) -> Self {
+            Failure::Store(e.to_string())
+        }
+    }
+
+    #[test]
+    fn an_outcome_carries_the_work_s_value_its_refusal_or_the_store_s_failure() {
+        let mut ok = Outcome::<u8, Failure>::default();
+        let done = ok.keep(Ok(7));
+        assert!(done.is_ok());
+        assert_eq!(ok.finish(done, || Failure::Missing), Ok(7));
+
+        // A rule's refusal asks for a rollback, and the refusal is what the caller sees.
+        let mut refused = Outcome::<u8, Failure>::default();
+        let done = refused.keep(Err(Failure::Rule));
+        assert!(matches!(done, Err(StoreError::Damaged(_))));
+        assert_eq!(refused.finish(done, || Failure::Missing), Err(Failure::Rule));
+
+        // The work went well but the commit failed: the store's error.
+        let mut unlucky = Outcome::<u8, Failure>::default();
+        let _ = unlucky.keep(Ok(1));
+        let got = unlucky.finish(Err(StoreError::WriterGone), || Failure::Missing);
+        assert_eq!(got, Err(Failure::Store("the database writer has stopped".into())));
+
+        let never = Outcome::<u8, Failure>::default();
+        assert_eq!(never.finish(Ok(()), || Failure::Missing), Err(Failure::Missing));
+    }
 }

@@ -38,7 +38,7 @@ use sha2::{Digest as _, Sha256};
 use crate::csv::civil_from_days;
 use crate::keys::KeyRing;
 use crate::regime::Regime;
-use crate::store::{PermitRecord, Person, Store, StoreError};
+use crate::store::{Outcome, PermitRecord, Person, Store, StoreError};
 use crate::sync::{Caller, RevokeTarget, SyncError, SyncService};
 use crate::Clock;
 use password::{HashCost, Hasher};
@@ -526,38 +526,15 @@ impl<S: Store> PortalService<S> {
     }
 
     fn write<T>(&self, mut work: impl FnMut(&mut dyn PortalTx) -> Result<T, PortalError>) -> Result<T, PortalError> {
-        // A rule's refusal inside the transaction rolls it back like a storage error.
-        let mut outcome: Option<Result<T, PortalError>> = None;
-        let written = self.store.write(&mut |tx| match work(tx) {
-            Ok(value) => {
-                outcome = Some(Ok(value));
-                Ok(())
-            }
-            Err(e) => {
-                outcome = Some(Err(e));
-                Err(StoreError::Damaged("rolled back".into()))
-            }
-        });
-        match (outcome, written) {
-            (Some(Err(e)), _) => Err(e),
-            (_, Err(e)) => Err(e.into()),
-            (Some(Ok(value)), Ok(())) => Ok(value),
-            (None, Ok(())) => Err(PortalError::Internal("the transaction did not run".into())),
-        }
+        let mut outcome = Outcome::default();
+        let done = self.store.write(&mut |tx| outcome.keep(work(tx)));
+        outcome.finish(done, || PortalError::Internal("the transaction did not run".into()))
     }
 
     fn read<T>(&self, mut work: impl FnMut(&mut dyn PortalTx) -> Result<T, PortalError>) -> Result<T, PortalError> {
-        let mut outcome: Option<Result<T, PortalError>> = None;
-        let read = self.store.read(&mut |tx| {
-            outcome = Some(work(tx));
-            Ok(())
-        });
-        match (outcome, read) {
-            (Some(Err(e)), _) => Err(e),
-            (_, Err(e)) => Err(e.into()),
-            (Some(Ok(value)), Ok(())) => Ok(value),
-            (None, Ok(())) => Err(PortalError::Internal("the read did not run".into())),
-        }
+        let mut outcome = Outcome::default();
+        let done = self.store.read(&mut |tx| outcome.keep(work(tx)));
+        outcome.finish(done, || PortalError::Internal("the read did not run".into()))
     }
 
     fn audit_row(&self, org_id: Option<i64>, by: &str, action: &str, details: Value) -> AuditRow {

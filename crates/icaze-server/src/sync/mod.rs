@@ -29,13 +29,13 @@ use icaze_sync::{
 use serde_json::{json, Value};
 
 use crate::regime::Regime;
-use crate::store::Store;
+use crate::store::{Outcome, Store};
 use crate::Clock;
 pub use auth::Caller;
 use bundle::{BundleAnswer, Bundles};
 use store::{
-    AuditEntry, ConflictRow, DeviceRow, InspectionQuery, InspectionRow, RevocationRow, StoreError, SupervisorRow,
-    SyncStore, SyncTx,
+    AuditEntry, ConflictRow, DeviceRow, InspectionQuery, InspectionRow, NewInspections, RevocationRow, StoreError,
+    SupervisorRow, SyncStore, SyncTx,
 };
 
 /// The most inspections one query returns.
@@ -385,24 +385,9 @@ impl<S: Store> SyncService<S> {
     }
 
     fn write<T>(&self, mut work: impl FnMut(&mut dyn SyncTx) -> Result<T, SyncError>) -> Result<T, SyncError> {
-        // A rule's refusal inside the transaction rolls it back like a storage error.
-        let mut outcome: Option<Result<T, SyncError>> = None;
-        let written = self.store.write(&mut |tx| match work(tx) {
-            Ok(value) => {
-                outcome = Some(Ok(value));
-                Ok(())
-            }
-            Err(e) => {
-                outcome = Some(Err(e));
-                Err(StoreError::Damaged("rolled back".into()))
-            }
-        });
-        match (outcome, written) {
-            (Some(Err(e)), _) => Err(e),
-            (_, Err(e)) => Err(e.into()),
-            (Some(Ok(value)), Ok(())) => Ok(value),
-            (None, Ok(())) => Err(SyncError::Internal("the transaction did not run".into())),
-        }
+        let mut outcome = Outcome::default();
+        let done = self.store.write(&mut |tx| outcome.keep(work(tx)));
+        outcome.finish(done, || SyncError::Internal("the transaction did not run".into()))
     }
 
     fn audit(&self, tx: &mut dyn SyncTx, caller: &Caller, what: &str, details: Value) -> Result<(), StoreError> {
@@ -593,31 +578,16 @@ impl<S: Store> SyncService<S> {
         }
         let n = batch.records().len() as u64;
         let first = batch.first_seq();
-        let last = first.checked_add(n.saturating_sub(1)).filter(|l| *l <= i64::MAX as u64).ok_or_else(|| {
-            SyncError::invalid("invalid_seq", "the batch's sequence numbers are beyond what a device log can reach")
+        // A log starts at seq 1 (record 0 would have no record before it to chain on).
+        let last = first
+            .checked_add(n.saturating_sub(1))
+            .filter(|l| *l <= i64::MAX as u64 && (n == 0 || first >= 1))
+            .ok_or_else(|| {
+            SyncError::invalid(
+                "invalid_seq",
+                "the batch's sequence numbers must be 1 or more, and within what a device log can reach",
+            )
         })?;
-        // The rows are made before the writer is taken, so that it is held
-        // only for the lookups and the inserts.
-        let rows: Vec<InspectionRow> = batch
-            .records()
-            .iter()
-            .zip(batch.bodies())
-            .map(|(record, body)| InspectionRow {
-                device_id: known.device_id.clone(),
-                precinct: known.precinct.clone(),
-                seq: record.seq,
-                at: record.at,
-                officer: record.officer.as_str().to_owned(),
-                zone: record.zone.get(),
-                input: record.input.code().to_owned(),
-                display: record.outcome.as_ref().map(|o| o.display.clone()),
-                prev_hash: record.prev_hash.0,
-                hash: record.hash.0,
-                body: body.to_vec(),
-                received_at: now,
-                channel: channel.code(),
-            })
-            .collect();
         let receipt = self.write(|tx| {
             let device = tx.device(&known.device_id)?.ok_or(SyncError::DeviceUnknown)?;
             if device.suspended {
@@ -626,11 +596,8 @@ impl<S: Store> SyncService<S> {
                 }
                 return Err(SyncError::DeviceSuspended);
             }
-            let (device, accepted, duplicates, conflicts) = if batch.is_empty() {
-                (device, 0, 0, 0)
-            } else {
-                self.ingest(tx, device, &batch, &rows, last, channel)?
-            };
+            let (device, accepted, duplicates, conflicts) =
+                if batch.is_empty() { (device, 0, 0, 0) } else { self.ingest(tx, device, &batch, last, channel)? };
             let device = DeviceRow { last_sync: Some(now), ..device };
             tx.put_device(&device)?;
             if channel == Channel::File {
@@ -663,7 +630,6 @@ impl<S: Store> SyncService<S> {
         tx: &mut dyn SyncTx,
         mut device: DeviceRow,
         batch: &UploadBatch,
-        rows: &[InspectionRow],
         last: u64,
         channel: Channel,
     ) -> Result<(DeviceRow, u64, u64, u64), SyncError> {
@@ -731,17 +697,32 @@ impl<S: Store> SyncService<S> {
             }
             return Ok((device, 0, duplicates, conflicts));
         }
-        if new.len() == rows.len() && rows.first().is_some_and(|r| r.precinct == device.precinct) {
-            tx.insert_inspections(rows)?;
-        } else {
-            // Some records were stored already, or the device changed precinct meanwhile.
-            let picked: Vec<InspectionRow> = new
-                .iter()
-                .filter_map(|&i| rows.get(i))
-                .map(|r| InspectionRow { precinct: device.precinct.clone(), ..r.clone() })
-                .collect();
-            tx.insert_inspections(&picked)?;
-        }
+        // The rows borrow the batch: nothing is copied before SQLite copies it.
+        let rows = new
+            .iter()
+            .filter_map(|&i| Some((i, batch.records().get(i)?, *bodies.get(i)?)))
+            .map(|(i, record, body)| InspectionRow {
+                seq: record.seq,
+                at: record.at,
+                officer: record.officer.as_str(),
+                zone: record.zone.get(),
+                input: record.input.code(),
+                display: record.outcome.as_ref().map(|o| o.display.as_str()),
+                // Only the batch's first record can follow one that is not
+                // stored: every other one follows a record of the batch, new
+                // (stored just before it) or a duplicate (stored already).
+                gap_prev_hash: (i == 0 && first > 1 && stored_hash(first - 1).is_none()).then_some(record.prev_hash.0),
+                hash: record.hash.0,
+                body,
+            })
+            .collect();
+        tx.insert_inspections(&NewInspections {
+            device_id: &id,
+            precinct: &device.precinct,
+            received_at: now,
+            channel: channel.code(),
+            rows,
+        })?;
         let accepted = new.len() as u64;
         if accepted > 0 {
             // Records 1..=high_water and first..=last are now all stored, chained

@@ -19,14 +19,16 @@ use std::collections::BTreeSet;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use icaze_core::UtcMinute;
 use rusqlite::types::ToSql;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
+use icaze_sync::GENESIS_HASH;
+
 use super::store::{
-    AuditEntry, BundleState, ConflictRow, DeviceRow, HourCount, InspectionQuery, InspectionRow, OfficerCount,
+    AuditEntry, BundleState, ConflictRow, DeviceRow, HourCount, InspectionQuery, NewInspections, OfficerCount,
     RevocationRow, StoreError, StoredInspection, SupervisorRow, SyncStore, SyncTx,
 };
 use crate::sqlite::{Readers, SqliteConfig};
@@ -119,6 +121,68 @@ const MIGRATIONS: &[&str] = &[
         BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
      CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
         BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;",
+    // 2 (issue 5, ingest speed): devices get an integer number, which keys
+    // their inspections in place of the 16-character text id; an inspection
+    // row no longer repeats the chain hash before it (the stored hash of the
+    // record before), and keeps it only when that record is not stored (the
+    // far side of a gap). Both tables are rewritten; row ids are kept, so the
+    // order of reception and the paging cursors stay as they were. A row whose
+    // device is missing makes the migration fail (NOT NULL) rather than drop it.
+    "CREATE TABLE devices_v2 (
+        num INTEGER PRIMARY KEY,
+        device_id TEXT NOT NULL UNIQUE,
+        public_key BLOB NOT NULL UNIQUE,
+        badge TEXT NOT NULL,
+        precinct TEXT NOT NULL,
+        suspended INTEGER NOT NULL,
+        approved_at INTEGER NOT NULL,
+        approved_by TEXT NOT NULL,
+        last_sync INTEGER,
+        high_water INTEGER NOT NULL,
+        max_seq INTEGER NOT NULL,
+        fork_seq INTEGER
+     );
+     INSERT INTO devices_v2 (device_id, public_key, badge, precinct, suspended, approved_at, approved_by,
+        last_sync, high_water, max_seq, fork_seq)
+        SELECT device_id, public_key, badge, precinct, suspended, approved_at, approved_by,
+            last_sync, high_water, max_seq, fork_seq
+        FROM devices ORDER BY device_id;
+     CREATE TABLE inspections_v2 (
+        id INTEGER PRIMARY KEY,
+        device INTEGER NOT NULL,
+        seq INTEGER NOT NULL,
+        precinct TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        officer TEXT NOT NULL,
+        zone INTEGER NOT NULL,
+        input TEXT NOT NULL,
+        display TEXT,
+        gap_prev_hash BLOB,
+        hash BLOB NOT NULL,
+        body BLOB NOT NULL,
+        received_at INTEGER NOT NULL,
+        channel TEXT NOT NULL,
+        UNIQUE (device, seq)
+     );
+     INSERT INTO inspections_v2 (id, device, seq, precinct, at, officer, zone, input, display, gap_prev_hash,
+        hash, body, received_at, channel)
+        SELECT i.id, (SELECT d.num FROM devices_v2 d WHERE d.device_id = i.device_id), i.seq, i.precinct, i.at,
+            i.officer, i.zone, i.input, i.display,
+            CASE WHEN (i.seq = 1 AND i.prev_hash = zeroblob(32))
+                OR i.prev_hash IS (SELECT p.hash FROM inspections p WHERE p.device_id = i.device_id AND p.seq = i.seq - 1)
+                THEN NULL ELSE i.prev_hash END,
+            i.hash, i.body, i.received_at, i.channel
+        FROM inspections i ORDER BY i.id;
+     DROP TABLE inspections;
+     DROP TABLE devices;
+     ALTER TABLE devices_v2 RENAME TO devices;
+     CREATE INDEX devices_precinct ON devices (precinct);
+     ALTER TABLE inspections_v2 RENAME TO inspections;
+     CREATE INDEX inspections_precinct_at ON inspections (precinct, at);
+     CREATE TRIGGER inspections_no_update BEFORE UPDATE ON inspections
+        BEGIN SELECT RAISE(ABORT, 'the inspection log is append-only'); END;
+     CREATE TRIGGER inspections_no_delete BEFORE DELETE ON inspections
+        BEGIN SELECT RAISE(ABORT, 'the inspection log is append-only'); END;",
 ];
 
 /// The most writes one group commit holds, so that a steady stream of
@@ -246,6 +310,59 @@ fn minute(v: i64) -> Result<UtcMinute, StoreError> {
     u32::try_from(v).map(UtcMinute::from_unix_minutes).map_err(|_| StoreError::Damaged(format!("time {v}")))
 }
 
+/// The number of the device whose text id is `?1`, inside a statement.
+const DEVICE_NUM: &str = "(SELECT num FROM devices WHERE device_id = ?1)";
+
+/// The stored hash of the record before the row `i`, inside a statement.
+const HASH_BEFORE: &str = "(SELECT p.hash FROM inspections p WHERE p.device = i.device AND p.seq = i.seq - 1)";
+
+/// The sizes of the multi-row inserts, largest first.
+const INSERT_CHUNKS: [usize; 7] = [64, 32, 16, 8, 4, 2, 1];
+
+/// Parameters of one row in a multi-row insert, after the four shared ones.
+const PER_ROW: usize = 9;
+
+/// `INSERT` of `rows` inspections (one of [`INSERT_CHUNKS`]): `?1` device
+/// number, `?2` precinct, `?3` received_at, `?4` channel, then [`PER_ROW`]
+/// parameters a row. Made once: the statement cache is keyed by the text.
+fn insert_sql(rows: usize) -> &'static str {
+    static SQL: OnceLock<Vec<(usize, String)>> = OnceLock::new();
+    let all = SQL.get_or_init(|| INSERT_CHUNKS.iter().map(|&n| (n, make_insert_sql(n))).collect());
+    // Invariant: callers pass a size of INSERT_CHUNKS, and size 1 is always there.
+    all.iter().find(|(n, _)| *n == rows).or(all.last()).map_or("", |(_, sql)| sql.as_str())
+}
+
+fn make_insert_sql(rows: usize) -> String {
+    let mut sql = String::from(
+        "INSERT INTO inspections (device, precinct, received_at, channel, seq, at, officer, zone, input, display,
+            gap_prev_hash, hash, body) VALUES ",
+    );
+    for k in 0..rows {
+        let p = 5 + k * PER_ROW;
+        if k > 0 {
+            sql.push(',');
+        }
+        sql.push_str(&format!("(?1, ?2, ?3, ?4, ?{p}"));
+        for j in 1..PER_ROW {
+            sql.push_str(&format!(", ?{}", p + j));
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+/// The chain hash before a stored record: kept in its row (after a gap),
+/// else the hash of the stored record before it, else (record 1) genesis.
+fn chain_before(seq: i64, kept: Option<Vec<u8>>, before: Option<Vec<u8>>) -> Result<[u8; 32], StoreError> {
+    match (kept, before) {
+        (Some(h), _) | (None, Some(h)) => hash32(h),
+        (None, None) if seq == 1 => Ok(GENESIS_HASH.0),
+        (None, None) => {
+            Err(StoreError::Damaged(format!("record {seq} keeps no chain hash and the record before it is not stored")))
+        }
+    }
+}
+
 const DEVICE_COLUMNS: &str = "device_id, public_key, badge, precinct, suspended, approved_at, approved_by, \
                               last_sync, high_water, max_seq, fork_seq";
 
@@ -313,7 +430,12 @@ impl SyncTx for Tx<'_> {
     fn put_device(&mut self, d: &DeviceRow) -> Result<(), StoreError> {
         self.0
             .prepare_cached(&format!(
-                "INSERT OR REPLACE INTO devices ({DEVICE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+                "INSERT INTO devices ({DEVICE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                 ON CONFLICT (device_id) DO UPDATE SET public_key = excluded.public_key, badge = excluded.badge,
+                    precinct = excluded.precinct, suspended = excluded.suspended,
+                    approved_at = excluded.approved_at, approved_by = excluded.approved_by,
+                    last_sync = excluded.last_sync, high_water = excluded.high_water,
+                    max_seq = excluded.max_seq, fork_seq = excluded.fork_seq"
             ))?
             .execute(params![
                 d.device_id,
@@ -332,9 +454,9 @@ impl SyncTx for Tx<'_> {
     }
 
     fn hashes(&mut self, device_id: &str, from: u64, to: u64) -> Result<Vec<(u64, [u8; 32])>, StoreError> {
-        let mut stmt = self.0.prepare_cached(
-            "SELECT seq, hash FROM inspections WHERE device_id = ?1 AND seq BETWEEN ?2 AND ?3 ORDER BY seq",
-        )?;
+        let mut stmt = self.0.prepare_cached(&format!(
+            "SELECT seq, hash FROM inspections WHERE device = {DEVICE_NUM} AND seq BETWEEN ?2 AND ?3 ORDER BY seq"
+        ))?;
         let rows = stmt.query_map(params![device_id, int(from)?, int(to)?], |r| {
             Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
         })?;
@@ -347,44 +469,63 @@ impl SyncTx for Tx<'_> {
     }
 
     fn prev_hash_of(&mut self, device_id: &str, seq: u64) -> Result<Option<[u8; 32]>, StoreError> {
-        let found: Option<Vec<u8>> = self
+        let found = self
             .0
-            .prepare_cached("SELECT prev_hash FROM inspections WHERE device_id = ?1 AND seq = ?2")?
-            .query_row(params![device_id, int(seq)?], |r| r.get(0))
+            .prepare_cached(&format!(
+                "SELECT i.seq, i.gap_prev_hash, {HASH_BEFORE} FROM inspections i WHERE i.device = {DEVICE_NUM}
+                 AND i.seq = ?2"
+            ))?
+            .query_row(params![device_id, int(seq)?], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .optional()?;
-        found.map(hash32).transpose()
+        found.map(|(seq, kept, before)| chain_before(seq, kept, before)).transpose()
     }
 
     fn seqs_after(&mut self, device_id: &str, after: u64, limit: u32) -> Result<Vec<u64>, StoreError> {
-        let mut stmt = self
-            .0
-            .prepare_cached("SELECT seq FROM inspections WHERE device_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3")?;
+        let mut stmt = self.0.prepare_cached(&format!(
+            "SELECT seq FROM inspections WHERE device = {DEVICE_NUM} AND seq > ?2 ORDER BY seq LIMIT ?3"
+        ))?;
         let rows = stmt.query_map(params![device_id, int(after)?, limit], |r| r.get::<_, i64>(0))?;
         rows.map(|r| uint(r?)).collect()
     }
 
-    fn insert_inspections(&mut self, rows: &[InspectionRow]) -> Result<(), StoreError> {
-        let mut insert = self.0.prepare_cached(
-            "INSERT INTO inspections (device_id, seq, precinct, at, officer, zone, input, display, prev_hash,
-                hash, body, received_at, channel)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-        )?;
-        for row in rows {
-            insert.execute(params![
-                row.device_id,
-                int(row.seq)?,
-                row.precinct,
-                row.at.unix_minutes(),
-                row.officer,
-                row.zone,
-                row.input,
-                row.display,
-                row.prev_hash.as_slice(),
-                row.hash.as_slice(),
-                row.body,
-                row.received_at.unix_minutes(),
-                row.channel,
-            ])?;
+    fn insert_inspections(&mut self, records: &NewInspections<'_>) -> Result<(), StoreError> {
+        if records.rows.is_empty() {
+            return Ok(());
+        }
+        let device: i64 = self
+            .0
+            .prepare_cached("SELECT num FROM devices WHERE device_id = ?1")?
+            .query_row([records.device_id], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| {
+                StoreError::Damaged(format!("records of device {} that is not stored", records.device_id))
+            })?;
+        // A few multi-row statements of power-of-two sizes (500 rows: 7 × 64,
+        // 32, 16, 4), each prepared once and cached, rather than one statement
+        // execution per row.
+        let mut rest = records.rows.as_slice();
+        while !rest.is_empty() {
+            let size = INSERT_CHUNKS.iter().copied().find(|&n| n <= rest.len()).unwrap_or(1);
+            let (chunk, tail) = rest.split_at(size.min(rest.len()));
+            rest = tail;
+            let mut stmt = self.0.prepare_cached(insert_sql(chunk.len()))?;
+            stmt.raw_bind_parameter(1, device)?;
+            stmt.raw_bind_parameter(2, records.precinct)?;
+            stmt.raw_bind_parameter(3, records.received_at.unix_minutes())?;
+            stmt.raw_bind_parameter(4, records.channel)?;
+            for (k, row) in chunk.iter().enumerate() {
+                let at = 5 + k * PER_ROW;
+                stmt.raw_bind_parameter(at, int(row.seq)?)?;
+                stmt.raw_bind_parameter(at + 1, row.at.unix_minutes())?;
+                stmt.raw_bind_parameter(at + 2, row.officer)?;
+                stmt.raw_bind_parameter(at + 3, row.zone)?;
+                stmt.raw_bind_parameter(at + 4, row.input)?;
+                stmt.raw_bind_parameter(at + 5, row.display)?;
+                stmt.raw_bind_parameter(at + 6, row.gap_prev_hash.as_ref().map(|h| h.as_slice()))?;
+                stmt.raw_bind_parameter(at + 7, row.hash.as_slice())?;
+                stmt.raw_bind_parameter(at + 8, row.body)?;
+            }
+            stmt.raw_execute()?;
         }
         Ok(())
     }
@@ -469,34 +610,34 @@ fn filters(q: &InspectionQuery) -> Result<(String, Vec<Box<dyn ToSql>>), StoreEr
     let mut clauses: Vec<&str> = Vec::new();
     let mut values: Vec<Box<dyn ToSql>> = Vec::new();
     if let Some(p) = &q.precinct {
-        clauses.push("precinct = ?");
+        clauses.push("i.precinct = ?");
         values.push(Box::new(p.clone()));
     }
     if let Some(o) = &q.officer {
-        clauses.push("officer = ?");
+        clauses.push("i.officer = ?");
         values.push(Box::new(o.clone()));
     }
     if let Some(z) = q.zone {
-        clauses.push("zone = ?");
+        clauses.push("i.zone = ?");
         values.push(Box::new(z));
     }
     if let Some(d) = &q.device {
-        clauses.push("device_id = ?");
+        clauses.push("i.device = (SELECT num FROM devices WHERE device_id = ?)");
         values.push(Box::new(d.clone()));
     }
     if let Some(t) = q.from {
-        clauses.push("at >= ?");
+        clauses.push("i.at >= ?");
         values.push(Box::new(t.unix_minutes()));
     }
     if let Some(t) = q.to {
-        clauses.push("at < ?");
+        clauses.push("i.at < ?");
         values.push(Box::new(t.unix_minutes()));
     }
     if q.violations {
-        clauses.push("input = 'violation'");
+        clauses.push("i.input = 'violation'");
     }
     if let Some((at, id)) = q.after {
-        clauses.push("(at < ? OR (at = ? AND id < ?))");
+        clauses.push("(i.at < ? OR (i.at = ? AND i.id < ?))");
         values.push(Box::new(at.unix_minutes()));
         values.push(Box::new(at.unix_minutes()));
         values.push(Box::new(id));
@@ -548,7 +689,7 @@ impl SyncStore for SqliteSyncStore {
     fn next_seq_after(&self, device_id: &str, after: u64) -> Result<Option<u64>, StoreError> {
         self.with_reader(|c| {
             let seq: Option<i64> = c
-                .prepare_cached("SELECT min(seq) FROM inspections WHERE device_id = ?1 AND seq > ?2")?
+                .prepare_cached(&format!("SELECT min(seq) FROM inspections WHERE device = {DEVICE_NUM} AND seq > ?2"))?
                 .query_row(params![device_id, int(after)?], |r| r.get(0))?;
             seq.map(uint).transpose()
         })
@@ -558,8 +699,9 @@ impl SyncStore for SqliteSyncStore {
         let (clause, mut values) = filters(q)?;
         values.push(Box::new(q.limit));
         let sql = format!(
-            "SELECT id, device_id, precinct, prev_hash, hash, body, at FROM inspections {clause}
-             ORDER BY at DESC, id DESC LIMIT ?"
+            "SELECT i.id, d.device_id, i.precinct, i.seq, i.gap_prev_hash, {HASH_BEFORE}, i.hash, i.body, i.at
+             FROM inspections i JOIN devices d ON d.num = i.device {clause}
+             ORDER BY i.at DESC, i.id DESC LIMIT ?"
         );
         self.with_reader(|c| {
             let mut stmt = c.prepare_cached(&sql)?;
@@ -569,20 +711,22 @@ impl SyncStore for SqliteSyncStore {
                     r.get::<_, i64>(0)?,
                     r.get::<_, String>(1)?,
                     r.get::<_, String>(2)?,
-                    r.get::<_, Vec<u8>>(3)?,
-                    r.get::<_, Vec<u8>>(4)?,
-                    r.get::<_, Vec<u8>>(5)?,
-                    r.get::<_, i64>(6)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, Option<Vec<u8>>>(4)?,
+                    r.get::<_, Option<Vec<u8>>>(5)?,
+                    r.get::<_, Vec<u8>>(6)?,
+                    r.get::<_, Vec<u8>>(7)?,
+                    r.get::<_, i64>(8)?,
                 ))
             })?;
             let mut out = Vec::new();
             for row in rows {
-                let (id, device_id, precinct, prev_hash, hash, body, at) = row?;
+                let (id, device_id, precinct, seq, kept, before, hash, body, at) = row?;
                 out.push(StoredInspection {
                     id,
                     device_id,
                     precinct,
-                    prev_hash: hash32(prev_hash)?,
+                    prev_hash: chain_before(seq, kept, before)?,
                     hash: hash32(hash)?,
                     body,
                     at: minute(at)?,
@@ -737,6 +881,7 @@ impl SyncStore for SqliteSyncStore {
 
 #[cfg(test)]
 mod tests {
+    use super::super::store::InspectionRow;
     use super::*;
 
     fn store() -> (tempfile::TempDir, SqliteSyncStore) {
@@ -745,32 +890,65 @@ mod tests {
         (dir, store)
     }
 
-    fn row(seq: u64) -> InspectionRow {
-        InspectionRow {
-            device_id: "D".into(),
+    fn device(id: &str) -> DeviceRow {
+        DeviceRow {
+            device_id: id.into(),
+            public_key: [id.as_bytes().first().copied().unwrap_or(0); 32],
+            badge: "B-1".into(),
             precinct: "P-1".into(),
+            suspended: false,
+            approved_at: UtcMinute::from_unix_minutes(26_830_000),
+            approved_by: "admin".into(),
+            last_sync: None,
+            high_water: 0,
+            max_seq: 0,
+            fork_seq: None,
+        }
+    }
+
+    fn hash_of(seq: u64) -> [u8; 32] {
+        [seq as u8; 32]
+    }
+
+    fn row(seq: u64) -> InspectionRow<'static> {
+        InspectionRow {
             seq,
             at: UtcMinute::from_unix_minutes(26_830_000),
-            officer: "B-1".into(),
+            officer: "B-1",
             zone: 1,
-            input: "token".into(),
-            display: Some("valid".into()),
-            prev_hash: [0; 32],
-            hash: [1; 32],
-            body: vec![1, 2, 3],
+            input: "token",
+            display: Some("valid"),
+            gap_prev_hash: None,
+            hash: hash_of(seq),
+            body: &[1, 2, 3],
+        }
+    }
+
+    fn of<'a>(device_id: &'a str, rows: Vec<InspectionRow<'static>>) -> NewInspections<'a> {
+        NewInspections {
+            device_id,
+            precinct: "P-1",
             received_at: UtcMinute::from_unix_minutes(26_830_001),
             channel: "upload",
+            rows,
         }
+    }
+
+    /// A store with device `D`.
+    fn store_with_device() -> (tempfile::TempDir, SqliteSyncStore) {
+        let (dir, store) = store();
+        store.write(&mut |tx| tx.put_device(&device("D"))).unwrap();
+        (dir, store)
     }
 
     #[test]
     fn the_log_is_append_only_and_a_failed_write_leaves_nothing() {
-        let (dir, store) = store();
-        store.write(&mut |tx| tx.insert_inspections(&[row(1)])).unwrap();
+        let (dir, store) = store_with_device();
+        store.write(&mut |tx| tx.insert_inspections(&of("D", vec![row(1)]))).unwrap();
         // A transaction that fails half-way leaves nothing of itself.
         let failed = store.write(&mut |tx| {
-            tx.insert_inspections(&[row(2)])?;
-            tx.insert_inspections(&[row(1)])
+            tx.insert_inspections(&of("D", vec![row(2)]))?;
+            tx.insert_inspections(&of("D", vec![row(1)]))
         });
         assert!(failed.is_err());
         let conn = Connection::open(dir.path().join("sync.db")).unwrap();
@@ -785,17 +963,17 @@ mod tests {
 
     #[test]
     fn concurrent_writers_share_commits_and_keep_their_own_failures() {
-        let (dir, store) = store();
+        let (dir, store) = store_with_device();
         let store = std::sync::Arc::new(store);
         let threads: Vec<_> = (1..=48u64)
             .map(|seq| {
                 let store = store.clone();
                 std::thread::spawn(move || {
                     store.write(&mut |tx| {
-                        tx.insert_inspections(&[row(seq)])?;
+                        tx.insert_inspections(&of("D", vec![row(seq)]))?;
                         if seq.is_multiple_of(8) {
                             // A duplicate: this write fails, and only this one.
-                            tx.insert_inspections(&[row(seq)])?;
+                            tx.insert_inspections(&of("D", vec![row(seq)]))?;
                         }
                         Ok(())
                     })
@@ -813,20 +991,20 @@ mod tests {
         };
         assert_eq!(seqs, (1..=48).filter(|s: &i64| s % 8 != 0).collect::<Vec<i64>>());
         // Nothing is left open: a later write commits on its own.
-        store.write(&mut |tx| tx.insert_inspections(&[row(100)])).unwrap();
+        store.write(&mut |tx| tx.insert_inspections(&of("D", vec![row(100)]))).unwrap();
         let count: i64 = conn.query_row("SELECT count(*) FROM inspections", [], |r| r.get(0)).unwrap();
         assert_eq!(count, 43);
     }
 
     #[test]
     fn a_panicking_write_is_rolled_back_and_the_store_goes_on() {
-        let (_dir, store) = store();
+        let (_dir, store) = store_with_device();
         let panicked = store.write(&mut |tx| {
-            tx.insert_inspections(&[row(1)])?;
+            tx.insert_inspections(&of("D", vec![row(1)]))?;
             panic!("a bug in the rules");
         });
         assert!(matches!(panicked, Err(StoreError::Damaged(_))));
-        store.write(&mut |tx| tx.insert_inspections(&[row(1)])).unwrap();
+        store.write(&mut |tx| tx.insert_inspections(&of("D", vec![row(1)]))).unwrap();
         let mut seen = Vec::new();
         store
             .write(&mut |tx| {
@@ -846,5 +1024,128 @@ mod tests {
         let conn = Connection::open(dir.path().join("sync.db")).unwrap();
         let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
         assert_eq!(version, MIGRATIONS.len() as i64);
+    }
+
+    #[test]
+    fn multi_row_inserts_store_every_record_once_and_derive_the_chain() {
+        let (dir, store) = store_with_device();
+        // 1..=200 in one call (64, 64, 64, 8), then 203..=205 after a gap.
+        store.write(&mut |tx| tx.insert_inspections(&of("D", (1..=200).map(row).collect()))).unwrap();
+        let after_gap = vec![InspectionRow { gap_prev_hash: Some([0xee; 32]), ..row(203) }, row(204), row(205)];
+        store.write(&mut |tx| tx.insert_inspections(&of("D", after_gap.clone()))).unwrap();
+        let conn = Connection::open(dir.path().join("sync.db")).unwrap();
+        let (n, distinct, kept): (i64, i64, i64) = conn
+            .query_row("SELECT count(*), count(DISTINCT seq), count(gap_prev_hash) FROM inspections", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .unwrap();
+        assert_eq!((n, distinct, kept), (203, 203, 1));
+        let mut before = Vec::new();
+        store
+            .write(&mut |tx| {
+                before = [1, 2, 150, 203, 204, 300].into_iter().map(|seq| tx.prev_hash_of("D", seq)).collect::<Result<
+                    Vec<_>,
+                    _,
+                >>(
+                )?;
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(
+            before,
+            [Some([0; 32]), Some(hash_of(1)), Some(hash_of(149)), Some([0xee; 32]), Some(hash_of(203)), None]
+        );
+        // A batch that repeats a stored seq stores nothing of itself.
+        let again = store.write(&mut |tx| tx.insert_inspections(&of("D", (198..=210).map(row).collect())));
+        assert!(again.is_err());
+        let query = InspectionQuery { device: Some("D".into()), limit: 1000, ..Default::default() };
+        let read = store.inspections(&query).unwrap();
+        assert_eq!(read.len(), 203);
+        let by_seq = |seq: u8| read.iter().find(|r| r.hash == [seq; 32]).unwrap();
+        assert_eq!(by_seq(204).prev_hash, hash_of(203));
+        assert_eq!(by_seq(203).prev_hash, [0xee; 32]);
+        assert_eq!(by_seq(1).prev_hash, [0; 32]);
+        assert_eq!(store.next_seq_after("D", 200).unwrap(), Some(203));
+    }
+
+    #[test]
+    fn records_of_a_device_not_stored_are_refused() {
+        let (_dir, store) = store();
+        let refused = store.write(&mut |tx| tx.insert_inspections(&of("X", vec![row(1)])));
+        assert!(matches!(refused, Err(StoreError::Damaged(m)) if m.contains("not stored")));
+    }
+
+    /// A database made by schema 1 (text device ids, `prev_hash` in every
+    /// row) opens with every record, and goes on.
+    #[test]
+    fn a_database_of_schema_1_is_migrated_with_all_its_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sync.db");
+        {
+            let mut conn = open(&path, &SqliteConfig::default()).unwrap();
+            crate::sqlite::migrate(&mut conn, &MIGRATIONS[..1], "sync.db").unwrap();
+            for (id, key, hw, max) in [("DDDDDDDDDDDDDDDD", 1u8, 2, 6), ("EEEEEEEEEEEEEEEE", 2, 1, 1)] {
+                conn.execute(
+                    "INSERT INTO devices VALUES (?1, ?2, 'B-1', 'P-1', 0, 26830000, 'admin', NULL, ?3, ?4, NULL)",
+                    params![id, vec![key; 32], hw, max],
+                )
+                .unwrap();
+            }
+            // D: 1, 2, then 5 and 6 after a gap (5's prev_hash cannot be derived); E: 1.
+            let rows: [(&str, i64, [u8; 32], [u8; 32]); 5] = [
+                ("DDDDDDDDDDDDDDDD", 1, [0; 32], hash_of(1)),
+                ("EEEEEEEEEEEEEEEE", 1, [0; 32], [0x41; 32]),
+                ("DDDDDDDDDDDDDDDD", 2, hash_of(1), hash_of(2)),
+                ("DDDDDDDDDDDDDDDD", 5, [0xee; 32], hash_of(5)),
+                ("DDDDDDDDDDDDDDDD", 6, hash_of(5), hash_of(6)),
+            ];
+            for (id, seq, prev, hash) in rows {
+                conn.execute(
+                    "INSERT INTO inspections (device_id, seq, precinct, at, officer, zone, input, display, prev_hash,
+                        hash, body, received_at, channel)
+                     VALUES (?1, ?2, 'P-1', 26830000 + ?2, 'B-1', 1, 'token', 'valid', ?3, ?4, x'010203', 26830001,
+                        'upload')",
+                    params![id, seq, prev.as_slice(), hash.as_slice()],
+                )
+                .unwrap();
+            }
+        }
+        let store = SqliteSyncStore::open(&path, SqliteConfig::default()).unwrap();
+        let read = store.inspections(&InspectionQuery { limit: 100, ..Default::default() }).unwrap();
+        let mut seen: Vec<(String, [u8; 32], [u8; 32], i64)> =
+            read.iter().map(|r| (r.device_id.clone(), r.prev_hash, r.hash, r.id)).collect();
+        seen.sort_by_key(|s| s.3);
+        let d = "DDDDDDDDDDDDDDDD".to_owned();
+        assert_eq!(
+            seen,
+            [
+                (d.clone(), [0; 32], hash_of(1), 1),
+                ("EEEEEEEEEEEEEEEE".to_owned(), [0; 32], [0x41; 32], 2),
+                (d.clone(), hash_of(1), hash_of(2), 3),
+                (d.clone(), [0xee; 32], hash_of(5), 4),
+                (d.clone(), hash_of(5), hash_of(6), 5),
+            ]
+        );
+        let only_d =
+            InspectionQuery { device: Some(d.clone()), precinct: Some("P-1".into()), limit: 100, ..Default::default() };
+        assert_eq!(store.inspections(&only_d).unwrap().len(), 4);
+        assert_eq!(store.device(&d).unwrap().map(|r| (r.high_water, r.max_seq)), Some((2, 6)));
+        assert_eq!(store.next_seq_after(&d, 2).unwrap(), Some(5));
+        // The log goes on: the gap fills, a stored seq is refused, the log stays append-only.
+        store.write(&mut |tx| tx.insert_inspections(&of(&d, vec![row(3), row(4)]))).unwrap();
+        assert!(store.write(&mut |tx| tx.insert_inspections(&of(&d, vec![row(2)]))).is_err());
+        let conn = Connection::open(&path).unwrap();
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        assert_eq!(version, 2);
+        let kept: i64 = conn.query_row("SELECT count(gap_prev_hash) FROM inspections", [], |r| r.get(0)).unwrap();
+        assert_eq!(kept, 1);
+        assert!(conn
+            .execute("UPDATE inspections SET officer = 'X'", [])
+            .unwrap_err()
+            .to_string()
+            .contains("append-only"));
+        assert!(conn.execute("DELETE FROM inspections", []).is_err());
+        let count: i64 = conn.query_row("SELECT count(*) FROM inspections", [], |r| r.get(0)).unwrap();
+        assert_eq!(count, 7);
     }
 }

@@ -39,35 +39,50 @@ pub struct DeviceRow {
     pub fork_seq: Option<u64>,
 }
 
-/// One record of a device's log, as stored.
+/// Records of one device's log to store together (one upload batch or
+/// export file), borrowed from the verified batch so that nothing is copied
+/// before the database copies it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InspectionRow {
+pub struct NewInspections<'a> {
     /// The device.
-    pub device_id: String,
-    /// The device's precinct when the record was received.
-    pub precinct: String,
+    pub device_id: &'a str,
+    /// The device's precinct when the records were received.
+    pub precinct: &'a str,
+    /// When the server received them.
+    pub received_at: UtcMinute,
+    /// `upload` or `file`.
+    pub channel: &'static str,
+    /// The records, ascending by `seq`.
+    pub rows: Vec<InspectionRow<'a>>,
+}
+
+/// One record of a device's log, as stored.
+///
+/// The row holds no `prev_hash`: it is the `hash` of the device's record
+/// `seq - 1`, which is stored whenever the chain holds. Only when that record
+/// is not stored (the record opens a gap's far side) is the chain hash before
+/// it kept, in `gap_prev_hash`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InspectionRow<'a> {
     /// The record's sequence number.
     pub seq: u64,
     /// The inspection time (device clock).
     pub at: UtcMinute,
     /// The officer's badge.
-    pub officer: String,
+    pub officer: &'a str,
     /// The zone.
     pub zone: u16,
     /// The input kind's code (`violation` marks a violation).
-    pub input: String,
+    pub input: &'a str,
     /// The display level shown, if there was a verdict.
-    pub display: Option<String>,
-    /// The chain hash of the record before.
-    pub prev_hash: [u8; 32],
+    pub display: Option<&'a str>,
+    /// The chain hash of the record before, only when that record is not
+    /// stored (neither in the log nor earlier in the same call).
+    pub gap_prev_hash: Option<[u8; 32]>,
     /// The record's chain hash.
     pub hash: [u8; 32],
     /// The canonical record body (`docs/inspection-log.md`).
-    pub body: Vec<u8>,
-    /// When the server received it.
-    pub received_at: UtcMinute,
-    /// `upload` or `file`.
-    pub channel: &'static str,
+    pub body: &'a [u8],
 }
 
 /// A stored inspection read back for a query.
@@ -79,7 +94,8 @@ pub struct StoredInspection {
     pub device_id: String,
     /// Its precinct when received.
     pub precinct: String,
-    /// The chain hash of the record before.
+    /// The chain hash of the record before (read from that record when the
+    /// row does not keep it).
     pub prev_hash: [u8; 32],
     /// The record's hash.
     pub hash: [u8; 32],
@@ -217,12 +233,13 @@ pub trait SyncTx {
     fn put_device(&mut self, device: &DeviceRow) -> Result<(), StoreError>;
     /// `(seq, hash)` of the device's stored records with `from <= seq <= to`, ascending.
     fn hashes(&mut self, device_id: &str, from: u64, to: u64) -> Result<Vec<(u64, [u8; 32])>, StoreError>;
-    /// The stored `prev_hash` of the device's record `seq`, if stored.
+    /// The chain hash before the device's record `seq`, if that record is
+    /// stored (kept in its row, or the hash of the stored record `seq - 1`).
     fn prev_hash_of(&mut self, device_id: &str, seq: u64) -> Result<Option<[u8; 32]>, StoreError>;
     /// The stored seqs of the device above `after`, ascending, at most `limit`.
     fn seqs_after(&mut self, device_id: &str, after: u64, limit: u32) -> Result<Vec<u64>, StoreError>;
-    /// Appends records to the device's log (one prepared statement for all).
-    fn insert_inspections(&mut self, rows: &[InspectionRow]) -> Result<(), StoreError>;
+    /// Appends records to the device's log (a few multi-row statements for all).
+    fn insert_inspections(&mut self, records: &NewInspections<'_>) -> Result<(), StoreError>;
     /// Keeps a record apart; `false` when that very record was already kept.
     fn insert_conflict(&mut self, row: &ConflictRow) -> Result<bool, StoreError>;
     /// The bundle version state.
