@@ -4,7 +4,9 @@
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
 
 use icaze_core::{PermitSerial, UtcMinute, ZoneId};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
@@ -82,16 +84,22 @@ pub struct SqliteConfig {
     pub durability: Durability,
     /// The most requests one transaction commits together.
     pub max_batch: usize,
-    /// WAL pages after which a commit copies the WAL back into the database
+    /// WAL pages after which the WAL is copied back into the database
     /// (SQLite's `wal_autocheckpoint`, 1000 by default). Every permit dirties
     /// two pages of scattered indexes (the daily counters by document and by
     /// phone); a larger WAL lets a page dirtied several times between two
     /// checkpoints be written back once: 16384 pages (64 MiB) cut the writer's
     /// CPU time per permit from 46 to 39 µs in a 100,000-permit run against a
-    /// 10-million-person registry. The checkpoint still runs in the writer's
-    /// commit; at 10 million permits the p99 latency rose to about 650 ms
-    /// while the median stayed near 50 ms, which points at these stalls
-    /// (`docs/benchmarks.md`): a checkpoint thread of its own is the next step.
+    /// 10-million-person registry.
+    ///
+    /// The SMS store's writer never checkpoints: a checkpoint copies thousands
+    /// of scattered pages and then syncs the database file, and inside the
+    /// writer's commit every request of the service waited for it (at 10
+    /// million permits the p99 latency rose to about 650 ms while the median
+    /// stayed near 50 ms, `docs/benchmarks.md`). A thread of its own does it
+    /// instead (see [`Checkpointer`]), after about this many pages. The other
+    /// databases of the service (sync, portal) keep SQLite's automatic
+    /// checkpoint at this interval.
     pub checkpoint_pages: u32,
 }
 
@@ -156,7 +164,7 @@ impl Readers {
 /// WAL, the configured durability and checkpoint interval, a busy timeout.
 pub(crate) fn open(path: &Path, config: &SqliteConfig) -> Result<Connection, StoreError> {
     let conn = Connection::open(path)?;
-    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     let sync = match config.durability {
         Durability::Full => "FULL",
@@ -189,17 +197,154 @@ pub(crate) fn migrate(conn: &mut Connection, migrations: &[&str], name: &str) ->
     Ok(())
 }
 
+/// The WAL checkpoints of one database, on a thread of their own, so that
+/// the single writer never waits for one.
+///
+/// The writer tells it how many permits it committed ([`Checkpointer::committed`]);
+/// after about [`SqliteConfig::checkpoint_pages`] WAL pages (two a permit) or
+/// a second with anything committed, the thread runs
+/// `PRAGMA wal_checkpoint(PASSIVE)`: it copies the WAL frames that no reader
+/// still needs back into the database and syncs it, taking no lock the writer
+/// or the readers wait for.
+///
+/// SQLite starts the WAL over from its beginning only when a write
+/// transaction begins with every frame copied and no reader inside the WAL;
+/// under a steady load the writer commits again before a passive checkpoint
+/// ends, so that never happens and the WAL grew to 490 MB in a 500,000-permit
+/// run. Once the WAL holds twice the interval, the thread asks the writer to
+/// run `wal_checkpoint(RESTART)` between two batches
+/// ([`Checkpointer::restart_wanted`]): it copies the few frames committed
+/// since the passive checkpoint, waits for the readers of the moment (tens of
+/// microseconds each; new readers read the database file) and starts the WAL
+/// over. As the writer it takes no writer lock, so it cannot wait for one.
+///
+/// Invariant: a checkpoint never makes a committed transaction undone: the
+/// frames stay in the WAL (synced at commit under `synchronous = FULL`) until
+/// SQLite has synced the database file they were copied into.
+pub(crate) struct Checkpointer {
+    state: Mutex<CheckpointState>,
+    wake: Condvar,
+    /// Permits committed after which the thread is woken.
+    every: u64,
+    /// The WAL has grown past twice the interval: the writer should restart it.
+    restart: AtomicBool,
+}
+
+struct CheckpointState {
+    /// Permits committed since the last checkpoint began.
+    pending: u64,
+    /// The writer has stopped: the thread ends.
+    stop: bool,
+}
+
+impl Checkpointer {
+    /// Starts the thread on a connection of its own to `path`.
+    pub(crate) fn start(path: &Path, config: &SqliteConfig) -> Result<Arc<Self>, StoreError> {
+        let conn = open(path, config)?;
+        // Two WAL pages a permit: the daily counters by document and by phone
+        // each dirty a page of their own; the permits table's pages fill in order.
+        let every = u64::from(config.checkpoint_pages / 2).max(1);
+        let restart_frames = i64::from(config.checkpoint_pages).saturating_mul(2);
+        let this = Arc::new(Self {
+            state: Mutex::new(CheckpointState { pending: 0, stop: false }),
+            wake: Condvar::new(),
+            every,
+            restart: AtomicBool::new(false),
+        });
+        let thread = this.clone();
+        std::thread::Builder::new()
+            .name("icaze-sqlite-checkpoint".into())
+            .spawn(move || thread.run(&conn, restart_frames))
+            .map_err(|e| StoreError::Damaged(format!("cannot start the checkpoint thread: {e}")))?;
+        Ok(this)
+    }
+
+    /// The writer committed `jobs` more requests.
+    pub(crate) fn committed(&self, jobs: u64) {
+        let Ok(mut state) = self.state.lock() else { return };
+        state.pending += jobs;
+        if state.pending >= self.every {
+            self.wake.notify_one();
+        }
+    }
+
+    /// Whether the writer should restart the WAL now (see [`restart_wal`]);
+    /// true once per request of the thread.
+    pub(crate) fn restart_wanted(&self) -> bool {
+        self.restart.swap(false, Ordering::Relaxed)
+    }
+
+    /// The writer has stopped: the thread ends after its current checkpoint.
+    pub(crate) fn stop(&self) {
+        if let Ok(mut state) = self.state.lock() {
+            state.stop = true;
+            self.wake.notify_one();
+        }
+    }
+
+    fn run(&self, conn: &Connection, restart_frames: i64) {
+        loop {
+            {
+                let Ok(state) = self.state.lock() else { return };
+                let Ok((mut state, _)) =
+                    self.wake.wait_timeout_while(state, Duration::from_secs(1), |s| s.pending < self.every && !s.stop)
+                else {
+                    return;
+                };
+                if state.stop {
+                    return;
+                }
+                if state.pending == 0 {
+                    continue;
+                }
+                state.pending = 0;
+            }
+            match checkpoint(conn, "PASSIVE") {
+                Ok((_, frames, _)) if frames >= restart_frames => self.restart.store(true, Ordering::Relaxed),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "WAL checkpoint failed; retried later"),
+            }
+        }
+    }
+}
+
+/// The writer, between two transactions, copies what is left of the WAL and
+/// starts it over (see [`Checkpointer`]). It waits at most 50 ms for readers
+/// or the checkpoint thread; if they are still there, the WAL just goes on
+/// growing until the next request. Returns whether the WAL was restarted.
+fn restart_wal(conn: &Connection) -> Result<bool, rusqlite::Error> {
+    conn.busy_timeout(Duration::from_millis(50))?;
+    let result = checkpoint(conn, "RESTART");
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    let (busy, _, _) = result?;
+    Ok(busy == 0)
+}
+
+/// How long a connection waits for a lock before it fails.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Runs `PRAGMA wal_checkpoint(mode)`: (busy, frames in the WAL, frames copied).
+fn checkpoint(conn: &Connection, mode: &str) -> Result<(i64, i64, i64), rusqlite::Error> {
+    conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+}
+
 impl SqliteStore {
     /// Opens (creating and migrating if needed) the database at `path` and
-    /// starts its writer thread.
+    /// starts its writer thread and its checkpoint thread.
     pub fn open(path: &Path, config: SqliteConfig) -> Result<Self, StoreError> {
         let mut conn = open(path, &config)?;
         migrate(&mut conn, MIGRATIONS, "icaze.db")?;
+        // The checkpoint thread does the writer's checkpoints (see `Checkpointer`).
+        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        let checkpointer = Checkpointer::start(path, &config)?;
         let (writer, jobs) = mpsc::unbounded_channel();
         let max_batch = config.max_batch.max(1);
         std::thread::Builder::new()
             .name("icaze-sqlite-writer".into())
-            .spawn(move || write_loop(conn, jobs, max_batch))
+            .spawn(move || {
+                write_loop(conn, jobs, max_batch, &checkpointer);
+                checkpointer.stop();
+            })
             .map_err(|e| StoreError::Damaged(format!("cannot start the writer thread: {e}")))?;
         Ok(Self { writer, readers: Readers::new(path, config, open) })
     }
@@ -377,10 +522,15 @@ impl Store for SqliteStore {
     }
 }
 
-/// The writer: takes every job waiting (up to `max_batch`), runs each in its
-/// own savepoint inside one transaction, commits once, then answers them all.
-/// Nobody hears `Issued` before the commit returned.
-fn write_loop(mut conn: Connection, mut jobs: mpsc::UnboundedReceiver<Job>, max_batch: usize) {
+/// The writer: takes every job waiting (up to `max_batch`), runs them all in
+/// one transaction, commits once, then answers them all. Nobody hears
+/// `Issued` before the commit returned.
+fn write_loop(
+    mut conn: Connection,
+    mut jobs: mpsc::UnboundedReceiver<Job>,
+    max_batch: usize,
+    checkpointer: &Checkpointer,
+) {
     let mut batch = Vec::with_capacity(max_batch);
     while let Some(first) = jobs.blocking_recv() {
         batch.push(first);
@@ -391,6 +541,14 @@ fn write_loop(mut conn: Connection, mut jobs: mpsc::UnboundedReceiver<Job>, max_
             }
         }
         let results = run_batch(&mut conn, &batch);
+        checkpointer.committed(batch.len() as u64);
+        if checkpointer.restart_wanted() {
+            match restart_wal(&conn) {
+                Ok(true) => {}
+                Ok(false) => tracing::debug!("readers kept the WAL busy; restarted later"),
+                Err(e) => tracing::warn!(error = %e, "WAL restart failed; retried later"),
+            }
+        }
         for (job, result) in batch.drain(..).zip(results) {
             match (job, result) {
                 (Job::Record(_, _, reply), Answer::Recorded(r)) => {
@@ -425,7 +583,50 @@ enum Answer {
     Failed(String),
 }
 
+/// Runs a batch in one transaction. A permit's job runs without a savepoint
+/// of its own: `record` leaves no trace when it refuses, and the statements
+/// of a savepoint (and the copies of the pages it may have to restore) were a
+/// good part of the writer's work per permit. If a statement fails (a full
+/// disk, a damaged page), the whole transaction is rolled back and the batch
+/// runs again with a savepoint per job, so that one bad job fails alone.
 fn run_batch(conn: &mut Connection, batch: &[Job]) -> Vec<Answer> {
+    match run_batch_fast(conn, batch) {
+        Some(answers) => answers,
+        None => run_batch_savepoints(conn, batch),
+    }
+}
+
+/// [`run_batch`]'s common path; `None` if a permit's job failed (nothing of
+/// the batch is then kept).
+fn run_batch_fast(conn: &mut Connection, batch: &[Job]) -> Option<Vec<Answer>> {
+    let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+        Ok(tx) => tx,
+        Err(e) => return Some(batch.iter().map(|_| Answer::Failed(format!("begin: {e}"))).collect()),
+    };
+    let mut answers = Vec::with_capacity(batch.len());
+    for job in batch {
+        let answer = match job {
+            Job::Record(permit, limits, _) => match record(&tx, permit, limits) {
+                Ok(recorded) => Answer::Recorded(Ok(recorded)),
+                // Dropping the transaction rolls it back.
+                Err(_) => return None,
+            },
+            Job::Reserve(count, _) => Answer::Reserved(in_savepoint(&tx, |tx| reserve(tx, *count), |_| true)),
+            Job::Issue(permits, _) => {
+                Answer::Issued(in_savepoint(&tx, |tx| permits.iter().try_for_each(|p| insert_permit(tx, p)), |_| true))
+            }
+        };
+        answers.push(answer);
+    }
+    if let Err(e) = tx.commit() {
+        tracing::error!(error = %e, "commit failed: {} requests refused", batch.len());
+        return Some(batch.iter().map(|_| Answer::Failed(format!("commit: {e}"))).collect());
+    }
+    Some(answers)
+}
+
+/// [`run_batch`] with a savepoint per job, after a failure of the fast path.
+fn run_batch_savepoints(conn: &mut Connection, batch: &[Job]) -> Vec<Answer> {
     let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
         Ok(tx) => tx,
         Err(e) => return batch.iter().map(|_| Answer::Failed(format!("begin: {e}"))).collect(),
@@ -474,45 +675,68 @@ fn reserve(tx: &rusqlite::Transaction<'_>, count: u32) -> Result<Range<u32>, Sto
     Ok(start..end)
 }
 
-/// The limits and the insert, in the caller's savepoint. The counters are
-/// bumped only below their limit (`WHERE count < limit`), so the database, not
+/// The limits and the insert. The counters are bumped only below their limit
+/// (`WHERE count < limit`), in the writer's transaction, so the database, not
 /// a lock in memory, holds the daily limit under any concurrency.
+///
+/// A refusal leaves no trace, without a savepoint: the phone's counter is
+/// bumped first; if the phone is at its limit nothing was written, and if the
+/// document then is at its own, the phone's bump is taken back (`count - 1`,
+/// exact because nothing else ran in between). A document at its limit is
+/// told so (its permit is sent again) before a phone at its limit, as when
+/// the document's counter was bumped first.
 fn record(tx: &rusqlite::Transaction<'_>, p: &PermitRecord, limits: &Limits) -> Result<Recorded, StoreError> {
-    let bumped = tx
+    let phone_bumped = tx
+        .prepare_cached(
+            "INSERT INTO phone_day (day, phone, count) VALUES (?1, ?2, 1)
+             ON CONFLICT (day, phone) DO UPDATE SET count = count + 1 WHERE count < ?3",
+        )?
+        .execute(params![limits.day, p.phone, limits.per_phone])?;
+    if phone_bumped == 0 {
+        let document_count: Option<u32> = tx
+            .prepare_cached("SELECT count FROM document_day WHERE day = ?1 AND document = ?2 AND code = ?3")?
+            .query_row(params![limits.day, p.document, p.code], |r| r.get(0))
+            .optional()?;
+        if document_count.is_some_and(|count| count >= limits.per_document) {
+            return Ok(Recorded::DocumentLimit { last: last_permit(tx, p, limits)? });
+        }
+        return Ok(Recorded::PhoneLimit);
+    }
+    let document_bumped = tx
         .prepare_cached(
             "INSERT INTO document_day (day, document, code, count, last_serial) VALUES (?1, ?2, ?3, 1, ?4)
          ON CONFLICT (day, document, code) DO UPDATE SET count = count + 1, last_serial = excluded.last_serial
          WHERE count < ?5",
         )?
         .execute(params![limits.day, p.document, p.code, p.serial.0, limits.per_document])?;
-    if bumped == 0 {
-        let last = tx
-            .prepare_cached(
-                "SELECT p.token, p.valid_from, p.valid_until FROM document_day d JOIN permits p ON p.serial = d.last_serial
-                 WHERE d.day = ?1 AND d.document = ?2 AND d.code = ?3",
-            )?
-            .query_row(params![limits.day, p.document, p.code], |r| {
-                Ok(LastPermit {
-                    token: r.get(0)?,
-                    valid_from: UtcMinute::from_unix_minutes(r.get(1)?),
-                    valid_until: UtcMinute::from_unix_minutes(r.get(2)?),
-                })
-            })
-            .optional()?;
-        return Ok(Recorded::DocumentLimit { last });
-    }
-    let bumped = tx
-        .prepare_cached(
-            "INSERT INTO phone_day (day, phone, count) VALUES (?1, ?2, 1)
-             ON CONFLICT (day, phone) DO UPDATE SET count = count + 1 WHERE count < ?3",
-        )?
-        .execute(params![limits.day, p.phone, limits.per_phone])?;
-    if bumped == 0 {
-        // The caller's savepoint undoes the document counter.
-        return Ok(Recorded::PhoneLimit);
+    if document_bumped == 0 {
+        tx.prepare_cached("UPDATE phone_day SET count = count - 1 WHERE day = ?1 AND phone = ?2")?
+            .execute(params![limits.day, p.phone])?;
+        return Ok(Recorded::DocumentLimit { last: last_permit(tx, p, limits)? });
     }
     insert_permit(tx, p)?;
     Ok(Recorded::Issued)
+}
+
+/// The last permit of the document's counter for the day and code.
+fn last_permit(
+    tx: &rusqlite::Transaction<'_>,
+    p: &PermitRecord,
+    limits: &Limits,
+) -> Result<Option<LastPermit>, StoreError> {
+    Ok(tx
+        .prepare_cached(
+            "SELECT p.token, p.valid_from, p.valid_until FROM document_day d JOIN permits p ON p.serial = d.last_serial
+             WHERE d.day = ?1 AND d.document = ?2 AND d.code = ?3",
+        )?
+        .query_row(params![limits.day, p.document, p.code], |r| {
+            Ok(LastPermit {
+                token: r.get(0)?,
+                valid_from: UtcMinute::from_unix_minutes(r.get(1)?),
+                valid_until: UtcMinute::from_unix_minutes(r.get(2)?),
+            })
+        })
+        .optional()?)
 }
 
 fn insert_permit(tx: &rusqlite::Transaction<'_>, p: &PermitRecord) -> Result<(), StoreError> {
@@ -575,6 +799,98 @@ mod tests {
         }
         assert!(store.person_and_denial("AZE11111111", before).unwrap().unwrap().1.is_some());
         assert!(store.person_and_denial("AZE11111111", after).unwrap().unwrap().1.is_none());
+    }
+
+    fn sms_permit(serial: u32, document: &str, phone: &str) -> PermitRecord {
+        let at = UtcMinute::parse_rfc3339("2020-12-14T12:00:00+04:00").unwrap();
+        PermitRecord {
+            serial: PermitSerial(serial),
+            document: document.to_owned(),
+            code: 2,
+            purpose: 2,
+            zone: ZoneId::new(1).unwrap(),
+            key_id: 1,
+            issued_at: at,
+            valid_from: at,
+            valid_until: at.checked_add(180).unwrap(),
+            phone: phone.to_owned(),
+            token: format!("IZ1-{serial}"),
+        }
+    }
+
+    /// The refusals of `record` run without a savepoint: they must leave the
+    /// counters as they found them, and a document at its limit is told so
+    /// before a phone at its limit.
+    #[tokio::test]
+    async fn refusals_leave_no_trace_and_the_document_limit_comes_first() {
+        let (dir, store) = store();
+        let limits = Limits { day: 18610, per_document: 1, per_phone: 2 };
+        let record =
+            |serial, document: &str, phone: &str| store.record_permit(sms_permit(serial, document, phone), limits);
+        assert_eq!(record(1, "AZE10000001", "994500000001").await.unwrap(), Recorded::Issued);
+        // The document's permit again: its last permit, and the phone's count is taken back.
+        let again = record(2, "AZE10000001", "994500000001").await.unwrap();
+        let Recorded::DocumentLimit { last: Some(last) } = again else { panic!("{again:?}") };
+        assert_eq!(last.token, "IZ1-1");
+        assert_eq!(record(3, "AZE10000002", "994500000001").await.unwrap(), Recorded::Issued);
+        // Now the phone is at its limit (2): another document is refused and its counter stays untouched...
+        assert_eq!(record(4, "AZE10000003", "994500000001").await.unwrap(), Recorded::PhoneLimit);
+        assert_eq!(record(5, "AZE10000003", "994500000002").await.unwrap(), Recorded::Issued);
+        // ...and a document at its own limit still gets its permit again.
+        let both = record(6, "AZE10000002", "994500000001").await.unwrap();
+        assert!(matches!(both, Recorded::DocumentLimit { last: Some(ref last) } if last.token == "IZ1-3"), "{both:?}");
+        let conn = Connection::open(dir.path().join("icaze.db")).unwrap();
+        let phones: Vec<(String, u32)> = conn
+            .prepare("SELECT phone, count FROM phone_day ORDER BY phone")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(phones, [("994500000001".to_owned(), 2), ("994500000002".to_owned(), 1)]);
+        let documents: i64 = conn.query_row("SELECT sum(count) FROM document_day", [], |r| r.get(0)).unwrap();
+        assert_eq!(documents, 3);
+        assert_eq!(store.permit_count().unwrap(), 3);
+    }
+
+    /// The checkpoint thread copies the WAL back without restarting it; the
+    /// writer restarts it, after which writes start at its beginning again.
+    #[test]
+    fn the_writer_restarts_a_wal_the_checkpoint_thread_copied() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("icaze.db");
+        let config = SqliteConfig::default();
+        let mut writer = open(&path, &config).unwrap();
+        migrate(&mut writer, MIGRATIONS, "icaze.db").unwrap();
+        writer.pragma_update(None, "wal_autocheckpoint", 0).unwrap();
+        let write = |conn: &Connection, from: u32| {
+            for i in from..from + 200 {
+                conn.execute(
+                    "INSERT INTO people (document, birth_day, zone) VALUES (?1, 1, 1)",
+                    [format!("AZE3{i:07}")],
+                )
+                .unwrap();
+            }
+        };
+        write(&writer, 0);
+        let checkpointer = open(&path, &config).unwrap();
+        let (_, frames, copied) = checkpoint(&checkpointer, "PASSIVE").unwrap();
+        assert!(frames >= 200, "{frames}");
+        assert_eq!(copied, frames);
+        // A reader keeps the WAL in use: the writer cannot restart it.
+        let reader = open(&path, &config).unwrap();
+        reader.execute_batch("BEGIN; SELECT count(*) FROM people;").unwrap();
+        write(&writer, 200);
+        assert!(!restart_wal(&writer).unwrap());
+        reader.execute_batch("COMMIT").unwrap();
+        assert!(restart_wal(&writer).unwrap());
+        writer.execute("INSERT INTO people (document, birth_day, zone) VALUES ('AZE40000000', 1, 1)", []).unwrap();
+        let (_, frames, copied) = checkpoint(&checkpointer, "PASSIVE").unwrap();
+        assert!(frames < 10, "{frames}");
+        assert_eq!(copied, frames);
+        drop(writer);
+        let people: i64 = checkpointer.query_row("SELECT count(*) FROM people", [], |r| r.get(0)).unwrap();
+        assert_eq!(people, 401);
     }
 
     #[tokio::test]
