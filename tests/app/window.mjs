@@ -21,6 +21,8 @@ const icaze = join(repo, "target", "debug", "icaze");
 // ICAZE_APP_BINARY measures another build (e.g. target/release/icaze-app).
 const app = resolve(process.env.ICAZE_APP_BINARY ?? join(repo, "target", "debug", "icaze-app"));
 const port = Number(process.env.TAURI_DRIVER_PORT ?? 4444);
+// WebKitWebDriver's own port, which tauri-driver forwards to.
+const nativePort = Number(process.env.TAURI_NATIVE_PORT ?? port + 1);
 const driverUrl = `http://127.0.0.1:${port}`;
 const az = JSON.parse(readFileSync(join(repo, "ui", "src", "i18n", "az.json"), "utf8"));
 
@@ -60,7 +62,7 @@ cli("qr", revoked, "--png", join(work, "revoked.png"));
 
 // 2. tauri-driver, which starts WebKitWebDriver, which starts the app with
 //    this environment (ICAZE_DEVICE_DIR points it at the prepared device).
-const driver = spawn("tauri-driver", ["--port", String(port)], {
+const driver = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], {
   env: { ...process.env, ICAZE_DEVICE_DIR: device },
   stdio: ["ignore", "inherit", "inherit"],
 });
@@ -92,15 +94,18 @@ async function until(what, probe, timeoutMs = 20_000) {
   }
 }
 
-// Ready once its port accepts connections (its /status would start a WebKitWebDriver).
-await until(
-  "tauri-driver",
-  () =>
-    new Promise((ok) => {
-      const socket = connect(port, "127.0.0.1", () => (socket.end(), ok(true)));
-      socket.on("error", () => ok(false));
-    }),
-);
+// Ready once both ports accept connections: tauri-driver's, and that of the
+// WebKitWebDriver it starts beside it (on a loaded machine that one binds
+// seconds later, and a session request forwarded before then fails).
+// Probing by connecting only: tauri-driver's /status would start another
+// WebKitWebDriver.
+const accepts = (p) =>
+  new Promise((ok) => {
+    const socket = connect(p, "127.0.0.1", () => (socket.end(), ok(true)));
+    socket.on("error", () => ok(false));
+  });
+await until("tauri-driver", () => accepts(port), 60_000);
+await until("WebKitWebDriver", () => accepts(nativePort), 60_000);
 
 const started = performance.now();
 const session = await wd("POST", "/session", {
