@@ -9,99 +9,19 @@
 //! the holder's document, suspends and resumes the device and imports its
 //! export file; a wrong token and another precinct are refused with typed codes.
 
-use std::sync::Arc;
+mod common;
 
-use icaze_app::core::{AppCore, ManualRequest};
-use icaze_app::settings::Settings;
+use common::{at, Service, NOW};
+use icaze_app::core::ManualRequest;
 use icaze_app::supervisor::SupervisorSession;
-use icaze_core::UtcMinute;
 use icaze_device::supervisor::{HourlyFilter, InspectionFilter};
-use icaze_server::{FixedClock, ServeConfig, Server};
 use serde_json::{json, Value};
 
-fn at(s: &str) -> UtcMinute {
-    UtcMinute::parse_rfc3339(s).unwrap()
-}
-
-/// The service's clock and the device's, once the permits are valid.
-const NOW: &str = "2020-12-15T10:30:00+04:00";
-
-struct Service {
-    tmp: tempfile::TempDir,
-    runtime: tokio::runtime::Runtime,
-    server: Option<Server>,
-    clock: Arc<FixedClock>,
-    url: String,
-}
-
-impl Service {
-    fn start() -> Self {
-        let tmp = tempfile::tempdir().unwrap();
-        let runtime = tokio::runtime::Runtime::new().unwrap();
-        let clock = Arc::new(FixedClock::new(at("2020-12-15T10:00:00+04:00")));
-        let mut config = ServeConfig::new(tmp.path().join("data"));
-        config.listen = "127.0.0.1:0".parse().unwrap();
-        config.clock = clock.clone();
-        let server = runtime.block_on(Server::start(config)).unwrap();
-        let url = format!("http://{}", server.addr());
-        let store =
-            icaze_server::sqlite::SqliteStore::open(&tmp.path().join("data/icaze.db"), Default::default()).unwrap();
-        assert!(store.import_people(&icaze_server::registry::demo_people_csv(20)).unwrap().problems.is_empty());
-        Self { tmp, runtime, server: Some(server), clock, url }
-    }
-
-    fn admin_token(&self) -> String {
-        std::fs::read_to_string(self.tmp.path().join("data/admin-token")).unwrap().trim().to_owned()
-    }
-
-    /// An SMS to 8103 through the service's gateway endpoint; returns the token.
-    fn sms_permit(&self, from: &str, text: &str) -> String {
-        let url = format!("{}/sms/8103", self.url);
-        let reply = self.runtime.block_on(async {
-            let response =
-                reqwest::Client::new().get(&url).query(&[("from", from), ("text", text)]).send().await.unwrap();
-            assert_eq!(response.status(), 200);
-            response.text().await.unwrap()
-        });
-        reply.split(' ').find(|w| w.starts_with("IZ1")).unwrap_or_else(|| panic!("no token in {reply:?}")).to_owned()
-    }
-
-    /// Makes a supervisor of `precinct` as the administrator; returns their token.
-    fn add_supervisor(&self, name: &str, precinct: &str) -> String {
-        let body = json!({ "name": name, "precinct": precinct }).to_string();
-        let answer: Value = self.runtime.block_on(async {
-            let response = reqwest::Client::new()
-                .post(format!("{}/v1/supervisors", self.url))
-                .bearer_auth(self.admin_token())
-                .header("content-type", "application/json")
-                .body(body)
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(response.status(), 201);
-            serde_json::from_slice(&response.bytes().await.unwrap()).unwrap()
-        });
-        answer["token"].as_str().unwrap().to_owned()
-    }
-
-    /// An officer's app in `name`, set up with the service's root, zone 1 and this server.
-    fn device(&self, name: &str, badge: &str) -> AppCore {
-        let dir = self.tmp.path().join(name);
-        std::fs::create_dir_all(&dir).unwrap();
-        let mut core = AppCore::open(&dir);
-        let root = std::fs::read_to_string(self.tmp.path().join("data/authority/root.public")).unwrap();
-        core.init_device(&root, Some(badge.into()), at(NOW)).unwrap();
-        core.save_settings(Settings { zone: Some(1), server: Some(self.url.clone()), ..Settings::default() }).unwrap();
-        core
-    }
-}
-
-impl Drop for Service {
-    fn drop(&mut self) {
-        if let Some(server) = self.server.take() {
-            self.runtime.block_on(server.stop());
-        }
-    }
+/// Makes a supervisor of `precinct` as the administrator; returns their token.
+fn add_supervisor(s: &Service, name: &str, precinct: &str) -> String {
+    let body = json!({ "name": name, "precinct": precinct }).to_string();
+    let answer = s.post_as_admin("/v1/supervisors", "application/json", body.into_bytes(), 201);
+    answer["token"].as_str().unwrap().to_owned()
 }
 
 fn device_ids(devices: &Value) -> Vec<&str> {
@@ -113,7 +33,7 @@ fn a_supervisor_approves_watches_revokes_and_imports_through_the_real_service() 
     let s = Service::start();
     let permit = s.sms_permit("994501112233", "2 AZE11111111");
     s.clock.set(at(NOW));
-    let sup_token = s.add_supervisor("aliyev", "P-12");
+    let sup_token = add_supervisor(&s, "aliyev", "P-12");
     let session = SupervisorSession::default();
 
     let signed_in = s.runtime.block_on(session.login(&s.url, &sup_token)).unwrap();

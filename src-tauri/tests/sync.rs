@@ -8,123 +8,27 @@
 //! app still shows; an export file is a batch the server's reader accepts, and
 //! once the precinct imports it the next sync empties the outbox.
 
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::path::Path;
+mod common;
 
+use common::{at, Service, NOW};
 use icaze_app::core::AppCore;
 use icaze_app::settings::Settings;
-use icaze_core::UtcMinute;
-use icaze_server::{FixedClock, ServeConfig, Server};
 use icaze_sync::UploadBatch;
 use serde_json::{json, Value};
 
-fn at(s: &str) -> UtcMinute {
-    UtcMinute::parse_rfc3339(s).unwrap()
+/// The device's directory in the service's temporary directory.
+const DEVICE: &str = "device";
+
+/// Approves a device as the administrator (`POST /v1/devices`); returns the device JSON.
+fn approve(s: &Service, code: &str, badge: &str, precinct: &str) -> Value {
+    let body = json!({ "code": code, "badge": badge, "precinct": precinct }).to_string();
+    s.post_as_admin("/v1/devices", "application/json", body.into_bytes(), 201)
 }
 
-/// The service's clock and the device's, once the permits are valid.
-const NOW: &str = "2020-12-15T10:30:00+04:00";
-
-struct Service {
-    tmp: tempfile::TempDir,
-    runtime: tokio::runtime::Runtime,
-    server: Option<Server>,
-    clock: Arc<FixedClock>,
-    url: String,
-}
-
-impl Service {
-    fn start() -> Self {
-        let tmp = tempfile::tempdir().unwrap();
-        let runtime = tokio::runtime::Runtime::new().unwrap();
-        let clock = Arc::new(FixedClock::new(at("2020-12-15T10:00:00+04:00")));
-        let mut config = ServeConfig::new(tmp.path().join("data"));
-        config.listen = "127.0.0.1:0".parse().unwrap();
-        config.clock = clock.clone();
-        let server = runtime.block_on(Server::start(config)).unwrap();
-        let url = format!("http://{}", server.addr());
-        let store =
-            icaze_server::sqlite::SqliteStore::open(&tmp.path().join("data/icaze.db"), Default::default()).unwrap();
-        assert!(store.import_people(&icaze_server::registry::demo_people_csv(20)).unwrap().problems.is_empty());
-        Self { tmp, runtime, server: Some(server), clock, url }
-    }
-
-    fn data(&self) -> PathBuf {
-        self.tmp.path().join("data")
-    }
-
-    fn device_dir(&self) -> PathBuf {
-        self.tmp.path().join("device")
-    }
-
-    /// An SMS to 8103 through the service's gateway endpoint; returns the token.
-    fn sms_permit(&self, from: &str, text: &str) -> String {
-        let url = format!("{}/sms/8103", self.url);
-        let reply = self.runtime.block_on(async {
-            let response =
-                reqwest::Client::new().get(&url).query(&[("from", from), ("text", text)]).send().await.unwrap();
-            assert_eq!(response.status(), 200);
-            response.text().await.unwrap()
-        });
-        reply.split(' ').find(|w| w.starts_with("IZ1")).unwrap_or_else(|| panic!("no token in {reply:?}")).to_owned()
-    }
-
-    /// Approves a device as the administrator (`POST /v1/devices`); returns the device JSON.
-    fn approve(&self, code: &str, badge: &str, precinct: &str) -> Value {
-        let token = std::fs::read_to_string(self.data().join("admin-token")).unwrap();
-        let body = json!({ "code": code, "badge": badge, "precinct": precinct }).to_string();
-        self.runtime.block_on(async {
-            let response = reqwest::Client::new()
-                .post(format!("{}/v1/devices", self.url))
-                .bearer_auth(token.trim())
-                .header("content-type", "application/json")
-                .body(body)
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(response.status(), 201);
-            serde_json::from_slice(&response.bytes().await.unwrap()).unwrap()
-        })
-    }
-
-    /// A device set up with the service's root and the officer B-1042, its
-    /// sync server given in the settings.
-    /// Imports an export file at the precinct (`POST /v1/imports`, as the administrator).
-    fn import(&self, file: Vec<u8>) -> Value {
-        let token = std::fs::read_to_string(self.data().join("admin-token")).unwrap();
-        self.runtime.block_on(async {
-            let response = reqwest::Client::new()
-                .post(format!("{}/v1/imports", self.url))
-                .bearer_auth(token.trim())
-                .header("content-type", "application/octet-stream")
-                .body(file)
-                .send()
-                .await
-                .unwrap();
-            let status = response.status();
-            let body: Value = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
-            assert_eq!(status, 200, "{body}");
-            body
-        })
-    }
-
-    fn device(&self) -> AppCore {
-        let dir = self.device_dir();
-        std::fs::create_dir_all(&dir).unwrap();
-        let mut core = AppCore::open(&dir);
-        let root = std::fs::read_to_string(self.data().join("authority/root.public")).unwrap();
-        core.init_device(&root, Some("B-1042".into()), at(NOW)).unwrap();
-        core.save_settings(Settings { zone: Some(1), server: Some(self.url.clone()), ..Settings::default() }).unwrap();
-        core
-    }
-}
-
-impl Drop for Service {
-    fn drop(&mut self) {
-        if let Some(server) = self.server.take() {
-            self.runtime.block_on(server.stop());
-        }
-    }
+/// Imports an export file at the precinct (`POST /v1/imports`, as the administrator).
+fn import(s: &Service, file: Vec<u8>) -> Value {
+    s.post_as_admin("/v1/imports", "application/octet-stream", file, 200)
 }
 
 fn outbox(core: &AppCore) -> u64 {
@@ -136,7 +40,7 @@ fn the_app_syncs_with_the_real_service_and_remembers_its_enrollment() {
     let s = Service::start();
     let token = s.sms_permit("994501112233", "2 AZE11111111");
     s.clock.set(at(NOW));
-    let mut core = s.device();
+    let mut core = s.device(DEVICE, "B-1042");
     assert_eq!(core.status(at(NOW)).unwrap().enrollment, None, "no status before the first sync");
     assert_eq!(core.status(at(NOW)).unwrap().server.as_deref(), Some(s.url.as_str()));
 
@@ -151,7 +55,7 @@ fn the_app_syncs_with_the_real_service_and_remembers_its_enrollment() {
     assert_eq!(outbox(&core), 1);
 
     let code = core.enrollment().unwrap().code;
-    let approved = s.approve(&code, "B-1042", "P-12");
+    let approved = approve(&s, &code, "B-1042", "P-12");
     assert_eq!(approved["status"], "active");
 
     // Approved: both checks go up and leave the outbox.
@@ -163,7 +67,7 @@ fn the_app_syncs_with_the_real_service_and_remembers_its_enrollment() {
 
     // A restarted app still knows the status.
     drop(core);
-    let core = AppCore::open(&s.device_dir());
+    let core = AppCore::open(&s.device_dir(DEVICE));
     let active = core.status(at(NOW)).unwrap().enrollment.unwrap();
     assert_eq!(
         (active.status.as_str(), active.badge.as_deref(), active.precinct.as_deref()),
@@ -176,13 +80,13 @@ fn the_app_syncs_with_the_real_service_and_remembers_its_enrollment() {
 fn an_export_file_imported_at_the_precinct_empties_the_outbox_at_the_next_sync() {
     let s = Service::start();
     s.clock.set(at(NOW));
-    let mut core = s.device();
+    let mut core = s.device(DEVICE, "B-1042");
     core.check_text("not a permit", 1, at(NOW)).unwrap();
     core.check_text("not one either", 1, at(NOW)).unwrap();
     let exported = core.export(at(NOW)).unwrap();
     assert_eq!((exported.records, exported.first_seq, exported.last_seq), (2, Some(1), Some(2)));
     let path = Path::new(&exported.path);
-    assert!(path.starts_with(s.device_dir().join(icaze_app::core::EXPORT_DIR)), "{}", exported.path);
+    assert!(path.starts_with(s.device_dir(DEVICE).join(icaze_app::core::EXPORT_DIR)), "{}", exported.path);
     assert!(exported.path.ends_with("-20201215T1030.iczu"), "{}", exported.path);
     let bytes = std::fs::read(path).unwrap();
     assert_eq!(bytes.len() as u64, exported.bytes);
@@ -194,8 +98,8 @@ fn an_export_file_imported_at_the_precinct_empties_the_outbox_at_the_next_sync()
 
     // The precinct imports the file; the next sync learns that the server
     // holds the records and drops them from the outbox without sending them.
-    s.approve(&core.enrollment().unwrap().code, "B-1042", "P-12");
-    let imported = s.import(bytes);
+    approve(&s, &core.enrollment().unwrap().code, "B-1042", "P-12");
+    let imported = import(&s, bytes);
     assert_eq!((imported["accepted"].as_u64(), imported["channel"].as_str()), (Some(2), Some("file")), "{imported}");
     let report = s.runtime.block_on(core.sync_now(at(NOW))).unwrap();
     assert_eq!((report["status"].as_str(), report["sent"].as_u64()), (Some("active"), Some(0)), "{report}");
@@ -205,7 +109,7 @@ fn an_export_file_imported_at_the_precinct_empties_the_outbox_at_the_next_sync()
 #[test]
 fn sync_failures_reach_the_ui_as_codes() {
     let s = Service::start();
-    let mut core = s.device();
+    let mut core = s.device(DEVICE, "B-1042");
     core.save_settings(Settings { server: Some("http://127.0.0.1:9/icaze".into()), ..Settings::default() }).unwrap();
     // Port 9 (discard) on loopback refuses the connection at once; the client
     // tries again with its backoff and then gives up.
