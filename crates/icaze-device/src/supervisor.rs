@@ -27,6 +27,8 @@ use reqwest::{Method, StatusCode};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use crate::sync::{base_url, http_client, Answer, ApiError, ReadFailure};
+
 /// The largest JSON answer read: a page of 10 000 inspections is about 10 MB.
 pub const MAX_JSON_ANSWER: usize = 16 << 20;
 /// The largest CSV answer read.
@@ -37,8 +39,6 @@ pub const MAX_TOKEN_CHARS: usize = 512;
 pub const MAX_SERVER_CHARS: usize = 512;
 /// The longest text field sent (a badge, a precinct, a reason, a filter value).
 pub const MAX_FIELD_CHARS: usize = 1000;
-/// The longest error message kept from a refusal.
-const MAX_MESSAGE_CHARS: usize = 500;
 
 /// How the client talks to the server.
 #[derive(Debug, Clone)]
@@ -239,15 +239,7 @@ impl SupervisorClient {
         if server_url.chars().count() > MAX_SERVER_CHARS {
             return Err(bad(&format!("longer than {MAX_SERVER_CHARS} characters")));
         }
-        let mut base = reqwest::Url::parse(server_url).map_err(|e| bad(&e.to_string()))?;
-        if !matches!(base.scheme(), "http" | "https") || base.cannot_be_a_base() {
-            return Err(bad("not an http or https address"));
-        }
-        // Paths are joined to the base: make it a directory.
-        if !base.path().ends_with('/') {
-            let path = format!("{}/", base.path());
-            base.set_path(&path);
-        }
+        let base = base_url(server_url).map_err(|reason| bad(&reason))?;
         let token = token.trim();
         if token.is_empty() {
             return Err(SupervisorError::BadToken("is empty"));
@@ -261,12 +253,8 @@ impl SupervisorClient {
         let mut auth = HeaderValue::from_str(&format!("Bearer {token}"))
             .map_err(|_| SupervisorError::BadToken("holds characters that are not in a token"))?;
         auth.set_sensitive(true);
-        let http = reqwest::Client::builder()
-            .use_rustls_tls()
-            .connect_timeout(config.connect_timeout)
-            .timeout(config.request_timeout)
-            .user_agent(concat!("icaze-supervisor/", env!("CARGO_PKG_VERSION")))
-            .build()
+        let user_agent = concat!("icaze-supervisor/", env!("CARGO_PKG_VERSION"));
+        let http = http_client(config.connect_timeout, config.request_timeout, user_agent)
             .map_err(|e| SupervisorError::Client(e.to_string()))?;
         Ok(Self { base, http, auth })
     }
@@ -397,37 +385,21 @@ impl SupervisorClient {
             // Without the URL: it is ours, and a query can be long.
             detail: e.without_url().to_string(),
         };
-        let mut response = builder.send().await.map_err(unreachable)?;
-        let status = response.status();
-        if response.content_length().is_some_and(|n| n > cap as u64) {
-            return Err(SupervisorError::TooLarge { limit: cap });
+        let response = builder.send().await.map_err(unreachable)?;
+        let answer = Answer::read(response, cap).await.map_err(|failure| match failure {
+            ReadFailure::TooLarge => SupervisorError::TooLarge { limit: cap },
+            ReadFailure::CutShort(e) => unreachable(e),
+        })?;
+        if answer.status.is_success() {
+            return Ok(answer.body);
         }
-        let mut bytes = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(unreachable)? {
-            if bytes.len().saturating_add(chunk.len()) > cap {
-                return Err(SupervisorError::TooLarge { limit: cap });
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        if status.is_success() {
-            return Ok(bytes);
-        }
-        Err(refusal(status, &bytes))
+        Err(refusal(answer.status, &answer.body))
     }
 }
 
 /// The typed error for a non-2xx answer with its `{code, message}` body.
 fn refusal(status: StatusCode, body: &[u8]) -> SupervisorError {
-    #[derive(Deserialize)]
-    struct ApiError {
-        code: String,
-        message: String,
-    }
-    let (code, message) = match serde_json::from_slice::<ApiError>(body) {
-        Ok(e) => (e.code, e.message),
-        Err(_) => (format!("http_{}", status.as_u16()), String::from_utf8_lossy(body).trim().to_owned()),
-    };
-    let message: String = message.chars().take(MAX_MESSAGE_CHARS).collect();
+    let ApiError { code, message } = ApiError::from_answer(status, body);
     match status {
         StatusCode::UNAUTHORIZED => SupervisorError::Unauthorized { message },
         StatusCode::FORBIDDEN => SupervisorError::Forbidden { code, message },

@@ -407,18 +407,102 @@ fn transient(detail: impl std::fmt::Display) -> Failure {
     Failure::Transient { detail: detail.to_string(), status: None }
 }
 
-/// The error body of the API: `{"code": "…", "message": "…"}`.
+/// The longest error message kept from a refusal: the API's messages are a sentence, and
+/// a body that is not the API's (a proxy's error page) should not fill a screen or a log.
+const MAX_MESSAGE_CHARS: usize = 500;
+
+/// The error body of the API: `{"code": "…", "message": "…"}`. Shared with
+/// [`crate::supervisor`], whose client reads the same API's refusals.
 #[derive(Debug, Deserialize, Serialize)]
-struct ApiError {
-    code: String,
-    message: String,
+pub(crate) struct ApiError {
+    pub(crate) code: String,
+    pub(crate) message: String,
 }
 
-fn api_error(status: StatusCode, body: &[u8]) -> ApiError {
-    serde_json::from_slice(body).unwrap_or_else(|_| ApiError {
-        code: format!("http_{}", status.as_u16()),
-        message: String::from_utf8_lossy(body.get(..body.len().min(300)).unwrap_or_default()).trim().to_owned(),
-    })
+impl ApiError {
+    /// The error in the body of a non-2xx answer. A body that is not the API's
+    /// error gives the code `http_STATUS` and the body's text as the message;
+    /// either message is cut to [`MAX_MESSAGE_CHARS`] characters.
+    pub(crate) fn from_answer(status: StatusCode, body: &[u8]) -> ApiError {
+        let mut error = serde_json::from_slice(body).unwrap_or_else(|_| ApiError {
+            code: format!("http_{}", status.as_u16()),
+            message: String::from_utf8_lossy(body).trim().to_owned(),
+        });
+        if let Some((cut, _)) = error.message.char_indices().nth(MAX_MESSAGE_CHARS) {
+            error.message.truncate(cut);
+        }
+        error
+    }
+}
+
+/// An answer of the API read whole: its status and a body of at most a cap.
+/// Shared with [`crate::supervisor`]; each client maps a [`ReadFailure`] to its own error.
+#[derive(Debug)]
+pub(crate) struct Answer {
+    pub(crate) status: StatusCode,
+    pub(crate) body: Vec<u8>,
+}
+
+/// Why an answer could not be read whole.
+#[derive(Debug)]
+pub(crate) enum ReadFailure {
+    /// The body is longer than the cap, by its `Content-Length` or as it came.
+    TooLarge,
+    /// The connection failed while the body came (a reset, a timeout).
+    CutShort(reqwest::Error),
+}
+
+impl Answer {
+    /// Reads `response` whole, refusing a body of more than `cap` bytes before
+    /// holding more than that in memory.
+    pub(crate) async fn read(mut response: reqwest::Response, cap: usize) -> Result<Answer, ReadFailure> {
+        let status = response.status();
+        if response.content_length().is_some_and(|n| n > cap as u64) {
+            return Err(ReadFailure::TooLarge);
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(ReadFailure::CutShort)? {
+            if body.len().saturating_add(chunk.len()) > cap {
+                return Err(ReadFailure::TooLarge);
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Answer { status, body })
+    }
+
+    /// The API's error in this answer (see [`ApiError::from_answer`]).
+    pub(crate) fn error(&self) -> ApiError {
+        ApiError::from_answer(self.status, &self.body)
+    }
+}
+
+/// A server address as the clients of the API use it: `http` or `https`, and
+/// ending in `/` so that API paths are joined below it. The error is the reason.
+pub(crate) fn base_url(server_url: &str) -> Result<reqwest::Url, String> {
+    let mut base = reqwest::Url::parse(server_url).map_err(|e| e.to_string())?;
+    if !matches!(base.scheme(), "http" | "https") || base.cannot_be_a_base() {
+        return Err("not an http or https address".to_owned());
+    }
+    if !base.path().ends_with('/') {
+        let path = format!("{}/", base.path());
+        base.set_path(&path);
+    }
+    Ok(base)
+}
+
+/// The HTTP client of the API's clients: rustls with the web PKI roots, these
+/// timeouts, and `user_agent`.
+pub(crate) fn http_client(
+    connect_timeout: Duration,
+    request_timeout: Duration,
+    user_agent: &'static str,
+) -> Result<reqwest::Client, reqwest::Error> {
+    reqwest::Client::builder()
+        .use_rustls_tls()
+        .connect_timeout(connect_timeout)
+        .timeout(request_timeout)
+        .user_agent(user_agent)
+        .build()
 }
 
 /// What an upload request got: an answer, or the device's standing when the
@@ -452,22 +536,9 @@ pub struct SyncClient {
 impl SyncClient {
     /// A client of the server at `server_url` (`http://…` or `https://…`).
     pub fn new(server_url: &str, config: SyncConfig) -> Result<SyncClient, SyncError> {
-        let bad = |reason: &str| SyncError::BadUrl { url: server_url.to_owned(), reason: reason.to_owned() };
-        let mut base = reqwest::Url::parse(server_url).map_err(|e| bad(&e.to_string()))?;
-        if !matches!(base.scheme(), "http" | "https") || base.cannot_be_a_base() {
-            return Err(bad("not an http or https address"));
-        }
-        // Paths are joined to the base: make it a directory.
-        if !base.path().ends_with('/') {
-            let path = format!("{}/", base.path());
-            base.set_path(&path);
-        }
-        let http = reqwest::Client::builder()
-            .use_rustls_tls()
-            .connect_timeout(config.connect_timeout)
-            .timeout(config.request_timeout)
-            .user_agent(concat!("icaze-device/", env!("CARGO_PKG_VERSION")))
-            .build()
+        let base = base_url(server_url).map_err(|reason| SyncError::BadUrl { url: server_url.to_owned(), reason })?;
+        let user_agent = concat!("icaze-device/", env!("CARGO_PKG_VERSION"));
+        let http = http_client(config.connect_timeout, config.request_timeout, user_agent)
             .map_err(|e| SyncError::Client(e.to_string()))?;
         Ok(SyncClient { base, http, config })
     }
@@ -601,16 +672,15 @@ impl SyncClient {
             .send()
             .await
             .map_err(transient)?;
-        let status = response.status();
-        let body = read_capped(response, MAX_ANSWER_LEN).await?;
-        if status.is_success() {
-            return Ok(Uploaded::Answer(UploadAnswer::from_json(&body)?));
+        let answer = read_capped(response, MAX_ANSWER_LEN).await?;
+        if answer.status.is_success() {
+            return Ok(Uploaded::Answer(UploadAnswer::from_json(&answer.body)?));
         }
-        let error = check_status(status, &body, "the upload")?;
-        Err(Failure::Permanent(match (status, error.code.as_str()) {
+        let error = check_status(&answer, "the upload")?;
+        Err(Failure::Permanent(match (answer.status, error.code.as_str()) {
             (StatusCode::FORBIDDEN, "device_unknown") => return Ok(Uploaded::NotAccepted(Enrollment::Unknown)),
             (StatusCode::FORBIDDEN, "device_suspended") => return Ok(Uploaded::NotAccepted(Enrollment::Suspended)),
-            _ => refused("the upload", status, error),
+            (status, _) => refused("the upload", status, error),
         }))
     }
 
@@ -736,8 +806,7 @@ impl SyncClient {
                 return Err(transient("the partial download is not part of the server's bundle"));
             }
             (StatusCode::CONFLICT, _) => {
-                let body = read_capped(response, MAX_ANSWER_LEN).await?;
-                let error = api_error(status, &body);
+                let error = read_capped(response, MAX_ANSWER_LEN).await?.error();
                 return Err(Failure::Permanent(match error.code.as_str() {
                     "future_version" => {
                         SyncError::FutureVersion { version: since.unwrap_or(0), message: error.message }
@@ -746,8 +815,7 @@ impl SyncClient {
                 }));
             }
             _ => {
-                let body = read_capped(response, MAX_ANSWER_LEN).await?;
-                let error = check_status(status, &body, "the bundle request")?;
+                let error = check_status(&read_capped(response, MAX_ANSWER_LEN).await?, "the bundle request")?;
                 return Err(Failure::Permanent(refused("the bundle request", status, error)));
             }
         };
@@ -813,8 +881,8 @@ impl SyncClient {
 
 /// Maps an error status to a failure: 5xx, 408 and 429 are transient; any
 /// other status is returned as the server's error for the caller to type.
-fn check_status(status: StatusCode, body: &[u8], what: &'static str) -> Result<ApiError, Failure> {
-    let error = api_error(status, body);
+fn check_status(answer: &Answer, what: &'static str) -> Result<ApiError, Failure> {
+    let (status, error) = (answer.status, answer.error());
     if status.is_server_error() || status == StatusCode::REQUEST_TIMEOUT || status == StatusCode::TOO_MANY_REQUESTS {
         return Err(Failure::Transient {
             detail: format!("{what}: {} {}", error.code, error.message),
@@ -829,15 +897,11 @@ fn refused(what: &'static str, status: StatusCode, error: ApiError) -> SyncError
 }
 
 /// Reads a body of at most `cap` bytes; a body cut short is transient.
-async fn read_capped(mut response: reqwest::Response, cap: usize) -> Result<Vec<u8>, Failure> {
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(|e| transient(format!("the answer was cut short: {e}")))? {
-        if body.len() + chunk.len() > cap {
-            return Err(Failure::Permanent(SyncError::Protocol(format!("an answer of more than {cap} bytes"))));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
+async fn read_capped(response: reqwest::Response, cap: usize) -> Result<Answer, Failure> {
+    Answer::read(response, cap).await.map_err(|failure| match failure {
+        ReadFailure::TooLarge => Failure::Permanent(SyncError::Protocol(format!("an answer of more than {cap} bytes"))),
+        ReadFailure::CutShort(e) => transient(format!("the answer was cut short: {e}")),
+    })
 }
 
 /// `Content-Range: bytes START-END/TOTAL` → (START, TOTAL if known).
@@ -901,6 +965,17 @@ mod tests {
         assert_eq!(with("items 0-1/2"), None);
         assert_eq!(with("bytes x-1/2"), None);
         assert_eq!(with("bytes 1-2/z"), None);
+    }
+
+    #[test]
+    fn api_errors_fall_back_to_the_status_and_are_cut_to_a_sentence() {
+        let error = ApiError::from_answer(StatusCode::CONFLICT, br#"{"code":"future_version","message":"above 2"}"#);
+        assert_eq!((error.code.as_str(), error.message.as_str()), ("future_version", "above 2"));
+        let page = format!("  <html>{}</html>\n", "ə".repeat(2 * MAX_MESSAGE_CHARS));
+        let error = ApiError::from_answer(StatusCode::BAD_GATEWAY, page.as_bytes());
+        assert_eq!(error.code, "http_502");
+        assert_eq!(error.message.chars().count(), MAX_MESSAGE_CHARS);
+        assert!(error.message.starts_with("<html>ə"), "{}", error.message);
     }
 
     #[test]

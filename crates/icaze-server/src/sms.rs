@@ -7,7 +7,7 @@ use std::ops::Range;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
 
-use icaze_core::{ClaimsSpec, PermitClaims, PermitSerial, UtcMinute};
+use icaze_core::{ClaimsSpec, KeyId, PermitClaims, PermitSerial, UtcMinute};
 use icaze_sms::{reply, Language, Request};
 
 use crate::csv::{baku_day, civil_from_days};
@@ -177,59 +177,77 @@ impl<S: Store> SmsService<S> {
             tracing::error!(purpose = %code.purpose.name(), "no issuer key may sign this purpose now");
             return refused(reply::service_error(language), "no_key");
         };
-        let serial = match self.next_serial().await {
-            Ok(serial) => serial,
-            Err(e) => return self.failed(language, &e),
-        };
-        let valid_from = now.checked_add(code.activation_delay_minutes).unwrap_or(now);
-        let valid_until = valid_from.checked_add(code.minutes).unwrap_or(valid_from);
-        let claims = match PermitClaims::new(ClaimsSpec {
-            serial,
-            document: request.document.clone(),
-            purpose: code.purpose,
-            zones: vec![person.zone],
-            issued_at: now,
-            valid_from,
-            valid_until,
-            vehicle: None,
-        }) {
-            Ok(claims) => claims,
-            Err(e) => {
-                tracing::error!(error = %e, "claims out of range");
-                return refused(reply::service_error(language), "claims");
-            }
-        };
-        let token = icaze_core::issue(key, key_id, &claims).to_text();
-        let record = PermitRecord {
-            serial,
-            document,
-            code: code.code,
-            purpose: code.purpose.code(),
-            zone: person.zone,
-            key_id: key_id.0,
-            issued_at: now,
-            valid_from,
-            valid_until,
-            phone: phone.to_owned(),
-            token: token.clone(),
-        };
-        let limits =
-            Limits { day: baku_day(now), per_document: code.per_day, per_phone: self.config.per_phone_per_day };
-        match self.store.record_permit(record, limits).await {
-            Ok(Recorded::Issued) => {
-                self.metrics.issued(code.code);
-                (reply::permit(language, &request.document, valid_from, valid_until, &token), Outcome::Issued)
-            }
-            // The day's permit is still valid: send it again (the SMS may have been lost).
-            Ok(Recorded::DocumentLimit { last: Some(last) }) if now < last.valid_until => refused(
-                reply::permit(language, &request.document, last.valid_from, last.valid_until, &last.token),
-                "repeat",
-            ),
-            Ok(Recorded::DocumentLimit { .. }) => {
-                refused(reply::daily_limit(language, code.code, &request.document), "daily_limit")
-            }
-            Ok(Recorded::PhoneLimit) => refused(reply::phone_limit(language), "phone_limit"),
-            Err(e) => self.failed(language, &e),
+        // At most twice: a second time to replace a permit of today whose key was revoked.
+        let mut replaces = None;
+        loop {
+            let serial = match self.next_serial().await {
+                Ok(serial) => serial,
+                Err(e) => return self.failed(language, &e),
+            };
+            let valid_from = now.checked_add(code.activation_delay_minutes).unwrap_or(now);
+            let valid_until = valid_from.checked_add(code.minutes).unwrap_or(valid_from);
+            let claims = match PermitClaims::new(ClaimsSpec {
+                serial,
+                document: request.document.clone(),
+                purpose: code.purpose,
+                zones: vec![person.zone],
+                issued_at: now,
+                valid_from,
+                valid_until,
+                vehicle: None,
+            }) {
+                Ok(claims) => claims,
+                Err(e) => {
+                    tracing::error!(error = %e, "claims out of range");
+                    return refused(reply::service_error(language), "claims");
+                }
+            };
+            let token = icaze_core::issue(key, key_id, &claims).to_text();
+            let record = PermitRecord {
+                serial,
+                document: document.clone(),
+                code: code.code,
+                purpose: code.purpose.code(),
+                zone: person.zone,
+                key_id: key_id.0,
+                issued_at: now,
+                valid_from,
+                valid_until,
+                phone: phone.to_owned(),
+                token: token.clone(),
+            };
+            let limits = Limits {
+                day: baku_day(now),
+                per_document: code.per_day,
+                per_phone: self.config.per_phone_per_day,
+                replaces,
+            };
+            return match self.store.record_permit(record, limits).await {
+                Ok(Recorded::Issued) => {
+                    self.metrics.issued(code.code);
+                    (reply::permit(language, &request.document, valid_from, valid_until, &token), Outcome::Issued)
+                }
+                // Today's permit was signed by a key revoked since: it no longer
+                // verifies, through no fault of the citizen, so a new one replaces it.
+                Ok(Recorded::DocumentLimit { last: Some(last) })
+                    if now < last.valid_until
+                        && replaces.is_none()
+                        && authority.trust_list().key(KeyId(last.key_id)).is_some_and(|k| k.revoked) =>
+                {
+                    replaces = Some(last.serial);
+                    continue;
+                }
+                // The day's permit is still valid: send it again (the SMS may have been lost).
+                Ok(Recorded::DocumentLimit { last: Some(last) }) if now < last.valid_until => refused(
+                    reply::permit(language, &request.document, last.valid_from, last.valid_until, &last.token),
+                    "repeat",
+                ),
+                Ok(Recorded::DocumentLimit { .. }) => {
+                    refused(reply::daily_limit(language, code.code, &request.document), "daily_limit")
+                }
+                Ok(Recorded::PhoneLimit) => refused(reply::phone_limit(language), "phone_limit"),
+                Err(e) => self.failed(language, &e),
+            };
         }
     }
 

@@ -61,6 +61,13 @@ pub struct Limits {
     pub per_document: u32,
     /// Permits per phone per day, all documents and codes together.
     pub per_phone: u32,
+    /// The document's last permit of this code today, which this one replaces
+    /// without counting against either limit: that permit's issuer key was
+    /// revoked (a stolen key), so it no longer verifies through no fault of
+    /// the citizen. Only the permit the day's counter still names is replaced;
+    /// if another request replaced it first, the answer is `DocumentLimit`
+    /// with that request's permit.
+    pub replaces: Option<PermitSerial>,
 }
 
 /// What happened to a permit offered to [`Store::record_permit`].
@@ -80,6 +87,10 @@ pub enum Recorded {
 /// The last permit given to a document for a code on a day.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LastPermit {
+    /// Its serial number.
+    pub serial: PermitSerial,
+    /// The key that signed it.
+    pub key_id: u8,
     /// The token text.
     pub token: String,
     /// Start of validity.

@@ -548,6 +548,14 @@ async fn permit(s: &Service, text: &str) -> u32 {
     db.query_row("SELECT max(serial) FROM permits", [], |r| r.get(0)).unwrap()
 }
 
+/// The permit in the reply to an SMS with this text.
+async fn reply_permit(s: &Service, text: &str) -> icaze_core::UnverifiedPermit {
+    let response =
+        s.client.get(s.url("/sms/8103")).query(&[("from", "994501112233"), ("text", text)]).send().await.unwrap();
+    let reply = response.text().await.unwrap();
+    icaze_core::UnverifiedPermit::find_in_text(&reply).unwrap_or_else(|e| panic!("{e}: {reply}"))
+}
+
 fn verified(s: &Service, bytes: &[u8]) -> icaze_core::BundleContents {
     VerifiedBundle::verify(bytes, &s.root()).unwrap().contents().clone()
 }
@@ -831,6 +839,8 @@ async fn a_stolen_key_is_rotated_reloaded_and_its_tokens_refused_by_the_next_bun
     assert_eq!(status, StatusCode::FORBIDDEN, "administrators only");
     // Until the reload the service still signs with the old key.
     assert_eq!(token_of(&s, permit(&s, "1 AZE22222222").await).key_id().0, 1);
+    let once_a_day = token_of(&s, permit(&s, "2 AZE22222222").await);
+    assert_eq!(once_a_day.key_id().0, 1);
     let (status, body) = s.post("/v1/keys/reload", Some(&s.admin), json!({})).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!((body["trust_list_version"].as_u64(), &body["revoked_keys"]), (Some(2), &json!([1])));
@@ -838,6 +848,14 @@ async fn a_stolen_key_is_rotated_reloaded_and_its_tokens_refused_by_the_next_bun
     // New permits come from the new key; the next bundle's trust list refuses the old key's tokens.
     let new = token_of(&s, permit(&s, "2 MYI1234567").await);
     assert_eq!(new.key_id().0, 5);
+    // Today's once-a-day permit of the old key is replaced by the new key's, once (it does
+    // not count against the daily limit); after that the new one is what a repeated SMS gets.
+    let replaced = reply_permit(&s, "2 AZE22222222").await;
+    assert_eq!(replaced.key_id().0, 5);
+    assert_ne!(replaced.token().to_text(), once_a_day.token().to_text());
+    assert_eq!(reply_permit(&s, "2 AZE22222222").await.token().to_text(), replaced.token().to_text());
+    // A permit of the new key is repeated as before.
+    assert_eq!(reply_permit(&s, "2 MYI1234567").await.token().to_text(), new.token().to_text());
     let after = verified(&s, &s.bundle("", &[]).await.bytes().await.unwrap());
     assert!(after.version > before.version, "a new trust list is a new bundle version");
     let trust = icaze_core::TrustList::verify_bytes(&after.trust_list, &s.root()).unwrap();

@@ -9,79 +9,40 @@
 //! clearly; then `icaze admin org revoke` revokes the permits issued, and
 //! `icaze admin portal deactivate` the employee registered after it.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::Arc;
+use std::process::Output;
 
-use icaze_core::UtcMinute;
+use common::{icaze_command, json_line, Service};
 use icaze_server::portal::password::HashCost;
-use icaze_server::{FixedClock, ServeConfig, Server};
-use serde_json::Value;
 
-struct Service {
-    tmp: tempfile::TempDir,
-    // Invariant: the runtime outlives the server, whose tasks run on it.
-    _server: Server,
-    _runtime: tokio::runtime::Runtime,
-    url: String,
+/// The service with cheap password hashing, 50 synthetic people and the demo denials.
+fn start() -> Service {
+    let s = Service::start_with(|config| config.portal.hash_cost = HashCost::cheap()).with_demo_people(50);
+    s.store().import_denials(&icaze_server::registry::demo_denials_csv()).unwrap();
+    s
 }
 
-impl Service {
-    fn start() -> Self {
-        let tmp = tempfile::tempdir().unwrap();
-        let runtime = tokio::runtime::Runtime::new().unwrap();
-        let at = UtcMinute::parse_rfc3339("2020-12-15T10:00:00+04:00").unwrap();
-        let mut config = ServeConfig::new(tmp.path().join("data"));
-        config.listen = "127.0.0.1:0".parse().unwrap();
-        config.clock = Arc::new(FixedClock::new(at));
-        config.portal.hash_cost = HashCost::cheap();
-        let server = runtime.block_on(Server::start(config)).unwrap();
-        let url = format!("http://{}", server.addr());
-        let store =
-            icaze_server::sqlite::SqliteStore::open(&tmp.path().join("data/icaze.db"), Default::default()).unwrap();
-        assert!(store.import_people(&icaze_server::registry::demo_people_csv(50)).unwrap().problems.is_empty());
-        store.import_denials(&icaze_server::registry::demo_denials_csv()).unwrap();
-        Self { tmp, _server: server, _runtime: runtime, url }
-    }
+/// `icaze portal import` as `login`, with the password in ICAZE_PASSWORD (if any).
+fn import(s: &Service, login: &str, password: Option<&str>, file: &Path, extra: &[&str]) -> Output {
+    let file = file.to_str().unwrap();
+    let args = [&["portal", "import", "--server", &s.url, "--login", login][..], extra, &[file]].concat();
+    icaze(&args, password)
+}
 
-    /// `icaze admin …` with the administrator's token file.
-    fn admin(&self, args: &[&str]) -> (i32, Value) {
-        let token_file = self.tmp.path().join("data/admin-token");
-        let base = ["admin", "--server", &self.url, "--token-file", token_file.to_str().unwrap()];
-        let out = icaze(&[&base[..], args].concat(), None);
-        (out.status.code().unwrap(), json_line(&out))
-    }
-
-    /// `icaze portal import` as `login`, with the password in ICAZE_PASSWORD (if any).
-    fn import(&self, login: &str, password: Option<&str>, file: &Path, extra: &[&str]) -> Output {
-        let file = file.to_str().unwrap();
-        let args = [&["portal", "import", "--server", &self.url, "--login", login][..], extra, &[file]].concat();
-        icaze(&args, password)
-    }
-
-    fn csv(&self, name: &str, text: &str) -> PathBuf {
-        let path = self.tmp.path().join(name);
-        std::fs::write(&path, text).unwrap();
-        path
-    }
+fn csv(s: &Service, name: &str, text: &str) -> PathBuf {
+    let path = s.path(name);
+    std::fs::write(&path, text).unwrap();
+    path
 }
 
 fn icaze(args: &[&str], password: Option<&str>) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_icaze"));
-    command.args(args).env_remove("ICAZE_TOKEN").env_remove("ICAZE_PASSWORD");
+    let mut command = icaze_command(args);
     if let Some(password) = password {
         command.env("ICAZE_PASSWORD", password);
     }
-    // Standard input is not a terminal here, so no password prompt can wait for it.
-    command.stdin(std::process::Stdio::null()).output().expect("run icaze")
-}
-
-/// The JSON line a command printed last on standard output.
-fn json_line(out: &Output) -> Value {
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let line = stdout.lines().last().unwrap_or_default();
-    serde_json::from_str(line)
-        .unwrap_or_else(|e| panic!("{e}: stdout {stdout:?}, stderr {}", String::from_utf8_lossy(&out.stderr)))
+    command.output().expect("run icaze")
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -92,7 +53,7 @@ const HEADER: &str = "document,name,position,zones,valid_from,valid_until,plate\
 
 #[test]
 fn organisations_operators_imports_and_regime_change_from_the_command_line() {
-    let s = Service::start();
+    let s = start();
 
     // The administrator registers an organisation and gets the one-time password.
     let (code, org) = s.admin(&[
@@ -121,7 +82,8 @@ fn organisations_operators_imports_and_regime_change_from_the_command_line() {
     assert!(operator["password"].as_str().is_some_and(|p| !p.is_empty()), "{operator}");
 
     // An import with bad rows: the good ones are imported, each bad one named by its line.
-    let mixed = s.csv(
+    let mixed = csv(
+        &s,
         "mixed.csv",
         &format!(
             "{HEADER}AZE50000000,\"Aliyev, Rashad\",driver,1;2,2020-12-15,2020-12-31,\n\
@@ -130,7 +92,7 @@ fn organisations_operators_imports_and_regime_change_from_the_command_line() {
              AZE50000001,Repeated,engineer,1,2020-12-16,2020-12-30,\n"
         ),
     );
-    let out = s.import("aliyev.r", Some(&password), &mixed, &[]);
+    let out = import(&s, "aliyev.r", Some(&password), &mixed, &[]);
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "problems make the exit status 1: {stdout} {}", text(&out.stderr));
     assert!(stdout.starts_with("imported: 2 of 4 rows\nproblems: 2\n"), "{stdout}");
@@ -141,21 +103,21 @@ fn organisations_operators_imports_and_regime_change_from_the_command_line() {
     assert!(!out.stderr.contains(&b'\r'), "{}", text(&out.stderr));
 
     // A clean file, with the report as JSON.
-    let clean = s.csv("clean.csv", &format!("{HEADER}AZE50000002,Nigar Huseynova,nurse,1,2020-12-15,2020-12-31,\n"));
-    let out = s.import("aliyev.r", Some(&password), &clean, &["--json"]);
+    let clean = csv(&s, "clean.csv", &format!("{HEADER}AZE50000002,Nigar Huseynova,nurse,1,2020-12-15,2020-12-31,\n"));
+    let out = import(&s, "aliyev.r", Some(&password), &clean, &["--json"]);
     assert_eq!(out.status.code(), Some(0), "{} {}", text(&out.stdout), text(&out.stderr));
     let report = json_line(&out);
     assert_eq!(report["state"], "done", "{report}");
     assert_eq!((report["imported"].as_u64(), report["problems_total"].as_u64()), (Some(1), Some(0)), "{report}");
 
     // A wrong password is the server's refusal (1); no password at all cannot run (2).
-    let out = s.import("aliyev.r", Some("not the password"), &clean, &[]);
+    let out = import(&s, "aliyev.r", Some("not the password"), &clean, &[]);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(json_line(&out)["code"], "bad_credentials");
-    let out = s.import("aliyev.r", None, &clean, &[]);
+    let out = import(&s, "aliyev.r", None, &clean, &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("ICAZE_PASSWORD"), "{}", text(&out.stderr));
-    let out = s.import("aliyev.r", Some(&password), &s.tmp.path().join("missing.csv"), &[]);
+    let out = import(&s, "aliyev.r", Some(&password), &s.path("missing.csv"), &[]);
     assert_eq!(out.status.code(), Some(2));
 
     // The organisation's permits are revoked by the administrator: the three issued.
@@ -165,8 +127,8 @@ fn organisations_operators_imports_and_regime_change_from_the_command_line() {
 
     // An employee registered afterwards; at a regime change every active employee is
     // deactivated and their permits revoked.
-    let later = s.csv("later.csv", &format!("{HEADER}AZE50000003,Elvin Quliyev,guard,1,2020-12-15,2020-12-31,\n"));
-    let out = s.import("aliyev.r", Some(&password), &later, &[]);
+    let later = csv(&s, "later.csv", &format!("{HEADER}AZE50000003,Elvin Quliyev,guard,1,2020-12-15,2020-12-31,\n"));
+    let out = import(&s, "aliyev.r", Some(&password), &later, &[]);
     assert_eq!(out.status.code(), Some(0), "{} {}", text(&out.stdout), text(&out.stderr));
     assert!(text(&out.stdout).starts_with("imported: 1 of 1 rows\nproblems: 0\n"), "{}", text(&out.stdout));
     let (code, deactivated) = s.admin(&["portal", "deactivate", "--reason", "new regime"]);
@@ -182,8 +144,8 @@ fn organisations_operators_imports_and_regime_change_from_the_command_line() {
 /// development authority in the data directory), then `icaze admin keys reload`.
 #[test]
 fn keys_rotate_and_reload_from_the_command_line() {
-    let s = Service::start();
-    let keys = s.tmp.path().join("data/authority");
+    let s = start();
+    let keys = s.data().join("authority");
     let out = icaze(&["keys", "rotate", "--dir", keys.to_str().unwrap(), "--role", "callcentre"], None);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let rotated = json_line(&out);

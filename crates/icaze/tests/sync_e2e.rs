@@ -8,121 +8,42 @@
 //! revocation reaches the device, an export file imported at the precinct is
 //! taken once, and a broken bundle download is resumed from its partial file.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::Arc;
+mod common;
 
-use icaze_core::UtcMinute;
-use icaze_server::{FixedClock, ServeConfig, Server};
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use common::{at, icaze, icaze_command, json_line, Service, NOW};
 use serde_json::Value;
 
-fn at(s: &str) -> UtcMinute {
-    UtcMinute::parse_rfc3339(s).unwrap()
+/// The service with the 20 synthetic people the SMS permits are asked for.
+fn start() -> Service {
+    Service::start().with_demo_people(20)
 }
 
-/// The server's clock and the device's, once the permits are valid.
-const NOW: &str = "2020-12-15T10:30:00+04:00";
-
-struct Service {
-    tmp: tempfile::TempDir,
-    runtime: tokio::runtime::Runtime,
-    server: Option<Server>,
-    clock: Arc<FixedClock>,
-    url: String,
+/// The directory of the device the `icaze device` commands work on.
+fn device_dir(s: &Service) -> PathBuf {
+    s.path("device")
 }
 
-impl Service {
-    fn start() -> Self {
-        let tmp = tempfile::tempdir().unwrap();
-        let runtime = tokio::runtime::Runtime::new().unwrap();
-        let clock = Arc::new(FixedClock::new(at("2020-12-15T10:00:00+04:00")));
-        let mut config = ServeConfig::new(tmp.path().join("data"));
-        config.listen = "127.0.0.1:0".parse().unwrap();
-        config.clock = clock.clone();
-        let server = runtime.block_on(Server::start(config)).unwrap();
-        let url = format!("http://{}", server.addr());
-        let store =
-            icaze_server::sqlite::SqliteStore::open(&tmp.path().join("data/icaze.db"), Default::default()).unwrap();
-        assert!(store.import_people(&icaze_server::registry::demo_people_csv(20)).unwrap().problems.is_empty());
-        Self { tmp, runtime, server: Some(server), clock, url }
-    }
-
-    fn data(&self) -> PathBuf {
-        self.tmp.path().join("data")
-    }
-
-    fn device_dir(&self) -> String {
-        self.tmp.path().join("device").to_str().unwrap().to_owned()
-    }
-
-    /// An SMS to 8103 through the service's gateway endpoint; returns the token.
-    fn sms_permit(&self, from: &str, text: &str) -> String {
-        let url = format!("{}/sms/8103", self.url);
-        let reply = self.runtime.block_on(async {
-            let response =
-                reqwest::Client::new().get(&url).query(&[("from", from), ("text", text)]).send().await.unwrap();
-            assert_eq!(response.status(), 200);
-            response.text().await.unwrap()
-        });
-        reply.split(' ').find(|w| w.starts_with("IZ1")).unwrap_or_else(|| panic!("no token in {reply:?}")).to_owned()
-    }
-
-    fn get(&self, path_and_query: &str) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
-        let url = format!("{}{path_and_query}", self.url);
-        self.runtime.block_on(async {
-            let response = reqwest::Client::new().get(&url).send().await.unwrap();
-            let (status, headers) = (response.status().as_u16(), response.headers().clone());
-            (status, headers, response.bytes().await.unwrap().to_vec())
-        })
-    }
-
-    /// `icaze admin …` with the administrator's token file.
-    fn admin(&self, args: &[&str]) -> (i32, Value) {
-        let token_file = self.data().join("admin-token");
-        let base = ["admin", "--server", &self.url, "--token-file", token_file.to_str().unwrap()];
-        let out = icaze(&[&base[..], args].concat());
-        (out.status.code().unwrap(), json_line(&out))
-    }
-
-    fn device(&self, args: &[&str]) -> Output {
-        icaze(&[&["device", "--dir", &self.device_dir()][..], args].concat())
-    }
-
-    fn sync(&self) -> (i32, Value) {
-        let out = self.device(&["sync", "--at", NOW]);
-        (out.status.code().unwrap(), json_line(&out))
-    }
-
-    fn check(&self, token: &str) -> Value {
-        let out = self.device(&["check", "--zone", "1", "--at", NOW, token]);
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)))
-    }
-
-    fn inspections(&self) -> Vec<Value> {
-        let (code, answer) = self.admin(&["inspections"]);
-        assert_eq!(code, 0, "{answer}");
-        answer["inspections"].as_array().unwrap().clone()
-    }
+fn device(s: &Service, args: &[&str]) -> Output {
+    icaze(&[&["device", "--dir", device_dir(s).to_str().unwrap()][..], args].concat())
 }
 
-impl Drop for Service {
-    fn drop(&mut self) {
-        if let Some(server) = self.server.take() {
-            self.runtime.block_on(server.stop());
-        }
-    }
+fn sync(s: &Service) -> (i32, Value) {
+    let out = device(s, &["sync", "--at", NOW]);
+    (out.status.code().unwrap(), json_line(&out))
 }
 
-fn icaze(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_icaze")).args(args).env_remove("ICAZE_TOKEN").output().expect("run icaze")
+fn check(s: &Service, token: &str) -> Value {
+    let out = device(s, &["check", "--zone", "1", "--at", NOW, token]);
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)))
 }
 
-/// The JSON line a command printed on standard output.
-fn json_line(out: &Output) -> Value {
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let line = stdout.lines().last().unwrap_or_default();
-    serde_json::from_str(line)
-        .unwrap_or_else(|e| panic!("{e}: stdout {stdout:?}, stderr {}", String::from_utf8_lossy(&out.stderr)))
+fn inspections(s: &Service) -> Vec<Value> {
+    let (code, answer) = s.admin(&["inspections"]);
+    assert_eq!(code, 0, "{answer}");
+    answer["inspections"].as_array().unwrap().clone()
 }
 
 fn seqs(records: &[Value]) -> Vec<u64> {
@@ -133,9 +54,9 @@ fn seqs(records: &[Value]) -> Vec<u64> {
 
 #[test]
 fn a_device_syncs_with_the_real_service() {
-    let s = Service::start();
+    let s = start();
     let root = s.data().join("authority/root.public");
-    let out = s.device(&["init", "--root", root.to_str().unwrap(), "--server", &s.url, "--officer", "B-1042"]);
+    let out = device(&s, &["init", "--root", root.to_str().unwrap(), "--server", &s.url, "--officer", "B-1042"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let printed = String::from_utf8(out.stdout).unwrap();
     let code = printed.lines().find_map(|l| l.strip_prefix("enrollment code ")).unwrap().to_owned();
@@ -147,8 +68,8 @@ fn a_device_syncs_with_the_real_service() {
     s.clock.set(at(NOW));
 
     // Not approved yet: the records stay, the (public) bundle comes down.
-    assert_eq!(s.check(&token)["kind"], "no_data");
-    let (code_1, report) = s.sync();
+    assert_eq!(check(&s, &token)["kind"], "no_data");
+    let (code_1, report) = sync(&s);
     assert_eq!(code_1, 1, "{report}");
     assert_eq!((report["status"].as_str(), report["sent"].as_u64()), (Some("unknown"), Some(0)), "{report}");
     assert_eq!(report["outbox_left"], 1);
@@ -161,17 +82,17 @@ fn a_device_syncs_with_the_real_service() {
         (Some(device_id.as_str()), Some("active"))
     );
 
-    let valid = s.check(&token);
+    let valid = check(&s, &token);
     assert_eq!(valid["kind"], "valid", "{valid}");
     let serial = valid["permit"]["serial"].as_u64().unwrap();
-    assert_eq!(s.check(&other)["kind"], "wrong_zone");
-    let (status, report) = s.sync();
+    assert_eq!(check(&s, &other)["kind"], "wrong_zone");
+    let (status, report) = sync(&s);
     assert_eq!(status, 0, "{report}");
     assert_eq!((report["status"].as_str(), report["badge"].as_str()), (Some("active"), Some("B-1042")));
     assert_eq!((report["sent"].as_u64(), report["accepted"].as_u64()), (Some(3), Some(3)), "{report}");
     assert_eq!((report["outbox_left"].as_u64(), report["acknowledged_seq"].as_u64()), (Some(0), Some(3)));
 
-    let records = s.inspections();
+    let records = inspections(&s);
     assert_eq!(seqs(&records), [1, 2, 3], "exactly the device's records");
     assert!(records.iter().all(|r| r["device_id"] == device_id.as_str() && r["precinct"] == "P-12"));
     let token_file = s.data().join("admin-token");
@@ -189,27 +110,27 @@ fn a_device_syncs_with_the_real_service() {
     assert_eq!(String::from_utf8(csv.stdout).unwrap().lines().count(), 4, "a header and three rows");
 
     // A second sync sends nothing again.
-    let (status, again) = s.sync();
+    let (status, again) = sync(&s);
     assert_eq!(status, 0, "{again}");
     assert_eq!(
         (again["sent"].as_u64(), again["accepted"].as_u64(), again["requests"].as_u64()),
         (Some(0), Some(0), Some(1))
     );
-    assert_eq!(s.inspections().len(), 3);
+    assert_eq!(inspections(&s).len(), 3);
 
     // A revocation reaches the device with the next sync.
     let (status, revoked) = s.admin(&["revoke", "--document", "AZE11111111", "--reason", "lost phone"]);
     assert_eq!(status, 0, "{revoked}");
     assert_eq!(revoked["revoked"], serde_json::json!([serial]));
-    let (status, report) = s.sync();
+    let (status, report) = sync(&s);
     assert_eq!(status, 0, "{report}");
     assert_eq!(report["bundle"]["result"], "applied", "{report}");
-    assert_eq!(s.check(&token)["kind"], "revoked");
+    assert_eq!(check(&s, &token)["kind"], "revoked");
 
     // Records carried on a file: imported once, twice changes nothing, and the device then sends nothing twice.
-    s.check(&other);
-    let export = s.tmp.path().join("export.iczu");
-    let out = s.device(&["export", "--out", export.to_str().unwrap(), "--at", NOW]);
+    check(&s, &other);
+    let export = s.path("export.iczu");
+    let out = device(&s, &["export", "--out", export.to_str().unwrap(), "--at", NOW]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(json_line(&out)["records"], 2, "records 4 (the revoked check) and 5");
     let (status, imported) = s.admin(&["import", export.to_str().unwrap()]);
@@ -217,8 +138,8 @@ fn a_device_syncs_with_the_real_service() {
     assert_eq!((imported["accepted"].as_u64(), imported["channel"].as_str()), (Some(2), Some("file")));
     let (_, twice) = s.admin(&["import", export.to_str().unwrap()]);
     assert_eq!((twice["accepted"].as_u64(), twice["duplicates"].as_u64()), (Some(0), Some(2)), "{twice}");
-    assert_eq!(seqs(&s.inspections()), [1, 2, 3, 4, 5]);
-    let (_, report) = s.sync();
+    assert_eq!(seqs(&inspections(&s)), [1, 2, 3, 4, 5]);
+    let (_, report) = sync(&s);
     assert_eq!((report["sent"].as_u64(), report["outbox_left"].as_u64()), (Some(0), Some(0)), "{report}");
 
     // A refusal shows the server's code and exits 1.
@@ -233,14 +154,14 @@ fn a_device_syncs_with_the_real_service() {
     assert_eq!(code_200, 200);
     let etag = headers["etag"].to_str().unwrap().to_owned();
     let half = full.len() / 2;
-    let dir = PathBuf::from(s.device_dir());
+    let dir = device_dir(&s);
     write_partial(&dir, &full[..half], &etag, held);
-    let (status, report) = s.sync();
+    let (status, report) = sync(&s);
     assert_eq!(status, 0, "{report}");
     assert_eq!(report["bundle"]["resumed_from"], half as u64, "{report}");
     assert_eq!(report["bundle"]["bytes"], full.len() as u64);
     assert!(!dir.join(icaze_device::PARTIAL_BUNDLE_FILE).exists());
-    let status: Value = serde_json::from_slice(&s.device(&["status", "--at", NOW]).stdout).unwrap();
+    let status: Value = serde_json::from_slice(&device(&s, &["status", "--at", NOW]).stdout).unwrap();
     assert_eq!(status["revocations"], 2, "{status}");
 }
 
@@ -252,10 +173,10 @@ fn write_partial(dir: &Path, bytes: &[u8], etag: &str, since: u64) {
 
 #[test]
 fn supervisors_suspensions_and_refusals_through_icaze_admin() {
-    let s = Service::start();
+    let s = start();
     s.clock.set(at(NOW));
     let root = s.data().join("authority/root.public");
-    let out = s.device(&["init", "--root", root.to_str().unwrap(), "--officer", "B-7"]);
+    let out = device(&s, &["init", "--root", root.to_str().unwrap(), "--officer", "B-7"]);
     assert!(out.status.success());
     let printed = String::from_utf8(out.stdout).unwrap();
     let code = printed.lines().find_map(|l| l.strip_prefix("enrollment code ")).unwrap().to_owned();
@@ -269,8 +190,7 @@ fn supervisors_suspensions_and_refusals_through_icaze_admin() {
 
     // The supervisor's token, from the environment.
     let as_supervisor = |args: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_icaze"))
-            .args([&["admin", "--server", &s.url][..], args].concat())
+        let out = icaze_command(&[&["admin", "--server", &s.url][..], args].concat())
             .env("ICAZE_TOKEN", &supervisor)
             .output()
             .unwrap();
@@ -287,16 +207,16 @@ fn supervisors_suspensions_and_refusals_through_icaze_admin() {
     assert_eq!((status, stale["devices"].as_array().map(Vec::len)), (0, Some(1)), "never synced: {stale}");
 
     // Suspended: the sync is refused, the records stay on the device.
-    s.device(&["manual", "--zone", "1", "--at", NOW, "danger", "--what", "fire"]);
+    device(&s, &["manual", "--zone", "1", "--at", NOW, "danger", "--what", "fire"]);
     let (status, _) = as_supervisor(&["device", "suspend", &device_id, "--reason", "phone reported lost"]);
     assert_eq!(status, 0);
-    let out = s.device(&["sync", "--server", &s.url, "--at", NOW]);
+    let out = device(&s, &["sync", "--server", &s.url, "--at", NOW]);
     let report = json_line(&out);
     assert_eq!((out.status.code(), report["status"].as_str()), (Some(1), Some("suspended")), "{report}");
     assert_eq!(report["outbox_left"], 1);
     let (status, _) = as_supervisor(&["device", "resume", &device_id, "--reason", "phone found"]);
     assert_eq!(status, 0);
-    let out = s.device(&["sync", "--server", &s.url, "--at", NOW]);
+    let out = device(&s, &["sync", "--server", &s.url, "--at", NOW]);
     let report = json_line(&out);
     assert_eq!((out.status.code(), report["accepted"].as_u64()), (Some(0), Some(1)), "{report}");
 
@@ -326,11 +246,11 @@ fn supervisors_suspensions_and_refusals_through_icaze_admin() {
 
 #[test]
 fn a_large_outbox_goes_up_in_batches_through_the_library_client() {
-    let s = Service::start();
+    let s = start();
     s.clock.set(at(NOW));
     let root_text = std::fs::read_to_string(s.data().join("authority/root.public")).unwrap();
     let root = icaze_authority::read_public_key(&root_text).unwrap();
-    let dir = PathBuf::from(s.device_dir());
+    let dir = device_dir(&s);
     let config = icaze_device::InitConfig { root, server: Some(s.url.clone()), officer: None };
     let mut device = icaze_device::Device::init(&dir, &config, at(NOW)).unwrap();
     let (status, _) =

@@ -14,22 +14,17 @@
 //! The schedule of faults is seeded: `ICAZE_FAULT_SEED=N` runs another seed, and a
 //! failure names the seed it ran with. Run with `--nocapture` to see the counts.
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::time::Duration;
 
-use icaze_core::{PermitSerial, UtcMinute};
+use common::{at, Service, NOW};
+use icaze_core::PermitSerial;
 use icaze_device::{Device, InitConfig, ManualCheck, Notes, OfficerBadge, Scene, SyncClient, SyncConfig};
-use icaze_server::{FixedClock, ServeConfig, Server};
 use icaze_testkit::{FaultKind, FaultProxy, FaultSchedule};
 use serde_json::{json, Value};
 
-fn at(s: &str) -> UtcMinute {
-    UtcMinute::parse_rfc3339(s).unwrap()
-}
-
-/// The device's clock and the server's once the device is set up.
-const NOW: &str = "2020-12-15T10:30:00+04:00";
 /// The seed of the fault schedule when `ICAZE_FAULT_SEED` is not set.
 const DEFAULT_SEED: u64 = 9;
 /// Rounds of logging and syncing through the proxy.
@@ -38,87 +33,33 @@ const ROUNDS: u64 = 40;
 const REVOKED: [(u64, u32); 6] =
     [(3, 910_001), (9, 910_002), (15, 910_003), (20, 910_004), (27, 910_005), (33, 910_006)];
 
-struct Service {
-    tmp: tempfile::TempDir,
-    runtime: tokio::runtime::Runtime,
-    server: Option<Server>,
-    url: String,
-    admin_token: String,
+/// An admin request straight to the service (never through the proxy) that must
+/// succeed; its JSON answer.
+fn admin_json(s: &Service, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+    let (status, _, bytes) = s.admin_request(method, path, body);
+    let value: Value = serde_json::from_slice(&bytes).unwrap();
+    assert!((200..300).contains(&status), "{path}: {status} {value}");
+    value
 }
 
-impl Service {
-    fn start() -> Self {
-        let tmp = tempfile::tempdir().unwrap();
-        let runtime = tokio::runtime::Runtime::new().unwrap();
-        let clock = Arc::new(FixedClock::new(at("2020-12-15T10:00:00+04:00")));
-        let mut config = ServeConfig::new(tmp.path().join("data"));
-        config.listen = "127.0.0.1:0".parse().unwrap();
-        config.clock = clock.clone();
-        let server = runtime.block_on(Server::start(config)).unwrap();
-        let url = format!("http://{}", server.addr());
-        let admin_token = std::fs::read_to_string(tmp.path().join("data/admin-token")).unwrap().trim().to_owned();
-        // The bundle made at start is from 10:00; from here on it is 10:30.
-        clock.set(at(NOW));
-        Self { tmp, runtime, server: Some(server), url, admin_token }
-    }
-
-    fn addr(&self) -> std::net::SocketAddr {
-        self.server.as_ref().unwrap().addr()
-    }
-
-    /// An admin request straight to the service (never through the proxy).
-    fn admin(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<Value>,
-    ) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
-        let url = format!("{}{path}", self.url);
-        self.runtime.block_on(async {
-            let mut request = reqwest::Client::new().request(method, &url).bearer_auth(&self.admin_token);
-            if let Some(body) = body {
-                request = request.header("content-type", "application/json").body(body.to_string());
-            }
-            let response = request.send().await.unwrap();
-            let (status, headers) = (response.status().as_u16(), response.headers().clone());
-            (status, headers, response.bytes().await.unwrap().to_vec())
-        })
-    }
-
-    fn admin_json(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
-        let (status, _, bytes) = self.admin(method, path, body);
-        let value: Value = serde_json::from_slice(&bytes).unwrap();
-        assert!((200..300).contains(&status), "{path}: {status} {value}");
-        value
-    }
-
-    /// Every inspection of `device` the service holds: sequence number and hash, in
-    /// the order received, following the `next` cursor.
-    fn inspections(&self, device: &str) -> Vec<(u64, String)> {
-        let mut out = Vec::new();
-        let mut after: Option<String> = None;
-        loop {
-            let mut path = format!("/v1/inspections?device={device}&format=json&limit=100");
-            if let Some(cursor) = &after {
-                path.push_str(&format!("&after={cursor}"));
-            }
-            let page = self.admin_json(reqwest::Method::GET, &path, None);
-            for record in page["inspections"].as_array().unwrap() {
-                assert_eq!(record["device_id"], device, "{record}");
-                out.push((record["seq"].as_u64().unwrap(), record["hash"].as_str().unwrap().to_owned()));
-            }
-            match page["next"].as_str() {
-                Some(next) => after = Some(next.to_owned()),
-                None => return out,
-            }
+/// Every inspection of `device` the service holds: sequence number and hash, in
+/// the order received, following the `next` cursor.
+fn inspections(s: &Service, device: &str) -> Vec<(u64, String)> {
+    let mut out = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let mut path = format!("/v1/inspections?device={device}&format=json&limit=100");
+        if let Some(cursor) = &after {
+            path.push_str(&format!("&after={cursor}"));
         }
-    }
-}
-
-impl Drop for Service {
-    fn drop(&mut self) {
-        if let Some(server) = self.server.take() {
-            self.runtime.block_on(server.stop());
+        let page = admin_json(s, reqwest::Method::GET, &path, None);
+        for record in page["inspections"].as_array().unwrap() {
+            assert_eq!(record["device_id"], device, "{record}");
+            out.push((record["seq"].as_u64().unwrap(), record["hash"].as_str().unwrap().to_owned()));
+        }
+        match page["next"].as_str() {
+            Some(next) => after = Some(next.to_owned()),
+            None => return out,
         }
     }
 }
@@ -139,13 +80,16 @@ fn fast_retries() -> SyncConfig {
 fn sync_survives_refused_reset_cut_delayed_and_duplicated_connections() {
     let seed = std::env::var("ICAZE_FAULT_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(DEFAULT_SEED);
     let s = Service::start();
-    let root_text = std::fs::read_to_string(s.tmp.path().join("data/authority/root.public")).unwrap();
+    // The bundle made at start is from 10:00; from here on it is 10:30.
+    s.clock.set(at(NOW));
+    let root_text = std::fs::read_to_string(s.data().join("authority/root.public")).unwrap();
     let root = icaze_authority::read_public_key(&root_text).unwrap();
-    let dir = s.tmp.path().join("device");
+    let dir = s.path("device");
     let config = InitConfig { root, server: None, officer: None };
     let mut device = Device::init(&dir, &config, at(NOW)).unwrap();
     let device_id = device.device_id().to_string();
-    let approved = s.admin_json(
+    let approved = admin_json(
+        &s,
         reqwest::Method::POST,
         "/v1/devices",
         Some(json!({"code": device.enrollment_code().to_string(), "badge": "B-1", "precinct": "P-1"})),
@@ -169,7 +113,8 @@ fn sync_survives_refused_reset_cut_delayed_and_duplicated_connections() {
     for round in 0..ROUNDS {
         for (before, serial) in REVOKED {
             if before == round {
-                let answer = s.admin_json(
+                let answer = admin_json(
+                    &s,
                     reqwest::Method::POST,
                     "/v1/revocations",
                     Some(json!({"serial": serial, "reason": "fault test"})),
@@ -230,7 +175,7 @@ fn sync_survives_refused_reset_cut_delayed_and_duplicated_connections() {
     println!("proxy: {counts}");
 
     // The service holds exactly the device's log.
-    let held = s.inspections(&device_id);
+    let held = inspections(&s, &device_id);
     let mut by_seq: BTreeMap<u64, Vec<String>> = BTreeMap::new();
     for (seq, hash) in held {
         by_seq.entry(seq).or_default().push(hash);
@@ -245,14 +190,14 @@ fn sync_survives_refused_reset_cut_delayed_and_duplicated_connections() {
     assert_eq!((last.outbox_left, last.acknowledged_seq, last.high_water), (0, n, n), "seed {seed}");
     assert!(last.flags.is_empty(), "seed {seed}: {:?}", last.flags);
 
-    let devices = s.admin_json(reqwest::Method::GET, "/v1/devices", None);
+    let devices = admin_json(&s, reqwest::Method::GET, "/v1/devices", None);
     let listed = devices["devices"].as_array().unwrap().iter().find(|d| d["device_id"] == device_id.as_str()).unwrap();
     assert_eq!(listed["high_water"], n, "seed {seed}: {listed}");
     assert_eq!(listed["flags"], json!([]), "seed {seed}: {listed}");
     assert_eq!((&listed["gap"], &listed["fork_seq"], &listed["conflicts"]), (&Value::Null, &Value::Null, &json!(0)));
 
     // The device holds the service's bundle, and every revocation.
-    let (status, headers, _) = s.admin(reqwest::Method::GET, "/v1/bundle", None);
+    let (status, headers, _) = s.admin_request(reqwest::Method::GET, "/v1/bundle", None);
     assert_eq!(status, 200);
     let version: u64 = headers["icaze-bundle-version"].to_str().unwrap().parse().unwrap();
     assert_eq!(device.bundle_version(), Some(version), "seed {seed}");

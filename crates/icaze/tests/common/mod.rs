@@ -1,0 +1,177 @@
+//! The real service for the `icaze` crate's integration tests, set up in one place:
+//! `icaze_server::Server` in this process on a loopback port of its own, in a temporary
+//! directory of its own, with a fixed clock at 10:00 on 15 December 2020 (inside the
+//! December 2020 regime) and its development authority; and the real `icaze` executable,
+//! run without the credentials of whoever runs the tests.
+//!
+//! Each test starts its own [`Service`], so tests may run in parallel. Dropping it stops
+//! the server before its runtime goes.
+
+// Each test binary compiles this module and uses part of it.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::sync::Arc;
+
+use icaze_core::UtcMinute;
+use icaze_server::sqlite::SqliteStore;
+use icaze_server::{FixedClock, ServeConfig, Server};
+use serde_json::Value;
+
+/// A time as the tests write it, RFC 3339 with its offset.
+pub fn at(s: &str) -> UtcMinute {
+    UtcMinute::parse_rfc3339(s).unwrap()
+}
+
+/// The service's clock when it starts: SMS permits asked for now are valid from 10:15.
+pub const START: &str = "2020-12-15T10:00:00+04:00";
+/// The service's clock and the devices', once the permits are valid.
+pub const NOW: &str = "2020-12-15T10:30:00+04:00";
+
+/// A running service and the directory it keeps its data in.
+pub struct Service {
+    tmp: tempfile::TempDir,
+    /// The runtime the server's tasks run on; tests use it for their own requests.
+    pub runtime: tokio::runtime::Runtime,
+    // Invariant: `Some` until dropped; it is stopped before `runtime` goes.
+    server: Option<Server>,
+    /// The service's clock, at [`START`] until a test moves it.
+    pub clock: Arc<FixedClock>,
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+}
+
+impl Service {
+    /// The service with the default configuration and an empty registry.
+    pub fn start() -> Self {
+        Self::start_with(|_| {})
+    }
+
+    /// The service with `adjust` applied to its configuration before it starts (the
+    /// address and the clock are set before, and are best left alone).
+    pub fn start_with(adjust: impl FnOnce(&mut ServeConfig)) -> Self {
+        let tmp = tempfile::tempdir().unwrap();
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let clock = Arc::new(FixedClock::new(at(START)));
+        let mut config = ServeConfig::new(tmp.path().join("data"));
+        config.listen = "127.0.0.1:0".parse().unwrap();
+        config.clock = clock.clone();
+        adjust(&mut config);
+        let server = runtime.block_on(Server::start(config)).unwrap();
+        let url = format!("http://{}", server.addr());
+        Self { tmp, runtime, server: Some(server), clock, url }
+    }
+
+    /// The same service with `n` synthetic people in its registry (all imported cleanly).
+    pub fn with_demo_people(self, n: u32) -> Self {
+        let report = self.store().import_people(&icaze_server::registry::demo_people_csv(n)).unwrap();
+        assert!(report.problems.is_empty(), "{:?}", report.problems);
+        self
+    }
+
+    /// The service's database, opened beside the running server.
+    pub fn store(&self) -> SqliteStore {
+        SqliteStore::open(&self.data().join("icaze.db"), Default::default()).unwrap()
+    }
+
+    /// The address the service listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.server.as_ref().unwrap().addr()
+    }
+
+    /// The service's data directory.
+    pub fn data(&self) -> PathBuf {
+        self.tmp.path().join("data")
+    }
+
+    /// `name` in the test's own directory (a device directory, a file to import).
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.tmp.path().join(name)
+    }
+
+    /// The administrator's token, which the service wrote at its first start.
+    pub fn admin_token(&self) -> String {
+        std::fs::read_to_string(self.data().join("admin-token")).unwrap().trim().to_owned()
+    }
+
+    /// `icaze admin …` with the administrator's token file: the exit status and the
+    /// JSON line printed.
+    pub fn admin(&self, args: &[&str]) -> (i32, Value) {
+        let token_file = self.data().join("admin-token");
+        let base = ["admin", "--server", &self.url, "--token-file", token_file.to_str().unwrap()];
+        let out = icaze(&[&base[..], args].concat());
+        (out.status.code().unwrap(), json_line(&out))
+    }
+
+    /// A `GET` straight to the service, without a credential: status, headers and body.
+    pub fn get(&self, path_and_query: &str) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
+        self.send(reqwest::Client::new().get(format!("{}{path_and_query}", self.url)))
+    }
+
+    /// A request straight to the service as the administrator, with `body` as JSON if
+    /// given: status, headers and body.
+    pub fn admin_request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
+        let url = format!("{}{path}", self.url);
+        let mut request = reqwest::Client::new().request(method, url).bearer_auth(self.admin_token());
+        if let Some(body) = body {
+            request = request.header("content-type", "application/json").body(body.to_string());
+        }
+        self.send(request)
+    }
+
+    /// An SMS to 8103 through the service's gateway endpoint; returns the token in the reply.
+    pub fn sms_permit(&self, from: &str, text: &str) -> String {
+        let url = format!("{}/sms/8103", self.url);
+        let reply = self.runtime.block_on(async {
+            let response =
+                reqwest::Client::new().get(&url).query(&[("from", from), ("text", text)]).send().await.unwrap();
+            assert_eq!(response.status(), 200);
+            response.text().await.unwrap()
+        });
+        reply.split(' ').find(|w| w.starts_with("IZ1")).unwrap_or_else(|| panic!("no token in {reply:?}")).to_owned()
+    }
+
+    fn send(&self, request: reqwest::RequestBuilder) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
+        self.runtime.block_on(async {
+            let response = request.send().await.unwrap();
+            let (status, headers) = (response.status().as_u16(), response.headers().clone());
+            (status, headers, response.bytes().await.unwrap().to_vec())
+        })
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        if let Some(server) = self.server.take() {
+            self.runtime.block_on(server.stop());
+        }
+    }
+}
+
+/// The `icaze` executable with `args`, without the caller's `ICAZE_TOKEN` and
+/// `ICAZE_PASSWORD`, and with no standard input (so no prompt can wait for it).
+pub fn icaze_command(args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_icaze"));
+    command.args(args).env_remove("ICAZE_TOKEN").env_remove("ICAZE_PASSWORD").stdin(Stdio::null());
+    command
+}
+
+/// Runs [`icaze_command`] to the end.
+pub fn icaze(args: &[&str]) -> Output {
+    icaze_command(args).output().expect("run icaze")
+}
+
+/// The JSON line a command printed last on standard output.
+pub fn json_line(out: &Output) -> Value {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = stdout.lines().last().unwrap_or_default();
+    serde_json::from_str(line)
+        .unwrap_or_else(|e| panic!("{e}: stdout {stdout:?}, stderr {}", String::from_utf8_lossy(&out.stderr)))
+}
