@@ -7,7 +7,12 @@
 //! ```text
 //! DEVICES=8 cargo run --release -p icaze-server --example sync_ingest
 //! DEVICES=8 SYNC=normal cargo run --release -p icaze-server --example sync_ingest   # without fsync
+//! DEVICES=8 RESEND=10 cargo run --release -p icaze-server --example sync_ingest      # every 10th batch twice
 //! ```
+//!
+//! With `RESEND=k`, every k-th batch of a device is sent a second time right
+//! after the first (a device retrying after a lost receipt): its records come
+//! back as duplicates, and the rate counts them with the new ones.
 //!
 //! It then checks that every record sent is stored once, and prints the
 //! size of `sync.db` with its WAL.
@@ -24,6 +29,7 @@ const BATCH: usize = 500;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let devices: usize = std::env::var("DEVICES").ok().and_then(|d| d.parse().ok()).unwrap_or(8).clamp(1, 200);
+    let resend: usize = std::env::var("RESEND").ok().and_then(|d| d.parse().ok()).unwrap_or(0);
     let dir = tempfile::tempdir()?;
     let now = UtcMinute::parse_rfc3339("2020-12-15T10:00:00+04:00")?;
     icaze_authority::Authority::init(&dir.path().join("authority"), now, &Default::default())?;
@@ -46,12 +52,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     ));
 
     let per_device = RECORDS / devices;
+    let is_resent = move |i: usize| resend > 0 && (i + 1).is_multiple_of(resend);
+    let mut resent = 0u64;
     let mut uploads = Vec::new();
     for d in 0..devices {
         let key = SecretKey::from_seed(&[d as u8 + 1; 32]);
         service.approve(&Caller::Admin, &EnrollmentCode::of(&key.public_key()).to_string(), "B-1042", "P-1")?;
         let log = icaze_sync::samples::sample_log(d as u8, "B-1042", per_device as u64, now);
         let batches = log.chunks(BATCH).map(|c| UploadBatch::sign(&key, now, c)).collect::<Result<Vec<_>, _>>()?;
+        // The records sent twice: those of every `resend`-th batch.
+        resent +=
+            log.chunks(BATCH).enumerate().filter(|(i, _)| is_resent(*i)).map(|(_, c)| c.len() as u64).sum::<u64>();
         uploads.push(batches);
     }
 
@@ -60,31 +71,43 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .into_iter()
         .map(|batches| {
             let service = service.clone();
-            std::thread::spawn(move || -> Result<u64, String> {
-                let mut accepted = 0;
-                for batch in &batches {
-                    accepted += service.upload(batch, Channel::Upload, None).map_err(|e| e.to_string())?.accepted;
+            std::thread::spawn(move || -> Result<(u64, u64), String> {
+                let (mut accepted, mut duplicates) = (0, 0);
+                for (i, batch) in batches.iter().enumerate() {
+                    let times = if is_resent(i) { 2 } else { 1 };
+                    for _ in 0..times {
+                        let receipt = service.upload(batch, Channel::Upload, None).map_err(|e| e.to_string())?;
+                        accepted += receipt.accepted;
+                        duplicates += receipt.duplicates;
+                    }
                 }
-                Ok(accepted)
+                Ok((accepted, duplicates))
             })
         })
         .collect();
-    let mut accepted = 0;
+    let (mut accepted, mut duplicates) = (0, 0);
     for thread in threads {
-        accepted += thread.join().map_err(|_| "an upload thread panicked")??;
+        let (a, d) = thread.join().map_err(|_| "an upload thread panicked")??;
+        accepted += a;
+        duplicates += d;
     }
     let seconds = started.elapsed().as_secs_f64();
     println!(
         "{devices} devices, {accepted} records in batches of {BATCH} (synchronous = {durability}): {seconds:.2} s, {:.0} records/s",
-        accepted as f64 / seconds
+        (accepted + duplicates) as f64 / seconds
     );
+    if resend > 0 {
+        println!("(the rate counts {duplicates} duplicates too: one batch in {resend} sent twice)");
+    }
     // Nothing lost, nothing stored twice; and what the records cost on disk.
     let db = dir.path().join("sync.db");
     let stored: i64 =
         rusqlite::Connection::open(&db)?.query_row("SELECT count(*) FROM inspections", [], |r| r.get(0))?;
     let sent = (per_device * devices) as u64;
-    if u64::try_from(stored).ok() != Some(sent) || accepted != sent {
-        return Err(format!("{stored} records stored, {accepted} accepted, {sent} sent").into());
+    if u64::try_from(stored).ok() != Some(sent) || accepted != sent || duplicates != resent {
+        return Err(
+            format!("{stored} records stored, {accepted} accepted, {sent} sent, {duplicates} duplicates").into()
+        );
     }
     let bytes = |name: &str| std::fs::metadata(dir.path().join(name)).map_or(0, |m| m.len());
     let size = bytes("sync.db") + bytes("sync.db-wal");

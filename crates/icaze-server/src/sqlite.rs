@@ -12,6 +12,7 @@ use icaze_core::{PermitSerial, UtcMinute, ZoneId};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use tokio::sync::{mpsc, oneshot};
 
+use crate::csv::baku_day;
 use crate::store::{
     Denial, ImportReport, LastPermit, Limits, PermitRecord, Person, Recorded, RowProblem, Store, StoreError,
 };
@@ -70,6 +71,24 @@ const MIGRATIONS: &[&str] = &[
     // see `REGISTRY_MIGRATIONS`); `move_registries_out` copied their rows first.
     "DROP TABLE people;
      DROP TABLE denials;",
+    // 3: every permit of a document found by the document. The daily counter by
+    // (day, document, code) becomes one row a permit, keyed by the document first:
+    // the day's count is the highest `n`, and revoking every permit of a document
+    // reads a few adjacent rows instead of scanning the whole permits table (two
+    // seconds at 10 million permits). The rows of one document share a page, so an
+    // SMS permit still dirties one page of it, as the counter did.
+    "CREATE TABLE document_permits (
+        document TEXT NOT NULL,
+        day INTEGER NOT NULL,
+        code INTEGER NOT NULL,
+        n INTEGER NOT NULL,
+        serial INTEGER NOT NULL,
+        PRIMARY KEY (document, day, code, n)
+     ) WITHOUT ROWID;
+     INSERT INTO document_permits (document, day, code, n, serial)
+        SELECT document, day, code, row_number() OVER (PARTITION BY document, day, code ORDER BY serial), serial
+        FROM (SELECT document, (issued_at + 240) / 1440 AS day, code, serial FROM permits);
+     DROP TABLE document_day;",
 ];
 
 /// The registries' database, beside the permits' (`registry.db` in the same
@@ -595,7 +614,8 @@ impl Store for SqliteStore {
     fn valid_permits(&self, document: &str, at: UtcMinute) -> Result<Vec<PermitSerial>, StoreError> {
         self.with_reader(|c| {
             let mut stmt = c.prepare_cached(
-                "SELECT serial FROM permits WHERE document = ?1 AND valid_until > ?2 ORDER BY serial",
+                "SELECT p.serial FROM document_permits d JOIN permits p ON p.serial = d.serial
+                 WHERE d.document = ?1 AND p.valid_until > ?2 ORDER BY p.serial",
             )?;
             let rows = stmt.query_map(params![document, at.unix_minutes()], |r| r.get::<_, u32>(0))?;
             Ok(rows.map(|r| r.map(PermitSerial)).collect::<Result<Vec<_>, _>>()?)
@@ -702,9 +722,7 @@ fn run_batch_fast(conn: &mut Connection, batch: &[Job]) -> Option<Vec<Answer>> {
                 Err(_) => return None,
             },
             Job::Reserve(count, _) => Answer::Reserved(in_savepoint(&tx, |tx| reserve(tx, *count), |_| true)),
-            Job::Issue(permits, _) => {
-                Answer::Issued(in_savepoint(&tx, |tx| permits.iter().try_for_each(|p| insert_permit(tx, p)), |_| true))
-            }
+            Job::Issue(permits, _) => Answer::Issued(in_savepoint(&tx, |tx| issue_unlimited(tx, permits), |_| true)),
         };
         answers.push(answer);
     }
@@ -728,9 +746,7 @@ fn run_batch_savepoints(conn: &mut Connection, batch: &[Job]) -> Vec<Answer> {
                 Answer::Recorded(in_savepoint(&tx, |tx| record(tx, permit, limits), |r| *r == Recorded::Issued))
             }
             Job::Reserve(count, _) => Answer::Reserved(in_savepoint(&tx, |tx| reserve(tx, *count), |_| true)),
-            Job::Issue(permits, _) => {
-                Answer::Issued(in_savepoint(&tx, |tx| permits.iter().try_for_each(|p| insert_permit(tx, p)), |_| true))
-            }
+            Job::Issue(permits, _) => Answer::Issued(in_savepoint(&tx, |tx| issue_unlimited(tx, permits), |_| true)),
         };
         answers.push(answer);
     }
@@ -766,8 +782,9 @@ fn reserve(tx: &rusqlite::Transaction<'_>, count: u32) -> Result<Range<u32>, Sto
 }
 
 /// The limits and the insert. The counters are bumped only below their limit
-/// (`WHERE count < limit`), in the writer's transaction, so the database, not
-/// a lock in memory, holds the daily limit under any concurrency.
+/// (`WHERE count < limit`, and for the document a row `n` only while `n` is
+/// within its limit), in the writer's transaction, so the database, not a lock
+/// in memory, holds the daily limit under any concurrency.
 ///
 /// A refusal leaves no trace, without a savepoint: the phone's counter is
 /// bumped first; if the phone is at its limit nothing was written, and if the
@@ -786,22 +803,25 @@ fn record(tx: &rusqlite::Transaction<'_>, p: &PermitRecord, limits: &Limits) -> 
         )?
         .execute(params![limits.day, p.phone, limits.per_phone])?;
     if phone_bumped == 0 {
-        let document_count: Option<u32> = tx
-            .prepare_cached("SELECT count FROM document_day WHERE day = ?1 AND document = ?2 AND code = ?3")?
-            .query_row(params![limits.day, p.document, p.code], |r| r.get(0))
-            .optional()?;
-        if document_count.is_some_and(|count| count >= limits.per_document) {
+        let document_count: u32 = tx
+            .prepare_cached(
+                "SELECT coalesce(max(n), 0) FROM document_permits WHERE document = ?1 AND day = ?2 AND code = ?3",
+            )?
+            .query_row(params![p.document, limits.day, p.code], |r| r.get(0))?;
+        if document_count >= limits.per_document {
             return Ok(Recorded::DocumentLimit { last: last_permit(tx, p, limits)? });
         }
         return Ok(Recorded::PhoneLimit);
     }
+    // One row more for the document only while the day's count is below its limit.
     let document_bumped = tx
         .prepare_cached(
-            "INSERT INTO document_day (day, document, code, count, last_serial) VALUES (?1, ?2, ?3, 1, ?4)
-         ON CONFLICT (day, document, code) DO UPDATE SET count = count + 1, last_serial = excluded.last_serial
-         WHERE count < ?5",
+            "INSERT INTO document_permits (document, day, code, n, serial)
+             SELECT ?1, ?2, ?3, coalesce(max(n), 0) + 1, ?4 FROM document_permits
+             WHERE document = ?1 AND day = ?2 AND code = ?3
+             HAVING coalesce(max(n), 0) < ?5",
         )?
-        .execute(params![limits.day, p.document, p.code, p.serial.0, limits.per_document])?;
+        .execute(params![p.document, limits.day, p.code, p.serial.0, limits.per_document])?;
     if document_bumped == 0 {
         tx.prepare_cached("UPDATE phone_day SET count = count - 1 WHERE day = ?1 AND phone = ?2")?
             .execute(params![limits.day, p.phone])?;
@@ -812,9 +832,10 @@ fn record(tx: &rusqlite::Transaction<'_>, p: &PermitRecord, limits: &Limits) -> 
 }
 
 /// Records `p` in place of the day's permit `replaced` (see
-/// [`Limits::replaces`]): the counter's last serial moves to `p` only if it
-/// still names `replaced`, in the writer's transaction, so of many requests
-/// at once exactly one replaces it and the others are given its permit.
+/// [`Limits::replaces`]): the document's last row for the day and code moves
+/// to `p` only if it still names `replaced`, in the writer's transaction, so
+/// of many requests at once exactly one replaces it and the others are given
+/// its permit.
 fn replace(
     tx: &rusqlite::Transaction<'_>,
     p: &PermitRecord,
@@ -823,9 +844,11 @@ fn replace(
 ) -> Result<Recorded, StoreError> {
     let moved = tx
         .prepare_cached(
-            "UPDATE document_day SET last_serial = ?4 WHERE day = ?1 AND document = ?2 AND code = ?3 AND last_serial = ?5",
+            "UPDATE document_permits SET serial = ?4
+             WHERE document = ?1 AND day = ?2 AND code = ?3 AND serial = ?5
+               AND n = (SELECT max(n) FROM document_permits WHERE document = ?1 AND day = ?2 AND code = ?3)",
         )?
-        .execute(params![limits.day, p.document, p.code, p.serial.0, replaced.0])?;
+        .execute(params![p.document, limits.day, p.code, p.serial.0, replaced.0])?;
     if moved == 0 {
         return Ok(Recorded::DocumentLimit { last: last_permit(tx, p, limits)? });
     }
@@ -833,7 +856,7 @@ fn replace(
     Ok(Recorded::Issued)
 }
 
-/// The last permit of the document's counter for the day and code.
+/// The last permit of the document for the day and code.
 fn last_permit(
     tx: &rusqlite::Transaction<'_>,
     p: &PermitRecord,
@@ -842,10 +865,11 @@ fn last_permit(
     Ok(tx
         .prepare_cached(
             "SELECT p.serial, p.key_id, p.token, p.valid_from, p.valid_until
-             FROM document_day d JOIN permits p ON p.serial = d.last_serial
-             WHERE d.day = ?1 AND d.document = ?2 AND d.code = ?3",
+             FROM document_permits d JOIN permits p ON p.serial = d.serial
+             WHERE d.document = ?1 AND d.day = ?2 AND d.code = ?3
+             ORDER BY d.n DESC LIMIT 1",
         )?
-        .query_row(params![limits.day, p.document, p.code], |r| {
+        .query_row(params![p.document, limits.day, p.code], |r| {
             Ok(LastPermit {
                 serial: PermitSerial(r.get(0)?),
                 key_id: r.get(1)?,
@@ -855,6 +879,21 @@ fn last_permit(
             })
         })
         .optional()?)
+}
+
+/// Records permits of the channels without daily limits (the portal, the 102
+/// console): each gets the next row of its document for its day.
+fn issue_unlimited(tx: &rusqlite::Transaction<'_>, permits: &[PermitRecord]) -> Result<(), StoreError> {
+    for p in permits {
+        tx.prepare_cached(
+            "INSERT INTO document_permits (document, day, code, n, serial)
+             SELECT ?1, ?2, ?3, coalesce(max(n), 0) + 1, ?4 FROM document_permits
+             WHERE document = ?1 AND day = ?2 AND code = ?3",
+        )?
+        .execute(params![p.document, baku_day(p.issued_at), p.code, p.serial.0])?;
+        insert_permit(tx, p)?;
+    }
+    Ok(())
 }
 
 fn insert_permit(tx: &rusqlite::Transaction<'_>, p: &PermitRecord) -> Result<(), StoreError> {
@@ -1018,7 +1057,7 @@ mod tests {
             .collect::<Result<_, _>>()
             .unwrap();
         assert_eq!(phones, [("994500000001".to_owned(), 2), ("994500000002".to_owned(), 1)]);
-        let documents: i64 = conn.query_row("SELECT sum(count) FROM document_day", [], |r| r.get(0)).unwrap();
+        let documents: i64 = conn.query_row("SELECT count(*) FROM document_permits", [], |r| r.get(0)).unwrap();
         assert_eq!(documents, 3);
         assert_eq!(store.permit_count().unwrap(), 3);
     }
@@ -1043,12 +1082,76 @@ mod tests {
         );
         let conn = Connection::open(dir.path().join("icaze.db")).unwrap();
         let counts: (u32, u32) = conn
-            .query_row("SELECT (SELECT count FROM document_day), (SELECT count FROM phone_day)", [], |r| {
+            .query_row("SELECT (SELECT max(n) FROM document_permits), (SELECT count FROM phone_day)", [], |r| {
                 Ok((r.get(0)?, r.get(1)?))
             })
             .unwrap();
         assert_eq!(counts, (1, 1));
         assert_eq!(store.permit_count().unwrap(), 2);
+    }
+
+    /// Schema 2 counted a document's permits of a day in one row; migration 3
+    /// gives each permit its row, numbered in serial order, so the count goes
+    /// on where it was and every permit of the document is found by it.
+    #[tokio::test]
+    async fn the_daily_counters_of_a_schema_2_database_become_a_row_a_permit() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("icaze.db");
+        let day = 18610;
+        let minute = |m: i64| (day as i64) * 1440 - 240 + m;
+        {
+            let mut old = open(&path, &SqliteConfig::default()).unwrap();
+            migrate(&mut old, &MIGRATIONS[..2], "icaze.db").unwrap();
+            let permit = |serial: u32, document: &str, code: u8, at: i64| {
+                old.execute(
+                    "INSERT INTO permits VALUES (?1, ?2, ?3, 2, 1, 1, ?4, ?4, ?5, '994500000001', ?6)",
+                    params![serial, document, code, at, at + 180, format!("IZ1-{serial}")],
+                )
+                .unwrap();
+            };
+            permit(7, "AZE10000001", 1, minute(600));
+            permit(9, "AZE10000001", 1, minute(700));
+            permit(8, "AZE10000002", 2, minute(650));
+            // The day before, in Baku: 23:59 local.
+            permit(3, "AZE10000001", 1, minute(-1));
+            old.execute_batch(&format!(
+                "INSERT INTO document_day VALUES ({day}, 'AZE10000001', 1, 2, 9), ({day}, 'AZE10000002', 2, 1, 8),
+                    ({}, 'AZE10000001', 1, 1, 3);",
+                day - 1
+            ))
+            .unwrap();
+        }
+        let store = SqliteStore::open(&path, SqliteConfig::default()).unwrap();
+        let conn = Connection::open(&path).unwrap();
+        let rows: Vec<(String, i32, u8, u32, u32)> = conn
+            .prepare("SELECT document, day, code, n, serial FROM document_permits ORDER BY document, day, code, n")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let expected = [
+            ("AZE10000001".to_owned(), day - 1, 1, 1, 3),
+            ("AZE10000001".to_owned(), day, 1, 1, 7),
+            ("AZE10000001".to_owned(), day, 1, 2, 9),
+            ("AZE10000002".to_owned(), day, 2, 1, 8),
+        ];
+        assert_eq!(rows, expected);
+        // Code 1 allows three a day: one more, then the limit, with the last one given.
+        let limits = Limits { day, per_document: 3, per_phone: 10, replaces: None };
+        let record = |serial| store.record_permit(sms_permit(serial, "AZE10000001", "994500000009"), limits);
+        let mut third = sms_permit(10, "AZE10000001", "994500000009");
+        third.code = 1;
+        assert_eq!(store.record_permit(third, limits).await.unwrap(), Recorded::Issued);
+        let mut fourth = sms_permit(11, "AZE10000001", "994500000009");
+        fourth.code = 1;
+        let refused = store.record_permit(fourth, limits).await.unwrap();
+        assert!(matches!(refused, Recorded::DocumentLimit { last: Some(ref l) } if l.serial.0 == 10), "{refused:?}");
+        // Code 2 of the same document is counted apart.
+        assert_eq!(record(12).await.unwrap(), Recorded::Issued);
+        let serials = |at: i64| store.valid_permits("AZE10000001", UtcMinute::from_unix_minutes(at as u32)).unwrap();
+        assert_eq!(serials(0), [PermitSerial(3), PermitSerial(7), PermitSerial(9), PermitSerial(10), PermitSerial(12)]);
+        assert_eq!(serials(minute(800)), [PermitSerial(9), PermitSerial(10), PermitSerial(12)]);
     }
 
     /// The checkpoint thread copies the WAL back without restarting it; the

@@ -2,27 +2,31 @@
 //! (`DATA/sync.db`), so that the inspections' write load never waits on the
 //! SMS service's writer and the other way round.
 //!
-//! WAL, `synchronous = FULL` by default, versioned migrations
-//! (`PRAGMA user_version`), one writer connection with cached prepared
-//! statements, and a small pool of read connections.
+//! WAL, `synchronous = FULL` by default (each commit flushed to the disk
+//! before anyone learns of it), versioned migrations (`PRAGMA user_version`),
+//! one writer connection with cached prepared statements, and a small pool
+//! of read connections.
 //!
 //! Group commit: each [`SyncStore::write`] runs in a savepoint of its own
 //! inside a transaction that writers arriving together share; the last
 //! writer of the group (the one that finds nobody waiting behind it, or the
 //! [`MAX_GROUP`]th) commits, and every writer of the group returns only after
-//! that commit. An upload batch of 500 records is thus one savepoint, never a
-//! transaction or an fsync per record, and concurrent devices share fsyncs. The inspections, the
-//! records kept apart and the audit trail are append-only: triggers abort any
-//! UPDATE or DELETE on them.
+//! that commit is flushed to the disk, by a flush made outside the writer's
+//! lock (see `Flush`) while the next group works. An upload batch of 500
+//! records is thus one savepoint, never a transaction or an fsync per record,
+//! and concurrent devices share fsyncs. The inspections, the records kept
+//! apart and the audit trail are append-only: triggers abort any UPDATE or
+//! DELETE on them.
 
 use std::collections::BTreeSet;
+use std::fs::File;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use icaze_core::UtcMinute;
-use rusqlite::types::ToSql;
+use rusqlite::types::{ToSql, ToSqlOutput, Value, ValueRef};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use icaze_sync::GENESIS_HASH;
@@ -31,7 +35,7 @@ use super::store::{
     AuditEntry, BundleState, ConflictRow, DeviceRow, HourCount, InspectionQuery, NewInspections, OfficerCount,
     RevocationRow, StoreError, StoredInspection, SupervisorRow, SyncStore, SyncTx,
 };
-use crate::sqlite::{Readers, SqliteConfig};
+use crate::sqlite::{Durability, Readers, SqliteConfig};
 
 /// Each migration runs once, in order; `PRAGMA user_version` is the number done.
 const MIGRATIONS: &[&str] = &[
@@ -183,7 +187,86 @@ const MIGRATIONS: &[&str] = &[
         BEGIN SELECT RAISE(ABORT, 'the inspection log is append-only'); END;
      CREATE TRIGGER inspections_no_delete BEFORE DELETE ON inspections
         BEGIN SELECT RAISE(ABORT, 'the inspection log is append-only'); END;",
+    // 3 (issue 5, ingest speed, fewer bytes a row): the precinct of an
+    // inspection is a number (`precincts.num`), and its input kind, display
+    // level and channel are small integers (`INPUT_CODES`, `DISPLAY_CODES`,
+    // `CHANNEL_CODES`, which these CASEs must match: a test checks it). The
+    // three columns have no type, hence no affinity: a text without a code
+    // (a display level a newer device sends) is kept as the text itself.
+    // Row ids are kept, as in migration 2.
+    "CREATE TABLE precincts (
+        num INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE
+     );
+     INSERT INTO precincts (name) SELECT DISTINCT precinct FROM inspections ORDER BY precinct;
+     CREATE TABLE inspections_v3 (
+        id INTEGER PRIMARY KEY,
+        device INTEGER NOT NULL,
+        seq INTEGER NOT NULL,
+        precinct INTEGER NOT NULL,
+        at INTEGER NOT NULL,
+        officer TEXT NOT NULL,
+        zone INTEGER NOT NULL,
+        input NOT NULL,
+        display,
+        gap_prev_hash BLOB,
+        hash BLOB NOT NULL,
+        body BLOB NOT NULL,
+        received_at INTEGER NOT NULL,
+        channel NOT NULL,
+        UNIQUE (device, seq)
+     );
+     INSERT INTO inspections_v3 (id, device, seq, precinct, at, officer, zone, input, display, gap_prev_hash,
+        hash, body, received_at, channel)
+        SELECT i.id, i.device, i.seq, (SELECT p.num FROM precincts p WHERE p.name = i.precinct), i.at, i.officer,
+            i.zone,
+            CASE i.input WHEN 'token' THEN 1 WHEN 'qr_digits' THEN 2 WHEN 'text' THEN 3 WHEN 'service_card' THEN 4
+                WHEN 'summons' THEN 5 WHEN 'imminent_danger' THEN 6 WHEN 'violation' THEN 7 ELSE i.input END,
+            CASE i.display WHEN 'valid' THEN 1 WHEN 'valid_with_warning' THEN 2 WHEN 'not_valid' THEN 3
+                ELSE i.display END,
+            i.gap_prev_hash, i.hash, i.body, i.received_at,
+            CASE i.channel WHEN 'upload' THEN 1 WHEN 'file' THEN 2 ELSE i.channel END
+        FROM inspections i ORDER BY i.id;
+     DROP TABLE inspections;
+     ALTER TABLE inspections_v3 RENAME TO inspections;
+     CREATE INDEX inspections_precinct_at ON inspections (precinct, at);
+     CREATE TRIGGER inspections_no_update BEFORE UPDATE ON inspections
+        BEGIN SELECT RAISE(ABORT, 'the inspection log is append-only'); END;
+     CREATE TRIGGER inspections_no_delete BEFORE DELETE ON inspections
+        BEGIN SELECT RAISE(ABORT, 'the inspection log is append-only'); END;",
 ];
+
+/// The stored codes of an inspection's input kinds (`icaze_sync::InputKind::code`), migration 3.
+const INPUT_CODES: [(&str, i64); 7] = [
+    ("token", 1),
+    ("qr_digits", 2),
+    ("text", 3),
+    ("service_card", 4),
+    ("summons", 5),
+    ("imminent_danger", 6),
+    ("violation", 7),
+];
+
+/// The stored codes of the display levels, migration 3.
+const DISPLAY_CODES: [(&str, i64); 3] = [("valid", 1), ("valid_with_warning", 2), ("not_valid", 3)];
+
+/// The stored codes of the channels (`super::Channel::code`), migration 3.
+const CHANNEL_CODES: [(&str, i64); 2] = [("upload", 1), ("file", 2)];
+
+/// The stored form of a text with a code table: its code, or the text itself
+/// when it has none (the column has no affinity, so SQLite keeps either).
+fn coded<'a>(codes: &[(&str, i64)], text: &'a str) -> ToSqlOutput<'a> {
+    match codes.iter().find(|(t, _)| *t == text) {
+        Some(&(_, code)) => ToSqlOutput::Owned(Value::Integer(code)),
+        None => ToSqlOutput::Borrowed(ValueRef::Text(text.as_bytes())),
+    }
+}
+
+/// The code of a text that is in its table, for the queries' SQL.
+fn code_of(codes: &[(&str, i64)], text: &str) -> i64 {
+    // Invariant: callers pass a text of the table (checked by a test); 0 matches no row.
+    codes.iter().find(|(t, _)| *t == text).map_or(0, |&(_, c)| c)
+}
 
 /// The most writes one group commit holds, so that a steady stream of
 /// writers does not keep one transaction open for ever.
@@ -204,6 +287,45 @@ struct Writer {
     failed: BTreeSet<u64>,
 }
 
+/// The flush of the WAL, made outside the writer's lock (issue 5).
+///
+/// With `synchronous = FULL` SQLite would `fsync` the WAL inside `COMMIT`,
+/// with the writer connection held, so that the next group could do nothing
+/// during the flush (a third of an ingest's time). The writer connection
+/// therefore commits with `synchronous = NORMAL`, which writes the WAL but
+/// does not flush it (SQLite still flushes around checkpoints, and NORMAL
+/// keeps the database consistent after a crash), and the store flushes the
+/// WAL file itself after the commit, without the writer's lock, while the
+/// next group works. One flush covers every group committed before it began.
+///
+/// Invariant: nothing leaves the store before the flush that covers it:
+/// [`SyncStore::write`] returns only once its group is durable, and a read
+/// returns only once every commit it may have seen is durable (a revocation
+/// or a device's chain seen by a read could otherwise be lost by a crash
+/// after it was served). A flush that fails breaks the store: every later
+/// write and read is refused, since the kernel may have dropped the pages
+/// it could not write and a later flush would not say so.
+struct Flush {
+    /// The WAL file, `None` with `synchronous = NORMAL` (nothing is flushed).
+    wal: Option<File>,
+    state: Mutex<FlushState>,
+    /// Signalled when a flush ends.
+    flushed: Condvar,
+    /// The last group whose `COMMIT` began: a read may see it.
+    visible: AtomicU64,
+    /// The last group whose `COMMIT` returned (or failed).
+    committed: AtomicU64,
+}
+
+struct FlushState {
+    /// Every group up to this one is durable (or failed).
+    durable: u64,
+    /// A flush is running.
+    running: bool,
+    /// A flush failed.
+    broken: bool,
+}
+
 /// The SQLite implementation of [`SyncStore`].
 pub struct SqliteSyncStore {
     writer: Mutex<Writer>,
@@ -211,6 +333,7 @@ pub struct SqliteSyncStore {
     finished: Condvar,
     /// Writers waiting for the writer connection.
     waiting: AtomicUsize,
+    flush: Flush,
     readers: Readers,
 }
 
@@ -218,6 +341,12 @@ fn open(path: &Path, config: &SqliteConfig) -> Result<Connection, StoreError> {
     let conn = crate::sqlite::open(path, config)?;
     // Enough cached statements for every query shape of the inspections page.
     conn.set_prepared_statement_cache_capacity(64);
+    // Every upload batch is a savepoint, and SQLite copies each page a
+    // savepoint changes first into a statement journal, a temporary file by
+    // default: two `pwrite`s a page, two thirds of all the writes of an
+    // ingest (issue 5). In memory, that copy costs a `memcpy`; it lives only
+    // until the savepoint is released, and nothing durable depends on it.
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
     Ok(conn)
 }
 
@@ -226,11 +355,32 @@ impl SqliteSyncStore {
     pub fn open(path: &Path, config: SqliteConfig) -> Result<Self, StoreError> {
         let mut conn = open(path, &config)?;
         crate::sqlite::migrate(&mut conn, MIGRATIONS, "sync.db")?;
+        // With FULL, the store flushes the WAL itself, outside the writer's lock (see `Flush`).
+        let wal = match config.durability {
+            Durability::Full => {
+                conn.pragma_update(None, "synchronous", "NORMAL")?;
+                let mut name = path.as_os_str().to_owned();
+                name.push("-wal");
+                // The WAL exists: the writer connection opened it in WAL mode and keeps it open.
+                let wal = File::options().read(true).write(true).open(&name).map_err(|e| {
+                    StoreError::Damaged(format!("cannot open the WAL {} to flush it: {e}", Path::new(&name).display()))
+                })?;
+                Some(wal)
+            }
+            Durability::Normal => None,
+        };
         let writer = Writer { conn, open: false, group: 1, writes: 0, finished: 0, failed: BTreeSet::new() };
         Ok(Self {
             writer: Mutex::new(writer),
             finished: Condvar::new(),
             waiting: AtomicUsize::new(0),
+            flush: Flush {
+                wal,
+                state: Mutex::new(FlushState { durable: 0, running: false, broken: false }),
+                flushed: Condvar::new(),
+                visible: AtomicU64::new(0),
+                committed: AtomicU64::new(0),
+            },
             readers: Readers::new(path, config, open),
         })
     }
@@ -273,6 +423,8 @@ impl SqliteSyncStore {
     /// and wakes its writers.
     fn finish(&self, w: &mut Writer, abort: bool) {
         if w.open {
+            // Before the COMMIT: a read that runs into it must wait for its flush.
+            self.flush.visible.store(w.group, Ordering::SeqCst);
             let committed = if abort { Err(()) } else { w.conn.execute_batch("COMMIT").map_err(|_| ()) };
             if committed.is_err() {
                 let _ = w.conn.execute_batch("ROLLBACK");
@@ -281,6 +433,7 @@ impl SqliteSyncStore {
             w.open = false;
         }
         w.finished = w.group;
+        self.flush.committed.store(w.group, Ordering::SeqCst);
         w.group += 1;
         w.writes = 0;
         // Writers of older groups have long been woken and have read their outcome.
@@ -290,7 +443,57 @@ impl SqliteSyncStore {
     }
 
     fn with_reader<T>(&self, f: impl FnOnce(&Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
-        self.readers.with(f)
+        let out = self.readers.with(f)?;
+        // Whatever the read saw was committed by this group or an earlier one.
+        let seen = self.flush.visible.load(Ordering::SeqCst);
+        if self.flush.committed.load(Ordering::SeqCst) < seen {
+            // That COMMIT is running, under the writer's lock: it has ended once the lock is free.
+            drop(self.lock_writer());
+        }
+        self.flush_to(seen)?;
+        Ok(out)
+    }
+
+    fn lock_flush(&self) -> MutexGuard<'_, FlushState> {
+        // The state is a few integers set together: a poisoned lock holds a consistent state.
+        self.flush.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Returns once every group up to `group` (all committed or failed
+    /// already) is durable: it runs a flush of the WAL, or waits for the one
+    /// running, or for the next when the running one began too early.
+    fn flush_to(&self, group: u64) -> Result<(), StoreError> {
+        let Some(wal) = &self.flush.wal else { return Ok(()) };
+        let mut f = self.lock_flush();
+        loop {
+            if f.broken {
+                return Err(StoreError::Damaged(
+                    "a flush of sync.db's WAL to the disk failed: restart the service once the disk is fixed".into(),
+                ));
+            }
+            if f.durable >= group {
+                return Ok(());
+            }
+            if f.running {
+                f = self.flush.flushed.wait(f).unwrap_or_else(PoisonError::into_inner);
+                continue;
+            }
+            f.running = true;
+            // Every group committed by now wrote its frames to the WAL before this flush begins.
+            let target = self.flush.committed.load(Ordering::SeqCst);
+            drop(f);
+            let flushed = wal.sync_data();
+            f = self.lock_flush();
+            f.running = false;
+            match flushed {
+                Ok(()) => f.durable = f.durable.max(target),
+                Err(e) => {
+                    tracing::error!(error = %e, "flushing sync.db's WAL failed; the sync store refuses all requests");
+                    f.broken = true;
+                }
+            }
+            self.flush.flushed.notify_all();
+        }
     }
 }
 
@@ -323,7 +526,7 @@ const INSERT_CHUNKS: [usize; 7] = [64, 32, 16, 8, 4, 2, 1];
 const PER_ROW: usize = 9;
 
 /// `INSERT` of `rows` inspections (one of [`INSERT_CHUNKS`]): `?1` device
-/// number, `?2` precinct, `?3` received_at, `?4` channel, then [`PER_ROW`]
+/// number, `?2` precinct number, `?3` received_at, `?4` channel's code, then [`PER_ROW`]
 /// parameters a row. Made once: the statement cache is keyed by the text.
 fn insert_sql(rows: usize) -> &'static str {
     static SQL: OnceLock<Vec<(usize, String)>> = OnceLock::new();
@@ -332,9 +535,15 @@ fn insert_sql(rows: usize) -> &'static str {
     all.iter().find(|(n, _)| *n == rows).or(all.last()).map_or("", |(_, sql)| sql.as_str())
 }
 
+/// `OR FAIL`: a statement that meets a stored `(device, seq)` stops there and
+/// keeps the rows it inserted before, which the caller's savepoint then rolls
+/// back with the whole write (`SqliteSyncStore::run`). With the default
+/// `ABORT`, SQLite would open a statement journal for each statement, copying
+/// again every page it changes, for nothing: the savepoint already does.
 fn make_insert_sql(rows: usize) -> String {
     let mut sql = String::from(
-        "INSERT INTO inspections (device, precinct, received_at, channel, seq, at, officer, zone, input, display,
+        "INSERT OR FAIL INTO inspections (device, precinct, received_at, channel, seq, at, officer, zone, input,
+            display,
             gap_prev_hash, hash, body) VALUES ",
     );
     for k in 0..rows {
@@ -418,6 +627,23 @@ fn bundle_state(conn: &Connection) -> Result<BundleState, StoreError> {
     })
 }
 
+/// The number of a precinct's name in the inspection rows, made the first
+/// time a record of that precinct is stored (in the caller's savepoint, so a
+/// write that fails leaves no number behind).
+fn precinct_num(conn: &Connection, name: &str) -> Result<i64, StoreError> {
+    let found: Option<i64> =
+        conn.prepare_cached("SELECT num FROM precincts WHERE name = ?1")?.query_row([name], |r| r.get(0)).optional()?;
+    if let Some(num) = found {
+        return Ok(num);
+    }
+    conn.prepare_cached("INSERT INTO precincts (name) VALUES (?1)")?.execute([name])?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// The number of the precinct named `?1`, inside a statement (NULL, which
+/// matches no row, for a name never stored).
+const PRECINCT_NUM_1: &str = "(SELECT num FROM precincts WHERE name = ?1)";
+
 /// The transaction the rules write through (the writer connection inside
 /// a savepoint).
 struct Tx<'a>(&'a Connection);
@@ -500,6 +726,8 @@ impl SyncTx for Tx<'_> {
             .ok_or_else(|| {
                 StoreError::Damaged(format!("records of device {} that is not stored", records.device_id))
             })?;
+        let precinct = precinct_num(self.0, records.precinct)?;
+        let channel = coded(&CHANNEL_CODES, records.channel);
         // A few multi-row statements of power-of-two sizes (500 rows: 7 × 64,
         // 32, 16, 4), each prepared once and cached, rather than one statement
         // execution per row.
@@ -510,17 +738,17 @@ impl SyncTx for Tx<'_> {
             rest = tail;
             let mut stmt = self.0.prepare_cached(insert_sql(chunk.len()))?;
             stmt.raw_bind_parameter(1, device)?;
-            stmt.raw_bind_parameter(2, records.precinct)?;
+            stmt.raw_bind_parameter(2, precinct)?;
             stmt.raw_bind_parameter(3, records.received_at.unix_minutes())?;
-            stmt.raw_bind_parameter(4, records.channel)?;
+            stmt.raw_bind_parameter(4, &channel)?;
             for (k, row) in chunk.iter().enumerate() {
                 let at = 5 + k * PER_ROW;
                 stmt.raw_bind_parameter(at, int(row.seq)?)?;
                 stmt.raw_bind_parameter(at + 1, row.at.unix_minutes())?;
                 stmt.raw_bind_parameter(at + 2, row.officer)?;
                 stmt.raw_bind_parameter(at + 3, row.zone)?;
-                stmt.raw_bind_parameter(at + 4, row.input)?;
-                stmt.raw_bind_parameter(at + 5, row.display)?;
+                stmt.raw_bind_parameter(at + 4, coded(&INPUT_CODES, row.input))?;
+                stmt.raw_bind_parameter(at + 5, row.display.map(|d| coded(&DISPLAY_CODES, d)))?;
                 stmt.raw_bind_parameter(at + 6, row.gap_prev_hash.as_ref().map(|h| h.as_slice()))?;
                 stmt.raw_bind_parameter(at + 7, row.hash.as_slice())?;
                 stmt.raw_bind_parameter(at + 8, row.body)?;
@@ -607,10 +835,11 @@ impl SyncTx for Tx<'_> {
 
 /// The WHERE clause and parameters of an inspections query or count.
 fn filters(q: &InspectionQuery) -> Result<(String, Vec<Box<dyn ToSql>>), StoreError> {
+    let violation = format!("i.input = {}", code_of(&INPUT_CODES, "violation"));
     let mut clauses: Vec<&str> = Vec::new();
     let mut values: Vec<Box<dyn ToSql>> = Vec::new();
     if let Some(p) = &q.precinct {
-        clauses.push("i.precinct = ?");
+        clauses.push("i.precinct = (SELECT num FROM precincts WHERE name = ?)");
         values.push(Box::new(p.clone()));
     }
     if let Some(o) = &q.officer {
@@ -634,7 +863,7 @@ fn filters(q: &InspectionQuery) -> Result<(String, Vec<Box<dyn ToSql>>), StoreEr
         values.push(Box::new(t.unix_minutes()));
     }
     if q.violations {
-        clauses.push("i.input = 'violation'");
+        clauses.push(&violation);
     }
     if let Some((at, id)) = q.after {
         clauses.push("(i.at < ? OR (i.at = ? AND i.id < ?))");
@@ -648,6 +877,10 @@ fn filters(q: &InspectionQuery) -> Result<(String, Vec<Box<dyn ToSql>>), StoreEr
 
 impl SyncStore for SqliteSyncStore {
     fn write(&self, work: &mut dyn FnMut(&mut dyn SyncTx) -> Result<(), StoreError>) -> Result<(), StoreError> {
+        // After a failed flush nothing more is written (the flush says why).
+        if self.lock_flush().broken {
+            return self.flush_to(u64::MAX);
+        }
         self.waiting.fetch_add(1, Ordering::SeqCst);
         let mut w = self.lock_writer();
         self.waiting.fetch_sub(1, Ordering::SeqCst);
@@ -665,7 +898,9 @@ impl SyncStore for SqliteSyncStore {
         if w.failed.contains(&group) {
             return Err(StoreError::Damaged("the commit failed, nothing of this request was stored: try again".into()));
         }
-        Ok(())
+        // The next group may work while this one's commit is flushed.
+        drop(w);
+        self.flush_to(group)
     }
 
     fn device(&self, device_id: &str) -> Result<Option<DeviceRow>, StoreError> {
@@ -673,7 +908,12 @@ impl SyncStore for SqliteSyncStore {
     }
 
     fn device_by_key(&self, key: &[u8; 32]) -> Result<Option<DeviceRow>, StoreError> {
-        self.with_reader(|c| one_device(c, "public_key", &key.as_slice()))
+        // Without waiting for a flush: an upload only picks its device with
+        // this answer, reads the device again in its own transaction, and
+        // answers after that transaction's flush, which covers whatever this
+        // read saw. Waiting here would hold the next group back during the
+        // running flush, which is what flushing outside the lock avoids.
+        self.readers.with(|c| one_device(c, "public_key", &key.as_slice()))
     }
 
     fn devices(&self, precinct: Option<&str>) -> Result<Vec<DeviceRow>, StoreError> {
@@ -699,7 +939,7 @@ impl SyncStore for SqliteSyncStore {
         let (clause, mut values) = filters(q)?;
         values.push(Box::new(q.limit));
         let sql = format!(
-            "SELECT i.id, d.device_id, i.precinct, i.seq, i.gap_prev_hash, {HASH_BEFORE}, i.hash, i.body, i.at
+            "SELECT i.id, d.device_id, (SELECT p.name FROM precincts p WHERE p.num = i.precinct), i.seq, i.gap_prev_hash, {HASH_BEFORE}, i.hash, i.body, i.at
              FROM inspections i JOIN devices d ON d.num = i.device {clause}
              ORDER BY i.at DESC, i.id DESC LIMIT ?"
         );
@@ -738,13 +978,15 @@ impl SyncStore for SqliteSyncStore {
 
     fn hourly(&self, precinct: Option<&str>, from: UtcMinute, to: UtcMinute) -> Result<Vec<HourCount>, StoreError> {
         self.with_reader(|c| {
-            let mut stmt = c.prepare_cached(
+            let mut stmt = c.prepare_cached(&format!(
                 "SELECT at / 60 * 60 AS hour, count(*),
-                    sum(CASE WHEN input = 'violation' THEN 1 ELSE 0 END),
-                    sum(CASE WHEN display = 'not_valid' THEN 1 ELSE 0 END)
-                 FROM inspections WHERE (?1 IS NULL OR precinct = ?1) AND at >= ?2 AND at < ?3
+                    sum(CASE WHEN input = {violation} THEN 1 ELSE 0 END),
+                    sum(CASE WHEN display = {not_valid} THEN 1 ELSE 0 END)
+                 FROM inspections WHERE (?1 IS NULL OR precinct = {PRECINCT_NUM_1}) AND at >= ?2 AND at < ?3
                  GROUP BY hour ORDER BY hour",
-            )?;
+                violation = code_of(&INPUT_CODES, "violation"),
+                not_valid = code_of(&DISPLAY_CODES, "not_valid"),
+            ))?;
             let rows = stmt.query_map(params![precinct, from.unix_minutes(), to.unix_minutes()], |r| {
                 Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?, r.get::<_, i64>(3)?))
             })?;
@@ -769,11 +1011,12 @@ impl SyncStore for SqliteSyncStore {
         to: UtcMinute,
     ) -> Result<Vec<OfficerCount>, StoreError> {
         self.with_reader(|c| {
-            let mut stmt = c.prepare_cached(
-                "SELECT officer, count(*), sum(CASE WHEN input = 'violation' THEN 1 ELSE 0 END)
-                 FROM inspections WHERE (?1 IS NULL OR precinct = ?1) AND at >= ?2 AND at < ?3
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT officer, count(*), sum(CASE WHEN input = {violation} THEN 1 ELSE 0 END)
+                 FROM inspections WHERE (?1 IS NULL OR precinct = {PRECINCT_NUM_1}) AND at >= ?2 AND at < ?3
                  GROUP BY officer ORDER BY officer",
-            )?;
+                violation = code_of(&INPUT_CODES, "violation"),
+            ))?;
             let rows = stmt.query_map(params![precinct, from.unix_minutes(), to.unix_minutes()], |r| {
                 Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
             })?;
@@ -996,6 +1239,35 @@ mod tests {
         assert_eq!(count, 43);
     }
 
+    /// Issue 5: with FULL the WAL is flushed outside the writer's lock, and
+    /// still every write returns, and every read answers, only once what it
+    /// did or saw is flushed; a flush that failed stops the store.
+    #[test]
+    fn writes_return_and_reads_answer_only_after_the_flush_and_a_failed_flush_stops_the_store() {
+        let (_dir, store) = store_with_device();
+        assert!(store.flush.wal.is_some(), "FULL flushes the WAL itself");
+        let durable = |store: &SqliteSyncStore| store.lock_flush().durable;
+        store.write(&mut |tx| tx.insert_inspections(&of("D", vec![row(1)]))).unwrap();
+        let finished = store.lock_writer().finished;
+        assert!(finished >= 1 && durable(&store) >= finished, "the write returned before its flush");
+        // A commit that a read may see is flushed before the read answers.
+        store.flush.visible.store(finished + 1, Ordering::SeqCst);
+        store.flush.committed.store(finished + 1, Ordering::SeqCst);
+        assert_eq!(store.device("D").unwrap().map(|d| d.device_id), Some("D".to_owned()));
+        assert!(durable(&store) > finished, "the read answered before the flush of what it saw");
+        store.lock_flush().broken = true;
+        let refused = store.write(&mut |tx| tx.insert_inspections(&of("D", vec![row(2)])));
+        assert!(matches!(refused, Err(StoreError::Damaged(m)) if m.contains("flush")));
+        assert!(matches!(store.device("D"), Err(StoreError::Damaged(m)) if m.contains("flush")));
+        // Without FULL, nothing is flushed by the store.
+        let dir = tempfile::tempdir().unwrap();
+        let config = SqliteConfig { durability: Durability::Normal, ..SqliteConfig::default() };
+        let normal = SqliteSyncStore::open(&dir.path().join("sync.db"), config).unwrap();
+        assert!(normal.flush.wal.is_none());
+        normal.write(&mut |tx| tx.put_device(&device("D"))).unwrap();
+        assert_eq!(normal.device("D").unwrap().map(|d| d.max_seq), Some(0));
+    }
+
     #[test]
     fn a_panicking_write_is_rolled_back_and_the_store_goes_on() {
         let (_dir, store) = store_with_device();
@@ -1136,7 +1408,7 @@ mod tests {
         assert!(store.write(&mut |tx| tx.insert_inspections(&of(&d, vec![row(2)]))).is_err());
         let conn = Connection::open(&path).unwrap();
         let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
-        assert_eq!(version, 2);
+        assert_eq!(version, MIGRATIONS.len() as i64);
         let kept: i64 = conn.query_row("SELECT count(gap_prev_hash) FROM inspections", [], |r| r.get(0)).unwrap();
         assert_eq!(kept, 1);
         assert!(conn
@@ -1147,5 +1419,134 @@ mod tests {
         assert!(conn.execute("DELETE FROM inspections", []).is_err());
         let count: i64 = conn.query_row("SELECT count(*) FROM inspections", [], |r| r.get(0)).unwrap();
         assert_eq!(count, 7);
+    }
+
+    /// A database of schema 2 (text precinct, input, display and channel in
+    /// every inspection row) opens with every row coded as migration 3 codes
+    /// them, the same as new rows are coded (the SQL's CASEs match the
+    /// tables), and the queries answer as before.
+    #[test]
+    fn a_database_of_schema_2_is_migrated_to_codes_with_all_its_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sync.db");
+        let inputs: Vec<&str> = INPUT_CODES.iter().map(|(t, _)| *t).collect();
+        // Every display code, one without a code (kept as text), and none.
+        let displays = [Some("valid"), Some("valid_with_warning"), Some("not_valid"), Some("blinking"), None];
+        let hour = 26_830_020i64;
+        {
+            let mut conn = open(&path, &SqliteConfig::default()).unwrap();
+            crate::sqlite::migrate(&mut conn, &MIGRATIONS[..2], "sync.db").unwrap();
+            conn.execute(
+                "INSERT INTO devices (device_id, public_key, badge, precinct, suspended, approved_at, approved_by,
+                    last_sync, high_water, max_seq, fork_seq)
+                 VALUES ('DDDDDDDDDDDDDDDD', ?1, 'B-1', 'P-2', 0, 26830000, 'admin', NULL, 10, 10, NULL)",
+                [vec![1u8; 32]],
+            )
+            .unwrap();
+            for seq in 1..=10i64 {
+                let input = inputs[(seq as usize) % inputs.len()];
+                let display = displays[(seq as usize) % displays.len()];
+                let (precinct, channel) = if seq <= 4 { ("P-1", "upload") } else { ("P-2", "file") };
+                conn.execute(
+                    "INSERT INTO inspections (device, seq, precinct, at, officer, zone, input, display, gap_prev_hash,
+                        hash, body, received_at, channel)
+                     VALUES (1, ?1, ?2, ?3, ?4, 1, ?5, ?6, NULL, ?7, x'010203', 26830001, ?8)",
+                    params![
+                        seq,
+                        precinct,
+                        hour + seq,
+                        if seq % 2 == 0 { "B-1" } else { "B-2" },
+                        input,
+                        display,
+                        hash_of(seq as u64).as_slice(),
+                        channel
+                    ],
+                )
+                .unwrap();
+            }
+        }
+        let store = SqliteSyncStore::open(&path, SqliteConfig::default()).unwrap();
+        let conn = Connection::open(&path).unwrap();
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        assert_eq!(version, 3);
+        let precincts: Vec<(i64, String)> = {
+            let mut stmt = conn.prepare("SELECT num, name FROM precincts ORDER BY num").unwrap();
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect()
+        };
+        assert_eq!(precincts, [(1, "P-1".to_owned()), (2, "P-2".to_owned())]);
+        // Each migrated row holds what an insert of today would store.
+        let value = |v: ToSqlOutput<'_>| match v {
+            ToSqlOutput::Owned(v) => v,
+            ToSqlOutput::Borrowed(ValueRef::Text(t)) => Value::Text(String::from_utf8(t.to_vec()).unwrap()),
+            _ => unreachable!("coded gives owned or borrowed values"),
+        };
+        let mut stmt =
+            conn.prepare("SELECT id, seq, precinct, input, display, channel FROM inspections ORDER BY id").unwrap();
+        let rows: Vec<(i64, i64, i64, Value, Value, Value)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(rows.len(), 10);
+        for (id, seq, precinct, input, display, channel) in rows {
+            assert_eq!(id, seq, "row ids are kept");
+            let (want_precinct, want_channel) = if seq <= 4 { (1, "upload") } else { (2, "file") };
+            assert_eq!(precinct, want_precinct);
+            assert_eq!(input, value(coded(&INPUT_CODES, inputs[(seq as usize) % inputs.len()])), "input of {seq}");
+            let want_display =
+                displays[(seq as usize) % displays.len()].map_or(Value::Null, |d| value(coded(&DISPLAY_CODES, d)));
+            assert_eq!(display, want_display, "display of {seq}");
+            assert_eq!(channel, value(coded(&CHANNEL_CODES, want_channel)));
+        }
+        // Codes, not text, for all but the display without one.
+        let texts: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM inspections WHERE typeof(input) = 'text' OR typeof(display) = 'text'
+                    OR typeof(channel) = 'text'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(texts, 2, "seq 3 and 8 show `blinking`");
+        // The queries answer with the same strings and counts as before.
+        let (from, to) = (UtcMinute::from_unix_minutes(26_830_000), UtcMinute::from_unix_minutes(26_831_000));
+        let hours = store.hourly(None, from, to).unwrap();
+        let violations = (1..=10).filter(|s| inputs[s % inputs.len()] == "violation").count() as u64;
+        let not_valid = (1..=10).filter(|s| displays[s % displays.len()] == Some("not_valid")).count() as u64;
+        assert_eq!(
+            hours.iter().fold((0, 0, 0), |(n, v, nv), h| (n + h.inspections, v + h.violations, nv + h.not_valid)),
+            (10, violations, not_valid)
+        );
+        let p1 = store.hourly(Some("P-1"), from, to).unwrap();
+        assert_eq!(p1.iter().map(|h| h.inspections).sum::<u64>(), 4);
+        assert!(store.hourly(Some("P-9"), from, to).unwrap().is_empty());
+        let officers = store.officers(Some("P-2"), from, to).unwrap();
+        assert_eq!(
+            officers.iter().map(|o| (o.badge.as_str(), o.inspections)).collect::<Vec<_>>(),
+            [("B-1", 3), ("B-2", 3)]
+        );
+        let only_p1 = store
+            .inspections(&InspectionQuery { precinct: Some("P-1".into()), limit: 100, ..Default::default() })
+            .unwrap();
+        assert_eq!(
+            only_p1.iter().map(|r| (r.id, r.precinct.as_str())).collect::<Vec<_>>(),
+            [(4, "P-1"), (3, "P-1"), (2, "P-1"), (1, "P-1")]
+        );
+        let flagged =
+            store.inspections(&InspectionQuery { violations: true, limit: 100, ..Default::default() }).unwrap();
+        assert_eq!(flagged.len() as u64, violations);
+        assert!(flagged.iter().all(|r| r.precinct.starts_with("P-")));
+        // New records of a precinct never seen before get the next number.
+        let new_precinct = NewInspections { precinct: "P-9", ..of("DDDDDDDDDDDDDDDD", vec![row(11)]) };
+        store.write(&mut |tx| tx.insert_inspections(&new_precinct)).unwrap();
+        let p9 = store
+            .inspections(&InspectionQuery { precinct: Some("P-9".into()), limit: 100, ..Default::default() })
+            .unwrap();
+        assert_eq!(
+            p9.iter().map(|r| (r.id, r.precinct.as_str(), r.prev_hash)).collect::<Vec<_>>(),
+            [(11, "P-9", hash_of(10))]
+        );
+        let num: i64 = conn.query_row("SELECT precinct FROM inspections WHERE id = 11", [], |r| r.get(0)).unwrap();
+        assert_eq!(num, 3);
     }
 }

@@ -261,11 +261,14 @@ pub trait SyncTx {
 /// The storage interface of the sync service.
 pub trait SyncStore: Send + Sync + 'static {
     /// Runs `work` in one transaction, committed (durably) when it returns
-    /// `Ok` and rolled back when it returns `Err`.
+    /// `Ok` and rolled back when it returns `Err`. The reads below answer
+    /// only with writes that are durable (except [`SyncStore::device_by_key`]).
     fn write(&self, work: &mut dyn FnMut(&mut dyn SyncTx) -> Result<(), StoreError>) -> Result<(), StoreError>;
     /// The device with this id.
     fn device(&self, device_id: &str) -> Result<Option<DeviceRow>, StoreError>;
-    /// The device with this public key.
+    /// The device with this public key. Unlike the other reads, the answer
+    /// may show a write that is committed but not yet durable: it only serves
+    /// to pick the device of an upload, whose own write reads it again.
     fn device_by_key(&self, key: &[u8; 32]) -> Result<Option<DeviceRow>, StoreError>;
     /// Every device, or those of one precinct, by id.
     fn devices(&self, precinct: Option<&str>) -> Result<Vec<DeviceRow>, StoreError>;
