@@ -119,7 +119,7 @@ const REGISTRY_MIGRATIONS: &[&str] = &[
 ];
 
 /// How much of `registry.db` a reader maps into memory: all of it for any
-/// country (10 million people take about 460 MB). A mapped page is read
+/// country (10 million people take about 240 MB). A mapped page is read
 /// without a system call or a copy into the page cache.
 const REGISTRY_MMAP_BYTES: i64 = 4 << 30;
 
