@@ -1,5 +1,5 @@
 //! How fast the sync service stores uploaded inspection records: `DEVICES`
-//! devices (default 8) upload 200,000 records together in batches of 500,
+//! devices (default 8) upload `RECORDS` records (default 200,000) together in batches of 500,
 //! through `SyncService::upload` (batch verification, classification, one
 //! savepoint per batch, group commit) into a fresh `sync.db` with
 //! `synchronous = FULL`, without HTTP.
@@ -8,6 +8,7 @@
 //! DEVICES=8 cargo run --release -p icaze-server --example sync_ingest
 //! DEVICES=8 SYNC=normal cargo run --release -p icaze-server --example sync_ingest   # without fsync
 //! DEVICES=8 RESEND=10 cargo run --release -p icaze-server --example sync_ingest      # every 10th batch twice
+//! DEVICES=8 RECORDS=2000000 cargo run --release -p icaze-server --example sync_ingest # a ten-second run
 //! ```
 //!
 //! With `RESEND=k`, every k-th batch of a device is sent a second time right
@@ -24,11 +25,12 @@ use icaze_core::{SecretKey, UtcMinute};
 use icaze_server::sync::{Caller, Channel, SyncService};
 use icaze_sync::{EnrollmentCode, UploadBatch};
 
-const RECORDS: usize = 200_000;
 const BATCH: usize = 500;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let devices: usize = std::env::var("DEVICES").ok().and_then(|d| d.parse().ok()).unwrap_or(8).clamp(1, 200);
+    let records: usize =
+        std::env::var("RECORDS").ok().and_then(|d| d.parse().ok()).unwrap_or(200_000).clamp(BATCH, 100_000_000);
     let resend: usize = std::env::var("RESEND").ok().and_then(|d| d.parse().ok()).unwrap_or(0);
     let dir = tempfile::tempdir()?;
     let now = UtcMinute::parse_rfc3339("2020-12-15T10:00:00+04:00")?;
@@ -51,7 +53,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "admin".into(),
     ));
 
-    let per_device = RECORDS / devices;
+    let per_device = records / devices;
     let is_resent = move |i: usize| resend > 0 && (i + 1).is_multiple_of(resend);
     let mut resent = 0u64;
     let mut uploads = Vec::new();

@@ -152,9 +152,9 @@ pub struct SqliteConfig {
     /// writer's commit every request of the service waited for it (at 10
     /// million permits the p99 latency rose to about 650 ms while the median
     /// stayed near 50 ms, `docs/benchmarks.md`). A thread of its own does it
-    /// instead (see [`Checkpointer`]), after about this many pages. The other
-    /// databases of the service (sync, portal) keep SQLite's automatic
-    /// checkpoint at this interval.
+    /// instead (see [`Checkpointer`]), after about this many pages. The sync
+    /// store's checkpoints run on a thread of their own too; the portal's
+    /// database keeps SQLite's automatic checkpoint at this interval.
     pub checkpoint_pages: u32,
 }
 
@@ -295,9 +295,10 @@ pub(crate) fn migrate(conn: &mut Connection, migrations: &[&str], name: &str) ->
 /// The WAL checkpoints of one database, on a thread of their own, so that
 /// the single writer never waits for one.
 ///
-/// The writer tells it how many permits it committed ([`Checkpointer::committed`]);
-/// after about [`SqliteConfig::checkpoint_pages`] WAL pages (two a permit) or
-/// a second with anything committed, the thread runs
+/// The writer tells it how many jobs it committed ([`Checkpointer::committed`]:
+/// permits, or the sync store's writes); after about
+/// [`SqliteConfig::checkpoint_pages`] WAL pages (the caller says how many a
+/// job writes) or a second with anything committed, the thread runs
 /// `PRAGMA wal_checkpoint(PASSIVE)`: it copies the WAL frames that no reader
 /// still needs back into the database and syncs it, taking no lock the writer
 /// or the readers wait for.
@@ -323,6 +324,9 @@ pub(crate) struct Checkpointer {
     every: u64,
     /// The WAL has grown past twice the interval: the writer should restart it.
     restart: AtomicBool,
+    /// The thread is checkpointing: a restart now would fail at once, since
+    /// SQLite lets one checkpoint run at a time and does not wait for it.
+    running: AtomicBool,
 }
 
 struct CheckpointState {
@@ -333,18 +337,18 @@ struct CheckpointState {
 }
 
 impl Checkpointer {
-    /// Starts the thread on a connection of its own to `path`.
-    pub(crate) fn start(path: &Path, config: &SqliteConfig) -> Result<Arc<Self>, StoreError> {
+    /// Starts the thread on a connection of its own to `path`, for a writer
+    /// whose jobs each write about `pages_per_job` WAL pages.
+    pub(crate) fn start(path: &Path, config: &SqliteConfig, pages_per_job: u32) -> Result<Arc<Self>, StoreError> {
         let conn = open(path, config)?;
-        // Two WAL pages a permit: the daily counters by document and by phone
-        // each dirty a page of their own; the permits table's pages fill in order.
-        let every = u64::from(config.checkpoint_pages / 2).max(1);
+        let every = u64::from(config.checkpoint_pages / pages_per_job.max(1)).max(1);
         let restart_frames = i64::from(config.checkpoint_pages).saturating_mul(2);
         let this = Arc::new(Self {
             state: Mutex::new(CheckpointState { pending: 0, stop: false }),
             wake: Condvar::new(),
             every,
             restart: AtomicBool::new(false),
+            running: AtomicBool::new(false),
         });
         let thread = this.clone();
         std::thread::Builder::new()
@@ -364,9 +368,10 @@ impl Checkpointer {
     }
 
     /// Whether the writer should restart the WAL now (see [`restart_wal`]);
-    /// true once per request of the thread.
+    /// true once per request of the thread, and not while the thread is
+    /// checkpointing (the request then waits for a later call).
     pub(crate) fn restart_wanted(&self) -> bool {
-        self.restart.swap(false, Ordering::Relaxed)
+        !self.running.load(Ordering::SeqCst) && self.restart.swap(false, Ordering::SeqCst)
     }
 
     /// The writer has stopped: the thread ends after its current checkpoint.
@@ -394,7 +399,10 @@ impl Checkpointer {
                 }
                 state.pending = 0;
             }
-            match checkpoint(conn, "PASSIVE") {
+            self.running.store(true, Ordering::SeqCst);
+            let result = checkpoint(conn, "PASSIVE");
+            self.running.store(false, Ordering::SeqCst);
+            match result {
                 Ok((_, frames, _)) if frames >= restart_frames => self.restart.store(true, Ordering::Relaxed),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "WAL checkpoint failed; retried later"),
@@ -407,7 +415,7 @@ impl Checkpointer {
 /// starts it over (see [`Checkpointer`]). It waits at most 50 ms for readers
 /// or the checkpoint thread; if they are still there, the WAL just goes on
 /// growing until the next request. Returns whether the WAL was restarted.
-fn restart_wal(conn: &Connection) -> Result<bool, rusqlite::Error> {
+pub(crate) fn restart_wal(conn: &Connection) -> Result<bool, rusqlite::Error> {
     conn.busy_timeout(Duration::from_millis(50))?;
     let result = checkpoint(conn, "RESTART");
     conn.busy_timeout(BUSY_TIMEOUT)?;
@@ -437,7 +445,9 @@ impl SqliteStore {
         migrate(&mut conn, MIGRATIONS, "icaze.db")?;
         // The checkpoint thread does the writer's checkpoints (see `Checkpointer`).
         conn.pragma_update(None, "wal_autocheckpoint", 0)?;
-        let checkpointer = Checkpointer::start(path, &config)?;
+        // Two WAL pages a permit: the daily counters by document and by phone
+        // each dirty a page of their own; the permits table's pages fill in order.
+        let checkpointer = Checkpointer::start(path, &config, 2)?;
         let (writer, jobs) = mpsc::unbounded_channel();
         let max_batch = config.max_batch.max(1);
         std::thread::Builder::new()

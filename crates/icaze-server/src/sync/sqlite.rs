@@ -23,7 +23,7 @@ use std::fs::File;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use icaze_core::UtcMinute;
 use rusqlite::types::{ToSql, ToSqlOutput, Value, ValueRef};
@@ -35,7 +35,7 @@ use super::store::{
     AuditEntry, BundleState, ConflictRow, DeviceRow, HourCount, InspectionQuery, NewInspections, OfficerCount,
     RevocationRow, StoreError, StoredInspection, SupervisorRow, SyncStore, SyncTx,
 };
-use crate::sqlite::{Durability, Readers, SqliteConfig};
+use crate::sqlite::{restart_wal, Checkpointer, Durability, Readers, SqliteConfig};
 
 /// Each migration runs once, in order; `PRAGMA user_version` is the number done.
 const MIGRATIONS: &[&str] = &[
@@ -268,6 +268,11 @@ fn code_of(codes: &[(&str, i64)], text: &str) -> i64 {
     codes.iter().find(|(t, _)| *t == text).map_or(0, |&(_, c)| c)
 }
 
+/// The WAL pages a write adds, about: an upload of 500 records writes some
+/// 30 (the rows, about 220 bytes each, and their two index entries); the
+/// checkpoint thread also runs once a second with anything committed.
+const PAGES_PER_WRITE: u32 = 32;
+
 /// The most writes one group commit holds, so that a steady stream of
 /// writers does not keep one transaction open for ever.
 pub const MAX_GROUP: usize = 64;
@@ -329,6 +334,8 @@ struct FlushState {
 /// The SQLite implementation of [`SyncStore`].
 pub struct SqliteSyncStore {
     writer: Mutex<Writer>,
+    /// Copies the WAL back into the database, outside the writer's lock.
+    checkpointer: Arc<Checkpointer>,
     /// Signalled when a group is finished.
     finished: Condvar,
     /// Writers waiting for the writer connection.
@@ -355,6 +362,12 @@ impl SqliteSyncStore {
     pub fn open(path: &Path, config: SqliteConfig) -> Result<Self, StoreError> {
         let mut conn = open(path, &config)?;
         crate::sqlite::migrate(&mut conn, MIGRATIONS, "sync.db")?;
+        // SQLite's automatic checkpoint would run inside a group's COMMIT,
+        // with the writer's lock held: it copies tens of megabytes of pages
+        // back into the database and syncs it, while every upload waits. A
+        // thread of its own does it instead, as for the SMS store.
+        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        let checkpointer = Checkpointer::start(path, &config, PAGES_PER_WRITE)?;
         // With FULL, the store flushes the WAL itself, outside the writer's lock (see `Flush`).
         let wal = match config.durability {
             Durability::Full => {
@@ -372,6 +385,7 @@ impl SqliteSyncStore {
         let writer = Writer { conn, open: false, group: 1, writes: 0, finished: 0, failed: BTreeSet::new() };
         Ok(Self {
             writer: Mutex::new(writer),
+            checkpointer,
             finished: Condvar::new(),
             waiting: AtomicUsize::new(0),
             flush: Flush {
@@ -429,8 +443,18 @@ impl SqliteSyncStore {
             if committed.is_err() {
                 let _ = w.conn.execute_batch("ROLLBACK");
                 w.failed.insert(w.group);
+            } else {
+                self.checkpointer.committed(w.writes as u64);
             }
             w.open = false;
+            // Between two groups, when the checkpoint thread asks for it (see `Checkpointer`).
+            if self.checkpointer.restart_wanted() {
+                match restart_wal(&w.conn) {
+                    Ok(true) => {}
+                    Ok(false) => tracing::debug!("readers kept sync.db's WAL busy; restarted later"),
+                    Err(e) => tracing::warn!(error = %e, "restarting sync.db's WAL failed; retried later"),
+                }
+            }
         }
         w.finished = w.group;
         self.flush.committed.store(w.group, Ordering::SeqCst);
@@ -875,6 +899,13 @@ fn filters(q: &InspectionQuery) -> Result<(String, Vec<Box<dyn ToSql>>), StoreEr
     Ok((clause, values))
 }
 
+impl Drop for SqliteSyncStore {
+    /// The checkpoint thread ends after its current checkpoint.
+    fn drop(&mut self) {
+        self.checkpointer.stop();
+    }
+}
+
 impl SyncStore for SqliteSyncStore {
     fn write(&self, work: &mut dyn FnMut(&mut dyn SyncTx) -> Result<(), StoreError>) -> Result<(), StoreError> {
         // After a failed flush nothing more is written (the flush says why).
@@ -1266,6 +1297,36 @@ mod tests {
         assert!(normal.flush.wal.is_none());
         normal.write(&mut |tx| tx.put_device(&device("D"))).unwrap();
         assert_eq!(normal.device("D").unwrap().map(|d| d.max_seq), Some(0));
+    }
+
+    /// Issue 5: the WAL is copied back by the checkpoint thread, not inside
+    /// a group's COMMIT, and restarted between groups, so that it stays
+    /// small; nothing written is lost on the way.
+    #[test]
+    fn the_checkpoint_thread_keeps_the_wal_small_and_loses_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sync.db");
+        // A checkpoint every other write, a restart once the WAL holds 128 pages.
+        let config = SqliteConfig { checkpoint_pages: 2 * PAGES_PER_WRITE, ..SqliteConfig::default() };
+        let store = SqliteSyncStore::open(&path, config).unwrap();
+        store.write(&mut |tx| tx.put_device(&device("D"))).unwrap();
+        let autocheckpoint: i64 =
+            store.lock_writer().conn.query_row("PRAGMA wal_autocheckpoint", [], |r| r.get(0)).unwrap();
+        assert_eq!(autocheckpoint, 0, "the writer never checkpoints inside a COMMIT");
+        // 200 writes of 100 records: about 2,000 pages (8 MB) of WAL if it were never restarted.
+        for w in 0..200u64 {
+            let rows: Vec<_> = (1..=100).map(|k| row(w * 100 + k)).collect();
+            store.write(&mut |tx| tx.insert_inspections(&of("D", rows.clone()))).unwrap();
+        }
+        // Measured with the store open: closing it copies the WAL back and removes it.
+        let wal = std::fs::metadata(dir.path().join("sync.db-wal")).unwrap().len();
+        let db = std::fs::metadata(&path).unwrap().len();
+        assert!(wal < 4_000_000, "the WAL grew to {wal} bytes");
+        assert!(db > 1_000_000, "the records were not copied into sync.db ({db} bytes)");
+        drop(store);
+        let conn = Connection::open(&path).unwrap();
+        let count: i64 = conn.query_row("SELECT count(*) FROM inspections", [], |r| r.get(0)).unwrap();
+        assert_eq!(count, 20_000);
     }
 
     #[test]
