@@ -374,6 +374,13 @@ impl Checkpointer {
         !self.running.load(Ordering::SeqCst) && self.restart.swap(false, Ordering::SeqCst)
     }
 
+    /// Asks the writer to restart the WAL, as the thread does once the WAL
+    /// has grown past twice the interval.
+    #[cfg(test)]
+    pub(crate) fn request_restart(&self) {
+        self.restart.store(true, Ordering::SeqCst);
+    }
+
     /// The writer has stopped: the thread ends after its current checkpoint.
     pub(crate) fn stop(&self) {
         if let Ok(mut state) = self.state.lock() {
