@@ -15,8 +15,9 @@
 //! after the first (a device retrying after a lost receipt): its records come
 //! back as duplicates, and the rate counts them with the new ones.
 //!
-//! It then checks that every record sent is stored once, and prints the
-//! size of `sync.db` with its WAL.
+//! It then checks that every record sent is stored once, prints the size of
+//! `sync.db` with its WAL, and how long after the last upload the time index
+//! (`sync-index.db`, filled by a thread of its own) held every record.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -94,6 +95,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         duplicates += d;
     }
     let seconds = started.elapsed().as_secs_f64();
+    let ended = Instant::now();
     println!(
         "{devices} devices, {accepted} records in batches of {BATCH} (synchronous = {durability}): {seconds:.2} s, {:.0} records/s",
         (accepted + duplicates) as f64 / seconds
@@ -114,5 +116,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let bytes = |name: &str| std::fs::metadata(dir.path().join(name)).map_or(0, |m| m.len());
     let size = bytes("sync.db") + bytes("sync.db-wal");
     println!("{stored} records stored, sync.db with its WAL: {:.1} MB", size as f64 / 1e6);
+    let index = rusqlite::Connection::open(dir.path().join("sync-index.db"))?;
+    let last: i64 = rusqlite::Connection::open(&db)?.query_row("SELECT max(id) FROM inspections", [], |r| r.get(0))?;
+    while index.query_row("SELECT indexed FROM state", [], |r| r.get::<_, i64>(0))? < last {
+        if ended.elapsed().as_secs() > 600 {
+            return Err("the time index did not catch up within 10 minutes".into());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    println!("the time index held every record {:.2} s after the last upload", ended.elapsed().as_secs_f64());
     Ok(())
 }

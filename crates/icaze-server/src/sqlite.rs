@@ -370,8 +370,23 @@ impl Checkpointer {
     /// Whether the writer should restart the WAL now (see [`restart_wal`]);
     /// true once per request of the thread, and not while the thread is
     /// checkpointing (the request then waits for a later call).
-    pub(crate) fn restart_wanted(&self) -> bool {
+    fn restart_wanted(&self) -> bool {
         !self.running.load(Ordering::SeqCst) && self.restart.swap(false, Ordering::SeqCst)
+    }
+
+    /// The writer, between two transactions on `conn` (the writer connection
+    /// of `database`): restarts the WAL when the thread asks for it (see
+    /// [`Self::restart_wanted`] and [`restart_wal`]). A restart that readers
+    /// hold up or that fails leaves the WAL growing until the next request.
+    pub(crate) fn restart_if_wanted(&self, conn: &Connection, database: &str) {
+        if !self.restart_wanted() {
+            return;
+        }
+        match restart_wal(conn) {
+            Ok(true) => {}
+            Ok(false) => tracing::debug!(database, "readers kept the WAL busy; restarted later"),
+            Err(e) => tracing::warn!(database, error = %e, "restarting the WAL failed; retried later"),
+        }
     }
 
     /// Asks the writer to restart the WAL, as the thread does once the WAL
@@ -669,13 +684,7 @@ fn write_loop(
         }
         let results = run_batch(&mut conn, &batch);
         checkpointer.committed(batch.len() as u64);
-        if checkpointer.restart_wanted() {
-            match restart_wal(&conn) {
-                Ok(true) => {}
-                Ok(false) => tracing::debug!("readers kept the WAL busy; restarted later"),
-                Err(e) => tracing::warn!(error = %e, "WAL restart failed; retried later"),
-            }
-        }
+        checkpointer.restart_if_wanted(&conn, "icaze.db");
         for (job, result) in batch.drain(..).zip(results) {
             match (job, result) {
                 (Job::Record(_, _, reply), Answer::Recorded(r)) => {

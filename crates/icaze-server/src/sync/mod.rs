@@ -17,6 +17,7 @@ pub mod bundle;
 pub mod http;
 pub mod sqlite;
 pub mod store;
+mod time_index;
 
 use std::sync::Arc;
 

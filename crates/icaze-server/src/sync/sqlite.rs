@@ -5,7 +5,8 @@
 //! WAL, `synchronous = FULL` by default (each commit flushed to the disk
 //! before anyone learns of it), versioned migrations (`PRAGMA user_version`),
 //! one writer connection with cached prepared statements, and a small pool
-//! of read connections.
+//! of read connections, which attach the time index (`sync-index.db`,
+//! `super::time_index`) that queries by precinct and time read.
 //!
 //! Group commit: each [`SyncStore::write`] runs in a savepoint of its own
 //! inside a transaction that writers arriving together share; the last
@@ -35,7 +36,8 @@ use super::store::{
     AuditEntry, BundleState, ConflictRow, DeviceRow, HourCount, InspectionQuery, NewInspections, OfficerCount,
     RevocationRow, StoreError, StoredInspection, SupervisorRow, SyncStore, SyncTx,
 };
-use crate::sqlite::{restart_wal, Checkpointer, Durability, Readers, SqliteConfig};
+use super::time_index::{index_path, TimeIndex};
+use crate::sqlite::{Checkpointer, Durability, Readers, SqliteConfig};
 
 /// Each migration runs once, in order; `PRAGMA user_version` is the number done.
 const MIGRATIONS: &[&str] = &[
@@ -234,6 +236,10 @@ const MIGRATIONS: &[&str] = &[
         BEGIN SELECT RAISE(ABORT, 'the inspection log is append-only'); END;
      CREATE TRIGGER inspections_no_delete BEFORE DELETE ON inspections
         BEGIN SELECT RAISE(ABORT, 'the inspection log is append-only'); END;",
+    // 4 (issue 5, ingest speed): the inspections by precinct and time move
+    // out of sync.db, into the time index (`super::time_index`), which a
+    // thread of its own fills; the thread indexes the rows already there.
+    "DROP INDEX inspections_precinct_at;",
 ];
 
 /// The stored codes of an inspection's input kinds (`icaze_sync::InputKind::code`), migration 3.
@@ -269,8 +275,9 @@ fn code_of(codes: &[(&str, i64)], text: &str) -> i64 {
 }
 
 /// The WAL pages a write adds, about: an upload of 500 records writes some
-/// 30 (the rows, about 220 bytes each, and their two index entries); the
-/// checkpoint thread also runs once a second with anything committed.
+/// 30 (the rows, about 220 bytes each, and their entries in the index by
+/// device and sequence number); the checkpoint thread also runs once a
+/// second with anything committed.
 const PAGES_PER_WRITE: u32 = 32;
 
 /// The most writes one group commit holds, so that a steady stream of
@@ -336,6 +343,8 @@ pub struct SqliteSyncStore {
     writer: Mutex<Writer>,
     /// Copies the WAL back into the database, outside the writer's lock.
     checkpointer: Arc<Checkpointer>,
+    /// The inspections by precinct and time, in `sync-index.db`.
+    index: Arc<TimeIndex>,
     /// Signalled when a group is finished.
     finished: Condvar,
     /// Writers waiting for the writer connection.
@@ -357,9 +366,28 @@ fn open(path: &Path, config: &SqliteConfig) -> Result<Connection, StoreError> {
     Ok(conn)
 }
 
+/// Opens a read connection, with the time index attached as `ix`.
+fn open_reader(path: &Path, config: &SqliteConfig) -> Result<Connection, StoreError> {
+    let conn = open(path, config)?;
+    let index = index_path(path);
+    let name = index.to_str().ok_or_else(|| {
+        StoreError::Damaged(format!(
+            "the data directory's path {} is not UTF-8: SQLite cannot attach it",
+            path.display()
+        ))
+    })?;
+    conn.execute("ATTACH DATABASE ?1 AS ix", [name])?;
+    Ok(conn)
+}
+
 impl SqliteSyncStore {
     /// Opens (creating and migrating if needed) the database at `path`.
     pub fn open(path: &Path, config: SqliteConfig) -> Result<Self, StoreError> {
+        Self::open_with(path, config, true)
+    }
+
+    /// [`Self::open`], with the time index's thread or without it (tests index by hand).
+    fn open_with(path: &Path, config: SqliteConfig, index_thread: bool) -> Result<Self, StoreError> {
         let mut conn = open(path, &config)?;
         crate::sqlite::migrate(&mut conn, MIGRATIONS, "sync.db")?;
         // SQLite's automatic checkpoint would run inside a group's COMMIT,
@@ -383,9 +411,13 @@ impl SqliteSyncStore {
             Durability::Normal => None,
         };
         let writer = Writer { conn, open: false, group: 1, writes: 0, finished: 0, failed: BTreeSet::new() };
+        // Last, so that nothing fails once its thread runs; and before any
+        // reader, since they attach the index, which this makes if it is missing.
+        let index = TimeIndex::start(path, &config, open, index_thread)?;
         Ok(Self {
             writer: Mutex::new(writer),
             checkpointer,
+            index,
             finished: Condvar::new(),
             waiting: AtomicUsize::new(0),
             flush: Flush {
@@ -395,7 +427,7 @@ impl SqliteSyncStore {
                 visible: AtomicU64::new(0),
                 committed: AtomicU64::new(0),
             },
-            readers: Readers::new(path, config, open),
+            readers: Readers::new(path, config, open_reader),
         })
     }
 
@@ -445,16 +477,11 @@ impl SqliteSyncStore {
                 w.failed.insert(w.group);
             } else {
                 self.checkpointer.committed(w.writes as u64);
+                self.index.wake();
             }
             w.open = false;
             // Between two groups, when the checkpoint thread asks for it (see `Checkpointer`).
-            if self.checkpointer.restart_wanted() {
-                match restart_wal(&w.conn) {
-                    Ok(true) => {}
-                    Ok(false) => tracing::debug!("readers kept sync.db's WAL busy; restarted later"),
-                    Err(e) => tracing::warn!(error = %e, "restarting sync.db's WAL failed; retried later"),
-                }
-            }
+            self.checkpointer.restart_if_wanted(&w.conn, "sync.db");
         }
         w.finished = w.group;
         self.flush.committed.store(w.group, Ordering::SeqCst);
@@ -857,52 +884,87 @@ impl SyncTx for Tx<'_> {
     }
 }
 
-/// The WHERE clause and parameters of an inspections query or count.
-fn filters(q: &InspectionQuery) -> Result<(String, Vec<Box<dyn ToSql>>), StoreError> {
-    let violation = format!("i.input = {}", code_of(&INPUT_CODES, "violation"));
-    let mut clauses: Vec<&str> = Vec::new();
+/// The `WHERE` clauses of an inspections query and their values. `key` is the
+/// alias whose `precinct`, `at` and `id` the clauses on those three name:
+/// `e` for the time index's entries, `i` for the rows themselves.
+fn filters(q: &InspectionQuery, key: &str) -> (Vec<String>, Vec<Box<dyn ToSql>>) {
+    let mut clauses: Vec<String> = Vec::new();
     let mut values: Vec<Box<dyn ToSql>> = Vec::new();
     if let Some(p) = &q.precinct {
-        clauses.push("i.precinct = (SELECT num FROM precincts WHERE name = ?)");
+        clauses.push(format!("{key}.precinct = (SELECT num FROM precincts WHERE name = ?)"));
         values.push(Box::new(p.clone()));
     }
     if let Some(o) = &q.officer {
-        clauses.push("i.officer = ?");
+        clauses.push("i.officer = ?".into());
         values.push(Box::new(o.clone()));
     }
     if let Some(z) = q.zone {
-        clauses.push("i.zone = ?");
+        clauses.push("i.zone = ?".into());
         values.push(Box::new(z));
     }
     if let Some(d) = &q.device {
-        clauses.push("i.device = (SELECT num FROM devices WHERE device_id = ?)");
+        clauses.push("i.device = (SELECT num FROM devices WHERE device_id = ?)".into());
         values.push(Box::new(d.clone()));
     }
     if let Some(t) = q.from {
-        clauses.push("i.at >= ?");
+        clauses.push(format!("{key}.at >= ?"));
         values.push(Box::new(t.unix_minutes()));
     }
     if let Some(t) = q.to {
-        clauses.push("i.at < ?");
+        clauses.push(format!("{key}.at < ?"));
         values.push(Box::new(t.unix_minutes()));
     }
     if q.violations {
-        clauses.push(&violation);
+        clauses.push(format!("i.input = {}", code_of(&INPUT_CODES, "violation")));
     }
     if let Some((at, id)) = q.after {
-        clauses.push("(i.at < ? OR (i.at = ? AND i.id < ?))");
+        clauses.push(format!("({key}.at < ? OR ({key}.at = ? AND {key}.id < ?))"));
         values.push(Box::new(at.unix_minutes()));
         values.push(Box::new(at.unix_minutes()));
         values.push(Box::new(id));
     }
-    let clause = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
-    Ok((clause, values))
+    (clauses, values)
+}
+
+/// `WHERE` and the clauses, or nothing.
+fn where_all(clauses: &[String]) -> String {
+    if clauses.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", clauses.join(" AND "))
+    }
+}
+
+/// The last row id of `sync.db` in the time index, inside a statement: the
+/// rows up to it are read through the index, the rows after it directly.
+const INDEXED: &str = "(SELECT indexed FROM ix.state)";
+
+/// The time index's entries joined with their rows: only with a row of the
+/// same precinct and time (see `super::time_index`), and only up to [`INDEXED`].
+const ENTRIES: &str = "ix.entries e JOIN inspections i ON i.id = e.id AND i.precinct = e.precinct AND i.at = e.at";
+
+/// The inspections of `?1`'s precinct from `?2` to `?3` (columns `at`,
+/// `officer`, `input`, `display`) as a table: those the time index holds
+/// and those after it. Without a precinct (`?1` NULL), every row is read.
+fn rows_between(precinct: bool) -> String {
+    if precinct {
+        format!(
+            "(SELECT i.at, i.officer, i.input, i.display FROM {ENTRIES}
+                 WHERE e.precinct = {PRECINCT_NUM_1} AND e.at >= ?2 AND e.at < ?3 AND e.id <= {INDEXED}
+              UNION ALL
+              SELECT at, officer, input, display FROM inspections
+                 WHERE id > {INDEXED} AND precinct = {PRECINCT_NUM_1} AND at >= ?2 AND at < ?3)"
+        )
+    } else {
+        "(SELECT at, officer, input, display FROM inspections WHERE ?1 IS NULL AND at >= ?2 AND at < ?3)".into()
+    }
 }
 
 impl Drop for SqliteSyncStore {
     /// The checkpoint thread ends after its current checkpoint.
     fn drop(&mut self) {
         self.checkpointer.stop();
+        self.index.stop();
     }
 }
 
@@ -967,13 +1029,35 @@ impl SyncStore for SqliteSyncStore {
     }
 
     fn inspections(&self, q: &InspectionQuery) -> Result<Vec<StoredInspection>, StoreError> {
-        let (clause, mut values) = filters(q)?;
-        values.push(Box::new(q.limit));
-        let sql = format!(
-            "SELECT i.id, d.device_id, (SELECT p.name FROM precincts p WHERE p.num = i.precinct), i.seq, i.gap_prev_hash, {HASH_BEFORE}, i.hash, i.body, i.at
-             FROM inspections i JOIN devices d ON d.num = i.device {clause}
-             ORDER BY i.at DESC, i.id DESC LIMIT ?"
+        let columns = format!(
+            "SELECT i.id, d.device_id, (SELECT p.name FROM precincts p WHERE p.num = i.precinct), i.seq, \
+             i.gap_prev_hash, {HASH_BEFORE}, i.hash, i.body, i.at"
         );
+        let (mut clauses, mut values) = filters(q, "i");
+        let sql = if q.precinct.is_some() {
+            // A precinct's newest first: through the time index, merged with the rows after it.
+            let (mut indexed, indexed_values) = filters(q, "e");
+            indexed.push(format!("e.id <= {INDEXED}"));
+            clauses.push(format!("i.id > {INDEXED}"));
+            let (indexed, after) = (where_all(&indexed), where_all(&clauses));
+            values = indexed_values.into_iter().chain([Box::new(q.limit) as Box<dyn ToSql>]).chain(values).collect();
+            values.extend([Box::new(q.limit) as Box<dyn ToSql>, Box::new(q.limit)]);
+            format!(
+                "SELECT * FROM ({columns} FROM {ENTRIES} JOIN devices d ON d.num = i.device {indexed}
+                    ORDER BY e.at DESC, e.id DESC LIMIT ?)
+                 UNION ALL
+                 SELECT * FROM ({columns} FROM inspections i JOIN devices d ON d.num = i.device {after}
+                    ORDER BY i.at DESC, i.id DESC LIMIT ?)
+                 ORDER BY 9 DESC, 1 DESC LIMIT ?"
+            )
+        } else {
+            values.push(Box::new(q.limit));
+            format!(
+                "{columns} FROM inspections i JOIN devices d ON d.num = i.device {}
+                 ORDER BY i.at DESC, i.id DESC LIMIT ?",
+                where_all(&clauses)
+            )
+        };
         self.with_reader(|c| {
             let mut stmt = c.prepare_cached(&sql)?;
             let params: Vec<&dyn ToSql> = values.iter().map(|v| v.as_ref()).collect();
@@ -1013,8 +1097,8 @@ impl SyncStore for SqliteSyncStore {
                 "SELECT at / 60 * 60 AS hour, count(*),
                     sum(CASE WHEN input = {violation} THEN 1 ELSE 0 END),
                     sum(CASE WHEN display = {not_valid} THEN 1 ELSE 0 END)
-                 FROM inspections WHERE (?1 IS NULL OR precinct = {PRECINCT_NUM_1}) AND at >= ?2 AND at < ?3
-                 GROUP BY hour ORDER BY hour",
+                 FROM {rows} GROUP BY hour ORDER BY hour",
+                rows = rows_between(precinct.is_some()),
                 violation = code_of(&INPUT_CODES, "violation"),
                 not_valid = code_of(&DISPLAY_CODES, "not_valid"),
             ))?;
@@ -1044,8 +1128,8 @@ impl SyncStore for SqliteSyncStore {
         self.with_reader(|c| {
             let mut stmt = c.prepare_cached(&format!(
                 "SELECT officer, count(*), sum(CASE WHEN input = {violation} THEN 1 ELSE 0 END)
-                 FROM inspections WHERE (?1 IS NULL OR precinct = {PRECINCT_NUM_1}) AND at >= ?2 AND at < ?3
-                 GROUP BY officer ORDER BY officer",
+                 FROM {rows} GROUP BY officer ORDER BY officer",
+                rows = rows_between(precinct.is_some()),
                 violation = code_of(&INPUT_CODES, "violation"),
             ))?;
             let rows = stmt.query_map(params![precinct, from.unix_minutes(), to.unix_minutes()], |r| {
@@ -1323,8 +1407,9 @@ mod tests {
             write(100);
         }
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-        // The thread checkpoints at least once a second while anything is new.
-        while std::fs::metadata(&path).unwrap().len() < 1_000_000 {
+        // The thread checkpoints at least once a second while anything is
+        // new. Once copied back, the 10,000 rows' hashes alone take 320 KB.
+        while std::fs::metadata(&path).unwrap().len() < 320_000 {
             assert!(std::time::Instant::now() < deadline, "the records were never copied into sync.db");
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
@@ -1548,7 +1633,7 @@ mod tests {
         let store = SqliteSyncStore::open(&path, SqliteConfig::default()).unwrap();
         let conn = Connection::open(&path).unwrap();
         let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
-        assert_eq!(version, 3);
+        assert_eq!(version, MIGRATIONS.len() as i64);
         let precincts: Vec<(i64, String)> = {
             let mut stmt = conn.prepare("SELECT num, name FROM precincts ORDER BY num").unwrap();
             stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect()
@@ -1628,5 +1713,187 @@ mod tests {
         );
         let num: i64 = conn.query_row("SELECT precinct FROM inspections WHERE id = 11", [], |r| r.get(0)).unwrap();
         assert_eq!(num, 3);
+    }
+
+    /// Devices `D` (precinct `P-1`) and `E` (`P-2`) and `n` records of each
+    /// from `first`, at times out of order, every third a violation.
+    fn write_two_precincts(store: &SqliteSyncStore, first: u64, n: u64) {
+        let rows = |precinct| {
+            (first..first + n)
+                .map(|seq| InspectionRow {
+                    at: UtcMinute::from_unix_minutes(26_830_000 + (seq * 37 % 11) as u32 * 40 + precinct),
+                    officer: if seq % 2 == 0 { "B-1" } else { "B-2" },
+                    input: if seq % 3 == 0 { "violation" } else { "token" },
+                    ..row(seq)
+                })
+                .collect::<Vec<_>>()
+        };
+        store
+            .write(&mut |tx| {
+                if first == 1 {
+                    tx.put_device(&device("D"))?;
+                    tx.put_device(&DeviceRow { precinct: "P-2".into(), ..device("E") })?;
+                }
+                tx.insert_inspections(&of("D", rows(0)))?;
+                tx.insert_inspections(&NewInspections { precinct: "P-2", ..of("E", rows(1)) })
+            })
+            .unwrap();
+    }
+
+    /// Indexes by hand, as the thread does, at most `max` rows.
+    fn index_by_hand(path: &Path, max: i64) -> i64 {
+        let main = open(path, &SqliteConfig::default()).unwrap();
+        let mut ix = crate::sqlite::open(&index_path(path), &SqliteConfig::default()).unwrap();
+        super::super::time_index::index_some(&main, &mut ix, max).unwrap().1
+    }
+
+    /// What the supervisors read of precinct `P-1`: every page of 4 of the
+    /// newest first, a time window, the counts by hour and by officer.
+    type Answers = (Vec<StoredInspection>, Vec<StoredInspection>, Vec<HourCount>, Vec<OfficerCount>);
+
+    fn answers(store: &SqliteSyncStore) -> Answers {
+        let query = InspectionQuery { precinct: Some("P-1".into()), limit: 4, ..Default::default() };
+        let mut pages = Vec::new();
+        loop {
+            let after = pages.last().map(|r: &StoredInspection| (r.at, r.id));
+            let page = store.inspections(&InspectionQuery { after, ..query.clone() }).unwrap();
+            if page.is_empty() {
+                break;
+            }
+            pages.extend(page);
+        }
+        let (from, to) = (UtcMinute::from_unix_minutes(26_830_080), UtcMinute::from_unix_minutes(26_830_300));
+        let window = InspectionQuery { from: Some(from), to: Some(to), violations: true, limit: 100, ..query };
+        let window = store.inspections(&window).unwrap();
+        let hours = UtcMinute::from_unix_minutes(26_820_000);
+        let (hourly, officers) = (
+            store.hourly(Some("P-1"), hours, UtcMinute::from_unix_minutes(26_840_000)).unwrap(),
+            store.officers(Some("P-1"), hours, UtcMinute::from_unix_minutes(26_840_000)).unwrap(),
+        );
+        (pages, window, hourly, officers)
+    }
+
+    /// Issue 5: the queries by precinct read the time index up to what it
+    /// holds and the rows after it from sync.db, and answer the same however
+    /// far the index has come.
+    #[test]
+    fn queries_by_precinct_answer_the_same_however_far_the_time_index_has_come() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sync.db");
+        let store = SqliteSyncStore::open_with(&path, SqliteConfig::default(), false).unwrap();
+        write_two_precincts(&store, 1, 30);
+        let nothing_indexed = answers(&store);
+        // Checked against the rows themselves: P-1's 30, newest first.
+        let (pages, window, hourly, officers) = &nothing_indexed;
+        assert_eq!(pages.len(), 30);
+        assert!(pages.iter().all(|r| r.device_id == "D" && r.precinct == "P-1"));
+        assert!(pages.windows(2).all(|w| (w[0].at, w[0].id) > (w[1].at, w[1].id)), "newest first");
+        // D's rows are the first 30, so their ids are their sequence numbers.
+        let in_window =
+            |r: &&StoredInspection| (26_830_080..26_830_300).contains(&r.at.unix_minutes()) && r.id % 3 == 0;
+        assert_eq!(window, &pages.iter().filter(in_window).cloned().collect::<Vec<_>>());
+        assert!(!window.is_empty());
+        assert_eq!(hourly.iter().map(|h| h.inspections).sum::<u64>(), 30);
+        assert_eq!(hourly.iter().map(|h| h.violations).sum::<u64>(), 10);
+        assert_eq!(
+            officers.iter().map(|o| (o.badge.as_str(), o.inspections)).collect::<Vec<_>>(),
+            [("B-1", 15), ("B-2", 15)]
+        );
+
+        // Part of the rows indexed, then all: the same answers.
+        assert_eq!(index_by_hand(&path, 25), 25);
+        assert_eq!(answers(&store), nothing_indexed);
+        assert_eq!(index_by_hand(&path, 1000), 60);
+        assert_eq!(answers(&store), nothing_indexed);
+        // More rows after the index: merged with it.
+        write_two_precincts(&store, 31, 10);
+        let (pages, _, hourly, _) = answers(&store);
+        assert_eq!(pages.len(), 40);
+        assert_eq!(hourly.iter().map(|h| h.inspections).sum::<u64>(), 40);
+        index_by_hand(&path, 1000);
+        assert_eq!(answers(&store).0, pages);
+    }
+
+    /// Issue 5: the time index is derived data. One that does not match
+    /// sync.db (sync.db lost commits the thread had indexed, or came back
+    /// from a backup), or does not open, is made again from nothing; and an
+    /// entry that points at a row of another precinct or time is never an
+    /// answer.
+    #[test]
+    fn a_time_index_that_does_not_match_sync_db_is_made_again_and_stray_entries_are_never_answers() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sync.db");
+        let index = index_path(&path);
+        let store = SqliteSyncStore::open_with(&path, SqliteConfig::default(), false).unwrap();
+        write_two_precincts(&store, 1, 30);
+        let expected = answers(&store);
+        index_by_hand(&path, 1000);
+        // Stray entries under P-1 (number 1): one of a P-2 row (31 is E's
+        // first) at its time, one of a P-1 row at another time.
+        let ix = Connection::open(&index).unwrap();
+        ix.execute_batch(
+            "INSERT INTO entries SELECT 1, at, id FROM entries WHERE id = 31;
+             INSERT INTO entries VALUES (1, 26830999, 5);",
+        )
+        .unwrap();
+        assert_eq!(ix.query_row("SELECT count(*) FROM entries", [], |r| r.get::<_, i64>(0)).unwrap(), 62);
+        assert_eq!(answers(&store), expected);
+        drop(store);
+
+        let indexed = |ix: &Connection| -> (i64, i64) {
+            ix.query_row("SELECT indexed, (SELECT count(*) FROM entries) FROM state", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap()
+        };
+        // Reopened as it is: kept.
+        let store = SqliteSyncStore::open_with(&path, SqliteConfig::default(), false).unwrap();
+        assert_eq!(indexed(&ix), (60, 62));
+        drop(store);
+        // The row it ends at carries another hash: made again.
+        ix.execute("UPDATE state SET hash = zeroblob(32)", []).unwrap();
+        drop(ix);
+        let store = SqliteSyncStore::open_with(&path, SqliteConfig::default(), false).unwrap();
+        assert_eq!(indexed(&Connection::open(&index).unwrap()), (0, 0));
+        assert_eq!(answers(&store), expected);
+        index_by_hand(&path, 1000);
+        assert_eq!(answers(&store), expected);
+        drop(store);
+        // A file that is no database: made again.
+        for suffix in ["-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", index.display()));
+        }
+        std::fs::write(
+            &index,
+            b"not a database at all, and longer than a header of one hundred bytes, \
+            so that SQLite reads it as one and finds it is not",
+        )
+        .unwrap();
+        let store = SqliteSyncStore::open_with(&path, SqliteConfig::default(), false).unwrap();
+        assert_eq!(indexed(&Connection::open(&index).unwrap()), (0, 0));
+        assert_eq!(answers(&store), expected);
+    }
+
+    /// Issue 5: the thread indexes what the writer commits, on its own time
+    /// (the test waits for it, at most a minute).
+    #[test]
+    fn the_time_index_thread_indexes_every_committed_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sync.db");
+        let store = SqliteSyncStore::open(&path, SqliteConfig::default()).unwrap();
+        write_two_precincts(&store, 1, 30);
+        let expected = answers(&store);
+        write_two_precincts(&store, 31, 30);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while store.index.indexed() < 120 {
+            assert!(std::time::Instant::now() < deadline, "the thread indexed only {} rows", store.index.indexed());
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let ix = Connection::open(index_path(&path)).unwrap();
+        assert_eq!(ix.query_row("SELECT count(*) FROM entries", [], |r| r.get::<_, i64>(0)).unwrap(), 120);
+        let (pages, ..) = answers(&store);
+        assert_eq!(pages.len(), 60);
+        assert!(pages.windows(2).all(|w| (w[0].at, w[0].id) > (w[1].at, w[1].id)), "newest first, each once");
+        assert!(expected.0.iter().all(|r| pages.contains(r)));
     }
 }
