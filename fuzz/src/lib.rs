@@ -175,8 +175,11 @@ pub fn portal_csv(data: &[u8]) {
     }
 }
 
+/// A harness: reads any bytes, panics only on a bug.
+pub type Harness = fn(&[u8]);
+
 /// Every harness by its target's name, for the corpus test.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Harness)] = &[
     ("token_text", token_text),
     ("token_bytes", token_bytes),
     ("sms_text", sms_text),

@@ -7,8 +7,16 @@
 # (tauri-driver + WebKitWebDriver). Screenshots: target/app-test/.
 #
 #   bash tests/app/run.sh            install what is missing, build, test
-#   bash tests/app/run.sh --deps     only install what is missing (before `cargo clippy --workspace`,
-#                                    which compiles src-tauri and so needs the WebKitGTK packages)
+#   bash tests/app/run.sh --deps     only install what is missing (before anything compiles
+#                                    the workspace: src-tauri needs the WebKitGTK packages)
+#   bash tests/app/run.sh --ui       npm packages, build ui/dist, Vitest (before a build with
+#                                    icaze-app/custom-protocol, which embeds ui/dist)
+#   bash tests/app/run.sh --e2e      the UI flows in Chromium (Playwright)
+#   bash tests/app/run.sh --window   the real window and `icaze up`'s window
+#
+# --window runs target/debug/icaze and target/debug/icaze-app. Without
+# ICAZE_PREBUILT=1 it builds them first; .ci/run sets it, because its one
+# test build (with icaze-app/custom-protocol) already made both.
 #
 # Idempotent: installs are skipped when present, `npm ci` when node_modules
 # already matches package-lock.json.
@@ -56,24 +64,43 @@ if ! command -v tauri-driver >/dev/null 2>&1; then
     echo "== installing tauri-driver"
     cargo install tauri-driver --locked
 fi
-if [ "${1:-}" = "--deps" ]; then
+stage=${1:-all}
+case "$stage" in
+    --deps) exit 0 ;;
+    all | --ui | --e2e | --window) ;;
+    *)
+        echo "tests/app/run.sh: unknown stage '$stage' (--deps, --ui, --e2e or --window)" >&2
+        exit 2
+        ;;
+esac
+
+if [ "$stage" = all ] || [ "$stage" = --ui ]; then
+    echo "== UI: npm packages, build, unit tests (Vitest)"
+    stamp=ui/node_modules/.icaze-package-lock
+    if ! cmp -s ui/package-lock.json "$stamp" 2>/dev/null; then
+        (cd ui && npm ci --no-audit --no-fund)
+        cp ui/package-lock.json "$stamp"
+    fi
+    (cd ui && npm run build && npm test)
+fi
+
+if [ "$stage" = all ] || [ "$stage" = --e2e ]; then
+    echo "== UI flows in headless Chromium, IPC mocked (Playwright)"
+    (cd ui && npm run test:e2e)
+fi
+
+if [ "$stage" != all ] && [ "$stage" != --window ]; then
     exit 0
 fi
 
-echo "== UI: npm packages, build, unit tests (Vitest)"
-stamp=ui/node_modules/.icaze-package-lock
-if ! cmp -s ui/package-lock.json "$stamp" 2>/dev/null; then
-    (cd ui && npm ci --no-audit --no-fund)
-    cp ui/package-lock.json "$stamp"
-fi
-(cd ui && npm run build && npm test)
-
-echo "== UI flows in headless Chromium, IPC mocked (Playwright)"
-(cd ui && npm run test:e2e)
-
 echo "== the app in a real window (Xvfb, tauri-driver, WebKitWebDriver)"
-# A debug build with the UI embedded (custom-protocol), not the Vite dev server.
-cargo build --locked -p icaze -p icaze-app --features icaze-app/custom-protocol
+if [ "${ICAZE_PREBUILT:-}" != 1 ]; then
+    # A debug build with the UI embedded (custom-protocol), not the Vite dev server.
+    cargo build --locked -p icaze -p icaze-app --features icaze-app/custom-protocol
+fi
+for binary in target/debug/icaze target/debug/icaze-app; do
+    [ -x "$binary" ] || { echo "tests/app/run.sh: $binary is missing (build it, or unset ICAZE_PREBUILT)" >&2; exit 1; }
+done
 xvfb-run -a -s "-screen 0 1024x768x24" node tests/app/window.mjs
 
 echo "== icaze up (the README's first command) opens the app's window on its demo device (Xvfb)"

@@ -6,14 +6,20 @@
 #   bash tests/web/run.sh                 build, then run every tests/web/*.test.mjs
 #   bash tests/web/run.sh portal          only the files whose name contains "portal"
 #
+# With ICAZE_PREBUILT=1 it runs target/debug/icaze as it is, without building
+# (.ci/run sets it: its one test build made that binary).
+#
 # Needs: cargo, Node.js >= 20 with npm, /usr/bin/chromium (or CHROMIUM=...).
 # Screenshots: target/web-tests/ (kept as CI artefacts). Exit status: non-zero
 # when the build or any test file fails.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-echo "== cargo build -p icaze --locked"
-cargo build -p icaze --locked
+if [ "${ICAZE_PREBUILT:-}" != 1 ]; then
+    echo "== cargo build -p icaze --locked"
+    cargo build -p icaze --locked
+fi
+[ -x target/debug/icaze ] || { echo "tests/web/run.sh: target/debug/icaze is missing (build it, or unset ICAZE_PREBUILT)" >&2; exit 1; }
 
 echo "== npm packages (tests/web)"
 stamp=tests/web/node_modules/.icaze-package-lock
