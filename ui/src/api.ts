@@ -76,6 +76,8 @@ export interface SyncReport {
   high_water: number;
   outbox_left: number;
   flags: string[];
+  /** The server holds this device's log otherwise than the phone (a copy or a restored backup). */
+  diverged: boolean;
   server_time: string | null;
   bundle:
     | {

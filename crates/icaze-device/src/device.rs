@@ -521,6 +521,11 @@ impl Device {
         Ok(ChainReport { records: expected_seq - 1 - pruned, broken })
     }
 
+    /// The chain hash of the record at `seq`, if the phone still holds it.
+    pub fn record_hash(&self, seq: u64) -> Result<Option<RecordHash>, DeviceError> {
+        Ok(self.log(seq, 1)?.into_iter().find(|r| r.seq == seq).map(|r| r.hash))
+    }
+
     /// The records waiting for upload, oldest first, at most `limit`.
     pub fn outbox(&self, limit: usize) -> Result<Vec<InspectionRecord>, DeviceError> {
         let mut out = Vec::new();

@@ -3,8 +3,10 @@
 //!
 //! 1. a status request (an empty signed batch) tells the device whether it is
 //!    approved, for which badge and precinct, and how far the server already
-//!    holds its log (records imported from an export file leave the outbox
-//!    without being sent again);
+//!    holds its log, with the hash of the record there (records imported from
+//!    an export file leave the outbox without being sent again; a copy of the
+//!    phone, whose records differ from what the server holds, keeps them and
+//!    sends them);
 //! 2. the outbox goes up in signed batches of [`SyncConfig::batch_records`],
 //!    each acknowledged only as far as the server's `acknowledged_seq`, until
 //!    the outbox is empty;
@@ -123,9 +125,14 @@ pub struct UploadAnswer {
     /// The device's precinct.
     #[serde(default)]
     pub precinct: Option<String>,
-    /// The device may drop its outbox up to this sequence number.
+    /// The device may drop its outbox up to this sequence number, if its own
+    /// record there has [`UploadAnswer::acknowledged_hash`].
     #[serde(default)]
     pub acknowledged_seq: u64,
+    /// The chain hash (hex) of the record at `acknowledged_seq` as the server
+    /// keeps it.
+    #[serde(default)]
+    pub acknowledged_hash: Option<String>,
     /// The server holds records 1..=high_water chained without a gap.
     #[serde(default)]
     pub high_water: u64,
@@ -160,13 +167,33 @@ impl UploadAnswer {
     }
 
     /// Acknowledges, on `device`, what this answer says the server holds:
-    /// every outbox record up to `acknowledged_seq`, and nothing when the
-    /// device is not active. Returns how many records left the outbox.
+    /// every outbox record up to `acknowledged_seq` when the phone's own
+    /// record there has the hash the server keeps (the chain hash covers every
+    /// record before it), and nothing when the device is not active. Returns
+    /// how many records left the outbox.
+    ///
+    /// A copy of a phone, or one restored from a backup, has records that the
+    /// server holds other records under: their hashes differ, so they stay in
+    /// the outbox and go up, and the server keeps them apart as a fork.
     pub fn acknowledge(&self, device: &mut Device) -> Result<u64, SyncError> {
-        if self.enrollment()? != Enrollment::Active || self.acknowledged_seq == 0 {
-            return Ok(0);
+        match self.check_ours(device)? {
+            Acknowledged::Ours => Ok(device.ack(self.acknowledged_seq)?),
+            Acknowledged::Nothing | Acknowledged::NotOurs => Ok(0),
         }
-        Ok(device.ack(self.acknowledged_seq)?)
+    }
+
+    /// Whether the record the server acknowledged is the phone's own.
+    fn check_ours(&self, device: &Device) -> Result<Acknowledged, SyncError> {
+        if self.enrollment()? != Enrollment::Active || self.acknowledged_seq == 0 {
+            return Ok(Acknowledged::Nothing);
+        }
+        let ours = device.record_hash(self.acknowledged_seq)?;
+        Ok(match (ours, self.acknowledged_hash.as_deref()) {
+            (Some(ours), Some(theirs)) if ours.to_hex() == theirs => Acknowledged::Ours,
+            // Already gone from the phone: acknowledged before, and pruned.
+            (None, _) if self.acknowledged_seq <= device.pruned_up_to()? => Acknowledged::Nothing,
+            _ => Acknowledged::NotOurs,
+        })
     }
 
     fn flag_names(&self) -> Vec<String> {
@@ -178,6 +205,17 @@ impl UploadAnswer {
             })
             .collect()
     }
+}
+
+/// What an answer's acknowledgement is to the phone.
+enum Acknowledged {
+    /// Nothing to drop (not active, or nothing acknowledged).
+    Nothing,
+    /// The phone's own record: what is up to it may leave the outbox.
+    Ours,
+    /// The server keeps another record there (or one the phone never wrote):
+    /// the phone's log went another way, and nothing leaves the outbox.
+    NotOurs,
 }
 
 /// What became of the bundle.
@@ -232,6 +270,11 @@ pub struct SyncReport {
     pub pruned: u64,
     /// The device's flags on the server (`gap`, `fork`).
     pub flags: Vec<String>,
+    /// The server holds this device's log otherwise than the phone does (the
+    /// phone is a copy, or was restored from a backup): its records were sent
+    /// all the same, and the server keeps those that differ apart for a
+    /// supervisor.
+    pub diverged: bool,
     /// The server's time in its last answer.
     pub server_time: Option<String>,
     /// What became of the bundle.
@@ -271,6 +314,7 @@ impl SyncReport {
             "outbox_left": self.outbox_left,
             "pruned": self.pruned,
             "flags": self.flags,
+            "diverged": self.diverged,
             "server_time": self.server_time,
             "bundle": bundle,
             "retries": self.retries,
@@ -508,7 +552,7 @@ pub(crate) fn http_client(
 /// What an upload request got: an answer, or the device's standing when the
 /// server refused it for that (`403 device_unknown` / `device_suspended`).
 enum Uploaded {
-    Answer(UploadAnswer),
+    Answer(Box<UploadAnswer>),
     NotAccepted(Enrollment),
 }
 
@@ -572,6 +616,7 @@ impl SyncClient {
             outbox_left: 0,
             pruned: 0,
             flags: Vec::new(),
+            diverged: false,
             server_time: None,
             bundle: BundleOutcome::UpToDate { version: 0 },
             retries: 0,
@@ -650,7 +695,11 @@ impl SyncClient {
             )));
         }
         report.enrollment = answer.enrollment()?;
-        report.acknowledged += answer.acknowledge(device)?;
+        match answer.check_ours(device)? {
+            Acknowledged::Ours => report.acknowledged += device.ack(answer.acknowledged_seq)?,
+            Acknowledged::NotOurs => report.diverged = true,
+            Acknowledged::Nothing => {}
+        }
         report.acknowledged_seq = report.acknowledged_seq.max(answer.acknowledged_seq);
         report.high_water = answer.high_water;
         report.accepted += answer.accepted;
@@ -674,7 +723,7 @@ impl SyncClient {
             .map_err(transient)?;
         let answer = read_capped(response, MAX_ANSWER_LEN).await?;
         if answer.status.is_success() {
-            return Ok(Uploaded::Answer(UploadAnswer::from_json(&answer.body)?));
+            return Ok(Uploaded::Answer(Box::new(UploadAnswer::from_json(&answer.body)?)));
         }
         let error = check_status(&answer, "the upload")?;
         Err(Failure::Permanent(match (answer.status, error.code.as_str()) {

@@ -136,11 +136,45 @@ fn an_answer_acknowledges_only_what_it_says_and_only_for_an_active_device() {
     assert_eq!(unknown.acknowledge(&mut device).unwrap(), 0);
     let suspended = read(r#"{"status": "suspended", "acknowledged_seq": 4}"#);
     assert_eq!(suspended.acknowledge(&mut device).unwrap(), 0);
-    let active = read(r#"{"status": "active", "acknowledged_seq": 2}"#);
+    // Another record at seq 2 than this phone's (a copy of it, or a backup restored), no hash
+    // at all, or a seq this phone never reached: nothing leaves the outbox.
+    let ours = device.record_hash(2).unwrap().unwrap().to_hex();
+    let theirs = device.record_hash(3).unwrap().unwrap().to_hex();
+    let other = read(&format!(r#"{{"status": "active", "acknowledged_seq": 2, "acknowledged_hash": "{theirs}"}}"#));
+    assert_eq!(other.acknowledge(&mut device).unwrap(), 0);
+    let bare = read(r#"{"status": "active", "acknowledged_seq": 2}"#);
+    assert_eq!(bare.acknowledge(&mut device).unwrap(), 0);
+    let beyond = read(&format!(r#"{{"status": "active", "acknowledged_seq": 9, "acknowledged_hash": "{ours}"}}"#));
+    assert_eq!(beyond.acknowledge(&mut device).unwrap(), 0);
+    assert_eq!(device.outbox_len().unwrap(), 4);
+    let active = read(&format!(r#"{{"status": "active", "acknowledged_seq": 2, "acknowledged_hash": "{ours}"}}"#));
     assert_eq!(active.acknowledge(&mut device).unwrap(), 2);
     assert_eq!(device.outbox(10).unwrap().iter().map(|r| r.seq).collect::<Vec<_>>(), [3, 4]);
     assert_eq!(active.acknowledge(&mut device).unwrap(), 0, "acknowledging again changes nothing");
     assert_eq!(device.log(1, 10).unwrap().len(), 4, "the log keeps every record");
+}
+
+/// The status request of a phone whose log went another way than the
+/// server's: nothing is dropped on its word; the batches go up and their own
+/// answers acknowledge them.
+#[test]
+fn a_status_answer_for_another_log_drops_nothing_and_the_records_go_up() {
+    let (_dir, mut device) = device(3);
+    let foreign = "ab".repeat(32);
+    let full = bundle(1, &[]);
+    let (url, server) = scripted(vec![
+        answer_with_hash("active", 3, Some(&foreign)),
+        answer(&device, "active", 2),
+        answer(&device, "active", 3),
+        reply("200 OK", &[("etag", "\"1.f.1\"")], &full, full.len()),
+    ]);
+    let report = run(SyncClient::new(&url, fast()).unwrap().sync(&mut device, at(T0))).unwrap();
+    let seen = server.join();
+    let batches: Vec<Vec<u64>> = seen[..3].iter().map(|s| seqs(&UploadBatch::verify(&s.body).unwrap())).collect();
+    assert_eq!(batches, [vec![], vec![1, 2], vec![3]]);
+    assert!(report.diverged);
+    assert_eq!((report.sent, report.acknowledged, report.outbox_left), (3, 3, 0));
+    assert_eq!(report.to_json()["diverged"], true);
 }
 
 /// What the scripted server was sent on one connection.
@@ -219,13 +253,21 @@ fn json_reply(status: &str, body: &str) -> Vec<u8> {
     reply(status, &[("content-type", "application/json")], body.as_bytes(), body.len())
 }
 
-fn answer(status: &str, acknowledged: u64) -> Vec<u8> {
+/// An answer acknowledging `device`'s own record `acknowledged` (its hash, as the server keeps it).
+fn answer(device: &Device, status: &str, acknowledged: u64) -> Vec<u8> {
+    let hash = device.record_hash(acknowledged).unwrap().map(|h| h.to_hex());
+    answer_with_hash(status, acknowledged, hash.as_deref())
+}
+
+fn answer_with_hash(status: &str, acknowledged: u64, hash: Option<&str>) -> Vec<u8> {
+    let hash = hash.map_or("null".to_owned(), |h| format!("\"{h}\""));
     json_reply(
         "200 OK",
         &format!(
             r#"{{"status": "{status}", "badge": "B-1042", "precinct": "P-12",
-                "acknowledged_seq": {acknowledged}, "high_water": {acknowledged}, "accepted": 1, "duplicates": 0,
-                "conflicts": 0, "flags": [], "channel": "upload", "server_time": "2020-12-15T05:00:00Z"}}"#
+                "acknowledged_seq": {acknowledged}, "acknowledged_hash": {hash}, "high_water": {acknowledged},
+                "accepted": 1, "duplicates": 0, "conflicts": 0, "flags": [], "channel": "upload",
+                "server_time": "2020-12-15T05:00:00Z"}}"#
         ),
     )
 }
@@ -251,11 +293,11 @@ fn sync_retries_transient_failures_and_acks_only_what_the_server_acknowledged() 
     let full = bundle(1, &[7]);
     let (url, server) = scripted(vec![
         json_reply("503 Service Unavailable", r#"{"code": "storage", "message": "try again"}"#),
-        answer("active", 0),
+        answer(&device, "active", 0),
         // The first batch (1, 2) is acknowledged only up to 1: record 2 stays and goes again.
-        answer("active", 1),
-        answer("active", 3),
-        answer("active", 5),
+        answer(&device, "active", 1),
+        answer(&device, "active", 3),
+        answer(&device, "active", 5),
         reply("200 OK", &[("etag", "\"1.f.1\"")], &full, full.len()),
     ]);
     let client = SyncClient::new(&url, fast()).unwrap();
@@ -289,7 +331,7 @@ fn a_bundle_cut_short_is_resumed_with_range_and_if_range() {
     let rest = &full[half..];
     let range = format!("bytes {half}-{}/{}", full.len() - 1, full.len());
     let (url, server) = scripted(vec![
-        answer("active", 0),
+        answer(&device, "active", 0),
         // The whole bundle announced, half of it sent, then the connection closes.
         reply("200 OK", &[("etag", "\"2.f.9\"")], &full[..half], full.len()),
         reply("206 Partial Content", &[("etag", "\"2.f.9\""), ("content-range", &range)], rest, rest.len()),
@@ -335,7 +377,7 @@ fn a_device_not_approved_or_suspended_keeps_its_records() {
 
     // Suspended after the status request said active: the batch is refused, nothing acknowledged.
     let (url, server) = scripted(vec![
-        answer("active", 0),
+        answer(&device, "active", 0),
         json_reply("403 Forbidden", r#"{"code": "device_suspended", "message": "suspended"}"#),
         reply("304 Not Modified", &[], b"", 0),
     ]);
@@ -351,7 +393,7 @@ fn permanent_refusals_are_typed_errors_and_transient_ones_give_up_after_the_atte
     let (_dir, mut device) = device(1);
     device.apply_bundle(&bundle(3, &[]), at(T0)).unwrap();
     let (url, server) = scripted(vec![
-        answer("active", 1),
+        answer(&device, "active", 1),
         json_reply("409 Conflict", r#"{"code": "future_version", "message": "above 2"}"#),
     ]);
     let e = run(SyncClient::new(&url, fast()).unwrap().sync(&mut device, at(T0))).unwrap_err();
@@ -375,7 +417,7 @@ fn permanent_refusals_are_typed_errors_and_transient_ones_give_up_after_the_atte
 
     // An older bundle than the device's is refused as a rollback, not applied.
     let (url, server) = scripted(vec![
-        answer("active", 1),
+        answer(&device, "active", 1),
         reply("200 OK", &[("etag", "\"2.f.1\"")], &bundle(2, &[]), bundle(2, &[]).len()),
     ]);
     let e = run(SyncClient::new(&url, fast()).unwrap().sync(&mut device, at(T0))).unwrap_err();

@@ -321,8 +321,14 @@ fn sync_summary(report: &SyncReport) -> String {
         ),
         BundleOutcome::UpToDate { version } => format!("bundle version {version} is current"),
     };
+    let diverged = if report.diverged {
+        "; WARNING: the server holds this device's log otherwise than this phone does (a copy, or restored from a backup): \
+         its records were sent and are kept apart for the supervisor"
+    } else {
+        ""
+    };
     format!(
-        "device {}: {standing}; {} records sent ({} new, {} already there, {} conflicts), {} left in the outbox; {bundle}",
+        "device {}: {standing}; {} records sent ({} new, {} already there, {} conflicts), {} left in the outbox{diverged}; {bundle}",
         report.device_id, report.sent, report.accepted, report.duplicates, report.conflicts, report.outbox_left
     )
 }

@@ -165,6 +165,78 @@ fn a_device_syncs_with_the_real_service() {
     assert_eq!(status["revocations"], 2, "{status}");
 }
 
+/// `icaze device` on the device directory `dir`.
+fn device_at(dir: &Path, args: &[&str]) -> Output {
+    icaze(&[&["device", "--dir", dir.to_str().unwrap()][..], args].concat())
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// A phone copied (or restored from a backup) goes on logging checks that the
+/// server holds other records under: its sync sends them, the server keeps
+/// them apart and flags the device, and nothing leaves the copy's outbox that
+/// the server did not take.
+#[test]
+fn a_copied_phone_sends_its_records_and_the_server_keeps_them_apart() {
+    let s = start();
+    let root = s.data().join("authority/root.public");
+    let out = device(&s, &["init", "--root", root.to_str().unwrap(), "--server", &s.url, "--officer", "B-1042"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let printed = String::from_utf8(out.stdout).unwrap();
+    let code = printed.lines().find_map(|l| l.strip_prefix("enrollment code ")).unwrap().to_owned();
+    let first = s.sms_permit("994501112233", "2 AZE11111111");
+    // Zones 2 and 7: wrong in zone 1, and logged all the same.
+    let second = s.sms_permit("994501112244", "2 MYI1234567");
+    let third = s.sms_permit("994501112255", "2 DYI7654321");
+    s.clock.set(at(NOW));
+    let (status, approved) = s.admin(&["device", "approve", &code, "--badge", "B-1042", "--precinct", "P-12"]);
+    assert_eq!(status, 0, "{approved}");
+    check(&s, &first);
+    let (status, report) = sync(&s);
+    assert_eq!((status, report["acknowledged_seq"].as_u64()), (0, Some(1)), "{report}");
+
+    // The copy is made; both phones then log a check of their own as record 2.
+    let copy = s.path("copy");
+    copy_dir(&device_dir(&s), &copy);
+    check(&s, &second);
+    let (status, report) = sync(&s);
+    assert_eq!((status, report["accepted"].as_u64(), report["diverged"].as_bool()), (0, Some(1), Some(false)));
+    let out = device_at(&copy, &["check", "--zone", "1", "--at", NOW, &third]);
+    let verdict: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(verdict["kind"], "wrong_zone", "{verdict}");
+
+    let out = device_at(&copy, &["sync", "--at", NOW]);
+    let report = json_line(&out);
+    assert_eq!(out.status.code(), Some(0), "{report}");
+    assert_eq!(
+        (report["sent"].as_u64(), report["conflicts"].as_u64(), report["outbox_left"].as_u64()),
+        (Some(1), Some(1), Some(0)),
+        "the copy's record 2 went up and was kept apart: {report}"
+    );
+    assert_eq!(report["diverged"], true, "{report}");
+    assert!(report["flags"].as_array().unwrap().iter().any(|f| f == "fork"), "{report}");
+    let (status, devices) = s.admin(&["devices"]);
+    assert_eq!(status, 0, "{devices}");
+    let listed = &devices["devices"][0];
+    assert_eq!((listed["fork_seq"].as_u64(), listed["conflicts"].as_u64()), (Some(2), Some(1)), "{devices}");
+    assert_eq!(seqs(&inspections(&s)), [1, 2], "the original's log, the copy's record apart");
+
+    // The original goes on as before: its status request still drops what the server holds.
+    let (status, report) = sync(&s);
+    assert_eq!((status, report["sent"].as_u64(), report["diverged"].as_bool()), (0, Some(0), Some(false)), "{report}");
+}
+
 fn write_partial(dir: &Path, bytes: &[u8], etag: &str, since: u64) {
     std::fs::write(dir.join(icaze_device::PARTIAL_BUNDLE_FILE), bytes).unwrap();
     let meta = serde_json::json!({ "etag": etag, "since": since });

@@ -49,6 +49,7 @@ function outcomeBox(): HTMLElement | null {
       fact("sync.result_left", String(r.outbox_left), "sync-left"),
     ),
     h("p", { id: "sync-bundle" }, bundleLine(r)),
+    r.diverged ? h("p", { class: "warning", id: "sync-diverged", role: "alert" }, t("sync.result_diverged")) : null,
   );
 }
 

@@ -88,6 +88,7 @@ async function sync(): Promise<SyncReport> {
     acknowledged_seq: records.length,
     high_water: records.length,
     outbox_left: 0,
+    diverged: false,
     flags: [],
     server_time: baku(new Date()),
     bundle: { result: "applied", version: 4, delta: true, revocations: 2, clock_suspicious: false, bytes: 900, resumed_from: null },

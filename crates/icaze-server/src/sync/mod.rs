@@ -223,8 +223,13 @@ pub struct Receipt {
     pub device: Option<DeviceView>,
     /// The device id.
     pub device_id: String,
-    /// The device may drop its outbox up to this seq.
+    /// The device may drop its outbox up to this seq, if its own record there
+    /// has [`Receipt::acknowledged_hash`].
     pub acknowledged_seq: u64,
+    /// The chain hash of the record at `acknowledged_seq` as the server keeps
+    /// it (`None` when it keeps none): a device whose record there differs (a
+    /// copy or a restored backup of a phone) keeps its outbox and uploads it.
+    pub acknowledged_hash: Option<RecordHash>,
     /// Records stored in the log.
     pub accepted: u64,
     /// Records the server had already.
@@ -247,6 +252,7 @@ impl Receipt {
             "badge": device.map(|d| d.row.badge.as_str()),
             "precinct": device.map(|d| d.row.precinct.as_str()),
             "acknowledged_seq": self.acknowledged_seq,
+            "acknowledged_hash": self.acknowledged_hash.map(|h| h.to_hex()),
             "high_water": device.map_or(0, |d| d.row.high_water),
             "accepted": self.accepted,
             "duplicates": self.duplicates,
@@ -565,6 +571,7 @@ impl<S: Store> SyncService<S> {
                     device: None,
                     device_id,
                     acknowledged_seq: 0,
+                    acknowledged_hash: None,
                     accepted: 0,
                     duplicates: 0,
                     conflicts: 0,
@@ -593,7 +600,7 @@ impl<S: Store> SyncService<S> {
             let device = tx.device(&known.device_id)?.ok_or(SyncError::DeviceUnknown)?;
             if device.suspended {
                 if batch.is_empty() && channel == Channel::Upload {
-                    return Ok((device, 0, 0, 0));
+                    return Ok((device, 0, 0, 0, None));
                 }
                 return Err(SyncError::DeviceSuspended);
             }
@@ -601,6 +608,17 @@ impl<S: Store> SyncService<S> {
                 if batch.is_empty() { (device, 0, 0, 0) } else { self.ingest(tx, device, &batch, last, channel)? };
             let device = DeviceRow { last_sync: Some(now), ..device };
             tx.put_device(&device)?;
+            // What the device may drop: for a batch its last record, which is now kept
+            // (in the log or apart); for a status request the record at high_water, by
+            // its hash, so that a copy of a phone whose log went another way than the
+            // server's drops nothing it has not sent.
+            let acknowledged_hash = if !batch.is_empty() {
+                Some(batch.last_hash())
+            } else if device.high_water > 0 {
+                tx.hashes(&device.device_id, device.high_water, device.high_water)?.first().map(|(_, h)| RecordHash(*h))
+            } else {
+                None
+            };
             if channel == Channel::File {
                 if let Some(caller) = caller {
                     let details = json!({"device_id": device.device_id, "first_seq": first, "records": n,
@@ -608,14 +626,15 @@ impl<S: Store> SyncService<S> {
                     self.audit(tx, caller, "file_imported", details)?;
                 }
             }
-            Ok((device, accepted, duplicates, conflicts))
+            Ok((device, accepted, duplicates, conflicts, acknowledged_hash))
         })?;
-        let (device, accepted, duplicates, conflicts) = receipt;
+        let (device, accepted, duplicates, conflicts, acknowledged_hash) = receipt;
         let acknowledged_seq = if batch.is_empty() { device.high_water } else { last };
         Ok(Receipt {
             device: Some(self.view(device)?),
             device_id,
             acknowledged_seq,
+            acknowledged_hash,
             accepted,
             duplicates,
             conflicts,
