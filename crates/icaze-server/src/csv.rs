@@ -26,6 +26,16 @@ pub struct DenialRow {
     pub until: Option<UtcMinute>,
 }
 
+/// A row of the phone register: `document,phone` (the SIM cards registered
+/// to an identity document, fed by the operators).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhoneRow {
+    /// The document in canonical form.
+    pub document: String,
+    /// The phone number in canonical form ([`phone`]).
+    pub phone: String,
+}
+
 /// The rows of a population registry file, each with its 1-based line number:
 /// the person, or what is wrong with the line. A wrong header is a problem of
 /// line 1 and ends the file. Lazy, so that a 10-million-row registry is not
@@ -63,6 +73,35 @@ pub fn denials(csv: &str) -> impl Iterator<Item = (usize, Result<DenialRow, Stri
         });
         (line, row)
     })
+}
+
+/// The rows of a phone-register file (`document,phone`), as [`people`] gives them.
+pub fn phones(csv: &str) -> impl Iterator<Item = (usize, Result<PhoneRow, String>)> + '_ {
+    rows(csv, &["document", "phone"]).map(|(line, fields)| {
+        let row = fields.and_then(|f| Ok(PhoneRow { document: document(f[0])?, phone: phone(f[1])? }));
+        (line, row)
+    })
+}
+
+/// A phone number in canonical form: its digits, international, without `+`
+/// (`+994 50 111-22-33` is `994501112233`), as gateways write the sender
+/// with or without the `+`. 7 to 15 digits (E.164); spaces, `-`, `(`, `)`
+/// and one leading `+` are dropped, anything else is refused.
+pub fn phone(field: &str) -> Result<String, String> {
+    let field = field.trim();
+    let rest = field.strip_prefix('+').unwrap_or(field);
+    let mut digits = String::with_capacity(rest.len());
+    for c in rest.chars() {
+        match c {
+            '0'..='9' => digits.push(c),
+            ' ' | '-' | '(' | ')' => {}
+            _ => return Err(format!("phone number {field:?}: only digits, spaces, '-', '(', ')' and a leading '+'")),
+        }
+    }
+    if !(7..=15).contains(&digits.len()) {
+        return Err(format!("phone number {field:?}: 7 to 15 digits, international form (994...)"));
+    }
+    Ok(digits)
 }
 
 /// The rows after a header that must name `columns` in order, blank lines

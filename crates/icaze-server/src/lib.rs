@@ -100,6 +100,9 @@ pub struct ServeConfig {
     pub portal: portal::PortalConfig,
     /// The clock.
     pub clock: Arc<dyn Clock>,
+    /// How often the service looks for people put on the deny list, to
+    /// revoke their permits ([`sync::SyncService::apply_denials`]).
+    pub deny_list_every: std::time::Duration,
 }
 
 impl ServeConfig {
@@ -115,6 +118,34 @@ impl ServeConfig {
             sms: SmsConfig::default(),
             portal: portal::PortalConfig::default(),
             clock: Arc::new(SystemClock),
+            deny_list_every: std::time::Duration::from_secs(30),
+        }
+    }
+}
+
+/// Every `every`, and once at the start, revokes the permits of the people
+/// put on the deny list since (an import by `icaze registry deny` writes them
+/// down, whether this service runs or not), until `stop`.
+async fn apply_denials<S: store::Store>(
+    sync: Arc<sync::SyncService<S>>,
+    every: std::time::Duration,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        let service = sync.clone();
+        match tokio::task::spawn_blocking(move || service.apply_denials()).await {
+            Ok(Ok(revoked)) if !revoked.is_empty() => {
+                tracing::info!(count = revoked.len(), "permits of people put on the deny list revoked");
+            }
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, "revoking the permits of the deny list failed; tried again later")
+            }
+            Err(e) => tracing::error!(error = %e, "revoking the permits of the deny list stopped"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stop.wait_for(|stop| *stop) => return,
         }
     }
 }
@@ -186,7 +217,9 @@ impl Server {
             config.clock.clone(),
             admin_token.clone(),
         ));
-        let sms = SmsService::new(store.clone(), key_ring.clone(), config.rehearsal.clone(), config.sms.clone())?;
+        let revocations = sync.clone();
+        let sms = SmsService::new(store.clone(), key_ring.clone(), config.rehearsal.clone(), config.sms.clone())?
+            .with_revocations(Arc::new(move |serial| revocations.is_revoked(serial.0).map_err(|e| e.to_string())));
         let state =
             Arc::new(http::AppState { sms, gateway: config.gateway.clone(), admin_token, clock: config.clock.clone() });
         // The portal asks the SMS service for the regime in force, so that a
@@ -220,11 +253,13 @@ impl Server {
             .map_err(|e| StartError::Io(format!("cannot listen on {}: {e}", config.listen)))?;
         let addr = listener.local_addr().map_err(|e| StartError::Io(e.to_string()))?;
         let (shutdown, mut stop) = tokio::sync::watch::channel(false);
+        let sync_for_denials = sync.clone();
         let app = http::router(state)
             .merge(portal::http::router(portal))
             .merge(web::router())
             .merge(sync::http::router(sync))
             .into_make_service_with_connect_info::<SocketAddr>();
+        tokio::spawn(apply_denials(sync_for_denials, config.deny_list_every, shutdown.subscribe()));
         let task = tokio::spawn(async move {
             let served = axum::serve(listener, app)
                 .with_graceful_shutdown(async move {

@@ -53,9 +53,15 @@ impl Regimes {
     }
 }
 
+/// Tells whether a permit was revoked: the sync service's revocation list,
+/// the one the devices get. The answer is read, not cached, so a revocation
+/// holds for the next SMS.
+pub type RevocationCheck = Arc<dyn Fn(PermitSerial) -> Result<bool, String> + Send + Sync>;
+
 /// The SMS service, shared by every request.
 pub struct SmsService<S: Store> {
     store: Arc<S>,
+    revoked: Option<RevocationCheck>,
     keys: Arc<crate::keys::KeyRing>,
     regimes: RwLock<Regimes>,
     config: SmsConfig,
@@ -85,6 +91,7 @@ impl<S: Store> SmsService<S> {
     ) -> Result<Self, crate::store::StoreError> {
         let service = Self {
             store,
+            revoked: None,
             keys,
             regimes: RwLock::new(Regimes { stored: Vec::new(), rehearsal: rehearsal.map(Arc::new) }),
             limiter: RateLimiter::new(&config),
@@ -94,6 +101,14 @@ impl<S: Store> SmsService<S> {
         };
         service.reload_regimes()?;
         Ok(service)
+    }
+
+    /// The service, consulting `check` before it sends a permit again: a
+    /// revoked permit is never sent (without one, as in benchmarks of the SMS
+    /// rules alone, only revoked keys are known).
+    pub fn with_revocations(mut self, check: RevocationCheck) -> Self {
+        self.revoked = Some(check);
+        self
     }
 
     /// Re-reads the stored regimes (after one was loaded).
@@ -139,7 +154,10 @@ impl<S: Store> SmsService<S> {
     async fn decide(&self, phone: &str, text: &str, now: UtcMinute) -> (String, Outcome) {
         let refused = |reply: String, reason: &'static str| (reply, Outcome::Refused(reason));
         let language = icaze_sms::language_of(text);
-        if !self.limiter.allow(phone) {
+        // A gateway writes the sender with or without `+`: one phone, one form
+        // (`crate::csv::phone`) for the limits, the records and the register.
+        let sender = crate::csv::phone(phone).unwrap_or_else(|_| phone.trim().to_owned());
+        if !self.limiter.allow(&sender) {
             return refused(reply::rate_limited(language), "rate_limited");
         }
         let Some(regime) = self.regime_at(now) else {
@@ -156,21 +174,31 @@ impl<S: Store> SmsService<S> {
             return refused(reply::code_not_available(language, request.code, &available), "code_not_available");
         };
         let document = request.document.canonical();
+        // Every refusal that rests on a registry reads the same to the asker
+        // (`reply::not_issued`): no phone learns who is registered where, who
+        // is on the deny list, or whose permit of today went to another phone.
+        // The reasons stay apart in the metrics and the logs.
+        let not_issued = |reason| refused(reply::not_issued(language, &request.document), reason);
         let (person, denial) = match self.store.person_and_denial(&document, now) {
             Ok(Some(found)) => found,
-            Ok(None) => return refused(reply::unknown_document(language, &request.document), "unknown_document"),
+            Ok(None) => return not_issued("unknown_document"),
             Err(e) => return self.failed(language, &e),
         };
         if !regime.restricts(person.zone) {
-            return refused(reply::zone_not_restricted(language), "zone_not_restricted");
+            return not_issued("zone_not_restricted");
         }
         if let Some(limit) = regime.age_limit {
             if age_on(person.birth_day, baku_day(now)) > i32::from(limit) {
-                return refused(reply::refused_no_detail(language), "age_limit");
+                return not_issued("age_limit");
             }
         }
         if denial.is_some() {
-            return refused(reply::refused_no_detail(language), "denied");
+            return not_issued("denied");
+        }
+        match self.store.phone_may_ask(&document, &sender) {
+            Ok(true) => {}
+            Ok(false) => return not_issued("phone_not_registered"),
+            Err(e) => return self.failed(language, &e),
         }
         let authority = self.keys.current();
         let Some((key_id, key)) = authority.signing_key(code.purpose, now) else {
@@ -213,7 +241,7 @@ impl<S: Store> SmsService<S> {
                 issued_at: now,
                 valid_from,
                 valid_until,
-                phone: phone.to_owned(),
+                phone: sender.clone(),
                 token: token.clone(),
             };
             let limits = Limits {
@@ -222,32 +250,53 @@ impl<S: Store> SmsService<S> {
                 per_phone: self.config.per_phone_per_day,
                 replaces,
             };
-            return match self.store.record_permit(record, limits).await {
+            let last = match self.store.record_permit(record, limits).await {
                 Ok(Recorded::Issued) => {
                     self.metrics.issued(code.code);
-                    (reply::permit(language, &request.document, valid_from, valid_until, &token), Outcome::Issued)
+                    return (
+                        reply::permit(language, &request.document, valid_from, valid_until, &token),
+                        Outcome::Issued,
+                    );
                 }
-                // Today's permit was signed by a key revoked since: it no longer
-                // verifies, through no fault of the citizen, so a new one replaces it.
-                Ok(Recorded::DocumentLimit { last: Some(last) })
-                    if now < last.valid_until
-                        && replaces.is_none()
-                        && authority.trust_list().key(KeyId(last.key_id)).is_some_and(|k| k.revoked) =>
-                {
-                    replaces = Some(last.serial);
-                    continue;
+                Ok(Recorded::PhoneLimit) => return refused(reply::phone_limit(language), "phone_limit"),
+                Ok(Recorded::DocumentLimit { last: Some(last) }) => last,
+                Ok(Recorded::DocumentLimit { last: None }) => {
+                    return refused(reply::daily_limit(language, code.code, &request.document), "daily_limit")
                 }
-                // The day's permit is still valid: send it again (the SMS may have been lost).
-                Ok(Recorded::DocumentLimit { last: Some(last) }) if now < last.valid_until => refused(
-                    reply::permit(language, &request.document, last.valid_from, last.valid_until, &last.token),
-                    "repeat",
-                ),
-                Ok(Recorded::DocumentLimit { .. }) => {
-                    refused(reply::daily_limit(language, code.code, &request.document), "daily_limit")
-                }
-                Ok(Recorded::PhoneLimit) => refused(reply::phone_limit(language), "phone_limit"),
-                Err(e) => self.failed(language, &e),
+                Err(e) => return self.failed(language, &e),
             };
+            // The day's permit went to another phone: that phone alone gets
+            // it again. This one is told nothing of it, its window or its token.
+            if crate::csv::phone(&last.phone).unwrap_or_else(|_| last.phone.trim().to_owned()) != sender {
+                return not_issued("other_phone");
+            }
+            if now >= last.valid_until {
+                return refused(reply::daily_limit(language, code.code, &request.document), "daily_limit");
+            }
+            // Today's permit was signed by a key revoked since: it no longer
+            // verifies, through no fault of the citizen, so a new one replaces it.
+            if replaces.is_none() && authority.trust_list().key(KeyId(last.key_id)).is_some_and(|k| k.revoked) {
+                replaces = Some(last.serial);
+                continue;
+            }
+            // A revoked permit is never sent again; the day's permits of the code are used.
+            if let Some(check) = &self.revoked {
+                match check(last.serial) {
+                    Ok(false) => {}
+                    Ok(true) => {
+                        return refused(reply::permit_revoked(language, code.code, &request.document), "revoked")
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "the revocation list could not be read; the citizen is asked to try again");
+                        return refused(reply::service_error(language), "storage");
+                    }
+                }
+            }
+            // The day's permit is still valid: send it again (the SMS may have been lost).
+            return refused(
+                reply::permit(language, &request.document, last.valid_from, last.valid_until, &last.token),
+                "repeat",
+            );
         }
     }
 

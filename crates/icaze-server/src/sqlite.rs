@@ -116,6 +116,17 @@ const REGISTRY_MIGRATIONS: &[&str] = &[
         reason TEXT NOT NULL,
         until INTEGER
      ) WITHOUT ROWID;",
+    // 2: the phone register: which phone numbers belong to a document's holder.
+    "CREATE TABLE phones (
+        document TEXT NOT NULL,
+        phone TEXT NOT NULL,
+        PRIMARY KEY (document, phone)
+     ) WITHOUT ROWID;",
+    // 3: documents put on the deny list whose live permits the service has
+    // not yet revoked (`Store::denials_to_apply`); the list imported before
+    // this migration is applied too.
+    "CREATE TABLE denials_to_apply (document TEXT PRIMARY KEY) WITHOUT ROWID;
+     INSERT INTO denials_to_apply (document) SELECT document FROM denials;",
 ];
 
 /// How much of `registry.db` a reader maps into memory: all of it for any
@@ -540,10 +551,14 @@ impl SqliteStore {
                 "INSERT INTO denials (document, reason, until) VALUES (?1, ?2, ?3)
                  ON CONFLICT (document) DO UPDATE SET reason = excluded.reason, until = excluded.until",
             )?;
+            // In the same transaction: a denial imported is a denial whose
+            // permits the service will revoke, also across a crash.
+            let mut to_apply = tx.prepare("INSERT OR IGNORE INTO denials_to_apply (document) VALUES (?1)")?;
             for (line, row) in crate::csv::denials(csv) {
                 match row {
                     Ok(d) => {
                         insert.execute(params![d.document, d.reason, d.until.map(|u| u.unix_minutes())])?;
+                        to_apply.execute([&d.document])?;
                         report.imported += 1;
                     }
                     Err(message) => report.problems.push(RowProblem { line, message }),
@@ -551,6 +566,36 @@ impl SqliteStore {
             }
         }
         tx.commit()?;
+        Ok(report)
+    }
+
+    /// Imports the phone register, CSV columns `document,phone`: the SIM
+    /// cards the operators registered to each identity document. The file
+    /// is the whole register: it replaces the one before (a number given up
+    /// or moved to another holder must leave), in one transaction, and a
+    /// file with a problem in any row replaces nothing.
+    pub fn import_phones(&self, csv: &str) -> Result<ImportReport, StoreError> {
+        let mut conn = open(&self.registry.path, &self.registry.config)?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut report = ImportReport::default();
+        tx.execute("DELETE FROM phones", [])?;
+        {
+            let mut insert = tx.prepare("INSERT OR IGNORE INTO phones (document, phone) VALUES (?1, ?2)")?;
+            for (line, row) in crate::csv::phones(csv) {
+                match row {
+                    Ok(p) => {
+                        insert.execute(params![p.document, p.phone])?;
+                        report.imported += 1;
+                    }
+                    Err(message) => report.problems.push(RowProblem { line, message }),
+                }
+            }
+        }
+        if report.problems.is_empty() {
+            tx.commit()?;
+        } else {
+            report.imported = 0;
+        }
         Ok(report)
     }
 
@@ -609,6 +654,37 @@ impl Store for SqliteStore {
             let denial = reason.filter(|_| until.is_none_or(|u| at < u)).map(|reason| Denial { reason, until });
             Ok(Some((Person { birth_day, zone }, denial)))
         })
+    }
+
+    fn phone_may_ask(&self, document: &str, phone: &str) -> Result<bool, StoreError> {
+        self.with_registry(|c| {
+            Ok(c.prepare_cached(
+                "SELECT NOT EXISTS (SELECT 1 FROM phones WHERE document = ?1)
+                     OR EXISTS (SELECT 1 FROM phones WHERE document = ?1 AND phone = ?2)",
+            )?
+            .query_row([document, phone], |r| r.get(0))?)
+        })
+    }
+
+    fn denials_to_apply(&self, limit: u32) -> Result<Vec<String>, StoreError> {
+        self.with_registry(|c| {
+            let mut stmt = c.prepare_cached("SELECT document FROM denials_to_apply ORDER BY document LIMIT ?1")?;
+            let rows = stmt.query_map([limit], |r| r.get(0))?;
+            Ok(rows.collect::<Result<Vec<String>, _>>()?)
+        })
+    }
+
+    fn denials_applied(&self, documents: &[String]) -> Result<(), StoreError> {
+        let mut conn = open(&self.registry.path, &self.registry.config)?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        {
+            let mut delete = tx.prepare("DELETE FROM denials_to_apply WHERE document = ?1")?;
+            for document in documents {
+                delete.execute([document])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
     }
 
     async fn reserve_serials(&self, count: u32) -> Result<Range<u32>, StoreError> {
@@ -890,7 +966,7 @@ fn last_permit(
 ) -> Result<Option<LastPermit>, StoreError> {
     Ok(tx
         .prepare_cached(
-            "SELECT p.serial, p.key_id, p.token, p.valid_from, p.valid_until
+            "SELECT p.serial, p.key_id, p.token, p.valid_from, p.valid_until, p.phone
              FROM document_permits d JOIN permits p ON p.serial = d.serial
              WHERE d.document = ?1 AND d.day = ?2 AND d.code = ?3
              ORDER BY d.n DESC LIMIT 1",
@@ -902,6 +978,7 @@ fn last_permit(
                 token: r.get(2)?,
                 valid_from: UtcMinute::from_unix_minutes(r.get(3)?),
                 valid_until: UtcMinute::from_unix_minutes(r.get(4)?),
+                phone: r.get(5)?,
             })
         })
         .optional()?)

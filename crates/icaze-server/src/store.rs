@@ -97,6 +97,8 @@ pub struct LastPermit {
     pub valid_from: UtcMinute,
     /// End of validity.
     pub valid_until: UtcMinute,
+    /// The phone it was sent to, as the gateway gave it.
+    pub phone: String,
 }
 
 /// A storage failure: the request gets a "try again" reply and nothing half-done stays.
@@ -189,6 +191,16 @@ pub trait Store: Send + Sync + 'static {
             None => Ok(None),
         }
     }
+    /// Whether `phone` (canonical, [`crate::csv::phone`]) may ask for
+    /// permits for this document under the phone register: yes if the
+    /// register names no phone for the document (it is optional, and no
+    /// register covers every holder), else only if it names this one.
+    fn phone_may_ask(&self, document: &str, phone: &str) -> Result<bool, StoreError>;
+    /// Documents put on the deny list (by an import) whose live permits
+    /// are not yet revoked, at most `limit`, in document order.
+    fn denials_to_apply(&self, limit: u32) -> Result<Vec<String>, StoreError>;
+    /// These documents' permits are revoked: they leave [`Store::denials_to_apply`].
+    fn denials_applied(&self, documents: &[String]) -> Result<(), StoreError>;
     /// Serial numbers reserved for this process, persisted before they are
     /// returned so that none is ever handed out twice, also across a crash.
     fn reserve_serials(&self, count: u32) -> impl std::future::Future<Output = Result<Range<u32>, StoreError>> + Send;

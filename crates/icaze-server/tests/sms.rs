@@ -131,12 +131,68 @@ async fn the_daily_limit_holds_under_concurrency() {
         // Distinct phones, so only the per-document limit decides.
         tasks.push(tokio::spawn(async move { s.sms(&format!("99450{i:07}"), "2 AZE11111111").await }));
     }
-    let mut tokens = std::collections::BTreeSet::new();
+    let mut replies = Vec::new();
     for task in tasks {
-        tokens.insert(token(&task.await.unwrap()).to_owned());
+        replies.push(task.await.unwrap());
     }
-    assert_eq!(tokens.len(), 1, "64 simultaneous requests, one permit");
+    let (with_token, without): (Vec<_>, Vec<_>) = replies.iter().partition(|r| r.contains("IZ1"));
+    assert_eq!(with_token.len(), 1, "64 simultaneous requests, one permit, to one phone: {with_token:?}");
+    // The other 63 phones are told nothing of it: not its window, not its token.
+    assert!(without.iter().all(|r| !r.contains("10:15") && r.contains("9108")), "{without:?}");
     assert_eq!(s.permits(), 1);
+}
+
+/// A reply with its document number replaced, to compare refusals of different documents.
+fn shape(reply: &str, document: &str) -> String {
+    reply.replace(document, "DOC")
+}
+
+#[tokio::test]
+async fn the_permit_goes_only_to_the_phone_that_got_it() {
+    let s = Service::start().await;
+    let owner = s.sms("994501112233", "2 AZE11111111").await;
+    assert!(owner.contains("IZ1"), "{owner}");
+    // Another phone that knows the document number: no token, no window, and the
+    // very reply an unknown document gets, so it learns nothing.
+    let other = s.sms("994559998877", "2 AZE11111111").await;
+    assert!(!other.contains("IZ1") && !other.contains("10:15"), "{other}");
+    let unknown = s.sms("994559998877", "2 AZE99999999").await;
+    assert_eq!(shape(&other, "AZE11111111"), shape(&unknown, "AZE99999999"));
+    // Also after the day's permit has expired (the daily limit would tell that one was given).
+    s.clock.set(at("2020-12-15T14:00:00+04:00"));
+    let late = s.sms("994559998877", "2 AZE11111111").await;
+    assert_eq!(shape(&late, "AZE11111111"), shape(&unknown, "AZE99999999"));
+    s.clock.set(at("2020-12-15T11:00:00+04:00"));
+    // The owner's phone gets it again, however the gateway writes the number.
+    for from in ["994501112233", "+994501112233"] {
+        assert_eq!(token(&s.sms(from, "2 AZE11111111").await), token(&owner), "{from}");
+    }
+    assert_eq!(s.permits(), 1);
+}
+
+#[tokio::test]
+async fn refusals_that_rest_on_registries_read_the_same() {
+    let april = icaze_server::regime::Regime::from_toml(icaze_server::regime::APRIL_2020_REGIME).unwrap();
+    let december = Service::start().await;
+    let rehearsal = Service::start_with(|c| c.rehearsal = Some(april.moved_to(at("2020-12-15T00:00:00+04:00")))).await;
+    let unknown = shape(&december.sms("994501112233", "2 AZE99999999").await, "AZE99999999");
+    assert!(unknown.starts_with("DOC: ") && unknown.contains("9108"), "{unknown}");
+    let cases = [
+        (&december, "AZE44444444", "on the deny list"),
+        (&december, "AZE33333333", "registered where the regime restricts nothing"),
+        (&rehearsal, "AZE22222222", "over the age limit"),
+        (&rehearsal, "AZE99999999", "unknown, under another regime"),
+    ];
+    for (service, document, what) in cases {
+        let reply = service.sms("994501112233", &format!("2 {document}")).await;
+        assert_eq!(shape(&reply, document), unknown, "{document} ({what}) reads like an unknown document");
+    }
+    let english = december.sms("994501112233", "EN 2 AZE44444444").await;
+    assert_eq!(
+        shape(&english, "AZE44444444"),
+        shape(&december.sms("994501112233", "EN 2 AZE99999999").await, "AZE99999999")
+    );
+    assert_eq!(december.permits() + rehearsal.permits(), 0);
 }
 
 #[tokio::test]
@@ -147,7 +203,7 @@ async fn refusals_say_what_to_do_and_issue_nothing() {
         ("", "2 AZE11111111"),
         ("2 AZE99999999", "9108"),
         ("2 AZE44444444", "9108"),
-        ("2 AZE33333333", "teleb olunmur"),
+        ("2 AZE33333333", "9108"),
         ("7 AZE11111111", "1 ve ya 2"),
         ("2 AZE11111111 AZE22222222", ""),
     ];
@@ -294,6 +350,130 @@ async fn a_regime_is_loaded_while_running() {
     let loaded = s.client.post(&url).bearer_auth(token.trim()).body(march).send().await.unwrap();
     assert_eq!(loaded.status(), 200, "{}", loaded.text().await.unwrap());
     assert!(s.sms("994501112233", "2 AZE11111111").await.contains("IZ1"));
+}
+
+impl Service {
+    fn admin_token(&self) -> String {
+        std::fs::read_to_string(self.data().join("admin-token")).unwrap().trim().to_owned()
+    }
+
+    async fn revoke(&self, body: serde_json::Value) -> serde_json::Value {
+        let response = self
+            .client
+            .post(self.url("/v1/revocations"))
+            .bearer_auth(self.admin_token())
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        serde_json::from_slice(&response.bytes().await.unwrap()).unwrap()
+    }
+}
+
+fn serial_of(s: &Service, reply: &str) -> u32 {
+    let check = Check { at: at("2020-12-15T10:30:00+04:00"), zone: None };
+    evaluate(token(reply), &s.trust(), &check).permit.unwrap().claims().serial().0
+}
+
+#[tokio::test]
+async fn a_revoked_permit_is_never_sent_again() {
+    let s = Service::start().await;
+    // Code 2, once a day: revoked by its serial, it is not sent again, and the
+    // reply says that no new one comes by SMS today and where to ask.
+    let first = s.sms("994501112233", "2 AZE11111111").await;
+    s.revoke(serde_json::json!({"serial": serial_of(&s, &first), "reason": "taken by another phone"})).await;
+    for text in ["2 AZE11111111", "EN 2 AZE11111111"] {
+        let again = s.sms("994501112233", text).await;
+        assert!(!again.contains("IZ1"), "{again}");
+        assert!(again.contains("9108") && again.contains("AZE11111111"), "{again}");
+    }
+    assert!(s.sms("994501112233", "EN 2 AZE11111111").await.contains("revoked"));
+    // Code 1 (3 a day): revoked by document, the next request is a new permit,
+    // where the rules allow one.
+    let medical = s.sms("994501112233", "1 MYI1234567").await;
+    s.revoke(serde_json::json!({"document": "MYI1234567", "reason": "reported"})).await;
+    let new = s.sms("994501112233", "1 MYI1234567").await;
+    assert!(new.contains("IZ1") && token(&new) != token(&medical), "{new}");
+    assert_eq!(s.permits(), 3);
+    let metrics = s.client.get(s.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("icaze_sms_refusals_total{reason=\"revoked\"} 3"), "{metrics}");
+}
+
+#[tokio::test]
+async fn the_phone_register_decides_which_phones_may_ask() {
+    let s = Service::start().await;
+    let store = icaze_server::sqlite::SqliteStore::open(&s.data().join("icaze.db"), Default::default()).unwrap();
+    let report =
+        store.import_phones("document,phone\nAZE11111111,+994 50 111-22-33\nAZE11111111,994701234567\n").unwrap();
+    assert_eq!((report.imported, report.problems.len()), (2, 0));
+    // A phone not registered to the holder is refused before anyone got a permit,
+    // in the words an unknown document gets.
+    let stranger = s.sms("994559998877", "2 AZE11111111").await;
+    let unknown = s.sms("994559998877", "2 AZE99999999").await;
+    assert_eq!(shape(&stranger, "AZE11111111"), shape(&unknown, "AZE99999999"));
+    assert_eq!(s.permits(), 0);
+    assert!(s.sms("994501112233", "2 AZE11111111").await.contains("IZ1"));
+    // A document the register does not name is open to any phone.
+    assert!(s.sms("994559998877", "2 MYI1234567").await.contains("IZ1"));
+    // A file with a bad row replaces nothing; a good one replaces the whole register.
+    let bad = store.import_phones("document,phone\nAZE11111111,not a phone\n").unwrap();
+    assert_eq!((bad.imported, bad.problems.len()), (0, 1));
+    assert!(!s.sms("994559998877", "1 AZE11111111").await.contains("IZ1"), "the register still holds");
+    store.import_phones("document,phone\nAZE11111111,994559998877\n").unwrap();
+    assert!(s.sms("994559998877", "1 AZE11111111").await.contains("IZ1"), "the SIM moved to this phone");
+}
+
+impl Service {
+    async fn revoked_serials(&self) -> Vec<u64> {
+        let response =
+            self.client.get(self.url("/v1/revocations")).bearer_auth(self.admin_token()).send().await.unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
+        body["revocations"].as_array().unwrap().iter().map(|r| r["serial"].as_u64().unwrap()).collect()
+    }
+}
+
+#[tokio::test]
+async fn putting_a_person_on_the_deny_list_revokes_their_permits() {
+    let s = Service::start_with(|c| c.deny_list_every = std::time::Duration::from_millis(50)).await;
+    let necessities = s.sms("994501112233", "2 AZE11111111").await;
+    let medical = s.sms("994501112233", "1 AZE11111111").await;
+    let other = s.sms("994501112233", "2 MYI1234567").await;
+    let live = [serial_of(&s, &necessities), serial_of(&s, &medical)].map(u64::from);
+    // The import, as `icaze registry deny` makes it, beside the running service.
+    let store = icaze_server::sqlite::SqliteStore::open(&s.data().join("icaze.db"), Default::default()).unwrap();
+    store.import_denials("document,reason,until\nAZE11111111,registered as infected,\n").unwrap();
+    let mut revoked = Vec::new();
+    for _ in 0..400 {
+        revoked = s.revoked_serials().await;
+        if live.iter().all(|l| revoked.contains(l)) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(live.iter().all(|l| revoked.contains(l)), "both permits revoked: {revoked:?}");
+    assert!(!revoked.contains(&u64::from(serial_of(&s, &other))), "another person's permit stays");
+    // In the bundle the devices get, and in the audit trail, by the deny list.
+    let bundle = s.client.get(s.url("/v1/bundle")).send().await.unwrap().bytes().await.unwrap();
+    let root =
+        icaze_authority::read_public_key(&std::fs::read_to_string(s.data().join("authority/root.public")).unwrap())
+            .unwrap();
+    let contents = icaze_core::VerifiedBundle::verify(&bundle, &root).unwrap().contents().clone();
+    let in_bundle: Vec<u64> = contents.revocations.iter().map(u64::from).collect();
+    assert!(live.iter().all(|l| in_bundle.contains(l)), "{in_bundle:?}");
+    let audit: serde_json::Value = serde_json::from_slice(
+        &s.client.get(s.url("/v1/audit")).bearer_auth(s.admin_token()).send().await.unwrap().bytes().await.unwrap(),
+    )
+    .unwrap();
+    assert!(audit.to_string().contains("deny-list"), "{audit}");
+    // Lifting the denial revokes nothing back, and brings no permit back.
+    store.import_denials("document,reason,until\nAZE11111111,lifted,2020-12-15\n").unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let after = s.revoked_serials().await;
+    assert!(live.iter().all(|l| after.contains(l)), "{after:?}");
+    let again = s.sms("994501112233", "2 AZE11111111").await;
+    assert!(!again.contains("IZ1"), "the revoked permit is not sent again: {again}");
 }
 
 #[tokio::test]

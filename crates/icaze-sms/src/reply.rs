@@ -122,29 +122,35 @@ pub fn how_to_write(lang: Language, problem: &ParseProblem, available_codes: &[u
     }
 }
 
-/// No person with this document is in the registries: check the number.
-pub fn unknown_document(lang: Language, document: &DocumentNumber) -> String {
+/// No permit for this request, for a reason the asker is not told: the
+/// document is in no registry, its holder is registered where the regime
+/// restricts nothing, is over the age limit or on the deny list, or the day's
+/// permit of this document went to another phone. One text for all of them,
+/// so that a phone cannot learn from the replies who is registered where, who
+/// is infected, or who has a permit today; it echoes the document (a typo
+/// shows) and names the help line, where the holder is told more.
+pub fn not_issued(lang: Language, document: &DocumentNumber) -> String {
     let doc = document.canonical();
     match lang {
         Language::Az => az(&format!(
-            "{doc} nömrəli sənəd tapılmadı. Seriya və nömrəni yoxlayıb yenidən yazın. Məs: 2 {EXAMPLE_DOCUMENT}. Məlumat: {HELP_LINE}"
+            "{doc}: icazə verilmədi. Seriya və nömrəni yoxlayın. Məlumat: ASAN xidmət {HELP_LINE}. Həyat və sağlamlıq üçün təhlükədə icazə lazım deyil."
         )),
         Language::En => en(&format!(
-            "Document {doc} was not found. Check the series and number and send again, e.g. EN 2 {EXAMPLE_DOCUMENT}. Help: {HELP_LINE}"
+            "{doc}: no permit. Check the series and number. Help: ASAN service {HELP_LINE}. No permit is needed if life or health is in danger."
         )),
     }
 }
 
-/// A refusal that says nothing of the reason (age, health, border
-/// quarantine): it names the help line, and that imminent danger needs no
-/// permit.
-pub fn refused_no_detail(lang: Language) -> String {
+/// The day's permit of this code, asked for again by the phone that got it,
+/// was revoked: it is not sent again, and the code's daily permits are used.
+pub fn permit_revoked(lang: Language, code: u8, document: &DocumentNumber) -> String {
+    let doc = document.canonical();
     match lang {
         Language::Az => az(&format!(
-            "İcazə verilmədi. Ətraflı məlumat: ASAN xidmət Çağrı Mərkəzi {HELP_LINE}. Həyat və sağlamlıq üçün təhlükə olduqda icazə tələb olunmur."
+            "{doc}: bu günkü kod {code} icazəsi ləğv edilib. Bu gün SMS ilə yenisi verilmir. Məlumat: ASAN xidmət {HELP_LINE}"
         )),
         Language::En => en(&format!(
-            "Permit refused. For details call the ASAN service call centre {HELP_LINE}. No permit is needed if life or health is in danger."
+            "{doc}: today's code {code} permit was revoked. No new one is issued by SMS today. Help: ASAN service {HELP_LINE}"
         )),
     }
 }
@@ -208,14 +214,6 @@ pub fn rate_limited(lang: Language) -> String {
     match lang {
         Language::Az => az("Çox tez-tez yazırsınız. Bir neçə dəqiqədən sonra yenidən yazın."),
         Language::En => en("Too many messages in a short time. Send again in a few minutes."),
-    }
-}
-
-/// The person's registered zone is not under the regime: no permit needed.
-pub fn zone_not_restricted(lang: Language) -> String {
-    match lang {
-        Language::Az => az("Qeydiyyatda olduğunuz ərazidə hərəkət məhdudiyyəti yoxdur: SMS icazəsi tələb olunmur."),
-        Language::En => en("Your registered area is not under movement restrictions: no SMS permit is needed."),
     }
 }
 
@@ -315,14 +313,13 @@ mod tests {
     fn all_replies(lang: Language, document: &DocumentNumber, code: u8, available: &[u8]) -> Vec<String> {
         let mut out: Vec<String> = problems().iter().map(|p| how_to_write(lang, p, available)).collect();
         out.extend([
-            unknown_document(lang, document),
-            refused_no_detail(lang),
+            not_issued(lang, document),
+            permit_revoked(lang, code, document),
             daily_limit(lang, code, document),
             code_not_available(lang, code, available),
             no_permit_needed(lang),
             phone_limit(lang),
             rate_limited(lang),
-            zone_not_restricted(lang),
             service_error(lang),
         ]);
         out
@@ -463,8 +460,11 @@ mod tests {
         );
         let text = how_to_write(Language::Az, &ParseProblem::BadDocument { read: "AZE1111".into() }, &[1, 2]);
         assert!(text.starts_with("Sened nomresi sehvdir: AZE1111. Yazin:"), "{text}");
-        assert!(refused_no_detail(Language::Az).contains("9108"));
-        assert!(refused_no_detail(Language::En).contains("9108"));
+        for lang in BOTH {
+            let text = not_issued(lang, &doc("AZE11111111"));
+            assert!(text.starts_with("AZE11111111: ") && text.contains("9108"), "{text}");
+            assert!(permit_revoked(lang, 2, &doc("AZE11111111")).contains("9108"));
+        }
         assert!(code_not_available(Language::En, 3, &[1, 2]).contains("Codes: 1 or 2."));
         assert!(daily_limit(Language::Az, 2, &doc("AZE11111111")).starts_with("AZE11111111: kod 2 ile icaze bu gun"));
     }

@@ -54,6 +54,16 @@ pub(crate) enum RegistryCommand {
         /// The CSV file.
         file: PathBuf,
     },
+    /// Import the phone register (the operators' SIM registrations): CSV `document,phone`.
+    /// The file is the whole register and replaces the one before; a document it names
+    /// gets SMS permits only on its registered phones.
+    Phones {
+        /// The service's data directory.
+        #[arg(long)]
+        data: PathBuf,
+        /// The CSV file.
+        file: PathBuf,
+    },
     /// Import a synthetic demo registry and deny list (no real people).
     Demo {
         /// The service's data directory.
@@ -135,6 +145,14 @@ pub(crate) fn registry(command: RegistryCommand) -> anyhow::Result<ExitCode> {
         RegistryCommand::Deny { data, file } => {
             let csv = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
             Ok(print_report("deny list", &open_store(&data)?.import_denials(&csv)?))
+        }
+        RegistryCommand::Phones { data, file } => {
+            let csv = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            let report = open_store(&data)?.import_phones(&csv)?;
+            if !report.problems.is_empty() {
+                eprintln!("the phone register was not replaced: fix the rows below and import the whole file again");
+            }
+            Ok(print_report("phone register", &report))
         }
         RegistryCommand::Demo { data, count } => {
             let store = open_store(&data)?;

@@ -102,19 +102,42 @@ async fn set_up(data: &Path, base: &str, now: UtcMinute) -> anyhow::Result<Value
     let http = reqwest::Client::new();
     let admin = std::fs::read_to_string(data.join("admin-token")).context("reading the admin token")?.trim().to_owned();
 
+    // The day's demo permits, kept in `DATA/up-permits.json`: a second run
+    // the same day shows them again. It cannot ask 8103 for them again, since
+    // the service never sends a revoked permit twice.
+    let kept_path = data.join("up-permits.json");
+    let day = (now.unix_minutes() + icaze_core::BAKU_OFFSET_MINUTES as u32) / (24 * 60);
+    let kept: Option<Vec<String>> = std::fs::read_to_string(&kept_path)
+        .ok()
+        .and_then(|text| serde_json::from_str::<Value>(&text).ok())
+        .filter(|kept| kept["baku_day"] == json!(day))
+        .and_then(|kept| serde_json::from_value(kept["replies"].clone()).ok())
+        .filter(|replies: &Vec<String>| replies.len() == DEMO_SMS.len());
+    let replies = match kept {
+        Some(replies) => replies,
+        None => {
+            let mut replies = Vec::new();
+            for (from, text) in DEMO_SMS {
+                let reply = http
+                    .get(format!("{base}/sms/8103"))
+                    .query(&[("from", from), ("text", text)])
+                    .send()
+                    .await
+                    .with_context(|| format!("asking {base}/sms/8103 for a permit"))?
+                    .text()
+                    .await?;
+                replies.push(reply);
+            }
+            write_private(&kept_path, &json!({"baku_day": day, "replies": replies}).to_string())?;
+            replies
+        }
+    };
     let mut tokens = Vec::new();
-    for (from, text) in DEMO_SMS {
-        let reply = http
-            .get(format!("{base}/sms/8103"))
-            .query(&[("from", from), ("text", text)])
-            .send()
-            .await
-            .with_context(|| format!("asking {base}/sms/8103 for a permit"))?
-            .text()
-            .await?;
+    for ((_, text), reply) in DEMO_SMS.iter().zip(replies) {
         let permit = icaze_core::UnverifiedPermit::find_in_text(&reply)
             .map_err(|e| anyhow::anyhow!("the SMS service answered {text:?} without a permit ({e}): {reply}"))?;
-        tokens.push((reply, permit.token().to_text()));
+        let token = permit.token().to_text();
+        tokens.push((reply, token));
     }
     let revoked_token = &tokens[1].1;
     let serial = icaze_authority::Authority::load(&data.join("authority"))?
@@ -222,20 +245,22 @@ async fn portal_accounts(data: &Path, http: &reqwest::Client, base: &str, admin:
         }
         made[role] = json!({"login": answer["login"], "password": answer["password"]});
     }
+    write_private(&path, &made.to_string())?;
+    made["url"] = url;
+    Ok(made)
+}
+
+/// Writes `text` to `path`, replacing it, readable by its owner only.
+fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
+    options.write(true).create(true).truncate(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt as _;
         options.mode(0o600);
     }
     use std::io::Write as _;
-    options
-        .open(&path)
-        .and_then(|mut f| f.write_all(made.to_string().as_bytes()))
-        .with_context(|| path.display().to_string())?;
-    made["url"] = url;
-    Ok(made)
+    options.open(path).and_then(|mut f| f.write_all(text.as_bytes())).with_context(|| path.display().to_string())
 }
 
 /// Builds or finds the desktop app and opens it on the demo device; says why not otherwise.

@@ -7,7 +7,7 @@
 //! client threads send SMS requests over plain HTTP until it dies. The moment
 //! of each kill varies from round to round; no assertion depends on timing.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
@@ -97,7 +97,8 @@ fn document(i: u64) -> String {
 }
 
 /// Every token each document received, across all rounds.
-type Received = Arc<Mutex<HashMap<String, HashSet<String>>>>;
+/// Per document, each token received and the phone it was sent to.
+type Received = Arc<Mutex<HashMap<String, HashMap<String, u64>>>>;
 
 fn token_of(reply: &str) -> Option<String> {
     UnverifiedPermit::find_in_text(reply).ok().map(|p| p.token().to_text())
@@ -130,7 +131,7 @@ fn permits_survive_sigkill_under_load() {
                             Some(reply) => {
                                 answered += 1;
                                 if let Some(token) = token_of(&reply) {
-                                    received.lock().unwrap().entry(doc).or_default().insert(token);
+                                    received.lock().unwrap().entry(doc).or_default().insert(token, from);
                                 }
                             }
                             // The server is gone (killed): this round is over for this client.
@@ -164,9 +165,13 @@ fn permits_survive_sigkill_under_load() {
     let authority = icaze_authority::Authority::load(&data.join("authority")).unwrap();
     let mut serials: HashMap<PermitSerial, String> = HashMap::new();
     for (n, (doc, tokens)) in received.iter().enumerate() {
-        let reply = sms(addr, 9_000_000 + n as u64, &format!("2 {doc}")).expect("a reply");
+        // Sent again only to the phone it was sent to; another phone gets no token.
+        let (sent, &phone) = tokens.iter().next().unwrap();
+        let other = sms(addr, 9_000_000 + n as u64, &format!("2 {doc}")).expect("a reply");
+        assert!(token_of(&other).is_none(), "{doc}: another phone got a token: {other:?}");
+        let reply = sms(addr, phone, &format!("2 {doc}")).expect("a reply");
         let token = token_of(&reply).unwrap_or_else(|| panic!("{doc}: no permit in the repeat reply {reply:?}"));
-        assert!(tokens.contains(&token), "{doc}: the repeat gave another permit than the one sent before");
+        assert_eq!(&token, sent, "{doc}: the repeat gave another permit than the one sent before");
         let permit = UnverifiedPermit::find_in_text(&reply).unwrap();
         let verified = authority.trust_list().verify(&permit).expect("the service's permits verify");
         let serial = verified.claims().serial();

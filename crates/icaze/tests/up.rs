@@ -46,5 +46,8 @@ fn up_sets_up_the_whole_system_and_again() {
     let again = up(&data);
     assert_eq!(again["device_id"], first["device_id"], "the same device");
     assert_eq!(again["portal"]["employer"], first["portal"]["employer"], "the same demo accounts, shown again");
-    assert_eq!(again["permits"], first["permits"], "the same permits: the daily permit is given again");
+    assert_eq!(
+        again["permits"], first["permits"],
+        "the same permits, the revoked one among them (kept from the first run)"
+    );
 }

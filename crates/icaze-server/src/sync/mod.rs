@@ -826,6 +826,39 @@ impl<S: Store> SyncService<S> {
         })
     }
 
+    /// Revokes the live permits of every channel of the people put on the
+    /// deny list since the last call (an import writes them to
+    /// [`Store::denials_to_apply`], in its own transaction): each document in
+    /// one revocation with its audit line, by `deny-list`, so that they are
+    /// in the next bundle. A denial already lifted or expired revokes
+    /// nothing, and lifting one revokes nothing back. Returns the serials
+    /// revoked. Safe to run again after a crash: a serial revoked twice is
+    /// revoked once.
+    pub fn apply_denials(&self) -> Result<Vec<u32>, SyncError> {
+        let caller = Caller::Service { name: "deny-list".into() };
+        let mut revoked = Vec::new();
+        loop {
+            let documents = self.permits.denials_to_apply(256)?;
+            if documents.is_empty() {
+                return Ok(revoked);
+            }
+            let now = self.now();
+            for document in &documents {
+                if self.permits.denial(document, now)?.is_some() {
+                    let target = RevokeTarget::Document(document.clone());
+                    revoked.extend(self.revoke(&caller, target, "put on the deny list")?.0);
+                }
+            }
+            self.permits.denials_applied(&documents)?;
+        }
+    }
+
+    /// Whether the permit `serial` is revoked (for the SMS service, which
+    /// never sends a revoked permit again).
+    pub fn is_revoked(&self, serial: u32) -> Result<bool, SyncError> {
+        Ok(self.store.is_revoked(serial)?)
+    }
+
     /// The revocations in versions above `since_version` (administrators only).
     pub fn revocations(&self, caller: &Caller, since_version: u64) -> Result<Vec<RevocationRow>, SyncError> {
         caller.require_admin()?;

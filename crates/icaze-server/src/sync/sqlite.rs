@@ -1167,6 +1167,15 @@ impl SyncStore for SqliteSyncStore {
         })
     }
 
+    fn is_revoked(&self, serial: u32) -> Result<bool, StoreError> {
+        self.with_reader(|c| {
+            Ok(c.prepare_cached("SELECT 1 FROM revocations WHERE serial = ?1")?
+                .query_row([serial], |_| Ok(()))
+                .optional()?
+                .is_some())
+        })
+    }
+
     fn revoked_count(&self, after_version: u64) -> Result<u64, StoreError> {
         self.with_reader(|c| {
             let n: i64 = c

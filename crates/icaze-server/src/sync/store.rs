@@ -287,6 +287,8 @@ pub trait SyncStore: Send + Sync + 'static {
     fn bundle_state(&self) -> Result<BundleState, StoreError>;
     /// Serials revoked in versions above `after_version` (all with 0), ascending.
     fn revoked_serials(&self, after_version: u64) -> Result<Vec<u32>, StoreError>;
+    /// Whether this serial is revoked.
+    fn is_revoked(&self, serial: u32) -> Result<bool, StoreError>;
     /// The number of serials revoked in versions above `after_version`.
     fn revoked_count(&self, after_version: u64) -> Result<u64, StoreError>;
     /// Revocations in versions above `after_version`, in order.
