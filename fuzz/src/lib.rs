@@ -161,16 +161,16 @@ pub fn regime_toml(data: &[u8]) {
     }
 }
 
-/// A line of an employer's CSV import (`POST /portal/api/imports`): its
+/// A line of an employer's CSV import or a registry file (`icaze_server::csv`): its
 /// fields read or refused with a message; fields read, written back quoted,
 /// read the same.
 pub fn portal_csv(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     for line in text.lines() {
-        let Ok(fields) = icaze_server::portal::import::fields(line) else { continue };
+        let Ok(fields) = icaze_server::csv::fields(line) else { continue };
         assert!(!fields.is_empty(), "a line has at least one field");
         let quoted: Vec<String> = fields.iter().map(|f| format!("\"{}\"", f.replace('"', "\"\""))).collect();
-        let again = icaze_server::portal::import::fields(&quoted.join(",")).expect("quoted fields read");
+        let again = icaze_server::csv::fields(&quoted.join(",")).expect("quoted fields read");
         assert_eq!(again, fields, "quoting keeps the fields");
     }
 }

@@ -342,6 +342,49 @@ fn rolled_back_bundles_are_refused() {
 }
 
 #[test]
+fn a_bundle_pushed_to_the_last_version_by_a_leaked_sync_key_is_undone_by_a_rotation() {
+    let mut f = fixture();
+    // The leaked sync key signs a bundle of the last version, with no revocations.
+    f.device.apply_bundle(&f.a.bundle(i64::MAX as u64, T0, &[]), at(T0)).unwrap();
+    let real = f.a.bundle(6, T0, &[7]);
+    let e = f.device.apply_bundle(&real, at(T0)).unwrap_err();
+    assert!(matches!(e, DeviceError::Rollback { offered: 6, .. }), "every real bundle refused: {e}");
+    // The rotation at the root: trust list 2 revokes the leaked key and adds a new one.
+    let new_sync = SecretKey::from_seed(&[6; 32]);
+    let rotated = TrustList::new(
+        2,
+        at("2020-12-15T00:00:00Z"),
+        vec![
+            trusted(1, &f.a.sms, &[Purpose::Medical, Purpose::Necessities], false, false),
+            trusted(2, &f.a.portal, &[Purpose::Work, Purpose::BusinessTrip], false, false),
+            trusted(3, &f.a.callcentre, &[Purpose::Funeral], true, false),
+            trusted(4, &f.a.sync, &[], true, true),
+            trusted(5, &new_sync, &[], false, true),
+        ],
+    )
+    .unwrap()
+    .sign(&f.a.root);
+    let mut contents = f.a.contents(7, T0, &[7]);
+    contents.trust_list = rotated.clone();
+    f.device.apply_bundle(&contents.try_sign(&new_sync, KeyId(5)).unwrap(), at(T0)).unwrap();
+    assert_eq!(f.device.bundle_version(), Some(7), "the new trust list opened a new epoch");
+    let v = check(&mut f.device, &f.a.permit(7), "2020-12-15T11:00:00+04:00", 1);
+    assert_eq!(v.kind, VerdictKind::Revoked, "the real revocations are back");
+    // The leaked key cannot do it again: with the old list it is a trust-list rollback,
+    // with the new one its signature is a revoked key's; and within the epoch versions rise.
+    let e = f.device.apply_bundle(&f.a.bundle(i64::MAX as u64, T0, &[]), at(T0)).unwrap_err();
+    assert!(matches!(e, DeviceError::TrustListRollback { current: 2, offered: 1 }), "{e}");
+    let mut forged = f.a.contents(i64::MAX as u64, T0, &[]);
+    forged.trust_list = rotated.clone();
+    assert!(f.device.apply_bundle(&f.a.sign(&forged), at(T0)).is_err(), "signed by a revoked sync key");
+    let mut older = f.a.contents(6, T0, &[]);
+    older.trust_list = rotated;
+    let e = f.device.apply_bundle(&older.try_sign(&new_sync, KeyId(5)).unwrap(), at(T0)).unwrap_err();
+    assert!(matches!(e, DeviceError::Rollback { current: 7, offered: 6 }), "{e}");
+    assert_eq!(f.device.bundle_version(), Some(7));
+}
+
+#[test]
 fn deltas_apply_only_on_their_base() {
     let mut f = empty_fixture();
     let mut delta = f.a.contents(2, T0, &[8]);

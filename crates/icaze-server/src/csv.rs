@@ -2,6 +2,8 @@
 //! fields, read with no I/O so that every storage backend imports the same
 //! rows, and so that the parsers can be fuzzed alone (`fuzz/`).
 
+use std::borrow::Cow;
+
 use icaze_core::{DocumentNumber, UtcMinute, ZoneId};
 
 /// A row of the population registry: `document,birth_date,zone`.
@@ -44,8 +46,8 @@ pub struct PhoneRow {
 pub fn people(csv: &str) -> impl Iterator<Item = (usize, Result<PersonRow, String>)> + '_ {
     rows(csv, &["document", "birth_date", "zone"]).map(|(line, fields)| {
         let row = fields.and_then(|f| {
-            let document = document(f[0])?;
-            let birth_day = date(f[1])?;
+            let document = document(&f[0])?;
+            let birth_day = date(&f[1])?;
             let zone = f[2]
                 .trim()
                 .parse()
@@ -63,12 +65,12 @@ pub fn people(csv: &str) -> impl Iterator<Item = (usize, Result<PersonRow, Strin
 pub fn denials(csv: &str) -> impl Iterator<Item = (usize, Result<DenialRow, String>)> + '_ {
     rows(csv, &["document", "reason", "until"]).map(|(line, fields)| {
         let row = fields.and_then(|f| {
-            let document = document(f[0])?;
+            let document = document(&f[0])?;
             let reason = f[1].trim().to_owned();
             if reason.is_empty() {
                 return Err("the reason is empty".to_owned());
             }
-            let until = optional_time(f[2])?;
+            let until = optional_time(&f[2])?;
             Ok(DenialRow { document, reason, until })
         });
         (line, row)
@@ -78,7 +80,7 @@ pub fn denials(csv: &str) -> impl Iterator<Item = (usize, Result<DenialRow, Stri
 /// The rows of a phone-register file (`document,phone`), as [`people`] gives them.
 pub fn phones(csv: &str) -> impl Iterator<Item = (usize, Result<PhoneRow, String>)> + '_ {
     rows(csv, &["document", "phone"]).map(|(line, fields)| {
-        let row = fields.and_then(|f| Ok(PhoneRow { document: document(f[0])?, phone: phone(f[1])? }));
+        let row = fields.and_then(|f| Ok(PhoneRow { document: document(&f[0])?, phone: phone(&f[1])? }));
         (line, row)
     })
 }
@@ -106,27 +108,80 @@ pub fn phone(field: &str) -> Result<String, String> {
 
 /// The rows after a header that must name `columns` in order, blank lines
 /// skipped; a row with the wrong number of fields comes as its problem.
+/// Fields may be quoted as in RFC 4180 (`"Aliyev, R"`, `""` for a quote)
+/// within their line, as spreadsheets write them; a line without a quote is
+/// split in place, with no copy.
 fn rows<'a>(
     csv: &'a str,
     columns: &'static [&'static str],
-) -> impl Iterator<Item = (usize, Result<Vec<&'a str>, String>)> + 'a {
+) -> impl Iterator<Item = (usize, Result<Vec<Cow<'a, str>>, String>)> + 'a {
     let mut lines = csv.lines().enumerate().map(|(i, l)| (i + 1, l.trim_end_matches('\r')));
     let header: Vec<String> = lines
         .next()
-        .map(|(_, h)| h.split(',').map(|c| c.trim().trim_start_matches('\u{feff}').to_lowercase()).collect())
+        .map(|(_, h)| {
+            let h = h.trim_start_matches('\u{feff}');
+            fields(h).unwrap_or_default().iter().map(|c| c.trim().to_lowercase()).collect()
+        })
         .unwrap_or_default();
     let header_ok = header == columns;
     let header_problem =
         (!header_ok).then(|| (1, Err(format!("the first line must be the header `{}`", columns.join(",")))));
     let body = lines.filter(move |(_, text)| header_ok && !text.trim().is_empty()).map(move |(line, text)| {
-        let fields: Vec<&str> = text.split(',').collect();
-        if fields.len() == columns.len() {
-            (line, Ok(fields))
+        let fields: Result<Vec<Cow<'a, str>>, String> = if text.contains('"') {
+            fields(text).map(|f| f.into_iter().map(Cow::Owned).collect())
         } else {
-            (line, Err(format!("expected {} columns, found {}", columns.len(), fields.len())))
+            Ok(text.split(',').map(Cow::Borrowed).collect())
+        };
+        match fields {
+            Ok(fields) if fields.len() == columns.len() => (line, Ok(fields)),
+            Ok(fields) => (line, Err(format!("expected {} columns, found {}", columns.len(), fields.len()))),
+            Err(problem) => (line, Err(problem)),
         }
     });
     header_problem.into_iter().chain(body)
+}
+
+/// The fields of one CSV line; quoted fields may hold commas and `""`.
+pub fn fields(line: &str) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    let mut chars = line.chars().peekable();
+    loop {
+        let mut field = String::new();
+        if chars.peek() == Some(&'"') {
+            chars.next();
+            loop {
+                match chars.next() {
+                    Some('"') if chars.peek() == Some(&'"') => {
+                        chars.next();
+                        field.push('"');
+                    }
+                    Some('"') => break,
+                    Some(c) => field.push(c),
+                    None => return Err("a quoted field is not closed on its line".into()),
+                }
+            }
+            match chars.next() {
+                None => {
+                    out.push(field);
+                    return Ok(out);
+                }
+                Some(',') => out.push(field),
+                Some(_) => return Err("a quoted field must be followed by a comma or the end of the line".into()),
+            }
+        } else {
+            loop {
+                match chars.next() {
+                    None => {
+                        out.push(field);
+                        return Ok(out);
+                    }
+                    Some(',') => break,
+                    Some(c) => field.push(c),
+                }
+            }
+            out.push(field);
+        }
+    }
 }
 
 /// A document number in canonical form, or what is wrong with it.
@@ -198,6 +253,37 @@ pub(crate) fn baku_day(at: UtcMinute) -> i32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn csv_fields_with_quotes() {
+        assert_eq!(fields("a,b,,c").unwrap(), vec!["a", "b", "", "c"]);
+        assert_eq!(fields("\"Aliyev, R\",\"say \"\"hi\"\"\",x").unwrap(), vec!["Aliyev, R", "say \"hi\"", "x"]);
+        assert_eq!(fields("").unwrap(), vec![""]);
+        assert!(fields("\"open").is_err());
+        assert!(fields("\"a\"b,c").is_err());
+    }
+
+    #[test]
+    fn registry_rows_may_be_quoted_as_spreadsheets_write_them() {
+        let csv =
+            "\u{feff}document,reason,until\r\n\"AZE11111111\",\"infected, ward 3 \"\"B\"\"\",\r\nAZE22222222,\"open\n";
+        let rows: Vec<_> = denials(csv).collect();
+        let first = rows[0].1.as_ref().unwrap();
+        assert_eq!((first.document.as_str(), first.reason.as_str()), ("AZE11111111", "infected, ward 3 \"B\""));
+        assert_eq!(rows[1].0, 3);
+        assert!(rows[1].1.as_ref().unwrap_err().contains("quoted field"), "{rows:?}");
+        let phones: Vec<_> = phones("document,phone\nAZE11111111,\"+994 50 111-22-33\"\n").collect();
+        assert_eq!(phones[0].1.as_ref().unwrap().phone, "994501112233");
+    }
+
+    #[test]
+    fn phone_numbers() {
+        assert_eq!(phone("+994 (50) 111-22-33"), Ok("994501112233".into()));
+        assert_eq!(phone("994501112233"), Ok("994501112233".into()));
+        assert!(phone("12345").is_err());
+        assert!(phone("+994 50 111 22 33 ext 4").is_err());
+        assert!(phone("++994501112233").is_err());
+    }
 
     #[test]
     fn dates() {

@@ -49,6 +49,9 @@ pub struct AppState<S: Store> {
     pub gateway: GatewayAuth,
     /// The administrator's bearer token.
     pub admin_token: String,
+    /// The bearer token that reads `/metrics` and nothing else (`DATA/metrics-token`),
+    /// for the monitoring system; the administrator's token reads it too.
+    pub metrics_token: String,
     /// The clock.
     pub clock: Arc<dyn Clock>,
 }
@@ -118,16 +121,32 @@ async fn sms<S: Store>(state: &AppState<S>, peer: IpAddr, params: &[u8]) -> Resp
     ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], reply).into_response()
 }
 
-async fn metrics<S: Store>(State(state): State<Arc<AppState<S>>>) -> Response {
+/// The metrics, for the monitoring system's token or the administrator's
+/// only: the refusals by reason (the deny list, the age limit, unknown
+/// documents) are counts no caller of 8103 may read.
+async fn metrics<S: Store>(State(state): State<Arc<AppState<S>>>, headers: HeaderMap) -> Response {
+    if !bearer_is(&headers, &state.metrics_token) && !is_admin(&state, &headers) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer")],
+            "the metrics token (DATA/metrics-token) is required as a bearer token\n",
+        )
+            .into_response();
+    }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.sms.metrics.render()).into_response()
 }
 
 fn is_admin<S: Store>(state: &AppState<S>, headers: &HeaderMap) -> bool {
+    bearer_is(headers, &state.admin_token)
+}
+
+/// Whether the request's bearer token is `token` (compared in constant time).
+fn bearer_is(headers: &HeaderMap, token: &str) -> bool {
     headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
-        .is_some_and(|t| constant_time_eq(t.trim().as_bytes(), state.admin_token.as_bytes()))
+        .is_some_and(|t| constant_time_eq(t.trim().as_bytes(), token.as_bytes()))
 }
 
 async fn load_regime<S: Store>(State(state): State<Arc<AppState<S>>>, headers: HeaderMap, body: Bytes) -> Response {

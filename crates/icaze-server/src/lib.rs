@@ -220,8 +220,13 @@ impl Server {
         let revocations = sync.clone();
         let sms = SmsService::new(store.clone(), key_ring.clone(), config.rehearsal.clone(), config.sms.clone())?
             .with_revocations(Arc::new(move |serial| revocations.is_revoked(serial.0).map_err(|e| e.to_string())));
-        let state =
-            Arc::new(http::AppState { sms, gateway: config.gateway.clone(), admin_token, clock: config.clock.clone() });
+        let state = Arc::new(http::AppState {
+            sms,
+            gateway: config.gateway.clone(),
+            admin_token,
+            metrics_token: metrics_token(data)?,
+            clock: config.clock.clone(),
+        });
         // The portal asks the SMS service for the regime in force, so that a
         // regime loaded at run time applies to both at once.
         let regimes = state.clone();
@@ -313,7 +318,19 @@ async fn shutdown_signal() {
 
 /// The administrator's token: made on first start (mode 0600), printed once.
 fn admin_token(data: &Path) -> Result<String, StartError> {
-    let path = data.join("admin-token");
+    secret_token(data, "admin-token", "the administrator's token")
+}
+
+/// The token of `DATA/metrics-token`, made at the first start: it reads
+/// `/metrics` and nothing else (for the monitoring system).
+fn metrics_token(data: &Path) -> Result<String, StartError> {
+    secret_token(data, "metrics-token", "the metrics token")
+}
+
+/// The token in `DATA/NAME`, or a new random one written there (0600) and
+/// announced once as `what`.
+fn secret_token(data: &Path, name: &str, what: &str) -> Result<String, StartError> {
+    let path = data.join(name);
     match std::fs::read_to_string(&path) {
         Ok(token) => return Ok(token.trim().to_owned()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -334,6 +351,6 @@ fn admin_token(data: &Path) -> Result<String, StartError> {
         .open(&path)
         .and_then(|mut f| f.write_all(format!("{token}\n").as_bytes()))
         .map_err(|e| StartError::Io(format!("{}: {e}", path.display())))?;
-    eprintln!("first start: the administrator's token is {token} (kept in {}; shown only now)", path.display());
+    eprintln!("first start: {what} is {token} (kept in {}; shown only now)", path.display());
     Ok(token)
 }

@@ -353,6 +353,13 @@ async fn a_regime_is_loaded_while_running() {
 }
 
 impl Service {
+    async fn metrics(&self) -> String {
+        let token = std::fs::read_to_string(self.data().join("metrics-token")).unwrap();
+        let response = self.client.get(self.url("/metrics")).bearer_auth(token.trim()).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        response.text().await.unwrap()
+    }
+
     fn admin_token(&self) -> String {
         std::fs::read_to_string(self.data().join("admin-token")).unwrap().trim().to_owned()
     }
@@ -397,7 +404,7 @@ async fn a_revoked_permit_is_never_sent_again() {
     let new = s.sms("994501112233", "1 MYI1234567").await;
     assert!(new.contains("IZ1") && token(&new) != token(&medical), "{new}");
     assert_eq!(s.permits(), 3);
-    let metrics = s.client.get(s.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    let metrics = s.metrics().await;
     assert!(metrics.contains("icaze_sms_refusals_total{reason=\"revoked\"} 3"), "{metrics}");
 }
 
@@ -483,7 +490,19 @@ async fn health_and_metrics() {
     s.sms("994501112233", "2 AZE99999999").await;
     let health = s.client.get(s.url("/healthz")).send().await.unwrap();
     assert_eq!(health.status(), 200);
-    let metrics = s.client.get(s.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    // Refusals by reason are nobody's business but the monitoring's: no token, no metrics.
+    for token in [None, Some("wrong"), Some("")] {
+        let mut request = s.client.get(s.url("/metrics"));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let refused = request.send().await.unwrap();
+        assert_eq!(refused.status(), 401, "{token:?}");
+        assert!(!refused.text().await.unwrap().contains("refusals"));
+    }
+    let admin = s.client.get(s.url("/metrics")).bearer_auth(s.admin_token()).send().await.unwrap();
+    assert_eq!(admin.status(), 200);
+    let metrics = s.metrics().await;
     assert!(metrics.contains("icaze_permits_issued_total{code=\"2\"} 1"), "{metrics}");
     assert!(metrics.contains("icaze_sms_refusals_total{reason=\"unknown_document\"} 1"), "{metrics}");
     assert!(metrics.contains("icaze_sms_request_seconds_count 2"), "{metrics}");

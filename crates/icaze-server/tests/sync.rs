@@ -739,7 +739,9 @@ async fn inspections_are_queried_exported_and_counted() {
     // CSV.
     let response = s.client.get(s.url("/v1/inspections?format=csv")).bearer_auth(&s.admin).send().await.unwrap();
     assert_eq!(response.headers()["content-type"], "text/csv; charset=utf-8");
-    let csv = response.text().await.unwrap();
+    let bytes = response.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"\xef\xbb\xbf"), "a byte-order mark, for spreadsheets");
+    let csv = std::str::from_utf8(&bytes[3..]).unwrap();
     let lines: Vec<&str> = csv.split("\r\n").collect();
     assert_eq!(
         lines[0],

@@ -314,7 +314,10 @@ function dashboard(ctx: Ctx, who: SignedIn): HTMLElement {
   const exportCsv = async () => {
     const csv = await attempt(logError, () => supervisorApi.inspectionsCsv(readFilter()));
     if (csv === undefined) return;
-    const url = URL.createObjectURL(new Blob([csv], { type: "text/csv;charset=utf-8" }));
+    // One byte-order mark first (the HTTP client may have taken the server's off), so that
+    // spreadsheets read the file as UTF-8: names with ə, ş, ğ.
+    const withBom = "\ufeff" + csv.replace(/^\ufeff/, "");
+    const url = URL.createObjectURL(new Blob([withBom], { type: "text/csv;charset=utf-8" }));
     const link = h("a", { href: url, download: `icaze-inspections-${Date.now()}.csv`, id: "sv-csv-link", class: "hidden" });
     document.body.append(link);
     link.click();

@@ -547,7 +547,10 @@ test("a supervisor signs in, sees the charts, filters the log, approves, revokes
   // CSV export downloads the filtered page.
   const [download] = await Promise.all([page.waitForEvent("download"), page.click("#sv-csv")]);
   assert.match(download.suggestedFilename(), /^icaze-inspections-\d+\.csv$/);
-  const csv = readFileSync(await download.path(), "utf8").split("\r\n");
+  const bytes = readFileSync(await download.path());
+  assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf], "one byte-order mark, for spreadsheets");
+  assert.notDeepEqual([...bytes.subarray(3, 6)], [0xef, 0xbb, 0xbf], "not two");
+  const csv = bytes.subarray(3).toString("utf8").split("\r\n");
   assert.equal(csv.length, 2);
   assert.ok(csv[1].startsWith("STALEDEVICE00000,P-12,4,"), csv[1]);
 

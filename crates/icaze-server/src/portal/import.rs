@@ -14,6 +14,7 @@ use serde_json::json;
 
 use super::store::{ImportProblem, ImportRow, PermitKind};
 use super::{lock, random_hex, EmployeeInput, PortalError, PortalService, Principal};
+use crate::csv::fields;
 use crate::store::Store;
 
 /// The most data rows of one file.
@@ -24,49 +25,6 @@ pub const MAX_PROBLEMS: usize = 1000;
 pub const HEADER: [&str; 7] = ["document", "name", "position", "zones", "valid_from", "valid_until", "plate"];
 /// Rows between two progress updates.
 const PROGRESS_EVERY: u32 = 1000;
-
-/// The fields of one CSV line; quoted fields may hold commas and `""`.
-pub fn fields(line: &str) -> Result<Vec<String>, String> {
-    let mut out = Vec::new();
-    let mut chars = line.chars().peekable();
-    loop {
-        let mut field = String::new();
-        if chars.peek() == Some(&'"') {
-            chars.next();
-            loop {
-                match chars.next() {
-                    Some('"') if chars.peek() == Some(&'"') => {
-                        chars.next();
-                        field.push('"');
-                    }
-                    Some('"') => break,
-                    Some(c) => field.push(c),
-                    None => return Err("a quoted field is not closed on its line".into()),
-                }
-            }
-            match chars.next() {
-                None => {
-                    out.push(field);
-                    return Ok(out);
-                }
-                Some(',') => out.push(field),
-                Some(_) => return Err("a quoted field must be followed by a comma or the end of the line".into()),
-            }
-        } else {
-            loop {
-                match chars.next() {
-                    None => {
-                        out.push(field);
-                        return Ok(out);
-                    }
-                    Some(',') => break,
-                    Some(c) => field.push(c),
-                }
-            }
-            out.push(field);
-        }
-    }
-}
 
 /// Zones as the file writes them: ids separated by `;`.
 fn zones(field: &str) -> Result<Vec<u16>, String> {
@@ -260,15 +218,6 @@ impl<S: Store> PortalService<S> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn csv_fields_with_quotes() {
-        assert_eq!(fields("a,b,,c").unwrap(), vec!["a", "b", "", "c"]);
-        assert_eq!(fields("\"Aliyev, R\",\"say \"\"hi\"\"\",x").unwrap(), vec!["Aliyev, R", "say \"hi\"", "x"]);
-        assert_eq!(fields("").unwrap(), vec![""]);
-        assert!(fields("\"open").is_err());
-        assert!(fields("\"a\"b,c").is_err());
-    }
 
     #[test]
     fn zone_lists() {

@@ -557,15 +557,21 @@ impl<S: Store> PortalService<S> {
         let login = login.trim().to_ascii_lowercase();
         let window = now.unix_minutes().saturating_sub(password::THROTTLE_WINDOW_MINUTES);
         let since = UtcMinute::from_unix_minutes(window);
-        let (failures, person) =
-            self.read(|tx| Ok((tx.failures(&login, address, since)?, tx.person_by_login(&login)?)))?;
-        if let Some(retry_after) = failures.retry_after(now.unix_minutes()) {
-            return Err(PortalError::Throttled { retry_after });
-        }
+        // The attempt is counted as a failure before its password is checked,
+        // in the one transaction that checks the count: concurrent guesses are
+        // bounded as sequential ones are (when the count was read first and
+        // written after the check, 30 guesses sent at once were all checked).
+        // A success takes the count back.
+        let person = self.write(|tx| {
+            if let Some(retry_after) = tx.failures(&login, address, since)?.retry_after(now.unix_minutes()) {
+                return Err(PortalError::Throttled { retry_after });
+            }
+            tx.record_failure(&login, address, now, since)?;
+            Ok(tx.person_by_login(&login)?)
+        })?;
         let usable = person.filter(|p| p.active);
         let matches = self.hasher.verify(password, usable.as_ref().map(|p| p.password_hash.as_str()));
         let Some(person) = usable.filter(|_| matches) else {
-            self.write(|tx| Ok(tx.record_failure(&login, address, now, since)?))?;
             return Err(PortalError::BadCredentials);
         };
         let id = random_hex(32)?;

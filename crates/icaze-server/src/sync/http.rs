@@ -4,6 +4,7 @@
 //! Every call into the service runs on the blocking pool: it reads or writes
 //! SQLite and signs bundles.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
@@ -431,14 +432,20 @@ async fn revocations<S: Store>(
 pub const CSV_HEADER: &str =
     "device_id,precinct,seq,at,officer,zone,input,serial,document,verdict,display,reasons,warnings,action,note,lat,lon";
 
-/// One CSV field, quoted when RFC 4180 needs it.
+/// One CSV field, quoted when RFC 4180 needs it. A text a spreadsheet
+/// would run as a formula (it starts with `=`, `+`, `-`, `@`, a tab or a
+/// carriage return: an officer's note, an input read from a QR code) gets a
+/// `'` before it, which spreadsheets show as text; numbers (`-12.5`) stay
+/// numbers.
 fn csv_field(out: &mut String, value: &str) {
+    let formula = value.starts_with(['=', '+', '-', '@', '\t', '\r']) && value.parse::<f64>().is_err();
+    let value: Cow<'_, str> = if formula { Cow::Owned(format!("'{value}")) } else { Cow::Borrowed(value) };
     if value.contains([',', '"', '\r', '\n']) {
         out.push('"');
         out.push_str(&value.replace('"', "\"\""));
         out.push('"');
     } else {
-        out.push_str(value);
+        out.push_str(&value);
     }
 }
 
@@ -505,6 +512,8 @@ async fn inspections<S: Store>(
     .await?;
     if csv {
         let mut out = String::with_capacity(128 * (page.records.len() + 1));
+        // A byte-order mark first, so that spreadsheets read the file as UTF-8 (ə, ş, ğ).
+        out.push('\u{feff}');
         out.push_str(CSV_HEADER);
         out.push_str("\r\n");
         for (device_id, precinct, record) in &page.records {
@@ -645,5 +654,18 @@ mod tests {
         let mut plain = String::new();
         csv_field(&mut plain, "B-1042");
         assert_eq!(plain, "B-1042");
+        for (formula, written) in [
+            ("=HYPERLINK(\"http://x\",\"y\")", "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\""),
+            ("+1+cmd|' /C calc'!A0", "'+1+cmd|' /C calc'!A0"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("-49.8671", "-49.8671"),
+            ("Gəncə", "Gəncə"),
+        ] {
+            let mut out = String::new();
+            csv_field(&mut out, formula);
+            assert_eq!(out, written, "{formula:?}");
+        }
     }
 }
