@@ -40,11 +40,11 @@ struct Answer {
 }
 
 impl Service {
-    fn config(dir: &tempfile::TempDir, clock: &Arc<FixedClock>) -> ServeConfig {
+    fn config(dir: &tempfile::TempDir, clock: &Arc<FixedClock>, cost: HashCost) -> ServeConfig {
         let mut config = ServeConfig::new(dir.path().join("data"));
         config.listen = "127.0.0.1:0".parse().unwrap();
         config.clock = clock.clone();
-        config.portal.hash_cost = HashCost::cheap();
+        config.portal.hash_cost = cost;
         config
     }
 
@@ -52,14 +52,19 @@ impl Service {
     async fn restart(self) -> Self {
         let Service { dir, server, clock, client, admin } = self;
         server.stop().await;
-        let server = Server::start(Self::config(&dir, &clock)).await.unwrap();
+        let server = Server::start(Self::config(&dir, &clock, HashCost::cheap())).await.unwrap();
         Self { dir, server, clock, client, admin }
     }
 
     async fn start() -> Self {
+        Self::start_with(HashCost::cheap()).await
+    }
+
+    /// A service whose passwords are hashed at `cost`.
+    async fn start_with(cost: HashCost) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let clock = Arc::new(FixedClock::new(at(START)));
-        let server = Server::start(Self::config(&dir, &clock)).await.unwrap();
+        let server = Server::start(Self::config(&dir, &clock, cost)).await.unwrap();
         let admin = std::fs::read_to_string(dir.path().join("data/admin-token")).unwrap().trim().to_owned();
         let store =
             icaze_server::sqlite::SqliteStore::open(&dir.path().join("data/icaze.db"), Default::default()).unwrap();
@@ -592,6 +597,92 @@ async fn regime_changes_and_revocations_reach_the_bundle_list() {
         .map(|r| (r.status(), ()))
         .unwrap();
     assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoked_organisation_stays_revoked() {
+    let s = Service::start().await;
+    let (status, body) = s
+        .admin(
+            "/v1/organisations",
+            json!({"tax_id": "3333333333", "name": "Revoked LLC", "login": "org.r", "person_name": "Aliyev"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (org, password) = (body["id"].as_i64().unwrap(), body["password"].as_str().unwrap().to_owned());
+    let r = s.session("org.r", &password).await;
+    let serial =
+        s.add_employee(&r, "AZE50000000", json!([1]), "2020-12-31").await.body["permit"]["serial"].as_u64().unwrap();
+    // Deactivated at a regime change, so that reactivation has something to reactivate.
+    let (status, body) = s.admin("/v1/portal/deactivate", json!({"reason": "new regime"})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    let (status, body) = s.admin(&format!("/v1/organisations/{org}/revoke"), json!({"reason": "fraud"})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(s.revoked_serials().await.contains(&serial));
+    let refused = |answer: Answer, what: &str| {
+        assert_eq!(
+            (answer.status, answer.body["code"].as_str()),
+            (StatusCode::FORBIDDEN, Some("organisation_revoked")),
+            "{what}: {}",
+            answer.body
+        );
+    };
+    // The session open before the revocation allows nothing: reactivating, adding, importing.
+    let back = s
+        .post(
+            "/portal/api/employees/reactivate",
+            &r,
+            json!({"all": true, "valid_from": "2020-12-16", "valid_until": "2021-01-10"}),
+        )
+        .await;
+    refused(back, "reactivate");
+    // The session was ended: a new one must be asked for, and is refused.
+    let again = s.add_employee(&r, "AZE50000001", json!([1]), "2020-12-31").await;
+    assert_eq!(again.status, StatusCode::UNAUTHORIZED, "{}", again.body);
+    refused(s.login("org.r", &password).await, "sign in");
+    let csv = "document,name,position,zones,valid_from,valid_until,plate\r\nAZE50000002,A B,driver,1,2020-12-15,2020-12-31,\r\n";
+    let import = s.request(Method::POST, "/portal/api/imports", Some(&r), true, Some(csv.as_bytes().to_vec())).await;
+    assert_eq!(import.status, StatusCode::UNAUTHORIZED, "{}", import.body);
+    // Nothing new was issued, and the permit is still revoked.
+    let (status, body) = s.admin(&format!("/v1/organisations/{org}/revoke"), json!({"reason": "fraud"})).await;
+    assert_eq!((status, body["revoked"].as_array().map(Vec::len)), (StatusCode::OK, Some(0)), "{body}");
+    // A wrong password is told apart from nothing: the revocation is told only to who knows it.
+    assert_eq!(s.login("org.r", "not the password").await.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guesses_sent_at_once_are_throttled_as_sequential_ones_are() {
+    // The real hashing cost, so that the guesses overlap as they would in an attack.
+    let s = Arc::new(Service::start_with(HashCost::default()).await);
+    let (status, body) = s
+        .admin(
+            "/v1/organisations",
+            json!({"tax_id": "4444444444", "name": "Target", "login": "org.t", "person_name": "Aliyev"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let password = body["password"].as_str().unwrap().to_owned();
+    // 29 wrong passwords and the right one, sent at the same moment.
+    let attempts: Vec<_> = (0..30)
+        .map(|i| {
+            let (s, password) = (s.clone(), password.clone());
+            tokio::spawn(async move {
+                let guess = if i == 17 { password } else { format!("guess number {i}") };
+                s.login("org.t", &guess).await.status
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for attempt in attempts {
+        statuses.push(attempt.await.unwrap());
+    }
+    let checked = statuses.iter().filter(|&&st| st != StatusCode::TOO_MANY_REQUESTS).count();
+    // Five failures a login close it: at most five were checked, as one after another.
+    assert!(checked <= 5, "{checked} of 30 were checked: {statuses:?}");
+    assert!(statuses
+        .iter()
+        .all(|&st| matches!(st, StatusCode::UNAUTHORIZED | StatusCode::OK | StatusCode::TOO_MANY_REQUESTS)));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

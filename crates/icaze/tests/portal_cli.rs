@@ -125,10 +125,29 @@ fn organisations_operators_imports_and_regime_change_from_the_command_line() {
     assert_eq!(code, 0, "{revoked}");
     assert_eq!(revoked["revoked"].as_array().map(Vec::len), Some(3), "{revoked}");
 
-    // An employee registered afterwards; at a regime change every active employee is
-    // deactivated and their permits revoked.
+    // It stays revoked: its person's import is refused, and nothing is issued.
     let later = csv(&s, "later.csv", &format!("{HEADER}AZE50000003,Elvin Quliyev,guard,1,2020-12-15,2020-12-31,\n"));
     let out = import(&s, "aliyev.r", Some(&password), &later, &[]);
+    assert_eq!(out.status.code(), Some(1), "{} {}", text(&out.stdout), text(&out.stderr));
+    assert_eq!(json_line(&out)["code"], "organisation_revoked");
+
+    // Another organisation's employee; at a regime change every active employee is
+    // deactivated and their permits revoked.
+    let (code, other) = s.admin(&[
+        "org",
+        "add",
+        "--tax-id",
+        "2222222222",
+        "--name",
+        "Bakı Metropoliteni",
+        "--login",
+        "quliyev.e",
+        "--person-name",
+        "Elvin Quliyev",
+    ]);
+    assert_eq!(code, 0, "{other}");
+    let other_password = other["password"].as_str().unwrap().to_owned();
+    let out = import(&s, "quliyev.e", Some(&other_password), &later, &[]);
     assert_eq!(out.status.code(), Some(0), "{} {}", text(&out.stdout), text(&out.stderr));
     assert!(text(&out.stdout).starts_with("imported: 1 of 1 rows\nproblems: 0\n"), "{}", text(&out.stdout));
     let (code, deactivated) = s.admin(&["portal", "deactivate", "--reason", "new regime"]);

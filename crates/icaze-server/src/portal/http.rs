@@ -82,7 +82,7 @@ impl From<PortalError> for ApiError {
                 StatusCode::UNAUTHORIZED
             }
             PortalError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
-            PortalError::Csrf | PortalError::Forbidden(_) => StatusCode::FORBIDDEN,
+            PortalError::Csrf | PortalError::Forbidden(_) | PortalError::OrgRevoked => StatusCode::FORBIDDEN,
             PortalError::NotFound { .. } => StatusCode::NOT_FOUND,
             PortalError::Conflict { .. } => StatusCode::CONFLICT,
             PortalError::Invalid { code: "too_large", .. } => StatusCode::PAYLOAD_TOO_LARGE,

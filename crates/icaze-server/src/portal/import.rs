@@ -182,6 +182,7 @@ impl<S: Store> PortalService<S> {
         self.write(|tx| Ok(tx.put_import(job)?))?;
         if !good.is_empty() {
             let _changes = lock(&self.changes);
+            self.admitted(org.id)?;
             // Someone may have added one of these documents since the check.
             let now_existing: HashSet<String> = self.read(|tx| Ok(tx.documents_of_org(org.id)?))?.into_iter().collect();
             if let Some((row, _)) = good.iter().find(|(row, _)| now_existing.contains(&row.document)) {

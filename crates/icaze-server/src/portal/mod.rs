@@ -111,6 +111,10 @@ pub enum PortalError {
     /// The caller may not do this.
     #[error("{0}")]
     Forbidden(String),
+    /// The administrator revoked the caller's organisation: it cannot sign
+    /// in, add, import or reactivate.
+    #[error("the administrator revoked this organisation's permission: its permits were revoked and nothing can be added or reactivated")]
+    OrgRevoked,
     /// Something that does not exist, or not for this caller.
     #[error("{message}")]
     NotFound {
@@ -162,6 +166,7 @@ impl PortalError {
             PortalError::Throttled { .. } => "throttled",
             PortalError::Csrf => "csrf",
             PortalError::Forbidden(_) => "forbidden",
+            PortalError::OrgRevoked => "organisation_revoked",
             PortalError::NotFound { code, .. }
             | PortalError::Conflict { code, .. }
             | PortalError::Invalid { code, .. } => code,
@@ -228,6 +233,7 @@ impl Principal {
 
     fn employer(&self) -> Result<&OrgRow, PortalError> {
         match (&self.org, self.person.role) {
+            (Some(org), Role::Employer) if org.revoked_at.is_some() => Err(PortalError::OrgRevoked),
             (Some(org), Role::Employer) => Ok(org),
             _ => Err(PortalError::Forbidden("only an organisation's authorised person may do this".into())),
         }
@@ -574,6 +580,11 @@ impl<S: Store> PortalService<S> {
         let Some(person) = usable.filter(|_| matches) else {
             return Err(PortalError::BadCredentials);
         };
+        // Told only to who knows the password: a revoked organisation's person
+        // gets no session.
+        if let Some(org_id) = person.org_id {
+            self.admitted(org_id)?;
+        }
         let id = random_hex(32)?;
         let session = SessionRow {
             id_hash: session_hash(&id),
@@ -616,9 +627,10 @@ impl<S: Store> PortalService<S> {
         let Some((session, person, org)) = found else { return Err(PortalError::NoSession) };
         let idle = now.minutes_since(session.last_seen) >= i64::from(IDLE_MINUTES);
         let old = now.minutes_since(session.created_at) >= i64::from(ABSOLUTE_MINUTES);
-        if idle || old || !person.active {
+        let revoked = org.as_ref().is_some_and(|o| o.revoked_at.is_some());
+        if idle || old || !person.active || revoked {
             self.write(|tx| Ok(tx.delete_session(&hash)?))?;
-            return Err(PortalError::SessionExpired);
+            return Err(if revoked { PortalError::OrgRevoked } else { PortalError::SessionExpired });
         }
         if now > session.last_seen {
             self.write(|tx| Ok(tx.touch_session(&hash, now)?))?;
@@ -631,6 +643,17 @@ impl<S: Store> PortalService<S> {
         match header {
             Some(token) if crate::sync::auth::constant_time_eq(token.as_bytes(), principal.csrf.as_bytes()) => Ok(()),
             _ => Err(PortalError::Csrf),
+        }
+    }
+
+    /// Refuses an organisation the administrator revoked, read again from the
+    /// store: called with `changes` held before a permit is issued, so that a
+    /// request whose session was read before the revocation issues nothing
+    /// after it.
+    fn admitted(&self, org_id: i64) -> Result<(), PortalError> {
+        match self.read(|tx| Ok(tx.org(org_id)?))? {
+            Some(org) if org.revoked_at.is_none() => Ok(()),
+            _ => Err(PortalError::OrgRevoked),
         }
     }
 
@@ -715,7 +738,8 @@ impl<S: Store> PortalService<S> {
             if tx.person_by_login(&person.login)?.is_some() {
                 return Err(Self::login_taken(&person.login));
             }
-            let org = OrgRow { id: 0, tax_id: tax_id.clone(), name: name.clone(), created_at: self.now() };
+            let org =
+                OrgRow { id: 0, tax_id: tax_id.clone(), name: name.clone(), created_at: self.now(), revoked_at: None };
             let id = tx.insert_org(&org)?;
             person.org_id = Some(id);
             tx.insert_person(&person)?;
@@ -1106,6 +1130,7 @@ impl<S: Store> PortalService<S> {
         let (mut row, checked) = self.check_employee(input)?;
         row.org_id = org.id;
         let _changes = lock(&self.changes);
+        self.admitted(org.id)?;
         let duplicate = || {
             PortalError::conflict(
                 "duplicate_employee",
@@ -1143,6 +1168,7 @@ impl<S: Store> PortalService<S> {
     ) -> Result<EmployeeView, PortalError> {
         let org = principal.employer()?;
         let _changes = lock(&self.changes);
+        self.admitted(org.id)?;
         let old = self.read(|tx| Ok(tx.employee(org.id, id)?))?.ok_or_else(|| PortalError::employee_not_found(id))?;
         let (mut row, checked) = self.check_employee(input)?;
         if row.document != old.document
@@ -1182,6 +1208,7 @@ impl<S: Store> PortalService<S> {
     pub fn delete_employee(&self, principal: &Principal, id: i64) -> Result<Vec<u32>, PortalError> {
         let org = principal.employer()?;
         let _changes = lock(&self.changes);
+        self.admitted(org.id)?;
         let (employee, serials) = self.read(|tx| {
             let employee = tx.employee(org.id, id)?.ok_or_else(|| PortalError::employee_not_found(id))?;
             Ok((employee, tx.live_permits_of_employee(id)?))
@@ -1202,6 +1229,7 @@ impl<S: Store> PortalService<S> {
     pub fn add_trip(&self, principal: &Principal, employee_id: i64, input: &TripInput) -> Result<Value, PortalError> {
         let org = principal.employer()?;
         let _changes = lock(&self.changes);
+        self.admitted(org.id)?;
         let employee = self
             .read(|tx| Ok(tx.employee(org.id, employee_id)?))?
             .ok_or_else(|| PortalError::employee_not_found(employee_id))?;
@@ -1328,6 +1356,9 @@ impl<S: Store> PortalService<S> {
             })?;
             Ok((tx.live_permits_of_org(org_id)?, tx.employees_with_status(Some(org_id), EmployeeStatus::Active)?))
         })?;
+        // Revoked first, so that it cannot sign in or add while its permits are
+        // revoked; a revocation that fails half way is done again by asking again.
+        self.write(|tx| Ok(tx.revoke_org(org_id, self.now())?))?;
         self.revoke(caller, &serials, &format!("organisation {org_id}: {reason}"))?;
         self.write(|tx| {
             tx.mark_revoked(&serials)?;
@@ -1453,6 +1484,7 @@ impl<S: Store> PortalService<S> {
     ) -> Result<(usize, Vec<Value>), PortalError> {
         let org = principal.employer()?;
         let _changes = lock(&self.changes);
+        self.admitted(org.id)?;
         let deactivated = self.read(|tx| Ok(tx.employees_with_status(Some(org.id), EmployeeStatus::Deactivated)?))?;
         let wanted: Option<HashSet<i64>> = ids.map(|ids| ids.iter().copied().collect());
         let mut problems = Vec::new();

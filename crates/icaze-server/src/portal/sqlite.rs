@@ -121,6 +121,8 @@ const MIGRATIONS: &[&str] = &[
         details TEXT NOT NULL
      );
      CREATE INDEX audit_org ON audit (org_id, id);",
+    // 2: an organisation revoked by the administrator stays revoked.
+    "ALTER TABLE organisations ADD COLUMN revoked_at INTEGER;",
 ];
 
 /// The SQLite portal store.
@@ -188,7 +190,7 @@ fn damaged(what: &str, value: &str) -> StoreError {
 
 struct Tx<'a>(&'a Connection);
 
-const ORG: &str = "SELECT id, tax_id, name, created_at FROM organisations";
+const ORG: &str = "SELECT id, tax_id, name, created_at, revoked_at FROM organisations";
 const PERSON: &str = "SELECT id, login, name, role, org_id, password_hash, must_change_password, active, created_by,
     created_at FROM persons";
 const EMPLOYEE: &str =
@@ -198,7 +200,13 @@ const PERMIT: &str = "SELECT serial, kind, org_id, employee_id, trip_id, issued_
     valid_from, valid_until, revoked, note FROM permits";
 
 fn org_row(r: &Row<'_>) -> rusqlite::Result<OrgRow> {
-    Ok(OrgRow { id: r.get(0)?, tax_id: r.get(1)?, name: r.get(2)?, created_at: minute(r.get(3)?) })
+    Ok(OrgRow {
+        id: r.get(0)?,
+        tax_id: r.get(1)?,
+        name: r.get(2)?,
+        created_at: minute(r.get(3)?),
+        revoked_at: r.get::<_, Option<u32>>(4)?.map(minute),
+    })
 }
 
 type PersonFields = (i64, String, String, String, Option<i64>, String, bool, bool, String, u32);
@@ -372,6 +380,14 @@ impl PortalTx for Tx<'_> {
             params![org.tax_id, org.name, org.created_at.unix_minutes()],
         )?;
         Ok(self.0.last_insert_rowid())
+    }
+
+    fn revoke_org(&mut self, id: i64, at: UtcMinute) -> Result<(), StoreError> {
+        self.0.execute(
+            "UPDATE organisations SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+            params![id, at.unix_minutes()],
+        )?;
+        Ok(())
     }
 
     fn person(&self, id: i64) -> Result<Option<PersonRow>, StoreError> {
@@ -785,7 +801,8 @@ mod tests {
     fn a_failed_write_leaves_nothing_and_reads_cannot_write() {
         let dir = tempfile::tempdir().unwrap();
         let store = SqlitePortalStore::open(&dir.path().join("portal.db"), SqliteConfig::default()).unwrap();
-        let org = OrgRow { id: 0, tax_id: "1234567890".into(), name: "A".into(), created_at: minute(1) };
+        let org =
+            OrgRow { id: 0, tax_id: "1234567890".into(), name: "A".into(), created_at: minute(1), revoked_at: None };
         let failed = store.write(&mut |tx| {
             tx.insert_org(&org)?;
             Err(StoreError::Damaged("stop".into()))

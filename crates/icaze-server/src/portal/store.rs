@@ -49,6 +49,10 @@ pub struct OrgRow {
     pub name: String,
     /// When it was created.
     pub created_at: UtcMinute,
+    /// When the administrator revoked it (`POST /v1/organisations/{id}/revoke`):
+    /// from then on its persons cannot sign in, and nothing can add, import or
+    /// reactivate a permit of it.
+    pub revoked_at: Option<UtcMinute>,
 }
 
 /// A person who logs in. Its `Debug` leaves the password hash out, so that
@@ -314,6 +318,8 @@ pub trait PortalTx {
     fn org_by_tax_id(&self, tax_id: &str) -> Result<Option<OrgRow>, StoreError>;
     /// Inserts an organisation, returning its id.
     fn insert_org(&mut self, org: &OrgRow) -> Result<i64, StoreError>;
+    /// Marks an organisation revoked (a revoked one stays revoked: the first time is kept).
+    fn revoke_org(&mut self, id: i64, at: UtcMinute) -> Result<(), StoreError>;
 
     /// A person by id.
     fn person(&self, id: i64) -> Result<Option<PersonRow>, StoreError>;
