@@ -30,8 +30,7 @@ pub const MAX_BUNDLE_BYTES: usize = 64 * 1024 * 1024;
 pub const MAX_LOG_SHOWN: u64 = 500;
 /// The longest officer's note.
 pub const MAX_NOTE_CHARS: usize = 1000;
-/// The folder of the device directory that export files are written to.
-pub const EXPORT_DIR: &str = "exports";
+pub use icaze_device::EXPORT_DIR;
 
 /// The device time now, from the system clock.
 pub fn now() -> Result<UtcMinute, AppError> {

@@ -199,6 +199,13 @@ describe("citizen page /p#<token>", () => {
     assert.equal(login.status, 200);
     const { csrf } = await login.json();
     const cookie = login.headers.getSetCookie().map((c) => c.split(";")[0]).find((c) => c.startsWith("icaze_portal="));
+    // A one-time password allows nothing but setting one's own.
+    const own = await fetch(`${server.url}/portal/api/password`, {
+      method: "POST",
+      headers: { "content-type": "application/json", cookie, "x-csrf-token": csrf },
+      body: JSON.stringify({ old: org.body.password, new: "a password of my own" }),
+    });
+    assert.equal(own.status, 200, await own.text());
     const employee = await fetch(`${server.url}/portal/api/employees`, {
       method: "POST",
       headers: { "content-type": "application/json", cookie, "x-csrf-token": csrf },

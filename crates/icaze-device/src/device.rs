@@ -27,6 +27,10 @@ pub const KEY_FILE: &str = "device.key";
 /// phone holds little of other people's data (`docs/security.md` section 4).
 pub const LOG_RETENTION_MINUTES: u32 = 3 * 24 * 60;
 
+/// The folder of the device directory where the app writes export files for
+/// the precinct; [`Device::prune`] removes those older than the log keeps.
+pub const EXPORT_DIR: &str = "exports";
+
 /// What a new device is set up with.
 #[derive(Debug, Clone)]
 pub struct InitConfig {
@@ -554,9 +558,15 @@ impl Device {
     /// upload always stay, and so does the newest record. The chain of what
     /// stays still verifies (`verify_chain`), from the anchor kept in its
     /// place. Returns how many records were removed. Run after each sync.
+    ///
+    /// Export files in the device directory's [`EXPORT_DIR`] older than the
+    /// same retention are removed too: they hold the same records, and the
+    /// outbox keeps whatever is not yet acknowledged.
     pub fn prune(&mut self, now: UtcMinute) -> Result<u64, DeviceError> {
         let before = UtcMinute::from_unix_minutes(now.unix_minutes().saturating_sub(LOG_RETENTION_MINUTES));
-        self.store.prune(before)
+        let pruned = self.store.prune(before)?;
+        prune_exports(&self.dir.join(EXPORT_DIR), before);
+        Ok(pruned)
     }
 
     /// The last sequence number removed from the phone by [`Device::prune`] (0 when none).
@@ -715,6 +725,24 @@ impl Device {
     }
 }
 
+/// Removes the export files (`*.iczu`) in `folder` last written before
+/// `before`.
+fn prune_exports(folder: &Path, before: UtcMinute) {
+    let Ok(entries) = std::fs::read_dir(folder) else { return };
+    let before = std::time::UNIX_EPOCH + std::time::Duration::from_secs(u64::from(before.unix_minutes()) * 60);
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.extension().is_none_or(|e| e != "iczu") {
+            continue;
+        }
+        let old = entry.metadata().and_then(|m| m.modified()).is_ok_and(|at| at < before);
+        if old {
+            // One that cannot be removed now is tried again at the next prune.
+            let _ = std::fs::remove_file(&path);
+        }
+    }
+}
+
 /// Writes `bytes` to a new file beside `path`, flushes it to disk, and renames
 /// it to `path`, so that `path` holds either its old content or all of `bytes`.
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), DeviceError> {
@@ -728,7 +756,7 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), DeviceError> {
     tmp_name.push(format!(".{}.tmp", std::process::id()));
     let tmp = path.with_file_name(tmp_name);
     let written = (|| {
-        let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+        let mut file = crate::keyfile::new_private_file().open(&tmp)?;
         file.write_all(bytes)?;
         file.sync_all()?;
         drop(file);

@@ -12,6 +12,19 @@ use crate::error::DeviceError;
 
 const KEY_TAG: &str = "icaze-device-key-v1";
 
+/// Options that create a new file (never an existing one) readable and
+/// writable by its owner only (mode 0600): the key, the database, export files.
+pub(crate) fn new_private_file() -> std::fs::OpenOptions {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    options
+}
+
 /// Creates the device key file (mode 0600, never overwriting one).
 pub(crate) fn create_key_file(path: &Path) -> Result<SecretKey, DeviceError> {
     let mut seed = Zeroizing::new([0u8; 32]);
@@ -21,15 +34,8 @@ pub(crate) fn create_key_file(path: &Path) -> Result<SecretKey, DeviceError> {
         "# icaze device key: it identifies this device to the server; never share or copy it\n{KEY_TAG} {}\n",
         *Zeroizing::new(URL_SAFE_NO_PAD.encode(seed.as_ref()))
     ));
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.mode(0o600);
-    }
     let io = |source| DeviceError::Io { path: path.to_owned(), source };
-    let mut file = options.open(path).map_err(io)?;
+    let mut file = new_private_file().open(path).map_err(io)?;
     file.write_all(text.as_bytes()).map_err(io)?;
     file.sync_all().map_err(io)?;
     Ok(key)

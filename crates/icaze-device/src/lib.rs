@@ -99,8 +99,8 @@ mod sync;
 mod verdict;
 
 pub use device::{
-    BundleApplied, ChainBreak, ChainReport, Device, DeviceStatus, ExportReport, InitConfig, Notes, DB_FILE, KEY_FILE,
-    LOG_RETENTION_MINUTES,
+    BundleApplied, ChainBreak, ChainReport, Device, DeviceStatus, ExportReport, InitConfig, Notes, DB_FILE, EXPORT_DIR,
+    KEY_FILE, LOG_RETENTION_MINUTES,
 };
 pub use error::{DeviceError, StorageError};
 pub use icaze_sync::{

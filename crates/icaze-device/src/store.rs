@@ -157,6 +157,12 @@ impl Store {
         if path.exists() {
             return Err(DeviceError::AlreadyExists(path.to_owned()));
         }
+        // Made first, readable by the owner only: SQLite gives its `-wal` and
+        // `-shm` files the database file's bits, and the log holds other
+        // people's documents and names.
+        crate::keyfile::new_private_file()
+            .open(path)
+            .map_err(|source| DeviceError::Io { path: path.to_owned(), source })?;
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags)?;
         let mut store = Self { conn, path: path.to_owned() };

@@ -683,3 +683,32 @@ fn init_refuses_an_existing_device_and_open_checks_the_key() {
     std::fs::remove_file(f.dir.path().join(KEY_FILE)).unwrap();
     assert!(Device::open(f.dir.path()).is_err());
 }
+
+/// The log holds other people's documents and names: its database, its key and the
+/// export files are the owner's only, and export files go when the log's records do.
+#[cfg(unix)]
+#[test]
+fn the_log_and_its_export_files_are_the_owners_only_and_old_exports_are_pruned() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let mut f = fixture();
+    check(&mut f.device, &f.a.permit(1), "2020-12-15T11:00:00+04:00", 1);
+    let exports = f.dir.path().join(icaze_device::EXPORT_DIR);
+    std::fs::create_dir_all(&exports).unwrap();
+    let (old, new, other) = (exports.join("old.iczu"), exports.join("new.iczu"), exports.join("readme.txt"));
+    f.device.export(&old, at(T0)).unwrap();
+    f.device.export(&new, at(T0)).unwrap();
+    std::fs::write(&other, "not an export").unwrap();
+    let wal = format!("{}-wal", icaze_device::DB_FILE);
+    for name in [icaze_device::DB_FILE, &wal, icaze_device::KEY_FILE, "exports/old.iczu", "exports/new.iczu"] {
+        let mode = std::fs::metadata(f.dir.path().join(name)).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode & 0o077, 0, "{name} is {mode:o}");
+    }
+    // Written four days ago: older than the three days the log keeps.
+    let now = std::time::SystemTime::now();
+    let four_days = std::time::Duration::from_secs(4 * 24 * 3600);
+    std::fs::File::options().write(true).open(&old).unwrap().set_modified(now - four_days).unwrap();
+    let minutes = now.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() / 60;
+    f.device.prune(UtcMinute::from_unix_minutes(minutes as u32)).unwrap();
+    assert!(!old.exists(), "the old export is gone");
+    assert!(new.exists() && other.exists(), "a recent export and what is not an export stay");
+}

@@ -16,6 +16,7 @@
 pub mod csv;
 pub mod http;
 pub mod keys;
+pub mod listener;
 pub mod metrics;
 pub mod portal;
 mod query;
@@ -103,6 +104,8 @@ pub struct ServeConfig {
     /// How often the service looks for people put on the deny list, to
     /// revoke their permits ([`sync::SyncService::apply_denials`]).
     pub deny_list_every: std::time::Duration,
+    /// The front door's bounds: connections, header, idle and request timeouts.
+    pub limits: listener::Limits,
 }
 
 impl ServeConfig {
@@ -119,6 +122,7 @@ impl ServeConfig {
             portal: portal::PortalConfig::default(),
             clock: Arc::new(SystemClock),
             deny_list_every: std::time::Duration::from_secs(30),
+            limits: listener::Limits::default(),
         }
     }
 }
@@ -257,24 +261,14 @@ impl Server {
             .await
             .map_err(|e| StartError::Io(format!("cannot listen on {}: {e}", config.listen)))?;
         let addr = listener.local_addr().map_err(|e| StartError::Io(e.to_string()))?;
-        let (shutdown, mut stop) = tokio::sync::watch::channel(false);
+        let (shutdown, stop) = tokio::sync::watch::channel(false);
         let sync_for_denials = sync.clone();
         let app = http::router(state)
             .merge(portal::http::router(portal))
             .merge(web::router())
-            .merge(sync::http::router(sync))
-            .into_make_service_with_connect_info::<SocketAddr>();
+            .merge(sync::http::router(sync));
         tokio::spawn(apply_denials(sync_for_denials, config.deny_list_every, shutdown.subscribe()));
-        let task = tokio::spawn(async move {
-            let served = axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = stop.wait_for(|stop| *stop).await;
-                })
-                .await;
-            if let Err(e) = served {
-                tracing::error!(error = %e, "the server stopped");
-            }
-        });
+        let task = tokio::spawn(crate::listener::serve(listener, app, config.limits, stop));
         tracing::info!(%addr, "icaze serving");
         Ok(Self { addr, shutdown, task })
     }

@@ -167,12 +167,48 @@ pub struct SqliteConfig {
     /// store's checkpoints run on a thread of their own too; the portal's
     /// database keeps SQLite's automatic checkpoint at this interval.
     pub checkpoint_pages: u32,
+    /// The permission bits of the database files: `0o600` (the owner only),
+    /// or `0o640` for a service whose group reads them (backups). SQLite gives
+    /// its `-wal` and `-shm` files the database file's bits.
+    pub file_mode: u32,
 }
 
 impl Default for SqliteConfig {
     fn default() -> Self {
-        Self { durability: Durability::Full, max_batch: 512, checkpoint_pages: 16384 }
+        Self { durability: Durability::Full, max_batch: 512, checkpoint_pages: 16384, file_mode: 0o600 }
     }
+}
+
+/// Makes the database file at `path` if it is missing, with `mode`, and takes
+/// from an existing one (and its `-wal` and `-shm`) any bit beyond `mode`: the
+/// databases hold personal data (the permits' documents and phones, the
+/// inspections, the registries), and a file SQLite makes takes the umask's
+/// bits, readable by every user of the machine under the usual 022.
+fn restrict(path: &Path, mode: u32) -> Result<(), StoreError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+        let failed = |e: std::io::Error| StoreError::File(format!("{}: {e}", path.display()));
+        match std::fs::OpenOptions::new().write(true).create_new(true).mode(mode).open(path) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(failed(e)),
+        }
+        let mut wal = path.as_os_str().to_owned();
+        wal.push("-wal");
+        let mut shm = path.as_os_str().to_owned();
+        shm.push("-shm");
+        for file in [path.to_owned(), wal.into(), shm.into()] {
+            let Ok(meta) = std::fs::metadata(&file) else { continue };
+            let bits = meta.permissions().mode() & 0o777;
+            if bits & !mode != 0 {
+                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(bits & mode)).map_err(failed)?;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (path, mode);
+    Ok(())
 }
 
 enum Job {
@@ -231,6 +267,7 @@ impl Readers {
 /// Opens a connection with the settings every database of the service shares:
 /// WAL, the configured durability and checkpoint interval, a busy timeout.
 pub(crate) fn open(path: &Path, config: &SqliteConfig) -> Result<Connection, StoreError> {
+    restrict(path, config.file_mode)?;
     let conn = Connection::open(path)?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;

@@ -114,6 +114,9 @@ pub enum StoreError {
     /// Stored data that does not read back (a damaged or foreign database).
     #[error("stored data is damaged: {0}")]
     Damaged(String),
+    /// A database file could not be made or its permissions set.
+    #[error("{0}: check the data directory's owner and permissions")]
+    File(String),
 }
 
 /// What a service's work inside one of its store's transactions came to.

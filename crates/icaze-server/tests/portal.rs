@@ -32,6 +32,9 @@ struct Session {
     csrf: String,
 }
 
+/// The password a test's person sets after the one-time one.
+const OWN: &str = "a password of my own";
+
 struct Answer {
     status: StatusCode,
     body: Value,
@@ -147,6 +150,15 @@ impl Service {
     }
 
     /// A new organisation and its first person's session.
+    /// Signs in with a one-time password and sets [`OWN`], as a person must
+    /// before anything else: the session goes on.
+    async fn own_session(&self, login: &str, one_time: &str) -> Session {
+        let session = self.session(login, one_time).await;
+        let changed = self.post("/portal/api/password", &session, json!({"old": one_time, "new": OWN})).await;
+        assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
+        session
+    }
+
     async fn org(&self, tax_id: &str, login: &str) -> (i64, Session) {
         let (status, body) = self
             .admin(
@@ -155,7 +167,7 @@ impl Service {
             )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
-        let session = self.session(login, body["password"].as_str().unwrap()).await;
+        let session = self.own_session(login, body["password"].as_str().unwrap()).await;
         (body["id"].as_i64().unwrap(), session)
     }
 
@@ -285,6 +297,54 @@ async fn logins_sessions_csrf_and_throttling() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_one_time_password_sets_a_new_one_only_and_a_change_ends_the_other_sessions() {
+    let s = Service::start().await;
+    let (status, body) = s
+        .admin(
+            "/v1/organisations",
+            json!({"tax_id": "5555555555", "name": "Once", "login": "org.once", "person_name": "Aliyev"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let one_time = body["password"].as_str().unwrap().to_owned();
+    // Two sessions of the one-time password (say, the administrator's and the person's).
+    let first = s.session("org.once", &one_time).await;
+    let second = s.session("org.once", &one_time).await;
+    // It reads itself, and nothing else; it adds nothing, delegates nothing.
+    assert_eq!(s.get("/portal/api/session", &first).await.body["user"]["must_change_password"], true);
+    let refused = |answer: Answer, what: &str| {
+        assert_eq!(
+            (answer.status, answer.body["code"].as_str()),
+            (StatusCode::FORBIDDEN, Some("password_change_required")),
+            "{what}: {}",
+            answer.body
+        );
+    };
+    refused(s.get("/portal/api/org", &first).await, "org");
+    refused(s.get("/portal/api/employees", &first).await, "employees");
+    refused(s.add_employee(&first, "AZE50000000", json!([1]), "2020-12-31").await, "add");
+    refused(s.post("/portal/api/org/persons", &first, json!({"login": "deputy", "name": "D"})).await, "delegate");
+    let import = s.request(Method::POST, "/portal/api/imports", Some(&first), true, Some(b"x".to_vec())).await;
+    refused(import, "import");
+
+    // Setting a new password: this session goes on and may do everything; the other ends.
+    let changed = s.post("/portal/api/password", &first, json!({"old": one_time, "new": OWN})).await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
+    assert_eq!(s.get("/portal/api/org", &first).await.status, StatusCode::OK);
+    let ended = s.get("/portal/api/session", &second).await;
+    assert_eq!((ended.status, ended.body["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("no_session")));
+    assert_eq!(s.login("org.once", &one_time).await.status, StatusCode::UNAUTHORIZED);
+
+    // A later change ends a session opened elsewhere with the password before.
+    let elsewhere = s.session("org.once", OWN).await;
+    assert_eq!(s.get("/portal/api/org", &elsewhere).await.status, StatusCode::OK);
+    let again = s.post("/portal/api/password", &first, json!({"old": OWN, "new": "yet another password"})).await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+    assert_eq!(s.get("/portal/api/org", &elsewhere).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(s.get("/portal/api/org", &first).await.status, StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn employees_permits_edits_and_isolation() {
     let s = Service::start().await;
     let (_, a) = s.org("1111111111", "org.a").await;
@@ -407,14 +467,21 @@ async fn employees_permits_edits_and_isolation() {
         audit["entries"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert_eq!(
         actions,
-        vec!["organisation_created", "employee_added", "employee_edited", "trip_added", "employee_deleted"]
+        vec![
+            "organisation_created",
+            "password_changed",
+            "employee_added",
+            "employee_edited",
+            "trip_added",
+            "employee_deleted"
+        ]
     );
-    assert_eq!(s.get("/portal/api/audit", &b).await.body["entries"].as_array().unwrap().len(), 1);
+    assert_eq!(s.get("/portal/api/audit", &b).await.body["entries"].as_array().unwrap().len(), 2);
 
     // Delegation: a second person, then deactivated with their sessions.
     let added = s.post("/portal/api/org/persons", &a, json!({"login": "deputy", "name": "Deputy"})).await;
     assert_eq!(added.status, StatusCode::CREATED, "{}", added.body);
-    let deputy = s.session("deputy", added.body["password"].as_str().unwrap()).await;
+    let deputy = s.own_session("deputy", added.body["password"].as_str().unwrap()).await;
     assert_eq!(s.get("/portal/api/org", &deputy).await.body["persons"].as_array().unwrap().len(), 2);
     assert_eq!(s.delete("/portal/api/org/persons/deputy", &a).await.status, StatusCode::OK);
     assert_eq!(s.get("/portal/api/org", &deputy).await.status, StatusCode::UNAUTHORIZED);
@@ -485,7 +552,7 @@ async fn funeral_permits_come_from_operators_only() {
     let s = Service::start().await;
     let (status, body) = s.admin("/v1/operators", json!({"login": "op1", "name": "Operator One"})).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
-    let op = s.session("op1", body["password"].as_str().unwrap()).await;
+    let op = s.own_session("op1", body["password"].as_str().unwrap()).await;
     let (_, employer) = s.org("1111111111", "org.a").await;
 
     let request = json!({"document": "AZE11111111", "zone": 3, "valid_from": "2020-12-15T12:00",
@@ -610,7 +677,7 @@ async fn a_revoked_organisation_stays_revoked() {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let (org, password) = (body["id"].as_i64().unwrap(), body["password"].as_str().unwrap().to_owned());
-    let r = s.session("org.r", &password).await;
+    let r = s.own_session("org.r", &password).await;
     let serial =
         s.add_employee(&r, "AZE50000000", json!([1]), "2020-12-31").await.body["permit"]["serial"].as_u64().unwrap();
     // Deactivated at a regime change, so that reactivation has something to reactivate.
@@ -640,7 +707,7 @@ async fn a_revoked_organisation_stays_revoked() {
     // The session was ended: a new one must be asked for, and is refused.
     let again = s.add_employee(&r, "AZE50000001", json!([1]), "2020-12-31").await;
     assert_eq!(again.status, StatusCode::UNAUTHORIZED, "{}", again.body);
-    refused(s.login("org.r", &password).await, "sign in");
+    refused(s.login("org.r", OWN).await, "sign in");
     let csv = "document,name,position,zones,valid_from,valid_until,plate\r\nAZE50000002,A B,driver,1,2020-12-15,2020-12-31,\r\n";
     let import = s.request(Method::POST, "/portal/api/imports", Some(&r), true, Some(csv.as_bytes().to_vec())).await;
     assert_eq!(import.status, StatusCode::UNAUTHORIZED, "{}", import.body);
@@ -738,7 +805,8 @@ async fn everything_survives_a_restart_and_serials_are_never_reused() {
     let token = UnverifiedPermit::find_in_text(&sms).unwrap();
     let sms_serial = u64::from(s.verify(&token.token().to_text()).claims().serial().0);
     assert!(sms_serial != first_serial && sms_serial != second_serial, "{sms}");
-    assert_eq!(s.get("/portal/api/audit", &a).await.body["entries"].as_array().unwrap().len(), 3);
+    // Created, its one-time password replaced, two employees added.
+    assert_eq!(s.get("/portal/api/audit", &a).await.body["entries"].as_array().unwrap().len(), 4);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -752,7 +820,7 @@ async fn a_stolen_portal_key_is_rotated_and_its_long_lived_permits_reissued() {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{org}");
     let password = org["password"].as_str().unwrap();
-    let a = s.session("org.keys", password).await;
+    let a = s.own_session("org.keys", password).await;
     let added = s.add_employee(&a, "AZE50000000", json!([1, 2]), "2021-01-10").await;
     assert_eq!(added.status, StatusCode::CREATED, "{}", added.body);
     let id = added.body["id"].as_i64().unwrap();
@@ -778,7 +846,7 @@ async fn a_stolen_portal_key_is_rotated_and_its_long_lived_permits_reissued() {
     assert_eq!(body["reissued"]["reissued"], 2, "the work permit and the trip, not the permit that ended: {body}");
 
     // The employee's permit and trip are new tokens of the new key, same holder and zones.
-    let a = s.session("org.keys", password).await;
+    let a = s.session("org.keys", OWN).await;
     let now = s.get(&format!("/portal/api/employees/{id}"), &a).await.body;
     let new_token = now["permit"]["token"].as_str().unwrap();
     assert_ne!(new_token, old_token);

@@ -507,3 +507,34 @@ async fn health_and_metrics() {
     assert!(metrics.contains("icaze_sms_refusals_total{reason=\"unknown_document\"} 1"), "{metrics}");
     assert!(metrics.contains("icaze_sms_request_seconds_count 2"), "{metrics}");
 }
+
+/// The databases hold the permits' documents and phones, the inspections and the
+/// registries: no other user of the machine reads them, however the umask is set.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_databases_are_readable_by_their_owner_only() {
+    use std::os::unix::fs::PermissionsExt as _;
+    // A database file left readable by everyone (made before, or copied in) is tightened.
+    let s = Service::start_with(|config| {
+        std::fs::create_dir_all(&config.data).unwrap();
+        let loose = config.data.join("portal.db");
+        std::fs::write(&loose, b"").unwrap();
+        std::fs::set_permissions(&loose, std::fs::Permissions::from_mode(0o644)).unwrap();
+    })
+    .await;
+    // A permit issued, so that the permits' database and its WAL hold a person's data.
+    s.sms("994501112233", "2 AZE11111111").await;
+    let mut seen = Vec::new();
+    for entry in std::fs::read_dir(s.data()).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name().into_string().unwrap();
+        if name.contains(".db") {
+            let mode = entry.metadata().unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode & 0o077, 0, "{name} is {mode:o}");
+            seen.push(name);
+        }
+    }
+    for db in ["icaze.db", "icaze.db-wal", "registry.db", "sync.db", "portal.db"] {
+        assert!(seen.iter().any(|name| name == db), "{db} is among {seen:?}");
+    }
+}

@@ -235,7 +235,9 @@ async fn login(base: reqwest::Url, login: &str, password: &str) -> anyhow::Resul
     let csrf = answer.get("csrf").and_then(Value::as_str).context("the login answer has no csrf token")?.to_owned();
     let cookie = session_cookie(&headers).context("the login answer set no session cookie")?;
     if answer.pointer("/user/must_change_password").and_then(Value::as_bool) == Some(true) {
-        eprintln!("icaze: this is a one-time password: change it on the portal (/portal/) soon");
+        eprintln!(
+            "icaze: a one-time password allows nothing but setting your own: do that on the portal (/portal/) first"
+        );
     }
     Ok(Ok(Session { base, client, cookie, csrf }))
 }

@@ -34,6 +34,10 @@ pub(crate) struct ServeArgs {
     /// Gateway addresses allowed without the secret (repeatable). With neither: loopback only.
     #[arg(long = "gateway-allow")]
     gateway_allow: Vec<std::net::IpAddr>,
+    /// Connections served at once; more wait in the kernel's backlog (default: 4096, or
+    /// fewer to stay 128 below the process's open-file limit).
+    #[arg(long)]
+    max_connections: Option<usize>,
 }
 
 #[derive(clap::Subcommand)]
@@ -105,6 +109,9 @@ pub(crate) fn serve(args: ServeArgs, now: UtcMinute) -> anyhow::Result<ExitCode>
     config.keys = args.keys;
     config.rehearsal = rehearsal;
     config.gateway = GatewayAuth { secret: args.gateway_secret, allow: args.gateway_allow };
+    if let Some(max) = args.max_connections {
+        config.limits.max_connections = max;
+    }
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async move {
         let server = Server::start(config).await?;

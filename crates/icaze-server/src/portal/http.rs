@@ -82,7 +82,10 @@ impl From<PortalError> for ApiError {
                 StatusCode::UNAUTHORIZED
             }
             PortalError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
-            PortalError::Csrf | PortalError::Forbidden(_) | PortalError::OrgRevoked => StatusCode::FORBIDDEN,
+            PortalError::Csrf
+            | PortalError::Forbidden(_)
+            | PortalError::OrgRevoked
+            | PortalError::PasswordChangeRequired => StatusCode::FORBIDDEN,
             PortalError::NotFound { .. } => StatusCode::NOT_FOUND,
             PortalError::Conflict { .. } => StatusCode::CONFLICT,
             PortalError::Invalid { code: "too_large", .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -149,8 +152,25 @@ fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
     headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
 }
 
-/// Runs `work` for the session's person; `csrf` asks for the CSRF check.
+/// Runs `work` for the session's person; `csrf` asks for the CSRF check. A
+/// session opened with a one-time password is refused
+/// (`password_change_required`): only [`with_any_session`]'s routes take it.
 async fn with_session<S: Store, T: Send + 'static>(
+    svc: &Arc<PortalService<S>>,
+    headers: &HeaderMap,
+    csrf: bool,
+    work: impl FnOnce(&PortalService<S>, &Principal) -> Result<T, PortalError> + Send + 'static,
+) -> Result<T, ApiError> {
+    with_any_session(svc, headers, csrf, move |s, principal| {
+        s.check_own_password(principal)?;
+        work(s, principal)
+    })
+    .await
+}
+
+/// As [`with_session`], also for a session opened with a one-time password:
+/// the routes that read the session, end it and set the new password.
+async fn with_any_session<S: Store, T: Send + 'static>(
     svc: &Arc<PortalService<S>>,
     headers: &HeaderMap,
     csrf: bool,
@@ -233,7 +253,7 @@ async fn login<S: Store>(
 }
 
 async fn logout<S: Store>(State(svc): State<Arc<PortalService<S>>>, headers: HeaderMap) -> Answer {
-    with_session(&svc, &headers, true, |s, p| s.logout(p)).await?;
+    with_any_session(&svc, &headers, true, |s, p| s.logout(p)).await?;
     let mut response = json_response(StatusCode::OK, json!({"logged_out": true}));
     if let Some(value) = session_cookie("", svc.config().secure_cookie, Some(0)) {
         response.headers_mut().insert(header::SET_COOKIE, value);
@@ -242,7 +262,7 @@ async fn logout<S: Store>(State(svc): State<Arc<PortalService<S>>>, headers: Hea
 }
 
 async fn session<S: Store>(State(svc): State<Arc<PortalService<S>>>, headers: HeaderMap) -> Answer {
-    let principal = with_session(&svc, &headers, false, |_, p| Ok(p.clone())).await?;
+    let principal = with_any_session(&svc, &headers, false, |_, p| Ok(p.clone())).await?;
     Ok(json_response(StatusCode::OK, principal.to_json()))
 }
 
@@ -258,7 +278,7 @@ async fn password<S: Store>(
     headers: HeaderMap,
     raw: Result<Bytes, BytesRejection>,
 ) -> Answer {
-    with_session(&svc, &headers, true, move |s, p| {
+    with_any_session(&svc, &headers, true, move |s, p| {
         let b: PasswordBody = parse_json(&body(raw)?)?;
         s.change_password(p, &b.old, &b.new)
     })

@@ -115,6 +115,10 @@ pub enum PortalError {
     /// in, add, import or reactivate.
     #[error("the administrator revoked this organisation's permission: its permits were revoked and nothing can be added or reactivated")]
     OrgRevoked,
+    /// The session was opened with a one-time password: it may only set a
+    /// new one (`POST /portal/api/password`), read itself and end.
+    #[error("this session was opened with a one-time password: set a password of your own first")]
+    PasswordChangeRequired,
     /// Something that does not exist, or not for this caller.
     #[error("{message}")]
     NotFound {
@@ -167,6 +171,7 @@ impl PortalError {
             PortalError::Csrf => "csrf",
             PortalError::Forbidden(_) => "forbidden",
             PortalError::OrgRevoked => "organisation_revoked",
+            PortalError::PasswordChangeRequired => "password_change_required",
             PortalError::NotFound { code, .. }
             | PortalError::Conflict { code, .. }
             | PortalError::Invalid { code, .. } => code,
@@ -638,6 +643,16 @@ impl<S: Store> PortalService<S> {
         Ok(Principal { person, org, csrf: session.csrf, session: hash })
     }
 
+    /// Refuses a session opened with a one-time password: such a session
+    /// may only set a new password, read itself and end (the routes that
+    /// allow it do not call this).
+    pub fn check_own_password(&self, principal: &Principal) -> Result<(), PortalError> {
+        if principal.person.must_change_password {
+            return Err(PortalError::PasswordChangeRequired);
+        }
+        Ok(())
+    }
+
     /// Refuses a request whose `X-CSRF-Token` is not the session's.
     pub fn check_csrf(&self, principal: &Principal, header: Option<&str>) -> Result<(), PortalError> {
         match header {
@@ -674,8 +689,11 @@ impl<S: Store> PortalService<S> {
         let hash = self.hasher.hash(new)?;
         let p = &principal.person;
         let audit = self.audit_row(p.org_id, &p.login, "password_changed", json!({"login": p.login}));
+        // Whoever else signed in with the old password is signed out: this
+        // session goes on, every other one of the person ends.
         self.write(|tx| {
             tx.set_password(p.id, &hash, false)?;
+            tx.delete_other_sessions(p.id, &principal.session)?;
             tx.audit(&audit)?;
             Ok(())
         })

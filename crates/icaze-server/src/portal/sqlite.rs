@@ -479,6 +479,11 @@ impl PortalTx for Tx<'_> {
         Ok(())
     }
 
+    fn delete_other_sessions(&mut self, person_id: i64, keep: &[u8; 32]) -> Result<(), StoreError> {
+        self.0.execute("DELETE FROM sessions WHERE person_id = ?1 AND id_hash <> ?2", params![person_id, &keep[..]])?;
+        Ok(())
+    }
+
     fn delete_stale_sessions(&mut self, idle_before: UtcMinute, opened_before: UtcMinute) -> Result<(), StoreError> {
         self.0.execute(
             "DELETE FROM sessions WHERE last_seen < ?1 OR created_at < ?2",

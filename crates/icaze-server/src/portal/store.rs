@@ -344,6 +344,8 @@ pub trait PortalTx {
     fn delete_session(&mut self, id_hash: &[u8; 32]) -> Result<(), StoreError>;
     /// Ends every session of a person.
     fn delete_sessions_of(&mut self, person_id: i64) -> Result<(), StoreError>;
+    /// Deletes every session of a person but `keep` (after a password change).
+    fn delete_other_sessions(&mut self, person_id: i64, keep: &[u8; 32]) -> Result<(), StoreError>;
     /// Forgets sessions idle since before `idle_before` or opened before `opened_before`.
     fn delete_stale_sessions(&mut self, idle_before: UtcMinute, opened_before: UtcMinute) -> Result<(), StoreError>;
 

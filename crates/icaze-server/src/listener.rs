@@ -1,0 +1,356 @@
+//! The front door: accepts TCP connections and serves HTTP/1.1 on them,
+//! with bounds a hostile client cannot stretch (`docs/security.md`, "The
+//! service's front door").
+//!
+//! - At most [`Limits::max_connections`] connections are served at once; the
+//!   next waits in the kernel's backlog until one ends, so the process never
+//!   runs out of file descriptors for its databases.
+//! - A request's headers must arrive within [`Limits::header_timeout`] of the
+//!   connection's start (hyper's header-read timer), however slowly they
+//!   dribble in.
+//! - A connection on which nothing is read or written for
+//!   [`Limits::idle_timeout`] is closed: an idle keep-alive connection, a
+//!   body that stopped.
+//! - A request must be answered within [`Limits::request_timeout`], reading
+//!   its body included (`408` otherwise).
+//!
+//! `axum::serve` had none of these: 120 half-sent requests under a low file
+//! limit stopped `/healthz`.
+
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use axum::extract::{ConnectInfo, Request};
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpListener;
+use tokio::sync::{watch, Semaphore};
+use tokio::time::{Instant, Sleep};
+use tower::ServiceExt as _;
+
+/// The bounds of the front door.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Connections served at once.
+    pub max_connections: usize,
+    /// From a connection's start to its first request's last header line.
+    pub header_timeout: Duration,
+    /// Nothing read or written for this long closes a connection.
+    pub idle_timeout: Duration,
+    /// From a request's headers to its answer, the body's reading included.
+    pub request_timeout: Duration,
+}
+
+impl Default for Limits {
+    /// 10 s for headers, 60 s idle, 120 s a request (a 16 MiB import at
+    /// 140 kB/s), and [`default_max_connections`].
+    fn default() -> Self {
+        Self {
+            max_connections: default_max_connections(),
+            header_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            request_timeout: Duration::from_secs(120),
+        }
+    }
+}
+
+/// File descriptors kept for the databases, logs and outgoing requests.
+const RESERVED_FILES: usize = 128;
+
+/// 4,096 connections, or fewer if the process's file limit (its soft
+/// `RLIMIT_NOFILE`, read from `/proc/self/limits`) leaves less beside
+/// [`RESERVED_FILES`]; at least 16.
+pub fn default_max_connections() -> usize {
+    let limit = std::fs::read_to_string("/proc/self/limits").ok().and_then(|text| open_files_limit(&text));
+    match limit {
+        Some(limit) => limit.saturating_sub(RESERVED_FILES).clamp(16, 4096),
+        None => 4096,
+    }
+}
+
+/// The soft limit of the "Max open files" line of `/proc/self/limits`.
+fn open_files_limit(text: &str) -> Option<usize> {
+    let line = text.lines().find(|l| l.starts_with("Max open files"))?;
+    line["Max open files".len()..].split_whitespace().next()?.parse().ok()
+}
+
+/// Serves `app` on `listener` within `limits` until `stop` turns true, then
+/// lets the requests under way finish.
+pub async fn serve(listener: TcpListener, app: Router, limits: Limits, mut stop: watch::Receiver<bool>) {
+    let timeout = limits.request_timeout;
+    let app =
+        app.layer(axum::middleware::from_fn(move |request: Request, next: Next| answer_within(timeout, request, next)));
+    let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let graceful = GracefulShutdown::new();
+    loop {
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => slot.expect("the semaphore is never closed"),
+            () = stopped(&mut stop) => break,
+        };
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            () = stopped(&mut stop) => break,
+        };
+        let (stream, peer) = match accepted {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                // Out of file descriptors, or a connection reset before it was
+                // accepted: wait a little rather than spin.
+                tracing::warn!(error = %e, "accepting a connection failed");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let service = app.clone().map_request(move |mut request: Request<hyper::body::Incoming>| {
+            request.extensions_mut().insert(ConnectInfo(peer));
+            request
+        });
+        let io = TokioIo::new(Idle::new(stream, limits.idle_timeout));
+        let mut http = hyper::server::conn::http1::Builder::new();
+        http.timer(TokioTimer::new()).header_read_timeout(limits.header_timeout);
+        let connection = http.serve_connection(io, hyper_util::service::TowerToHyperService::new(service));
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!(error = %e, %peer, "a connection ended with an error");
+            }
+            drop(slot);
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+}
+
+/// Returns once `stop` turns true (or its sender is gone).
+async fn stopped(stop: &mut watch::Receiver<bool>) {
+    let _ = stop.wait_for(|stop| *stop).await;
+}
+
+/// The request timeout: `408` when `next` takes longer than `timeout`.
+async fn answer_within(timeout: Duration, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(timeout, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => (
+            StatusCode::REQUEST_TIMEOUT,
+            [(axum::http::header::CONNECTION, "close")],
+            axum::Json(serde_json::json!({
+                "code": "request_timeout",
+                "message": format!("the request was not complete within {} s", timeout.as_secs()),
+            })),
+        )
+            .into_response(),
+    }
+}
+
+/// A stream that fails its reads and writes once nothing was read or
+/// written for `idle`.
+struct Idle<T> {
+    inner: T,
+    idle: Duration,
+    deadline: Pin<Box<Sleep>>,
+}
+
+impl<T> Idle<T> {
+    fn new(inner: T, idle: Duration) -> Self {
+        Self { inner, idle, deadline: Box::pin(tokio::time::sleep(idle)) }
+    }
+
+    fn progressed(&mut self) {
+        self.deadline.as_mut().reset(Instant::now() + self.idle);
+    }
+
+    /// `Pending` stays pending until the deadline; then a timeout error.
+    fn expired<R>(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<R>> {
+        match self.deadline.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Err(io::Error::new(io::ErrorKind::TimedOut, "the connection was idle"))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<T: AsyncRead + Unpin> AsyncRead for Idle<T> {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        match Pin::new(&mut this.inner).poll_read(cx, buf) {
+            Poll::Ready(result) => {
+                if buf.filled().len() > before {
+                    this.progressed();
+                }
+                Poll::Ready(result)
+            }
+            Poll::Pending => this.expired(cx),
+        }
+    }
+}
+
+impl<T: AsyncWrite + Unpin> AsyncWrite for Idle<T> {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, data: &[u8]) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        match Pin::new(&mut this.inner).poll_write(cx, data) {
+            Poll::Ready(result) => {
+                if matches!(result, Ok(n) if n > 0) {
+                    this.progressed();
+                }
+                Poll::Ready(result)
+            }
+            Poll::Pending => this.expired(cx),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        match Pin::new(&mut this.inner).poll_write_vectored(cx, bufs) {
+            Poll::Ready(result) => {
+                if matches!(result, Ok(n) if n > 0) {
+                    this.progressed();
+                }
+                Poll::Ready(result)
+            }
+            Poll::Pending => this.expired(cx),
+        }
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::routing::{get, post};
+    use std::net::SocketAddr;
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    use tokio::net::TcpStream;
+
+    /// Longer than any bound here takes on a loaded machine: a test that waits
+    /// this long has found a connection the server never closes.
+    const NEVER: Duration = Duration::from_secs(60);
+
+    async fn start(limits: Limits) -> (SocketAddr, watch::Sender<bool>) {
+        let app = Router::new()
+            .route("/healthz", get(|| async { "ok\n" }))
+            .route("/echo", post(|body: axum::body::Bytes| async move { body }));
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = watch::channel(false);
+        tokio::spawn(serve(listener, app, limits, stopped));
+        (addr, stop)
+    }
+
+    fn tight() -> Limits {
+        Limits {
+            max_connections: 8,
+            header_timeout: Duration::from_millis(500),
+            idle_timeout: Duration::from_secs(2),
+            request_timeout: Duration::from_secs(1),
+        }
+    }
+
+    /// Everything the server sends until it closes the connection.
+    async fn until_closed(stream: &mut TcpStream) -> String {
+        let mut got = Vec::new();
+        let read = tokio::time::timeout(NEVER, async {
+            let mut buf = [0u8; 4096];
+            loop {
+                match stream.read(&mut buf).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => got.extend_from_slice(&buf[..n]),
+                }
+            }
+        });
+        read.await.expect("the server closes the connection");
+        String::from_utf8_lossy(&got).into_owned()
+    }
+
+    async fn healthz(addr: SocketAddr) -> String {
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await.unwrap();
+        until_closed(&mut stream).await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn half_sent_requests_are_closed_and_healthz_still_answers() {
+        let (addr, _stop) = start(tight()).await;
+        // Slowloris: more half-sent requests than there are connections to serve.
+        let mut slow = Vec::new();
+        for _ in 0..40 {
+            let mut stream = TcpStream::connect(addr).await.unwrap();
+            stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ").await.unwrap();
+            slow.push(stream);
+        }
+        // Each is closed by the server (its headers never end), and /healthz answers.
+        assert!(healthz(addr).await.starts_with("HTTP/1.1 200"), "healthz answers behind the slow ones");
+        for stream in &mut slow {
+            assert!(!until_closed(stream).await.contains("200 OK"), "a half-sent request is never answered");
+        }
+        // A connection that sends nothing at all is closed too.
+        let mut silent = TcpStream::connect(addr).await.unwrap();
+        until_closed(&mut silent).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_body_that_stops_is_cut_and_an_idle_connection_is_closed() {
+        let (addr, _stop) = start(tight()).await;
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        stream.write_all(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nten bytes.").await.unwrap();
+        let answer = until_closed(&mut stream).await;
+        assert!(answer.is_empty() || answer.starts_with("HTTP/1.1 408"), "{answer}");
+
+        // A whole request is answered; the connection kept alive after it is closed when idle.
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        stream.write_all(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello").await.unwrap();
+        let answer = until_closed(&mut stream).await;
+        assert!(answer.starts_with("HTTP/1.1 200") && answer.ends_with("hello"), "{answer}");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_full_house_frees_its_places_as_connections_end() {
+        let (addr, _stop) = start(Limits { max_connections: 2, idle_timeout: NEVER * 2, ..tight() }).await;
+        // Two connections that have sent nothing hold both places until their header timeout.
+        let mut held = Vec::new();
+        for _ in 0..2 {
+            held.push(TcpStream::connect(addr).await.unwrap());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        // The third is accepted by the kernel and served once a place is free.
+        assert!(healthz(addr).await.starts_with("HTTP/1.1 200"));
+        for stream in &mut held {
+            until_closed(stream).await;
+        }
+    }
+
+    #[test]
+    fn the_file_limit_is_read_from_proc() {
+        let text = "Limit                     Soft Limit           Hard Limit           Units     \n\
+                    Max cpu time              unlimited            unlimited            seconds   \n\
+                    Max open files            1024                 524288               files     \n";
+        assert_eq!(open_files_limit(text), Some(1024));
+        assert_eq!(open_files_limit("Max open files            unlimited   unlimited   files\n"), None);
+        assert_eq!(open_files_limit(""), None);
+        assert!((16..=4096).contains(&default_max_connections()));
+    }
+}
