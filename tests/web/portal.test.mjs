@@ -316,11 +316,15 @@ test("delegation adds a person, who signs in and sees the organisation's employe
   await page.waitForSelector("#delegate-password");
   const oneTime = (await page.textContent("#delegate-password")).trim();
   assert.ok(oneTime.length >= 8);
-  await page.waitForSelector('#persons tr[data-login="corek2"]');
+  // The login is the organisation's own: the one asked for and its tax id, so that no
+  // employer learns whether a login exists in another organisation.
+  const delegated = `corek2@${ORG.tax_id}`;
+  assert.ok((await page.textContent("#delegate-result")).includes(delegated));
+  await page.waitForSelector(`#persons tr[data-login="${delegated}"]`);
   await shot(page, "org");
 
   const delegate = await openPortal();
-  await firstLogin(delegate, "corek2", oneTime);
+  await firstLogin(delegate, delegated, oneTime);
   await waitRoute(delegate, "employees");
   assert.equal((await listedDocuments(delegate)).length, keptIds.length);
   await delegate.click("#nav-audit");
@@ -330,14 +334,14 @@ test("delegation adds a person, who signs in and sees the organisation's employe
   await shot(delegate, "audit");
 
   // Deactivating the person ends their session: their next request goes back to the login.
-  await page.click('#persons tr[data-login="corek2"] button');
-  await page.waitForFunction(() => {
-    const row = document.querySelector('#persons tr[data-login="corek2"]');
+  await page.click(`#persons tr[data-login="${delegated}"] button`);
+  await page.waitForFunction((who) => {
+    const row = document.querySelector(`#persons tr[data-login="${who}"]`);
     return row && !row.querySelector("button");
-  });
+  }, delegated);
   await delegate.click("#nav-employees");
   await waitRoute(delegate, "login");
-  await login(delegate, "corek2", NEW_PASSWORD);
+  await login(delegate, delegated, NEW_PASSWORD);
   await delegate.waitForSelector("#login-error:not([hidden])");
   await delegate.context().close();
 });

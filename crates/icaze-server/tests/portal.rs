@@ -479,11 +479,22 @@ async fn employees_permits_edits_and_isolation() {
     assert_eq!(s.get("/portal/api/audit", &b).await.body["entries"].as_array().unwrap().len(), 2);
 
     // Delegation: a second person, then deactivated with their sessions.
+    // The login is qualified by the organisation's tax id, so that it tells nothing of
+    // another organisation's logins: the same name asked for by org b is b's own, and a
+    // bare login of org b (its first person's) is not this employer's to take or to probe.
     let added = s.post("/portal/api/org/persons", &a, json!({"login": "deputy", "name": "Deputy"})).await;
-    assert_eq!(added.status, StatusCode::CREATED, "{}", added.body);
-    let deputy = s.own_session("deputy", added.body["password"].as_str().unwrap()).await;
-    assert_eq!(s.get("/portal/api/org", &deputy).await.body["persons"].as_array().unwrap().len(), 2);
-    assert_eq!(s.delete("/portal/api/org/persons/deputy", &a).await.status, StatusCode::OK);
+    assert_eq!((added.status, added.body["login"].as_str()), (StatusCode::CREATED, Some("deputy@1111111111")));
+    let theirs = s.post("/portal/api/org/persons", &b, json!({"login": "Deputy", "name": "Deputy B"})).await;
+    assert_eq!((theirs.status, theirs.body["login"].as_str()), (StatusCode::CREATED, Some("deputy@2222222222")));
+    let probe = s.post("/portal/api/org/persons", &a, json!({"login": "org.b", "name": "Probe"})).await;
+    assert_eq!((probe.status, probe.body["login"].as_str()), (StatusCode::CREATED, Some("org.b@1111111111")));
+    let again = s.post("/portal/api/org/persons", &a, json!({"login": "deputy", "name": "Twice"})).await;
+    assert_eq!((again.status, again.body["code"].as_str()), (StatusCode::CONFLICT, Some("duplicate_login")));
+    let forged = s.post("/portal/api/org/persons", &a, json!({"login": "deputy@2222222222", "name": "X"})).await;
+    assert_eq!(forged.body["code"], "invalid_login", "no other organisation's suffix: {}", forged.body);
+    let deputy = s.own_session("deputy@1111111111", added.body["password"].as_str().unwrap()).await;
+    assert_eq!(s.get("/portal/api/org", &deputy).await.body["persons"].as_array().unwrap().len(), 3);
+    assert_eq!(s.delete("/portal/api/org/persons/deputy@1111111111", &a).await.status, StatusCode::OK);
     assert_eq!(s.get("/portal/api/org", &deputy).await.status, StatusCode::UNAUTHORIZED);
     assert_eq!(s.delete("/portal/api/org/persons/org.a", &a).await.body["code"], "cannot_remove_self");
     assert_eq!(s.delete("/portal/api/org/persons/org.b", &a).await.status, StatusCode::NOT_FOUND);

@@ -404,6 +404,38 @@ async fn uploads_are_stored_once_and_forks_and_gaps_are_flagged() {
 }
 
 #[tokio::test]
+async fn a_record_under_another_badge_flags_the_device() {
+    let s = Service::start().await;
+    let mut d = Device::new(3);
+    // Made before the approval, by whoever had the phone then: not flagged.
+    let before = at("2020-12-15T09:00:00+04:00");
+    d.inspect(Inspection { officer: "B-7", at: before, ..Inspection::default() });
+    s.approve(&s.admin, &d, "B-1042", "P-12").await;
+    d.inspect(Inspection { officer: "B-1042", ..Inspection::default() });
+    let (status, receipt) = s.upload(d.batch(1, 2)).await;
+    assert_eq!(status, StatusCode::OK, "{receipt}");
+    assert_eq!(receipt["flags"], json!([]), "{receipt}");
+
+    // After the approval, a record under another badge: stored, and the device flagged.
+    d.inspect(Inspection { officer: "B-1042", ..Inspection::default() });
+    d.inspect(Inspection { officer: "B-9999", ..Inspection::default() });
+    let (_, receipt) = s.upload(d.batch(3, 4)).await;
+    assert_eq!((receipt["accepted"].as_u64(), receipt["flags"].clone()), (Some(2), json!(["badge"])), "{receipt}");
+    let listed = s.device(&d.id()).await;
+    assert_eq!((listed["flags"].clone(), listed["badge_seq"].as_u64()), (json!(["badge"]), Some(4)), "{listed}");
+    assert_eq!(s.count("inspections"), 4);
+
+    // The supervisor clears it, audited; a new one flags the device again.
+    let clear = format!("/v1/devices/{}/clear-fork", d.id());
+    let (status, body) = s.post(&clear, Some(&s.admin), json!({"reason": "a colleague's phone was flat"})).await;
+    assert_eq!((status, body["flags"].clone(), body["badge_seq"].clone()), (StatusCode::OK, json!([]), Value::Null));
+    d.inspect(Inspection { officer: "B-5", ..Inspection::default() });
+    let (_, receipt) = s.upload(d.batch(5, 5)).await;
+    assert_eq!(receipt["flags"], json!(["badge"]), "{receipt}");
+    assert_eq!(s.device(&d.id()).await["badge_seq"], 5);
+}
+
+#[tokio::test]
 async fn a_gap_filler_that_does_not_chain_on_the_right_is_kept_apart() {
     let s = Service::start().await;
     let mut d = Device::new(4);

@@ -699,15 +699,15 @@ impl<S: Store> PortalService<S> {
         })
     }
 
+    /// A new person with a one-time password; `login` was checked by [`login_field`].
     fn new_person(
         &self,
-        login: &str,
+        login: String,
         name: &str,
         role: Role,
         org_id: Option<i64>,
         by: &str,
     ) -> Result<(PersonRow, String), PortalError> {
-        let login = login_field(login)?;
         let name = text_field(name, "person's name", false)?;
         let one_time = password::one_time_password()?;
         let person = PersonRow {
@@ -745,7 +745,8 @@ impl<S: Store> PortalService<S> {
             return Err(PortalError::invalid("invalid_tax_id", format!("the tax id {tax_id:?} must be 10 digits")));
         }
         let name = text_field(name, "organisation's name", false)?;
-        let (mut person, one_time) = self.new_person(login, person_name, Role::Employer, None, caller.name())?;
+        let (mut person, one_time) =
+            self.new_person(login_field(login)?, person_name, Role::Employer, None, caller.name())?;
         let id = self.write(|tx| {
             if tx.org_by_tax_id(&tax_id)?.is_some() {
                 return Err(PortalError::conflict(
@@ -771,7 +772,7 @@ impl<S: Store> PortalService<S> {
     /// Admin: creates a call-centre operator; gives their one-time password.
     pub fn create_operator(&self, caller: &Caller, login: &str, name: &str) -> Result<(String, String), PortalError> {
         caller.require_admin()?;
-        let (person, one_time) = self.new_person(login, name, Role::Operator, None, caller.name())?;
+        let (person, one_time) = self.new_person(login_field(login)?, name, Role::Operator, None, caller.name())?;
         self.write(|tx| {
             if tx.person_by_login(&person.login)?.is_some() {
                 return Err(Self::login_taken(&person.login));
@@ -807,6 +808,11 @@ impl<S: Store> PortalService<S> {
     pub fn add_person(&self, principal: &Principal, login: &str, name: &str) -> Result<(String, String), PortalError> {
         let org = principal.employer()?;
         let by = &principal.person.login;
+        // The login is qualified by the organisation's tax id (`deputy@1234567890`):
+        // logins are unique across organisations, and a bare one taken elsewhere
+        // would tell this employer that it exists there (and whose to lock out).
+        // Qualified, it can only be taken by this organisation's own persons.
+        let login = format!("{}@{}", login_field(login)?, org.tax_id);
         let (person, one_time) = self.new_person(login, name, Role::Employer, Some(org.id), by)?;
         self.write(|tx| {
             if tx.person_by_login(&person.login)?.is_some() {

@@ -172,7 +172,7 @@ impl DeviceView {
         }
     }
 
-    /// `gap` and `fork`, when flagged.
+    /// `gap`, `fork` and `badge`, when flagged.
     pub fn flags(&self) -> Vec<&'static str> {
         let mut flags = Vec::new();
         if self.gap.is_some() {
@@ -181,11 +181,15 @@ impl DeviceView {
         if self.row.fork_seq.is_some() {
             flags.push("fork");
         }
+        if self.row.badge_seq.is_some() {
+            flags.push("badge");
+        }
         flags
     }
 
     /// The JSON of `docs/sync-api.md` section 2, with the flags' details
-    /// (`gap`: the first missing range, `fork_seq`: the first conflicting seq).
+    /// (`gap`: the first missing range, `fork_seq`: the first conflicting seq,
+    /// `badge_seq`: the first record under another badge).
     pub fn to_json(&self) -> Value {
         let r = &self.row;
         json!({
@@ -200,6 +204,7 @@ impl DeviceView {
             "flags": self.flags(),
             "gap": self.gap.map(|(from, to)| json!({"from": from, "to": to})),
             "fork_seq": r.fork_seq,
+            "badge_seq": r.badge_seq,
             "conflicts": self.conflicts,
         })
     }
@@ -476,6 +481,7 @@ impl<S: Store> SyncService<S> {
                         high_water: 0,
                         max_seq: 0,
                         fork_seq: None,
+                        badge_seq: None,
                     };
                     let details = json!({"device_id": device_id, "badge": badge, "precinct": precinct});
                     self.audit(tx, caller, "device_approved", details)?;
@@ -512,22 +518,26 @@ impl<S: Store> SyncService<S> {
         self.view(row)
     }
 
-    /// Clears a device's fork flag once a supervisor has looked into it
-    /// (audited with the seq it pointed at). The conflicting records stay
-    /// kept apart, and a new conflict flags the device again.
+    /// Clears a device's fork and badge flags once a supervisor has looked
+    /// into them (audited with the seqs they pointed at). The conflicting
+    /// records stay kept apart, the records stay as they came, and a new
+    /// conflict or a new record under another badge flags the device again.
     pub fn clear_fork(&self, caller: &Caller, device_id: &str, why: &str) -> Result<DeviceView, SyncError> {
         let why = reason(why)?;
         let row = self.write(|tx| {
             let device = tx.device(device_id)?.ok_or_else(|| SyncError::DeviceNotFound(device_id.to_owned()))?;
             caller.require_precinct(&device.precinct)?;
-            let Some(fork_seq) = device.fork_seq else { return Ok(device) };
-            let row = DeviceRow { fork_seq: None, ..device };
+            if device.fork_seq.is_none() && device.badge_seq.is_none() {
+                return Ok(device);
+            }
+            let (fork_seq, badge_seq) = (device.fork_seq, device.badge_seq);
+            let row = DeviceRow { fork_seq: None, badge_seq: None, ..device };
             tx.put_device(&row)?;
             self.audit(
                 tx,
                 caller,
                 "fork_cleared",
-                json!({"device_id": device_id, "fork_seq": fork_seq, "reason": why}),
+                json!({"device_id": device_id, "fork_seq": fork_seq, "badge_seq": badge_seq, "reason": why}),
             )?;
             Ok(row)
         })?;
@@ -692,6 +702,15 @@ impl<S: Store> SyncService<S> {
                     conflict_seq = new.first().and_then(|&i| batch.records().get(i)).map(|r| r.seq);
                 }
             }
+        }
+        // A record made since the approval under another officer's badge than
+        // the approved one: someone else used this device (or its key).
+        if device.badge_seq.is_none() {
+            let other = new
+                .iter()
+                .filter_map(|&i| batch.records().get(i))
+                .find(|r| r.officer.as_str() != device.badge && r.at >= device.approved_at);
+            device.badge_seq = other.map(|r| r.seq);
         }
         let bodies: Vec<&[u8]> = batch.bodies().collect();
         if let Some(seq) = conflict_seq {
@@ -1035,6 +1054,7 @@ mod tests {
             high_water: 3,
             max_seq: 9,
             fork_seq: Some(5),
+            badge_seq: None,
         };
         let view = DeviceView { row, gap: Some((4, 6)), conflicts: 2 };
         let json = view.to_json();

@@ -240,6 +240,8 @@ const MIGRATIONS: &[&str] = &[
     // out of sync.db, into the time index (`super::time_index`), which a
     // thread of its own fills; the thread indexes the rows already there.
     "DROP INDEX inspections_precinct_at;",
+    // 5 (issue 18): a record under another badge than the device's approved one.
+    "ALTER TABLE devices ADD COLUMN badge_seq INTEGER;",
 ];
 
 /// The stored codes of an inspection's input kinds (`icaze_sync::InputKind::code`), migration 3.
@@ -624,9 +626,9 @@ fn chain_before(seq: i64, kept: Option<Vec<u8>>, before: Option<Vec<u8>>) -> Res
 }
 
 const DEVICE_COLUMNS: &str = "device_id, public_key, badge, precinct, suspended, approved_at, approved_by, \
-                              last_sync, high_water, max_seq, fork_seq";
+                              last_sync, high_water, max_seq, fork_seq, badge_seq";
 
-type RawDevice = (String, Vec<u8>, String, String, bool, i64, String, Option<i64>, i64, i64, Option<i64>);
+type RawDevice = (String, Vec<u8>, String, String, bool, i64, String, Option<i64>, i64, i64, Option<i64>, Option<i64>);
 
 fn raw_device(r: &Row<'_>) -> rusqlite::Result<RawDevice> {
     Ok((
@@ -641,11 +643,13 @@ fn raw_device(r: &Row<'_>) -> rusqlite::Result<RawDevice> {
         r.get(8)?,
         r.get(9)?,
         r.get(10)?,
+        r.get(11)?,
     ))
 }
 
 fn device_row(raw: RawDevice) -> Result<DeviceRow, StoreError> {
-    let (device_id, key, badge, precinct, suspended, approved_at, approved_by, last_sync, hw, max_seq, fork) = raw;
+    let (device_id, key, badge, precinct, suspended, approved_at, approved_by, last_sync, hw, max_seq, fork, other) =
+        raw;
     Ok(DeviceRow {
         device_id,
         public_key: hash32(key)?,
@@ -658,6 +662,7 @@ fn device_row(raw: RawDevice) -> Result<DeviceRow, StoreError> {
         high_water: uint(hw)?,
         max_seq: uint(max_seq)?,
         fork_seq: fork.map(uint).transpose()?,
+        badge_seq: other.map(uint).transpose()?,
     })
 }
 
@@ -707,12 +712,12 @@ impl SyncTx for Tx<'_> {
     fn put_device(&mut self, d: &DeviceRow) -> Result<(), StoreError> {
         self.0
             .prepare_cached(&format!(
-                "INSERT INTO devices ({DEVICE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                "INSERT INTO devices ({DEVICE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
                  ON CONFLICT (device_id) DO UPDATE SET public_key = excluded.public_key, badge = excluded.badge,
                     precinct = excluded.precinct, suspended = excluded.suspended,
                     approved_at = excluded.approved_at, approved_by = excluded.approved_by,
                     last_sync = excluded.last_sync, high_water = excluded.high_water,
-                    max_seq = excluded.max_seq, fork_seq = excluded.fork_seq"
+                    max_seq = excluded.max_seq, fork_seq = excluded.fork_seq, badge_seq = excluded.badge_seq"
             ))?
             .execute(params![
                 d.device_id,
@@ -726,6 +731,7 @@ impl SyncTx for Tx<'_> {
                 int(d.high_water)?,
                 int(d.max_seq)?,
                 d.fork_seq.map(int).transpose()?,
+                d.badge_seq.map(int).transpose()?,
             ])?;
         Ok(())
     }
@@ -1272,6 +1278,7 @@ mod tests {
             high_water: 0,
             max_seq: 0,
             fork_seq: None,
+            badge_seq: None,
         }
     }
 

@@ -37,6 +37,9 @@ pub struct DeviceRow {
     pub max_seq: u64,
     /// The first `seq` of the first conflict seen (a fork), if any.
     pub fork_seq: Option<u64>,
+    /// The first `seq` of a record made, since the device's (last) approval,
+    /// under another officer's badge than [`DeviceRow::badge`], if any.
+    pub badge_seq: Option<u64>,
 }
 
 /// Records of one device's log to store together (one upload batch or
