@@ -1,15 +1,16 @@
 //! The HTTP routes: thin handlers over the SMS service.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 
+use crate::listener::ClientAddr;
 use crate::sms::SmsService;
 use crate::store::Store;
 use crate::Clock;
@@ -19,21 +20,24 @@ use crate::Clock;
 pub struct GatewayAuth {
     /// A shared secret the gateway sends as the `key` parameter.
     pub secret: Option<String>,
-    /// Addresses allowed without the secret. Empty and no secret: loopback only.
+    /// Addresses allowed without the secret. Empty and no secret: callers
+    /// on loopback that did not come through a trusted proxy only.
     pub allow: Vec<IpAddr>,
 }
 
 impl GatewayAuth {
-    fn permits(&self, peer: IpAddr, key: Option<&str>) -> bool {
+    fn permits(&self, client: ClientAddr, key: Option<&str>) -> bool {
         if let (Some(secret), Some(key)) = (&self.secret, key) {
             if constant_time_eq(secret.as_bytes(), key.as_bytes()) {
                 return true;
             }
         }
-        if self.allow.contains(&peer) {
+        if self.allow.iter().any(|ip| ip.to_canonical() == client.ip) {
             return true;
         }
-        self.secret.is_none() && self.allow.is_empty() && peer.is_loopback()
+        // Behind a proxy on loopback every request comes from loopback: a
+        // proxied one is somebody else's, never the local gateway's.
+        self.secret.is_none() && self.allow.is_empty() && client.ip.is_loopback() && !client.proxied
     }
 }
 
@@ -71,15 +75,15 @@ const MAX_REQUEST: usize = 64 * 1024;
 
 async fn sms_get<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    client: ClientAddr,
     RawQuery(query): RawQuery,
 ) -> Response {
-    sms(&state, peer.ip(), query.unwrap_or_default().as_bytes()).await
+    sms(&state, client, query.unwrap_or_default().as_bytes()).await
 }
 
 async fn sms_post<S: Store>(
     State(state): State<Arc<AppState<S>>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    client: ClientAddr,
     RawQuery(query): RawQuery,
     body: Bytes,
 ) -> Response {
@@ -89,10 +93,10 @@ async fn sms_post<S: Store>(
         all.push(b'&');
         all.extend_from_slice(&body);
     }
-    sms(&state, peer.ip(), &all).await
+    sms(&state, client, &all).await
 }
 
-async fn sms<S: Store>(state: &AppState<S>, peer: IpAddr, params: &[u8]) -> Response {
+async fn sms<S: Store>(state: &AppState<S>, client: ClientAddr, params: &[u8]) -> Response {
     if params.len() > MAX_REQUEST {
         return (StatusCode::PAYLOAD_TOO_LARGE, "request too large\n").into_response();
     }
@@ -106,7 +110,7 @@ async fn sms<S: Store>(state: &AppState<S>, peer: IpAddr, params: &[u8]) -> Resp
             _ => {}
         }
     }
-    if !state.gateway.permits(peer, key.as_deref()) {
+    if !state.gateway.permits(client, key.as_deref()) {
         return (StatusCode::FORBIDDEN, "this endpoint is for the SMS gateway\n").into_response();
     }
     let Some(from) = from.filter(|f| !f.trim().is_empty()) else {

@@ -97,8 +97,16 @@ pub struct ServeConfig {
     pub sqlite: SqliteConfig,
     /// SMS rules.
     pub sms: SmsConfig,
-    /// Portal settings (`Secure` cookies are turned off when listening on loopback).
+    /// Portal settings. Its `Secure` cookies follow [`ServeConfig::public_url`].
     pub portal: portal::PortalConfig,
+    /// The address people and devices reach the service at, `https://…` behind
+    /// a TLS proxy: its scheme decides whether the portal's cookies are
+    /// `Secure`. `None`: `http://` and the listening address, with `Secure`
+    /// cookies unless listening on loopback (the single-machine `icaze up`).
+    pub public_url: Option<String>,
+    /// The proxies whose `X-Forwarded-For` names the client
+    /// ([`listener::ClientAddr`]); from anyone else it is ignored.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// The clock.
     pub clock: Arc<dyn Clock>,
     /// How often the service looks for people put on the deny list, to
@@ -120,6 +128,8 @@ impl ServeConfig {
             sqlite: SqliteConfig::default(),
             sms: SmsConfig::default(),
             portal: portal::PortalConfig::default(),
+            public_url: None,
+            trusted_proxies: Vec::new(),
             clock: Arc::new(SystemClock),
             deny_list_every: std::time::Duration::from_secs(30),
             limits: listener::Limits::default(),
@@ -172,9 +182,26 @@ pub enum StartError {
     Portal(#[from] portal::PortalError),
 }
 
+/// A public URL as `--public-url` takes it: `http://` or `https://`, a host,
+/// an optional port, no path, query or credentials; returned without a
+/// trailing slash.
+pub fn public_url(text: &str) -> Result<String, String> {
+    let text = text.trim().trim_end_matches('/');
+    let rest = text
+        .strip_prefix("https://")
+        .or_else(|| text.strip_prefix("http://"))
+        .ok_or_else(|| format!("{text:?}: a public URL starts with https:// (or http://)"))?;
+    let fine = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']');
+    if rest.is_empty() || !rest.chars().all(fine) {
+        return Err(format!("{text:?}: a public URL is a scheme, a host and a port, without a path"));
+    }
+    Ok(text.to_owned())
+}
+
 /// A running service.
 pub struct Server {
     addr: SocketAddr,
+    public_url: String,
     shutdown: tokio::sync::watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -234,8 +261,15 @@ impl Server {
         // The portal asks the SMS service for the regime in force, so that a
         // regime loaded at run time applies to both at once.
         let regimes = state.clone();
+        let public = match &config.public_url {
+            Some(url) => Some(public_url(url).map_err(|e| StartError::Io(format!("the public URL {e}")))?),
+            None => None,
+        };
         let mut portal_config = config.portal.clone();
-        portal_config.secure_cookie &= !config.listen.ip().is_loopback();
+        portal_config.secure_cookie &= match &public {
+            Some(url) => url.starts_with("https://"),
+            None => !config.listen.ip().is_loopback(),
+        };
         let portal = Arc::new(portal::PortalService::new(
             Box::new(portal::sqlite::SqlitePortalStore::open(&data.join("portal.db"), config.sqlite.clone())?),
             store,
@@ -268,14 +302,22 @@ impl Server {
             .merge(web::router())
             .merge(sync::http::router(sync));
         tokio::spawn(apply_denials(sync_for_denials, config.deny_list_every, shutdown.subscribe()));
-        let task = tokio::spawn(crate::listener::serve(listener, app, config.limits, stop));
-        tracing::info!(%addr, "icaze serving");
-        Ok(Self { addr, shutdown, task })
+        let task =
+            tokio::spawn(crate::listener::serve(listener, app, config.limits, config.trusted_proxies.clone(), stop));
+        let public_url = public.unwrap_or_else(|| format!("http://{addr}"));
+        tracing::info!(%addr, %public_url, "icaze serving");
+        Ok(Self { addr, public_url, shutdown, task })
     }
 
     /// The address it listens on.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The address people reach it at: [`ServeConfig::public_url`], or
+    /// `http://` and [`Server::addr`].
+    pub fn public_url(&self) -> &str {
+        &self.public_url
     }
 
     /// Stops accepting, finishes the requests under way, and returns.

@@ -16,16 +16,23 @@
 //!
 //! `axum::serve` had none of these: 120 half-sent requests under a low file
 //! limit stopped `/healthz`.
+//!
+//! Every request carries its [`ClientAddr`]: the peer's address, or, when
+//! the peer is one of the trusted proxies, the address its `X-Forwarded-For`
+//! names (the throttles, the SMS gateway's allow list and the logs use it).
+//! `X-Forwarded-For` from anyone else is ignored.
 
 use std::future::Future;
 use std::io;
+use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use axum::extract::{ConnectInfo, Request};
-use axum::http::StatusCode;
+use axum::extract::{ConnectInfo, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Router;
@@ -63,6 +70,64 @@ impl Default for Limits {
     }
 }
 
+/// The address a request came from, for throttles, allow lists and logs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClientAddr {
+    /// The client's address: the peer's, or the one a trusted proxy forwarded.
+    pub ip: IpAddr,
+    /// Whether the request came through a trusted proxy. A proxied request
+    /// is never "from loopback", whatever the proxy wrote.
+    pub proxied: bool,
+}
+
+impl ClientAddr {
+    /// The client of a request from `peer` with `headers`: `peer` itself,
+    /// unless `peer` is in `trusted`; then the right-most address of
+    /// `X-Forwarded-For` that is not a trusted proxy (each proxy appends the
+    /// address it saw, so what is left of that is the client's word only).
+    /// A proxied request without a readable address is the proxy's.
+    pub fn of(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> Self {
+        let peer = peer.to_canonical();
+        if !trusted.contains(&peer) {
+            return Self { ip: peer, proxied: false };
+        }
+        let mut forwarded = Vec::new();
+        for value in headers.get_all("x-forwarded-for") {
+            let Ok(text) = value.to_str() else { break };
+            forwarded.extend(text.split(',').map(str::trim));
+        }
+        let mut ip = peer;
+        for hop in forwarded.iter().rev() {
+            match hop.parse::<IpAddr>() {
+                Ok(hop) if trusted.contains(&hop.to_canonical()) => ip = hop.to_canonical(),
+                Ok(hop) => {
+                    ip = hop.to_canonical();
+                    break;
+                }
+                // Garbage where an address should be: the hop before it is
+                // the last one a trusted proxy vouched for.
+                Err(_) => break,
+            }
+        }
+        Self { ip, proxied: true }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = StatusCode;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, StatusCode> {
+        if let Some(client) = parts.extensions.get::<ClientAddr>() {
+            return Ok(*client);
+        }
+        // A router served some other way (a test's `oneshot`): the peer alone.
+        match parts.extensions.get::<ConnectInfo<SocketAddr>>() {
+            Some(ConnectInfo(peer)) => Ok(Self { ip: peer.ip().to_canonical(), proxied: false }),
+            None => Err(StatusCode::INTERNAL_SERVER_ERROR),
+        }
+    }
+}
+
 /// File descriptors kept for the databases, logs and outgoing requests.
 const RESERVED_FILES: usize = 128;
 
@@ -84,8 +149,16 @@ fn open_files_limit(text: &str) -> Option<usize> {
 }
 
 /// Serves `app` on `listener` within `limits` until `stop` turns true, then
-/// lets the requests under way finish.
-pub async fn serve(listener: TcpListener, app: Router, limits: Limits, mut stop: watch::Receiver<bool>) {
+/// lets the requests under way finish. `X-Forwarded-For` is read from the
+/// `trusted_proxies` only.
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    limits: Limits,
+    trusted_proxies: Vec<IpAddr>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let trusted: Arc<[IpAddr]> = trusted_proxies.into_iter().map(|ip| ip.to_canonical()).collect();
     let timeout = limits.request_timeout;
     let app =
         app.layer(axum::middleware::from_fn(move |request: Request, next: Next| answer_within(timeout, request, next)));
@@ -111,8 +184,11 @@ pub async fn serve(listener: TcpListener, app: Router, limits: Limits, mut stop:
             }
         };
         let _ = stream.set_nodelay(true);
+        let trusted = trusted.clone();
         let service = app.clone().map_request(move |mut request: Request<hyper::body::Incoming>| {
+            let client = ClientAddr::of(peer.ip(), request.headers(), &trusted);
             request.extensions_mut().insert(ConnectInfo(peer));
+            request.extensions_mut().insert(client);
             request
         });
         let io = TokioIo::new(Idle::new(stream, limits.idle_timeout));
@@ -257,7 +333,7 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = watch::channel(false);
-        tokio::spawn(serve(listener, app, limits, stopped));
+        tokio::spawn(serve(listener, app, limits, Vec::new(), stopped));
         (addr, stop)
     }
 
@@ -341,6 +417,33 @@ mod tests {
         for stream in &mut held {
             until_closed(stream).await;
         }
+    }
+
+    #[test]
+    fn x_forwarded_for_counts_from_trusted_proxies_only() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let headers = |values: &[&str]| {
+            let mut map = HeaderMap::new();
+            for v in values {
+                map.append("x-forwarded-for", v.parse().unwrap());
+            }
+            map
+        };
+        let proxy = [ip("127.0.0.1"), ip("10.0.0.2")];
+        let of = |peer: &str, values: &[&str]| ClientAddr::of(ip(peer), &headers(values), &proxy);
+        let client = |s: &str, proxied| ClientAddr { ip: ip(s), proxied };
+        // Not from a trusted proxy: the header is the caller's word, ignored.
+        assert_eq!(of("203.0.113.9", &["198.51.100.1"]), client("203.0.113.9", false));
+        // From the proxy: the address it appended, not what the client put before it.
+        assert_eq!(of("127.0.0.1", &["198.51.100.1"]), client("198.51.100.1", true));
+        assert_eq!(of("127.0.0.1", &["127.0.0.1, 198.51.100.1"]), client("198.51.100.1", true));
+        assert_eq!(of("127.0.0.1", &["6.6.6.6", "198.51.100.1, 10.0.0.2"]), client("198.51.100.1", true));
+        // A chain of trusted proxies only, or nothing readable: the nearest vouched-for hop.
+        assert_eq!(of("127.0.0.1", &["10.0.0.2"]), client("10.0.0.2", true));
+        assert_eq!(of("127.0.0.1", &[]), client("127.0.0.1", true));
+        assert_eq!(of("127.0.0.1", &["unknown, 10.0.0.2"]), client("10.0.0.2", true));
+        assert_eq!(of("::ffff:127.0.0.1", &["::ffff:198.51.100.1"]), client("198.51.100.1", true));
+        assert_eq!(of("::1", &["198.51.100.1"]), client("::1", false));
     }
 
     #[test]

@@ -65,9 +65,16 @@ impl Service {
 
     /// A service whose passwords are hashed at `cost`.
     async fn start_with(cost: HashCost) -> Self {
+        Self::start_configured(cost, |_| {}).await
+    }
+
+    /// A service of its own `configure`d configuration.
+    async fn start_configured(cost: HashCost, configure: impl FnOnce(&mut ServeConfig)) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let clock = Arc::new(FixedClock::new(at(START)));
-        let server = Server::start(Self::config(&dir, &clock, cost)).await.unwrap();
+        let mut config = Self::config(&dir, &clock, cost);
+        configure(&mut config);
+        let server = Server::start(config).await.unwrap();
         let admin = std::fs::read_to_string(dir.path().join("data/admin-token")).unwrap().trim().to_owned();
         let store =
             icaze_server::sqlite::SqliteStore::open(&dir.path().join("data/icaze.db"), Default::default()).unwrap();
@@ -784,6 +791,76 @@ async fn one_address_is_throttled_across_logins_and_bodies_are_capped() {
     assert_eq!((broken.status, broken.body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_json")));
     let not_utf8 = s.request(Method::POST, "/portal/api/imports", Some(&a), true, Some(vec![0xff, 0xfe, 0x00])).await;
     assert_eq!(not_utf8.body["code"], "bad_encoding");
+}
+
+/// A sign-in as a proxy passes it on: from loopback, with `X-Forwarded-For`.
+async fn login_via(s: &Service, forwarded_for: &str, login: &str, password: &str) -> (StatusCode, String) {
+    let response = s
+        .client
+        .post(s.url("/portal/api/login"))
+        .header("x-forwarded-for", forwarded_for)
+        .body(json!({"login": login, "password": password}).to_string())
+        .send()
+        .await
+        .unwrap();
+    let cookie = response.headers().get("set-cookie").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+    (response.status(), cookie)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_a_tls_proxy_cookies_are_secure_and_throttles_count_each_client() {
+    // The documented deployment: a TLS proxy on this machine, the service on loopback.
+    let s = Service::start_configured(HashCost::cheap(), |c| {
+        c.public_url = Some("https://permits.example.az/".into());
+        c.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    })
+    .await;
+    assert_eq!(s.server.public_url(), "https://permits.example.az");
+    let (_, _) = s.org("1111111111", "org.a").await;
+    let (status, cookie) = login_via(&s, "198.51.100.7", "org.a", OWN).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(cookie.contains("; Secure"), "listening on loopback behind https: {cookie}");
+
+    // Twenty failures from one client close that client, and only that one,
+    // though every request reaches the service from the proxy's address.
+    for i in 0..20 {
+        let (status, _) = login_via(&s, "203.0.113.5", &format!("guess{}", i / 4), "not a password").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "attempt {i}");
+    }
+    assert_eq!(login_via(&s, "203.0.113.5", "org.a", OWN).await.0, StatusCode::TOO_MANY_REQUESTS);
+    // What the client wrote before the proxy's own entry changes nothing.
+    assert_eq!(login_via(&s, "198.51.100.7, 203.0.113.5", "org.a", OWN).await.0, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(login_via(&s, "198.51.100.7", "org.a", OWN).await.0, StatusCode::OK);
+
+    // Without a trusted proxy the header is anybody's: ignored, so varying it
+    // escapes nothing, and on loopback with no public URL cookies are not Secure.
+    let direct = Service::start().await;
+    let (_, _) = direct.org("1111111111", "org.a").await;
+    let (status, cookie) = login_via(&direct, "198.51.100.7", "org.a", OWN).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!cookie.contains("Secure"), "{cookie}");
+    for i in 0..20 {
+        let (status, _) = login_via(&direct, &format!("203.0.113.{i}"), &format!("guess{}", i / 4), "no").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "attempt {i}");
+    }
+    assert_eq!(login_via(&direct, "198.51.100.99", "org.a", OWN).await.0, StatusCode::TOO_MANY_REQUESTS);
+
+    // A public URL of http:// is taken at its word; a path or another scheme is refused at start.
+    let plain = Service::start_configured(HashCost::cheap(), |c| {
+        c.listen = "0.0.0.0:0".parse().unwrap();
+        c.public_url = Some("http://permits.lan:8080".into());
+    })
+    .await;
+    let (_, _) = plain.org("1111111111", "org.a").await;
+    assert!(!login_via(&plain, "198.51.100.7", "org.a", OWN).await.1.contains("Secure"));
+    for bad in ["ftp://permits.example.az", "https://permits.example.az/portal", "permits.example.az"] {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(FixedClock::new(at(START)));
+        let mut config = Service::config(&dir, &clock, HashCost::cheap());
+        config.public_url = Some(bad.into());
+        let refused = Server::start(config).await.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(refused.contains("public URL"), "{bad}: {refused}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

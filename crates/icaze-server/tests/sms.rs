@@ -315,6 +315,43 @@ async fn the_gateway_secret_is_required_when_set() {
     assert!(form.text().await.unwrap().contains("IZ1"));
 }
 
+/// The status of an SMS request as a proxy on loopback passes it on.
+async fn sms_via(s: &Service, forwarded_for: Option<&str>) -> u16 {
+    let mut request = s.client.get(s.url("/sms/8103")).query(&[("from", "994501234567"), ("text", "2 AZE11111111")]);
+    if let Some(forwarded) = forwarded_for {
+        request = request.header("x-forwarded-for", forwarded);
+    }
+    request.send().await.unwrap().status().as_u16()
+}
+
+#[tokio::test]
+async fn behind_a_proxy_the_sms_endpoint_is_the_gateways_only() {
+    let proxy = vec!["127.0.0.1".parse().unwrap()];
+    // With neither secret nor allow list, only a caller on loopback itself:
+    // behind a proxy on loopback, the world is not let in.
+    let s = Service::start_with(|c| {
+        c.public_url = Some("https://permits.example.az".into());
+        c.trusted_proxies = proxy.clone();
+    })
+    .await;
+    assert_eq!(sms_via(&s, Some("203.0.113.5")).await, 403);
+    assert_eq!(sms_via(&s, Some("127.0.0.1")).await, 403, "forwarded is forwarded, whatever it names");
+    assert_eq!(sms_via(&s, None).await, 403);
+    // The gateway's address, as the proxy saw it, is let in; a client that
+    // writes that address itself is not.
+    let s = Service::start_with(|c| {
+        c.public_url = Some("https://permits.example.az".into());
+        c.trusted_proxies = proxy.clone();
+        c.gateway.allow = vec!["203.0.113.5".parse().unwrap()];
+    })
+    .await;
+    assert_eq!(sms_via(&s, Some("203.0.113.5")).await, 200);
+    assert_eq!(sms_via(&s, Some("203.0.113.5, 198.51.100.7")).await, 403);
+    // With no trusted proxy the header is ignored: the local gateway is served.
+    let s = Service::start().await;
+    assert_eq!(sms_via(&s, Some("198.51.100.7")).await, 200);
+}
+
 #[tokio::test]
 async fn garbage_gets_a_reply_not_an_error() {
     let s = Service::start().await;

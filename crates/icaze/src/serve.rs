@@ -31,9 +31,18 @@ pub(crate) struct ServeArgs {
     /// A shared secret the SMS gateway must send as the `key` parameter.
     #[arg(long, env = "ICAZE_GATEWAY_SECRET")]
     gateway_secret: Option<String>,
-    /// Gateway addresses allowed without the secret (repeatable). With neither: loopback only.
+    /// Gateway addresses allowed without the secret (repeatable). With neither: callers on
+    /// loopback only, and never one that came through a --trusted-proxy.
     #[arg(long = "gateway-allow")]
     gateway_allow: Vec<std::net::IpAddr>,
+    /// Where people reach the service, e.g. https://permits.example.az behind a TLS proxy:
+    /// https makes the portal's cookies Secure, wherever this process listens.
+    #[arg(long, value_parser = icaze_server::public_url)]
+    public_url: Option<String>,
+    /// A proxy in front of the service (repeatable): its X-Forwarded-For names the client
+    /// for throttles, the gateway allow list and logs. From anyone else it is ignored.
+    #[arg(long = "trusted-proxy", requires = "public_url")]
+    trusted_proxy: Vec<std::net::IpAddr>,
     /// Connections served at once; more wait in the kernel's backlog (default: 4096, or
     /// fewer to stay 128 below the process's open-file limit).
     #[arg(long)]
@@ -109,6 +118,14 @@ pub(crate) fn serve(args: ServeArgs, now: UtcMinute) -> anyhow::Result<ExitCode>
     config.keys = args.keys;
     config.rehearsal = rehearsal;
     config.gateway = GatewayAuth { secret: args.gateway_secret, allow: args.gateway_allow };
+    if args.public_url.is_none() && args.listen.ip().is_loopback() {
+        eprintln!(
+            "note: listening on loopback without --public-url: the portal's cookies are not Secure. \
+             Behind a TLS proxy, start with --public-url https://... and --trusted-proxy"
+        );
+    }
+    config.public_url = args.public_url;
+    config.trusted_proxies = args.trusted_proxy;
     if let Some(max) = args.max_connections {
         config.limits.max_connections = max;
     }
@@ -116,9 +133,10 @@ pub(crate) fn serve(args: ServeArgs, now: UtcMinute) -> anyhow::Result<ExitCode>
     runtime.block_on(async move {
         let server = Server::start(config).await?;
         eprintln!(
-            "icaze serving on http://{} (SMS gateway URL: http://{}/sms/8103?from=...&text=...)",
+            "icaze serving on http://{} for {} (SMS gateway URL: {}/sms/8103?from=...&text=...)",
             server.addr(),
-            server.addr()
+            server.public_url(),
+            server.public_url()
         );
         server.wait().await;
         anyhow::Ok(())

@@ -5,12 +5,11 @@
 //! [`PortalService`], run on the blocking pool; errors as JSON
 //! `{code, message}`; JSON bodies capped at 64 KiB, CSV imports at 16 MiB.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, RawQuery, State};
+use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
@@ -20,6 +19,7 @@ use serde_json::{json, Value};
 
 use super::store::{EmployeeQuery, EmployeeStatus};
 use super::{funeral_json, EmployeeInput, FuneralInput, PortalError, PortalService, Principal, Printable, TripInput};
+use crate::listener::ClientAddr;
 use crate::query::{self, json_response, Query};
 use crate::store::Store;
 use crate::sync::SyncError;
@@ -236,10 +236,10 @@ fn session_cookie(value: &str, secure: bool, max_age: Option<u32>) -> Option<Hea
 
 async fn login<S: Store>(
     State(svc): State<Arc<PortalService<S>>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    client: ClientAddr,
     raw: Result<Bytes, BytesRejection>,
 ) -> Answer {
-    let address = peer.ip().to_string();
+    let address = client.ip.to_string();
     let (id, principal) = run(&svc, move |s| {
         let b: LoginBody = parse_json(&body(raw)?)?;
         s.login(&b.login, &b.password, &address)
