@@ -45,14 +45,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         durability = "NORMAL";
     }
     let store = icaze_server::sync::sqlite::SqliteSyncStore::open(&dir.path().join("sync.db"), config)?;
-    let service = Arc::new(SyncService::new(
-        Box::new(store),
-        permits,
-        Arc::new(icaze_server::keys::KeyRing::load(&dir.path().join("authority"))?),
-        None,
-        Arc::new(icaze_server::FixedClock::new(now)),
-        "admin".into(),
-    ));
+    let service = Arc::new(
+        SyncService::new(
+            Box::new(store),
+            permits,
+            Arc::new(icaze_server::keys::KeyRing::load(&dir.path().join("authority"))?),
+            None,
+            Arc::new(icaze_server::FixedClock::new(now)),
+            "admin".into(),
+        )
+        .with_limits(icaze_server::sync::SyncLimits::unlimited_rates()),
+    );
 
     let per_device = records / devices;
     let is_resent = move |i: usize| resend > 0 && (i + 1).is_multiple_of(resend);

@@ -48,6 +48,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut config = ServeConfig::new(dir.path().join("data"));
     config.listen = "127.0.0.1:0".parse()?;
     config.clock = Arc::new(FixedClock::new(now));
+    // The load generator measures the service, not its per-device rate limit.
+    config.sync_limits = icaze_server::sync::SyncLimits::unlimited_rates();
     let server = Server::start(config).await?;
     let base = format!("http://{}", server.addr());
     let admin = std::fs::read_to_string(dir.path().join("data/admin-token"))?.trim().to_owned();

@@ -20,6 +20,7 @@ pub mod listener;
 pub mod metrics;
 pub mod portal;
 mod query;
+pub mod ratelimit;
 pub mod regime;
 pub mod registry;
 pub mod sms;
@@ -114,6 +115,8 @@ pub struct ServeConfig {
     pub deny_list_every: std::time::Duration,
     /// The front door's bounds: connections, header, idle and request timeouts.
     pub limits: listener::Limits,
+    /// What one device or supervisor may ask of the sync API.
+    pub sync_limits: sync::SyncLimits,
 }
 
 impl ServeConfig {
@@ -133,6 +136,7 @@ impl ServeConfig {
             clock: Arc::new(SystemClock),
             deny_list_every: std::time::Duration::from_secs(30),
             limits: listener::Limits::default(),
+            sync_limits: sync::SyncLimits::default(),
         }
     }
 }
@@ -240,14 +244,17 @@ impl Server {
         }
         let admin_token = admin_token(data)?;
         let sync_store = sync::sqlite::SqliteSyncStore::open(&data.join("sync.db"), config.sqlite.clone())?;
-        let sync = Arc::new(sync::SyncService::new(
-            Box::new(sync_store),
-            store.clone(),
-            key_ring.clone(),
-            config.rehearsal.clone(),
-            config.clock.clone(),
-            admin_token.clone(),
-        ));
+        let sync = Arc::new(
+            sync::SyncService::new(
+                Box::new(sync_store),
+                store.clone(),
+                key_ring.clone(),
+                config.rehearsal.clone(),
+                config.clock.clone(),
+                admin_token.clone(),
+            )
+            .with_limits(config.sync_limits),
+        );
         let revocations = sync.clone();
         let sms = SmsService::new(store.clone(), key_ring.clone(), config.rehearsal.clone(), config.sms.clone())?
             .with_revocations(Arc::new(move |serial| revocations.is_revoked(serial.0).map_err(|e| e.to_string())));

@@ -6,6 +6,8 @@
 use std::sync::Arc;
 
 use icaze_core::{PermitSerial, SecretKey, UtcMinute, VerifiedBundle, ZoneId};
+use icaze_server::ratelimit::Rate;
+use icaze_server::sync::SyncLimits;
 use icaze_server::{FixedClock, ServeConfig, Server};
 use icaze_sync::{
     chain_hash, EnrollmentCode, InputKind, InspectionRecord, Location, OfficerBadge, Outcome, RecordId, UploadBatch,
@@ -30,11 +32,16 @@ struct Service {
 
 impl Service {
     async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    async fn start_with(configure: impl FnOnce(&mut ServeConfig)) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let clock = Arc::new(FixedClock::new(at(START)));
         let mut config = ServeConfig::new(dir.path().join("data"));
         config.listen = "127.0.0.1:0".parse().unwrap();
         config.clock = clock.clone();
+        configure(&mut config);
         let server = Server::start(config).await.unwrap();
         let admin = std::fs::read_to_string(dir.path().join("data/admin-token")).unwrap().trim().to_owned();
         Self { dir, server, clock, client: reqwest::Client::new(), admin }
@@ -608,6 +615,89 @@ async fn a_list_of_serials_is_revoked_as_one_version() {
     let response = s.bundle("", &[]).await;
     let contents = verified(&s, &response.bytes().await.unwrap());
     assert_eq!(contents.revocations.iter().collect::<Vec<_>>(), [1, 2, 3, 900_001]);
+}
+
+/// Limits a test reaches in a few requests: buckets of 3 that refill once an hour.
+fn tight_limits() -> SyncLimits {
+    let slow = Rate::new(3, std::time::Duration::from_secs(3600));
+    SyncLimits { device: slow, supervisor: slow, supervisor_serials: 3, supervisor_revocations_a_day: 5 }
+}
+
+#[tokio::test]
+async fn a_device_or_a_supervisor_past_its_rate_is_told_when_to_come_back() {
+    let s = Service::start_with(|c| c.sync_limits = tight_limits()).await;
+    let (a, b) = (Device::new(21), Device::new(22));
+    s.approve(&s.admin, &a, "B-1042", "P-12").await;
+    s.approve(&s.admin, &b, "B-1043", "P-12").await;
+    for _ in 0..3 {
+        assert_eq!(s.upload(a.status_request()).await.0, StatusCode::OK);
+    }
+    let response = s.client.post(s.url("/v1/upload")).body(a.status_request()).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(response.headers()["retry-after"], "3600");
+    let body: Value = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
+    assert_eq!(body["code"], "rate_limited", "{body}");
+    // Another device has a bucket of its own, and forged batches in its name,
+    // refused at their signature, take nothing from it.
+    for _ in 0..3 {
+        let mut forged = b.status_request();
+        *forged.last_mut().unwrap() ^= 1;
+        assert_eq!(s.upload(forged).await.0, StatusCode::BAD_REQUEST);
+    }
+    for _ in 0..3 {
+        assert_eq!(s.upload(b.status_request()).await.0, StatusCode::OK);
+    }
+
+    let supervisor = s.supervisor("S-Aliyev", "P-12").await;
+    for _ in 0..3 {
+        assert_eq!(s.get("/v1/devices", Some(&supervisor)).await.0, StatusCode::OK);
+    }
+    let (status, body) = s.get("/v1/inspections", Some(&supervisor)).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::TOO_MANY_REQUESTS, Some("rate_limited")), "{body}");
+    // The administrator is not counted.
+    for _ in 0..5 {
+        assert_eq!(s.get("/v1/devices", Some(&s.admin)).await.0, StatusCode::OK);
+    }
+}
+
+#[tokio::test]
+async fn a_supervisor_revokes_a_few_permits_at_a_time_and_a_day() {
+    let s = Service::start_with(|c| {
+        c.sync_limits = SyncLimits { supervisor: Rate::new(100, std::time::Duration::from_secs(1)), ..tight_limits() }
+    })
+    .await;
+    let supervisor = s.supervisor("S-Aliyev", "P-12").await;
+    let revoke = |serials: Vec<u32>, token: String| {
+        let s = &s;
+        async move { s.post("/v1/revocations", Some(&token), json!({"serials": serials, "reason": "fraud"})).await }
+    };
+    // A list longer than a supervisor's is the administrator's.
+    let (status, body) = revoke(vec![1, 2, 3, 4], supervisor.clone()).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")), "{body}");
+    assert_eq!(revoke(vec![1, 2, 3, 4], s.admin.clone()).await.0, StatusCode::OK);
+    // Five a day: 3 and 2 go, the sixth does not, however it is asked for;
+    // one already revoked costs nothing.
+    assert_eq!(revoke(vec![10, 11, 12], supervisor.clone()).await.0, StatusCode::OK);
+    assert_eq!(revoke(vec![12, 13, 1], supervisor.clone()).await.0, StatusCode::OK);
+    let (status, body) = revoke(vec![14, 15], supervisor.clone()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert!(body["message"].as_str().unwrap().contains("ask an administrator"), "{body}");
+    assert_eq!(revoke(vec![14], supervisor.clone()).await.0, StatusCode::OK);
+    let (status, _) = s.post("/v1/revocations", Some(&supervisor), json!({"serial": 16, "reason": "fraud"})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // Each revocation is in the audit trail under the supervisor's name.
+    let (_, audit) = s.get("/v1/audit", Some(&s.admin)).await;
+    let revoked: Vec<Value> = audit["audit"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["what"] == "revoked" && e["who"] == "S-Aliyev")
+        .map(|e| e["details"]["serials"].clone())
+        .collect();
+    assert_eq!(revoked, [json!([10, 11, 12]), json!([13]), json!([14])], "{audit}");
+    // A day later the supervisor may again.
+    s.clock.set(at("2020-12-16T10:01:00+04:00"));
+    assert_eq!(revoke(vec![16, 17], supervisor).await.0, StatusCode::OK);
 }
 
 #[tokio::test]

@@ -60,6 +60,7 @@ async fn not_found() -> ApiError {
         status: StatusCode::NOT_FOUND,
         code: "not_found",
         message: "no such route: see docs/sync-api.md for the routes of the sync API".into(),
+        retry_after: None,
     }
 }
 
@@ -68,6 +69,8 @@ pub struct ApiError {
     status: StatusCode,
     code: &'static str,
     message: String,
+    /// `Retry-After`, in seconds, of a `429`.
+    retry_after: Option<u64>,
 }
 
 impl From<SyncError> for ApiError {
@@ -78,13 +81,18 @@ impl From<SyncError> for ApiError {
             SyncError::DeviceNotFound(_) | SyncError::SupervisorNotFound(_) => StatusCode::NOT_FOUND,
             SyncError::SupervisorExists(_) | SyncError::FutureVersion { .. } => StatusCode::CONFLICT,
             SyncError::Invalid { code: "too_large", .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            SyncError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             SyncError::EnrollmentCode(_) | SyncError::Batch(_) | SyncError::Invalid { .. } => StatusCode::BAD_REQUEST,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
         if status == StatusCode::INTERNAL_SERVER_ERROR {
             tracing::error!(error = %e, "sync request failed");
         }
-        ApiError { status, code: e.code(), message: e.to_string() }
+        let retry_after = match e {
+            SyncError::RateLimited { retry_after, .. } => Some(retry_after),
+            _ => None,
+        };
+        ApiError { status, code: e.code(), message: e.to_string(), retry_after }
     }
 }
 
@@ -92,9 +100,19 @@ impl From<BytesRejection> for ApiError {
     fn from(r: BytesRejection) -> Self {
         let status = r.status();
         if status == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError { status, code: "too_large", message: "the request body is over this route's limit".into() }
+            ApiError {
+                status,
+                code: "too_large",
+                message: "the request body is over this route's limit".into(),
+                retry_after: None,
+            }
         } else {
-            ApiError { status, code: "bad_body", message: format!("the request body could not be read: {r}") }
+            ApiError {
+                status,
+                code: "bad_body",
+                message: format!("the request body could not be read: {r}"),
+                retry_after: None,
+            }
         }
     }
 }
@@ -105,6 +123,9 @@ impl IntoResponse for ApiError {
             (self.status, axum::Json(json!({"code": self.code, "message": self.message}))).into_response();
         if self.status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let Some(seconds) = self.retry_after {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }

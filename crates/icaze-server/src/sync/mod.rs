@@ -29,6 +29,7 @@ use icaze_sync::{
 };
 use serde_json::{json, Value};
 
+use crate::ratelimit::{Limiter, Rate};
 use crate::regime::Regime;
 use crate::store::{Outcome, Store};
 use crate::Clock;
@@ -100,6 +101,14 @@ pub enum SyncError {
     /// The bundle could not be signed.
     #[error("the bundle cannot be made: {0}")]
     Bundle(#[from] AuthorityError),
+    /// The caller's requests came faster than [`SyncLimits`] let in.
+    #[error("too many requests from this {who}: try again in {retry_after} s")]
+    RateLimited {
+        /// `device` or `supervisor`.
+        who: &'static str,
+        /// Seconds until the next request is let in.
+        retry_after: u64,
+    },
     /// Something else inside the server.
     #[error("{0}")]
     Internal(String),
@@ -123,6 +132,7 @@ impl SyncError {
             SyncError::FutureVersion { .. } => "future_version",
             SyncError::Store(_) => "storage",
             SyncError::Bundle(_) => "bundle_unavailable",
+            SyncError::RateLimited { .. } => "rate_limited",
             SyncError::Internal(_) => "internal",
         }
     }
@@ -286,6 +296,61 @@ pub enum RevokeTarget {
 /// The most serials one revocation call takes.
 pub const MAX_REVOKE_SERIALS: usize = 10_000_000;
 
+/// What one caller of the sync API may do, per instance of the service.
+#[derive(Clone, Copy, Debug)]
+pub struct SyncLimits {
+    /// Uploads and status requests of one device (after its signature is checked).
+    pub device: Rate,
+    /// Requests of one supervisor's token.
+    pub supervisor: Rate,
+    /// Permits a supervisor revokes in one request (by serials or by document);
+    /// longer lists are the administrator's.
+    pub supervisor_serials: usize,
+    /// Permits a supervisor revokes in 24 hours.
+    pub supervisor_revocations_a_day: u64,
+}
+
+impl Default for SyncLimits {
+    /// A device: 60 at once, then one every 2 s (a device syncs every few
+    /// minutes; a long outbox goes in batches of 500). A supervisor: 120 at
+    /// once, then 2 a second (a screen loads a few pages). 10 permits a
+    /// revocation and 200 a day.
+    fn default() -> Self {
+        Self {
+            device: Rate::new(60, std::time::Duration::from_secs(2)),
+            supervisor: Rate::new(120, std::time::Duration::from_millis(500)),
+            supervisor_serials: 10,
+            supervisor_revocations_a_day: 200,
+        }
+    }
+}
+
+impl SyncLimits {
+    /// No bound on rates (load generators and benchmarks); the supervisor's
+    /// bounds on revocations stay.
+    pub fn unlimited_rates() -> Self {
+        let unlimited = Rate::new(u32::MAX, std::time::Duration::from_nanos(1));
+        Self { device: unlimited, supervisor: unlimited, ..Self::default() }
+    }
+}
+
+/// The buckets of [`SyncLimits`].
+struct Limiters {
+    limits: SyncLimits,
+    devices: Limiter,
+    supervisors: Limiter,
+}
+
+impl Limiters {
+    fn new(limits: SyncLimits) -> Self {
+        Self { limits, devices: Limiter::new(limits.device), supervisors: Limiter::new(limits.supervisor) }
+    }
+}
+
+fn rate_limited(who: &'static str, wait: std::time::Duration) -> SyncError {
+    SyncError::RateLimited { who, retry_after: wait.as_secs() }
+}
+
 /// A page of inspections.
 #[derive(Debug, Clone)]
 pub struct InspectionPage {
@@ -328,6 +393,7 @@ pub struct SyncService<S: Store> {
     admin_token: String,
     bundles: Bundles,
     key_hook: std::sync::OnceLock<KeyHook>,
+    limiters: Limiters,
 }
 
 /// What runs after a reload that revoked keys ([`SyncService::on_keys_reloaded`]).
@@ -371,7 +437,14 @@ impl<S: Store> SyncService<S> {
             admin_token,
             bundles: Bundles::new(32),
             key_hook: std::sync::OnceLock::new(),
+            limiters: Limiters::new(SyncLimits::default()),
         }
+    }
+
+    /// The same service within `limits` instead of [`SyncLimits::default`].
+    pub fn with_limits(mut self, limits: SyncLimits) -> Self {
+        self.limiters = Limiters::new(limits);
+        self
     }
 
     /// The current minute of the service's clock.
@@ -379,9 +452,14 @@ impl<S: Store> SyncService<S> {
         self.clock.now()
     }
 
-    /// Recognises the `Authorization` header (`401` without a valid one).
+    /// Recognises the `Authorization` header (`401` without a valid one),
+    /// and takes the request from a supervisor's bucket (`429` when empty).
     pub fn authenticate(&self, header: Option<&str>) -> Result<Caller, SyncError> {
-        auth::authenticate(self.store.as_ref(), &self.admin_token, header)
+        let caller = auth::authenticate(self.store.as_ref(), &self.admin_token, header)?;
+        if let Caller::Supervisor { name, .. } = &caller {
+            self.limiters.supervisors.take(name).map_err(|wait| rate_limited("supervisor", wait))?;
+        }
+        Ok(caller)
     }
 
     fn view(&self, row: DeviceRow) -> Result<DeviceView, SyncError> {
@@ -593,6 +671,9 @@ impl<S: Store> SyncService<S> {
         };
         if let Some(caller) = caller {
             caller.require_precinct(&known.precinct)?;
+        } else {
+            // Counted once its signature is checked: a forged batch cannot empty a device's bucket.
+            self.limiters.devices.take(&known.device_id).map_err(|wait| rate_limited("device", wait))?;
         }
         let n = batch.records().len() as u64;
         let first = batch.first_seq();
@@ -815,6 +896,15 @@ impl<S: Store> SyncService<S> {
         };
         serials.sort_unstable();
         serials.dedup();
+        let limits = self.limiters.limits;
+        if matches!(caller, Caller::Supervisor { .. }) && serials.len() > limits.supervisor_serials {
+            return Err(SyncError::Forbidden(format!(
+                "{} permits in one revocation: a supervisor revokes at most {} at a time; longer lists are an \
+                 administrator's",
+                serials.len(),
+                limits.supervisor_serials
+            )));
+        }
         self.write(|tx| {
             let mut state = tx.bundle_state()?;
             let mut fresh = Vec::with_capacity(serials.len());
@@ -825,6 +915,18 @@ impl<S: Store> SyncService<S> {
             }
             if fresh.is_empty() {
                 return Ok((fresh, state.version));
+            }
+            if let Caller::Supervisor { name, .. } = caller {
+                // Counted in the writer's transaction: requests at once are bounded as sequential ones.
+                let since = UtcMinute::from_unix_minutes(now.unix_minutes().saturating_sub(24 * 60));
+                let done = tx.revocations_by_since(name, since)?;
+                if done + fresh.len() as u64 > limits.supervisor_revocations_a_day {
+                    return Err(SyncError::Forbidden(format!(
+                        "you revoked {done} permits in the last 24 hours and a supervisor revokes at most {} a \
+                         day: ask an administrator",
+                        limits.supervisor_revocations_a_day
+                    )));
+                }
             }
             state.version += 1;
             state.minted_at = Some(now);

@@ -242,6 +242,8 @@ const MIGRATIONS: &[&str] = &[
     "DROP INDEX inspections_precinct_at;",
     // 5 (issue 18): a record under another badge than the device's approved one.
     "ALTER TABLE devices ADD COLUMN badge_seq INTEGER;",
+    // 6 (issue 18): a supervisor's revocations of the last 24 hours are counted.
+    "CREATE INDEX revocations_by_at ON revocations (by, at);",
 ];
 
 /// The stored codes of an inspection's input kinds (`icaze_sync::InputKind::code`), migration 3.
@@ -865,6 +867,14 @@ impl SyncTx for Tx<'_> {
             )?
             .execute(params![row.serial, int(row.version)?, row.at.unix_minutes(), row.by, row.reason, row.document])?;
         Ok(())
+    }
+
+    fn revocations_by_since(&mut self, by: &str, since: UtcMinute) -> Result<u64, StoreError> {
+        let n: i64 = self
+            .0
+            .prepare_cached("SELECT count(*) FROM revocations WHERE by = ?1 AND at >= ?2")?
+            .query_row(params![by, since.unix_minutes()], |r| r.get(0))?;
+        Ok(n as u64)
     }
 
     fn insert_supervisor(&mut self, row: &SupervisorRow) -> Result<bool, StoreError> {

@@ -253,6 +253,8 @@ pub trait SyncTx {
     fn is_revoked(&mut self, serial: u32) -> Result<bool, StoreError>;
     /// Records a revocation.
     fn insert_revocation(&mut self, row: &RevocationRow) -> Result<(), StoreError>;
+    /// How many revocations `by` made at `since` or later (a supervisor's day).
+    fn revocations_by_since(&mut self, by: &str, since: UtcMinute) -> Result<u64, StoreError>;
     /// Adds a supervisor; `false` when the name is taken.
     fn insert_supervisor(&mut self, row: &SupervisorRow) -> Result<bool, StoreError>;
     /// Removes a supervisor; `false` when there was none of that name.
