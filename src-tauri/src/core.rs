@@ -292,7 +292,7 @@ impl AppCore {
         let server = self.server().ok_or_else(|| {
             AppError::new("no_server", "no sync server is set: enter its address in Settings, or export a file")
         })?;
-        let client = SyncClient::new(&server, app_sync_config())?;
+        let client = SyncClient::for_device(self.device()?, &server, app_sync_config())?;
         let report = client.sync(self.device_mut()?, now).await?;
         let enrollment = EnrollmentStatus {
             status: report.enrollment.code().to_owned(),

@@ -42,6 +42,9 @@ pub struct InitConfig {
     pub officer: Option<OfficerBadge>,
 }
 
+/// The file in a device's directory of the pinned server certificate.
+pub const SERVER_CA_FILE: &str = "server-ca.pem";
+
 /// What the officer adds to a check's record.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Notes {
@@ -293,6 +296,30 @@ impl Device {
     /// The sync server's address given at init.
     pub fn server(&self) -> Option<&str> {
         self.server.as_deref()
+    }
+
+    /// Pins the sync server's certificate, or its CA's (PEM, as
+    /// `icaze device init --server-ca` reads it from the enrollment): from
+    /// now on [`crate::SyncClient::for_device`] trusts it alone and speaks
+    /// `https://` only. Kept in [`SERVER_CA_FILE`], replaced whole.
+    pub fn pin_server_ca(&self, pem: &str) -> Result<(), DeviceError> {
+        crate::sync::pinned_certificates(pem).map_err(DeviceError::ServerCertificate)?;
+        let path = self.dir.join(SERVER_CA_FILE);
+        let tmp = self.dir.join(format!("{SERVER_CA_FILE}.tmp"));
+        let io = |source| DeviceError::Io { path: path.clone(), source };
+        std::fs::write(&tmp, pem).map_err(io)?;
+        std::fs::rename(&tmp, &path).map_err(io)?;
+        Ok(())
+    }
+
+    /// The pinned server certificate ([`Device::pin_server_ca`]), if any.
+    pub fn server_ca(&self) -> Result<Option<String>, DeviceError> {
+        let path = self.dir.join(SERVER_CA_FILE);
+        match std::fs::read_to_string(&path) {
+            Ok(pem) => Ok(Some(pem)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(DeviceError::Io { path, source }),
+        }
     }
 
     /// The officer given at init.

@@ -49,6 +49,9 @@ pub enum DeviceError {
     /// The device key file is damaged.
     #[error("{0}: the device key file is damaged (expected `icaze-device-key-v1 SEED`)")]
     KeyFile(PathBuf),
+    /// The server certificate to pin is not one.
+    #[error("the server certificate to pin is refused: {0}; give the PEM file of the server's certificate or its CA")]
+    ServerCertificate(String),
     /// The operating system's random source failed.
     #[error("the operating system's random source failed: {0}")]
     Random(String),
@@ -137,6 +140,7 @@ impl DeviceError {
             DeviceError::Storage(_) => "storage",
             DeviceError::KeyFile(_) => "key_file",
             DeviceError::Random(_) => "random",
+            DeviceError::ServerCertificate(_) => "server_certificate",
             DeviceError::Bundle(_) => "bad_bundle",
             DeviceError::Rollback { .. } => "rollback",
             DeviceError::TrustListRollback { .. } => "trust_list_rollback",

@@ -100,7 +100,7 @@ mod verdict;
 
 pub use device::{
     BundleApplied, ChainBreak, ChainReport, Device, DeviceStatus, ExportReport, InitConfig, Notes, DB_FILE, EXPORT_DIR,
-    KEY_FILE, LOG_RETENTION_MINUTES,
+    KEY_FILE, LOG_RETENTION_MINUTES, SERVER_CA_FILE,
 };
 pub use error::{DeviceError, StorageError};
 pub use icaze_sync::{
@@ -111,7 +111,7 @@ pub use icaze_sync::{
 pub use manual::ManualCheck;
 pub use scene::Scene;
 pub use sync::{
-    BundleOutcome, Enrollment, SyncClient, SyncConfig, SyncError, SyncReport, UploadAnswer, PARTIAL_BUNDLE_FILE,
-    PARTIAL_BUNDLE_META,
+    pinned_certificates, BundleOutcome, Enrollment, SyncClient, SyncConfig, SyncError, SyncReport, UploadAnswer,
+    PARTIAL_BUNDLE_FILE, PARTIAL_BUNDLE_META,
 };
 pub use verdict::{permit_json, DeviceVerdict, Display, VerdictKind};

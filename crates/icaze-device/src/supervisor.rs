@@ -254,7 +254,7 @@ impl SupervisorClient {
             .map_err(|_| SupervisorError::BadToken("holds characters that are not in a token"))?;
         auth.set_sensitive(true);
         let user_agent = concat!("icaze-supervisor/", env!("CARGO_PKG_VERSION"));
-        let http = http_client(config.connect_timeout, config.request_timeout, user_agent)
+        let http = http_client(config.connect_timeout, config.request_timeout, user_agent, None)
             .map_err(|e| SupervisorError::Client(e.to_string()))?;
         Ok(Self { base, http, auth })
     }

@@ -349,6 +349,18 @@ pub enum SyncError {
         /// The last failure.
         detail: String,
     },
+    /// The server did not show the pinned certificate (or one of the pinned
+    /// CA's): nothing was sent.
+    #[error(
+        "the server at {url} did not show the certificate this device pins ({detail}): nothing was sent. A hostile \
+         network, or the server's certificate changed: ask the supervisor for the server's certificate"
+    )]
+    Untrusted {
+        /// The address.
+        url: String,
+        /// What the TLS handshake said.
+        detail: String,
+    },
     /// The server failed (5xx) on every try.
     #[error("the sync server failed with status {status} after {attempts} tries ({message}): sync again later")]
     Server {
@@ -416,6 +428,7 @@ impl SyncError {
             SyncError::BadUrl { .. } => "bad_url",
             SyncError::Client(_) => "client",
             SyncError::Unreachable { .. } => "unreachable",
+            SyncError::Untrusted { .. } => "untrusted_server",
             SyncError::Server { .. } => "server_error",
             SyncError::Refused { .. } => "refused",
             SyncError::FutureVersion { .. } => "future_version",
@@ -449,6 +462,33 @@ impl From<SyncError> for Failure {
 
 fn transient(detail: impl std::fmt::Display) -> Failure {
     Failure::Transient { detail: detail.to_string(), status: None }
+}
+
+/// A request that got no answer: a certificate the TLS handshake refused is
+/// not worth another try ([`SyncError::Untrusted`]); anything else is.
+fn send_failed(url: &reqwest::Url, e: reqwest::Error) -> Failure {
+    match refused_certificate(&e) {
+        Some(detail) => Failure::Permanent(SyncError::Untrusted { url: url.to_string(), detail }),
+        None => transient(e),
+    }
+}
+
+/// The certificate error of rustls somewhere in `e`'s sources (hyper-rustls
+/// wraps it in `io::Error`s, whose `source` skips what they wrap: hence `get_ref`).
+pub(crate) fn refused_certificate(e: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let mut next = Some(e);
+    while let Some(e) = next {
+        if let Some(error @ (rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented)) =
+            e.downcast_ref::<rustls::Error>()
+        {
+            return Some(error.to_string());
+        }
+        next = match e.downcast_ref::<std::io::Error>().and_then(std::io::Error::get_ref) {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => e.source(),
+        };
+    }
+    None
 }
 
 /// The longest error message kept from a refusal: the API's messages are a sentence, and
@@ -535,18 +575,37 @@ pub(crate) fn base_url(server_url: &str) -> Result<reqwest::Url, String> {
 }
 
 /// The HTTP client of the API's clients: rustls with the web PKI roots, these
-/// timeouts, and `user_agent`.
+/// timeouts, and `user_agent`; with `pinned` certificates, those alone are
+/// trusted and only `https://` is spoken.
 pub(crate) fn http_client(
     connect_timeout: Duration,
     request_timeout: Duration,
     user_agent: &'static str,
+    pinned: Option<&[reqwest::Certificate]>,
 ) -> Result<reqwest::Client, reqwest::Error> {
-    reqwest::Client::builder()
+    let mut builder = reqwest::Client::builder()
         .use_rustls_tls()
         .connect_timeout(connect_timeout)
         .timeout(request_timeout)
-        .user_agent(user_agent)
-        .build()
+        .user_agent(user_agent);
+    if let Some(pinned) = pinned {
+        builder = builder.tls_built_in_root_certs(false).https_only(true);
+        for certificate in pinned {
+            builder = builder.add_root_certificate(certificate.clone());
+        }
+    }
+    builder.build()
+}
+
+/// The certificates of a PEM text (`icaze device init --server-ca`): the
+/// server's own self-signed one, or the CA that signs it. The error says why
+/// not.
+pub fn pinned_certificates(pem: &str) -> Result<Vec<reqwest::Certificate>, String> {
+    let certificates = reqwest::Certificate::from_pem_bundle(pem.as_bytes()).map_err(|e| e.to_string())?;
+    if certificates.is_empty() {
+        return Err("no -----BEGIN CERTIFICATE----- in it".into());
+    }
+    Ok(certificates)
 }
 
 /// What an upload request got: an answer, or the device's standing when the
@@ -582,9 +641,36 @@ impl SyncClient {
     pub fn new(server_url: &str, config: SyncConfig) -> Result<SyncClient, SyncError> {
         let base = base_url(server_url).map_err(|reason| SyncError::BadUrl { url: server_url.to_owned(), reason })?;
         let user_agent = concat!("icaze-device/", env!("CARGO_PKG_VERSION"));
-        let http = http_client(config.connect_timeout, config.request_timeout, user_agent)
+        let http = http_client(config.connect_timeout, config.request_timeout, user_agent, None)
             .map_err(|e| SyncError::Client(e.to_string()))?;
         Ok(SyncClient { base, http, config })
+    }
+
+    /// The same client trusting only the certificates of `pem` (the server's,
+    /// or its CA's: [`crate::Device::server_ca`]), so that a hostile network
+    /// can neither read nor change a sync. Refuses an `http://` server.
+    pub fn pinned(self, pem: &str) -> Result<SyncClient, SyncError> {
+        if self.base.scheme() != "https" {
+            return Err(SyncError::BadUrl {
+                url: self.base.to_string(),
+                reason: "this device pins the server's certificate, so it syncs with an https:// server only".into(),
+            });
+        }
+        let pinned = pinned_certificates(pem).map_err(|e| SyncError::Client(format!("the pinned certificate: {e}")))?;
+        let user_agent = concat!("icaze-device/", env!("CARGO_PKG_VERSION"));
+        let http = http_client(self.config.connect_timeout, self.config.request_timeout, user_agent, Some(&pinned))
+            .map_err(|e| SyncError::Client(e.to_string()))?;
+        Ok(SyncClient { http, ..self })
+    }
+
+    /// A client for `device`: of `server_url`, pinned to the certificate the
+    /// device keeps if it keeps one.
+    pub fn for_device(device: &crate::Device, server_url: &str, config: SyncConfig) -> Result<SyncClient, SyncError> {
+        let client = SyncClient::new(server_url, config)?;
+        match device.server_ca()? {
+            Some(pem) => client.pinned(&pem),
+            None => Ok(client),
+        }
     }
 
     /// The server's address.
@@ -720,7 +806,7 @@ impl SyncClient {
             .body(bytes.to_vec())
             .send()
             .await
-            .map_err(transient)?;
+            .map_err(|e| send_failed(url, e))?;
         let answer = read_capped(response, MAX_ANSWER_LEN).await?;
         if answer.status.is_success() {
             return Ok(Uploaded::Answer(Box::new(UploadAnswer::from_json(&answer.body)?)));
@@ -809,7 +895,7 @@ impl SyncClient {
         if let Some((etag, len)) = &partial {
             request = request.header(RANGE, format!("bytes={len}-")).header(IF_RANGE, etag.as_str());
         }
-        let mut response = request.send().await.map_err(transient)?;
+        let mut response = request.send().await.map_err(|e| send_failed(url, e))?;
         let status = response.status();
         let (mut file, resumed_from, total) = match (status, &partial) {
             (StatusCode::PARTIAL_CONTENT, Some((_, len))) => {

@@ -102,9 +102,12 @@ pub struct ServeConfig {
     pub portal: portal::PortalConfig,
     /// The address people and devices reach the service at, `https://…` behind
     /// a TLS proxy: its scheme decides whether the portal's cookies are
-    /// `Secure`. `None`: `http://` and the listening address, with `Secure`
-    /// cookies unless listening on loopback (the single-machine `icaze up`).
+    /// `Secure`. `None`: `https://` with [`ServeConfig::tls`], else `http://`,
+    /// and the listening address, with `Secure` cookies under TLS or unless
+    /// listening on loopback (the single-machine `icaze up`).
     pub public_url: Option<String>,
+    /// The certificate and key files (PEM) to serve HTTPS with, without a proxy.
+    pub tls: Option<TlsFiles>,
     /// The proxies whose `X-Forwarded-For` names the client
     /// ([`listener::ClientAddr`]); from anyone else it is ignored.
     pub trusted_proxies: Vec<std::net::IpAddr>,
@@ -133,6 +136,7 @@ impl ServeConfig {
             portal: portal::PortalConfig::default(),
             public_url: None,
             trusted_proxies: Vec::new(),
+            tls: None,
             clock: Arc::new(SystemClock),
             deny_list_every: std::time::Duration::from_secs(30),
             limits: listener::Limits::default(),
@@ -186,6 +190,15 @@ pub enum StartError {
     Portal(#[from] portal::PortalError),
 }
 
+/// The files of `icaze serve --tls-cert --tls-key`.
+#[derive(Clone, Debug)]
+pub struct TlsFiles {
+    /// The certificate chain, PEM, the server's own first.
+    pub cert: PathBuf,
+    /// Its private key, PEM.
+    pub key: PathBuf,
+}
+
 /// A public URL as `--public-url` takes it: `http://` or `https://`, a host,
 /// an optional port, no path, query or credentials; returned without a
 /// trailing slash.
@@ -206,6 +219,7 @@ pub fn public_url(text: &str) -> Result<String, String> {
 pub struct Server {
     addr: SocketAddr,
     public_url: String,
+    tls: bool,
     shutdown: tokio::sync::watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -272,10 +286,14 @@ impl Server {
             Some(url) => Some(public_url(url).map_err(|e| StartError::Io(format!("the public URL {e}")))?),
             None => None,
         };
+        let tls = match &config.tls {
+            Some(files) => Some(listener::load_tls(&files.cert, &files.key).map_err(StartError::Io)?),
+            None => None,
+        };
         let mut portal_config = config.portal.clone();
         portal_config.secure_cookie &= match &public {
             Some(url) => url.starts_with("https://"),
-            None => !config.listen.ip().is_loopback(),
+            None => tls.is_some() || !config.listen.ip().is_loopback(),
         };
         let portal = Arc::new(portal::PortalService::new(
             Box::new(portal::sqlite::SqlitePortalStore::open(&data.join("portal.db"), config.sqlite.clone())?),
@@ -309,16 +327,28 @@ impl Server {
             .merge(web::router())
             .merge(sync::http::router(sync));
         tokio::spawn(apply_denials(sync_for_denials, config.deny_list_every, shutdown.subscribe()));
-        let task =
-            tokio::spawn(crate::listener::serve(listener, app, config.limits, config.trusted_proxies.clone(), stop));
-        let public_url = public.unwrap_or_else(|| format!("http://{addr}"));
+        let task = tokio::spawn(crate::listener::serve(
+            listener,
+            app,
+            config.limits,
+            config.trusted_proxies.clone(),
+            tls,
+            stop,
+        ));
+        let scheme = if config.tls.is_some() { "https" } else { "http" };
+        let public_url = public.unwrap_or_else(|| format!("{scheme}://{addr}"));
         tracing::info!(%addr, %public_url, "icaze serving");
-        Ok(Self { addr, public_url, shutdown, task })
+        Ok(Self { addr, public_url, tls: config.tls.is_some(), shutdown, task })
     }
 
     /// The address it listens on.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Whether it serves HTTPS itself.
+    pub fn tls(&self) -> bool {
+        self.tls
     }
 
     /// The address people reach it at: [`ServeConfig::public_url`], or

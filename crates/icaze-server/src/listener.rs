@@ -21,10 +21,15 @@
 //! the peer is one of the trusted proxies, the address its `X-Forwarded-For`
 //! names (the throttles, the SMS gateway's allow list and the logs use it).
 //! `X-Forwarded-For` from anyone else is ignored.
+//!
+//! With a [`Tls`] configuration (`icaze serve --tls-cert --tls-key`) every
+//! connection is TLS (rustls): the handshake must end within the header
+//! timeout, and the idle timeout counts the encrypted bytes.
 
 use std::future::Future;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
+use std::path::Path;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -128,6 +133,35 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
     }
 }
 
+/// The server's certificate chain and key, ready for handshakes.
+pub type Tls = Arc<tokio_rustls::rustls::ServerConfig>;
+
+/// Reads `cert` (PEM: the server's certificate, then its chain) and `key`
+/// (PEM: PKCS#8, PKCS#1 or SEC1) into a TLS configuration (TLS 1.2 and 1.3,
+/// HTTP/1.1). The error says which file is wrong and why.
+pub fn load_tls(cert: &Path, key: &Path) -> Result<Tls, String> {
+    use rustls_pki_types::pem::PemObject as _;
+    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+    let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
+        .and_then(|certs| certs.collect())
+        .map_err(|e| format!("the TLS certificate {}: {e}", cert.display()))?;
+    if chain.is_empty() {
+        return Err(format!("the TLS certificate {}: no CERTIFICATE in it", cert.display()));
+    }
+    let secret = PrivateKeyDer::from_pem_file(key).map_err(|e| format!("the TLS key {}: {e}", key.display()))?;
+    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+    let mut config = tokio_rustls::rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("TLS: {e}"))?
+        .with_no_client_auth()
+        .with_single_cert(chain, secret)
+        .map_err(|e| {
+            format!("the TLS certificate {} and key {} do not go together: {e}", cert.display(), key.display())
+        })?;
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(Arc::new(config))
+}
+
 /// File descriptors kept for the databases, logs and outgoing requests.
 const RESERVED_FILES: usize = 128;
 
@@ -156,8 +190,10 @@ pub async fn serve(
     app: Router,
     limits: Limits,
     trusted_proxies: Vec<IpAddr>,
+    tls: Option<Tls>,
     mut stop: watch::Receiver<bool>,
 ) {
+    let tls = tls.map(tokio_rustls::TlsAcceptor::from);
     let trusted: Arc<[IpAddr]> = trusted_proxies.into_iter().map(|ip| ip.to_canonical()).collect();
     let timeout = limits.request_timeout;
     let app =
@@ -191,13 +227,28 @@ pub async fn serve(
             request.extensions_mut().insert(client);
             request
         });
-        let io = TokioIo::new(Idle::new(stream, limits.idle_timeout));
+        let stream = Idle::new(stream, limits.idle_timeout);
         let mut http = hyper::server::conn::http1::Builder::new();
         http.timer(TokioTimer::new()).header_read_timeout(limits.header_timeout);
-        let connection = http.serve_connection(io, hyper_util::service::TowerToHyperService::new(service));
-        let connection = graceful.watch(connection);
+        let service = hyper_util::service::TowerToHyperService::new(service);
+        let watcher = graceful.watcher();
+        let tls = tls.clone();
         tokio::spawn(async move {
-            if let Err(e) = connection.await {
+            let ended = match tls {
+                None => watcher.watch(http.serve_connection(TokioIo::new(stream), service)).await,
+                Some(acceptor) => match tokio::time::timeout(limits.header_timeout, acceptor.accept(stream)).await {
+                    Ok(Ok(stream)) => watcher.watch(http.serve_connection(TokioIo::new(stream), service)).await,
+                    Ok(Err(e)) => {
+                        tracing::debug!(error = %e, %peer, "a TLS handshake failed");
+                        Ok(())
+                    }
+                    Err(_) => {
+                        tracing::debug!(%peer, "a TLS handshake did not end in time");
+                        Ok(())
+                    }
+                },
+            };
+            if let Err(e) = ended {
                 tracing::debug!(error = %e, %peer, "a connection ended with an error");
             }
             drop(slot);
@@ -333,7 +384,7 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = watch::channel(false);
-        tokio::spawn(serve(listener, app, limits, Vec::new(), stopped));
+        tokio::spawn(serve(listener, app, limits, Vec::new(), None, stopped));
         (addr, stop)
     }
 

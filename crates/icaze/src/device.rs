@@ -44,6 +44,10 @@ enum DeviceCommand {
         /// The officer's badge, the default for inspections.
         #[arg(long)]
         officer: Option<String>,
+        /// Pin the sync server's certificate, or its CA's (PEM, e.g. the --tls-cert of
+        /// `icaze serve`): the device then trusts it alone and syncs over https:// only.
+        #[arg(long, requires = "server")]
+        server_ca: Option<PathBuf>,
     },
     /// Apply a bundle file (a precinct's offline copy of `icaze bundle make`).
     ImportBundle {
@@ -182,11 +186,27 @@ impl SceneArgs {
 pub(crate) fn run(args: DeviceArgs) -> anyhow::Result<ExitCode> {
     let dir = &args.dir.context("give the device directory with --dir DIR")?;
     match args.command {
-        DeviceCommand::Init { root, server, officer } => {
+        DeviceCommand::Init { root, server, officer, server_ca } => {
             let text = std::fs::read_to_string(&root).with_context(|| format!("reading {}", root.display()))?;
             let root = icaze_authority::read_public_key(&text).with_context(|| root.display().to_string())?;
             let officer = officer.as_deref().map(OfficerBadge::new).transpose()?;
+            // Checked before the device is made, so that a wrong file leaves nothing behind.
+            let pinned = match &server_ca {
+                Some(path) => {
+                    let pem = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+                    icaze_device::pinned_certificates(&pem)
+                        .map_err(|e| anyhow::anyhow!("{}: not a certificate to pin: {e}", path.display()))?;
+                    if !server.as_deref().is_some_and(|s| s.starts_with("https://")) {
+                        anyhow::bail!("--server-ca pins an https:// server: give --server https://...");
+                    }
+                    Some(pem)
+                }
+                None => None,
+            };
             let device = Device::init(dir, &InitConfig { root, server, officer }, crate::now()?)?;
+            if let Some(pem) = pinned {
+                device.pin_server_ca(&pem)?;
+            }
             let code = device.enrollment_code().to_string();
             println!("device {}\nenrollment code {code}", device.device_id());
             print!("{}", icaze_qr::encode(&code)?.to_terminal());
@@ -244,7 +264,7 @@ pub(crate) fn run(args: DeviceArgs) -> anyhow::Result<ExitCode> {
                 None => bail!("give --server URL: the device was set up without a sync server"),
             };
             let now = crate::time_or_now(at.as_deref())?;
-            let client = SyncClient::new(&server, SyncConfig::default())?;
+            let client = SyncClient::for_device(&device, &server, SyncConfig::default())?;
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()

@@ -43,6 +43,13 @@ pub(crate) struct ServeArgs {
     /// for throttles, the gateway allow list and logs. From anyone else it is ignored.
     #[arg(long = "trusted-proxy", requires = "public_url")]
     trusted_proxy: Vec<std::net::IpAddr>,
+    /// Serve HTTPS without a proxy: the certificate chain (PEM), the server's own first.
+    /// Devices pin it, or its CA, with `icaze device init --server-ca`.
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM).
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
     /// Connections served at once; more wait in the kernel's backlog (default: 4096, or
     /// fewer to stay 128 below the process's open-file limit).
     #[arg(long)]
@@ -118,7 +125,10 @@ pub(crate) fn serve(args: ServeArgs, now: UtcMinute) -> anyhow::Result<ExitCode>
     config.keys = args.keys;
     config.rehearsal = rehearsal;
     config.gateway = GatewayAuth { secret: args.gateway_secret, allow: args.gateway_allow };
-    if args.public_url.is_none() && args.listen.ip().is_loopback() {
+    if let (Some(cert), Some(key)) = (args.tls_cert, args.tls_key) {
+        config.tls = Some(icaze_server::TlsFiles { cert, key });
+    }
+    if args.public_url.is_none() && config.tls.is_none() && args.listen.ip().is_loopback() {
         eprintln!(
             "note: listening on loopback without --public-url: the portal's cookies are not Secure. \
              Behind a TLS proxy, start with --public-url https://... and --trusted-proxy"
@@ -133,7 +143,8 @@ pub(crate) fn serve(args: ServeArgs, now: UtcMinute) -> anyhow::Result<ExitCode>
     runtime.block_on(async move {
         let server = Server::start(config).await?;
         eprintln!(
-            "icaze serving on http://{} for {} (SMS gateway URL: {}/sms/8103?from=...&text=...)",
+            "icaze serving on {}://{} for {} (SMS gateway URL: {}/sms/8103?from=...&text=...)",
+            if server.tls() { "https" } else { "http" },
             server.addr(),
             server.public_url(),
             server.public_url()

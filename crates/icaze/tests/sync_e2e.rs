@@ -349,3 +349,99 @@ fn a_large_outbox_goes_up_in_batches_through_the_library_client() {
     assert_eq!(status, 0);
     assert_eq!(seqs(page["inspections"].as_array().unwrap()), (1..=n).collect::<Vec<_>>());
 }
+
+/// A CA, a server certificate it signs for `localhost` and `127.0.0.1`, and the
+/// server's key, as PEM: (ca, server chain, server key).
+fn certificates(name: &str) -> (String, String, String) {
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca.distinguished_name.push(rcgen::DnType::CommonName, format!("{name} CA"));
+    let ca_cert = ca.self_signed(&ca_key).unwrap();
+    let issuer = rcgen::Issuer::from_params(&ca, &ca_key);
+    let server_key = rcgen::KeyPair::generate().unwrap();
+    let server = rcgen::CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()]).unwrap();
+    let server_cert = server.signed_by(&server_key, &issuer).unwrap();
+    (ca_cert.pem(), server_cert.pem(), server_key.serialize_pem())
+}
+
+#[test]
+fn over_tls_a_device_syncs_with_the_pinned_server_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let (ca, chain, key) = certificates("Icaze test");
+    let (ca_file, cert_file, key_file) = (file("ca.pem", &ca), file("server.pem", &chain), file("server.key", &key));
+    let stranger = file("stranger-ca.pem", &certificates("Stranger").0);
+    let s = Service::start_with(|c| c.tls = Some(icaze_server::TlsFiles { cert: cert_file, key: key_file.clone() }));
+    s.clock.set(at(NOW));
+    let https = format!("https://localhost:{}", s.addr().port());
+    let root = s.data().join("authority/root.public");
+    let root = root.to_str().unwrap();
+
+    // Plain HTTP gets no answer from a TLS port.
+    assert!(s.runtime.block_on(reqwest::Client::new().get(format!("{}/healthz", s.url)).send()).is_err());
+
+    // A device pinned to the server's CA enrols, checks, and syncs over TLS.
+    let pinned = s.path("pinned");
+    let init = |dir: &Path, server: &str, ca: &Path| {
+        device_at(
+            dir,
+            &["init", "--root", root, "--server", server, "--officer", "B-1", "--server-ca", ca.to_str().unwrap()],
+        )
+    };
+    let out = init(&pinned, &https, &ca_file);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let code = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("enrollment code "))
+        .unwrap()
+        .to_owned();
+    let admin = reqwest::Client::builder()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(reqwest::Certificate::from_pem(ca.as_bytes()).unwrap())
+        .build()
+        .unwrap();
+    let approved = s.runtime.block_on(async {
+        let response = admin
+            .post(format!("{https}/v1/devices"))
+            .bearer_auth(s.admin_token())
+            .body(serde_json::json!({"code": code, "badge": "B-1", "precinct": "P-1"}).to_string())
+            .send()
+            .await
+            .unwrap();
+        response.status()
+    });
+    assert_eq!(approved, 201);
+    assert!(device_at(&pinned, &["check", "--zone", "1", "--at", NOW, "not a permit"]).status.code().is_some());
+    let out = device_at(&pinned, &["sync", "--at", NOW]);
+    let report = json_line(&out);
+    assert!(out.status.success(), "{report} {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!((report["accepted"].as_u64(), report["outbox_left"].as_u64()), (Some(1), Some(0)), "{report}");
+
+    // A device pinned to another CA, as on a hostile network: refused at once, nothing sent, nothing lost.
+    let misled = s.path("misled");
+    assert!(init(&misled, &https, &stranger).status.success());
+    device_at(&misled, &["check", "--zone", "1", "--at", NOW, "not a permit"]);
+    let out = device_at(&misled, &["sync", "--at", NOW]);
+    let refused = json_line(&out);
+    assert_eq!(
+        (out.status.success(), refused["code"].as_str()),
+        (false, Some("untrusted_server")),
+        "{refused} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let status: Value = serde_json::from_slice(&device_at(&misled, &["status", "--at", NOW]).stdout).unwrap();
+    assert_eq!(status["outbox"], 1, "{status}");
+
+    // A pin needs https, and a file that is no certificate leaves no device behind.
+    let out = init(&s.path("plain"), &s.url, &ca_file);
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("https://"));
+    let out = init(&s.path("keyed"), &https, &key_file);
+    assert!(!out.status.success(), "a private key is not a certificate");
+    assert!(!s.path("keyed").join(icaze_device::DB_FILE).exists());
+}
