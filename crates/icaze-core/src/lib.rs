@@ -2,8 +2,9 @@
 //! the authority and checked offline by an officer's device.
 //!
 //! A permit is a packed binary payload (17 bytes for a typical SMS permit)
-//! followed by an Ed25519 signature, carried as text in an SMS (`IZ1…`, GSM-7
-//! safe) or as digits in a QR code. An offline root key signs a
+//! followed by an Ed25519 signature, carried as text in an SMS (`IZ2…`, GSM-7
+//! safe) or as digits in a QR code. Issuers write format v2; format v1
+//! (`IZ1…`) is still read. An offline root key signs a
 //! [`TrustList`] of issuer keys; a device pins the root and accepts a permit
 //! only through that list. The byte layout is specified in
 //! `docs/token-format.md`.
@@ -42,7 +43,7 @@
 //!     vehicle: None,
 //! })?;
 //! let text = issue(&sms_key, KeyId(1), &claims).to_text();
-//! assert!(text.starts_with("IZ1") && text.len() <= 112);
+//! assert!(text.starts_with("IZ2") && text.len() <= 112);
 //!
 //! // An officer's device, offline, with the pinned root and the synced list.
 //! let trust = TrustList::verify_bytes(&trust_file, &root.public_key())?;
@@ -69,6 +70,7 @@ mod time;
 mod trust;
 mod verdict;
 mod wire;
+mod wire2;
 
 pub use bundle::{
     BundleContents, BundleError, BundleRegime, BundleZone, FreshnessPolicy, RegimeScope, VerifiedBundle,
@@ -79,11 +81,11 @@ pub use claims::{
 };
 pub use document::{DocumentError, DocumentKind, DocumentNumber, MAX_DIGITS, MAX_SERIES_LETTERS};
 pub use error::{ParseError, VerifyError};
-pub use permit::{issue, Token, UnverifiedPermit, VerifiedPermit};
+pub use permit::{issue, issue_as, Token, UnverifiedPermit, VerifiedPermit};
 pub use revocation::{RevocationDecodeError, RevocationSet};
 pub use sign::{BadPublicKey, Domain, PublicKey, SecretKey, PUBLIC_KEY_LEN, SIGNATURE_LEN};
 pub use text::SMS_PREFIX;
 pub use time::{BakuTime, TimeParseError, UtcMinute, BAKU_OFFSET_MINUTES};
 pub use trust::{TrustList, TrustListError, TrustedKey};
 pub use verdict::{evaluate, judge, Check, Reason, Status, Verdict};
-pub use wire::VERSION;
+pub use wire::{Format, VERSION};

@@ -4,7 +4,7 @@ use crate::claims::{KeyId, PermitClaims};
 use crate::error::ParseError;
 use crate::sign::{Domain, SecretKey, SIGNATURE_LEN};
 use crate::text;
-use crate::wire;
+use crate::wire::{self, Format};
 
 /// An encoded, signed permit: payload then signature, with its text forms.
 /// It says nothing about whether the signature is good; see [`UnverifiedPermit`].
@@ -17,7 +17,15 @@ impl Token {
         &self.0
     }
 
-    /// The SMS form, `IZ1…`: GSM 03.38 basic characters, no spaces.
+    /// The format, read from the first four bits.
+    pub fn format(&self) -> Format {
+        // Invariant: a `Token` is made only by `issue` or by a successful parse,
+        // so its first four bits are a version this crate reads.
+        self.0.first().and_then(|b| Format::from_version(b >> 4)).unwrap_or(Format::V1)
+    }
+
+    /// The SMS form, `IZ2…` (or `IZ1…` for a v1 token): GSM 03.38 basic
+    /// characters, no spaces.
     pub fn to_text(&self) -> String {
         text::to_sms(&self.0)
     }
@@ -28,14 +36,21 @@ impl Token {
     }
 }
 
-/// Signs `claims` with an issuer key, giving the token to hand to the holder.
+/// Signs `claims` with an issuer key, giving the token to hand to the holder,
+/// in the format issuers write ([`Format::V2`]).
 ///
 /// The caller is the authority: it chooses a key whose trust list entry allows
 /// `claims.purpose()` and covers `claims.issued_at()`; a token signed otherwise
 /// is made, but no device will accept it.
 pub fn issue(key: &SecretKey, key_id: KeyId, claims: &PermitClaims) -> Token {
-    let mut bytes = wire::encode(key_id, claims);
-    let signature = key.sign(Domain::Permit, &bytes);
+    issue_as(Format::V2, key, key_id, claims)
+}
+
+/// [`issue`] in a format of the caller's choice: [`Format::V1`] for the
+/// permits of devices that read only v1, and for tests of both.
+pub fn issue_as(format: Format, key: &SecretKey, key_id: KeyId, claims: &PermitClaims) -> Token {
+    let mut bytes = format.encode(key_id, claims);
+    let signature = key.sign(format.domain(), &bytes);
     bytes.extend_from_slice(&signature);
     Token(bytes)
 }
@@ -57,14 +72,30 @@ impl UnverifiedPermit {
             return Err(ParseError::TooLong);
         }
         let split = bytes.len().checked_sub(SIGNATURE_LEN).ok_or(ParseError::Truncated)?;
-        let (key_id, claims) = wire::decode(&bytes[..split])?;
+        let (_, key_id, claims) = wire::decode_any(&bytes[..split])?;
         Ok(Self { token: Token(bytes.to_vec()), key_id, claims })
     }
 
-    /// Reads a text that is exactly one token, in the SMS form (`IZ1…`) or the
-    /// QR form (digits); white space around it is ignored.
+    /// Reads a text that is exactly one token, in the SMS form (`IZ2…`,
+    /// `IZ1…`) or the QR form (digits); white space around it is ignored. The
+    /// SMS form's version digit must be the payload's own version.
     pub fn from_text(text: &str) -> Result<Self, ParseError> {
-        Self::from_bytes(&text::decode_exact(text)?)
+        let decoded = text::decode_exact(text)?;
+        let bytes = decoded.bytes;
+        if let Some(version) = decoded.prefix_version {
+            // After the length checks of `from_bytes`, before its payload is
+            // read: the payload's first four bits are its version.
+            if bytes.len() > text::MAX_TOKEN_BYTES {
+                return Err(ParseError::TooLong);
+            }
+            if bytes.len() <= SIGNATURE_LEN {
+                return Err(ParseError::Truncated);
+            }
+            if bytes[0] >> 4 != version {
+                return Err(ParseError::InvalidField("version"));
+            }
+        }
+        Self::from_bytes(&bytes)
     }
 
     /// Finds a token inside a longer text, such as a whole SMS reply pasted by
@@ -93,13 +124,14 @@ impl UnverifiedPermit {
         &self.token
     }
 
-    /// The signed bytes and the signature, for the trust list to check.
-    pub(crate) fn signed_parts(&self) -> (&[u8], [u8; SIGNATURE_LEN]) {
+    /// The signature's domain, the signed bytes and the signature, for the
+    /// trust list to check.
+    pub(crate) fn signed_parts(&self) -> (Domain, &[u8], [u8; SIGNATURE_LEN]) {
         let bytes = self.token.as_bytes();
         let split = bytes.len() - SIGNATURE_LEN;
         let mut signature = [0u8; SIGNATURE_LEN];
         signature.copy_from_slice(&bytes[split..]);
-        (&bytes[..split], signature)
+        (self.token.format().domain(), &bytes[..split], signature)
     }
 
     pub(crate) fn into_verified(self) -> VerifiedPermit {

@@ -26,8 +26,10 @@ pub const PUBLIC_KEY_LEN: usize = 32;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Domain {
-    /// A permit token (format v1).
+    /// A permit token of format v1.
     Permit,
+    /// A permit token of format v2.
+    PermitV2,
     /// A trust list signed by the root key.
     TrustList,
     /// A sync bundle for officer devices.
@@ -41,6 +43,7 @@ impl Domain {
     pub const fn prefix(self) -> &'static [u8] {
         match self {
             Domain::Permit => b"icaze:permit:v1\0",
+            Domain::PermitV2 => b"icaze:permit:v2\0",
             Domain::TrustList => b"icaze:trustlist:v1\0",
             Domain::Bundle => b"icaze:bundle:v1\0",
             Domain::UploadBatch => b"icaze:upload:v1\0",

@@ -1,6 +1,7 @@
 //! The two text forms of a token, and finding a token inside a longer text.
 //!
-//! - The **SMS form**: `IZ1` followed by the token bytes in unpadded base64url.
+//! - The **SMS form**: `IZ`, the format version (`1` or `2`), then the token
+//!   bytes in unpadded base64url.
 //!   Every character is in the GSM 03.38 basic set and none is a space, so it
 //!   travels in one GSM-7 SMS segment and survives copy and paste.
 //! - The **QR form**: the token bytes as decimal digits, 17 digits for each
@@ -12,17 +13,20 @@ use base64::Engine as _;
 
 use crate::error::ParseError;
 
-/// The prefix of the SMS form: `IZ` and the format version.
-pub const SMS_PREFIX: &str = "IZ1";
+/// The prefix of the SMS form, before the format version's digit.
+pub const SMS_PREFIX: &str = "IZ";
 
-/// No valid v1 token is longer than this many bytes (65 payload + 64 signature).
+/// No valid token of either format is longer than this many bytes (65 payload
+/// + 64 signature).
 pub(crate) const MAX_TOKEN_BYTES: usize = 160;
 
 /// Digits for a final group of 0..=7 bytes: the least `d` with `10^d >= 2^(8n)`.
 const GROUP_DIGITS: [usize; 8] = [0, 3, 5, 8, 10, 13, 15, 17];
 
+/// The SMS form of token bytes; the version digit is the token's first four bits.
 pub(crate) fn to_sms(bytes: &[u8]) -> String {
-    format!("{SMS_PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes))
+    let version = bytes.first().map_or(0, |b| b >> 4);
+    format!("{SMS_PREFIX}{version}{}", URL_SAFE_NO_PAD.encode(bytes))
 }
 
 pub(crate) fn to_qr_digits(bytes: &[u8]) -> String {
@@ -69,26 +73,30 @@ fn from_qr_digits(digits: &str) -> Result<Vec<u8>, ParseError> {
     Ok(out)
 }
 
-/// Reads exactly one token in either text form (surrounding white space allowed).
-pub(crate) fn decode_exact(text: &str) -> Result<Vec<u8>, ParseError> {
-    let text = text.trim();
-    if let Some(body) = text.strip_prefix(SMS_PREFIX) {
-        return from_b64(body);
-    }
-    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
-        return from_qr_digits(text);
-    }
-    if let Some(version) = other_version(text) {
-        return Err(ParseError::UnsupportedVersion(version));
-    }
-    Err(ParseError::NotFound)
+/// Token bytes read from a text, and the version its SMS prefix named.
+pub(crate) struct Decoded {
+    pub(crate) bytes: Vec<u8>,
+    /// The digit after `IZ`; `None` for the QR form, which has no prefix.
+    pub(crate) prefix_version: Option<u8>,
 }
 
-/// `IZ` followed by a digit other than the one we read.
-fn other_version(text: &str) -> Option<u8> {
-    let rest = text.strip_prefix("IZ")?;
-    let d = *rest.as_bytes().first()?;
-    (d.is_ascii_digit() && d != b'1').then(|| d - b'0')
+/// Reads exactly one token in either text form (surrounding white space allowed).
+/// An SMS form of a version this crate does not read is refused unread.
+pub(crate) fn decode_exact(text: &str) -> Result<Decoded, ParseError> {
+    let text = text.trim();
+    if let Some(rest) = text.strip_prefix(SMS_PREFIX) {
+        if let Some(&d) = rest.as_bytes().first().filter(|d| d.is_ascii_digit()) {
+            let version = d - b'0';
+            if crate::wire::Format::from_version(version).is_none() {
+                return Err(ParseError::UnsupportedVersion(version));
+            }
+            return Ok(Decoded { bytes: from_b64(&rest[1..])?, prefix_version: Some(version) });
+        }
+    }
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(Decoded { bytes: from_qr_digits(text)?, prefix_version: None });
+    }
+    Err(ParseError::NotFound)
 }
 
 /// Candidate token texts in `text`, in order: each `IZ<digit>` that starts a
@@ -150,7 +158,8 @@ mod tests {
     #[test]
     fn sms_form_is_gsm_basic_without_spaces() {
         let text = to_sms(&(0..=255).collect::<Vec<u8>>());
-        assert!(text.starts_with("IZ1"));
+        assert!(text.starts_with("IZ0"));
+        assert!(to_sms(&[0x21]).starts_with("IZ2"));
         assert!(text.bytes().all(is_b64url));
     }
 

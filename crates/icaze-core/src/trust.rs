@@ -303,8 +303,8 @@ impl TrustList {
     pub fn verify(&self, permit: &UnverifiedPermit) -> Result<VerifiedPermit, VerifyError> {
         let id = permit.key_id();
         let key = self.key(id).ok_or(VerifyError::UnknownKey(id.0))?;
-        let (signed, signature) = permit.signed_parts();
-        if !key.public_key.verify(Domain::Permit, signed, &signature) {
+        let (domain, signed, signature) = permit.signed_parts();
+        if !key.public_key.verify(domain, signed, &signature) {
             return Err(VerifyError::BadSignature);
         }
         if key.revoked {

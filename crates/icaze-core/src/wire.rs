@@ -6,9 +6,10 @@ use crate::bits::{BitReader, BitWriter, Truncated};
 use crate::claims::{ClaimsError, KeyId, PermitClaims, PermitSerial, Purpose, VehiclePlate, ZoneId, MAX_ZONES};
 use crate::document::{DocumentKind, DocumentNumber};
 use crate::error::ParseError;
+use crate::sign::Domain;
 use crate::time::{UtcMinute, WIRE_EPOCH};
 
-/// The format version this crate writes and reads.
+/// The version number of format v1.
 pub const VERSION: u8 = 1;
 
 const TIME_BITS: u32 = 26;
@@ -64,6 +65,98 @@ pub(crate) fn check_encodable(claims: &PermitClaims) -> Result<(), ClaimsError> 
     Ok(())
 }
 
+/// Writes `vehicle_flag` and, for a vehicle, `plate_len` and the plate's
+/// characters (the same fields in v1 and v2).
+pub(crate) fn put_plate(w: &mut BitWriter, plate: Option<&VehiclePlate>) {
+    w.put_bool(plate.is_some());
+    if let Some(plate) = plate {
+        w.put(plate.as_str().len() as u64, 4);
+        for b in plate.as_str().bytes() {
+            let v = if b.is_ascii_digit() { b - b'0' } else { b - b'A' + 10 };
+            w.put(u64::from(v), 6);
+        }
+    }
+}
+
+/// Reads what [`put_plate`] writes, refusing a plate of no characters or a
+/// character code above 35.
+pub(crate) fn get_plate(r: &mut BitReader<'_>) -> Result<Option<VehiclePlate>, ParseError> {
+    let invalid = ParseError::InvalidField;
+    if !r.get_bool()? {
+        return Ok(None);
+    }
+    let len = r.get(4)? as usize;
+    let mut plate = String::with_capacity(len);
+    for _ in 0..len {
+        let v = r.get(6)? as u8;
+        plate.push(match v {
+            0..=9 => char::from(b'0' + v),
+            10..=35 => char::from(b'A' + v - 10),
+            _ => return Err(invalid("vehicle")),
+        });
+    }
+    Ok(Some(VehiclePlate::parse(&plate).filter(|p| p.as_str() == plate).ok_or(invalid("vehicle"))?))
+}
+
+/// Reads a payload of either format, by its first four bits.
+pub(crate) fn decode_any(payload: &[u8]) -> Result<(Format, KeyId, PermitClaims), ParseError> {
+    let version = payload.first().ok_or(ParseError::Truncated)? >> 4;
+    match Format::from_version(version) {
+        Some(Format::V1) => decode(payload).map(|(k, c)| (Format::V1, k, c)),
+        Some(Format::V2) => crate::wire2::decode(payload).map(|(k, c)| (Format::V2, k, c)),
+        None => Err(ParseError::UnsupportedVersion(version)),
+    }
+}
+
+/// The formats of the permit payload this crate reads.
+///
+/// Issuers write [`Format::V2`]; devices read both while v1 permits are live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Format {
+    /// Format v1 (`IZ1…`, `docs/token-format.md` §1–9).
+    V1,
+    /// Format v2 (`IZ2…`, `docs/token-format.md` §10): the same claims in
+    /// fewer bits.
+    V2,
+}
+
+impl Format {
+    /// The version number, the payload's first four bits and the digit after
+    /// `IZ` in the SMS form.
+    pub fn version(self) -> u8 {
+        match self {
+            Format::V1 => VERSION,
+            Format::V2 => crate::wire2::VERSION,
+        }
+    }
+
+    /// The format of a version number, if this crate reads it.
+    pub fn from_version(version: u8) -> Option<Self> {
+        match version {
+            1 => Some(Format::V1),
+            2 => Some(Format::V2),
+            _ => None,
+        }
+    }
+
+    /// The signature domain of permits of this format.
+    pub(crate) fn domain(self) -> Domain {
+        match self {
+            Format::V1 => Domain::Permit,
+            Format::V2 => Domain::PermitV2,
+        }
+    }
+
+    /// Packs the payload of `claims` in this format.
+    pub(crate) fn encode(self, key_id: KeyId, claims: &PermitClaims) -> Vec<u8> {
+        match self {
+            Format::V1 => encode(key_id, claims),
+            Format::V2 => crate::wire2::encode(key_id, claims),
+        }
+    }
+}
+
 /// Packs the payload. `claims` satisfy the `PermitClaims` invariant, so every
 /// field fits its width.
 pub(crate) fn encode(key_id: KeyId, claims: &PermitClaims) -> Vec<u8> {
@@ -91,14 +184,7 @@ pub(crate) fn encode(key_id: KeyId, claims: &PermitClaims) -> Vec<u8> {
         w.put_bool(i + 1 < claims.zones.len());
     }
 
-    w.put_bool(claims.vehicle.is_some());
-    if let Some(plate) = &claims.vehicle {
-        w.put(plate.as_str().len() as u64, 4);
-        for b in plate.as_str().bytes() {
-            let v = if b.is_ascii_digit() { b - b'0' } else { b - b'A' + 10 };
-            w.put(u64::from(v), 6);
-        }
-    }
+    put_plate(&mut w, claims.vehicle.as_ref());
 
     let doc = &claims.document;
     let (doc_type, literal_series) = match (doc.kind(), doc.series()) {
@@ -173,21 +259,7 @@ pub(crate) fn decode(payload: &[u8]) -> Result<(KeyId, PermitClaims), ParseError
         }
     }
 
-    let vehicle = if r.get_bool()? {
-        let len = r.get(4)? as usize;
-        let mut plate = String::with_capacity(len);
-        for _ in 0..len {
-            let v = r.get(6)? as u8;
-            plate.push(match v {
-                0..=9 => char::from(b'0' + v),
-                10..=35 => char::from(b'A' + v - 10),
-                _ => return Err(invalid("vehicle")),
-            });
-        }
-        Some(VehiclePlate::parse(&plate).filter(|p| p.as_str() == plate).ok_or(invalid("vehicle"))?)
-    } else {
-        None
-    };
+    let vehicle = get_plate(&mut r)?;
 
     let doc_type = r.get(4)?;
     let (kind, fixed) = match doc_type {
