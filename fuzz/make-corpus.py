@@ -20,6 +20,14 @@ for i, case in enumerate(permits["cases"][:24]):
         write("token_bytes", f"vector-{i:02}", bytes.fromhex(case["token_hex"]))
 sms = "AZE11111111 15.12 10:00-13:00 " + permits["cases"][0]["input"]
 write("token_text", "whole-sms", sms)
+# Format v2: the first cases of each form (valid ones carry token bytes).
+permits2 = json.load(open(os.path.join(vectors, "permit-v2.json")))
+for i, case in enumerate(permits2["cases"][:24]):
+    if case.get("input"):
+        write("token_text", f"v2-vector-{i:02}", case["input"])
+    if case.get("token_hex"):
+        write("token_bytes", f"v2-vector-{i:02}", bytes.fromhex(case["token_hex"]))
+write("token_text", "v2-whole-sms", "AZE11111111 15.12 10:15-13:15 " + permits2["cases"][0]["input"])
 for i, case in enumerate(json.load(open(os.path.join(vectors, "bundle-v1.json")))["cases"][:16]):
     write("bundle", f"vector-{i:02}", bytes.fromhex(case["input_hex"]))
 for i, case in enumerate(json.load(open(os.path.join(vectors, "trustlist-v1.json")))["cases"][:16]):

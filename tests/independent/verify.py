@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""Independent verifier for the Icaze permit token v1 and trust list format 1,
-written from docs/token-format.md alone (no look at the Rust code), checked
-against the known-answer vectors tests/vectors/permit-v1.json,
-permit-v1-bitflips.txt and trustlist-v1.json.
+"""Independent verifier for the Icaze permit token (formats v1 and v2) and
+trust list format 1, written from docs/token-format.md alone (no look at the
+Rust code), checked against the known-answer vectors
+tests/vectors/permit-v1.json, permit-v1-bitflips.txt, permit-v2.json,
+permit-v2-bitflips.txt, trustlist-v1.json and bundle-v1.json.
 
 Standard library only (Python 3.11+).  Ed25519 verification is implemented
 here following RFC 8032 (sections 5.1.3, 5.1.4, 5.1.7) with the strict rules
@@ -268,23 +269,26 @@ def find_candidates(text):
             i += 1
 
 
-MAX_SMS_CHARS = 215   # section 2.4: characters after IZ1
+MAX_SMS_CHARS = 215   # section 2.4: characters after IZ1 / IZ2
 MAX_QR_DIGITS = 405   # section 2.4
+SMS_VERSIONS = ("1", "2")  # sections 2.1 and 2.3: IZ1 and IZ2 are read
 
 
 def candidate_to_token(cand):
-    """Section 2.4, steps 1-2: text limit, then decoding."""
+    """Section 2.4, steps 1-2: text limit, then decoding.  Returns
+    (token, text_version): the digit after IZ as an integer for the SMS
+    form, None for the QR form (it has no prefix)."""
     if cand[0] == "sms":
         _, ver, body = cand
-        if ver != "1":
-            raise Malformed("unsupported_version")
+        if ver not in SMS_VERSIONS:
+            raise Malformed("unsupported_version")  # the rest unread
         if len(body) > MAX_SMS_CHARS:
             raise Malformed("too_long")
-        return b64url_decode_strict(body)
+        return b64url_decode_strict(body), int(ver)
     digits = cand[1]
     if len(digits) > MAX_QR_DIGITS:
         raise Malformed("too_long")
-    return qr_decode(digits)
+    return qr_decode(digits), None
 
 
 # ---------------------------------------------------------------------------
@@ -329,13 +333,28 @@ def invalid(cond):
         raise Malformed("invalid_field")
 
 
-def parse_payload(payload):
-    # Section 3, "Order": every field is checked as soon as its rule can be
-    # checked, so the first problem in bit order wins.
+def parse_payload(payload, text_version=None):
+    """Section 2.4 steps 5-6: the version in the payload's first four bits
+    (for the SMS form it must be the digit after IZ), then the payload read
+    by its version."""
     r = BitReader(payload)
-    version = r.read(4)
-    if version != 1:
+    version = r.read(4)  # an empty payload ends inside the version: truncated
+    if text_version is not None and version != text_version:
+        raise Malformed("invalid_field")
+    if version == 1:
+        c = parse_payload_v1(r)
+    elif version == 2:
+        c = parse_payload_v2(r)
+    else:
         raise Malformed("unsupported_version")
+    c["version"] = version
+    return c
+
+
+def parse_payload_v1(r):
+    # Section 3, "Order": every field is checked as soon as its rule can be
+    # checked, so the first problem in bit order wins.  The version (4 bits)
+    # has been read.
     c = {}
     purpose = r.read(4)
     invalid(purpose == 0)
@@ -409,15 +428,143 @@ def parse_payload(payload):
     return c
 
 
-def parse_token(token):
-    """Section 2.4 steps 3-5 on the token bytes.  Returns (claims, payload, sig).
-    The version is read with the payload, after the length checks."""
+# Format v2 (section 10).  Document types 8 and 9 are ID cards AZE and AA
+# with any digit count but the one types 2 and 3 imply.
+KINDS_V2 = {**KINDS, 8: "id_card", 9: "id_card"}
+IMPLIED_SERIES_V2 = {**IMPLIED_SERIES, 8: "AZE", 9: "AA"}
+IMPLIED_DIGITS_V2 = {2: 8, 3: 7, 4: 7, 5: 7, 6: 7}
+DAYS_MAX, HOURS_MAX, MINUTES_MAX = 256, 1024, 2048
+
+
+def v2_from_form(i, vf):
+    """The first form of field 6 that holds valid_from `vf` for issued_at
+    `i` (section 10: form 0 holds I, form 1 I+1 .. I+64, form 2 the other
+    multiples of 15 with q in -4096 .. 4095, form 3 the rest)."""
+    if vf == i:
+        return 0
+    if i + 1 <= vf <= i + 64:
+        return 1
+    if vf % 15 == 0 and -4096 <= vf // 15 - i // 15 <= 4095:
+        return 2
+    return 3
+
+
+def v2_duration_form(d):
+    """The first form of field 7 that holds a duration of `d` minutes."""
+    if d % 1440 == 0 and 1 <= d // 1440 <= DAYS_MAX:
+        return 0
+    if d % 60 == 0 and 1 <= d // 60 <= HOURS_MAX:
+        return 1
+    if 1 <= d <= MINUTES_MAX:
+        return 2
+    return 3
+
+
+def parse_payload_v2(r):
+    # Section 10: the fields in the order of its table, each rule checked at
+    # the point the section gives, so the first problem in bit order wins.
+    # The version (4 bits) has been read.
+    c = {}
+    purpose = r.read(4)
+    invalid(purpose == 0)
+    c["purpose"] = purpose
+    c["key_id"] = r.read(8)
+    c["serial"] = r.read(32)
+    issued = r.read(26)
+    c["issued_at"] = issued
+    from_form = r.read(2)
+    if from_form == 0:
+        valid_from = issued
+    elif from_form == 1:
+        valid_from = issued + r.read(6) + 1
+    elif from_form == 2:
+        q = r.read(13)
+        if q >= 1 << 12:  # two's complement
+            q -= 1 << 13
+        valid_from = 15 * (issued // 15 + q)
+    else:
+        before = r.read(1)
+        delta = r.read(20)
+        invalid(delta == 0)
+        valid_from = issued - delta if before else issued + delta
+    invalid(valid_from < 0)
+    invalid(v2_from_form(issued, valid_from) != from_form)
+    duration_form = r.read(2)
+    if duration_form == 0:
+        duration = (r.read(8) + 1) * 1440
+    elif duration_form == 1:
+        duration = (r.read(10) + 1) * 60
+    elif duration_form == 2:
+        duration = r.read(11) + 1
+    else:
+        duration = r.read(20)
+        invalid(duration == 0)
+    invalid(v2_duration_form(duration) != duration_form)
+    c["valid_from"] = valid_from
+    c["valid_until"] = valid_from + duration
+    zone_wide = r.read(1)
+    width = 12 if zone_wide else 5
+    zones = []
+    while True:
+        z = r.read(width)
+        invalid(z < 1)
+        invalid(bool(zones) and z <= zones[-1])
+        invalid(len(zones) >= 16)  # a 17th zone: refused after its bits
+        zones.append(z)
+        if not r.read(1):
+            break
+    invalid(zone_wide == 1 and all(z < 32 for z in zones))
+    c["zones"] = zones
+    if r.read(1):
+        plate_len = r.read(4)
+        invalid(plate_len == 0)
+        plate = []
+        for _ in range(plate_len):
+            ch = r.read(6)
+            invalid(ch > 35)
+            plate.append(PLATE_ALPHABET[ch])
+        c["vehicle"] = "".join(plate)
+    else:
+        c["vehicle"] = None
+    doc_type = r.read(4)
+    invalid(doc_type == 0 or doc_type > 9)
+    if doc_type in (1, 7):
+        series_len = r.read(3)
+        invalid(doc_type == 1 and series_len == 0)
+        series = []
+        for _ in range(series_len):
+            ch = r.read(5)
+            invalid(ch == 0 or ch > 26)
+            series.append(chr(ord("A") + ch - 1))
+        series = "".join(series)
+        invalid(doc_type == 1 and series in TYPE1_FORBIDDEN)
+    else:
+        series = IMPLIED_SERIES_V2[doc_type]
+    if doc_type in (1, 7, 8, 9):
+        n = r.read(4)
+        invalid(n == 0)
+        invalid(doc_type == 8 and n == 8)
+        invalid(doc_type == 9 and n == 7)
+    else:
+        n = IMPLIED_DIGITS_V2[doc_type]
+    digits = r.read(W[n])
+    invalid(digits >= 10**n)
+    r.finish()
+    c["document"] = series + str(digits).zfill(n)
+    c["document_kind"] = KINDS_V2[doc_type]
+    return c
+
+
+def parse_token(token, text_version=None):
+    """Section 2.4 steps 3-6 on the token bytes.  Returns (claims, payload, sig).
+    The version is read with the payload, after the length checks;
+    `text_version` is the digit after IZ of an SMS form (None for QR)."""
     if len(token) > MAX_TOKEN:
         raise Malformed("too_long")
     if len(token) < SIG_LEN:
         raise Malformed("truncated")
     payload, sig = token[:-SIG_LEN], token[-SIG_LEN:]
-    claims = parse_payload(payload)
+    claims = parse_payload(payload, text_version)
     return claims, payload, sig
 
 
@@ -425,8 +572,8 @@ def find_token(text):
     first_err = None
     for cand in find_candidates(text):
         try:
-            token = candidate_to_token(cand)
-            return (token,) + parse_token(token)
+            token, text_version = candidate_to_token(cand)
+            return (token,) + parse_token(token, text_version)
         except Malformed as e:
             if first_err is None:
                 first_err = e
@@ -439,7 +586,7 @@ def find_token(text):
 # Trust list (section 5)
 # ---------------------------------------------------------------------------
 
-PERMIT_PREFIX = b"icaze:permit:v1\x00"
+PERMIT_PREFIX = {1: b"icaze:permit:v1\x00", 2: b"icaze:permit:v2\x00"}  # by format
 TRUSTLIST_PREFIX = b"icaze:trustlist:v1\x00"
 
 
@@ -698,7 +845,7 @@ def verify(text, trust, t, zone):
     key = trust["keys"].get(claims["key_id"])
     if key is None:
         return "unknown_key", ["unknown_key"], None, token, payload
-    if not ed25519_verify_strict(key["pub"], PERMIT_PREFIX + payload, sig):
+    if not ed25519_verify_strict(key["pub"], PERMIT_PREFIX[claims["version"]] + payload, sig):
         return "bad_signature", ["bad_signature"], None, token, payload
     if key["revoked"]:
         return "key_revoked", ["key_revoked"], claims, token, payload
@@ -794,6 +941,102 @@ def trust_list_json(tl):
     }
 
 
+def check_permit_cases(cases, trust, fail, label):
+    """The cases of a permit-vN.json file (section 9.1).  Returns the number
+    of cases that pass and the token of case 'sms permit, SMS form'."""
+    passed = 0
+    first_token = None
+    for case in cases:
+        name = case["name"]
+        t = parse_time(case["at"])
+        status, reasons, claims, token, payload = verify(case["input"], trust, t, case["zone"])
+        reason = reasons[0] if reasons else None
+        ok = True
+        if status != case["status"] or reason != case["reason"]:
+            fail(f"{label}case {name!r}: got {status}/{reason}, expected {case['status']}/{case['reason']}")
+            ok = False
+        if ok and "claims" in case:
+            if claims is None:
+                fail(f"{label}case {name!r}: no claims, expected {case['claims']}")
+                ok = False
+            else:
+                got = claims_json(claims)
+                if got != case["claims"]:
+                    fail(f"{label}case {name!r}: claims {got} != expected {case['claims']}")
+                    ok = False
+        if ok and "token_hex" in case and token is not None:
+            if token.hex() != case["token_hex"]:
+                fail(f"{label}case {name!r}: token {token.hex()} != {case['token_hex']}")
+                ok = False
+            elif payload.hex() != case.get("payload_hex", payload.hex()):
+                fail(f"{label}case {name!r}: payload {payload.hex()} != {case['payload_hex']}")
+                ok = False
+            else:
+                # encoders: the text forms must round-trip (the SMS prefix
+                # digit is the token's own version)
+                sms = f"IZ{claims['version']}" + b64url_encode(token)
+                qr = qr_encode(token)
+                if sms not in case["input"] and qr not in case["input"]:
+                    fail(f"{label}case {name!r}: neither re-encoded form occurs in the input")
+                    ok = False
+        elif ok and "token_hex" not in case and claims is not None and status in (
+                "valid", "not_yet_valid", "expired", "wrong_zone"):
+            fail(f"{label}case {name!r}: accepted, but the vector shows no token")
+            ok = False
+        if name == "sms permit, SMS form" and token is not None:
+            first_token = token
+        if ok:
+            passed += 1
+    return passed, first_token
+
+
+def check_bitflips(lines, trust, first_token, prefix, fail, label):
+    """A permit-vN-bitflips.txt file (sections 9.2, 9.4): every bit of
+    `first_token` flipped, written after `prefix`.  Returns the number of
+    lines that pass."""
+    passed = 0
+    at = "2020-12-15T11:00:00+04:00"
+    zone = 1
+    for line in lines:
+        if line.startswith("#"):
+            m = re.search(r"Checked at (\S+) in zone (\d+|none)", line)
+            if m:
+                at = m.group(1)
+                zone = None if m.group(2) == "none" else int(m.group(2))
+    t = parse_time(at)
+    if first_token is None:
+        fail(f"{label}bitflips: no token of case 'sms permit, SMS form' to compare with")
+    seen = []
+    for line in lines:
+        if not line.strip() or line.startswith("#"):
+            continue
+        cols = line.split()
+        if len(cols) != 4:
+            fail(f"{label}bitflip line not of 4 columns: {line!r}")
+            continue
+        bit, exp_status, exp_reason, text = int(cols[0]), cols[1], cols[2], cols[3]
+        if exp_reason in ("-", "null", "none"):
+            exp_reason = None
+        seen.append(bit)
+        ok = True
+        if first_token is not None:
+            flipped = bytearray(first_token)
+            flipped[bit // 8] ^= 0x80 >> (bit % 8)
+            if prefix + b64url_encode(bytes(flipped)) != text:
+                fail(f"{label}bitflip {bit}: input is not the sms token with bit {bit} flipped")
+                ok = False
+        status, reasons, _, _, _ = verify(text, trust, t, zone)
+        reason = reasons[0] if reasons else None
+        if status != exp_status or reason != exp_reason:
+            fail(f"{label}bitflip {bit}: got {status}/{reason}, expected {exp_status}/{exp_reason}")
+            ok = False
+        if ok:
+            passed += 1
+    if first_token is not None and sorted(seen) != list(range(8 * len(first_token))):
+        fail(f"{label}bitflips: the lines do not cover every bit of the token exactly")
+    return passed
+
+
 def main(argv):
     here = os.path.dirname(os.path.abspath(__file__))
     vdir = argv[1] if len(argv) > 1 else os.path.join(here, "..", "vectors")
@@ -833,81 +1076,27 @@ def main(argv):
         if fmt_unix_minute(m) != want:
             fail(f"date arithmetic: {fmt_unix_minute(m)} != {want}")
 
-    # --- JSON cases
-    first_token = None
-    for case in vec["cases"]:
-        name = case["name"]
-        t = parse_time(case["at"])
-        status, reasons, claims, token, payload = verify(case["input"], trust, t, case["zone"])
-        reason = reasons[0] if reasons else None
-        ok = True
-        if status != case["status"] or reason != case["reason"]:
-            fail(f"case {name!r}: got {status}/{reason}, expected {case['status']}/{case['reason']}")
-            ok = False
-        if ok and "claims" in case:
-            if claims is None:
-                fail(f"case {name!r}: no claims, expected {case['claims']}")
-                ok = False
-            else:
-                got = claims_json(claims)
-                if got != case["claims"]:
-                    fail(f"case {name!r}: claims {got} != expected {case['claims']}")
-                    ok = False
-        if ok and "token_hex" in case and token is not None:
-            if token.hex() != case["token_hex"]:
-                fail(f"case {name!r}: token {token.hex()} != {case['token_hex']}")
-                ok = False
-            elif payload.hex() != case.get("payload_hex", payload.hex()):
-                fail(f"case {name!r}: payload {payload.hex()} != {case['payload_hex']}")
-                ok = False
-            else:
-                # encoders: the text forms must round-trip
-                sms = "IZ1" + b64url_encode(token)
-                qr = qr_encode(token)
-                if sms not in case["input"] and qr not in case["input"]:
-                    fail(f"case {name!r}: neither re-encoded form occurs in the input")
-                    ok = False
-        if name == "sms permit, SMS form" and token is not None:
-            first_token = token
-        if ok:
-            passed += 1
-
-    # --- bit flips
-    with open(os.path.join(vdir, "permit-v1-bitflips.txt"), encoding="utf-8") as f:
-        lines = f.read().splitlines()
-    at = "2020-12-15T11:00:00+04:00"
-    zone = 1
-    for line in lines:
-        if line.startswith("#"):
-            m = re.search(r"Checked at (\S+) in zone (\d+|none)", line)
-            if m:
-                at = m.group(1)
-                zone = None if m.group(2) == "none" else int(m.group(2))
-    t = parse_time(at)
-    for line in lines:
-        if not line.strip() or line.startswith("#"):
-            continue
-        cols = line.split()
-        if len(cols) != 4:
-            fail(f"bitflip line not of 4 columns: {line!r}")
-            continue
-        bit, exp_status, exp_reason, text = int(cols[0]), cols[1], cols[2], cols[3]
-        if exp_reason in ("-", "null", "none"):
-            exp_reason = None
-        ok = True
-        if first_token is not None:
-            flipped = bytearray(first_token)
-            flipped[bit // 8] ^= 0x80 >> (bit % 8)
-            if "IZ1" + b64url_encode(bytes(flipped)) != text:
-                fail(f"bitflip {bit}: input is not the sms token with bit {bit} flipped")
-                ok = False
-        status, reasons, _, _, _ = verify(text, trust, t, zone)
-        reason = reasons[0] if reasons else None
-        if status != exp_status or reason != exp_reason:
-            fail(f"bitflip {bit}: got {status}/{reason}, expected {exp_status}/{exp_reason}")
-            ok = False
-        if ok:
-            passed += 1
+    # --- permit vectors of both formats, each file with its own trust list
+    # (section 9.4: the same root and list as permit-v1.json)
+    for fmt in (1, 2):
+        with open(os.path.join(vdir, f"permit-v{fmt}.json"), encoding="utf-8") as f:
+            pvec = vec if fmt == 1 else json.load(f)
+        if fmt != 1:
+            if pvec["root_public_key_hex"] != vec["root_public_key_hex"]:
+                fail(f"permit-v{fmt}.json pins another root than permit-v1.json")
+            try:
+                ptrust = parse_trust_list(bytes.fromhex(pvec["trust_list_hex"]), root)
+                passed += 1
+            except TrustListError as e:
+                fail(f"permit-v{fmt}.json: trust list does not verify: {e}")
+                continue
+        else:
+            ptrust = trust
+        n_ok, first_token = check_permit_cases(pvec["cases"], ptrust, fail, f"v{fmt} ")
+        passed += n_ok
+        with open(os.path.join(vdir, f"permit-v{fmt}-bitflips.txt"), encoding="utf-8") as f:
+            lines = f.read().splitlines()
+        passed += check_bitflips(lines, ptrust, first_token, f"IZ{fmt}", fail, f"v{fmt} ")
 
     # --- trust list vectors
     with open(os.path.join(vdir, "trustlist-v1.json"), encoding="utf-8") as f:

@@ -11,8 +11,9 @@
 // - after the first visit the page opens with the network off and the server stopped
 //   (service worker);
 // - qr.js makes, module for module, the symbol the Rust encoder makes (versions 1 to 40);
-// - p.js reads every token of the known-answer vectors as the Rust verifier does: the
-//   same claims, the same QR form, the same reason for a malformed one (no browser).
+// - p.js reads every token of the known-answer vectors of formats v1 and v2 as the Rust
+//   verifier does: the same claims, the same QR form, the same reason for a malformed one
+//   (no browser).
 //
 // Run: bash tests/web/run.sh citizen  (builds target/debug/icaze, then node --test).
 import assert from "node:assert/strict";
@@ -57,11 +58,14 @@ function rustVersion(digits) {
   return Number(m[1]);
 }
 
-/** A permit by SMS to 8103, as a citizen gets it; returns the token (SMS form). */
+/**
+ * A permit by SMS to 8103, as a citizen gets it; returns the token (SMS form): the word
+ * that starts with `IZ` and the format version's digit (`IZ2…` from today's issuers).
+ */
 async function smsPermit(url, from, text) {
   const query = new URLSearchParams({ from, text });
   const reply = await (await fetch(`${url}/sms/8103?${query}`)).text();
-  const token = reply.split(/\s+/).find((word) => word.startsWith("IZ1"));
+  const token = reply.split(/\s+/).find((word) => /^IZ[0-9]/.test(word));
   assert.ok(token, `no token in the SMS reply: ${reply}`);
   return token;
 }
@@ -276,12 +280,17 @@ describe("citizen page /p#<token>", () => {
     const { page, problems } = await watchedPage(context);
     const cases = [
       ["", "no_token", /Ünvanda icazə yoxdur/],
-      // 48 characters after IZ1 are 36 bytes, shorter than a signature.
+      // 48 characters after the prefix (`IZ` and a digit) are 36 bytes, shorter than a
+      // signature.
       [`#${token.slice(0, 51)}`, "truncated", /Bu icazə oxunmur/],
       [`#${token.slice(0, 20)}*${token.slice(21)}`, "bad_encoding", /Bu icazə oxunmur/],
-      // Base64url of length 1 modulo 4 is never canonical.
-      [`#IZ1${token.slice(3, 8)}`, "bad_encoding", /Bu icazə oxunmur/],
-      [`#IZ2${token.slice(3)}`, "unsupported_version", /daha yeni formatdadır/],
+      // Base64url of length 1 modulo 4 is never canonical, whatever the prefix.
+      [`#${token.slice(0, 8)}`, "bad_encoding", /Bu icazə oxunmur/],
+      // The prefix of the other format the page reads, on this token: its version and the
+      // digit after IZ differ (docs/token-format.md §2.4 step 5).
+      [`#IZ${token[2] === "1" ? "2" : "1"}${token.slice(3)}`, "invalid_field", /Bu icazə oxunmur/],
+      // A format the page does not know yet: nothing after the prefix is read.
+      [`#IZ3${token.slice(3)}`, "unsupported_version", /daha yeni formatdadır/],
       [`#${"1".repeat(406)}`, "too_long", /Bu icazə oxunmur/],
       [`#<img src=x onerror=alert(1)>`, "bad_encoding", /Bu icazə oxunmur/],
     ];
@@ -388,7 +397,6 @@ describe("citizen page offline", () => {
 });
 
 describe("p.js reads tokens as docs/token-format.md says (known-answer vectors)", () => {
-  const vectors = JSON.parse(readFileSync(join(repo, "tests", "vectors", "permit-v1.json"), "utf8"));
   const hex = (bytes) => Buffer.from(bytes).toString("hex");
   const reading = (input) => {
     try {
@@ -397,66 +405,78 @@ describe("p.js reads tokens as docs/token-format.md says (known-answer vectors)"
       return { code: error.code };
     }
   };
-  // The page takes one token, not a whole SMS (section 2.3 is the verifier's job).
-  const single = vectors.cases.filter((c) => /^(IZ[0-9][A-Za-z0-9_-]*|[0-9]{100,})$/.test(c.input));
 
-  test("well-formed tokens: the same bytes, QR form and claims", () => {
-    const readable = single.filter((c) => c.token_hex);
-    assert.ok(readable.length >= 15, `${readable.length} cases`);
-    for (const c of readable) {
-      const { token, code } = reading(c.input);
-      assert.ok(token, `${c.name}: refused (${code})`);
-      assert.equal(hex(token.bytes), c.token_hex, c.name);
-      assert.equal(token.digits, toQrDigits(Buffer.from(c.token_hex, "hex")), c.name);
-      const { claims } = token;
-      const utc = (ms) => new Date(ms).toISOString().replace(".000Z", "Z");
-      assert.deepEqual(
-        {
-          document: claims.document.replace("İ", "I"),
-          key_id: claims.keyId,
-          purpose: claims.purpose,
-          serial: claims.serial,
-          valid_from: utc(claims.validFrom),
-          valid_until: utc(claims.validUntil),
-          vehicle: claims.vehicle,
-          zones: claims.zones,
-        },
-        {
-          document: c.claims.document,
-          key_id: c.claims.key_id,
-          purpose: c.claims.purpose,
-          serial: c.claims.serial,
-          valid_from: c.claims.valid_from,
-          valid_until: c.claims.valid_until,
-          vehicle: c.claims.vehicle,
-          zones: c.claims.zones,
-        },
-        c.name,
-      );
-    }
-    // The worked example's QR form, from docs/token-format.md §7.
-    assert.equal(reading(single[0].input).token.digits.slice(0, 17), "05067680697357569");
-  });
+  // Both formats a device reads (sections 9.1 and 9.4): the fewest readable and malformed
+  // single-token cases each file is known to hold, and the first QR digit group of its
+  // worked example (section 7 for v1, section 10.1 for v2).
+  const formats = [
+    { version: 1, readable: 15, malformed: 20, firstGroup: "05067680697357569" },
+    { version: 2, readable: 20, malformed: 30, firstGroup: "09571280324728065" },
+  ];
+  for (const format of formats) {
+    const file = `permit-v${format.version}`;
+    const vectors = JSON.parse(readFileSync(join(repo, "tests", "vectors", `${file}.json`), "utf8"));
+    // The page takes one token, not a whole SMS (section 2.3 is the verifier's job).
+    const single = vectors.cases.filter((c) => /^(IZ[0-9][A-Za-z0-9_-]*|[0-9]{100,})$/.test(c.input));
 
-  test("malformed tokens: the reason the Rust verifier gives", () => {
-    const malformed = single.filter((c) => c.status === "malformed");
-    assert.ok(malformed.length >= 20, `${malformed.length} cases`);
-    for (const c of malformed) assert.equal(reading(c.input).code, c.reason, c.name);
-    // Only the signature and the keys tell these apart from good ones: the page reads them.
-    for (const c of single.filter((c) => c.status !== "malformed")) assert.ok(reading(c.input).token, c.name);
-  });
+    test(`${file}: well-formed tokens: the same bytes, QR form and claims`, () => {
+      const readable = single.filter((c) => c.token_hex);
+      assert.ok(readable.length >= format.readable, `${readable.length} cases`);
+      for (const c of readable) {
+        const { token, code } = reading(c.input);
+        assert.ok(token, `${c.name}: refused (${code})`);
+        assert.equal(hex(token.bytes), c.token_hex, c.name);
+        assert.equal(token.digits, toQrDigits(Buffer.from(c.token_hex, "hex")), c.name);
+        const { claims } = token;
+        const utc = (ms) => new Date(ms).toISOString().replace(".000Z", "Z");
+        assert.deepEqual(
+          {
+            document: claims.document.replace("İ", "I"),
+            key_id: claims.keyId,
+            purpose: claims.purpose,
+            serial: claims.serial,
+            valid_from: utc(claims.validFrom),
+            valid_until: utc(claims.validUntil),
+            vehicle: claims.vehicle,
+            zones: claims.zones,
+          },
+          {
+            document: c.claims.document,
+            key_id: c.claims.key_id,
+            purpose: c.claims.purpose,
+            serial: c.claims.serial,
+            valid_from: c.claims.valid_from,
+            valid_until: c.claims.valid_until,
+            vehicle: c.claims.vehicle,
+            zones: c.claims.zones,
+          },
+          c.name,
+        );
+      }
+      // The worked example's QR form, from docs/token-format.md.
+      assert.equal(reading(single[0].input).token.digits.slice(0, 17), format.firstGroup);
+    });
 
-  test("every single bit flipped: the page refuses exactly the malformed ones, for the same reason", () => {
-    const lines = readFileSync(join(repo, "tests", "vectors", "permit-v1-bitflips.txt"), "utf8")
-      .split("\n")
-      .filter((line) => line && !line.startsWith("#"));
-    assert.equal(lines.length, 81 * 8);
-    for (const line of lines) {
-      const [bit, status, reason, input] = line.split(" ");
-      const { code } = reading(input);
-      assert.equal(code, status === "malformed" ? reason : undefined, `bit ${bit}`);
-    }
-  });
+    test(`${file}: malformed tokens: the reason the Rust verifier gives`, () => {
+      const malformed = single.filter((c) => c.status === "malformed");
+      assert.ok(malformed.length >= format.malformed, `${malformed.length} cases`);
+      for (const c of malformed) assert.equal(reading(c.input).code, c.reason, c.name);
+      // Only the signature and the keys tell these apart from good ones: the page reads them.
+      for (const c of single.filter((c) => c.status !== "malformed")) assert.ok(reading(c.input).token, c.name);
+    });
+
+    test(`${file}: every single bit flipped: the page refuses exactly the malformed ones, for the same reason`, () => {
+      const lines = readFileSync(join(repo, "tests", "vectors", `${file}-bitflips.txt`), "utf8")
+        .split("\n")
+        .filter((line) => line && !line.startsWith("#"));
+      assert.equal(lines.length, 81 * 8);
+      for (const line of lines) {
+        const [bit, status, reason, input] = line.split(" ");
+        const { code } = reading(input);
+        assert.equal(code, status === "malformed" ? reason : undefined, `bit ${bit}`);
+      }
+    });
+  }
 
   test("Baku times: a midnight end is 24:00 of the day before", () => {
     assert.equal(bakuTime(Date.parse("2020-12-15T06:00:00Z")), "2020-12-15 10:00");

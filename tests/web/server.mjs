@@ -56,9 +56,11 @@ export function bakuDate(days = 0) {
   return new Date(Date.now() + 4 * 3600_000 + days * 86_400_000).toISOString().slice(0, 10);
 }
 
-/** A `datetime-local` value in Baku time, `minutes` from now, rounded down to the minute. */
+/** A `datetime-local` value in Baku time, `minutes` from now, rounded up to a quarter hour (a funeral permit starts on one). */
 export function bakuDateTime(minutes = 0) {
-  return new Date(Date.now() + 4 * 3600_000 + minutes * 60_000).toISOString().slice(0, 16);
+  const quarter = 15 * 60_000;
+  const at = Date.now() + 4 * 3600_000 + minutes * 60_000;
+  return new Date(Math.ceil(at / quarter) * quarter).toISOString().slice(0, 16);
 }
 
 /**

@@ -105,7 +105,7 @@ fn parts(c: &mut Criterion, fx: &Fixture) {
     g.bench_function("trust.verify parsed", |b| b.iter(|| fx.trust.verify(black_box(&unverified))));
     g.bench_function("prefix concat + verify_strict", |b| {
         b.iter(|| {
-            let message = [icaze_core::Domain::Permit.prefix(), black_box(payload)].concat();
+            let message = [fx.token.format().domain().prefix(), black_box(payload)].concat();
             public.verify_strict(&message, black_box(&signature))
         })
     });

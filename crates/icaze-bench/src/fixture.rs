@@ -10,8 +10,10 @@ use icaze_core::{
 const ISSUER_SEED: [u8; 32] = [2; 32];
 /// 2020-12-15T10:00:00+04:00, in Unix seconds.
 const ISSUED_AT: i64 = 1_608_012_000;
-/// Three hours later.
-const VALID_UNTIL: i64 = ISSUED_AT + 3 * 3600;
+/// The December 2020 regime's activation delay: valid 15 minutes after issue.
+const VALID_FROM: i64 = ISSUED_AT + 15 * 60;
+/// For three hours.
+const VALID_UNTIL: i64 = VALID_FROM + 3 * 3600;
 
 /// What a permit says, in plain types: the common ground of every format, so
 /// that each one's verify path can be checked to give back the same thing.
@@ -94,7 +96,7 @@ impl Fixture {
             purpose: Purpose::Necessities,
             zones: vec![ZoneId::new(1).expect("zone 1 exists")],
             issued_at: minute(ISSUED_AT),
-            valid_from: minute(ISSUED_AT),
+            valid_from: minute(VALID_FROM),
             valid_until: minute(VALID_UNTIL),
             vehicle: None,
         })
@@ -115,11 +117,12 @@ impl Fixture {
     }
 
     /// Exactly the message an Icaze permit signature covers: the permit domain
-    /// prefix, then the packed payload (16 + 17 = 33 bytes here).
+    /// prefix of the token's format, then the packed payload (16 + 17 = 33
+    /// bytes here).
     pub fn signed_message(&self) -> Vec<u8> {
         let bytes = self.token.as_bytes();
         let payload = &bytes[..bytes.len() - SIGNATURE_LEN];
-        [icaze_core::Domain::Permit.prefix(), payload].concat()
+        [self.token.format().domain().prefix(), payload].concat()
     }
 
     /// The token's signature.

@@ -8,7 +8,12 @@ use qrcode::{EcLevel, Version};
 /// segments (so a digits-only text is stored in numeric mode); `None` if no
 /// version holds it. This is what `icaze-qr` produces too.
 pub fn version_m(text: &str) -> Option<i16> {
-    match encode_auto(text.as_bytes(), EcLevel::M).ok()?.version() {
+    version(text, EcLevel::M)
+}
+
+/// The smallest normal QR version holding `text` at error correction `level`.
+pub fn version(text: &str, level: EcLevel) -> Option<i16> {
+    match encode_auto(text.as_bytes(), level).ok()?.version() {
         Version::Normal(v) => Some(v),
         Version::Micro(_) => None,
     }

@@ -302,6 +302,13 @@ impl PermitClaims {
     pub fn vehicle(&self) -> Option<&VehiclePlate> {
         self.vehicle.as_ref()
     }
+
+    /// The length in bytes of a token of these claims in `format` (payload and
+    /// signature), without signing one: what an issuer needs to know whether a
+    /// permit fits an SMS or a QR code of a given size.
+    pub fn token_len(&self, format: crate::Format) -> usize {
+        format.encode(crate::KeyId(0), self).len() + crate::SIGNATURE_LEN
+    }
 }
 
 #[cfg(test)]

@@ -141,7 +141,7 @@ impl Format {
     }
 
     /// The signature domain of permits of this format.
-    pub(crate) fn domain(self) -> Domain {
+    pub fn domain(self) -> Domain {
         match self {
             Format::V1 => Domain::Permit,
             Format::V2 => Domain::PermitV2,

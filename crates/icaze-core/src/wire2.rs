@@ -1,9 +1,11 @@
 //! The packed binary payload of permit format v2, bit for bit as in
 //! `docs/token-format.md` §10.
 //!
-//! Format v2 carries the same claims as v1 in fewer bits, so that every permit
-//! the shipped regimes issue fits a version-5 QR code at error correction M
-//! (83 token bytes, 64 of them the signature). Where v1 has one encoding for a
+//! Format v2 carries the same claims as v1 in fewer bits, so that the permits
+//! the shipped regimes issue fit a version-5 QR code at error correction M
+//! (83 token bytes, 64 of them the signature): SMS permits with their
+//! activation delay, work permits and business trips of whole days, funeral
+//! permits for two zones; not those that name a vehicle. Where v1 has one encoding for a
 //! field, v2 has a few *forms* of it, tried in a fixed order; the encoder uses
 //! the first form that can hold the value, and the decoder refuses a value in a
 //! later form that an earlier one could hold. So one set of claims still has
@@ -92,9 +94,9 @@ fn quarter_offset(issued: i64, from: i64) -> Option<i64> {
 /// The duration form and field value for `minutes` (1 .. 2^20 − 1): the first
 /// that fits.
 fn duration_form(minutes: u64) -> (u64, u64, u32) {
-    if minutes % 1440 == 0 && minutes / 1440 <= 1 << DAYS_BITS {
+    if minutes.is_multiple_of(1440) && minutes / 1440 <= 1 << DAYS_BITS {
         (DURATION_DAYS, minutes / 1440 - 1, DAYS_BITS)
-    } else if minutes % 60 == 0 && minutes / 60 <= 1 << HOURS_BITS {
+    } else if minutes.is_multiple_of(60) && minutes / 60 <= 1 << HOURS_BITS {
         (DURATION_HOURS, minutes / 60 - 1, HOURS_BITS)
     } else if minutes <= 1 << MINUTES_BITS {
         (DURATION_MINUTES, minutes - 1, MINUTES_BITS)
@@ -436,7 +438,7 @@ mod tests {
         let mut w = BitWriter::new();
         header(&mut w);
         w.put(FROM_ANY, 2);
-        w.put((1 << 20) | 502_927 % 15 + 15 * 4, 21);
+        w.put((1 << 20) | (502_927 % 15 + 15 * 4), 21);
         assert_eq!(decode(&w.finish()), Err(ParseError::InvalidField("valid_from")));
         // The quarter form landing 15 minutes after issued_at: the soon form holds it.
         let mut w = BitWriter::new();

@@ -46,7 +46,7 @@ pub struct PhoneRow {
 pub fn people(csv: &str) -> impl Iterator<Item = (usize, Result<PersonRow, String>)> + '_ {
     rows(csv, &["document", "birth_date", "zone"]).map(|(line, fields)| {
         let row = fields.and_then(|f| {
-            let document = document(&f[0])?;
+            let document = person_document(&f[0])?;
             let birth_day = date(&f[1])?;
             let zone = f[2]
                 .trim()
@@ -189,6 +189,45 @@ pub fn document(field: &str) -> Result<String, String> {
     DocumentNumber::parse(field).map(|d| d.canonical()).map_err(|e| e.to_string())
 }
 
+/// A document of the population registry: one that [`document`] reads and
+/// whose SMS permit reply fits one 160-character SMS whatever its window.
+///
+/// The token is measured for the longest SMS permit any regime may give the
+/// document: a zone above 31, an activation delay of 64 minutes, a duration in
+/// odd minutes (format v2 gives each its widest form).
+pub fn person_document(field: &str) -> Result<String, String> {
+    let document = DocumentNumber::parse(field).map_err(|e| e.to_string())?;
+    let token_chars = longest_sms_token_chars(&document);
+    if !icaze_sms::reply::permit_fits(&document, token_chars) {
+        let most = icaze_sms::reply::longest_document_that_fits(token_chars);
+        return Err(format!(
+            "the document {} is too long for its permit to fit one SMS: a document of this form may have at most {most} characters",
+            document.canonical()
+        ));
+    }
+    Ok(document.canonical())
+}
+
+/// The SMS form's length (`IZ2` and base64url) of the longest SMS permit for
+/// `document` (see [`person_document`]).
+fn longest_sms_token_chars(document: &DocumentNumber) -> usize {
+    let issued = UtcMinute::from_unix_minutes(27_000_000);
+    let claims = icaze_core::PermitClaims::new(icaze_core::ClaimsSpec {
+        serial: icaze_core::PermitSerial(u32::MAX),
+        document: document.clone(),
+        purpose: icaze_core::Purpose::Medical,
+        zones: ZoneId::new(ZoneId::MAX).into_iter().collect(),
+        issued_at: issued,
+        valid_from: UtcMinute::from_unix_minutes(27_000_064),
+        valid_until: UtcMinute::from_unix_minutes(27_000_064 + 2047),
+        vehicle: None,
+    });
+    // Invariant: these claims are within every range of the format (a zone,
+    // times after 2020, a window of 2047 minutes); 0 would refuse nothing.
+    let bytes = claims.map_or(0, |c| c.token_len(icaze_core::Format::V2));
+    3 + (bytes * 4).div_ceil(3)
+}
+
 /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
 pub(crate) fn days_from_civil(year: i32, month: u32, day: u32) -> i32 {
     let y = if month <= 2 { year - 1 } else { year };
@@ -274,6 +313,32 @@ mod tests {
         assert!(rows[1].1.as_ref().unwrap_err().contains("quoted field"), "{rows:?}");
         let phones: Vec<_> = phones("document,phone\nAZE11111111,\"+994 50 111-22-33\"\n").collect();
         assert_eq!(phones[0].1.as_ref().unwrap().phone, "994501112233");
+    }
+
+    #[test]
+    fn issue_19_the_registry_refuses_documents_whose_permit_reply_cannot_fit_one_sms() {
+        // Every document form the registries hold in practice fits, whatever
+        // the regime; a long literal series with 15 digits does not.
+        let fits =
+            ["AZE11111111", "AA1234567", "MYI1234567", "DYI1234567", "MOM1234567", "123456789012345", "RN000123456"];
+        for document in fits {
+            assert_eq!(person_document(document), Ok(document.to_owned()));
+        }
+        let csv = "document,birth_date,zone\nAZE11111111,1980-01-01,1\nABCDEFG123456789012345,1980-01-01,1\n";
+        let rows: Vec<_> = people(csv).collect();
+        assert!(rows[0].1.is_ok());
+        let (line, refused) = &rows[1];
+        let reason = refused.as_ref().unwrap_err();
+        assert_eq!(*line, 3);
+        assert!(reason.contains("ABCDEFG123456789012345") && reason.contains("one SMS"), "{reason}");
+        // The longest reply really is over 160 characters for it, and within for AZE.
+        let longest = |doc: &str| {
+            let d = DocumentNumber::parse(doc).unwrap();
+            d.canonical().len() + 2 + icaze_sms::reply::LONGEST_WINDOW_CHARS + longest_sms_token_chars(&d)
+        };
+        assert!(longest("ABCDEFG123456789012345") > 160 && longest("AZE11111111") <= 160);
+        // The deny list takes any document: denying issues nothing.
+        assert!(denials("document,reason,until\nABCDEFG123456789012345,x,\n").all(|(_, r)| r.is_ok()));
     }
 
     #[test]

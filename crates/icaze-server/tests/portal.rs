@@ -955,3 +955,73 @@ async fn a_stolen_portal_key_is_rotated_and_its_long_lived_permits_reissued() {
     let (_, body) = s.admin("/v1/keys/reload", json!({})).await;
     assert_eq!((body["revoked_keys"].clone(), body["reissued"].clone()), (json!([]), Value::Null), "{body}");
 }
+
+/// The QR version (at error correction M, as `icaze qr` and every page draw
+/// it) of a token's QR form.
+fn qr_version(token: &str) -> u8 {
+    let digits = UnverifiedPermit::from_text(token).unwrap().token().to_qr_digits();
+    icaze_qr::encode(&digits).unwrap().info().version
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue_19_every_channel_s_permits_fit_a_version_5_qr_code() {
+    let s = Service::start().await;
+    // An odd minute, so that no time falls on a short form by chance.
+    s.clock.set(at("2020-12-15T10:07:00+04:00"));
+    let sms = |text: &'static str| {
+        let request = s.client.get(s.url("/sms/8103")).query(&[("from", "994501234567"), ("text", text)]);
+        async move { request.send().await.unwrap().text().await.unwrap() }
+    };
+    let mut tokens = Vec::new();
+    for text in ["2 AZE50000002", "1 AZE50000003"] {
+        let reply = sms(text).await;
+        let token = UnverifiedPermit::find_in_text(&reply).unwrap_or_else(|e| panic!("{reply}: {e}"));
+        let claims = s.verify(&token.token().to_text()).claims().clone();
+        assert_eq!(claims.valid_from().minutes_since(claims.issued_at()), 15, "the regime's activation delay");
+        tokens.push((text.to_owned(), token.token().to_text()));
+    }
+
+    let (_, a) = s.org("1111111111", "org.a").await;
+    let work = s.add_employee(&a, "AZE50000004", json!([1]), "2021-01-17").await;
+    assert_eq!(work.status, StatusCode::CREATED, "{}", work.body);
+    tokens.push(("work permit to the regime's end".into(), work.body["permit"]["token"].as_str().unwrap().into()));
+    let path = format!("/portal/api/employees/{}", work.body["id"]);
+    let trip = s
+        .post(
+            &format!("{path}/trips"),
+            &a,
+            json!({"zones": [3, 5, 17], "valid_from": "2020-12-17", "valid_until": "2020-12-20"}),
+        )
+        .await;
+    assert_eq!(trip.status, StatusCode::CREATED, "{}", trip.body);
+    tokens.push(("business trip to three zones".into(), trip.body["permit"]["token"].as_str().unwrap().into()));
+
+    let (status, body) = s.admin("/v1/operators", json!({"login": "op1", "name": "Operator One"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let op = s.own_session("op1", body["password"].as_str().unwrap()).await;
+    let funeral = |from: &str| json!({"document": "AZE50000005", "zone": 17, "valid_from": from, "valid_until": "2020-12-16T15:10"});
+    let odd = s.post("/portal/api/funeral", &op, funeral("2020-12-16T09:07")).await;
+    assert_eq!((odd.status.as_u16(), odd.body["code"].as_str()), (400, Some("invalid_dates")), "{}", odd.body);
+    let issued = s.post("/portal/api/funeral", &op, funeral("2020-12-16T09:30")).await;
+    assert_eq!(issued.status, StatusCode::CREATED, "{}", issued.body);
+    assert_eq!(issued.body["zones"].as_array().map(Vec::len), Some(2), "destination and registered zone");
+    tokens.push(("funeral permit for two zones".into(), issued.body["token"].as_str().unwrap().into()));
+
+    for (what, token) in &tokens {
+        assert!(token.starts_with("IZ2"), "{what}: issuers write format v2: {token}");
+        assert!(qr_version(token) <= 5, "{what}: QR version {}", qr_version(token));
+    }
+    // A permit that names a vehicle is the one kind that takes version 6
+    // (docs/token-format.md §10): its plate's 46 bits do not fit beside the rest.
+    let driver = s.add_employee(&a, "AZE50000006", json!([1]), "2021-01-17").await;
+    let edited = s
+        .put(
+            &format!("/portal/api/employees/{}", driver.body["id"]),
+            &a,
+            json!({"document": "AZE50000006", "name": "Məmmədov Elçin", "position": "driver", "zones": [1], "valid_from": "2020-12-15",
+                "valid_until": "2021-01-17", "plate": "10-AA-123"}),
+        )
+        .await;
+    assert_eq!(edited.status, StatusCode::OK, "{}", edited.body);
+    assert_eq!(qr_version(edited.body["permit"]["token"].as_str().unwrap()), 6);
+}

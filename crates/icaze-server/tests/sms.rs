@@ -76,7 +76,7 @@ impl Service {
 }
 
 fn token(reply: &str) -> &str {
-    reply.split(' ').find(|w| w.starts_with("IZ1")).unwrap_or_else(|| panic!("no token in {reply:?}"))
+    reply.split(' ').find(|w| w.starts_with("IZ2")).unwrap_or_else(|| panic!("no token in {reply:?}"))
 }
 
 #[tokio::test]
@@ -103,11 +103,11 @@ async fn code_2_once_a_day_and_the_same_permit_again_while_valid() {
     assert_eq!(token(&first), token(&again), "a repeated request gets the same permit, not a new one");
     s.clock.set(at("2020-12-15T14:00:00+04:00"));
     let later = s.sms("994501112233", "2 AZE11111111").await;
-    assert!(!later.contains("IZ1"), "the day's code 2 is used: {later}");
+    assert!(!later.contains("IZ2"), "the day's code 2 is used: {later}");
     assert_eq!(s.permits(), 1);
     // Code 1 has its own limit (3 a day in this regime).
     for _ in 0..3 {
-        assert!(s.sms("994501112233", "1 AZE11111111").await.contains("IZ1"));
+        assert!(s.sms("994501112233", "1 AZE11111111").await.contains("IZ2"));
         s.clock.set(UtcMinute::from_unix_minutes(s.clock.0.load(std::sync::atomic::Ordering::SeqCst) + 200));
     }
     // The third code 1 permit (20:55-23:55) is sent again while it is valid, then no more.
@@ -115,10 +115,10 @@ async fn code_2_once_a_day_and_the_same_permit_again_while_valid() {
     let repeat = s.sms("994501112233", "1 AZE11111111").await;
     assert!(repeat.contains("20:55-23:55"), "{repeat}");
     s.clock.set(at("2020-12-15T23:58:00+04:00"));
-    assert!(!s.sms("994501112233", "1 AZE11111111").await.contains("IZ1"));
+    assert!(!s.sms("994501112233", "1 AZE11111111").await.contains("IZ2"));
     // A new day in Baku.
     s.clock.set(at("2020-12-16T00:00:00+04:00"));
-    assert!(s.sms("994501112233", "2 AZE11111111").await.contains("IZ1"));
+    assert!(s.sms("994501112233", "2 AZE11111111").await.contains("IZ2"));
     assert_eq!(s.permits(), 5);
 }
 
@@ -135,7 +135,7 @@ async fn the_daily_limit_holds_under_concurrency() {
     for task in tasks {
         replies.push(task.await.unwrap());
     }
-    let (with_token, without): (Vec<_>, Vec<_>) = replies.iter().partition(|r| r.contains("IZ1"));
+    let (with_token, without): (Vec<_>, Vec<_>) = replies.iter().partition(|r| r.contains("IZ2"));
     assert_eq!(with_token.len(), 1, "64 simultaneous requests, one permit, to one phone: {with_token:?}");
     // The other 63 phones are told nothing of it: not its window, not its token.
     assert!(without.iter().all(|r| !r.contains("10:15") && r.contains("9108")), "{without:?}");
@@ -151,11 +151,11 @@ fn shape(reply: &str, document: &str) -> String {
 async fn the_permit_goes_only_to_the_phone_that_got_it() {
     let s = Service::start().await;
     let owner = s.sms("994501112233", "2 AZE11111111").await;
-    assert!(owner.contains("IZ1"), "{owner}");
+    assert!(owner.contains("IZ2"), "{owner}");
     // Another phone that knows the document number: no token, no window, and the
     // very reply an unknown document gets, so it learns nothing.
     let other = s.sms("994559998877", "2 AZE11111111").await;
-    assert!(!other.contains("IZ1") && !other.contains("10:15"), "{other}");
+    assert!(!other.contains("IZ2") && !other.contains("10:15"), "{other}");
     let unknown = s.sms("994559998877", "2 AZE99999999").await;
     assert_eq!(shape(&other, "AZE11111111"), shape(&unknown, "AZE99999999"));
     // Also after the day's permit has expired (the daily limit would tell that one was given).
@@ -209,7 +209,7 @@ async fn refusals_say_what_to_do_and_issue_nothing() {
     ];
     for (text, hint) in cases {
         let reply = s.sms("994501112233", text).await;
-        assert!(!reply.contains("IZ1"), "{text:?} -> {reply}");
+        assert!(!reply.contains("IZ2"), "{text:?} -> {reply}");
         assert!(reply.contains(hint), "{text:?} -> {reply} should mention {hint:?}");
         assert!(reply.len() <= 160 && reply.is_ascii(), "{reply}");
     }
@@ -219,10 +219,22 @@ async fn refusals_say_what_to_do_and_issue_nothing() {
 }
 
 #[tokio::test]
+async fn issue_19_russian_on_request_in_latin_or_cyrillic() {
+    let s = Service::start().await;
+    let reply = s.sms("994501112233", "RU 2 AZE11111111").await;
+    assert!(reply.starts_with("Propusk AZE11111111 ") && reply.contains("IZ2"), "{reply}");
+    assert!(reply.len() <= 160 && reply.is_ascii(), "one GSM-7 SMS: {reply}");
+    let help = s.sms("994501112233", "РУ привет").await;
+    assert!(help.contains("RU 2 AZE11111111") && help.is_ascii(), "{help}");
+    let refused = s.sms("994501112233", "рус 2 AZE99999999").await;
+    assert!(refused.contains("9108") && !refused.contains("IZ2") && refused.is_ascii(), "{refused}");
+}
+
+#[tokio::test]
 async fn english_on_request() {
     let s = Service::start().await;
     let reply = s.sms("994501112233", "EN 2 MYİ1234567").await;
-    assert!(reply.contains("MYI1234567") && reply.contains("IZ1"), "{reply}");
+    assert!(reply.contains("MYI1234567") && reply.contains("IZ2"), "{reply}");
     let help = s.sms("994501112233", "EN hello").await;
     assert!(help.contains("2 AZE11111111"), "{help}");
 }
@@ -232,7 +244,7 @@ async fn outside_every_regime_no_permit_is_needed() {
     let s = Service::start().await;
     s.clock.set(at("2021-02-01T10:00:00+04:00"));
     let reply = s.sms("994501112233", "2 AZE11111111").await;
-    assert!(!reply.contains("IZ1"), "{reply}");
+    assert!(!reply.contains("IZ2"), "{reply}");
     assert_eq!(s.permits(), 0);
 }
 
@@ -241,11 +253,11 @@ async fn a_rehearsal_of_april_2020_refuses_the_over_65s() {
     let april = icaze_server::regime::Regime::from_toml(icaze_server::regime::APRIL_2020_REGIME).unwrap();
     let s = Service::start_with(|c| c.rehearsal = Some(april.moved_to(at("2020-12-15T00:00:00+04:00")))).await;
     let old = s.sms("994501112233", "2 AZE22222222").await;
-    assert!(!old.contains("IZ1") && old.contains("9108"), "{old}");
+    assert!(!old.contains("IZ2") && old.contains("9108"), "{old}");
     let young = s.sms("994501112233", "2 AZE11111111").await;
-    assert!(young.contains("IZ1") && young.contains("10:00-12:00"), "no delay, 2 hours: {young}");
+    assert!(young.contains("IZ2") && young.contains("10:00-12:00"), "no delay, 2 hours: {young}");
     // A village is restricted when the whole country is.
-    assert!(s.sms("994501112233", "1 AZE33333333").await.contains("IZ1"));
+    assert!(s.sms("994501112233", "1 AZE33333333").await.contains("IZ2"));
 }
 
 #[tokio::test]
@@ -254,7 +266,7 @@ async fn one_phone_for_a_family_within_its_daily_limit() {
     let mut issued = 0;
     for i in 0..5 {
         let reply = s.sms("994509998877", &format!("2 AZE{:08}", 50_000_000 + i)).await;
-        issued += usize::from(reply.contains("IZ1"));
+        issued += usize::from(reply.contains("IZ2"));
     }
     assert_eq!(issued, 3);
     assert_eq!(s.permits(), 3);
@@ -312,7 +324,7 @@ async fn the_gateway_secret_is_required_when_set() {
         .await
         .unwrap();
     assert_eq!(form.status(), 200);
-    assert!(form.text().await.unwrap().contains("IZ1"));
+    assert!(form.text().await.unwrap().contains("IZ2"));
 }
 
 /// The status of an SMS request as a proxy on loopback passes it on.
@@ -373,7 +385,7 @@ async fn garbage_gets_a_reply_not_an_error() {
 async fn a_regime_is_loaded_while_running() {
     let s = Service::start().await;
     s.clock.set(at("2021-03-01T10:00:00+04:00"));
-    assert!(!s.sms("994501112233", "2 AZE11111111").await.contains("IZ1"), "no regime in March 2021");
+    assert!(!s.sms("994501112233", "2 AZE11111111").await.contains("IZ2"), "no regime in March 2021");
     let token = std::fs::read_to_string(s.data().join("admin-token")).unwrap();
     let march = icaze_server::regime::DEFAULT_REGIME
         .replace("id = \"2020-12-14\"", "id = \"2021-03\"")
@@ -386,7 +398,7 @@ async fn a_regime_is_loaded_while_running() {
     assert_eq!(bad.status(), 400);
     let loaded = s.client.post(&url).bearer_auth(token.trim()).body(march).send().await.unwrap();
     assert_eq!(loaded.status(), 200, "{}", loaded.text().await.unwrap());
-    assert!(s.sms("994501112233", "2 AZE11111111").await.contains("IZ1"));
+    assert!(s.sms("994501112233", "2 AZE11111111").await.contains("IZ2"));
 }
 
 impl Service {
@@ -430,7 +442,7 @@ async fn a_revoked_permit_is_never_sent_again() {
     s.revoke(serde_json::json!({"serial": serial_of(&s, &first), "reason": "taken by another phone"})).await;
     for text in ["2 AZE11111111", "EN 2 AZE11111111"] {
         let again = s.sms("994501112233", text).await;
-        assert!(!again.contains("IZ1"), "{again}");
+        assert!(!again.contains("IZ2"), "{again}");
         assert!(again.contains("9108") && again.contains("AZE11111111"), "{again}");
     }
     assert!(s.sms("994501112233", "EN 2 AZE11111111").await.contains("revoked"));
@@ -439,7 +451,7 @@ async fn a_revoked_permit_is_never_sent_again() {
     let medical = s.sms("994501112233", "1 MYI1234567").await;
     s.revoke(serde_json::json!({"document": "MYI1234567", "reason": "reported"})).await;
     let new = s.sms("994501112233", "1 MYI1234567").await;
-    assert!(new.contains("IZ1") && token(&new) != token(&medical), "{new}");
+    assert!(new.contains("IZ2") && token(&new) != token(&medical), "{new}");
     assert_eq!(s.permits(), 3);
     let metrics = s.metrics().await;
     assert!(metrics.contains("icaze_sms_refusals_total{reason=\"revoked\"} 3"), "{metrics}");
@@ -458,15 +470,15 @@ async fn the_phone_register_decides_which_phones_may_ask() {
     let unknown = s.sms("994559998877", "2 AZE99999999").await;
     assert_eq!(shape(&stranger, "AZE11111111"), shape(&unknown, "AZE99999999"));
     assert_eq!(s.permits(), 0);
-    assert!(s.sms("994501112233", "2 AZE11111111").await.contains("IZ1"));
+    assert!(s.sms("994501112233", "2 AZE11111111").await.contains("IZ2"));
     // A document the register does not name is open to any phone.
-    assert!(s.sms("994559998877", "2 MYI1234567").await.contains("IZ1"));
+    assert!(s.sms("994559998877", "2 MYI1234567").await.contains("IZ2"));
     // A file with a bad row replaces nothing; a good one replaces the whole register.
     let bad = store.import_phones("document,phone\nAZE11111111,not a phone\n").unwrap();
     assert_eq!((bad.imported, bad.problems.len()), (0, 1));
-    assert!(!s.sms("994559998877", "1 AZE11111111").await.contains("IZ1"), "the register still holds");
+    assert!(!s.sms("994559998877", "1 AZE11111111").await.contains("IZ2"), "the register still holds");
     store.import_phones("document,phone\nAZE11111111,994559998877\n").unwrap();
-    assert!(s.sms("994559998877", "1 AZE11111111").await.contains("IZ1"), "the SIM moved to this phone");
+    assert!(s.sms("994559998877", "1 AZE11111111").await.contains("IZ2"), "the SIM moved to this phone");
 }
 
 impl Service {
@@ -517,7 +529,7 @@ async fn putting_a_person_on_the_deny_list_revokes_their_permits() {
     let after = s.revoked_serials().await;
     assert!(live.iter().all(|l| after.contains(l)), "{after:?}");
     let again = s.sms("994501112233", "2 AZE11111111").await;
-    assert!(!again.contains("IZ1"), "the revoked permit is not sent again: {again}");
+    assert!(!again.contains("IZ2"), "the revoked permit is not sent again: {again}");
 }
 
 #[tokio::test]

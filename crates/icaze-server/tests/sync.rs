@@ -582,7 +582,7 @@ async fn permit(s: &Service, text: &str) -> u32 {
     let response =
         s.client.get(s.url("/sms/8103")).query(&[("from", "994501112233"), ("text", text)]).send().await.unwrap();
     let reply = response.text().await.unwrap();
-    assert!(reply.contains("IZ1"), "{reply}");
+    assert!(reply.contains("IZ2"), "{reply}");
     let db = rusqlite::Connection::open(s.data().join("icaze.db")).unwrap();
     db.query_row("SELECT max(serial) FROM permits", [], |r| r.get(0)).unwrap()
 }

@@ -1,5 +1,5 @@
 //! The GSM 03.38 alphabet (3GPP TS 23.038): what fits one SMS, and writing
-//! Azerbaijani so that it does.
+//! Azerbaijani and Russian so that it does.
 //!
 //! A text made only of the 128 characters of the *basic set* is sent in the
 //! 7-bit default alphabet: 160 characters in one SMS. The *extension table*
@@ -177,6 +177,91 @@ pub fn to_basic(s: &str) -> String {
     out
 }
 
+/// Russian `s` in the basic set: Cyrillic letters transliterated to Latin
+/// ones, then everything else as by [`to_basic`].
+///
+/// The scheme is the one SMS services and passports of the region made
+/// familiar (close to BGN/PCGN, without its diacritics and apostrophes), one
+/// spelling for each letter: `а б в г д е ё ж з и й к л м н о п р с т у ф х
+/// ц ч ш щ ъ ы ь э ю я` → `a b v g d e e zh z i y k l m n o p r s t u f kh ts
+/// ch sh shch - y - e yu ya`; the hard and soft signs are dropped. So
+/// `Пропуск` is `Propusk` and `Справки` is `Spravki`. A capital digraph is
+/// all capitals inside an all-capital word (`ЖД` → `ZHD`) and title case
+/// otherwise (`Щи` → `Shchi`), as in [`to_basic`]. Cyrillic letters of other
+/// languages become `?`.
+pub fn russian_to_basic(s: &str) -> String {
+    if !s.chars().any(is_cyrillic) {
+        return to_basic(s);
+    }
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    for (i, &c) in chars.iter().enumerate() {
+        let Some(latin) = russian_letter(c) else {
+            out.push(c);
+            continue;
+        };
+        if !c.is_uppercase() {
+            out.push_str(latin);
+            continue;
+        }
+        // A capital: the first letter upper-case, the rest of a digraph too
+        // only inside an all-capital word (the rule of `to_basic`).
+        let next_upper = chars.get(i + 1).is_some_and(|n| n.is_uppercase());
+        let next_letter = chars.get(i + 1).is_some_and(|n| n.is_alphabetic());
+        let prev_upper = i > 0 && chars.get(i - 1).is_some_and(|p| p.is_uppercase());
+        let all_capitals = next_upper || (!next_letter && prev_upper);
+        for (j, l) in latin.chars().enumerate() {
+            out.push(if j == 0 || all_capitals { l.to_ascii_uppercase() } else { l });
+        }
+    }
+    to_basic(&out)
+}
+
+/// Whether `c` is in the Cyrillic block (U+0400..U+04FF).
+pub(crate) fn is_cyrillic(c: char) -> bool {
+    matches!(c, '\u{400}'..='\u{4ff}')
+}
+
+/// The Latin spelling of a Russian letter, in lower case; `None` for any
+/// other character.
+fn russian_letter(c: char) -> Option<&'static str> {
+    let latin = match c.to_lowercase().next().unwrap_or(c) {
+        'а' => "a",
+        'б' => "b",
+        'в' => "v",
+        'г' => "g",
+        'д' => "d",
+        'е' | 'ё' => "e",
+        'ж' => "zh",
+        'з' => "z",
+        'и' => "i",
+        'й' => "y",
+        'к' => "k",
+        'л' => "l",
+        'м' => "m",
+        'н' => "n",
+        'о' => "o",
+        'п' => "p",
+        'р' => "r",
+        'с' => "s",
+        'т' => "t",
+        'у' => "u",
+        'ф' => "f",
+        'х' => "kh",
+        'ц' => "ts",
+        'ч' => "ch",
+        'ш' => "sh",
+        'щ' => "shch",
+        'ъ' | 'ь' => "",
+        'ы' => "y",
+        'э' => "e",
+        'ю' => "yu",
+        'я' => "ya",
+        _ => return None,
+    };
+    Some(latin)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -266,7 +351,34 @@ mod tests {
         assert_eq!(to_basic("café ñ"), "café ñ");
     }
 
+    #[test]
+    fn russian_is_transliterated() {
+        assert_eq!(russian_to_basic("Пропуск не выдан."), "Propusk ne vydan.");
+        assert_eq!(russian_to_basic("Справки: служба ASAN 9108"), "Spravki: sluzhba ASAN 9108");
+        assert_eq!(russian_to_basic("шчщжхцюяыйеёэ"), "shchshchzhkhtsyuyayyeee");
+        assert_eq!(
+            russian_to_basic("объявление, подъезд, выдаётся, Проверьте"),
+            "obyavlenie, podezd, vydaetsya, Proverte"
+        );
+        assert_eq!(russian_to_basic("Жизнь Щука Юг Ёж Я"), "Zhizn Shchuka Yug Ezh Ya");
+        assert_eq!(russian_to_basic("ЖД ЩИТ ШУМ"), "ZHD SHCHIT SHUM");
+        assert_eq!(russian_to_basic("Ж"), "Zh");
+        assert_eq!(russian_to_basic("«Пропуск» – код…"), "\"Propusk\" - kod...");
+        // Not Russian: other Cyrillic letters and Azerbaijani ones.
+        assert_eq!(russian_to_basic("Ғ Һ"), "? ?");
+        assert_eq!(russian_to_basic("İcazə"), "Icaze");
+        assert_eq!(russian_to_basic("plain"), "plain");
+    }
+
     proptest! {
+        #[test]
+        fn russian_to_basic_is_always_basic(s in any::<String>(), r in "[а-яА-ЯёЁ ,.:-]{0,40}") {
+            prop_assert!(is_basic(&russian_to_basic(&s)));
+            let basic = russian_to_basic(&r);
+            prop_assert!(basic.is_ascii());
+            prop_assert!(is_basic(&basic));
+        }
+
         #[test]
         fn to_basic_is_always_basic(s in any::<String>()) {
             let basic = to_basic(&s);

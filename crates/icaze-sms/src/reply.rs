@@ -1,4 +1,5 @@
-//! Every reply the 8103 service sends, in Azerbaijani or English.
+//! Every reply the 8103 service sends, in Azerbaijani (`az`, the default),
+//! Russian (`ru`) or English (`en`).
 //!
 //! Each function returns text in the GSM 03.38 basic set only (see
 //! [`gsm7`](crate::gsm7)), so a reply is never turned into UCS-2. The
@@ -6,18 +7,34 @@
 //! transliterated by [`to_basic`] (`ş`→`sh`, `ə`→`e`,
 //! ...), the way people text without diacritics.
 //!
-//! Every reply but [`permit`] fits one 160-character SMS for any input: a
-//! document number of up to 22 characters (7 letters and 15 digits), any
-//! `u8` code, any list of available codes (only 1..=9 are shown, once each).
-//! [`permit`] fits one SMS for a token of up to 111 characters and any
-//! document of `icaze-core`.
+//! The Russian texts are written here in Cyrillic and transliterated to
+//! Latin letters by [`russian_to_basic`] (`Пропуск`→`Propusk`, `ш`→`sh`,
+//! `щ`→`shch`, `ю`→`yu`, the soft sign dropped), as SMS services of the
+//! region write Russian: Cyrillic is outside the basic set, and one Cyrillic
+//! letter would make the reply UCS-2, 70 characters an SMS, too short for a
+//! permit.
+//!
+//! Every reply but [`permit`] fits one 160-character SMS for any input, in
+//! each language: a document number of up to 22 characters (7 letters and
+//! 15 digits), any `u8` code, any list of available codes (only 1..=9 are
+//! shown, once each). [`permit`] fits one SMS when the document, the longest
+//! window and the token leave room, the label dropped if need be
+//! ([`permit_fits`], [`longest_document_that_fits`]): with a token of up to
+//! 111 characters, any document of `icaze-core`. A v2 token grows with the
+//! document; with the tokens of SMS permits (one zone, an activation delay
+//! of at most 64 minutes, whole hours), every document of up to 16
+//! characters fits (15 in a zone above 31), which covers the documents
+//! people hold (`AZE` + 8, `AA` + 7, `MYİ`, `DYİ`, `MOM` + 7, registration
+//! notices of up to 15 digits), but not every longer one: the longest
+//! document, 7 letters and 15 digits, takes a 122-character token (123 in
+//! a zone above 31) and 169 characters without the label.
 //!
 //! Document numbers are shown in their canonical ASCII form (`MYI1234567`,
 //! not `MYİ1234567`).
 
 use icaze_core::{DocumentNumber, UtcMinute, BAKU_OFFSET_MINUTES};
 
-use crate::gsm7::{segments, to_basic};
+use crate::gsm7::{russian_to_basic, segments, to_basic};
 use crate::{Language, ParseProblem};
 
 /// The ASAN service call centre, for questions about the SMS system.
@@ -26,13 +43,61 @@ pub const HELP_LINE: &str = "9108";
 /// The example request every help text shows.
 const EXAMPLE_DOCUMENT: &str = "AZE11111111";
 
+/// The most characters of one GSM-7 SMS.
+const SMS_CHARS: usize = 160;
+
+/// The longest validity window [`permit`] writes: one that ends on another
+/// Baku date, `15.12 22:00-16.12 01:00` (or `??.?? ??:??-??.?? ??:??`).
+pub const LONGEST_WINDOW_CHARS: usize = 23;
+
+/// The longest document (its canonical form, [`DocumentNumber::canonical`])
+/// whose [`permit`] reply fits one SMS with a token of `token_chars`
+/// characters (its SMS form, `IZ2…`) and any window, the label dropped if
+/// need be: `160 − 23 − 2 − token_chars`, or 0 if nothing fits.
+///
+/// For a 111-character token (a typical permit): 24, every document of
+/// `icaze-core` (at most 22). For 122 (the longest v2 SMS permit, for a
+/// document of 7 letters and 15 digits, in a zone of 1 to 31): 13; for 123
+/// (the same in a zone above 31): 12.
+///
+/// ```
+/// use icaze_sms::reply;
+///
+/// assert_eq!(reply::longest_document_that_fits(111), 24);
+/// assert_eq!(reply::longest_document_that_fits(122), 13);
+/// assert_eq!(reply::longest_document_that_fits(123), 12);
+/// ```
+pub fn longest_document_that_fits(token_chars: usize) -> usize {
+    // Two spaces: after the document and after the window.
+    SMS_CHARS.saturating_sub(LONGEST_WINDOW_CHARS + 2).saturating_sub(token_chars)
+}
+
+/// Whether every [`permit`] reply for `document` with a token of
+/// `token_chars` characters fits one SMS, whatever its window; see
+/// [`longest_document_that_fits`].
+///
+/// The token's length depends on the document (its letters and digits, and
+/// whether format v2 implies its series) and on the permit's other claims
+/// (zones above 31, an activation delay over 64 minutes or a duration in
+/// odd minutes make it longer), so a caller that refuses documents on
+/// registry import passes the length of the longest token it would issue
+/// for that document, e.g. that of a token issued for it with the regime's
+/// longest claims. Passing 123 instead is safe for any SMS permit of one
+/// zone, 64 minutes of delay and whole hours, but refuses every document of
+/// 13 characters or more, registration notices of 13 to 15 digits among
+/// them, whose permits do fit.
+pub fn permit_fits(document: &DocumentNumber, token_chars: usize) -> bool {
+    document.canonical().len() <= longest_document_that_fits(token_chars)
+}
+
 /// The SMS that carries a permit: a label, the document, the validity window
 /// in Baku time, and the token last so it is easy to copy.
 ///
-/// `Icaze AZE11111111 15.12 10:00-13:00 IZ1…` (English: `Permit …`). When
-/// the window ends on another Baku date, the end date is shown too:
-/// `15.12 22:00-16.12 01:00`. The label is dropped if the text would not fit
-/// one SMS with it. `token_text` is the token's SMS form (`IZ1…`, already
+/// `Icaze AZE11111111 15.12 10:00-13:00 IZ2…` (Russian: `Propusk …`,
+/// English: `Permit …`). When the window ends on another Baku date, the end
+/// date is shown too: `15.12 22:00-16.12 01:00`. The label is dropped if the
+/// text would not fit one SMS with it; whether it fits without it is
+/// [`permit_fits`]. `token_text` is the token's SMS form (`IZ2…`, already
 /// GSM basic); any character outside the basic set is replaced by `?`.
 ///
 /// ```
@@ -41,8 +106,10 @@ const EXAMPLE_DOCUMENT: &str = "AZE11111111";
 ///
 /// let at = |s| UtcMinute::parse_rfc3339(s).unwrap();
 /// let doc = DocumentNumber::parse("AZE11111111")?;
-/// let text = reply::permit(Language::Az, &doc, at("2020-12-15T10:00:00+04:00"), at("2020-12-15T13:00:00+04:00"), "IZ1abc");
-/// assert_eq!(text, "Icaze AZE11111111 15.12 10:00-13:00 IZ1abc");
+/// let text = reply::permit(Language::Az, &doc, at("2020-12-15T10:00:00+04:00"), at("2020-12-15T13:00:00+04:00"), "IZ2abc");
+/// assert_eq!(text, "Icaze AZE11111111 15.12 10:00-13:00 IZ2abc");
+/// let text = reply::permit(Language::Ru, &doc, at("2020-12-15T22:00:00+04:00"), at("2020-12-16T01:00:00+04:00"), "IZ2abc");
+/// assert_eq!(text, "Propusk AZE11111111 15.12 22:00-16.12 01:00 IZ2abc");
 /// # Ok::<(), icaze_core::DocumentError>(())
 /// ```
 pub fn permit(
@@ -58,6 +125,7 @@ pub fn permit(
     let label = match lang {
         Language::Az => "Icaze",
         Language::En => "Permit",
+        Language::Ru => "Propusk",
     };
     first_fitting(format!("{label} {body}"), || body)
 }
@@ -85,7 +153,10 @@ fn baku_date(t: UtcMinute) -> i64 {
 /// of a request with the codes of the regime in force (`available_codes`,
 /// as configured; with none, the form says only "code").
 ///
-/// Azerbaijani replies end with a hint that `EN` gives English replies.
+/// Azerbaijani replies end with a hint that `EN` gives English replies and
+/// `RU` Russian ones, as long as it fits one SMS: else with the hint for
+/// English alone, else with none (a long bad document and a long list of
+/// codes leave no room).
 pub fn how_to_write(lang: Language, problem: &ParseProblem, available_codes: &[u8]) -> String {
     let codes = shown_codes(available_codes);
     let example = format!("{} {EXAMPLE_DOCUMENT}", codes.last().copied().unwrap_or(2));
@@ -102,8 +173,25 @@ pub fn how_to_write(lang: Language, problem: &ParseProblem, available_codes: &[u
                 ParseProblem::SeveralRequests => "Bir SMS-də bir sorğu göndərin.".to_owned(),
             };
             let list = if codes.is_empty() { String::new() } else { format!(" ({})", list(lang, &codes)) };
-            let form = format!("{lead} Yazın: kod{list}, boşluq, sənədin seriya və nömrəsi. Məs: {example}");
-            first_fitting(az(&format!("{form}. English: EN {example}")), || az(&form))
+            let form = az(&format!("{lead} Yazın: kod{list}, boşluq, sənədin seriya və nömrəsi. Məs: {example}"));
+            // The hints name each language in itself; the longest that fits is sent.
+            let with_en = format!("{form}. English: EN {example}");
+            let with_en_ru = ru(&format!("{with_en}. По-русски: RU {example}"));
+            first_fitting(with_en_ru, || first_fitting(with_en, || form))
+        }
+        Language::Ru => {
+            let lead = match problem {
+                ParseProblem::Empty => "Пустое SMS.".to_owned(),
+                ParseProblem::TooLong => "SMS слишком длинное.".to_owned(),
+                ParseProblem::Unreadable => "Запрос не понят.".to_owned(),
+                ParseProblem::NoCode => "Нет кода.".to_owned(),
+                ParseProblem::NoDocument => "Нет документа.".to_owned(),
+                ParseProblem::BadCode => "Код - одна цифра.".to_owned(),
+                ParseProblem::BadDocument { read } => format!("Неверный номер документа: {read}."),
+                ParseProblem::SeveralRequests => "Один запрос в одном SMS.".to_owned(),
+            };
+            let list = if codes.is_empty() { String::new() } else { format!(" ({})", list(lang, &codes)) };
+            ru(&format!("{lead} Напишите: код{list}, пробел, серия и номер документа. Пример: RU {example}"))
         }
         Language::En => {
             let lead = match problem {
@@ -138,6 +226,9 @@ pub fn not_issued(lang: Language, document: &DocumentNumber) -> String {
         Language::En => en(&format!(
             "{doc}: no permit. Check the series and number. Help: ASAN service {HELP_LINE}. No permit is needed if life or health is in danger."
         )),
+        Language::Ru => ru(&format!(
+            "{doc}: пропуск не выдан. Проверьте серию и номер. Справки: служба ASAN {HELP_LINE}. При угрозе жизни и здоровью пропуск не нужен."
+        )),
     }
 }
 
@@ -152,6 +243,9 @@ pub fn permit_revoked(lang: Language, code: u8, document: &DocumentNumber) -> St
         Language::En => en(&format!(
             "{doc}: today's code {code} permit was revoked. No new one is issued by SMS today. Help: ASAN service {HELP_LINE}"
         )),
+        Language::Ru => ru(&format!(
+            "{doc}: сегодняшний пропуск по коду {code} отозван. Новый сегодня по SMS не выдаётся. Справки: служба ASAN {HELP_LINE}"
+        )),
     }
 }
 
@@ -164,6 +258,9 @@ pub fn daily_limit(lang: Language, code: u8, document: &DocumentNumber) -> Strin
         }
         Language::En => {
             en(&format!("{doc}: a code {code} permit was already issued today (once a day). Send again tomorrow."))
+        }
+        Language::Ru => {
+            ru(&format!("{doc}: пропуск по коду {code} сегодня уже выдан (1 раз в день). Напишите завтра."))
         }
     }
 }
@@ -186,6 +283,13 @@ pub fn code_not_available(lang: Language, code: u8, available_codes: &[u8]) -> S
         (Language::En, None) => en(&format!(
             "No permits are issued by SMS now (code {code}). Help: ASAN service call centre {HELP_LINE}"
         )),
+        (Language::Ru, Some(example)) => ru(&format!(
+            "Пропуска по коду {code} сейчас не выдаются. Коды: {}. Пример: RU {example} {EXAMPLE_DOCUMENT}. Справки: {HELP_LINE}",
+            list(lang, &codes)
+        )),
+        (Language::Ru, None) => ru(&format!(
+            "Сейчас пропуска по SMS не выдаются (код {code}). Справки: колл-центр службы ASAN {HELP_LINE}"
+        )),
     }
 }
 
@@ -194,6 +298,7 @@ pub fn no_permit_needed(lang: Language) -> String {
     match lang {
         Language::Az => az("Hazırda hərəkət məhdudiyyəti yoxdur: SMS icazəsi tələb olunmur."),
         Language::En => en("There are no movement restrictions now: no SMS permit is needed."),
+        Language::Ru => ru("Сейчас ограничений передвижения нет: SMS-пропуск не нужен."),
     }
 }
 
@@ -206,6 +311,9 @@ pub fn phone_limit(lang: Language) -> String {
         Language::En => en(&format!(
             "This phone number has reached today's limit of requests. Send again tomorrow. Help: {HELP_LINE}"
         )),
+        Language::Ru => ru(&format!(
+            "Лимит запросов с этого номера телефона на сегодня исчерпан. Напишите завтра. Справки: {HELP_LINE}"
+        )),
     }
 }
 
@@ -214,6 +322,7 @@ pub fn rate_limited(lang: Language) -> String {
     match lang {
         Language::Az => az("Çox tez-tez yazırsınız. Bir neçə dəqiqədən sonra yenidən yazın."),
         Language::En => en("Too many messages in a short time. Send again in a few minutes."),
+        Language::Ru => ru("Слишком много сообщений за короткое время. Напишите через несколько минут."),
     }
 }
 
@@ -224,6 +333,7 @@ pub fn service_error(lang: Language) -> String {
         Language::En => {
             en("Your request could not be processed for a technical reason. Send it again in a few minutes.")
         }
+        Language::Ru => ru("Запрос не выполнен по технической причине. Напишите снова через несколько минут."),
     }
 }
 
@@ -238,11 +348,13 @@ fn shown_codes(available: &[u8]) -> Vec<u8> {
     codes
 }
 
-/// `1`, `1 və ya 2`, `1, 2 və ya 3` (English: `or`).
+/// `1`, `1 və ya 2`, `1, 2 və ya 3` (Russian: `или`, English: `or`), as
+/// written in the source: the caller transliterates.
 fn list(lang: Language, codes: &[u8]) -> String {
     let or = match lang {
         Language::Az => "və ya",
         Language::En => "or",
+        Language::Ru => "или",
     };
     match codes.split_last() {
         None => String::new(),
@@ -257,6 +369,11 @@ fn list(lang: Language, codes: &[u8]) -> String {
 /// Azerbaijani text in the basic set.
 fn az(text: &str) -> String {
     to_basic(text)
+}
+
+/// Russian text in the basic set, transliterated to Latin letters.
+fn ru(text: &str) -> String {
+    russian_to_basic(text)
 }
 
 /// English text in the basic set (already plain; this only guards the invariant).
@@ -280,7 +397,7 @@ mod tests {
     use icaze_core::DocumentKind;
     use proptest::prelude::*;
 
-    const BOTH: [Language; 2] = [Language::Az, Language::En];
+    const ALL: [Language; 3] = [Language::Az, Language::Ru, Language::En];
 
     fn at(s: &str) -> UtcMinute {
         UtcMinute::parse_rfc3339(s).unwrap()
@@ -330,11 +447,25 @@ mod tests {
         assert_eq!(segments(text), 1, "{} characters: {text:?}", text.chars().count());
     }
 
+    /// A token of the longest v2 SMS permit's length, that of a document of 7
+    /// letters and 15 digits: `IZ2` and 119 base64url characters.
+    fn token_122() -> String {
+        format!("IZ2{}", "Ab-_9".repeat(24)).chars().take(122).collect()
+    }
+
+    /// The two windows: one Baku date, and the longest, across midnight.
+    fn windows() -> [(UtcMinute, UtcMinute); 2] {
+        [
+            (at("2020-12-15T10:00:00+04:00"), at("2020-12-15T13:00:00+04:00")),
+            (at("2020-12-15T22:00:00+04:00"), at("2020-12-16T01:00:00+04:00")),
+        ]
+    }
+
     #[test]
-    fn permit_fits_one_sms_in_both_languages() {
+    fn permit_fits_one_sms_in_all_languages() {
         let token = token_111();
         let document = doc("AZE11111111");
-        for lang in BOTH {
+        for lang in ALL {
             let same_day =
                 permit(lang, &document, at("2020-12-15T10:00:00+04:00"), at("2020-12-15T13:00:00+04:00"), &token);
             let overnight =
@@ -350,6 +481,53 @@ mod tests {
         let en =
             permit(Language::En, &document, at("2020-12-15T22:00:00+04:00"), at("2020-12-16T01:00:00+04:00"), &token);
         assert_eq!(en, format!("Permit AZE11111111 15.12 22:00-16.12 01:00 {token}"));
+        let ru =
+            permit(Language::Ru, &document, at("2020-12-15T22:00:00+04:00"), at("2020-12-16T01:00:00+04:00"), &token);
+        assert_eq!(ru, format!("Propusk AZE11111111 15.12 22:00-16.12 01:00 {token}"));
+        assert_eq!(ru.len(), 155);
+    }
+
+    #[test]
+    fn issue_no_russian_replies_permit_label_is_propusk() {
+        let text = permit(Language::Ru, &doc("MYI1234567"), windows()[0].0, windows()[0].1, "IZ2abc");
+        assert_eq!(text, "Propusk MYI1234567 15.12 10:00-13:00 IZ2abc");
+    }
+
+    /// Every document of 1 to 22 characters, each form once: the permit fits
+    /// one SMS with a 122-character token exactly when [`permit_fits`] says
+    /// so, in every language and either window; the label goes first.
+    #[test]
+    fn permit_with_a_122_character_token_fits_up_to_13_characters() {
+        let token = token_122();
+        assert_eq!(longest_document_that_fits(122), 13);
+        assert_eq!(longest_document_that_fits(111), 24);
+        assert_eq!(longest_document_that_fits(135), 0);
+        assert_eq!(longest_document_that_fits(usize::MAX), 0);
+        for letters in 0..=7 {
+            for digits in 1..=15 {
+                let series = &"ABCDEFG"[..letters];
+                let kind = if letters == 0 { DocumentKind::RegistrationNotice } else { DocumentKind::IdCard };
+                let document = DocumentNumber::new(kind, series, &"123456789012345"[..digits]).unwrap();
+                let length = letters + digits;
+                assert_eq!(permit_fits(&document, 122), length <= 13, "{length}");
+                for lang in ALL {
+                    for (from, until) in windows() {
+                        let text = permit(lang, &document, from, until, &token);
+                        assert!(is_basic(&text) && text.ends_with(&token));
+                        let overnight = text.contains("-16.12");
+                        let room = 160 - 2 - token.len() - if overnight { 23 } else { 17 };
+                        assert_eq!(segments(&text), if length <= room { 1 } else { 2 }, "{text}");
+                        let labelled = ["Icaze ", "Permit ", "Propusk "].iter().any(|l| text.starts_with(l));
+                        let label = match lang {
+                            Language::Az => 6,
+                            Language::En => 7,
+                            Language::Ru => 8,
+                        };
+                        assert_eq!(labelled, length + label <= room, "{text}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]
@@ -399,12 +577,165 @@ mod tests {
         .unwrap();
         let token = issue(&key, KeyId(1), &claims).to_text();
         assert!(token.len() <= 111, "{} characters", token.len());
-        for lang in BOTH {
+        for lang in ALL {
             let text = permit(lang, &doc("AZE11111111"), from, until, &token);
+            assert!(["Icaze AZE", "Permit AZE", "Propusk AZE"].iter().any(|l| text.starts_with(l)), "{text}");
             assert_one_basic_sms(&text);
             let check = Check { at: at("2020-12-15T11:30:00+04:00"), zone: ZoneId::new(1) };
             assert_eq!(evaluate(&text, &trust, &check).status, Status::Valid, "{text}");
         }
+    }
+
+    /// The SMS form of a v2 token for `document`, with the claims of an SMS
+    /// permit as the server makes them (a 15-minute activation delay, three
+    /// hours, one zone), the largest serial, and `zone`.
+    fn sms_token(document: &DocumentNumber, zone: u16) -> String {
+        use icaze_core::*;
+        let key = SecretKey::from_seed(&[2; 32]);
+        let now = at("2020-12-15T21:50:00+04:00");
+        let valid_from = now.checked_add(15).unwrap();
+        let claims = PermitClaims::new(ClaimsSpec {
+            serial: PermitSerial(u32::MAX),
+            document: document.clone(),
+            purpose: Purpose::Necessities,
+            zones: vec![ZoneId::new(zone).unwrap()],
+            issued_at: now,
+            valid_from,
+            valid_until: valid_from.checked_add(180).unwrap(),
+            vehicle: None,
+        })
+        .unwrap();
+        issue(&key, KeyId(1), &claims).to_text()
+    }
+
+    /// One document of every form `icaze-core` knows: ID cards and
+    /// registration notices of 0 to 7 letters (`AZE` and `AA` apart, which
+    /// format v2 implies) and 1 to 15 digits, and the three 7-digit kinds.
+    fn every_document_form() -> Vec<DocumentNumber> {
+        let mut forms: Vec<DocumentNumber> = Vec::new();
+        for digits in 1..=15 {
+            let number = &"987654321098765"[..digits];
+            for series in ["", "A", "AB", "ABC", "ABCD", "ABCDE", "ABCDEF", "ABCDEFG", "AZE", "AA"] {
+                if !series.is_empty() {
+                    forms.push(DocumentNumber::new(DocumentKind::IdCard, series, number).unwrap());
+                }
+                forms.push(DocumentNumber::new(DocumentKind::RegistrationNotice, series, number).unwrap());
+            }
+        }
+        for series in ["MYI", "DYI", "MOM"] {
+            forms.push(doc(&format!("{series}1234567")));
+        }
+        forms
+    }
+
+    /// Every document form with a real v2 token, in a zone of 5 bits (1..=31)
+    /// and of 12 (up to 4095): [`permit_fits`] says exactly which permits fit
+    /// one SMS across midnight, in every language; the documents people hold
+    /// all fit; beyond 16 characters (15 in a zone above 31) some do not.
+    #[test]
+    fn permit_fits_agrees_with_real_v2_tokens() {
+        let forms = every_document_form();
+        let (from, until) = windows()[1];
+        for (zone, longest_token, all_fit_up_to) in [(1, 122, 16), (4095, 123, 15)] {
+            let mut tokens = 0;
+            for document in &forms {
+                let length = document.canonical().len();
+                let token = sms_token(document, zone);
+                tokens = tokens.max(token.len());
+                let fits = permit_fits(document, token.len());
+                for lang in ALL {
+                    let text = permit(lang, document, from, until, &token);
+                    assert!(is_basic(&text) && text.ends_with(&token));
+                    assert_eq!(segments(&text) == 1, fits, "zone {zone}: {text}");
+                }
+                if length <= all_fit_up_to {
+                    assert!(fits, "zone {zone}: {} with {} characters of token", document.canonical(), token.len());
+                }
+            }
+            assert_eq!(tokens, longest_token, "zone {zone}");
+            let first_misfit =
+                forms.iter().filter(|d| !permit_fits(d, sms_token(d, zone).len())).map(|d| d.canonical().len()).min();
+            assert_eq!(first_misfit, Some(all_fit_up_to + 1), "zone {zone}");
+        }
+        // The documents people hold: ID cards AZE + 8 and AA + 7, residence
+        // permits and extended stays + 7, registration notices of 9 to 15 digits.
+        for text in
+            ["AZE12345678", "AA1234567", "MYI1234567", "DYI1234567", "MOM1234567", "123456789", "123456789012345"]
+        {
+            for zone in [1, 4095] {
+                assert!(permit_fits(&doc(text), sms_token(&doc(text), zone).len()), "{text} in zone {zone}");
+            }
+        }
+    }
+
+    #[test]
+    fn azerbaijani_help_hints_russian_where_it_fits() {
+        let hints = |problem: &ParseProblem, codes: &[u8]| {
+            let text = how_to_write(Language::Az, problem, codes);
+            assert_one_basic_sms(&text);
+            (text.contains(". English: EN "), text.contains(". Po-russki: RU "))
+        };
+        // The regime's two codes: both hints for all but the longest leads.
+        for problem in [
+            ParseProblem::Empty,
+            ParseProblem::TooLong,
+            ParseProblem::Unreadable,
+            ParseProblem::NoCode,
+            ParseProblem::NoDocument,
+            ParseProblem::BadCode,
+        ] {
+            assert_eq!(hints(&problem, &[1, 2]), (true, true), "{problem:?}");
+            assert_eq!(hints(&problem, &[]), (true, true), "{problem:?}");
+            assert_eq!(hints(&problem, &[1, 2, 3, 4, 5, 6, 7, 8, 9]), (true, false), "{problem:?}");
+        }
+        assert_eq!(hints(&ParseProblem::SeveralRequests, &[1, 2]), (true, false));
+        let bad = |read: &str| ParseProblem::BadDocument { read: read.into() };
+        assert_eq!(hints(&bad("AZE1111"), &[1, 2]), (true, false));
+        assert_eq!(hints(&bad(&format!("{}..", "9".repeat(20))), &[1, 2]), (true, false));
+        assert_eq!(hints(&bad(&format!("{}..", "9".repeat(20))), &[1, 2, 3, 4, 5, 6, 7, 8, 9]), (false, false));
+        // Where the Russian hint is left out, it would not have fitted.
+        let without = how_to_write(Language::Az, &ParseProblem::SeveralRequests, &[1, 2]);
+        assert!(without.len() + ". Po-russki: RU 2 AZE11111111".len() > 160, "{without}");
+    }
+
+    #[test]
+    fn issue_no_russian_replies_every_reply_in_russian() {
+        let d = doc("AZE11111111");
+        let replies = [
+            not_issued(Language::Ru, &d),
+            permit_revoked(Language::Ru, 2, &d),
+            daily_limit(Language::Ru, 2, &d),
+            code_not_available(Language::Ru, 3, &[1, 2]),
+            code_not_available(Language::Ru, 3, &[]),
+            no_permit_needed(Language::Ru),
+            phone_limit(Language::Ru),
+            rate_limited(Language::Ru),
+            service_error(Language::Ru),
+            how_to_write(Language::Ru, &ParseProblem::BadDocument { read: "AZE1111".into() }, &[1, 2]),
+        ];
+        assert_eq!(
+            replies,
+            [
+                "AZE11111111: propusk ne vydan. Proverte seriyu i nomer. Spravki: sluzhba ASAN 9108. Pri ugroze zhizni i zdorovyu propusk ne nuzhen.",
+                "AZE11111111: segodnyashniy propusk po kodu 2 otozvan. Novyy segodnya po SMS ne vydaetsya. Spravki: sluzhba ASAN 9108",
+                "AZE11111111: propusk po kodu 2 segodnya uzhe vydan (1 raz v den). Napishite zavtra.",
+                "Propuska po kodu 3 seychas ne vydayutsya. Kody: 1 ili 2. Primer: RU 2 AZE11111111. Spravki: 9108",
+                "Seychas propuska po SMS ne vydayutsya (kod 3). Spravki: koll-tsentr sluzhby ASAN 9108",
+                "Seychas ogranicheniy peredvizheniya net: SMS-propusk ne nuzhen.",
+                "Limit zaprosov s etogo nomera telefona na segodnya ischerpan. Napishite zavtra. Spravki: 9108",
+                "Slishkom mnogo soobshcheniy za korotkoe vremya. Napishite cherez neskolko minut.",
+                "Zapros ne vypolnen po tekhnicheskoy prichine. Napishite snova cherez neskolko minut.",
+                "Nevernyy nomer dokumenta: AZE1111. Napishite: kod (1 ili 2), probel, seriya i nomer dokumenta. Primer: RU 2 AZE11111111",
+            ]
+        );
+        // Every help reply in Russian shows a request that is answered in Russian.
+        for problem in problems() {
+            let text = how_to_write(Language::Ru, &problem, &[1, 2]);
+            let example = text.rsplit("Primer: ").next().unwrap_or_default();
+            assert_eq!(example, "RU 2 AZE11111111", "{text}");
+            assert_eq!(crate::parse(example).map(|r| r.language), Ok(Language::Ru));
+        }
+        assert_eq!(list(Language::Ru, &[1, 2, 3]), "1, 2 или 3");
     }
 
     #[test]
@@ -427,7 +758,7 @@ mod tests {
     fn every_reply_is_one_basic_sms() {
         let longest = DocumentNumber::new(DocumentKind::IdCard, "ABCDEFG", "123456789012345").unwrap();
         let all_codes: Vec<u8> = (0..=255).collect();
-        for lang in BOTH {
+        for lang in ALL {
             for document in [doc("AZE11111111"), doc("MYI1234567"), longest.clone()] {
                 for (code, available) in [(3, &[1u8, 2][..]), (255, &all_codes[..]), (0, &[][..]), (1, &[1][..])] {
                     for text in all_replies(lang, &document, code, available) {
@@ -451,7 +782,12 @@ mod tests {
         let text = how_to_write(Language::Az, &ParseProblem::NoCode, &[1, 2]);
         assert_eq!(
             text,
-            "Kod yazilmayib. Yazin: kod (1 ve ya 2), boshluq, senedin seriya ve nomresi. Mes: 2 AZE11111111. English: EN 2 AZE11111111"
+            "Kod yazilmayib. Yazin: kod (1 ve ya 2), boshluq, senedin seriya ve nomresi. Mes: 2 AZE11111111. English: EN 2 AZE11111111. Po-russki: RU 2 AZE11111111"
+        );
+        let text = how_to_write(Language::Ru, &ParseProblem::NoCode, &[1, 2]);
+        assert_eq!(
+            text,
+            "Net koda. Napishite: kod (1 ili 2), probel, seriya i nomer dokumenta. Primer: RU 2 AZE11111111"
         );
         let text = how_to_write(Language::En, &ParseProblem::SeveralRequests, &[1, 2]);
         assert_eq!(
@@ -460,12 +796,13 @@ mod tests {
         );
         let text = how_to_write(Language::Az, &ParseProblem::BadDocument { read: "AZE1111".into() }, &[1, 2]);
         assert!(text.starts_with("Sened nomresi sehvdir: AZE1111. Yazin:"), "{text}");
-        for lang in BOTH {
+        for lang in ALL {
             let text = not_issued(lang, &doc("AZE11111111"));
             assert!(text.starts_with("AZE11111111: ") && text.contains("9108"), "{text}");
             assert!(permit_revoked(lang, 2, &doc("AZE11111111")).contains("9108"));
         }
         assert!(code_not_available(Language::En, 3, &[1, 2]).contains("Codes: 1 or 2."));
+        assert!(code_not_available(Language::Ru, 3, &[1, 2]).contains("Kody: 1 ili 2. Primer: RU 2 AZE11111111."));
         assert!(daily_limit(Language::Az, 2, &doc("AZE11111111")).starts_with("AZE11111111: kod 2 ile icaze bu gun"));
     }
 
@@ -483,9 +820,14 @@ mod tests {
 
     proptest! {
         #[test]
-        fn permit_never_panics(from in any::<u32>(), until in any::<u32>(), token in any::<String>()) {
+        fn permit_never_panics(
+            from in any::<u32>(),
+            until in any::<u32>(),
+            token in any::<String>(),
+            lang in prop_oneof![Just(Language::Az), Just(Language::Ru), Just(Language::En)],
+        ) {
             let text = permit(
-                Language::Az,
+                lang,
                 &doc("AZE11111111"),
                 UtcMinute::from_unix_minutes(from),
                 UtcMinute::from_unix_minutes(until),
@@ -503,7 +845,7 @@ mod tests {
             read in "[A-Z0-9.]{0,22}",
         ) {
             let Ok(document) = DocumentNumber::parse(&format!("{series}{digits}")) else { return Ok(()) };
-            for lang in BOTH {
+            for lang in ALL {
                 for text in all_replies(lang, &document, code, &available) {
                     prop_assert!(is_basic(&text));
                     prop_assert_eq!(segments(&text), 1, "{:?}", text);

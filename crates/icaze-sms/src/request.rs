@@ -8,8 +8,10 @@
 //!    `İ`/`ı`, Unicode spaces, zero-width characters; see the crate docs) and
 //!    cut into runs of letters and runs of digits. `2AZE11111111` is three
 //!    runs: `2`, `AZE`, `11111111`. `EN`, `ENG` (`ENGL`, `ENGLISH`) as a run
-//!    of their own ask for English replies and are taken out, as are the
-//!    words `icaze`, `kod`, `code` and `sms`.
+//!    of their own ask for English replies, `RU`, `RUS`, or `РУ`, `РУС` in
+//!    Cyrillic letters (any case) ask for Russian ones; they are taken out,
+//!    before or after the request, as are the words `icaze`, `kod`, `code`
+//!    and `sms`. The first language word of a text decides.
 //! 3. A **series** is a run of 1 to 7 Latin letters followed by digits: glued
 //!    to it (`AZE11111111`, `AZE1 1111111`), or after a space or punctuation
 //!    when the first digit group has two digits or more (`AZE 11111111`,
@@ -44,8 +46,15 @@
 //!   decisions (`MOM`) need exactly 7; registration notifications 9 to 15.
 //! - The same code or document twice counts once; two different codes or two
 //!   different valid documents are [`ParseProblem::SeveralRequests`].
-//! - `EN` and `ENG` can never be a series; `en` written for `ən` asks for
-//!   English (`ən` itself does not).
+//! - `EN`, `ENG`, `RU` and `RUS` can never be a series; `en` written for
+//!   `ən` asks for English (`ən` itself does not).
+//! - `РУ` and `РУС` written in Cyrillic letters only are the Russian
+//!   language word, never a series, although folding makes them look like the
+//!   Latin series `PY` and `PYC`: `РУ 1234567 2` asks for Russian and has a
+//!   7-digit number that is no document. `PY` typed in Latin letters, or
+//!   mixing scripts (`PУ`), is read as any other word: `2 PY1234567` is the
+//!   ID card `PY1234567`. No series `PY` or `PYC` is known; if one were
+//!   issued, its holders typing it in Cyrillic would be asked to retype it.
 //!
 //! Not checked here: which codes the regime in force offers, which ID card
 //! series exist, and whether the document is in a registry.
@@ -146,6 +155,8 @@ impl ParseProblem {
 ///     assert_eq!((request.code, request.document.canonical()), (2, "AZE11111111".into()));
 /// }
 /// assert_eq!(parse("EN 1 myı1234567")?.language, Language::En);
+/// assert_eq!(parse("РУ 2 AZE11111111")?.language, Language::Ru);
+/// assert_eq!(parse("2 AZE11111111 rus")?.language, Language::Ru);
 /// assert_eq!(parse("AZE11111111"), Err(ParseProblem::NoCode));
 /// assert_eq!(parse("2 AZE11111111 AZE22222222"), Err(ParseProblem::SeveralRequests));
 /// # Ok::<(), ParseProblem>(())
@@ -196,8 +207,9 @@ pub fn parse(text: &str) -> Result<Request, ParseProblem> {
 }
 
 /// The language to answer `text` in, whether or not it is a request: English
-/// when the text holds the word `EN` or `ENG` (only its first [`MAX_CHARS`]
-/// characters are looked at), Azerbaijani otherwise.
+/// when the text holds the word `EN` or `ENG`, Russian when it holds `RU`,
+/// `RUS`, or `РУ`, `РУС` in Cyrillic (the first such word decides; only the
+/// first [`MAX_CHARS`] characters are looked at), Azerbaijani otherwise.
 pub fn language_of(text: &str) -> Language {
     scan(text.chars().take(MAX_CHARS)).language
 }
@@ -313,6 +325,10 @@ mod tests {
         Ok((code, doc.to_owned(), Language::En))
     }
 
+    fn ok_ru(code: u8, doc: &str) -> Read {
+        Ok((code, doc.to_owned(), Language::Ru))
+    }
+
     fn bad(read: &str) -> Read {
         Err(ParseProblem::BadDocument { read: read.to_owned() })
     }
@@ -379,6 +395,27 @@ mod tests {
             ("English please: 1 MYI1234567", ok_en(1, "MYI1234567")),
             ("ən tez 2 AZE11111111", ok(2, "AZE11111111")),
             ("2 AZE11111111 ENGLAND", ok(2, "AZE11111111")),
+            // Russian replies: Latin RU, RUS; Cyrillic РУ, РУС in any case.
+            ("RU 2 AZE11111111", ok_ru(2, "AZE11111111")),
+            ("2 AZE11111111 rus", ok_ru(2, "AZE11111111")),
+            ("Rus, 1 MYI 1234567", ok_ru(1, "MYI1234567")),
+            ("ru2aze11111111", ok_ru(2, "AZE11111111")),
+            ("РУ 2 AZE11111111", ok_ru(2, "AZE11111111")),
+            ("2 АZЕ11111111 ру", ok_ru(2, "AZE11111111")),
+            ("Рус: 1 MYI1234567", ok_ru(1, "MYI1234567")),
+            ("ру2 aze11111111", ok_ru(2, "AZE11111111")),
+            ("РУС2АZЕ11111111", ok_ru(2, "AZE11111111")),
+            ("AZE11111111 2 рУс", ok_ru(2, "AZE11111111")),
+            ("RU EN 2 AZE11111111", ok_ru(2, "AZE11111111")),
+            ("EN 2 AZE11111111 РУ", ok_en(2, "AZE11111111")),
+            ("2 AZE11111111 RUSSIA", ok(2, "AZE11111111")),
+            ("2 AZE11111111 РУСЬ", ok(2, "AZE11111111")),
+            // `PY` in Latin letters is a series; `РУ` in Cyrillic never is.
+            ("2 PY1234567", ok(2, "PY1234567")),
+            ("PY 1234567 2", ok(2, "PY1234567")),
+            ("РУ 1234567 2", bad("1234567")),
+            ("2 РУ1234567", bad("1234567")),
+            ("2 РY1234567", ok(2, "PY1234567")),
             // Any code 1..=9 is read; the regime decides which exist.
             ("3 AZE11111111", ok(3, "AZE11111111")),
             ("9 AZE11111111", ok(9, "AZE11111111")),
@@ -390,6 +427,8 @@ mod tests {
             ("salam", Err(Unreadable)),
             ("AZE", Err(Unreadable)),
             ("EN", Err(Unreadable)),
+            ("RU", Err(Unreadable)),
+            ("РУС", Err(Unreadable)),
             ("3", Err(NoDocument)),
             ("2 AZE", Err(NoDocument)),
             ("salam 2", Err(NoDocument)),
@@ -442,6 +481,15 @@ mod tests {
         assert_eq!(language_of("2 AZE11111111"), Language::Az);
         assert_eq!(language_of("ən yaxşı"), Language::Az);
         assert_eq!(language_of("ENGAZE"), Language::Az);
+        assert_eq!(language_of("RU salam"), Language::Ru);
+        assert_eq!(language_of("ру"), Language::Ru);
+        assert_eq!(language_of("РУ 1234567 2"), Language::Ru);
+        assert_eq!(language_of("salam, РУС"), Language::Ru);
+        assert_eq!(language_of("PY 2"), Language::Az);
+        assert_eq!(language_of("RUAZE"), Language::Az);
+        assert_eq!(language_of("Привет"), Language::Az);
+        assert_eq!(language_of("EN RU"), Language::En);
+        assert_eq!(language_of(&format!("RU {}", "x ".repeat(MAX_CHARS))), Language::Ru);
     }
 
     #[test]
@@ -528,14 +576,28 @@ mod tests {
             (typed, canonical) in typed_document(),
             code_first in any::<bool>(),
             sep in prop_oneof![Just(" "), Just("  "), Just(". "), Just(","), Just("\u{a0}")],
-            english in any::<bool>(),
+            (marker, language) in prop_oneof![
+                Just(("", Language::Az)),
+                Just(("EN", Language::En)),
+                Just(("eng", Language::En)),
+                Just(("RU", Language::Ru)),
+                Just(("rus", Language::Ru)),
+                Just(("РУ", Language::Ru)),
+                Just(("рус", Language::Ru)),
+            ],
+            marker_first in any::<bool>(),
         ) {
             let body = if code_first { format!("{code}{sep}{typed}") } else { format!("{typed}{sep}{code}") };
-            let text = if english { format!("EN {body}") } else { body };
+            let text = match (marker, marker_first) {
+                ("", _) => body,
+                (marker, true) => format!("{marker} {body}"),
+                (marker, false) => format!("{body} {marker}"),
+            };
             let request = parse(&text).map_err(|e| TestCaseError::fail(format!("{text:?}: {e}")))?;
             prop_assert_eq!(request.code, code);
             prop_assert_eq!(request.document.canonical(), canonical);
-            prop_assert_eq!(request.language, if english { Language::En } else { Language::Az });
+            prop_assert_eq!(request.language, language);
+            prop_assert_eq!(language_of(&text), language);
         }
     }
 }

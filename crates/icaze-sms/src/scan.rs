@@ -10,9 +10,15 @@
 //! such as `icazə` are recognised, but a word holding one is never read as a
 //! document series.
 //!
+//! Language markers are found after folding, so the Cyrillic `РУ` and `РУС`
+//! (folded to `PY`, `PYC`) are recognised by whether every letter of the word
+//! was Cyrillic: they ask for Russian, while `PY` in Latin letters is left to
+//! be read as a series.
+//!
 //! Not folded: letters that look like digits (`O`, `l`, `З`) or digits that
 //! look like letters; a typo stays a typo, and the registry lookup refuses it.
 
+use crate::gsm7::is_cyrillic;
 use crate::Language;
 
 /// The most characters of an SMS that are read; a longer text is refused
@@ -41,7 +47,7 @@ pub(crate) enum RunKind {
 pub(crate) struct Scan {
     /// The runs, without language markers and ignorable words.
     pub runs: Vec<Run>,
-    /// `En` when a language marker was found.
+    /// The language of the first language marker found; `Az` without one.
     pub language: Language,
     /// Whether the text has any letter or digit at all.
     pub any_text: bool,
@@ -49,6 +55,12 @@ pub(crate) struct Scan {
 
 /// Words that ask for English replies.
 const ENGLISH_MARKERS: [&str; 4] = ["EN", "ENG", "ENGL", "ENGLISH"];
+/// Words in Latin letters that ask for Russian replies.
+const RUSSIAN_MARKERS: [&str; 2] = ["RU", "RUS"];
+/// `РУ` and `РУС` as folded (`Р`→`P`, `У`→`Y`, `С`→`C`): they ask for Russian
+/// replies only when every letter of the word was Cyrillic, so that `PY` typed
+/// in Latin letters stays a possible document series.
+const RUSSIAN_CYRILLIC_MARKERS: [&str; 2] = ["PY", "PYC"];
 /// Words people add around a request; dropped, so that `kod2 AZE11111111`
 /// reads like `2 AZE11111111`.
 const IGNORED_WORDS: [&str; 4] = ["ICAZE", "KOD", "CODE", "SMS"];
@@ -144,10 +156,28 @@ fn latin_look_alike(c: char) -> Option<char> {
     Some(l)
 }
 
+/// The language a word asks for, if it is a language marker: `EN`, `ENG`,
+/// `ENGL`, `ENGLISH` for English; `RU`, `RUS`, or `РУ`, `РУС` written in
+/// Cyrillic letters only, for Russian.
+fn marker(text: &str, latin: bool, cyrillic: bool) -> Option<Language> {
+    if !latin {
+        None
+    } else if ENGLISH_MARKERS.contains(&text) {
+        Some(Language::En)
+    } else if RUSSIAN_MARKERS.contains(&text) || (cyrillic && RUSSIAN_CYRILLIC_MARKERS.contains(&text)) {
+        Some(Language::Ru)
+    } else {
+        None
+    }
+}
+
 /// Folds and cuts `chars` (the caller caps their number) into runs, taking
-/// language markers and ignorable words out.
+/// language markers and ignorable words out. The first marker of the text
+/// decides the language; later ones are taken out too.
 pub(crate) fn scan(chars: impl Iterator<Item = char>) -> Scan {
     let mut raw: Vec<Run> = Vec::new();
+    // Whether each run of `raw` is a word of Cyrillic letters only.
+    let mut all_cyrillic: Vec<bool> = Vec::new();
     let mut glued = false;
     let mut any_text = false;
     for c in chars {
@@ -156,12 +186,19 @@ pub(crate) fn scan(chars: impl Iterator<Item = char>) -> Scan {
             Folded::Separator => glued = false,
             Folded::Letter(l, latin) => {
                 any_text = true;
-                match raw.last_mut() {
-                    Some(Run { kind: RunKind::Word { text, latin: all_latin }, .. }) if glued => {
+                let cyrillic = is_cyrillic(c);
+                match (raw.last_mut(), all_cyrillic.last_mut()) {
+                    (Some(Run { kind: RunKind::Word { text, latin: all_latin }, .. }), Some(word_cyrillic))
+                        if glued =>
+                    {
                         text.push(l);
                         *all_latin &= latin;
+                        *word_cyrillic &= cyrillic;
                     }
-                    _ => raw.push(Run { kind: RunKind::Word { text: l.into(), latin }, glued }),
+                    _ => {
+                        raw.push(Run { kind: RunKind::Word { text: l.into(), latin }, glued });
+                        all_cyrillic.push(cyrillic);
+                    }
                 }
                 glued = true;
             }
@@ -169,20 +206,23 @@ pub(crate) fn scan(chars: impl Iterator<Item = char>) -> Scan {
                 any_text = true;
                 match raw.last_mut() {
                     Some(Run { kind: RunKind::Number(digits), .. }) if glued => digits.push(d),
-                    _ => raw.push(Run { kind: RunKind::Number(d.into()), glued }),
+                    _ => {
+                        raw.push(Run { kind: RunKind::Number(d.into()), glued });
+                        all_cyrillic.push(false);
+                    }
                 }
                 glued = true;
             }
         }
     }
 
-    let mut language = Language::Az;
+    let mut language: Option<Language> = None;
     let mut runs = Vec::with_capacity(raw.len());
     let mut after_removed = false;
-    for mut run in raw {
-        if let RunKind::Word { text, latin: true } = &run.kind {
-            if ENGLISH_MARKERS.contains(&text.as_str()) {
-                language = Language::En;
+    for (mut run, cyrillic) in raw.into_iter().zip(all_cyrillic) {
+        if let RunKind::Word { text, latin } = &run.kind {
+            if let Some(asked) = marker(text, *latin, cyrillic) {
+                language.get_or_insert(asked);
                 after_removed = true;
                 continue;
             }
@@ -199,7 +239,7 @@ pub(crate) fn scan(chars: impl Iterator<Item = char>) -> Scan {
         }
         runs.push(run);
     }
-    Scan { runs, language, any_text }
+    Scan { runs, language: language.unwrap_or_default(), any_text }
 }
 
 #[cfg(test)]
@@ -261,6 +301,29 @@ mod tests {
                 word("EN", false, false)
             ]
         );
+    }
+
+    #[test]
+    fn russian_markers_latin_and_cyrillic() {
+        for text in ["RU 2", "rus 2", "РУ 2", "ру 2", "Рус 2", "РУС 2", "2 рУ", "ру2"] {
+            let s = scan(text.chars());
+            assert_eq!(s.language, Language::Ru, "{text:?}");
+            assert_eq!(s.runs, vec![number("2", false)], "{text:?}");
+        }
+        // `PY` in Latin letters, or mixed with a Cyrillic letter, is a word like any other.
+        for text in ["PY 2", "PУ 2", "РY 2", "RUSSIA 2", "РУСЬ 2"] {
+            let s = scan(text.chars());
+            assert_eq!(s.language, Language::Az, "{text:?}");
+            assert_eq!(s.runs.len(), 2, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn the_first_marker_decides() {
+        let s = scan("RU EN 2".chars());
+        assert_eq!((s.language, s.runs.clone()), (Language::Ru, vec![number("2", false)]));
+        let s = scan("eng 2 ру".chars());
+        assert_eq!((s.language, s.runs.clone()), (Language::En, vec![number("2", false)]));
     }
 
     #[test]

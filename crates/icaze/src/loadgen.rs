@@ -503,8 +503,8 @@ async fn connection(plan: Arc<Plan>, shared: Arc<Shared>) {
             let target = |buf: &mut Vec<u8>| write!(buf, "/sms/8103?from=994{phone:09}&text={code}%20AZE{document:08}");
             let (status, body) = c.get(&plan.host, target).await?;
             shared.latency.record(started.elapsed());
-            // A permit reply carries a token, which starts with IZ1.
-            let permit = status == 200 && body.windows(3).any(|w| w == b"IZ1");
+            // A permit reply carries a token, which starts with IZ and its format's digit.
+            let permit = status == 200 && body.windows(3).any(|w| w.starts_with(b"IZ") && w[2].is_ascii_digit());
             let example = (!permit).then(|| format!("{status} {}", String::from_utf8_lossy(body).trim()));
             anyhow::Ok(example)
         }

@@ -62,7 +62,7 @@ fn sms_permit(a: &Authority) -> String {
 fn issue_then_verify_valid_in_its_zone_and_window() {
     let a = Authority::new();
     let token = sms_permit(&a);
-    assert!(token.starts_with("IZ1") && token.len() <= 112, "{token}");
+    assert!(token.starts_with("IZ2") && token.len() <= 112, "{token}");
     let (code, v) = a.verify(&["--zone", "1", &token]);
     assert_eq!(code, 0, "{v}");
     assert_eq!(v["status"], "valid");

@@ -35,7 +35,7 @@ fn up_sets_up_the_whole_system_and_again() {
         assert!(password.len() >= 10, "a one-time password for the demo {role}: {}", first["portal"]);
     }
     let page = first["citizen_page"].as_str().unwrap();
-    assert!(page.starts_with("http://127.0.0.1:") && page.contains("/p#IZ1"), "{page}");
+    assert!(page.starts_with("http://127.0.0.1:") && page.contains("/p#IZ2"), "{page}");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;

@@ -69,7 +69,7 @@ impl Service {
             assert_eq!(response.status(), 200);
             response.text().await.unwrap()
         });
-        reply.split(' ').find(|w| w.starts_with("IZ1")).unwrap_or_else(|| panic!("no token in {reply:?}")).to_owned()
+        reply.split(' ').find(|w| w.starts_with("IZ2")).unwrap_or_else(|| panic!("no token in {reply:?}")).to_owned()
     }
 
     /// A `POST` to `path` as the administrator; asserts the status and returns the JSON answer.

@@ -1,7 +1,7 @@
 // A fake device core behind the Tauri IPC, for the browser tests: built into
 // an IIFE and injected before the app's own script, it answers the app's
 // commands the way src-tauri does, from fixtures. Texts containing
-// `REVOKED` judge as revoked, other `IZ1…` texts as valid, anything else as
+// `REVOKED` judge as revoked, other `IZ1…` or `IZ2…` texts as valid, anything else as
 // malformed; images fail as unreadable unless they are `qr-valid.png`.
 // Sync: a server address containing `offline` fails as unreachable; else the
 // device becomes active (B-1042, P-12) and its outbox is acknowledged. With
@@ -129,7 +129,7 @@ function verdict(text: string, zone: number): Verdict {
       permit,
     };
   }
-  if (text.includes("IZ1") || /^\d{20,}$/.test(text)) {
+  if (/IZ[12]/.test(text) || /^\d{20,}$/.test(text)) {
     return { ...base, kind: "valid", display: "valid", reasons: [], document: permit.document, permit };
   }
   return {

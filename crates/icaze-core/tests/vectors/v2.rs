@@ -195,6 +195,29 @@ pub(crate) fn permit_cases(fx: &Fixture) -> Vec<Value> {
     );
     let long = Spec { serial: 61, until: "2020-12-16T20:24:00+04:00", ..SMS2 };
     c.expect("2049 minutes (the long duration form)", sms2_text(&token2(1, &long)), Some(1), "valid", None);
+    // The edges of the forms: just beyond what the quarter form, the days form
+    // and the hours form hold, so the general forms must carry them. I is on a
+    // quarter hour (10:00 Baku), so q = ±4096 quarters lands 42 days 16 hours away.
+    let edges = [
+        (
+            "a quarter hour 4096 quarters after issue (the general form)",
+            "2021-01-27T02:00:00+04:00",
+            "2021-01-27T05:00:00+04:00",
+        ),
+        (
+            "a quarter hour 4097 quarters before issue (the general form)",
+            "2020-11-02T17:45:00+04:00",
+            "2020-12-15T13:15:00+04:00",
+        ),
+        ("257 whole days (the long duration form)", "2020-12-15T10:15:00+04:00", "2021-08-29T10:15:00+04:00"),
+        ("1025 whole hours (the long duration form)", "2020-12-15T10:15:00+04:00", "2021-01-27T03:15:00+04:00"),
+    ];
+    for (serial, (name, from, until)) in (64..).zip(edges) {
+        let edge = sms2_text(&token2(1, &Spec { serial, from, until, ..SMS2 }));
+        let status = if name.starts_with("a quarter hour 4096") { "not_yet_valid" } else { "valid" };
+        let reason = (status != "valid").then_some(status);
+        c.expect(name, edge, Some(1), status, reason);
+    }
     let wide = Spec { serial: 62, zones: &[1, 32], ..SMS2 };
     c.expect("zone 32 (12-bit zones)", sms2_text(&token2(1, &wide)), Some(32), "valid", None);
     let sixteen = Raw2 { zones: (1..=16).collect(), ..Raw2::sms() };

@@ -1589,6 +1589,14 @@ impl<S: Store> PortalService<S> {
         if start.minutes_since(now) > i64::from(FUNERAL_MAX_AHEAD_MINUTES) {
             return Err(PortalError::invalid("invalid_dates", "a funeral permit starts at most 3 days ahead"));
         }
+        // A start on a quarter hour is the short form of token format v2, which
+        // keeps a funeral permit for two zones in a version-5 QR code.
+        if !start.unix_minutes().is_multiple_of(15) {
+            return Err(PortalError::invalid(
+                "invalid_dates",
+                "a funeral permit starts on a quarter hour (:00, :15, :30 or :45)",
+            ));
+        }
         let note = match input.note.as_deref() {
             Some(note) => Some(text_field(note, "note", true)?).filter(|n| !n.is_empty()),
             None => None,

@@ -2,9 +2,10 @@
 //
 // The token comes from the URL fragment, which browsers never send to a server, and this
 // script never sends it anywhere either: it has no fetch, no form, no beacon. It reads the
-// token in either text form of docs/token-format.md (the SMS form `IZ1…` or the QR form,
-// digits only), converts it to the QR form (§2.2), draws the QR code with qr.js, and reads
-// the claims from the bit-packed payload (§3) to show the validity and a countdown.
+// token in either text form of docs/token-format.md (the SMS form `IZ1…` or `IZ2…`, or the
+// QR form, digits only), converts it to the QR form (§2.2), draws the QR code with qr.js,
+// and reads the claims from the bit-packed payload (§3 for format v1, §10 for v2) to show
+// the validity and a countdown.
 //
 // What is NOT checked here: the signature and the issuer key (§4–6). A forged permit
 // with well-formed bytes is shown like a real one; the page says so, because the
@@ -14,7 +15,7 @@
 import { drawQr, encodeDigits, QUIET_ZONE } from "./qr.js";
 
 // ---------------------------------------------------------------------------------------
-// Reading a token (docs/token-format.md §2–3).
+// Reading a token (docs/token-format.md §2–3 and §10).
 
 /** A token that cannot be read; `code` is the reason of docs/token-format.md §6. */
 export class TokenError extends Error {
@@ -117,17 +118,85 @@ class BitReader {
 /** W(n): bits of a document number of n digits (§3). */
 const DIGIT_BITS = [0, 4, 7, 10, 14, 17, 20, 24, 27, 30, 34, 37, 40, 44, 47, 50];
 const IMPLIED_SERIES = { 2: "AZE", 3: "AA", 4: "MYİ", 5: "DYİ", 6: "MOM" };
-/** Type-1 series refused once the digits are read (they belong to types 4 to 6). */
+/** In v1, the type-1 series refused once the digits are read (they belong to types 4 to 6). */
 const LATE_RESERVED_SERIES = ["MYI", "DYI", "MOM"];
+/** In v2, the series of types 8 and 9 too (§10): AZE and AA with another digit count. */
+const IMPLIED_SERIES_V2 = { ...IMPLIED_SERIES, 8: "AZE", 9: "AA" };
+/** In v2, the digit counts that types 2 to 6 imply (§10); the other types carry theirs. */
+const IMPLIED_DIGITS_V2 = { 2: 8, 3: 7, 4: 7, 5: 7, 6: 7 };
+/** In v2, the type-1 series refused as soon as the last letter is read (§10). */
+const RESERVED_SERIES_V2 = ["AZE", "AA", "MYI", "DYI", "MOM"];
+
+const invalid = () => new TokenError("invalid_field");
+
+/** The zones of §3 fields 9 and 10, each `width` bits, checked as each one is read. */
+function readZones(bits, width) {
+  const zones = [];
+  for (;;) {
+    const zone = bits.read(width);
+    if (zone === 0 || (zones.length > 0 && zone <= zones[zones.length - 1]) || zones.length === 16) throw invalid();
+    zones.push(zone);
+    if (bits.read(1) === 0) return zones;
+  }
+}
+
+/** The plate of §3 field 11, or null when the vehicle flag is 0. */
+function readVehicle(bits) {
+  if (bits.read(1) === 0) return null;
+  const length = bits.read(4);
+  if (length === 0) throw invalid();
+  let vehicle = "";
+  for (let i = 0; i < length; i++) {
+    const code = bits.read(6);
+    if (code >= 36) throw invalid();
+    vehicle += code < 10 ? String(code) : String.fromCharCode(55 + code);
+  }
+  return vehicle;
+}
+
+/** The literal series letters of §3 fields 12a and 12b, `length` of them. */
+function readSeriesLetters(bits, length) {
+  let series = "";
+  for (let i = 0; i < length; i++) {
+    const code = bits.read(5);
+    if (code === 0 || code > 26) throw invalid();
+    series += String.fromCharCode(64 + code);
+  }
+  return series;
+}
+
+/** The value of a document number of `digitCount` digits, below 10^n (§3 field 14). */
+function readDigits(bits, digitCount) {
+  const number = bits.read(DIGIT_BITS[digitCount]);
+  if (number >= 10 ** digitCount) throw invalid();
+  return number;
+}
+
+/** After the last field: fewer than 8 bits of padding, all zero (§3). */
+function readPadding(bits) {
+  if (bits.left >= 8) throw new TokenError("trailing_bytes");
+  if (bits.left > 0 && bits.read(bits.left) !== 0) throw invalid();
+}
 
 /**
- * The claims of a payload, with the field checks of §3 in its order, so that a bad
- * payload gets the reason code a verifier gives (tests/vectors/permit-v1*.{json,txt}).
+ * The claims of a payload, with the field checks of §3 (v1) or §10 (v2) in their order,
+ * so that a bad payload gets the reason code a verifier gives
+ * (tests/vectors/permit-v1*.{json,txt} and permit-v2*.{json,txt}). `textVersion` is the
+ * digit after `IZ` for the SMS form, and undefined for the QR form, which has no prefix.
  */
-function readClaims(payload) {
+function readClaims(payload, textVersion) {
   const bits = new BitReader(payload);
-  const invalid = () => new TokenError("invalid_field");
-  if (bits.read(4) !== 1) throw new TokenError("unsupported_version");
+  // An empty payload (a token of just a signature) ends inside the version: truncated.
+  const version = bits.read(4);
+  // The SMS form's prefix must name the payload's own version (§2.4 step 5).
+  if (textVersion !== undefined && version !== textVersion) throw invalid();
+  if (version === 1) return readFieldsV1(bits);
+  if (version === 2) return readFieldsV2(bits);
+  throw new TokenError("unsupported_version");
+}
+
+/** The fields of a v1 payload after its version (§3). */
+function readFieldsV1(bits) {
   const purpose = bits.read(4);
   if (purpose === 0) throw invalid();
   const keyId = bits.read(8);
@@ -143,46 +212,115 @@ function readClaims(payload) {
   const long = bits.read(1) === 1;
   const duration = bits.read(long ? 20 : 11);
   if (duration === 0 || (long && duration < 2048)) throw invalid();
-  const zones = [];
-  for (;;) {
-    const zone = bits.read(12);
-    if (zone === 0 || (zones.length > 0 && zone <= zones[zones.length - 1]) || zones.length === 16) throw invalid();
-    zones.push(zone);
-    if (bits.read(1) === 0) break;
-  }
-  let vehicle = null;
-  if (bits.read(1) === 1) {
-    const length = bits.read(4);
-    if (length === 0) throw invalid();
-    vehicle = "";
-    for (let i = 0; i < length; i++) {
-      const code = bits.read(6);
-      if (code >= 36) throw invalid();
-      vehicle += code < 10 ? String(code) : String.fromCharCode(55 + code);
-    }
-  }
+  const zones = readZones(bits, 12);
+  const vehicle = readVehicle(bits);
   const docType = bits.read(4);
   if (docType === 0 || docType > 7) throw invalid();
   let series = IMPLIED_SERIES[docType] ?? "";
   if (docType === 1 || docType === 7) {
-    const length = bits.read(3);
-    for (let i = 0; i < length; i++) {
-      const code = bits.read(5);
-      if (code === 0 || code > 26) throw invalid();
-      series += String.fromCharCode(64 + code);
-    }
+    series += readSeriesLetters(bits, bits.read(3));
     // AZE and AA have their own types: refused as soon as the series is read (§3).
     if (docType === 1 && (series === "AZE" || series === "AA")) throw invalid();
   }
   const digitCount = bits.read(4);
   if (digitCount === 0) throw invalid();
-  const number = bits.read(DIGIT_BITS[digitCount]);
-  if (number >= 10 ** digitCount) throw invalid();
+  const number = readDigits(bits, digitCount);
   // The document's kind rules come after its digits are read (§3).
   if (docType >= 4 && docType <= 6 && digitCount !== 7) throw invalid();
   if (docType === 1 && (series === "" || LATE_RESERVED_SERIES.includes(series))) throw invalid();
-  if (bits.left >= 8) throw new TokenError("trailing_bytes");
-  if (bits.left > 0 && bits.read(bits.left) !== 0) throw invalid();
+  readPadding(bits);
+  return toClaims({ purpose, keyId, serial, series, number, digitCount, zones, vehicle, validFrom, duration });
+}
+
+/**
+ * The first form of v2's `valid_from` that holds the value `from` for an issue time
+ * `issuedAt` (§10): 0 for the issue time itself, 1 for the 64 minutes after it, 2 for a
+ * quarter hour within 4096 quarters of the issue time's own quarter, 3 for the rest.
+ */
+function firstFromForm(from, issuedAt) {
+  if (from === issuedAt) return 0;
+  if (from > issuedAt && from <= issuedAt + 64) return 1;
+  const q = from / 15 - Math.floor(issuedAt / 15);
+  if (from % 15 === 0 && q >= -4096 && q <= 4095) return 2;
+  return 3;
+}
+
+/**
+ * The first form of v2's duration that holds `minutes` (§10): 0 for whole days up to
+ * 256, 1 for the other whole hours up to 1024, 2 for the rest up to 2048 minutes, 3 for
+ * the rest.
+ */
+function firstDurationForm(minutes) {
+  if (minutes % 1440 === 0 && minutes <= 256 * 1440) return 0;
+  if (minutes % 60 === 0 && minutes <= 1024 * 60) return 1;
+  if (minutes <= 2048) return 2;
+  return 3;
+}
+
+/** The fields of a v2 payload after its version (§10). */
+function readFieldsV2(bits) {
+  const purpose = bits.read(4);
+  if (purpose === 0) throw invalid();
+  const keyId = bits.read(8);
+  const serial = bits.read(32);
+  const issuedAt = bits.read(26);
+
+  // valid_from: a form, then its field; a value that an earlier form holds is refused.
+  const fromForm = bits.read(2);
+  let validFrom = issuedAt;
+  if (fromForm === 1) {
+    validFrom = issuedAt + bits.read(6) + 1;
+  } else if (fromForm === 2) {
+    const raw = bits.read(13);
+    const q = raw >= 4096 ? raw - 8192 : raw;
+    validFrom = 15 * (Math.floor(issuedAt / 15) + q);
+  } else if (fromForm === 3) {
+    const before = bits.read(1) === 1;
+    const delta = bits.read(20);
+    validFrom = before ? issuedAt - delta : issuedAt + delta;
+  }
+  if (validFrom < 0 || firstFromForm(validFrom, issuedAt) !== fromForm) throw invalid();
+
+  // The duration: a form, then its field; likewise only in the first form that holds it.
+  const durationForm = bits.read(2);
+  let duration;
+  if (durationForm === 0) duration = (bits.read(8) + 1) * 1440;
+  else if (durationForm === 1) duration = (bits.read(10) + 1) * 60;
+  else if (durationForm === 2) duration = bits.read(11) + 1;
+  else duration = bits.read(20);
+  if (duration === 0 || firstDurationForm(duration) !== durationForm) throw invalid();
+
+  // Zones of 5 bits, or of 12 bits only when a zone needs them (checked after the last).
+  const zoneWide = bits.read(1) === 1;
+  const zones = readZones(bits, zoneWide ? 12 : 5);
+  if (zoneWide && zones.every((zone) => zone < 32)) throw invalid();
+
+  const vehicle = readVehicle(bits);
+  const docType = bits.read(4);
+  if (docType === 0 || docType > 9) throw invalid();
+  let series = IMPLIED_SERIES_V2[docType] ?? "";
+  if (docType === 1 || docType === 7) {
+    const length = bits.read(3);
+    if (docType === 1 && length === 0) throw invalid();
+    series += readSeriesLetters(bits, length);
+    // In v2 every reserved series is refused as soon as its last letter is read (§10).
+    if (docType === 1 && RESERVED_SERIES_V2.includes(series)) throw invalid();
+  }
+  let digitCount = IMPLIED_DIGITS_V2[docType];
+  if (digitCount === undefined) {
+    digitCount = bits.read(4);
+    // Types 8 and 9 never hold the count that types 2 and 3 imply.
+    if (digitCount === 0 || (docType === 8 && digitCount === 8) || (docType === 9 && digitCount === 7)) {
+      throw invalid();
+    }
+  }
+  const number = readDigits(bits, digitCount);
+  readPadding(bits);
+  return toClaims({ purpose, keyId, serial, series, number, digitCount, zones, vehicle, validFrom, duration });
+}
+
+/** The claims the page shows, with times in milliseconds since 1970. */
+function toClaims({ purpose, keyId, serial, series, number, digitCount, zones, vehicle, validFrom, duration }) {
   return {
     purpose,
     keyId,
@@ -196,15 +334,19 @@ function readClaims(payload) {
 }
 
 /**
- * Reads a token in its SMS form (`IZ1…`) or QR form (digits), with the limits and checks
- * of §2.4 and §3. Returns its bytes, its QR form and its (unverified) claims.
+ * Reads a token in its SMS form (`IZ1…` or `IZ2…`) or QR form (digits), with the limits
+ * and checks of §2.4, then §3 for a v1 payload or §10 for a v2 one. Returns its bytes,
+ * its QR form and its (unverified) claims.
  * @throws {TokenError}
  */
 export function readToken(text) {
   let bytes;
+  let textVersion;
   if (text === "") throw new TokenError("no_token");
   if (/^IZ[0-9]/.test(text)) {
-    if (text[2] !== "1") throw new TokenError("unsupported_version");
+    // Only the digits of the formats this page reads; any other is left unread (§2.1).
+    if (text[2] !== "1" && text[2] !== "2") throw new TokenError("unsupported_version");
+    textVersion = Number(text[2]);
     const body = text.slice(3);
     if (body.length > MAX_SMS_CHARS) throw new TokenError("too_long");
     bytes = fromBase64url(body);
@@ -216,7 +358,7 @@ export function readToken(text) {
   }
   if (bytes.length > MAX_TOKEN_BYTES) throw new TokenError("too_long");
   if (bytes.length < SIGNATURE_BYTES) throw new TokenError("truncated");
-  const claims = readClaims(bytes.subarray(0, bytes.length - SIGNATURE_BYTES));
+  const claims = readClaims(bytes.subarray(0, bytes.length - SIGNATURE_BYTES), textVersion);
   return { bytes, digits: toQrDigits(bytes), claims };
 }
 

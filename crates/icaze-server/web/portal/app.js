@@ -533,9 +533,14 @@ function bakuDay(days = 0) {
   return new Date(Date.now() + 4 * 3600_000 + days * 86_400_000).toISOString().slice(0, 10);
 }
 
-/** Now in Baku plus `minutes`, as "yyyy-mm-ddThh:mm" (for datetime-local inputs). */
+/**
+ * Now in Baku plus `minutes`, rounded up to a quarter hour (a funeral permit starts on
+ * one), as "yyyy-mm-ddThh:mm" (for datetime-local inputs).
+ */
 function bakuLocal(minutes = 0) {
-  return new Date(Date.now() + 4 * 3600_000 + minutes * 60_000).toISOString().slice(0, 16);
+  const quarter = 15 * 60_000;
+  const at = Date.now() + 4 * 3600_000 + minutes * 60_000;
+  return new Date(Math.ceil(at / quarter) * quarter).toISOString().slice(0, 16);
 }
 
 // ---------------------------------------------------------------- API
@@ -1368,7 +1373,7 @@ async function consoleScreen() {
     el(
       "div",
       { class: "row" },
-      field("funeral-from", t("from"), { type: "datetime-local", value: bakuLocal(60), required: true }),
+      field("funeral-from", t("from"), { type: "datetime-local", value: bakuLocal(60), required: true, step: 900 }),
       field("funeral-until", t("until"), { type: "datetime-local", value: bakuLocal(60 + 10 * 60), required: true }),
     ),
     field("funeral-note", t("note"), { rows: 2 }, "textarea"),

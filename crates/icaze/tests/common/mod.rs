@@ -135,7 +135,7 @@ impl Service {
             assert_eq!(response.status(), 200);
             response.text().await.unwrap()
         });
-        reply.split(' ').find(|w| w.starts_with("IZ1")).unwrap_or_else(|| panic!("no token in {reply:?}")).to_owned()
+        reply.split(' ').find(|w| w.starts_with("IZ2")).unwrap_or_else(|| panic!("no token in {reply:?}")).to_owned()
     }
 
     fn send(&self, request: reqwest::RequestBuilder) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
