@@ -149,7 +149,7 @@ describe("citizen page /p#<token>", () => {
     // Nothing but the page's own files was requested, and no request carried the token.
     for (const url of requests) {
       assert.ok(!url.includes(token.slice(3, 40)) && !url.includes(expected.slice(0, 40)), url);
-      assert.match(new URL(url).pathname, /^\/p(\/(p\.js|qr\.js|p\.css|sw\.js)?)?$/, url);
+      assert.match(new URL(url).pathname, /^\/p(\/(p\.js|qr\.js|p\.css|sw\.js|zones\.js)?)?$/, url);
     }
     assert.deepEqual(problems, []);
     await context.close();
@@ -164,7 +164,10 @@ describe("citizen page /p#<token>", () => {
     assert.equal(await page.textContent(".brightness"), "Ekranın parlaqlığını artırın");
     assert.equal(await page.textContent("#document"), "AZE11111111");
     assert.equal(await page.textContent("#purpose"), "Zəruri ehtiyaclar");
-    assert.equal(await page.textContent("#zones"), claims.zones.join(", "));
+    // Zones by name in the page's language (the regime's names, from /p/zones.js).
+    assert.deepEqual(claims.zones, [1], "the demo holder of AZE11111111 lives in zone 1");
+    await page.waitForFunction(() => !/\d/.test(document.getElementById("zones").textContent));
+    assert.equal(await page.textContent("#zones"), "Bakı");
     assert.equal(await page.textContent("#serial"), String(claims.serial));
     assert.equal(await page.textContent("#valid-from"), `${bakuText(claims.valid_from)} (Bakı vaxtı)`);
     assert.equal(await page.textContent("#valid-until"), `${bakuText(claims.valid_until)} (Bakı vaxtı)`);
@@ -175,6 +178,7 @@ describe("citizen page /p#<token>", () => {
     assert.equal(await page.textContent("h1"), "Пропуск");
     assert.equal(await page.textContent(".brightness"), "Увеличьте яркость экрана");
     assert.equal(await page.textContent("#valid-until"), `${bakuText(claims.valid_until)} (время Баку)`);
+    assert.equal(await page.textContent("#zones"), "Баку");
     await page.click("button[data-lang=en]");
     assert.equal(await page.textContent("h1"), "Permit");
     assert.equal(await page.textContent("#purpose"), "Necessities");
@@ -375,10 +379,10 @@ describe("citizen page offline", () => {
       // Wait until the service worker is active and has stored the page's files.
       const cached = await page.evaluate(async () => {
         await navigator.serviceWorker.ready;
-        const cache = await caches.open("icaze-p-v1");
+        const cache = await caches.open("icaze-p-v2");
         return (await cache.keys()).map((request) => new URL(request.url).pathname).sort();
       });
-      assert.deepEqual(cached, ["/p", "/p/", "/p/p.css", "/p/p.js", "/p/qr.js", "/p/sw.js"]);
+      assert.deepEqual(cached, ["/p", "/p/", "/p/p.css", "/p/p.js", "/p/qr.js", "/p/sw.js", "/p/zones.js"]);
       const url = server.url;
       await server.stop();
       await context.setOffline(true);

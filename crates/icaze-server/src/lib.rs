@@ -322,9 +322,13 @@ impl Server {
         let addr = listener.local_addr().map_err(|e| StartError::Io(e.to_string()))?;
         let (shutdown, stop) = tokio::sync::watch::channel(false);
         let sync_for_denials = sync.clone();
+        let names_from = state.clone();
+        let names_clock = config.clock.clone();
+        let zone_names: web::ZoneNames =
+            Arc::new(move || names_from.sms.zone_names(names_clock.now()).into_values().collect());
         let app = http::router(state)
             .merge(portal::http::router(portal))
-            .merge(web::router())
+            .merge(web::router(zone_names))
             .merge(sync::http::router(sync));
         tokio::spawn(apply_denials(sync_for_denials, config.deny_list_every, shutdown.subscribe()));
         let task = tokio::spawn(crate::listener::serve(

@@ -1,13 +1,13 @@
 //! The rules of the 8103 SMS service: from a sender and a text to exactly one
 //! reply, issuing a permit when the rules allow one.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::hash::BuildHasher as _;
 use std::ops::Range;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
 
-use icaze_core::{ClaimsSpec, KeyId, PermitClaims, PermitSerial, UtcMinute};
+use icaze_core::{ClaimsSpec, KeyId, PermitClaims, PermitSerial, UtcMinute, ZoneId};
 use icaze_sms::{reply, Language, Request};
 
 use crate::csv::{baku_day, civil_from_days};
@@ -50,6 +50,17 @@ impl Regimes {
     /// The regime in force at `at`: the rehearsal first, then the newest stored.
     pub fn in_force(&self, at: UtcMinute) -> Option<&Arc<Regime>> {
         self.rehearsal.iter().chain(self.stored.iter().rev()).find(|r| r.in_force(at))
+    }
+
+    /// Every zone any regime names, by id; where regimes name one zone
+    /// differently, the regime in force at `at` wins, then the newest.
+    pub fn zone_names(&self, at: UtcMinute) -> BTreeMap<ZoneId, crate::regime::Zone> {
+        let mut zones = BTreeMap::new();
+        let by_priority = self.stored.iter().chain(self.rehearsal.iter()).chain(self.in_force(at));
+        for regime in by_priority {
+            zones.extend(regime.zones.iter().map(|(id, zone)| (*id, zone.clone())));
+        }
+        zones
     }
 }
 
@@ -132,6 +143,11 @@ impl<S: Store> SmsService<S> {
         self.store.put_regime(&regime.id, toml).map_err(|e| e.to_string())?;
         self.reload_regimes().map_err(|e| e.to_string())?;
         Ok(regime)
+    }
+
+    /// The names of every zone the regimes name (see [`Regimes::zone_names`]).
+    pub fn zone_names(&self, at: UtcMinute) -> BTreeMap<ZoneId, crate::regime::Zone> {
+        self.regimes.read().map(|r| r.zone_names(at)).unwrap_or_default()
     }
 
     /// The regime in force at `at`, if any.

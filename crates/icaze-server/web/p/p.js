@@ -384,6 +384,7 @@ const TEXT = {
     purpose: "Məqsəd",
     document: "Sənəd",
     zones: "Zonalar",
+    zone: "zona",
     vehicle: "Nəqliyyat vasitəsi",
     validFrom: "Başlayır",
     validUntil: "Bitir",
@@ -409,6 +410,7 @@ const TEXT = {
     purpose: "Цель",
     document: "Документ",
     zones: "Зоны",
+    zone: "зона",
     vehicle: "Автомобиль",
     validFrom: "Начало",
     validUntil: "Окончание",
@@ -433,6 +435,7 @@ const TEXT = {
     purpose: "Purpose",
     document: "Document",
     zones: "Zones",
+    zone: "zone",
     vehicle: "Vehicle",
     validFrom: "Valid from",
     validUntil: "Valid until",
@@ -495,7 +498,17 @@ function span(ms, daysWord) {
 // ---------------------------------------------------------------------------------------
 // The page.
 
-const state = { lang: "az", permit: null, error: null, timer: 0, wakeLock: null };
+const state = { lang: "az", permit: null, error: null, timer: 0, wakeLock: null, zoneNames: {} };
+
+/**
+ * A zone by its name in `lang`, as the regimes name it (`/p/zones.js`, which the server
+ * writes from the regimes it holds); "zone 17" for a zone it does not name, or before the
+ * names have loaded. The number stays what the permit carries.
+ */
+export function zoneLabel(id, lang, names) {
+  const name = names[id]?.[lang];
+  return typeof name === "string" && name !== "" ? name : `${TEXT[lang].zone} ${id}`;
+}
 const byId = (id) => document.getElementById(id);
 
 function render() {
@@ -511,7 +524,7 @@ function render() {
     const { claims } = state.permit;
     byId("purpose").textContent = t.purposes[claims.purpose] ?? `${t.purposeN} ${claims.purpose}`;
     byId("document").textContent = claims.document;
-    byId("zones").textContent = claims.zones.join(", ");
+    byId("zones").textContent = claims.zones.map((id) => zoneLabel(id, state.lang, state.zoneNames)).join(", ");
     byId("vehicle-row").hidden = claims.vehicle === null;
     byId("vehicle").textContent = claims.vehicle ?? "";
     byId("valid-from").textContent = `${bakuTime(claims.validFrom)} (${t.bakuTime})`;
@@ -607,6 +620,16 @@ function start() {
   }
   window.addEventListener("hashchange", load);
   window.addEventListener("resize", drawCode);
+  // The zones' names: a module of the server's, loaded once (no token goes with it); the
+  // service worker keeps it with the page's files for offline use.
+  import("./zones.js")
+    .then((module) => {
+      state.zoneNames = module.ZONES ?? {};
+      render();
+    })
+    .catch(() => {
+      // Offline before the first visit, or an old server: zones stay numbered.
+    });
   document.addEventListener("visibilitychange", () => {
     if (state.permit) keepAwake();
   });

@@ -9,8 +9,8 @@
 // network untouched. The permit itself is in the URL fragment, which is never part of a
 // request, so it is neither sent nor stored here.
 
-const CACHE = "icaze-p-v1";
-const FILES = ["/p", "/p/", "/p/p.js", "/p/qr.js", "/p/p.css", "/p/sw.js"];
+const CACHE = "icaze-p-v2";
+const FILES = ["/p", "/p/", "/p/p.js", "/p/qr.js", "/p/p.css", "/p/sw.js", "/p/zones.js"];
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
