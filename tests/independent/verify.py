@@ -351,6 +351,34 @@ def parse_payload(payload, text_version=None):
     return c
 
 
+def read_zones(r, width):
+    """Fields zone and more_zones (v1 section 3, fields 9-10; v2 field 9), each zone of
+    `width` bits, each checked as soon as it is read."""
+    zones = []
+    while True:
+        z = r.read(width)
+        invalid(z < 1)
+        invalid(bool(zones) and z <= zones[-1])
+        invalid(len(zones) >= 16)  # a 17th zone: refused after its bits
+        zones.append(z)
+        if not r.read(1):
+            return zones
+
+
+def read_vehicle(r):
+    """Fields vehicle_flag, plate_len and plate_char (v1 field 11, v2 field 10)."""
+    if not r.read(1):
+        return None
+    plate_len = r.read(4)
+    invalid(plate_len == 0)
+    plate = []
+    for _ in range(plate_len):
+        ch = r.read(6)
+        invalid(ch > 35)
+        plate.append(PLATE_ALPHABET[ch])
+    return "".join(plate)
+
+
 def parse_payload_v1(r):
     # Section 3, "Order": every field is checked as soon as its rule can be
     # checked, so the first problem in bit order wins.  The version (4 bits)
@@ -380,27 +408,8 @@ def parse_payload_v1(r):
         invalid(duration < 1)
     c["valid_from"] = valid_from
     c["valid_until"] = valid_from + duration
-    zones = []
-    while True:
-        z = r.read(12)
-        invalid(z < 1)
-        invalid(bool(zones) and z <= zones[-1])
-        invalid(len(zones) >= 16)  # a 17th zone: refused after its 12 bits
-        zones.append(z)
-        if not r.read(1):
-            break
-    c["zones"] = zones
-    if r.read(1):
-        plate_len = r.read(4)
-        invalid(plate_len == 0)
-        plate = []
-        for _ in range(plate_len):
-            ch = r.read(6)
-            invalid(ch > 35)
-            plate.append(PLATE_ALPHABET[ch])
-        c["vehicle"] = "".join(plate)
-    else:
-        c["vehicle"] = None
+    c["zones"] = read_zones(r, 12)
+    c["vehicle"] = read_vehicle(r)
     doc_type = r.read(4)
     invalid(doc_type == 0 or doc_type > 7)
     if doc_type in (1, 7):
@@ -504,28 +513,10 @@ def parse_payload_v2(r):
     c["valid_until"] = valid_from + duration
     zone_wide = r.read(1)
     width = 12 if zone_wide else 5
-    zones = []
-    while True:
-        z = r.read(width)
-        invalid(z < 1)
-        invalid(bool(zones) and z <= zones[-1])
-        invalid(len(zones) >= 16)  # a 17th zone: refused after its bits
-        zones.append(z)
-        if not r.read(1):
-            break
+    zones = read_zones(r, width)
     invalid(zone_wide == 1 and all(z < 32 for z in zones))
     c["zones"] = zones
-    if r.read(1):
-        plate_len = r.read(4)
-        invalid(plate_len == 0)
-        plate = []
-        for _ in range(plate_len):
-            ch = r.read(6)
-            invalid(ch > 35)
-            plate.append(PLATE_ALPHABET[ch])
-        c["vehicle"] = "".join(plate)
-    else:
-        c["vehicle"] = None
+    c["vehicle"] = read_vehicle(r)
     doc_type = r.read(4)
     invalid(doc_type == 0 or doc_type > 9)
     if doc_type in (1, 7):

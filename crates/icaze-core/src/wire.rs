@@ -98,6 +98,58 @@ pub(crate) fn get_plate(r: &mut BitReader<'_>) -> Result<Option<VehiclePlate>, P
     Ok(Some(VehiclePlate::parse(&plate).filter(|p| p.as_str() == plate).ok_or(invalid("vehicle"))?))
 }
 
+/// Reads the zones, each `width` bits and followed by its `more_zones` bit
+/// (the same fields in v1 and v2): each refused as soon as it is read when 0,
+/// not above the one before, or a 17th.
+pub(crate) fn get_zones(r: &mut BitReader<'_>, width: u32) -> Result<Vec<ZoneId>, ParseError> {
+    let invalid = || ParseError::InvalidField("zone");
+    let mut zones: Vec<ZoneId> = Vec::new();
+    loop {
+        let zone = ZoneId::new(r.get(width)? as u16).ok_or_else(invalid)?;
+        if zones.last().is_some_and(|&last| last >= zone) || zones.len() == MAX_ZONES {
+            return Err(invalid());
+        }
+        zones.push(zone);
+        if !r.get_bool()? {
+            return Ok(zones);
+        }
+    }
+}
+
+/// Reads `n` series letters of 5 bits (1 is `A`, 26 `Z`), each checked as it is read.
+pub(crate) fn get_letters(r: &mut BitReader<'_>, n: usize) -> Result<String, ParseError> {
+    let mut series = String::with_capacity(n);
+    for _ in 0..n {
+        let v = r.get(5)? as u8;
+        if !(1..=26).contains(&v) {
+            return Err(ParseError::InvalidField("document"));
+        }
+        series.push(char::from(b'A' + v - 1));
+    }
+    Ok(series)
+}
+
+/// Reads `n` decimal digits as one number of W(n) bits, below 10^n.
+pub(crate) fn get_digits(r: &mut BitReader<'_>, n: usize) -> Result<String, ParseError> {
+    let value = r.get(digit_bits(n))?;
+    if value >= 10u64.pow(n as u32) {
+        return Err(ParseError::InvalidField("document"));
+    }
+    Ok(format!("{value:0n$}"))
+}
+
+/// The end of a payload: fewer than 8 bits left, all zero.
+pub(crate) fn end_of_payload(r: &mut BitReader<'_>) -> Result<(), ParseError> {
+    let rest = r.remaining();
+    if rest >= 8 {
+        return Err(ParseError::TrailingBytes);
+    }
+    if r.get(rest as u32)? != 0 {
+        return Err(ParseError::InvalidField("padding"));
+    }
+    Ok(())
+}
+
 /// Reads a payload of either format, by its first four bits.
 pub(crate) fn decode_any(payload: &[u8]) -> Result<(Format, KeyId, PermitClaims), ParseError> {
     let version = payload.first().ok_or(ParseError::Truncated)? >> 4;
@@ -247,17 +299,7 @@ pub(crate) fn decode(payload: &[u8]) -> Result<(KeyId, PermitClaims), ParseError
     }
     let valid_until = valid_from.checked_add(duration).ok_or(invalid("duration"))?;
 
-    let mut zones: Vec<ZoneId> = Vec::new();
-    loop {
-        let zone = ZoneId::new(r.get(ZONE_BITS)? as u16).ok_or(invalid("zone"))?;
-        if zones.last().is_some_and(|&last| last >= zone) || zones.len() == MAX_ZONES {
-            return Err(invalid("zone"));
-        }
-        zones.push(zone);
-        if !r.get_bool()? {
-            break;
-        }
-    }
+    let zones = get_zones(&mut r, ZONE_BITS)?;
 
     let vehicle = get_plate(&mut r)?;
 
@@ -276,14 +318,7 @@ pub(crate) fn decode(payload: &[u8]) -> Result<(KeyId, PermitClaims), ParseError
         Some(series) => series.to_owned(),
         None => {
             let n = r.get(3)? as usize;
-            let mut series = String::with_capacity(n);
-            for _ in 0..n {
-                let v = r.get(5)? as u8;
-                if !(1..=26).contains(&v) {
-                    return Err(invalid("document"));
-                }
-                series.push(char::from(b'A' + v - 1));
-            }
+            let series = get_letters(&mut r, n)?;
             // Series with a type code of their own must use it.
             if doc_type == DOC_ID_CARD && matches!(series.as_str(), "AZE" | "AA") {
                 return Err(invalid("document"));
@@ -295,20 +330,9 @@ pub(crate) fn decode(payload: &[u8]) -> Result<(KeyId, PermitClaims), ParseError
     if n == 0 {
         return Err(invalid("document"));
     }
-    let value = r.get(digit_bits(n))?;
-    if value >= 10u64.pow(n as u32) {
-        return Err(invalid("document"));
-    }
-    let digits = format!("{value:0n$}");
+    let digits = get_digits(&mut r, n)?;
     let document = DocumentNumber::new(kind, &series, &digits).map_err(|_| invalid("document"))?;
-
-    let rest = r.remaining();
-    if rest >= 8 {
-        return Err(ParseError::TrailingBytes);
-    }
-    if r.get(rest as u32)? != 0 {
-        return Err(invalid("padding"));
-    }
+    end_of_payload(&mut r)?;
 
     let claims = PermitClaims { serial, document, purpose, zones, issued_at, valid_from, valid_until, vehicle };
     Ok((key_id, claims))

@@ -12,11 +12,11 @@
 //! exactly one payload.
 
 use crate::bits::{BitReader, BitWriter};
-use crate::claims::{KeyId, PermitClaims, PermitSerial, Purpose, ZoneId, MAX_ZONES};
+use crate::claims::{KeyId, PermitClaims, PermitSerial, Purpose};
 use crate::document::{DocumentKind, DocumentNumber};
 use crate::error::ParseError;
 use crate::time::{UtcMinute, WIRE_EPOCH};
-use crate::wire::{digit_bits, get_plate, put_plate};
+use crate::wire::{digit_bits, end_of_payload, get_digits, get_letters, get_plate, get_zones, put_plate};
 
 /// The format version of this payload.
 pub const VERSION: u8 = 2;
@@ -219,17 +219,7 @@ pub(crate) fn decode(payload: &[u8]) -> Result<(KeyId, PermitClaims), ParseError
 
     let wide = r.get_bool()?;
     let zone_bits = if wide { WIDE_ZONE_BITS } else { NARROW_ZONE_BITS };
-    let mut zones: Vec<ZoneId> = Vec::new();
-    loop {
-        let zone = ZoneId::new(r.get(zone_bits)? as u16).ok_or(invalid("zone"))?;
-        if zones.last().is_some_and(|&last| last >= zone) || zones.len() == MAX_ZONES {
-            return Err(invalid("zone"));
-        }
-        zones.push(zone);
-        if !r.get_bool()? {
-            break;
-        }
-    }
+    let zones = get_zones(&mut r, zone_bits)?;
     if wide && zones.iter().all(|z| u32::from(z.get()) < 1 << NARROW_ZONE_BITS) {
         return Err(invalid("zone"));
     }
@@ -256,14 +246,7 @@ pub(crate) fn decode(payload: &[u8]) -> Result<(KeyId, PermitClaims), ParseError
             if n == 0 && doc_type == DOC_ID_CARD {
                 return Err(invalid("document"));
             }
-            let mut series = String::with_capacity(n);
-            for _ in 0..n {
-                let v = r.get(5)? as u8;
-                if !(1..=26).contains(&v) {
-                    return Err(invalid("document"));
-                }
-                series.push(char::from(b'A' + v - 1));
-            }
+            let series = get_letters(&mut r, n)?;
             if doc_type == DOC_ID_CARD && RESERVED_SERIES.contains(&series.as_str()) {
                 return Err(invalid("document"));
             }
@@ -285,20 +268,9 @@ pub(crate) fn decode(payload: &[u8]) -> Result<(KeyId, PermitClaims), ParseError
             n
         }
     };
-    let value = r.get(digit_bits(n))?;
-    if value >= 10u64.pow(n as u32) {
-        return Err(invalid("document"));
-    }
-    let digits = format!("{value:0n$}");
+    let digits = get_digits(&mut r, n)?;
     let document = DocumentNumber::new(kind, &series, &digits).map_err(|_| invalid("document"))?;
-
-    let rest = r.remaining();
-    if rest >= 8 {
-        return Err(ParseError::TrailingBytes);
-    }
-    if r.get(rest as u32)? != 0 {
-        return Err(invalid("padding"));
-    }
+    end_of_payload(&mut r)?;
 
     let claims = PermitClaims { serial, document, purpose, zones, issued_at, valid_from, valid_until, vehicle };
     Ok((key_id, claims))
@@ -307,7 +279,7 @@ pub(crate) fn decode(payload: &[u8]) -> Result<(KeyId, PermitClaims), ParseError
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::claims::{ClaimsSpec, VehiclePlate};
+    use crate::claims::{ClaimsSpec, VehiclePlate, ZoneId};
 
     fn minute(s: &str) -> UtcMinute {
         UtcMinute::parse_rfc3339(s).unwrap()
