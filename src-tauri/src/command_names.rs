@@ -11,6 +11,7 @@ pub const ALL: &[&str] = &[
     "today_log",
     "import_bundle",
     "enrollment",
+    "zones",
     "get_settings",
     "save_settings",
     "sync_now",

@@ -10,7 +10,7 @@ use tauri::ipc::{InvokeBody, Request};
 use tauri::State;
 use tokio::sync::{Mutex, MutexGuard};
 
-use crate::core::{now, AppCore, AppStatus, Enrollment, Exported, ManualRequest, TodayLog};
+use crate::core::{now, AppCore, AppStatus, Enrollment, Exported, ManualRequest, TodayLog, ZoneName};
 use crate::error::AppError;
 use crate::settings::Settings;
 
@@ -107,6 +107,13 @@ pub async fn import_bundle(state: Shared<'_>, request: Request<'_>) -> Result<Va
 #[tauri::command]
 pub async fn enrollment(state: Shared<'_>) -> Result<Enrollment, AppError> {
     lock(&state).await.enrollment()
+}
+
+/// The zones of the bundle's regimes with their names, for the zone picker.
+#[tauri::command]
+pub async fn zones(state: Shared<'_>) -> Result<Vec<ZoneName>, AppError> {
+    let now = now()?;
+    Ok(lock(&state).await.zones(now))
 }
 
 /// The settings.

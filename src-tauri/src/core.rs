@@ -156,6 +156,26 @@ pub struct TodayLog {
     pub log_records: u64,
 }
 
+/// A zone with its names, for the officer to pick in Settings and to read on
+/// the Result, Log and header (the number stays on the wire).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ZoneName {
+    /// The zone's number, as permits, checks and records carry it.
+    pub id: u16,
+    /// Its name in Azerbaijani.
+    pub name_az: String,
+    /// Its name in Russian.
+    pub name_ru: String,
+    /// Its name in English.
+    pub name_en: String,
+}
+
+impl From<icaze_core::BundleZone> for ZoneName {
+    fn from(z: icaze_core::BundleZone) -> Self {
+        Self { id: z.id.get(), name_az: z.name_az, name_ru: z.name_ru, name_en: z.name_en }
+    }
+}
+
 /// The device's enrollment code, for the supervisor to scan or type.
 #[derive(Debug, Clone, Serialize)]
 pub struct Enrollment {
@@ -462,6 +482,14 @@ impl AppCore {
         })
     }
 
+    /// The zones of the bundle's regimes with their names
+    /// ([`Device::zones`]: those of the regimes in force at `now`, else of
+    /// every regime), in id order. Empty when the device has no bundle yet,
+    /// or no device: the UI then asks for the zone's number.
+    pub fn zones(&self, now: UtcMinute) -> Vec<ZoneName> {
+        self.device.as_ref().map_or_else(Vec::new, |d| d.zones(now).into_iter().map(ZoneName::from).collect())
+    }
+
     /// The settings.
     pub fn settings(&self) -> &Settings {
         &self.settings
@@ -687,6 +715,27 @@ mod tests {
         assert!(again.code.starts_with("ICZD1-"));
         assert!(again.qr_svg.starts_with("data:image/svg+xml;base64,"));
         assert_eq!(icaze_device::EnrollmentCode::parse(&again.code).unwrap().device_id().to_string(), again.device_id);
+    }
+
+    #[test]
+    fn the_zones_of_the_bundle_come_with_their_three_names() {
+        let a = authority();
+        let dir = tempfile::tempdir().unwrap();
+        let mut core = AppCore::open(dir.path());
+        assert_eq!(core.zones(at(CHECK_TIME)), [], "no device, no names");
+        core.init_device(&root_text(&a), None, at(CHECK_TIME)).unwrap();
+        assert_eq!(core.zones(at(CHECK_TIME)), [], "no bundle, no names");
+        core.import_bundle(&a.bundle, at(CHECK_TIME)).unwrap();
+        let zones = core.zones(at(CHECK_TIME));
+        let baku = ZoneName { id: 1, name_az: "Bakı".into(), name_ru: "Баку".into(), name_en: "Baku".into() };
+        assert_eq!(zones, [baku]);
+        assert_eq!(
+            serde_json::to_value(&zones).unwrap(),
+            serde_json::json!([{ "id": 1, "name_az": "Bakı", "name_ru": "Баку", "name_en": "Baku" }]),
+            "the shape the UI reads"
+        );
+        // After the regime's end none is in force: its zones are still named.
+        assert_eq!(core.zones(at("2021-06-01T12:00:00+04:00")), zones);
     }
 
     #[test]

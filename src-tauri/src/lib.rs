@@ -65,6 +65,7 @@ pub fn run() {
             commands::today_log,
             commands::import_bundle,
             commands::enrollment,
+            commands::zones,
             commands::get_settings,
             commands::save_settings,
             commands::sync_now,

@@ -6,7 +6,8 @@
 //! after an administrator approves it (`POST /v1/devices`), a check is uploaded
 //! and the device is `active` with its badge and precinct, which a restarted
 //! app still shows; an export file is a batch the server's reader accepts, and
-//! once the precinct imports it the next sync empties the outbox.
+//! once the precinct imports it the next sync empties the outbox. The first
+//! sync's bundle names the zones for the Settings picker.
 
 use std::path::Path;
 mod common;
@@ -74,6 +75,27 @@ fn the_app_syncs_with_the_real_service_and_remembers_its_enrollment() {
         ("active", Some("B-1042"), Some("P-12"))
     );
     assert_eq!(active.server, format!("{}/", s.url));
+}
+
+/// The issue "Zones are bare numbers": the zone picker's names are those of the
+/// bundle the first sync brings down (the service's default regime,
+/// `regimes/2020-12-14.toml`), in the three languages.
+#[test]
+fn the_first_sync_brings_the_zone_names_of_the_regime_in_force() {
+    let s = Service::start();
+    s.clock.set(at(NOW));
+    let mut core = s.device(DEVICE, "B-1042");
+    assert_eq!(core.zones(at(NOW)), [], "no bundle yet: the picker falls back to the number");
+    s.runtime.block_on(core.sync_now(at(NOW))).unwrap();
+    let zones = core.zones(at(NOW));
+    assert_eq!(zones.iter().map(|z| z.id).collect::<Vec<_>>(), (1..=17).collect::<Vec<u16>>());
+    let names = |z: &icaze_app::core::ZoneName| (z.name_az.clone(), z.name_ru.clone(), z.name_en.clone());
+    assert_eq!(names(&zones[0]), ("Bakı".into(), "Баку".into(), "Baku".into()));
+    assert_eq!(names(&zones[1]), ("Sumqayıt".into(), "Сумгайыт".into(), "Sumgayit".into()));
+    assert_eq!(names(&zones[16]), ("İsmayıllı şəhəri".into(), "город Исмаиллы".into(), "Ismayilli city".into()));
+    // A restarted app reads them from the stored bundle.
+    drop(core);
+    assert_eq!(AppCore::open(&s.device_dir(DEVICE)).zones(at(NOW)), zones);
 }
 
 #[test]

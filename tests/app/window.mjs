@@ -1,8 +1,10 @@
 // The real app in a real window: tauri-driver and WebKitWebDriver drive the
 // built binary (a debug build with the UI embedded), on a device directory
-// prepared with the `icaze` CLI. Opens the QR image of a valid permit, then of
-// a revoked one, through the Scan screen's file input; checks the verdicts on
-// screen and in `icaze device log`; writes an export file from the Sync screen. Screenshots go to target/app-test/.
+// prepared with the `icaze` CLI. Picks the zone by name in Settings, opens the
+// QR image of a valid permit, then of a revoked one, through the Scan screen's
+// file input; checks the verdicts and the zones' names on screen and the
+// verdicts in `icaze device log`; writes an export file from the Sync screen.
+// Screenshots go to target/app-test/.
 //
 // Needs: a display (run under `xvfb-run -a`), `tauri-driver` on PATH, and the
 // binaries target/debug/icaze and target/debug/icaze-app. Run by tests/app/run.sh.
@@ -174,11 +176,29 @@ try {
   await until("scan-ready", () => exists("body[data-ready=true]"));
   const scanReadyMs = Math.round(performance.now() - started);
 
-  // The zone is chosen in Settings, through the real save_settings command.
+  // The zone is picked by name in Settings, from the zones the bundle names
+  // (regimes/2020-12-14.toml: 17, in id order), through the real zones and
+  // save_settings commands.
   await click("#tab-settings");
-  await type("#settings-zone", "1");
+  await until("zone list", () => exists("#settings-zone"));
+  const options = (await wd("POST", s("/elements"), { using: "css selector", value: "#settings-zone option" })).map(
+    (o) => o[ELEMENT],
+  );
+  const labels = await Promise.all(options.map((o) => wd("GET", s(`/element/${o}/text`))));
+  assert.equal(labels.length, 1 + 17 + 1, `options: ${labels}`);
+  assert.deepEqual(labels.slice(1, 4), ["Bakı", "Sumqayıt", "Gəncə"]);
+  assert.equal(labels.at(-1), az["settings.zone_other"]);
+  await wd("POST", s(`/element/${options[labels.indexOf("Bakı")]}/click`), {});
+  await until("zone number shown", async () => (await text("#settings-zone-id")) === "№ 1");
+  assert.equal(await wd("POST", s("/execute/sync"), { script: "return document.querySelector('#settings-zone').value", args: [] }), "1");
+  // Two frames, so that the screenshot shows the list's new choice painted.
+  await wd("POST", s("/execute/async"), {
+    script: "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
+    args: [],
+  });
+  await shot("window-settings-zone.png");
   await click("#settings-save");
-  await until("zone saved", async () => (await text("#header-zone")) === az["header.zone"].replace("{zone}", "1"));
+  await until("zone saved", async () => (await text("#header-zone")) === "Bakı");
   await click("#tab-scan");
 
   for (const [file, kind, title, document, shotName] of [
@@ -193,6 +213,8 @@ try {
     assert.equal(await attr("#result", "data-level"), kind === "valid" ? "green" : "red");
     assert.equal(await text("#result-title"), title);
     assert.equal(await text("#result-document"), document);
+    assert.equal(await text("#result-zones"), "Bakı");
+    assert.equal(await text("#result-your-zone"), "Bakı");
     await until("result painted", () => exists("#result-countdown"));
     await shot(shotName);
     await click("#result-next");
@@ -201,6 +223,10 @@ try {
   // The Log screen shows both, newest first.
   await click("#tab-log");
   await until("log entries", async () => (await wd("POST", s("/elements"), { using: "css selector", value: "#log-list .entry" })).length === 2);
+  const logZones = (await wd("POST", s("/elements"), { using: "css selector", value: "#log-list .entry .zone" })).map(
+    (e) => wd("GET", s(`/element/${e[ELEMENT]}/text`)),
+  );
+  assert.deepEqual(await Promise.all(logZones), ["Bakı", "Bakı"]);
   await shot("window-log.png");
 
   // The enrollment code the app shows is the one the CLI printed, with its QR image drawn.

@@ -160,6 +160,14 @@ export interface TodayLog {
   log_records: number;
 }
 
+/** A zone of the bundle's regimes with its names (src-tauri `ZoneName`). */
+export interface Zone {
+  id: number;
+  name_az: string;
+  name_ru: string;
+  name_en: string;
+}
+
 export interface Enrollment {
   device_id: string;
   code: string;
@@ -213,6 +221,8 @@ export const api = {
   todayLog: () => call<TodayLog>("today_log"),
   importBundle: (bytes: Uint8Array) => call<BundleApplied>("import_bundle", bytes),
   enrollment: () => call<Enrollment>("enrollment"),
+  /** The zones of the regime in force (else of every regime in the bundle); empty without a bundle. */
+  zones: () => call<Zone[]>("zones"),
   getSettings: () => call<Settings>("get_settings"),
   saveSettings: (settings: Settings) => call<Settings>("save_settings", { settings }),
   syncNow: () => call<SyncReport>("sync_now"),

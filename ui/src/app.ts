@@ -1,11 +1,12 @@
 // The app shell: state, navigation, the header and the tab bar. Screens are
 // functions from the context to an element; every change re-renders the
 // current screen, which is cheap at this size and keeps no stale DOM.
-import { api, type AppError, type AppStatus, type Settings, type Verdict } from "./api";
+import { api, type AppError, type AppStatus, type Settings, type Verdict, type Zone } from "./api";
 import { h } from "./dom";
 import { type Key, setLanguage, t, tMaybe } from "./i18n";
 import { formatDuration } from "./time";
 import { units } from "./i18n";
+import { zoneName } from "./zones";
 
 export type Screen =
   | "scan"
@@ -21,6 +22,8 @@ export type Screen =
 export interface State {
   status: AppStatus | null;
   settings: Settings;
+  /** The zones the bundle names (empty without a bundle), for the picker and for reading zones by name. */
+  zones: Zone[];
   screen: Screen;
   verdict: Verdict | null;
   error: AppError | null;
@@ -60,6 +63,7 @@ export function createApp(root: HTMLElement, screens: Record<Screen, Renderer>):
   const state: State = {
     status: null,
     settings: { language: "az", zone: null, officer: null, theme: "light", server: null },
+    zones: [],
     screen: "scan",
     verdict: null,
     error: null,
@@ -100,7 +104,11 @@ export function createApp(root: HTMLElement, screens: Record<Screen, Renderer>):
       "header",
       { class: "top" },
       h("span", { class: "brand" }, "Icaze"),
-      h("span", { class: "zone", id: "header-zone" }, zone ? t("header.zone", { zone }) : t("header.no_zone")),
+      h(
+        "span",
+        { class: "zone", id: "header-zone", title: zone ? t("zone.number", { zone }) : null },
+        zone ? zoneName(state.zones, zone) : t("header.no_zone"),
+      ),
       h("span", { class: `fresh ${fresh}`, title: t(`freshness.${fresh}` as Key) }, t("header.data", { age })),
     );
   };
@@ -136,8 +144,11 @@ export function createApp(root: HTMLElement, screens: Record<Screen, Renderer>):
     async refresh() {
       try {
         const first = state.status === null;
-        const status = await api.status();
+        // The zones are read each time: a sync or an imported bundle may
+        // bring new ones, and a regime may have come into force meanwhile.
+        const [status, zones] = await Promise.all([api.status(), api.zones()]);
         state.status = status;
+        state.zones = zones;
         if (first) {
           ctx.applySettings(status.settings);
         } else {

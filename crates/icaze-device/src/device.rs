@@ -1,9 +1,10 @@
 //! The device: its store, its key, the data in memory, and the operations the
 //! app, the CLI and the tests call.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use icaze_core::{PublicKey, RevocationSet, SecretKey, UtcMinute, VerifiedBundle};
+use icaze_core::{BundleZone, PublicKey, RevocationSet, SecretKey, UtcMinute, VerifiedBundle, ZoneId};
 use serde_json::{json, Value};
 
 use crate::error::DeviceError;
@@ -335,6 +336,28 @@ impl Device {
     /// The revoked serials held (merged across deltas).
     pub fn revocations(&self) -> Option<&RevocationSet> {
         self.data.as_ref().map(|d| &d.revocations)
+    }
+
+    /// The zones of the applied bundle with their names, for the officer to
+    /// pick and read: those of the regimes in force at `now`, or of every
+    /// regime in the bundle when none is (one announced but not started, one
+    /// just ended), so that zones can still be named. One entry per id, in id
+    /// order; where two regimes name a zone differently, the earlier regime in
+    /// the bundle wins. Empty before the first bundle.
+    ///
+    /// The names are for people only. Nothing here limits the zone a check is
+    /// made in: a zone the bundle does not name (a village outside a listed
+    /// regime's towns, or one a whole-country regime restricts without naming
+    /// it) is checked by its number like any other.
+    pub fn zones(&self, now: UtcMinute) -> Vec<BundleZone> {
+        let Some(data) = &self.data else { return Vec::new() };
+        let in_force: Vec<_> = data.regimes.iter().filter(|r| r.in_force(now)).collect();
+        let regimes = if in_force.is_empty() { data.regimes.iter().collect() } else { in_force };
+        let mut zones: BTreeMap<ZoneId, &BundleZone> = BTreeMap::new();
+        for zone in regimes.into_iter().flat_map(|r| &r.zones) {
+            zones.entry(zone.id).or_insert(zone);
+        }
+        zones.into_values().cloned().collect()
     }
 
     /// Applies a bundle fetched from the sync server just now, `device_now`

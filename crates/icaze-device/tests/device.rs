@@ -293,6 +293,45 @@ fn no_permit_needed_outside_the_regime_and_no_data_without_a_bundle() {
 }
 
 #[test]
+fn the_zones_are_those_of_the_regime_in_force_named_once_in_id_order() {
+    let mut f = empty_fixture();
+    assert!(f.device.zones(at(T0)).is_empty(), "no names before the first bundle");
+
+    // The regime of 14 December (zones 1 and 2) ends on 31 January; one
+    // announced from 25 January lists zones 1 (named otherwise) and 3.
+    let mut contents = f.a.contents(1, T0, &[]);
+    let mut announced = regime("2021-01-25T00:00:00+04:00", "2021-03-01T00:00:00+04:00");
+    announced.id = "2021-01-25".into();
+    announced.zones = vec![
+        BundleZone {
+            id: zone(1),
+            name_az: "Bakı şəhəri".into(),
+            name_ru: "город Баку".into(),
+            name_en: "Baku city".into(),
+        },
+        BundleZone { id: zone(3), name_az: "Gəncə".into(), name_ru: "Гянджа".into(), name_en: "Ganja".into() },
+    ];
+    contents.regimes.push(announced);
+    f.device.import_bundle(&f.a.sign(&contents), at(T0)).unwrap();
+    let ids = |zones: &[BundleZone]| zones.iter().map(|z| z.id.get()).collect::<Vec<_>>();
+
+    let now = f.device.zones(at("2020-12-15T11:00:00+04:00"));
+    assert_eq!(ids(&now), [1, 2], "only the regime in force");
+    assert_eq!(now[0].name_en, "Baku");
+    let both = f.device.zones(at("2021-01-26T11:00:00+04:00"));
+    assert_eq!(ids(&both), [1, 2, 3], "two regimes in force, zone 1 once");
+    assert_eq!(both[0].name_en, "Baku", "the earlier regime names it");
+    assert_eq!((both[2].name_az.as_str(), both[2].name_ru.as_str()), ("Gəncə", "Гянджа"));
+    let before = f.device.zones(at("2020-12-01T00:00:00+04:00"));
+    assert_eq!(ids(&before), [1, 2, 3], "none in force: every regime's zones");
+
+    // The names survive a restart (they come from the stored bundle).
+    drop(f.device);
+    let reopened = Device::open(f.dir.path()).unwrap();
+    assert_eq!(reopened.zones(at("2021-01-26T11:00:00+04:00")), both);
+}
+
+#[test]
 fn forged_and_foreign_bundles_are_refused() {
     let mut f = fixture();
     let mut bundle = f.a.bundle(2, T0, &[]);

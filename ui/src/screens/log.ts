@@ -5,6 +5,7 @@ import { h } from "../dom";
 import { type Key, t, tMaybe } from "../i18n";
 import { clockTime } from "../time";
 import { levelOf } from "../verdict";
+import { zoneName } from "../zones";
 
 let loaded: TodayLog | null = null;
 
@@ -27,7 +28,7 @@ export function logScreen(ctx: Ctx): HTMLElement {
           h("span", { class: "time" }, clockTime(r.at)),
           h("span", { class: "what" }, what(r)),
           h("span", { class: "doc" }, r.document ?? ""),
-          h("span", { class: "zone" }, t("header.zone", { zone: r.zone })),
+          h("span", { class: "zone", title: t("zone.number", { zone: r.zone }) }, zoneName(ctx.state.zones, r.zone)),
         ),
       ),
     );

@@ -6,6 +6,7 @@ import { h } from "../dom";
 import { type Key, t, tMaybe, units } from "../i18n";
 import { formatDuration, minutesLeft, validityWindow } from "../time";
 import { kindOf, type Level, levelOf } from "../verdict";
+import { zoneName, zoneNames } from "../zones";
 
 /** Seconds before the screen returns to Scan: long enough to read reasons on red. */
 export const RETURN_AFTER_SECONDS: Record<Level, number> = { green: 12, amber: 30, red: 30 };
@@ -85,7 +86,7 @@ export function resultScreen(ctx: Ctx): HTMLElement {
       "dl",
       {},
       row(t("result.purpose"), permit ? (tMaybe(`purpose.${permit.purpose}`) ?? permit.purpose) : null, "result-purpose"),
-      row(t("result.zone"), permit ? permit.zones.join(", ") : null, "result-zones"),
+      row(t("result.zone"), permit ? zoneNames(ctx.state.zones, permit.zones) : null, "result-zones"),
       row(t("result.validity"), permit ? validityWindow(permit.valid_from, permit.valid_until) : null, "result-window"),
       row(
         t("result.time_left"),
@@ -102,7 +103,7 @@ export function resultScreen(ctx: Ctx): HTMLElement {
         "result-issued",
       ),
       row(t("result.vehicle"), permit?.vehicle ?? null, "result-vehicle"),
-      row(t("result.your_zone"), String(verdict.zone), "result-your-zone"),
+      row(t("result.your_zone"), zoneName(ctx.state.zones, verdict.zone), "result-your-zone"),
     ),
     verdict.reasons.length
       ? h(

@@ -1,8 +1,11 @@
 // Settings: language, zone, badge, theme. Language and theme apply at once.
-import { api, type Language, type Settings, type Theme } from "../api";
+// The zone is picked by name from those the bundle names; a zone it does not
+// name, or any zone before the first bundle, is given by its number.
+import { api, type Language, type Settings, type Theme, type Zone } from "../api";
 import type { Ctx } from "../app";
 import { h } from "../dom";
 import { type Key, LANGUAGES, t } from "../i18n";
+import { isNamed, zoneName } from "../zones";
 
 const THEMES: Theme[] = ["light", "dark", "high_contrast"];
 const LANGUAGE_NAMES: Record<Language, string> = { az: "Azərbaycanca", ru: "Русский", en: "English" };
@@ -16,14 +19,7 @@ export function settingsScreen(ctx: Ctx): HTMLElement {
       await ctx.refresh();
     }
   };
-  const zone = h("input", {
-    id: "settings-zone",
-    type: "number",
-    inputmode: "numeric",
-    // No min/max: the browser's own validation bubble would speak the
-    // system's language; the core's `bad_zone` is shown translated instead.
-    value: s.zone ?? "",
-  });
+  const zone = zonePicker(ctx.state.zones, s.zone);
   const officer = h("input", { id: "settings-officer", maxlength: 32, value: s.officer ?? "", autocomplete: "off" });
   const server = h("input", {
     id: "settings-server",
@@ -54,7 +50,7 @@ export function settingsScreen(ctx: Ctx): HTMLElement {
     );
   const saveFields = (e: Event) => {
     e.preventDefault();
-    const z = zone.value.trim();
+    const z = zone.value();
     void save({
       ...s,
       zone: z ? Number(z) : null,
@@ -74,7 +70,7 @@ export function settingsScreen(ctx: Ctx): HTMLElement {
     h(
       "form",
       { onsubmit: saveFields, id: "settings-form" },
-      h("label", { class: "field" }, h("span", {}, t("settings.zone")), zone),
+      ...zone.fields,
       h(
         "label",
         { class: "field" },
@@ -92,4 +88,67 @@ export function settingsScreen(ctx: Ctx): HTMLElement {
       : h("button", { class: "big", onclick: () => ctx.go("setup") }, t("setup.title")),
     h("p", { class: "hint" }, t("settings.dir", { dir: ctx.state.status?.dir ?? "" })),
   );
+}
+
+/** The select's value for a zone the bundle does not name. */
+const OTHER = "other";
+
+/**
+ * The zone fields: a select of the named zones (the name in the app's
+ * language, its number small beside it) with "another zone" revealing a
+ * number field; with no names (no bundle yet) the number field alone, and a
+ * hint that the names come with the data. `value()` is the number chosen, as
+ * text ("" for none).
+ */
+function zonePicker(zones: readonly Zone[], current: number | null): { fields: HTMLElement[]; value: () => string } {
+  const named = isNamed(zones, current);
+  const number = h("input", {
+    id: "settings-zone-number",
+    type: "number",
+    inputmode: "numeric",
+    // No min/max: the browser's own validation bubble would speak the
+    // system's language; the core's `bad_zone` is shown translated instead.
+    // Behind "another zone" it starts empty unless the saved zone is one the list lacks.
+    value: named ? "" : (current ?? ""),
+  });
+  if (zones.length === 0) {
+    return {
+      fields: [
+        h("label", { class: "field" }, h("span", {}, t("settings.zone_number")), number),
+        h("p", { class: "hint", id: "settings-zone-no-names" }, t("settings.zone_no_names")),
+      ],
+      value: () => number.value.trim(),
+    };
+  }
+  const select = h(
+    "select",
+    { id: "settings-zone" },
+    current === null ? h("option", { value: "", selected: true }, t("settings.zone_choose")) : null,
+    zones.map((z) => h("option", { value: z.id, selected: z.id === current }, zoneName(zones, z.id))),
+    h("option", { value: OTHER, selected: current !== null && !named }, t("settings.zone_other")),
+  );
+  const id = h("small", { class: "zone-id", id: "settings-zone-id" });
+  const numberField = h(
+    "label",
+    { class: "field", id: "settings-zone-number-field" },
+    h("span", {}, t("settings.zone_number")),
+    number,
+    h("small", {}, t("settings.zone_other_hint")),
+  );
+  const show = () => {
+    const picked = select.value;
+    const isOther = picked === OTHER;
+    numberField.hidden = !isOther;
+    id.hidden = isOther || picked === "";
+    id.textContent = isOther || picked === "" ? "" : t("settings.zone_id", { zone: picked });
+  };
+  select.addEventListener("change", show);
+  show();
+  return {
+    fields: [
+      h("label", { class: "field" }, h("span", {}, t("settings.zone")), h("div", { class: "zone-pick" }, select, id)),
+      numberField,
+    ],
+    value: () => (select.value === OTHER ? number.value.trim() : select.value),
+  };
 }

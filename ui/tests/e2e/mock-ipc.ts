@@ -2,7 +2,12 @@
 // an IIFE and injected before the app's own script, it answers the app's
 // commands the way src-tauri does, from fixtures. Texts containing
 // `REVOKED` judge as revoked, other `IZ1…` or `IZ2…` texts as valid, anything else as
-// malformed; images fail as unreadable unless they are `qr-valid.png`.
+// malformed; images fail as unreadable unless they are `qr-valid.png`; a
+// permit is valid in zones 1 and 2.
+// The bundle: a device has one (version 3) unless it starts with no device
+// (`__icazeMockFirstStart`) or no data (`__icazeMockNoBundle`), and then gets
+// one at its first sync; `zones` answers the zones below from it (their
+// names as regimes/2020-12-14.toml gives them), or none without a bundle.
 // Sync: a server address containing `offline` fails as unreachable; else the
 // device becomes active (B-1042, P-12) and its outbox is acknowledged. With
 // `window.__icazeHoldSync` set, a sync waits for `window.__icazeReleaseSync()`.
@@ -12,7 +17,7 @@
 // filtered as the service filters them (a violation is a manual record of one); enrollment codes must start `ICZD1-`,
 // document numbers must start `AZE`.
 import { mockIPC } from "@tauri-apps/api/mocks";
-import type { AppStatus, EnrollmentStatus, LogRecord, Settings, SyncReport, Verdict } from "../../src/api";
+import type { AppStatus, EnrollmentStatus, LogRecord, Settings, SyncReport, Verdict, Zone } from "../../src/api";
 import type { HourStat, OfficerStat } from "../../src/charts";
 import type { DeviceInfo, Hourly, Inspection, InspectionFilter, Whoami } from "../../src/supervisor-api";
 
@@ -28,21 +33,33 @@ const records: LogRecord[] = [];
 let acknowledged = 0;
 let enrollment: EnrollmentStatus | null = null;
 const calls: { cmd: string; args: unknown }[] = [];
-// A page that sets `__icazeMockFirstStart` before this script starts with no device.
-let hasDevice = !(window as unknown as { __icazeMockFirstStart?: boolean }).__icazeMockFirstStart;
+// A page that sets `__icazeMockFirstStart` before this script starts with no
+// device; one that sets `__icazeMockNoBundle` with a device that has no data yet.
+const flags = window as unknown as { __icazeMockFirstStart?: boolean; __icazeMockNoBundle?: boolean };
+let hasDevice = !flags.__icazeMockFirstStart;
+let hasBundle = hasDevice && !flags.__icazeMockNoBundle;
+
+// Zones of regimes/2020-12-14.toml, as the bundle names them.
+const ZONES: Zone[] = [
+  { id: 1, name_az: "Bakı", name_ru: "Баку", name_en: "Baku" },
+  { id: 2, name_az: "Sumqayıt", name_ru: "Сумгайыт", name_en: "Sumgayit" },
+  { id: 3, name_az: "Gəncə", name_ru: "Гянджа", name_en: "Ganja" },
+  { id: 4, name_az: "Mingəçevir", name_ru: "Мингечевир", name_en: "Mingachevir" },
+  { id: 7, name_az: "Lənkəran şəhəri", name_ru: "город Ленкорань", name_en: "Lankaran city" },
+];
 
 function status(): AppStatus {
   return {
     dir: "/mock/device",
     device: !hasDevice ? null : {
       device_id: "MOCKDEVICE000000",
-      bundle_version: 3,
-      trust_list_version: 1,
-      data_time: baku(new Date(Date.now() - 40 * 60_000)),
-      data_age_minutes: 40,
-      freshness: "fresh",
-      last_sync: baku(new Date(Date.now() - 40 * 60_000)),
-      revocations: 1,
+      bundle_version: hasBundle ? 3 : null,
+      trust_list_version: hasBundle ? 1 : null,
+      data_time: hasBundle ? baku(new Date(Date.now() - 40 * 60_000)) : null,
+      data_age_minutes: hasBundle ? 40 : null,
+      freshness: hasBundle ? "fresh" : "no_data",
+      last_sync: hasBundle ? baku(new Date(Date.now() - 40 * 60_000)) : null,
+      revocations: hasBundle ? 1 : 0,
       log_records: records.length,
       outbox: records.length - acknowledged,
       chain_ok: true,
@@ -67,6 +84,7 @@ async function sync(): Promise<SyncReport> {
   }
   const sent = records.length - acknowledged;
   acknowledged = records.length;
+  hasBundle = true;
   enrollment = {
     status: "active",
     badge: "B-1042",
@@ -104,7 +122,7 @@ function verdict(text: string, zone: number): Verdict {
     document: "AZE11111111",
     document_kind: "id_card",
     purpose: "necessities",
-    zones: [1],
+    zones: [1, 2],
     issued_at: baku(new Date(now - 2 * 60_000)),
     valid_from: baku(new Date(now - 2 * 60_000)),
     valid_until: baku(new Date(now + 178 * 60_000)),
@@ -352,6 +370,8 @@ mockIPC((cmd, payload) => {
       return status();
     case "get_settings":
       return { ...settings };
+    case "zones":
+      return hasBundle ? ZONES.map((z) => ({ ...z })) : [];
     case "save_settings": {
       const next = args.settings as Settings;
       if (next.zone !== null && (next.zone < 1 || next.zone > 65535)) {

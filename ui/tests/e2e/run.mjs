@@ -77,8 +77,9 @@ after(async () => {
 });
 
 /**
- * A fresh page with the mock installed, the app booted and its zone set to 1;
- * `init` scripts run before the mock and the app (in `on`, a browser).
+ * A fresh page with the mock installed, the app booted and its zone set to 1
+ * (picked in Settings' list, where the bundle names it Bakı); `init` scripts
+ * run before the mock and the app (in `on`, a browser).
  */
 async function openApp({ zone = 1, firstStart = false, on = browser, init = [] } = {}) {
   const context = await on.newContext({ viewport: { width: 420, height: 820 } });
@@ -91,9 +92,9 @@ async function openApp({ zone = 1, firstStart = false, on = browser, init = [] }
   await page.waitForSelector("body[data-ready=true]");
   if (zone) {
     await page.click("#tab-settings");
-    await page.fill("#settings-zone", String(zone));
+    await page.selectOption("#settings-zone", String(zone));
     await page.click("#settings-save");
-    await page.waitForFunction((z) => document.querySelector("#header-zone")?.textContent?.includes(z), String(zone));
+    await page.waitForSelector(`#header-zone[title="${catalogue.az["zone.number"].replace("{zone}", zone)}"]`);
     await page.click("#tab-scan");
   }
   return page;
@@ -117,6 +118,8 @@ test("a valid token shows VALID in green with the document number", async () => 
   assert.match(await page.textContent("#result-issued"), /^2 dəq əvvəl$/);
   assert.match(await page.textContent("#result-left"), /^2 saat 5[78] dəq$/);
   assert.equal(await page.textContent("#result-purpose"), catalogue.az["purpose.necessities"]);
+  assert.equal(await page.textContent("#result-zones"), "Bakı, Sumqayıt");
+  assert.equal(await page.textContent("#result-your-zone"), "Bakı");
   const calls = await page.evaluate(() => window.__icazeCalls.filter((c) => c.cmd === "check_text"));
   assert.deepEqual(calls[0].args, { text: `Icaze AZE11111111 15.12 10:00-13:00 ${TOKEN}`, zone: 1 });
   await page.screenshot({ path: join(shots, "ui-valid.png") });
@@ -149,6 +152,7 @@ test("switching the language changes every visible string", async () => {
     await check(page, `${TOKEN}REVOKED`);
     assert.equal(await page.textContent("#result-title"), catalogue[lang]["verdict.revoked"]);
     assert.equal(await page.textContent("#result-reasons li"), catalogue[lang]["reason.revoked"]);
+    assert.equal(await page.textContent("#result-zones"), { en: "Baku, Sumgayit", ru: "Баку, Сумгайыт" }[lang]);
     await page.screenshot({ path: join(shots, `ui-revoked-${lang}.png`) });
     await page.click("#result-next");
   }
@@ -172,7 +176,8 @@ test("an unreadable image and a bad zone are explained in the officer's language
   await page.waitForSelector("#error-banner");
   assert.equal(await page.textContent("#error-banner span"), catalogue.az["error.qr_not_found"]);
   await page.click("#tab-settings");
-  await page.fill("#settings-zone", "70000");
+  await page.selectOption("#settings-zone", "other");
+  await page.fill("#settings-zone-number", "70000");
   await page.click("#settings-save");
   await page.waitForSelector("#error-banner");
   assert.equal(await page.textContent("#error-banner span"), catalogue.az["error.bad_zone"]);
@@ -198,6 +203,7 @@ test("the log lists today's checks and the outbox", async () => {
   assert.equal(await page.textContent("#log-summary"), "Bu gün 2 · göndərilməyi gözləyən 2");
   const entries = await page.$$eval("#log-list .entry", (els) => els.map((e) => e.className));
   assert.deepEqual(entries, ["entry red", "entry green"]);
+  assert.deepEqual(await page.$$eval("#log-list .entry .zone", (els) => els.map((e) => e.textContent)), ["Bakı", "Bakı"]);
   await page.click("#tab-settings");
   await page.click("#settings-enrollment");
   await page.waitForSelector("#enrollment-code");
@@ -218,13 +224,102 @@ test("a device not set up yet is set up from the root key, then scans", async ()
   await page.fill("#setup-officer", "B-7");
   await page.click("#setup-save");
   await page.waitForSelector("#settings-form");
-  await page.fill("#settings-zone", "2");
+  // A new device has no data yet, so no zone names: the zone is given by number.
+  assert.equal(await page.$("#settings-zone"), null);
+  await page.fill("#settings-zone-number", "2");
   await page.click("#settings-save");
   await page.waitForFunction(() => document.querySelector("#header-zone")?.textContent?.includes("2"));
   await page.click("#tab-scan");
   await check(page, TOKEN);
   assert.equal(await page.getAttribute("#result", "data-level"), "green");
-  assert.equal(await page.textContent("#result-your-zone"), "2");
+  assert.equal(await page.textContent("#result-your-zone"), "Zona 2");
+  await page.close();
+});
+
+test("the officer picks the zone by name and reads zones by name on Result, Log and the header", async () => {
+  const page = await openApp({ zone: 0 });
+  await page.click("#tab-settings");
+  const options = () => page.$$eval("#settings-zone option", (els) => els.map((o) => [o.value, o.textContent]));
+  assert.deepEqual(await options(), [
+    ["", catalogue.az["settings.zone_choose"]],
+    ["1", "Bakı"],
+    ["2", "Sumqayıt"],
+    ["3", "Gəncə"],
+    ["4", "Mingəçevir"],
+    ["7", "Lənkəran şəhəri"],
+    ["other", catalogue.az["settings.zone_other"]],
+  ]);
+  assert.equal(await page.isHidden("#settings-zone-number-field"), true);
+  await page.selectOption("#settings-zone", { label: "Sumqayıt" });
+  assert.equal(await page.textContent("#settings-zone-id"), "№ 2");
+  await page.screenshot({ path: join(shots, "ui-settings-zone.png") });
+  await page.click("#settings-save");
+  await page.waitForFunction(() => document.querySelector("#header-zone")?.textContent === "Sumqayıt");
+  const saved = await page.evaluate(() => window.__icazeCalls.filter((c) => c.cmd === "save_settings").at(-1).args);
+  assert.equal(saved.settings.zone, 2, "the number stays on the wire");
+  assert.equal(await page.inputValue("#settings-zone"), "2", "the saved zone is the one shown");
+
+  await page.click("#tab-scan");
+  await check(page, TOKEN);
+  const calls = await page.evaluate(() => window.__icazeCalls.filter((c) => c.cmd === "check_text"));
+  assert.equal(calls.at(-1).args.zone, 2);
+  assert.equal(await page.textContent("#result-zones"), "Bakı, Sumqayıt");
+  assert.equal(await page.textContent("#result-your-zone"), "Sumqayıt");
+  await page.screenshot({ path: join(shots, "ui-result-zone-names.png") });
+  await page.click("#result-next");
+
+  // In Russian the list, the header and the result speak Russian.
+  await page.click("#tab-settings");
+  await page.click("#settings-language-ru");
+  await page.waitForFunction(() => document.documentElement.lang === "ru");
+  // Once a zone is chosen the list has no "choose" line left.
+  assert.deepEqual((await options()).slice(0, 2), [
+    ["1", "Баку"],
+    ["2", "Сумгайыт"],
+  ]);
+  assert.equal(await page.textContent("#header-zone"), "Сумгайыт");
+
+  // A zone the bundle does not name is given by number, and read as "Зона 40".
+  await page.selectOption("#settings-zone", "other");
+  assert.equal(await page.isVisible("#settings-zone-number-field"), true);
+  assert.equal(await page.isHidden("#settings-zone-id"), true);
+  await page.fill("#settings-zone-number", "40");
+  await page.screenshot({ path: join(shots, "ui-settings-zone-other-ru.png") });
+  await page.click("#settings-save");
+  await page.waitForFunction(() => document.querySelector("#header-zone")?.textContent === "Зона 40");
+  assert.equal(await page.inputValue("#settings-zone"), "other");
+  assert.equal(await page.inputValue("#settings-zone-number"), "40");
+  await page.click("#tab-scan");
+  await check(page, `${TOKEN}REVOKED`);
+  assert.equal(await page.textContent("#result-zones"), "Баку, Сумгайыт");
+  assert.equal(await page.textContent("#result-your-zone"), "Зона 40");
+  await page.click("#result-next");
+  await page.click("#tab-log");
+  await page.waitForSelector("#log-list .entry");
+  assert.deepEqual(await page.$$eval("#log-list .entry .zone", (els) => els.map((e) => e.textContent)), [
+    "Зона 40",
+    "Сумгайыт",
+  ]);
+  await page.screenshot({ path: join(shots, "ui-log-zones-ru.png") });
+  await page.close();
+});
+
+test("without data the zone is typed by number, and the first sync brings the names", async () => {
+  const page = await openApp({ zone: 0, init: [() => (window.__icazeMockNoBundle = true)] });
+  await page.click("#tab-settings");
+  assert.equal(await page.$("#settings-zone"), null, "no list without names");
+  assert.equal(await page.textContent("#settings-zone-no-names"), catalogue.az["settings.zone_no_names"]);
+  await page.fill("#settings-zone-number", "3");
+  await page.screenshot({ path: join(shots, "ui-settings-zone-no-data.png") });
+  await page.click("#settings-save");
+  await page.waitForFunction(() => document.querySelector("#header-zone")?.textContent === "Zona 3");
+  await page.click("#tab-sync");
+  await page.click("#sync-now");
+  await page.waitForSelector("#sync-result");
+  await page.waitForFunction(() => document.querySelector("#header-zone")?.textContent === "Gəncə");
+  await page.click("#tab-settings");
+  assert.equal(await page.inputValue("#settings-zone"), "3");
+  assert.equal(await page.$("#settings-zone-no-names"), null);
   await page.close();
 });
 
