@@ -119,6 +119,17 @@ pub enum StoreError {
     File(String),
 }
 
+impl From<icaze_sqlite::Error> for StoreError {
+    fn from(e: icaze_sqlite::Error) -> Self {
+        match e {
+            icaze_sqlite::Error::Database(e) => StoreError::Database(e),
+            icaze_sqlite::Error::File(f) => StoreError::File(f),
+            icaze_sqlite::Error::Gone => StoreError::WriterGone,
+            other => StoreError::Damaged(other.to_string()),
+        }
+    }
+}
+
 /// What a service's work inside one of its store's transactions came to.
 /// The stores take closures that answer only `Result<(), StoreError>`; the
 /// service keeps its value or its own error here, and a rule's refusal

@@ -132,7 +132,7 @@ pub struct SqlitePortalStore {
 }
 
 /// A read connection: `query_only`, so that a read can never write.
-fn open_reader(path: &Path, config: &SqliteConfig) -> Result<Connection, StoreError> {
+fn open_reader(path: &Path, config: &SqliteConfig) -> Result<Connection, icaze_sqlite::Error> {
     let conn = open(path, config)?;
     conn.pragma_update(None, "query_only", "ON")?;
     Ok(conn)

@@ -357,7 +357,7 @@ pub struct SqliteSyncStore {
     readers: Readers,
 }
 
-fn open(path: &Path, config: &SqliteConfig) -> Result<Connection, StoreError> {
+fn open(path: &Path, config: &SqliteConfig) -> Result<Connection, icaze_sqlite::Error> {
     let conn = crate::sqlite::open(path, config)?;
     // Enough cached statements for every query shape of the inspections page.
     conn.set_prepared_statement_cache_capacity(64);
@@ -371,11 +371,11 @@ fn open(path: &Path, config: &SqliteConfig) -> Result<Connection, StoreError> {
 }
 
 /// Opens a read connection, with the time index attached as `ix`.
-fn open_reader(path: &Path, config: &SqliteConfig) -> Result<Connection, StoreError> {
+fn open_reader(path: &Path, config: &SqliteConfig) -> Result<Connection, icaze_sqlite::Error> {
     let conn = open(path, config)?;
     let index = index_path(path);
     let name = index.to_str().ok_or_else(|| {
-        StoreError::Damaged(format!(
+        icaze_sqlite::Error::Damaged(format!(
             "the data directory's path {} is not UTF-8: SQLite cannot attach it",
             path.display()
         ))

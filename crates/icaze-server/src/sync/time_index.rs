@@ -90,7 +90,7 @@ impl TimeIndex {
     pub(crate) fn start(
         main: &Path,
         config: &SqliteConfig,
-        open_main: fn(&Path, &SqliteConfig) -> Result<Connection, StoreError>,
+        open_main: fn(&Path, &SqliteConfig) -> Result<Connection, icaze_sqlite::Error>,
         thread: bool,
     ) -> Result<Arc<Self>, StoreError> {
         let reader = open_main(main, config)?;
