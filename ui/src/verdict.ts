@@ -21,6 +21,38 @@ export function levelOf(verdict: Pick<Verdict, "display">): Level {
   }
 }
 
+/**
+ * The sign beside the verdict's word, so that colour is never the only signal
+ * (colour-blind officers, a screen in the sun, a greyscale screenshot).
+ */
+export const SYMBOL: Record<Level, string> = { green: "✓", amber: "!", red: "✗" };
+
+/** The time row under a verdict: what is left of a valid permit, or when a
+ * not-yet-valid one starts. */
+export type TimeRow = { kind: "left"; minutes: number } | { kind: "starts"; at: string; minutes: number };
+
+/**
+ * What the Result screen says of time, so that it never contradicts the
+ * verdict: time left only while the holder may pass (green or amber) and the
+ * permit has not ended; when it starts, for a permit not yet valid; nothing
+ * for every other refusal (revoked, wrong zone, forged, expired...), whose
+ * period is shown as a period and no more.
+ */
+export function timeRowOf(
+  verdict: Pick<Verdict, "display" | "kind" | "permit">,
+  now: Date,
+): TimeRow | null {
+  const permit = verdict.permit;
+  if (!permit) return null;
+  if (verdict.kind === "not_yet_valid") {
+    const minutes = Math.ceil((Date.parse(permit.valid_from) - now.getTime()) / 60_000);
+    return { kind: "starts", at: permit.valid_from, minutes: Math.max(0, minutes) };
+  }
+  if (levelOf(verdict) === "red") return null;
+  const minutes = Math.ceil((Date.parse(permit.valid_until) - now.getTime()) / 60_000);
+  return minutes > 0 ? { kind: "left", minutes } : null;
+}
+
 /** Every verdict kind the device core gives; anything else is shown as `unknown`. */
 export const VERDICT_KINDS = [
   "valid",

@@ -4,8 +4,8 @@ import type { Verdict } from "../api";
 import type { Ctx } from "../app";
 import { h } from "../dom";
 import { type Key, t, tMaybe, units } from "../i18n";
-import { formatDuration, minutesLeft, validityWindow } from "../time";
-import { kindOf, type Level, levelOf } from "../verdict";
+import { clockTime, formatDuration, validityWindow } from "../time";
+import { kindOf, type Level, levelOf, SYMBOL, timeRowOf } from "../verdict";
 import { zoneName, zoneNames } from "../zones";
 
 /** Seconds before the screen returns to Scan: long enough to read reasons on red. */
@@ -44,8 +44,7 @@ export function resultScreen(ctx: Ctx): HTMLElement {
   const level = levelOf(verdict);
   const kind = kindOf(verdict);
   const permit = verdict.permit;
-  const now = new Date();
-  const left = permit ? minutesLeft(permit.valid_until, now) : null;
+  const time = timeRowOf(verdict, new Date());
 
   let remaining = RETURN_AFTER_SECONDS[level];
   const countdown = h("span", { id: "result-countdown" }, t("result.returning", { s: remaining }));
@@ -80,7 +79,12 @@ export function resultScreen(ctx: Ctx): HTMLElement {
       role: "alert",
       "aria-live": "assertive",
     },
-    h("h1", { id: "result-title" }, t(`verdict.${kind}` as Key)),
+    h(
+      "h1",
+      { id: "result-heading" },
+      h("span", { class: "symbol", id: "result-symbol", "aria-hidden": "true" }, SYMBOL[level]),
+      h("span", { id: "result-title" }, t(`verdict.${kind}` as Key)),
+    ),
     permit ? h("p", { class: "document", id: "result-document" }, permit.document) : null,
     h(
       "dl",
@@ -88,11 +92,14 @@ export function resultScreen(ctx: Ctx): HTMLElement {
       row(t("result.purpose"), permit ? (tMaybe(`purpose.${permit.purpose}`) ?? permit.purpose) : null, "result-purpose"),
       row(t("result.zone"), permit ? zoneNames(ctx.state.zones, permit.zones) : null, "result-zones"),
       row(t("result.validity"), permit ? validityWindow(permit.valid_from, permit.valid_until) : null, "result-window"),
-      row(
-        t("result.time_left"),
-        left === null ? null : left > 0 ? formatDuration(left, units()) : t("result.ended"),
-        "result-left",
-      ),
+      time?.kind === "left" ? row(t("result.time_left"), formatDuration(time.minutes, units()), "result-left") : null,
+      time?.kind === "starts"
+        ? row(
+            t("result.starts"),
+            t("result.starts_at", { time: clockTime(time.at), in: formatDuration(time.minutes, units()) }),
+            "result-starts",
+          )
+        : null,
       row(
         t("result.issued"),
         verdict.issued_minutes_ago === null

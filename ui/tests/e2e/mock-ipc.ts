@@ -1,7 +1,7 @@
 // A fake device core behind the Tauri IPC, for the browser tests: built into
 // an IIFE and injected before the app's own script, it answers the app's
 // commands the way src-tauri does, from fixtures. Texts containing
-// `REVOKED` judge as revoked, other `IZ1…` or `IZ2…` texts as valid, anything else as
+// `REVOKED` judge as revoked, `LATER` as not yet valid (from 12 minutes on), other `IZ1…` or `IZ2…` texts as valid, anything else as
 // malformed; images fail as unreadable unless they are `qr-valid.png`; a
 // permit is valid in zones 1 and 2.
 // The bundle: a device has one (version 3) unless it starts with no device
@@ -137,6 +137,23 @@ function verdict(text: string, zone: number): Verdict {
     zone,
     seq: records.length + 1,
   };
+  if (text.includes("LATER")) {
+    // Issued now, valid from 12 minutes on (an SMS permit's activation delay).
+    const later = {
+      ...permit,
+      valid_from: baku(new Date(now + 12 * 60_000)),
+      valid_until: baku(new Date(now + 192 * 60_000)),
+    };
+    return {
+      ...base,
+      kind: "not_yet_valid",
+      display: "not_valid",
+      reasons: [{ code: "not_yet_valid", message: "the permit is not valid yet" }],
+      document: later.document,
+      permit: later,
+      issued_minutes_ago: 0,
+    };
+  }
   if (text.includes("REVOKED")) {
     return {
       ...base,

@@ -113,6 +113,7 @@ test("a valid token shows VALID in green with the document number", async () => 
   await check(page, `Icaze AZE11111111 15.12 10:00-13:00 ${TOKEN}`);
   assert.equal(await page.getAttribute("#result", "data-level"), "green");
   assert.equal(await page.textContent("#result-title"), catalogue.az["verdict.valid"]);
+  assert.equal(await page.textContent("#result-symbol"), "✓");
   assert.equal(await page.textContent("#result-document"), "AZE11111111");
   assert.equal(await background(page), "rgb(19, 128, 59)");
   assert.match(await page.textContent("#result-issued"), /^2 dəq əvvəl$/);
@@ -134,7 +135,24 @@ test("a revoked permit shows REVOKED in red with the reason", async () => {
   assert.equal(await page.textContent("#result-title"), catalogue.az["verdict.revoked"]);
   assert.equal(await background(page), "rgb(192, 24, 43)");
   assert.equal(await page.textContent("#result-reasons li"), catalogue.az["reason.revoked"]);
+  // Issue 22: a refusal shows the period as a period, and no time left under it.
+  assert.equal(await page.textContent("#result-symbol"), "✗");
+  assert.equal(await page.$("#result-left"), null, "no time left under a refusal");
+  assert.equal(await page.$("#result-starts"), null);
+  assert.match(await page.textContent("#result-window"), /\d\d:\d\d/);
   await page.screenshot({ path: join(shots, "ui-revoked.png") });
+  await page.close();
+});
+
+test("a permit not yet valid says when it starts, and nothing of time left", async () => {
+  const page = await openApp();
+  await check(page, `${TOKEN}LATER`);
+  assert.equal(await page.getAttribute("#result", "data-kind"), "not_yet_valid");
+  assert.equal(await page.getAttribute("#result", "data-level"), "red");
+  assert.equal(await page.textContent("#result-symbol"), "✗");
+  assert.equal(await page.$("#result-left"), null);
+  assert.match(await page.textContent("#result-starts"), /^\d\d:\d\d, 1[12] dəq sonra$/);
+  await page.screenshot({ path: join(shots, "ui-not-yet-valid.png") });
   await page.close();
 });
 

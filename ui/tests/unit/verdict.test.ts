@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { kindOf, levelOf } from "../../src/verdict";
+import { kindOf, levelOf, SYMBOL, timeRowOf } from "../../src/verdict";
 
 describe("verdict to colour", () => {
   it("maps the core's display to green, amber, red", () => {
@@ -16,5 +16,46 @@ describe("verdict to colour", () => {
     expect(kindOf({ kind: "revoked" })).toBe("revoked");
     expect(kindOf({ kind: "no_permit_needed" })).toBe("no_permit_needed");
     expect(kindOf({ kind: "teleported" })).toBe("unknown");
+  });
+});
+
+describe("the time row never contradicts the verdict", () => {
+  const now = new Date("2020-12-15T17:00:00Z"); // 21:00 in Baku
+  const permit = {
+    valid_from: "2020-12-15T20:40:00+04:00",
+    valid_until: "2020-12-15T23:40:00+04:00",
+  } as never as NonNullable<Parameters<typeof timeRowOf>[0]["permit"]>;
+  const verdict = (kind: string, display: string, p: unknown = permit) =>
+    ({ kind, display, permit: p }) as Parameters<typeof timeRowOf>[0];
+
+  it("shows time left only while the holder may pass", () => {
+    expect(timeRowOf(verdict("valid", "valid"), now)).toEqual({ kind: "left", minutes: 160 });
+    expect(timeRowOf(verdict("valid", "valid_with_warning"), now)).toEqual({ kind: "left", minutes: 160 });
+  });
+
+  it("shows nothing of time on a refusal: revoked, wrong zone, forged, expired", () => {
+    for (const kind of ["revoked", "wrong_zone", "bad_signature", "expired", "key_revoked"]) {
+      expect(timeRowOf(verdict(kind, "not_valid"), now)).toBeNull();
+    }
+  });
+
+  it("says when a permit not yet valid starts", () => {
+    const later = { valid_from: "2020-12-15T21:12:00+04:00", valid_until: "2020-12-16T00:12:00+04:00" };
+    expect(timeRowOf(verdict("not_yet_valid", "not_valid", later), now)).toEqual({
+      kind: "starts",
+      at: "2020-12-15T21:12:00+04:00",
+      minutes: 12,
+    });
+  });
+
+  it("has nothing to say without a permit, or after its end", () => {
+    expect(timeRowOf(verdict("malformed", "not_valid", null), now)).toBeNull();
+    expect(timeRowOf(verdict("valid", "valid"), new Date("2020-12-15T20:00:00Z"))).toBeNull();
+  });
+
+  it("marks each level with its own sign", () => {
+    expect(new Set(Object.values(SYMBOL)).size).toBe(3);
+    expect(SYMBOL.green).toBe("✓");
+    expect(SYMBOL.red).toBe("✗");
   });
 });
