@@ -391,6 +391,20 @@ impl AppCore {
             return Err(too_large("text", text.len(), MAX_TEXT_BYTES));
         }
         let scene = self.scene(zone, now)?;
+        self.device()?;
+        // A text that holds no readable token (a typo in the base64, a cut or
+        // garbled paste, a QR code of something else) is not an inspection:
+        // it is not logged, and the officer is asked to paste or scan again,
+        // not shown a red refusal. A token that reads but fails its signature
+        // is an inspection ("forged"), and so is every other verdict.
+        if let Err(e) = icaze_core::UnverifiedPermit::find_in_text(text) {
+            let code = if matches!(e, icaze_core::ParseError::UnsupportedVersion(_)) {
+                "newer_token"
+            } else {
+                "unreadable_token"
+            };
+            return Err(AppError::new(code, format!("{e} ({})", e.code())));
+        }
         let verdict = self.device_mut()?.check(text, &scene, &Notes::default())?;
         Ok(verdict.to_json())
     }
@@ -666,8 +680,23 @@ mod tests {
         let huge = "9".repeat(MAX_TEXT_BYTES + 1);
         assert_eq!(core.check_text(&huge, 1, at(CHECK_TIME)).unwrap_err().code, "too_large");
         assert_eq!(core.check_text("IZ1", 0, at(CHECK_TIME)).unwrap_err().code, "bad_zone");
-        let garbage = core.check_text("hello", 1, at(CHECK_TIME)).unwrap();
-        assert_eq!(garbage["kind"], "malformed");
+        // Issue 22: text without a readable token is no inspection.
+        let before = core.today_log(at(CHECK_TIME)).unwrap().records.len();
+        assert_eq!(core.check_text("hello", 1, at(CHECK_TIME)).unwrap_err().code, "unreadable_token");
+        let token = permit(&a, 42).to_text();
+        let cut = &token[..token.len() - 5];
+        assert_eq!(core.check_text(cut, 1, at(CHECK_TIME)).unwrap_err().code, "unreadable_token");
+        let newer = format!("IZ7{}", &token[3..]);
+        assert_eq!(core.check_text(&newer, 1, at(CHECK_TIME)).unwrap_err().code, "newer_token");
+        assert_eq!(core.today_log(at(CHECK_TIME)).unwrap().records.len(), before, "none of them is logged");
+        // A token that reads but whose signature fails is an inspection: forged.
+        let mut forged = token.clone().into_bytes();
+        let last = forged.len() - 1;
+        forged[last] = if forged[last] == b'A' { b'Q' } else { b'A' };
+        let forged = String::from_utf8(forged).unwrap();
+        let verdict = core.check_text(&forged, 1, at(CHECK_TIME)).unwrap();
+        assert_eq!(verdict["kind"], "bad_signature", "{verdict}");
+        assert_eq!(core.today_log(at(CHECK_TIME)).unwrap().records.len(), before + 1);
         assert_eq!(core.import_bundle(&a.bundle, at(CHECK_TIME)).unwrap_err().code, "rollback");
         assert_eq!(core.import_bundle(b"junk", at(CHECK_TIME)).unwrap_err().code, "bad_bundle");
         let again = core.init_device(&root_text(&a), None, at(CHECK_TIME)).unwrap_err();

@@ -101,10 +101,11 @@ fn the_first_sync_brings_the_zone_names_of_the_regime_in_force() {
 #[test]
 fn an_export_file_imported_at_the_precinct_empties_the_outbox_at_the_next_sync() {
     let s = Service::start();
+    let token = s.sms_permit("994501112233", "2 AZE11111111");
     s.clock.set(at(NOW));
     let mut core = s.device(DEVICE, "B-1042");
-    core.check_text("not a permit", 1, at(NOW)).unwrap();
-    core.check_text("not one either", 1, at(NOW)).unwrap();
+    core.check_text(&token, 1, at(NOW)).unwrap();
+    core.check_text(&token, 2, at(NOW)).unwrap();
     let exported = core.export(at(NOW)).unwrap();
     assert_eq!((exported.records, exported.first_seq, exported.last_seq), (2, Some(1), Some(2)));
     let path = Path::new(&exported.path);

@@ -8,6 +8,13 @@ import { formatDuration } from "./time";
 import { units } from "./i18n";
 import { zoneName } from "./zones";
 
+/**
+ * Errors that ask the officer to try again rather than report a failure: text
+ * that holds no readable permit is not a refusal of anyone, so its banner is
+ * not red (a red screen is for a person who may not pass).
+ */
+const RETRY_CODES = new Set(["unreadable_token", "newer_token"]);
+
 export type Screen =
   | "scan"
   | "result"
@@ -79,7 +86,9 @@ export function createApp(root: HTMLElement, screens: Record<Screen, Renderer>):
     const full = screen === "result";
     root.replaceChildren(
       ...(full ? [] : [header()]),
-      ...(state.error ? [banner("error", errorText(state.error), () => ((state.error = null), render()))] : []),
+      ...(state.error
+        ? [banner(RETRY_CODES.has(state.error.code) ? "retry" : "error", errorText(state.error), () => ((state.error = null), render()))]
+        : []),
       ...(state.notice ? [banner("notice", state.notice, () => ((state.notice = null), render()))] : []),
       h("main", { id: "screen", "data-screen": screen, class: full ? "full" : "" }, body),
       ...(full || screen === "setup" ? [] : [tabBar(screen)]),

@@ -113,6 +113,9 @@ function cameraPanel(zone: number | null, fail: (error: unknown) => void, check:
   return [open, view];
 }
 
+/** The text of a check that failed to read, put back when the screen is drawn again. */
+let kept = "";
+
 export function scanScreen(ctx: Ctx): HTMLElement {
   stopCamera();
   const zone = ctx.state.settings.zone;
@@ -126,10 +129,15 @@ export function scanScreen(ctx: Ctx): HTMLElement {
     spellcheck: "false",
     "aria-label": t("scan.text_label"),
   });
+  // Text that did not read stays in the box, so that a typo can be mended.
+  input.value = kept;
+  kept = "";
 
   const checkText = async (text: string) => {
     if (!zone) return ctx.go("settings");
+    kept = text;
     const verdict = await ctx.run(() => api.checkText(text, zone));
+    kept = "";
     if (verdict) ctx.showVerdict(verdict);
   };
 

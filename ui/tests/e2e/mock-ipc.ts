@@ -2,7 +2,7 @@
 // an IIFE and injected before the app's own script, it answers the app's
 // commands the way src-tauri does, from fixtures. Texts containing
 // `REVOKED` judge as revoked, `LATER` as not yet valid (from 12 minutes on), other `IZ1…` or `IZ2…` texts as valid, anything else as
-// malformed; images fail as unreadable unless they are `qr-valid.png`; a
+// unreadable (an error, not a verdict: nothing is logged); images fail as unreadable unless they are `qr-valid.png`; a
 // permit is valid in zones 1 and 2.
 // The bundle: a device has one (version 3) unless it starts with no device
 // (`__icazeMockFirstStart`) or no data (`__icazeMockNoBundle`), and then gets
@@ -164,18 +164,7 @@ function verdict(text: string, zone: number): Verdict {
       permit,
     };
   }
-  if (/IZ[12]/.test(text) || /^\d{20,}$/.test(text)) {
-    return { ...base, kind: "valid", display: "valid", reasons: [], document: permit.document, permit };
-  }
-  return {
-    ...base,
-    kind: "malformed",
-    display: "not_valid",
-    reasons: [{ code: "no_token", message: "no permit token was found in the text" }],
-    document: null,
-    permit: null,
-    issued_minutes_ago: null,
-  };
+  return { ...base, kind: "valid", display: "valid", reasons: [], document: permit.document, permit };
 }
 
 function log(v: Verdict): Verdict {
@@ -404,8 +393,14 @@ mockIPC((cmd, payload) => {
       hasDevice = true;
       settings.officer = (args.officer as string | null) ?? null;
       return status();
-    case "check_text":
-      return log(verdict(String(args.text), Number(args.zone)));
+    case "check_text": {
+      const text = String(args.text);
+      // As src-tauri: text without a readable token is no inspection.
+      if (!/IZ[12]/.test(text) && !/^\d{20,}$/.test(text)) {
+        throw { code: "unreadable_token", message: "no permit token found (no_token)" };
+      }
+      return log(verdict(text, Number(args.zone)));
+    }
     case "check_image":
       throw { code: "qr_not_found", message: "no QR code was found in the image" };
     case "today_log":

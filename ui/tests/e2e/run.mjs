@@ -752,3 +752,23 @@ test("the supervisor screen is reachable without a device and follows the dark t
   await page.screenshot({ path: join(shots, "ui-supervisor-dark.png"), fullPage: true });
   await page.close();
 });
+
+test("a typo is not a crime: text with no readable permit stays on Scan, neutral, unlogged", async () => {
+  const page = await openApp();
+  const typo = `${TOKEN.slice(0, 3)}!${TOKEN.slice(4)}`.replace(/IZ[12]/, "IZ?");
+  await page.fill("#scan-text", typo);
+  await page.click("#scan-check");
+  await page.waitForSelector("#retry-banner");
+  assert.equal(await page.$("#result"), null, "no verdict screen");
+  assert.equal(await page.getAttribute("#screen", "data-screen"), "scan");
+  assert.equal(await page.textContent("#retry-banner span"), catalogue.az["error.unreadable_token"]);
+  const colour = await page.$eval("#retry-banner", (el) => getComputedStyle(el).backgroundColor);
+  assert.notEqual(colour, "rgb(192, 24, 43)", "not painted red");
+  assert.equal(await page.inputValue("#scan-text"), typo, "the text stays, to be mended");
+  await page.screenshot({ path: join(shots, "ui-unreadable-text.png") });
+  await page.click("#tab-log");
+  await page.waitForSelector("#screen[data-screen=log]");
+  await page.waitForSelector("#log-summary");
+  assert.equal(await page.$$eval("#log-list .entry", (items) => items.length), 0, "nothing was logged");
+  await page.close();
+});
