@@ -98,6 +98,42 @@ pub(crate) fn get_plate(r: &mut BitReader<'_>) -> Result<Option<VehiclePlate>, P
     Ok(Some(VehiclePlate::parse(&plate).filter(|p| p.as_str() == plate).ok_or(invalid("vehicle"))?))
 }
 
+/// Writes the fields both formats start with: version, purpose, key id, serial.
+pub(crate) fn put_header(w: &mut BitWriter, version: u8, key_id: KeyId, claims: &PermitClaims) {
+    w.put(u64::from(version), 4);
+    w.put(u64::from(claims.purpose.code()), 4);
+    w.put(u64::from(key_id.0), 8);
+    w.put(u64::from(claims.serial.0), 32);
+}
+
+/// Reads what [`put_header`] writes: a version other than `version` is
+/// refused first, then a purpose of 0.
+pub(crate) fn get_header(r: &mut BitReader<'_>, version: u8) -> Result<(Purpose, KeyId, PermitSerial), ParseError> {
+    let read = r.get(4)? as u8;
+    if read != version {
+        return Err(ParseError::UnsupportedVersion(read));
+    }
+    let purpose = Purpose::from_code(r.get(4)? as u8).ok_or(ParseError::InvalidField("purpose"))?;
+    let key_id = KeyId(r.get(8)? as u8);
+    let serial = PermitSerial(r.get(32)? as u32);
+    Ok((purpose, key_id, serial))
+}
+
+/// Writes `series_len` and the series letters (`A` is 1).
+pub(crate) fn put_letters(w: &mut BitWriter, series: &str) {
+    w.put(series.len() as u64, 3);
+    for b in series.bytes() {
+        w.put(u64::from(b - b'A' + 1), 5);
+    }
+}
+
+/// Writes the document's digits as one number of W(n) bits.
+pub(crate) fn put_digits(w: &mut BitWriter, digits: &str) {
+    // Invariant: `digits` is 1..=15 ASCII digits, so it parses into a u64.
+    let value: u64 = digits.parse().unwrap_or(0);
+    w.put(value, digit_bits(digits.len()));
+}
+
 /// Reads the zones, each `width` bits and followed by its `more_zones` bit
 /// (the same fields in v1 and v2): each refused as soon as it is read when 0,
 /// not above the one before, or a 17th.
@@ -213,10 +249,7 @@ impl Format {
 /// field fits its width.
 pub(crate) fn encode(key_id: KeyId, claims: &PermitClaims) -> Vec<u8> {
     let mut w = BitWriter::new();
-    w.put(u64::from(VERSION), 4);
-    w.put(u64::from(claims.purpose.code()), 4);
-    w.put(u64::from(key_id.0), 8);
-    w.put(u64::from(claims.serial.0), 32);
+    put_header(&mut w, VERSION, key_id, claims);
     w.put(u64::from(claims.issued_at.unix_minutes() - WIRE_EPOCH), TIME_BITS);
 
     let delta = claims.valid_from.minutes_since(claims.issued_at);
@@ -250,16 +283,11 @@ pub(crate) fn encode(key_id: KeyId, claims: &PermitClaims) -> Vec<u8> {
     };
     w.put(doc_type, 4);
     if literal_series {
-        w.put(doc.series().len() as u64, 3);
-        for b in doc.series().bytes() {
-            w.put(u64::from(b - b'A' + 1), 5);
-        }
+        put_letters(&mut w, doc.series());
     }
     let digits = doc.digits();
     w.put(digits.len() as u64, 4);
-    // Invariant: `digits` is 1..=15 ASCII digits, so it parses into a u64.
-    let value: u64 = digits.parse().unwrap_or(0);
-    w.put(value, digit_bits(digits.len()));
+    put_digits(&mut w, digits);
     w.finish()
 }
 
@@ -267,13 +295,7 @@ pub(crate) fn encode(key_id: KeyId, claims: &PermitClaims) -> Vec<u8> {
 pub(crate) fn decode(payload: &[u8]) -> Result<(KeyId, PermitClaims), ParseError> {
     let invalid = ParseError::InvalidField;
     let mut r = BitReader::new(payload);
-    let version = r.get(4)? as u8;
-    if version != VERSION {
-        return Err(ParseError::UnsupportedVersion(version));
-    }
-    let purpose = Purpose::from_code(r.get(4)? as u8).ok_or(invalid("purpose"))?;
-    let key_id = KeyId(r.get(8)? as u8);
-    let serial = PermitSerial(r.get(32)? as u32);
+    let (purpose, key_id, serial) = get_header(&mut r, VERSION)?;
     let issued = WIRE_EPOCH + r.get(TIME_BITS)? as u32;
     let issued_at = UtcMinute::from_unix_minutes(issued);
 

@@ -12,11 +12,14 @@
 //! exactly one payload.
 
 use crate::bits::{BitReader, BitWriter};
-use crate::claims::{KeyId, PermitClaims, PermitSerial, Purpose};
+use crate::claims::{KeyId, PermitClaims};
 use crate::document::{DocumentKind, DocumentNumber};
 use crate::error::ParseError;
 use crate::time::{UtcMinute, WIRE_EPOCH};
-use crate::wire::{digit_bits, end_of_payload, get_digits, get_letters, get_plate, get_zones, put_plate};
+use crate::wire::{
+    end_of_payload, get_digits, get_header, get_letters, get_plate, get_zones, put_digits, put_header, put_letters,
+    put_plate,
+};
 
 /// The format version of this payload.
 pub const VERSION: u8 = 2;
@@ -109,10 +112,7 @@ fn duration_form(minutes: u64) -> (u64, u64, u32) {
 /// bounds every field as v1 does, so every value fits its form.
 pub(crate) fn encode(key_id: KeyId, claims: &PermitClaims) -> Vec<u8> {
     let mut w = BitWriter::new();
-    w.put(u64::from(VERSION), 4);
-    w.put(u64::from(claims.purpose.code()), 4);
-    w.put(u64::from(key_id.0), 8);
-    w.put(u64::from(claims.serial.0), 32);
+    put_header(&mut w, VERSION, key_id, claims);
     let issued = i64::from(claims.issued_at.unix_minutes() - WIRE_EPOCH);
     w.put(issued as u64, TIME_BITS);
 
@@ -150,17 +150,12 @@ pub(crate) fn encode(key_id: KeyId, claims: &PermitClaims) -> Vec<u8> {
     };
     w.put(doc_type, 4);
     if series {
-        w.put(doc.series().len() as u64, 3);
-        for b in doc.series().bytes() {
-            w.put(u64::from(b - b'A' + 1), 5);
-        }
+        put_letters(&mut w, doc.series());
     }
     if count {
         w.put(digits.len() as u64, 4);
     }
-    // Invariant: `digits` is 1..=15 ASCII digits, so it parses into a u64.
-    let value: u64 = digits.parse().unwrap_or(0);
-    w.put(value, digit_bits(digits.len()));
+    put_digits(&mut w, digits);
     w.finish()
 }
 
@@ -169,13 +164,7 @@ pub(crate) fn encode(key_id: KeyId, claims: &PermitClaims) -> Vec<u8> {
 pub(crate) fn decode(payload: &[u8]) -> Result<(KeyId, PermitClaims), ParseError> {
     let invalid = ParseError::InvalidField;
     let mut r = BitReader::new(payload);
-    let version = r.get(4)? as u8;
-    if version != VERSION {
-        return Err(ParseError::UnsupportedVersion(version));
-    }
-    let purpose = Purpose::from_code(r.get(4)? as u8).ok_or(invalid("purpose"))?;
-    let key_id = KeyId(r.get(8)? as u8);
-    let serial = PermitSerial(r.get(32)? as u32);
+    let (purpose, key_id, serial) = get_header(&mut r, VERSION)?;
     let issued = r.get(TIME_BITS)? as i64;
 
     let form = r.get(2)?;
@@ -279,7 +268,7 @@ pub(crate) fn decode(payload: &[u8]) -> Result<(KeyId, PermitClaims), ParseError
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::claims::{ClaimsSpec, VehiclePlate, ZoneId};
+    use crate::claims::{ClaimsSpec, PermitSerial, Purpose, VehiclePlate, ZoneId};
 
     fn minute(s: &str) -> UtcMinute {
         UtcMinute::parse_rfc3339(s).unwrap()
