@@ -3,6 +3,7 @@ import { api, type LogRecord, type TodayLog } from "../api";
 import type { Ctx } from "../app";
 import { h } from "../dom";
 import { type Key, t, tMaybe } from "../i18n";
+import { printedDocument } from "../document";
 import { clockTime } from "../time";
 import { levelOf } from "../verdict";
 import { zoneName } from "../zones";
@@ -27,7 +28,7 @@ export function logScreen(ctx: Ctx): HTMLElement {
           { class: `entry ${r.display ? levelOf({ display: r.display }) : "manual"}`, "data-seq": r.seq },
           h("span", { class: "time" }, clockTime(r.at)),
           h("span", { class: "what" }, what(r)),
-          h("span", { class: "doc" }, r.document ?? ""),
+          h("span", { class: "doc" }, r.document ? printedDocument(r.document) : ""),
           h("span", { class: "zone", title: t("zone.number", { zone: r.zone }) }, zoneName(ctx.state.zones, r.zone)),
         ),
       ),

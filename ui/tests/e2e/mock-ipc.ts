@@ -119,7 +119,7 @@ function verdict(text: string, zone: number): Verdict {
   const permit = {
     serial: text.includes("REVOKED") ? 7 : 42,
     key_id: 1,
-    document: "AZE11111111",
+    document: text.includes("MYI") ? "MYİ1234567" : "AZE11111111",
     document_kind: "id_card",
     purpose: "necessities",
     zones: [1, 2],
@@ -175,7 +175,8 @@ function log(v: Verdict): Verdict {
     zone: v.zone,
     input: "token",
     serial: v.permit?.serial ?? null,
-    document: v.document,
+    // The device logs the canonical form, as SMS and the server have it.
+    document: v.document?.replace("İ", "I") ?? null,
     verdict: v.kind,
     display: v.display,
     reasons: v.reasons.map((r) => r.code),

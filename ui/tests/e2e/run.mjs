@@ -772,3 +772,14 @@ test("a typo is not a crime: text with no readable permit stays on Scan, neutral
   assert.equal(await page.$$eval("#log-list .entry", (items) => items.length), 0, "nothing was logged");
   await page.close();
 });
+
+test("the log writes a residence permit as the result does (MYİ, not MYI)", async () => {
+  const page = await openApp();
+  await check(page, `${TOKEN}MYI`);
+  assert.equal(await page.textContent("#result-document"), "MYİ1234567");
+  await page.click("#result-next");
+  await page.click("#tab-log");
+  await page.waitForSelector("#log-list .entry");
+  assert.equal(await page.textContent("#log-list .entry .doc"), "MYİ1234567");
+  await page.close();
+});
