@@ -58,6 +58,8 @@ pub struct AppState<S: Store> {
     pub metrics_token: String,
     /// The clock.
     pub clock: Arc<dyn Clock>,
+    /// Every route's requests and latency (all routes: SMS, sync, portal, pages).
+    pub http_metrics: Arc<crate::metrics::HttpMetrics>,
 }
 
 /// The router of the service.
@@ -137,7 +139,8 @@ async fn metrics<S: Store>(State(state): State<Arc<AppState<S>>>, headers: Heade
         )
             .into_response();
     }
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.sms.metrics.render()).into_response()
+    let text = state.sms.metrics.render() + &state.http_metrics.render();
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
 }
 
 fn is_admin<S: Store>(state: &AppState<S>, headers: &HeaderMap) -> bool {
@@ -168,4 +171,30 @@ async fn load_regime<S: Store>(State(state): State<Arc<AppState<S>>>, headers: H
         }
         Err(message) => (StatusCode::BAD_REQUEST, format!("{message}\n")).into_response(),
     }
+}
+
+/// Counts a request in [`crate::metrics::HttpMetrics`]: its route template
+/// (`unmatched` where no route took it), its method (`other` beyond the
+/// standard ones, so that no caller can add series at will), its status and
+/// how long the service took to answer.
+pub async fn track(
+    metrics: Arc<crate::metrics::HttpMetrics>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let route = request.extensions().get::<axum::extract::MatchedPath>().map_or("unmatched", |p| p.as_str()).to_owned();
+    let method: &'static str = match request.method().as_str() {
+        "GET" => "GET",
+        "POST" => "POST",
+        "PUT" => "PUT",
+        "DELETE" => "DELETE",
+        "HEAD" => "HEAD",
+        "OPTIONS" => "OPTIONS",
+        "PATCH" => "PATCH",
+        _ => "other",
+    };
+    let started = std::time::Instant::now();
+    let response = next.run(request).await;
+    metrics.observe(&route, method, response.status().as_u16(), started.elapsed());
+    response
 }

@@ -278,6 +278,7 @@ impl Server {
             admin_token,
             metrics_token: metrics_token(data)?,
             clock: config.clock.clone(),
+            http_metrics: Arc::default(),
         });
         // The portal asks the SMS service for the regime in force, so that a
         // regime loaded at run time applies to both at once.
@@ -326,10 +327,12 @@ impl Server {
         let names_clock = config.clock.clone();
         let zone_names: web::ZoneNames =
             Arc::new(move || names_from.sms.zone_names(names_clock.now()).into_values().collect());
+        let http_metrics = state.http_metrics.clone();
         let app = http::router(state)
             .merge(portal::http::router(portal))
             .merge(web::router(zone_names))
-            .merge(sync::http::router(sync));
+            .merge(sync::http::router(sync))
+            .layer(axum::middleware::from_fn(move |request, next| http::track(http_metrics.clone(), request, next)));
         tokio::spawn(apply_denials(sync_for_denials, config.deny_list_every, shutdown.subscribe()));
         let task = tokio::spawn(crate::listener::serve(
             listener,

@@ -555,6 +555,20 @@ async fn health_and_metrics() {
     assert!(metrics.contains("icaze_permits_issued_total{code=\"2\"} 1"), "{metrics}");
     assert!(metrics.contains("icaze_sms_refusals_total{reason=\"unknown_document\"} 1"), "{metrics}");
     assert!(metrics.contains("icaze_sms_request_seconds_count 2"), "{metrics}");
+    // Issue 22: every route's requests by status, and their latency, by the route's
+    // template; a path no route takes counts as `unmatched`, whatever it was.
+    let missing = s.client.get(s.url("/no/such/path/AZE11111111")).send().await.unwrap();
+    assert_eq!(missing.status(), 404);
+    let metrics = s.metrics().await;
+    assert!(
+        metrics.contains("icaze_http_requests_total{route=\"/sms/8103\",method=\"GET\",status=\"200\"} 2"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("icaze_http_requests_total{route=\"/healthz\",method=\"GET\",status=\"200\"} 1"));
+    assert!(metrics.contains("icaze_http_requests_total{route=\"/metrics\",method=\"GET\",status=\"401\"} 3"));
+    assert!(metrics.contains("icaze_http_requests_total{route=\"unmatched\",method=\"GET\",status=\"404\"} 1"));
+    assert!(metrics.contains("icaze_http_request_seconds_count{route=\"/sms/8103\"} 2"), "{metrics}");
+    assert!(!metrics.contains("AZE11111111"), "no path, document or phone in a label");
 }
 
 /// The databases hold the permits' documents and phones, the inspections and the

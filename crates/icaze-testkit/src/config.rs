@@ -183,7 +183,8 @@ mod tests {
     fn the_production_sample_treats_messages_as_the_tests_gateway_does() {
         let sample =
             std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/deploy/kannel.conf")).unwrap();
-        let active: Vec<&str> = sample.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect();
+        let active: Vec<&str> =
+            sample.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect();
         let tests = render(&Ports { admin: 1, smsbox: 2, smsc: 3 }, Path::new("/tmp"), "http://x/?from=%p&text=%b");
         for line in ["mo-recode = true", "keyword = default", "max-messages = 1", "concatenation = false"] {
             assert!(active.contains(&line) && tests.contains(line), "{line}");
@@ -191,7 +192,9 @@ mod tests {
         let get_url = active.iter().find(|l| l.starts_with("get-url")).unwrap();
         assert!(get_url.contains("from=%p&text=%b"), "{get_url}");
         assert!(!active.iter().any(|l| l.contains("%a")), "%a would collapse the citizen's spaces");
-        assert!(active.contains(&"admin-interface = \"127.0.0.1\"") && active.contains(&"box-allow-ip = \"127.0.0.1\""));
+        assert!(
+            active.contains(&"admin-interface = \"127.0.0.1\"") && active.contains(&"box-allow-ip = \"127.0.0.1\"")
+        );
     }
 
     #[test]
