@@ -143,7 +143,8 @@ test("the employer's first login asks for a new password, then shows the employe
   await waitRoute(employer, "login");
   await login(employer, ORG.login, created.body.password);
   await waitRoute(employer, "password");
-  // A wrong current password is refused with the API's message, and the session goes on.
+  // A wrong current password is refused in the page's language (issue 22: the API's code,
+  // translated; not its English message), and the session goes on.
   await employer.fill("#password-old", "not-the-password");
   await employer.fill("#password-new", NEW_PASSWORD);
   await employer.fill("#password-repeat", NEW_PASSWORD);
@@ -152,7 +153,9 @@ test("the employer's first login asks for a new password, then shows the employe
   const answer = await refused;
   assert.ok(answer.status() >= 400);
   await employer.waitForSelector("#password-error:not([hidden])");
-  assert.equal(await employer.textContent("#password-error"), (await answer.json()).message);
+  const refusal = await answer.json();
+  assert.equal(refusal.code, "wrong_password");
+  assert.equal(await employer.textContent("#password-error"), "Hazırkı şifrə səhvdir.");
   assert.equal(await employer.getAttribute("body", "data-route"), "password");
   // A new password of fewer than 10 characters is refused before it is sent.
   await employer.fill("#password-old", created.body.password);
@@ -300,7 +303,7 @@ test("another organisation sees none of the first one's employees", async () => 
   assert.equal(theirs.body.code, "employee_not_found");
   await page.goto(`${server.url}/portal/#/employees/${keptIds[0]}`);
   await page.waitForSelector("#employee-detail-error:not([hidden])");
-  assert.equal(await page.textContent("#employee-detail-error"), theirs.body.message);
+  assert.equal(await page.textContent("#employee-detail-error"), "Təşkilatınızda belə işçi yoxdur.");
   await shot(page, "other-org");
   await page.context().close();
 });
@@ -346,7 +349,7 @@ test("delegation adds a person, who signs in and sees the organisation's employe
   await delegate.context().close();
 });
 
-test("five wrong passwords throttle the login, with the API's message", async () => {
+test("five wrong passwords throttle the login, said in the page's language", async () => {
   const created = await server.adminPost("/v1/organisations", THROTTLED_ORG);
   assert.equal(created.status, 201, JSON.stringify(created.body));
   const page = await openPortal();
@@ -357,7 +360,8 @@ test("five wrong passwords throttle the login, with the API's message", async ()
     const r = await answer;
     assert.equal(r.status(), 401);
     await page.waitForSelector("#login-error:not([hidden])");
-    assert.equal(await page.textContent("#login-error"), (await r.json()).message);
+    assert.equal((await r.json()).code, "bad_credentials");
+    assert.equal(await page.textContent("#login-error"), "Giriş adı və ya şifrə səhvdir.");
   }
   // The right password too is refused now, without being checked.
   const answer = page.waitForResponse((r) => r.url().endsWith("/portal/api/login"));
@@ -366,7 +370,12 @@ test("five wrong passwords throttle the login, with the API's message", async ()
   assert.equal(r.status(), 429);
   const body = await r.json();
   assert.equal(body.code, "throttled");
-  await page.waitForFunction((m) => document.querySelector("#login-error")?.textContent.startsWith(m), body.message);
+  assert.ok(body.retry_after > 0, JSON.stringify(body));
+  const minutes = Math.ceil(body.retry_after / 60);
+  await page.waitForFunction(
+    (m) => document.querySelector("#login-error")?.textContent === m,
+    `Çox uğursuz giriş cəhdi: ${minutes} dəqiqə sonra yenidən cəhd edin.`,
+  );
   await waitRoute(page, "login");
   await shot(page, "throttled");
   await page.context().close();

@@ -6,8 +6,8 @@
 // - no innerHTML, no inline handlers or styles, no eval: every node is made
 //   with createElement and every text goes in with textContent;
 // - every request other than GET sends the session's X-CSRF-Token;
-// - every error shown is the API's own `message` (the server speaks the
-//   user's language or English); only network failures use our own words.
+// - every error is shown in the page's language: the API's `code` is looked up in
+//   ERRORS below; a code it does not know shows the API's own `message`.
 
 // ---------------------------------------------------------------- strings
 
@@ -416,6 +416,78 @@ const LANGS = ["az", "ru", "en"];
 let lang = LANGS.includes(localStorage.getItem("icaze-lang")) ? localStorage.getItem("icaze-lang") : "az";
 
 /** The string `key` in the current language, with {0}, {1}… replaced by `args`. */
+/**
+ * The API's error codes in the page's three languages ({0}: minutes to wait).
+ * A code missing here shows the server's English message.
+ */
+const ERRORS = {
+  az: {
+    bad_credentials: "Giriş adı və ya şifrə səhvdir.",
+    wrong_password: "Hazırkı şifrə səhvdir.",
+    weak_password: "Şifrə ən azı 10 simvol olmalıdır.",
+    throttled: "Çox uğursuz giriş cəhdi: {0} dəqiqə sonra yenidən cəhd edin.",
+    organisation_revoked: "Administrator bu təşkilatın icazəsini ləğv edib: heç nə əlavə və ya bərpa etmək olmaz.",
+    password_change_required: "Əvvəlcə öz şifrənizi təyin edin.",
+    unknown_document: "Bu sənəd əhali reyestrində yoxdur: nömrəni yoxlayın.",
+    refused: "Bu sənədə icazə verilə bilməz: sahibi 9108-ə zəng edə bilər.",
+    employee_not_found: "Təşkilatınızda belə işçi yoxdur.",
+    duplicate_employee: "Bu sənədlə işçi artıq qeydiyyatdadır.",
+    invalid_document: "Sənəd nömrəsi səhvdir: seriya və rəqəmləri kartdakı kimi yazın.",
+    invalid_zone: "Zona rejimin zonalarından biri olmalıdır.",
+    outside_regime: "Bu tarixlərdə rejim bu icazəni vermir.",
+    csrf: "Səhifəni yeniləyin və yenidən cəhd edin.",
+    forbidden: "Bu əməliyyat sizin üçün deyil.",
+    storage: "Məlumat saxlanmadı: bir az sonra yenidən cəhd edin.",
+    internal: "Xidmətdə xəta baş verdi: bir az sonra yenidən cəhd edin.",
+  },
+  ru: {
+    bad_credentials: "Неверный логин или пароль.",
+    wrong_password: "Текущий пароль неверен.",
+    weak_password: "Пароль должен быть не короче 10 символов.",
+    throttled: "Слишком много неудачных входов: попробуйте снова через {0} мин.",
+    organisation_revoked: "Администратор отозвал разрешение этой организации: ничего нельзя добавить или восстановить.",
+    password_change_required: "Сначала задайте собственный пароль.",
+    unknown_document: "Этого документа нет в реестре населения: проверьте номер.",
+    refused: "По этому документу пропуск выдать нельзя: владелец может позвонить в 9108.",
+    employee_not_found: "В вашей организации нет такого сотрудника.",
+    duplicate_employee: "Сотрудник с этим документом уже зарегистрирован.",
+    invalid_document: "Неверный номер документа: напишите серию и цифры, как на карте.",
+    invalid_zone: "Зона должна быть одной из зон режима.",
+    outside_regime: "В эти даты режим не даёт такого пропуска.",
+    csrf: "Обновите страницу и попробуйте снова.",
+    forbidden: "Это действие вам недоступно.",
+    storage: "Данные не сохранены: попробуйте немного позже.",
+    internal: "Ошибка сервиса: попробуйте немного позже.",
+  },
+  en: {
+    bad_credentials: "Wrong login or password.",
+    wrong_password: "The current password is wrong.",
+    weak_password: "A password has at least 10 characters.",
+    throttled: "Too many failed logins: try again in {0} min.",
+    organisation_revoked: "The administrator revoked this organisation's permission: nothing can be added or reactivated.",
+    password_change_required: "Set a password of your own first.",
+    unknown_document: "This document is not in the population registry: check the number.",
+    refused: "No permit can be issued for this document: the holder may call 9108.",
+    employee_not_found: "There is no such employee in your organisation.",
+    duplicate_employee: "An employee with this document is registered already.",
+    invalid_document: "Wrong document number: write the series and digits as on the card.",
+    invalid_zone: "The zone must be one of the regime's zones.",
+    outside_regime: "The regime gives no such permit on these dates.",
+    csrf: "Reload the page and try again.",
+    forbidden: "This action is not yours to take.",
+    storage: "Nothing was saved: try again a little later.",
+    internal: "The service failed: try again a little later.",
+  },
+};
+
+/** An API error in the page's language (the server's message for a code ERRORS lacks). */
+function errorText(e) {
+  const text = e instanceof ApiError ? ERRORS[lang]?.[e.code] : undefined;
+  if (!text) return e.message || String(e);
+  const minutes = Math.max(1, Math.ceil(Number(e.body?.retry_after ?? 0) / 60));
+  return text.replace("{0}", String(minutes));
+}
+
 function t(key, ...args) {
   const text = STRINGS[lang][key] ?? STRINGS.en[key] ?? key;
   return text.replace(/\{(\d+)\}/g, (_, i) => String(args[Number(i)] ?? ""));
@@ -611,7 +683,7 @@ async function guarded(box, fn) {
     return await fn();
   } catch (e) {
     if (e instanceof ApiError && (e.code === "session_expired" || e.code === "no_session")) return undefined;
-    showError(box, e.message || String(e));
+    showError(box, errorText(e));
     return undefined;
   }
 }
@@ -892,7 +964,7 @@ async function employeeForm(id) {
   let employee = null;
   if (id) employee = await api("GET", `/portal/api/employees/${encodeURIComponent(id)}`).catch((e) => e);
   if (employee instanceof Error) {
-    showError(error, employee.message);
+    showError(error, errorText(employee));
     return screen("editTitle", error);
   }
   const list = await zones();
@@ -999,7 +1071,7 @@ async function employeeScreen(id) {
     e = await api("GET", `/portal/api/employees/${encodeURIComponent(id)}`);
   } catch (err) {
     if (err.code === "session_expired" || err.code === "no_session") return [];
-    showError(error, err.message);
+    showError(error, errorText(err));
     return [el("p", {}, el("a", { href: "#/employees", text: t("back") })), error];
   }
   const base = `/portal/api/employees/${encodeURIComponent(e.id)}`;
@@ -1598,7 +1670,7 @@ async function route() {
   } catch (e) {
     if (e instanceof ApiError && (e.code === "session_expired" || e.code === "no_session")) return; // sessionLost() took over.
     const box = errorBox("view-error");
-    showError(box, e.message || String(e));
+    showError(box, errorText(e));
     nodes = [box];
   }
   if (token !== route.token) return; // A newer route won the race.
