@@ -1,7 +1,7 @@
 // The app shell: state, navigation, the header and the tab bar. Screens are
 // functions from the context to an element; every change re-renders the
 // current screen, which is cheap at this size and keeps no stale DOM.
-import { api, type AppError, type AppStatus, type Settings, type Verdict, type Zone } from "./api";
+import { api, type AppError, type AppStatus, type ManualRequest, type Settings, type Verdict, type Zone } from "./api";
 import { h } from "./dom";
 import { type Key, setLanguage, t, tMaybe } from "./i18n";
 import { formatDuration } from "./time";
@@ -26,6 +26,22 @@ export type Screen =
   | "setup"
   | "supervisor";
 
+/**
+ * The camera to reopen when Scan shows again after a result, because the
+ * camera read that check: with its torch as it was, and the text just checked
+ * (`skip`), which the reopened camera does not check again.
+ */
+export interface Rescan {
+  torch: boolean;
+  skip: string;
+}
+
+/** What the Manual screen opens filled in with: a kind and some of its fields (a red result's violation). */
+export interface ManualDraft {
+  kind: ManualRequest["kind"];
+  fields: Record<string, string>;
+}
+
 export interface State {
   status: AppStatus | null;
   settings: Settings;
@@ -33,6 +49,10 @@ export interface State {
   zones: Zone[];
   screen: Screen;
   verdict: Verdict | null;
+  /** Set by Scan before a camera check's result; taken by the next Scan screen. */
+  rescan: Rescan | null;
+  /** Set by the Result's "record a violation"; read by the Manual screen while it shows. */
+  manualDraft: ManualDraft | null;
   error: AppError | null;
   notice: string | null;
   busy: boolean;
@@ -73,6 +93,8 @@ export function createApp(root: HTMLElement, screens: Record<Screen, Renderer>):
     zones: [],
     screen: "scan",
     verdict: null,
+    rescan: null,
+    manualDraft: null,
     error: null,
     notice: null,
     busy: false,
@@ -146,6 +168,10 @@ export function createApp(root: HTMLElement, screens: Record<Screen, Renderer>):
       const from = state.screen;
       state.screen = screen;
       state.error = null;
+      // What a screen hands on is for the one screen it names: leaving the
+      // Result for Manual forgets the camera, leaving Manual its draft.
+      if (screen !== "scan") state.rescan = null;
+      if (screen !== "manual") state.manualDraft = null;
       render();
       // Back from a check: the log and data age in the header have moved on.
       if (from === "result") void ctx.refresh();

@@ -102,6 +102,14 @@ export interface ScanLoopConfig {
   onToken(text: string): void;
   /** A code that is not a permit; called again only when a different one is read. */
   onOther(text: string): void;
+  /**
+   * A token candidate that does not end the scan: the text checked just
+   * before, still in front of a camera reopened after its result. Null (or
+   * absent) takes every candidate.
+   */
+  skip?: string | null;
+  /** The skipped token, trimmed; like `onOther`, called again only after a different read. */
+  onSkip?(text: string): void;
   /** Called once when the loop stops for any reason (token, `stop`, or not alive). */
   onStop(): void;
 }
@@ -113,7 +121,8 @@ export interface ScanLoopConfig {
 export class ScanLoop {
   private handle: unknown = null;
   private stopped = false;
-  private lastOther: string | null = null;
+  // The last text passed to onOther or onSkip, so that a code held still is reported once.
+  private lastSeen: string | null = null;
 
   constructor(
     private readonly config: ScanLoopConfig,
@@ -152,14 +161,17 @@ export class ScanLoop {
       text = null;
     }
     if (this.stopped) return;
-    if (text !== null && isTokenCandidate(text)) {
+    if (text === null) return this.schedule();
+    const candidate = isTokenCandidate(text);
+    if (candidate && text.trim() !== this.config.skip) {
       this.stop();
       this.config.onToken(text.trim());
       return;
     }
-    if (text !== null && text !== this.lastOther) {
-      this.lastOther = text;
-      this.config.onOther(text);
+    if (text !== this.lastSeen) {
+      this.lastSeen = text;
+      if (candidate) this.config.onSkip?.(text.trim());
+      else this.config.onOther(text);
     }
     if (!this.stopped) this.schedule();
   }
@@ -180,6 +192,18 @@ export interface ScanHandlers {
    * hidden, the preview gone); called once, before `onToken`.
    */
   onStop(): void;
+  /** The skipped token (see `ScanOptions.skip`); scanning goes on. */
+  onSkip?(text: string): void;
+}
+
+/** How a scan starts. */
+export interface ScanOptions {
+  /**
+   * A token candidate that must not end this scan: the text just checked.
+   * A camera reopened after a result would otherwise check again, and log
+   * again, the permit still in front of it.
+   */
+  skip?: string | null;
 }
 
 /** A running camera. */
@@ -199,7 +223,7 @@ export interface Scanner {
    * first token candidate, `stop`, the page being hidden, or `view` leaving
    * the page. Rejects with a `CameraFailure` when the camera cannot be opened.
    */
-  start(view: HTMLElement, handlers: ScanHandlers): Promise<ScanSession>;
+  start(view: HTMLElement, handlers: ScanHandlers, options?: ScanOptions): Promise<ScanSession>;
 }
 
 /** Frames are decoded at most this large (longer side, in pixels): enough for a permit's version 5–6 code. */
@@ -211,7 +235,7 @@ type TorchCapabilities = MediaTrackCapabilities & { torch?: boolean };
 
 /** The webview's camera: getUserMedia, a <video> preview, jsQR on a downscaled canvas. */
 export const webScanner: Scanner = {
-  async start(view, handlers) {
+  async start(view, handlers, options = {}) {
     const media = typeof navigator === "undefined" ? undefined : navigator.mediaDevices;
     if (!media || typeof media.getUserMedia !== "function") throw new CameraFailure("none");
     let stream: MediaStream;
@@ -265,6 +289,8 @@ export const webScanner: Scanner = {
       alive: () => view.isConnected && document.visibilityState !== "hidden",
       onToken: handlers.onToken,
       onOther: handlers.onOther,
+      skip: options.skip ?? null,
+      onSkip: handlers.onSkip,
       onStop: () => {
         document.removeEventListener("visibilitychange", onVisibility);
         release();

@@ -53,6 +53,17 @@ export function timeRowOf(
   return minutes > 0 ? { kind: "left", minutes } : null;
 }
 
+/**
+ * The document a violation can be recorded against from this verdict: the
+ * permit's, on a red verdict only (the holder may not pass). Null on green
+ * and amber, and when no document is known (no permit could be read).
+ */
+export function violationDocument(verdict: Pick<Verdict, "display" | "document" | "permit">): string | null {
+  if (levelOf(verdict) !== "red") return null;
+  const document = (verdict.document ?? verdict.permit?.document ?? "").trim();
+  return document || null;
+}
+
 /** Every verdict kind the device core gives; anything else is shown as `unknown`. */
 export const VERDICT_KINDS = [
   "valid",

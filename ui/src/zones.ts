@@ -20,3 +20,14 @@ export function zoneNames(zones: readonly Zone[], ids: readonly number[], lang: 
 export function isNamed(zones: readonly Zone[], id: number | null): boolean {
   return id !== null && zones.some((z) => z.id === id);
 }
+
+/**
+ * A zone number as typed: digits only (white space around them aside), not
+ * zero; null for anything else. The range is the core's to judge (`bad_zone`).
+ */
+export function parseZoneNumber(text: string): number | null {
+  const digits = text.trim();
+  if (!/^[0-9]{1,6}$/.test(digits)) return null;
+  const zone = Number(digits);
+  return zone > 0 ? zone : null;
+}

@@ -1,7 +1,10 @@
 // Manual checks: a service card, a summons, imminent danger, a violation.
-// Each is logged like an inspection, without a token.
+// Each is logged like an inspection, without a token. A red result can open
+// this screen on the violation form with the document filled in
+// (`State.manualDraft`).
 import { api, type ManualRequest } from "../api";
 import type { Ctx } from "../app";
+import { canonicalDocument } from "../document";
 import { h } from "../dom";
 import { type Key, t } from "../i18n";
 
@@ -19,6 +22,11 @@ let chosen: Kind = "service_card";
 
 export function manualScreen(ctx: Ctx): HTMLElement {
   const zone = ctx.state.settings.zone;
+  // A draft (from a red result) stays in the state while this screen shows,
+  // so that a render after a refused save fills it in again; choosing
+  // another kind, a saved record or another screen drops it.
+  const draft = ctx.state.manualDraft;
+  if (draft) chosen = draft.kind;
   const inputs = new Map<string, HTMLInputElement | HTMLTextAreaElement>();
   const fields = MANUAL_FIELDS[chosen].map(({ name, optional }) => {
     const input = h(name === "what" ? "textarea" : "input", {
@@ -27,10 +35,16 @@ export function manualScreen(ctx: Ctx): HTMLElement {
       maxlength: name === "what" ? 1000 : 200,
       required: !optional,
     }) as HTMLInputElement | HTMLTextAreaElement;
+    input.value = draft?.fields[name] ?? "";
     inputs.set(name, input);
     return h("label", { class: "field" }, h("span", {}, t(`manual.field.${name}` as Key)), input);
   });
   const note = h("textarea", { id: "manual-note", maxlength: 1000, rows: 2 });
+  // From a draft, the officer's next step is the first field left empty (the protocol's number).
+  if (draft) {
+    const next = [...inputs.values()].find((input) => input.value === "");
+    if (next) queueMicrotask(() => next.focus());
+  }
 
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -48,12 +62,16 @@ export function manualScreen(ctx: Ctx): HTMLElement {
                 kind: chosen,
                 protocol_number: v("protocol_number"),
                 article: v("article"),
-                document: v("document") || null,
+                // As the log keeps a permit's document (MYI…, not MYİ…).
+                document: canonicalDocument(v("document")) || null,
                 zone,
                 note: noteText,
               };
     const record = await ctx.run(() => api.recordManual(request));
-    if (record) ctx.notify(t("manual.saved", { seq: record.seq }));
+    if (record) {
+      ctx.state.manualDraft = null;
+      ctx.notify(t("manual.saved", { seq: record.seq }));
+    }
   };
 
   return h(
@@ -73,6 +91,7 @@ export function manualScreen(ctx: Ctx): HTMLElement {
             "aria-selected": kind === chosen ? "true" : "false",
             onclick: () => {
               chosen = kind;
+              ctx.state.manualDraft = null;
               ctx.go("manual");
             },
           },

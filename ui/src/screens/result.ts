@@ -1,11 +1,12 @@
 // Result: full screen green, amber or red; the document number large, for
-// comparing with the card; returns to Scan by itself.
+// comparing with the card; returns to Scan by itself. A red result with a
+// document offers to record a violation against it (the Manual screen's form).
 import type { Verdict } from "../api";
 import type { Ctx } from "../app";
 import { h } from "../dom";
 import { type Key, t, tMaybe, units } from "../i18n";
 import { clockTime, formatDuration, validityWindow } from "../time";
-import { kindOf, type Level, levelOf, SYMBOL, timeRowOf } from "../verdict";
+import { kindOf, type Level, levelOf, SYMBOL, timeRowOf, violationDocument } from "../verdict";
 import { zoneName, zoneNames } from "../zones";
 
 /** Seconds before the screen returns to Scan: long enough to read reasons on red. */
@@ -49,10 +50,18 @@ export function resultScreen(ctx: Ctx): HTMLElement {
   let remaining = RETURN_AFTER_SECONDS[level];
   const countdown = h("span", { id: "result-countdown" }, t("result.returning", { s: remaining }));
   if (timer) clearInterval(timer);
-  const back = () => {
+  const leave = (screen: "scan" | "manual") => {
     if (timer) clearInterval(timer);
     timer = undefined;
-    ctx.go("scan");
+    ctx.go(screen);
+  };
+  const back = () => leave("scan");
+  const violationOf = violationDocument(verdict);
+  // The draft travels in the app's state: the Manual screen opens on the
+  // violation form with the document filled in, the officer adds the rest.
+  const recordViolation = (document: string) => () => {
+    ctx.state.manualDraft = { kind: "violation", fields: { document } };
+    leave("manual");
   };
   timer = setInterval(() => {
     remaining -= 1;
@@ -126,7 +135,18 @@ export function resultScreen(ctx: Ctx): HTMLElement {
           verdict.warnings.map((r) => h("li", { "data-code": r.code }, reasonText(r.code, r.message))),
         )
       : null,
-    h("button", { class: "big next", id: "result-next", onclick: back }, t("result.next")),
-    h("p", { class: "countdown" }, countdown),
+    h(
+      "div",
+      { class: "actions" },
+      violationOf
+        ? h(
+            "button",
+            { class: "big violation", id: "result-violation", onclick: recordViolation(violationOf) },
+            t("result.violation"),
+          )
+        : null,
+      h("button", { class: "big next", id: "result-next", onclick: back }, t("result.next")),
+      h("p", { class: "countdown" }, countdown),
+    ),
   );
 }

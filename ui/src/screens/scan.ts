@@ -1,10 +1,12 @@
 // Scan: read a QR code with the camera, open a photo of one, or paste or
-// type an SMS or a token.
+// type an SMS or a token. Until a zone is chosen, a first-run step asks for
+// it instead. After a check the camera read, the camera opens again by itself.
 import { api } from "../api";
-import type { Ctx } from "../app";
+import type { Ctx, Rescan } from "../app";
 import { CameraFailure, type Scanner, type ScanSession, webScanner } from "../camera";
 import { fileBytes, h } from "../dom";
 import { t } from "../i18n";
+import { parseZoneNumber, zoneName } from "../zones";
 
 /** The longest paste sent to the device; the core refuses more (MAX_TEXT_BYTES). */
 export const MAX_PASTE_CHARS = 4000;
@@ -29,12 +31,21 @@ function stopCamera(): void {
   active = null;
 }
 
-/** The camera button and its preview panel; `check` sends a read text to the core. */
-function cameraPanel(zone: number | null, fail: (error: unknown) => void, check: (text: string) => void) {
+/**
+ * The camera button and its preview panel. `check` sends a read text to the
+ * core, with whether the torch was on. With `resume` (the camera read the
+ * check whose result was just shown) the camera opens again by itself, the
+ * torch as it was, and does not check that text again.
+ */
+function cameraPanel(
+  fail: (error: unknown) => void,
+  check: (text: string, torch: boolean) => void,
+  resume: Rescan | null,
+) {
   const status = h("p", { class: "hint", id: "scan-camera-status", role: "status", "aria-live": "polite" });
   const torch: HTMLButtonElement = h(
     "button",
-    { type: "button", id: "scan-torch", "aria-pressed": "false", hidden: true, onclick: () => void switchTorch() },
+    { type: "button", id: "scan-torch", "aria-pressed": "false", hidden: true, onclick: () => void switchTorch(!lit) },
     t("scan.torch_on"),
   );
   const cancel = h(
@@ -50,47 +61,64 @@ function cameraPanel(zone: number | null, fail: (error: unknown) => void, check:
   );
   const open: HTMLButtonElement = h(
     "button",
-    { type: "button", class: "primary big", id: "scan-camera", disabled: !zone, onclick: () => void start() },
+    { type: "button", class: "primary big", id: "scan-camera", onclick: () => void start(null) },
     t("scan.camera"),
   );
 
   // Each opening gets a number; Cancel moves it on, so a camera that opens
   // after Cancel (the permission prompt was slow) is closed at once.
   let attempt = 0;
+  // Whether the officer has the torch on. Not reset when the camera closes
+  // for a check, so that the check can hand it on to the reopened camera.
+  let lit = false;
+
+  const showTorch = (on: boolean) => {
+    torch.setAttribute("aria-pressed", String(on));
+    torch.textContent = t(on ? "scan.torch_off" : "scan.torch_on");
+  };
 
   const close = () => {
     attempt++;
     view.hidden = true;
     torch.hidden = true;
-    torch.setAttribute("aria-pressed", "false");
-    torch.textContent = t("scan.torch_on");
-    open.disabled = !zone;
+    showTorch(false);
+    open.disabled = false;
   };
 
-  const start = async () => {
-    if (!zone) return;
+  const start = async (again: Rescan | null) => {
     stopCamera();
     const mine = ++attempt;
+    lit = false;
     open.disabled = true;
     view.hidden = false;
     status.textContent = t("scan.camera_starting");
     let session: ScanSession;
     try {
-      session = await scanner.start(view, {
-        onToken: check,
-        onOther: () => {
-          status.textContent = t("scan.camera_not_permit");
+      session = await scanner.start(
+        view,
+        {
+          onToken: (text) => check(text, lit),
+          onOther: () => {
+            status.textContent = t("scan.camera_not_permit");
+          },
+          onSkip: () => {
+            status.textContent = t("scan.camera_same");
+          },
+          // However the camera stopped (a token, Cancel, the page hidden), the
+          // panel closes and the button can open it again.
+          onStop: () => {
+            if (mine === attempt) close();
+          },
         },
-        // However the camera stopped (a token, Cancel, the page hidden), the
-        // panel closes and the button can open it again.
-        onStop: () => {
-          if (mine === attempt) close();
-        },
-      });
+        { skip: again?.skip ?? null },
+      );
     } catch (e) {
       if (mine !== attempt) return;
       close();
-      fail((e instanceof CameraFailure ? e : new CameraFailure("failed")).appError());
+      // Opened by itself after a result, a camera that will not open (gone,
+      // refused, busy) leaves the Scan screen as it is, without a message:
+      // the officer did not ask for it, and the button still explains.
+      if (!again) fail((e instanceof CameraFailure ? e : new CameraFailure("failed")).appError());
       return;
     }
     if (mine !== attempt || !view.isConnected) {
@@ -100,16 +128,19 @@ function cameraPanel(zone: number | null, fail: (error: unknown) => void, check:
     active = session;
     status.textContent = t("scan.camera_aim");
     torch.hidden = !session.torch;
+    if (again?.torch && session.torch) await switchTorch(true);
   };
 
-  const switchTorch = async () => {
-    const on = torch.getAttribute("aria-pressed") !== "true";
-    if (await active?.setTorch(on)) {
-      torch.setAttribute("aria-pressed", String(on));
-      torch.textContent = t(on ? "scan.torch_off" : "scan.torch_on");
+  const switchTorch = async (on: boolean) => {
+    const session = active;
+    if (session && (await session.setTorch(on)) && session === active) {
+      lit = on;
+      showTorch(on);
     }
   };
 
+  // After the render has put the panel on the page (the scanner checks that its view is there).
+  if (resume) queueMicrotask(() => view.isConnected && void start(resume));
   return [open, view];
 }
 
@@ -119,6 +150,10 @@ let kept = "";
 export function scanScreen(ctx: Ctx): HTMLElement {
   stopCamera();
   const zone = ctx.state.settings.zone;
+  // Taken here, once: a later render of this screen (an error banner) does not reopen the camera.
+  const resume = ctx.state.rescan;
+  ctx.state.rescan = null;
+  if (!zone) return zoneStep(ctx);
   const input = h("textarea", {
     id: "scan-text",
     rows: 4,
@@ -133,19 +168,21 @@ export function scanScreen(ctx: Ctx): HTMLElement {
   input.value = kept;
   kept = "";
 
-  const checkText = async (text: string) => {
-    if (!zone) return ctx.go("settings");
+  /** Checks a text; `torch` is the torch's state when the camera read it, null for a paste. */
+  const checkText = async (text: string, torch: boolean | null) => {
     kept = text;
     const verdict = await ctx.run(() => api.checkText(text, zone));
     kept = "";
-    if (verdict) ctx.showVerdict(verdict);
+    if (!verdict) return;
+    // The camera read this one: the next Scan screen, after the result, opens it again.
+    if (torch !== null) ctx.state.rescan = { torch, skip: text };
+    ctx.showVerdict(verdict);
   };
 
   const check = async () => {
     const text = input.value.trim();
-    if (!zone) return ctx.go("settings");
     if (!text) return ctx.fail({ code: "empty_text", message: "" });
-    await checkText(text);
+    await checkText(text, null);
   };
 
   // A real file input, transparent over its label: the platform's picker
@@ -154,12 +191,11 @@ export function scanScreen(ctx: Ctx): HTMLElement {
     type: "file",
     id: "scan-image",
     accept: "image/png,image/jpeg",
-    disabled: !zone,
     "aria-label": t("scan.open_image"),
     onchange: async () => {
       const chosen = file.files?.[0];
       file.value = "";
-      if (!chosen || !zone) return;
+      if (!chosen) return;
       const verdict = await ctx.run(async () => api.checkImage(await fileBytes(chosen), zone));
       if (verdict) ctx.showVerdict(verdict);
     },
@@ -176,20 +212,111 @@ export function scanScreen(ctx: Ctx): HTMLElement {
     "section",
     { class: "scan" },
     h("h1", {}, t("scan.title")),
-    zone
-      ? null
-      : h(
-          "p",
-          { class: "warning", id: "scan-no-zone" },
-          t("scan.no_zone"),
-          " ",
-          h("button", { class: "link", onclick: () => ctx.go("settings") }, t("nav.settings")),
-        ),
-    cameraPanel(zone, (e) => ctx.fail(e), (text) => void checkText(text)),
-    h("label", { class: "file-button big", "aria-disabled": zone ? null : "true" }, t("scan.open_image"), file),
+    cameraPanel((e) => ctx.fail(e), (text, torch) => void checkText(text, torch), resume),
+    h("label", { class: "file-button big" }, t("scan.open_image"), file),
     h("p", { class: "or" }, t("scan.or")),
     input,
-    h("button", { class: "primary big", id: "scan-check", onclick: check, disabled: !zone }, t("scan.check")),
+    h("button", { class: "primary big", id: "scan-check", onclick: check }, t("scan.check")),
     h("p", { class: "hint" }, t("scan.hint")),
+  );
+}
+
+/** The zone number typed in the first-run step, put back when a refusal draws the step again (null: not typed). */
+let typedZone: string | null = null;
+
+/**
+ * The first-run step, shown in place of the Scan screen until a zone is
+ * chosen: "Where are you checking?" with a big button for each zone the
+ * bundle names (in the app's language, its number small under it), and
+ * "Another zone (by number)" for one it does not name. Before the first
+ * bundle there are no names, and the number field shows alone. Choosing
+ * saves the setting, as Settings does, and the Scan screen follows.
+ */
+function zoneStep(ctx: Ctx): HTMLElement {
+  const zones = ctx.state.zones;
+  const typed = typedZone;
+  typedZone = null;
+  const choose = async (zone: number) => {
+    const saved = await ctx.run(() => api.saveSettings({ ...ctx.state.settings, zone }));
+    if (saved) {
+      typedZone = null;
+      ctx.applySettings(saved);
+      await ctx.refresh();
+    }
+  };
+  const number = h("input", {
+    id: "scan-zone-number",
+    type: "number",
+    inputmode: "numeric",
+    autocomplete: "off",
+    value: typed ?? "",
+  });
+  const byNumber = h(
+    "form",
+    {
+      id: "scan-zone-form",
+      hidden: zones.length > 0 && typed === null,
+      onsubmit: (e: Event) => {
+        e.preventDefault();
+        // Kept for the render that shows a refusal, so that the number can be mended.
+        typedZone = number.value;
+        const zone = parseZoneNumber(number.value);
+        if (zone === null) return ctx.fail({ code: "zone_number", message: "" });
+        void choose(zone);
+      },
+    },
+    h(
+      "label",
+      { class: "field" },
+      h("span", {}, t("settings.zone_number")),
+      number,
+      zones.length > 0 ? h("small", {}, t("settings.zone_other_hint")) : null,
+    ),
+    h("button", { class: "primary big", type: "submit", id: "scan-zone-save" }, t("scan.zone_save")),
+  );
+  const other: HTMLButtonElement = h(
+    "button",
+    {
+      type: "button",
+      class: "link",
+      id: "scan-zone-other",
+      hidden: !byNumber.hidden,
+      onclick: () => {
+        other.hidden = true;
+        byNumber.hidden = false;
+        number.focus();
+      },
+    },
+    t("settings.zone_other"),
+  );
+  return h(
+    "section",
+    { class: "scan zone-step", id: "scan-zone-step" },
+    h("h1", {}, t("scan.zone_title")),
+    h("p", { class: "hint" }, t("scan.zone_hint")),
+    zones.length > 0
+      ? [
+          h(
+            "div",
+            { class: "zone-list", id: "scan-zone-list" },
+            zones.map((z) =>
+              h(
+                "button",
+                {
+                  type: "button",
+                  class: "zone-choice",
+                  id: `scan-zone-${z.id}`,
+                  "data-zone": z.id,
+                  onclick: () => void choose(z.id),
+                },
+                h("span", { class: "name" }, zoneName(zones, z.id)),
+                h("small", { class: "zone-id" }, t("settings.zone_id", { zone: z.id })),
+              ),
+            ),
+          ),
+          other,
+        ]
+      : h("p", { class: "hint", id: "scan-zone-no-names" }, t("settings.zone_no_names")),
+    byNumber,
   );
 }

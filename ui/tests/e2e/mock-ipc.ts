@@ -3,7 +3,7 @@
 // commands the way src-tauri does, from fixtures. Texts containing
 // `REVOKED` judge as revoked, `LATER` as not yet valid (from 12 minutes on), other `IZ1…` or `IZ2…` texts as valid, anything else as
 // unreadable (an error, not a verdict: nothing is logged); images fail as unreadable unless they are `qr-valid.png`; a
-// permit is valid in zones 1 and 2.
+// permit is valid in zones 1 and 2. `record_manual` records violations (other kinds are refused).
 // The bundle: a device has one (version 3) unless it starts with no device
 // (`__icazeMockFirstStart`) or no data (`__icazeMockNoBundle`), and then gets
 // one at its first sync; `zones` answers the zones below from it (their
@@ -17,7 +17,7 @@
 // filtered as the service filters them (a violation is a manual record of one); enrollment codes must start `ICZD1-`,
 // document numbers must start `AZE`.
 import { mockIPC } from "@tauri-apps/api/mocks";
-import type { AppStatus, EnrollmentStatus, LogRecord, Settings, SyncReport, Verdict, Zone } from "../../src/api";
+import type { AppStatus, EnrollmentStatus, LogRecord, ManualRequest, Settings, SyncReport, Verdict, Zone } from "../../src/api";
 import type { HourStat, OfficerStat } from "../../src/charts";
 import type { DeviceInfo, Hourly, Inspection, InspectionFilter, Whoami } from "../../src/supervisor-api";
 
@@ -381,8 +381,9 @@ mockIPC((cmd, payload) => {
       return hasBundle ? ZONES.map((z) => ({ ...z })) : [];
     case "save_settings": {
       const next = args.settings as Settings;
-      if (next.zone !== null && (next.zone < 1 || next.zone > 65535)) {
-        throw { code: "bad_zone", message: `zone ${next.zone} is out of range` };
+      // As src-tauri settings.rs (ZoneId::MAX).
+      if (next.zone !== null && (next.zone < 1 || next.zone > 4095)) {
+        throw { code: "bad_zone", message: `zone ${next.zone} is out of range: zones are 1 to 4095` };
       }
       Object.assign(settings, next);
       return { ...settings };
@@ -401,6 +402,33 @@ mockIPC((cmd, payload) => {
         throw { code: "unreadable_token", message: "no permit token found (no_token)" };
       }
       return log(verdict(text, Number(args.zone)));
+    }
+    case "record_manual": {
+      // Only the violation is modelled: its record as the device core writes it (manual.rs).
+      const request = args.request as ManualRequest;
+      if (request.kind !== "violation") throw { code: "unknown_command", message: `the mock records violations only` };
+      for (const [name, value] of [["protocol_number", request.protocol_number], ["article", request.article]]) {
+        if (!value.trim()) throw { code: "missing_field", message: `${name} is empty` };
+      }
+      const record: LogRecord = {
+        seq: records.length + 1,
+        at: baku(new Date()),
+        officer: settings.officer ?? "B-1042",
+        zone: request.zone,
+        input: "violation",
+        serial: null,
+        document: request.document,
+        verdict: null,
+        display: null,
+        reasons: null,
+        note: request.note,
+        details: [
+          { name: "protocol_number", value: request.protocol_number },
+          { name: "article", value: request.article },
+        ],
+      };
+      records.push(record);
+      return record;
     }
     case "check_image":
       throw { code: "qr_not_found", message: "no QR code was found in the image" };

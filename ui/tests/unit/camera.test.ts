@@ -134,6 +134,7 @@ function loopWith(frames: (string | null | Error)[], overrides: Partial<ScanLoop
       onToken: (text) => events.push(`token ${text}`),
       onOther: (text) => events.push(`other ${text}`),
       onStop: () => events.push("stop"),
+      onSkip: (text) => events.push(`skip ${text}`),
       ...overrides,
     },
     timers,
@@ -213,5 +214,34 @@ describe("scan loop", () => {
     timers.fire();
     expect(events).toEqual(["stop"]);
     expect(timers.pending.size).toBe(0);
+  });
+
+  it("does not check again the code just checked, reports it once, and takes any other token", () => {
+    // A camera reopened after a result: the permit just checked is still in front of it.
+    const { loop, timers, events } = loopWith([` ${QR_DIGITS}`, ` ${QR_DIGITS}`, null, ` ${QR_DIGITS}`, "https://x", SMS_FORM], {
+      skip: QR_DIGITS,
+    });
+    loop.start();
+    for (let i = 0; i < 6; i++) timers.fire();
+    expect(events).toEqual([
+      "read",
+      `skip ${QR_DIGITS}`,
+      "read",
+      "read",
+      "read",
+      "read",
+      "other https://x",
+      "read",
+      "stop",
+      `token ${SMS_FORM}`,
+    ]);
+    expect(timers.pending.size).toBe(0);
+  });
+
+  it("takes every token when nothing is to be skipped", () => {
+    const { loop, timers, events } = loopWith([QR_DIGITS], { skip: null });
+    loop.start();
+    timers.fire();
+    expect(events).toEqual(["read", "stop", `token ${QR_DIGITS}`]);
   });
 });

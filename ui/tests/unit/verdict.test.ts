@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { kindOf, levelOf, SYMBOL, timeRowOf } from "../../src/verdict";
+import { kindOf, levelOf, SYMBOL, timeRowOf, violationDocument } from "../../src/verdict";
 
 describe("verdict to colour", () => {
   it("maps the core's display to green, amber, red", () => {
@@ -57,5 +57,22 @@ describe("the time row never contradicts the verdict", () => {
     expect(new Set(Object.values(SYMBOL)).size).toBe(3);
     expect(SYMBOL.green).toBe("✓");
     expect(SYMBOL.red).toBe("✗");
+  });
+});
+
+describe("a violation from a result", () => {
+  const permit = { document: "AZE11111111" } as never as NonNullable<Parameters<typeof violationDocument>[0]["permit"]>;
+
+  it("is offered on red only, with the verdict's document", () => {
+    expect(violationDocument({ display: "not_valid", document: "AZE11111111", permit })).toBe("AZE11111111");
+    expect(violationDocument({ display: "something new", document: "MYİ1234567", permit: null })).toBe("MYİ1234567");
+    expect(violationDocument({ display: "valid", document: "AZE11111111", permit })).toBeNull();
+    expect(violationDocument({ display: "valid_with_warning", document: "AZE11111111", permit })).toBeNull();
+  });
+
+  it("takes the permit's document when the verdict names none, and needs one", () => {
+    expect(violationDocument({ display: "not_valid", document: null, permit })).toBe("AZE11111111");
+    expect(violationDocument({ display: "not_valid", document: null, permit: null })).toBeNull();
+    expect(violationDocument({ display: "not_valid", document: "  ", permit: null })).toBeNull();
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Zone } from "../../src/api";
-import { isNamed, zoneName, zoneNames } from "../../src/zones";
+import { isNamed, parseZoneNumber, zoneName, zoneNames } from "../../src/zones";
 
 // As the bundle of regimes/2020-12-14.toml names them.
 const zones: Zone[] = [
@@ -37,5 +37,15 @@ describe("zones by name", () => {
     expect(isNamed(zones, 40)).toBe(false);
     expect(isNamed(zones, null)).toBe(false);
     expect(isNamed([], 1)).toBe(false);
+  });
+
+  it("reads a typed zone number: digits only, not zero; the range is the core's", () => {
+    expect(parseZoneNumber("17")).toBe(17);
+    expect(parseZoneNumber(" 3 \n")).toBe(3);
+    expect(parseZoneNumber("007")).toBe(7);
+    expect(parseZoneNumber("70000")).toBe(70000);
+    for (const text of ["", " ", "0", "000", "-1", "2.5", "1e3", "٣", "12a", "1 2", "1234567"]) {
+      expect(parseZoneNumber(text), JSON.stringify(text)).toBeNull();
+    }
   });
 });
