@@ -483,6 +483,15 @@ test("the 102 operator issues a funeral permit, which shows its token and QR", a
   await firstLogin(page, "op102", created.body.password);
   await waitRoute(page, "console");
   assert.equal(await page.$("#nav-employees"), null, "an operator has no employer screens");
+  // Issue 22: the default window is a day's, never overnight: from 07:00 to before 15:00,
+  // on a quarter hour, and ending by 22:00 the same day.
+  const defaultFrom = await page.inputValue("#funeral-from");
+  const defaultUntil = await page.inputValue("#funeral-until");
+  const hours = (v) => Number(v.slice(11, 13)) + Number(v.slice(14, 16)) / 60;
+  assert.ok(hours(defaultFrom) >= 7 && hours(defaultFrom) < 15, defaultFrom);
+  assert.equal(Number(defaultFrom.slice(14, 16)) % 15, 0, defaultFrom);
+  assert.equal(defaultUntil.slice(0, 10), defaultFrom.slice(0, 10), `${defaultFrom} – ${defaultUntil}`);
+  assert.ok(hours(defaultUntil) <= 22 && hours(defaultUntil) > hours(defaultFrom), defaultUntil);
   await page.fill("#funeral-document", DEMO.baku);
   if ((await page.$eval("#funeral-zone", (e) => e.tagName)) === "SELECT") await page.selectOption("#funeral-zone", "2");
   else await page.fill("#funeral-zone", "2");
@@ -496,6 +505,8 @@ test("the 102 operator issues a funeral permit, which shows its token and QR", a
   assert.match(await page.textContent("#funeral-token"), /^IZ/);
   assert.match(await page.textContent("#funeral-validity"), /\d\d:\d\d – .*\d\d:\d\d/);
   assert.equal(await page.textContent("#funeral-note-value"), "Dəfn mərasimi, Sumqayıt");
+  assert.equal(await page.inputValue("#funeral-document"), "", "the form is cleared for the next call");
+  assert.equal(await page.inputValue("#funeral-note"), "");
   await page.waitForSelector(`#funeral-list tr[data-serial="${serial}"]`);
   await imageLoaded(page, "#funeral-qr");
   await shot(page, "funeral");
@@ -513,6 +524,15 @@ test("the 102 operator issues a funeral permit, which shows its token and QR", a
   await page.click("#funeral-submit");
   await page.waitForSelector("#funeral-error:not([hidden])");
   assert.ok((await page.textContent("#funeral-error")).length > 5);
+  // A permit revoked from the list while its card is shown: the card says so too.
+  await page.fill("#funeral-document", DEMO.baku);
+  await page.click("#funeral-submit");
+  await page.waitForFunction((old) => document.querySelector("#funeral-serial")?.textContent.trim() !== old, serial);
+  const second = (await page.textContent("#funeral-serial")).trim();
+  await page.click(`#funeral-list tr[data-serial="${second}"] button.revoke`);
+  await page.waitForSelector("#funeral-permit #funeral-permit-revoked");
+  assert.equal(await page.getAttribute("#funeral-permit", "data-serial"), second);
+  await shot(page, "funeral-revoked");
   await page.context().close();
 });
 

@@ -606,13 +606,25 @@ function bakuDay(days = 0) {
 }
 
 /**
- * Now in Baku plus `minutes`, rounded up to a quarter hour (a funeral permit starts on
- * one), as "yyyy-mm-ddThh:mm" (for datetime-local inputs).
+ * The funeral form's default window, in Baku time as "yyyy-mm-ddThh:mm": from an hour
+ * ahead, rounded up to a quarter hour (a funeral permit starts on one), for 8 hours; a
+ * start after 15:00 or before 07:00 moves to the next morning's 09:00 (07:00 at the
+ * earliest), and the end is 22:00 at the latest, so that the default never runs
+ * overnight. `now` is milliseconds since the epoch.
  */
-function bakuLocal(minutes = 0) {
+function funeralDefaults(now = Date.now()) {
+  const hour = 3600_000;
   const quarter = 15 * 60_000;
-  const at = Date.now() + 4 * 3600_000 + minutes * 60_000;
-  return new Date(Math.ceil(at / quarter) * quarter).toISOString().slice(0, 16);
+  // Baku time as if it were UTC, so that the date and hour read straight off it.
+  let from = Math.ceil((now + 4 * hour + hour) / quarter) * quarter;
+  const day = Math.floor(from / (24 * hour)) * 24 * hour;
+  const hourOfDay = (from - day) / hour;
+  if (hourOfDay >= 15) from = day + 24 * hour + 9 * hour;
+  else if (hourOfDay < 7) from = day + 9 * hour;
+  const dayOfStart = Math.floor(from / (24 * hour)) * 24 * hour;
+  const until = Math.min(from + 8 * hour, dayOfStart + 22 * hour);
+  const text = (ms) => new Date(ms).toISOString().slice(0, 16);
+  return { from: text(from), until: text(until) };
 }
 
 // ---------------------------------------------------------------- API
@@ -1445,8 +1457,8 @@ async function consoleScreen() {
     el(
       "div",
       { class: "row" },
-      field("funeral-from", t("from"), { type: "datetime-local", value: bakuLocal(60), required: true, step: 900 }),
-      field("funeral-until", t("until"), { type: "datetime-local", value: bakuLocal(60 + 10 * 60), required: true }),
+      field("funeral-from", t("from"), { type: "datetime-local", value: funeralDefaults().from, required: true, step: 900 }),
+      field("funeral-until", t("until"), { type: "datetime-local", value: funeralDefaults().until, required: true }),
     ),
     field("funeral-note", t("note"), { rows: 2 }, "textarea"),
     error,
@@ -1476,6 +1488,12 @@ async function consoleScreen() {
       await guarded(error, async () => {
         const done = await api("POST", `/portal/api/funeral/${encodeURIComponent(p.serial)}/revoke`, { reason: reason.trim() });
         button.replaceWith(revokeCell(done));
+        // The permit card above, if it shows this permit, says so too.
+        const card = $("#funeral-permit");
+        if (card && card.dataset.serial === String(p.serial) && !card.querySelector(".status.revoked")) {
+          card.classList.add("revoked");
+          card.prepend(el("p", { class: "status revoked", id: "funeral-permit-revoked", text: t("revokedLabel") }));
+        }
       });
     });
     return button;
@@ -1507,7 +1525,7 @@ async function consoleScreen() {
         el("h2", { text: t("issued", p.serial) }),
         el(
           "div",
-          { class: "permit card", id: "funeral-permit" },
+          { class: "permit card", id: "funeral-permit", "data-serial": String(p.serial) },
           await funeralQr(p),
           el(
             "dl",
@@ -1530,6 +1548,11 @@ async function consoleScreen() {
         ),
       );
       tbody.prepend(row(p));
+      // Ready for the next call: the caller's details cleared, the times as they start.
+      form.reset();
+      const defaults = funeralDefaults();
+      $("#funeral-from").value = defaults.from;
+      $("#funeral-until").value = defaults.until;
     });
     const submit = $("#funeral-submit");
     if (submit) submit.disabled = false;
