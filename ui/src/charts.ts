@@ -197,3 +197,31 @@ export function officerChart(officers: readonly OfficerStat[], size: Size): Char
   });
   return { width: size.width, height: size.height, max, bars, labels, scale: scale(max, TOP, plotHeight) };
 }
+
+/** The precinct's figures over a window: what the dashboard prints above the charts. */
+export interface Totals {
+  /** Every record received: checks and manual records alike. */
+  inspections: number;
+  /** Checks shown red to the officer (display `not_valid`): the permit did not let its holder pass. */
+  red: number;
+  /** Violations the officers recorded (manual records with input `violation`). */
+  violations: number;
+}
+
+/**
+ * The totals of `GET /v1/stats/hourly`'s hours. Red checks and recorded
+ * violations are kept apart, never summed: an officer who meets a refused
+ * permit usually records the violation from that red result (Result →
+ * "Record a violation"), so one stop would count twice; and a violation can
+ * be recorded with no permit checked at all. Nonsense counts are 0.
+ */
+export function totals(hours: readonly HourStat[]): Totals {
+  return hours.reduce<Totals>(
+    (sum, h) => ({
+      inspections: sum.inspections + count(h.inspections),
+      red: sum.red + count(h.not_valid),
+      violations: sum.violations + count(h.violations),
+    }),
+    { inspections: 0, red: 0, violations: 0 },
+  );
+}

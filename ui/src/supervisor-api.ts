@@ -48,6 +48,8 @@ export interface Inspection {
   document: string | null;
   verdict: string | null;
   display: string | null;
+  /** The verdict's reason codes, the first the main one (`reason.<code>` in the catalogues); null on manual records. */
+  reasons: string[] | null;
   action: string | null;
   note: string | null;
 }
@@ -116,10 +118,15 @@ export const supervisorApi = {
 };
 
 /**
- * A `datetime-local` value (`2020-12-15T10:00`) as RFC 3339 in Baku time,
- * where precincts and devices keep their clocks; empty stays null.
+ * Verdicts whose permit was read and its signature verified by a key the
+ * device trusted: only then is the serial the issuer's, and revoking it hits
+ * the permit the officer saw. A forged or unverifiable token (`bad_signature`,
+ * `unknown_key`, `key_revoked`, `key_not_valid`, `malformed`, `no_data`) may
+ * carry any serial, a genuine holder's included; a `revoked` one is revoked.
  */
-export function bakuTime(local: string): string | null {
-  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(?::(\d{2}))?$/.exec(local.trim());
-  return m ? `${m[1]}T${m[2]}:${m[3] ?? "00"}+04:00` : null;
+const REVOCABLE_VERDICTS = new Set(["valid", "not_yet_valid", "expired", "wrong_zone", "purpose_not_allowed", "no_permit_needed"]);
+
+/** The serial a log row offers to revoke, or null (no serial, or one not to be trusted). */
+export function revocableSerial(row: Pick<Inspection, "serial" | "verdict">): number | null {
+  return row.serial !== null && row.verdict !== null && REVOCABLE_VERDICTS.has(row.verdict) ? row.serial : null;
 }

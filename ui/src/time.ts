@@ -60,3 +60,49 @@ export function validityWindow(from: string, until: string): string {
   if (a && b && a[1] === b[1] && a[2] === b[2] && a[3] === b[3]) return `${dayTime(from)}–${clockTime(until)}`;
   return `${dayTime(from)} – ${dayTime(until)}`;
 }
+
+const BAKU_OFFSET_MS = 4 * 3600_000;
+const two = (n: number) => String(n).padStart(2, "0");
+
+/** The Baku wall clock of an instant given in any offset (`…Z` from the service, `…+04:00` from a device). */
+function bakuClock(iso: string): Date | null {
+  // Only full RFC 3339 instants: `Date.parse` would read a bare date as UTC midnight, silently.
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i.test(iso.trim())) return null;
+  const ms = Date.parse(iso);
+  // Baku is UTC+4 all year (no summer time since 2016): the UTC fields of the shifted date are Baku's.
+  return Number.isNaN(ms) ? null : new Date(ms + BAKU_OFFSET_MS);
+}
+
+/** `15.12.2020` (dd.mm.yyyy) for an RFC 3339 instant, in Baku time; anything else as it came. */
+export function bakuDate(iso: string): string {
+  const d = bakuClock(iso);
+  return d ? `${two(d.getUTCDate())}.${two(d.getUTCMonth() + 1)}.${d.getUTCFullYear()}` : iso;
+}
+
+/** `15.12.2020 10:00` (dd.mm.yyyy HH:MM) for an RFC 3339 instant, in Baku time; anything else as it came. */
+export function bakuDateTime(iso: string): string {
+  const d = bakuClock(iso);
+  return d ? `${bakuDate(iso)} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}` : iso;
+}
+
+/**
+ * A date the supervisor typed, `15.12.2020` or `15.12.2020 10:00` (Baku time), as
+ * RFC 3339 (`2020-12-15T10:00:00+04:00`). A date without a time is the start of
+ * that day, or its last minute when `endOfDay` (a "to" bound includes the day
+ * named). Empty text is `{ iso: null }` (no bound); text that is not such a date,
+ * or a day the calendar lacks (31.02), is `null`.
+ */
+export function parseBakuDateTime(text: string, endOfDay = false): { iso: string | null } | null {
+  const s = text.trim();
+  if (s === "") return { iso: null };
+  const m = /^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:\s+(\d{1,2}):(\d{2}))?$/.exec(s);
+  if (!m) return null;
+  const [day, month, year] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const hour = m[4] === undefined ? (endOfDay ? 23 : 0) : Number(m[4]);
+  const minute = m[5] === undefined ? (endOfDay ? 59 : 0) : Number(m[5]);
+  const check = new Date(Date.UTC(year, month - 1, day));
+  if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day) return null;
+  if (hour > 23 || minute > 59) return null;
+  const seconds = m[4] === undefined && endOfDay ? "59" : "00";
+  return { iso: `${year}-${two(month)}-${two(day)}T${two(hour)}:${two(minute)}:${seconds}+04:00` };
+}

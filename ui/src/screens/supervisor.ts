@@ -1,28 +1,30 @@
 // Supervisor: for precinct supervisors at a desktop. Sign in with the sync
 // service's address and a token; then the precinct's dashboard (inspections
 // and violations per hour, inspections per officer, as plain SVG), devices
-// not synced for N hours, the inspection log with filters and CSV export,
-// revoking permits, approving, suspending and resuming devices, and importing
-// a device's export file. The token is kept by the app core in memory only;
+// not synced for N hours, the inspection log with filters and CSV export (a
+// row's "Revoke…" fills the revocation form, which still wants a reason and a
+// confirmation), revoking permits, approving, suspending and resuming devices
+// (each with its reason beside its button), and importing a device's export
+// file. Dates are dd.mm.yyyy HH:MM in Baku time, shown and typed. The token is kept by the app core in memory only;
 // this screen never keeps it after the sign-in request.
 //
 // Sections update in place after each request, so that what the supervisor
 // is typing elsewhere on the screen is never wiped.
 import type { AppError } from "../api";
 import { type Ctx, errorText } from "../app";
-import { type Chart, hourlyChart, officerChart } from "../charts";
+import { type Chart, hourlyChart, officerChart, totals } from "../charts";
 import { fileBytes, h } from "../dom";
 import { type Key, t, tMaybe } from "../i18n";
 import {
-  bakuTime,
   type DeviceInfo,
   type Hourly,
   type Inspection,
   type InspectionFilter,
+  revocableSerial,
   type SignedIn,
   supervisorApi,
 } from "../supervisor-api";
-import { dayTime } from "../time";
+import { bakuDateTime, parseBakuDateTime } from "../time";
 
 // Kept across renders until sign-out.
 let signedIn: SignedIn | null = null;
@@ -170,10 +172,18 @@ function dashboard(ctx: Ctx, who: SignedIn): HTMLElement {
     if (stats) drawCharts(stats);
   };
   const drawCharts = (stats: Hourly) => {
-    const total = stats.hours.reduce((n, x) => n + (x.inspections || 0), 0);
-    const violations = stats.hours.reduce((n, x) => n + (x.violations || 0), 0);
+    const sum = totals(stats.hours);
+    const figure = (id: string, key: Key, value: number) =>
+      h("div", { class: `sv-total ${id}`, id: `sv-total-${id}` }, h("dt", {}, t(key)), h("dd", {}, String(value)));
     charts.replaceChildren(
-      h("p", { id: "sv-totals" }, t("supervisor.totals", { inspections: total, violations })),
+      h(
+        "dl",
+        { id: "sv-totals", class: "sv-totals" },
+        figure("inspections", "supervisor.total_inspections", sum.inspections),
+        figure("red", "supervisor.total_red", sum.red),
+        figure("violations", "supervisor.total_violations", sum.violations),
+      ),
+      h("p", { class: "hint", id: "sv-totals-hint" }, t("supervisor.totals_hint")),
       h(
         "figure",
         {},
@@ -202,7 +212,9 @@ function dashboard(ctx: Ctx, who: SignedIn): HTMLElement {
   const hours = h("input", { id: "sv-stale-hours", type: "number", min: 1, max: 8760, value: staleHours });
   const staleList = h("ul", { class: "sv-devices", id: "sv-stale-list" });
   const deviceList = h("ul", { class: "sv-devices", id: "sv-device-list" });
-  const deviceReason = h("input", { id: "sv-device-reason", maxlength: 500, autocomplete: "off" });
+  // What the supervisor typed as a reason, per device: kept when the list is drawn again
+  // (after an approval, say) and dropped once that device's suspension or resumption is done.
+  const reasonDrafts = new Map<string, string>();
   const devicesError = errorSlot("sv-devices-error");
   const devicesResult = h("p", { id: "sv-devices-result", role: "status" });
   const deviceRow = (d: DeviceInfo, actions: boolean) =>
@@ -215,20 +227,37 @@ function dashboard(ctx: Ctx, who: SignedIn): HTMLElement {
       h(
         "span",
         { class: "last" },
-        d.last_sync ? t("supervisor.last_sync", { time: dayTime(bakuIso(d.last_sync)) }) : t("supervisor.never_synced"),
+        d.last_sync ? t("supervisor.last_sync", { time: bakuDateTime(d.last_sync) }) : t("supervisor.never_synced"),
       ),
-      actions
-        ? h(
-            "button",
-            {
-              class: "sv-toggle",
-              "data-action": d.status === "suspended" ? "resume" : "suspend",
-              onclick: () => void toggle(d),
-            },
-            d.status === "suspended" ? t("supervisor.resume") : t("supervisor.suspend"),
-          )
-        : null,
+      actions ? deviceAction(d) : null,
     );
+  // The reason's field and its button side by side in the device's own row, the field
+  // named after the device, so that no reason can be read as another device's.
+  const deviceAction = (d: DeviceInfo) => {
+    const suspended = d.status === "suspended";
+    const reason = h("input", {
+      class: "sv-device-reason",
+      maxlength: 500,
+      autocomplete: "off",
+      value: reasonDrafts.get(d.device_id) ?? "",
+      oninput: () => reasonDrafts.set(d.device_id, reason.value),
+    });
+    return h(
+      "div",
+      { class: "sv-device-action" },
+      h(
+        "label",
+        { class: "field" },
+        h("span", {}, t(suspended ? "supervisor.resume_reason" : "supervisor.suspend_reason", { device: d.badge || d.device_id })),
+        reason,
+      ),
+      h(
+        "button",
+        { class: "sv-toggle", "data-action": suspended ? "resume" : "suspend", onclick: () => void toggle(d, reason) },
+        suspended ? t("supervisor.resume") : t("supervisor.suspend"),
+      ),
+    );
+  };
   const loadDevices = async () => {
     const n = Number(hours.value);
     staleHours = Number.isInteger(n) && n >= 1 ? n : 24;
@@ -248,11 +277,11 @@ function dashboard(ctx: Ctx, who: SignedIn): HTMLElement {
       );
     }
   };
-  const toggle = async (d: DeviceInfo) => {
-    const reason = deviceReason.value.trim();
+  const toggle = async (d: DeviceInfo, field: HTMLInputElement) => {
+    const reason = field.value.trim();
     if (!reason) {
       errorBox(devicesError, { code: "supervisor_reason", message: "" });
-      deviceReason.focus();
+      field.focus();
       return;
     }
     devicesResult.textContent = "";
@@ -260,7 +289,7 @@ function dashboard(ctx: Ctx, who: SignedIn): HTMLElement {
       d.status === "suspended" ? supervisorApi.resume(d.device_id, reason) : supervisorApi.suspend(d.device_id, reason),
     );
     if (done) {
-      deviceReason.value = "";
+      reasonDrafts.delete(d.device_id);
       devicesResult.textContent = t(done.status === "suspended" ? "supervisor.suspended" : "supervisor.resumed", {
         device: done.device_id,
       });
@@ -271,48 +300,96 @@ function dashboard(ctx: Ctx, who: SignedIn): HTMLElement {
   // The log with its filters.
   const officer = h("input", { id: "sv-f-officer", maxlength: 32, value: filter.officer ?? "", autocomplete: "off" });
   const zone = h("input", { id: "sv-f-zone", type: "number", min: 1, max: 65535, value: filter.zone ?? "" });
-  const from = h("input", { id: "sv-f-from", type: "datetime-local" });
-  const to = h("input", { id: "sv-f-to", type: "datetime-local" });
+  // Typed as dd.mm.yyyy [hh:mm] in Baku time: a datetime-local field would show the
+  // browser's locale (mm/dd/yyyy, AM/PM in an English one) instead.
+  const dateInput = (id: string, iso: string | null | undefined) =>
+    h("input", {
+      id,
+      type: "text",
+      maxlength: 16,
+      autocomplete: "off",
+      placeholder: t("supervisor.date_placeholder"),
+      value: iso ? bakuDateTime(iso) : "",
+    });
+  const from = dateInput("sv-f-from", filter.from);
+  const to = dateInput("sv-f-to", filter.to);
   const violations = h("input", { id: "sv-f-violations", type: "checkbox", checked: filter.violations === true });
   const rows = h("tbody", { id: "sv-log-rows" });
   const logSummary = h("p", { class: "hint", id: "sv-log-summary" });
   const logError = errorSlot("sv-log-error");
-  const readFilter = (): InspectionFilter => {
+  /** The filter as typed, or null (the error shown, the field focused) when a date does not read. */
+  const readFilter = (): InspectionFilter | null => {
     const z = Number(zone.value);
+    const since = parseBakuDateTime(from.value);
+    const until = parseBakuDateTime(to.value, true);
+    if (!since || !until) {
+      errorBox(logError, { code: "supervisor_bad_date", message: "" });
+      (since ? to : from).focus();
+      return null;
+    }
     return {
       officer: inputText(officer),
       zone: zone.value.trim() !== "" && Number.isInteger(z) ? z : null,
-      from: bakuTime(from.value),
-      to: bakuTime(to.value),
+      from: since.iso,
+      to: until.iso,
       violations: violations.checked,
       limit: 500,
     };
   };
+  // A cell carries its column's name for the phone layout's labels (style.css); an empty
+  // cell has no child at all, so that it is left out there.
+  const cell = (col: (typeof LOG_COLUMNS)[number], attrs: Record<string, string | null>, content: Node | string | null) =>
+    h("td", { ...attrs, "data-label": t(`supervisor.${col}` as Key) }, content);
   const fillLog = (list: Inspection[], more: boolean) => {
     logSummary.textContent = more ? t("supervisor.log_more", { count: list.length }) : t("supervisor.log_count", { count: list.length });
     rows.replaceChildren(
-      ...(list.length === 0 ? [h("tr", { class: "empty" }, h("td", { colspan: 6 }, t("supervisor.log_empty")))] : []),
-      ...list.map((r) =>
-        h(
+      ...(list.length === 0 ? [h("tr", { class: "empty" }, h("td", { colspan: LOG_COLUMNS.length }, t("supervisor.log_empty")))] : []),
+      ...list.map((r) => {
+        const serial = revocableSerial(r);
+        const reason = r.reasons?.[0];
+        return h(
           "tr",
-          { "data-seq": r.seq, "data-device": r.device_id, class: r.display ? `display-${r.display}` : "manual" },
-          h("td", {}, dayTime(r.at)),
-          h("td", {}, r.officer),
-          h("td", {}, String(r.zone)),
-          h("td", {}, what(r)),
-          h("td", { class: "doc" }, r.document ?? ""),
-          h("td", { class: "id" }, r.device_id),
-        ),
-      ),
+          { "data-seq": r.seq, "data-device": r.device_id, "data-at": r.at, class: r.display ? `display-${r.display}` : "manual" },
+          cell("col_time", { class: "time" }, bakuDateTime(r.at)),
+          cell("col_officer", {}, r.officer),
+          cell("col_zone", {}, String(r.zone)),
+          cell("col_what", {}, what(r)),
+          cell("col_serial", { class: "serial" }, r.serial === null ? null : String(r.serial)),
+          cell("col_reason", { class: "reason", "data-code": reason ?? null }, reason ? (tMaybe(`reason.${reason}`) ?? reason) : null),
+          cell("col_document", { class: "doc" }, r.document),
+          cell("col_device", { class: "id" }, r.device_id),
+          cell(
+            "col_action",
+            { class: "action" },
+            serial === null
+              ? null
+              : h(
+                  "button",
+                  {
+                    type: "button",
+                    class: "sv-row-revoke",
+                    "data-serial": serial,
+                    "aria-label": t("supervisor.revoke_row_label", { serial }),
+                    onclick: () => prefillRevoke(serial),
+                  },
+                  t("supervisor.revoke_row"),
+                ),
+          ),
+        );
+      }),
     );
   };
   const loadLog = async () => {
-    filter = readFilter();
+    const typed = readFilter();
+    if (!typed) return;
+    filter = typed;
     const page = await attempt(logError, () => supervisorApi.inspections(filter));
     if (page) fillLog(page.inspections, page.next !== null);
   };
   const exportCsv = async () => {
-    const csv = await attempt(logError, () => supervisorApi.inspectionsCsv(readFilter()));
+    const typed = readFilter();
+    if (!typed) return;
+    const csv = await attempt(logError, () => supervisorApi.inspectionsCsv(typed));
     if (csv === undefined) return;
     // One byte-order mark first (the HTTP client may have taken the server's off), so that
     // spreadsheets read the file as UTF-8: names with ə, ş, ğ.
@@ -361,6 +438,27 @@ function dashboard(ctx: Ctx, who: SignedIn): HTMLElement {
       revokeReason.value = "";
       revokeConfirm.checked = false;
     }
+  };
+
+  const revokeForm = h(
+    "form",
+    { id: "sv-revoke-form", onsubmit: revoke },
+    field("supervisor.revoke_kind", revokeKind),
+    field("supervisor.revoke_value", revokeValue),
+    field("supervisor.reason", revokeReason),
+    h("label", { class: "check" }, revokeConfirm, h("span", {}, t("supervisor.revoke_confirm"))),
+    h("button", { type: "submit", class: "danger", id: "sv-revoke" }, t("supervisor.revoke")),
+  );
+  // A log row's "Revoke…" only fills the form: the reason and the confirmation are still
+  // the supervisor's to give, and nothing is revoked until the form is sent.
+  const prefillRevoke = (serial: number) => {
+    revokeKind.value = "serial";
+    revokeValue.value = String(serial);
+    revokeConfirm.checked = false;
+    errorBox(revokeError, null);
+    revokeResult.textContent = t("supervisor.revoke_prefilled", { serial });
+    revokeForm.scrollIntoView({ block: "center" });
+    revokeReason.focus({ preventScroll: true });
   };
 
   // Approval.
@@ -448,7 +546,6 @@ function dashboard(ctx: Ctx, who: SignedIn): HTMLElement {
       ),
       staleList,
       h("h2", {}, t("supervisor.devices_title")),
-      field("supervisor.device_reason", deviceReason),
       devicesError,
       devicesResult,
       deviceList,
@@ -482,9 +579,7 @@ function dashboard(ctx: Ctx, who: SignedIn): HTMLElement {
             h(
               "tr",
               {},
-              (["col_time", "col_officer", "col_zone", "col_what", "col_document", "col_device"] as const).map((c) =>
-                h("th", {}, t(`supervisor.${c}` as Key)),
-              ),
+              LOG_COLUMNS.map((c) => h("th", { "data-col": c }, t(`supervisor.${c}` as Key))),
             ),
           ),
           rows,
@@ -495,15 +590,7 @@ function dashboard(ctx: Ctx, who: SignedIn): HTMLElement {
       "section",
       { class: "sv-card" },
       h("h2", {}, t("supervisor.revoke_title")),
-      h(
-        "form",
-        { id: "sv-revoke-form", onsubmit: revoke },
-        field("supervisor.revoke_kind", revokeKind),
-        field("supervisor.revoke_value", revokeValue),
-        field("supervisor.reason", revokeReason),
-        h("label", { class: "check" }, revokeConfirm, h("span", {}, t("supervisor.revoke_confirm"))),
-        h("button", { type: "submit", class: "danger", id: "sv-revoke" }, t("supervisor.revoke")),
-      ),
+      revokeForm,
       revokeError,
       revokeResult,
     ),
@@ -534,12 +621,17 @@ function dashboard(ctx: Ctx, who: SignedIn): HTMLElement {
   );
 }
 
-/** The service sends device times in UTC (`…Z`); shown in Baku time like every other time. */
-function bakuIso(utc: string): string {
-  const ms = Date.parse(utc);
-  if (Number.isNaN(ms)) return utc;
-  return new Date(ms + 4 * 3600_000).toISOString().replace(/\.\d{3}Z$/, "+04:00");
-}
+const LOG_COLUMNS = [
+  "col_time",
+  "col_officer",
+  "col_zone",
+  "col_what",
+  "col_serial",
+  "col_reason",
+  "col_document",
+  "col_device",
+  "col_action",
+] as const;
 
 function what(r: Inspection): string {
   if (r.verdict) return tMaybe(`verdict.${r.verdict}`) ?? r.verdict;

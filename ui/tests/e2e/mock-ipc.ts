@@ -14,7 +14,7 @@
 // Supervisor: the token `sup-token` signs in as aliyev of P-12 (any other is
 // refused as unauthorized; a server containing `offline` is unreachable);
 // inspections, hourly statistics and devices come from the fixtures below,
-// filtered as the service filters them (a violation is a manual record of one); enrollment codes must start `ICZD1-`,
+// filtered as the service filters them (a violation is a manual record of one; one check is of a forged token); enrollment codes must start `ICZD1-`,
 // document numbers must start `AZE`.
 import { mockIPC } from "@tauri-apps/api/mocks";
 import type { AppStatus, EnrollmentStatus, LogRecord, ManualRequest, Settings, SyncReport, Verdict, Zone } from "../../src/api";
@@ -219,6 +219,8 @@ const svInspections: Inspection[] = [
   svRecord(3, "STALEDEVICE00000", "B-77", 2, "expired", "not_valid", "token", 2),
   svRecord(4, "STALEDEVICE00000", "B-77", 2, null, null, "violation", 2),
   svRecord(5, "MOCKDEVICE000000", "B-1042", 3, "valid", "valid", "token", 3),
+  // A forged token: its serial is whatever the forger wrote, so the log offers no revocation.
+  svRecord(6, "STALEDEVICE00000", "B-77", 2, "bad_signature", "not_valid", "token", 3),
 ];
 
 function svRecord(
@@ -243,6 +245,8 @@ function svRecord(
     document: `AZE1111111${seq}`,
     verdict,
     display,
+    // The verdict's own code as its reason, as the device core gives it for a refusal.
+    reasons: verdict === null ? null : verdict === "valid" ? [] : [verdict],
     action: null,
     note: null,
   };

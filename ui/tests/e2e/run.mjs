@@ -843,7 +843,7 @@ test("a camera that will not open again after a result leaves the Scan screen as
   await page.close();
 });
 
-test("a supervisor signs in, sees the charts, filters the log, approves, revokes, suspends and imports", async () => {
+test("a supervisor signs in, sees the charts and totals, reads and filters the log, revokes from a row, approves, suspends beside the reason and imports", async () => {
   const page = await openApp();
   await page.click("#tab-supervisor");
   await page.waitForSelector("#sv-login-form");
@@ -877,26 +877,108 @@ test("a supervisor signs in, sees the charts, filters the log, approves, revokes
     bars.map((b) => Number(b.getAttribute("height"))),
   );
   assert.ok(heights.every((x) => x > 0), String(heights));
-  assert.deepEqual(heights, [85, 170, 85, 85], "oldest hour first; two inspections two hours ago");
+  assert.deepEqual(heights, [170, 170, 85, 85], "oldest hour first; two records three hours ago and two hours ago");
   assert.deepEqual(
     await page.$$eval("#sv-chart-officers rect.bar.inspections", (bars) => bars.map((b) => b.dataset.label)),
     ["B-1042", "B-77"],
   );
-  assert.equal(
-    await page.textContent("#sv-totals"),
-    catalogue.az["supervisor.totals"].replace("{inspections}", "5").replace("{violations}", "2"),
-  );
+  // The totals: red results (the expired and the forged check) and recorded violations side by side, labelled.
+  const figure = (id) => page.textContent(`#sv-total-${id} dd`);
+  const label = (id) => page.textContent(`#sv-total-${id} dt`);
+  assert.deepEqual([await figure("inspections"), await figure("red"), await figure("violations")], ["6", "2", "2"]);
+  assert.equal(await label("red"), catalogue.az["supervisor.total_red"]);
+  assert.equal(await label("violations"), catalogue.az["supervisor.total_violations"]);
 
   // Devices not synced for more than 24 hours.
   await page.waitForSelector("#sv-stale-list li");
   assert.deepEqual(await page.$$eval("#sv-stale-list li", (li) => li.map((x) => x.dataset.device)), ["STALEDEVICE00000"]);
   assert.equal((await svCalls("supervisor_devices"))[0].args.hours, 24);
+  // A device's last sync (sent in UTC) as dd.mm.yyyy HH:MM in Baku time.
+  const lastSync = await page.textContent('#sv-device-list li[data-device="MOCKDEVICE000000"] .last');
+  const lastSyncAt = lastSync.match(/(\d{2})\.(\d{2})\.(\d{4}) (\d{2}):(\d{2})/);
+  assert.ok(lastSyncAt, lastSync);
+  const shown = Date.parse(`${lastSyncAt[3]}-${lastSyncAt[2]}-${lastSyncAt[1]}T${lastSyncAt[4]}:${lastSyncAt[5]}:00+04:00`);
+  assert.ok(Math.abs(Date.now() - 30 * 60_000 - shown) < 3 * 60_000, `${lastSync}: 30 minutes ago, in Baku time`);
 
-  // The log, then filtered by officer, then violations only.
-  await page.waitForFunction(() => document.querySelectorAll("#sv-log-rows tr[data-seq]").length === 5);
+  // The log: serial and reason columns, times as dd.mm.yyyy HH:MM in Baku time.
+  await page.waitForFunction(() => document.querySelectorAll("#sv-log-rows tr[data-seq]").length === 6);
+  assert.deepEqual(
+    await page.$$eval("#sv-log thead th", (th) => th.map((x) => x.dataset.col)),
+    ["col_time", "col_officer", "col_zone", "col_what", "col_serial", "col_reason", "col_document", "col_device", "col_action"],
+  );
+  const logRow = (seq) => `#sv-log-rows tr[data-seq="${seq}"]`;
+  const cell = (seq, cls) => page.textContent(`${logRow(seq)} td.${cls}`);
+  assert.equal(await cell(3, "serial"), "43");
+  assert.equal(await cell(3, "reason"), catalogue.az["reason.expired"]);
+  assert.equal(await cell(6, "reason"), catalogue.az["reason.bad_signature"]);
+  assert.equal(await cell(2, "serial"), "", "a manual record has no serial");
+  assert.equal(await cell(2, "reason"), "");
+  for (const seq of [1, 2, 3, 4, 5, 6]) {
+    const at = await page.getAttribute(logRow(seq), "data-at");
+    const baku = new Date(Date.parse(at) + 4 * 3600_000);
+    const two = (n) => String(n).padStart(2, "0");
+    const expected = `${two(baku.getUTCDate())}.${two(baku.getUTCMonth() + 1)}.${baku.getUTCFullYear()} ${two(baku.getUTCHours())}:${two(baku.getUTCMinutes())}`;
+    assert.equal(await cell(seq, "time"), expected, at);
+  }
+  // "Revoke…" on the rows with a serial the device verified: not on manual records, not on the forged token.
+  assert.deepEqual(
+    await page.$$eval("#sv-log-rows button.sv-row-revoke", (b) => b.map((x) => [x.closest("tr").dataset.seq, x.dataset.serial])),
+    [["1", "41"], ["3", "43"], ["5", "45"]],
+  );
+  await page.screenshot({ path: join(shots, "ui-supervisor-phone.png"), fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.screenshot({ path: join(shots, "ui-supervisor-desktop.png"), fullPage: true });
+
+  // Revoke from a row: the form is filled with the serial and the reason field focused, on screen;
+  // nothing is revoked until the reason and the confirmation are given.
+  await page.click(`${logRow(3)} button.sv-row-revoke`);
+  assert.equal(await page.inputValue("#sv-revoke-kind"), "serial");
+  assert.equal(await page.inputValue("#sv-revoke-value"), "43");
+  assert.equal(await page.evaluate(() => document.activeElement?.id), "sv-revoke-reason");
+  assert.equal(await page.isChecked("#sv-revoke-confirm"), false);
+  const inView = await page.$eval("#sv-revoke-reason", (el) => {
+    const r = el.getBoundingClientRect();
+    return r.top >= 0 && r.bottom <= window.innerHeight;
+  });
+  assert.ok(inView, "the revocation form is scrolled into view");
+  await page.screenshot({ path: join(shots, "ui-supervisor-revoke-from-row.png") });
+  await page.fill("#sv-revoke-reason", "permit sold on");
+  await page.click("#sv-revoke");
+  await page.waitForSelector("#sv-revoke-error:not([hidden])");
+  assert.equal(await page.getAttribute("#sv-revoke-error", "data-code"), "supervisor_confirm");
+  assert.equal((await svCalls("supervisor_revoke")).length, 0, "nothing is revoked before the confirmation");
+  await page.check("#sv-revoke-confirm");
+  await page.click("#sv-revoke");
+  await page.waitForFunction(() => (document.querySelector("#sv-revoke-result")?.textContent ?? "").includes("5"));
+  assert.equal(
+    await page.textContent("#sv-revoke-result"),
+    catalogue.az["supervisor.revoked"].replace("{count}", "1").replace("{version}", "5"),
+  );
+  assert.deepEqual((await svCalls("supervisor_revoke")).at(-1).args, { serial: 43, document: null, reason: "permit sold on" });
+  await page.setViewportSize({ width: 420, height: 820 });
+
+  // Dates are typed as dd.mm.yyyy [HH:MM], Baku time; a bare "to" date includes its day.
+  const inspectionCalls = (await svCalls("supervisor_inspections")).length;
+  await page.fill("#sv-f-from", "31.02.2020");
+  await page.click("#sv-f-apply");
+  await page.waitForSelector("#sv-log-error:not([hidden])");
+  assert.equal(await page.getAttribute("#sv-log-error", "data-code"), "supervisor_bad_date");
+  assert.equal(await page.textContent("#sv-log-error .sv-error-text"), catalogue.az["error.supervisor_bad_date"]);
+  assert.equal((await svCalls("supervisor_inspections")).length, inspectionCalls, "no request with a date that does not read");
+  await page.fill("#sv-f-from", "01.12.2020 08:00");
+  await page.fill("#sv-f-to", "31.12.2099");
+  await page.click("#sv-f-apply");
+  await page.waitForFunction((n) => window.__icazeCalls.filter((x) => x.cmd === "supervisor_inspections").length > n, inspectionCalls);
+  const dated = (await svCalls("supervisor_inspections")).at(-1).args.filter;
+  assert.deepEqual([dated.from, dated.to], ["2020-12-01T08:00:00+04:00", "2099-12-31T23:59:59+04:00"]);
+  assert.equal(await page.isHidden("#sv-log-error"), true);
+  await page.fill("#sv-f-from", "");
+  await page.fill("#sv-f-to", "");
+
+  // Filtered by officer, then violations only.
   await page.fill("#sv-f-officer", "B-77");
   await page.click("#sv-f-apply");
-  await page.waitForFunction(() => document.querySelectorAll("#sv-log-rows tr[data-seq]").length === 2);
+  await page.waitForFunction(() => document.querySelectorAll("#sv-log-rows tr[data-seq]").length === 3);
   await page.check("#sv-f-violations");
   await page.click("#sv-f-apply");
   await page.waitForFunction(() => document.querySelectorAll("#sv-log-rows tr[data-seq]").length === 1);
@@ -946,29 +1028,66 @@ test("a supervisor signs in, sees the charts, filters the log, approves, revokes
   await page.click("#sv-revoke");
   await page.waitForSelector("#sv-revoke-error:not([hidden])");
   assert.equal(await page.getAttribute("#sv-revoke-error", "data-code"), "supervisor_confirm");
-  assert.equal((await svCalls("supervisor_revoke")).length, 0, "nothing is revoked before the confirmation");
+  assert.equal((await svCalls("supervisor_revoke")).length, 1, "nothing more is revoked before the confirmation");
   await page.check("#sv-revoke-confirm");
   await page.click("#sv-revoke");
-  await page.waitForFunction(() => document.querySelector("#sv-revoke-result")?.textContent !== "");
+  await page.waitForFunction(() => (document.querySelector("#sv-revoke-result")?.textContent ?? "").includes("2"));
   assert.equal(
     await page.textContent("#sv-revoke-result"),
     catalogue.az["supervisor.revoked"].replace("{count}", "2").replace("{version}", "5"),
   );
-  assert.deepEqual((await svCalls("supervisor_revoke"))[0].args, {
+  assert.deepEqual((await svCalls("supervisor_revoke")).at(-1).args, {
     serial: null,
     document: "AZE11111111",
     reason: "document stolen",
   });
 
-  // Suspend needs a reason; then the device shows as suspended and can be resumed.
-  const toggle = '#sv-device-list li[data-device="MOCKDEVICE000000"] button.sv-toggle';
+  // Suspend: each device's reason field sits beside its own button and names the device; a reason
+  // typed for another device is not taken; then the device shows as suspended and can be resumed.
+  const deviceItem = '#sv-device-list li[data-device="MOCKDEVICE000000"]';
+  const toggle = `${deviceItem} button.sv-toggle`;
+  const reasonField = `${deviceItem} input.sv-device-reason`;
+  const staleReason = '#sv-device-list li[data-device="STALEDEVICE00000"] input.sv-device-reason';
+  assert.equal(await page.$("#sv-device-reason"), null, "no shared reason field away from the buttons");
+  assert.equal(
+    await page.textContent(`${deviceItem} .sv-device-action label span`),
+    catalogue.az["supervisor.suspend_reason"].replace("{device}", "B-1042"),
+  );
+  const beside = async () => {
+    const [field, button] = await Promise.all([page.locator(reasonField).boundingBox(), page.locator(toggle).boundingBox()]);
+    const grouped = await page.$eval(deviceItem, (li) => {
+      const group = li.querySelector("input.sv-device-reason")?.closest(".sv-device-action");
+      return group != null && group === li.querySelector("button.sv-toggle")?.parentElement;
+    });
+    assert.ok(grouped, "the field and the button share one group in the device's row");
+    const sameLine = field.y < button.y + button.height && button.y < field.y + field.height;
+    const gap = button.x - (field.x + field.width);
+    assert.ok(sameLine && gap >= 0 && gap < 40, `field ${JSON.stringify(field)} beside button ${JSON.stringify(button)}`);
+  };
+  await beside();
+  await page.fill(staleReason, "reason for the other device");
   await page.click(toggle);
   await page.waitForSelector("#sv-devices-error:not([hidden])");
   assert.equal(await page.getAttribute("#sv-devices-error", "data-code"), "supervisor_reason");
-  await page.fill("#sv-device-reason", "lost phone");
+  assert.equal(await page.evaluate(() => document.activeElement?.closest("li")?.dataset.device), "MOCKDEVICE000000");
+  assert.equal((await svCalls("supervisor_suspend")).length, 0);
+  await page.fill(reasonField, "lost phone");
+  await page.locator(deviceItem).scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(shots, "ui-supervisor-suspend-phone.png") });
   await page.click(toggle);
   await page.waitForSelector(`${toggle}[data-action=resume]`);
   assert.deepEqual((await svCalls("supervisor_suspend"))[0].args, { device: "MOCKDEVICE000000", reason: "lost phone" });
+  assert.equal(await page.inputValue(reasonField), "", "the reason is used once");
+  assert.equal(await page.inputValue(staleReason), "reason for the other device", "the other device's draft survives the redraw");
+  assert.equal(
+    await page.textContent(`${deviceItem} .sv-device-action label span`),
+    catalogue.az["supervisor.resume_reason"].replace("{device}", "B-1042"),
+  );
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await beside();
+  await page.locator(deviceItem).scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(shots, "ui-supervisor-suspend-desktop.png") });
+  await page.setViewportSize({ width: 420, height: 820 });
 
   // Import a device's export file.
   await page.setInputFiles("#sv-import-file", {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bakuHour, fillHours, hourlyChart, MAX_HOURS, MAX_OFFICERS, niceMax, officerChart } from "../../src/charts";
+import { bakuHour, fillHours, hourlyChart, MAX_HOURS, MAX_OFFICERS, niceMax, officerChart, totals } from "../../src/charts";
 
 const size = { width: 336, height: 130 };
 // The plot: x from 36 to 336, y from 8 to 108 (130 - 22).
@@ -125,5 +125,31 @@ describe("the officer chart", () => {
     const chart = officerChart(many, size);
     expect(chart.labels.length).toBe(MAX_OFFICERS);
     expect(chart.labels[0].label).toBe("B-39");
+  });
+});
+
+describe("the totals", () => {
+  it("count red results and recorded violations apart, never summed", () => {
+    // One stop: a red check, then the violation recorded from it; and a valid check.
+    const sum = totals([
+      { hour: "2020-12-15T06:00:00Z", inspections: 2, violations: 1, not_valid: 1 },
+      { hour: "2020-12-15T07:00:00Z", inspections: 1, violations: 0, not_valid: 0 },
+    ]);
+    expect(sum).toEqual({ inspections: 3, red: 1, violations: 1 });
+  });
+
+  it("count red results with no violation recorded, and violations with no check", () => {
+    const sum = totals([
+      { hour: "2020-12-15T06:00:00Z", inspections: 4, violations: 0, not_valid: 3 },
+      { hour: "2020-12-15T08:00:00Z", inspections: 2, violations: 2, not_valid: 0 },
+    ]);
+    expect(sum).toEqual({ inspections: 6, red: 3, violations: 2 });
+  });
+
+  it("are zero without data, and ignore nonsense counts", () => {
+    expect(totals([])).toEqual({ inspections: 0, red: 0, violations: 0 });
+    expect(
+      totals([{ hour: "2020-12-15T06:00:00Z", inspections: -1, violations: Number.NaN, not_valid: "2" as unknown as number }]),
+    ).toEqual({ inspections: 0, red: 0, violations: 0 });
   });
 });
