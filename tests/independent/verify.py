@@ -379,18 +379,25 @@ def read_vehicle(r):
     return "".join(plate)
 
 
-def parse_payload_v1(r):
-    # Section 3, "Order": every field is checked as soon as its rule can be
-    # checked, so the first problem in bit order wins.  The version (4 bits)
-    # has been read.
+def read_header(r):
+    """The fields after the version that both formats share (v1 section 3 fields 2-5,
+    v2 section 10 fields 2-5): purpose, key_id, serial, issued_at."""
     c = {}
     purpose = r.read(4)
     invalid(purpose == 0)
     c["purpose"] = purpose
     c["key_id"] = r.read(8)
     c["serial"] = r.read(32)
-    issued = r.read(26)
-    c["issued_at"] = issued
+    c["issued_at"] = r.read(26)
+    return c
+
+
+def parse_payload_v1(r):
+    # Section 3, "Order": every field is checked as soon as its rule can be
+    # checked, so the first problem in bit order wins.  The version (4 bits)
+    # has been read.
+    c = read_header(r)
+    issued = c["issued_at"]
     if r.read(1):
         before = r.read(1)
         delta = r.read(20)
@@ -473,14 +480,8 @@ def parse_payload_v2(r):
     # Section 10: the fields in the order of its table, each rule checked at
     # the point the section gives, so the first problem in bit order wins.
     # The version (4 bits) has been read.
-    c = {}
-    purpose = r.read(4)
-    invalid(purpose == 0)
-    c["purpose"] = purpose
-    c["key_id"] = r.read(8)
-    c["serial"] = r.read(32)
-    issued = r.read(26)
-    c["issued_at"] = issued
+    c = read_header(r)
+    issued = c["issued_at"]
     from_form = r.read(2)
     if from_form == 0:
         valid_from = issued

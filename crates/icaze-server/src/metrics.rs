@@ -16,9 +16,7 @@ pub struct Metrics {
     /// request of the busy path (a mutex there is a point of contention).
     issued: [AtomicU64; 256],
     refused: Mutex<BTreeMap<&'static str, u64>>,
-    buckets: [AtomicU64; BUCKETS.len()],
-    count: AtomicU64,
-    sum_micros: AtomicU64,
+    latency: Histogram,
 }
 
 impl Default for Metrics {
@@ -26,9 +24,7 @@ impl Default for Metrics {
         Self {
             issued: std::array::from_fn(|_| AtomicU64::new(0)),
             refused: Mutex::default(),
-            buckets: Default::default(),
-            count: AtomicU64::new(0),
-            sum_micros: AtomicU64::new(0),
+            latency: Histogram::default(),
         }
     }
 }
@@ -48,14 +44,7 @@ impl Metrics {
 
     /// An SMS request took `elapsed` to answer.
     pub fn observe(&self, elapsed: Duration) {
-        let secs = elapsed.as_secs_f64();
-        for (bucket, bound) in self.buckets.iter().zip(BUCKETS) {
-            if secs <= bound {
-                bucket.fetch_add(1, Ordering::Relaxed);
-            }
-        }
-        self.count.fetch_add(1, Ordering::Relaxed);
-        self.sum_micros.fetch_add(elapsed.as_micros() as u64, Ordering::Relaxed);
+        self.latency.observe(elapsed);
     }
 
     /// Permits issued for `code` so far.
@@ -80,14 +69,7 @@ impl Metrics {
             }
         }
         out.push_str("# HELP icaze_sms_request_seconds Time to answer an SMS request.\n# TYPE icaze_sms_request_seconds histogram\n");
-        for (bucket, bound) in self.buckets.iter().zip(BUCKETS) {
-            let _ =
-                writeln!(out, "icaze_sms_request_seconds_bucket{{le=\"{bound}\"}} {}", bucket.load(Ordering::Relaxed));
-        }
-        let count = self.count.load(Ordering::Relaxed);
-        let _ = writeln!(out, "icaze_sms_request_seconds_bucket{{le=\"+Inf\"}} {count}");
-        let _ = writeln!(out, "icaze_sms_request_seconds_sum {}", self.sum_micros.load(Ordering::Relaxed) as f64 / 1e6);
-        let _ = writeln!(out, "icaze_sms_request_seconds_count {count}");
+        self.latency.render(&mut out, "icaze_sms_request_seconds", "");
         out
     }
 }
@@ -124,6 +106,22 @@ impl Histogram {
         }
         self.count.fetch_add(1, Ordering::Relaxed);
         self.sum_micros.fetch_add(elapsed.as_micros() as u64, Ordering::Relaxed);
+    }
+
+    /// Writes the histogram's lines as `name_bucket`, `name_sum` and
+    /// `name_count`; `labels` (`route="/x",` or empty) go before `le`.
+    fn render(&self, out: &mut String, name: &str, labels: &str) {
+        for (bucket, bound) in self.buckets.iter().zip(BUCKETS) {
+            let n = bucket.load(Ordering::Relaxed);
+            let _ = writeln!(out, "{name}_bucket{{{labels}le=\"{bound}\"}} {n}");
+        }
+        let count = self.count.load(Ordering::Relaxed);
+        let sum = self.sum_micros.load(Ordering::Relaxed) as f64 / 1e6;
+        let _ = writeln!(out, "{name}_bucket{{{labels}le=\"+Inf\"}} {count}");
+        let bare = labels.trim_end_matches(',');
+        let braces = if bare.is_empty() { String::new() } else { format!("{{{bare}}}") };
+        let _ = writeln!(out, "{name}_sum{braces} {sum}");
+        let _ = writeln!(out, "{name}_count{braces} {count}");
     }
 }
 
@@ -171,16 +169,7 @@ impl HttpMetrics {
         if let Ok(latency) = self.latency.read() {
             let sorted: BTreeMap<_, _> = latency.iter().collect();
             for (route, h) in sorted {
-                let route = label(route);
-                for (bucket, bound) in h.buckets.iter().zip(BUCKETS) {
-                    let n = bucket.load(Ordering::Relaxed);
-                    let _ = writeln!(out, "icaze_http_request_seconds_bucket{{route=\"{route}\",le=\"{bound}\"}} {n}");
-                }
-                let count = h.count.load(Ordering::Relaxed);
-                let sum = h.sum_micros.load(Ordering::Relaxed) as f64 / 1e6;
-                let _ = writeln!(out, "icaze_http_request_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {count}");
-                let _ = writeln!(out, "icaze_http_request_seconds_sum{{route=\"{route}\"}} {sum}");
-                let _ = writeln!(out, "icaze_http_request_seconds_count{{route=\"{route}\"}} {count}");
+                h.render(&mut out, "icaze_http_request_seconds", &format!("route=\"{}\",", label(route)));
             }
         }
         out
