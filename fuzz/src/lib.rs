@@ -128,16 +128,16 @@ pub fn qr_image(data: &[u8]) {
 pub fn registry_csv(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     let mut last = 0;
-    for (line, row) in icaze_server::csv::people(&text) {
+    for (line, row) in icaze_permits::csv::people(&text) {
         assert!(line > last, "lines ascend");
         last = line;
         if let Ok(person) = row {
-            let again = icaze_server::csv::document(&person.document).expect("a canonical document reads");
+            let again = icaze_permits::csv::document(&person.document).expect("a canonical document reads");
             assert_eq!(again, person.document, "documents are canonical");
         }
     }
     let mut last = 0;
-    for (line, row) in icaze_server::csv::denials(&text) {
+    for (line, row) in icaze_permits::csv::denials(&text) {
         assert!(line > last, "lines ascend");
         last = line;
         if let Ok(denial) = row {
@@ -151,7 +151,7 @@ pub fn registry_csv(data: &[u8]) {
 /// (rehearsals) keeps it well-formed.
 pub fn regime_toml(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    let Ok(regime) = icaze_server::regime::Regime::from_toml(text) else { return };
+    let Ok(regime) = icaze_permits::regime::Regime::from_toml(text) else { return };
     assert!(regime.start < regime.end, "a regime's period is not empty");
     let bundle = regime.to_bundle();
     assert!(bundle.zones.windows(2).all(|w| w[0].id < w[1].id), "bundle zones ascend");
@@ -161,16 +161,16 @@ pub fn regime_toml(data: &[u8]) {
     }
 }
 
-/// A line of an employer's CSV import or a registry file (`icaze_server::csv`): its
+/// A line of an employer's CSV import or a registry file (`icaze_permits::csv`): its
 /// fields read or refused with a message; fields read, written back quoted,
 /// read the same.
 pub fn portal_csv(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     for line in text.lines() {
-        let Ok(fields) = icaze_server::csv::fields(line) else { continue };
+        let Ok(fields) = icaze_permits::csv::fields(line) else { continue };
         assert!(!fields.is_empty(), "a line has at least one field");
         let quoted: Vec<String> = fields.iter().map(|f| format!("\"{}\"", f.replace('"', "\"\""))).collect();
-        let again = icaze_server::csv::fields(&quoted.join(",")).expect("quoted fields read");
+        let again = icaze_permits::csv::fields(&quoted.join(",")).expect("quoted fields read");
         assert_eq!(again, fields, "quoting keeps the fields");
     }
 }

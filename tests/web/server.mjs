@@ -26,7 +26,7 @@ const icaze = process.env.ICAZE_BINARY ?? join(repo, "target", "debug", "icaze")
 const regimeFile = join(repo, "regimes", "2020-12-14.toml");
 
 /**
- * Documents of `icaze registry demo` (crates/icaze-server/src/registry.rs):
+ * Documents of `icaze registry demo` (crates/icaze-permits/src/registry.rs):
  * the named demo people, and `synthetic(i)` for the i-th synthetic person
  * (i < DEMO.count), whose registered zone is 1 + i % 17.
  */

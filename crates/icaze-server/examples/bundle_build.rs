@@ -45,7 +45,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = tempfile::tempdir()?;
     let now = UtcMinute::parse_rfc3339("2020-12-15T10:00:00+04:00")?;
     icaze_authority::Authority::init(&dir.path().join("authority"), now, &Default::default())?;
-    let permits = Arc::new(icaze_server::sqlite::SqliteStore::open(&dir.path().join("icaze.db"), Default::default())?);
+    let permits =
+        Arc::new(icaze_server::sqlite::SqlitePermitStore::open(&dir.path().join("icaze.db"), Default::default())?);
     let store = icaze_server::sync::sqlite::SqliteSyncStore::open(&dir.path().join("sync.db"), Default::default())?;
     let service = SyncService::new(
         Box::new(store),

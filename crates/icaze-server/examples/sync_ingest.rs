@@ -36,7 +36,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = tempfile::tempdir()?;
     let now = UtcMinute::parse_rfc3339("2020-12-15T10:00:00+04:00")?;
     icaze_authority::Authority::init(&dir.path().join("authority"), now, &Default::default())?;
-    let permits = Arc::new(icaze_server::sqlite::SqliteStore::open(&dir.path().join("icaze.db"), Default::default())?);
+    let permits =
+        Arc::new(icaze_server::sqlite::SqlitePermitStore::open(&dir.path().join("icaze.db"), Default::default())?);
     // SYNC=normal measures without the fsync of each commit (what the disk's flush costs).
     let mut config = icaze_server::sqlite::SqliteConfig::default();
     let mut durability = "FULL";

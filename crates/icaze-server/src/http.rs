@@ -12,7 +12,7 @@ use axum::Router;
 
 use crate::listener::ClientAddr;
 use crate::sms::SmsService;
-use crate::store::Store;
+use crate::store::PermitStore;
 use crate::Clock;
 
 /// Who may call the SMS endpoint: the operator's gateway.
@@ -46,7 +46,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// What every handler shares.
-pub struct AppState<S: Store> {
+pub struct AppState<S: PermitStore> {
     /// The SMS service.
     pub sms: SmsService<S>,
     /// Gateway access.
@@ -63,7 +63,7 @@ pub struct AppState<S: Store> {
 }
 
 /// The router of the service.
-pub fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
+pub fn router<S: PermitStore>(state: Arc<AppState<S>>) -> Router {
     Router::new()
         .route("/sms/8103", get(sms_get::<S>).post(sms_post::<S>))
         .route("/healthz", get(|| async { "ok\n" }))
@@ -75,7 +75,7 @@ pub fn router<S: Store>(state: Arc<AppState<S>>) -> Router {
 /// Longest query or body the SMS endpoint reads; an SMS is far shorter.
 const MAX_REQUEST: usize = 64 * 1024;
 
-async fn sms_get<S: Store>(
+async fn sms_get<S: PermitStore>(
     State(state): State<Arc<AppState<S>>>,
     client: ClientAddr,
     RawQuery(query): RawQuery,
@@ -83,7 +83,7 @@ async fn sms_get<S: Store>(
     sms(&state, client, query.unwrap_or_default().as_bytes()).await
 }
 
-async fn sms_post<S: Store>(
+async fn sms_post<S: PermitStore>(
     State(state): State<Arc<AppState<S>>>,
     client: ClientAddr,
     RawQuery(query): RawQuery,
@@ -98,7 +98,7 @@ async fn sms_post<S: Store>(
     sms(&state, client, &all).await
 }
 
-async fn sms<S: Store>(state: &AppState<S>, client: ClientAddr, params: &[u8]) -> Response {
+async fn sms<S: PermitStore>(state: &AppState<S>, client: ClientAddr, params: &[u8]) -> Response {
     if params.len() > MAX_REQUEST {
         return (StatusCode::PAYLOAD_TOO_LARGE, "request too large\n").into_response();
     }
@@ -130,7 +130,7 @@ async fn sms<S: Store>(state: &AppState<S>, client: ClientAddr, params: &[u8]) -
 /// The metrics, for the monitoring system's token or the administrator's
 /// only: the refusals by reason (the deny list, the age limit, unknown
 /// documents) are counts no caller of 8103 may read.
-async fn metrics<S: Store>(State(state): State<Arc<AppState<S>>>, headers: HeaderMap) -> Response {
+async fn metrics<S: PermitStore>(State(state): State<Arc<AppState<S>>>, headers: HeaderMap) -> Response {
     if !bearer_is(&headers, &state.metrics_token) && !is_admin(&state, &headers) {
         return (
             StatusCode::UNAUTHORIZED,
@@ -143,7 +143,7 @@ async fn metrics<S: Store>(State(state): State<Arc<AppState<S>>>, headers: Heade
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
 }
 
-fn is_admin<S: Store>(state: &AppState<S>, headers: &HeaderMap) -> bool {
+fn is_admin<S: PermitStore>(state: &AppState<S>, headers: &HeaderMap) -> bool {
     bearer_is(headers, &state.admin_token)
 }
 
@@ -156,7 +156,11 @@ fn bearer_is(headers: &HeaderMap, token: &str) -> bool {
         .is_some_and(|t| constant_time_eq(t.trim().as_bytes(), token.as_bytes()))
 }
 
-async fn load_regime<S: Store>(State(state): State<Arc<AppState<S>>>, headers: HeaderMap, body: Bytes) -> Response {
+async fn load_regime<S: PermitStore>(
+    State(state): State<Arc<AppState<S>>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     if !is_admin(&state, &headers) {
         return (StatusCode::UNAUTHORIZED, "an administrator's bearer token is required\n").into_response();
     }

@@ -13,73 +13,30 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
-pub mod csv;
 pub mod http;
-pub mod keys;
 pub mod listener;
 pub mod metrics;
 pub mod portal;
 mod query;
 pub mod ratelimit;
-pub mod regime;
-pub mod registry;
-pub mod sms;
 pub mod sqlite;
-pub mod store;
 pub mod sync;
 pub mod web;
+
+pub use icaze_permits::{csv, keys, regime, registry, sms, store};
+pub use icaze_permits::{Clock, FixedClock, SystemClock};
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use icaze_authority::{Authority, InitOptions};
-use icaze_core::UtcMinute;
 
 pub use crate::http::GatewayAuth;
 use crate::regime::Regime;
 use crate::sms::{SmsConfig, SmsService};
-use crate::sqlite::{SqliteConfig, SqliteStore};
-use crate::store::Store as _;
-
-/// Where the service reads the time. Tests use a fixed clock.
-pub trait Clock: Send + Sync + 'static {
-    /// The current minute.
-    fn now(&self) -> UtcMinute;
-}
-
-/// The system clock.
-#[derive(Debug, Default)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> UtcMinute {
-        let secs =
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
-        UtcMinute::from_unix_seconds(secs).unwrap_or(UtcMinute::from_unix_minutes(0))
-    }
-}
-
-/// A clock that says what it is told, for tests and rehearsals.
-#[derive(Debug)]
-pub struct FixedClock(pub std::sync::atomic::AtomicU32);
-
-impl FixedClock {
-    /// A clock stopped at `at`.
-    pub fn new(at: UtcMinute) -> Self {
-        Self(std::sync::atomic::AtomicU32::new(at.unix_minutes()))
-    }
-    /// Moves it to `at`.
-    pub fn set(&self, at: UtcMinute) {
-        self.0.store(at.unix_minutes(), std::sync::atomic::Ordering::SeqCst);
-    }
-}
-
-impl Clock for FixedClock {
-    fn now(&self) -> UtcMinute {
-        UtcMinute::from_unix_minutes(self.0.load(std::sync::atomic::Ordering::SeqCst))
-    }
-}
+use crate::sqlite::{SqliteConfig, SqlitePermitStore};
+use crate::store::PermitStore as _;
 
 /// How to run the service.
 #[derive(Clone)]
@@ -148,7 +105,7 @@ impl ServeConfig {
 /// Every `every`, and once at the start, revokes the permits of the people
 /// put on the deny list since (an import by `icaze registry deny` writes them
 /// down, whether this service runs or not), until `stop`.
-async fn apply_denials<S: store::Store>(
+async fn apply_denials<S: store::PermitStore>(
     sync: Arc<sync::SyncService<S>>,
     every: std::time::Duration,
     mut stop: tokio::sync::watch::Receiver<bool>,
@@ -185,6 +142,9 @@ pub enum StartError {
     /// The database.
     #[error("{0}")]
     Store(#[from] store::StoreError),
+    /// A database did not open.
+    #[error("{0}")]
+    Database(#[from] sqlite::Error),
     /// The portal.
     #[error("{0}")]
     Portal(#[from] portal::PortalError),
@@ -250,7 +210,7 @@ impl Server {
             }
         };
         let key_ring = Arc::new(keys::KeyRing::load(&keys)?);
-        let store = Arc::new(SqliteStore::open(&data.join("icaze.db"), config.sqlite.clone())?);
+        let store = Arc::new(SqlitePermitStore::open(&data.join("icaze.db"), config.sqlite.clone())?);
         if store.regimes()?.is_empty() {
             let default = Regime::from_toml(regime::DEFAULT_REGIME)
                 .map_err(|e| StartError::Io(format!("the shipped regime: {e}")))?;

@@ -20,7 +20,7 @@ async fn sms_through_kannel_get_their_replies_and_permits_verify() {
     config.listen = "127.0.0.1:0".parse().unwrap();
     config.clock = Arc::new(FixedClock::new(at("2020-12-15T10:00:00+04:00")));
     let server = Server::start(config).await.unwrap();
-    let store = icaze_server::sqlite::SqliteStore::open(&data.join("icaze.db"), Default::default()).unwrap();
+    let store = icaze_server::sqlite::SqlitePermitStore::open(&data.join("icaze.db"), Default::default()).unwrap();
     store.import_people(&icaze_server::registry::demo_people_csv(10)).unwrap();
     store.import_denials(&icaze_server::registry::demo_denials_csv()).unwrap();
 

@@ -77,7 +77,8 @@ impl Service {
         let server = Server::start(config).await.unwrap();
         let admin = std::fs::read_to_string(dir.path().join("data/admin-token")).unwrap().trim().to_owned();
         let store =
-            icaze_server::sqlite::SqliteStore::open(&dir.path().join("data/icaze.db"), Default::default()).unwrap();
+            icaze_server::sqlite::SqlitePermitStore::open(&dir.path().join("data/icaze.db"), Default::default())
+                .unwrap();
         assert!(store.import_people(&icaze_server::registry::demo_people_csv(50)).unwrap().problems.is_empty());
         store.import_denials(&icaze_server::registry::demo_denials_csv()).unwrap();
         Self { dir, server, clock, client: reqwest::Client::new(), admin }

@@ -27,8 +27,8 @@ impl Service {
         let clock = Arc::new(FixedClock::new(at("2020-12-15T10:00:00+04:00")));
         let mut service = Self { dir, server: None, clock, client: reqwest::Client::new() };
         service.boot(configure).await;
-        let store =
-            icaze_server::sqlite::SqliteStore::open(&service.data().join("icaze.db"), Default::default()).unwrap();
+        let store = icaze_server::sqlite::SqlitePermitStore::open(&service.data().join("icaze.db"), Default::default())
+            .unwrap();
         let report = store.import_people(&icaze_server::registry::demo_people_csv(50)).unwrap();
         assert!(report.problems.is_empty());
         store.import_denials(&icaze_server::registry::demo_denials_csv()).unwrap();
@@ -460,7 +460,7 @@ async fn a_revoked_permit_is_never_sent_again() {
 #[tokio::test]
 async fn the_phone_register_decides_which_phones_may_ask() {
     let s = Service::start().await;
-    let store = icaze_server::sqlite::SqliteStore::open(&s.data().join("icaze.db"), Default::default()).unwrap();
+    let store = icaze_server::sqlite::SqlitePermitStore::open(&s.data().join("icaze.db"), Default::default()).unwrap();
     let report =
         store.import_phones("document,phone\nAZE11111111,+994 50 111-22-33\nAZE11111111,994701234567\n").unwrap();
     assert_eq!((report.imported, report.problems.len()), (2, 0));
@@ -498,7 +498,7 @@ async fn putting_a_person_on_the_deny_list_revokes_their_permits() {
     let other = s.sms("994501112233", "2 MYI1234567").await;
     let live = [serial_of(&s, &necessities), serial_of(&s, &medical)].map(u64::from);
     // The import, as `icaze registry deny` makes it, beside the running service.
-    let store = icaze_server::sqlite::SqliteStore::open(&s.data().join("icaze.db"), Default::default()).unwrap();
+    let store = icaze_server::sqlite::SqlitePermitStore::open(&s.data().join("icaze.db"), Default::default()).unwrap();
     store.import_denials("document,reason,until\nAZE11111111,registered as infected,\n").unwrap();
     let mut revoked = Vec::new();
     for _ in 0..400 {

@@ -703,7 +703,7 @@ async fn a_supervisor_revokes_a_few_permits_at_a_time_and_a_day() {
 #[tokio::test]
 async fn revocations_reach_the_bundle_full_delta_and_resumed() {
     let s = Service::start().await;
-    let store = icaze_server::sqlite::SqliteStore::open(&s.data().join("icaze.db"), Default::default()).unwrap();
+    let store = icaze_server::sqlite::SqlitePermitStore::open(&s.data().join("icaze.db"), Default::default()).unwrap();
     assert!(store.import_people(&icaze_server::registry::demo_people_csv(10)).unwrap().problems.is_empty());
     let p1 = s.supervisor("sup1", "P1").await;
     let first = permit(&s, "2 AZE11111111").await;
@@ -949,7 +949,7 @@ fn token_of(s: &Service, serial: u32) -> icaze_core::UnverifiedPermit {
 #[tokio::test]
 async fn a_stolen_key_is_rotated_reloaded_and_its_tokens_refused_by_the_next_bundle() {
     let s = Service::start().await;
-    let store = icaze_server::sqlite::SqliteStore::open(&s.data().join("icaze.db"), Default::default()).unwrap();
+    let store = icaze_server::sqlite::SqlitePermitStore::open(&s.data().join("icaze.db"), Default::default()).unwrap();
     assert!(store.import_people(&icaze_server::registry::demo_people_csv(10)).unwrap().problems.is_empty());
     let old = token_of(&s, permit(&s, "1 AZE11111111").await);
     assert_eq!(old.key_id().0, 1);

@@ -6,14 +6,14 @@
 use std::sync::Arc;
 
 use icaze_core::{SecretKey, UtcMinute};
-use icaze_server::sqlite::SqliteStore;
+use icaze_server::sqlite::SqlitePermitStore;
 use icaze_server::sync::sqlite::SqliteSyncStore;
 use icaze_server::sync::{Caller, Channel, InspectionFilter, Receipt, SyncService};
 use icaze_sync::{EnrollmentCode, InspectionRecord, UploadBatch};
 
 struct Setup {
     _dir: tempfile::TempDir,
-    service: SyncService<SqliteStore>,
+    service: SyncService<SqlitePermitStore>,
     key: SecretKey,
     now: UtcMinute,
     device_id: String,
@@ -23,7 +23,7 @@ fn setup() -> Setup {
     let dir = tempfile::tempdir().unwrap();
     let now = UtcMinute::parse_rfc3339("2020-12-15T10:00:00+04:00").unwrap();
     icaze_authority::Authority::init(&dir.path().join("authority"), now, &Default::default()).unwrap();
-    let permits = Arc::new(SqliteStore::open(&dir.path().join("icaze.db"), Default::default()).unwrap());
+    let permits = Arc::new(SqlitePermitStore::open(&dir.path().join("icaze.db"), Default::default()).unwrap());
     let store = SqliteSyncStore::open(&dir.path().join("sync.db"), Default::default()).unwrap();
     let service = SyncService::new(
         Box::new(store),

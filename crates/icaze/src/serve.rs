@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use icaze_core::UtcMinute;
 use icaze_server::regime::Regime;
-use icaze_server::sqlite::{SqliteConfig, SqliteStore};
+use icaze_server::sqlite::{SqliteConfig, SqlitePermitStore};
 use icaze_server::store::ImportReport;
 use icaze_server::{GatewayAuth, ServeConfig, Server};
 
@@ -155,9 +155,9 @@ pub(crate) fn serve(args: ServeArgs, now: UtcMinute) -> anyhow::Result<ExitCode>
     Ok(ExitCode::SUCCESS)
 }
 
-fn open_store(data: &Path) -> anyhow::Result<SqliteStore> {
+fn open_store(data: &Path) -> anyhow::Result<SqlitePermitStore> {
     std::fs::create_dir_all(data).with_context(|| data.display().to_string())?;
-    Ok(SqliteStore::open(&data.join("icaze.db"), SqliteConfig::default())?)
+    Ok(SqlitePermitStore::open(&data.join("icaze.db"), SqliteConfig::default())?)
 }
 
 fn print_report(what: &str, report: &ImportReport) -> ExitCode {

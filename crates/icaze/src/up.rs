@@ -18,8 +18,8 @@ use anyhow::{bail, Context as _};
 use icaze_core::UtcMinute;
 use icaze_device::{Device, InitConfig, OfficerBadge, Scene, SyncClient, SyncConfig, VerdictKind};
 use icaze_server::regime::Regime;
-use icaze_server::sqlite::{SqliteConfig, SqliteStore};
-use icaze_server::store::Store as _;
+use icaze_server::sqlite::{SqliteConfig, SqlitePermitStore};
+use icaze_server::store::PermitStore as _;
 use icaze_server::{ServeConfig, Server};
 use serde_json::{json, Value};
 
@@ -50,7 +50,7 @@ const DEMO_SMS: [(&str, &str); 3] =
 pub(crate) fn run(args: UpArgs, now: UtcMinute) -> anyhow::Result<ExitCode> {
     std::fs::create_dir_all(&args.data).with_context(|| args.data.display().to_string())?;
     let data = args.data.canonicalize().with_context(|| args.data.display().to_string())?;
-    let store = SqliteStore::open(&data.join("icaze.db"), SqliteConfig::default())?;
+    let store = SqlitePermitStore::open(&data.join("icaze.db"), SqliteConfig::default())?;
     if store.person("AZE11111111")?.is_none() {
         store.import_people(&icaze_server::registry::demo_people_csv(1000))?;
         store.import_denials(&icaze_server::registry::demo_denials_csv())?;

@@ -40,7 +40,7 @@ async fn sms_to_qr_to_verdict_to_supervisor_to_revocation() {
     config.clock = clock.clone();
     let server = Server::start(config).await.unwrap();
     let base = format!("http://{}", server.addr());
-    let store = icaze_server::sqlite::SqliteStore::open(&data.join("icaze.db"), Default::default()).unwrap();
+    let store = icaze_server::sqlite::SqlitePermitStore::open(&data.join("icaze.db"), Default::default()).unwrap();
     store.import_people(&icaze_server::registry::demo_people_csv(10)).unwrap();
     let admin = std::fs::read_to_string(data.join("admin-token")).unwrap().trim().to_owned();
 

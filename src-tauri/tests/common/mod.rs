@@ -41,7 +41,8 @@ impl Service {
         let server = runtime.block_on(Server::start(config)).unwrap();
         let url = format!("http://{}", server.addr());
         let store =
-            icaze_server::sqlite::SqliteStore::open(&tmp.path().join("data/icaze.db"), Default::default()).unwrap();
+            icaze_server::sqlite::SqlitePermitStore::open(&tmp.path().join("data/icaze.db"), Default::default())
+                .unwrap();
         assert!(store.import_people(&icaze_server::registry::demo_people_csv(20)).unwrap().problems.is_empty());
         Self { tmp, runtime, server: Some(server), clock, url }
     }

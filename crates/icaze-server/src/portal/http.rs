@@ -21,7 +21,7 @@ use super::store::{EmployeeQuery, EmployeeStatus};
 use super::{funeral_json, EmployeeInput, FuneralInput, PortalError, PortalService, Principal, Printable, TripInput};
 use crate::listener::ClientAddr;
 use crate::query::{self, json_response, Query};
-use crate::store::Store;
+use crate::store::PermitStore;
 use crate::sync::SyncError;
 
 /// The largest JSON request body.
@@ -35,7 +35,7 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 
 /// The routes of the portal and of the administrator's portal actions. No
 /// fallback: the router is merged with the sync API's, which has one.
-pub fn router<S: Store>(svc: Arc<PortalService<S>>) -> Router {
+pub fn router<S: PermitStore>(svc: Arc<PortalService<S>>) -> Router {
     let json_limit = DefaultBodyLimit::max(MAX_JSON);
     Router::new()
         .route("/portal/api/login", post(login::<S>).layer(json_limit))
@@ -127,7 +127,7 @@ impl IntoResponse for ApiError {
 type Answer = Result<Response, ApiError>;
 
 /// Runs `work` on the blocking pool.
-async fn run<S: Store, T: Send + 'static>(
+async fn run<S: PermitStore, T: Send + 'static>(
     svc: &Arc<PortalService<S>>,
     work: impl FnOnce(&PortalService<S>) -> Result<T, PortalError> + Send + 'static,
 ) -> Result<T, ApiError> {
@@ -155,7 +155,7 @@ fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
 /// Runs `work` for the session's person; `csrf` asks for the CSRF check. A
 /// session opened with a one-time password is refused
 /// (`password_change_required`): only [`with_any_session`]'s routes take it.
-async fn with_session<S: Store, T: Send + 'static>(
+async fn with_session<S: PermitStore, T: Send + 'static>(
     svc: &Arc<PortalService<S>>,
     headers: &HeaderMap,
     csrf: bool,
@@ -170,7 +170,7 @@ async fn with_session<S: Store, T: Send + 'static>(
 
 /// As [`with_session`], also for a session opened with a one-time password:
 /// the routes that read the session, end it and set the new password.
-async fn with_any_session<S: Store, T: Send + 'static>(
+async fn with_any_session<S: PermitStore, T: Send + 'static>(
     svc: &Arc<PortalService<S>>,
     headers: &HeaderMap,
     csrf: bool,
@@ -189,7 +189,7 @@ async fn with_any_session<S: Store, T: Send + 'static>(
 }
 
 /// Runs `work` for the administrator (the sync API's bearer token).
-async fn as_admin<S: Store, T: Send + 'static>(
+async fn as_admin<S: PermitStore, T: Send + 'static>(
     svc: &Arc<PortalService<S>>,
     headers: &HeaderMap,
     work: impl FnOnce(&PortalService<S>, &crate::sync::Caller) -> Result<T, PortalError> + Send + 'static,
@@ -234,7 +234,7 @@ fn session_cookie(value: &str, secure: bool, max_age: Option<u32>) -> Option<Hea
     HeaderValue::from_str(&text).ok()
 }
 
-async fn login<S: Store>(
+async fn login<S: PermitStore>(
     State(svc): State<Arc<PortalService<S>>>,
     client: ClientAddr,
     raw: Result<Bytes, BytesRejection>,
@@ -252,7 +252,7 @@ async fn login<S: Store>(
     Ok(response)
 }
 
-async fn logout<S: Store>(State(svc): State<Arc<PortalService<S>>>, headers: HeaderMap) -> Answer {
+async fn logout<S: PermitStore>(State(svc): State<Arc<PortalService<S>>>, headers: HeaderMap) -> Answer {
     with_any_session(&svc, &headers, true, |s, p| s.logout(p)).await?;
     let mut response = json_response(StatusCode::OK, json!({"logged_out": true}));
     if let Some(value) = session_cookie("", svc.config().secure_cookie, Some(0)) {
@@ -261,7 +261,7 @@ async fn logout<S: Store>(State(svc): State<Arc<PortalService<S>>>, headers: Hea
     Ok(response)
 }
 
-async fn session<S: Store>(State(svc): State<Arc<PortalService<S>>>, headers: HeaderMap) -> Answer {
+async fn session<S: PermitStore>(State(svc): State<Arc<PortalService<S>>>, headers: HeaderMap) -> Answer {
     let principal = with_any_session(&svc, &headers, false, |_, p| Ok(p.clone())).await?;
     Ok(json_response(StatusCode::OK, principal.to_json()))
 }
@@ -273,7 +273,7 @@ struct PasswordBody {
     new: String,
 }
 
-async fn password<S: Store>(
+async fn password<S: PermitStore>(
     State(svc): State<Arc<PortalService<S>>>,
     headers: HeaderMap,
     raw: Result<Bytes, BytesRejection>,
@@ -286,7 +286,7 @@ async fn password<S: Store>(
     Ok(json_response(StatusCode::OK, json!({"changed": true})))
 }
 
-async fn org<S: Store>(State(svc): State<Arc<PortalService<S>>>, headers: HeaderMap) -> Answer {
+async fn org<S: PermitStore>(State(svc): State<Arc<PortalService<S>>>, headers: HeaderMap) -> Answer {
     let (org, persons) = with_session(&svc, &headers, false, |s, p| s.org(p)).await?;
     let persons: Vec<Value> = persons
         .iter()
@@ -298,7 +298,7 @@ async fn org<S: Store>(State(svc): State<Arc<PortalService<S>>>, headers: Header
     Ok(json_response(StatusCode::OK, json!({"id": org.id, "name": org.name, "tax_id": org.tax_id, "persons": persons})))
 }
 
-async fn zones<S: Store>(State(svc): State<Arc<PortalService<S>>>, headers: HeaderMap) -> Answer {
+async fn zones<S: PermitStore>(State(svc): State<Arc<PortalService<S>>>, headers: HeaderMap) -> Answer {
     let zones = with_session(&svc, &headers, false, |s, p| Ok(s.zones(p))).await?;
     let zones: Vec<Value> =
         zones.into_iter().map(|(id, az, ru, en)| json!({"id": id, "az": az, "ru": ru, "en": en})).collect();
@@ -312,7 +312,7 @@ struct PersonBody {
     name: String,
 }
 
-async fn add_person<S: Store>(
+async fn add_person<S: PermitStore>(
     State(svc): State<Arc<PortalService<S>>>,
     headers: HeaderMap,
     raw: Result<Bytes, BytesRejection>,
@@ -325,7 +325,7 @@ async fn add_person<S: Store>(
     Ok(json_response(StatusCode::CREATED, json!({"login": login, "password": password})))
 }
 
-async fn remove_person<S: Store>(
+async fn remove_person<S: PermitStore>(
     State(svc): State<Arc<PortalService<S>>>,
     Path(login): Path<String>,
     headers: HeaderMap,
@@ -335,7 +335,7 @@ async fn remove_person<S: Store>(
     Ok(json_response(StatusCode::OK, json!({"login": removed, "active": false})))
 }
 
-async fn audit<S: Store>(
+async fn audit<S: PermitStore>(
     State(svc): State<Arc<PortalService<S>>>,
     headers: HeaderMap,
     RawQuery(q): RawQuery,
@@ -353,7 +353,7 @@ async fn audit<S: Store>(
     Ok(json_response(StatusCode::OK, json!({"entries": entries, "next": next})))
 }
 
-async fn employees<S: Store>(
+async fn employees<S: PermitStore>(
     State(svc): State<Arc<PortalService<S>>>,
     headers: HeaderMap,
     RawQuery(q): RawQuery,
@@ -379,7 +379,7 @@ async fn employees<S: Store>(
     Ok(json_response(StatusCode::OK, json!({"employees": list, "next": next})))
 }
 
-async fn employee<S: Store>(
+async fn employee<S: PermitStore>(
     State(svc): State<Arc<PortalService<S>>>,
     Path(id): Path<String>,
     headers: HeaderMap,
@@ -396,7 +396,7 @@ fn employee_id(text: &str) -> Result<i64, PortalError> {
     })
 }
 
-async fn add_employee<S: Store>(
+async fn add_employee<S: PermitStore>(
     State(svc): State<Arc<PortalService<S>>>,
     headers: HeaderMap,
     raw: Result<Bytes, BytesRejection>,
@@ -409,7 +409,7 @@ async fn add_employee<S: Store>(
     Ok(json_response(StatusCode::CREATED, view.to_json()))
 }
 
-async fn edit_employee<S: Store>(
+async fn edit_employee<S: PermitStore>(
     State(svc): State<Arc<PortalService<S>>>,
     Path(id): Path<String>,
     headers: HeaderMap,
@@ -424,7 +424,7 @@ async fn edit_employee<S: Store>(
     Ok(json_response(StatusCode::OK, view.to_json()))
 }
 
-async fn delete_employee<S: Store>(
+async fn delete_employee<S: PermitStore>(
     State(svc): State<Arc<PortalService<S>>>,
     Path(id): Path<String>,
     headers: HeaderMap,
@@ -433,7 +433,7 @@ async fn delete_employee<S: Store>(
     Ok(json_response(StatusCode::OK, json!({"revoked": revoked})))
 }
 
-async fn add_trip<S: Store>(
+async fn add_trip<S: PermitStore>(
     State(svc): State<Arc<PortalService<S>>>,
     Path(id): Path<String>,
     headers: HeaderMap,
@@ -459,7 +459,7 @@ struct ReactivateBody {
     valid_until: String,
 }
 
-async fn reactivate<S: Store>(
+async fn reactivate<S: PermitStore>(
     State(svc): State<Arc<PortalService<S>>>,
     headers: HeaderMap,
     raw: Result<Bytes, BytesRejection>,
@@ -534,7 +534,7 @@ fn render(printable: &Printable, document: Document) -> Result<(Vec<u8>, &'stati
     })
 }
 
-async fn document<S: Store>(
+async fn document<S: PermitStore>(
     svc: Arc<PortalService<S>>,
     headers: HeaderMap,
     id: String,
@@ -564,7 +564,7 @@ async fn document<S: Store>(
     Ok(response)
 }
 
-async fn employee_document<S: Store>(
+async fn employee_document<S: PermitStore>(
     State(svc): State<Arc<PortalService<S>>>,
     Path((id, name)): Path<(String, String)>,
     headers: HeaderMap,
@@ -572,7 +572,7 @@ async fn employee_document<S: Store>(
     document(svc, headers, id, name, false).await
 }
 
-async fn trip_document<S: Store>(
+async fn trip_document<S: PermitStore>(
     State(svc): State<Arc<PortalService<S>>>,
     Path((id, name)): Path<(String, String)>,
     headers: HeaderMap,
@@ -580,7 +580,7 @@ async fn trip_document<S: Store>(
     document(svc, headers, id, name, true).await
 }
 
-async fn start_import<S: Store>(
+async fn start_import<S: PermitStore>(
     State(svc): State<Arc<PortalService<S>>>,
     headers: HeaderMap,
     raw: Result<Bytes, BytesRejection>,
@@ -598,7 +598,7 @@ async fn start_import<S: Store>(
     Ok(json_response(StatusCode::ACCEPTED, json!({"id": id})))
 }
 
-async fn import_status<S: Store>(
+async fn import_status<S: PermitStore>(
     State(svc): State<Arc<PortalService<S>>>,
     Path(id): Path<String>,
     headers: HeaderMap,
@@ -612,7 +612,7 @@ async fn import_status<S: Store>(
     ))
 }
 
-async fn funeral<S: Store>(
+async fn funeral<S: PermitStore>(
     State(svc): State<Arc<PortalService<S>>>,
     headers: HeaderMap,
     raw: Result<Bytes, BytesRejection>,
@@ -625,7 +625,7 @@ async fn funeral<S: Store>(
     Ok(json_response(StatusCode::CREATED, funeral_json(&permit)))
 }
 
-async fn funerals<S: Store>(
+async fn funerals<S: PermitStore>(
     State(svc): State<Arc<PortalService<S>>>,
     headers: HeaderMap,
     RawQuery(q): RawQuery,
@@ -637,7 +637,7 @@ async fn funerals<S: Store>(
     Ok(json_response(StatusCode::OK, json!({"permits": list, "next": next})))
 }
 
-async fn revoke_funeral<S: Store>(
+async fn revoke_funeral<S: PermitStore>(
     State(svc): State<Arc<PortalService<S>>>,
     Path(serial): Path<String>,
     headers: HeaderMap,
@@ -663,7 +663,7 @@ struct OrgBody {
     person_name: String,
 }
 
-async fn create_org<S: Store>(
+async fn create_org<S: PermitStore>(
     State(svc): State<Arc<PortalService<S>>>,
     headers: HeaderMap,
     raw: Result<Bytes, BytesRejection>,
@@ -682,7 +682,7 @@ struct ReasonBody {
     reason: String,
 }
 
-async fn revoke_org<S: Store>(
+async fn revoke_org<S: PermitStore>(
     State(svc): State<Arc<PortalService<S>>>,
     Path(id): Path<String>,
     headers: HeaderMap,
@@ -700,7 +700,7 @@ async fn revoke_org<S: Store>(
     Ok(json_response(StatusCode::OK, json!({"revoked": revoked})))
 }
 
-async fn create_operator<S: Store>(
+async fn create_operator<S: PermitStore>(
     State(svc): State<Arc<PortalService<S>>>,
     headers: HeaderMap,
     raw: Result<Bytes, BytesRejection>,
@@ -713,7 +713,7 @@ async fn create_operator<S: Store>(
     Ok(json_response(StatusCode::CREATED, json!({"login": login, "password": password})))
 }
 
-async fn deactivate<S: Store>(
+async fn deactivate<S: PermitStore>(
     State(svc): State<Arc<PortalService<S>>>,
     headers: HeaderMap,
     raw: Result<Bytes, BytesRejection>,

@@ -15,7 +15,7 @@ use serde_json::json;
 use super::store::{ImportProblem, ImportRow, PermitKind};
 use super::{lock, random_hex, EmployeeInput, PortalError, PortalService, Principal};
 use crate::csv::fields;
-use crate::store::Store;
+use crate::store::PermitStore;
 
 /// The most data rows of one file.
 pub const MAX_ROWS: usize = 100_000;
@@ -36,7 +36,7 @@ fn zones(field: &str) -> Result<Vec<u16>, String> {
         .collect()
 }
 
-impl<S: Store> PortalService<S> {
+impl<S: PermitStore> PortalService<S> {
     /// Starts an import of the caller's organisation: checks the encoding,
     /// records the job (`checking`) and gives its id and the text. The
     /// caller then runs [`PortalService::run_import`] on a blocking thread.

@@ -5,7 +5,7 @@
 //!
 //! [`PortalService`] holds the rules; it sees its own data only through
 //! [`store::PortalStore`] (SQLite in [`sqlite`], `DATA/portal.db`), records
-//! every permit it issues in the main permits table ([`Store::record_issued`],
+//! every permit it issues in the main permits table ([`PermitStore::record_issued`],
 //! so that revoking by document finds them), and revokes through the sync
 //! service, so that its revocations reach devices in the next bundle. The
 //! routes in [`http`] are thin.
@@ -38,7 +38,7 @@ use sha2::{Digest as _, Sha256};
 use crate::csv::civil_from_days;
 use crate::keys::KeyRing;
 use crate::regime::Regime;
-use crate::store::{Outcome, PermitRecord, Person, Store, StoreError};
+use crate::store::{Outcome, PermitRecord, PermitStore, Person, StoreError};
 use crate::sync::{Caller, RevokeTarget, SyncError, SyncService};
 use crate::Clock;
 use password::{HashCost, Hasher};
@@ -453,7 +453,7 @@ struct Signed {
 }
 
 /// The portal service, shared by every request.
-pub struct PortalService<S: Store> {
+pub struct PortalService<S: PermitStore> {
     store: Box<dyn PortalStore>,
     main: Arc<S>,
     sync: Arc<SyncService<S>>,
@@ -476,7 +476,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-impl<S: Store> PortalService<S> {
+impl<S: PermitStore> PortalService<S> {
     /// A service over its store, the main store, the sync service (for
     /// revocations and the admin token), the authority's keys (the ring the
     /// SMS service signs with, so that a reload applies to both), where

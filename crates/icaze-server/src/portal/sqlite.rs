@@ -18,8 +18,14 @@ use super::store::{
     AuditRow, EmployeeQuery, EmployeeRow, EmployeeStatus, ImportProblem, ImportRow, OrgRow, PermitKind, PermitRow,
     PersonRow, PortalStore, PortalTx, Role, SessionRow, TripRow,
 };
+use crate::sqlite::Error;
 use crate::sqlite::{migrate, open, Readers, SqliteConfig};
 use crate::store::StoreError;
+
+/// Runs `f`, answering in the store interface's error.
+fn answer<T>(f: impl FnOnce() -> Result<T, Error>) -> Result<T, StoreError> {
+    f().map_err(StoreError::from)
+}
 
 const MIGRATIONS: &[&str] = &[
     // 1: accounts, sessions, employees, permits, trips, imports, audit.
@@ -140,7 +146,7 @@ fn open_reader(path: &Path, config: &SqliteConfig) -> Result<Connection, icaze_s
 
 impl SqlitePortalStore {
     /// Opens (creating and migrating if needed) the database at `path`.
-    pub fn open(path: &Path, config: SqliteConfig) -> Result<Self, StoreError> {
+    pub fn open(path: &Path, config: SqliteConfig) -> Result<Self, Error> {
         let mut conn = open(path, &config)?;
         migrate(&mut conn, MIGRATIONS, "portal.db")?;
         Ok(Self { writer: Mutex::new(conn), readers: Readers::new(path, config, open_reader) })
@@ -149,21 +155,25 @@ impl SqlitePortalStore {
 
 impl PortalStore for SqlitePortalStore {
     fn write(&self, work: &mut dyn FnMut(&mut dyn PortalTx) -> Result<(), StoreError>) -> Result<(), StoreError> {
-        // A panic inside a transaction leaves the connection rolled back
-        // (the transaction is dropped), so a poisoned lock is safe to take.
-        let mut conn = self.writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        work(&mut Tx(&tx))?;
-        tx.commit()?;
-        Ok(())
+        answer(|| {
+            // A panic inside a transaction leaves the connection rolled back
+            // (the transaction is dropped), so a poisoned lock is safe to take.
+            let mut conn = self.writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            work(&mut Tx(&tx))?;
+            tx.commit()?;
+            Ok(())
+        })
     }
 
     fn read(&self, work: &mut dyn FnMut(&mut dyn PortalTx) -> Result<(), StoreError>) -> Result<(), StoreError> {
-        self.readers.with(|conn| {
-            conn.execute_batch("BEGIN DEFERRED")?;
-            let result = work(&mut Tx(conn));
-            conn.execute_batch("ROLLBACK")?;
-            result
+        answer(|| {
+            self.readers.with(|conn| {
+                conn.execute_batch("BEGIN DEFERRED")?;
+                let result = work(&mut Tx(conn));
+                conn.execute_batch("ROLLBACK")?;
+                Ok(result?)
+            })
         })
     }
 }
@@ -173,19 +183,19 @@ fn zones_text(zones: &[u16]) -> String {
     zones.iter().map(u16::to_string).collect::<Vec<_>>().join(";")
 }
 
-fn zones_of(text: &str) -> Result<Vec<u16>, StoreError> {
+fn zones_of(text: &str) -> Result<Vec<u16>, Error> {
     if text.is_empty() {
         return Ok(Vec::new());
     }
-    text.split(';').map(|z| z.parse().map_err(|_| StoreError::Damaged(format!("zones {text:?}")))).collect()
+    text.split(';').map(|z| z.parse().map_err(|_| Error::Damaged(format!("zones {text:?}")))).collect()
 }
 
 fn minute(value: u32) -> UtcMinute {
     UtcMinute::from_unix_minutes(value)
 }
 
-fn damaged(what: &str, value: &str) -> StoreError {
-    StoreError::Damaged(format!("{what} {value:?}"))
+fn damaged(what: &str, value: &str) -> Error {
+    Error::Damaged(format!("{what} {value:?}"))
 }
 
 struct Tx<'a>(&'a Connection);
@@ -215,7 +225,7 @@ fn person_fields(r: &Row<'_>) -> rusqlite::Result<PersonFields> {
     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?))
 }
 
-fn person_row(f: PersonFields) -> Result<PersonRow, StoreError> {
+fn person_row(f: PersonFields) -> Result<PersonRow, Error> {
     let role = Role::parse(&f.3).ok_or_else(|| damaged("role", &f.3))?;
     Ok(PersonRow {
         id: f.0,
@@ -249,7 +259,7 @@ fn employee_fields(r: &Row<'_>) -> rusqlite::Result<EmployeeFields> {
     ))
 }
 
-fn employee_row(f: EmployeeFields) -> Result<EmployeeRow, StoreError> {
+fn employee_row(f: EmployeeFields) -> Result<EmployeeRow, Error> {
     let status = EmployeeStatus::parse(&f.9).ok_or_else(|| damaged("status", &f.9))?;
     Ok(EmployeeRow {
         id: f.0,
@@ -272,7 +282,7 @@ fn trip_fields(r: &Row<'_>) -> rusqlite::Result<TripFields> {
     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
 }
 
-fn trip_row(f: TripFields) -> Result<TripRow, StoreError> {
+fn trip_row(f: TripFields) -> Result<TripRow, Error> {
     Ok(TripRow {
         id: f.0,
         org_id: f.1,
@@ -320,7 +330,7 @@ fn permit_fields(r: &Row<'_>) -> rusqlite::Result<PermitFields> {
     ))
 }
 
-fn permit_row(f: PermitFields) -> Result<PermitRow, StoreError> {
+fn permit_row(f: PermitFields) -> Result<PermitRow, Error> {
     let kind = PermitKind::parse(&f.1).ok_or_else(|| damaged("permit kind", &f.1))?;
     Ok(PermitRow {
         serial: f.0,
@@ -346,8 +356,8 @@ impl Tx<'_> {
         sql: &str,
         params: impl rusqlite::Params,
         fields: impl FnOnce(&Row<'_>) -> rusqlite::Result<F>,
-        row: impl FnOnce(F) -> Result<T, StoreError>,
-    ) -> Result<Option<T>, StoreError> {
+        row: impl FnOnce(F) -> Result<T, Error>,
+    ) -> Result<Option<T>, Error> {
         let found = self.0.prepare_cached(sql)?.query_row(params, fields).optional()?;
         found.map(row).transpose()
     }
@@ -357,8 +367,8 @@ impl Tx<'_> {
         sql: &str,
         params: impl rusqlite::Params,
         fields: impl FnMut(&Row<'_>) -> rusqlite::Result<F>,
-        row: impl FnMut(F) -> Result<T, StoreError>,
-    ) -> Result<Vec<T>, StoreError> {
+        row: impl FnMut(F) -> Result<T, Error>,
+    ) -> Result<Vec<T>, Error> {
         let mut stmt = self.0.prepare_cached(sql)?;
         let rows = stmt.query_map(params, fields)?.collect::<Result<Vec<F>, _>>()?;
         rows.into_iter().map(row).collect()
@@ -367,143 +377,172 @@ impl Tx<'_> {
 
 impl PortalTx for Tx<'_> {
     fn org(&self, id: i64) -> Result<Option<OrgRow>, StoreError> {
-        self.one(&format!("{ORG} WHERE id = ?1"), [id], org_row, Ok)
+        answer(|| self.one(&format!("{ORG} WHERE id = ?1"), [id], org_row, Ok))
     }
 
     fn org_by_tax_id(&self, tax_id: &str) -> Result<Option<OrgRow>, StoreError> {
-        self.one(&format!("{ORG} WHERE tax_id = ?1"), [tax_id], org_row, Ok)
+        answer(|| self.one(&format!("{ORG} WHERE tax_id = ?1"), [tax_id], org_row, Ok))
     }
 
     fn insert_org(&mut self, org: &OrgRow) -> Result<i64, StoreError> {
-        self.0.execute(
-            "INSERT INTO organisations (tax_id, name, created_at) VALUES (?1, ?2, ?3)",
-            params![org.tax_id, org.name, org.created_at.unix_minutes()],
-        )?;
-        Ok(self.0.last_insert_rowid())
+        answer(|| {
+            self.0.execute(
+                "INSERT INTO organisations (tax_id, name, created_at) VALUES (?1, ?2, ?3)",
+                params![org.tax_id, org.name, org.created_at.unix_minutes()],
+            )?;
+            Ok(self.0.last_insert_rowid())
+        })
     }
 
     fn revoke_org(&mut self, id: i64, at: UtcMinute) -> Result<(), StoreError> {
-        self.0.execute(
-            "UPDATE organisations SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
-            params![id, at.unix_minutes()],
-        )?;
-        Ok(())
+        answer(|| {
+            self.0.execute(
+                "UPDATE organisations SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+                params![id, at.unix_minutes()],
+            )?;
+            Ok(())
+        })
     }
 
     fn person(&self, id: i64) -> Result<Option<PersonRow>, StoreError> {
-        self.one(&format!("{PERSON} WHERE id = ?1"), [id], person_fields, person_row)
+        answer(|| self.one(&format!("{PERSON} WHERE id = ?1"), [id], person_fields, person_row))
     }
 
     fn person_by_login(&self, login: &str) -> Result<Option<PersonRow>, StoreError> {
-        self.one(&format!("{PERSON} WHERE login = ?1"), [login], person_fields, person_row)
+        answer(|| self.one(&format!("{PERSON} WHERE login = ?1"), [login], person_fields, person_row))
     }
 
     fn persons_of_org(&self, org_id: i64) -> Result<Vec<PersonRow>, StoreError> {
-        self.many(&format!("{PERSON} WHERE org_id = ?1 ORDER BY id"), [org_id], person_fields, person_row)
+        answer(|| self.many(&format!("{PERSON} WHERE org_id = ?1 ORDER BY id"), [org_id], person_fields, person_row))
     }
 
     fn insert_person(&mut self, p: &PersonRow) -> Result<i64, StoreError> {
-        self.0.execute(
-            "INSERT INTO persons (login, name, role, org_id, password_hash, must_change_password, active, created_by,
-                created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            params![
-                p.login,
-                p.name,
-                p.role.as_str(),
-                p.org_id,
-                p.password_hash,
-                p.must_change_password,
-                p.active,
-                p.created_by,
-                p.created_at.unix_minutes()
-            ],
-        )?;
-        Ok(self.0.last_insert_rowid())
+        answer(|| {
+            self.0.execute(
+                "INSERT INTO persons (login, name, role, org_id, password_hash, must_change_password, active, created_by,
+                    created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![
+                    p.login,
+                    p.name,
+                    p.role.as_str(),
+                    p.org_id,
+                    p.password_hash,
+                    p.must_change_password,
+                    p.active,
+                    p.created_by,
+                    p.created_at.unix_minutes()
+                ],
+            )?;
+            Ok(self.0.last_insert_rowid())
+        })
     }
 
     fn set_password(&mut self, id: i64, hash: &str, must_change: bool) -> Result<(), StoreError> {
-        self.0.execute(
-            "UPDATE persons SET password_hash = ?2, must_change_password = ?3 WHERE id = ?1",
-            params![id, hash, must_change],
-        )?;
-        Ok(())
+        answer(|| {
+            self.0.execute(
+                "UPDATE persons SET password_hash = ?2, must_change_password = ?3 WHERE id = ?1",
+                params![id, hash, must_change],
+            )?;
+            Ok(())
+        })
     }
 
     fn set_person_active(&mut self, id: i64, active: bool) -> Result<(), StoreError> {
-        self.0.execute("UPDATE persons SET active = ?2 WHERE id = ?1", params![id, active])?;
-        Ok(())
+        answer(|| {
+            self.0.execute("UPDATE persons SET active = ?2 WHERE id = ?1", params![id, active])?;
+            Ok(())
+        })
     }
 
     fn session(&self, id_hash: &[u8; 32]) -> Result<Option<SessionRow>, StoreError> {
-        self.one(
-            "SELECT id_hash, person_id, csrf, created_at, last_seen FROM sessions WHERE id_hash = ?1",
-            [&id_hash[..]],
-            |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get(1)?, r.get(2)?, r.get::<_, u32>(3)?, r.get::<_, u32>(4)?)),
-            |(hash, person_id, csrf, created_at, last_seen)| {
-                let id_hash = <[u8; 32]>::try_from(hash.as_slice())
-                    .map_err(|_| StoreError::Damaged("a session hash is not 32 bytes".into()))?;
-                Ok(SessionRow {
-                    id_hash,
-                    person_id,
-                    csrf,
-                    created_at: minute(created_at),
-                    last_seen: minute(last_seen),
-                })
-            },
-        )
+        answer(|| {
+            self.one(
+                "SELECT id_hash, person_id, csrf, created_at, last_seen FROM sessions WHERE id_hash = ?1",
+                [&id_hash[..]],
+                |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get(1)?, r.get(2)?, r.get::<_, u32>(3)?, r.get::<_, u32>(4)?)),
+                |(hash, person_id, csrf, created_at, last_seen)| {
+                    let id_hash = <[u8; 32]>::try_from(hash.as_slice())
+                        .map_err(|_| Error::Damaged("a session hash is not 32 bytes".into()))?;
+                    Ok(SessionRow {
+                        id_hash,
+                        person_id,
+                        csrf,
+                        created_at: minute(created_at),
+                        last_seen: minute(last_seen),
+                    })
+                },
+            )
+        })
     }
 
     fn insert_session(&mut self, s: &SessionRow) -> Result<(), StoreError> {
-        self.0.execute(
-            "INSERT INTO sessions (id_hash, person_id, csrf, created_at, last_seen) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![&s.id_hash[..], s.person_id, s.csrf, s.created_at.unix_minutes(), s.last_seen.unix_minutes()],
-        )?;
-        Ok(())
+        answer(|| {
+            self.0.execute(
+                "INSERT INTO sessions (id_hash, person_id, csrf, created_at, last_seen) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![&s.id_hash[..], s.person_id, s.csrf, s.created_at.unix_minutes(), s.last_seen.unix_minutes()],
+            )?;
+            Ok(())
+        })
     }
 
     fn touch_session(&mut self, id_hash: &[u8; 32], at: UtcMinute) -> Result<(), StoreError> {
-        self.0.execute(
-            "UPDATE sessions SET last_seen = ?2 WHERE id_hash = ?1 AND last_seen < ?2",
-            params![&id_hash[..], at.unix_minutes()],
-        )?;
-        Ok(())
+        answer(|| {
+            self.0.execute(
+                "UPDATE sessions SET last_seen = ?2 WHERE id_hash = ?1 AND last_seen < ?2",
+                params![&id_hash[..], at.unix_minutes()],
+            )?;
+            Ok(())
+        })
     }
 
     fn delete_session(&mut self, id_hash: &[u8; 32]) -> Result<(), StoreError> {
-        self.0.execute("DELETE FROM sessions WHERE id_hash = ?1", [&id_hash[..]])?;
-        Ok(())
+        answer(|| {
+            self.0.execute("DELETE FROM sessions WHERE id_hash = ?1", [&id_hash[..]])?;
+            Ok(())
+        })
     }
 
     fn delete_sessions_of(&mut self, person_id: i64) -> Result<(), StoreError> {
-        self.0.execute("DELETE FROM sessions WHERE person_id = ?1", [person_id])?;
-        Ok(())
+        answer(|| {
+            self.0.execute("DELETE FROM sessions WHERE person_id = ?1", [person_id])?;
+            Ok(())
+        })
     }
 
     fn delete_other_sessions(&mut self, person_id: i64, keep: &[u8; 32]) -> Result<(), StoreError> {
-        self.0.execute("DELETE FROM sessions WHERE person_id = ?1 AND id_hash <> ?2", params![person_id, &keep[..]])?;
-        Ok(())
+        answer(|| {
+            self.0.execute(
+                "DELETE FROM sessions WHERE person_id = ?1 AND id_hash <> ?2",
+                params![person_id, &keep[..]],
+            )?;
+            Ok(())
+        })
     }
 
     fn delete_stale_sessions(&mut self, idle_before: UtcMinute, opened_before: UtcMinute) -> Result<(), StoreError> {
-        self.0.execute(
-            "DELETE FROM sessions WHERE last_seen < ?1 OR created_at < ?2",
-            params![idle_before.unix_minutes(), opened_before.unix_minutes()],
-        )?;
-        Ok(())
+        answer(|| {
+            self.0.execute(
+                "DELETE FROM sessions WHERE last_seen < ?1 OR created_at < ?2",
+                params![idle_before.unix_minutes(), opened_before.unix_minutes()],
+            )?;
+            Ok(())
+        })
     }
 
     fn failures(&self, login: &str, address: &str, since: UtcMinute) -> Result<Failures, StoreError> {
-        let count = |sql: &str, key: &str| -> Result<(u32, Option<u32>), StoreError> {
-            Ok(self
-                .0
-                .prepare_cached(sql)?
-                .query_row(params![key, since.unix_minutes()], |r| Ok((r.get(0)?, r.get(1)?)))?)
-        };
-        let (by_login, oldest_login) =
-            count("SELECT count(*), min(at) FROM login_failures WHERE login = ?1 AND at > ?2", login)?;
-        let (by_address, oldest_address) =
-            count("SELECT count(*), min(at) FROM login_failures WHERE address = ?1 AND at > ?2", address)?;
-        Ok(Failures { by_login, oldest_login, by_address, oldest_address })
+        answer(|| {
+            let count = |sql: &str, key: &str| -> Result<(u32, Option<u32>), Error> {
+                Ok(self
+                    .0
+                    .prepare_cached(sql)?
+                    .query_row(params![key, since.unix_minutes()], |r| Ok((r.get(0)?, r.get(1)?)))?)
+            };
+            let (by_login, oldest_login) =
+                count("SELECT count(*), min(at) FROM login_failures WHERE login = ?1 AND at > ?2", login)?;
+            let (by_address, oldest_address) =
+                count("SELECT count(*), min(at) FROM login_failures WHERE address = ?1 AND at > ?2", address)?;
+            Ok(Failures { by_login, oldest_login, by_address, oldest_address })
+        })
     }
 
     fn record_failure(
@@ -513,52 +552,62 @@ impl PortalTx for Tx<'_> {
         at: UtcMinute,
         forget_before: UtcMinute,
     ) -> Result<(), StoreError> {
-        self.0.execute("DELETE FROM login_failures WHERE at < ?1", [forget_before.unix_minutes()])?;
-        self.0.execute(
-            "INSERT INTO login_failures (login, address, at) VALUES (?1, ?2, ?3)",
-            params![login, address, at.unix_minutes()],
-        )?;
-        Ok(())
+        answer(|| {
+            self.0.execute("DELETE FROM login_failures WHERE at < ?1", [forget_before.unix_minutes()])?;
+            self.0.execute(
+                "INSERT INTO login_failures (login, address, at) VALUES (?1, ?2, ?3)",
+                params![login, address, at.unix_minutes()],
+            )?;
+            Ok(())
+        })
     }
 
     fn clear_failures(&mut self, login: &str) -> Result<(), StoreError> {
-        self.0.execute("DELETE FROM login_failures WHERE login = ?1", [login])?;
-        Ok(())
+        answer(|| {
+            self.0.execute("DELETE FROM login_failures WHERE login = ?1", [login])?;
+            Ok(())
+        })
     }
 
     fn employee(&self, org_id: i64, id: i64) -> Result<Option<EmployeeRow>, StoreError> {
-        self.one(&format!("{EMPLOYEE} WHERE id = ?1 AND org_id = ?2"), [id, org_id], employee_fields, employee_row)
+        answer(|| {
+            self.one(&format!("{EMPLOYEE} WHERE id = ?1 AND org_id = ?2"), [id, org_id], employee_fields, employee_row)
+        })
     }
 
     fn employee_by_document(&self, org_id: i64, document: &str) -> Result<Option<EmployeeRow>, StoreError> {
-        self.one(
-            &format!("{EMPLOYEE} WHERE org_id = ?1 AND document = ?2"),
-            params![org_id, document],
-            employee_fields,
-            employee_row,
-        )
+        answer(|| {
+            self.one(
+                &format!("{EMPLOYEE} WHERE org_id = ?1 AND document = ?2"),
+                params![org_id, document],
+                employee_fields,
+                employee_row,
+            )
+        })
     }
 
     fn documents_of_org(&self, org_id: i64) -> Result<Vec<String>, StoreError> {
-        self.many("SELECT document FROM employees WHERE org_id = ?1", [org_id], |r| r.get(0), Ok)
+        answer(|| self.many("SELECT document FROM employees WHERE org_id = ?1", [org_id], |r| r.get(0), Ok))
     }
 
     fn employees(&self, org_id: i64, query: &EmployeeQuery) -> Result<Vec<EmployeeRow>, StoreError> {
-        let pattern = query.q.as_ref().map(|q| {
-            let escaped = q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-            format!("%{escaped}%")
-        });
-        self.many(
-            &format!(
-                "{EMPLOYEE} WHERE org_id = ?1 AND id > ?2
-                 AND (?3 IS NULL OR document LIKE ?3 ESCAPE '\\' OR name LIKE ?3 ESCAPE '\\')
-                 AND (?4 IS NULL OR status = ?4)
-                 ORDER BY id LIMIT ?5"
-            ),
-            params![org_id, query.after, pattern, query.status.map(EmployeeStatus::as_str), query.limit],
-            employee_fields,
-            employee_row,
-        )
+        answer(|| {
+            let pattern = query.q.as_ref().map(|q| {
+                let escaped = q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+                format!("%{escaped}%")
+            });
+            self.many(
+                &format!(
+                    "{EMPLOYEE} WHERE org_id = ?1 AND id > ?2
+                     AND (?3 IS NULL OR document LIKE ?3 ESCAPE '\\' OR name LIKE ?3 ESCAPE '\\')
+                     AND (?4 IS NULL OR status = ?4)
+                     ORDER BY id LIMIT ?5"
+                ),
+                params![org_id, query.after, pattern, query.status.map(EmployeeStatus::as_str), query.limit],
+                employee_fields,
+                employee_row,
+            )
+        })
     }
 
     fn employees_with_status(
@@ -566,235 +615,269 @@ impl PortalTx for Tx<'_> {
         org_id: Option<i64>,
         status: EmployeeStatus,
     ) -> Result<Vec<EmployeeRow>, StoreError> {
-        self.many(
-            &format!("{EMPLOYEE} WHERE (?1 IS NULL OR org_id = ?1) AND status = ?2 ORDER BY id"),
-            params![org_id, status.as_str()],
-            employee_fields,
-            employee_row,
-        )
+        answer(|| {
+            self.many(
+                &format!("{EMPLOYEE} WHERE (?1 IS NULL OR org_id = ?1) AND status = ?2 ORDER BY id"),
+                params![org_id, status.as_str()],
+                employee_fields,
+                employee_row,
+            )
+        })
     }
 
     fn insert_employee(&mut self, e: &EmployeeRow) -> Result<i64, StoreError> {
-        self.0.execute(
-            "INSERT INTO employees (org_id, document, name, position, zones, valid_from, valid_until, plate, status,
-                serial) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            params![
-                e.org_id,
-                e.document,
-                e.name,
-                e.position,
-                zones_text(&e.zones),
-                e.valid_from,
-                e.valid_until,
-                e.plate,
-                e.status.as_str(),
-                e.serial
-            ],
-        )?;
-        Ok(self.0.last_insert_rowid())
+        answer(|| {
+            self.0.execute(
+                "INSERT INTO employees (org_id, document, name, position, zones, valid_from, valid_until, plate, status,
+                    serial) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                params![
+                    e.org_id,
+                    e.document,
+                    e.name,
+                    e.position,
+                    zones_text(&e.zones),
+                    e.valid_from,
+                    e.valid_until,
+                    e.plate,
+                    e.status.as_str(),
+                    e.serial
+                ],
+            )?;
+            Ok(self.0.last_insert_rowid())
+        })
     }
 
     fn update_employee(&mut self, e: &EmployeeRow) -> Result<(), StoreError> {
-        self.0.execute(
-            "UPDATE employees SET document = ?2, name = ?3, position = ?4, zones = ?5, valid_from = ?6,
-                valid_until = ?7, plate = ?8, status = ?9, serial = ?10 WHERE id = ?1",
-            params![
-                e.id,
-                e.document,
-                e.name,
-                e.position,
-                zones_text(&e.zones),
-                e.valid_from,
-                e.valid_until,
-                e.plate,
-                e.status.as_str(),
-                e.serial
-            ],
-        )?;
-        Ok(())
+        answer(|| {
+            self.0.execute(
+                "UPDATE employees SET document = ?2, name = ?3, position = ?4, zones = ?5, valid_from = ?6,
+                    valid_until = ?7, plate = ?8, status = ?9, serial = ?10 WHERE id = ?1",
+                params![
+                    e.id,
+                    e.document,
+                    e.name,
+                    e.position,
+                    zones_text(&e.zones),
+                    e.valid_from,
+                    e.valid_until,
+                    e.plate,
+                    e.status.as_str(),
+                    e.serial
+                ],
+            )?;
+            Ok(())
+        })
     }
 
     fn delete_employee(&mut self, id: i64) -> Result<(), StoreError> {
-        self.0.execute("DELETE FROM trips WHERE employee_id = ?1", [id])?;
-        self.0.execute("DELETE FROM employees WHERE id = ?1", [id])?;
-        Ok(())
+        answer(|| {
+            self.0.execute("DELETE FROM trips WHERE employee_id = ?1", [id])?;
+            self.0.execute("DELETE FROM employees WHERE id = ?1", [id])?;
+            Ok(())
+        })
     }
 
     fn trip(&self, org_id: i64, id: i64) -> Result<Option<TripRow>, StoreError> {
-        self.one(&format!("{TRIP} WHERE id = ?1 AND org_id = ?2"), [id, org_id], trip_fields, trip_row)
+        answer(|| self.one(&format!("{TRIP} WHERE id = ?1 AND org_id = ?2"), [id, org_id], trip_fields, trip_row))
     }
 
     fn trips_of(&self, employee_id: i64) -> Result<Vec<TripRow>, StoreError> {
-        self.many(&format!("{TRIP} WHERE employee_id = ?1 ORDER BY id"), [employee_id], trip_fields, trip_row)
+        answer(|| {
+            self.many(&format!("{TRIP} WHERE employee_id = ?1 ORDER BY id"), [employee_id], trip_fields, trip_row)
+        })
     }
 
     fn insert_trip(&mut self, t: &TripRow) -> Result<i64, StoreError> {
-        self.0.execute(
-            "INSERT INTO trips (org_id, employee_id, zones, valid_from, valid_until, serial)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![t.org_id, t.employee_id, zones_text(&t.zones), t.valid_from, t.valid_until, t.serial],
-        )?;
-        Ok(self.0.last_insert_rowid())
+        answer(|| {
+            self.0.execute(
+                "INSERT INTO trips (org_id, employee_id, zones, valid_from, valid_until, serial)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![t.org_id, t.employee_id, zones_text(&t.zones), t.valid_from, t.valid_until, t.serial],
+            )?;
+            Ok(self.0.last_insert_rowid())
+        })
     }
 
     fn set_trip_serial(&mut self, id: i64, serial: u32) -> Result<(), StoreError> {
-        self.0.execute("UPDATE trips SET serial = ?2 WHERE id = ?1", params![id, serial])?;
-        Ok(())
+        answer(|| {
+            self.0.execute("UPDATE trips SET serial = ?2 WHERE id = ?1", params![id, serial])?;
+            Ok(())
+        })
     }
 
     fn permit(&self, serial: u32) -> Result<Option<PermitRow>, StoreError> {
-        self.one(&format!("{PERMIT} WHERE serial = ?1"), [serial], permit_fields, permit_row)
+        answer(|| self.one(&format!("{PERMIT} WHERE serial = ?1"), [serial], permit_fields, permit_row))
     }
 
     fn insert_permit(&mut self, p: &PermitRow) -> Result<(), StoreError> {
-        self.0.execute(
-            "INSERT INTO permits (serial, kind, org_id, employee_id, trip_id, issued_by, document, zones, token,
-                issued_at, valid_from, valid_until, revoked, note)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-            params![
-                p.serial,
-                p.kind.as_str(),
-                p.org_id,
-                p.employee_id,
-                p.trip_id,
-                p.issued_by,
-                p.document,
-                zones_text(&p.zones),
-                p.token,
-                p.issued_at.unix_minutes(),
-                p.valid_from.unix_minutes(),
-                p.valid_until.unix_minutes(),
-                p.revoked,
-                p.note
-            ],
-        )?;
-        Ok(())
+        answer(|| {
+            self.0.execute(
+                "INSERT INTO permits (serial, kind, org_id, employee_id, trip_id, issued_by, document, zones, token,
+                    issued_at, valid_from, valid_until, revoked, note)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                params![
+                    p.serial,
+                    p.kind.as_str(),
+                    p.org_id,
+                    p.employee_id,
+                    p.trip_id,
+                    p.issued_by,
+                    p.document,
+                    zones_text(&p.zones),
+                    p.token,
+                    p.issued_at.unix_minutes(),
+                    p.valid_from.unix_minutes(),
+                    p.valid_until.unix_minutes(),
+                    p.revoked,
+                    p.note
+                ],
+            )?;
+            Ok(())
+        })
     }
 
     fn mark_revoked(&mut self, serials: &[u32]) -> Result<(), StoreError> {
-        let mut stmt = self.0.prepare_cached("UPDATE permits SET revoked = 1 WHERE serial = ?1")?;
-        for serial in serials {
-            stmt.execute([serial])?;
-        }
-        Ok(())
+        answer(|| {
+            let mut stmt = self.0.prepare_cached("UPDATE permits SET revoked = 1 WHERE serial = ?1")?;
+            for serial in serials {
+                stmt.execute([serial])?;
+            }
+            Ok(())
+        })
     }
 
     fn live_permits_of_org(&self, org_id: i64) -> Result<Vec<u32>, StoreError> {
-        self.many(
-            "SELECT serial FROM permits WHERE org_id = ?1 AND revoked = 0 ORDER BY serial",
-            [org_id],
-            |r| r.get(0),
-            Ok,
-        )
+        answer(|| {
+            self.many(
+                "SELECT serial FROM permits WHERE org_id = ?1 AND revoked = 0 ORDER BY serial",
+                [org_id],
+                |r| r.get(0),
+                Ok,
+            )
+        })
     }
 
     fn live_permits_of_employee(&self, employee_id: i64) -> Result<Vec<u32>, StoreError> {
-        self.many(
-            "SELECT serial FROM permits WHERE employee_id = ?1 AND revoked = 0 ORDER BY serial",
-            [employee_id],
-            |r| r.get(0),
-            Ok,
-        )
+        answer(|| {
+            self.many(
+                "SELECT serial FROM permits WHERE employee_id = ?1 AND revoked = 0 ORDER BY serial",
+                [employee_id],
+                |r| r.get(0),
+                Ok,
+            )
+        })
     }
 
     fn funeral_permits(&self, login: &str, after: u32, limit: u32) -> Result<Vec<PermitRow>, StoreError> {
-        self.many(
-            &format!("{PERMIT} WHERE kind = 'funeral' AND issued_by = ?1 AND serial > ?2 ORDER BY serial LIMIT ?3"),
-            params![login, after, limit],
-            permit_fields,
-            permit_row,
-        )
+        answer(|| {
+            self.many(
+                &format!("{PERMIT} WHERE kind = 'funeral' AND issued_by = ?1 AND serial > ?2 ORDER BY serial LIMIT ?3"),
+                params![login, after, limit],
+                permit_fields,
+                permit_row,
+            )
+        })
     }
 
     fn import(&self, org_id: i64, id: &str) -> Result<Option<ImportRow>, StoreError> {
-        type Fields = (String, i64, String, u32, u32, u32, String, u32, u32);
-        self.one(
-            "SELECT id, org_id, state, total, processed, imported, problems, problems_total, created_at
-             FROM imports WHERE id = ?1 AND org_id = ?2",
-            params![id, org_id],
-            |r| {
-                Ok::<Fields, _>((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                    r.get(6)?,
-                    r.get(7)?,
-                    r.get(8)?,
-                ))
-            },
-            |f| {
-                let list: Vec<(usize, String)> =
-                    serde_json::from_str(&f.6).map_err(|e| StoreError::Damaged(format!("import problems: {e}")))?;
-                Ok(ImportRow {
-                    id: f.0,
-                    org_id: f.1,
-                    state: f.2,
-                    total: f.3,
-                    processed: f.4,
-                    imported: f.5,
-                    problems: list.into_iter().map(|(line, message)| ImportProblem { line, message }).collect(),
-                    problems_total: f.7,
-                    created_at: minute(f.8),
-                })
-            },
-        )
+        answer(|| {
+            type Fields = (String, i64, String, u32, u32, u32, String, u32, u32);
+            self.one(
+                "SELECT id, org_id, state, total, processed, imported, problems, problems_total, created_at
+                 FROM imports WHERE id = ?1 AND org_id = ?2",
+                params![id, org_id],
+                |r| {
+                    Ok::<Fields, _>((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                        r.get(7)?,
+                        r.get(8)?,
+                    ))
+                },
+                |f| {
+                    let list: Vec<(usize, String)> =
+                        serde_json::from_str(&f.6).map_err(|e| Error::Damaged(format!("import problems: {e}")))?;
+                    Ok(ImportRow {
+                        id: f.0,
+                        org_id: f.1,
+                        state: f.2,
+                        total: f.3,
+                        processed: f.4,
+                        imported: f.5,
+                        problems: list.into_iter().map(|(line, message)| ImportProblem { line, message }).collect(),
+                        problems_total: f.7,
+                        created_at: minute(f.8),
+                    })
+                },
+            )
+        })
     }
 
     fn put_import(&mut self, i: &ImportRow) -> Result<(), StoreError> {
-        let problems: Vec<(usize, &str)> = i.problems.iter().map(|p| (p.line, p.message.as_str())).collect();
-        let problems = serde_json::to_string(&problems).map_err(|e| StoreError::Damaged(e.to_string()))?;
-        self.0.execute(
-            "INSERT INTO imports (id, org_id, state, total, processed, imported, problems, problems_total, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-             ON CONFLICT (id) DO UPDATE SET state = excluded.state, total = excluded.total,
-                processed = excluded.processed, imported = excluded.imported, problems = excluded.problems,
-                problems_total = excluded.problems_total",
-            params![
-                i.id,
-                i.org_id,
-                i.state,
-                i.total,
-                i.processed,
-                i.imported,
-                problems,
-                i.problems_total,
-                i.created_at.unix_minutes()
-            ],
-        )?;
-        Ok(())
+        answer(|| {
+            let problems: Vec<(usize, &str)> = i.problems.iter().map(|p| (p.line, p.message.as_str())).collect();
+            let problems = serde_json::to_string(&problems).map_err(|e| Error::Damaged(e.to_string()))?;
+            self.0.execute(
+                "INSERT INTO imports (id, org_id, state, total, processed, imported, problems, problems_total, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                 ON CONFLICT (id) DO UPDATE SET state = excluded.state, total = excluded.total,
+                    processed = excluded.processed, imported = excluded.imported, problems = excluded.problems,
+                    problems_total = excluded.problems_total",
+                params![
+                    i.id,
+                    i.org_id,
+                    i.state,
+                    i.total,
+                    i.processed,
+                    i.imported,
+                    problems,
+                    i.problems_total,
+                    i.created_at.unix_minutes()
+                ],
+            )?;
+            Ok(())
+        })
     }
 
     fn fail_unfinished_imports(&mut self) -> Result<usize, StoreError> {
-        Ok(self.0.execute("UPDATE imports SET state = 'failed' WHERE state IN ('checking', 'issuing')", [])?)
+        answer(|| {
+            Ok(self.0.execute("UPDATE imports SET state = 'failed' WHERE state IN ('checking', 'issuing')", [])?)
+        })
     }
 
     fn audit(&mut self, e: &AuditRow) -> Result<i64, StoreError> {
-        self.0.execute(
-            "INSERT INTO audit (org_id, at, by, action, details) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![e.org_id, e.at.unix_minutes(), e.by, e.action, e.details],
-        )?;
-        Ok(self.0.last_insert_rowid())
+        answer(|| {
+            self.0.execute(
+                "INSERT INTO audit (org_id, at, by, action, details) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![e.org_id, e.at.unix_minutes(), e.by, e.action, e.details],
+            )?;
+            Ok(self.0.last_insert_rowid())
+        })
     }
 
     fn audit_entries(&self, org_id: i64, after: i64, limit: u32) -> Result<Vec<AuditRow>, StoreError> {
-        self.many(
-            "SELECT id, org_id, at, by, action, details FROM audit WHERE org_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
-            params![org_id, after, limit],
-            |r| {
-                Ok(AuditRow {
-                    id: r.get(0)?,
-                    org_id: r.get(1)?,
-                    at: minute(r.get(2)?),
-                    by: r.get(3)?,
-                    action: r.get(4)?,
-                    details: r.get(5)?,
-                })
-            },
-            Ok,
-        )
+        answer(|| {
+            self.many(
+                "SELECT id, org_id, at, by, action, details FROM audit WHERE org_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+                params![org_id, after, limit],
+                |r| {
+                    Ok(AuditRow {
+                        id: r.get(0)?,
+                        org_id: r.get(1)?,
+                        at: minute(r.get(2)?),
+                        by: r.get(3)?,
+                        action: r.get(4)?,
+                        details: r.get(5)?,
+                    })
+                },
+                Ok,
+            )
+        })
     }
 }
 

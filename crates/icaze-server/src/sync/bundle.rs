@@ -17,7 +17,7 @@ use sha2::{Digest as _, Sha256};
 
 use super::{SyncError, SyncService};
 use crate::regime::Regime;
-use crate::store::Store;
+use crate::store::PermitStore;
 
 /// The most regimes a bundle holds (the format's cap).
 const MAX_REGIMES: usize = 64;
@@ -125,7 +125,7 @@ pub fn fingerprint(trust_list: &[u8], regimes: &[BundleRegime]) -> [u8; 32] {
 }
 
 /// The answer for a device that holds version `since`.
-pub(crate) fn answer<S: Store>(svc: &SyncService<S>, since: Option<u64>) -> Result<BundleAnswer, SyncError> {
+pub(crate) fn answer<S: PermitStore>(svc: &SyncService<S>, since: Option<u64>) -> Result<BundleAnswer, SyncError> {
     let now = svc.now();
     let regimes = bundle_regimes(&svc.permits.regimes()?, svc.rehearsal.as_ref(), now);
     // One authority for the whole answer, even if the keys are reloaded meanwhile.
@@ -190,7 +190,7 @@ pub(crate) fn answer<S: Store>(svc: &SyncService<S>, since: Option<u64>) -> Resu
 }
 
 /// The number of revoked serials at `version`, counted once per version.
-fn total_revoked<S: Store>(svc: &SyncService<S>, version: u64) -> Result<u64, SyncError> {
+fn total_revoked<S: PermitStore>(svc: &SyncService<S>, version: u64) -> Result<u64, SyncError> {
     if let Ok(memo) = svc.bundles.total.lock() {
         if let Some((at, total)) = *memo {
             if at == version {

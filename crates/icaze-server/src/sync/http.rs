@@ -21,7 +21,7 @@ use serde_json::{json, Value};
 use super::bundle::{BuiltBundle, BundleAnswer};
 use super::{Approval, Caller, Channel, InspectionFilter, RevokeTarget, SyncError, SyncService};
 use crate::query::{self, json_response, Query};
-use crate::store::Store;
+use crate::store::PermitStore;
 
 /// The largest JSON request body.
 pub const MAX_JSON: usize = 64 * 1024;
@@ -29,7 +29,7 @@ pub const MAX_JSON: usize = 64 * 1024;
 pub const MAX_REVOCATION_JSON: usize = 16 << 20;
 
 /// The routes of the sync API.
-pub fn router<S: Store>(svc: Arc<SyncService<S>>) -> Router {
+pub fn router<S: PermitStore>(svc: Arc<SyncService<S>>) -> Router {
     let json_limit = DefaultBodyLimit::max(MAX_JSON);
     Router::new()
         .route("/v1/devices", post(approve::<S>).get(devices::<S>).layer(json_limit))
@@ -134,7 +134,7 @@ impl IntoResponse for ApiError {
 type Answer = Result<Response, ApiError>;
 
 /// Runs `work` on the blocking pool.
-async fn run<S: Store, T: Send + 'static>(
+async fn run<S: PermitStore, T: Send + 'static>(
     svc: &Arc<SyncService<S>>,
     work: impl FnOnce(&SyncService<S>) -> Result<T, SyncError> + Send + 'static,
 ) -> Result<T, ApiError> {
@@ -159,7 +159,7 @@ struct ApproveBody {
     precinct: String,
 }
 
-async fn approve<S: Store>(
+async fn approve<S: PermitStore>(
     State(svc): State<Arc<SyncService<S>>>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
@@ -184,7 +184,7 @@ fn too_large(r: BytesRejection) -> SyncError {
     }
 }
 
-async fn devices<S: Store>(
+async fn devices<S: PermitStore>(
     State(svc): State<Arc<SyncService<S>>>,
     headers: HeaderMap,
     RawQuery(q): RawQuery,
@@ -206,7 +206,7 @@ struct ReasonBody {
     reason: String,
 }
 
-async fn set_status<S: Store>(
+async fn set_status<S: PermitStore>(
     svc: Arc<SyncService<S>>,
     headers: HeaderMap,
     device_id: String,
@@ -223,7 +223,7 @@ async fn set_status<S: Store>(
     Ok(json_response(StatusCode::OK, device.to_json()))
 }
 
-async fn suspend<S: Store>(
+async fn suspend<S: PermitStore>(
     State(svc): State<Arc<SyncService<S>>>,
     Path(device_id): Path<String>,
     headers: HeaderMap,
@@ -232,7 +232,7 @@ async fn suspend<S: Store>(
     set_status(svc, headers, device_id, body, true).await
 }
 
-async fn resume<S: Store>(
+async fn resume<S: PermitStore>(
     State(svc): State<Arc<SyncService<S>>>,
     Path(device_id): Path<String>,
     headers: HeaderMap,
@@ -241,7 +241,7 @@ async fn resume<S: Store>(
     set_status(svc, headers, device_id, body, false).await
 }
 
-async fn clear_fork<S: Store>(
+async fn clear_fork<S: PermitStore>(
     State(svc): State<Arc<SyncService<S>>>,
     Path(device_id): Path<String>,
     headers: HeaderMap,
@@ -257,13 +257,13 @@ async fn clear_fork<S: Store>(
     Ok(json_response(StatusCode::OK, device.to_json()))
 }
 
-async fn upload<S: Store>(State(svc): State<Arc<SyncService<S>>>, body: Result<Bytes, BytesRejection>) -> Answer {
+async fn upload<S: PermitStore>(State(svc): State<Arc<SyncService<S>>>, body: Result<Bytes, BytesRejection>) -> Answer {
     let body = body?;
     let receipt = run(&svc, move |s| s.upload(&body, Channel::Upload, None)).await?;
     Ok(json_response(StatusCode::OK, receipt.to_json()))
 }
 
-async fn import<S: Store>(
+async fn import<S: PermitStore>(
     State(svc): State<Arc<SyncService<S>>>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
@@ -358,7 +358,11 @@ fn send_bundle(built: &BuiltBundle, range: Option<&HeaderValue>) -> Response {
     response
 }
 
-async fn bundle<S: Store>(State(svc): State<Arc<SyncService<S>>>, headers: HeaderMap, RawQuery(q): RawQuery) -> Answer {
+async fn bundle<S: PermitStore>(
+    State(svc): State<Arc<SyncService<S>>>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Answer {
     let since: Option<u64> = Query::new(q).parse("since").map_err(SyncError::from)?;
     let range = headers.get(header::RANGE);
     if let (Some(range), Some(if_range)) = (range, headers.get(header::IF_RANGE)) {
@@ -401,7 +405,7 @@ struct RevokeBody {
     reason: String,
 }
 
-async fn revoke<S: Store>(
+async fn revoke<S: PermitStore>(
     State(svc): State<Arc<SyncService<S>>>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
@@ -427,7 +431,7 @@ async fn revoke<S: Store>(
     Ok(json_response(StatusCode::OK, json!({"revoked": revoked, "version": version})))
 }
 
-async fn revocations<S: Store>(
+async fn revocations<S: PermitStore>(
     State(svc): State<Arc<SyncService<S>>>,
     headers: HeaderMap,
     RawQuery(q): RawQuery,
@@ -500,7 +504,7 @@ fn csv_row(out: &mut String, device_id: &str, precinct: &str, r: &icaze_sync::In
     out.push_str("\r\n");
 }
 
-async fn inspections<S: Store>(
+async fn inspections<S: PermitStore>(
     State(svc): State<Arc<SyncService<S>>>,
     headers: HeaderMap,
     RawQuery(q): RawQuery,
@@ -562,7 +566,11 @@ async fn inspections<S: Store>(
     Ok(json_response(StatusCode::OK, json!({"inspections": list, "next": page.next})))
 }
 
-async fn hourly<S: Store>(State(svc): State<Arc<SyncService<S>>>, headers: HeaderMap, RawQuery(q): RawQuery) -> Answer {
+async fn hourly<S: PermitStore>(
+    State(svc): State<Arc<SyncService<S>>>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Answer {
     let auth = bearer(&headers);
     let q = Query::new(q);
     let stats = run(&svc, move |s| {
@@ -576,7 +584,11 @@ async fn hourly<S: Store>(State(svc): State<Arc<SyncService<S>>>, headers: Heade
 /// `GET /v1/audit?after=ID&limit=N` (administrators; not in the spec's
 /// version 1): the audit trail, oldest first, with each entry's `id` for the
 /// next page.
-async fn audit<S: Store>(State(svc): State<Arc<SyncService<S>>>, headers: HeaderMap, RawQuery(q): RawQuery) -> Answer {
+async fn audit<S: PermitStore>(
+    State(svc): State<Arc<SyncService<S>>>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Answer {
     let auth = bearer(&headers);
     let q = Query::new(q);
     let entries = run(&svc, move |s| {
@@ -594,13 +606,13 @@ async fn audit<S: Store>(State(svc): State<Arc<SyncService<S>>>, headers: Header
     Ok(json_response(StatusCode::OK, json!({ "audit": list })))
 }
 
-async fn reload_keys<S: Store>(State(svc): State<Arc<SyncService<S>>>, headers: HeaderMap) -> Answer {
+async fn reload_keys<S: PermitStore>(State(svc): State<Arc<SyncService<S>>>, headers: HeaderMap) -> Answer {
     let auth = bearer(&headers);
     let answer = run(&svc, move |s| s.reload_keys(&s.authenticate(auth.as_deref())?)).await?;
     Ok(json_response(StatusCode::OK, answer))
 }
 
-async fn whoami<S: Store>(State(svc): State<Arc<SyncService<S>>>, headers: HeaderMap) -> Answer {
+async fn whoami<S: PermitStore>(State(svc): State<Arc<SyncService<S>>>, headers: HeaderMap) -> Answer {
     let auth = bearer(&headers);
     let caller = run(&svc, move |s| s.authenticate(auth.as_deref())).await?;
     let role = match caller {
@@ -618,7 +630,7 @@ struct SupervisorBody {
     precinct: String,
 }
 
-async fn add_supervisor<S: Store>(
+async fn add_supervisor<S: PermitStore>(
     State(svc): State<Arc<SyncService<S>>>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
@@ -634,7 +646,7 @@ async fn add_supervisor<S: Store>(
     Ok(json_response(StatusCode::CREATED, json!({"name": name, "precinct": precinct, "token": token})))
 }
 
-async fn remove_supervisor<S: Store>(
+async fn remove_supervisor<S: PermitStore>(
     State(svc): State<Arc<SyncService<S>>>,
     Path(name): Path<String>,
     headers: HeaderMap,

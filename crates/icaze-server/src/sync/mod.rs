@@ -31,7 +31,7 @@ use serde_json::{json, Value};
 
 use crate::ratelimit::{Limiter, Rate};
 use crate::regime::Regime;
-use crate::store::{Outcome, Store};
+use crate::store::{Outcome, PermitStore};
 use crate::Clock;
 pub use auth::Caller;
 use bundle::{BundleAnswer, Bundles};
@@ -384,7 +384,7 @@ pub struct InspectionFilter {
 }
 
 /// The sync service, shared by every request.
-pub struct SyncService<S: Store> {
+pub struct SyncService<S: PermitStore> {
     store: Box<dyn SyncStore>,
     permits: Arc<S>,
     keys: Arc<crate::keys::KeyRing>,
@@ -417,7 +417,7 @@ fn reason(text: &str) -> Result<String, SyncError> {
     Ok(text.to_owned())
 }
 
-impl<S: Store> SyncService<S> {
+impl<S: PermitStore> SyncService<S> {
     /// A service over its store, the SMS service's store (for permits and
     /// regimes), the authority's keys (for signing bundles) and the admin token.
     pub fn new(
@@ -949,7 +949,7 @@ impl<S: Store> SyncService<S> {
 
     /// Revokes the live permits of every channel of the people put on the
     /// deny list since the last call (an import writes them to
-    /// [`Store::denials_to_apply`], in its own transaction): each document in
+    /// [`PermitStore::denials_to_apply`], in its own transaction): each document in
     /// one revocation with its audit line, by `deny-list`, so that they are
     /// in the next bundle. A denial already lifted or expired revokes
     /// nothing, and lifting one revokes nothing back. Returns the serials

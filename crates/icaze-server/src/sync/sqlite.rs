@@ -34,10 +34,16 @@ use icaze_sync::GENESIS_HASH;
 
 use super::store::{
     AuditEntry, BundleState, ConflictRow, DeviceRow, HourCount, InspectionQuery, NewInspections, OfficerCount,
-    RevocationRow, StoreError, StoredInspection, SupervisorRow, SyncStore, SyncTx,
+    RevocationRow, StoredInspection, SupervisorRow, SyncStore, SyncTx,
 };
 use super::time_index::{index_path, TimeIndex};
-use crate::sqlite::{Checkpointer, Durability, Readers, SqliteConfig};
+use crate::sqlite::{Checkpointer, Durability, Error, Readers, SqliteConfig};
+use crate::store::StoreError;
+
+/// Runs `f`, answering in the store interface's error.
+fn answer<T>(f: impl FnOnce() -> Result<T, Error>) -> Result<T, StoreError> {
+    f().map_err(StoreError::from)
+}
 
 /// Each migration runs once, in order; `PRAGMA user_version` is the number done.
 const MIGRATIONS: &[&str] = &[
@@ -386,12 +392,12 @@ fn open_reader(path: &Path, config: &SqliteConfig) -> Result<Connection, icaze_s
 
 impl SqliteSyncStore {
     /// Opens (creating and migrating if needed) the database at `path`.
-    pub fn open(path: &Path, config: SqliteConfig) -> Result<Self, StoreError> {
+    pub fn open(path: &Path, config: SqliteConfig) -> Result<Self, Error> {
         Self::open_with(path, config, true)
     }
 
     /// [`Self::open`], with the time index's thread or without it (tests index by hand).
-    fn open_with(path: &Path, config: SqliteConfig, index_thread: bool) -> Result<Self, StoreError> {
+    fn open_with(path: &Path, config: SqliteConfig, index_thread: bool) -> Result<Self, Error> {
         let mut conn = open(path, &config)?;
         crate::sqlite::migrate(&mut conn, MIGRATIONS, "sync.db")?;
         // SQLite's automatic checkpoint would run inside a group's COMMIT,
@@ -408,7 +414,7 @@ impl SqliteSyncStore {
                 name.push("-wal");
                 // The WAL exists: the writer connection opened it in WAL mode and keeps it open.
                 let wal = File::options().read(true).write(true).open(&name).map_err(|e| {
-                    StoreError::Damaged(format!("cannot open the WAL {} to flush it: {e}", Path::new(&name).display()))
+                    Error::Damaged(format!("cannot open the WAL {} to flush it: {e}", Path::new(&name).display()))
                 })?;
                 Some(wal)
             }
@@ -448,7 +454,7 @@ impl SqliteSyncStore {
     fn run(
         w: &mut Writer,
         work: &mut dyn FnMut(&mut dyn SyncTx) -> Result<(), StoreError>,
-    ) -> (Result<(), StoreError>, bool) {
+    ) -> (Result<(), Error>, bool) {
         if !w.open {
             if let Err(e) = w.conn.execute_batch("BEGIN IMMEDIATE") {
                 return (Err(e.into()), false);
@@ -460,8 +466,8 @@ impl SqliteSyncStore {
             return (Err(e.into()), false);
         }
         let conn = &w.conn;
-        let outcome = catch_unwind(AssertUnwindSafe(|| work(&mut Tx(conn))))
-            .unwrap_or_else(|_| Err(StoreError::Damaged("a write panicked; it was rolled back".into())));
+        let outcome = catch_unwind(AssertUnwindSafe(|| work(&mut Tx(conn)).map_err(Error::from)))
+            .unwrap_or_else(|_| Err(Error::Damaged("a write panicked; it was rolled back".into())));
         let end = if outcome.is_ok() { "RELEASE work" } else { "ROLLBACK TO work; RELEASE work" };
         match w.conn.execute_batch(end) {
             Ok(()) => (outcome, false),
@@ -497,7 +503,7 @@ impl SqliteSyncStore {
         self.finished.notify_all();
     }
 
-    fn with_reader<T>(&self, f: impl FnOnce(&Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
+    fn with_reader<T>(&self, f: impl FnOnce(&Connection) -> Result<T, Error>) -> Result<T, Error> {
         let out = self.readers.with(f)?;
         // Whatever the read saw was committed by this group or an earlier one.
         let seen = self.flush.visible.load(Ordering::SeqCst);
@@ -517,12 +523,12 @@ impl SqliteSyncStore {
     /// Returns once every group up to `group` (all committed or failed
     /// already) is durable: it runs a flush of the WAL, or waits for the one
     /// running, or for the next when the running one began too early.
-    fn flush_to(&self, group: u64) -> Result<(), StoreError> {
+    fn flush_to(&self, group: u64) -> Result<(), Error> {
         let Some(wal) = &self.flush.wal else { return Ok(()) };
         let mut f = self.lock_flush();
         loop {
             if f.broken {
-                return Err(StoreError::Damaged(
+                return Err(Error::Damaged(
                     "a flush of sync.db's WAL to the disk failed: restart the service once the disk is fixed".into(),
                 ));
             }
@@ -552,20 +558,20 @@ impl SqliteSyncStore {
     }
 }
 
-fn int(v: u64) -> Result<i64, StoreError> {
-    i64::try_from(v).map_err(|_| StoreError::Damaged(format!("{v} does not fit the database's integers")))
+fn int(v: u64) -> Result<i64, Error> {
+    i64::try_from(v).map_err(|_| Error::Damaged(format!("{v} does not fit the database's integers")))
 }
 
-fn uint(v: i64) -> Result<u64, StoreError> {
-    u64::try_from(v).map_err(|_| StoreError::Damaged(format!("negative count {v}")))
+fn uint(v: i64) -> Result<u64, Error> {
+    u64::try_from(v).map_err(|_| Error::Damaged(format!("negative count {v}")))
 }
 
-fn hash32(v: Vec<u8>) -> Result<[u8; 32], StoreError> {
-    v.try_into().map_err(|v: Vec<u8>| StoreError::Damaged(format!("a stored hash or key of {} bytes", v.len())))
+fn hash32(v: Vec<u8>) -> Result<[u8; 32], Error> {
+    v.try_into().map_err(|v: Vec<u8>| Error::Damaged(format!("a stored hash or key of {} bytes", v.len())))
 }
 
-fn minute(v: i64) -> Result<UtcMinute, StoreError> {
-    u32::try_from(v).map(UtcMinute::from_unix_minutes).map_err(|_| StoreError::Damaged(format!("time {v}")))
+fn minute(v: i64) -> Result<UtcMinute, Error> {
+    u32::try_from(v).map(UtcMinute::from_unix_minutes).map_err(|_| Error::Damaged(format!("time {v}")))
 }
 
 /// The number of the device whose text id is `?1`, inside a statement.
@@ -617,12 +623,12 @@ fn make_insert_sql(rows: usize) -> String {
 
 /// The chain hash before a stored record: kept in its row (after a gap),
 /// else the hash of the stored record before it, else (record 1) genesis.
-fn chain_before(seq: i64, kept: Option<Vec<u8>>, before: Option<Vec<u8>>) -> Result<[u8; 32], StoreError> {
+fn chain_before(seq: i64, kept: Option<Vec<u8>>, before: Option<Vec<u8>>) -> Result<[u8; 32], Error> {
     match (kept, before) {
         (Some(h), _) | (None, Some(h)) => hash32(h),
         (None, None) if seq == 1 => Ok(GENESIS_HASH.0),
         (None, None) => {
-            Err(StoreError::Damaged(format!("record {seq} keeps no chain hash and the record before it is not stored")))
+            Err(Error::Damaged(format!("record {seq} keeps no chain hash and the record before it is not stored")))
         }
     }
 }
@@ -649,7 +655,7 @@ fn raw_device(r: &Row<'_>) -> rusqlite::Result<RawDevice> {
     ))
 }
 
-fn device_row(raw: RawDevice) -> Result<DeviceRow, StoreError> {
+fn device_row(raw: RawDevice) -> Result<DeviceRow, Error> {
     let (device_id, key, badge, precinct, suspended, approved_at, approved_by, last_sync, hw, max_seq, fork, other) =
         raw;
     Ok(DeviceRow {
@@ -668,13 +674,13 @@ fn device_row(raw: RawDevice) -> Result<DeviceRow, StoreError> {
     })
 }
 
-fn one_device(conn: &Connection, column: &str, value: &dyn ToSql) -> Result<Option<DeviceRow>, StoreError> {
+fn one_device(conn: &Connection, column: &str, value: &dyn ToSql) -> Result<Option<DeviceRow>, Error> {
     let sql = format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE {column} = ?1");
     let raw = conn.prepare_cached(&sql)?.query_row([value], raw_device).optional()?;
     raw.map(device_row).transpose()
 }
 
-fn bundle_state(conn: &Connection) -> Result<BundleState, StoreError> {
+fn bundle_state(conn: &Connection) -> Result<BundleState, Error> {
     let (version, fingerprint, minted_at): (i64, Option<Vec<u8>>, Option<i64>) = conn
         .prepare_cached("SELECT version, fingerprint, minted_at FROM bundle_state WHERE id = 1")?
         .query_row([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
@@ -688,7 +694,7 @@ fn bundle_state(conn: &Connection) -> Result<BundleState, StoreError> {
 /// The number of a precinct's name in the inspection rows, made the first
 /// time a record of that precinct is stored (in the caller's savepoint, so a
 /// write that fails leaves no number behind).
-fn precinct_num(conn: &Connection, name: &str) -> Result<i64, StoreError> {
+fn precinct_num(conn: &Connection, name: &str) -> Result<i64, Error> {
     let found: Option<i64> =
         conn.prepare_cached("SELECT num FROM precincts WHERE name = ?1")?.query_row([name], |r| r.get(0)).optional()?;
     if let Some(num) = found {
@@ -708,195 +714,219 @@ struct Tx<'a>(&'a Connection);
 
 impl SyncTx for Tx<'_> {
     fn device(&mut self, device_id: &str) -> Result<Option<DeviceRow>, StoreError> {
-        one_device(self.0, "device_id", &device_id)
+        answer(|| one_device(self.0, "device_id", &device_id))
     }
 
     fn put_device(&mut self, d: &DeviceRow) -> Result<(), StoreError> {
-        self.0
-            .prepare_cached(&format!(
-                "INSERT INTO devices ({DEVICE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
-                 ON CONFLICT (device_id) DO UPDATE SET public_key = excluded.public_key, badge = excluded.badge,
-                    precinct = excluded.precinct, suspended = excluded.suspended,
-                    approved_at = excluded.approved_at, approved_by = excluded.approved_by,
-                    last_sync = excluded.last_sync, high_water = excluded.high_water,
-                    max_seq = excluded.max_seq, fork_seq = excluded.fork_seq, badge_seq = excluded.badge_seq"
-            ))?
-            .execute(params![
-                d.device_id,
-                d.public_key.as_slice(),
-                d.badge,
-                d.precinct,
-                d.suspended,
-                d.approved_at.unix_minutes(),
-                d.approved_by,
-                d.last_sync.map(|t| t.unix_minutes()),
-                int(d.high_water)?,
-                int(d.max_seq)?,
-                d.fork_seq.map(int).transpose()?,
-                d.badge_seq.map(int).transpose()?,
-            ])?;
-        Ok(())
+        answer(|| {
+            self.0
+                .prepare_cached(&format!(
+                    "INSERT INTO devices ({DEVICE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                     ON CONFLICT (device_id) DO UPDATE SET public_key = excluded.public_key, badge = excluded.badge,
+                        precinct = excluded.precinct, suspended = excluded.suspended,
+                        approved_at = excluded.approved_at, approved_by = excluded.approved_by,
+                        last_sync = excluded.last_sync, high_water = excluded.high_water,
+                        max_seq = excluded.max_seq, fork_seq = excluded.fork_seq, badge_seq = excluded.badge_seq"
+                ))?
+                .execute(params![
+                    d.device_id,
+                    d.public_key.as_slice(),
+                    d.badge,
+                    d.precinct,
+                    d.suspended,
+                    d.approved_at.unix_minutes(),
+                    d.approved_by,
+                    d.last_sync.map(|t| t.unix_minutes()),
+                    int(d.high_water)?,
+                    int(d.max_seq)?,
+                    d.fork_seq.map(int).transpose()?,
+                    d.badge_seq.map(int).transpose()?,
+                ])?;
+            Ok(())
+        })
     }
 
     fn hashes(&mut self, device_id: &str, from: u64, to: u64) -> Result<Vec<(u64, [u8; 32])>, StoreError> {
-        let mut stmt = self.0.prepare_cached(&format!(
-            "SELECT seq, hash FROM inspections WHERE device = {DEVICE_NUM} AND seq BETWEEN ?2 AND ?3 ORDER BY seq"
-        ))?;
-        let rows = stmt.query_map(params![device_id, int(from)?, int(to)?], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (seq, hash) = row?;
-            out.push((uint(seq)?, hash32(hash)?));
-        }
-        Ok(out)
+        answer(|| {
+            let mut stmt = self.0.prepare_cached(&format!(
+                "SELECT seq, hash FROM inspections WHERE device = {DEVICE_NUM} AND seq BETWEEN ?2 AND ?3 ORDER BY seq"
+            ))?;
+            let rows = stmt.query_map(params![device_id, int(from)?, int(to)?], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (seq, hash) = row?;
+                out.push((uint(seq)?, hash32(hash)?));
+            }
+            Ok(out)
+        })
     }
 
     fn prev_hash_of(&mut self, device_id: &str, seq: u64) -> Result<Option<[u8; 32]>, StoreError> {
-        let found = self
-            .0
-            .prepare_cached(&format!(
-                "SELECT i.seq, i.gap_prev_hash, {HASH_BEFORE} FROM inspections i WHERE i.device = {DEVICE_NUM}
-                 AND i.seq = ?2"
-            ))?
-            .query_row(params![device_id, int(seq)?], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-            .optional()?;
-        found.map(|(seq, kept, before)| chain_before(seq, kept, before)).transpose()
+        answer(|| {
+            let found = self
+                .0
+                .prepare_cached(&format!(
+                    "SELECT i.seq, i.gap_prev_hash, {HASH_BEFORE} FROM inspections i WHERE i.device = {DEVICE_NUM}
+                     AND i.seq = ?2"
+                ))?
+                .query_row(params![device_id, int(seq)?], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .optional()?;
+            found.map(|(seq, kept, before)| chain_before(seq, kept, before)).transpose()
+        })
     }
 
     fn seqs_after(&mut self, device_id: &str, after: u64, limit: u32) -> Result<Vec<u64>, StoreError> {
-        let mut stmt = self.0.prepare_cached(&format!(
-            "SELECT seq FROM inspections WHERE device = {DEVICE_NUM} AND seq > ?2 ORDER BY seq LIMIT ?3"
-        ))?;
-        let rows = stmt.query_map(params![device_id, int(after)?, limit], |r| r.get::<_, i64>(0))?;
-        rows.map(|r| uint(r?)).collect()
+        answer(|| {
+            let mut stmt = self.0.prepare_cached(&format!(
+                "SELECT seq FROM inspections WHERE device = {DEVICE_NUM} AND seq > ?2 ORDER BY seq LIMIT ?3"
+            ))?;
+            let rows = stmt.query_map(params![device_id, int(after)?, limit], |r| r.get::<_, i64>(0))?;
+            rows.map(|r| uint(r?)).collect()
+        })
     }
 
     fn insert_inspections(&mut self, records: &NewInspections<'_>) -> Result<(), StoreError> {
-        if records.rows.is_empty() {
-            return Ok(());
-        }
-        let device: i64 = self
-            .0
-            .prepare_cached("SELECT num FROM devices WHERE device_id = ?1")?
-            .query_row([records.device_id], |r| r.get(0))
-            .optional()?
-            .ok_or_else(|| {
-                StoreError::Damaged(format!("records of device {} that is not stored", records.device_id))
-            })?;
-        let precinct = precinct_num(self.0, records.precinct)?;
-        let channel = coded(&CHANNEL_CODES, records.channel);
-        // A few multi-row statements of power-of-two sizes (500 rows: 7 × 64,
-        // 32, 16, 4), each prepared once and cached, rather than one statement
-        // execution per row.
-        let mut rest = records.rows.as_slice();
-        while !rest.is_empty() {
-            let size = INSERT_CHUNKS.iter().copied().find(|&n| n <= rest.len()).unwrap_or(1);
-            let (chunk, tail) = rest.split_at(size.min(rest.len()));
-            rest = tail;
-            let mut stmt = self.0.prepare_cached(insert_sql(chunk.len()))?;
-            stmt.raw_bind_parameter(1, device)?;
-            stmt.raw_bind_parameter(2, precinct)?;
-            stmt.raw_bind_parameter(3, records.received_at.unix_minutes())?;
-            stmt.raw_bind_parameter(4, &channel)?;
-            for (k, row) in chunk.iter().enumerate() {
-                let at = 5 + k * PER_ROW;
-                stmt.raw_bind_parameter(at, int(row.seq)?)?;
-                stmt.raw_bind_parameter(at + 1, row.at.unix_minutes())?;
-                stmt.raw_bind_parameter(at + 2, row.officer)?;
-                stmt.raw_bind_parameter(at + 3, row.zone)?;
-                stmt.raw_bind_parameter(at + 4, coded(&INPUT_CODES, row.input))?;
-                stmt.raw_bind_parameter(at + 5, row.display.map(|d| coded(&DISPLAY_CODES, d)))?;
-                stmt.raw_bind_parameter(at + 6, row.gap_prev_hash.as_ref().map(|h| h.as_slice()))?;
-                stmt.raw_bind_parameter(at + 7, row.hash.as_slice())?;
-                stmt.raw_bind_parameter(at + 8, row.body)?;
+        answer(|| {
+            if records.rows.is_empty() {
+                return Ok(());
             }
-            stmt.raw_execute()?;
-        }
-        Ok(())
+            let device: i64 = self
+                .0
+                .prepare_cached("SELECT num FROM devices WHERE device_id = ?1")?
+                .query_row([records.device_id], |r| r.get(0))
+                .optional()?
+                .ok_or_else(|| Error::Damaged(format!("records of device {} that is not stored", records.device_id)))?;
+            let precinct = precinct_num(self.0, records.precinct)?;
+            let channel = coded(&CHANNEL_CODES, records.channel);
+            // A few multi-row statements of power-of-two sizes (500 rows: 7 × 64,
+            // 32, 16, 4), each prepared once and cached, rather than one statement
+            // execution per row.
+            let mut rest = records.rows.as_slice();
+            while !rest.is_empty() {
+                let size = INSERT_CHUNKS.iter().copied().find(|&n| n <= rest.len()).unwrap_or(1);
+                let (chunk, tail) = rest.split_at(size.min(rest.len()));
+                rest = tail;
+                let mut stmt = self.0.prepare_cached(insert_sql(chunk.len()))?;
+                stmt.raw_bind_parameter(1, device)?;
+                stmt.raw_bind_parameter(2, precinct)?;
+                stmt.raw_bind_parameter(3, records.received_at.unix_minutes())?;
+                stmt.raw_bind_parameter(4, &channel)?;
+                for (k, row) in chunk.iter().enumerate() {
+                    let at = 5 + k * PER_ROW;
+                    stmt.raw_bind_parameter(at, int(row.seq)?)?;
+                    stmt.raw_bind_parameter(at + 1, row.at.unix_minutes())?;
+                    stmt.raw_bind_parameter(at + 2, row.officer)?;
+                    stmt.raw_bind_parameter(at + 3, row.zone)?;
+                    stmt.raw_bind_parameter(at + 4, coded(&INPUT_CODES, row.input))?;
+                    stmt.raw_bind_parameter(at + 5, row.display.map(|d| coded(&DISPLAY_CODES, d)))?;
+                    stmt.raw_bind_parameter(at + 6, row.gap_prev_hash.as_ref().map(|h| h.as_slice()))?;
+                    stmt.raw_bind_parameter(at + 7, row.hash.as_slice())?;
+                    stmt.raw_bind_parameter(at + 8, row.body)?;
+                }
+                stmt.raw_execute()?;
+            }
+            Ok(())
+        })
     }
 
     fn insert_conflict(&mut self, row: &ConflictRow) -> Result<bool, StoreError> {
-        let n = self
-            .0
-            .prepare_cached(
-                "INSERT OR IGNORE INTO conflicts (device_id, seq, prev_hash, hash, body, received_at, channel)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )?
-            .execute(params![
-                row.device_id,
-                int(row.seq)?,
-                row.prev_hash.as_slice(),
-                row.hash.as_slice(),
-                row.body,
-                row.received_at.unix_minutes(),
-                row.channel,
-            ])?;
-        Ok(n == 1)
+        answer(|| {
+            let n = self
+                .0
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO conflicts (device_id, seq, prev_hash, hash, body, received_at, channel)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                )?
+                .execute(params![
+                    row.device_id,
+                    int(row.seq)?,
+                    row.prev_hash.as_slice(),
+                    row.hash.as_slice(),
+                    row.body,
+                    row.received_at.unix_minutes(),
+                    row.channel,
+                ])?;
+            Ok(n == 1)
+        })
     }
 
     fn bundle_state(&mut self) -> Result<BundleState, StoreError> {
-        bundle_state(self.0)
+        answer(|| bundle_state(self.0))
     }
 
     fn set_bundle_state(&mut self, state: &BundleState) -> Result<(), StoreError> {
-        self.0
-            .prepare_cached("UPDATE bundle_state SET version = ?1, fingerprint = ?2, minted_at = ?3 WHERE id = 1")?
-            .execute(params![
-            int(state.version)?,
-            state.fingerprint.as_ref().map(|f| f.as_slice()),
-            state.minted_at.map(|t| t.unix_minutes())
-        ])?;
-        Ok(())
+        answer(|| {
+            self.0
+                .prepare_cached("UPDATE bundle_state SET version = ?1, fingerprint = ?2, minted_at = ?3 WHERE id = 1")?
+                .execute(params![
+                    int(state.version)?,
+                    state.fingerprint.as_ref().map(|f| f.as_slice()),
+                    state.minted_at.map(|t| t.unix_minutes())
+                ])?;
+            Ok(())
+        })
     }
 
     fn is_revoked(&mut self, serial: u32) -> Result<bool, StoreError> {
-        Ok(self
-            .0
-            .prepare_cached("SELECT 1 FROM revocations WHERE serial = ?1")?
-            .query_row([serial], |_| Ok(()))
-            .optional()?
-            .is_some())
+        answer(|| {
+            Ok(self
+                .0
+                .prepare_cached("SELECT 1 FROM revocations WHERE serial = ?1")?
+                .query_row([serial], |_| Ok(()))
+                .optional()?
+                .is_some())
+        })
     }
 
     fn insert_revocation(&mut self, row: &RevocationRow) -> Result<(), StoreError> {
-        self.0
-            .prepare_cached(
-                "INSERT INTO revocations (serial, version, at, by, reason, document) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?
-            .execute(params![row.serial, int(row.version)?, row.at.unix_minutes(), row.by, row.reason, row.document])?;
-        Ok(())
+        answer(|| {
+            self.0
+                .prepare_cached(
+                    "INSERT INTO revocations (serial, version, at, by, reason, document) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )?
+                .execute(params![row.serial, int(row.version)?, row.at.unix_minutes(), row.by, row.reason, row.document])?;
+            Ok(())
+        })
     }
 
     fn revocations_by_since(&mut self, by: &str, since: UtcMinute) -> Result<u64, StoreError> {
-        let n: i64 = self
-            .0
-            .prepare_cached("SELECT count(*) FROM revocations WHERE by = ?1 AND at >= ?2")?
-            .query_row(params![by, since.unix_minutes()], |r| r.get(0))?;
-        Ok(n as u64)
+        answer(|| {
+            let n: i64 = self
+                .0
+                .prepare_cached("SELECT count(*) FROM revocations WHERE by = ?1 AND at >= ?2")?
+                .query_row(params![by, since.unix_minutes()], |r| r.get(0))?;
+            Ok(n as u64)
+        })
     }
 
     fn insert_supervisor(&mut self, row: &SupervisorRow) -> Result<bool, StoreError> {
-        let n = self
-            .0
-            .prepare_cached(
-                "INSERT OR IGNORE INTO supervisors (name, precinct, token_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
-            )?
-            .execute(params![row.name, row.precinct, row.token_hash.as_slice(), row.created_at.unix_minutes()])?;
-        Ok(n == 1)
+        answer(|| {
+            let n = self
+                .0
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO supervisors (name, precinct, token_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
+                )?
+                .execute(params![row.name, row.precinct, row.token_hash.as_slice(), row.created_at.unix_minutes()])?;
+            Ok(n == 1)
+        })
     }
 
     fn delete_supervisor(&mut self, name: &str) -> Result<bool, StoreError> {
-        let n = self.0.prepare_cached("DELETE FROM supervisors WHERE name = ?1")?.execute([name])?;
-        Ok(n == 1)
+        answer(|| {
+            let n = self.0.prepare_cached("DELETE FROM supervisors WHERE name = ?1")?.execute([name])?;
+            Ok(n == 1)
+        })
     }
 
     fn audit(&mut self, e: &AuditEntry) -> Result<(), StoreError> {
-        self.0
-            .prepare_cached("INSERT INTO audit (at, who, what, details) VALUES (?1, ?2, ?3, ?4)")?
-            .execute(params![e.at.unix_minutes(), e.who, e.what, e.details])?;
-        Ok(())
+        answer(|| {
+            self.0
+                .prepare_cached("INSERT INTO audit (at, who, what, details) VALUES (?1, ?2, ?3, ?4)")?
+                .execute(params![e.at.unix_minutes(), e.who, e.what, e.details])?;
+            Ok(())
+        })
     }
 }
 
@@ -986,154 +1016,169 @@ impl Drop for SqliteSyncStore {
 
 impl SyncStore for SqliteSyncStore {
     fn write(&self, work: &mut dyn FnMut(&mut dyn SyncTx) -> Result<(), StoreError>) -> Result<(), StoreError> {
-        // After a failed flush nothing more is written (the flush says why).
-        if self.lock_flush().broken {
-            return self.flush_to(u64::MAX);
-        }
-        self.waiting.fetch_add(1, Ordering::SeqCst);
-        let mut w = self.lock_writer();
-        self.waiting.fetch_sub(1, Ordering::SeqCst);
-        let (result, in_doubt) = Self::run(&mut w, work);
-        let group = w.group;
-        if in_doubt || !w.open || w.writes >= MAX_GROUP || self.waiting.load(Ordering::SeqCst) == 0 {
-            self.finish(&mut w, in_doubt);
-        } else {
-            // A writer waiting for the connection joins this group and commits it (or one after it).
-            while w.finished < group {
-                w = self.finished.wait(w).unwrap_or_else(PoisonError::into_inner);
+        answer(|| {
+            // After a failed flush nothing more is written (the flush says why).
+            if self.lock_flush().broken {
+                return self.flush_to(u64::MAX);
             }
-        }
-        result?;
-        if w.failed.contains(&group) {
-            return Err(StoreError::Damaged("the commit failed, nothing of this request was stored: try again".into()));
-        }
-        // The next group may work while this one's commit is flushed.
-        drop(w);
-        self.flush_to(group)
+            self.waiting.fetch_add(1, Ordering::SeqCst);
+            let mut w = self.lock_writer();
+            self.waiting.fetch_sub(1, Ordering::SeqCst);
+            let (result, in_doubt) = Self::run(&mut w, work);
+            let group = w.group;
+            if in_doubt || !w.open || w.writes >= MAX_GROUP || self.waiting.load(Ordering::SeqCst) == 0 {
+                self.finish(&mut w, in_doubt);
+            } else {
+                // A writer waiting for the connection joins this group and commits it (or one after it).
+                while w.finished < group {
+                    w = self.finished.wait(w).unwrap_or_else(PoisonError::into_inner);
+                }
+            }
+            result?;
+            if w.failed.contains(&group) {
+                return Err(Error::Damaged("the commit failed, nothing of this request was stored: try again".into()));
+            }
+            // The next group may work while this one's commit is flushed.
+            drop(w);
+            self.flush_to(group)
+        })
     }
 
     fn device(&self, device_id: &str) -> Result<Option<DeviceRow>, StoreError> {
-        self.with_reader(|c| one_device(c, "device_id", &device_id))
+        answer(|| self.with_reader(|c| one_device(c, "device_id", &device_id)))
     }
 
     fn device_by_key(&self, key: &[u8; 32]) -> Result<Option<DeviceRow>, StoreError> {
-        // Without waiting for a flush: an upload only picks its device with
-        // this answer, reads the device again in its own transaction, and
-        // answers after that transaction's flush, which covers whatever this
-        // read saw. Waiting here would hold the next group back during the
-        // running flush, which is what flushing outside the lock avoids.
-        self.readers.with(|c| one_device(c, "public_key", &key.as_slice()))
+        answer(|| {
+            // Without waiting for a flush: an upload only picks its device with
+            // this answer, reads the device again in its own transaction, and
+            // answers after that transaction's flush, which covers whatever this
+            // read saw. Waiting here would hold the next group back during the
+            // running flush, which is what flushing outside the lock avoids.
+            self.readers.with(|c| one_device(c, "public_key", &key.as_slice()))
+        })
     }
 
     fn devices(&self, precinct: Option<&str>) -> Result<Vec<DeviceRow>, StoreError> {
-        self.with_reader(|c| {
-            let mut stmt = c.prepare_cached(&format!(
-                "SELECT {DEVICE_COLUMNS} FROM devices WHERE ?1 IS NULL OR precinct = ?1 ORDER BY device_id"
-            ))?;
-            let raws = stmt.query_map([precinct], raw_device)?.collect::<Result<Vec<_>, _>>()?;
-            raws.into_iter().map(device_row).collect()
+        answer(|| {
+            self.with_reader(|c| {
+                let mut stmt = c.prepare_cached(&format!(
+                    "SELECT {DEVICE_COLUMNS} FROM devices WHERE ?1 IS NULL OR precinct = ?1 ORDER BY device_id"
+                ))?;
+                let raws = stmt.query_map([precinct], raw_device)?.collect::<Result<Vec<_>, _>>()?;
+                raws.into_iter().map(device_row).collect()
+            })
         })
     }
 
     fn next_seq_after(&self, device_id: &str, after: u64) -> Result<Option<u64>, StoreError> {
-        self.with_reader(|c| {
-            let seq: Option<i64> = c
-                .prepare_cached(&format!("SELECT min(seq) FROM inspections WHERE device = {DEVICE_NUM} AND seq > ?2"))?
-                .query_row(params![device_id, int(after)?], |r| r.get(0))?;
-            seq.map(uint).transpose()
+        answer(|| {
+            self.with_reader(|c| {
+                let seq: Option<i64> = c
+                    .prepare_cached(&format!(
+                        "SELECT min(seq) FROM inspections WHERE device = {DEVICE_NUM} AND seq > ?2"
+                    ))?
+                    .query_row(params![device_id, int(after)?], |r| r.get(0))?;
+                seq.map(uint).transpose()
+            })
         })
     }
 
     fn inspections(&self, q: &InspectionQuery) -> Result<Vec<StoredInspection>, StoreError> {
-        let columns = format!(
-            "SELECT i.id, d.device_id, (SELECT p.name FROM precincts p WHERE p.num = i.precinct), i.seq, \
-             i.gap_prev_hash, {HASH_BEFORE}, i.hash, i.body, i.at"
-        );
-        let (mut clauses, mut values) = filters(q, "i");
-        // A device's rows are read by the index by device (a few thousand at
-        // most, sorted), not by walking the whole precinct's entries.
-        let sql = if q.precinct.is_some() && q.device.is_none() {
-            // A precinct's newest first: through the time index, merged with the rows after it.
-            let (mut indexed, indexed_values) = filters(q, "e");
-            indexed.push(format!("e.id <= {INDEXED}"));
-            clauses.push(format!("i.id > {INDEXED}"));
-            let (indexed, after) = (where_all(&indexed), where_all(&clauses));
-            values = indexed_values.into_iter().chain([Box::new(q.limit) as Box<dyn ToSql>]).chain(values).collect();
-            values.extend([Box::new(q.limit) as Box<dyn ToSql>, Box::new(q.limit)]);
-            format!(
-                "SELECT * FROM ({columns} FROM {ENTRIES} JOIN devices d ON d.num = i.device {indexed}
-                    ORDER BY e.at DESC, e.id DESC LIMIT ?)
-                 UNION ALL
-                 SELECT * FROM ({columns} FROM inspections i JOIN devices d ON d.num = i.device {after}
-                    ORDER BY i.at DESC, i.id DESC LIMIT ?)
-                 ORDER BY 9 DESC, 1 DESC LIMIT ?"
-            )
-        } else {
-            values.push(Box::new(q.limit));
-            format!(
-                "{columns} FROM inspections i JOIN devices d ON d.num = i.device {}
-                 ORDER BY i.at DESC, i.id DESC LIMIT ?",
-                where_all(&clauses)
-            )
-        };
-        self.with_reader(|c| {
-            let mut stmt = c.prepare_cached(&sql)?;
-            let params: Vec<&dyn ToSql> = values.iter().map(|v| v.as_ref()).collect();
-            let rows = stmt.query_map(params.as_slice(), |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, i64>(3)?,
-                    r.get::<_, Option<Vec<u8>>>(4)?,
-                    r.get::<_, Option<Vec<u8>>>(5)?,
-                    r.get::<_, Vec<u8>>(6)?,
-                    r.get::<_, Vec<u8>>(7)?,
-                    r.get::<_, i64>(8)?,
-                ))
-            })?;
-            let mut out = Vec::new();
-            for row in rows {
-                let (id, device_id, precinct, seq, kept, before, hash, body, at) = row?;
-                out.push(StoredInspection {
-                    id,
-                    device_id,
-                    precinct,
-                    prev_hash: chain_before(seq, kept, before)?,
-                    hash: hash32(hash)?,
-                    body,
-                    at: minute(at)?,
-                });
-            }
-            Ok(out)
+        answer(|| {
+            let columns = format!(
+                "SELECT i.id, d.device_id, (SELECT p.name FROM precincts p WHERE p.num = i.precinct), i.seq, \
+                 i.gap_prev_hash, {HASH_BEFORE}, i.hash, i.body, i.at"
+            );
+            let (mut clauses, mut values) = filters(q, "i");
+            // A device's rows are read by the index by device (a few thousand at
+            // most, sorted), not by walking the whole precinct's entries.
+            let sql = if q.precinct.is_some() && q.device.is_none() {
+                // A precinct's newest first: through the time index, merged with the rows after it.
+                let (mut indexed, indexed_values) = filters(q, "e");
+                indexed.push(format!("e.id <= {INDEXED}"));
+                clauses.push(format!("i.id > {INDEXED}"));
+                let (indexed, after) = (where_all(&indexed), where_all(&clauses));
+                values =
+                    indexed_values.into_iter().chain([Box::new(q.limit) as Box<dyn ToSql>]).chain(values).collect();
+                values.extend([Box::new(q.limit) as Box<dyn ToSql>, Box::new(q.limit)]);
+                format!(
+                    "SELECT * FROM ({columns} FROM {ENTRIES} JOIN devices d ON d.num = i.device {indexed}
+                        ORDER BY e.at DESC, e.id DESC LIMIT ?)
+                     UNION ALL
+                     SELECT * FROM ({columns} FROM inspections i JOIN devices d ON d.num = i.device {after}
+                        ORDER BY i.at DESC, i.id DESC LIMIT ?)
+                     ORDER BY 9 DESC, 1 DESC LIMIT ?"
+                )
+            } else {
+                values.push(Box::new(q.limit));
+                format!(
+                    "{columns} FROM inspections i JOIN devices d ON d.num = i.device {}
+                     ORDER BY i.at DESC, i.id DESC LIMIT ?",
+                    where_all(&clauses)
+                )
+            };
+            self.with_reader(|c| {
+                let mut stmt = c.prepare_cached(&sql)?;
+                let params: Vec<&dyn ToSql> = values.iter().map(|v| v.as_ref()).collect();
+                let rows = stmt.query_map(params.as_slice(), |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, i64>(3)?,
+                        r.get::<_, Option<Vec<u8>>>(4)?,
+                        r.get::<_, Option<Vec<u8>>>(5)?,
+                        r.get::<_, Vec<u8>>(6)?,
+                        r.get::<_, Vec<u8>>(7)?,
+                        r.get::<_, i64>(8)?,
+                    ))
+                })?;
+                let mut out = Vec::new();
+                for row in rows {
+                    let (id, device_id, precinct, seq, kept, before, hash, body, at) = row?;
+                    out.push(StoredInspection {
+                        id,
+                        device_id,
+                        precinct,
+                        prev_hash: chain_before(seq, kept, before)?,
+                        hash: hash32(hash)?,
+                        body,
+                        at: minute(at)?,
+                    });
+                }
+                Ok(out)
+            })
         })
     }
 
     fn hourly(&self, precinct: Option<&str>, from: UtcMinute, to: UtcMinute) -> Result<Vec<HourCount>, StoreError> {
-        self.with_reader(|c| {
-            let mut stmt = c.prepare_cached(&format!(
-                "SELECT at / 60 * 60 AS hour, count(*),
-                    sum(CASE WHEN input = {violation} THEN 1 ELSE 0 END),
-                    sum(CASE WHEN display = {not_valid} THEN 1 ELSE 0 END)
-                 FROM {rows} GROUP BY hour ORDER BY hour",
-                rows = rows_between(precinct.is_some()),
-                violation = code_of(&INPUT_CODES, "violation"),
-                not_valid = code_of(&DISPLAY_CODES, "not_valid"),
-            ))?;
-            let rows = stmt.query_map(params![precinct, from.unix_minutes(), to.unix_minutes()], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?, r.get::<_, i64>(3)?))
-            })?;
-            let mut out = Vec::new();
-            for row in rows {
-                let (hour, n, v, nv) = row?;
-                out.push(HourCount {
-                    hour: minute(hour)?,
-                    inspections: uint(n)?,
-                    violations: uint(v)?,
-                    not_valid: uint(nv)?,
-                });
-            }
-            Ok(out)
+        answer(|| {
+            self.with_reader(|c| {
+                let mut stmt = c.prepare_cached(&format!(
+                    "SELECT at / 60 * 60 AS hour, count(*),
+                        sum(CASE WHEN input = {violation} THEN 1 ELSE 0 END),
+                        sum(CASE WHEN display = {not_valid} THEN 1 ELSE 0 END)
+                     FROM {rows} GROUP BY hour ORDER BY hour",
+                    rows = rows_between(precinct.is_some()),
+                    violation = code_of(&INPUT_CODES, "violation"),
+                    not_valid = code_of(&DISPLAY_CODES, "not_valid"),
+                ))?;
+                let rows = stmt.query_map(params![precinct, from.unix_minutes(), to.unix_minutes()], |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?, r.get::<_, i64>(3)?))
+                })?;
+                let mut out = Vec::new();
+                for row in rows {
+                    let (hour, n, v, nv) = row?;
+                    out.push(HourCount {
+                        hour: minute(hour)?,
+                        inspections: uint(n)?,
+                        violations: uint(v)?,
+                        not_valid: uint(nv)?,
+                    });
+                }
+                Ok(out)
+            })
         })
     }
 
@@ -1143,123 +1188,152 @@ impl SyncStore for SqliteSyncStore {
         from: UtcMinute,
         to: UtcMinute,
     ) -> Result<Vec<OfficerCount>, StoreError> {
-        self.with_reader(|c| {
-            let mut stmt = c.prepare_cached(&format!(
-                "SELECT officer, count(*), sum(CASE WHEN input = {violation} THEN 1 ELSE 0 END)
-                 FROM {rows} GROUP BY officer ORDER BY officer",
-                rows = rows_between(precinct.is_some()),
-                violation = code_of(&INPUT_CODES, "violation"),
-            ))?;
-            let rows = stmt.query_map(params![precinct, from.unix_minutes(), to.unix_minutes()], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
-            })?;
-            let mut out = Vec::new();
-            for row in rows {
-                let (badge, n, v) = row?;
-                out.push(OfficerCount { badge, inspections: uint(n)?, violations: uint(v)? });
-            }
-            Ok(out)
+        answer(|| {
+            self.with_reader(|c| {
+                let mut stmt = c.prepare_cached(&format!(
+                    "SELECT officer, count(*), sum(CASE WHEN input = {violation} THEN 1 ELSE 0 END)
+                     FROM {rows} GROUP BY officer ORDER BY officer",
+                    rows = rows_between(precinct.is_some()),
+                    violation = code_of(&INPUT_CODES, "violation"),
+                ))?;
+                let rows = stmt.query_map(params![precinct, from.unix_minutes(), to.unix_minutes()], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
+                })?;
+                let mut out = Vec::new();
+                for row in rows {
+                    let (badge, n, v) = row?;
+                    out.push(OfficerCount { badge, inspections: uint(n)?, violations: uint(v)? });
+                }
+                Ok(out)
+            })
         })
     }
 
     fn conflict_count(&self, device_id: &str) -> Result<u64, StoreError> {
-        self.with_reader(|c| {
-            let n: i64 = c
-                .prepare_cached("SELECT count(*) FROM conflicts WHERE device_id = ?1")?
-                .query_row([device_id], |r| r.get(0))?;
-            uint(n)
+        answer(|| {
+            self.with_reader(|c| {
+                let n: i64 = c
+                    .prepare_cached("SELECT count(*) FROM conflicts WHERE device_id = ?1")?
+                    .query_row([device_id], |r| r.get(0))?;
+                uint(n)
+            })
         })
     }
 
     fn bundle_state(&self) -> Result<BundleState, StoreError> {
-        self.with_reader(bundle_state)
+        answer(|| self.with_reader(bundle_state))
     }
 
     fn revoked_serials(&self, after_version: u64) -> Result<Vec<u32>, StoreError> {
-        self.with_reader(|c| {
-            let mut stmt = c.prepare_cached("SELECT serial FROM revocations WHERE version > ?1 ORDER BY serial")?;
-            let rows = stmt.query_map([int(after_version)?], |r| r.get::<_, u32>(0))?;
-            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        answer(|| {
+            self.with_reader(|c| {
+                let mut stmt = c.prepare_cached("SELECT serial FROM revocations WHERE version > ?1 ORDER BY serial")?;
+                let rows = stmt.query_map([int(after_version)?], |r| r.get::<_, u32>(0))?;
+                Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            })
         })
     }
 
     fn is_revoked(&self, serial: u32) -> Result<bool, StoreError> {
-        self.with_reader(|c| {
-            Ok(c.prepare_cached("SELECT 1 FROM revocations WHERE serial = ?1")?
-                .query_row([serial], |_| Ok(()))
-                .optional()?
-                .is_some())
+        answer(|| {
+            self.with_reader(|c| {
+                Ok(c.prepare_cached("SELECT 1 FROM revocations WHERE serial = ?1")?
+                    .query_row([serial], |_| Ok(()))
+                    .optional()?
+                    .is_some())
+            })
         })
     }
 
     fn revoked_count(&self, after_version: u64) -> Result<u64, StoreError> {
-        self.with_reader(|c| {
-            let n: i64 = c
-                .prepare_cached("SELECT count(*) FROM revocations WHERE version > ?1")?
-                .query_row([int(after_version)?], |r| r.get(0))?;
-            uint(n)
+        answer(|| {
+            self.with_reader(|c| {
+                let n: i64 = c
+                    .prepare_cached("SELECT count(*) FROM revocations WHERE version > ?1")?
+                    .query_row([int(after_version)?], |r| r.get(0))?;
+                uint(n)
+            })
         })
     }
 
     fn revocations(&self, after_version: u64) -> Result<Vec<RevocationRow>, StoreError> {
-        self.with_reader(|c| {
-            let mut stmt = c.prepare_cached(
-                "SELECT serial, version, at, by, reason, document FROM revocations WHERE version > ?1
-                 ORDER BY version, serial",
-            )?;
-            let rows = stmt.query_map([int(after_version)?], |r| {
-                Ok((
-                    r.get::<_, u32>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get::<_, i64>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, Option<String>>(5)?,
-                ))
-            })?;
-            let mut out = Vec::new();
-            for row in rows {
-                let (serial, version, at, by, reason, document) = row?;
-                out.push(RevocationRow { serial, version: uint(version)?, at: minute(at)?, by, reason, document });
-            }
-            Ok(out)
+        answer(|| {
+            self.with_reader(|c| {
+                let mut stmt = c.prepare_cached(
+                    "SELECT serial, version, at, by, reason, document FROM revocations WHERE version > ?1
+                     ORDER BY version, serial",
+                )?;
+                let rows = stmt.query_map([int(after_version)?], |r| {
+                    Ok((
+                        r.get::<_, u32>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, i64>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, String>(4)?,
+                        r.get::<_, Option<String>>(5)?,
+                    ))
+                })?;
+                let mut out = Vec::new();
+                for row in rows {
+                    let (serial, version, at, by, reason, document) = row?;
+                    out.push(RevocationRow { serial, version: uint(version)?, at: minute(at)?, by, reason, document });
+                }
+                Ok(out)
+            })
         })
     }
 
     fn supervisor_by_token_hash(&self, hash: &[u8; 32]) -> Result<Option<SupervisorRow>, StoreError> {
-        self.with_reader(|c| {
-            let row = c
-                .prepare_cached("SELECT name, precinct, token_hash, created_at FROM supervisors WHERE token_hash = ?1")?
-                .query_row([hash.as_slice()], |r| {
-                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Vec<u8>>(2)?, r.get::<_, i64>(3)?))
+        answer(|| {
+            self.with_reader(|c| {
+                let row = c
+                    .prepare_cached(
+                        "SELECT name, precinct, token_hash, created_at FROM supervisors WHERE token_hash = ?1",
+                    )?
+                    .query_row([hash.as_slice()], |r| {
+                        Ok((
+                            r.get::<_, String>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, Vec<u8>>(2)?,
+                            r.get::<_, i64>(3)?,
+                        ))
+                    })
+                    .optional()?;
+                row.map(|(name, precinct, token_hash, created_at)| {
+                    Ok(SupervisorRow {
+                        name,
+                        precinct,
+                        token_hash: hash32(token_hash)?,
+                        created_at: minute(created_at)?,
+                    })
                 })
-                .optional()?;
-            row.map(|(name, precinct, token_hash, created_at)| {
-                Ok(SupervisorRow { name, precinct, token_hash: hash32(token_hash)?, created_at: minute(created_at)? })
+                .transpose()
             })
-            .transpose()
         })
     }
 
     fn audit_entries(&self, after: i64, limit: u32) -> Result<Vec<(i64, AuditEntry)>, StoreError> {
-        self.with_reader(|c| {
-            let mut stmt =
-                c.prepare_cached("SELECT id, at, who, what, details FROM audit WHERE id > ?1 ORDER BY id LIMIT ?2")?;
-            let rows = stmt.query_map(params![after, limit], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                ))
-            })?;
-            let mut out = Vec::new();
-            for row in rows {
-                let (id, at, who, what, details) = row?;
-                out.push((id, AuditEntry { at: minute(at)?, who, what, details }));
-            }
-            Ok(out)
+        answer(|| {
+            self.with_reader(|c| {
+                let mut stmt = c.prepare_cached(
+                    "SELECT id, at, who, what, details FROM audit WHERE id > ?1 ORDER BY id LIMIT ?2",
+                )?;
+                let rows = stmt.query_map(params![after, limit], |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, String>(4)?,
+                    ))
+                })?;
+                let mut out = Vec::new();
+                for row in rows {
+                    let (id, at, who, what, details) = row?;
+                    out.push((id, AuditEntry { at: minute(at)?, who, what, details }));
+                }
+                Ok(out)
+            })
         })
     }
 }

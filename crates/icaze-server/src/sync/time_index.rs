@@ -36,8 +36,8 @@ use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension};
 
+use crate::sqlite::Error;
 use crate::sqlite::{Durability, SqliteConfig};
-use crate::store::StoreError;
 
 /// The index's file, beside `sync.db`.
 pub(crate) const INDEX_FILE: &str = "sync-index.db";
@@ -92,7 +92,7 @@ impl TimeIndex {
         config: &SqliteConfig,
         open_main: fn(&Path, &SqliteConfig) -> Result<Connection, icaze_sqlite::Error>,
         thread: bool,
-    ) -> Result<Arc<Self>, StoreError> {
+    ) -> Result<Arc<Self>, Error> {
         let reader = open_main(main, config)?;
         let ix = open_checked(&index_path(main), &reader, config)?;
         let indexed: i64 = ix.query_row("SELECT indexed FROM state", [], |r| r.get(0))?;
@@ -107,7 +107,7 @@ impl TimeIndex {
             let handle = std::thread::Builder::new()
                 .name("icaze-sync-index".into())
                 .spawn(move || worker.run(&reader, ix))
-                .map_err(|e| StoreError::Damaged(format!("cannot start the time index's thread: {e}")))?;
+                .map_err(|e| Error::Damaged(format!("cannot start the time index's thread: {e}")))?;
             if let Ok(mut thread) = this.thread.lock() {
                 *thread = Some(handle);
             }
@@ -172,7 +172,7 @@ impl TimeIndex {
 /// Opens the index at `path`, checked against `sync.db` (`main`): made again
 /// from nothing when it does not open, is of a newer schema, or was made
 /// from another `sync.db` (see the module's documentation).
-fn open_checked(path: &Path, main: &Connection, config: &SqliteConfig) -> Result<Connection, StoreError> {
+fn open_checked(path: &Path, main: &Connection, config: &SqliteConfig) -> Result<Connection, Error> {
     match open_matching(path, main, config) {
         Ok(Some(conn)) => return Ok(conn),
         Ok(None) => tracing::warn!(
@@ -190,7 +190,7 @@ fn open_checked(path: &Path, main: &Connection, config: &SqliteConfig) -> Result
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => {
-                return Err(StoreError::Damaged(format!(
+                return Err(Error::Damaged(format!(
                     "cannot remove {} to make the time index again: {e}",
                     Path::new(&name).display()
                 )))
@@ -198,11 +198,11 @@ fn open_checked(path: &Path, main: &Connection, config: &SqliteConfig) -> Result
         }
     }
     open_matching(path, main, config)?
-        .ok_or_else(|| StoreError::Damaged(format!("{} does not match sync.db even when new", path.display())))
+        .ok_or_else(|| Error::Damaged(format!("{} does not match sync.db even when new", path.display())))
 }
 
 /// The index at `path` (made if missing), or `None` when it does not match `sync.db`.
-fn open_matching(path: &Path, main: &Connection, config: &SqliteConfig) -> Result<Option<Connection>, StoreError> {
+fn open_matching(path: &Path, main: &Connection, config: &SqliteConfig) -> Result<Option<Connection>, Error> {
     // Derived data: after a crash, what NORMAL loses is indexed again.
     let config = SqliteConfig { durability: Durability::Normal, ..config.clone() };
     let mut conn = crate::sqlite::open(path, &config)?;
@@ -219,7 +219,7 @@ fn open_matching(path: &Path, main: &Connection, config: &SqliteConfig) -> Resul
 
 /// Indexes at most `max` rows of `sync.db` after the last one indexed, in one
 /// transaction of the index; returns how many, and the last row id indexed.
-pub(crate) fn index_some(main: &Connection, ix: &mut Connection, max: i64) -> Result<(i64, i64), StoreError> {
+pub(crate) fn index_some(main: &Connection, ix: &mut Connection, max: i64) -> Result<(i64, i64), Error> {
     let indexed: i64 = ix.query_row("SELECT indexed FROM state", [], |r| r.get(0))?;
     let mut rows = main
         .prepare_cached("SELECT id, precinct, at FROM inspections WHERE id > ?1 ORDER BY id LIMIT ?2")?

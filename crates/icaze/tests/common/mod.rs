@@ -16,7 +16,7 @@ use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 
 use icaze_core::UtcMinute;
-use icaze_server::sqlite::SqliteStore;
+use icaze_server::sqlite::SqlitePermitStore;
 use icaze_server::{FixedClock, ServeConfig, Server};
 use serde_json::Value;
 
@@ -72,8 +72,8 @@ impl Service {
     }
 
     /// The service's database, opened beside the running server.
-    pub fn store(&self) -> SqliteStore {
-        SqliteStore::open(&self.data().join("icaze.db"), Default::default()).unwrap()
+    pub fn store(&self) -> SqlitePermitStore {
+        SqlitePermitStore::open(&self.data().join("icaze.db"), Default::default()).unwrap()
     }
 
     /// The address the service listens on.

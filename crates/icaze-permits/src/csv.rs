@@ -229,7 +229,7 @@ fn longest_sms_token_chars(document: &DocumentNumber) -> usize {
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-pub(crate) fn days_from_civil(year: i32, month: u32, day: u32) -> i32 {
+pub fn days_from_civil(year: i32, month: u32, day: u32) -> i32 {
     let y = if month <= 2 { year - 1 } else { year };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;
@@ -240,7 +240,7 @@ pub(crate) fn days_from_civil(year: i32, month: u32, day: u32) -> i32 {
 }
 
 /// The (year, month, day) of a day number.
-pub(crate) fn civil_from_days(days: i32) -> (i32, u32, u32) {
+pub fn civil_from_days(days: i32) -> (i32, u32, u32) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
@@ -285,7 +285,7 @@ pub fn optional_time(field: &str) -> Result<Option<UtcMinute>, String> {
 }
 
 /// The Asia/Baku calendar day of an instant, as days since 1970-01-01.
-pub(crate) fn baku_day(at: UtcMinute) -> i32 {
+pub fn baku_day(at: UtcMinute) -> i32 {
     ((i64::from(at.unix_minutes()) + i64::from(icaze_core::BAKU_OFFSET_MINUTES)) / 1440) as i32
 }
 

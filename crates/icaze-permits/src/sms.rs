@@ -13,7 +13,7 @@ use icaze_sms::{reply, Language, Request};
 use crate::csv::{baku_day, civil_from_days};
 use crate::metrics::Metrics;
 use crate::regime::Regime;
-use crate::store::{Limits, PermitRecord, Recorded, Store};
+use crate::store::{Limits, PermitRecord, PermitStore, Recorded};
 
 /// Settings of the SMS service.
 #[derive(Debug, Clone)]
@@ -70,7 +70,7 @@ impl Regimes {
 pub type RevocationCheck = Arc<dyn Fn(PermitSerial) -> Result<bool, String> + Send + Sync>;
 
 /// The SMS service, shared by every request.
-pub struct SmsService<S: Store> {
+pub struct SmsService<S: PermitStore> {
     store: Arc<S>,
     revoked: Option<RevocationCheck>,
     keys: Arc<crate::keys::KeyRing>,
@@ -91,7 +91,7 @@ pub enum Outcome {
     Refused(&'static str),
 }
 
-impl<S: Store> SmsService<S> {
+impl<S: PermitStore> SmsService<S> {
     /// A service over `store` and the authority's `keys`, with the regimes
     /// stored in the store and, if given, a rehearsal regime.
     pub fn new(

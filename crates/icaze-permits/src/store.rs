@@ -1,7 +1,7 @@
 //! Storage behind one interface: the registries, the permits, the daily
-//! counters, the serial numbers and the regimes. `SqliteStore` is the embedded
-//! default; another backend (PostgreSQL) implements [`Store`] without touching
-//! the rules in `sms.rs`.
+//! counters, the serial numbers and the regimes. `icaze_sqlite::PermitsSqlite`
+//! is the embedded default; another backend (PostgreSQL) implements
+//! [`PermitStore`] without touching the rules in `sms.rs`.
 
 use std::ops::Range;
 
@@ -70,7 +70,7 @@ pub struct Limits {
     pub replaces: Option<PermitSerial>,
 }
 
-/// What happened to a permit offered to [`Store::record_permit`].
+/// What happened to a permit offered to [`PermitStore::record_permit`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Recorded {
     /// Committed to disk: the reply may go out.
@@ -107,7 +107,7 @@ pub struct LastPermit {
 pub enum StoreError {
     /// The database refused or failed.
     #[error("database: {0}")]
-    Database(#[from] rusqlite::Error),
+    Database(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// The writer thread is gone (the service is shutting down).
     #[error("the database writer has stopped")]
     WriterGone,
@@ -117,17 +117,6 @@ pub enum StoreError {
     /// A database file could not be made or its permissions set.
     #[error("{0}: check the data directory's owner and permissions")]
     File(String),
-}
-
-impl From<icaze_sqlite::Error> for StoreError {
-    fn from(e: icaze_sqlite::Error) -> Self {
-        match e {
-            icaze_sqlite::Error::Database(e) => StoreError::Database(e),
-            icaze_sqlite::Error::File(f) => StoreError::File(f),
-            icaze_sqlite::Error::Gone => StoreError::WriterGone,
-            other => StoreError::Damaged(other.to_string()),
-        }
-    }
 }
 
 /// What a service's work inside one of its store's transactions came to.
@@ -140,7 +129,7 @@ impl From<icaze_sqlite::Error> for StoreError {
 /// let done = self.store.write(&mut |tx| outcome.keep(work(tx)));
 /// outcome.finish(done, || MyError::Internal("the transaction did not run".into()))
 /// ```
-pub(crate) struct Outcome<T, E>(Option<Result<T, E>>);
+pub struct Outcome<T, E>(Option<Result<T, E>>);
 
 impl<T, E> Default for Outcome<T, E> {
     fn default() -> Self {
@@ -150,7 +139,7 @@ impl<T, E> Default for Outcome<T, E> {
 
 impl<T, E: From<StoreError>> Outcome<T, E> {
     /// Keeps the work's result; an error asks the store to roll back.
-    pub(crate) fn keep(&mut self, result: Result<T, E>) -> Result<(), StoreError> {
+    pub fn keep(&mut self, result: Result<T, E>) -> Result<(), StoreError> {
         let failed = result.is_err();
         self.0 = Some(result);
         if failed {
@@ -162,7 +151,7 @@ impl<T, E: From<StoreError>> Outcome<T, E> {
 
     /// The work's value, its error, or the store's; `missing` names the
     /// impossible case of a transaction that ended well without the work.
-    pub(crate) fn finish(self, done: Result<(), StoreError>, missing: impl FnOnce() -> E) -> Result<T, E> {
+    pub fn finish(self, done: Result<(), StoreError>, missing: impl FnOnce() -> E) -> Result<T, E> {
         match (self.0, done) {
             (Some(Err(e)), _) => Err(e),
             (_, Err(e)) => Err(e.into()),
@@ -191,13 +180,13 @@ pub struct ImportReport {
 }
 
 /// The storage interface of the service.
-pub trait Store: Send + Sync + 'static {
+pub trait PermitStore: Send + Sync + 'static {
     /// The person with this canonical document number.
     fn person(&self, document: &str) -> Result<Option<Person>, StoreError>;
     /// A denial in force at `at` for this document.
     fn denial(&self, document: &str, at: UtcMinute) -> Result<Option<Denial>, StoreError>;
     /// The person with this document and a denial in force at `at`, if any:
-    /// [`Store::person`] and [`Store::denial`] together, which a backend may
+    /// [`PermitStore::person`] and [`PermitStore::denial`] together, which a backend may
     /// answer in one query (the SMS service asks both for every request).
     fn person_and_denial(&self, document: &str, at: UtcMinute) -> Result<Option<(Person, Option<Denial>)>, StoreError> {
         match self.person(document)? {
@@ -213,7 +202,7 @@ pub trait Store: Send + Sync + 'static {
     /// Documents put on the deny list (by an import) whose live permits
     /// are not yet revoked, at most `limit`, in document order.
     fn denials_to_apply(&self, limit: u32) -> Result<Vec<String>, StoreError>;
-    /// These documents' permits are revoked: they leave [`Store::denials_to_apply`].
+    /// These documents' permits are revoked: they leave [`PermitStore::denials_to_apply`].
     fn denials_applied(&self, documents: &[String]) -> Result<(), StoreError>;
     /// Serial numbers reserved for this process, persisted before they are
     /// returned so that none is ever handed out twice, also across a crash.
@@ -228,13 +217,13 @@ pub trait Store: Send + Sync + 'static {
     /// Records permits issued outside the SMS rules (the employer portal, the
     /// 102 call centre), with no daily limits, all or none in one transaction,
     /// committed (durably) before it returns. Their serials come from
-    /// [`Store::reserve_serials`] like every other permit's, so a serial is never
+    /// [`PermitStore::reserve_serials`] like every other permit's, so a serial is never
     /// used twice across channels, and revoking by document finds them.
     fn record_issued_many(
         &self,
         permits: Vec<PermitRecord>,
     ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send;
-    /// [`Store::record_issued_many`] for one permit.
+    /// [`PermitStore::record_issued_many`] for one permit.
     fn record_issued(&self, permit: PermitRecord) -> impl std::future::Future<Output = Result<(), StoreError>> + Send {
         self.record_issued_many(vec![permit])
     }
