@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use icaze_core::{RevocationSet, SecretKey, UtcMinute, ZoneId};
-use icaze_sync::{
+use icaze_protocol::{
     chain_hash, EnrollmentCode, InputKind, InspectionRecord, OfficerBadge, Outcome, RecordId, UploadBatch, GENESIS_HASH,
 };
 
@@ -27,7 +27,7 @@ fn records(n: u64) -> Vec<InspectionRecord> {
                 at: UtcMinute::from_unix_minutes(26_830_000 + seq as u32),
                 officer: OfficerBadge::new("B-1042").unwrap(),
                 zone: ZoneId::new(1).unwrap(),
-                location: icaze_sync::Location::from_e7(404_093_000, 498_671_000).filter(|_| seq % 2 == 0),
+                location: icaze_protocol::Location::from_e7(404_093_000, 498_671_000).filter(|_| seq % 2 == 0),
                 input: if manual { InputKind::Violation } else { InputKind::Token },
                 serial: (!manual).then_some(icaze_core::PermitSerial(seq as u32 * 7)),
                 document: Some("AZE11111111".into()),

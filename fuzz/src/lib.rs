@@ -8,7 +8,7 @@
 #![forbid(unsafe_code)]
 
 use icaze_core::{PublicKey, RevocationSet, TrustList, UnverifiedPermit, VerifiedBundle};
-use icaze_sync::{EnrollmentCode, InspectionRecord, UploadBatch, GENESIS_HASH};
+use icaze_protocol::{EnrollmentCode, InspectionRecord, UploadBatch, GENESIS_HASH};
 
 /// The root key of the known-answer vectors (`tests/vectors/*.json`), so
 /// that seeds made from the vectors reach past the signature checks.

@@ -15,7 +15,7 @@ mod common;
 use common::{at, Service, NOW};
 use icaze_app::core::AppCore;
 use icaze_app::settings::Settings;
-use icaze_sync::UploadBatch;
+use icaze_protocol::UploadBatch;
 use serde_json::{json, Value};
 
 /// The device's directory in the service's temporary directory.

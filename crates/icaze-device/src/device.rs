@@ -13,7 +13,7 @@ use crate::manual::ManualCheck;
 use crate::scene::Scene;
 use crate::store::{BundleRow, DeviceRow, LogTip, Store, SyncRow};
 use crate::verdict::{clock, evaluate, server_minute, ClockFacts, Data, DeviceVerdict};
-use icaze_sync::{
+use icaze_protocol::{
     chain_hash, BatchError, DeviceId, EnrollmentCode, InputKind, InspectionRecord, OfficerBadge, Outcome, RecordHash,
     RecordId, UploadBatch, GENESIS_HASH, MAX_BATCH_RECORDS,
 };

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use icaze_sync::RecordError;
+use icaze_protocol::RecordError;
 
 /// A failure of the device store or of a bundle.
 #[derive(Debug, thiserror::Error)]

@@ -103,7 +103,7 @@ pub use device::{
     KEY_FILE, LOG_RETENTION_MINUTES, SERVER_CA_FILE,
 };
 pub use error::{DeviceError, StorageError};
-pub use icaze_sync::{
+pub use icaze_protocol::{
     chain_hash, BadBadge, DeviceId, EnrollmentCode, EnrollmentCodeError, InputKind, InspectionRecord, Location,
     OfficerBadge, Outcome, RecordError, RecordHash, RecordId, GENESIS_HASH, HASH_PREFIX, MAX_ITEMS, MAX_NOTE,
     MAX_SHORT, RECORD_FORMAT,

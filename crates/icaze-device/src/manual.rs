@@ -1,7 +1,7 @@
 //! Checks without a token: the officer records what was shown or done.
 
 use crate::error::DeviceError;
-use icaze_sync::{InputKind, MAX_SHORT};
+use icaze_protocol::{InputKind, MAX_SHORT};
 
 /// A manual check, each logged as an inspection record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,7 +51,7 @@ fn field(name: &'static str, value: &str) -> Result<String, DeviceError> {
         return Err(DeviceError::MissingField(name));
     }
     if value.len() > MAX_SHORT {
-        return Err(icaze_sync::RecordError::TooLong { field: name, len: value.len(), max: MAX_SHORT }.into());
+        return Err(icaze_protocol::RecordError::TooLong { field: name, len: value.len(), max: MAX_SHORT }.into());
     }
     Ok(value.to_owned())
 }

@@ -1,7 +1,7 @@
 //! Where, when and by whom an inspection happens.
 
 use icaze_core::{UtcMinute, ZoneId};
-use icaze_sync::{Location, OfficerBadge};
+use icaze_protocol::{Location, OfficerBadge};
 
 /// The circumstances of one inspection.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -16,7 +16,7 @@ use icaze_core::{PublicKey, UtcMinute};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 
 use crate::error::DeviceError;
-use icaze_sync::{chain_hash, InspectionRecord, RecordHash, GENESIS_HASH};
+use icaze_protocol::{chain_hash, InspectionRecord, RecordHash, GENESIS_HASH};
 
 /// Each migration runs once, in order.
 const MIGRATIONS: &[&str] = &[

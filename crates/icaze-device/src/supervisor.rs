@@ -21,7 +21,7 @@
 use std::time::Duration;
 
 use icaze_core::UtcMinute;
-use icaze_sync::MAX_EXPORT_LEN;
+use icaze_protocol::MAX_EXPORT_LEN;
 use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE};
 use reqwest::{Method, StatusCode};
 use serde::{Deserialize, Serialize};

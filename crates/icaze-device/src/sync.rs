@@ -30,7 +30,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use icaze_core::{UtcMinute, MAX_BUNDLE_LEN};
-use icaze_sync::{DeviceId, UploadBatch, MAX_UPLOAD_LEN};
+use icaze_protocol::{DeviceId, UploadBatch, MAX_UPLOAD_LEN};
 use reqwest::header::{HeaderMap, CONTENT_RANGE, CONTENT_TYPE, ETAG, IF_RANGE, RANGE};
 use reqwest::StatusCode;
 use serde::{Deserialize, Serialize};

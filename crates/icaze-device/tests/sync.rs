@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use icaze_core::*;
 use icaze_device::*;
-use icaze_sync::UploadBatch;
+use icaze_protocol::UploadBatch;
 
 fn at(s: &str) -> UtcMinute {
     UtcMinute::parse_rfc3339(s).unwrap()

@@ -23,8 +23,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use icaze_core::{SecretKey, UtcMinute};
+use icaze_protocol::{EnrollmentCode, UploadBatch};
 use icaze_server::sync::{Caller, Channel, SyncService};
-use icaze_sync::{EnrollmentCode, UploadBatch};
 
 const BATCH: usize = 500;
 
@@ -65,7 +65,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for d in 0..devices {
         let key = SecretKey::from_seed(&[d as u8 + 1; 32]);
         service.approve(&Caller::Admin, &EnrollmentCode::of(&key.public_key()).to_string(), "B-1042", "P-1")?;
-        let log = icaze_sync::samples::sample_log(d as u8, "B-1042", per_device as u64, now);
+        let log = icaze_protocol::samples::sample_log(d as u8, "B-1042", per_device as u64, now);
         let batches = log.chunks(BATCH).map(|c| UploadBatch::sign(&key, now, c)).collect::<Result<Vec<_>, _>>()?;
         // The records sent twice: those of every `resend`-th batch.
         resent +=

@@ -13,8 +13,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use icaze_core::{SecretKey, UtcMinute};
+use icaze_protocol::{EnrollmentCode, UploadBatch};
 use icaze_server::{FixedClock, ServeConfig, Server};
-use icaze_sync::{EnrollmentCode, UploadBatch};
 use serde_json::{json, Value};
 
 fn env(name: &str, default: usize) -> usize {
@@ -65,7 +65,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let answer =
             client.post(format!("{base}/v1/devices")).bearer_auth(&admin).body(body.to_string()).send().await?;
         assert!(answer.status().is_success(), "approval: {}", answer.text().await?);
-        let records = icaze_sync::samples::sample_log(d as u8, &format!("B-{d}"), (batches * batch) as u64, now);
+        let records = icaze_protocol::samples::sample_log(d as u8, &format!("B-{d}"), (batches * batch) as u64, now);
         let signed = records.chunks(batch).map(|c| UploadBatch::sign(&key, now, c)).collect::<Result<Vec<_>, _>>()?;
         uploads.push(signed);
     }

@@ -1,18 +1,18 @@
 //! The sync API end to end over real HTTP on loopback (`docs/sync-api.md`):
 //! a server of each test's own, with a fixed clock, and officer devices
-//! simulated with `icaze-sync` alone (the server never depends on the device
+//! simulated with `icaze-protocol` alone (the server never depends on the device
 //! core).
 
 use std::sync::Arc;
 
 use icaze_core::{PermitSerial, SecretKey, UtcMinute, VerifiedBundle, ZoneId};
-use icaze_server::ratelimit::Rate;
-use icaze_server::sync::SyncLimits;
-use icaze_server::{FixedClock, ServeConfig, Server};
-use icaze_sync::{
+use icaze_protocol::{
     chain_hash, EnrollmentCode, InputKind, InspectionRecord, Location, OfficerBadge, Outcome, RecordId, UploadBatch,
     GENESIS_HASH,
 };
+use icaze_server::ratelimit::Rate;
+use icaze_server::sync::SyncLimits;
+use icaze_server::{FixedClock, ServeConfig, Server};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -151,7 +151,7 @@ impl Default for Inspection {
     }
 }
 
-fn record(seq: u64, prev: icaze_sync::RecordHash, i: &Inspection) -> InspectionRecord {
+fn record(seq: u64, prev: icaze_protocol::RecordHash, i: &Inspection) -> InspectionRecord {
     let mut r = InspectionRecord {
         id: RecordId([seq as u8; 16]),
         seq,

@@ -6,10 +6,10 @@
 use std::sync::Arc;
 
 use icaze_core::{SecretKey, UtcMinute};
+use icaze_protocol::{EnrollmentCode, InspectionRecord, UploadBatch};
 use icaze_server::sqlite::SqlitePermitStore;
 use icaze_server::sync::sqlite::SqliteSyncStore;
 use icaze_server::sync::{Caller, Channel, InspectionFilter, Receipt, SyncService};
-use icaze_sync::{EnrollmentCode, InspectionRecord, UploadBatch};
 
 struct Setup {
     _dir: tempfile::TempDir,
@@ -58,7 +58,7 @@ impl Setup {
 #[test]
 fn records_read_back_with_their_chain_across_a_gap_duplicates_and_a_fork() {
     let s = setup();
-    let log = icaze_sync::samples::sample_log(1, "B-1", 12, s.now);
+    let log = icaze_protocol::samples::sample_log(1, "B-1", 12, s.now);
     let seqs = |records: &[InspectionRecord]| records.iter().map(|r| r.seq).collect::<Vec<_>>();
 
     let first = s.upload(&log[..3]);
@@ -82,7 +82,7 @@ fn records_read_back_with_their_chain_across_a_gap_duplicates_and_a_fork() {
     assert_eq!(s.stored(), log);
 
     // Another log's record 6 is a fork: kept apart, flagged, never merged.
-    let other = icaze_sync::samples::sample_log(2, "B-1", 6, s.now);
+    let other = icaze_protocol::samples::sample_log(2, "B-1", 6, s.now);
     let fork = s.upload(&other[5..]);
     assert_eq!((fork.accepted, fork.conflicts), (0, 1));
     assert_eq!(fork.device.map(|d| (d.row.fork_seq, d.conflicts)), Some((Some(6), 1)));
@@ -92,9 +92,9 @@ fn records_read_back_with_their_chain_across_a_gap_duplicates_and_a_fork() {
 #[test]
 fn a_batch_starting_at_seq_0_is_refused() {
     let s = setup();
-    let mut log = icaze_sync::samples::sample_log(1, "B-1", 1, s.now);
+    let mut log = icaze_protocol::samples::sample_log(1, "B-1", 1, s.now);
     log[0].seq = 0;
-    log[0].hash = icaze_sync::chain_hash(&log[0].prev_hash, &log[0].body().unwrap());
+    log[0].hash = icaze_protocol::chain_hash(&log[0].prev_hash, &log[0].body().unwrap());
     // A log's first record is 1: seq 0 has no record before it to chain on.
     let batch = UploadBatch::sign(&s.key, s.now, &log).unwrap();
     let refused = s.service.upload(&batch, Channel::Upload, None).unwrap_err();

@@ -4,7 +4,7 @@
 //! supervisor holds a token made by `POST /v1/supervisors`, which the server
 //! keeps only as its SHA-256. A device has no bearer token: its key signs
 //! every upload batch, and that signature is its credential (checked by
-//! `icaze_sync::UploadBatch::verify`).
+//! `icaze_protocol::UploadBatch::verify`).
 
 use sha2::{Digest as _, Sha256};
 

@@ -14,7 +14,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::Router;
-use icaze_sync::{MAX_EXPORT_LEN, MAX_UPLOAD_LEN};
+use icaze_protocol::{MAX_EXPORT_LEN, MAX_UPLOAD_LEN};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -474,7 +474,7 @@ fn csv_field(out: &mut String, value: &str) {
     }
 }
 
-fn csv_row(out: &mut String, device_id: &str, precinct: &str, r: &icaze_sync::InspectionRecord) {
+fn csv_row(out: &mut String, device_id: &str, precinct: &str, r: &icaze_protocol::InspectionRecord) {
     let outcome = r.outcome.as_ref();
     let fields = [
         device_id.to_owned(),

@@ -23,7 +23,7 @@ use std::sync::Arc;
 
 use icaze_authority::AuthorityError;
 use icaze_core::{DocumentNumber, UtcMinute};
-use icaze_sync::{
+use icaze_protocol::{
     BatchError, EnrollmentCode, EnrollmentCodeError, InspectionRecord, OfficerBadge, RecordHash, UploadBatch,
     GENESIS_HASH,
 };

@@ -30,7 +30,7 @@ use icaze_core::UtcMinute;
 use rusqlite::types::{ToSql, ToSqlOutput, Value, ValueRef};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use icaze_sync::GENESIS_HASH;
+use icaze_protocol::GENESIS_HASH;
 
 use super::store::{
     AuditEntry, BundleState, ConflictRow, DeviceRow, HourCount, InspectionQuery, NewInspections, OfficerCount,
@@ -252,7 +252,7 @@ const MIGRATIONS: &[&str] = &[
     "CREATE INDEX revocations_by_at ON revocations (by, at);",
 ];
 
-/// The stored codes of an inspection's input kinds (`icaze_sync::InputKind::code`), migration 3.
+/// The stored codes of an inspection's input kinds (`icaze_protocol::InputKind::code`), migration 3.
 const INPUT_CODES: [(&str, i64); 7] = [
     ("token", 1),
     ("qr_digits", 2),

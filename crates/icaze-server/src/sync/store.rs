@@ -15,7 +15,7 @@ pub use crate::store::StoreError;
 /// A device as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeviceRow {
-    /// The device id (`icaze_sync::DeviceId`, 16 characters).
+    /// The device id (`icaze_protocol::DeviceId`, 16 characters).
     pub device_id: String,
     /// Its Ed25519 public key.
     pub public_key: [u8; 32],
