@@ -322,6 +322,7 @@ impl InspectionRecord {
     }
 }
 
+#[cfg(feature = "json")]
 impl InspectionRecord {
     /// The JSON shape of `icaze device log` (one line a record); times in Baku time.
     pub fn to_json(&self) -> serde_json::Value {

@@ -18,7 +18,6 @@ pub mod listener;
 pub mod metrics;
 pub mod portal;
 mod query;
-pub mod ratelimit;
 pub mod sqlite;
 pub mod sync;
 pub mod web;
@@ -267,15 +266,12 @@ impl Server {
         )?);
         // After a reload that revoked keys, the portal re-issues its long-lived permits of those keys.
         let reissuer = Arc::downgrade(&portal);
-        sync.on_keys_reloaded(Box::new(move |reloaded| match reissuer.upgrade() {
-            Some(portal) => match portal.reissue_revoked_keys(&reloaded.newly_revoked) {
-                Ok(answer) => answer,
-                Err(e) => {
-                    tracing::error!(error = %e, "re-issuing the permits of a revoked key failed");
-                    serde_json::json!({"error": e.code(), "message": e.to_string()})
-                }
-            },
-            None => serde_json::Value::Null,
+        sync.on_keys_reloaded(Box::new(move |reloaded| {
+            let portal = reissuer.upgrade()?;
+            Some(portal.reissue_revoked_keys(&reloaded.newly_revoked).unwrap_or_else(|e| {
+                tracing::error!(error = %e, "re-issuing the permits of a revoked key failed");
+                sync::Reissue::Failed { code: e.code(), message: e.to_string() }
+            }))
         }));
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await

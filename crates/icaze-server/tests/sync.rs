@@ -10,7 +10,7 @@ use icaze_protocol::{
     chain_hash, EnrollmentCode, InputKind, InspectionRecord, Location, OfficerBadge, Outcome, RecordId, UploadBatch,
     GENESIS_HASH,
 };
-use icaze_server::ratelimit::Rate;
+use icaze_server::sync::ratelimit::Rate;
 use icaze_server::sync::SyncLimits;
 use icaze_server::{FixedClock, ServeConfig, Server};
 use reqwest::StatusCode;

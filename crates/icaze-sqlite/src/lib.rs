@@ -2,15 +2,18 @@
 //! shares ([`engine`]: connections, migrations, read pools, WAL checkpoints)
 //! and the stores built on it, each implementing a rules crate's store
 //! interface: [`permits`] ([`icaze_permits::store::PermitStore`]: registries,
-//! permits, daily limits, serial numbers, regimes).
+//! permits, daily limits, serial numbers, regimes) and [`sync`]
+//! ([`icaze_sync_service::store::SyncStore`]: devices, inspections,
+//! revocations, bundle versions, supervisors, the audit trail).
 //!
-//! It knows SQLite and the store interfaces; it knows no HTTP and no JSON, and
-//! no rule: a store checks what the rules ask it to check in one transaction
+//! It knows SQLite and the store interfaces; it knows no HTTP, and JSON only
+//! as the text of a column (the audit trail's details); it holds no rule: a store checks what the rules ask it to check in one transaction
 //! (a daily limit with a permit's insertion) and nothing more.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
 pub mod engine;
 pub mod permits;
+pub mod sync;
 
 pub use crate::engine::{migrate, open, restart_wal, Checkpointer, Durability, Error, Readers, SqliteConfig};

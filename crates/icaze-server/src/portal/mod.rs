@@ -40,6 +40,7 @@ use crate::keys::KeyRing;
 use crate::regime::Regime;
 use crate::store::{Outcome, PermitRecord, PermitStore, Person, StoreError};
 use crate::sync::{Caller, RevokeTarget, SyncError, SyncService};
+use crate::sync::{Reissue, ReissueProblem};
 use crate::Clock;
 use password::{HashCost, Hasher};
 use store::{
@@ -1406,7 +1407,7 @@ impl<S: PermitStore> PortalService<S> {
     /// The old permits need no revocation of their own: their key is
     /// revoked. Gives how many were re-issued, and the problems (a permit
     /// whose holder the registry now refuses is not re-issued).
-    pub fn reissue_revoked_keys(&self, revoked: &[icaze_core::KeyId]) -> Result<Value, PortalError> {
+    pub fn reissue_revoked_keys(&self, revoked: &[icaze_core::KeyId]) -> Result<Reissue, PortalError> {
         let now = self.now();
         let _changes = lock(&self.changes);
         let signed_by_revoked = |permit: &PermitRow| {
@@ -1460,12 +1461,12 @@ impl<S: PermitStore> PortalService<S> {
                 }
                 Err(err @ (PortalError::Store(_) | PortalError::Internal(_))) => return Err(err),
                 Err(err) => {
-                    problems.push(json!({"serial": old.serial, "code": err.code(), "message": err.to_string()}))
+                    problems.push(ReissueProblem { serial: old.serial, code: err.code(), message: err.to_string() })
                 }
             }
         }
         if todo.is_empty() {
-            return Ok(json!({"reissued": 0, "problems": problems}));
+            return Ok(Reissue::Done { reissued: 0, problems });
         }
         let signed = self.issue(&checks)?;
         self.commit(&signed, |tx| {
@@ -1494,7 +1495,7 @@ impl<S: PermitStore> PortalService<S> {
             }
             Ok(())
         })?;
-        Ok(json!({"reissued": signed.len(), "problems": problems}))
+        Ok(Reissue::Done { reissued: signed.len(), problems })
     }
 
     /// Reactivates deactivated employees (`ids`, or all when `None`) for a

@@ -172,7 +172,7 @@ async fn approve<S: PermitStore>(
     })
     .await?;
     let status = if approval == Approval::Created { StatusCode::CREATED } else { StatusCode::OK };
-    Ok(json_response(status, device.to_json()))
+    Ok(json_response(status, super::answers::device(&device)))
 }
 
 /// A body that could not be read: over the limit, or broken.
@@ -196,7 +196,7 @@ async fn devices<S: PermitStore>(
         s.devices(&caller, q.get("precinct"), q.parse("not_synced_hours")?)
     })
     .await?;
-    let list: Vec<Value> = devices.iter().map(super::DeviceView::to_json).collect();
+    let list: Vec<Value> = devices.iter().map(super::answers::device).collect();
     Ok(json_response(StatusCode::OK, json!({ "devices": list })))
 }
 
@@ -220,7 +220,7 @@ async fn set_status<S: PermitStore>(
         s.set_suspended(&caller, &device_id, suspended, &body.reason)
     })
     .await?;
-    Ok(json_response(StatusCode::OK, device.to_json()))
+    Ok(json_response(StatusCode::OK, super::answers::device(&device)))
 }
 
 async fn suspend<S: PermitStore>(
@@ -254,13 +254,13 @@ async fn clear_fork<S: PermitStore>(
         s.clear_fork(&caller, &device_id, &body.reason)
     })
     .await?;
-    Ok(json_response(StatusCode::OK, device.to_json()))
+    Ok(json_response(StatusCode::OK, super::answers::device(&device)))
 }
 
 async fn upload<S: PermitStore>(State(svc): State<Arc<SyncService<S>>>, body: Result<Bytes, BytesRejection>) -> Answer {
     let body = body?;
     let receipt = run(&svc, move |s| s.upload(&body, Channel::Upload, None)).await?;
-    Ok(json_response(StatusCode::OK, receipt.to_json()))
+    Ok(json_response(StatusCode::OK, super::answers::receipt(&receipt)))
 }
 
 async fn import<S: PermitStore>(
@@ -275,7 +275,7 @@ async fn import<S: PermitStore>(
         s.upload(&body, Channel::File, Some(&caller))
     })
     .await?;
-    Ok(json_response(StatusCode::OK, receipt.to_json()))
+    Ok(json_response(StatusCode::OK, super::answers::receipt(&receipt)))
 }
 
 /// Whether an `If-None-Match` or `If-Range` value names `etag`.
@@ -578,7 +578,7 @@ async fn hourly<S: PermitStore>(
         s.hourly(&caller, q.get("precinct"), q.time("from")?, q.time("to")?)
     })
     .await?;
-    Ok(json_response(StatusCode::OK, stats))
+    Ok(json_response(StatusCode::OK, super::answers::activity(&stats)))
 }
 
 /// `GET /v1/audit?after=ID&limit=N` (administrators; not in the spec's
@@ -609,7 +609,7 @@ async fn audit<S: PermitStore>(
 async fn reload_keys<S: PermitStore>(State(svc): State<Arc<SyncService<S>>>, headers: HeaderMap) -> Answer {
     let auth = bearer(&headers);
     let answer = run(&svc, move |s| s.reload_keys(&s.authenticate(auth.as_deref())?)).await?;
-    Ok(json_response(StatusCode::OK, answer))
+    Ok(json_response(StatusCode::OK, super::answers::keys_reloaded(&answer)))
 }
 
 async fn whoami<S: PermitStore>(State(svc): State<Arc<SyncService<S>>>, headers: HeaderMap) -> Answer {

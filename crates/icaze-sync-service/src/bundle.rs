@@ -15,9 +15,9 @@ use std::sync::{Arc, Mutex};
 use icaze_core::{BundleContents, BundleRegime, FreshnessPolicy, RevocationSet, UtcMinute};
 use sha2::{Digest as _, Sha256};
 
-use super::{SyncError, SyncService};
-use crate::regime::Regime;
-use crate::store::PermitStore;
+use crate::{SyncError, SyncService};
+use icaze_permits::regime::Regime;
+use icaze_permits::store::PermitStore;
 
 /// The most regimes a bundle holds (the format's cap).
 const MAX_REGIMES: usize = 64;
@@ -131,7 +131,7 @@ pub(crate) fn answer<S: PermitStore>(svc: &SyncService<S>, since: Option<u64>) -
     // One authority for the whole answer, even if the keys are reloaded meanwhile.
     let authority = svc.keys.current();
     let fp = fingerprint(authority.trust_list_file(), &regimes);
-    let stale = |s: &super::store::BundleState| {
+    let stale = |s: &crate::store::BundleState| {
         s.fingerprint != Some(fp)
             || (since.is_some_and(|v| v == s.version && v > 0) && s.minted_at.is_none_or(|m| m < now))
     };
@@ -238,8 +238,8 @@ mod tests {
 
     #[test]
     fn regimes_that_ended_are_left_out_and_the_fingerprint_sees_them_go() {
-        let texts = vec![crate::regime::DEFAULT_REGIME.to_owned()];
-        let regime = Regime::from_toml(crate::regime::DEFAULT_REGIME).unwrap();
+        let texts = vec![icaze_permits::regime::DEFAULT_REGIME.to_owned()];
+        let regime = Regime::from_toml(icaze_permits::regime::DEFAULT_REGIME).unwrap();
         let during = bundle_regimes(&texts, None, regime.start);
         assert_eq!(during.len(), 1);
         assert!(bundle_regimes(&texts, None, regime.end).is_empty());

@@ -8,8 +8,8 @@
 
 use sha2::{Digest as _, Sha256};
 
-use super::store::SyncStore;
-use super::SyncError;
+use crate::store::SyncStore;
+use crate::SyncError;
 
 /// Who is calling, once the bearer token was recognised.
 #[derive(Debug, Clone, PartialEq, Eq)]

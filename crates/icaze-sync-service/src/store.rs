@@ -1,16 +1,16 @@
-//! Storage of the sync service behind one interface, as `crate::store` is for
+//! Storage of the sync service behind one interface, as `icaze_permits::store` is for
 //! the SMS service: devices, the inspections they deliver, the records kept
 //! apart, revocations, the bundle version, supervisors and the audit trail.
 //!
-//! The rules (`super::SyncService`) see only [`SyncStore`] and [`SyncTx`];
-//! `super::sqlite` is the embedded implementation. Writes happen inside
+//! The rules (`crate::SyncService`) see only [`SyncStore`] and [`SyncTx`];
+//! `icaze_sqlite::sync` is the embedded implementation. Writes happen inside
 //! [`SyncStore::write`], one transaction: the rules read and write through the
 //! [`SyncTx`] they are given, and everything they did is committed together or
 //! not at all.
 
 use icaze_core::UtcMinute;
 
-pub use crate::store::StoreError;
+pub use icaze_permits::store::StoreError;
 
 /// A device as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -204,7 +204,7 @@ pub struct SupervisorRow {
     pub created_at: UtcMinute,
 }
 
-/// One line of the audit trail.
+/// One line of the audit trail, to append.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditEntry {
     /// When.
@@ -213,8 +213,53 @@ pub struct AuditEntry {
     pub who: String,
     /// What, a stable code (`device_approved`, `revoked`…).
     pub what: String,
-    /// The details, as JSON text.
+    /// The details.
+    pub details: AuditDetails,
+}
+
+/// One line of the audit trail as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRecord {
+    /// When.
+    pub at: UtcMinute,
+    /// Who: the credential's name.
+    pub who: String,
+    /// What, a stable code (`device_approved`, `revoked`…).
+    pub what: String,
+    /// The details as the store keeps them: [`AuditDetails`] as JSON text.
     pub details: String,
+}
+
+/// The details of an audited action. A store keeps them as the JSON object
+/// of their fields (`serde`'s untagged form, fields in name order).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(untagged)]
+#[allow(missing_docs)] // The fields say what they are.
+pub enum AuditDetails {
+    /// `keys_reloaded`.
+    KeysReloaded { from_version: u64, revoked_keys: Vec<u8>, to_version: u64 },
+    /// `device_approved`.
+    DeviceApproved { badge: String, device_id: String, precinct: String },
+    /// `device_reassigned`.
+    DeviceReassigned {
+        badge: String,
+        device_id: String,
+        precinct: String,
+        previous_badge: String,
+        previous_precinct: String,
+    },
+    /// `device_suspended`, `device_resumed`.
+    DeviceStatus { device_id: String, reason: String },
+    /// `fork_cleared`.
+    ForkCleared { badge_seq: Option<u64>, device_id: String, fork_seq: Option<u64>, reason: String },
+    /// `file_imported`.
+    FileImported { accepted: u64, conflicts: u64, device_id: String, duplicates: u64, first_seq: u64, records: u64 },
+    /// `revoked`.
+    Revoked { document: Option<String>, reason: String, serials: Vec<u32>, version: u64 },
+    /// `supervisor_added`.
+    SupervisorAdded { name: String, precinct: String },
+    /// `supervisor_removed`.
+    SupervisorRemoved { name: String },
 }
 
 /// The bundle's version counter and what it was last bumped for.
@@ -301,5 +346,5 @@ pub trait SyncStore: Send + Sync + 'static {
     /// The supervisor whose token has this SHA-256.
     fn supervisor_by_token_hash(&self, hash: &[u8; 32]) -> Result<Option<SupervisorRow>, StoreError>;
     /// The audit trail, oldest first, after the row id `after`, at most `limit`.
-    fn audit_entries(&self, after: i64, limit: u32) -> Result<Vec<(i64, AuditEntry)>, StoreError>;
+    fn audit_entries(&self, after: i64, limit: u32) -> Result<Vec<(i64, AuditRecord)>, StoreError>;
 }

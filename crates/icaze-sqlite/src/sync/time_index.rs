@@ -36,8 +36,8 @@ use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use crate::sqlite::Error;
-use crate::sqlite::{Durability, SqliteConfig};
+use crate::Error;
+use crate::{Durability, SqliteConfig};
 
 /// The index's file, beside `sync.db`.
 pub(crate) const INDEX_FILE: &str = "sync-index.db";
@@ -90,7 +90,7 @@ impl TimeIndex {
     pub(crate) fn start(
         main: &Path,
         config: &SqliteConfig,
-        open_main: fn(&Path, &SqliteConfig) -> Result<Connection, icaze_sqlite::Error>,
+        open_main: fn(&Path, &SqliteConfig) -> Result<Connection, crate::Error>,
         thread: bool,
     ) -> Result<Arc<Self>, Error> {
         let reader = open_main(main, config)?;
@@ -205,8 +205,8 @@ fn open_checked(path: &Path, main: &Connection, config: &SqliteConfig) -> Result
 fn open_matching(path: &Path, main: &Connection, config: &SqliteConfig) -> Result<Option<Connection>, Error> {
     // Derived data: after a crash, what NORMAL loses is indexed again.
     let config = SqliteConfig { durability: Durability::Normal, ..config.clone() };
-    let mut conn = crate::sqlite::open(path, &config)?;
-    crate::sqlite::migrate(&mut conn, MIGRATIONS, INDEX_FILE)?;
+    let mut conn = crate::open(path, &config)?;
+    crate::migrate(&mut conn, MIGRATIONS, INDEX_FILE)?;
     let (indexed, hash): (i64, Option<Vec<u8>>) =
         conn.query_row("SELECT indexed, hash FROM state", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
     if indexed == 0 {

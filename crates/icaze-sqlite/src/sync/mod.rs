@@ -6,7 +6,7 @@
 //! before anyone learns of it), versioned migrations (`PRAGMA user_version`),
 //! one writer connection with cached prepared statements, and a small pool
 //! of read connections, which attach the time index (`sync-index.db`,
-//! `super::time_index`) that queries by precinct and time read.
+//! `time_index`) that queries by precinct and time read.
 //!
 //! Group commit: each [`SyncStore::write`] runs in a savepoint of its own
 //! inside a transaction that writers arriving together share; the last
@@ -18,6 +18,8 @@
 //! and concurrent devices share fsyncs. The inspections, the records kept
 //! apart and the audit trail are append-only: triggers abort any UPDATE or
 //! DELETE on them.
+
+mod time_index;
 
 use std::collections::BTreeSet;
 use std::fs::File;
@@ -32,13 +34,13 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use icaze_protocol::GENESIS_HASH;
 
-use super::store::{
-    AuditEntry, BundleState, ConflictRow, DeviceRow, HourCount, InspectionQuery, NewInspections, OfficerCount,
-    RevocationRow, StoredInspection, SupervisorRow, SyncStore, SyncTx,
+use self::time_index::{index_path, TimeIndex};
+use crate::{Checkpointer, Durability, Error, Readers, SqliteConfig};
+use icaze_permits::store::StoreError;
+use icaze_sync_service::store::{
+    AuditDetails, AuditEntry, AuditRecord, BundleState, ConflictRow, DeviceRow, HourCount, InspectionQuery,
+    NewInspections, OfficerCount, RevocationRow, StoredInspection, SupervisorRow, SyncStore, SyncTx,
 };
-use super::time_index::{index_path, TimeIndex};
-use crate::sqlite::{Checkpointer, Durability, Error, Readers, SqliteConfig};
-use crate::store::StoreError;
 
 /// Runs `f`, answering in the store interface's error.
 fn answer<T>(f: impl FnOnce() -> Result<T, Error>) -> Result<T, StoreError> {
@@ -243,7 +245,7 @@ const MIGRATIONS: &[&str] = &[
      CREATE TRIGGER inspections_no_delete BEFORE DELETE ON inspections
         BEGIN SELECT RAISE(ABORT, 'the inspection log is append-only'); END;",
     // 4 (issue 5, ingest speed): the inspections by precinct and time move
-    // out of sync.db, into the time index (`super::time_index`), which a
+    // out of sync.db, into the time index (`time_index`), which a
     // thread of its own fills; the thread indexes the rows already there.
     "DROP INDEX inspections_precinct_at;",
     // 5 (issue 18): a record under another badge than the device's approved one.
@@ -266,7 +268,7 @@ const INPUT_CODES: [(&str, i64); 7] = [
 /// The stored codes of the display levels, migration 3.
 const DISPLAY_CODES: [(&str, i64); 3] = [("valid", 1), ("valid_with_warning", 2), ("not_valid", 3)];
 
-/// The stored codes of the channels (`super::Channel::code`), migration 3.
+/// The stored codes of the channels (`icaze_sync_service::Channel::code`), migration 3.
 const CHANNEL_CODES: [(&str, i64); 2] = [("upload", 1), ("file", 2)];
 
 /// The stored form of a text with a code table: its code, or the text itself
@@ -363,8 +365,8 @@ pub struct SqliteSyncStore {
     readers: Readers,
 }
 
-fn open(path: &Path, config: &SqliteConfig) -> Result<Connection, icaze_sqlite::Error> {
-    let conn = crate::sqlite::open(path, config)?;
+fn open(path: &Path, config: &SqliteConfig) -> Result<Connection, crate::Error> {
+    let conn = crate::open(path, config)?;
     // Enough cached statements for every query shape of the inspections page.
     conn.set_prepared_statement_cache_capacity(64);
     // Every upload batch is a savepoint, and SQLite copies each page a
@@ -377,11 +379,11 @@ fn open(path: &Path, config: &SqliteConfig) -> Result<Connection, icaze_sqlite::
 }
 
 /// Opens a read connection, with the time index attached as `ix`.
-fn open_reader(path: &Path, config: &SqliteConfig) -> Result<Connection, icaze_sqlite::Error> {
+fn open_reader(path: &Path, config: &SqliteConfig) -> Result<Connection, crate::Error> {
     let conn = open(path, config)?;
     let index = index_path(path);
     let name = index.to_str().ok_or_else(|| {
-        icaze_sqlite::Error::Damaged(format!(
+        crate::Error::Damaged(format!(
             "the data directory's path {} is not UTF-8: SQLite cannot attach it",
             path.display()
         ))
@@ -399,7 +401,7 @@ impl SqliteSyncStore {
     /// [`Self::open`], with the time index's thread or without it (tests index by hand).
     fn open_with(path: &Path, config: SqliteConfig, index_thread: bool) -> Result<Self, Error> {
         let mut conn = open(path, &config)?;
-        crate::sqlite::migrate(&mut conn, MIGRATIONS, "sync.db")?;
+        crate::migrate(&mut conn, MIGRATIONS, "sync.db")?;
         // SQLite's automatic checkpoint would run inside a group's COMMIT,
         // with the writer's lock held: it copies tens of megabytes of pages
         // back into the database and syncs it, while every upload waits. A
@@ -924,10 +926,15 @@ impl SyncTx for Tx<'_> {
         answer(|| {
             self.0
                 .prepare_cached("INSERT INTO audit (at, who, what, details) VALUES (?1, ?2, ?3, ?4)")?
-                .execute(params![e.at.unix_minutes(), e.who, e.what, e.details])?;
+                .execute(params![e.at.unix_minutes(), e.who, e.what, audit_json(&e.details)?])?;
             Ok(())
         })
     }
+}
+
+/// The audit details as stored: the JSON object of their fields.
+fn audit_json(details: &AuditDetails) -> Result<String, Error> {
+    serde_json::to_string(details).map_err(|e| Error::Damaged(format!("audit details: {e}")))
 }
 
 /// The `WHERE` clauses of an inspections query and their values. `key` is the
@@ -986,7 +993,7 @@ fn where_all(clauses: &[String]) -> String {
 const INDEXED: &str = "(SELECT indexed FROM ix.state)";
 
 /// The time index's entries joined with their rows: only with a row of the
-/// same precinct and time (see `super::time_index`), and only up to [`INDEXED`].
+/// same precinct and time (see `time_index`), and only up to [`INDEXED`].
 const ENTRIES: &str = "ix.entries e JOIN inspections i ON i.id = e.id AND i.precinct = e.precinct AND i.at = e.at";
 
 /// The inspections of `?1`'s precinct from `?2` to `?3` (columns `at`,
@@ -1312,7 +1319,7 @@ impl SyncStore for SqliteSyncStore {
         })
     }
 
-    fn audit_entries(&self, after: i64, limit: u32) -> Result<Vec<(i64, AuditEntry)>, StoreError> {
+    fn audit_entries(&self, after: i64, limit: u32) -> Result<Vec<(i64, AuditRecord)>, StoreError> {
         answer(|| {
             self.with_reader(|c| {
                 let mut stmt = c.prepare_cached(
@@ -1330,7 +1337,7 @@ impl SyncStore for SqliteSyncStore {
                 let mut out = Vec::new();
                 for row in rows {
                     let (id, at, who, what, details) = row?;
-                    out.push((id, AuditEntry { at: minute(at)?, who, what, details }));
+                    out.push((id, AuditRecord { at: minute(at)?, who, what, details }));
                 }
                 Ok(out)
             })
@@ -1340,8 +1347,8 @@ impl SyncStore for SqliteSyncStore {
 
 #[cfg(test)]
 mod tests {
-    use super::super::store::InspectionRow;
     use super::*;
+    use icaze_sync_service::store::InspectionRow;
 
     fn store() -> (tempfile::TempDir, SqliteSyncStore) {
         let dir = tempfile::tempdir().unwrap();
@@ -1622,7 +1629,7 @@ mod tests {
         let path = dir.path().join("sync.db");
         {
             let mut conn = open(&path, &SqliteConfig::default()).unwrap();
-            crate::sqlite::migrate(&mut conn, &MIGRATIONS[..1], "sync.db").unwrap();
+            crate::migrate(&mut conn, &MIGRATIONS[..1], "sync.db").unwrap();
             for (id, key, hw, max) in [("DDDDDDDDDDDDDDDD", 1u8, 2, 6), ("EEEEEEEEEEEEEEEE", 2, 1, 1)] {
                 conn.execute(
                     "INSERT INTO devices VALUES (?1, ?2, 'B-1', 'P-1', 0, 26830000, 'admin', NULL, ?3, ?4, NULL)",
@@ -1702,7 +1709,7 @@ mod tests {
         let hour = 26_830_020i64;
         {
             let mut conn = open(&path, &SqliteConfig::default()).unwrap();
-            crate::sqlite::migrate(&mut conn, &MIGRATIONS[..2], "sync.db").unwrap();
+            crate::migrate(&mut conn, &MIGRATIONS[..2], "sync.db").unwrap();
             conn.execute(
                 "INSERT INTO devices (device_id, public_key, badge, precinct, suspended, approved_at, approved_by,
                     last_sync, high_water, max_seq, fork_seq)
@@ -1845,8 +1852,8 @@ mod tests {
     /// Indexes by hand, as the thread does, at most `max` rows.
     fn index_by_hand(path: &Path, max: i64) -> i64 {
         let main = open(path, &SqliteConfig::default()).unwrap();
-        let mut ix = crate::sqlite::open(&index_path(path), &SqliteConfig::default()).unwrap();
-        super::super::time_index::index_some(&main, &mut ix, max).unwrap().1
+        let mut ix = crate::open(&index_path(path), &SqliteConfig::default()).unwrap();
+        super::time_index::index_some(&main, &mut ix, max).unwrap().1
     }
 
     /// What the supervisors read of precinct `P-1`: every page of 4 of the
