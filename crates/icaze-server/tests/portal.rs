@@ -508,6 +508,99 @@ async fn employees_permits_edits_and_isolation() {
     assert_eq!(s.delete("/portal/api/org/persons/org.b", &a).await.status, StatusCode::NOT_FOUND);
 }
 
+/// The certificate's text as poppler's `pdftotext` extracts it: what a reader copies or a
+/// screen reader reads. Fails, saying so, where poppler-utils is not installed.
+fn pdftotext(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("certificate.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let output =
+        std::process::Command::new("pdftotext").args(["-enc", "UTF-8"]).arg(&path).arg("-").output().unwrap_or_else(
+            |e| {
+                panic!("this test needs pdftotext (Debian package poppler-utils; `apt-get install poppler-utils`): {e}")
+            },
+        );
+    assert!(output.status.success(), "pdftotext failed: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// Issue 22 item 7: the certificate printed `Icazä`, `Räsad Äliyev` and `Baki`, with English
+/// labels only. It keeps every letter now, speaks the portal's language (`?lang=`,
+/// Azerbaijani by default), and shows the end of validity as the page and the device do.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue_22_the_certificate_keeps_its_letters_in_az_ru_and_en() {
+    let s = Service::start().await;
+    let (status, body) = s
+        .admin(
+            "/v1/organisations",
+            json!({"tax_id": "4444444444", "name": "Bakı Çörək Zavodu ASC", "login": "org.c", "person_name": "Rəşad"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let a = s.own_session("org.c", body["password"].as_str().unwrap()).await;
+    let added = s
+        .post(
+            "/portal/api/employees",
+            &a,
+            json!({"document": "AZE11111111", "name": "Rəşad Əliyev İsmayıl oğlu", "position": "Çörək sexinin müdiri",
+            "zones": [1, 2], "valid_from": "2020-12-15", "valid_until": "2020-12-31", "plate": "10-AA-123"}),
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::CREATED, "{}", added.body);
+    // The permit ends at the first minute it is no longer valid: the page shows this
+    // instant as `01.01.2021 00:00` (Baku time), and so does the device and the certificate.
+    assert_eq!(added.body["permit"]["valid_until"], "2020-12-31T20:00:00Z");
+    let path = format!("/portal/api/employees/{}/certificate.pdf", added.body["id"]);
+
+    let default = s.get(&path, &a).await;
+    assert_eq!(default.status, StatusCode::OK);
+    assert_eq!(default.bytes, s.get(&format!("{path}?lang=az"), &a).await.bytes, "Azerbaijani is the default");
+    let az = pdftotext(&default.bytes);
+    for expected in [
+        "İcazə: iş",
+        "Ad, soyad",
+        "Rəşad Əliyev İsmayıl oğlu",
+        "Vəzifə",
+        "Çörək sexinin müdiri",
+        "Təşkilat",
+        "Bakı Çörək Zavodu ASC (VÖEN 4444444444)",
+        "Zonalar",
+        "Bakı (1), Sumqayıt (2)",
+        "Etibarlılıq",
+        "15.12.2020 00:00 – 01.01.2021 00:00 (Bakı vaxtı)",
+        "Avtomobil nömrəsi",
+        "10AA123",
+    ] {
+        assert!(az.contains(expected), "{expected:?} not in the Azerbaijani certificate:\n{az}");
+    }
+
+    let ru = pdftotext(&s.get(&format!("{path}?lang=ru"), &a).await.bytes);
+    for expected in [
+        "Пропуск: работа",
+        "Фамилия, имя",
+        "Rəşad Əliyev İsmayıl oğlu",
+        "Должность",
+        "Организация",
+        "Bakı Çörək Zavodu ASC (ВОЕН 4444444444)",
+        "Зоны",
+        "Баку (1), Сумгайыт (2)",
+        "Срок действия",
+        "15.12.2020 00:00 – 01.01.2021 00:00 (время Баку)",
+        "Номер автомобиля",
+    ] {
+        assert!(ru.contains(expected), "{expected:?} not in the Russian certificate:\n{ru}");
+    }
+
+    let en = pdftotext(&s.get(&format!("{path}?lang=en"), &a).await.bytes);
+    for expected in ["Permit: work", "Name", "Rəşad Əliyev İsmayıl oğlu", "Baku (1), Sumgayit (2)", "(Baku time)"]
+    {
+        assert!(en.contains(expected), "{expected:?} not in the English certificate:\n{en}");
+    }
+
+    let unknown = s.get(&format!("{path}?lang=de"), &a).await;
+    assert_eq!((unknown.status, unknown.body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_query")));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn imports_check_every_row_and_keep_only_the_good_ones() {
     let s = Service::start().await;

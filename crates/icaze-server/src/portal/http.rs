@@ -17,6 +17,7 @@ use axum::Router;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::pdf::labels::Lang;
 use super::store::{EmployeeQuery, EmployeeStatus};
 use super::{funeral_json, EmployeeInput, FuneralInput, PortalError, PortalService, Principal, Printable, TripInput};
 use crate::listener::ClientAddr;
@@ -499,8 +500,8 @@ impl Document {
     }
 }
 
-/// The bytes and content type of a printable document.
-fn render(printable: &Printable, document: Document) -> Result<(Vec<u8>, &'static str), PortalError> {
+/// The bytes and content type of a printable document; `lang` is the certificate's.
+fn render(printable: &Printable, document: Document, lang: Lang) -> Result<(Vec<u8>, &'static str), PortalError> {
     let permit = &printable.permit;
     let parsed = icaze_core::UnverifiedPermit::from_text(&permit.token)
         .map_err(|e| PortalError::Internal(format!("a stored token does not read: {e}")))?;
@@ -509,29 +510,23 @@ fn render(printable: &Printable, document: Document) -> Result<(Vec<u8>, &'stati
     Ok(match document {
         Document::Png => (qr()?.to_png(8).map_err(|e| PortalError::Internal(format!("QR code: {e}")))?, "image/png"),
         Document::Svg => (qr()?.to_svg().into_bytes(), "image/svg+xml"),
-        Document::Pdf => {
-            let e = &printable.employee;
-            // Work and trip permits end at 24:00 Baku time: shown as 23:59 of the last day.
-            let last = icaze_core::UtcMinute::from_unix_minutes(permit.valid_until.unix_minutes().saturating_sub(1));
-            let heading = if printable.trip { "İcazə / Business trip permit" } else { "İcazə / Work permit" };
-            let mut lines = vec![
-                ("Document", e.document.clone()),
-                ("Name", e.name.clone()),
-                ("Position", e.position.clone()),
-                ("Organisation", format!("{} (VÖEN {})", printable.org.name, printable.org.tax_id)),
-                ("Zones", printable.zone_names.join(", ")),
-                ("Valid from", format!("{} (Baku time)", permit.valid_from.baku())),
-                ("Valid until", format!("{} (Baku time)", last.baku())),
-                ("Serial", permit.serial.to_string()),
-            ];
-            if let Some(plate) = &e.plate {
-                lines.push(("Vehicle", plate.clone()));
-            }
-            let certificate =
-                super::pdf::Certificate { heading, lines, qr_payload: &digits, token_text: &permit.token };
-            (super::pdf::certificate(&certificate), "application/pdf")
-        }
+        Document::Pdf => (
+            super::pdf::permit_certificate(printable, &digits, lang)
+                .map_err(|e| PortalError::Internal(format!("certificate: {e}")))?,
+            "application/pdf",
+        ),
     })
+}
+
+/// The certificate's language: `?lang=az|ru|en` (the portal page's choice), Azerbaijani
+/// when absent.
+fn certificate_lang(q: &Query) -> Result<Lang, PortalError> {
+    match q.get("lang") {
+        None => Ok(Lang::default()),
+        Some(code) => Lang::from_code(code).ok_or_else(|| {
+            PortalError::invalid("invalid_query", format!("the parameter lang={code:?} must be az, ru or en"))
+        }),
+    }
 }
 
 async fn document<S: PermitStore>(
@@ -540,9 +535,11 @@ async fn document<S: PermitStore>(
     id: String,
     name: String,
     trip: bool,
+    query: Option<String>,
 ) -> Answer {
     let (bytes, content_type) = with_session(&svc, &headers, false, move |s, p| {
         let document = Document::parse(&name)?;
+        let lang = certificate_lang(&Query::new(query))?;
         let id = employee_id(&id).map_err(|e| {
             if trip {
                 PortalError::NotFound {
@@ -554,7 +551,7 @@ async fn document<S: PermitStore>(
             }
         })?;
         let printable = s.printable(p, id, trip)?;
-        render(&printable, document)
+        render(&printable, document, lang)
     })
     .await?;
     let mut response = (StatusCode::OK, bytes).into_response();
@@ -567,17 +564,19 @@ async fn document<S: PermitStore>(
 async fn employee_document<S: PermitStore>(
     State(svc): State<Arc<PortalService<S>>>,
     Path((id, name)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Answer {
-    document(svc, headers, id, name, false).await
+    document(svc, headers, id, name, false, query).await
 }
 
 async fn trip_document<S: PermitStore>(
     State(svc): State<Arc<PortalService<S>>>,
     Path((id, name)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Answer {
-    document(svc, headers, id, name, true).await
+    document(svc, headers, id, name, true, query).await
 }
 
 async fn start_import<S: PermitStore>(

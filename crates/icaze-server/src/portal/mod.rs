@@ -359,9 +359,9 @@ pub struct Printable {
     pub org: OrgRow,
     /// Whether it is a business trip's.
     pub trip: bool,
-    /// The permit's zones as `id name` (English names of the regime in
-    /// force at its start; the id alone for a zone it does not name).
-    pub zone_names: Vec<String>,
+    /// The permit's zones, each with its names in the regime in force at
+    /// its start (None for a zone that regime does not name).
+    pub zones: Vec<(u16, Option<crate::regime::Zone>)>,
 }
 
 /// A Baku day as `YYYY-MM-DD`.
@@ -1322,15 +1322,12 @@ impl<S: PermitStore> PortalService<S> {
                 PortalError::not_found("permit_not_found", "this employee has no permit in force: reactivate them")
             })?;
             let regime = self.regime_at(permit.valid_from);
-            let zone_names = permit
+            let zones = permit
                 .zones
                 .iter()
-                .map(|&z| {
-                    let name = regime.as_ref().and_then(|r| ZoneId::new(z).and_then(|id| r.zones.get(&id)));
-                    name.map_or_else(|| z.to_string(), |n| format!("{z} {}", n.en))
-                })
+                .map(|&z| (z, regime.as_ref().and_then(|r| ZoneId::new(z).and_then(|id| r.zones.get(&id))).cloned()))
                 .collect();
-            Ok(Printable { permit, employee, org: org.clone(), trip, zone_names })
+            Ok(Printable { permit, employee, org: org.clone(), trip, zones })
         })
     }
 

@@ -1066,7 +1066,7 @@ function permitBlock(prefix, base, permit) {
     el(
       "p",
       { class: "links" },
-      el("a", { href: `${base}/certificate.pdf${q}`, id: `${prefix}-pdf`, download: `icaze-${permit.serial}.pdf`, text: t("certificate") }),
+      el("a", { href: `${base}/certificate.pdf${q}&lang=${lang}`, id: `${prefix}-pdf`, download: `icaze-${permit.serial}.pdf`, text: t("certificate") }),
       " ",
       el("a", { href: `${base}/qr.png${q}`, id: `${prefix}-png`, download: `icaze-${permit.serial}.png`, text: t("qrPng") }),
       " ",
