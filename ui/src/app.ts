@@ -78,8 +78,14 @@ const TABS: { screen: Screen; key: Key }[] = [
   { screen: "log", key: "nav.log" },
   { screen: "sync", key: "nav.sync" },
   { screen: "settings", key: "nav.settings" },
-  { screen: "supervisor", key: "nav.supervisor" },
 ];
+
+/**
+ * The tab lit for a screen that has none of its own: Enrollment and the
+ * supervisor's screen are reached from Settings. Five tabs fit a 320 px phone;
+ * a sixth for the few officers who supervise did not.
+ */
+const TAB_OF: Partial<Record<Screen, Screen>> = { enrollment: "settings", supervisor: "settings" };
 
 /** The message to show for an error: the catalogue's, else the core's English sentence. */
 export function errorText(error: AppError): string {
@@ -106,14 +112,19 @@ export function createApp(root: HTMLElement, screens: Record<Screen, Renderer>):
     const screen = state.status && !state.status.device && needsDevice ? "setup" : state.screen;
     const body = screens[screen](ctx);
     const full = screen === "result";
-    root.replaceChildren(
-      ...(full ? [] : [header()]),
+    const banners = [
       ...(state.error
         ? [banner(RETRY_CODES.has(state.error.code) ? "retry" : "error", errorText(state.error), () => ((state.error = null), render()))]
         : []),
       ...(state.notice ? [banner("notice", state.notice, () => ((state.notice = null), render()))] : []),
+    ];
+    root.replaceChildren(
+      ...(full ? [] : [header()]),
+      // Banners lie over the top of the screen (style.css `.banners`): one that
+      // comes or goes never moves the buttons under the officer's thumb.
+      ...(banners.length ? [h("div", { class: "banners", id: "banners" }, banners)] : []),
       h("main", { id: "screen", "data-screen": screen, class: full ? "full" : "" }, body),
-      ...(full || screen === "setup" ? [] : [tabBar(screen)]),
+      ...(full || screen === "setup" ? [] : [tabBar(TAB_OF[screen] ?? screen)]),
     );
   };
 

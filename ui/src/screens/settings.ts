@@ -86,6 +86,10 @@ export function settingsScreen(ctx: Ctx): HTMLElement {
     has_device
       ? h("button", { class: "big", id: "settings-enrollment", onclick: () => ctx.go("enrollment") }, t("enrollment.title"))
       : h("button", { class: "big", onclick: () => ctx.go("setup") }, t("setup.title")),
+    // The supervisor's screen is here rather than a sixth tab: few officers use it, and
+    // five tabs fit a 320 px phone. It needs no device (a precinct desktop may have none).
+    h("h2", {}, t("settings.supervisor")),
+    h("button", { class: "big", id: "settings-supervisor", onclick: () => ctx.go("supervisor") }, t("supervisor.title")),
     h("p", { class: "hint" }, t("settings.dir", { dir: ctx.state.status?.dir ?? "" })),
   );
 }

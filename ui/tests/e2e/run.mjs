@@ -79,10 +79,10 @@ after(async () => {
 /**
  * A fresh page with the mock installed, the app booted and its zone set to 1
  * (picked in Settings' list, where the bundle names it Bakı); `init` scripts
- * run before the mock and the app (in `on`, a browser).
+ * run before the mock and the app (in `on`, a browser), in a window of `viewport`.
  */
-async function openApp({ zone = 1, firstStart = false, on = browser, init = [] } = {}) {
-  const context = await on.newContext({ viewport: { width: 420, height: 820 } });
+async function openApp({ zone = 1, firstStart = false, on = browser, init = [], viewport = { width: 420, height: 820 } } = {}) {
+  const context = await on.newContext({ viewport });
   const page = await context.newPage();
   page.on("pageerror", (e) => assert.fail(`page error: ${e.message}`));
   for (const script of init) await page.addInitScript(script);
@@ -845,7 +845,9 @@ test("a camera that will not open again after a result leaves the Scan screen as
 
 test("a supervisor signs in, sees the charts and totals, reads and filters the log, revokes from a row, approves, suspends beside the reason and imports", async () => {
   const page = await openApp();
-  await page.click("#tab-supervisor");
+  // Reached from Settings, not a tab of its own.
+  await page.click("#tab-settings");
+  await page.click("#settings-supervisor");
   await page.waitForSelector("#sv-login-form");
   const svCalls = (cmd) => page.evaluate((c) => window.__icazeCalls.filter((x) => x.cmd === c), cmd);
 
@@ -1108,7 +1110,7 @@ test("a supervisor signs in, sees the charts and totals, reads and filters the l
 test("the supervisor screen is reachable without a device and follows the dark theme", async () => {
   const page = await openApp({ zone: 0, firstStart: true });
   await page.click("text=" + catalogue.az["nav.settings"]);
-  await page.click("#tab-supervisor");
+  await page.click("#settings-supervisor");
   await page.waitForSelector("#sv-login-form");
   await page.fill("#sv-server", "https://offline.example");
   await page.fill("#sv-token", "sup-token");
@@ -1155,4 +1157,177 @@ test("the log writes a residence permit as the result does (MYİ, not MYI)", asy
   await page.waitForSelector("#log-list .entry");
   assert.equal(await page.textContent("#log-list .entry .doc"), "MYİ1234567");
   await page.close();
+});
+
+// Issue 22 item 4: what the officer sees on a phone. Phone sizes: 360x740, and
+// 320 px wide for the narrowest phones still in service.
+const PHONE = { width: 360, height: 740 };
+const PHONE_320 = { width: 320, height: 640 };
+
+async function chooseLanguage(page, lang) {
+  await page.click("#tab-settings");
+  await page.click(`#settings-language-${lang}`);
+  await page.waitForFunction((l) => document.documentElement.lang === l, lang);
+}
+
+test("a banner lies over the screen: the buttons under the thumb do not move when it comes or goes", async () => {
+  const page = await openApp({ viewport: PHONE });
+  const box = (selector) => page.locator(selector).boundingBox();
+  let scanCheck;
+  let camera;
+  const measure = async () => {
+    scanCheck = await box("#scan-check");
+    camera = await box("#scan-camera");
+  };
+  await measure();
+  const unmoved = async (banner) => {
+    await page.waitForSelector(banner);
+    assert.deepEqual(await box("#scan-check"), scanCheck, `${banner}: Check did not move`);
+    assert.deepEqual(await box("#scan-camera"), camera, `${banner}: the camera button did not move`);
+    const over = await box(banner);
+    assert.ok(over.y + over.height <= camera.y, `${banner} ${JSON.stringify(over)} leaves the camera button free`);
+  };
+  // An error (nothing pasted), then closed.
+  await page.click("#scan-check");
+  await unmoved("#error-banner");
+  await page.screenshot({ path: join(shots, "ui-banner-error-360.png") });
+  await page.click("#error-banner .close");
+  assert.equal(await page.$("#error-banner"), null);
+  assert.deepEqual(await box("#scan-check"), scanCheck);
+  // "Paste or scan again" over a typo, in Russian (a longer sentence).
+  await chooseLanguage(page, "ru");
+  await page.click("#tab-scan");
+  await measure();
+  await page.fill("#scan-text", "IZ?not a permit");
+  await page.click("#scan-check");
+  await unmoved("#retry-banner");
+  await page.screenshot({ path: join(shots, "ui-banner-retry-ru-360.png") });
+
+  // A notice (a violation recorded): the Save button stays where the thumb left it.
+  await page.click("#tab-manual");
+  await page.click("#manual-kind-violation");
+  await page.fill("#manual-protocol_number", "PR-1");
+  await page.fill("#manual-article", "211.2");
+  const save = await box("#manual-save");
+  await page.click("#manual-save");
+  await page.waitForSelector("#notice-banner");
+  assert.deepEqual(await box("#manual-save"), save, "Save did not move");
+  await page.screenshot({ path: join(shots, "ui-banner-notice-360.png") });
+  await page.close();
+});
+
+/** The tab bar as laid out: each tab's box, its text's lines and whether its text overflows. */
+const tabLayout = (page) =>
+  page.$$eval("nav.tabs .tab", (tabs) =>
+    tabs.map((tab) => {
+      const r = tab.getBoundingClientRect();
+      const range = document.createRange();
+      range.selectNodeContents(tab);
+      const lines = new Set([...range.getClientRects()].map((l) => Math.round(l.top))).size;
+      return { id: tab.id, text: tab.textContent, top: r.top, left: r.left, right: r.right, lines, overflow: tab.scrollWidth > tab.clientWidth };
+    }),
+  );
+
+test("at 320 px the five officer tabs fit on one line in every language; the supervisor's screen is reached from Settings", async () => {
+  const page = await openApp({ viewport: PHONE_320 });
+  for (const lang of ["az", "ru", "en"]) {
+    await chooseLanguage(page, lang);
+    const tabs = await tabLayout(page);
+    assert.deepEqual(
+      tabs.map((t) => t.id),
+      ["tab-scan", "tab-manual", "tab-log", "tab-sync", "tab-settings"],
+      "five tabs, no supervisor's",
+    );
+    for (const tab of tabs) {
+      assert.equal(tab.text, catalogue[lang][`nav.${tab.id.slice(4)}`]);
+      assert.ok(tab.left >= 0 && tab.right <= 320, `${lang} ${tab.id} within the screen: ${JSON.stringify(tab)}`);
+      assert.equal(tab.top, tabs[0].top, `${lang} ${tab.id} on the same row`);
+      assert.equal(tab.lines, 1, `${lang} ${tab.id} on one line`);
+      assert.equal(tab.overflow, false, `${lang} ${tab.id} does not overflow`);
+    }
+    const bar = await page.$eval("nav.tabs", (nav) => [nav.scrollWidth, nav.clientWidth]);
+    assert.ok(bar[0] <= bar[1], `${lang}: the tab bar does not scroll sideways (${bar})`);
+    await page.screenshot({ path: join(shots, `ui-tabs-320-${lang}.png`) });
+  }
+  // The supervisor's screen: an entry of Settings, which stays lit.
+  await page.click("#tab-settings");
+  assert.equal(await page.textContent("#settings-supervisor"), catalogue.en["supervisor.title"]);
+  await page.click("#settings-supervisor");
+  await page.waitForSelector("#sv-login-form");
+  assert.equal(await page.getAttribute("#tab-settings", "aria-current"), "page");
+  await page.screenshot({ path: join(shots, "ui-supervisor-from-settings-320.png") });
+  await page.close();
+});
+
+/** The buttons, tab labels and freshness steps on screen whose text is wider than their box. */
+const overflowing = (page) =>
+  page.$$eval("nav.tabs .tab, button, .file-button, .ladder .step", (els) =>
+    els
+      .filter((e) => e.getClientRects().length > 0 && getComputedStyle(e).visibility !== "hidden")
+      .filter((e) => e.scrollWidth > e.clientWidth || e.scrollHeight > e.clientHeight + 1)
+      .map((e) => `${e.id || e.className}: "${e.textContent}" ${e.scrollWidth}x${e.scrollHeight} in ${e.clientWidth}x${e.clientHeight}`),
+  );
+
+test("in Russian at 320 px no tab label or button overflows its box, on any screen", async () => {
+  const page = await openApp({ viewport: PHONE_320 });
+  await chooseLanguage(page, "ru");
+  const screens = [];
+  const fits = async (name) => {
+    await page.waitForSelector("#screen");
+    assert.deepEqual(await overflowing(page), [], `${name}: text wider than its button`);
+    const [width, wide] = await page.evaluate(() => [
+      document.documentElement.scrollWidth,
+      [...document.querySelectorAll("#app *")]
+        .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+        .map((e) => `${e.tagName}#${e.id}.${e.className}`)
+        .slice(0, 5),
+    ]);
+    assert.ok(width <= 320, `${name}: the page does not scroll sideways (${width} px: ${wide})`);
+    await page.screenshot({ path: join(shots, `ui-ru-320-${name}.png`), fullPage: true });
+    screens.push(name);
+  };
+  await page.click("#tab-scan");
+  await fits("scan");
+  for (const kind of ["service_card", "summons", "danger", "violation"]) {
+    await page.click("#tab-manual");
+    await page.click(`#manual-kind-${kind}`);
+    await fits(`manual-${kind}`);
+  }
+  await page.click("#tab-log");
+  await page.waitForSelector("#log-list");
+  await fits("log");
+  await page.click("#tab-sync");
+  await fits("sync");
+  await page.click("#tab-settings");
+  await fits("settings");
+  await page.click("#settings-enrollment");
+  await page.waitForSelector("#enrollment-code");
+  await fits("enrollment");
+  await page.click("#tab-settings");
+  await page.click("#settings-supervisor");
+  await page.waitForSelector("#sv-login-form");
+  await fits("supervisor-sign-in");
+  await page.fill("#sv-server", "https://sync.icaze.example");
+  await page.fill("#sv-token", "sup-token");
+  await page.click("#sv-login");
+  await page.waitForSelector('#sv-device-list li[data-device="MOCKDEVICE000000"]');
+  await page.waitForFunction(() => document.querySelectorAll("#sv-log-rows tr[data-seq]").length > 0);
+  await fits("supervisor");
+  await page.click("#tab-scan");
+  await check(page, `${TOKEN}REVOKED`);
+  assert.deepEqual(await overflowing(page), [], "result: text wider than its button");
+  await page.screenshot({ path: join(shots, "ui-ru-320-result.png") });
+  await page.close();
+  assert.equal(screens.length, 11);
+
+  // A device not set up yet: the Setup screen, in Russian.
+  const fresh = await openApp({ zone: 0, firstStart: true, viewport: PHONE_320 });
+  await fresh.click("text=" + catalogue.az["nav.settings"]);
+  await fresh.click("#settings-language-ru");
+  await fresh.waitForFunction(() => document.documentElement.lang === "ru");
+  await fresh.click("text=" + catalogue.ru["setup.title"]);
+  await fresh.waitForSelector("#setup-form");
+  assert.deepEqual(await overflowing(fresh), [], "setup: text wider than its button");
+  await fresh.screenshot({ path: join(shots, "ui-ru-320-setup.png") });
+  await fresh.close();
 });
