@@ -178,7 +178,10 @@ export function createApp(root: HTMLElement, screens: Record<Screen, Renderer>):
     go(screen) {
       const from = state.screen;
       state.screen = screen;
+      // A banner is about the screen it came on: it goes with the screen, so that
+      // none lies over the next one (the Result's verdict least of all).
       state.error = null;
+      state.notice = null;
       // What a screen hands on is for the one screen it names: leaving the
       // Result for Manual forgets the camera, leaving Manual its draft.
       if (screen !== "scan") state.rescan = null;
@@ -222,6 +225,7 @@ export function createApp(root: HTMLElement, screens: Record<Screen, Renderer>):
       state.verdict = verdict;
       state.screen = "result";
       state.error = null;
+      state.notice = null;
       render();
     },
     applySettings(settings) {

@@ -1213,6 +1213,9 @@ test("a banner lies over the screen: the buttons under the thumb do not move whe
   await page.waitForSelector("#notice-banner");
   assert.deepEqual(await box("#manual-save"), save, "Save did not move");
   await page.screenshot({ path: join(shots, "ui-banner-notice-360.png") });
+  // The notice goes with its screen: it does not lie over the next one, nor over a verdict.
+  await page.click("#tab-scan");
+  assert.equal(await page.$("#notice-banner"), null);
   await page.close();
 });
 
@@ -1330,4 +1333,103 @@ test("in Russian at 320 px no tab label or button overflows its box, on any scre
   assert.deepEqual(await overflowing(fresh), [], "setup: text wider than its button");
   await fresh.screenshot({ path: join(shots, "ui-ru-320-setup.png") });
   await fresh.close();
+});
+
+/**
+ * The visible, enabled buttons whose text has less than `min` contrast with what
+ * lies behind it (WCAG 2 relative luminance; translucent backgrounds laid over
+ * their parents'), as "id: ratio colour on background".
+ */
+const lowContrast = (page, min = 4.5) =>
+  page.$$eval(
+    "button, .file-button",
+    (els, min) => {
+      const parse = (c) => {
+        const p = /rgba?\(([^)]+)\)/.exec(c)[1].split(/[\s,/]+/).filter(Boolean).map(Number);
+        return [p[0], p[1], p[2], p[3] ?? 1];
+      };
+      const over = (top, under) => [0, 1, 2].map((i) => top[i] * top[3] + under[i] * (1 - top[3])).concat(1);
+      const behind = (el) => {
+        const layers = [];
+        for (let e = el; e; e = e.parentElement) {
+          const c = parse(getComputedStyle(e).backgroundColor);
+          if (c[3] > 0) layers.push(c);
+          if (c[3] >= 1) break;
+        }
+        return layers.reverse().reduce((under, top) => over(top, under), [255, 255, 255, 1]);
+      };
+      const luminance = (rgb) => {
+        const [r, g, b] = rgb.slice(0, 3).map((v) => {
+          const s = v / 255;
+          return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+        });
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+      };
+      return els
+        .filter((e) => e.getClientRects().length > 0 && !e.disabled && e.textContent.trim() !== "")
+        .map((e) => {
+          const bg = behind(e);
+          const fg = over(parse(getComputedStyle(e).color), bg);
+          const [a, b] = [luminance(fg), luminance(bg)].sort((x, y) => y - x);
+          return { id: e.id || e.className, ratio: (a + 0.05) / (b + 0.05), fg, bg };
+        })
+        .filter((r) => r.ratio < min)
+        .map((r) => `${r.id}: ${r.ratio.toFixed(2)} rgb(${r.fg.slice(0, 3).map(Math.round)}) on rgb(${r.bg.slice(0, 3).map(Math.round)})`);
+    },
+    min,
+  );
+
+test("buttons have WCAG AA contrast (4.5:1) in the light, dark and high-contrast themes", async () => {
+  for (const theme of ["light", "dark", "high_contrast"]) {
+    const page = await openApp({ viewport: PHONE });
+    await page.click("#tab-settings");
+    await page.click(`#settings-theme-${theme}`);
+    await page.waitForFunction((t) => document.documentElement.dataset.theme === t, theme);
+    const seen = [];
+    const readable = async (name) => {
+      assert.deepEqual(await lowContrast(page), [], `${theme} ${name}`);
+      seen.push(name);
+    };
+    await readable("settings");
+    await page.click("#tab-scan");
+    await readable("scan");
+    await page.click("#scan-check");
+    await page.waitForSelector("#error-banner");
+    await readable("scan with an error");
+    await page.fill("#scan-text", "IZ?typo");
+    await page.click("#scan-check");
+    await page.waitForSelector("#retry-banner");
+    await readable("scan with 'scan again'");
+    await page.click("#tab-manual");
+    await page.click("#manual-kind-violation");
+    await readable("manual");
+    await page.fill("#manual-protocol_number", "PR-1");
+    await page.fill("#manual-article", "211.2");
+    await page.click("#manual-save");
+    await page.waitForSelector("#notice-banner");
+    await readable("manual with a notice");
+    await page.click("#tab-log");
+    await page.waitForSelector("#log-list .entry");
+    await readable("log");
+    await page.click("#tab-sync");
+    await page.click("#sync-now");
+    await page.waitForSelector("#sync-result");
+    await readable("sync");
+    await page.click("#tab-settings");
+    await page.click("#settings-supervisor");
+    await page.waitForSelector("#sv-login-form");
+    await readable("supervisor");
+    await page.click("#tab-scan");
+    await check(page, TOKEN);
+    await readable("green result");
+    await page.click("#result-next");
+    await check(page, `${TOKEN}REVOKED`);
+    await readable("red result");
+    await page.screenshot({ path: join(shots, `ui-contrast-red-${theme}.png`) });
+    await page.click("#result-next");
+    await page.click("#tab-settings");
+    await page.screenshot({ path: join(shots, `ui-contrast-settings-${theme}.png`) });
+    assert.equal(seen.length, 11);
+    await page.close();
+  }
 });
