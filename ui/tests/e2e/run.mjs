@@ -1433,3 +1433,73 @@ test("buttons have WCAG AA contrast (4.5:1) in the light, dark and high-contrast
     await page.close();
   }
 });
+
+/** Records, for every field now on the page, whether its `invalid` events were cancelled (no browser bubble). */
+const watchBubbles = (page) =>
+  page.evaluate(() => {
+    window.__icazeBubbles = [];
+    for (const f of document.querySelectorAll("input, textarea, select")) {
+      f.addEventListener("invalid", (e) => window.__icazeBubbles.push([f.id, e.defaultPrevented]));
+    }
+  });
+
+test("a field left wrong is explained by the app in its language, under the field, not by the browser's bubble", async () => {
+  const page = await openApp({ viewport: PHONE });
+  // Azerbaijani: the Manual form sent empty.
+  await page.click("#tab-manual");
+  await page.click("#manual-kind-violation");
+  await watchBubbles(page);
+  const save = await page.locator("#manual-save").boundingBox();
+  await page.click("#manual-save");
+  await page.waitForSelector("#manual-protocol_number-error");
+  assert.deepEqual(await page.evaluate(() => window.__icazeBubbles), [
+    ["manual-protocol_number", true],
+    ["manual-article", true],
+  ]);
+  assert.equal(await page.textContent("#manual-protocol_number-error"), catalogue.az["validation.required"]);
+  assert.equal(await page.textContent("#manual-article-error"), catalogue.az["validation.required"]);
+  assert.equal(await page.$("#manual-document-error"), null, "the document is optional");
+  assert.equal(await page.getAttribute("#manual-protocol_number", "aria-invalid"), "true");
+  assert.equal(await page.getAttribute("#manual-protocol_number", "aria-describedby"), "manual-protocol_number-error");
+  assert.equal(await page.evaluate(() => document.activeElement?.id), "manual-protocol_number");
+  assert.equal(await page.evaluate(() => window.__icazeCalls.filter((c) => c.cmd === "record_manual").length), 0);
+  await page.screenshot({ path: join(shots, "ui-validation-az-360.png") });
+  // Mended, each message goes; sent, the record is made.
+  await page.fill("#manual-protocol_number", "PR-7");
+  assert.equal(await page.$("#manual-protocol_number-error"), null);
+  assert.notEqual(await page.$("#manual-article-error"), null, "the other field's message stays until it is mended");
+  await page.fill("#manual-article", "211.2");
+  assert.equal(await page.$("#manual-article-error"), null);
+  assert.ok((await page.locator("#manual-save").boundingBox()).y >= save.y);
+  await page.click("#manual-save");
+  await page.waitForSelector("#notice-banner");
+
+  // Russian: a server address that is not one, and a zone number with a fraction.
+  await chooseLanguage(page, "ru");
+  await watchBubbles(page);
+  await page.fill("#settings-server", "sync.icaze");
+  await page.click("#settings-save");
+  await page.waitForSelector("#settings-server-error");
+  assert.equal(await page.textContent("#settings-server-error"), catalogue.ru["validation.url"]);
+  assert.deepEqual(await page.evaluate(() => window.__icazeBubbles), [["settings-server", true]]);
+  const saves = await page.evaluate(() => window.__icazeCalls.filter((c) => c.cmd === "save_settings").length);
+  await page.screenshot({ path: join(shots, "ui-validation-ru-360.png") });
+  await page.selectOption("#settings-zone", "other");
+  await page.fill("#settings-zone-number", "2.5");
+  await page.fill("#settings-server", "https://sync.icaze.example");
+  assert.equal(await page.$("#settings-server-error"), null);
+  await page.click("#settings-save");
+  await page.waitForSelector("#settings-zone-number-error");
+  assert.equal(await page.textContent("#settings-zone-number-error"), catalogue.ru["validation.number"]);
+  assert.equal(await page.evaluate(() => window.__icazeCalls.filter((c) => c.cmd === "save_settings").length), saves);
+  // The Manual form in Russian too.
+  await page.click("#tab-manual");
+  await page.click("#manual-kind-danger");
+  await watchBubbles(page);
+  await page.click("#manual-save");
+  await page.waitForSelector("#manual-what-error");
+  assert.equal(await page.textContent("#manual-what-error"), catalogue.ru["validation.required"]);
+  assert.deepEqual(await page.evaluate(() => window.__icazeBubbles), [["manual-what", true]]);
+  await page.screenshot({ path: join(shots, "ui-validation-manual-ru-360.png") });
+  await page.close();
+});
