@@ -1503,3 +1503,60 @@ test("a field left wrong is explained by the app in its language, under the fiel
   await page.screenshot({ path: join(shots, "ui-validation-manual-ru-360.png") });
   await page.close();
 });
+
+test("Sync shows one 'waiting for upload' figure, its progress with Cancel, then what it received and when", async () => {
+  const page = await openApp({ viewport: PHONE });
+  for (const text of [TOKEN, `${TOKEN}REVOKED`, `${TOKEN}LATER`]) {
+    await check(page, text);
+    await page.click("#result-next");
+  }
+  await page.click("#tab-sync");
+  const waiting = () =>
+    page.$$eval("#screen dt", (dts, label) => dts.filter((dt) => dt.textContent === label).length, catalogue.az["sync.outbox"]);
+  assert.equal(await waiting(), 1);
+  assert.equal(await page.textContent("#sync-outbox"), "3");
+
+  // Under way: what it sends, an indeterminate bar, Cancel.
+  await page.evaluate(() => (window.__icazeHoldSync = true));
+  await page.click("#sync-now");
+  await page.waitForSelector("#sync-progress");
+  assert.equal(await page.textContent("#sync-progress-text"), catalogue.az["sync.progress_records"].replace("{records}", "3"));
+  assert.equal(await page.getAttribute("#sync-progress-bar", "value"), null, "no value the command cannot give");
+  assert.equal(await page.isDisabled("#sync-now"), true);
+  assert.equal(await page.textContent("#sync-cancel"), catalogue.az["sync.cancel"]);
+  await page.screenshot({ path: join(shots, "ui-sync-progress-360.png") });
+
+  // Cancel: the screen stops waiting; the answer that comes later is not shown.
+  await page.click("#sync-cancel");
+  assert.equal(await page.$("#sync-progress"), null);
+  assert.equal(await page.getAttribute("#sync-result", "data-state"), "cancelled");
+  assert.equal(await page.textContent("#sync-cancelled"), catalogue.az["sync.cancelled"]);
+  assert.equal(await page.isDisabled("#sync-now"), false);
+  await page.screenshot({ path: join(shots, "ui-sync-cancelled-360.png") });
+  const statuses = await page.evaluate(() => window.__icazeCalls.filter((c) => c.cmd === "status").length);
+  await page.evaluate(() => window.__icazeReleaseSync());
+  await page.waitForFunction((n) => window.__icazeCalls.filter((c) => c.cmd === "status").length > n, statuses);
+  await page.waitForFunction(() => document.querySelector("#sync-outbox")?.textContent === "0");
+  assert.equal(await page.getAttribute("#sync-result", "data-state"), "cancelled", "the late answer is not shown");
+  assert.equal(await page.$("#sync-sent"), null);
+
+  // A sync to its end: records sent, bytes received, the time, and still one waiting figure.
+  await page.click("#tab-scan");
+  await check(page, TOKEN);
+  await page.click("#result-next");
+  await page.click("#tab-sync");
+  await page.evaluate(() => (window.__icazeHoldSync = false));
+  await page.click("#sync-now");
+  await page.waitForSelector("#sync-result[data-state=done]");
+  assert.equal(await page.textContent("#sync-sent"), "1");
+  assert.equal(await page.textContent("#sync-bytes"), "900");
+  assert.match(
+    await page.textContent("#sync-updated"),
+    new RegExp(`^${catalogue.az["sync.updated_at"].replace("{time}", "\\d\\d\\.\\d\\d \\d\\d:\\d\\d")}$`),
+  );
+  assert.equal(await page.$("#sync-left"), null, "no second waiting figure in the result");
+  assert.equal(await waiting(), 1);
+  assert.equal(await page.textContent("#sync-outbox"), "0");
+  await page.screenshot({ path: join(shots, "ui-sync-done-360.png"), fullPage: true });
+  await page.close();
+});
