@@ -6,6 +6,7 @@ import { h } from "./dom";
 import { type Key, setLanguage, t, tMaybe } from "./i18n";
 import { formatDuration } from "./time";
 import { units } from "./i18n";
+import { screenAwake } from "./wake-lock";
 import { zoneName } from "./zones";
 
 /**
@@ -112,6 +113,9 @@ export function createApp(root: HTMLElement, screens: Record<Screen, Renderer>):
     const screen = state.status && !state.status.device && needsDevice ? "setup" : state.screen;
     const body = screens[screen](ctx);
     const full = screen === "result";
+    // The screen stays on while the officer scans: Scan and the result it leads to.
+    if (screen === "scan" || screen === "result") screenAwake.hold();
+    else screenAwake.release();
     const banners = [
       ...(state.error
         ? [banner(RETRY_CODES.has(state.error.code) ? "retry" : "error", errorText(state.error), () => ((state.error = null), render()))]

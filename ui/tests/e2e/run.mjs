@@ -1560,3 +1560,43 @@ test("Sync shows one 'waiting for upload' figure, its progress with Cancel, then
   await page.screenshot({ path: join(shots, "ui-sync-done-360.png"), fullPage: true });
   await page.close();
 });
+
+/** A `navigator.wakeLock` that records what the app asks: "request" and "release", in order. */
+const fakeWakeLock = () => {
+  window.__icazeWake = [];
+  Object.defineProperty(navigator, "wakeLock", {
+    configurable: true,
+    value: {
+      async request(type) {
+        window.__icazeWake.push(`request ${type}`);
+        return { release: async () => void window.__icazeWake.push("release"), addEventListener() {} };
+      },
+    },
+  });
+};
+
+test("the screen stays awake while Scan and its result show, and may dim elsewhere", async () => {
+  const page = await openApp({ viewport: PHONE, init: [fakeWakeLock] });
+  const wake = () => page.evaluate(() => window.__icazeWake);
+  // openApp went Scan → Settings → Scan.
+  await page.waitForFunction(() => window.__icazeWake.at(-1) === "request screen");
+  await check(page, TOKEN);
+  await page.click("#result-next");
+  const held = (await wake()).length;
+  assert.equal((await wake()).at(-1), "request screen", "held through the result and back");
+  await page.click("#tab-log");
+  await page.waitForFunction(() => window.__icazeWake.at(-1) === "release");
+  assert.equal((await wake()).length, held + 1);
+  await page.click("#tab-scan");
+  await page.waitForFunction(() => window.__icazeWake.at(-1) === "request screen");
+  await page.close();
+
+  // Without the API (WebKitGTK), Scan works as before.
+  const bare = await openApp({
+    viewport: PHONE,
+    init: [() => Object.defineProperty(Navigator.prototype, "wakeLock", { configurable: true, get: () => undefined })],
+  });
+  await check(bare, TOKEN);
+  assert.equal(await bare.getAttribute("#result", "data-level"), "green");
+  await bare.close();
+});
