@@ -6,6 +6,7 @@ import { h } from "./dom";
 import { type Key, setLanguage, t, tMaybe } from "./i18n";
 import { formatDuration } from "./time";
 import { units } from "./i18n";
+import { followsSystem, shownTheme } from "./preferences";
 import { screenAwake } from "./wake-lock";
 import { zoneName } from "./zones";
 
@@ -106,6 +107,13 @@ export function createApp(root: HTMLElement, screens: Record<Screen, Renderer>):
     notice: null,
     busy: false,
   };
+
+  // The system's light or dark, for the theme that follows it (Settings).
+  const systemDark = typeof matchMedia === "function" ? matchMedia("(prefers-color-scheme: dark)") : null;
+  const applyTheme = () => {
+    document.documentElement.dataset.theme = shownTheme(state.settings.theme, followsSystem(), systemDark?.matches ?? false);
+  };
+  systemDark?.addEventListener("change", applyTheme);
 
   const render = () => {
     // Settings and Supervisor need no device: a precinct desktop may have none.
@@ -235,7 +243,7 @@ export function createApp(root: HTMLElement, screens: Record<Screen, Renderer>):
     applySettings(settings) {
       state.settings = settings;
       setLanguage(settings.language);
-      document.documentElement.dataset.theme = settings.theme;
+      applyTheme();
       render();
     },
     async run(work) {
