@@ -6,6 +6,8 @@ import { h } from "./dom";
 import { type Key, setLanguage, t, tMaybe } from "./i18n";
 import { formatDuration } from "./time";
 import { units } from "./i18n";
+import { followsSystem, shownTheme } from "./preferences";
+import { screenAwake } from "./wake-lock";
 import { zoneName } from "./zones";
 
 /**
@@ -78,8 +80,14 @@ const TABS: { screen: Screen; key: Key }[] = [
   { screen: "log", key: "nav.log" },
   { screen: "sync", key: "nav.sync" },
   { screen: "settings", key: "nav.settings" },
-  { screen: "supervisor", key: "nav.supervisor" },
 ];
+
+/**
+ * The tab lit for a screen that has none of its own: Enrollment and the
+ * supervisor's screen are reached from Settings. Five tabs fit a 320 px phone;
+ * a sixth for the few officers who supervise did not.
+ */
+const TAB_OF: Partial<Record<Screen, Screen>> = { enrollment: "settings", supervisor: "settings" };
 
 /** The message to show for an error: the catalogue's, else the core's English sentence. */
 export function errorText(error: AppError): string {
@@ -100,20 +108,35 @@ export function createApp(root: HTMLElement, screens: Record<Screen, Renderer>):
     busy: false,
   };
 
+  // The system's light or dark, for the theme that follows it (Settings).
+  const systemDark = typeof matchMedia === "function" ? matchMedia("(prefers-color-scheme: dark)") : null;
+  const applyTheme = () => {
+    document.documentElement.dataset.theme = shownTheme(state.settings.theme, followsSystem(), systemDark?.matches ?? false);
+  };
+  systemDark?.addEventListener("change", applyTheme);
+
   const render = () => {
     // Settings and Supervisor need no device: a precinct desktop may have none.
     const needsDevice = state.screen !== "settings" && state.screen !== "supervisor";
     const screen = state.status && !state.status.device && needsDevice ? "setup" : state.screen;
     const body = screens[screen](ctx);
     const full = screen === "result";
-    root.replaceChildren(
-      ...(full ? [] : [header()]),
+    // The screen stays on while the officer scans: Scan and the result it leads to.
+    if (screen === "scan" || screen === "result") screenAwake.hold();
+    else screenAwake.release();
+    const banners = [
       ...(state.error
         ? [banner(RETRY_CODES.has(state.error.code) ? "retry" : "error", errorText(state.error), () => ((state.error = null), render()))]
         : []),
       ...(state.notice ? [banner("notice", state.notice, () => ((state.notice = null), render()))] : []),
+    ];
+    root.replaceChildren(
+      ...(full ? [] : [header()]),
+      // Banners lie over the top of the screen (style.css `.banners`): one that
+      // comes or goes never moves the buttons under the officer's thumb.
+      ...(banners.length ? [h("div", { class: "banners", id: "banners" }, banners)] : []),
       h("main", { id: "screen", "data-screen": screen, class: full ? "full" : "" }, body),
-      ...(full || screen === "setup" ? [] : [tabBar(screen)]),
+      ...(full || screen === "setup" ? [] : [tabBar(TAB_OF[screen] ?? screen)]),
     );
   };
 
@@ -167,7 +190,10 @@ export function createApp(root: HTMLElement, screens: Record<Screen, Renderer>):
     go(screen) {
       const from = state.screen;
       state.screen = screen;
+      // A banner is about the screen it came on: it goes with the screen, so that
+      // none lies over the next one (the Result's verdict least of all).
       state.error = null;
+      state.notice = null;
       // What a screen hands on is for the one screen it names: leaving the
       // Result for Manual forgets the camera, leaving Manual its draft.
       if (screen !== "scan") state.rescan = null;
@@ -211,12 +237,13 @@ export function createApp(root: HTMLElement, screens: Record<Screen, Renderer>):
       state.verdict = verdict;
       state.screen = "result";
       state.error = null;
+      state.notice = null;
       render();
     },
     applySettings(settings) {
       state.settings = settings;
       setLanguage(settings.language);
-      document.documentElement.dataset.theme = settings.theme;
+      applyTheme();
       render();
     },
     async run(work) {

@@ -10,10 +10,12 @@ import { settingsScreen } from "./screens/settings";
 import { setupScreen } from "./screens/setup";
 import { supervisorScreen } from "./screens/supervisor";
 import { syncScreen } from "./screens/sync";
+import { ownValidationMessages } from "./validation";
 
 const root = document.getElementById("app");
 if (root) {
   setLanguage("az");
+  ownValidationMessages(document);
   const ctx = createApp(root, {
     scan: scanScreen,
     result: resultScreen,

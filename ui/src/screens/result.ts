@@ -5,6 +5,7 @@ import type { Verdict } from "../api";
 import type { Ctx } from "../app";
 import { h } from "../dom";
 import { type Key, t, tMaybe, units } from "../i18n";
+import { soundOn } from "../preferences";
 import { clockTime, formatDuration, validityWindow } from "../time";
 import { kindOf, type Level, levelOf, SYMBOL, timeRowOf, violationDocument } from "../verdict";
 import { zoneName, zoneNames } from "../zones";
@@ -18,15 +19,30 @@ function reasonText(code: string, message: string): string {
   return tMaybe(`reason.${code}`) ?? message;
 }
 
-/** Sound and vibration where the platform has them; silence otherwise. */
-function signal(level: Level): void {
+/** What the result's signal uses of the platform; a test passes its own. */
+export interface SignalPlatform {
+  vibrate?: (pattern: number | number[]) => boolean;
+  AudioContext?: new () => AudioContext;
+}
+
+const browser = (): SignalPlatform => ({
+  vibrate: typeof navigator !== "undefined" && navigator.vibrate ? (p) => navigator.vibrate(p) : undefined,
+  AudioContext: globalThis.AudioContext,
+});
+
+/**
+ * Vibration where the platform has it, and a tone (high on green, low
+ * otherwise) when `sound` is on (Settings); silence otherwise.
+ */
+export function signal(level: Level, sound: boolean, platform: SignalPlatform = browser()): void {
   try {
-    navigator.vibrate?.(level === "green" ? 80 : [200, 100, 200]);
+    platform.vibrate?.(level === "green" ? 80 : [200, 100, 200]);
   } catch {
     // Vibration is a courtesy: no device is worse off without it.
   }
+  if (!sound || !platform.AudioContext) return;
   try {
-    const audio = new AudioContext();
+    const audio = new platform.AudioContext();
     const tone = audio.createOscillator();
     const gain = audio.createGain();
     tone.frequency.value = level === "green" ? 880 : 220;
@@ -73,7 +89,7 @@ export function resultScreen(ctx: Ctx): HTMLElement {
     if (remaining <= 0) return back();
     countdown.textContent = t("result.returning", { s: remaining });
   }, 1000);
-  signal(level);
+  signal(level, soundOn());
 
   const row = (label: string, value: string | null, id: string) =>
     value ? h("div", { class: "row" }, h("dt", {}, label), h("dd", { id }, value)) : null;

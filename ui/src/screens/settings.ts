@@ -1,13 +1,19 @@
-// Settings: language, zone, badge, theme. Language and theme apply at once.
+// Settings: language, zone, badge, theme, the result's sound. Language, theme
+// and sound apply at once. "Follow the system" and the sound are this phone's
+// own (preferences.ts), the rest the app core's settings.
 // The zone is picked by name from those the bundle names; a zone it does not
 // name, or any zone before the first bundle, is given by its number.
 import { api, type Language, type Settings, type Theme, type Zone } from "../api";
 import type { Ctx } from "../app";
 import { h } from "../dom";
 import { type Key, LANGUAGES, t } from "../i18n";
+import { followsSystem, setFollowsSystem, setSoundOn, soundOn } from "../preferences";
 import { isNamed, zoneName } from "../zones";
 
-const THEMES: Theme[] = ["light", "dark", "high_contrast"];
+/** A theme of the core's settings, or "follow the system" (kept on the phone). */
+type ThemeChoice = Theme | "system";
+const THEMES: ThemeChoice[] = ["system", "light", "dark", "high_contrast"];
+const SOUND = ["on", "off"] as const;
 const LANGUAGE_NAMES: Record<Language, string> = { az: "Azərbaycanca", ru: "Русский", en: "English" };
 
 export function settingsScreen(ctx: Ctx): HTMLElement {
@@ -66,7 +72,29 @@ export function settingsScreen(ctx: Ctx): HTMLElement {
     h("h2", {}, t("settings.language")),
     choice("language", LANGUAGES, s.language, (l) => LANGUAGE_NAMES[l], (language) => void save({ ...s, language })),
     h("h2", {}, t("settings.theme")),
-    choice("theme", THEMES, s.theme, (v) => t(`settings.theme.${v}` as Key), (theme) => void save({ ...s, theme })),
+    choice(
+      "theme",
+      THEMES,
+      followsSystem() ? "system" : s.theme,
+      (v) => t(`settings.theme.${v}` as Key),
+      (theme) => {
+        setFollowsSystem(theme === "system");
+        // The core keeps a theme of its own as before; following the system only changes what is drawn.
+        if (theme === "system") ctx.applySettings(ctx.state.settings);
+        else void save({ ...s, theme });
+      },
+    ),
+    h("h2", {}, t("settings.sound")),
+    choice(
+      "sound",
+      SOUND,
+      soundOn() ? "on" : "off",
+      (v) => t(`settings.sound.${v}` as Key),
+      (v) => {
+        setSoundOn(v === "on");
+        ctx.go("settings");
+      },
+    ),
     h(
       "form",
       { onsubmit: saveFields, id: "settings-form" },
@@ -86,6 +114,10 @@ export function settingsScreen(ctx: Ctx): HTMLElement {
     has_device
       ? h("button", { class: "big", id: "settings-enrollment", onclick: () => ctx.go("enrollment") }, t("enrollment.title"))
       : h("button", { class: "big", onclick: () => ctx.go("setup") }, t("setup.title")),
+    // The supervisor's screen is here rather than a sixth tab: few officers use it, and
+    // five tabs fit a 320 px phone. It needs no device (a precinct desktop may have none).
+    h("h2", {}, t("settings.supervisor")),
+    h("button", { class: "big", id: "settings-supervisor", onclick: () => ctx.go("supervisor") }, t("supervisor.title")),
     h("p", { class: "hint" }, t("settings.dir", { dir: ctx.state.status?.dir ?? "" })),
   );
 }

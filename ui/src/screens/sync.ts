@@ -1,6 +1,14 @@
-// Sync: the device's standing on the server, "Sync now" and its result, the
-// age of the data on the freshness ladder, the last good sync, an export file
-// for the precinct, and importing a bundle file from the precinct.
+// Sync: the device's standing on the server, "Sync now" with its progress and
+// Cancel, and its result, the age of the data on the freshness ladder, the
+// last good sync, one "waiting for upload" figure, an export file for the
+// precinct, and importing a bundle file from the precinct.
+//
+// The `sync_now` command answers once, at the end: there are no progress
+// events to show and no command to stop a sync. While it runs the screen says
+// what it is sending (the outbox as it was) and offers Cancel, which stops
+// waiting: the answer, when it comes, is not shown, and the screen says that a
+// transfer already under way may still finish (the next sync, or the status,
+// counts what reached the server).
 import { type AppError, api, type Exported, type Freshness, type Language, type SyncReport } from "../api";
 import { type Ctx, errorText } from "../app";
 import { fileBytes, h } from "../dom";
@@ -10,11 +18,38 @@ import { enrollmentBox } from "./enrollment";
 
 export const LADDER: Freshness[] = ["fresh", "stale", "very_stale", "too_old"];
 
+/** A sync under way: the records it is sending (the outbox when it started). */
+interface Running {
+  records: number;
+}
+
+/** What became of the last sync: its report and when it ended, its error, or Cancel. */
+export type Outcome = { report: SyncReport; at: string } | { error: AppError } | { cancelled: true };
+
 // Kept across renders (and across visits to other screens) until the next
 // sync or export: the screen is redrawn from these.
-let running = false;
-let outcome: { report: SyncReport } | { error: AppError } | null = null;
+let running: Running | null = null;
+let outcome: Outcome | null = null;
 let exported: Exported | null = null;
+// Each sync gets a number; Cancel moves it on, so that a sync's late answer is not shown.
+let attempt = 0;
+
+/** What the sync under way is doing, as one sentence in `lang`. */
+export function progressLine(run: Running, lang: Language = language()): string {
+  return run.records > 0
+    ? t("sync.progress_records", { records: run.records }, lang)
+    : t("sync.progress_data", {}, lang);
+}
+
+/** The bytes of data a sync received, when the report knows them (a bundle applied); else null. */
+export function receivedBytes(report: SyncReport): number | null {
+  return report.bundle.result === "applied" ? report.bundle.bytes : null;
+}
+
+/** The present moment as the device core writes times (RFC 3339 in Baku time), for "updated as of". */
+export function bakuNow(now: Date = new Date()): string {
+  return new Date(now.getTime() + 4 * 3600_000).toISOString().replace(/\.\d{3}Z$/, "+04:00");
+}
 
 /** What became of the bundle in a sync, as one sentence in `lang`. */
 export function bundleLine(report: SyncReport, lang: Language = language()): string {
@@ -29,6 +64,10 @@ const fact = (key: Key, value: string, id: string) =>
 
 function outcomeBox(): HTMLElement | null {
   if (!outcome) return null;
+  if ("cancelled" in outcome) {
+    return h("div", { class: "sync-result cancelled", id: "sync-result", "data-state": "cancelled" },
+      h("p", { id: "sync-cancelled" }, t("sync.cancelled")));
+  }
   if ("error" in outcome) {
     return h(
       "div",
@@ -37,18 +76,22 @@ function outcomeBox(): HTMLElement | null {
     );
   }
   const r = outcome.report;
+  const bytes = receivedBytes(r);
+  // What still waits for upload is not repeated here: the one figure is the
+  // status's, below, which the refresh after the sync has brought up to date.
   return h(
     "div",
-    { class: "sync-result", id: "sync-result" },
+    { class: "sync-result", id: "sync-result", "data-state": "done" },
     h("h2", {}, t("sync.result_title")),
     h(
       "dl",
       {},
       fact("sync.result_sent", String(r.sent), "sync-sent"),
       fact("sync.result_acknowledged", String(r.acknowledged), "sync-acknowledged"),
-      fact("sync.result_left", String(r.outbox_left), "sync-left"),
+      bytes !== null ? fact("sync.result_received", String(bytes), "sync-bytes") : null,
     ),
     h("p", { id: "sync-bundle" }, bundleLine(r)),
+    h("p", { class: "hint", id: "sync-updated" }, t("sync.updated_at", { time: dayTime(outcome.at) })),
     r.diverged ? h("p", { class: "warning", id: "sync-diverged", role: "alert" }, t("sync.result_diverged")) : null,
   );
 }
@@ -61,17 +104,32 @@ export function syncScreen(ctx: Ctx): HTMLElement {
     if (ctx.state.screen === "sync") ctx.go("sync");
   };
   const syncNow = async () => {
-    running = true;
+    const mine = ++attempt;
+    running = { records: device?.outbox ?? 0 };
     outcome = null;
     redraw();
+    let ended: Outcome;
     try {
-      outcome = { report: await api.syncNow() };
+      ended = { report: await api.syncNow(), at: bakuNow() };
     } catch (e) {
-      outcome = { error: e as AppError };
-    } finally {
-      running = false;
+      ended = { error: e as AppError };
     }
+    // The status moves on either way (the header's data age); a cancelled
+    // sync's answer is not shown.
     await ctx.refresh();
+    if (mine !== attempt) {
+      // Cancelled: the answer is not shown, but the figures below may have moved.
+      if (!running) redraw();
+      return;
+    }
+    running = null;
+    outcome = ended;
+    redraw();
+  };
+  const cancel = () => {
+    attempt++;
+    running = null;
+    outcome = { cancelled: true };
     redraw();
   };
   const exportFile = async () => {
@@ -106,13 +164,23 @@ export function syncScreen(ctx: Ctx): HTMLElement {
       {
         class: "primary big",
         id: "sync-now",
-        disabled: running || !status?.server,
+        disabled: running !== null || !status?.server,
         "aria-busy": running ? "true" : null,
         onclick: () => void syncNow(),
       },
       running ? t("sync.running") : t("sync.now"),
     ),
     status?.server ? null : h("p", { class: "hint", id: "sync-no-server" }, t("sync.no_server")),
+    running
+      ? h(
+          "div",
+          { class: "sync-progress", id: "sync-progress", role: "status", "aria-live": "polite" },
+          // No value: the command says nothing until it ends, so the bar is indeterminate.
+          h("progress", { id: "sync-progress-bar", "aria-label": t("sync.running") }),
+          h("p", { id: "sync-progress-text" }, progressLine(running)),
+          h("button", { class: "big", id: "sync-cancel", onclick: cancel }, t("sync.cancel")),
+        )
+      : null,
     outcomeBox(),
     h(
       "ol",

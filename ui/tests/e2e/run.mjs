@@ -79,10 +79,10 @@ after(async () => {
 /**
  * A fresh page with the mock installed, the app booted and its zone set to 1
  * (picked in Settings' list, where the bundle names it Bakı); `init` scripts
- * run before the mock and the app (in `on`, a browser).
+ * run before the mock and the app (in `on`, a browser), in a window of `viewport`.
  */
-async function openApp({ zone = 1, firstStart = false, on = browser, init = [] } = {}) {
-  const context = await on.newContext({ viewport: { width: 420, height: 820 } });
+async function openApp({ zone = 1, firstStart = false, on = browser, init = [], viewport = { width: 420, height: 820 } } = {}) {
+  const context = await on.newContext({ viewport });
   const page = await context.newPage();
   page.on("pageerror", (e) => assert.fail(`page error: ${e.message}`));
   for (const script of init) await page.addInitScript(script);
@@ -845,7 +845,9 @@ test("a camera that will not open again after a result leaves the Scan screen as
 
 test("a supervisor signs in, sees the charts and totals, reads and filters the log, revokes from a row, approves, suspends beside the reason and imports", async () => {
   const page = await openApp();
-  await page.click("#tab-supervisor");
+  // Reached from Settings, not a tab of its own.
+  await page.click("#tab-settings");
+  await page.click("#settings-supervisor");
   await page.waitForSelector("#sv-login-form");
   const svCalls = (cmd) => page.evaluate((c) => window.__icazeCalls.filter((x) => x.cmd === c), cmd);
 
@@ -1108,7 +1110,7 @@ test("a supervisor signs in, sees the charts and totals, reads and filters the l
 test("the supervisor screen is reachable without a device and follows the dark theme", async () => {
   const page = await openApp({ zone: 0, firstStart: true });
   await page.click("text=" + catalogue.az["nav.settings"]);
-  await page.click("#tab-supervisor");
+  await page.click("#settings-supervisor");
   await page.waitForSelector("#sv-login-form");
   await page.fill("#sv-server", "https://offline.example");
   await page.fill("#sv-token", "sup-token");
@@ -1154,5 +1156,533 @@ test("the log writes a residence permit as the result does (MYİ, not MYI)", asy
   await page.click("#tab-log");
   await page.waitForSelector("#log-list .entry");
   assert.equal(await page.textContent("#log-list .entry .doc"), "MYİ1234567");
+  await page.close();
+});
+
+// Issue 22 item 4: what the officer sees on a phone. Phone sizes: 360x740, and
+// 320 px wide for the narrowest phones still in service.
+const PHONE = { width: 360, height: 740 };
+const PHONE_320 = { width: 320, height: 640 };
+
+async function chooseLanguage(page, lang) {
+  await page.click("#tab-settings");
+  await page.click(`#settings-language-${lang}`);
+  await page.waitForFunction((l) => document.documentElement.lang === l, lang);
+}
+
+test("a banner lies over the screen: the buttons under the thumb do not move when it comes or goes", async () => {
+  const page = await openApp({ viewport: PHONE });
+  const box = (selector) => page.locator(selector).boundingBox();
+  let scanCheck;
+  let camera;
+  const measure = async () => {
+    scanCheck = await box("#scan-check");
+    camera = await box("#scan-camera");
+  };
+  await measure();
+  const unmoved = async (banner) => {
+    await page.waitForSelector(banner);
+    assert.deepEqual(await box("#scan-check"), scanCheck, `${banner}: Check did not move`);
+    assert.deepEqual(await box("#scan-camera"), camera, `${banner}: the camera button did not move`);
+    const over = await box(banner);
+    assert.ok(over.y + over.height <= camera.y, `${banner} ${JSON.stringify(over)} leaves the camera button free`);
+  };
+  // An error (nothing pasted), then closed.
+  await page.click("#scan-check");
+  await unmoved("#error-banner");
+  await page.screenshot({ path: join(shots, "ui-banner-error-360.png") });
+  await page.click("#error-banner .close");
+  assert.equal(await page.$("#error-banner"), null);
+  assert.deepEqual(await box("#scan-check"), scanCheck);
+  // "Paste or scan again" over a typo, in Russian (a longer sentence).
+  await chooseLanguage(page, "ru");
+  await page.click("#tab-scan");
+  await measure();
+  await page.fill("#scan-text", "IZ?not a permit");
+  await page.click("#scan-check");
+  await unmoved("#retry-banner");
+  await page.screenshot({ path: join(shots, "ui-banner-retry-ru-360.png") });
+
+  // A notice (a violation recorded): the Save button stays where the thumb left it.
+  await page.click("#tab-manual");
+  await page.click("#manual-kind-violation");
+  await page.fill("#manual-protocol_number", "PR-1");
+  await page.fill("#manual-article", "211.2");
+  const save = await box("#manual-save");
+  await page.click("#manual-save");
+  await page.waitForSelector("#notice-banner");
+  assert.deepEqual(await box("#manual-save"), save, "Save did not move");
+  await page.screenshot({ path: join(shots, "ui-banner-notice-360.png") });
+  // The notice goes with its screen: it does not lie over the next one, nor over a verdict.
+  await page.click("#tab-scan");
+  assert.equal(await page.$("#notice-banner"), null);
+  await page.close();
+});
+
+/** The tab bar as laid out: each tab's box, its text's lines and whether its text overflows. */
+const tabLayout = (page) =>
+  page.$$eval("nav.tabs .tab", (tabs) =>
+    tabs.map((tab) => {
+      const r = tab.getBoundingClientRect();
+      const range = document.createRange();
+      range.selectNodeContents(tab);
+      const lines = new Set([...range.getClientRects()].map((l) => Math.round(l.top))).size;
+      return { id: tab.id, text: tab.textContent, top: r.top, left: r.left, right: r.right, lines, overflow: tab.scrollWidth > tab.clientWidth };
+    }),
+  );
+
+test("at 320 px the five officer tabs fit on one line in every language; the supervisor's screen is reached from Settings", async () => {
+  const page = await openApp({ viewport: PHONE_320 });
+  for (const lang of ["az", "ru", "en"]) {
+    await chooseLanguage(page, lang);
+    const tabs = await tabLayout(page);
+    assert.deepEqual(
+      tabs.map((t) => t.id),
+      ["tab-scan", "tab-manual", "tab-log", "tab-sync", "tab-settings"],
+      "five tabs, no supervisor's",
+    );
+    for (const tab of tabs) {
+      assert.equal(tab.text, catalogue[lang][`nav.${tab.id.slice(4)}`]);
+      assert.ok(tab.left >= 0 && tab.right <= 320, `${lang} ${tab.id} within the screen: ${JSON.stringify(tab)}`);
+      assert.equal(tab.top, tabs[0].top, `${lang} ${tab.id} on the same row`);
+      assert.equal(tab.lines, 1, `${lang} ${tab.id} on one line`);
+      assert.equal(tab.overflow, false, `${lang} ${tab.id} does not overflow`);
+    }
+    const bar = await page.$eval("nav.tabs", (nav) => [nav.scrollWidth, nav.clientWidth]);
+    assert.ok(bar[0] <= bar[1], `${lang}: the tab bar does not scroll sideways (${bar})`);
+    await page.screenshot({ path: join(shots, `ui-tabs-320-${lang}.png`) });
+  }
+  // The supervisor's screen: an entry of Settings, which stays lit.
+  await page.click("#tab-settings");
+  assert.equal(await page.textContent("#settings-supervisor"), catalogue.en["supervisor.title"]);
+  await page.click("#settings-supervisor");
+  await page.waitForSelector("#sv-login-form");
+  assert.equal(await page.getAttribute("#tab-settings", "aria-current"), "page");
+  await page.screenshot({ path: join(shots, "ui-supervisor-from-settings-320.png") });
+  await page.close();
+});
+
+/** The buttons, tab labels and freshness steps on screen whose text is wider than their box. */
+const overflowing = (page) =>
+  page.$$eval("nav.tabs .tab, button, .file-button, .ladder .step", (els) =>
+    els
+      .filter((e) => e.getClientRects().length > 0 && getComputedStyle(e).visibility !== "hidden")
+      .filter((e) => e.scrollWidth > e.clientWidth || e.scrollHeight > e.clientHeight + 1)
+      .map((e) => `${e.id || e.className}: "${e.textContent}" ${e.scrollWidth}x${e.scrollHeight} in ${e.clientWidth}x${e.clientHeight}`),
+  );
+
+test("in Russian at 320 px no tab label or button overflows its box, on any screen", async () => {
+  const page = await openApp({ viewport: PHONE_320 });
+  await chooseLanguage(page, "ru");
+  const screens = [];
+  const fits = async (name) => {
+    await page.waitForSelector("#screen");
+    assert.deepEqual(await overflowing(page), [], `${name}: text wider than its button`);
+    const [width, wide] = await page.evaluate(() => [
+      document.documentElement.scrollWidth,
+      [...document.querySelectorAll("#app *")]
+        .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+        .map((e) => `${e.tagName}#${e.id}.${e.className}`)
+        .slice(0, 5),
+    ]);
+    assert.ok(width <= 320, `${name}: the page does not scroll sideways (${width} px: ${wide})`);
+    await page.screenshot({ path: join(shots, `ui-ru-320-${name}.png`), fullPage: true });
+    screens.push(name);
+  };
+  await page.click("#tab-scan");
+  await fits("scan");
+  for (const kind of ["service_card", "summons", "danger", "violation"]) {
+    await page.click("#tab-manual");
+    await page.click(`#manual-kind-${kind}`);
+    await fits(`manual-${kind}`);
+  }
+  await page.click("#tab-log");
+  await page.waitForSelector("#log-list");
+  await fits("log");
+  await page.click("#tab-sync");
+  await fits("sync");
+  await page.click("#tab-settings");
+  await fits("settings");
+  await page.click("#settings-enrollment");
+  await page.waitForSelector("#enrollment-code");
+  await fits("enrollment");
+  await page.click("#tab-settings");
+  await page.click("#settings-supervisor");
+  await page.waitForSelector("#sv-login-form");
+  await fits("supervisor-sign-in");
+  await page.fill("#sv-server", "https://sync.icaze.example");
+  await page.fill("#sv-token", "sup-token");
+  await page.click("#sv-login");
+  await page.waitForSelector('#sv-device-list li[data-device="MOCKDEVICE000000"]');
+  await page.waitForFunction(() => document.querySelectorAll("#sv-log-rows tr[data-seq]").length > 0);
+  await fits("supervisor");
+  await page.click("#tab-scan");
+  await check(page, `${TOKEN}REVOKED`);
+  assert.deepEqual(await overflowing(page), [], "result: text wider than its button");
+  await page.screenshot({ path: join(shots, "ui-ru-320-result.png") });
+  await page.close();
+  assert.equal(screens.length, 11);
+
+  // A device not set up yet: the Setup screen, in Russian.
+  const fresh = await openApp({ zone: 0, firstStart: true, viewport: PHONE_320 });
+  await fresh.click("text=" + catalogue.az["nav.settings"]);
+  await fresh.click("#settings-language-ru");
+  await fresh.waitForFunction(() => document.documentElement.lang === "ru");
+  await fresh.click("text=" + catalogue.ru["setup.title"]);
+  await fresh.waitForSelector("#setup-form");
+  assert.deepEqual(await overflowing(fresh), [], "setup: text wider than its button");
+  await fresh.screenshot({ path: join(shots, "ui-ru-320-setup.png") });
+  await fresh.close();
+});
+
+/**
+ * The visible, enabled buttons whose text has less than `min` contrast with what
+ * lies behind it (WCAG 2 relative luminance; translucent backgrounds laid over
+ * their parents'), as "id: ratio colour on background".
+ */
+const lowContrast = (page, min = 4.5) =>
+  page.$$eval(
+    "button, .file-button",
+    (els, min) => {
+      const parse = (c) => {
+        const p = /rgba?\(([^)]+)\)/.exec(c)[1].split(/[\s,/]+/).filter(Boolean).map(Number);
+        return [p[0], p[1], p[2], p[3] ?? 1];
+      };
+      const over = (top, under) => [0, 1, 2].map((i) => top[i] * top[3] + under[i] * (1 - top[3])).concat(1);
+      const behind = (el) => {
+        const layers = [];
+        for (let e = el; e; e = e.parentElement) {
+          const c = parse(getComputedStyle(e).backgroundColor);
+          if (c[3] > 0) layers.push(c);
+          if (c[3] >= 1) break;
+        }
+        return layers.reverse().reduce((under, top) => over(top, under), [255, 255, 255, 1]);
+      };
+      const luminance = (rgb) => {
+        const [r, g, b] = rgb.slice(0, 3).map((v) => {
+          const s = v / 255;
+          return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+        });
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+      };
+      return els
+        .filter((e) => e.getClientRects().length > 0 && !e.disabled && e.textContent.trim() !== "")
+        .map((e) => {
+          const bg = behind(e);
+          const fg = over(parse(getComputedStyle(e).color), bg);
+          const [a, b] = [luminance(fg), luminance(bg)].sort((x, y) => y - x);
+          return { id: e.id || e.className, ratio: (a + 0.05) / (b + 0.05), fg, bg };
+        })
+        .filter((r) => r.ratio < min)
+        .map((r) => `${r.id}: ${r.ratio.toFixed(2)} rgb(${r.fg.slice(0, 3).map(Math.round)}) on rgb(${r.bg.slice(0, 3).map(Math.round)})`);
+    },
+    min,
+  );
+
+test("buttons have WCAG AA contrast (4.5:1) in the light, dark and high-contrast themes", async () => {
+  for (const theme of ["light", "dark", "high_contrast"]) {
+    const page = await openApp({ viewport: PHONE });
+    await page.click("#tab-settings");
+    await page.click(`#settings-theme-${theme}`);
+    await page.waitForFunction((t) => document.documentElement.dataset.theme === t, theme);
+    const seen = [];
+    const readable = async (name) => {
+      assert.deepEqual(await lowContrast(page), [], `${theme} ${name}`);
+      seen.push(name);
+    };
+    await readable("settings");
+    await page.click("#tab-scan");
+    await readable("scan");
+    await page.click("#scan-check");
+    await page.waitForSelector("#error-banner");
+    await readable("scan with an error");
+    await page.fill("#scan-text", "IZ?typo");
+    await page.click("#scan-check");
+    await page.waitForSelector("#retry-banner");
+    await readable("scan with 'scan again'");
+    await page.click("#tab-manual");
+    await page.click("#manual-kind-violation");
+    await readable("manual");
+    await page.fill("#manual-protocol_number", "PR-1");
+    await page.fill("#manual-article", "211.2");
+    await page.click("#manual-save");
+    await page.waitForSelector("#notice-banner");
+    await readable("manual with a notice");
+    await page.click("#tab-log");
+    await page.waitForSelector("#log-list .entry");
+    await readable("log");
+    await page.click("#tab-sync");
+    await page.click("#sync-now");
+    await page.waitForSelector("#sync-result");
+    await readable("sync");
+    await page.click("#tab-settings");
+    await page.click("#settings-supervisor");
+    await page.waitForSelector("#sv-login-form");
+    await readable("supervisor");
+    await page.click("#tab-scan");
+    await check(page, TOKEN);
+    await readable("green result");
+    await page.click("#result-next");
+    await check(page, `${TOKEN}REVOKED`);
+    await readable("red result");
+    await page.screenshot({ path: join(shots, `ui-contrast-red-${theme}.png`) });
+    await page.click("#result-next");
+    await page.click("#tab-settings");
+    await page.screenshot({ path: join(shots, `ui-contrast-settings-${theme}.png`) });
+    assert.equal(seen.length, 11);
+    await page.close();
+  }
+});
+
+/** Records, for every field now on the page, whether its `invalid` events were cancelled (no browser bubble). */
+const watchBubbles = (page) =>
+  page.evaluate(() => {
+    window.__icazeBubbles = [];
+    for (const f of document.querySelectorAll("input, textarea, select")) {
+      f.addEventListener("invalid", (e) => window.__icazeBubbles.push([f.id, e.defaultPrevented]));
+    }
+  });
+
+test("a field left wrong is explained by the app in its language, under the field, not by the browser's bubble", async () => {
+  const page = await openApp({ viewport: PHONE });
+  // Azerbaijani: the Manual form sent empty.
+  await page.click("#tab-manual");
+  await page.click("#manual-kind-violation");
+  await watchBubbles(page);
+  const save = await page.locator("#manual-save").boundingBox();
+  await page.click("#manual-save");
+  await page.waitForSelector("#manual-protocol_number-error");
+  assert.deepEqual(await page.evaluate(() => window.__icazeBubbles), [
+    ["manual-protocol_number", true],
+    ["manual-article", true],
+  ]);
+  assert.equal(await page.textContent("#manual-protocol_number-error"), catalogue.az["validation.required"]);
+  assert.equal(await page.textContent("#manual-article-error"), catalogue.az["validation.required"]);
+  assert.equal(await page.$("#manual-document-error"), null, "the document is optional");
+  assert.equal(await page.getAttribute("#manual-protocol_number", "aria-invalid"), "true");
+  assert.equal(await page.getAttribute("#manual-protocol_number", "aria-describedby"), "manual-protocol_number-error");
+  assert.equal(await page.evaluate(() => document.activeElement?.id), "manual-protocol_number");
+  assert.equal(await page.evaluate(() => window.__icazeCalls.filter((c) => c.cmd === "record_manual").length), 0);
+  await page.screenshot({ path: join(shots, "ui-validation-az-360.png") });
+  // Mended, each message goes; sent, the record is made.
+  await page.fill("#manual-protocol_number", "PR-7");
+  assert.equal(await page.$("#manual-protocol_number-error"), null);
+  assert.notEqual(await page.$("#manual-article-error"), null, "the other field's message stays until it is mended");
+  await page.fill("#manual-article", "211.2");
+  assert.equal(await page.$("#manual-article-error"), null);
+  assert.ok((await page.locator("#manual-save").boundingBox()).y >= save.y);
+  await page.click("#manual-save");
+  await page.waitForSelector("#notice-banner");
+
+  // Russian: a server address that is not one, and a zone number with a fraction.
+  await chooseLanguage(page, "ru");
+  await watchBubbles(page);
+  await page.fill("#settings-server", "sync.icaze");
+  await page.click("#settings-save");
+  await page.waitForSelector("#settings-server-error");
+  assert.equal(await page.textContent("#settings-server-error"), catalogue.ru["validation.url"]);
+  assert.deepEqual(await page.evaluate(() => window.__icazeBubbles), [["settings-server", true]]);
+  const saves = await page.evaluate(() => window.__icazeCalls.filter((c) => c.cmd === "save_settings").length);
+  await page.screenshot({ path: join(shots, "ui-validation-ru-360.png") });
+  await page.selectOption("#settings-zone", "other");
+  await page.fill("#settings-zone-number", "2.5");
+  await page.fill("#settings-server", "https://sync.icaze.example");
+  assert.equal(await page.$("#settings-server-error"), null);
+  await page.click("#settings-save");
+  await page.waitForSelector("#settings-zone-number-error");
+  assert.equal(await page.textContent("#settings-zone-number-error"), catalogue.ru["validation.number"]);
+  assert.equal(await page.evaluate(() => window.__icazeCalls.filter((c) => c.cmd === "save_settings").length), saves);
+  // The Manual form in Russian too.
+  await page.click("#tab-manual");
+  await page.click("#manual-kind-danger");
+  await watchBubbles(page);
+  await page.click("#manual-save");
+  await page.waitForSelector("#manual-what-error");
+  assert.equal(await page.textContent("#manual-what-error"), catalogue.ru["validation.required"]);
+  assert.deepEqual(await page.evaluate(() => window.__icazeBubbles), [["manual-what", true]]);
+  await page.screenshot({ path: join(shots, "ui-validation-manual-ru-360.png") });
+  await page.close();
+});
+
+test("Sync shows one 'waiting for upload' figure, its progress with Cancel, then what it received and when", async () => {
+  const page = await openApp({ viewport: PHONE });
+  for (const text of [TOKEN, `${TOKEN}REVOKED`, `${TOKEN}LATER`]) {
+    await check(page, text);
+    await page.click("#result-next");
+  }
+  await page.click("#tab-sync");
+  const waiting = () =>
+    page.$$eval("#screen dt", (dts, label) => dts.filter((dt) => dt.textContent === label).length, catalogue.az["sync.outbox"]);
+  assert.equal(await waiting(), 1);
+  assert.equal(await page.textContent("#sync-outbox"), "3");
+
+  // Under way: what it sends, an indeterminate bar, Cancel.
+  await page.evaluate(() => (window.__icazeHoldSync = true));
+  await page.click("#sync-now");
+  await page.waitForSelector("#sync-progress");
+  assert.equal(await page.textContent("#sync-progress-text"), catalogue.az["sync.progress_records"].replace("{records}", "3"));
+  assert.equal(await page.getAttribute("#sync-progress-bar", "value"), null, "no value the command cannot give");
+  assert.equal(await page.isDisabled("#sync-now"), true);
+  assert.equal(await page.textContent("#sync-cancel"), catalogue.az["sync.cancel"]);
+  await page.screenshot({ path: join(shots, "ui-sync-progress-360.png") });
+
+  // Cancel: the screen stops waiting; the answer that comes later is not shown.
+  await page.click("#sync-cancel");
+  assert.equal(await page.$("#sync-progress"), null);
+  assert.equal(await page.getAttribute("#sync-result", "data-state"), "cancelled");
+  assert.equal(await page.textContent("#sync-cancelled"), catalogue.az["sync.cancelled"]);
+  assert.equal(await page.isDisabled("#sync-now"), false);
+  await page.screenshot({ path: join(shots, "ui-sync-cancelled-360.png") });
+  const statuses = await page.evaluate(() => window.__icazeCalls.filter((c) => c.cmd === "status").length);
+  await page.evaluate(() => window.__icazeReleaseSync());
+  await page.waitForFunction((n) => window.__icazeCalls.filter((c) => c.cmd === "status").length > n, statuses);
+  await page.waitForFunction(() => document.querySelector("#sync-outbox")?.textContent === "0");
+  assert.equal(await page.getAttribute("#sync-result", "data-state"), "cancelled", "the late answer is not shown");
+  assert.equal(await page.$("#sync-sent"), null);
+
+  // A sync to its end: records sent, bytes received, the time, and still one waiting figure.
+  await page.click("#tab-scan");
+  await check(page, TOKEN);
+  await page.click("#result-next");
+  await page.click("#tab-sync");
+  await page.evaluate(() => (window.__icazeHoldSync = false));
+  await page.click("#sync-now");
+  await page.waitForSelector("#sync-result[data-state=done]");
+  assert.equal(await page.textContent("#sync-sent"), "1");
+  assert.equal(await page.textContent("#sync-bytes"), "900");
+  assert.match(
+    await page.textContent("#sync-updated"),
+    new RegExp(`^${catalogue.az["sync.updated_at"].replace("{time}", "\\d\\d\\.\\d\\d \\d\\d:\\d\\d")}$`),
+  );
+  assert.equal(await page.$("#sync-left"), null, "no second waiting figure in the result");
+  assert.equal(await waiting(), 1);
+  assert.equal(await page.textContent("#sync-outbox"), "0");
+  await page.screenshot({ path: join(shots, "ui-sync-done-360.png"), fullPage: true });
+  await page.close();
+});
+
+/** A `navigator.wakeLock` that records what the app asks: "request" and "release", in order. */
+const fakeWakeLock = () => {
+  window.__icazeWake = [];
+  Object.defineProperty(navigator, "wakeLock", {
+    configurable: true,
+    value: {
+      async request(type) {
+        window.__icazeWake.push(`request ${type}`);
+        return { release: async () => void window.__icazeWake.push("release"), addEventListener() {} };
+      },
+    },
+  });
+};
+
+test("the screen stays awake while Scan and its result show, and may dim elsewhere", async () => {
+  const page = await openApp({ viewport: PHONE, init: [fakeWakeLock] });
+  const wake = () => page.evaluate(() => window.__icazeWake);
+  // openApp went Scan → Settings → Scan.
+  await page.waitForFunction(() => window.__icazeWake.at(-1) === "request screen");
+  await check(page, TOKEN);
+  await page.click("#result-next");
+  const held = (await wake()).length;
+  assert.equal((await wake()).at(-1), "request screen", "held through the result and back");
+  await page.click("#tab-log");
+  await page.waitForFunction(() => window.__icazeWake.at(-1) === "release");
+  assert.equal((await wake()).length, held + 1);
+  await page.click("#tab-scan");
+  await page.waitForFunction(() => window.__icazeWake.at(-1) === "request screen");
+  await page.close();
+
+  // Without the API (WebKitGTK), Scan works as before.
+  const bare = await openApp({
+    viewport: PHONE,
+    init: [() => Object.defineProperty(Navigator.prototype, "wakeLock", { configurable: true, get: () => undefined })],
+  });
+  await check(bare, TOKEN);
+  assert.equal(await bare.getAttribute("#result", "data-level"), "green");
+  await bare.close();
+});
+
+/** Counts the tones the page starts (`__icazeTones`): every AudioContext made plays one. */
+const countTones = () => {
+  window.__icazeTones = 0;
+  const Real = window.AudioContext;
+  window.AudioContext = class extends Real {
+    constructor(...args) {
+      super(...args);
+      window.__icazeTones += 1;
+    }
+  };
+};
+
+test("the result's sound can be turned off in Settings, and stays off after a restart", async () => {
+  const page = await openApp({ viewport: PHONE, init: [countTones] });
+  const tones = () => page.evaluate(() => window.__icazeTones);
+  await check(page, TOKEN);
+  assert.equal(await tones(), 1, "on by default");
+  await page.click("#result-next");
+  await page.click("#tab-settings");
+  assert.equal(await page.getAttribute("#settings-sound-on", "aria-checked"), "true");
+  await page.click("#settings-sound-off");
+  assert.equal(await page.getAttribute("#settings-sound-off", "aria-checked"), "true");
+  assert.equal(await page.textContent("#settings-sound-off"), catalogue.az["settings.sound.off"]);
+  await page.locator("#settings-sound").scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(shots, "ui-settings-sound-off-360.png") });
+  await page.click("#tab-scan");
+  await check(page, `${TOKEN}REVOKED`);
+  assert.equal(await page.getAttribute("#result", "data-level"), "red");
+  assert.equal(await tones(), 1, "no tone with the sound off");
+  // A restart keeps the choice (the webview's storage), and the core's settings never saw it.
+  await page.reload();
+  await page.waitForSelector("body[data-ready=true]");
+  await page.click("#tab-settings");
+  assert.equal(await page.getAttribute("#settings-sound-off", "aria-checked"), "true");
+  const saved = await page.evaluate(() => window.__icazeCalls.filter((c) => c.cmd === "save_settings"));
+  assert.ok(saved.every((c) => !("sound" in c.args.settings)));
+  await page.click("#settings-sound-on");
+  await page.selectOption("#settings-zone", "1");
+  await page.click("#settings-save");
+  await page.waitForFunction(() => document.querySelector("#header-zone")?.textContent === "Bakı");
+  await page.click("#tab-scan");
+  await check(page, TOKEN);
+  assert.equal(await page.evaluate(() => window.__icazeTones), 1, "on again");
+  await page.close();
+});
+
+test("the theme can follow the system's light or dark, and keeps following it after a restart", async () => {
+  const page = await openApp({ viewport: PHONE });
+  const theme = () => page.evaluate(() => document.documentElement.dataset.theme);
+  await page.emulateMedia({ colorScheme: "dark" });
+  await page.click("#tab-settings");
+  assert.equal(await theme(), "light", "the saved theme until asked to follow");
+  assert.equal(await page.textContent("#settings-theme-system"), catalogue.az["settings.theme.system"]);
+  const saves = await page.evaluate(() => window.__icazeCalls.filter((c) => c.cmd === "save_settings").length);
+  await page.click("#settings-theme-system");
+  await page.waitForFunction(() => document.documentElement.dataset.theme === "dark");
+  assert.equal(await page.getAttribute("#settings-theme-system", "aria-checked"), "true");
+  assert.equal(await page.getAttribute("#settings-theme-light", "aria-checked"), "false");
+  await page.screenshot({ path: join(shots, "ui-theme-system-dark-360.png") });
+  // The system turns light: the app follows at once.
+  await page.emulateMedia({ colorScheme: "light" });
+  await page.waitForFunction(() => document.documentElement.dataset.theme === "light");
+  await page.emulateMedia({ colorScheme: "dark" });
+  await page.waitForFunction(() => document.documentElement.dataset.theme === "dark");
+  assert.equal(
+    await page.evaluate(() => window.__icazeCalls.filter((c) => c.cmd === "save_settings").length),
+    saves,
+    "the core's theme is not touched",
+  );
+  // After a restart it still follows.
+  await page.reload();
+  await page.waitForSelector("body[data-ready=true]");
+  assert.equal(await theme(), "dark");
+  await page.click("#tab-settings");
+  assert.equal(await page.getAttribute("#settings-theme-system", "aria-checked"), "true");
+  // A theme of its own ends the following.
+  await page.click("#settings-theme-high_contrast");
+  await page.waitForFunction(() => document.documentElement.dataset.theme === "high_contrast");
+  assert.equal(await page.getAttribute("#settings-theme-system", "aria-checked"), "false");
+  await page.emulateMedia({ colorScheme: "light" });
+  assert.equal(await theme(), "high_contrast");
+  const last = await page.evaluate(() => window.__icazeCalls.filter((c) => c.cmd === "save_settings").at(-1).args);
+  assert.equal(last.settings.theme, "high_contrast");
   await page.close();
 });

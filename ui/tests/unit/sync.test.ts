@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { EnrollmentStatus, SyncReport } from "../../src/api";
 import { CATALOGUES } from "../../src/i18n";
 import { enrollmentLines } from "../../src/screens/enrollment";
-import { bundleLine } from "../../src/screens/sync";
+import { bakuNow, bundleLine, progressLine, receivedBytes } from "../../src/screens/sync";
 
 const active: EnrollmentStatus = {
   status: "active",
@@ -76,5 +76,31 @@ describe("sync result", () => {
     });
     expect(bundleLine(applied, "en")).toBe("Data version 4 applied, 2 revoked permits known.");
     expect(bundleLine(report({ result: "up_to_date", version: 3 }), "ru")).toBe("Данные актуальны (версия 3).");
+  });
+});
+
+describe("sync progress", () => {
+  it("says how many records are being sent, or that only data is fetched", () => {
+    expect(progressLine({ records: 3 }, "en")).toBe("Records being sent: 3. New data comes next…");
+    expect(progressLine({ records: 3 }, "ru")).toBe("Отправляется записей: 3. Затем загрузка новых данных…");
+    expect(progressLine({ records: 0 }, "az")).toBe(CATALOGUES.az["sync.progress_data"]);
+  });
+
+  it("knows the bytes received only when a bundle was applied", () => {
+    const applied = report({
+      result: "applied",
+      version: 4,
+      delta: true,
+      revocations: 2,
+      clock_suspicious: false,
+      bytes: 900,
+      resumed_from: null,
+    });
+    expect(receivedBytes(applied)).toBe(900);
+    expect(receivedBytes(report({ result: "up_to_date", version: 3 }))).toBeNull();
+  });
+
+  it("writes the time of the update in Baku time, as the device core writes times", () => {
+    expect(bakuNow(new Date("2020-12-15T06:30:00.123Z"))).toBe("2020-12-15T10:30:00+04:00");
   });
 });
