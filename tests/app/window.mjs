@@ -126,7 +126,16 @@ const exists = async (css) =>
   (await wd("POST", s("/elements"), { using: "css selector", value: css })).length > 0;
 const text = async (css) => wd("GET", s(`/element/${await find(css)}/text`));
 const attr = async (css, name) => wd("GET", s(`/element/${await find(css)}/attribute/${name}`));
-const click = async (css) => wd("POST", s(`/element/${await find(css)}/click`), {});
+// Scrolled to the middle of the screen first: WebKitWebDriver scrolls an element only just
+// into view, where the fixed tab bar lies over the bottom of a long screen (Settings).
+const click = async (css) => {
+  const id = await find(css);
+  await wd("POST", s("/execute/sync"), {
+    script: "arguments[0].scrollIntoView({ block: 'center' });",
+    args: [{ [ELEMENT]: id }],
+  });
+  return wd("POST", s(`/element/${id}/click`), {});
+};
 const type = async (css, value) => {
   const id = await find(css);
   await wd("POST", s(`/element/${id}/clear`), {});
