@@ -20,23 +20,19 @@
 
 use std::time::Duration;
 
-use icaze_core::UtcMinute;
 use icaze_protocol::MAX_EXPORT_LEN;
-use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE};
 use reqwest::{Method, StatusCode};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::sync::{base_url, http_client, Answer, ApiError, ReadFailure};
+use crate::api::{ApiClient, Body, Request, SendError, SetupError, Timeouts};
+pub use crate::api::{MAX_SERVER_CHARS, MAX_TOKEN_CHARS};
+use crate::transport::{self, ApiError};
 
 /// The largest JSON answer read: a page of 10 000 inspections is about 10 MB.
 pub const MAX_JSON_ANSWER: usize = 16 << 20;
 /// The largest CSV answer read.
 pub const MAX_CSV_ANSWER: usize = 32 << 20;
-/// The longest token accepted (the service's are 64 characters or so).
-pub const MAX_TOKEN_CHARS: usize = 512;
-/// The longest server address accepted.
-pub const MAX_SERVER_CHARS: usize = 512;
 /// The longest text field sent (a badge, a precinct, a reason, a filter value).
 pub const MAX_FIELD_CHARS: usize = 1000;
 
@@ -210,20 +206,10 @@ pub enum RevokeTarget {
     Document(String),
 }
 
-/// The body of a request.
-enum Body {
-    None,
-    Json(Value),
-    Bytes(Vec<u8>),
-}
-
 /// A client of one sync service with one credential.
 #[derive(Debug, Clone)]
 pub struct SupervisorClient {
-    base: reqwest::Url,
-    http: reqwest::Client,
-    // Invariant: marked sensitive, so that no Debug output shows the token.
-    auth: HeaderValue,
+    api: ApiClient,
 }
 
 impl SupervisorClient {
@@ -234,34 +220,19 @@ impl SupervisorClient {
 
     /// A client with these timeouts.
     pub fn with_config(server_url: &str, token: &str, config: &SupervisorConfig) -> Result<Self, SupervisorError> {
-        let server_url = server_url.trim();
-        let bad = |reason: &str| SupervisorError::BadUrl { url: server_url.to_owned(), reason: reason.to_owned() };
-        if server_url.chars().count() > MAX_SERVER_CHARS {
-            return Err(bad(&format!("longer than {MAX_SERVER_CHARS} characters")));
-        }
-        let base = base_url(server_url).map_err(|reason| bad(&reason))?;
-        let token = token.trim();
-        if token.is_empty() {
-            return Err(SupervisorError::BadToken("is empty"));
-        }
-        if token.chars().count() > MAX_TOKEN_CHARS {
-            return Err(SupervisorError::BadToken("is too long"));
-        }
-        if !token.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(SupervisorError::BadToken("holds spaces or characters that are not in a token"));
-        }
-        let mut auth = HeaderValue::from_str(&format!("Bearer {token}"))
-            .map_err(|_| SupervisorError::BadToken("holds characters that are not in a token"))?;
-        auth.set_sensitive(true);
+        let timeouts = Timeouts { connect: config.connect_timeout, request: config.request_timeout };
         let user_agent = concat!("icaze-supervisor/", env!("CARGO_PKG_VERSION"));
-        let http = http_client(config.connect_timeout, config.request_timeout, user_agent, None)
-            .map_err(|e| SupervisorError::Client(e.to_string()))?;
-        Ok(Self { base, http, auth })
+        let api = ApiClient::new(server_url, token, timeouts, user_agent).map_err(|e| match e {
+            SetupError::BadUrl { url, reason } => SupervisorError::BadUrl { url, reason },
+            SetupError::BadToken(why) => SupervisorError::BadToken(why),
+            SetupError::Client(e) => SupervisorError::Client(e),
+        })?;
+        Ok(Self { api })
     }
 
     /// The service's address, as requests are made to it.
     pub fn server(&self) -> &str {
-        self.base.as_str()
+        self.api.server()
     }
 
     /// Who the credential is; a wrong token gives [`SupervisorError::Unauthorized`].
@@ -370,25 +341,11 @@ impl SupervisorClient {
         body: Body,
         cap: usize,
     ) -> Result<Vec<u8>, SupervisorError> {
-        let url = self
-            .base
-            .join(path)
-            .map_err(|e| SupervisorError::BadUrl { url: self.base.to_string(), reason: e.to_string() })?;
-        let mut builder = self.http.request(method, url).header(AUTHORIZATION, self.auth.clone()).query(&query);
-        builder = match body {
-            Body::None => builder,
-            Body::Json(value) => builder.header(CONTENT_TYPE, "application/json").body(value.to_string()),
-            Body::Bytes(bytes) => builder.header(CONTENT_TYPE, "application/octet-stream").body(bytes),
-        };
-        let unreachable = |e: reqwest::Error| SupervisorError::Unreachable {
-            url: self.base.to_string(),
-            // Without the URL: it is ours, and a query can be long.
-            detail: e.without_url().to_string(),
-        };
-        let response = builder.send().await.map_err(unreachable)?;
-        let answer = Answer::read(response, cap).await.map_err(|failure| match failure {
-            ReadFailure::TooLarge => SupervisorError::TooLarge { limit: cap },
-            ReadFailure::CutShort(e) => unreachable(e),
+        let request = Request { method, path: path.to_owned(), query, body };
+        let answer = self.api.send(request, cap).await.map_err(|e| match e {
+            SendError::TooLarge { limit } => SupervisorError::TooLarge { limit },
+            SendError::Unreachable { url, detail } => SupervisorError::Unreachable { url, detail },
+            other => SupervisorError::BadUrl { url: self.api.server().to_owned(), reason: other.to_string() },
         })?;
         if answer.status.is_success() {
             return Ok(answer.body);
@@ -451,11 +408,11 @@ fn push_time(
     value: Option<&str>,
 ) -> Result<(), SupervisorError> {
     if let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) {
-        let time = UtcMinute::parse_rfc3339(value).map_err(|_| SupervisorError::BadInput {
+        let time = transport::utc(value).ok_or_else(|| SupervisorError::BadInput {
             field: name,
             reason: format!("{value:?} is not a time: give it as RFC 3339, e.g. 2020-12-15T10:00:00+04:00"),
         })?;
-        query.push((name, time.to_rfc3339_utc()));
+        query.push((name, time));
     }
     Ok(())
 }
@@ -484,16 +441,8 @@ fn inspection_query(filter: &InspectionFilter) -> Result<Vec<(&'static str, Stri
 /// hold pass unescaped, and `.` or `..` (which a URL would read as a move up
 /// the path) are refused.
 fn segment(text: &str) -> Result<String, SupervisorError> {
-    if text == "." || text == ".." {
-        return Err(SupervisorError::BadInput { field: "device", reason: format!("{text:?} is not a device id") });
-    }
-    Ok(text
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect())
+    transport::segment(text)
+        .ok_or_else(|| SupervisorError::BadInput { field: "device", reason: format!("{text:?} is not a device id") })
 }
 
 #[cfg(test)]

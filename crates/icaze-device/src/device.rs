@@ -304,7 +304,7 @@ impl Device {
     /// now on [`crate::SyncClient::for_device`] trusts it alone and speaks
     /// `https://` only. Kept in [`SERVER_CA_FILE`], replaced whole.
     pub fn pin_server_ca(&self, pem: &str) -> Result<(), DeviceError> {
-        crate::sync::pinned_certificates(pem).map_err(DeviceError::ServerCertificate)?;
+        icaze_client::transport::pinned_certificates(pem).map_err(DeviceError::ServerCertificate)?;
         let path = self.dir.join(SERVER_CA_FILE);
         let tmp = self.dir.join(format!("{SERVER_CA_FILE}.tmp"));
         let io = |source| DeviceError::Io { path: path.clone(), source };

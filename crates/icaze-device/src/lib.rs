@@ -94,7 +94,7 @@ mod keyfile;
 mod manual;
 mod scene;
 mod store;
-pub mod supervisor;
+pub use icaze_client::supervisor;
 mod sync;
 mod verdict;
 
@@ -103,6 +103,7 @@ pub use device::{
     KEY_FILE, LOG_RETENTION_MINUTES, SERVER_CA_FILE,
 };
 pub use error::{DeviceError, StorageError};
+pub use icaze_client::transport::pinned_certificates;
 pub use icaze_protocol::{
     chain_hash, BadBadge, DeviceId, EnrollmentCode, EnrollmentCodeError, InputKind, InspectionRecord, Location,
     OfficerBadge, Outcome, RecordError, RecordHash, RecordId, GENESIS_HASH, HASH_PREFIX, MAX_ITEMS, MAX_NOTE,
@@ -111,7 +112,7 @@ pub use icaze_protocol::{
 pub use manual::ManualCheck;
 pub use scene::Scene;
 pub use sync::{
-    pinned_certificates, BundleOutcome, Enrollment, SyncClient, SyncConfig, SyncError, SyncReport, UploadAnswer,
-    PARTIAL_BUNDLE_FILE, PARTIAL_BUNDLE_META,
+    BundleOutcome, Enrollment, SyncClient, SyncConfig, SyncError, SyncReport, UploadAnswer, PARTIAL_BUNDLE_FILE,
+    PARTIAL_BUNDLE_META,
 };
 pub use verdict::{permit_json, DeviceVerdict, Display, VerdictKind};

@@ -36,6 +36,10 @@ use reqwest::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use icaze_client::transport::{
+    base_url, http_client, pinned_certificates, refused_certificate, Answer, ApiError, ReadFailure,
+};
+
 use crate::device::{BundleApplied, Device};
 use crate::error::DeviceError;
 
@@ -471,141 +475,6 @@ fn send_failed(url: &reqwest::Url, e: reqwest::Error) -> Failure {
         Some(detail) => Failure::Permanent(SyncError::Untrusted { url: url.to_string(), detail }),
         None => transient(e),
     }
-}
-
-/// The certificate error of rustls somewhere in `e`'s sources (hyper-rustls
-/// wraps it in `io::Error`s, whose `source` skips what they wrap: hence `get_ref`).
-pub(crate) fn refused_certificate(e: &(dyn std::error::Error + 'static)) -> Option<String> {
-    let mut next = Some(e);
-    while let Some(e) = next {
-        if let Some(error @ (rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented)) =
-            e.downcast_ref::<rustls::Error>()
-        {
-            return Some(error.to_string());
-        }
-        next = match e.downcast_ref::<std::io::Error>().and_then(std::io::Error::get_ref) {
-            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
-            None => e.source(),
-        };
-    }
-    None
-}
-
-/// The longest error message kept from a refusal: the API's messages are a sentence, and
-/// a body that is not the API's (a proxy's error page) should not fill a screen or a log.
-const MAX_MESSAGE_CHARS: usize = 500;
-
-/// The error body of the API: `{"code": "…", "message": "…"}`. Shared with
-/// [`crate::supervisor`], whose client reads the same API's refusals.
-#[derive(Debug, Deserialize, Serialize)]
-pub(crate) struct ApiError {
-    pub(crate) code: String,
-    pub(crate) message: String,
-}
-
-impl ApiError {
-    /// The error in the body of a non-2xx answer. A body that is not the API's
-    /// error gives the code `http_STATUS` and the body's text as the message;
-    /// either message is cut to [`MAX_MESSAGE_CHARS`] characters.
-    pub(crate) fn from_answer(status: StatusCode, body: &[u8]) -> ApiError {
-        let mut error = serde_json::from_slice(body).unwrap_or_else(|_| ApiError {
-            code: format!("http_{}", status.as_u16()),
-            message: String::from_utf8_lossy(body).trim().to_owned(),
-        });
-        if let Some((cut, _)) = error.message.char_indices().nth(MAX_MESSAGE_CHARS) {
-            error.message.truncate(cut);
-        }
-        error
-    }
-}
-
-/// An answer of the API read whole: its status and a body of at most a cap.
-/// Shared with [`crate::supervisor`]; each client maps a [`ReadFailure`] to its own error.
-#[derive(Debug)]
-pub(crate) struct Answer {
-    pub(crate) status: StatusCode,
-    pub(crate) body: Vec<u8>,
-}
-
-/// Why an answer could not be read whole.
-#[derive(Debug)]
-pub(crate) enum ReadFailure {
-    /// The body is longer than the cap, by its `Content-Length` or as it came.
-    TooLarge,
-    /// The connection failed while the body came (a reset, a timeout).
-    CutShort(reqwest::Error),
-}
-
-impl Answer {
-    /// Reads `response` whole, refusing a body of more than `cap` bytes before
-    /// holding more than that in memory.
-    pub(crate) async fn read(mut response: reqwest::Response, cap: usize) -> Result<Answer, ReadFailure> {
-        let status = response.status();
-        if response.content_length().is_some_and(|n| n > cap as u64) {
-            return Err(ReadFailure::TooLarge);
-        }
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(ReadFailure::CutShort)? {
-            if body.len().saturating_add(chunk.len()) > cap {
-                return Err(ReadFailure::TooLarge);
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok(Answer { status, body })
-    }
-
-    /// The API's error in this answer (see [`ApiError::from_answer`]).
-    pub(crate) fn error(&self) -> ApiError {
-        ApiError::from_answer(self.status, &self.body)
-    }
-}
-
-/// A server address as the clients of the API use it: `http` or `https`, and
-/// ending in `/` so that API paths are joined below it. The error is the reason.
-pub(crate) fn base_url(server_url: &str) -> Result<reqwest::Url, String> {
-    let mut base = reqwest::Url::parse(server_url).map_err(|e| e.to_string())?;
-    if !matches!(base.scheme(), "http" | "https") || base.cannot_be_a_base() {
-        return Err("not an http or https address".to_owned());
-    }
-    if !base.path().ends_with('/') {
-        let path = format!("{}/", base.path());
-        base.set_path(&path);
-    }
-    Ok(base)
-}
-
-/// The HTTP client of the API's clients: rustls with the web PKI roots, these
-/// timeouts, and `user_agent`; with `pinned` certificates, those alone are
-/// trusted and only `https://` is spoken.
-pub(crate) fn http_client(
-    connect_timeout: Duration,
-    request_timeout: Duration,
-    user_agent: &'static str,
-    pinned: Option<&[reqwest::Certificate]>,
-) -> Result<reqwest::Client, reqwest::Error> {
-    let mut builder = reqwest::Client::builder()
-        .use_rustls_tls()
-        .connect_timeout(connect_timeout)
-        .timeout(request_timeout)
-        .user_agent(user_agent);
-    if let Some(pinned) = pinned {
-        builder = builder.tls_built_in_root_certs(false).https_only(true);
-        for certificate in pinned {
-            builder = builder.add_root_certificate(certificate.clone());
-        }
-    }
-    builder.build()
-}
-
-/// The certificates of a PEM text (`icaze device init --server-ca`): the
-/// server's own self-signed one, or the CA that signs it. The error says why
-/// not.
-pub fn pinned_certificates(pem: &str) -> Result<Vec<reqwest::Certificate>, String> {
-    let certificates = reqwest::Certificate::from_pem_bundle(pem.as_bytes()).map_err(|e| e.to_string())?;
-    if certificates.is_empty() {
-        return Err("no -----BEGIN CERTIFICATE----- in it".into());
-    }
-    Ok(certificates)
 }
 
 /// What an upload request got: an answer, or the device's standing when the
@@ -1100,17 +969,6 @@ mod tests {
         assert_eq!(with("items 0-1/2"), None);
         assert_eq!(with("bytes x-1/2"), None);
         assert_eq!(with("bytes 1-2/z"), None);
-    }
-
-    #[test]
-    fn api_errors_fall_back_to_the_status_and_are_cut_to_a_sentence() {
-        let error = ApiError::from_answer(StatusCode::CONFLICT, br#"{"code":"future_version","message":"above 2"}"#);
-        assert_eq!((error.code.as_str(), error.message.as_str()), ("future_version", "above 2"));
-        let page = format!("  <html>{}</html>\n", "ə".repeat(2 * MAX_MESSAGE_CHARS));
-        let error = ApiError::from_answer(StatusCode::BAD_GATEWAY, page.as_bytes());
-        assert_eq!(error.code, "http_502");
-        assert_eq!(error.message.chars().count(), MAX_MESSAGE_CHARS);
-        assert!(error.message.starts_with("<html>ə"), "{}", error.message);
     }
 
     #[test]

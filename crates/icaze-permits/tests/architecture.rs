@@ -93,9 +93,23 @@ fn the_check_sees_a_forbidden_dependency() {
 }
 
 #[test]
+fn the_client_and_the_device_know_no_server_crate() {
+    let graph = workspace();
+    for name in ["icaze-client", "icaze-device"] {
+        let reached = reach(&graph, name);
+        for server in ["icaze-server", "icaze-permits", "icaze-sync-service", "icaze-sqlite", "axum", "rusqlite"] {
+            if name == "icaze-device" && server == "rusqlite" {
+                continue; // The device keeps its own log in SQLite.
+            }
+            assert!(!reached.contains(server), "{name} reaches {server}");
+        }
+    }
+}
+
+#[test]
 fn backends_and_rules_do_not_depend_on_the_server() {
     let graph = workspace();
-    for name in ["icaze-permits", "icaze-sync-service", "icaze-sqlite"] {
+    for name in ["icaze-permits", "icaze-sync-service", "icaze-sqlite", "icaze-client"] {
         assert!(!reach(&graph, name).contains("icaze-server"), "{name} depends on the server");
     }
 }

@@ -13,11 +13,13 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
-use anyhow::{bail, Context as _};
+use anyhow::{anyhow, bail, Context as _};
 use clap::{Args, Subcommand, ValueEnum};
-use icaze_core::UtcMinute;
-use reqwest::{Method, StatusCode};
+use icaze_client::api::{ApiClient, Body, Request, SetupError, Timeouts};
+use icaze_client::transport::Answer;
+use reqwest::Method;
 use serde_json::{json, Value};
 
 /// The most bytes of an answer read.
@@ -262,61 +264,18 @@ enum Format {
     Csv,
 }
 
-/// A request to the service.
-struct Request {
-    method: Method,
-    path: String,
-    query: Vec<(&'static str, String)>,
-    body: Body,
-}
-
-enum Body {
-    None,
-    Json(Value),
-    Bytes(Vec<u8>),
-}
-
-impl Request {
-    fn get(path: impl Into<String>) -> Self {
-        Request { method: Method::GET, path: path.into(), query: Vec::new(), body: Body::None }
-    }
-
-    fn post(path: impl Into<String>, body: Value) -> Self {
-        Request { method: Method::POST, path: path.into(), query: Vec::new(), body: Body::Json(body) }
-    }
-
-    fn query(mut self, name: &'static str, value: Option<impl ToString>) -> Self {
-        if let Some(value) = value {
-            self.query.push((name, value.to_string()));
-        }
-        self
-    }
-}
-
 /// A time argument, checked here and sent in UTC.
 fn utc(arg: &str, text: Option<&str>) -> anyhow::Result<Option<String>> {
     text.map(|t| {
-        UtcMinute::parse_rfc3339(t)
-            .map(UtcMinute::to_rfc3339_utc)
+        icaze_client::transport::utc(t)
             .with_context(|| format!("--{arg} {t:?}: give a time as RFC 3339, e.g. 2020-12-15T10:00:00+04:00"))
     })
     .transpose()
 }
 
-/// A path segment (a device id, a supervisor's name) as sent: only the
-/// characters those names may hold pass unescaped, and `.` or `..` (which an
-/// address would read as a move up the path) are refused.
+/// A path segment (a device id, a supervisor's name) as sent.
 fn segment(text: &str) -> anyhow::Result<String> {
-    if text.is_empty() || text == "." || text == ".." {
-        bail!("{text:?} is not a name or a device id");
-    }
-    Ok(text
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect())
+    icaze_client::transport::segment(text).with_context(|| format!("{text:?} is not a name or a device id"))
 }
 
 impl AdminArgs {
@@ -482,20 +441,19 @@ fn summary(what: &str, answer: &Value) -> String {
 
 pub(crate) fn run(args: AdminArgs) -> anyhow::Result<ExitCode> {
     let token = args.token()?;
-    let mut base = reqwest::Url::parse(&args.server)
-        .with_context(|| format!("--server {:?}: give it as http://HOST:PORT", args.server))?;
-    if !matches!(base.scheme(), "http" | "https") || base.cannot_be_a_base() {
-        bail!("--server {:?}: give it as http://HOST:PORT or https://HOST", args.server);
-    }
-    if !base.path().ends_with('/') {
-        let path = format!("{}/", base.path());
-        base.set_path(&path);
-    }
+    let timeouts = Timeouts { connect: Duration::from_secs(10), request: Duration::from_secs(300) };
+    let client = ApiClient::new(&args.server, &token, timeouts, concat!("icaze-admin/", env!("CARGO_PKG_VERSION")))
+        .map_err(|e| match e {
+            SetupError::BadUrl { .. } => {
+                anyhow!("--server {:?}: give it as http://HOST:PORT or https://HOST", args.server)
+            }
+            other => anyhow!("{other}"),
+        })?;
     let (request, what) = request(&args.command)?;
     let csv = matches!(&args.command, AdminCommand::Inspections(a) if a.format == Format::Csv);
     let runtime =
         tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the async runtime")?;
-    let (status, body) = runtime.block_on(send(&base, &token, request))?;
+    let Answer { status, body } = runtime.block_on(client.send(request, MAX_ANSWER))?;
     if !status.is_success() {
         let (code, message) = match serde_json::from_slice::<Value>(&body) {
             Ok(v) => (
@@ -523,32 +481,6 @@ pub(crate) fn run(args: AdminArgs) -> anyhow::Result<ExitCode> {
     println!("{answer}");
     eprintln!("{}", summary(what, &answer));
     Ok(ExitCode::SUCCESS)
-}
-
-async fn send(base: &reqwest::Url, token: &str, request: Request) -> anyhow::Result<(StatusCode, Vec<u8>)> {
-    let url = base.join(&request.path).with_context(|| format!("the path {}", request.path))?;
-    let client = reqwest::Client::builder()
-        .use_rustls_tls()
-        .connect_timeout(std::time::Duration::from_secs(10))
-        .timeout(std::time::Duration::from_secs(300))
-        .build()
-        .context("setting up the HTTP client")?;
-    let mut builder = client.request(request.method, url.clone()).bearer_auth(token).query(&request.query);
-    builder = match request.body {
-        Body::None => builder,
-        Body::Json(value) => builder.header(reqwest::header::CONTENT_TYPE, "application/json").body(value.to_string()),
-        Body::Bytes(bytes) => builder.header(reqwest::header::CONTENT_TYPE, "application/octet-stream").body(bytes),
-    };
-    let mut response = builder.send().await.with_context(|| format!("cannot reach the service at {base}"))?;
-    let status = response.status();
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.with_context(|| format!("reading the answer of {url}"))? {
-        if body.len() + chunk.len() > MAX_ANSWER {
-            bail!("the answer of {url} is larger than {MAX_ANSWER} bytes: narrow the query");
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok((status, body))
 }
 
 #[cfg(test)]

@@ -1,0 +1,16 @@
+//! The one client of the Icaze service's API, for everyone who calls it from
+//! outside the server: `icaze admin` ([`api::ApiClient`], any call with the
+//! administrator's token), the precinct supervisor's screen in the app
+//! ([`supervisor::SupervisorClient`], typed calls over the same client), and
+//! the device core's sync client (its HTTP client, pinned certificates and
+//! refusals from [`transport`]).
+//!
+//! It knows HTTP (reqwest with rustls) and the API's JSON; it knows nothing
+//! of the server's crates, of SQLite, or of the device's state: what it sends
+//! and reads is defined by `docs/sync-api.md` and `docs/portal-api.md`.
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub mod api;
+pub mod supervisor;
+pub mod transport;
