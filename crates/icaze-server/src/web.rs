@@ -8,6 +8,13 @@
 //! Content-Security-Policy (no inline script or style, no `eval`, no framing),
 //! so text from the server or a user can only ever reach the page as text.
 //!
+//! Text: the citizen page's strings are JSON catalogues in the officer app's
+//! format (`web/p/i18n/*.json`: flat keys, `{name}` placeholders). The server
+//! writes the three catalogues into the page itself, as the JSON data block
+//! `<script type="application/json" id="i18n">` (a data block is never run, so
+//! the CSP stays as strict): no request of its own, no build step, and the
+//! service worker keeps the text offline with the page it belongs to.
+//!
 //! Not done here: caching. Every file is sent with `Cache-Control: no-cache`
 //! (revalidate each time) because the citizen page's service worker, not the
 //! HTTP cache, is what keeps a page usable offline.
@@ -16,6 +23,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
+use std::sync::LazyLock;
 
 /// The policy of every page: only this origin's files; images also from
 /// `data:` and `blob:` URLs (QR codes drawn in the browser).
@@ -34,6 +42,14 @@ const CITIZEN_JS: &str = include_str!("../web/p/p.js");
 const CITIZEN_QR_JS: &str = include_str!("../web/p/qr.js");
 const CITIZEN_SW_JS: &str = include_str!("../web/p/sw.js");
 const CITIZEN_CSS: &str = include_str!("../web/p/p.css");
+const CITIZEN_CATALOGUES: Catalogues = Catalogues {
+    az: include_str!("../web/p/i18n/az.json"),
+    ru: include_str!("../web/p/i18n/ru.json"),
+    en: include_str!("../web/p/i18n/en.json"),
+};
+
+/// The citizen page as served: its HTML with the catalogues written in, made once.
+static CITIZEN_PAGE: LazyLock<String> = LazyLock::new(|| with_catalogues(CITIZEN_HTML, &CITIZEN_CATALOGUES));
 
 /// The routes of the pages, for any state: merge them into the service's router.
 ///
@@ -46,13 +62,34 @@ pub fn router<S: Clone + Send + Sync + 'static>(zones: ZoneNames) -> Router<S> {
         .route("/portal/", get(|| async { file(HTML, PORTAL_HTML) }))
         .route("/portal/app.js", get(|| async { file(JS, PORTAL_JS) }))
         .route("/portal/app.css", get(|| async { file(CSS, PORTAL_CSS) }))
-        .route("/p", get(|| async { file(HTML, CITIZEN_HTML) }))
-        .route("/p/", get(|| async { file(HTML, CITIZEN_HTML) }))
+        .route("/p", get(|| async { file(HTML, CITIZEN_PAGE.as_str()) }))
+        .route("/p/", get(|| async { file(HTML, CITIZEN_PAGE.as_str()) }))
         .route("/p/p.js", get(|| async { file(JS, CITIZEN_JS) }))
         .route("/p/qr.js", get(|| async { file(JS, CITIZEN_QR_JS) }))
         .route("/p/p.css", get(|| async { file(CSS, CITIZEN_CSS) }))
         .route("/p/sw.js", get(|| async { service_worker() }))
         .route("/p/zones.js", get(move || async move { zones_module(&zones()) }))
+}
+
+/// A page's catalogues, one JSON object of strings a language.
+struct Catalogues {
+    az: &'static str,
+    ru: &'static str,
+    en: &'static str,
+}
+
+/// The element of a page that the server fills with the page's catalogues.
+const CATALOGUE_SLOT: &str = r#"<script type="application/json" id="i18n"></script>"#;
+
+/// `html` with its catalogue slot holding `{"az": …, "ru": …, "en": …}`. In JSON a `<` can
+/// only stand inside a string, where `\u003c` is the same character, so writing every `<`
+/// that way leaves the text intact and lets none of it end the element (`</script>`) or
+/// open a comment. The files are not parsed here: tests/web/i18n.test.mjs and the tests
+/// below check that they are JSON of the right shape.
+fn with_catalogues(html: &str, catalogues: &Catalogues) -> String {
+    let Catalogues { az, ru, en } = catalogues;
+    let json = format!(r#"{{"az": {az}, "ru": {ru}, "en": {en}}}"#).replace('<', r"\u003c");
+    html.replacen(CATALOGUE_SLOT, &format!(r#"<script type="application/json" id="i18n">{json}</script>"#), 1)
 }
 
 /// The names of the zones, as the regimes give them, read anew for each request
@@ -189,6 +226,53 @@ mod tests {
         assert_eq!(response.status(), StatusCode::PERMANENT_REDIRECT);
         assert_eq!(header(&response, "location"), Some("/portal/"));
         assert_eq!(get("/portal/secret.txt").await.status(), StatusCode::NOT_FOUND);
+    }
+
+    async fn body(path: &str) -> String {
+        let bytes = axum::body::to_bytes(get(path).await.into_body(), 1 << 22).await.unwrap();
+        String::from_utf8(bytes.to_vec()).unwrap()
+    }
+
+    /// The text of a served page's catalogue block.
+    fn block_text(html: &str) -> &str {
+        let start = r#"<script type="application/json" id="i18n">"#;
+        let (_, rest) = html.split_once(start).unwrap_or_else(|| panic!("no catalogue block: {html}"));
+        rest.split_once("</script>").unwrap().0
+    }
+
+    /// The catalogues a served page carries, from its data block.
+    fn data_block(html: &str) -> serde_json::Value {
+        let json = block_text(html);
+        serde_json::from_str(json).unwrap_or_else(|e| panic!("the catalogue block is not JSON ({e}): {json}"))
+    }
+
+    #[tokio::test]
+    async fn each_page_carries_its_three_catalogues_of_strings() {
+        for (page, key, az) in [("/p", "page.title", "İcazə")] {
+            let html = body(page).await;
+            let catalogues = data_block(&html);
+            let catalogues = catalogues.as_object().unwrap();
+            let mut langs: Vec<_> = catalogues.keys().collect();
+            langs.sort();
+            assert_eq!(langs, ["az", "en", "ru"], "{page}");
+            for (lang, catalogue) in catalogues {
+                let catalogue = catalogue.as_object().unwrap();
+                assert!(catalogue.len() > 20, "{page} {lang}");
+                assert!(catalogue.values().all(|v| v.is_string()), "{page} {lang}: strings only");
+            }
+            assert_eq!(catalogues["az"][key], az, "{page}");
+            // The block holds the catalogues and nothing that a browser would read as markup.
+            assert!(!block_text(&html).contains('<'), "{page}");
+        }
+    }
+
+    #[test]
+    fn no_text_in_a_catalogue_can_end_its_element() {
+        let hostile = r#"{"a.b": "</script><script>alert(1)</script><!--"}"#;
+        let html = with_catalogues(CATALOGUE_SLOT, &Catalogues { az: hostile, ru: hostile, en: hostile });
+        assert_eq!(html.matches("</script>").count(), 1, "{html}");
+        assert!(!html.contains("<!--"), "{html}");
+        assert_eq!(data_block(&html)["ru"]["a.b"], "</script><script>alert(1)</script><!--");
     }
 
     #[tokio::test]
