@@ -1,7 +1,7 @@
-// The catalogues of the pages `icaze serve` embeds: web/p/i18n/*.json (the citizen
-// page), in the officer app's format (ui/src/i18n/*.json: flat keys, `{name}`
-// placeholders), held to the rules the app's own catalogue test holds it to
-// (ui/tests/unit/i18n.test.ts):
+// The catalogues of the pages `icaze serve` embeds: web/portal/i18n/*.json (the
+// employer portal and the 102 console) and web/p/i18n/*.json (the citizen page), in
+// the officer app's format (ui/src/i18n/*.json: flat keys, `{name}` placeholders),
+// held to the rules the app's own catalogue test holds it to (ui/tests/unit/i18n.test.ts):
 //
 // - the same keys in every language, English being the reference;
 // - no empty string, and the same placeholders as English;
@@ -25,6 +25,8 @@ const web = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "crates", 
 const placeholders = (text) => [...text.matchAll(/\{([a-z_]+)\}/g)].map((m) => m[1]).sort();
 
 const PAGES = [
+  // `error.<code>`: the API's error codes, looked up as they come.
+  { dir: "portal", dynamic: ["error."] },
   // `error.<code>`: a token's reason code; `purpose.<n>`: a permit's purpose number.
   { dir: "p", dynamic: ["error.", "purpose."] },
 ];

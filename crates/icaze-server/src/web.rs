@@ -8,12 +8,13 @@
 //! Content-Security-Policy (no inline script or style, no `eval`, no framing),
 //! so text from the server or a user can only ever reach the page as text.
 //!
-//! Text: the citizen page's strings are JSON catalogues in the officer app's
-//! format (`web/p/i18n/*.json`: flat keys, `{name}` placeholders). The server
-//! writes the three catalogues into the page itself, as the JSON data block
-//! `<script type="application/json" id="i18n">` (a data block is never run, so
-//! the CSP stays as strict): no request of its own, no build step, and the
-//! service worker keeps the text offline with the page it belongs to.
+//! Text: each page's strings are JSON catalogues in the officer app's format
+//! (`web/portal/i18n/*.json`, `web/p/i18n/*.json`: flat keys, `{name}`
+//! placeholders). The server writes a page's three catalogues into the page
+//! itself, as the JSON data block `<script type="application/json" id="i18n">`
+//! (a data block is never run, so the CSP stays as strict): no request of its
+//! own, no build step, and the citizen page's service worker keeps the text
+//! offline with the page it belongs to.
 //!
 //! Not done here: caching. Every file is sent with `Cache-Control: no-cache`
 //! (revalidate each time) because the citizen page's service worker, not the
@@ -35,8 +36,33 @@ const JS: &str = "text/javascript; charset=utf-8";
 const CSS: &str = "text/css; charset=utf-8";
 
 const PORTAL_HTML: &str = include_str!("../web/portal/index.html");
-const PORTAL_JS: &str = include_str!("../web/portal/app.js");
 const PORTAL_CSS: &str = include_str!("../web/portal/app.css");
+/// The portal's ES modules by file name: the page loads `app.js`, which imports the rest.
+const PORTAL_MODULES: [(&str, &str); 18] = [
+    ("app.js", include_str!("../web/portal/app.js")),
+    ("account.js", include_str!("../web/portal/account.js")),
+    ("api.js", include_str!("../web/portal/api.js")),
+    ("audit.js", include_str!("../web/portal/audit.js")),
+    ("chrome.js", include_str!("../web/portal/chrome.js")),
+    ("dom.js", include_str!("../web/portal/dom.js")),
+    ("employees.js", include_str!("../web/portal/employees.js")),
+    ("funeral.js", include_str!("../web/portal/funeral.js")),
+    ("i18n.js", include_str!("../web/portal/i18n.js")),
+    ("import.js", include_str!("../web/portal/import.js")),
+    ("org.js", include_str!("../web/portal/org.js")),
+    ("permit.js", include_str!("../web/portal/permit.js")),
+    ("reactivate.js", include_str!("../web/portal/reactivate.js")),
+    ("router.js", include_str!("../web/portal/router.js")),
+    ("session.js", include_str!("../web/portal/session.js")),
+    ("time.js", include_str!("../web/portal/time.js")),
+    ("trips.js", include_str!("../web/portal/trips.js")),
+    ("zones.js", include_str!("../web/portal/zones.js")),
+];
+const PORTAL_CATALOGUES: Catalogues = Catalogues {
+    az: include_str!("../web/portal/i18n/az.json"),
+    ru: include_str!("../web/portal/i18n/ru.json"),
+    en: include_str!("../web/portal/i18n/en.json"),
+};
 const CITIZEN_HTML: &str = include_str!("../web/p/index.html");
 const CITIZEN_JS: &str = include_str!("../web/p/p.js");
 const CITIZEN_QR_JS: &str = include_str!("../web/p/qr.js");
@@ -48,7 +74,8 @@ const CITIZEN_CATALOGUES: Catalogues = Catalogues {
     en: include_str!("../web/p/i18n/en.json"),
 };
 
-/// The citizen page as served: its HTML with the catalogues written in, made once.
+/// The pages as served: their HTML with the catalogues written in, made once.
+static PORTAL_PAGE: LazyLock<String> = LazyLock::new(|| with_catalogues(PORTAL_HTML, &PORTAL_CATALOGUES));
 static CITIZEN_PAGE: LazyLock<String> = LazyLock::new(|| with_catalogues(CITIZEN_HTML, &CITIZEN_CATALOGUES));
 
 /// The routes of the pages, for any state: merge them into the service's router.
@@ -57,11 +84,14 @@ static CITIZEN_PAGE: LazyLock<String> = LazyLock::new(|| with_catalogues(CITIZEN
 /// page loads `app.js` by a relative URL. The citizen page answers at both
 /// `/p` and `/p/`; its service worker may control the whole `/p` scope.
 pub fn router<S: Clone + Send + Sync + 'static>(zones: ZoneNames) -> Router<S> {
-    Router::new()
+    let mut router = Router::new()
         .route("/portal", get(|| async { Redirect::permanent("/portal/") }))
-        .route("/portal/", get(|| async { file(HTML, PORTAL_HTML) }))
-        .route("/portal/app.js", get(|| async { file(JS, PORTAL_JS) }))
-        .route("/portal/app.css", get(|| async { file(CSS, PORTAL_CSS) }))
+        .route("/portal/", get(|| async { file(HTML, PORTAL_PAGE.as_str()) }))
+        .route("/portal/app.css", get(|| async { file(CSS, PORTAL_CSS) }));
+    for (name, body) in PORTAL_MODULES {
+        router = router.route(&format!("/portal/{name}"), get(move || async move { file(JS, body) }));
+    }
+    router
         .route("/p", get(|| async { file(HTML, CITIZEN_PAGE.as_str()) }))
         .route("/p/", get(|| async { file(HTML, CITIZEN_PAGE.as_str()) }))
         .route("/p/p.js", get(|| async { file(JS, CITIZEN_JS) }))
@@ -248,7 +278,7 @@ mod tests {
 
     #[tokio::test]
     async fn each_page_carries_its_three_catalogues_of_strings() {
-        for (page, key, az) in [("/p", "page.title", "İcazə")] {
+        for (page, key, az) in [("/portal/", "nav.employees", "İşçilər"), ("/p", "page.title", "İcazə")] {
             let html = body(page).await;
             let catalogues = data_block(&html);
             let catalogues = catalogues.as_object().unwrap();
