@@ -276,6 +276,70 @@ mod tests {
         serde_json::from_str(json).unwrap_or_else(|e| panic!("the catalogue block is not JSON ({e}): {json}"))
     }
 
+    /// Every file under `dir`, as paths relative to `web/` with `/` between the parts.
+    fn files_under(dir: &std::path::Path, web: &std::path::Path, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                files_under(&path, web, out);
+            } else {
+                let relative = path.strip_prefix(web).unwrap();
+                out.push(relative.components().map(|c| c.as_os_str().to_str().unwrap()).collect::<Vec<_>>().join("/"));
+            }
+        }
+    }
+
+    /// Nothing under web/ is forgotten: each module and style sheet is served at its path as
+    /// it is on disk, with its content type and the security headers, each page with its
+    /// catalogues written in, and each catalogue is in its page. A file of another kind fails
+    /// the test until a route (and this test) knows it.
+    #[tokio::test]
+    async fn every_file_under_web_is_served() {
+        let web = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("web");
+        let mut files = Vec::new();
+        files_under(&web, &web, &mut files);
+        files.sort();
+        assert!(files.len() > 20, "{files:?}");
+        for relative in &files {
+            let on_disk = std::fs::read_to_string(web.join(relative)).unwrap();
+            let (dir, name) = relative.split_once('/').unwrap();
+            if let Some(lang) = name.strip_prefix("i18n/").and_then(|n| n.strip_suffix(".json")) {
+                let page = data_block(&body(&format!("/{dir}/")).await);
+                let file: serde_json::Value = serde_json::from_str(&on_disk).unwrap();
+                assert_eq!(page[lang], file, "{relative} is the page's {lang} catalogue");
+                continue;
+            }
+            let (path, content_type) = match name.rsplit_once('.').map(|(_, ext)| ext) {
+                Some("js") => (format!("/{relative}"), JS),
+                Some("css") => (format!("/{relative}"), CSS),
+                _ if name == "index.html" => (format!("/{dir}/"), HTML),
+                _ => panic!("{relative}: no route serves this kind of file"),
+            };
+            let response = get(&path).await;
+            assert_eq!(response.status(), StatusCode::OK, "{relative} at {path}");
+            assert_eq!(header(&response, "content-type"), Some(content_type), "{relative}");
+            assert_eq!(header(&response, "content-security-policy"), Some(CONTENT_SECURITY_POLICY), "{relative}");
+            assert_eq!(header(&response, "x-content-type-options"), Some("nosniff"), "{relative}");
+            assert_eq!(header(&response, "cache-control"), Some("no-cache"), "{relative}");
+            let served = body(&path).await;
+            if content_type == HTML {
+                assert!(on_disk.contains(CATALOGUE_SLOT), "{relative} has no catalogue slot");
+                assert_eq!(served, on_disk.replacen(CATALOGUE_SLOT, &served_block(&served), 1), "{relative}");
+            } else {
+                assert_eq!(served, on_disk, "{relative} is served as it is");
+            }
+        }
+        let modules: Vec<_> = files.iter().filter(|f| f.starts_with("portal/") && f.ends_with(".js")).collect();
+        assert_eq!(modules.len(), PORTAL_MODULES.len(), "{modules:?}");
+    }
+
+    /// The filled data block of a served page, element and all.
+    fn served_block(html: &str) -> String {
+        let start = html.find(r#"<script type="application/json" id="i18n">"#).unwrap();
+        let end = start + html[start..].find("</script>").unwrap() + "</script>".len();
+        html[start..end].to_string()
+    }
+
     #[tokio::test]
     async fn each_page_carries_its_three_catalogues_of_strings() {
         for (page, key, az) in [("/portal/", "nav.employees", "İşçilər"), ("/p", "page.title", "İcazə")] {
