@@ -375,86 +375,36 @@ function tokenFromAddress() {
 }
 
 // ---------------------------------------------------------------------------------------
-// Text in three languages.
+// Text in three languages: web/p/i18n/{az,ru,en}.json, in the officer app's catalogue
+// format (flat keys, `{name}` placeholders). The server writes them into the page itself,
+// as the JSON data block `<script type="application/json" id="i18n">`, so that the text
+// comes with the page (no request of its own, and offline with the page the service
+// worker keeps); tests/web/i18n.test.mjs keeps the three alike.
 
-const TEXT = {
-  az: {
-    title: "İcazə",
-    brightness: "Ekranın parlaqlığını artırın",
-    purpose: "Məqsəd",
-    document: "Sənəd",
-    zones: "Zonalar",
-    zone: "zona",
-    vehicle: "Nəqliyyat vasitəsi",
-    validFrom: "Başlayır",
-    validUntil: "Bitir",
-    serial: "İcazə nömrəsi",
-    bakuTime: "Bakı vaxtı",
-    signatureNote:
-      "Bu səhifə icazənin imzasını yoxlamır: onu polis əməkdaşının cihazı yoxlayır. İcazə yalnız bu cihazda saxlanılır, heç yerə göndərilmir.",
-    problemTitle: "İcazəni göstərmək mümkün deyil",
-    left: "Bitməsinə qalıb",
-    startsIn: "Başlamasına qalıb",
-    expired: "İcazənin müddəti bitib",
-    days: "gün",
-    purposes: { 1: "Tibbi yardım", 2: "Zəruri ehtiyaclar", 3: "Dəfn mərasimi", 4: "İş", 5: "Ezamiyyət" },
-    purposeN: "Məqsəd",
-    no_token:
-      "Ünvanda icazə yoxdur. SMS ilə aldığınız icazəni bu səhifənin ünvanına # işarəsindən sonra əlavə edin.",
-    unsupported_version: "Bu icazə daha yeni formatdadır. İnternetə qoşulub səhifəni yeniləyin.",
-    bad: "Bu icazə oxunmur: mətn zədələnib və ya natamamdır. SMS-dəki icazəni yenidən tam köçürün.",
-  },
-  ru: {
-    title: "Пропуск",
-    brightness: "Увеличьте яркость экрана",
-    purpose: "Цель",
-    document: "Документ",
-    zones: "Зоны",
-    zone: "зона",
-    vehicle: "Автомобиль",
-    validFrom: "Начало",
-    validUntil: "Окончание",
-    serial: "Номер пропуска",
-    bakuTime: "время Баку",
-    signatureNote:
-      "Эта страница не проверяет подпись пропуска: её проверяет устройство сотрудника полиции. Пропуск хранится только на этом устройстве и никуда не отправляется.",
-    problemTitle: "Пропуск не удаётся показать",
-    left: "До окончания",
-    startsIn: "До начала",
-    expired: "Срок пропуска истёк",
-    days: "д",
-    purposes: { 1: "Медицинская помощь", 2: "Первая необходимость", 3: "Похороны", 4: "Работа", 5: "Командировка" },
-    purposeN: "Цель",
-    no_token: "В адресе нет пропуска. Добавьте пропуск из SMS в адрес этой страницы после знака #.",
-    unsupported_version: "Пропуск более нового формата. Подключитесь к интернету и обновите страницу.",
-    bad: "Пропуск не читается: текст повреждён или неполон. Скопируйте пропуск из SMS ещё раз полностью.",
-  },
-  en: {
-    title: "Permit",
-    brightness: "Turn the screen brightness up",
-    purpose: "Purpose",
-    document: "Document",
-    zones: "Zones",
-    zone: "zone",
-    vehicle: "Vehicle",
-    validFrom: "Valid from",
-    validUntil: "Valid until",
-    serial: "Permit number",
-    bakuTime: "Baku time",
-    signatureNote:
-      "This page does not check the permit's signature: the officer's device checks it. The permit stays on this device and is sent nowhere.",
-    problemTitle: "The permit cannot be shown",
-    left: "Time left",
-    startsIn: "Starts in",
-    expired: "This permit has expired",
-    days: "d",
-    purposes: { 1: "Medical", 2: "Necessities", 3: "Funeral", 4: "Work", 5: "Business trip" },
-    purposeN: "Purpose",
-    no_token: "There is no permit in the address. Add the permit from your SMS to this page's address, after the # sign.",
-    unsupported_version: "This permit is in a newer format. Go online and reload the page.",
-    bad: "This permit cannot be read: the text is damaged or incomplete. Copy the permit from the SMS again, in full.",
-  },
-};
+const LANGS = ["az", "ru", "en"];
+
+/** The catalogues in the page, `{az, ru, en}`; none in a page the server did not fill. */
+let catalogues = {};
+
+function readCatalogues() {
+  try {
+    return JSON.parse(document.getElementById("i18n")?.textContent || "{}");
+  } catch {
+    return {};
+  }
+}
+
+/** The string `key` in `lang`, or undefined. */
+function lookup(lang, key, params = {}) {
+  const text = catalogues[lang]?.[key];
+  if (typeof text !== "string") return undefined;
+  return text.replace(/\{([a-z_]+)\}/g, (whole, name) => (name in params ? String(params[name]) : whole));
+}
+
+/** The string `key` in `lang` (else English, else the key itself), with `params` filled in. */
+function translate(lang, key, params) {
+  return lookup(lang, key, params) ?? lookup("en", key, params) ?? key;
+}
 
 const LANG_KEY = "icaze-p-lang";
 
@@ -465,7 +415,7 @@ function initialLanguage() {
   } catch {
     // Storage may be disabled; fall back to the browser's language.
   }
-  if (saved && TEXT[saved]) return saved;
+  if (LANGS.includes(saved)) return saved;
   const browser = (navigator.language || "").slice(0, 2).toLowerCase();
   return browser === "ru" || browser === "en" ? browser : "az";
 }
@@ -507,34 +457,35 @@ const state = { lang: "az", permit: null, error: null, timer: 0, wakeLock: null,
  */
 export function zoneLabel(id, lang, names) {
   const name = names[id]?.[lang];
-  return typeof name === "string" && name !== "" ? name : `${TEXT[lang].zone} ${id}`;
+  return typeof name === "string" && name !== "" ? name : translate(lang, "zone.number", { zone: id });
 }
 const byId = (id) => document.getElementById(id);
 
 function render() {
-  const t = TEXT[state.lang];
+  const t = (key, params) => translate(state.lang, key, params);
   document.documentElement.lang = state.lang;
   for (const element of document.querySelectorAll("[data-t]")) {
-    element.textContent = t[element.dataset.t] ?? "";
+    element.textContent = lookup(state.lang, element.dataset.t) ?? "";
   }
   for (const button of document.querySelectorAll("[data-lang]")) {
     button.setAttribute("aria-pressed", String(button.dataset.lang === state.lang));
   }
   if (state.permit) {
     const { claims } = state.permit;
-    byId("purpose").textContent = t.purposes[claims.purpose] ?? `${t.purposeN} ${claims.purpose}`;
+    byId("purpose").textContent =
+      lookup(state.lang, `purpose.${claims.purpose}`) ?? t("purpose.other", { number: claims.purpose });
     byId("document").textContent = claims.document;
     byId("zones").textContent = claims.zones.map((id) => zoneLabel(id, state.lang, state.zoneNames)).join(", ");
     byId("vehicle-row").hidden = claims.vehicle === null;
     byId("vehicle").textContent = claims.vehicle ?? "";
-    byId("valid-from").textContent = `${bakuTime(claims.validFrom)} (${t.bakuTime})`;
-    byId("valid-until").textContent = `${bakuTime(claims.validUntil, { end: true })} (${t.bakuTime})`;
+    byId("valid-from").textContent = t("time.baku", { time: bakuTime(claims.validFrom) });
+    byId("valid-until").textContent = t("time.baku", { time: bakuTime(claims.validUntil, { end: true }) });
     byId("serial").textContent = String(claims.serial);
     tick();
   }
   if (state.error) {
     const code = state.error;
-    byId("problem-text").textContent = t[code] ?? t.bad;
+    byId("problem-text").textContent = lookup(state.lang, `error.${code}`) ?? t("error.bad");
     byId("problem-code").textContent = `(${code})`;
   }
 }
@@ -542,19 +493,19 @@ function render() {
 /** Redraws the countdown: before the start, while valid, or expired. */
 function tick() {
   if (!state.permit) return;
-  const t = TEXT[state.lang];
+  const t = (key, params) => translate(state.lang, key, params);
   const { validFrom, validUntil } = state.permit.claims;
   const now = Date.now();
   const countdown = byId("countdown");
   if (now < validFrom) {
     countdown.dataset.phase = "pending";
-    countdown.textContent = `${t.startsIn}: ${span(validFrom - now, t.days)}`;
+    countdown.textContent = t("countdown.starts_in", { time: span(validFrom - now, t("unit.d")) });
   } else if (now < validUntil) {
     countdown.dataset.phase = "valid";
-    countdown.textContent = `${t.left}: ${span(validUntil - now, t.days)}`;
+    countdown.textContent = t("countdown.left", { time: span(validUntil - now, t("unit.d")) });
   } else {
     countdown.dataset.phase = "expired";
-    countdown.textContent = t.expired;
+    countdown.textContent = t("countdown.expired");
   }
 }
 
@@ -606,6 +557,7 @@ function load() {
 }
 
 function start() {
+  catalogues = readCatalogues();
   state.lang = initialLanguage();
   for (const button of document.querySelectorAll("[data-lang]")) {
     button.addEventListener("click", () => {

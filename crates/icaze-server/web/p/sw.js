@@ -8,6 +8,9 @@
 // scope (the scope "/p" is a string prefix, so it also covers "/portal/…") is left to the
 // network untouched. The permit itself is in the URL fragment, which is never part of a
 // request, so it is neither sent nor stored here.
+//
+// The page's text comes inside the page ("/p", whose data block #i18n the server fills
+// from web/p/i18n/*.json), so the page and its catalogues are kept, and refreshed, as one.
 
 const CACHE = "icaze-p-v2";
 const FILES = ["/p", "/p/", "/p/p.js", "/p/qr.js", "/p/p.css", "/p/sw.js", "/p/zones.js"];
