@@ -19,7 +19,7 @@ use serde_json::{json, Value};
 
 use super::pdf::labels::Lang;
 use super::store::{EmployeeQuery, EmployeeStatus};
-use super::{funeral_json, EmployeeInput, FuneralInput, PortalError, PortalService, Principal, Printable, TripInput};
+use super::{answers, EmployeeInput, FuneralInput, PortalError, PortalService, Principal, Printable, TripInput};
 use crate::listener::ClientAddr;
 use crate::query::{self, json_response, Query};
 use crate::store::PermitStore;
@@ -246,7 +246,7 @@ async fn login<S: PermitStore>(
         s.login(&b.login, &b.password, &address)
     })
     .await?;
-    let mut response = json_response(StatusCode::OK, principal.to_json());
+    let mut response = json_response(StatusCode::OK, answers::principal(&principal));
     if let Some(value) = session_cookie(&id, svc.config().secure_cookie, None) {
         response.headers_mut().insert(header::SET_COOKIE, value);
     }
@@ -264,7 +264,7 @@ async fn logout<S: PermitStore>(State(svc): State<Arc<PortalService<S>>>, header
 
 async fn session<S: PermitStore>(State(svc): State<Arc<PortalService<S>>>, headers: HeaderMap) -> Answer {
     let principal = with_any_session(&svc, &headers, false, |_, p| Ok(p.clone())).await?;
-    Ok(json_response(StatusCode::OK, principal.to_json()))
+    Ok(json_response(StatusCode::OK, answers::principal(&principal)))
 }
 
 #[derive(Deserialize)]
@@ -376,7 +376,7 @@ async fn employees<S: PermitStore>(
         s.employees(p, query)
     })
     .await?;
-    let list: Vec<Value> = views.iter().map(super::EmployeeView::to_json).collect();
+    let list: Vec<Value> = views.iter().map(answers::employee).collect();
     Ok(json_response(StatusCode::OK, json!({"employees": list, "next": next})))
 }
 
@@ -386,7 +386,7 @@ async fn employee<S: PermitStore>(
     headers: HeaderMap,
 ) -> Answer {
     let view = with_session(&svc, &headers, false, move |s, p| s.employee(p, employee_id(&id)?)).await?;
-    Ok(json_response(StatusCode::OK, view.to_json()))
+    Ok(json_response(StatusCode::OK, answers::employee(&view)))
 }
 
 /// An id from the path: one that does not read is an employee that does not exist.
@@ -407,7 +407,7 @@ async fn add_employee<S: PermitStore>(
         s.add_employee(p, &input)
     })
     .await?;
-    Ok(json_response(StatusCode::CREATED, view.to_json()))
+    Ok(json_response(StatusCode::CREATED, answers::employee(&view)))
 }
 
 async fn edit_employee<S: PermitStore>(
@@ -422,7 +422,7 @@ async fn edit_employee<S: PermitStore>(
         s.edit_employee(p, id, &input)
     })
     .await?;
-    Ok(json_response(StatusCode::OK, view.to_json()))
+    Ok(json_response(StatusCode::OK, answers::employee(&view)))
 }
 
 async fn delete_employee<S: PermitStore>(
@@ -446,7 +446,7 @@ async fn add_trip<S: PermitStore>(
         s.add_trip(p, id, &input)
     })
     .await?;
-    Ok(json_response(StatusCode::CREATED, trip))
+    Ok(json_response(StatusCode::CREATED, answers::trip(&trip.trip, trip.permit.as_ref())))
 }
 
 #[derive(Deserialize)]
@@ -465,7 +465,7 @@ async fn reactivate<S: PermitStore>(
     headers: HeaderMap,
     raw: Result<Bytes, BytesRejection>,
 ) -> Answer {
-    let (count, problems) = with_session(&svc, &headers, true, move |s, p| {
+    let done = with_session(&svc, &headers, true, move |s, p| {
         let b: ReactivateBody = parse_json(&body(raw)?)?;
         let ids = match (b.ids, b.all) {
             (Some(ids), false) => Some(ids),
@@ -475,7 +475,7 @@ async fn reactivate<S: PermitStore>(
         s.reactivate(p, ids.as_deref(), &b.valid_from, &b.valid_until)
     })
     .await?;
-    Ok(json_response(StatusCode::OK, json!({"reactivated": count, "problems": problems})))
+    Ok(json_response(StatusCode::OK, answers::reactivated(&done)))
 }
 
 /// What to print: `certificate.pdf`, `qr.png` or `qr.svg`.
@@ -621,7 +621,7 @@ async fn funeral<S: PermitStore>(
         s.funeral(p, &input)
     })
     .await?;
-    Ok(json_response(StatusCode::CREATED, funeral_json(&permit)))
+    Ok(json_response(StatusCode::CREATED, answers::funeral(&permit)))
 }
 
 async fn funerals<S: PermitStore>(
@@ -632,7 +632,7 @@ async fn funerals<S: PermitStore>(
     let q = Query::new(q);
     let (rows, next) =
         with_session(&svc, &headers, false, move |s, p| s.funerals(p, q.parse("after")?.unwrap_or(0))).await?;
-    let list: Vec<Value> = rows.iter().map(funeral_json).collect();
+    let list: Vec<Value> = rows.iter().map(answers::funeral).collect();
     Ok(json_response(StatusCode::OK, json!({"permits": list, "next": next})))
 }
 
@@ -650,7 +650,7 @@ async fn revoke_funeral<S: PermitStore>(
         s.revoke_funeral(p, serial, &input.reason)
     })
     .await?;
-    Ok(json_response(StatusCode::OK, funeral_json(&permit)))
+    Ok(json_response(StatusCode::OK, answers::funeral(&permit)))
 }
 
 #[derive(Deserialize)]

@@ -1,204 +1,18 @@
-//! The portal's SQLite store, `DATA/portal.db`: WAL, `synchronous = FULL`
-//! by default (the service's [`SqliteConfig`]), migrations by
-//! `PRAGMA user_version`, a pool of read-only connections.
-//!
-//! Writes go through one connection behind a mutex, each in an immediate
-//! transaction: the portal's writes are a few a second (a person's clicks,
-//! an import as one transaction), far below what group commit is for in the
-//! SMS store.
-
-use std::path::Path;
-use std::sync::Mutex;
+//! The operations of one transaction of the portal's SQLite store.
 
 use icaze_core::UtcMinute;
-use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use super::password::Failures;
-use super::store::{
-    AuditRow, EmployeeQuery, EmployeeRow, EmployeeStatus, ImportProblem, ImportRow, OrgRow, PermitKind, PermitRow,
-    PersonRow, PortalStore, PortalTx, Role, SessionRow, TripRow,
+use super::{answer, damaged, minute, zones_of, zones_text};
+use crate::Error;
+use icaze_portal::password::Failures;
+use icaze_portal::store::{
+    AuditDetails, AuditEntry, AuditRow, EmployeeQuery, EmployeeRow, EmployeeStatus, ImportProblem, ImportRow, OrgRow,
+    PermitKind, PermitRow, PersonRow, PortalTx, Role, SessionRow, StoreError, TripRow,
 };
-use crate::sqlite::Error;
-use crate::sqlite::{migrate, open, Readers, SqliteConfig};
-use crate::store::StoreError;
 
-/// Runs `f`, answering in the store interface's error.
-fn answer<T>(f: impl FnOnce() -> Result<T, Error>) -> Result<T, StoreError> {
-    f().map_err(StoreError::from)
-}
-
-const MIGRATIONS: &[&str] = &[
-    // 1: accounts, sessions, employees, permits, trips, imports, audit.
-    "CREATE TABLE organisations (
-        id INTEGER PRIMARY KEY,
-        tax_id TEXT NOT NULL UNIQUE,
-        name TEXT NOT NULL,
-        created_at INTEGER NOT NULL
-     );
-     CREATE TABLE persons (
-        id INTEGER PRIMARY KEY,
-        login TEXT NOT NULL UNIQUE,
-        name TEXT NOT NULL,
-        role TEXT NOT NULL CHECK (role IN ('employer', 'operator')),
-        org_id INTEGER REFERENCES organisations (id),
-        password_hash TEXT NOT NULL,
-        must_change_password INTEGER NOT NULL,
-        active INTEGER NOT NULL,
-        created_by TEXT NOT NULL,
-        created_at INTEGER NOT NULL
-     );
-     CREATE INDEX persons_org ON persons (org_id);
-     CREATE TABLE sessions (
-        id_hash BLOB PRIMARY KEY,
-        person_id INTEGER NOT NULL REFERENCES persons (id),
-        csrf TEXT NOT NULL,
-        created_at INTEGER NOT NULL,
-        last_seen INTEGER NOT NULL
-     ) WITHOUT ROWID;
-     CREATE INDEX sessions_person ON sessions (person_id);
-     CREATE TABLE login_failures (
-        id INTEGER PRIMARY KEY,
-        login TEXT NOT NULL,
-        address TEXT NOT NULL,
-        at INTEGER NOT NULL
-     );
-     CREATE INDEX login_failures_login ON login_failures (login, at);
-     CREATE INDEX login_failures_address ON login_failures (address, at);
-     CREATE TABLE employees (
-        id INTEGER PRIMARY KEY,
-        org_id INTEGER NOT NULL REFERENCES organisations (id),
-        document TEXT NOT NULL,
-        name TEXT NOT NULL,
-        position TEXT NOT NULL,
-        zones TEXT NOT NULL,
-        valid_from INTEGER NOT NULL,
-        valid_until INTEGER NOT NULL,
-        plate TEXT,
-        status TEXT NOT NULL CHECK (status IN ('active', 'deactivated')),
-        serial INTEGER,
-        UNIQUE (org_id, document)
-     );
-     CREATE TABLE trips (
-        id INTEGER PRIMARY KEY,
-        org_id INTEGER NOT NULL REFERENCES organisations (id),
-        employee_id INTEGER NOT NULL,
-        zones TEXT NOT NULL,
-        valid_from INTEGER NOT NULL,
-        valid_until INTEGER NOT NULL,
-        serial INTEGER NOT NULL
-     );
-     CREATE INDEX trips_employee ON trips (employee_id);
-     CREATE TABLE permits (
-        serial INTEGER PRIMARY KEY,
-        kind TEXT NOT NULL CHECK (kind IN ('work', 'trip', 'funeral')),
-        org_id INTEGER,
-        employee_id INTEGER,
-        trip_id INTEGER,
-        issued_by TEXT NOT NULL,
-        document TEXT NOT NULL,
-        zones TEXT NOT NULL,
-        token TEXT NOT NULL,
-        issued_at INTEGER NOT NULL,
-        valid_from INTEGER NOT NULL,
-        valid_until INTEGER NOT NULL,
-        revoked INTEGER NOT NULL DEFAULT 0,
-        note TEXT
-     );
-     CREATE INDEX permits_org ON permits (org_id) WHERE org_id IS NOT NULL;
-     CREATE INDEX permits_employee ON permits (employee_id) WHERE employee_id IS NOT NULL;
-     CREATE INDEX permits_funeral ON permits (issued_by, serial) WHERE kind = 'funeral';
-     CREATE TABLE imports (
-        id TEXT PRIMARY KEY,
-        org_id INTEGER NOT NULL,
-        state TEXT NOT NULL,
-        total INTEGER NOT NULL,
-        processed INTEGER NOT NULL,
-        imported INTEGER NOT NULL,
-        problems TEXT NOT NULL,
-        problems_total INTEGER NOT NULL,
-        created_at INTEGER NOT NULL
-     );
-     CREATE TABLE audit (
-        id INTEGER PRIMARY KEY,
-        org_id INTEGER,
-        at INTEGER NOT NULL,
-        by TEXT NOT NULL,
-        action TEXT NOT NULL,
-        details TEXT NOT NULL
-     );
-     CREATE INDEX audit_org ON audit (org_id, id);",
-    // 2: an organisation revoked by the administrator stays revoked.
-    "ALTER TABLE organisations ADD COLUMN revoked_at INTEGER;",
-];
-
-/// The SQLite portal store.
-pub struct SqlitePortalStore {
-    writer: Mutex<Connection>,
-    readers: Readers,
-}
-
-/// A read connection: `query_only`, so that a read can never write.
-fn open_reader(path: &Path, config: &SqliteConfig) -> Result<Connection, icaze_sqlite::Error> {
-    let conn = open(path, config)?;
-    conn.pragma_update(None, "query_only", "ON")?;
-    Ok(conn)
-}
-
-impl SqlitePortalStore {
-    /// Opens (creating and migrating if needed) the database at `path`.
-    pub fn open(path: &Path, config: SqliteConfig) -> Result<Self, Error> {
-        let mut conn = open(path, &config)?;
-        migrate(&mut conn, MIGRATIONS, "portal.db")?;
-        Ok(Self { writer: Mutex::new(conn), readers: Readers::new(path, config, open_reader) })
-    }
-}
-
-impl PortalStore for SqlitePortalStore {
-    fn write(&self, work: &mut dyn FnMut(&mut dyn PortalTx) -> Result<(), StoreError>) -> Result<(), StoreError> {
-        answer(|| {
-            // A panic inside a transaction leaves the connection rolled back
-            // (the transaction is dropped), so a poisoned lock is safe to take.
-            let mut conn = self.writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            work(&mut Tx(&tx))?;
-            tx.commit()?;
-            Ok(())
-        })
-    }
-
-    fn read(&self, work: &mut dyn FnMut(&mut dyn PortalTx) -> Result<(), StoreError>) -> Result<(), StoreError> {
-        answer(|| {
-            self.readers.with(|conn| {
-                conn.execute_batch("BEGIN DEFERRED")?;
-                let result = work(&mut Tx(conn));
-                conn.execute_batch("ROLLBACK")?;
-                Ok(result?)
-            })
-        })
-    }
-}
-
-/// Zones as stored: ids joined by `;`.
-fn zones_text(zones: &[u16]) -> String {
-    zones.iter().map(u16::to_string).collect::<Vec<_>>().join(";")
-}
-
-fn zones_of(text: &str) -> Result<Vec<u16>, Error> {
-    if text.is_empty() {
-        return Ok(Vec::new());
-    }
-    text.split(';').map(|z| z.parse().map_err(|_| Error::Damaged(format!("zones {text:?}")))).collect()
-}
-
-fn minute(value: u32) -> UtcMinute {
-    UtcMinute::from_unix_minutes(value)
-}
-
-fn damaged(what: &str, value: &str) -> Error {
-    Error::Damaged(format!("{what} {value:?}"))
-}
-
-struct Tx<'a>(&'a Connection);
+/// A transaction, or a read snapshot, on one connection.
+pub(super) struct Tx<'a>(pub(super) &'a Connection);
 
 const ORG: &str = "SELECT id, tax_id, name, created_at, revoked_at FROM organisations";
 const PERSON: &str = "SELECT id, login, name, role, org_id, password_hash, must_change_password, active, created_by,
@@ -850,11 +664,11 @@ impl PortalTx for Tx<'_> {
         })
     }
 
-    fn audit(&mut self, e: &AuditRow) -> Result<i64, StoreError> {
+    fn audit(&mut self, e: &AuditEntry) -> Result<i64, StoreError> {
         answer(|| {
             self.0.execute(
                 "INSERT INTO audit (org_id, at, by, action, details) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![e.org_id, e.at.unix_minutes(), e.by, e.action, e.details],
+                params![e.org_id, e.at.unix_minutes(), e.by, e.action, audit_json(&e.details)?],
             )?;
             Ok(self.0.last_insert_rowid())
         })
@@ -881,79 +695,7 @@ impl PortalTx for Tx<'_> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_failed_write_leaves_nothing_and_reads_cannot_write() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqlitePortalStore::open(&dir.path().join("portal.db"), SqliteConfig::default()).unwrap();
-        let org =
-            OrgRow { id: 0, tax_id: "1234567890".into(), name: "A".into(), created_at: minute(1), revoked_at: None };
-        let failed = store.write(&mut |tx| {
-            tx.insert_org(&org)?;
-            Err(StoreError::Damaged("stop".into()))
-        });
-        assert!(failed.is_err());
-        let mut found = None;
-        store
-            .read(&mut |tx| {
-                found = Some(tx.org_by_tax_id("1234567890")?);
-                Ok(())
-            })
-            .unwrap();
-        assert_eq!(found, Some(None));
-        assert!(store.read(&mut |tx| tx.insert_org(&org).map(|_| ())).is_err());
-        store.write(&mut |tx| tx.insert_org(&org).map(|_| ())).unwrap();
-        // The tax id is unique.
-        assert!(store.write(&mut |tx| tx.insert_org(&org).map(|_| ())).is_err());
-    }
-
-    #[test]
-    fn imports_cut_by_a_restart_are_failed() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("portal.db");
-        let store = SqlitePortalStore::open(&path, SqliteConfig::default()).unwrap();
-        let mut job = ImportRow {
-            id: "a".into(),
-            org_id: 1,
-            state: "issuing".into(),
-            total: 2,
-            processed: 2,
-            imported: 0,
-            problems: vec![ImportProblem { line: 3, message: "bad".into() }],
-            problems_total: 1,
-            created_at: minute(5),
-        };
-        store.write(&mut |tx| tx.put_import(&job)).unwrap();
-        job.id = "b".into();
-        job.state = "done".into();
-        store.write(&mut |tx| tx.put_import(&job)).unwrap();
-        let mut cut = 0;
-        store
-            .write(&mut |tx| {
-                cut = tx.fail_unfinished_imports()?;
-                Ok(())
-            })
-            .unwrap();
-        assert_eq!(cut, 1);
-        let mut states = Vec::new();
-        store
-            .read(&mut |tx| {
-                states = vec![tx.import(1, "a")?.unwrap(), tx.import(1, "b")?.unwrap()];
-                assert!(tx.import(2, "a")?.is_none(), "another organisation's import is not found");
-                Ok(())
-            })
-            .unwrap();
-        assert_eq!((states[0].state.as_str(), states[1].state.as_str()), ("failed", "done"));
-        assert_eq!(states[0].problems, vec![ImportProblem { line: 3, message: "bad".into() }]);
-    }
-
-    #[test]
-    fn zones_round_trip() {
-        assert_eq!(zones_of(&zones_text(&[1, 2, 17])).unwrap(), vec![1, 2, 17]);
-        assert_eq!(zones_of("").unwrap(), Vec::<u16>::new());
-        assert!(zones_of("1;x").is_err());
-    }
+/// The audit details as stored: the JSON object of their fields.
+pub(super) fn audit_json(details: &AuditDetails) -> Result<String, Error> {
+    serde_json::to_string(details).map_err(|e| Error::Damaged(format!("audit details: {e}")))
 }

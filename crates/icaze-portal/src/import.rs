@@ -10,12 +10,13 @@
 
 use std::collections::{HashMap, HashSet};
 
-use serde_json::json;
+use icaze_permits::csv::fields;
+use icaze_permits::store::PermitStore;
 
-use super::store::{ImportProblem, ImportRow, PermitKind};
-use super::{lock, random_hex, EmployeeInput, PortalError, PortalService, Principal};
-use crate::csv::fields;
-use crate::store::PermitStore;
+use crate::fields::{document_field, random_hex};
+use crate::service::lock;
+use crate::store::{AuditDetails, ImportProblem, ImportRow, PermitKind};
+use crate::{EmployeeInput, PortalError, PortalService, Principal};
 
 /// The most data rows of one file.
 pub const MAX_ROWS: usize = 100_000;
@@ -90,6 +91,13 @@ impl<S: PermitStore> PortalService<S> {
         }
     }
 
+    /// An import of the caller's organisation.
+    pub fn import_status(&self, principal: &Principal, id: &str) -> Result<ImportRow, PortalError> {
+        let org = principal.employer()?;
+        self.read(|tx| Ok(tx.import(org.id, id)?))?
+            .ok_or_else(|| PortalError::not_found("import_not_found", format!("there is no import {id}")))
+    }
+
     fn import_rows(&self, principal: &Principal, job: &mut ImportRow, text: &str) -> Result<(), PortalError> {
         let org = principal.employer()?.clone();
         let problem = |job: &mut ImportRow, line: usize, message: String| {
@@ -156,7 +164,7 @@ impl<S: PermitStore> PortalService<S> {
                 valid_until: fields[5].clone(),
                 plate: Some(fields[6].clone()),
             };
-            let document = match super::document_field(&input.document) {
+            let document = match document_field(&input.document) {
                 Ok(d) => d.canonical(),
                 Err(e) => {
                     problem(job, line, e.to_string());
@@ -205,8 +213,8 @@ impl<S: PermitStore> PortalService<S> {
                     permit.employee_id = Some(tx.insert_employee(&row)?);
                     tx.insert_permit(&permit)?;
                 }
-                let details = json!({"import": import_id, "imported": count});
-                tx.audit(&self.audit_row(Some(org.id), by, "employees_imported", details))?;
+                let details = AuditDetails::EmployeesImported { import: import_id.clone(), imported: count };
+                tx.audit(&self.audit_entry(Some(org.id), by, "employees_imported", details))?;
                 Ok(())
             })?;
             job.imported = count as u32;

@@ -1,6 +1,6 @@
 //! The portal's storage behind one interface, so that another backend
-//! (PostgreSQL) can follow without touching the rules in `portal/mod.rs`.
-//! SQLite in [`super::sqlite`] (`DATA/portal.db`).
+//! (PostgreSQL) can follow without touching the rules of this crate.
+//! SQLite in `icaze_sqlite::portal` (`DATA/portal.db`).
 //!
 //! Every change runs inside [`PortalStore::write`]: one transaction, all of
 //! it or nothing. Reads run inside [`PortalStore::read`]: one consistent
@@ -8,7 +8,7 @@
 
 use icaze_core::UtcMinute;
 
-use crate::store::StoreError;
+pub use icaze_permits::store::StoreError;
 
 /// What a person does on the portal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -280,10 +280,25 @@ pub struct ImportRow {
     pub created_at: UtcMinute,
 }
 
-/// An entry of the portal's audit log.
+/// An entry of the portal's audit log, to append.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    /// The organisation concerned, if any.
+    pub org_id: Option<i64>,
+    /// When.
+    pub at: UtcMinute,
+    /// Who (`admin`, a login).
+    pub by: String,
+    /// What, e.g. `employee_added`.
+    pub action: String,
+    /// The details.
+    pub details: AuditDetails,
+}
+
+/// An entry of the portal's audit log as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditRow {
-    /// Its id (0 before insertion), increasing.
+    /// Its id, increasing.
     pub id: i64,
     /// The organisation concerned, if any.
     pub org_id: Option<i64>,
@@ -293,8 +308,69 @@ pub struct AuditRow {
     pub by: String,
     /// What, e.g. `employee_added`.
     pub action: String,
-    /// The details as JSON text.
+    /// The details as the store keeps them: [`AuditDetails`] as JSON text.
     pub details: String,
+}
+
+/// The details of an audited action. A store keeps them as the JSON object
+/// of their fields (`serde`'s untagged form; the fields are declared in name
+/// order, so the text is the one a sorted JSON object gives).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(untagged)]
+#[allow(missing_docs)] // The fields say what they are.
+pub enum AuditDetails {
+    /// `password_changed`, `person_deactivated`.
+    Login { login: String },
+    /// `operator_created`, `person_added`.
+    Person { login: String, name: String },
+    /// `organisation_created`.
+    OrganisationCreated { login: String, name: String, tax_id: String },
+    /// `organisation_revoked`.
+    OrganisationRevoked { reason: String, revoked: Vec<u32> },
+    /// `employee_added`.
+    EmployeeAdded { document: String, employee: i64, serial: u32 },
+    /// `employee_edited`: the permit `revoked` replaced by `serial`.
+    EmployeeEdited { before: EditedFields, document: String, employee: i64, revoked: Vec<u32>, serial: u32 },
+    /// `employee_deleted`.
+    EmployeeDeleted { document: String, employee: i64, revoked: Vec<u32> },
+    /// `employees_imported`.
+    EmployeesImported { import: String, imported: usize },
+    /// `employees_deactivated`.
+    EmployeesDeactivated { deactivated: usize, reason: String },
+    /// `employees_reactivated`: the window as the employer gave it.
+    EmployeesReactivated { employees: Vec<i64>, valid_from: String, valid_until: String },
+    /// `trip_added`.
+    TripAdded { employee: i64, serial: u32, trip: i64, zones: Vec<u16> },
+    /// `permits_reissued`.
+    PermitsReissued { reason: String, reissued: Vec<ReissuedPermit> },
+    /// `funeral_issued`.
+    FuneralIssued { document: String, operator: String, serial: u32, zones: Vec<u16> },
+    /// `funeral_revoked`.
+    FuneralRevoked { operator: String, reason: String, serial: u32 },
+}
+
+/// An employee's fields before an edit, as the audit log keeps them.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct EditedFields {
+    /// The document.
+    pub document: String,
+    /// The name.
+    pub name: String,
+    /// The first day, `YYYY-MM-DD`.
+    pub valid_from: String,
+    /// The last day, `YYYY-MM-DD`.
+    pub valid_until: String,
+    /// Zone ids.
+    pub zones: Vec<u16>,
+}
+
+/// A permit re-issued under another key: the old serial and the new.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct ReissuedPermit {
+    /// The new permit's serial.
+    pub new: u32,
+    /// The replaced permit's serial.
+    pub old: u32,
 }
 
 /// The filters of the employee list.
@@ -350,7 +426,7 @@ pub trait PortalTx {
     fn delete_stale_sessions(&mut self, idle_before: UtcMinute, opened_before: UtcMinute) -> Result<(), StoreError>;
 
     /// Failed logins after `since` for the login and for the address.
-    fn failures(&self, login: &str, address: &str, since: UtcMinute) -> Result<super::password::Failures, StoreError>;
+    fn failures(&self, login: &str, address: &str, since: UtcMinute) -> Result<crate::password::Failures, StoreError>;
     /// Records a failed login (and forgets those older than `forget_before`).
     fn record_failure(
         &mut self,
@@ -414,7 +490,7 @@ pub trait PortalTx {
     fn fail_unfinished_imports(&mut self) -> Result<usize, StoreError>;
 
     /// Appends to the audit log, returning the entry's id.
-    fn audit(&mut self, entry: &AuditRow) -> Result<i64, StoreError>;
+    fn audit(&mut self, entry: &AuditEntry) -> Result<i64, StoreError>;
     /// An organisation's audit entries with ids above `after`, oldest first.
     fn audit_entries(&self, org_id: i64, after: i64, limit: u32) -> Result<Vec<AuditRow>, StoreError>;
 }

@@ -4,7 +4,7 @@
 use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 
-use super::PortalError;
+use crate::PortalError;
 
 /// The shortest password a person may choose.
 pub const MIN_PASSWORD: usize = 10;
