@@ -13,11 +13,11 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod api;
 pub mod http;
 pub mod listener;
 pub mod metrics;
 pub mod portal;
-mod query;
 pub mod sqlite;
 pub mod sync;
 pub mod web;

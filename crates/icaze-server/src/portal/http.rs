@@ -10,8 +10,8 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::IntoResponse;
 use axum::routing::{delete, get, post};
 use axum::Router;
 use serde::Deserialize;
@@ -20,19 +20,18 @@ use serde_json::{json, Value};
 use super::pdf::labels::Lang;
 use super::store::{EmployeeQuery, EmployeeStatus};
 use super::{answers, EmployeeInput, FuneralInput, PortalError, PortalService, Principal, Printable, TripInput};
+use crate::api::{self, blocking, json_response, Answer, ApiError, Credentials, Query};
 use crate::listener::ClientAddr;
-use crate::query::{self, json_response, Query};
 use crate::store::PermitStore;
-use crate::sync::SyncError;
 
 /// The largest JSON request body.
 pub const MAX_JSON: usize = 64 * 1024;
 /// The largest CSV import.
 pub const MAX_CSV: usize = 16 << 20;
 /// The session cookie's name.
-pub const COOKIE: &str = "icaze_portal";
+pub const COOKIE: &str = api::SESSION_COOKIE;
 /// The header that carries the CSRF token.
-pub const CSRF_HEADER: &str = "x-csrf-token";
+pub const CSRF_HEADER: &str = api::CSRF_HEADER;
 
 /// The routes of the portal and of the administrator's portal actions. No
 /// fallback: the router is merged with the sync API's, which has one.
@@ -68,101 +67,16 @@ pub fn router<S: PermitStore>(svc: Arc<PortalService<S>>) -> Router {
         .with_state(svc)
 }
 
-/// A refusal as the API sends it.
-pub struct ApiError {
-    status: StatusCode,
-    code: &'static str,
-    message: String,
-    retry_after: Option<u64>,
-}
-
-impl From<PortalError> for ApiError {
-    fn from(e: PortalError) -> Self {
-        let status = match &e {
-            PortalError::NoSession | PortalError::SessionExpired | PortalError::BadCredentials => {
-                StatusCode::UNAUTHORIZED
-            }
-            PortalError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
-            PortalError::Csrf
-            | PortalError::Forbidden(_)
-            | PortalError::OrgRevoked
-            | PortalError::PasswordChangeRequired => StatusCode::FORBIDDEN,
-            PortalError::NotFound { .. } => StatusCode::NOT_FOUND,
-            PortalError::Conflict { .. } => StatusCode::CONFLICT,
-            PortalError::Invalid { code: "too_large", .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            PortalError::Invalid { .. } => StatusCode::BAD_REQUEST,
-            PortalError::UnknownDocument(_) | PortalError::Refused => StatusCode::UNPROCESSABLE_ENTITY,
-            PortalError::Sync(SyncError::Unauthenticated) => StatusCode::UNAUTHORIZED,
-            PortalError::Sync(SyncError::Forbidden(_)) => StatusCode::FORBIDDEN,
-            PortalError::Sync(SyncError::Invalid { .. }) => StatusCode::BAD_REQUEST,
-            _ => StatusCode::INTERNAL_SERVER_ERROR,
-        };
-        if status == StatusCode::INTERNAL_SERVER_ERROR {
-            tracing::error!(error = %e, "portal request failed");
-        }
-        let retry_after = match &e {
-            PortalError::Throttled { retry_after } => Some(*retry_after),
-            _ => None,
-        };
-        ApiError { status, code: e.code(), message: e.to_string(), retry_after }
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let mut body = json!({"code": self.code, "message": self.message});
-        if let Some(seconds) = self.retry_after {
-            body["retry_after"] = json!(seconds);
-        }
-        let mut response = (self.status, axum::Json(body)).into_response();
-        if let Some(seconds) = self.retry_after {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-        }
-        if self.status == StatusCode::UNAUTHORIZED && self.code == "unauthenticated" {
-            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-        }
-        response
-    }
-}
-
-type Answer = Result<Response, ApiError>;
-
-/// Runs `work` on the blocking pool.
-async fn run<S: PermitStore, T: Send + 'static>(
-    svc: &Arc<PortalService<S>>,
-    work: impl FnOnce(&PortalService<S>) -> Result<T, PortalError> + Send + 'static,
-) -> Result<T, ApiError> {
-    let svc = svc.clone();
-    let done = tokio::task::spawn_blocking(move || work(&svc)).await;
-    Ok(done.map_err(|e| PortalError::Internal(format!("a worker failed: {e}")))??)
-}
-
-/// The session cookie's value.
-fn cookie(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE)
-        .map(|(_, value)| value.trim().to_owned())
-}
-
-fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
-}
-
 /// Runs `work` for the session's person; `csrf` asks for the CSRF check. A
 /// session opened with a one-time password is refused
 /// (`password_change_required`): only [`with_any_session`]'s routes take it.
 async fn with_session<S: PermitStore, T: Send + 'static>(
     svc: &Arc<PortalService<S>>,
-    headers: &HeaderMap,
+    creds: Credentials,
     csrf: bool,
     work: impl FnOnce(&PortalService<S>, &Principal) -> Result<T, PortalError> + Send + 'static,
 ) -> Result<T, ApiError> {
-    with_any_session(svc, headers, csrf, move |s, principal| {
+    with_any_session(svc, creds, csrf, move |s, principal| {
         s.check_own_password(principal)?;
         work(s, principal)
     })
@@ -173,16 +87,14 @@ async fn with_session<S: PermitStore, T: Send + 'static>(
 /// the routes that read the session, end it and set the new password.
 async fn with_any_session<S: PermitStore, T: Send + 'static>(
     svc: &Arc<PortalService<S>>,
-    headers: &HeaderMap,
+    creds: Credentials,
     csrf: bool,
     work: impl FnOnce(&PortalService<S>, &Principal) -> Result<T, PortalError> + Send + 'static,
 ) -> Result<T, ApiError> {
-    let cookie = cookie(headers);
-    let token = header_text(headers, CSRF_HEADER);
-    run(svc, move |s| {
-        let principal = s.session(cookie.as_deref())?;
+    blocking(svc, move |s| {
+        let principal = s.session(creds.session.as_deref())?;
         if csrf {
-            s.check_csrf(&principal, token.as_deref())?;
+            s.check_csrf(&principal, creds.csrf.as_deref())?;
         }
         work(s, &principal)
     })
@@ -192,29 +104,22 @@ async fn with_any_session<S: PermitStore, T: Send + 'static>(
 /// Runs `work` for the administrator (the sync API's bearer token).
 async fn as_admin<S: PermitStore, T: Send + 'static>(
     svc: &Arc<PortalService<S>>,
-    headers: &HeaderMap,
+    creds: Credentials,
     work: impl FnOnce(&PortalService<S>, &crate::sync::Caller) -> Result<T, PortalError> + Send + 'static,
 ) -> Result<T, ApiError> {
-    let auth = header_text(headers, header::AUTHORIZATION.as_str());
-    run(svc, move |s| {
-        let caller = s.authenticate_admin(auth.as_deref())?;
+    blocking(svc, move |s| {
+        let caller = s.authenticate_admin(creds.bearer.as_deref())?;
         work(s, &caller)
     })
     .await
 }
 
 fn body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, PortalError> {
-    body.map_err(|r| {
-        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            PortalError::invalid("too_large", "the request body is over this route's limit")
-        } else {
-            PortalError::invalid("bad_body", format!("the request body could not be read: {r}"))
-        }
-    })
+    body.map_err(|r| api::unreadable_body(&r).into())
 }
 
 fn parse_json<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, PortalError> {
-    Ok(query::parse_json(body, "docs/portal-api.md")?)
+    Ok(api::parse_json(body, "docs/portal-api.md")?)
 }
 
 #[derive(Deserialize)]
@@ -241,7 +146,7 @@ async fn login<S: PermitStore>(
     raw: Result<Bytes, BytesRejection>,
 ) -> Answer {
     let address = client.ip.to_string();
-    let (id, principal) = run(&svc, move |s| {
+    let (id, principal) = blocking(&svc, move |s| {
         let b: LoginBody = parse_json(&body(raw)?)?;
         s.login(&b.login, &b.password, &address)
     })
@@ -253,8 +158,8 @@ async fn login<S: PermitStore>(
     Ok(response)
 }
 
-async fn logout<S: PermitStore>(State(svc): State<Arc<PortalService<S>>>, headers: HeaderMap) -> Answer {
-    with_any_session(&svc, &headers, true, |s, p| s.logout(p)).await?;
+async fn logout<S: PermitStore>(State(svc): State<Arc<PortalService<S>>>, creds: Credentials) -> Answer {
+    with_any_session(&svc, creds, true, |s, p| s.logout(p)).await?;
     let mut response = json_response(StatusCode::OK, json!({"logged_out": true}));
     if let Some(value) = session_cookie("", svc.config().secure_cookie, Some(0)) {
         response.headers_mut().insert(header::SET_COOKIE, value);
@@ -262,8 +167,8 @@ async fn logout<S: PermitStore>(State(svc): State<Arc<PortalService<S>>>, header
     Ok(response)
 }
 
-async fn session<S: PermitStore>(State(svc): State<Arc<PortalService<S>>>, headers: HeaderMap) -> Answer {
-    let principal = with_any_session(&svc, &headers, false, |_, p| Ok(p.clone())).await?;
+async fn session<S: PermitStore>(State(svc): State<Arc<PortalService<S>>>, creds: Credentials) -> Answer {
+    let principal = with_any_session(&svc, creds, false, |_, p| Ok(p.clone())).await?;
     Ok(json_response(StatusCode::OK, answers::principal(&principal)))
 }
 
@@ -276,10 +181,10 @@ struct PasswordBody {
 
 async fn password<S: PermitStore>(
     State(svc): State<Arc<PortalService<S>>>,
-    headers: HeaderMap,
+    creds: Credentials,
     raw: Result<Bytes, BytesRejection>,
 ) -> Answer {
-    with_any_session(&svc, &headers, true, move |s, p| {
+    with_any_session(&svc, creds, true, move |s, p| {
         let b: PasswordBody = parse_json(&body(raw)?)?;
         s.change_password(p, &b.old, &b.new)
     })
@@ -287,8 +192,8 @@ async fn password<S: PermitStore>(
     Ok(json_response(StatusCode::OK, json!({"changed": true})))
 }
 
-async fn org<S: PermitStore>(State(svc): State<Arc<PortalService<S>>>, headers: HeaderMap) -> Answer {
-    let (org, persons) = with_session(&svc, &headers, false, |s, p| s.org(p)).await?;
+async fn org<S: PermitStore>(State(svc): State<Arc<PortalService<S>>>, creds: Credentials) -> Answer {
+    let (org, persons) = with_session(&svc, creds, false, |s, p| s.org(p)).await?;
     let persons: Vec<Value> = persons
         .iter()
         .map(|p| {
@@ -299,8 +204,8 @@ async fn org<S: PermitStore>(State(svc): State<Arc<PortalService<S>>>, headers: 
     Ok(json_response(StatusCode::OK, json!({"id": org.id, "name": org.name, "tax_id": org.tax_id, "persons": persons})))
 }
 
-async fn zones<S: PermitStore>(State(svc): State<Arc<PortalService<S>>>, headers: HeaderMap) -> Answer {
-    let zones = with_session(&svc, &headers, false, |s, p| Ok(s.zones(p))).await?;
+async fn zones<S: PermitStore>(State(svc): State<Arc<PortalService<S>>>, creds: Credentials) -> Answer {
+    let zones = with_session(&svc, creds, false, |s, p| Ok(s.zones(p))).await?;
     let zones: Vec<Value> =
         zones.into_iter().map(|(id, az, ru, en)| json!({"id": id, "az": az, "ru": ru, "en": en})).collect();
     Ok(json_response(StatusCode::OK, json!({ "zones": zones })))
@@ -315,10 +220,10 @@ struct PersonBody {
 
 async fn add_person<S: PermitStore>(
     State(svc): State<Arc<PortalService<S>>>,
-    headers: HeaderMap,
+    creds: Credentials,
     raw: Result<Bytes, BytesRejection>,
 ) -> Answer {
-    let (login, password) = with_session(&svc, &headers, true, move |s, p| {
+    let (login, password) = with_session(&svc, creds, true, move |s, p| {
         let b: PersonBody = parse_json(&body(raw)?)?;
         s.add_person(p, &b.login, &b.name)
     })
@@ -329,21 +234,20 @@ async fn add_person<S: PermitStore>(
 async fn remove_person<S: PermitStore>(
     State(svc): State<Arc<PortalService<S>>>,
     Path(login): Path<String>,
-    headers: HeaderMap,
+    creds: Credentials,
 ) -> Answer {
     let removed = login.clone();
-    with_session(&svc, &headers, true, move |s, p| s.remove_person(p, &login)).await?;
+    with_session(&svc, creds, true, move |s, p| s.remove_person(p, &login)).await?;
     Ok(json_response(StatusCode::OK, json!({"login": removed, "active": false})))
 }
 
 async fn audit<S: PermitStore>(
     State(svc): State<Arc<PortalService<S>>>,
-    headers: HeaderMap,
+    creds: Credentials,
     RawQuery(q): RawQuery,
 ) -> Answer {
     let q = Query::new(q);
-    let (rows, next) =
-        with_session(&svc, &headers, false, move |s, p| s.audit(p, q.parse("after")?.unwrap_or(0))).await?;
+    let (rows, next) = with_session(&svc, creds, false, move |s, p| s.audit(p, q.parse("after")?.unwrap_or(0))).await?;
     let entries: Vec<Value> = rows
         .iter()
         .map(|r| {
@@ -356,11 +260,11 @@ async fn audit<S: PermitStore>(
 
 async fn employees<S: PermitStore>(
     State(svc): State<Arc<PortalService<S>>>,
-    headers: HeaderMap,
+    creds: Credentials,
     RawQuery(q): RawQuery,
 ) -> Answer {
     let q = Query::new(q);
-    let (views, next) = with_session(&svc, &headers, false, move |s, p| {
+    let (views, next) = with_session(&svc, creds, false, move |s, p| {
         let status = match q.get("status") {
             None => None,
             Some(text) => Some(EmployeeStatus::parse(text).ok_or_else(|| {
@@ -383,9 +287,9 @@ async fn employees<S: PermitStore>(
 async fn employee<S: PermitStore>(
     State(svc): State<Arc<PortalService<S>>>,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    creds: Credentials,
 ) -> Answer {
-    let view = with_session(&svc, &headers, false, move |s, p| s.employee(p, employee_id(&id)?)).await?;
+    let view = with_session(&svc, creds, false, move |s, p| s.employee(p, employee_id(&id)?)).await?;
     Ok(json_response(StatusCode::OK, answers::employee(&view)))
 }
 
@@ -399,10 +303,10 @@ fn employee_id(text: &str) -> Result<i64, PortalError> {
 
 async fn add_employee<S: PermitStore>(
     State(svc): State<Arc<PortalService<S>>>,
-    headers: HeaderMap,
+    creds: Credentials,
     raw: Result<Bytes, BytesRejection>,
 ) -> Answer {
-    let view = with_session(&svc, &headers, true, move |s, p| {
+    let view = with_session(&svc, creds, true, move |s, p| {
         let input: EmployeeInput = parse_json(&body(raw)?)?;
         s.add_employee(p, &input)
     })
@@ -413,10 +317,10 @@ async fn add_employee<S: PermitStore>(
 async fn edit_employee<S: PermitStore>(
     State(svc): State<Arc<PortalService<S>>>,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    creds: Credentials,
     raw: Result<Bytes, BytesRejection>,
 ) -> Answer {
-    let view = with_session(&svc, &headers, true, move |s, p| {
+    let view = with_session(&svc, creds, true, move |s, p| {
         let id = employee_id(&id)?;
         let input: EmployeeInput = parse_json(&body(raw)?)?;
         s.edit_employee(p, id, &input)
@@ -428,19 +332,19 @@ async fn edit_employee<S: PermitStore>(
 async fn delete_employee<S: PermitStore>(
     State(svc): State<Arc<PortalService<S>>>,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    creds: Credentials,
 ) -> Answer {
-    let revoked = with_session(&svc, &headers, true, move |s, p| s.delete_employee(p, employee_id(&id)?)).await?;
+    let revoked = with_session(&svc, creds, true, move |s, p| s.delete_employee(p, employee_id(&id)?)).await?;
     Ok(json_response(StatusCode::OK, json!({"revoked": revoked})))
 }
 
 async fn add_trip<S: PermitStore>(
     State(svc): State<Arc<PortalService<S>>>,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    creds: Credentials,
     raw: Result<Bytes, BytesRejection>,
 ) -> Answer {
-    let trip = with_session(&svc, &headers, true, move |s, p| {
+    let trip = with_session(&svc, creds, true, move |s, p| {
         let id = employee_id(&id)?;
         let input: TripInput = parse_json(&body(raw)?)?;
         s.add_trip(p, id, &input)
@@ -462,10 +366,10 @@ struct ReactivateBody {
 
 async fn reactivate<S: PermitStore>(
     State(svc): State<Arc<PortalService<S>>>,
-    headers: HeaderMap,
+    creds: Credentials,
     raw: Result<Bytes, BytesRejection>,
 ) -> Answer {
-    let done = with_session(&svc, &headers, true, move |s, p| {
+    let done = with_session(&svc, creds, true, move |s, p| {
         let b: ReactivateBody = parse_json(&body(raw)?)?;
         let ids = match (b.ids, b.all) {
             (Some(ids), false) => Some(ids),
@@ -531,13 +435,13 @@ fn certificate_lang(q: &Query) -> Result<Lang, PortalError> {
 
 async fn document<S: PermitStore>(
     svc: Arc<PortalService<S>>,
-    headers: HeaderMap,
+    creds: Credentials,
     id: String,
     name: String,
     trip: bool,
     query: Option<String>,
 ) -> Answer {
-    let (bytes, content_type) = with_session(&svc, &headers, false, move |s, p| {
+    let (bytes, content_type) = with_session(&svc, creds, false, move |s, p| {
         let document = Document::parse(&name)?;
         let lang = certificate_lang(&Query::new(query))?;
         let id = employee_id(&id).map_err(|e| {
@@ -565,26 +469,26 @@ async fn employee_document<S: PermitStore>(
     State(svc): State<Arc<PortalService<S>>>,
     Path((id, name)): Path<(String, String)>,
     RawQuery(query): RawQuery,
-    headers: HeaderMap,
+    creds: Credentials,
 ) -> Answer {
-    document(svc, headers, id, name, false, query).await
+    document(svc, creds, id, name, false, query).await
 }
 
 async fn trip_document<S: PermitStore>(
     State(svc): State<Arc<PortalService<S>>>,
     Path((id, name)): Path<(String, String)>,
     RawQuery(query): RawQuery,
-    headers: HeaderMap,
+    creds: Credentials,
 ) -> Answer {
-    document(svc, headers, id, name, true, query).await
+    document(svc, creds, id, name, true, query).await
 }
 
 async fn start_import<S: PermitStore>(
     State(svc): State<Arc<PortalService<S>>>,
-    headers: HeaderMap,
+    creds: Credentials,
     raw: Result<Bytes, BytesRejection>,
 ) -> Answer {
-    let (id, principal, text) = with_session(&svc, &headers, true, move |s, p| {
+    let (id, principal, text) = with_session(&svc, creds, true, move |s, p| {
         let bytes = body(raw)?;
         let (id, text) = s.start_import(p, &bytes)?;
         Ok((id, p.clone(), text))
@@ -600,9 +504,9 @@ async fn start_import<S: PermitStore>(
 async fn import_status<S: PermitStore>(
     State(svc): State<Arc<PortalService<S>>>,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    creds: Credentials,
 ) -> Answer {
-    let job = with_session(&svc, &headers, false, move |s, p| s.import_status(p, &id)).await?;
+    let job = with_session(&svc, creds, false, move |s, p| s.import_status(p, &id)).await?;
     let problems: Vec<Value> = job.problems.iter().map(|p| json!({"line": p.line, "message": p.message})).collect();
     Ok(json_response(
         StatusCode::OK,
@@ -613,10 +517,10 @@ async fn import_status<S: PermitStore>(
 
 async fn funeral<S: PermitStore>(
     State(svc): State<Arc<PortalService<S>>>,
-    headers: HeaderMap,
+    creds: Credentials,
     raw: Result<Bytes, BytesRejection>,
 ) -> Answer {
-    let permit = with_session(&svc, &headers, true, move |s, p| {
+    let permit = with_session(&svc, creds, true, move |s, p| {
         let input: FuneralInput = parse_json(&body(raw)?)?;
         s.funeral(p, &input)
     })
@@ -626,12 +530,12 @@ async fn funeral<S: PermitStore>(
 
 async fn funerals<S: PermitStore>(
     State(svc): State<Arc<PortalService<S>>>,
-    headers: HeaderMap,
+    creds: Credentials,
     RawQuery(q): RawQuery,
 ) -> Answer {
     let q = Query::new(q);
     let (rows, next) =
-        with_session(&svc, &headers, false, move |s, p| s.funerals(p, q.parse("after")?.unwrap_or(0))).await?;
+        with_session(&svc, creds, false, move |s, p| s.funerals(p, q.parse("after")?.unwrap_or(0))).await?;
     let list: Vec<Value> = rows.iter().map(answers::funeral).collect();
     Ok(json_response(StatusCode::OK, json!({"permits": list, "next": next})))
 }
@@ -639,10 +543,10 @@ async fn funerals<S: PermitStore>(
 async fn revoke_funeral<S: PermitStore>(
     State(svc): State<Arc<PortalService<S>>>,
     Path(serial): Path<String>,
-    headers: HeaderMap,
+    creds: Credentials,
     raw: Result<Bytes, BytesRejection>,
 ) -> Answer {
-    let permit = with_session(&svc, &headers, true, move |s, p| {
+    let permit = with_session(&svc, creds, true, move |s, p| {
         let serial: u32 = serial
             .parse()
             .map_err(|_| PortalError::not_found("permit_not_found", format!("there is no funeral permit {serial}")))?;
@@ -664,10 +568,10 @@ struct OrgBody {
 
 async fn create_org<S: PermitStore>(
     State(svc): State<Arc<PortalService<S>>>,
-    headers: HeaderMap,
+    creds: Credentials,
     raw: Result<Bytes, BytesRejection>,
 ) -> Answer {
-    let (id, login, password) = as_admin(&svc, &headers, move |s, caller| {
+    let (id, login, password) = as_admin(&svc, creds, move |s, caller| {
         let b: OrgBody = parse_json(&body(raw)?)?;
         s.create_org(caller, &b.tax_id, &b.name, &b.login, &b.person_name)
     })
@@ -684,10 +588,10 @@ struct ReasonBody {
 async fn revoke_org<S: PermitStore>(
     State(svc): State<Arc<PortalService<S>>>,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    creds: Credentials,
     raw: Result<Bytes, BytesRejection>,
 ) -> Answer {
-    let revoked = as_admin(&svc, &headers, move |s, caller| {
+    let revoked = as_admin(&svc, creds, move |s, caller| {
         let id: i64 = id.parse().map_err(|_| PortalError::NotFound {
             code: "organisation_not_found",
             message: format!("there is no organisation {id:?}"),
@@ -701,10 +605,10 @@ async fn revoke_org<S: PermitStore>(
 
 async fn create_operator<S: PermitStore>(
     State(svc): State<Arc<PortalService<S>>>,
-    headers: HeaderMap,
+    creds: Credentials,
     raw: Result<Bytes, BytesRejection>,
 ) -> Answer {
-    let (login, password) = as_admin(&svc, &headers, move |s, caller| {
+    let (login, password) = as_admin(&svc, creds, move |s, caller| {
         let b: PersonBody = parse_json(&body(raw)?)?;
         s.create_operator(caller, &b.login, &b.name)
     })
@@ -714,10 +618,10 @@ async fn create_operator<S: PermitStore>(
 
 async fn deactivate<S: PermitStore>(
     State(svc): State<Arc<PortalService<S>>>,
-    headers: HeaderMap,
+    creds: Credentials,
     raw: Result<Bytes, BytesRejection>,
 ) -> Answer {
-    let (deactivated, revoked) = as_admin(&svc, &headers, move |s, caller| {
+    let (deactivated, revoked) = as_admin(&svc, creds, move |s, caller| {
         let b: ReasonBody = parse_json(&body(raw)?)?;
         s.deactivate_all(caller, &b.reason)
     })
@@ -730,12 +634,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_session_cookie_is_found_among_others() {
-        let mut headers = HeaderMap::new();
-        headers.insert(header::COOKIE, HeaderValue::from_static("a=1; icaze_portal=abc ; b=2"));
-        assert_eq!(cookie(&headers).as_deref(), Some("abc"));
-        headers.insert(header::COOKIE, HeaderValue::from_static("icaze_portalx=1"));
-        assert_eq!(cookie(&headers), None);
+    fn the_session_cookie_is_set_for_the_portal_only() {
         let set = session_cookie("v", true, None).unwrap();
         assert_eq!(set.to_str().unwrap(), "icaze_portal=v; HttpOnly; SameSite=Strict; Path=/portal; Secure");
     }

@@ -20,7 +20,7 @@ use serde_json::{json, Value};
 
 use super::bundle::{BuiltBundle, BundleAnswer};
 use super::{Approval, Caller, Channel, InspectionFilter, RevokeTarget, SyncError, SyncService};
-use crate::query::{self, json_response, Query};
+use crate::api::{self, blocking, json_response, Answer, ApiError, Credentials, Query};
 use crate::store::PermitStore;
 
 /// The largest JSON request body.
@@ -56,99 +56,28 @@ pub fn router<S: PermitStore>(svc: Arc<SyncService<S>>) -> Router {
 
 /// Any other path: the JSON error, like every answer of the API.
 async fn not_found() -> ApiError {
-    ApiError {
-        status: StatusCode::NOT_FOUND,
-        code: "not_found",
-        message: "no such route: see docs/sync-api.md for the routes of the sync API".into(),
-        retry_after: None,
-    }
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "no such route: see docs/sync-api.md for the routes of the sync API",
+    )
 }
 
-/// A refusal as the API sends it.
-pub struct ApiError {
-    status: StatusCode,
-    code: &'static str,
-    message: String,
-    /// `Retry-After`, in seconds, of a `429`.
-    retry_after: Option<u64>,
-}
-
-impl From<SyncError> for ApiError {
-    fn from(e: SyncError) -> Self {
-        let status = match &e {
-            SyncError::Unauthenticated => StatusCode::UNAUTHORIZED,
-            SyncError::Forbidden(_) | SyncError::DeviceUnknown | SyncError::DeviceSuspended => StatusCode::FORBIDDEN,
-            SyncError::DeviceNotFound(_) | SyncError::SupervisorNotFound(_) => StatusCode::NOT_FOUND,
-            SyncError::SupervisorExists(_) | SyncError::FutureVersion { .. } => StatusCode::CONFLICT,
-            SyncError::Invalid { code: "too_large", .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            SyncError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            SyncError::EnrollmentCode(_) | SyncError::Batch(_) | SyncError::Invalid { .. } => StatusCode::BAD_REQUEST,
-            _ => StatusCode::INTERNAL_SERVER_ERROR,
-        };
-        if status == StatusCode::INTERNAL_SERVER_ERROR {
-            tracing::error!(error = %e, "sync request failed");
-        }
-        let retry_after = match e {
-            SyncError::RateLimited { retry_after, .. } => Some(retry_after),
-            _ => None,
-        };
-        ApiError { status, code: e.code(), message: e.to_string(), retry_after }
-    }
-}
-
-impl From<BytesRejection> for ApiError {
-    fn from(r: BytesRejection) -> Self {
-        let status = r.status();
-        if status == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError {
-                status,
-                code: "too_large",
-                message: "the request body is over this route's limit".into(),
-                retry_after: None,
-            }
-        } else {
-            ApiError {
-                status,
-                code: "bad_body",
-                message: format!("the request body could not be read: {r}"),
-                retry_after: None,
-            }
-        }
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let mut response =
-            (self.status, axum::Json(json!({"code": self.code, "message": self.message}))).into_response();
-        if self.status == StatusCode::UNAUTHORIZED {
-            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-        }
-        if let Some(seconds) = self.retry_after {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-        }
-        response
-    }
-}
-
-type Answer = Result<Response, ApiError>;
-
-/// Runs `work` on the blocking pool.
-async fn run<S: PermitStore, T: Send + 'static>(
+/// Runs `work` for the caller the request's bearer token names.
+async fn as_caller<S: PermitStore, T: Send + 'static>(
     svc: &Arc<SyncService<S>>,
-    work: impl FnOnce(&SyncService<S>) -> Result<T, SyncError> + Send + 'static,
+    creds: Credentials,
+    work: impl FnOnce(&SyncService<S>, &Caller) -> Result<T, SyncError> + Send + 'static,
 ) -> Result<T, ApiError> {
-    let svc = svc.clone();
-    let done = tokio::task::spawn_blocking(move || work(&svc)).await;
-    Ok(done.map_err(|e| SyncError::Internal(format!("a worker failed: {e}")))??)
-}
-
-fn bearer(headers: &HeaderMap) -> Option<String> {
-    headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_owned)
+    blocking(svc, move |s| {
+        let caller = s.authenticate(creds.bearer.as_deref())?;
+        work(s, &caller)
+    })
+    .await
 }
 
 fn parse_json<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, SyncError> {
-    Ok(query::parse_json(body, "docs/sync-api.md")?)
+    Ok(api::parse_json(body, "docs/sync-api.md")?)
 }
 
 #[derive(Deserialize)]
@@ -161,14 +90,12 @@ struct ApproveBody {
 
 async fn approve<S: PermitStore>(
     State(svc): State<Arc<SyncService<S>>>,
-    headers: HeaderMap,
+    creds: Credentials,
     body: Result<Bytes, BytesRejection>,
 ) -> Answer {
-    let auth = bearer(&headers);
-    let (approval, device) = run(&svc, move |s| {
-        let caller = s.authenticate(auth.as_deref())?;
+    let (approval, device) = as_caller(&svc, creds, move |s, caller| {
         let body: ApproveBody = parse_json(&body.map_err(too_large)?)?;
-        s.approve(&caller, &body.code, &body.badge, &body.precinct)
+        s.approve(caller, &body.code, &body.badge, &body.precinct)
     })
     .await?;
     let status = if approval == Approval::Created { StatusCode::CREATED } else { StatusCode::OK };
@@ -177,25 +104,18 @@ async fn approve<S: PermitStore>(
 
 /// A body that could not be read: over the limit, or broken.
 fn too_large(r: BytesRejection) -> SyncError {
-    if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        SyncError::Invalid { code: "too_large", message: "the request body is over this route's limit".into() }
-    } else {
-        SyncError::Invalid { code: "bad_body", message: format!("the request body could not be read: {r}") }
-    }
+    api::unreadable_body(&r).into()
 }
 
 async fn devices<S: PermitStore>(
     State(svc): State<Arc<SyncService<S>>>,
-    headers: HeaderMap,
+    creds: Credentials,
     RawQuery(q): RawQuery,
 ) -> Answer {
-    let auth = bearer(&headers);
     let q = Query::new(q);
-    let devices = run(&svc, move |s| {
-        let caller = s.authenticate(auth.as_deref())?;
-        s.devices(&caller, q.get("precinct"), q.parse("not_synced_hours")?)
-    })
-    .await?;
+    let devices =
+        as_caller(&svc, creds, move |s, caller| s.devices(caller, q.get("precinct"), q.parse("not_synced_hours")?))
+            .await?;
     let list: Vec<Value> = devices.iter().map(super::answers::device).collect();
     Ok(json_response(StatusCode::OK, json!({ "devices": list })))
 }
@@ -208,16 +128,14 @@ struct ReasonBody {
 
 async fn set_status<S: PermitStore>(
     svc: Arc<SyncService<S>>,
-    headers: HeaderMap,
+    creds: Credentials,
     device_id: String,
     body: Result<Bytes, BytesRejection>,
     suspended: bool,
 ) -> Answer {
-    let auth = bearer(&headers);
-    let device = run(&svc, move |s| {
-        let caller = s.authenticate(auth.as_deref())?;
+    let device = as_caller(&svc, creds, move |s, caller| {
         let body: ReasonBody = parse_json(&body.map_err(too_large)?)?;
-        s.set_suspended(&caller, &device_id, suspended, &body.reason)
+        s.set_suspended(caller, &device_id, suspended, &body.reason)
     })
     .await?;
     Ok(json_response(StatusCode::OK, super::answers::device(&device)))
@@ -226,32 +144,30 @@ async fn set_status<S: PermitStore>(
 async fn suspend<S: PermitStore>(
     State(svc): State<Arc<SyncService<S>>>,
     Path(device_id): Path<String>,
-    headers: HeaderMap,
+    creds: Credentials,
     body: Result<Bytes, BytesRejection>,
 ) -> Answer {
-    set_status(svc, headers, device_id, body, true).await
+    set_status(svc, creds, device_id, body, true).await
 }
 
 async fn resume<S: PermitStore>(
     State(svc): State<Arc<SyncService<S>>>,
     Path(device_id): Path<String>,
-    headers: HeaderMap,
+    creds: Credentials,
     body: Result<Bytes, BytesRejection>,
 ) -> Answer {
-    set_status(svc, headers, device_id, body, false).await
+    set_status(svc, creds, device_id, body, false).await
 }
 
 async fn clear_fork<S: PermitStore>(
     State(svc): State<Arc<SyncService<S>>>,
     Path(device_id): Path<String>,
-    headers: HeaderMap,
+    creds: Credentials,
     body: Result<Bytes, BytesRejection>,
 ) -> Answer {
-    let auth = bearer(&headers);
-    let device = run(&svc, move |s| {
-        let caller = s.authenticate(auth.as_deref())?;
+    let device = as_caller(&svc, creds, move |s, caller| {
         let body: ReasonBody = parse_json(&body.map_err(too_large)?)?;
-        s.clear_fork(&caller, &device_id, &body.reason)
+        s.clear_fork(caller, &device_id, &body.reason)
     })
     .await?;
     Ok(json_response(StatusCode::OK, super::answers::device(&device)))
@@ -259,20 +175,18 @@ async fn clear_fork<S: PermitStore>(
 
 async fn upload<S: PermitStore>(State(svc): State<Arc<SyncService<S>>>, body: Result<Bytes, BytesRejection>) -> Answer {
     let body = body?;
-    let receipt = run(&svc, move |s| s.upload(&body, Channel::Upload, None)).await?;
+    let receipt = blocking(&svc, move |s| s.upload(&body, Channel::Upload, None)).await?;
     Ok(json_response(StatusCode::OK, super::answers::receipt(&receipt)))
 }
 
 async fn import<S: PermitStore>(
     State(svc): State<Arc<SyncService<S>>>,
-    headers: HeaderMap,
+    creds: Credentials,
     body: Result<Bytes, BytesRejection>,
 ) -> Answer {
-    let auth = bearer(&headers);
-    let receipt = run(&svc, move |s| {
-        let caller = s.authenticate(auth.as_deref())?;
+    let receipt = as_caller(&svc, creds, move |s, caller| {
         let body = body.map_err(too_large)?;
-        s.upload(&body, Channel::File, Some(&caller))
+        s.upload(&body, Channel::File, Some(caller))
     })
     .await?;
     Ok(json_response(StatusCode::OK, super::answers::receipt(&receipt)))
@@ -371,12 +285,12 @@ async fn bundle<S: PermitStore>(
         if let Some(built) = cached {
             return Ok(send_bundle(&built, Some(range)));
         }
-        return match run(&svc, move |s| s.bundle(since)).await? {
+        return match blocking(&svc, move |s| s.bundle(since)).await? {
             BundleAnswer::Bundle(built) => Ok(send_bundle(&built, None)),
             BundleAnswer::Current { version } => Ok(not_modified(version)),
         };
     }
-    match run(&svc, move |s| s.bundle(since)).await? {
+    match blocking(&svc, move |s| s.bundle(since)).await? {
         BundleAnswer::Current { version } => Ok(not_modified(version)),
         BundleAnswer::Bundle(built) => {
             if names(headers.get(header::IF_NONE_MATCH), &built.etag) {
@@ -407,12 +321,10 @@ struct RevokeBody {
 
 async fn revoke<S: PermitStore>(
     State(svc): State<Arc<SyncService<S>>>,
-    headers: HeaderMap,
+    creds: Credentials,
     body: Result<Bytes, BytesRejection>,
 ) -> Answer {
-    let auth = bearer(&headers);
-    let (revoked, version) = run(&svc, move |s| {
-        let caller = s.authenticate(auth.as_deref())?;
+    let (revoked, version) = as_caller(&svc, creds, move |s, caller| {
         let body: RevokeBody = parse_json(&body.map_err(too_large)?)?;
         let target = match (body.serial, body.serials, body.document) {
             (Some(serial), None, None) => RevokeTarget::Serial(serial),
@@ -425,7 +337,7 @@ async fn revoke<S: PermitStore>(
                 })
             }
         };
-        s.revoke(&caller, target, &body.reason)
+        s.revoke(caller, target, &body.reason)
     })
     .await?;
     Ok(json_response(StatusCode::OK, json!({"revoked": revoked, "version": version})))
@@ -433,16 +345,12 @@ async fn revoke<S: PermitStore>(
 
 async fn revocations<S: PermitStore>(
     State(svc): State<Arc<SyncService<S>>>,
-    headers: HeaderMap,
+    creds: Credentials,
     RawQuery(q): RawQuery,
 ) -> Answer {
-    let auth = bearer(&headers);
     let q = Query::new(q);
-    let rows = run(&svc, move |s| {
-        let caller = s.authenticate(auth.as_deref())?;
-        s.revocations(&caller, q.parse("since_version")?.unwrap_or(0))
-    })
-    .await?;
+    let rows =
+        as_caller(&svc, creds, move |s, caller| s.revocations(caller, q.parse("since_version")?.unwrap_or(0))).await?;
     let list: Vec<Value> = rows
         .iter()
         .map(|r| {
@@ -506,10 +414,9 @@ fn csv_row(out: &mut String, device_id: &str, precinct: &str, r: &icaze_protocol
 
 async fn inspections<S: PermitStore>(
     State(svc): State<Arc<SyncService<S>>>,
-    headers: HeaderMap,
+    creds: Credentials,
     RawQuery(q): RawQuery,
 ) -> Answer {
-    let auth = bearer(&headers);
     let q = Query::new(q);
     let csv = match q.get("format") {
         None | Some("json") => false,
@@ -519,8 +426,7 @@ async fn inspections<S: PermitStore>(
             return Err(SyncError::Invalid { code: "invalid_query", message }.into());
         }
     };
-    let page = run(&svc, move |s| {
-        let caller = s.authenticate(auth.as_deref())?;
+    let page = as_caller(&svc, creds, move |s, caller| {
         let filter = InspectionFilter {
             precinct: q.owned("precinct"),
             officer: q.owned("officer"),
@@ -532,7 +438,7 @@ async fn inspections<S: PermitStore>(
             limit: q.parse("limit")?,
             after: q.owned("after"),
         };
-        s.inspections(&caller, &filter)
+        s.inspections(caller, &filter)
     })
     .await?;
     if csv {
@@ -568,16 +474,13 @@ async fn inspections<S: PermitStore>(
 
 async fn hourly<S: PermitStore>(
     State(svc): State<Arc<SyncService<S>>>,
-    headers: HeaderMap,
+    creds: Credentials,
     RawQuery(q): RawQuery,
 ) -> Answer {
-    let auth = bearer(&headers);
     let q = Query::new(q);
-    let stats = run(&svc, move |s| {
-        let caller = s.authenticate(auth.as_deref())?;
-        s.hourly(&caller, q.get("precinct"), q.time("from")?, q.time("to")?)
-    })
-    .await?;
+    let stats =
+        as_caller(&svc, creds, move |s, caller| s.hourly(caller, q.get("precinct"), q.time("from")?, q.time("to")?))
+            .await?;
     Ok(json_response(StatusCode::OK, super::answers::activity(&stats)))
 }
 
@@ -586,14 +489,12 @@ async fn hourly<S: PermitStore>(
 /// next page.
 async fn audit<S: PermitStore>(
     State(svc): State<Arc<SyncService<S>>>,
-    headers: HeaderMap,
+    creds: Credentials,
     RawQuery(q): RawQuery,
 ) -> Answer {
-    let auth = bearer(&headers);
     let q = Query::new(q);
-    let entries = run(&svc, move |s| {
-        let caller = s.authenticate(auth.as_deref())?;
-        s.audit_trail(&caller, q.parse("after")?.unwrap_or(0), q.parse("limit")?.unwrap_or(super::DEFAULT_PAGE))
+    let entries = as_caller(&svc, creds, move |s, caller| {
+        s.audit_trail(caller, q.parse("after")?.unwrap_or(0), q.parse("limit")?.unwrap_or(super::DEFAULT_PAGE))
     })
     .await?;
     let list: Vec<Value> = entries
@@ -606,15 +507,13 @@ async fn audit<S: PermitStore>(
     Ok(json_response(StatusCode::OK, json!({ "audit": list })))
 }
 
-async fn reload_keys<S: PermitStore>(State(svc): State<Arc<SyncService<S>>>, headers: HeaderMap) -> Answer {
-    let auth = bearer(&headers);
-    let answer = run(&svc, move |s| s.reload_keys(&s.authenticate(auth.as_deref())?)).await?;
+async fn reload_keys<S: PermitStore>(State(svc): State<Arc<SyncService<S>>>, creds: Credentials) -> Answer {
+    let answer = as_caller(&svc, creds, |s, caller| s.reload_keys(caller)).await?;
     Ok(json_response(StatusCode::OK, super::answers::keys_reloaded(&answer)))
 }
 
-async fn whoami<S: PermitStore>(State(svc): State<Arc<SyncService<S>>>, headers: HeaderMap) -> Answer {
-    let auth = bearer(&headers);
-    let caller = run(&svc, move |s| s.authenticate(auth.as_deref())).await?;
+async fn whoami<S: PermitStore>(State(svc): State<Arc<SyncService<S>>>, creds: Credentials) -> Answer {
+    let caller = as_caller(&svc, creds, |_, caller| Ok(caller.clone())).await?;
     let role = match caller {
         Caller::Admin => "admin",
         Caller::Supervisor { .. } => "supervisor",
@@ -632,14 +531,12 @@ struct SupervisorBody {
 
 async fn add_supervisor<S: PermitStore>(
     State(svc): State<Arc<SyncService<S>>>,
-    headers: HeaderMap,
+    creds: Credentials,
     body: Result<Bytes, BytesRejection>,
 ) -> Answer {
-    let auth = bearer(&headers);
-    let (name, precinct, token) = run(&svc, move |s| {
-        let caller = s.authenticate(auth.as_deref())?;
+    let (name, precinct, token) = as_caller(&svc, creds, move |s, caller| {
         let body: SupervisorBody = parse_json(&body.map_err(too_large)?)?;
-        let token = s.add_supervisor(&caller, &body.name, &body.precinct)?;
+        let token = s.add_supervisor(caller, &body.name, &body.precinct)?;
         Ok((body.name, body.precinct, token))
     })
     .await?;
@@ -649,15 +546,10 @@ async fn add_supervisor<S: PermitStore>(
 async fn remove_supervisor<S: PermitStore>(
     State(svc): State<Arc<SyncService<S>>>,
     Path(name): Path<String>,
-    headers: HeaderMap,
+    creds: Credentials,
 ) -> Answer {
-    let auth = bearer(&headers);
     let removed = name.clone();
-    run(&svc, move |s| {
-        let caller = s.authenticate(auth.as_deref())?;
-        s.remove_supervisor(&caller, &name)
-    })
-    .await?;
+    as_caller(&svc, creds, move |s, caller| s.remove_supervisor(caller, &name)).await?;
     Ok(json_response(StatusCode::OK, json!({"name": removed, "removed": true})))
 }
 
