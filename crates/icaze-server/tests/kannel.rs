@@ -2,29 +2,18 @@
 //! smsbox with a fake SMSC driven by `fakesmsc`) in front of the service on
 //! loopback. Needs `apt-get install kannel kannel-extras` (done by `.ci/run`).
 
-use std::sync::Arc;
-
-use icaze_core::{evaluate, Check, Status, TrustList, UtcMinute, ZoneId};
-use icaze_server::{FixedClock, ServeConfig, Server};
+use icaze_core::{evaluate, Check, Status, TrustList, ZoneId};
+use icaze_testkit::service::{at, TestService};
 use icaze_testkit::Kannel;
-
-fn at(s: &str) -> UtcMinute {
-    UtcMinute::parse_rfc3339(s).unwrap()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sms_through_kannel_get_their_replies_and_permits_verify() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let mut config = ServeConfig::new(data.clone());
-    config.listen = "127.0.0.1:0".parse().unwrap();
-    config.clock = Arc::new(FixedClock::new(at("2020-12-15T10:00:00+04:00")));
-    let server = Server::start(config).await.unwrap();
-    let store = icaze_server::sqlite::SqlitePermitStore::open(&data.join("icaze.db"), Default::default()).unwrap();
-    store.import_people(&icaze_server::registry::demo_people_csv(10)).unwrap();
-    store.import_denials(&icaze_server::registry::demo_denials_csv()).unwrap();
+    let mut service = TestService::start(at("2020-12-15T10:00:00+04:00"), |_| {}).await;
+    service.import_demo_people(10);
+    service.import_demo_denials();
+    let data = service.data();
 
-    let url = format!("http://{}/sms/8103", server.addr());
+    let url = service.url("/sms/8103");
     let messages: Vec<(&str, &str)> = vec![
         ("994501000001", "2 AZE11111111"),
         ("994501000001", "2 AZE11111111"),
@@ -62,5 +51,5 @@ async fn sms_through_kannel_get_their_replies_and_permits_verify() {
     for reply in &replies {
         assert!(reply.len() <= 160 && reply.is_ascii(), "one GSM-7 SMS: {reply:?}");
     }
-    server.stop().await;
+    service.stop().await;
 }

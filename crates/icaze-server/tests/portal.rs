@@ -8,18 +8,14 @@ use std::sync::Arc;
 use icaze_core::{Purpose, TrustList, UnverifiedPermit, UtcMinute, VerifiedPermit};
 use icaze_server::portal::password::HashCost;
 use icaze_server::{FixedClock, ServeConfig, Server};
+use icaze_testkit::service::{at, TestService};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-
-fn at(s: &str) -> UtcMinute {
-    UtcMinute::parse_rfc3339(s).unwrap()
-}
 
 const START: &str = "2020-12-15T10:00:00+04:00";
 
 struct Service {
-    dir: tempfile::TempDir,
-    server: Server,
+    svc: TestService,
     clock: Arc<FixedClock>,
     client: reqwest::Client,
     admin: String,
@@ -43,20 +39,10 @@ struct Answer {
 }
 
 impl Service {
-    fn config(dir: &tempfile::TempDir, clock: &Arc<FixedClock>, cost: HashCost) -> ServeConfig {
-        let mut config = ServeConfig::new(dir.path().join("data"));
-        config.listen = "127.0.0.1:0".parse().unwrap();
-        config.clock = clock.clone();
-        config.portal.hash_cost = cost;
-        config
-    }
-
     /// Stops the server and starts it again on the same data.
-    async fn restart(self) -> Self {
-        let Service { dir, server, clock, client, admin } = self;
-        server.stop().await;
-        let server = Server::start(Self::config(&dir, &clock, HashCost::cheap())).await.unwrap();
-        Self { dir, server, clock, client, admin }
+    async fn restart(mut self) -> Self {
+        self.svc.restart(|c| c.portal.hash_cost = HashCost::cheap()).await;
+        self
     }
 
     async fn start() -> Self {
@@ -68,24 +54,22 @@ impl Service {
         Self::start_configured(cost, |_| {}).await
     }
 
-    /// A service of its own `configure`d configuration.
+    /// A service of its own `configure`d configuration, with 50 synthetic
+    /// people and the synthetic deny list.
     async fn start_configured(cost: HashCost, configure: impl FnOnce(&mut ServeConfig)) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let clock = Arc::new(FixedClock::new(at(START)));
-        let mut config = Self::config(&dir, &clock, cost);
-        configure(&mut config);
-        let server = Server::start(config).await.unwrap();
-        let admin = std::fs::read_to_string(dir.path().join("data/admin-token")).unwrap().trim().to_owned();
-        let store =
-            icaze_server::sqlite::SqlitePermitStore::open(&dir.path().join("data/icaze.db"), Default::default())
-                .unwrap();
-        assert!(store.import_people(&icaze_server::registry::demo_people_csv(50)).unwrap().problems.is_empty());
-        store.import_denials(&icaze_server::registry::demo_denials_csv()).unwrap();
-        Self { dir, server, clock, client: reqwest::Client::new(), admin }
+        let svc = TestService::start(at(START), |c| {
+            c.portal.hash_cost = cost;
+            configure(c);
+        })
+        .await;
+        svc.import_demo_people(50);
+        svc.import_demo_denials();
+        let (clock, admin) = (svc.clock().clone(), svc.admin_token());
+        Self { svc, clock, client: reqwest::Client::new(), admin }
     }
 
     fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.server.addr())
+        self.svc.url(path)
     }
 
     async fn request(
@@ -192,7 +176,7 @@ impl Service {
     }
 
     fn verify(&self, token: &str) -> VerifiedPermit {
-        let data = self.dir.path().join("data/authority");
+        let data = self.svc.data().join("authority");
         let root =
             icaze_authority::read_public_key(&std::fs::read_to_string(data.join("root.public")).unwrap()).unwrap();
         let trust = TrustList::verify_bytes(&std::fs::read(data.join("trustlist")).unwrap(), &root).unwrap();
@@ -909,7 +893,7 @@ async fn behind_a_tls_proxy_cookies_are_secure_and_throttles_count_each_client()
         c.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
     })
     .await;
-    assert_eq!(s.server.public_url(), "https://permits.example.az");
+    assert_eq!(s.svc.server().public_url(), "https://permits.example.az");
     let (_, _) = s.org("1111111111", "org.a").await;
     let (status, cookie) = login_via(&s, "198.51.100.7", "org.a", OWN).await;
     assert_eq!(status, StatusCode::OK);
@@ -949,8 +933,8 @@ async fn behind_a_tls_proxy_cookies_are_secure_and_throttles_count_each_client()
     assert!(!login_via(&plain, "198.51.100.7", "org.a", OWN).await.1.contains("Secure"));
     for bad in ["ftp://permits.example.az", "https://permits.example.az/portal", "permits.example.az"] {
         let dir = tempfile::tempdir().unwrap();
-        let clock = Arc::new(FixedClock::new(at(START)));
-        let mut config = Service::config(&dir, &clock, HashCost::cheap());
+        let mut config = ServeConfig::new(dir.path().join("data"));
+        config.listen = "127.0.0.1:0".parse().unwrap();
         config.public_url = Some(bad.into());
         let refused = Server::start(config).await.err().map(|e| e.to_string()).unwrap_or_default();
         assert!(refused.contains("public URL"), "{bad}: {refused}");
@@ -1020,7 +1004,7 @@ async fn a_stolen_portal_key_is_rotated_and_its_long_lived_permits_reissued() {
     assert_eq!(ended.status, StatusCode::CREATED, "{}", ended.body);
     s.clock.set(at("2020-12-16T10:00:00+04:00"));
 
-    let keys = s.dir.path().join("data/authority");
+    let keys = s.svc.data().join("authority");
     icaze_authority::Authority::rotate(&keys, "portal", at("2020-12-16T10:00:00+04:00"), &Default::default()).unwrap();
     let (status, body) = s.admin("/v1/keys/reload", json!({})).await;
     assert_eq!(status, StatusCode::OK, "{body}");

@@ -4,15 +4,11 @@
 use std::sync::Arc;
 
 use icaze_core::{evaluate, Check, Status, TrustList, UtcMinute, ZoneId};
-use icaze_server::{FixedClock, ServeConfig, Server};
-
-fn at(s: &str) -> UtcMinute {
-    UtcMinute::parse_rfc3339(s).unwrap()
-}
+use icaze_server::{FixedClock, ServeConfig};
+use icaze_testkit::service::{at, TestService};
 
 struct Service {
-    dir: tempfile::TempDir,
-    server: Option<Server>,
+    svc: TestService,
     clock: Arc<FixedClock>,
     client: reqwest::Client,
 }
@@ -22,33 +18,21 @@ impl Service {
         Self::start_with(|_| {}).await
     }
 
+    /// A service with 50 synthetic people and the synthetic deny list.
     async fn start_with(configure: impl FnOnce(&mut ServeConfig)) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let clock = Arc::new(FixedClock::new(at("2020-12-15T10:00:00+04:00")));
-        let mut service = Self { dir, server: None, clock, client: reqwest::Client::new() };
-        service.boot(configure).await;
-        let store = icaze_server::sqlite::SqlitePermitStore::open(&service.data().join("icaze.db"), Default::default())
-            .unwrap();
-        let report = store.import_people(&icaze_server::registry::demo_people_csv(50)).unwrap();
-        assert!(report.problems.is_empty());
-        store.import_denials(&icaze_server::registry::demo_denials_csv()).unwrap();
-        service
-    }
-
-    async fn boot(&mut self, configure: impl FnOnce(&mut ServeConfig)) {
-        let mut config = ServeConfig::new(self.data());
-        config.listen = "127.0.0.1:0".parse().unwrap();
-        config.clock = self.clock.clone();
-        configure(&mut config);
-        self.server = Some(Server::start(config).await.unwrap());
+        let svc = TestService::start(at("2020-12-15T10:00:00+04:00"), configure).await;
+        svc.import_demo_people(50);
+        svc.import_demo_denials();
+        let clock = svc.clock().clone();
+        Self { svc, clock, client: reqwest::Client::new() }
     }
 
     fn data(&self) -> std::path::PathBuf {
-        self.dir.path().join("data")
+        self.svc.data()
     }
 
     fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.server.as_ref().unwrap().addr())
+        self.svc.url(path)
     }
 
     async fn sms(&self, from: &str, text: &str) -> String {
@@ -291,8 +275,7 @@ async fn floods_from_one_phone_are_slowed_down() {
 async fn serials_are_never_reused_across_restarts() {
     let mut s = Service::start().await;
     s.sms("994501112233", "2 AZE11111111").await;
-    s.server.take().unwrap().stop().await;
-    s.boot(|_| {}).await;
+    s.svc.restart(|_| {}).await;
     s.sms("994501112233", "2 MYI1234567").await;
     let serials: Vec<i64> = {
         let db = s.db();

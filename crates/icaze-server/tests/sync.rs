@@ -12,19 +12,15 @@ use icaze_protocol::{
 };
 use icaze_server::sync::ratelimit::Rate;
 use icaze_server::sync::SyncLimits;
-use icaze_server::{FixedClock, ServeConfig, Server};
+use icaze_server::{FixedClock, ServeConfig};
+use icaze_testkit::service::{at, TestService};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-
-fn at(s: &str) -> UtcMinute {
-    UtcMinute::parse_rfc3339(s).unwrap()
-}
 
 const START: &str = "2020-12-15T10:00:00+04:00";
 
 struct Service {
-    dir: tempfile::TempDir,
-    server: Server,
+    svc: TestService,
     clock: Arc<FixedClock>,
     client: reqwest::Client,
     admin: String,
@@ -36,23 +32,17 @@ impl Service {
     }
 
     async fn start_with(configure: impl FnOnce(&mut ServeConfig)) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let clock = Arc::new(FixedClock::new(at(START)));
-        let mut config = ServeConfig::new(dir.path().join("data"));
-        config.listen = "127.0.0.1:0".parse().unwrap();
-        config.clock = clock.clone();
-        configure(&mut config);
-        let server = Server::start(config).await.unwrap();
-        let admin = std::fs::read_to_string(dir.path().join("data/admin-token")).unwrap().trim().to_owned();
-        Self { dir, server, clock, client: reqwest::Client::new(), admin }
+        let svc = TestService::start(at(START), configure).await;
+        let (clock, admin) = (svc.clock().clone(), svc.admin_token());
+        Self { svc, clock, client: reqwest::Client::new(), admin }
     }
 
     fn data(&self) -> std::path::PathBuf {
-        self.dir.path().join("data")
+        self.svc.data()
     }
 
     fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.server.addr())
+        self.svc.url(path)
     }
 
     async fn send(&self, request: reqwest::RequestBuilder, token: Option<&str>) -> (StatusCode, Value) {

@@ -65,6 +65,8 @@ mod error;
 mod fakesmsc;
 mod faultproxy;
 mod kannel;
+#[cfg(feature = "service")]
+pub mod service;
 
 pub use config::{REPLY_COULD_NOT_FETCH, REPLY_EMPTY};
 pub use error::KannelError;

@@ -8,17 +8,11 @@
 //!
 //! Needs `apt-get install kannel kannel-extras` (done by `.ci/run`).
 
-use std::sync::Arc;
-
-use icaze_core::{UtcMinute, ZoneId};
+use icaze_core::ZoneId;
 use icaze_device::{Device, InitConfig, Notes, OfficerBadge, Scene, SyncClient, SyncConfig, VerdictKind};
-use icaze_server::{FixedClock, ServeConfig, Server};
+use icaze_testkit::service::{at, TestService};
 use icaze_testkit::Kannel;
 use serde_json::{json, Value};
-
-fn at(s: &str) -> UtcMinute {
-    UtcMinute::parse_rfc3339(s).unwrap()
-}
 
 async fn post(url: &str, token: &str, body: Value) -> Value {
     let response =
@@ -32,17 +26,9 @@ async fn post(url: &str, token: &str, body: Value) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sms_to_qr_to_verdict_to_supervisor_to_revocation() {
     // The service, its clock at 10:00 on the second day of the December 2020 regime.
-    let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("data");
-    let clock = Arc::new(FixedClock::new(at("2020-12-15T10:00:00+04:00")));
-    let mut config = ServeConfig::new(data.clone());
-    config.listen = "127.0.0.1:0".parse().unwrap();
-    config.clock = clock.clone();
-    let server = Server::start(config).await.unwrap();
-    let base = format!("http://{}", server.addr());
-    let store = icaze_server::sqlite::SqlitePermitStore::open(&data.join("icaze.db"), Default::default()).unwrap();
-    store.import_people(&icaze_server::registry::demo_people_csv(10)).unwrap();
-    let admin = std::fs::read_to_string(data.join("admin-token")).unwrap().trim().to_owned();
+    let mut service = TestService::start(at("2020-12-15T10:00:00+04:00"), |_| {}).await;
+    service.import_demo_people(10);
+    let (data, clock, base, admin) = (service.data(), service.clock().clone(), service.url(""), service.admin_token());
 
     // 1. The citizen texts "2 AZE11111111" to 8103; the reply comes back through Kannel.
     let sms_url = format!("{base}/sms/8103");
@@ -61,7 +47,7 @@ async fn sms_to_qr_to_verdict_to_supervisor_to_revocation() {
     // 3. The officer's device: pinned to the root, enrolled by the supervisor, synced.
     let root = icaze_authority::read_public_key(&std::fs::read_to_string(data.join("authority/root.public")).unwrap())
         .unwrap();
-    let device_dir = tmp.path().join("device");
+    let device_dir = service.path("device");
     let config = InitConfig { root, server: Some(base.clone()), officer: Some(OfficerBadge::new("B-1042").unwrap()) };
     let mut device = Device::init(&device_dir, &config, at("2020-12-15T10:00:00+04:00")).unwrap();
     let code = device.enrollment_code().to_string();
@@ -114,5 +100,5 @@ async fn sms_to_qr_to_verdict_to_supervisor_to_revocation() {
     let again = device.check(&scanned[0], &Scene { at: later, ..scene }, &Notes::default()).unwrap();
     assert_eq!(again.kind, VerdictKind::Revoked, "{:?}", again.reasons);
     assert!(device.verify_chain().unwrap().is_ok());
-    server.stop().await;
+    service.stop().await;
 }

@@ -12,53 +12,47 @@ use std::sync::Arc;
 use icaze_app::core::AppCore;
 use icaze_app::settings::Settings;
 use icaze_core::UtcMinute;
-use icaze_server::{FixedClock, ServeConfig, Server};
+use icaze_server::FixedClock;
+pub use icaze_testkit::service::at;
+use icaze_testkit::service::TestService;
 use serde_json::Value;
-
-pub fn at(s: &str) -> UtcMinute {
-    UtcMinute::parse_rfc3339(s).unwrap()
-}
 
 /// The service's clock and the device's, once the permits are valid.
 pub const NOW: &str = "2020-12-15T10:30:00+04:00";
 
 pub struct Service {
-    tmp: tempfile::TempDir,
     pub runtime: tokio::runtime::Runtime,
-    server: Option<Server>,
+    // Invariant: `Some` until dropped; it is stopped before `runtime` goes.
+    svc: Option<TestService>,
     pub clock: Arc<FixedClock>,
     pub url: String,
 }
 
 impl Service {
     pub fn start() -> Self {
-        let tmp = tempfile::tempdir().unwrap();
         let runtime = tokio::runtime::Runtime::new().unwrap();
-        let clock = Arc::new(FixedClock::new(at("2020-12-15T10:00:00+04:00")));
-        let mut config = ServeConfig::new(tmp.path().join("data"));
-        config.listen = "127.0.0.1:0".parse().unwrap();
-        config.clock = clock.clone();
-        let server = runtime.block_on(Server::start(config)).unwrap();
-        let url = format!("http://{}", server.addr());
-        let store =
-            icaze_server::sqlite::SqlitePermitStore::open(&tmp.path().join("data/icaze.db"), Default::default())
-                .unwrap();
-        assert!(store.import_people(&icaze_server::registry::demo_people_csv(20)).unwrap().problems.is_empty());
-        Self { tmp, runtime, server: Some(server), clock, url }
+        let svc = runtime.block_on(TestService::start(at("2020-12-15T10:00:00+04:00"), |_| {}));
+        svc.import_demo_people(20);
+        let (clock, url) = (svc.clock().clone(), svc.url(""));
+        Self { runtime, svc: Some(svc), clock, url }
+    }
+
+    fn svc(&self) -> &TestService {
+        self.svc.as_ref().unwrap()
     }
 
     /// The service's data directory.
     pub fn data(&self) -> PathBuf {
-        self.tmp.path().join("data")
+        self.svc().data()
     }
 
     /// Where the device called `name` keeps its directory.
     pub fn device_dir(&self, name: &str) -> PathBuf {
-        self.tmp.path().join(name)
+        self.svc().path(name)
     }
 
     pub fn admin_token(&self) -> String {
-        std::fs::read_to_string(self.data().join("admin-token")).unwrap().trim().to_owned()
+        self.svc().admin_token()
     }
 
     /// An SMS to 8103 through the service's gateway endpoint; returns the token.
@@ -106,8 +100,8 @@ impl Service {
 
 impl Drop for Service {
     fn drop(&mut self) {
-        if let Some(server) = self.server.take() {
-            self.runtime.block_on(server.stop());
+        if let Some(mut svc) = self.svc.take() {
+            self.runtime.block_on(svc.stop());
         }
     }
 }

@@ -17,13 +17,10 @@ use std::sync::Arc;
 
 use icaze_core::UtcMinute;
 use icaze_server::sqlite::SqlitePermitStore;
-use icaze_server::{FixedClock, ServeConfig, Server};
+use icaze_server::{FixedClock, ServeConfig};
+pub use icaze_testkit::service::at;
+use icaze_testkit::service::TestService;
 use serde_json::Value;
-
-/// A time as the tests write it, RFC 3339 with its offset.
-pub fn at(s: &str) -> UtcMinute {
-    UtcMinute::parse_rfc3339(s).unwrap()
-}
 
 /// The service's clock when it starts: SMS permits asked for now are valid from 10:15.
 pub const START: &str = "2020-12-15T10:00:00+04:00";
@@ -32,11 +29,10 @@ pub const NOW: &str = "2020-12-15T10:30:00+04:00";
 
 /// A running service and the directory it keeps its data in.
 pub struct Service {
-    tmp: tempfile::TempDir,
     /// The runtime the server's tasks run on; tests use it for their own requests.
     pub runtime: tokio::runtime::Runtime,
     // Invariant: `Some` until dropped; it is stopped before `runtime` goes.
-    server: Option<Server>,
+    svc: Option<TestService>,
     /// The service's clock, at [`START`] until a test moves it.
     pub clock: Arc<FixedClock>,
     /// `http://127.0.0.1:PORT`.
@@ -52,48 +48,45 @@ impl Service {
     /// The service with `adjust` applied to its configuration before it starts (the
     /// address and the clock are set before, and are best left alone).
     pub fn start_with(adjust: impl FnOnce(&mut ServeConfig)) -> Self {
-        let tmp = tempfile::tempdir().unwrap();
         let runtime = tokio::runtime::Runtime::new().unwrap();
-        let clock = Arc::new(FixedClock::new(at(START)));
-        let mut config = ServeConfig::new(tmp.path().join("data"));
-        config.listen = "127.0.0.1:0".parse().unwrap();
-        config.clock = clock.clone();
-        adjust(&mut config);
-        let server = runtime.block_on(Server::start(config)).unwrap();
-        let url = format!("http://{}", server.addr());
-        Self { tmp, runtime, server: Some(server), clock, url }
+        let svc = runtime.block_on(TestService::start(at(START), adjust));
+        let (clock, url) = (svc.clock().clone(), svc.url(""));
+        Self { runtime, svc: Some(svc), clock, url }
+    }
+
+    fn svc(&self) -> &TestService {
+        self.svc.as_ref().unwrap()
     }
 
     /// The same service with `n` synthetic people in its registry (all imported cleanly).
     pub fn with_demo_people(self, n: u32) -> Self {
-        let report = self.store().import_people(&icaze_server::registry::demo_people_csv(n)).unwrap();
-        assert!(report.problems.is_empty(), "{:?}", report.problems);
+        self.svc().import_demo_people(n);
         self
     }
 
     /// The service's database, opened beside the running server.
     pub fn store(&self) -> SqlitePermitStore {
-        SqlitePermitStore::open(&self.data().join("icaze.db"), Default::default()).unwrap()
+        self.svc().permits()
     }
 
     /// The address the service listens on.
     pub fn addr(&self) -> SocketAddr {
-        self.server.as_ref().unwrap().addr()
+        self.svc().addr()
     }
 
     /// The service's data directory.
     pub fn data(&self) -> PathBuf {
-        self.tmp.path().join("data")
+        self.svc().data()
     }
 
     /// `name` in the test's own directory (a device directory, a file to import).
     pub fn path(&self, name: &str) -> PathBuf {
-        self.tmp.path().join(name)
+        self.svc().path(name)
     }
 
     /// The administrator's token, which the service wrote at its first start.
     pub fn admin_token(&self) -> String {
-        std::fs::read_to_string(self.data().join("admin-token")).unwrap().trim().to_owned()
+        self.svc().admin_token()
     }
 
     /// `icaze admin …` with the administrator's token file: the exit status and the
@@ -149,8 +142,8 @@ impl Service {
 
 impl Drop for Service {
     fn drop(&mut self) {
-        if let Some(server) = self.server.take() {
-            self.runtime.block_on(server.stop());
+        if let Some(mut svc) = self.svc.take() {
+            self.runtime.block_on(svc.stop());
         }
     }
 }
