@@ -2,7 +2,7 @@
 // token and a link to the citizen page to pass on), and the operator's own
 // permits, each revocable with a reason.
 import { api, guarded } from "./api.js";
-import { $, el, errorBox, field, fill, screen } from "./dom.js";
+import { $, checkRequired, el, errorBox, field, fieldErrorLine, fill, formErrors, screen } from "./dom.js";
 import { t } from "./i18n.js";
 import { bakuTime, funeralDefaults } from "./time.js";
 import { zoneList, zoneName, zones } from "./zones.js";
@@ -15,9 +15,21 @@ export async function consoleScreen() {
         "div",
         { class: "field" },
         el("label", { for: "funeral-zone", text: t("funeral.zone") }),
-        el("select", { id: "funeral-zone", required: true }, list.map((z) => el("option", { value: String(z.id), text: zoneName(z.id) }))),
+        el(
+          "select",
+          { id: "funeral-zone", required: true, "aria-describedby": "funeral-zone-error" },
+          list.map((z) => el("option", { value: String(z.id), text: zoneName(z.id) })),
+        ),
+        fieldErrorLine("funeral-zone"),
       )
     : field("funeral-zone", t("funeral.zone"), { type: "number", min: 0, step: 1, required: true, inputmode: "numeric" });
+  const errors = formErrors(error, {
+    document: "funeral-document",
+    zones: "funeral-zone",
+    valid_from: "funeral-from",
+    valid_until: "funeral-until",
+    note: "funeral-note",
+  });
   const result = el("div", { id: "funeral-result", "aria-live": "polite" });
   const form = el(
     "form",
@@ -80,9 +92,10 @@ export async function consoleScreen() {
   more.addEventListener("click", load);
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
+    if (!checkRequired(errors, ["funeral-document", "funeral-zone", "funeral-from", "funeral-until"])) return;
     const note = $("#funeral-note").value.trim();
     $("#funeral-submit").disabled = true;
-    await guarded(error, async () => {
+    await guarded(errors, async () => {
       const p = await api("POST", "/portal/api/funeral", {
         document: $("#funeral-document").value.trim().toUpperCase(),
         zone: Number($("#funeral-zone").value),
