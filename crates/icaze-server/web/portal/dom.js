@@ -144,18 +144,32 @@ export function showPendingFlash() {
   }
 }
 
-/** A table in a scrolling wrapper (phones). */
-export function table(id, headers, rows) {
+/**
+ * A table in a scrolling wrapper. On a phone its rows become cards, each
+ * cell under its column's name (app.css, `table.cards`): the names go in each
+ * cell's `data-label`. Rows added later get theirs from labelRow().
+ */
+export function table(id, headers, rows, tbody = el("tbody")) {
+  for (const row of rows.flat(Infinity)) labelRow(headers, row);
+  append(tbody, rows);
   return el(
     "div",
     { class: "table-wrap" },
     el(
       "table",
-      { id },
+      { id, class: "cards" },
       el("thead", {}, el("tr", {}, headers.map((h) => el("th", { scope: "col", text: h })))),
-      el("tbody", {}, rows),
+      tbody,
     ),
   );
+}
+
+/** Names each cell of `row` after its column (`data-label`), for the phone's cards; a cell spanning the row is left unnamed. */
+export function labelRow(headers, row) {
+  [...row.children].forEach((cell, i) => {
+    if (headers[i] && !cell.hasAttribute("colspan")) cell.dataset.label = headers[i];
+  });
+  return row;
 }
 
 /** A screen's nodes: its title (a catalogue key), then the children. */

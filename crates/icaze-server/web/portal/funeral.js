@@ -2,7 +2,7 @@
 // token and a link to the citizen page to pass on), and the operator's own
 // permits, each revocable with a reason.
 import { api, guarded } from "./api.js";
-import { $, checkRequired, el, errorBox, field, fieldErrorLine, fill, formErrors, screen } from "./dom.js";
+import { $, checkRequired, el, errorBox, field, fieldErrorLine, fill, formErrors, labelRow, screen, table } from "./dom.js";
 import { t } from "./i18n.js";
 import { bakuTime, funeralDefaults } from "./time.js";
 import { zoneList, zoneName, zones } from "./zones.js";
@@ -47,18 +47,23 @@ export async function consoleScreen() {
     el("button", { type: "submit", id: "funeral-submit", text: t("funeral.issue") }),
   );
   const tbody = el("tbody");
+  // The last two columns (the citizen page's link, the revocation) need no name: their contents say what they are.
+  const headers = [t("permit.serial"), t("field.document"), t("field.zones"), t("field.validity"), "", ""];
   const more = el("button", { type: "button", id: "funeral-more", class: "secondary", text: t("action.more"), hidden: true });
   let after = null;
   const row = (p) =>
-    el(
-      "tr",
-      { "data-serial": p.serial },
-      el("td", { class: "serial", text: p.serial }),
-      el("td", { text: p.document }),
-      el("td", { text: zoneList(p.zones) }),
-      el("td", { text: `${bakuTime(p.valid_from)} – ${bakuTime(p.valid_until)}` }),
-      el("td", {}, p.token ? el("a", { href: `/p#${p.token}`, target: "_blank", rel: "noopener", text: t("funeral.citizen_page") }) : null),
-      el("td", {}, revokeCell(p)),
+    labelRow(
+      headers,
+      el(
+        "tr",
+        { "data-serial": p.serial },
+        el("td", { class: "serial", text: p.serial }),
+        el("td", { text: p.document }),
+        el("td", { text: zoneList(p.zones) }),
+        el("td", { text: `${bakuTime(p.valid_from)} – ${bakuTime(p.valid_until)}` }),
+        el("td", {}, p.token ? el("a", { href: `/p#${p.token}`, target: "_blank", rel: "noopener", text: t("funeral.citizen_page") }) : null),
+        el("td", {}, revokeCell(p)),
+      ),
     );
   // A revoked permit says so; a live one has a button that asks why, then revokes it.
   function revokeCell(p) {
@@ -120,26 +125,7 @@ export async function consoleScreen() {
     form,
     result,
     el("h2", { text: t("funeral.mine") }),
-    el(
-      "div",
-      { class: "table-wrap" },
-      el(
-        "table",
-        { id: "funeral-list" },
-        el(
-          "thead",
-          {},
-          el(
-            "tr",
-            {},
-            [t("permit.serial"), t("field.document"), t("field.zones"), t("field.validity"), "", ""].map((h) =>
-              el("th", { scope: "col", text: h }),
-            ),
-          ),
-        ),
-        tbody,
-      ),
-    ),
+    table("funeral-list", headers, [], tbody),
     more,
   );
 }
