@@ -29,7 +29,7 @@ export async function orgScreen() {
       el("td", { text: p.login }),
       el("td", { text: p.name }),
       el("td", { text: p.active ? t("answer.yes") : t("answer.no") }),
-      el("td", { text: p.created_by ?? "—" }),
+      el("td", { text: p.created_by === "admin" ? t("audit.by_admin") : p.created_by ?? "—" }),
       el("td", { text: p.created_at ? bakuTime(p.created_at) : "—" }),
       el("td", {}, action),
     );
