@@ -225,6 +225,8 @@ test("an empty form is checked in the page: each empty field says so beside it, 
     await employer.waitForSelector("#delegate-error:not([hidden])");
   });
   assert.deepEqual(sentDelegate, []);
+  // The first person was added by the administrator, said in words.
+  assert.equal(await employer.textContent(`#persons tr[data-login="${ORG.login}"] td:nth-child(4)`), "Administrator");
   assert.equal((await fieldError(employer, "delegate-login")).text, "Bu sahəni doldurun.");
   assert.equal((await fieldError(employer, "delegate-name")).text, "Bu sahəni doldurun.");
 });
@@ -593,11 +595,18 @@ test("at 360 and 320 px wide every screen fits the phone: no sideways scrolling,
   const page = employer;
   await setLanguage(page, "az");
   // The operator's permit list needs a permit.
+  await setLanguage(operator, "az");
+  await operator.waitForSelector("#funeral-form");
   await operator.fill("#funeral-document", DEMO.baku);
-  await operator.fill("#funeral-from", bakuDateTime(60));
-  await operator.fill("#funeral-until", bakuDateTime(60 + 8 * 60));
+  const [from, until] = [bakuDateTime(60), bakuDateTime(60 + 8 * 60)];
+  await operator.fill("#funeral-from", from);
+  await operator.fill("#funeral-until", until);
   await operator.click("#funeral-submit");
   await operator.waitForSelector("#funeral-serial", { timeout: 10_000 });
+  // Its window in Azerbaijani, Baku time, the day written once when it ends on the day it starts.
+  const at = (v) => `${writtenDay(v.slice(0, 10), "az")}, ${v.slice(11, 16)}`;
+  const window = from.slice(0, 10) === until.slice(0, 10) ? `${at(from)} – ${until.slice(11, 16)}` : `${at(from)} – ${at(until)}`;
+  assert.equal(await operator.textContent("#funeral-validity"), window);
   const screens = [
     [page, "employees", `#/employees`, "#employees-table", "employees-table"],
     [page, "employee", `#/employees/${state.employeeId}`, "#employee-serial", null],

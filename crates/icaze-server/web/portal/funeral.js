@@ -4,7 +4,7 @@
 import { api, guarded } from "./api.js";
 import { $, checkRequired, el, errorBox, field, fieldErrorLine, fill, formErrors, labelRow, screen, table } from "./dom.js";
 import { t } from "./i18n.js";
-import { bakuTime, funeralDefaults } from "./time.js";
+import { bakuRange, funeralDefaults } from "./time.js";
 import { zoneList, zoneName, zones } from "./zones.js";
 
 export async function consoleScreen() {
@@ -60,7 +60,7 @@ export async function consoleScreen() {
         el("td", { class: "serial", text: p.serial }),
         el("td", { text: p.document }),
         el("td", { text: zoneList(p.zones) }),
-        el("td", { text: `${bakuTime(p.valid_from)} – ${bakuTime(p.valid_until)}` }),
+        el("td", { text: bakuRange(p.valid_from, p.valid_until) }),
         el("td", {}, p.token ? el("a", { href: `/p#${p.token}`, target: "_blank", rel: "noopener", text: t("funeral.citizen_page") }) : null),
         el("td", {}, revokeCell(p)),
       ),
@@ -146,7 +146,7 @@ async function permitCard(p) {
       el("dt", { text: t("field.zones") }),
       el("dd", { text: zoneList(p.zones) }),
       el("dt", { text: t("field.validity") }),
-      el("dd", { id: "funeral-validity", text: `${bakuTime(p.valid_from)} – ${bakuTime(p.valid_until)}` }),
+      el("dd", { id: "funeral-validity", text: bakuRange(p.valid_from, p.valid_until) }),
       p.note ? [el("dt", { text: t("funeral.note") }), el("dd", { id: "funeral-note-value", text: p.note })] : null,
       el("dt", { text: t("funeral.operator") }),
       el("dd", { text: typeof p.operator === "string" ? p.operator : p.operator?.login ?? "" }),

@@ -48,6 +48,13 @@ export function bakuTime(rfc3339) {
   return `${writtenDay(Number(p.year), Number(p.month), Number(p.day))}, ${hour}:${p.minute}`;
 }
 
+/** A window "from – until" like bakuTime(), its day written once when both ends fall on it ("6 dekabr 2026, 11:15 – 19:15"). */
+export function bakuRange(from, until) {
+  const [a, b] = [bakuTime(from), bakuTime(until)];
+  const cut = a.lastIndexOf(", ");
+  return cut > 0 && b.startsWith(a.slice(0, cut + 2)) ? `${a} – ${b.slice(cut + 2)}` : `${a} – ${b}`;
+}
+
 /** A Baku local time "yyyy-mm-dd hh:mm" (as the server's messages write it) like bakuTime(). */
 export function bakuLocalTime(text) {
   const m = /^(\d{4}-\d\d-\d\d)[ T](\d\d:\d\d)$/.exec(String(text ?? ""));
