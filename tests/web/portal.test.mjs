@@ -201,7 +201,8 @@ test("an employee is registered, shown with the permit and QR, edited to a new s
   });
   const serial = Number(await page.textContent("#employee-serial"));
   assert.ok(serial > 0, "the permit has a serial");
-  assert.match(await page.textContent("#employee-validity"), /\d\d\.\d\d\.\d{4} \d\d:\d\d – \d\d\.\d\d\.\d{4} \d\d:\d\d/);
+  // Issue 22: the page's language writes the month (portal-words.test.mjs checks each language's words).
+  assert.match(await page.textContent("#employee-validity"), /^\d{1,2} \p{L}+ \d{4}, \d\d:\d\d – \d{1,2} \p{L}+ \d{4}, \d\d:\d\d$/u);
   assert.match(await page.textContent("#employee-token"), /^IZ/);
   await imageLoaded(page, "#employee-qr");
   const id = /#\/employees\/(\d+)/.exec(page.url())?.[1];

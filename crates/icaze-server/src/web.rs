@@ -38,7 +38,7 @@ const CSS: &str = "text/css; charset=utf-8";
 const PORTAL_HTML: &str = include_str!("../web/portal/index.html");
 const PORTAL_CSS: &str = include_str!("../web/portal/app.css");
 /// The portal's ES modules by file name: the page loads `app.js`, which imports the rest.
-const PORTAL_MODULES: [(&str, &str); 18] = [
+const PORTAL_MODULES: [(&str, &str); 19] = [
     ("app.js", include_str!("../web/portal/app.js")),
     ("account.js", include_str!("../web/portal/account.js")),
     ("api.js", include_str!("../web/portal/api.js")),
@@ -49,6 +49,7 @@ const PORTAL_MODULES: [(&str, &str); 18] = [
     ("funeral.js", include_str!("../web/portal/funeral.js")),
     ("i18n.js", include_str!("../web/portal/i18n.js")),
     ("import.js", include_str!("../web/portal/import.js")),
+    ("messages.js", include_str!("../web/portal/messages.js")),
     ("org.js", include_str!("../web/portal/org.js")),
     ("permit.js", include_str!("../web/portal/permit.js")),
     ("reactivate.js", include_str!("../web/portal/reactivate.js")),

@@ -1,12 +1,13 @@
 // Signing in and changing one's password (forced after a one-time password).
 import { api, guarded } from "./api.js";
-import { $, el, errorBox, field, flashNext, screen, showError } from "./dom.js";
+import { $, checkRequired, el, errorBox, field, flashNext, formErrors, screen } from "./dom.js";
 import { renderChrome } from "./chrome.js";
 import { t } from "./i18n.js";
 import { home, session, setSession } from "./session.js";
 
 export function loginScreen() {
   const error = errorBox("login-error");
+  const errors = formErrors(error, { login: "login-login", password: "login-password" });
   const form = el(
     "form",
     { id: "login-form", class: "card narrow", novalidate: true },
@@ -17,9 +18,10 @@ export function loginScreen() {
   );
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
+    if (!checkRequired(errors, ["login-login", "login-password"])) return;
     const button = $("#login-submit");
     button.disabled = true;
-    await guarded(error, async () => {
+    await guarded(errors, async () => {
       // A throttled login's message says how long to wait (`retry_after`).
       const answer = await api("POST", "/portal/api/login", {
         login: $("#login-login").value.trim(),
@@ -40,6 +42,7 @@ function startSession(answer) {
 
 export function passwordScreen() {
   const error = errorBox("password-error");
+  const errors = formErrors(error, { old: "password-old", new: "password-new", repeat: "password-repeat" });
   const form = el(
     "form",
     { id: "password-form", class: "card narrow", novalidate: true },
@@ -52,10 +55,11 @@ export function passwordScreen() {
   );
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
+    if (!checkRequired(errors, ["password-old", "password-new", "password-repeat"])) return;
     const next = $("#password-new").value;
-    if (next.length < 10) return showError(error, t("password.too_short"));
-    if (next !== $("#password-repeat").value) return showError(error, t("password.mismatch"));
-    await guarded(error, async () => {
+    if (next.length < 10) return errors.show(t("password.too_short"), "new");
+    if (next !== $("#password-repeat").value) return errors.show(t("password.mismatch"), "repeat");
+    await guarded(errors, async () => {
       await api("POST", "/portal/api/password", { old: $("#password-old").value, new: next });
       // The server may rotate the session after a password change: ask it again.
       try {

@@ -1,10 +1,15 @@
 // The portal's JSON API (docs/portal-api.md). Every request other than GET
 // sends the session's X-CSRF-Token; every error is shown in the page's
-// language: the API's `code` is looked up as `error.<code>` in the catalogue,
-// and a code the catalogue does not know shows the API's own `message`.
-import { showError } from "./dom.js";
+// language: the API's `message` is read for the case of its code it names
+// (messages.js: `invalid_dates` covers several), else its `code` is looked up
+// as `error.<code>` in the catalogue, and only a code the catalogue does not
+// know shows the API's own `message`. An error about a field of the form is
+// shown beside that field as well as in the form's banner.
+import { formErrors } from "./dom.js";
 import { language, t, tMaybe } from "./i18n.js";
+import { explain } from "./messages.js";
 import { session } from "./session.js";
+import { bakuLocalTime } from "./time.js";
 
 export class ApiError extends Error {
   constructor(status, code, message, body) {
@@ -66,22 +71,69 @@ export async function api(method, path, body, { contentType = "application/json"
   return raw ? text : data;
 }
 
-/** An API error in the page's language (the server's message for a code the catalogue lacks). */
-export function errorText(e) {
-  if (!(e instanceof ApiError)) return e.message || String(e);
-  // `{minutes}`: how long a throttled login waits (`retry_after`, in seconds).
-  const minutes = Math.max(1, Math.ceil(Number(e.body?.retry_after ?? 0) / 60));
-  return tMaybe(`error.${e.code}`, { minutes }) || e.message || String(e);
+/**
+ * The field an error code is about when its message names none more exactly
+ * (messages.js), by the API's field names; the form maps them to its inputs.
+ */
+const CODE_FIELDS = {
+  unknown_document: "document",
+  refused: "document",
+  invalid_document: "document",
+  duplicate_employee: "document",
+  invalid_plate: "plate",
+  invalid_zone: "zones",
+  wrong_password: "old",
+  weak_password: "new",
+  invalid_login: "login",
+  duplicate_login: "login",
+  bad_encoding: "file",
+  too_large: "file",
+};
+
+/** A sentence messages.js explained, in the page's language (a date in the page's way, a reason explained in turn). */
+export function sayExplained({ key, params = {} }) {
+  const p = { ...params };
+  if (p.date) p.date = bakuLocalTime(p.date);
+  if (p.reason && typeof p.reason === "object") p.reason = sayExplained(p.reason);
+  return t(key, p);
 }
 
-/** Runs `fn`; shows an API error's message in `box` instead of throwing. */
-export async function guarded(box, fn) {
-  showError(box, "");
+/** A sentence of the server's with no code (an import's line), in the page's language when it is a known one. */
+export function problemText(message) {
+  const explained = explain(message);
+  return explained ? sayExplained(explained) : String(message ?? "");
+}
+
+/** An API error in the page's language and the field it is about: `{text, field}` (field null when none). */
+export function errorInfo(e) {
+  if (!(e instanceof ApiError)) return { text: e?.message || String(e), field: null };
+  const explained = explain(e.message, e.code);
+  if (explained) return { text: sayExplained(explained), field: explained.field ?? CODE_FIELDS[e.code] ?? null };
+  // `{minutes}`: how long a throttled login waits (`retry_after`, in seconds).
+  const minutes = Math.max(1, Math.ceil(Number(e.body?.retry_after ?? 0) / 60));
+  const text = tMaybe(`error.${e.code}`, { minutes }) || e.message || String(e);
+  return { text, field: CODE_FIELDS[e.code] ?? null };
+}
+
+/** An API error in the page's language (the server's message for a code the catalogue lacks). */
+export function errorText(e) {
+  return errorInfo(e).text;
+}
+
+/**
+ * Runs `fn`; shows an API error in the page's language instead of throwing:
+ * in `target`, a form's errors (dom.js formErrors(): the banner and the
+ * field it names) or a banner alone.
+ */
+export async function guarded(target, fn) {
+  const errors = typeof target?.show === "function" ? target : formErrors(target);
+  errors.clear();
   try {
     return await fn();
   } catch (e) {
     if (isSessionEnd(e)) return undefined;
-    showError(box, errorText(e));
+    const { text, field } = errorInfo(e);
+    errors.show(text, field);
     return undefined;
   }
 }

@@ -39,10 +39,78 @@ export function fill(node, ...children) {
   return append(node, children);
 }
 
-/** A labelled input: `<div class=field><label for=id>…</label><input id=id …></div>`. */
+/**
+ * A labelled input with the line that says what is wrong with it:
+ * `<div class=field><label for=id>…</label><input id=id …><p id=id-error class=field-error hidden></div>`.
+ */
 export function field(id, label, props = {}, tag = "input") {
-  const input = el(tag, { id, name: id, ...props });
-  return el("div", { class: "field" }, el("label", { for: id, text: label }), input);
+  const input = el(tag, { id, name: id, "aria-describedby": `${id}-error`, ...props });
+  return el("div", { class: "field" }, el("label", { for: id, text: label }), input, fieldErrorLine(id));
+}
+
+/** The line beside the input `id` that says what is wrong with it (empty and hidden when nothing is). */
+export function fieldErrorLine(id) {
+  return el("p", { id: `${id}-error`, class: "field-error", hidden: true });
+}
+
+/** Shows (or, with "", clears) the error beside the input or fieldset `id`, and marks the input. */
+export function setFieldError(id, text) {
+  const line = document.getElementById(`${id}-error`);
+  const input = document.getElementById(id);
+  if (line) {
+    line.textContent = text;
+    line.hidden = !text;
+  }
+  if (input) {
+    if (text) input.setAttribute("aria-invalid", "true");
+    else input.removeAttribute("aria-invalid");
+  }
+}
+
+/**
+ * A form's errors: its banner `box`, and a line beside each field that an
+ * error names. `fields` maps the API's field names (`document`, `valid_from`,
+ * …) to the ids of the form's inputs. `show(text, field)` puts the text in
+ * the banner and, when the error is about a field of the form, beside it too.
+ */
+export function formErrors(box, fields = {}) {
+  return {
+    box,
+    fields,
+    clear() {
+      showError(box, "");
+      for (const id of Object.values(fields)) setFieldError(id, "");
+    },
+    show(text, fieldName = null) {
+      showError(box, text);
+      const id = fieldName ? fields[fieldName] : null;
+      if (id) setFieldError(id, text);
+    },
+  };
+}
+
+/**
+ * Checks a form's required inputs before it is sent (the request is not made
+ * when one is empty): each empty one is marked beside it, the banner says so,
+ * and the first gets the focus. `ids` are input ids, or `[id, isEmpty, text]`
+ * for inputs that are not simple text (a zone picker) or need their own words.
+ * Gives whether all are filled.
+ */
+export function checkRequired(errors, ids) {
+  errors.clear();
+  const empty = [];
+  for (const entry of ids) {
+    const [id, isEmpty, text] = Array.isArray(entry) ? entry : [entry, () => !document.getElementById(entry)?.value.trim()];
+    if (isEmpty()) {
+      setFieldError(id, text ?? t("error.required"));
+      empty.push(id);
+    }
+  }
+  if (!empty.length) return true;
+  showError(errors.box, t(empty.length === 1 ? "error.required_one" : "error.required_many"));
+  const first = document.getElementById(empty[0]);
+  (first?.matches("fieldset") ? first.querySelector("input") : first)?.focus();
+  return false;
 }
 
 /** A form's error line, read out by screen readers when it changes. */
@@ -76,18 +144,32 @@ export function showPendingFlash() {
   }
 }
 
-/** A table in a scrolling wrapper (phones). */
-export function table(id, headers, rows) {
+/**
+ * A table in a scrolling wrapper. On a phone its rows become cards, each
+ * cell under its column's name (app.css, `table.cards`): the names go in each
+ * cell's `data-label`. Rows added later get theirs from labelRow().
+ */
+export function table(id, headers, rows, tbody = el("tbody")) {
+  for (const row of rows.flat(Infinity)) labelRow(headers, row);
+  append(tbody, rows);
   return el(
     "div",
     { class: "table-wrap" },
     el(
       "table",
-      { id },
+      { id, class: "cards" },
       el("thead", {}, el("tr", {}, headers.map((h) => el("th", { scope: "col", text: h })))),
-      el("tbody", {}, rows),
+      tbody,
     ),
   );
+}
+
+/** Names each cell of `row` after its column (`data-label`), for the phone's cards; a cell spanning the row is left unnamed. */
+export function labelRow(headers, row) {
+  [...row.children].forEach((cell, i) => {
+    if (headers[i] && !cell.hasAttribute("colspan")) cell.dataset.label = headers[i];
+  });
+  return row;
 }
 
 /** A screen's nodes: its title (a catalogue key), then the children. */

@@ -2,7 +2,7 @@
 // edits one (each save issues a new permit), and one employee's screen with
 // their permit and business trips.
 import { api, errorText, guarded, isSessionEnd } from "./api.js";
-import { $, el, errorBox, field, fill, flashNext, screen, showError, table } from "./dom.js";
+import { $, checkRequired, el, errorBox, field, fill, flashNext, formErrors, screen, showError, table } from "./dom.js";
 import { t } from "./i18n.js";
 import { permitBlock } from "./permit.js";
 import { bakuDay, day } from "./time.js";
@@ -125,6 +125,15 @@ export async function employeeForm(id) {
   }
   const list = await zones();
   const picker = zonePicker("employee-zones", list, employee?.zones ?? []);
+  const errors = formErrors(error, {
+    document: "employee-document",
+    name: "employee-name",
+    position: "employee-position",
+    zones: picker.id,
+    valid_from: "employee-from",
+    valid_until: "employee-until",
+    plate: "employee-plate",
+  });
   const form = el(
     "form",
     { id: "employee-form", class: "card", novalidate: true },
@@ -153,8 +162,9 @@ export async function employeeForm(id) {
   );
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
+    const required = ["employee-document", "employee-name", [picker.id, () => !picker.value().length, t("zones.pick")]];
+    if (!checkRequired(errors, [...required, "employee-from", "employee-until"])) return;
     const chosen = picker.value();
-    if (!chosen.length) return showError(error, t("zones.pick"));
     const plate = $("#employee-plate").value.trim();
     const body = {
       document: $("#employee-document").value.trim().toUpperCase(),
@@ -166,7 +176,7 @@ export async function employeeForm(id) {
       plate: plate || null,
     };
     $("#employee-submit").disabled = true;
-    await guarded(error, async () => {
+    await guarded(errors, async () => {
       const saved = id
         ? await api("PUT", `/portal/api/employees/${encodeURIComponent(id)}`, body)
         : await api("POST", "/portal/api/employees", body);

@@ -2,9 +2,9 @@
 // token and a link to the citizen page to pass on), and the operator's own
 // permits, each revocable with a reason.
 import { api, guarded } from "./api.js";
-import { $, el, errorBox, field, fill, screen } from "./dom.js";
+import { $, checkRequired, el, errorBox, field, fieldErrorLine, fill, formErrors, labelRow, screen, table } from "./dom.js";
 import { t } from "./i18n.js";
-import { bakuTime, funeralDefaults } from "./time.js";
+import { bakuRange, funeralDefaults } from "./time.js";
 import { zoneList, zoneName, zones } from "./zones.js";
 
 export async function consoleScreen() {
@@ -15,9 +15,21 @@ export async function consoleScreen() {
         "div",
         { class: "field" },
         el("label", { for: "funeral-zone", text: t("funeral.zone") }),
-        el("select", { id: "funeral-zone", required: true }, list.map((z) => el("option", { value: String(z.id), text: zoneName(z.id) }))),
+        el(
+          "select",
+          { id: "funeral-zone", required: true, "aria-describedby": "funeral-zone-error" },
+          list.map((z) => el("option", { value: String(z.id), text: zoneName(z.id) })),
+        ),
+        fieldErrorLine("funeral-zone"),
       )
     : field("funeral-zone", t("funeral.zone"), { type: "number", min: 0, step: 1, required: true, inputmode: "numeric" });
+  const errors = formErrors(error, {
+    document: "funeral-document",
+    zones: "funeral-zone",
+    valid_from: "funeral-from",
+    valid_until: "funeral-until",
+    note: "funeral-note",
+  });
   const result = el("div", { id: "funeral-result", "aria-live": "polite" });
   const form = el(
     "form",
@@ -35,18 +47,23 @@ export async function consoleScreen() {
     el("button", { type: "submit", id: "funeral-submit", text: t("funeral.issue") }),
   );
   const tbody = el("tbody");
+  // The last two columns (the citizen page's link, the revocation) need no name: their contents say what they are.
+  const headers = [t("permit.serial"), t("field.document"), t("field.zones"), t("field.validity"), "", ""];
   const more = el("button", { type: "button", id: "funeral-more", class: "secondary", text: t("action.more"), hidden: true });
   let after = null;
   const row = (p) =>
-    el(
-      "tr",
-      { "data-serial": p.serial },
-      el("td", { class: "serial", text: p.serial }),
-      el("td", { text: p.document }),
-      el("td", { text: zoneList(p.zones) }),
-      el("td", { text: `${bakuTime(p.valid_from)} – ${bakuTime(p.valid_until)}` }),
-      el("td", {}, p.token ? el("a", { href: `/p#${p.token}`, target: "_blank", rel: "noopener", text: t("funeral.citizen_page") }) : null),
-      el("td", {}, revokeCell(p)),
+    labelRow(
+      headers,
+      el(
+        "tr",
+        { "data-serial": p.serial },
+        el("td", { class: "serial", text: p.serial }),
+        el("td", { text: p.document }),
+        el("td", { text: zoneList(p.zones) }),
+        el("td", { text: bakuRange(p.valid_from, p.valid_until) }),
+        el("td", {}, p.token ? el("a", { href: `/p#${p.token}`, target: "_blank", rel: "noopener", text: t("funeral.citizen_page") }) : null),
+        el("td", {}, revokeCell(p)),
+      ),
     );
   // A revoked permit says so; a live one has a button that asks why, then revokes it.
   function revokeCell(p) {
@@ -80,9 +97,10 @@ export async function consoleScreen() {
   more.addEventListener("click", load);
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
+    if (!checkRequired(errors, ["funeral-document", "funeral-zone", "funeral-from", "funeral-until"])) return;
     const note = $("#funeral-note").value.trim();
     $("#funeral-submit").disabled = true;
-    await guarded(error, async () => {
+    await guarded(errors, async () => {
       const p = await api("POST", "/portal/api/funeral", {
         document: $("#funeral-document").value.trim().toUpperCase(),
         zone: Number($("#funeral-zone").value),
@@ -107,26 +125,7 @@ export async function consoleScreen() {
     form,
     result,
     el("h2", { text: t("funeral.mine") }),
-    el(
-      "div",
-      { class: "table-wrap" },
-      el(
-        "table",
-        { id: "funeral-list" },
-        el(
-          "thead",
-          {},
-          el(
-            "tr",
-            {},
-            [t("permit.serial"), t("field.document"), t("field.zones"), t("field.validity"), "", ""].map((h) =>
-              el("th", { scope: "col", text: h }),
-            ),
-          ),
-        ),
-        tbody,
-      ),
-    ),
+    table("funeral-list", headers, [], tbody),
     more,
   );
 }
@@ -147,7 +146,7 @@ async function permitCard(p) {
       el("dt", { text: t("field.zones") }),
       el("dd", { text: zoneList(p.zones) }),
       el("dt", { text: t("field.validity") }),
-      el("dd", { id: "funeral-validity", text: `${bakuTime(p.valid_from)} – ${bakuTime(p.valid_until)}` }),
+      el("dd", { id: "funeral-validity", text: bakuRange(p.valid_from, p.valid_until) }),
       p.note ? [el("dt", { text: t("funeral.note") }), el("dd", { id: "funeral-note-value", text: p.note })] : null,
       el("dt", { text: t("funeral.operator") }),
       el("dd", { text: typeof p.operator === "string" ? p.operator : p.operator?.login ?? "" }),

@@ -1,8 +1,8 @@
 // The CSV import: upload a file, then follow the import's progress to its end
 // and name the lines that failed. The import's id goes into the address, so a
 // reload keeps following it.
-import { api, guarded } from "./api.js";
-import { $, el, errorBox, field, fill, screen, showError, table } from "./dom.js";
+import { api, guarded, problemText } from "./api.js";
+import { $, checkRequired, el, errorBox, field, fill, formErrors, screen, table } from "./dom.js";
 import { t } from "./i18n.js";
 import { currentView } from "./router.js";
 
@@ -10,6 +10,7 @@ const IMPORT_STATES = { checking: "import.checking", issuing: "import.issuing", 
 
 export function importScreen(importId) {
   const error = errorBox("import-error");
+  const errors = formErrors(error, { file: "import-file" });
   const progress = el("progress", { id: "import-progress", max: 1, value: 0, "aria-labelledby": "import-progress-text" });
   const state = el("p", { id: "import-state" });
   const counts = el("p", { id: "import-progress-text" });
@@ -25,10 +26,10 @@ export function importScreen(importId) {
   );
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
-    const file = $("#import-file").files?.[0];
-    if (!file) return showError(error, t("import.pick_file"));
+    if (!checkRequired(errors, [["import-file", () => !$("#import-file").files?.length, t("import.pick_file")]])) return;
+    const file = $("#import-file").files[0];
     $("#import-submit").disabled = true;
-    await guarded(error, async () => {
+    await guarded(errors, async () => {
       const answer = await api("POST", "/portal/api/imports", file, { contentType: "text/csv" });
       // The import's id goes into the address, so a reload keeps following it.
       history.replaceState(null, "", `#/import/${encodeURIComponent(answer.id)}`);
@@ -62,7 +63,7 @@ export function importScreen(importId) {
                 table(
                   "import-problems",
                   [t("import.line"), t("import.reason")],
-                  problems.map((p) => el("tr", { "data-line": p.line }, el("td", { text: p.line }), el("td", { text: p.message }))),
+                  problems.map((p) => el("tr", { "data-line": p.line }, el("td", { text: p.line }), el("td", { text: problemText(p.message) }))),
                 ),
                 (r.problems_total ?? 0) > problems.length
                   ? el("p", { text: t("import.problems_cut", { shown: problems.length, total: r.problems_total }) })

@@ -1,7 +1,7 @@
 // The employer's organisation: its name and tax id, the persons who may act
 // for it (deactivate one, or delegate to a new one with a one-time password).
 import { api, guarded } from "./api.js";
-import { $, el, errorBox, field, fill, table } from "./dom.js";
+import { $, checkRequired, el, errorBox, field, fill, formErrors, table } from "./dom.js";
 import { t } from "./i18n.js";
 import { route } from "./router.js";
 import { session } from "./session.js";
@@ -29,13 +29,14 @@ export async function orgScreen() {
       el("td", { text: p.login }),
       el("td", { text: p.name }),
       el("td", { text: p.active ? t("answer.yes") : t("answer.no") }),
-      el("td", { text: p.created_by ?? "—" }),
+      el("td", { text: p.created_by === "admin" ? t("audit.by_admin") : p.created_by ?? "—" }),
       el("td", { text: p.created_at ? bakuTime(p.created_at) : "—" }),
       el("td", {}, action),
     );
   });
   const result = el("p", { id: "delegate-result", class: "secret", hidden: true });
   const delegateError = errorBox("delegate-error");
+  const delegateErrors = formErrors(delegateError, { login: "delegate-login", name: "delegate-name" });
   const form = el(
     "form",
     { id: "delegate-form", class: "card", novalidate: true },
@@ -47,7 +48,8 @@ export async function orgScreen() {
   );
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
-    await guarded(delegateError, async () => {
+    if (!checkRequired(delegateErrors, ["delegate-login", "delegate-name"])) return;
+    await guarded(delegateErrors, async () => {
       const r = await api("POST", "/portal/api/org/persons", {
         login: $("#delegate-login").value.trim(),
         name: $("#delegate-name").value.trim(),

@@ -2,7 +2,7 @@
 // the documents to download.
 import { el } from "./dom.js";
 import { language, t } from "./i18n.js";
-import { bakuTime } from "./time.js";
+import { bakuRange } from "./time.js";
 
 /** `base`: the API path of the employee or trip, whose QR and certificate routes take `?serial=`. */
 export function permitBlock(prefix, base, permit) {
@@ -28,7 +28,7 @@ export function permitBlock(prefix, base, permit) {
       el("dt", { text: t("permit.serial") }),
       el("dd", { id: `${prefix}-serial`, text: permit.serial }),
       el("dt", { text: t("field.validity") }),
-      el("dd", { id: `${prefix}-validity`, text: `${bakuTime(permit.valid_from)} – ${bakuTime(permit.valid_until)}` }),
+      el("dd", { id: `${prefix}-validity`, text: bakuRange(permit.valid_from, permit.valid_until) }),
       el("dt", { text: t("permit.token") }),
       el("dd", {}, el("code", { id: `${prefix}-token`, class: "token", text: permit.token })),
     ),

@@ -1,12 +1,13 @@
 // Reactivation after a regime change: new permits for deactivated employees,
 // all of them or those chosen.
-import { api, guarded } from "./api.js";
-import { $, el, errorBox, field, fill, screen, showError } from "./dom.js";
+import { ApiError, api, errorText, guarded } from "./api.js";
+import { $, checkRequired, el, errorBox, field, fieldErrorLine, fill, formErrors, screen } from "./dom.js";
 import { t } from "./i18n.js";
 import { bakuDay } from "./time.js";
 
 export async function reactivateScreen() {
   const error = errorBox("reactivate-error");
+  const errors = formErrors(error, { valid_from: "reactivate-from", valid_until: "reactivate-until" });
   const data = await api("GET", "/portal/api/employees?status=deactivated&limit=500");
   const list = data?.employees ?? [];
   const all = el("input", { type: "checkbox", id: "reactivate-all", checked: true });
@@ -23,12 +24,22 @@ export async function reactivateScreen() {
     picks.disabled = all.checked;
   });
   const result = el("div", { id: "reactivate-result" });
+  // A problem `{id, code, message}` names the employee by their document and
+  // name, and says what is wrong in the page's language, as a form's error would.
+  const problemLine = (p) => {
+    if (typeof p === "string") return p;
+    const e = list.find((x) => x.id === p.id);
+    const who = e ? `${e.document} — ${e.name}` : p.id ?? "";
+    const why = errorText(new ApiError(0, p.code ?? "", p.message ?? "", p));
+    return [who, why].filter(Boolean).join(": ");
+  };
   const form = el(
     "form",
     { id: "reactivate-form", class: "card", novalidate: true },
     el("p", { class: "note", text: t("reactivate.help") }),
     el("label", { class: "check", for: "reactivate-all" }, all, ` ${t("reactivate.all")}`),
     picks,
+    fieldErrorLine("reactivate-list"),
     el(
       "div",
       { class: "row" },
@@ -41,8 +52,9 @@ export async function reactivateScreen() {
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const ids = boxes.filter((b) => b.checked).map((b) => Number(b.value));
-    if (!all.checked && !ids.length) return showError(error, t("reactivate.pick"));
-    await guarded(error, async () => {
+    const picked = ["reactivate-list", () => !all.checked && !ids.length, t("reactivate.pick")];
+    if (!checkRequired(errors, [picked, "reactivate-from", "reactivate-until"])) return;
+    await guarded(errors, async () => {
       const r = await api("POST", "/portal/api/employees/reactivate", {
         ...(all.checked ? { all: true } : { ids }),
         valid_from: $("#reactivate-from").value,
@@ -56,9 +68,7 @@ export async function reactivateScreen() {
           ? el(
               "ul",
               { id: "reactivate-problems" },
-              problems.map((p) =>
-                el("li", { text: typeof p === "string" ? p : [p.document ?? p.id ?? p.line, p.message].filter(Boolean).join(": ") }),
-              ),
+              problems.map((p) => el("li", { "data-id": p?.id ?? null, text: problemLine(p) })),
             )
           : null,
       );

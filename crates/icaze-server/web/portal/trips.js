@@ -1,6 +1,6 @@
 // An employee's business trips: each with its own permit, and the form that adds one.
 import { api, guarded } from "./api.js";
-import { $, el, errorBox, field, flashNext, showError } from "./dom.js";
+import { $, checkRequired, el, errorBox, field, flashNext, formErrors } from "./dom.js";
 import { t } from "./i18n.js";
 import { permitBlock } from "./permit.js";
 import { route } from "./router.js";
@@ -11,6 +11,7 @@ import { zoneList, zonePicker } from "./zones.js";
 export function tripsSection(base, trips, zones) {
   const tripError = errorBox("trip-error");
   const picker = zonePicker("trip-zones", zones, []);
+  const errors = formErrors(tripError, { zones: picker.id, valid_from: "trip-from", valid_until: "trip-until" });
   const tripForm = el(
     "form",
     { id: "trip-form", class: "card", novalidate: true },
@@ -27,9 +28,10 @@ export function tripsSection(base, trips, zones) {
   );
   tripForm.addEventListener("submit", async (ev) => {
     ev.preventDefault();
+    const zonesChosen = [picker.id, () => !picker.value().length, t("zones.pick")];
+    if (!checkRequired(errors, [zonesChosen, "trip-from", "trip-until"])) return;
     const chosen = picker.value();
-    if (!chosen.length) return showError(tripError, t("zones.pick"));
-    await guarded(tripError, async () => {
+    await guarded(errors, async () => {
       const trip = await api("POST", `${base}/trips`, {
         zones: chosen,
         valid_from: $("#trip-from").value,

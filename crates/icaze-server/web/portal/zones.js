@@ -1,7 +1,7 @@
 // The regime's zones: asked of the server once, named in the page's language,
 // and chosen with checkboxes (or typed by number when the server lists none).
 import { api, isSessionEnd } from "./api.js";
-import { el, field } from "./dom.js";
+import { el, field, fieldErrorLine } from "./dom.js";
 import { language, t } from "./i18n.js";
 
 /** The regime's zones `[{id, az, ru, en}]`, null when the server does not list them, undefined before asking. */
@@ -39,7 +39,8 @@ export const zoneList = (ids) => (Array.isArray(ids) ? ids.map(zoneName).join(",
 
 /**
  * A zone picker: checkboxes when the server lists zones, a typed comma list
- * otherwise. Returns {node, value()} where value() is the chosen ids.
+ * otherwise. Returns {node, id, value()}: `id` is the element an error about
+ * the zones is shown beside, value() the chosen ids.
  */
 export function zonePicker(idPrefix, list, selected = []) {
   if (list && list.length) {
@@ -51,13 +52,16 @@ export function zonePicker(idPrefix, list, selected = []) {
       { class: "zones", id: idPrefix },
       el("legend", { text: t("field.zones") }),
       list.map((z, i) => el("label", { class: "check", for: `${idPrefix}-${z.id}` }, boxes[i], ` ${zoneName(z.id)}`)),
+      fieldErrorLine(idPrefix),
     );
-    return { node, value: () => boxes.filter((b) => b.checked).map((b) => Number(b.value)) };
+    node.setAttribute("aria-describedby", `${idPrefix}-error`);
+    return { node, id: idPrefix, value: () => boxes.filter((b) => b.checked).map((b) => Number(b.value)) };
   }
   const f = field(`${idPrefix}-typed`, t("field.zones_typed"), { value: selected.join(", "), inputmode: "numeric" });
   const input = f.querySelector("input");
   return {
     node: f,
+    id: `${idPrefix}-typed`,
     value: () =>
       input.value
         .split(/[,;\s]+/)
