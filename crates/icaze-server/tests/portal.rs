@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use icaze_core::{Purpose, TrustList, UnverifiedPermit, UtcMinute, VerifiedPermit};
+use icaze_core::{Purpose, TrustList, UnverifiedPermit, VerifiedPermit};
 use icaze_server::portal::password::HashCost;
 use icaze_server::{FixedClock, ServeConfig, Server};
 use icaze_testkit::service::{at, TestService};

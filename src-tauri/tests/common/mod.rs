@@ -11,7 +11,6 @@ use std::sync::Arc;
 
 use icaze_app::core::AppCore;
 use icaze_app::settings::Settings;
-use icaze_core::UtcMinute;
 use icaze_server::FixedClock;
 pub use icaze_testkit::service::at;
 use icaze_testkit::service::TestService;

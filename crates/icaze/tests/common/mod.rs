@@ -15,7 +15,6 @@ use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 
-use icaze_core::UtcMinute;
 use icaze_server::sqlite::SqlitePermitStore;
 use icaze_server::{FixedClock, ServeConfig};
 pub use icaze_testkit::service::at;
