@@ -1,0 +1,95 @@
+//! Checks: a permit judged and its inspection recorded, or a manual record.
+
+use super::{Device, Notes};
+use crate::error::DeviceError;
+use crate::manual::ManualCheck;
+use crate::scene::Scene;
+use crate::store::LogTip;
+use crate::verdict::{evaluate, ClockFacts, DeviceVerdict};
+use icaze_protocol::{InputKind, InspectionRecord, Outcome, RecordId, GENESIS_HASH};
+
+fn new_record_id() -> Result<RecordId, DeviceError> {
+    let mut id = [0; 16];
+    getrandom::getrandom(&mut id).map_err(|e| DeviceError::Random(e.to_string()))?;
+    Ok(RecordId(id))
+}
+
+impl Device {
+    /// Judges `text` without recording it: for benchmarks and previews only.
+    /// An inspection must go through [`Device::check`], which logs it first.
+    pub fn evaluate_unlogged(&self, text: &str, scene: &Scene) -> DeviceVerdict {
+        let clock = ClockFacts { suspect: self.clock_suspect.as_deref(), newest_logged: None };
+        evaluate(self.data.as_ref(), text, scene, &clock).0
+    }
+
+    /// Checks a permit text (a token, QR digits or a whole SMS) and records the
+    /// inspection. The record is committed durably before the verdict is
+    /// returned; if it cannot be, the error is returned and no verdict.
+    pub fn check(&mut self, text: &str, scene: &Scene, notes: &Notes) -> Result<DeviceVerdict, DeviceError> {
+        let data = self.data.as_ref();
+        let (record, verdict) = self.store.append(|tip: &LogTip| {
+            let facts = ClockFacts { suspect: tip.clock_suspect.as_deref(), newest_logged: tip.newest_at };
+            let (verdict, suspicion) = evaluate(data, text, scene, &facts);
+            let claims = verdict.permit.as_ref().map(|p| p.claims());
+            let record = InspectionRecord {
+                id: new_record_id()?,
+                seq: 0,
+                at: scene.at,
+                officer: scene.officer.clone(),
+                zone: scene.zone,
+                location: scene.location,
+                input: InputKind::of_text(text),
+                serial: claims.map(|c| c.serial()),
+                document: claims.map(|c| c.document().canonical()),
+                outcome: Some(Outcome {
+                    verdict: verdict.kind.code().to_owned(),
+                    display: verdict.display.code().to_owned(),
+                    reasons: verdict.reasons.iter().map(|r| r.code.to_owned()).collect(),
+                    warnings: verdict.warnings.iter().map(|r| r.code.to_owned()).collect(),
+                }),
+                action: notes.action.clone(),
+                note: notes.note.clone(),
+                details: vec![],
+                prev_hash: GENESIS_HASH,
+                hash: GENESIS_HASH,
+            };
+            let suspect_now = tip.clock_suspect.clone().or_else(|| suspicion.map(str::to_owned));
+            Ok((record, suspicion.map(str::to_owned), (verdict, suspect_now)))
+        })?;
+        let (mut verdict, suspect_now) = verdict;
+        self.clock_suspect = suspect_now;
+        verdict.seq = Some(record.seq);
+        Ok(verdict)
+    }
+
+    /// Records a check without a token. Committed durably before it returns.
+    pub fn record_manual(
+        &mut self,
+        check: &ManualCheck,
+        scene: &Scene,
+        notes: &Notes,
+    ) -> Result<InspectionRecord, DeviceError> {
+        let fields = check.fields(notes.note.as_deref())?;
+        let (record, ()) = self.store.append(|_tip: &LogTip| {
+            let record = InspectionRecord {
+                id: new_record_id()?,
+                seq: 0,
+                at: scene.at,
+                officer: scene.officer.clone(),
+                zone: scene.zone,
+                location: scene.location,
+                input: fields.input,
+                serial: None,
+                document: fields.document,
+                outcome: None,
+                action: notes.action.clone(),
+                note: fields.note,
+                details: fields.details,
+                prev_hash: GENESIS_HASH,
+                hash: GENESIS_HASH,
+            };
+            Ok((record, None, ()))
+        })?;
+        Ok(record)
+    }
+}

@@ -1,0 +1,104 @@
+//! The rows as stored: the conversions of their integers, hashes and
+//! times, and the reads that the transaction and the queries share.
+
+use icaze_core::UtcMinute;
+use icaze_protocol::GENESIS_HASH;
+use rusqlite::types::ToSql;
+use rusqlite::{Connection, OptionalExtension, Row};
+
+use crate::Error;
+use icaze_sync_service::store::{BundleState, DeviceRow};
+
+pub(super) fn int(v: u64) -> Result<i64, Error> {
+    i64::try_from(v).map_err(|_| Error::Damaged(format!("{v} does not fit the database's integers")))
+}
+
+pub(super) fn uint(v: i64) -> Result<u64, Error> {
+    u64::try_from(v).map_err(|_| Error::Damaged(format!("negative count {v}")))
+}
+
+pub(super) fn hash32(v: Vec<u8>) -> Result<[u8; 32], Error> {
+    v.try_into().map_err(|v: Vec<u8>| Error::Damaged(format!("a stored hash or key of {} bytes", v.len())))
+}
+
+pub(super) fn minute(v: i64) -> Result<UtcMinute, Error> {
+    u32::try_from(v).map(UtcMinute::from_unix_minutes).map_err(|_| Error::Damaged(format!("time {v}")))
+}
+
+/// The number of the device whose text id is `?1`, inside a statement.
+pub(super) const DEVICE_NUM: &str = "(SELECT num FROM devices WHERE device_id = ?1)";
+
+/// The stored hash of the record before the row `i`, inside a statement.
+pub(super) const HASH_BEFORE: &str =
+    "(SELECT p.hash FROM inspections p WHERE p.device = i.device AND p.seq = i.seq - 1)";
+
+/// The chain hash before a stored record: kept in its row (after a gap),
+/// else the hash of the stored record before it, else (record 1) genesis.
+pub(super) fn chain_before(seq: i64, kept: Option<Vec<u8>>, before: Option<Vec<u8>>) -> Result<[u8; 32], Error> {
+    match (kept, before) {
+        (Some(h), _) | (None, Some(h)) => hash32(h),
+        (None, None) if seq == 1 => Ok(GENESIS_HASH.0),
+        (None, None) => {
+            Err(Error::Damaged(format!("record {seq} keeps no chain hash and the record before it is not stored")))
+        }
+    }
+}
+
+pub(super) const DEVICE_COLUMNS: &str = "device_id, public_key, badge, precinct, suspended, approved_at, approved_by, \
+                              last_sync, high_water, max_seq, fork_seq, badge_seq";
+
+pub(super) type RawDevice =
+    (String, Vec<u8>, String, String, bool, i64, String, Option<i64>, i64, i64, Option<i64>, Option<i64>);
+
+pub(super) fn raw_device(r: &Row<'_>) -> rusqlite::Result<RawDevice> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+        r.get(8)?,
+        r.get(9)?,
+        r.get(10)?,
+        r.get(11)?,
+    ))
+}
+
+pub(super) fn device_row(raw: RawDevice) -> Result<DeviceRow, Error> {
+    let (device_id, key, badge, precinct, suspended, approved_at, approved_by, last_sync, hw, max_seq, fork, other) =
+        raw;
+    Ok(DeviceRow {
+        device_id,
+        public_key: hash32(key)?,
+        badge,
+        precinct,
+        suspended,
+        approved_at: minute(approved_at)?,
+        approved_by,
+        last_sync: last_sync.map(minute).transpose()?,
+        high_water: uint(hw)?,
+        max_seq: uint(max_seq)?,
+        fork_seq: fork.map(uint).transpose()?,
+        badge_seq: other.map(uint).transpose()?,
+    })
+}
+
+pub(super) fn one_device(conn: &Connection, column: &str, value: &dyn ToSql) -> Result<Option<DeviceRow>, Error> {
+    let sql = format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE {column} = ?1");
+    let raw = conn.prepare_cached(&sql)?.query_row([value], raw_device).optional()?;
+    raw.map(device_row).transpose()
+}
+
+pub(super) fn bundle_state(conn: &Connection) -> Result<BundleState, Error> {
+    let (version, fingerprint, minted_at): (i64, Option<Vec<u8>>, Option<i64>) = conn
+        .prepare_cached("SELECT version, fingerprint, minted_at FROM bundle_state WHERE id = 1")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    Ok(BundleState {
+        version: uint(version)?,
+        fingerprint: fingerprint.map(hash32).transpose()?,
+        minted_at: minted_at.map(minute).transpose()?,
+    })
+}
