@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context as _};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory as _, Parser, Subcommand, ValueEnum};
 use icaze_authority::{Authority, InitOptions};
 use icaze_core::{
     Check, ClaimsSpec, DocumentNumber, PermitClaims, Purpose, Status, TrustList, UnverifiedPermit, UtcMinute,
@@ -74,6 +74,11 @@ enum Command {
     Regime {
         /// The regime file (TOML, see docs/regimes.md).
         file: PathBuf,
+    },
+    /// Print a shell completion script, e.g. `icaze completions bash > /etc/bash_completion.d/icaze`.
+    Completions {
+        /// The shell to complete in.
+        shell: clap_complete::Shell,
     },
 }
 
@@ -320,6 +325,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 );
             }
             println!("  {} zones, scope {:?}, age limit {:?}", regime.zones.len(), regime.scope, regime.age_limit);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "icaze", &mut std::io::stdout());
             Ok(ExitCode::SUCCESS)
         }
     }

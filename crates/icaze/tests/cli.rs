@@ -332,3 +332,39 @@ fn tampered_and_foreign_bundles_are_refused_with_status_1() {
         assert!(!stderr.trim().is_empty() && !stderr.contains("panicked"), "{bad:?}: {stderr}");
     }
 }
+
+#[test]
+fn completions_for_bash_name_every_subcommand() {
+    let out = icaze(&["completions", "bash"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let script = stdout(&out);
+    assert!(script.contains("complete -F"), "a bash completion script: {script:.200}");
+    // The top level's words: every subcommand, as `icaze <TAB>` offers them.
+    let top = script.lines().find(|l| l.contains("opts=") && l.contains(" issue ")).expect("the top-level opts line");
+    for name in [
+        "keys",
+        "issue",
+        "verify",
+        "qr",
+        "demo",
+        "serve",
+        "up",
+        "registry",
+        "loadgen",
+        "bundle",
+        "device",
+        "admin",
+        "portal",
+        "regime",
+        "completions",
+    ] {
+        assert!(top.split(['"', ' ']).any(|w| w == name), "{name} missing from {top}");
+    }
+    // And below: `icaze device <TAB>` and `icaze admin device <TAB>`.
+    for word in ["import-bundle", "clear-fork", "--data", "--server"] {
+        assert!(script.contains(word), "{word} missing");
+    }
+
+    let out = icaze(&["completions", "tcsh"]);
+    assert_eq!(out.status.code(), Some(2), "an unknown shell is a usage error");
+}
