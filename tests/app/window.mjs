@@ -41,12 +41,12 @@ rmSync(work, { recursive: true, force: true });
 mkdirSync(work, { recursive: true });
 const keys = join(work, "authority");
 const device = join(work, "device");
-cli("keys", "init", "--dir", keys);
+cli("keys", "init", "--keys", keys);
 const regime = readFileSync(join(repo, "regimes", "2020-12-14.toml"), "utf8")
   .replace(/^start = .*$/m, `start = "${baku(Date.now() - 24 * 3600_000)}"`)
   .replace(/^end = .*$/m, `end = "${baku(Date.now() + 30 * 24 * 3600_000)}"`);
 writeFileSync(join(work, "regime.toml"), regime);
-const issue = (doc) => cli("issue", "--keys", keys, "--doc", doc, "--purpose", "necessities", "--zone", "1");
+const issue = (doc) => cli("issue", "--keys", keys, "--document", doc, "--purpose", "necessities", "--zone", "1");
 const serialOf = (token) =>
   JSON.parse(execFileSync(icaze, ["verify", "--trust", join(keys, "trustlist"), "--zone", "1", token], { encoding: "utf8" }))
     .permit.serial;
@@ -55,10 +55,10 @@ const revoked = issue("AZE22222222");
 writeFileSync(join(work, "revoked.txt"), `${serialOf(revoked)}\n`);
 cli("bundle", "make", "--keys", keys, "--regime", join(work, "regime.toml"), "--version", "1",
   "--revoked", join(work, "revoked.txt"), "--out", join(work, "bundle-1"));
-const initOutput = cli("device", "--dir", device, "init", "--root", join(keys, "root.public"), "--officer", "B-1042");
+const initOutput = cli("device", "--data", device, "init", "--root", join(keys, "root.public"), "--officer", "B-1042");
 const enrollmentCode = /enrollment code (ICZD1-\S+)/.exec(initOutput)?.[1];
 assert.ok(enrollmentCode, `no enrollment code in: ${initOutput}`);
-cli("device", "--dir", device, "import-bundle", join(work, "bundle-1"));
+cli("device", "--data", device, "import-bundle", join(work, "bundle-1"));
 cli("qr", valid, "--png", join(work, "valid.png"));
 cli("qr", revoked, "--png", join(work, "revoked.png"));
 
@@ -277,7 +277,7 @@ try {
 if (failed) process.exit(1);
 
 // 3. The inspections are in the device's log, as the CLI reads it.
-const log = cli("device", "--dir", device, "log").split("\n").map((line) => JSON.parse(line));
+const log = cli("device", "--data", device, "log").split("\n").map((line) => JSON.parse(line));
 assert.deepEqual(
   log.map((r) => [r.input, r.verdict, r.document, r.zone, r.officer]),
   [
@@ -285,7 +285,7 @@ assert.deepEqual(
     ["qr_digits", "revoked", "AZE22222222", 1, "B-1042"],
   ],
 );
-const status = JSON.parse(cli("device", "--dir", device, "status"));
+const status = JSON.parse(cli("device", "--data", device, "status"));
 assert.equal(status.chain_ok, true);
 assert.equal(status.outbox, 2);
 // 4. The export file is where the Sync screen said, a signed batch (magic ICZU).

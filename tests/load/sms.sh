@@ -17,7 +17,7 @@ D=$OUT/D-$TAG; rm -rf "$D"; cp -r "$SRC" "$D"
 SP=$!
 for _ in $(seq 100); do curl -sf http://127.0.0.1:$PORT/healthz > /dev/null && break; sleep 0.2; done
 L0=$(cut -d' ' -f1 /proc/loadavg)
-/usr/bin/time -f "loadgen user %U sys %S" "$BIN" loadgen --url http://127.0.0.1:$PORT --count "$COUNT" \
+/usr/bin/time -f "loadgen user %U sys %S" "$BIN" loadgen --server http://127.0.0.1:$PORT --count "$COUNT" \
     --connections 256 --interval 10 --sign-seconds 1 > "$OUT/lg-$TAG.out" 2>&1
 L1=$(cut -d' ' -f1 /proc/loadavg)
 TCK=$(getconf CLK_TCK)

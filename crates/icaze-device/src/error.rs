@@ -19,7 +19,7 @@ pub enum DeviceError {
         source: std::io::Error,
     },
     /// The directory holds no device.
-    #[error("{0} holds no device: run `icaze device --dir DIR init` first")]
+    #[error("{0} holds no device: run `icaze device --data DIR init` first")]
     NotADevice(PathBuf),
     /// `init` found a device already there.
     #[error("{0} already holds a device: refusing to replace its key and log (choose an empty directory)")]

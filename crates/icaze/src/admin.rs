@@ -175,8 +175,8 @@ enum DeviceCommand {
         /// The enrollment code the device shows.
         code: String,
         /// The officer's badge.
-        #[arg(long)]
-        badge: String,
+        #[arg(long, alias = "badge")]
+        officer: String,
         /// The precinct.
         #[arg(long)]
         precinct: String,
@@ -253,14 +253,16 @@ struct InspectionArgs {
     /// The next page: the `next` of the page before.
     #[arg(long)]
     after: Option<String>,
-    /// json or csv.
+    /// The answer's form.
     #[arg(long, value_enum, default_value_t = Format::Json)]
     format: Format,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Format {
+    /// The server's JSON page, with `next` for the page after.
     Json,
+    /// CSV with a header line, as it comes.
     Csv,
 }
 
@@ -299,8 +301,8 @@ impl AdminArgs {
 /// The request a subcommand makes, and how its answer is summed up.
 fn request(command: &AdminCommand) -> anyhow::Result<(Request, &'static str)> {
     Ok(match command {
-        AdminCommand::Device(DeviceCommand::Approve { code, badge, precinct }) => (
-            Request::post("v1/devices", json!({ "code": code.trim(), "badge": badge, "precinct": precinct })),
+        AdminCommand::Device(DeviceCommand::Approve { code, officer, precinct }) => (
+            Request::post("v1/devices", json!({ "code": code.trim(), "badge": officer, "precinct": precinct })),
             "device approved",
         ),
         AdminCommand::Device(DeviceCommand::Suspend { id, reason }) => (

@@ -149,7 +149,7 @@ pub(crate) fn run(dir: &Path, now: UtcMinute) -> anyhow::Result<ExitCode> {
     );
     all_as_expected &= chain.is_ok();
     println!("Try: icaze verify --trust {} --zone 1 '{text}'", dir.join("trustlist").display());
-    println!("     icaze device --dir {} log", device_dir.display());
+    println!("     icaze device --data {} log", device_dir.display());
     Ok(if all_as_expected { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 

@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context as _};
-use clap::{Args, Subcommand};
+use clap::{Args, Subcommand, ValueEnum};
 use icaze_device::{
     BundleOutcome, Device, Enrollment, InitConfig, Location, ManualCheck, Notes, OfficerBadge, Scene, SyncClient,
     SyncConfig, SyncError, SyncReport,
@@ -24,9 +24,9 @@ use serde_json::json;
 
 #[derive(Args)]
 pub(crate) struct DeviceArgs {
-    /// The device directory (device.key and device.db); before or after the subcommand.
-    #[arg(long, global = true)]
-    dir: Option<PathBuf>,
+    /// The device's data directory (device.key and device.db); before or after the subcommand.
+    #[arg(long, alias = "dir", global = true)]
+    data: Option<PathBuf>,
     #[command(subcommand)]
     command: DeviceCommand,
 }
@@ -120,20 +120,47 @@ struct SceneArgs {
     /// Where, as LAT,LON in decimal degrees.
     #[arg(long)]
     location: Option<String>,
-    /// What the officer did, e.g. let_pass, turned_back.
-    #[arg(long)]
-    action: Option<String>,
+    /// What the officer did.
+    #[arg(long, value_enum)]
+    action: Option<Action>,
     /// A free note.
     #[arg(long)]
     note: Option<String>,
+}
+
+/// What the officer did after a check, as the inspection log records it
+/// (`docs/inspection-log.md`, field 12).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Action {
+    /// The holder went on.
+    #[value(name = "let_pass")]
+    LetPass,
+    /// The holder was sent back.
+    #[value(name = "turned_back")]
+    TurnedBack,
+    /// A protocol of an administrative offence was drawn up.
+    Protocol,
+}
+
+impl Action {
+    /// The name written in the log.
+    fn name(self) -> &'static str {
+        match self {
+            Action::LetPass => "let_pass",
+            Action::TurnedBack => "turned_back",
+            Action::Protocol => "protocol",
+        }
+    }
 }
 
 #[derive(Subcommand)]
 enum ManualKind {
     /// A service card.
     ServiceCard {
+        /// The organisation that issued the card.
         #[arg(long)]
         organisation: String,
+        /// The card's number.
         #[arg(long)]
         card_number: String,
     },
@@ -143,8 +170,8 @@ enum ManualKind {
         #[arg(long)]
         issuer: String,
         /// The summons' number.
-        #[arg(long)]
-        document: String,
+        #[arg(long, alias = "document")]
+        number: String,
     },
     /// Imminent danger to life or health.
     Danger {
@@ -154,6 +181,7 @@ enum ManualKind {
     },
     /// No permit: a violation with its protocol.
     Violation {
+        /// The protocol's number.
         #[arg(long)]
         protocol: String,
         /// The article of the Code of Administrative Offences, e.g. 211.2.
@@ -179,12 +207,12 @@ impl SceneArgs {
         };
         let scene =
             Scene { at: crate::time_or_now(self.at.as_deref())?, zone: crate::zone_id(self.zone)?, officer, location };
-        Ok((scene, Notes { action: self.action.clone(), note: self.note.clone() }))
+        Ok((scene, Notes { action: self.action.map(|a| a.name().to_owned()), note: self.note.clone() }))
     }
 }
 
 pub(crate) fn run(args: DeviceArgs) -> anyhow::Result<ExitCode> {
-    let dir = &args.dir.context("give the device directory with --dir DIR")?;
+    let dir = &args.data.context("give the device's data directory with --data DIR")?;
     match args.command {
         DeviceCommand::Init { root, server, officer, server_ca } => {
             let text = std::fs::read_to_string(&root).with_context(|| format!("reading {}", root.display()))?;
@@ -236,7 +264,7 @@ pub(crate) fn run(args: DeviceArgs) -> anyhow::Result<ExitCode> {
                 ManualKind::ServiceCard { organisation, card_number } => {
                     ManualCheck::ServiceCard { organisation, card_number }
                 }
-                ManualKind::Summons { issuer, document } => ManualCheck::Summons { issuer, document },
+                ManualKind::Summons { issuer, number } => ManualCheck::Summons { issuer, document: number },
                 ManualKind::Danger { what } => ManualCheck::ImminentDanger { note: what },
                 ManualKind::Violation { protocol, article, document } => {
                     ManualCheck::Violation { protocol_number: protocol, article, document }
@@ -351,4 +379,16 @@ fn sync_summary(report: &SyncReport) -> String {
         "device {}: {standing}; {} records sent ({} new, {} already there, {} conflicts), {} left in the outbox{diverged}; {bundle}",
         report.device_id, report.sent, report.accepted, report.duplicates, report.conflicts, report.outbox_left
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn actions_are_spelled_on_the_command_line_as_in_the_log() {
+        for action in Action::value_variants() {
+            assert_eq!(action.to_possible_value().unwrap().get_name(), action.name());
+        }
+    }
 }

@@ -31,9 +31,9 @@ use tokio::net::TcpStream;
 
 #[derive(clap::Args)]
 pub(crate) struct LoadgenArgs {
-    /// The service, e.g. http://127.0.0.1:8103 (plain HTTP).
-    #[arg(long)]
-    url: String,
+    /// The service's address, e.g. http://127.0.0.1:8103 (plain HTTP).
+    #[arg(long, alias = "url")]
+    server: String,
     /// Requests to send, each for a distinct document.
     #[arg(long, default_value_t = 100_000)]
     count: u64,
@@ -208,7 +208,7 @@ fn sign_rate(seconds: f64) -> f64 {
 /// `http://host:port[/...]` to the address to connect to and the Host header.
 fn target(url: &str) -> anyhow::Result<(SocketAddr, String)> {
     let Some(rest) = url.strip_prefix("http://") else {
-        bail!("--url must start with http:// (the load generator speaks plain HTTP), not {url:?}");
+        bail!("--server must start with http:// (the load generator speaks plain HTTP), not {url:?}");
     };
     let authority = rest.split('/').next().unwrap_or_default().to_owned();
     let addr = authority
@@ -227,13 +227,13 @@ pub(crate) fn run(args: LoadgenArgs) -> anyhow::Result<ExitCode> {
     if phones > 1_000_000_000 {
         bail!("--phones must be at most 1000000000 (nine digits after 994)");
     }
-    let (addr, host) = target(&args.url)?;
+    let (addr, host) = target(&args.server)?;
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     let sign_before = sign_rate(args.sign_seconds);
     println!("machine: {cores} cores; raw Ed25519 sign (81 bytes, 1 thread): {sign_before:.0}/s before the load");
     println!(
         "load: {} requests, code {}, {:?} documents AZE{:08}.., {} phones, {} connections, {} client threads -> {}",
-        args.count, args.code, args.order, args.first_document, phones, args.connections, args.threads, args.url
+        args.count, args.code, args.order, args.first_document, phones, args.connections, args.threads, args.server
     );
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(args.threads.max(1))

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context as _};
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory as _, Parser, Subcommand, ValueEnum};
 use icaze_authority::{Authority, InitOptions};
 use icaze_core::{
     Check, ClaimsSpec, DocumentNumber, PermitClaims, Purpose, Status, TrustList, UnverifiedPermit, UtcMinute,
@@ -75,16 +75,21 @@ enum Command {
         /// The regime file (TOML, see docs/regimes.md).
         file: PathBuf,
     },
+    /// Print a shell completion script, e.g. `icaze completions bash > /etc/bash_completion.d/icaze`.
+    Completions {
+        /// The shell to complete in.
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Subcommand)]
 enum KeysCommand {
     /// Create a new authority: root key, SMS, portal and call-centre issuer keys,
-    /// the sync bundle key, and the signed trust list at DIR/trustlist.
+    /// the sync bundle key, and the signed trust list at KEYS/trustlist.
     Init {
-        /// The directory to create it in (must hold no keys yet).
-        #[arg(long)]
-        dir: PathBuf,
+        /// The authority directory to create (must hold no keys yet).
+        #[arg(long, alias = "dir")]
+        keys: PathBuf,
         /// How many days the issuer keys may sign.
         #[arg(long, default_value_t = 400)]
         valid_days: u32,
@@ -96,15 +101,74 @@ enum KeysCommand {
     /// Replace a stolen or suspect key: the old key is flagged revoked in a new
     /// trust list (every token it signed stops verifying on devices after their
     /// next sync), a new key of the same role takes its purposes. Needs the root
-    /// key in DIR. Then `icaze admin keys reload` on the running service.
+    /// key in KEYS. Then `icaze admin keys reload` on the running service.
     Rotate {
-        /// The authority directory.
-        #[arg(long)]
-        dir: PathBuf,
-        /// The role whose key to replace: sms, portal, callcentre or sync.
-        #[arg(long)]
-        role: String,
+        /// The authority directory made by `icaze keys init`.
+        #[arg(long, alias = "dir")]
+        keys: PathBuf,
+        /// The role whose key to replace.
+        #[arg(long, value_enum)]
+        role: Role,
     },
+}
+
+/// The roles of an authority's keys, as `icaze_authority` names them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Role {
+    /// The SMS issuer key (medical, necessities).
+    Sms,
+    /// The employer portal's issuer key (work, business trips).
+    Portal,
+    /// The 102 call centre's issuer key (funerals).
+    Callcentre,
+    /// The key that signs sync bundles.
+    Sync,
+}
+
+impl Role {
+    /// The role's name in the authority directory (`ROLE.secret`).
+    fn name(self) -> &'static str {
+        match self {
+            Role::Sms => "sms",
+            Role::Portal => "portal",
+            Role::Callcentre => "callcentre",
+            Role::Sync => "sync",
+        }
+    }
+}
+
+/// The purposes a permit can be issued for; each also answers to its wire code,
+/// and `business_trip` to the spelling `Purpose::name` writes. Codes 6..15 have no
+/// name and no issuer key that may sign them, so they are not offered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum PurposeArg {
+    /// Code 1: urgent medical need or scheduled treatment.
+    #[value(alias = "1")]
+    Medical,
+    /// Code 2: food, medicine, public, bank and postal services, time outdoors.
+    #[value(alias = "2")]
+    Necessities,
+    /// Code 3: the funeral of a close relative.
+    #[value(alias = "3")]
+    Funeral,
+    /// Code 4: an employee of a permitted organisation.
+    #[value(alias = "4")]
+    Work,
+    /// Code 5: an employee's business trip to other zones.
+    #[value(alias = "5", alias = "business_trip")]
+    BusinessTrip,
+}
+
+impl From<PurposeArg> for Purpose {
+    fn from(purpose: PurposeArg) -> Purpose {
+        match purpose {
+            PurposeArg::Medical => Purpose::Medical,
+            PurposeArg::Necessities => Purpose::Necessities,
+            PurposeArg::Funeral => Purpose::Funeral,
+            PurposeArg::Work => Purpose::Work,
+            PurposeArg::BusinessTrip => Purpose::BusinessTrip,
+        }
+    }
 }
 
 #[derive(clap::Args)]
@@ -113,11 +177,11 @@ struct IssueArgs {
     #[arg(long)]
     keys: PathBuf,
     /// The holder's document, e.g. AZE11111111 or MYİ1234567.
-    #[arg(long)]
-    doc: String,
-    /// medical, necessities, funeral, work, business-trip (or the code 1..15).
-    #[arg(long)]
-    purpose: String,
+    #[arg(long, alias = "doc")]
+    document: String,
+    /// Why the holder may move (or the purpose's code, 1 to 5).
+    #[arg(long, value_enum, ignore_case = true)]
+    purpose: PurposeArg,
     /// A zone id where the permit is valid; repeat for several.
     #[arg(long = "zone", required = true)]
     zones: Vec<u16>,
@@ -138,7 +202,7 @@ struct IssueArgs {
 
 #[derive(clap::Args)]
 struct VerifyArgs {
-    /// The signed trust list (DIR/trustlist of `icaze keys init`).
+    /// The signed trust list (KEYS/trustlist of `icaze keys init`).
     #[arg(long)]
     trust: PathBuf,
     /// The pinned root public key (default: root.public beside the trust list).
@@ -175,9 +239,9 @@ struct QrArgs {
 
 #[derive(clap::Args)]
 struct DemoArgs {
-    /// Where to keep the demo authority and images (reused if it exists).
-    #[arg(long, default_value = "demo-data")]
-    dir: PathBuf,
+    /// The data directory: the demo authority, images and device (reused if it exists).
+    #[arg(long, alias = "dir", default_value = "demo-data")]
+    data: PathBuf,
 }
 
 fn main() -> ExitCode {
@@ -197,18 +261,19 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Keys(KeysCommand::Init { dir, valid_days, valid_from }) => {
+        Command::Keys(KeysCommand::Init { keys, valid_days, valid_from }) => {
             let from = time_or_now(valid_from.as_deref())?;
-            Authority::init(&dir, from, &InitOptions { issuer_valid_days: valid_days })?;
+            Authority::init(&keys, from, &InitOptions { issuer_valid_days: valid_days })?;
             eprintln!(
                 "created an authority in {}: move root.secret offline; pin root.public in devices; trust list: {}",
-                dir.display(),
-                dir.join("trustlist").display()
+                keys.display(),
+                keys.join("trustlist").display()
             );
             Ok(ExitCode::SUCCESS)
         }
-        Command::Keys(KeysCommand::Rotate { dir, role }) => {
-            let rotation = icaze_authority::Authority::rotate(&dir, &role, now()?, &InitOptions::default())?;
+        Command::Keys(KeysCommand::Rotate { keys, role }) => {
+            let role = role.name();
+            let rotation = icaze_authority::Authority::rotate(&keys, role, now()?, &InitOptions::default())?;
             println!(
                 "{}",
                 serde_json::json!({"revoked_key": rotation.revoked.0, "new_key": rotation.new_key.0,
@@ -235,7 +300,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(if verdict.status == Status::Valid { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
         Command::Qr(args) => qr(args),
-        Command::Demo(args) => demo::run(&args.dir, now()?),
+        Command::Demo(args) => demo::run(&args.data, now()?),
         Command::Serve(args) => serve::serve(args, now()?),
         Command::Up(args) => up::run(args, now()?),
         Command::Registry(command) => serve::registry(command),
@@ -260,6 +325,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 );
             }
             println!("  {} zones, scope {:?}, age limit {:?}", regime.zones.len(), regime.scope, regime.age_limit);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "icaze", &mut std::io::stdout());
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -310,12 +379,7 @@ fn load_trust(path: &Path, root: Option<&Path>) -> anyhow::Result<TrustList> {
 /// Issues a permit from the authority in `args.keys`; returns the SMS form.
 fn issue(args: &IssueArgs, now: UtcMinute) -> anyhow::Result<String> {
     let authority = Authority::load(&args.keys)?;
-    let purpose = Purpose::from_name(&args.purpose).with_context(|| {
-        format!(
-            "unknown purpose {:?}: use medical, necessities, funeral, work, business-trip or a code 1..15",
-            args.purpose
-        )
-    })?;
+    let purpose = Purpose::from(args.purpose);
     let valid_from = match &args.from {
         Some(from) => UtcMinute::parse_rfc3339(from)?,
         None => now,
@@ -332,7 +396,7 @@ fn issue(args: &IssueArgs, now: UtcMinute) -> anyhow::Result<String> {
     };
     let claims = PermitClaims::new(ClaimsSpec {
         serial: authority.next_serial()?,
-        document: DocumentNumber::parse(&args.doc)?,
+        document: DocumentNumber::parse(&args.document)?,
         purpose,
         zones: args.zones.iter().map(|&z| zone_id(z)).collect::<anyhow::Result<_>>()?,
         issued_at: now,
@@ -376,4 +440,105 @@ fn qr(args: QrArgs) -> anyhow::Result<ExitCode> {
         info.version, info.modules, info.modules, info.ec_level
     );
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    /// Every argument and subcommand of `cmd` and below without help, by path.
+    fn undocumented(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+        for arg in cmd.get_arguments() {
+            let id = arg.get_id().as_str();
+            if matches!(id, "help" | "version") {
+                continue;
+            }
+            if arg.get_help().is_none() && arg.get_long_help().is_none() {
+                missing.push(format!("{path} {id}"));
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            let sub_path = format!("{path} {}", sub.get_name());
+            if sub.get_about().is_none() && sub.get_long_about().is_none() {
+                missing.push(format!("{sub_path} (subcommand)"));
+            }
+            undocumented(sub, &sub_path, missing);
+        }
+    }
+
+    #[test]
+    fn every_flag_and_subcommand_has_help() {
+        let cli = Cli::command();
+        cli.clone().debug_assert();
+        let mut missing = Vec::new();
+        undocumented(&cli, "icaze", &mut missing);
+        assert!(missing.is_empty(), "give these a doc comment: {missing:#?}");
+    }
+
+    #[test]
+    fn the_help_walk_sees_every_subcommand() {
+        // A walk that stopped at the top would pass the test above on any tree.
+        let mut missing = Vec::new();
+        let bare = clap::Command::new("x")
+            .subcommand(clap::Command::new("a").subcommand(clap::Command::new("b").arg(clap::Arg::new("c").long("c"))));
+        undocumented(&bare, "x", &mut missing);
+        assert_eq!(missing, ["x a (subcommand)", "x a b (subcommand)", "x a b c"]);
+    }
+
+    #[test]
+    fn roles_are_the_authority_s_roles() {
+        let mut ours: Vec<&str> = Role::value_variants().iter().map(|r| r.name()).collect();
+        let mut theirs: Vec<&str> = icaze_authority::ISSUER_ROLES.iter().map(|(role, _, _)| *role).collect();
+        theirs.push(icaze_authority::BUNDLE_ROLE.0);
+        ours.sort_unstable();
+        theirs.sort_unstable();
+        assert_eq!(ours, theirs);
+        for role in Role::value_variants() {
+            assert_eq!(role.to_possible_value().unwrap().get_name(), role.name(), "the CLI spelling is the file name");
+        }
+    }
+
+    /// `icaze issue` with this `--purpose`, parsed.
+    fn issue_purpose(purpose: &str) -> Option<PurposeArg> {
+        let args = ["icaze", "issue", "--keys", "k", "--document", "D", "--zone", "1", "--purpose", purpose];
+        match Cli::try_parse_from(args) {
+            Ok(Cli { command: Command::Issue(args) }) => Some(args.purpose),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn every_purpose_spelling_means_what_the_core_reads_it_as() {
+        for purpose in PurposeArg::value_variants() {
+            let value = purpose.to_possible_value().unwrap();
+            for spelling in value.get_name_and_aliases() {
+                assert_eq!(Purpose::from_name(spelling), Some(Purpose::from(*purpose)), "{spelling}");
+                assert_eq!(issue_purpose(spelling), Some(*purpose), "{spelling}");
+                assert_eq!(issue_purpose(&spelling.to_uppercase()), Some(*purpose), "{spelling} in capitals");
+            }
+        }
+        for unknown in ["walking", "0", "6", "16", ""] {
+            assert_eq!(issue_purpose(unknown), None, "{unknown}");
+        }
+    }
+
+    #[test]
+    fn old_flag_spellings_still_parse() {
+        for args in [
+            &["icaze", "keys", "init", "--dir", "a"][..],
+            &["icaze", "keys", "rotate", "--dir", "a", "--role", "callcentre"],
+            &["icaze", "issue", "--keys", "a", "--doc", "AZE11111111", "--purpose", "necessities", "--zone", "1"],
+            &["icaze", "demo", "--dir", "d"],
+            &["icaze", "device", "--dir", "d", "log"],
+            &["icaze", "device", "log", "--dir", "d"],
+            &["icaze", "device", "--dir", "d", "manual", "--zone", "1", "summons", "--issuer", "c", "--document", "n"],
+            &["icaze", "loadgen", "--url", "http://127.0.0.1:8103"],
+            &["icaze", "admin", "device", "approve", "ICZD1-X", "--badge", "B-1", "--precinct", "P-1"],
+        ] {
+            if let Err(e) = Cli::try_parse_from(args) {
+                panic!("{args:?}: {e}");
+            }
+        }
+    }
 }

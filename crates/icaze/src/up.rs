@@ -325,7 +325,7 @@ fn print_guide(data: &Path, base: &str, summary: &Value) {
         device_dir.display()
     );
     eprintln!(
-        "  an officer's check without the app: icaze device --dir {} check --zone 1 '<token or SMS>'",
+        "  an officer's check without the app: icaze device --data {} check --zone 1 '<token or SMS>'",
         device_dir.display()
     );
 }

@@ -23,7 +23,7 @@ impl Authority {
     fn new() -> Self {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("authority");
-        let out = icaze(&["keys", "init", "--dir", dir.to_str().unwrap()]);
+        let out = icaze(&["keys", "init", "--keys", dir.to_str().unwrap()]);
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         Self { _tmp: tmp, dir }
     }
@@ -55,7 +55,7 @@ const FROM: &str = "2020-12-15T10:00:00+04:00";
 
 fn sms_permit(a: &Authority) -> String {
     // The keys are valid from now; a permit may start in the past.
-    a.issue(&["--doc", "aze 11111111", "--purpose", "necessities", "--zone", "1", "--minutes", "180"])
+    a.issue(&["--document", "aze 11111111", "--purpose", "necessities", "--zone", "1", "--minutes", "180"])
 }
 
 #[test]
@@ -83,11 +83,11 @@ fn issue_then_verify_valid_in_its_zone_and_window() {
 fn verify_at_a_given_time() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("rehearsal");
-    let out = icaze(&["keys", "init", "--dir", dir.to_str().unwrap(), "--valid-from", "2020-12-01T00:00:00+04:00"]);
+    let out = icaze(&["keys", "init", "--keys", dir.to_str().unwrap(), "--valid-from", "2020-12-01T00:00:00+04:00"]);
     assert!(out.status.success());
     let a = Authority { _tmp: tmp, dir };
     let token = a.issue(&[
-        "--doc",
+        "--document",
         "MYİ1234567",
         "--purpose",
         "medical",
@@ -133,8 +133,8 @@ fn tampered_and_foreign_tokens_are_refused() {
 #[test]
 fn purposes_go_to_their_keys() {
     let a = Authority::new();
-    let work = a.issue(&["--doc", "AZE22222222", "--purpose", "work", "--zone", "1", "--minutes", "43200"]);
-    let funeral = a.issue(&["--doc", "AZE33333333", "--purpose", "funeral", "--zone", "5"]);
+    let work = a.issue(&["--document", "AZE22222222", "--purpose", "work", "--zone", "1", "--minutes", "43200"]);
+    let funeral = a.issue(&["--document", "AZE33333333", "--purpose", "funeral", "--zone", "5"]);
     for (token, key) in [(work, 2), (funeral, 3)] {
         let (code, v) = a.verify(&[&token]);
         assert_eq!(code, 0, "{v}");
@@ -170,14 +170,14 @@ fn bad_input_is_a_clear_error_not_a_panic() {
     let a = Authority::new();
     let keys = a.path("");
     let cases: &[&[&str]] = &[
-        &["issue", "--keys", &keys, "--doc", "AZE111", "--purpose", "walking", "--zone", "1"],
-        &["issue", "--keys", &keys, "--doc", "АЗЕ11111111", "--purpose", "medical", "--zone", "1"],
-        &["issue", "--keys", &keys, "--doc", "AZE11111111", "--purpose", "medical", "--zone", "0"],
+        &["issue", "--keys", &keys, "--document", "AZE111", "--purpose", "walking", "--zone", "1"],
+        &["issue", "--keys", &keys, "--document", "АЗЕ11111111", "--purpose", "medical", "--zone", "1"],
+        &["issue", "--keys", &keys, "--document", "AZE11111111", "--purpose", "medical", "--zone", "0"],
         &[
             "issue",
             "--keys",
             &keys,
-            "--doc",
+            "--document",
             "AZE11111111",
             "--purpose",
             "medical",
@@ -186,12 +186,12 @@ fn bad_input_is_a_clear_error_not_a_panic() {
             "--from",
             "tomorrow",
         ],
-        &["issue", "--keys", "/nonexistent", "--doc", "AZE11111111", "--purpose", "medical", "--zone", "1"],
+        &["issue", "--keys", "/nonexistent", "--document", "AZE11111111", "--purpose", "medical", "--zone", "1"],
         &["verify", "--trust", "/nonexistent/trustlist", "IZ1AAAA"],
         &["verify", "--trust", &a.path("trustlist"), "--at", "noon", "IZ1AAAA"],
         &["qr", "--decode", &a.path("trustlist")],
         &["qr", "not a token"],
-        &["keys", "init", "--dir", &keys],
+        &["keys", "init", "--keys", &keys],
         &["frobnicate"],
     ];
     for args in cases {
@@ -207,7 +207,7 @@ fn bad_input_is_a_clear_error_not_a_panic() {
 fn secret_keys_are_owner_only_and_never_printed() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("a");
-    let out = icaze(&["keys", "init", "--dir", dir.to_str().unwrap()]);
+    let out = icaze(&["keys", "init", "--keys", dir.to_str().unwrap()]);
     let printed = format!("{}{}", stdout(&out), String::from_utf8_lossy(&out.stderr));
     for name in ["root.secret", "sms.secret", "portal.secret", "callcentre.secret", "sync.secret"] {
         let path: &Path = &dir.join(name);
@@ -226,7 +226,7 @@ fn secret_keys_are_owner_only_and_never_printed() {
 fn demo_runs() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("demo");
-    let out = icaze(&["demo", "--dir", dir.to_str().unwrap()]);
+    let out = icaze(&["demo", "--data", dir.to_str().unwrap()]);
     assert!(out.status.success(), "{}{}", stdout(&out), String::from_utf8_lossy(&out.stderr));
     let text = stdout(&out);
     assert!(
@@ -331,4 +331,40 @@ fn tampered_and_foreign_bundles_are_refused_with_status_1() {
         assert_eq!(out.status.code(), Some(2), "{bad:?}: {stderr}");
         assert!(!stderr.trim().is_empty() && !stderr.contains("panicked"), "{bad:?}: {stderr}");
     }
+}
+
+#[test]
+fn completions_for_bash_name_every_subcommand() {
+    let out = icaze(&["completions", "bash"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let script = stdout(&out);
+    assert!(script.contains("complete -F"), "a bash completion script: {script:.200}");
+    // The top level's words: every subcommand, as `icaze <TAB>` offers them.
+    let top = script.lines().find(|l| l.contains("opts=") && l.contains(" issue ")).expect("the top-level opts line");
+    for name in [
+        "keys",
+        "issue",
+        "verify",
+        "qr",
+        "demo",
+        "serve",
+        "up",
+        "registry",
+        "loadgen",
+        "bundle",
+        "device",
+        "admin",
+        "portal",
+        "regime",
+        "completions",
+    ] {
+        assert!(top.split(['"', ' ']).any(|w| w == name), "{name} missing from {top}");
+    }
+    // And below: `icaze device <TAB>` and `icaze admin device <TAB>`.
+    for word in ["import-bundle", "clear-fork", "--data", "--server"] {
+        assert!(script.contains(word), "{word} missing");
+    }
+
+    let out = icaze(&["completions", "tcsh"]);
+    assert_eq!(out.status.code(), Some(2), "an unknown shell is a usage error");
 }

@@ -33,7 +33,7 @@ impl Setup {
         let tmp = tempfile::tempdir().unwrap();
         let root = tmp.path().to_owned();
         let keys = root.join("authority").to_str().unwrap().to_owned();
-        ok(&["keys", "init", "--dir", &keys, "--valid-from", "2020-12-01T00:00:00+04:00"]);
+        ok(&["keys", "init", "--keys", &keys, "--valid-from", "2020-12-01T00:00:00+04:00"]);
         let device = root.join("device").to_str().unwrap().to_owned();
         Self { _tmp: tmp, keys, device, root }
     }
@@ -71,12 +71,13 @@ impl Setup {
 
     fn issue(&self) -> String {
         let from = "2020-12-15T10:00:00+04:00";
-        let args = ["issue", "--keys", &self.keys, "--doc", "AZE11111111", "--purpose", "necessities", "--zone", "1"];
+        let args =
+            ["issue", "--keys", &self.keys, "--document", "AZE11111111", "--purpose", "necessities", "--zone", "1"];
         ok(&[&args[..], &["--from", from, "--issued-at", from]].concat()).trim().to_owned()
     }
 
     fn device(&self, args: &[&str]) -> Output {
-        icaze(&[&["device", "--dir", &self.device][..], args].concat())
+        icaze(&[&["device", "--data", &self.device][..], args].concat())
     }
 
     fn check(&self, zone: &str, time: &str, text: &str) -> (i32, Value) {
@@ -150,7 +151,7 @@ fn init_import_check_log_status() {
     let record: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!((record["input"].as_str(), record["seq"].as_u64()), (Some("violation"), Some(7)));
 
-    let log = ok(&["device", "--dir", &s.device, "log"]);
+    let log = ok(&["device", "--data", &s.device, "log"]);
     let records: Vec<Value> = log.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(records.len(), 7);
     assert!(records.iter().enumerate().all(|(i, r)| r["seq"] == i as u64 + 1 && r["officer"] == "B-1042"));
@@ -159,7 +160,7 @@ fn init_import_check_log_status() {
     assert_eq!(records[1]["prev_hash"], records[0]["hash"]);
 
     let status: Value =
-        serde_json::from_str(&ok(&["device", "--dir", &s.device, "status", "--at", "2020-12-15T12:00:00+04:00"]))
+        serde_json::from_str(&ok(&["device", "--data", &s.device, "status", "--at", "2020-12-15T12:00:00+04:00"]))
             .unwrap();
     assert_eq!(status["bundle_version"], 2);
     assert_eq!(status["chain_ok"], true);

@@ -198,7 +198,7 @@ fn organisations_operators_imports_and_regime_change_from_the_command_line() {
 fn keys_rotate_and_reload_from_the_command_line() {
     let s = start();
     let keys = s.data().join("authority");
-    let out = icaze(&["keys", "rotate", "--dir", keys.to_str().unwrap(), "--role", "callcentre"], None);
+    let out = icaze(&["keys", "rotate", "--keys", keys.to_str().unwrap(), "--role", "callcentre"], None);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let rotated = json_line(&out);
     assert_eq!((rotated["revoked_key"].as_u64(), rotated["trust_list_version"].as_u64()), (Some(3), Some(2)));
@@ -208,7 +208,7 @@ fn keys_rotate_and_reload_from_the_command_line() {
         (answer["trust_list_version"].as_u64(), answer["revoked_keys"].clone()),
         (Some(2), serde_json::json!([3]))
     );
-    let out = icaze(&["keys", "rotate", "--dir", keys.to_str().unwrap(), "--role", "nobody"], None);
+    let out = icaze(&["keys", "rotate", "--keys", keys.to_str().unwrap(), "--role", "nobody"], None);
     assert_eq!(out.status.code(), Some(2), "an unknown role is refused: {}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stderr).contains("nobody"));
 }

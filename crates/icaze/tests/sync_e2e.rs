@@ -27,7 +27,7 @@ fn device_dir(s: &Service) -> PathBuf {
 }
 
 fn device(s: &Service, args: &[&str]) -> Output {
-    icaze(&[&["device", "--dir", device_dir(s).to_str().unwrap()][..], args].concat())
+    icaze(&[&["device", "--data", device_dir(s).to_str().unwrap()][..], args].concat())
 }
 
 fn sync(s: &Service) -> (i32, Value) {
@@ -75,7 +75,7 @@ fn a_device_syncs_with_the_real_service() {
     assert_eq!(report["outbox_left"], 1);
     assert_eq!(report["bundle"]["result"], "applied", "{report}");
 
-    let (status, approved) = s.admin(&["device", "approve", &code, "--badge", "B-1042", "--precinct", "P-12"]);
+    let (status, approved) = s.admin(&["device", "approve", &code, "--officer", "B-1042", "--precinct", "P-12"]);
     assert_eq!(status, 0, "{approved}");
     assert_eq!(
         (approved["device_id"].as_str(), approved["status"].as_str()),
@@ -167,7 +167,7 @@ fn a_device_syncs_with_the_real_service() {
 
 /// `icaze device` on the device directory `dir`.
 fn device_at(dir: &Path, args: &[&str]) -> Output {
-    icaze(&[&["device", "--dir", dir.to_str().unwrap()][..], args].concat())
+    icaze(&[&["device", "--data", dir.to_str().unwrap()][..], args].concat())
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -200,7 +200,7 @@ fn a_copied_phone_sends_its_records_and_the_server_keeps_them_apart() {
     let second = s.sms_permit("994501112244", "2 MYI1234567");
     let third = s.sms_permit("994501112255", "2 DYI7654321");
     s.clock.set(at(NOW));
-    let (status, approved) = s.admin(&["device", "approve", &code, "--badge", "B-1042", "--precinct", "P-12"]);
+    let (status, approved) = s.admin(&["device", "approve", &code, "--officer", "B-1042", "--precinct", "P-12"]);
     assert_eq!(status, 0, "{approved}");
     check(&s, &first);
     let (status, report) = sync(&s);
@@ -270,9 +270,9 @@ fn supervisors_suspensions_and_refusals_through_icaze_admin() {
     };
     let (status, who) = as_supervisor(&["whoami"]);
     assert_eq!((status, who["role"].as_str(), who["precinct"].as_str()), (0, Some("supervisor"), Some("P-12")));
-    let (status, refused) = as_supervisor(&["device", "approve", &code, "--badge", "B-7", "--precinct", "P-99"]);
+    let (status, refused) = as_supervisor(&["device", "approve", &code, "--officer", "B-7", "--precinct", "P-99"]);
     assert_eq!((status, refused["status"].as_u64(), refused["code"].as_str()), (1, Some(403), Some("forbidden")));
-    let (status, approved) = as_supervisor(&["device", "approve", &code, "--badge", "B-7", "--precinct", "P-12"]);
+    let (status, approved) = as_supervisor(&["device", "approve", &code, "--officer", "B-7", "--precinct", "P-12"]);
     assert_eq!((status, approved["device_id"].as_str()), (0, Some(device_id.as_str())), "{approved}");
 
     let (status, stale) = as_supervisor(&["devices", "--not-synced-hours", "1"]);
@@ -326,7 +326,7 @@ fn a_large_outbox_goes_up_in_batches_through_the_library_client() {
     let config = icaze_device::InitConfig { root, server: Some(s.url.clone()), officer: None };
     let mut device = icaze_device::Device::init(&dir, &config, at(NOW)).unwrap();
     let (status, _) =
-        s.admin(&["device", "approve", &device.enrollment_code().to_string(), "--badge", "B-1", "--precinct", "P-1"]);
+        s.admin(&["device", "approve", &device.enrollment_code().to_string(), "--officer", "B-1", "--precinct", "P-1"]);
     assert_eq!(status, 0);
     let scene = icaze_device::Scene {
         at: at(NOW),
