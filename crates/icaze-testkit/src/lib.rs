@@ -65,6 +65,7 @@ mod error;
 mod fakesmsc;
 mod faultproxy;
 mod kannel;
+pub mod postgres;
 
 pub use config::{REPLY_COULD_NOT_FETCH, REPLY_EMPTY};
 pub use error::KannelError;
