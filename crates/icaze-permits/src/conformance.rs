@@ -5,7 +5,7 @@
 //! it, the registry imports) and expands [`permit_store_conformance!`], which
 //! makes one `#[tokio::test]` of each function here:
 //!
-//! ```ignore
+//! ```text
 //! struct Sqlite;
 //! impl icaze_permits::conformance::Backend for Sqlite { /* ... */ }
 //! icaze_permits::permit_store_conformance!(Sqlite);

@@ -1,5 +1,5 @@
 //! A rough rate of `record_permit` on PostgreSQL and on SQLite in the same run:
-//! a throwaway cluster (`icaze_testkit::postgres`, `fsync = off`) and a temporary
+//! a throwaway cluster (`icaze_testkit::postgres`, `fsync` off, then on) and a temporary
 //! SQLite database (`synchronous = FULL` and `NORMAL`), each given `PERMITS`
 //! SMS permits, `IN_FLIGHT` at a time, every one for its own document and phone.
 //! Not a benchmark to quote to the last digit: the machine is shared.
@@ -52,6 +52,14 @@ async fn main() {
     let db = cluster.create_database().expect("a database");
     let pg = PgPermitStore::open(&db.url(), PgConfig::default()).expect("open");
     rate("postgres (fsync off, synchronous_commit on, pool 16)", Arc::new(pg)).await;
+    // Durable as SQLite's FULL: fsync and full-page writes back on (both reload
+    // without a restart), in a fresh database.
+    cluster.psql("postgres", "ALTER SYSTEM SET fsync = on").expect("fsync on");
+    cluster.psql("postgres", "ALTER SYSTEM SET full_page_writes = on").expect("full-page writes on");
+    cluster.psql("postgres", "SELECT pg_reload_conf()").expect("reload");
+    let durable = cluster.create_database().expect("a database");
+    let pg = PgPermitStore::open(&durable.url(), PgConfig::default()).expect("open");
+    rate("postgres (fsync on, synchronous_commit on, pool 16)", Arc::new(pg)).await;
     for durability in [Durability::Full, Durability::Normal] {
         let dir = tempfile::tempdir().expect("a directory");
         let config = SqliteConfig { durability, ..SqliteConfig::default() };

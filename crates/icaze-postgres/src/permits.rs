@@ -117,20 +117,13 @@ impl PgPermitStore {
     /// not read are reported with their line and skipped; the good ones are
     /// committed together, replacing earlier rows of the same document (the
     /// last row of a document in the file wins).
+    ///
+    /// The rows go in chunks of [`IMPORT_CHUNK`] as they are read, so a
+    /// registry of millions is held once, as its text, not also as rows.
     pub fn import_people(&self, csv: &str) -> Result<ImportReport, StoreError> {
-        let mut report = ImportReport::default();
-        let mut rows = BTreeMap::new();
-        for (line, row) in icaze_permits::csv::people(csv) {
-            match row {
-                Ok(p) => {
-                    rows.insert(p.document, (p.birth_day, i32::from(p.zone.get())));
-                    report.imported += 1;
-                }
-                Err(message) => report.problems.push(RowProblem { line, message }),
-            }
-        }
-        let rows: Vec<(String, (i32, i32))> = rows.into_iter().collect();
+        let csv = csv.to_owned();
         self.read(move |mut client| async move {
+            let mut report = ImportReport::default();
             let tx = client.transaction().await.map_err(db)?;
             let insert = tx
                 .prepare(
@@ -140,15 +133,34 @@ impl PgPermitStore {
                 )
                 .await
                 .map_err(db)?;
-            for chunk in rows.chunks(IMPORT_CHUNK) {
-                let documents: Vec<&str> = chunk.iter().map(|(d, _)| d.as_str()).collect();
-                let births: Vec<i32> = chunk.iter().map(|(_, (b, _))| *b).collect();
-                let zones: Vec<i32> = chunk.iter().map(|(_, (_, z))| *z).collect();
+            let mut rows = icaze_permits::csv::people(&csv);
+            loop {
+                // One row a document in a statement: `ON CONFLICT DO UPDATE` may not
+                // touch a row twice. A later chunk overwrites an earlier one.
+                let mut chunk = BTreeMap::new();
+                for (line, row) in rows.by_ref() {
+                    match row {
+                        Ok(p) => {
+                            chunk.insert(p.document, (p.birth_day, i32::from(p.zone.get())));
+                            report.imported += 1;
+                        }
+                        Err(message) => report.problems.push(RowProblem { line, message }),
+                    }
+                    if chunk.len() == IMPORT_CHUNK {
+                        break;
+                    }
+                }
+                if chunk.is_empty() {
+                    break;
+                }
+                let documents: Vec<&str> = chunk.keys().map(String::as_str).collect();
+                let births: Vec<i32> = chunk.values().map(|(b, _)| *b).collect();
+                let zones: Vec<i32> = chunk.values().map(|(_, z)| *z).collect();
                 tx.execute(&insert, &[&documents, &births, &zones]).await.map_err(db)?;
             }
-            tx.commit().await.map_err(db)
-        })?;
-        Ok(report)
+            tx.commit().await.map_err(db)?;
+            Ok(report)
+        })
     }
 
     /// Imports the deny list, CSV columns `document,reason,until` (`until` is
@@ -156,19 +168,9 @@ impl PgPermitStore {
     /// open-ended). Every document imported is also put on
     /// [`PermitStore::denials_to_apply`], in the same transaction.
     pub fn import_denials(&self, csv: &str) -> Result<ImportReport, StoreError> {
-        let mut report = ImportReport::default();
-        let mut rows = BTreeMap::new();
-        for (line, row) in icaze_permits::csv::denials(csv) {
-            match row {
-                Ok(d) => {
-                    rows.insert(d.document, (d.reason, d.until.map(|u| i64::from(u.unix_minutes()))));
-                    report.imported += 1;
-                }
-                Err(message) => report.problems.push(RowProblem { line, message }),
-            }
-        }
-        let rows: Vec<(String, (String, Option<i64>))> = rows.into_iter().collect();
+        let csv = csv.to_owned();
         self.read(move |mut client| async move {
+            let mut report = ImportReport::default();
             let tx = client.transaction().await.map_err(db)?;
             let insert = tx
                 .prepare(
@@ -182,38 +184,42 @@ impl PgPermitStore {
                 .prepare("INSERT INTO denials_to_apply (document) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING")
                 .await
                 .map_err(db)?;
-            for chunk in rows.chunks(IMPORT_CHUNK) {
-                let documents: Vec<&str> = chunk.iter().map(|(d, _)| d.as_str()).collect();
-                let reasons: Vec<&str> = chunk.iter().map(|(_, (r, _))| r.as_str()).collect();
-                let untils: Vec<Option<i64>> = chunk.iter().map(|(_, (_, u))| *u).collect();
+            let mut rows = icaze_permits::csv::denials(&csv);
+            loop {
+                let mut chunk = BTreeMap::new();
+                for (line, row) in rows.by_ref() {
+                    match row {
+                        Ok(d) => {
+                            chunk.insert(d.document, (d.reason, d.until.map(|u| i64::from(u.unix_minutes()))));
+                            report.imported += 1;
+                        }
+                        Err(message) => report.problems.push(RowProblem { line, message }),
+                    }
+                    if chunk.len() == IMPORT_CHUNK {
+                        break;
+                    }
+                }
+                if chunk.is_empty() {
+                    break;
+                }
+                let documents: Vec<&str> = chunk.keys().map(String::as_str).collect();
+                let reasons: Vec<&str> = chunk.values().map(|(r, _)| r.as_str()).collect();
+                let untils: Vec<Option<i64>> = chunk.values().map(|(_, u)| *u).collect();
                 tx.execute(&insert, &[&documents, &reasons, &untils]).await.map_err(db)?;
                 tx.execute(&to_apply, &[&documents]).await.map_err(db)?;
             }
-            tx.commit().await.map_err(db)
-        })?;
-        Ok(report)
+            tx.commit().await.map_err(db)?;
+            Ok(report)
+        })
     }
 
     /// Imports the phone register, CSV columns `document,phone`. The file is
     /// the whole register: it replaces the one before, in one transaction, and
     /// a file with a problem in any row replaces nothing.
     pub fn import_phones(&self, csv: &str) -> Result<ImportReport, StoreError> {
-        let mut report = ImportReport::default();
-        let mut rows = Vec::new();
-        for (line, row) in icaze_permits::csv::phones(csv) {
-            match row {
-                Ok(p) => {
-                    rows.push((p.document, p.phone));
-                    report.imported += 1;
-                }
-                Err(message) => report.problems.push(RowProblem { line, message }),
-            }
-        }
-        if !report.problems.is_empty() {
-            report.imported = 0;
-            return Ok(report);
-        }
+        let csv = csv.to_owned();
         self.read(move |mut client| async move {
+            let mut report = ImportReport::default();
             let tx = client.transaction().await.map_err(db)?;
             tx.execute("DELETE FROM phones", &[]).await.map_err(db)?;
             let insert = tx
@@ -223,14 +229,39 @@ impl PgPermitStore {
                 )
                 .await
                 .map_err(db)?;
-            for chunk in rows.chunks(IMPORT_CHUNK) {
-                let documents: Vec<&str> = chunk.iter().map(|(d, _)| d.as_str()).collect();
-                let phones: Vec<&str> = chunk.iter().map(|(_, p)| p.as_str()).collect();
-                tx.execute(&insert, &[&documents, &phones]).await.map_err(db)?;
+            let mut rows = icaze_permits::csv::phones(&csv);
+            loop {
+                let mut chunk = Vec::new();
+                for (line, row) in rows.by_ref() {
+                    match row {
+                        Ok(p) => {
+                            chunk.push((p.document, p.phone));
+                            report.imported += 1;
+                        }
+                        Err(message) => report.problems.push(RowProblem { line, message }),
+                    }
+                    if chunk.len() == IMPORT_CHUNK {
+                        break;
+                    }
+                }
+                if chunk.is_empty() {
+                    break;
+                }
+                // Once a row failed nothing is kept: the rest is only read for its problems.
+                if report.problems.is_empty() {
+                    let documents: Vec<&str> = chunk.iter().map(|(d, _)| d.as_str()).collect();
+                    let phones: Vec<&str> = chunk.iter().map(|(_, p)| p.as_str()).collect();
+                    tx.execute(&insert, &[&documents, &phones]).await.map_err(db)?;
+                }
             }
-            tx.commit().await.map_err(db)
-        })?;
-        Ok(report)
+            if report.problems.is_empty() {
+                tx.commit().await.map_err(db)?;
+            } else {
+                tx.rollback().await.map_err(db)?;
+                report.imported = 0;
+            }
+            Ok(report)
+        })
     }
 
     /// Number of permits recorded.

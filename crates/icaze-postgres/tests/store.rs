@@ -250,3 +250,33 @@ fn a_newer_schema_is_refused_and_instances_starting_together_migrate_once() {
     let bad = PgPermitStore::open("postgres://[nonsense", PgConfig::default()).unwrap_err();
     assert!(matches!(bad, OpenError::Url(_)), "{bad:?}");
 }
+
+/// Imports go in chunks as they are read: a document twice, in one chunk or in
+/// two, keeps its last row; a phone register with a bad row in its last chunk
+/// replaces nothing.
+#[test]
+fn imports_larger_than_a_chunk_keep_each_document_s_last_row() {
+    let db = database();
+    let store = open(&db);
+    let mut people = String::from("document,birth_date,zone\n");
+    for zone in [1, 2] {
+        for i in 0..6000 {
+            people.push_str(&format!("AZE{i:08},1980-05-17,{zone}\n"));
+        }
+    }
+    people.push_str("AZE00000001,1980-05-17,9999\n");
+    let report = store.import_people(&people).unwrap();
+    assert_eq!((report.imported, report.problems.len()), (12000, 1));
+    assert_eq!(report.problems[0].line, 12002);
+    assert_eq!(db.psql("SELECT count(*), min(zone), max(zone) FROM people").unwrap(), "6000|2|2");
+
+    let mut phones = String::from("document,phone\n");
+    for i in 0..7000 {
+        phones.push_str(&format!("AZE{i:08},99450{i:07}\n"));
+    }
+    assert_eq!(store.import_phones(&phones).unwrap().imported, 7000);
+    phones.push_str("AZE00000001,not a phone\n");
+    let refused = store.import_phones(&phones).unwrap();
+    assert_eq!((refused.imported, refused.problems.len()), (0, 1));
+    assert_eq!(db.psql("SELECT count(*) FROM phones").unwrap(), "7000");
+}
