@@ -59,6 +59,12 @@ fn fits<T: TryFrom<i64>>(value: i64, what: &str) -> Result<T, StoreError> {
     T::try_from(value).map_err(|_| StoreError::Damaged(format!("{what} {value} is out of range")))
 }
 
+/// A column of a row, or `Damaged` if it is missing or of another type (a
+/// foreign or damaged database): `Row::get` would panic.
+pub(crate) fn col<'a, T: tokio_postgres::types::FromSql<'a>>(row: &'a Row, i: usize) -> Result<T, StoreError> {
+    row.try_get(i).map_err(|e| StoreError::Damaged(format!("column {i}: {e}")))
+}
+
 fn minute(value: i64) -> Result<UtcMinute, StoreError> {
     Ok(UtcMinute::from_unix_minutes(fits(value, "a time")?))
 }
@@ -266,9 +272,9 @@ impl PgPermitStore {
 
     /// Number of permits recorded.
     pub fn permit_count(&self) -> Result<i64, StoreError> {
-        self.read(|client| async move {
-            Ok(client.query_one("SELECT count(*) FROM permits", &[]).await.map_err(db)?.get(0))
-        })
+        self.read(
+            |client| async move { col(&client.query_one("SELECT count(*) FROM permits", &[]).await.map_err(db)?, 0) },
+        )
     }
 }
 
@@ -378,12 +384,12 @@ async fn last_permit(
 
 fn last_permit_of(r: &Row) -> Result<LastPermit, StoreError> {
     Ok(LastPermit {
-        serial: PermitSerial(fits(r.get::<_, i64>(0), "a serial")?),
-        key_id: fits(i64::from(r.get::<_, i16>(1)), "a key id")?,
-        token: r.get(2),
-        valid_from: minute(r.get(3))?,
-        valid_until: minute(r.get(4))?,
-        phone: r.get(5),
+        serial: PermitSerial(fits(col::<i64>(r, 0)?, "a serial")?),
+        key_id: fits(i64::from(col::<i16>(r, 1)?), "a key id")?,
+        token: col(r, 2)?,
+        valid_from: minute(col(r, 3)?)?,
+        valid_until: minute(col(r, 4)?)?,
+        phone: col(r, 5)?,
     })
 }
 
@@ -421,7 +427,7 @@ async fn reserve(client: &Client, count: u32) -> Result<Result<Range<u32>, Store
         return Ok(Err(StoreError::Damaged("serial numbers exhausted".into())));
     };
     let range =
-        (|| Ok::<_, StoreError>(fits(row.get::<_, i64>(0), "a serial")?..fits(row.get::<_, i64>(1), "a serial")?))();
+        (|| Ok::<_, StoreError>(fits(col::<i64>(&row, 0)?, "a serial")?..fits(col::<i64>(&row, 1)?, "a serial")?))();
     Ok(range)
 }
 
@@ -432,7 +438,7 @@ impl PermitStore for PgPermitStore {
             let query =
                 client.prepare_cached("SELECT birth_day, zone FROM people WHERE document = $1").await.map_err(db)?;
             let row = client.query_opt(&query, &[&document]).await.map_err(db)?;
-            row.map(|r| person_of(r.get(0), r.get(1))).transpose()
+            row.map(|r| person_of(col(&r, 0)?, col(&r, 1)?)).transpose()
         })
     }
 
@@ -443,7 +449,7 @@ impl PermitStore for PgPermitStore {
                 client.prepare_cached("SELECT reason, until FROM denials WHERE document = $1").await.map_err(db)?;
             let row = client.query_opt(&query, &[&document]).await.map_err(db)?;
             match row {
-                Some(r) => denial_of(Some(r.get(0)), r.get(1), at),
+                Some(r) => denial_of(Some(col(&r, 0)?), col(&r, 1)?, at),
                 None => Ok(None),
             }
         })
@@ -461,7 +467,7 @@ impl PermitStore for PgPermitStore {
                 .await
                 .map_err(db)?;
             let Some(r) = client.query_opt(&query, &[&document]).await.map_err(db)? else { return Ok(None) };
-            Ok(Some((person_of(r.get(0), r.get(1))?, denial_of(r.get(2), r.get(3), at)?)))
+            Ok(Some((person_of(col(&r, 0)?, col(&r, 1)?)?, denial_of(col(&r, 2)?, col(&r, 3)?, at)?)))
         })
     }
 
@@ -475,7 +481,7 @@ impl PermitStore for PgPermitStore {
                 )
                 .await
                 .map_err(db)?;
-            Ok(client.query_one(&query, &[&document, &phone]).await.map_err(db)?.get(0))
+            col(&client.query_one(&query, &[&document, &phone]).await.map_err(db)?, 0)
         })
     }
 
@@ -485,7 +491,7 @@ impl PermitStore for PgPermitStore {
                 .query("SELECT document FROM denials_to_apply ORDER BY document LIMIT $1", &[&i64::from(limit)])
                 .await
                 .map_err(db)?;
-            Ok(rows.iter().map(|r| r.get(0)).collect())
+            rows.iter().map(|r| col(r, 0)).collect()
         })
     }
 
@@ -547,7 +553,7 @@ impl PermitStore for PgPermitStore {
     fn regimes(&self) -> Result<Vec<String>, StoreError> {
         self.read(|client| async move {
             let rows = client.query("SELECT toml FROM regimes ORDER BY loaded, id", &[]).await.map_err(db)?;
-            Ok(rows.iter().map(|r| r.get(0)).collect())
+            rows.iter().map(|r| col(r, 0)).collect()
         })
     }
 
@@ -575,7 +581,7 @@ impl PermitStore for PgPermitStore {
                 .await
                 .map_err(db)?;
             let rows = client.query(&query, &[&document, &i64::from(at.unix_minutes())]).await.map_err(db)?;
-            rows.iter().map(|r| Ok(PermitSerial(fits(r.get::<_, i64>(0), "a serial")?))).collect()
+            rows.iter().map(|r| Ok(PermitSerial(fits(col::<i64>(r, 0)?, "a serial")?))).collect()
         })
     }
 }

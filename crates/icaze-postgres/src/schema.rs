@@ -89,8 +89,8 @@ pub(crate) async fn migrate(client: &mut Client, migrations: &[&str]) -> Result<
     tx.execute("INSERT INTO schema_version VALUES ($1, 0) ON CONFLICT (store) DO NOTHING", &[&STORE])
         .await
         .map_err(db)?;
-    let found: i32 =
-        tx.query_one("SELECT version FROM schema_version WHERE store = $1", &[&STORE]).await.map_err(db)?.get(0);
+    let row = tx.query_one("SELECT version FROM schema_version WHERE store = $1", &[&STORE]).await.map_err(db)?;
+    let found: i32 = crate::permits::col(&row, 0)?;
     if found > known {
         return Err(OpenError::Newer { store: STORE, found, known });
     }

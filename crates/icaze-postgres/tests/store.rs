@@ -280,3 +280,21 @@ fn imports_larger_than_a_chunk_keep_each_document_s_last_row() {
     assert_eq!((refused.imported, refused.problems.len()), (0, 1));
     assert_eq!(db.psql("SELECT count(*) FROM phones").unwrap(), "7000");
 }
+
+/// Rows that do not read back (a foreign or damaged database) are a
+/// `StoreError::Damaged`, never a panic.
+#[test]
+fn stored_rows_that_do_not_read_are_damaged_not_a_panic() {
+    let db = database();
+    let store = open(&db);
+    store.import_people("document,birth_date,zone\nAZE11111111,1980-05-17,1\nAZE22222222,1980-05-17,2\n").unwrap();
+    db.psql("UPDATE people SET zone = 0 WHERE document = 'AZE11111111'").unwrap();
+    let zero = store.person("AZE11111111");
+    assert!(matches!(zero, Err(StoreError::Damaged(_))), "{zero:?}");
+    db.psql("ALTER TABLE people ALTER COLUMN zone TYPE bigint").unwrap();
+    let retyped = store.person_and_denial("AZE22222222", noon());
+    assert!(matches!(retyped, Err(StoreError::Damaged(_))), "{retyped:?}");
+    db.psql("INSERT INTO permits VALUES (-5, 'AZE22222222', 2, 2, 1, 1, 0, 0, 99999999, '', 'x')").unwrap();
+    let negative = store.valid_permits("AZE22222222", noon());
+    assert!(matches!(negative, Err(StoreError::Damaged(_))), "{negative:?}");
+}
