@@ -48,6 +48,9 @@
 //!   range is returned: two instances never get overlapping ranges, and a range
 //!   handed out before a crash is never handed out again (at worst its unused
 //!   numbers are skipped).
+//! - Permits of the other channels (`record_issued_many`, the portal's batches)
+//!   bump their documents' day rows in key order, so two batches never wait on
+//!   each other in a cycle either.
 //! - Deadlocks (`40P01`) and serialization failures (`40001`), which the above
 //!   should not cause but another writer (an administrator's script) could, are
 //!   retried a few times; other failures are returned, after the transaction was

@@ -395,6 +395,10 @@ fn last_permit_of(r: &Row) -> Result<LastPermit, StoreError> {
 
 /// Records permits of the channels without daily limits, all in one
 /// transaction: each is counted in its document's day and becomes its last.
+///
+/// The day rows are locked in key order (a stable sort, so a document's last
+/// permit of a day is still the batch's last for it): two batches touching the
+/// same documents then never wait for each other in a cycle.
 async fn issue_unlimited(client: &mut Client, permits: &[PermitRecord]) -> Result<(), tokio_postgres::Error> {
     let tx = client.transaction().await?;
     let count = tx
@@ -404,8 +408,12 @@ async fn issue_unlimited(client: &mut Client, permits: &[PermitRecord]) -> Resul
                 SET count = document_day.count + 1, last_serial = excluded.last_serial",
         )
         .await?;
-    for p in permits {
+    let mut ordered: Vec<&PermitRecord> = permits.iter().collect();
+    ordered.sort_by_key(|p| (p.document.as_str(), baku_day(p.issued_at), p.code));
+    for p in ordered {
         tx.execute(&count, &[&p.document, &baku_day(p.issued_at), &i16::from(p.code), &i64::from(p.serial.0)]).await?;
+    }
+    for p in permits {
         insert_permit(&tx, p).await?;
     }
     tx.commit().await

@@ -356,3 +356,36 @@ fn stored_rows_that_do_not_read_are_damaged_not_a_panic() {
     let negative = store.valid_permits("AZE22222222", noon());
     assert!(matches!(negative, Err(StoreError::Damaged(_))), "{negative:?}");
 }
+
+/// Portal batches naming the same documents in opposite orders, at once on two
+/// instances: all are recorded, each document counted once a permit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn batches_of_the_same_documents_in_opposite_orders_all_go_in() {
+    let db = database();
+    let stores = two_instances(&db);
+    let at = noon();
+    let documents: Vec<String> = (1..=6).map(|i| format!("AZE{i:08}")).collect();
+    let tasks: Vec<_> = (0..20u32)
+        .map(|b| {
+            let store = Arc::clone(&stores[(b % 2) as usize]);
+            let mut order = documents.clone();
+            if b % 2 == 1 {
+                order.reverse();
+            }
+            let batch: Vec<_> = order
+                .iter()
+                .enumerate()
+                .map(|(i, d)| icaze_permits::store::PermitRecord {
+                    code: 0,
+                    ..sms_permit(b * 10 + i as u32 + 1, d, "", at)
+                })
+                .collect();
+            tokio::spawn(async move { store.record_issued_many(batch).await })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap().expect("a batch");
+    }
+    assert_eq!(stores[0].permit_count().unwrap(), 120);
+    assert_eq!(db.psql("SELECT min(count), max(count) FROM document_day").unwrap(), "20|20");
+}
