@@ -12,6 +12,8 @@
 #![forbid(unsafe_code)]
 
 pub mod clock;
+#[cfg(feature = "conformance")]
+pub mod conformance;
 pub mod csv;
 pub mod keys;
 pub mod metrics;

@@ -88,6 +88,7 @@ fn the_check_sees_a_forbidden_dependency() {
     assert!(reach(&graph, "icaze-server").contains("axum"));
     assert!(reach(&graph, "icaze-sqlite").contains("rusqlite"));
     assert!(reach(&graph, "icaze-sqlite").contains("icaze-permits"));
+    assert!(reach(&graph, "icaze-postgres").contains("tokio-postgres"));
     // The protocol's JSON is optional: on its own it does not reach it.
     assert!(!reach(&graph, "icaze-protocol").contains("serde_json"));
     assert!(reach(&graph, "icaze-sync-service").contains("icaze-protocol"));
@@ -98,9 +99,16 @@ fn the_client_and_the_device_know_no_server_crate() {
     let graph = workspace();
     for name in ["icaze-client", "icaze-device"] {
         let reached = reach(&graph, name);
-        for server in
-            ["icaze-server", "icaze-permits", "icaze-sync-service", "icaze-portal", "icaze-sqlite", "axum", "rusqlite"]
-        {
+        for server in [
+            "icaze-server",
+            "icaze-permits",
+            "icaze-sync-service",
+            "icaze-portal",
+            "icaze-sqlite",
+            "icaze-postgres",
+            "axum",
+            "rusqlite",
+        ] {
             if name == "icaze-device" && server == "rusqlite" {
                 continue; // The device keeps its own log in SQLite.
             }
@@ -112,7 +120,7 @@ fn the_client_and_the_device_know_no_server_crate() {
 #[test]
 fn backends_and_rules_do_not_depend_on_the_server() {
     let graph = workspace();
-    for name in ["icaze-permits", "icaze-sync-service", "icaze-portal", "icaze-sqlite", "icaze-client"] {
+    for name in ["icaze-permits", "icaze-sync-service", "icaze-portal", "icaze-sqlite", "icaze-postgres", "icaze-client"] {
         assert!(!reach(&graph, name).contains("icaze-server"), "{name} depends on the server");
     }
 }

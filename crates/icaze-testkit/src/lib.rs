@@ -65,6 +65,7 @@ mod error;
 mod fakesmsc;
 mod faultproxy;
 mod kannel;
+pub mod postgres;
 #[cfg(feature = "service")]
 pub mod service;
 

@@ -1,0 +1,403 @@
+//! The test suite every [`PermitStore`] backend runs, the same tests for each
+//! (behind the `conformance` feature, for backends' tests only).
+//!
+//! A backend's test file implements [`Backend`] (a fresh database, a store on
+//! it, the registry imports) and expands [`permit_store_conformance!`], which
+//! makes one `#[tokio::test]` of each function here:
+//!
+//! ```text
+//! struct Sqlite;
+//! impl icaze_permits::conformance::Backend for Sqlite { /* ... */ }
+//! icaze_permits::permit_store_conformance!(Sqlite);
+//! ```
+//!
+//! The tests hold what the store interface promises and what the rules rely on;
+//! they use `assert!` and panic on a failure, as tests do. What a backend does
+//! under concurrency across processes is tested by the backend itself, where it
+//! can start several processes' worth of stores.
+
+use std::collections::BTreeSet;
+use std::ops::Range;
+
+use icaze_core::{PermitSerial, UtcMinute, ZoneId};
+
+use crate::csv::baku_day;
+use crate::store::{ImportReport, Limits, PermitRecord, PermitStore, Recorded};
+
+/// What the suite needs of a backend besides the store interface.
+pub trait Backend: Send + Sync {
+    /// Keeps a fresh, empty database alive (a temporary directory, a
+    /// throwaway PostgreSQL database).
+    type Database: Send + Sync;
+    /// The store.
+    type Store: PermitStore;
+    /// A fresh, empty database.
+    fn database(&self) -> Self::Database;
+    /// A store on `database`; called twice, two stores on one database, as
+    /// two instances of the service would have.
+    fn open(&self, database: &Self::Database) -> Self::Store;
+    /// Imports the population registry CSV.
+    fn import_people(&self, store: &Self::Store, csv: &str) -> ImportReport;
+    /// Imports the deny list CSV.
+    fn import_denials(&self, store: &Self::Store, csv: &str) -> ImportReport;
+    /// Imports the phone register CSV.
+    fn import_phones(&self, store: &Self::Store, csv: &str) -> ImportReport;
+}
+
+/// One `#[tokio::test]` of each conformance test for the [`Backend`] `$backend`
+/// (an expression, evaluated in each test).
+#[macro_export]
+macro_rules! permit_store_conformance {
+    (@tests $backend:expr; $($name:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                $crate::conformance::$name(&$backend).await;
+            }
+        )*
+    };
+    ($backend:expr) => {
+        $crate::permit_store_conformance!(@tests $backend;
+            registries_answer_after_imports,
+            a_bad_phone_register_replaces_nothing,
+            the_document_limit_counts_per_code_per_baku_day,
+            the_phone_limit_counts_every_document_and_refusals_leave_no_trace,
+            a_replacement_moves_the_day_s_permit_once_and_counts_nothing,
+            serials_of_two_instances_never_overlap,
+            permits_from_other_channels_are_all_or_nothing,
+            regimes_round_trip,
+            valid_permits_are_those_not_yet_ended,
+            denials_to_apply_until_applied,
+        );
+    };
+}
+
+/// 2020-12-14 12:00 in Baku.
+fn noon() -> UtcMinute {
+    UtcMinute::parse_rfc3339("2020-12-14T12:00:00+04:00").expect("a valid time")
+}
+
+/// An SMS permit of code 2, valid three hours from `at`.
+pub fn sms_permit(serial: u32, document: &str, phone: &str, at: UtcMinute) -> PermitRecord {
+    PermitRecord {
+        serial: PermitSerial(serial),
+        document: document.to_owned(),
+        code: 2,
+        purpose: 2,
+        zone: ZoneId::new(1).expect("zone 1"),
+        key_id: 1,
+        issued_at: at,
+        valid_from: at,
+        valid_until: at.checked_add(180).expect("in range"),
+        phone: phone.to_owned(),
+        token: format!("IZ2-{serial}"),
+    }
+}
+
+/// The limits of code 2 on `at`'s Baku day.
+pub fn limits(at: UtcMinute, per_document: u32, per_phone: u32) -> Limits {
+    Limits { day: baku_day(at), per_document, per_phone, replaces: None }
+}
+
+fn last_serial(recorded: &Recorded) -> Option<u32> {
+    match recorded {
+        Recorded::DocumentLimit { last: Some(last) } => Some(last.serial.0),
+        _ => None,
+    }
+}
+
+/// People, denials (with and without an end) and the phone register, as the
+/// SMS service asks them.
+pub async fn registries_answer_after_imports<B: Backend>(backend: &B) {
+    let db = backend.database();
+    let store = backend.open(&db);
+    assert_eq!(store.person("AZE11111111").expect("person"), None);
+    let people =
+        "document,birth_date,zone\nAZE11111111,1980-05-17,1\n\nAZE22222222,1980-02-30,1\nAZE33333333,1\nAZE44444444,1990-04-04,7\n";
+    let report = backend.import_people(&store, people);
+    assert_eq!(report.imported, 2);
+    assert_eq!(report.problems.iter().map(|p| p.line).collect::<Vec<_>>(), [4, 5]);
+    let person = store.person("AZE11111111").expect("person").expect("imported");
+    assert_eq!((person.birth_day, person.zone.get()), (crate::csv::days_from_civil(1980, 5, 17), 1));
+    // A later import replaces a document's row.
+    backend.import_people(&store, "document,birth_date,zone\nAZE11111111,1980-05-17,3\n");
+    assert_eq!(store.person("AZE11111111").expect("person").map(|p| p.zone.get()), Some(3));
+    assert_eq!(store.person("AZE99999999").expect("person"), None);
+
+    let denials = "document,reason,until\nAZE44444444,infected,\nAZE11111111,arrival,2020-12-15\n";
+    assert!(backend.import_denials(&store, denials).problems.is_empty());
+    let before = noon();
+    let after = UtcMinute::parse_rfc3339("2020-12-15T00:00:00+04:00").expect("a time");
+    let denial = store.denial("AZE11111111", before).expect("denial").expect("in force");
+    assert_eq!((denial.reason.as_str(), denial.until), ("arrival", Some(after)));
+    assert_eq!(store.denial("AZE11111111", after).expect("denial"), None);
+    assert_eq!(store.denial("AZE44444444", after).expect("denial").map(|d| d.until), Some(None));
+    for document in ["AZE11111111", "AZE44444444", "AZE99999999"] {
+        for at in [before, after] {
+            let separate =
+                store.person(document).expect("person").map(|p| (p, store.denial(document, at).expect("denial")));
+            assert_eq!(store.person_and_denial(document, at).expect("both"), separate, "{document} at {at:?}");
+        }
+    }
+
+    // No register entry for a document: any phone may ask; with entries, only those.
+    assert!(store.phone_may_ask("AZE11111111", "994500000001").expect("phones"));
+    let phones = "document,phone\nAZE11111111,+994 50 000-00-01\nAZE11111111,994500000002\n";
+    assert_eq!(backend.import_phones(&store, phones).imported, 2);
+    assert!(store.phone_may_ask("AZE11111111", "994500000001").expect("phones"));
+    assert!(store.phone_may_ask("AZE11111111", "994500000002").expect("phones"));
+    assert!(!store.phone_may_ask("AZE11111111", "994500000003").expect("phones"));
+    assert!(store.phone_may_ask("AZE44444444", "994500000003").expect("phones"));
+    // The register is the whole file: a number left out leaves.
+    backend.import_phones(&store, "document,phone\nAZE11111111,994500000002\n");
+    assert!(!store.phone_may_ask("AZE11111111", "994500000001").expect("phones"));
+}
+
+/// A phone register with any bad row replaces nothing.
+pub async fn a_bad_phone_register_replaces_nothing<B: Backend>(backend: &B) {
+    let db = backend.database();
+    let store = backend.open(&db);
+    backend.import_phones(&store, "document,phone\nAZE11111111,994500000001\n");
+    let report = backend.import_phones(&store, "document,phone\nAZE11111111,994500000002\nAZE22222222,call me\n");
+    assert_eq!((report.imported, report.problems.len()), (0, 1));
+    assert_eq!(report.problems[0].line, 3);
+    assert!(store.phone_may_ask("AZE11111111", "994500000001").expect("phones"));
+    assert!(!store.phone_may_ask("AZE11111111", "994500000002").expect("phones"));
+}
+
+/// A document's permits of a code are counted per Baku day: at the limit, the
+/// last one is given back; another code and the next day count apart.
+pub async fn the_document_limit_counts_per_code_per_baku_day<B: Backend>(backend: &B) {
+    let db = backend.database();
+    let store = backend.open(&db);
+    let at = noon();
+    let limits = limits(at, 2, 100);
+    let phone = "994500000001";
+    assert_eq!(
+        store.record_permit(sms_permit(1, "AZE10000001", phone, at), limits).await.expect("record"),
+        Recorded::Issued
+    );
+    assert_eq!(
+        store.record_permit(sms_permit(2, "AZE10000001", phone, at), limits).await.expect("record"),
+        Recorded::Issued
+    );
+    let third = store.record_permit(sms_permit(3, "AZE10000001", phone, at), limits).await.expect("record");
+    let Recorded::DocumentLimit { last: Some(last) } = &third else { panic!("{third:?}") };
+    assert_eq!((last.serial.0, last.token.as_str(), last.phone.as_str()), (2, "IZ2-2", phone));
+    assert_eq!((last.valid_from, last.valid_until), (at, at.checked_add(180).expect("in range")));
+    // Another code of the same document is counted apart.
+    let mut code_1 = sms_permit(4, "AZE10000001", phone, at);
+    code_1.code = 1;
+    assert_eq!(store.record_permit(code_1, limits).await.expect("record"), Recorded::Issued);
+    // 23:59 the same Baku day is the same day; the next Baku day starts again.
+    let late = UtcMinute::parse_rfc3339("2020-12-14T23:59:00+04:00").expect("a time");
+    let refused = store.record_permit(sms_permit(5, "AZE10000001", phone, late), limits).await.expect("record");
+    assert_eq!(last_serial(&refused), Some(2), "{refused:?}");
+    let tomorrow = UtcMinute::parse_rfc3339("2020-12-15T00:00:00+04:00").expect("a time");
+    let next_day = crate::conformance::limits(tomorrow, 2, 100);
+    assert_eq!(
+        store.record_permit(sms_permit(6, "AZE10000001", phone, tomorrow), next_day).await.expect("record"),
+        Recorded::Issued
+    );
+    // Refused permits are not stored.
+    assert!(!store.valid_permits("AZE10000001", at).expect("valid").contains(&PermitSerial(3)));
+    assert!(!store.valid_permits("AZE10000001", at).expect("valid").contains(&PermitSerial(5)));
+}
+
+/// A phone's permits of a day, all documents together; a document at its limit
+/// is told so first; refusals bump no counter.
+pub async fn the_phone_limit_counts_every_document_and_refusals_leave_no_trace<B: Backend>(backend: &B) {
+    let db = backend.database();
+    let store = backend.open(&db);
+    let at = noon();
+    let limits = limits(at, 1, 2);
+    let record =
+        |serial, document: &str, phone: &str| store.record_permit(sms_permit(serial, document, phone, at), limits);
+    assert_eq!(record(1, "AZE10000001", "994500000001").await.expect("record"), Recorded::Issued);
+    // The document again: its permit, and the phone's count is not taken.
+    let again = record(2, "AZE10000001", "994500000001").await.expect("record");
+    assert_eq!(last_serial(&again), Some(1), "{again:?}");
+    assert_eq!(record(3, "AZE10000002", "994500000001").await.expect("record"), Recorded::Issued);
+    // The phone at its limit: another document is refused, and its own counter stays untouched...
+    assert_eq!(record(4, "AZE10000003", "994500000001").await.expect("record"), Recorded::PhoneLimit);
+    assert_eq!(record(5, "AZE10000003", "994500000002").await.expect("record"), Recorded::Issued);
+    // ...and a document at its own limit is told that, before the phone's.
+    let both = record(6, "AZE10000002", "994500000001").await.expect("record");
+    assert_eq!(last_serial(&both), Some(3), "{both:?}");
+    // The other phone has one left.
+    assert_eq!(record(7, "AZE10000004", "994500000002").await.expect("record"), Recorded::Issued);
+    assert_eq!(record(8, "AZE10000005", "994500000002").await.expect("record"), Recorded::PhoneLimit);
+    let stored: Vec<_> = ["AZE10000001", "AZE10000002", "AZE10000003", "AZE10000004", "AZE10000005"]
+        .iter()
+        .flat_map(|d| store.valid_permits(d, at).expect("valid"))
+        .map(|s| s.0)
+        .collect();
+    assert_eq!(stored, [1, 3, 5, 7]);
+}
+
+/// A permit replaces the day's permit the counter names, without counting;
+/// a second replacement of the same permit is given the first one's permit.
+pub async fn a_replacement_moves_the_day_s_permit_once_and_counts_nothing<B: Backend>(backend: &B) {
+    let db = backend.database();
+    let store = backend.open(&db);
+    let at = noon();
+    let limits = limits(at, 1, 2);
+    let replacing = |serial| Limits { replaces: Some(PermitSerial(serial)), ..limits };
+    let record = |serial, limits| store.record_permit(sms_permit(serial, "AZE10000001", "994500000001", at), limits);
+    assert_eq!(record(1, limits).await.expect("record"), Recorded::Issued);
+    assert_eq!(record(2, replacing(1)).await.expect("record"), Recorded::Issued);
+    let late = record(3, replacing(1)).await.expect("record");
+    assert_eq!(last_serial(&late), Some(2), "{late:?}");
+    let again = record(4, limits).await.expect("record");
+    assert_eq!(last_serial(&again), Some(2), "{again:?}");
+    // The replacement did not count against the phone: one more document fits.
+    let other = store.record_permit(sms_permit(5, "AZE10000002", "994500000001", at), limits).await.expect("record");
+    assert_eq!(other, Recorded::Issued);
+    // The replacement is found by document and the late one was not stored. Whether
+    // the replaced permit is still found differs (SQLite finds a document's permits
+    // through the day's rows, where the replacement took its place; PostgreSQL
+    // through the permits' own index): either is safe, as its key is revoked.
+    let serials = store.valid_permits("AZE10000001", at).expect("valid");
+    assert!(serials.contains(&PermitSerial(2)) && !serials.contains(&PermitSerial(3)), "{serials:?}");
+}
+
+/// Serials reserved by two stores on one database, one after the other and at
+/// once, never overlap; a store opened again (after a crash) continues after
+/// every range handed out.
+pub async fn serials_of_two_instances_never_overlap<B: Backend>(backend: &B) {
+    let db = backend.database();
+    let (a, b) = (backend.open(&db), backend.open(&db));
+    let mut ranges: Vec<Range<u32>> = Vec::new();
+    for i in 0..10u32 {
+        ranges.push(a.reserve_serials(i + 1).await.expect("reserve"));
+        ranges.push(b.reserve_serials(7).await.expect("reserve"));
+    }
+    let together = futures_join(a.reserve_serials(50), b.reserve_serials(50)).await;
+    ranges.push(together.0.expect("reserve"));
+    ranges.push(together.1.expect("reserve"));
+    assert_eq!(a.reserve_serials(0).await.expect("reserve").len(), 0);
+    drop((a, b));
+    let reopened = backend.open(&db);
+    let after = reopened.reserve_serials(1).await.expect("reserve");
+    let mut seen = BTreeSet::new();
+    for range in &ranges {
+        assert!(range.start >= 1, "serial 0 is never handed out: {range:?}");
+        for serial in range.clone() {
+            assert!(seen.insert(serial), "serial {serial} handed out twice: {ranges:?}");
+        }
+    }
+    assert_eq!(seen.len(), 10 * 11 / 2 + 70 + 100);
+    assert!(seen.iter().all(|s| *s < after.start), "{after:?} after {ranges:?}");
+}
+
+/// Two futures at once, without a dependency on a futures crate.
+async fn futures_join<A: std::future::Future, B: std::future::Future>(a: A, b: B) -> (A::Output, B::Output) {
+    let (mut a, mut b) = (std::pin::pin!(a), std::pin::pin!(b));
+    let (mut ra, mut rb) = (None, None);
+    std::future::poll_fn(|cx| {
+        if ra.is_none() {
+            if let std::task::Poll::Ready(v) = a.as_mut().poll(cx) {
+                ra = Some(v);
+            }
+        }
+        if rb.is_none() {
+            if let std::task::Poll::Ready(v) = b.as_mut().poll(cx) {
+                rb = Some(v);
+            }
+        }
+        if ra.is_some() && rb.is_some() {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await;
+    match (ra, rb) {
+        (Some(a), Some(b)) => (a, b),
+        // Invariant: the poll_fn above ends only with both answers.
+        _ => unreachable!("both futures are ready"),
+    }
+}
+
+/// Permits of the portal and the 102 console: all of a call or none, found by document.
+pub async fn permits_from_other_channels_are_all_or_nothing<B: Backend>(backend: &B) {
+    let db = backend.database();
+    let store = backend.open(&db);
+    let serials = store.reserve_serials(3).await.expect("reserve");
+    let at = noon();
+    let permit = |serial: u32, document: &str| PermitRecord {
+        code: 0,
+        purpose: 4,
+        key_id: 2,
+        phone: String::new(),
+        ..sms_permit(serial, document, "", at)
+    };
+    let (a, b, c) = (serials.start, serials.start + 1, serials.start + 2);
+    store.record_issued_many(vec![permit(a, "AZE11111111"), permit(b, "AZE11111111")]).await.expect("issue");
+    // A serial already used fails the whole call and leaves nothing of it.
+    let twice = store.record_issued_many(vec![permit(c, "AZE22222222"), permit(a, "AZE22222222")]).await;
+    assert!(twice.is_err());
+    assert_eq!(store.valid_permits("AZE11111111", at).expect("valid"), [PermitSerial(a), PermitSerial(b)]);
+    assert!(store.valid_permits("AZE22222222", at).expect("valid").is_empty());
+    store.record_issued(permit(c, "AZE22222222")).await.expect("issue");
+    assert_eq!(store.valid_permits("AZE22222222", at).expect("valid"), [PermitSerial(c)]);
+    store.record_issued_many(Vec::new()).await.expect("nothing to issue");
+    // An SMS permit of code 2 is not counted with the portal's (code 0).
+    let sms = store.record_permit(sms_permit(c + 1, "AZE11111111", "994500000001", at), limits(at, 1, 5)).await;
+    assert_eq!(sms.expect("record"), Recorded::Issued);
+}
+
+/// Regimes are stored by id, replaced by id, and read oldest first.
+pub async fn regimes_round_trip<B: Backend>(backend: &B) {
+    let db = backend.database();
+    let store = backend.open(&db);
+    assert!(store.regimes().expect("regimes").is_empty());
+    store.put_regime("a-first", "id = \"a-first\"\n").expect("put");
+    store.put_regime("b-second", "id = \"b-second\"\n").expect("put");
+    assert_eq!(store.regimes().expect("regimes"), ["id = \"a-first\"\n", "id = \"b-second\"\n"]);
+    store.put_regime("a-first", "id = \"a-first\"\n# changed\n").expect("put");
+    let regimes = store.regimes().expect("regimes");
+    assert_eq!(regimes.len(), 2);
+    assert!(regimes.contains(&"id = \"a-first\"\n# changed\n".to_owned()), "{regimes:?}");
+    // Another instance reads the same.
+    let other = backend.open(&db);
+    assert_eq!(other.regimes().expect("regimes").len(), 2);
+}
+
+/// A document's permits still valid at a time (or not yet valid), by serial.
+pub async fn valid_permits_are_those_not_yet_ended<B: Backend>(backend: &B) {
+    let db = backend.database();
+    let store = backend.open(&db);
+    let at = noon();
+    let limits = limits(at, 5, 5);
+    for serial in [3, 1, 2] {
+        let mut permit = sms_permit(serial, "AZE10000001", "994500000001", at);
+        permit.valid_until = at.checked_add(60 * serial).expect("in range");
+        assert_eq!(store.record_permit(permit, limits).await.expect("record"), Recorded::Issued);
+    }
+    let later = store.record_permit(sms_permit(4, "AZE10000002", "994500000001", at), limits).await;
+    assert_eq!(later.expect("record"), Recorded::Issued);
+    let valid =
+        |minutes: u32| store.valid_permits("AZE10000001", at.checked_add(minutes).expect("in range")).expect("valid");
+    assert_eq!(valid(0), [PermitSerial(1), PermitSerial(2), PermitSerial(3)]);
+    assert_eq!(valid(60), [PermitSerial(2), PermitSerial(3)]);
+    assert_eq!(valid(179), [PermitSerial(3)]);
+    assert!(valid(180).is_empty());
+    assert!(store.valid_permits("AZE99999999", at).expect("valid").is_empty());
+}
+
+/// Denied documents wait for their permits to be revoked, in document order.
+pub async fn denials_to_apply_until_applied<B: Backend>(backend: &B) {
+    let db = backend.database();
+    let store = backend.open(&db);
+    assert!(store.denials_to_apply(10).expect("to apply").is_empty());
+    let csv = "document,reason,until\nAZE33333333,infected,\nAZE11111111,arrival,\nAZE22222222,arrival,\n";
+    backend.import_denials(&store, csv);
+    assert_eq!(store.denials_to_apply(2).expect("to apply"), ["AZE11111111", "AZE22222222"]);
+    store.denials_applied(&["AZE11111111".to_owned(), "AZE22222222".to_owned()]).expect("applied");
+    assert_eq!(store.denials_to_apply(10).expect("to apply"), ["AZE33333333"]);
+    store.denials_applied(&[]).expect("nothing applied");
+    // Denied again: applied again.
+    backend.import_denials(&store, "document,reason,until\nAZE11111111,infected,\n");
+    assert_eq!(store.denials_to_apply(10).expect("to apply"), ["AZE11111111", "AZE33333333"]);
+}

@@ -1,0 +1,109 @@
+//! The permits store's tables and their versioned migrations.
+
+use deadpool_postgres::Client;
+use icaze_permits::store::StoreError;
+
+use crate::OpenError;
+
+/// The name of the permits store's row in `schema_version`.
+pub(crate) const STORE: &str = "permits";
+
+/// The key of the advisory lock under which instances migrate, one at a time.
+const MIGRATION_LOCK: i64 = 0x6963_617a_6501;
+
+/// Each migration runs once, in order, in one transaction with the version's
+/// update; `schema_version.version` is the number done.
+///
+/// Times are UTC minutes (`BIGINT`, as `u32` does not fit `INTEGER`), days are
+/// Asia/Baku calendar days since 1970-01-01.
+pub(crate) const MIGRATIONS: &[&str] = &[
+    // 1: registries, permits, daily counters, the serial counter, regimes.
+    "CREATE TABLE people (
+        document TEXT PRIMARY KEY,
+        birth_day INTEGER NOT NULL,
+        zone INTEGER NOT NULL
+     );
+     CREATE TABLE denials (
+        document TEXT PRIMARY KEY,
+        reason TEXT NOT NULL,
+        until BIGINT
+     );
+     CREATE TABLE phones (
+        document TEXT NOT NULL,
+        phone TEXT NOT NULL,
+        PRIMARY KEY (document, phone)
+     );
+     CREATE TABLE denials_to_apply (document TEXT PRIMARY KEY);
+     CREATE TABLE permits (
+        serial BIGINT PRIMARY KEY,
+        document TEXT NOT NULL,
+        code SMALLINT NOT NULL,
+        purpose SMALLINT NOT NULL,
+        zone INTEGER NOT NULL,
+        key_id SMALLINT NOT NULL,
+        issued_at BIGINT NOT NULL,
+        valid_from BIGINT NOT NULL,
+        valid_until BIGINT NOT NULL,
+        phone TEXT NOT NULL,
+        token TEXT NOT NULL
+     );
+     CREATE INDEX permits_by_document ON permits (document, valid_until);
+     -- A document's permits of a code on a day: how many, and the last one
+     -- (the one a replacement must still name).
+     CREATE TABLE document_day (
+        document TEXT NOT NULL,
+        day INTEGER NOT NULL,
+        code SMALLINT NOT NULL,
+        count INTEGER NOT NULL,
+        last_serial BIGINT NOT NULL,
+        PRIMARY KEY (document, day, code)
+     );
+     CREATE TABLE phone_day (
+        day INTEGER NOT NULL,
+        phone TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        PRIMARY KEY (day, phone)
+     );
+     -- Invariant: one row; every serial below reserved_until was handed out once.
+     CREATE TABLE serials (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        reserved_until BIGINT NOT NULL CHECK (reserved_until BETWEEN 1 AND 4294967295)
+     );
+     INSERT INTO serials VALUES (1, 1);
+     CREATE SEQUENCE regime_order;
+     CREATE TABLE regimes (
+        id TEXT PRIMARY KEY,
+        toml TEXT NOT NULL,
+        loaded BIGINT NOT NULL DEFAULT nextval('regime_order')
+     );",
+];
+
+/// Brings the permits store's schema to [`MIGRATIONS`]' version.
+pub(crate) async fn migrate(client: &mut Client, migrations: &[&str]) -> Result<(), OpenError> {
+    let known = i32::try_from(migrations.len()).map_err(|_| StoreError::Damaged("too many migrations".into()))?;
+    let tx = client.transaction().await.map_err(db)?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).await.map_err(db)?;
+    tx.batch_execute("CREATE TABLE IF NOT EXISTS schema_version (store TEXT PRIMARY KEY, version INTEGER NOT NULL)")
+        .await
+        .map_err(db)?;
+    tx.execute("INSERT INTO schema_version VALUES ($1, 0) ON CONFLICT (store) DO NOTHING", &[&STORE])
+        .await
+        .map_err(db)?;
+    let row = tx.query_one("SELECT version FROM schema_version WHERE store = $1", &[&STORE]).await.map_err(db)?;
+    let found: i32 = crate::permits::col(&row, 0)?;
+    if found > known {
+        return Err(OpenError::Newer { store: STORE, found, known });
+    }
+    for (i, migration) in migrations.iter().enumerate().skip(usize::try_from(found).unwrap_or(0)) {
+        tx.batch_execute(migration).await.map_err(|e| {
+            StoreError::Database(format!("migration {} of the {STORE} schema failed: {e}", i + 1).into())
+        })?;
+    }
+    tx.execute("UPDATE schema_version SET version = $2 WHERE store = $1", &[&STORE, &known]).await.map_err(db)?;
+    tx.commit().await.map_err(db)?;
+    Ok(())
+}
+
+fn db(e: tokio_postgres::Error) -> OpenError {
+    OpenError::Store(StoreError::Database(Box::new(e)))
+}

@@ -1,0 +1,37 @@
+//! The store conformance suite (`icaze_permits::conformance`) against the
+//! SQLite store: the same tests the PostgreSQL store runs.
+
+use icaze_permits::conformance::Backend;
+use icaze_permits::store::ImportReport;
+use icaze_sqlite::permits::SqlitePermitStore;
+use icaze_sqlite::SqliteConfig;
+
+/// Each database a temporary directory of its own.
+struct Sqlite;
+
+impl Backend for Sqlite {
+    type Database = tempfile::TempDir;
+    type Store = SqlitePermitStore;
+
+    fn database(&self) -> tempfile::TempDir {
+        tempfile::tempdir().expect("a temporary directory")
+    }
+
+    fn open(&self, database: &tempfile::TempDir) -> SqlitePermitStore {
+        SqlitePermitStore::open(&database.path().join("icaze.db"), SqliteConfig::default()).expect("open the store")
+    }
+
+    fn import_people(&self, store: &SqlitePermitStore, csv: &str) -> ImportReport {
+        store.import_people(csv).expect("import people")
+    }
+
+    fn import_denials(&self, store: &SqlitePermitStore, csv: &str) -> ImportReport {
+        store.import_denials(csv).expect("import denials")
+    }
+
+    fn import_phones(&self, store: &SqlitePermitStore, csv: &str) -> ImportReport {
+        store.import_phones(csv).expect("import phones")
+    }
+}
+
+icaze_permits::permit_store_conformance!(Sqlite);
