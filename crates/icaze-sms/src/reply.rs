@@ -31,6 +31,14 @@
 //!
 //! Document numbers are shown in their canonical ASCII form (`MYI1234567`,
 //! not `MYİ1234567`).
+//!
+//! [`permit_with_link`] can write the token as a link to the citizen page,
+//! `icaze.az/p#IZ2…` ([`PageLink`]): the link takes the token's place, so it
+//! costs only the page's address and `#`, and it is written only where the
+//! reply still fits one SMS, else the reply is [`permit`]'s, byte for byte.
+//! With a 10-character address, the permits of the documents people hold
+//! carry it within one Baku date in every language, and across midnight
+//! without the label; the longest permits never do (`docs/sms.md`).
 
 use icaze_core::{DocumentNumber, UtcMinute, BAKU_OFFSET_MINUTES};
 
@@ -119,15 +127,125 @@ pub fn permit(
     until: UtcMinute,
     token_text: &str,
 ) -> String {
+    permit_with_link(lang, document, from, until, token_text, None)
+}
+
+/// [`permit`], with the token written as a link to the citizen page where it
+/// fits: `Icaze AZE11111111 15.12 10:00-13:00 icaze.az/p#IZ2…`.
+///
+/// A phone shows the link as one a citizen taps to open the permit and its
+/// QR code (`/p#<token>`: the token is in the fragment, which no browser sends
+/// to a server). The token is still the reply's last word of base64url
+/// characters, found by every reader of `docs/token-format.md` §2.3 (`#` ends
+/// the word before it), and the citizen page finds it in the whole SMS pasted.
+///
+/// The forms, the first that fits one SMS is sent: label and link, link
+/// without the label, label and bare token, bare token. So the link never
+/// makes a reply longer than one SMS, and where it fits nowhere (or `link` is
+/// `None`) the reply is [`permit`]'s, byte for byte. [`permit_fits`] stays the
+/// rule for whether a permit fits at all.
+///
+/// ```
+/// use icaze_core::{DocumentNumber, UtcMinute};
+/// use icaze_sms::{gsm7, reply, Language};
+///
+/// let at = |s| UtcMinute::parse_rfc3339(s).unwrap();
+/// let link = reply::PageLink::parse("https://icaze.az/p")?;
+/// let doc = DocumentNumber::parse("AZE11111111").unwrap();
+/// let token = format!("IZ2{}", "A".repeat(108));
+/// let (from, until) = (at("2020-12-15T10:00:00+04:00"), at("2020-12-15T13:00:00+04:00"));
+/// let text = reply::permit_with_link(Language::Az, &doc, from, until, &token, Some(&link));
+/// assert_eq!(text, format!("Icaze AZE11111111 15.12 10:00-13:00 icaze.az/p#{token}"));
+/// assert_eq!(gsm7::segments(&text), 1);
+/// // Across midnight the window is 6 characters longer: the label gives way.
+/// let (from, until) = (at("2020-12-15T22:00:00+04:00"), at("2020-12-16T01:00:00+04:00"));
+/// let text = reply::permit_with_link(Language::Az, &doc, from, until, &token, Some(&link));
+/// assert_eq!(text, format!("AZE11111111 15.12 22:00-16.12 01:00 icaze.az/p#{token}"));
+/// # Ok::<(), reply::PageLinkError>(())
+/// ```
+pub fn permit_with_link(
+    lang: Language,
+    document: &DocumentNumber,
+    from: UtcMinute,
+    until: UtcMinute,
+    token_text: &str,
+    link: Option<&PageLink>,
+) -> String {
     let ((from_day, from_time), (until_day, until_time)) = (baku_parts(from), baku_parts(until));
     let end = if baku_date(from) == baku_date(until) { until_time } else { format!("{until_day} {until_time}") };
-    let body = format!("{} {from_day} {from_time}-{end} {}", document.canonical(), to_basic(token_text));
+    let token = to_basic(token_text);
+    let body = |token: &str| format!("{} {from_day} {from_time}-{end} {token}", document.canonical());
     let label = match lang {
         Language::Az => "Icaze",
         Language::En => "Permit",
         Language::Ru => "Propusk",
     };
-    first_fitting(format!("{label} {body}"), || body)
+    if let Some(link) = link {
+        let linked = body(&format!("{}#{token}", link.0));
+        for text in [format!("{label} {linked}"), linked] {
+            if segments(&text) == 1 {
+                return text;
+            }
+        }
+    }
+    let bare = body(&token);
+    first_fitting(format!("{label} {bare}"), || bare)
+}
+
+/// The citizen page's address as a permit reply writes it before `#` and the
+/// token ([`permit_with_link`]): `icaze.az/p` for `https://icaze.az/p`.
+///
+/// The scheme is left out, to save 8 characters of the SMS: phones show
+/// `host/path` as a link and open it with `http://`, so the host must answer
+/// plain HTTP with a redirect to `https://` (browsers keep the fragment, the
+/// token, across a redirect, and never send it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageLink(String);
+
+/// Why a citizen page address cannot go into an SMS.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PageLinkError {
+    /// Not `http://` or `https://`, a host, and a path.
+    #[error("{0:?}: the citizen page's address is https://, a host and the page's path, e.g. https://icaze.az/p")]
+    Malformed(String),
+    /// A character an SMS link cannot carry plainly: a query, a fragment,
+    /// credentials, or anything outside `a-z 0-9 . - : / _ ~`.
+    #[error("{0:?}: only letters a-z, digits and . - : / _ ~ (no query, fragment or credentials)")]
+    BadCharacter(String),
+}
+
+impl PageLink {
+    /// Reads the citizen page's public address, e.g. `https://icaze.az/p`:
+    /// `http://` or `https://`, a host (with a port if need be) and the
+    /// page's path, a trailing `/` dropped; the host is written in lower case.
+    pub fn parse(url: &str) -> Result<Self, PageLinkError> {
+        let url = url.trim();
+        let malformed = || PageLinkError::Malformed(url.to_owned());
+        let lower = url.to_ascii_lowercase();
+        let skip = if lower.starts_with("https://") {
+            8
+        } else if lower.starts_with("http://") {
+            7
+        } else {
+            return Err(malformed());
+        };
+        let rest = url.get(skip..).ok_or_else(malformed)?.trim_end_matches('/');
+        let fine = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '/' | '_' | '~');
+        if !rest.chars().all(fine) {
+            return Err(PageLinkError::BadCharacter(url.to_owned()));
+        }
+        let (host, path) = rest.split_once('/').ok_or_else(malformed)?;
+        if host.is_empty() || path.is_empty() || host.starts_with(['.', '-', ':']) {
+            return Err(malformed());
+        }
+        Ok(Self(format!("{}/{path}", host.to_ascii_lowercase())))
+    }
+
+    /// The address as the SMS writes it, without a scheme: `icaze.az/p`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
 /// The first minute whose Baku time is in the year 10000, which `icaze-core`
@@ -664,6 +782,164 @@ mod tests {
         {
             for zone in [1, 4095] {
                 assert!(permit_fits(&doc(text), sms_token(&doc(text), zone).len()), "{text} in zone {zone}");
+            }
+        }
+    }
+
+    #[test]
+    fn page_links_are_written_as_the_sms_writes_them() {
+        let read = |url: &str| PageLink::parse(url).map(|link| link.as_str().to_owned());
+        assert_eq!(read("https://icaze.az/p").as_deref(), Ok("icaze.az/p"));
+        assert_eq!(read(" HTTPS://Icaze.E-Gov.AZ/p/ ").as_deref(), Ok("icaze.e-gov.az/p"));
+        assert_eq!(read("http://127.0.0.1:8103/p").as_deref(), Ok("127.0.0.1:8103/p"));
+        assert_eq!(read("https://icaze.az/citizen/P").as_deref(), Ok("icaze.az/citizen/P"));
+        for malformed in
+            ["icaze.az/p", "ftp://icaze.az/p", "https://icaze.az", "https://icaze.az/", "https:///p", "https://-x.az/p"]
+        {
+            assert!(matches!(PageLink::parse(malformed), Err(PageLinkError::Malformed(_))), "{malformed}");
+        }
+        for bad in [
+            "https://icaze.az/p?x=1",
+            "https://icaze.az/p#",
+            "https://me@icaze.az/p",
+            "https://icazə.az/p",
+            "https://i z.az/p",
+        ] {
+            assert!(matches!(PageLink::parse(bad), Err(PageLinkError::BadCharacter(_))), "{bad}");
+        }
+    }
+
+    /// The label and its space, as [`permit`] writes them.
+    fn label(lang: Language) -> &'static str {
+        match lang {
+            Language::Az => "Icaze ",
+            Language::En => "Permit ",
+            Language::Ru => "Propusk ",
+        }
+    }
+
+    /// Every document form with a real v2 token (zones of 5 and of 12 bits), both
+    /// windows, every language, addresses of 6 to 24 characters: a reply with the link
+    /// is one GSM-7 SMS whenever the permit fits at all ([`permit_fits`], the rule of
+    /// registry imports), it takes the first form that fits (label and link, link,
+    /// label, bare token), else it is [`permit`]'s byte for byte, and the token is read
+    /// from it as from the reply without the link.
+    #[test]
+    fn a_linked_permit_is_one_sms_or_the_permit_as_before() {
+        let links: Vec<PageLink> =
+            ["https://x.az/p", "https://icaze.az/p", "https://icaze.e-gov.az/p", "https://permits.example.gov.az/p"]
+                .iter()
+                .map(|url| PageLink::parse(url).unwrap())
+                .collect();
+        let mut forms_seen = std::collections::BTreeSet::new();
+        for document in every_document_form() {
+            for zone in [1, 4095] {
+                let token = sms_token(&document, zone);
+                let fits = permit_fits(&document, token.len());
+                for (from, until) in windows() {
+                    for lang in ALL {
+                        let plain = permit(lang, &document, from, until, &token);
+                        let bare = plain.strip_prefix(label(lang)).unwrap_or(&plain);
+                        let bare_room = SMS_CHARS as isize - bare.len() as isize;
+                        for link in &links {
+                            let text = permit_with_link(lang, &document, from, until, &token, Some(link));
+                            let cost = link.as_str().len() as isize + 1;
+                            let with_link = bare.replace(&token, &format!("{}#{token}", link.as_str()));
+                            let form = if bare_room - label(lang).len() as isize >= cost {
+                                assert_eq!(text, format!("{}{with_link}", label(lang)));
+                                "label and link"
+                            } else if bare_room >= cost {
+                                assert_eq!(text, with_link);
+                                "link"
+                            } else {
+                                assert_eq!(text, plain);
+                                "as before"
+                            };
+                            forms_seen.insert(form);
+                            assert!(is_basic(&text), "{text}");
+                            if fits {
+                                assert_one_basic_sms(&text);
+                            }
+                            let found = icaze_core::UnverifiedPermit::find_in_text(&text).unwrap();
+                            assert_eq!(found.token().to_text(), token, "{text}");
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(forms_seen.len(), 3, "{forms_seen:?}");
+    }
+
+    /// The figures of `docs/sms.md`: characters left in the permit reply, its label
+    /// written, for the documents people hold (real v2 tokens, zone 1) in one Baku date
+    /// and across midnight, in az, ru and en; and where `icaze.az/p#` (11) goes.
+    #[test]
+    fn room_for_the_link_as_docs_sms_md_says() {
+        let link = PageLink::parse("https://icaze.az/p").unwrap();
+        // document, token characters, room in az/ru/en within one date, across midnight.
+        let table: [(&str, usize, [usize; 3], [usize; 3]); 5] = [
+            ("AZE11111111", 111, [13, 11, 12], [7, 5, 6]),
+            ("AA1234567", 111, [15, 13, 14], [9, 7, 8]),
+            ("MYI1234567", 111, [14, 12, 13], [8, 6, 7]),
+            ("123456789", 113, [13, 11, 12], [7, 5, 6]),
+            ("123456789012345", 117, [3, 1, 2], [3, 3, 3]),
+        ];
+        for (name, token_chars, same_day, midnight) in table {
+            let document = doc(name);
+            let token = sms_token(&document, 1);
+            assert_eq!(token.len(), token_chars, "{name}");
+            for ((from, until), rooms) in windows().into_iter().zip([same_day, midnight]) {
+                let measured: Vec<usize> =
+                    ALL.iter().map(|&lang| SMS_CHARS - permit(lang, &document, from, until, &token).len()).collect();
+                assert_eq!(measured, rooms, "{name} from {from:?}");
+            }
+        }
+        // Over every document a registry import accepts, the least room across midnight,
+        // the label dropped: none; the longest token of those is 119 characters in a zone
+        // of 1 to 31 and above alike (a zone above 31 takes 7 bits more, and one
+        // character less of document).
+        let (from, until) = windows()[1];
+        for (zone, least, longest) in [(1, 0, 119), (4095, 0, 119)] {
+            let accepted: Vec<(usize, usize)> = every_document_form()
+                .iter()
+                .filter_map(|d| {
+                    let token = sms_token(d, zone);
+                    permit_fits(d, token.len())
+                        .then(|| (SMS_CHARS - permit(Language::Az, d, from, until, &token).len(), token.len()))
+                })
+                .collect();
+            assert_eq!(accepted.iter().map(|a| a.0).min(), Some(least), "zone {zone}");
+            assert_eq!(accepted.iter().map(|a| a.1).max(), Some(longest), "zone {zone}");
+        }
+        // AZE + 8: the link with the label within one date, without it across midnight.
+        let (document, token) = (doc("AZE11111111"), sms_token(&doc("AZE11111111"), 1));
+        for lang in ALL {
+            let [same_day, midnight] =
+                windows().map(|(from, until)| permit_with_link(lang, &document, from, until, &token, Some(&link)));
+            assert!(same_day.starts_with(label(lang)) && same_day.contains(" icaze.az/p#IZ2"), "{same_day}");
+            assert!(midnight.starts_with("AZE11111111 ") && midnight.contains(" icaze.az/p#IZ2"), "{midnight}");
+            assert_one_basic_sms(&same_day);
+            assert_one_basic_sms(&midnight);
+        }
+    }
+
+    /// The longest tokens a registry import lets through (122 characters in a zone of 1 to
+    /// 31, 123 above) with the longest documents it accepts beside them: no room at all
+    /// across midnight, so the reply is the bare token's, one SMS, in every language.
+    #[test]
+    fn the_longest_permits_leave_no_room_for_a_link() {
+        let link = PageLink::parse("https://x.az/p").unwrap();
+        let longest_123 = format!("IZ2{}", "Ab-_9".repeat(24)).chars().take(123).collect::<String>();
+        for token in [token_122(), longest_123] {
+            let length = longest_document_that_fits(token.len());
+            let document = DocumentNumber::new(DocumentKind::RegistrationNotice, "", &"9".repeat(length)).unwrap();
+            assert!(permit_fits(&document, token.len()));
+            let (from, until) = windows()[1];
+            for lang in ALL {
+                let text = permit_with_link(lang, &document, from, until, &token, Some(&link));
+                assert_eq!(text, permit(lang, &document, from, until, &token));
+                assert_eq!(text.len(), SMS_CHARS, "{text}");
+                assert_one_basic_sms(&text);
             }
         }
     }
