@@ -15,8 +15,9 @@
 //   (service worker);
 // - qr.js makes, module for module, the symbol the Rust encoder makes (versions 1 to 40);
 // - p.js reads every token of the known-answer vectors of formats v1 and v2 as the Rust
-//   verifier does: the same claims, the same QR form, the same reason for a malformed one
-//   (no browser).
+//   verifier does: the same claims, the same QR form, the same reason for a malformed one,
+//   and finds the token in every longer text of those files as the verifier does (no
+//   browser).
 //
 // Run: bash tests/web/run.sh citizen  (builds target/debug/icaze, then node --test).
 import assert from "node:assert/strict";
@@ -577,7 +578,7 @@ describe("p.js reads tokens as docs/token-format.md says (known-answer vectors)"
   for (const format of formats) {
     const file = `permit-v${format.version}`;
     const vectors = JSON.parse(readFileSync(join(repo, "tests", "vectors", `${file}.json`), "utf8"));
-    // The page takes one token, not a whole SMS (section 2.3 is the verifier's job).
+    // readToken takes one token; findToken, tested below, finds it in a whole text (section 2.3).
     const single = vectors.cases.filter((c) => /^(IZ[0-9][A-Za-z0-9_-]*|[0-9]{100,})$/.test(c.input));
 
     test(`${file}: well-formed tokens: the same bytes, QR form and claims`, () => {
