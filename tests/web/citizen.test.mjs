@@ -7,13 +7,17 @@
 //   by the Rust decoder and checked against the version the Rust encoder picks;
 // - the validity in Baku time and the countdown, with the browser's clock pinned;
 // - a missing, damaged or foreign token gives a clear message, not a QR code;
+// - /p takes the whole SMS pasted as it arrived (the real replies in az and ru, broken
+//   across lines, with Cyrillic around them, or carrying the token as a link) and shows
+//   its permit; a text without one gets a message in the page's language;
 // - the token is sent nowhere, and the strict CSP is never violated;
 // - after the first visit the page opens with the network off and the server stopped
 //   (service worker);
 // - qr.js makes, module for module, the symbol the Rust encoder makes (versions 1 to 40);
 // - p.js reads every token of the known-answer vectors of formats v1 and v2 as the Rust
-//   verifier does: the same claims, the same QR form, the same reason for a malformed one
-//   (no browser).
+//   verifier does: the same claims, the same QR form, the same reason for a malformed one,
+//   and finds the token in every longer text of those files as the verifier does (no
+//   browser).
 //
 // Run: bash tests/web/run.sh citizen  (builds target/debug/icaze, then node --test).
 import assert from "node:assert/strict";
@@ -22,7 +26,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { inflateSync } from "node:zlib";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { bakuTime, readToken, toQrDigits } from "../../crates/icaze-server/web/p/p.js";
+import { bakuTime, findToken, readToken, toQrDigits } from "../../crates/icaze-server/web/p/p.js";
 import { encodeDigits, versionFor } from "../../crates/icaze-server/web/p/qr.js";
 import { bakuDate, DEMO, launchChromium, repo, shotsDir, startServer } from "./server.mjs";
 
@@ -58,17 +62,36 @@ function rustVersion(digits) {
   return Number(m[1]);
 }
 
+/** The reply of the SMS service to `text` sent from the phone `from`, as the phone gets it. */
+async function smsReply(url, from, text) {
+  const query = new URLSearchParams({ from, text });
+  return (await fetch(`${url}/sms/8103?${query}`)).text();
+}
+
 /**
  * A permit by SMS to 8103, as a citizen gets it; returns the token (SMS form): the word
  * that starts with `IZ` and the format version's digit (`IZ2…` from today's issuers).
  */
 async function smsPermit(url, from, text) {
-  const query = new URLSearchParams({ from, text });
-  const reply = await (await fetch(`${url}/sms/8103?${query}`)).text();
+  const reply = await smsReply(url, from, text);
   const token = reply.split(/\s+/).find((word) => /^IZ[0-9]/.test(word));
   assert.ok(token, `no token in the SMS reply: ${reply}`);
   return token;
 }
+
+/**
+ * Puts `text` into the paste box and presses its button. (The value is set without an
+ * input event, which would show a permit at once: a paste is tested on its own.)
+ */
+async function paste(page, text) {
+  await page.$eval("#sms", (field, value) => {
+    field.value = value;
+  }, text);
+  await page.click("#show");
+}
+
+/** A phone's screen: 360 CSS pixels wide, the narrowest of the common Android phones. */
+const PHONE = { viewport: { width: 360, height: 760 }, deviceScaleFactor: 2 };
 
 /** Claims of a token as the Rust verifier reads them (`icaze verify` with the server's keys). */
 function verify(data, token) {
@@ -317,6 +340,106 @@ describe("citizen page /p#<token>", () => {
     await context.close();
   });
 
+  test("/p takes the whole SMS as it arrived, in az and ru, and shows its permit; nothing is sent", async () => {
+    const context = await browser.newContext({ ...PHONE, locale: "az-AZ" });
+    await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.url });
+    const { page, problems } = await watchedPage(context);
+    const requests = [];
+    page.on("request", (request) => requests.push(request.url()));
+    // The link of the SMS opens /p with no permit: the paste box, no alarm.
+    assert.equal(await open(page, server.url, ""), "error");
+    assert.equal(await page.isVisible("#paste"), true);
+    assert.equal(await page.isVisible("#permit"), false);
+    assert.equal(await page.isVisible("#problem h2"), false);
+    assert.match(await page.textContent("#problem-text"), /Ünvanda icazə yoxdur\. 8103-dən gələn icazə SMS-ini aşağıya yapışdırın/);
+    assert.equal(await page.textContent("label[for=sms]"), "8103-dən gələn icazə SMS-ini bütövlükdə bura yapışdırın:");
+    await page.screenshot({ path: join(outDir, "paste-empty-360.png"), fullPage: true });
+
+    // The real Azerbaijani reply (the day's permit of AZE11111111, sent again to its phone),
+    // whole, with the phone's line breaks: between the words, and one inside the token where
+    // the screen wrapped it, after a no-break space.
+    const az = await smsReply(server.url, "994501112233", "2 AZE11111111");
+    assert.match(az, /^Icaze AZE11111111 \d\d\.\d\d \d\d:\d\d-.* IZ2[A-Za-z0-9_-]+$/);
+    assert.ok(az.endsWith(token), az);
+    await paste(page, `8103\n${az.replace(/ /g, "\n")}\n`);
+    await page.waitForSelector("body[data-state=ok]");
+    assert.equal(await page.evaluate(() => location.hash), `#${token}`);
+    assert.equal(await page.textContent("#document"), "AZE11111111");
+    const broken = `${az.slice(0, -70)}\u00a0\n${az.slice(-70, -35)} ${az.slice(-35)}`;
+    await page.goBack();
+    await page.waitForSelector("body[data-state=error]");
+    assert.equal(await page.isVisible("#paste"), true, "back returns to the paste box");
+    await paste(page, broken);
+    await page.waitForSelector("body[data-state=ok]");
+    assert.equal(await page.evaluate(() => location.hash), `#${token}`);
+    const shot = join(outDir, "paste-az-permit-360.png");
+    await page.screenshot({ path: shot, fullPage: true });
+    assert.deepEqual(decodeImage(shot), [rustQrDigits(token)]);
+
+    // The real Russian reply, pasted by a citizen who forwarded it with a word of their own.
+    const ru = await smsReply(server.url, "994502223344", "RU 2 MYI1234567");
+    assert.match(ru, /^Propusk MYI1234567 .* IZ2[A-Za-z0-9_-]+$/);
+    const ruToken = ru.split(" ").pop();
+    await page.goto(`${server.url}/p`);
+    await page.waitForSelector("body[data-state=error]");
+    await page.click("button[data-lang=ru]");
+    assert.equal(await page.textContent("#show"), "Показать пропуск");
+    await paste(page, `Вот мой пропуск на сегодня:\n\n${ru}\n\nОтправлено с телефона`);
+    await page.waitForSelector("body[data-state=ok]");
+    assert.equal(await page.evaluate(() => location.hash), `#${ruToken}`);
+    assert.equal(await page.textContent("h1"), "Пропуск");
+    assert.equal(await page.textContent("#document"), "MYİ1234567");
+    await page.screenshot({ path: join(outDir, "paste-ru-permit-360.png"), fullPage: true });
+    assert.equal(verify(server.data, ruToken).permit.document, "MYİ1234567");
+
+    // A real paste (the clipboard, Ctrl+V) shows the permit without the button, and so
+    // does text put in by a keyboard (a keyboard's clipboard suggestion types it).
+    await page.click(".another a");
+    await page.waitForSelector("body[data-state=error]");
+    await page.evaluate((text) => navigator.clipboard.writeText(text), az);
+    await page.focus("#sms");
+    await page.keyboard.press("Control+V");
+    await page.waitForSelector("body[data-state=ok]");
+    assert.equal(await page.evaluate(() => location.hash), `#${token}`);
+    await page.goBack();
+    await page.waitForSelector("body[data-state=error]");
+    await page.fill("#sms", ru);
+    await page.waitForSelector("body[data-state=ok]");
+    assert.equal(await page.evaluate(() => location.hash), `#${ruToken}`);
+
+    // Text with no permit: said in the page's language, and the page stays as it was.
+    await page.goto(`${server.url}/p`);
+    await page.waitForSelector("body[data-state=error]");
+    await page.click("button[data-lang=az]");
+    for (const text of ["Salam! 2 AZE11111111 göndərdim, cavab gəlmədi", "Привет, как дела?", "", "IZ iz2abc IZ-2"]) {
+      await paste(page, text);
+      assert.equal(await page.isVisible("#paste-problem"), true, text);
+      assert.match(await page.textContent("#paste-problem"), /^Bu mətndə icazə tapılmadı\./, text);
+      assert.equal(await page.evaluate(() => document.body.dataset.state), "error", text);
+      assert.equal(await page.evaluate(() => location.hash), "", text);
+    }
+    await page.click("button[data-lang=ru]");
+    assert.match(await page.textContent("#paste-problem"), /^В этом тексте нет пропуска\./);
+    await page.click("button[data-lang=en]");
+    assert.match(await page.textContent("#paste-problem"), /^No permit found in this text\./);
+    await page.screenshot({ path: join(outDir, "paste-no-permit-360.png"), fullPage: true });
+    // A permit cut short: the reason, as for a damaged address.
+    await paste(page, az.slice(0, 70));
+    assert.match(await page.textContent("#paste-problem"), /^This permit cannot be read/);
+    await page.click("button[data-lang=az]");
+    assert.match(await page.textContent("#paste-problem"), /^Bu icazə oxunmur/);
+
+    // Nothing but the page's own files was requested, none with a token or the pasted text.
+    for (const url of requests) {
+      for (const secret of [token.slice(3, 40), ruToken.slice(3, 40), "AZE11111111", "MYI1234567", "Salam"]) {
+        assert.ok(!decodeURIComponent(url).includes(secret), url);
+      }
+      assert.match(new URL(url).pathname, /^\/p(\/(p\.js|qr\.js|p\.css|sw\.js|zones\.js)?)?$/, url);
+    }
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
   test("qr.js encodes 1 to 1000 digits (versions 1 to 15) as the Rust decoder reads them", async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
@@ -400,6 +523,41 @@ describe("citizen page offline", () => {
   });
 });
 
+describe("citizen page with the SMS link configured (icaze serve --citizen-page)", () => {
+  test("the reply's link opens the permit, and the reply pasted whole shows it", async () => {
+    const server = await startServer({ count: 20, args: ["--citizen-page", "https://icaze.az/p"] });
+    const browser = await launchChromium();
+    try {
+      const reply = await smsReply(server.url, "994501112233", "RU 2 AZE11111111");
+      // One GSM-7 SMS: the token is the link's fragment, not repeated.
+      assert.ok(reply.length <= 160, `${reply.length}: ${reply}`);
+      const m = /^(Propusk )?AZE11111111 [0-9.: -]+ icaze\.az\/p#(IZ2[A-Za-z0-9_-]+)$/.exec(reply);
+      assert.ok(m, reply);
+      const linkToken = m[2];
+      assert.equal(verify(server.data, linkToken).permit.document, "AZE11111111");
+      const context = await browser.newContext({ ...PHONE, locale: "ru-RU" });
+      const { page, problems } = await watchedPage(context);
+      // Tapped: the phone opens the link's address; here, the same path and fragment.
+      const link = new URL(`http://${reply.split(" ").pop()}`);
+      assert.equal(link.pathname, "/p");
+      assert.equal(await open(page, server.url, link.hash), "ok");
+      assert.equal(await page.textContent("#document"), "AZE11111111");
+      // Pasted whole: the token is found after the link's `#`.
+      await page.goto(`${server.url}/p`);
+      await page.waitForSelector("body[data-state=error]");
+      await paste(page, reply);
+      await page.waitForSelector("body[data-state=ok]");
+      assert.equal(await page.evaluate(() => location.hash), `#${linkToken}`);
+      await page.screenshot({ path: join(outDir, "paste-link-ru-360.png"), fullPage: true });
+      assert.deepEqual(problems, []);
+      await context.close();
+    } finally {
+      await browser.close();
+      await server.stop();
+    }
+  });
+});
+
 describe("p.js reads tokens as docs/token-format.md says (known-answer vectors)", () => {
   const hex = (bytes) => Buffer.from(bytes).toString("hex");
   const reading = (input) => {
@@ -420,7 +578,7 @@ describe("p.js reads tokens as docs/token-format.md says (known-answer vectors)"
   for (const format of formats) {
     const file = `permit-v${format.version}`;
     const vectors = JSON.parse(readFileSync(join(repo, "tests", "vectors", `${file}.json`), "utf8"));
-    // The page takes one token, not a whole SMS (section 2.3 is the verifier's job).
+    // readToken takes one token; findToken, tested below, finds it in a whole text (section 2.3).
     const single = vectors.cases.filter((c) => /^(IZ[0-9][A-Za-z0-9_-]*|[0-9]{100,})$/.test(c.input));
 
     test(`${file}: well-formed tokens: the same bytes, QR form and claims`, () => {
@@ -481,6 +639,54 @@ describe("p.js reads tokens as docs/token-format.md says (known-answer vectors)"
       }
     });
   }
+
+  test("findToken reads a whole text as §2.3 says: every case of both vector files", () => {
+    for (const file of ["permit-v1", "permit-v2"]) {
+      const vectors = JSON.parse(readFileSync(join(repo, "tests", "vectors", `${file}.json`), "utf8"));
+      assert.ok(vectors.cases.some((c) => /\s/.test(c.input.trim())), `${file}: longer texts among the cases`);
+      for (const c of vectors.cases) {
+        let found;
+        try {
+          found = { hex: hex(findToken(c.input).token.bytes) };
+        } catch (error) {
+          found = { code: error.code };
+        }
+        // Well-formed whatever its signature or key: the token the verifier judged.
+        if (c.token_hex) assert.deepEqual(found, { hex: c.token_hex }, `${file}: ${c.name}`);
+        else if (c.status === "malformed") assert.deepEqual(found, { code: c.reason }, `${file}: ${c.name}`);
+        else assert.ok(found.hex, `${file}: ${c.name}: ${found.code}`);
+      }
+    }
+  });
+
+  test("findToken joins an SMS token a phone broke across lines, and nothing else", () => {
+    const vectors = JSON.parse(readFileSync(join(repo, "tests", "vectors", "permit-v2.json"), "utf8"));
+    const token = vectors.cases.find((c) => c.name === "sms permit, SMS form").input;
+    const reply = `Icaze AZE11111111 15.12 10:15-13:15 ${token}`;
+    const found = (text) => {
+      try {
+        return findToken(text).text;
+      } catch (error) {
+        return error.code;
+      }
+    };
+    assert.equal(found(reply), token);
+    assert.equal(found(`Propusk AZE11111111\n15.12 10:15-13:15\r\nicaze.az/p#${token}`), token);
+    // Broken by a line break, a space, a no-break space, a zero-width space, a soft hyphen.
+    for (const gap of ["\n", " ", "\u00a0", "\u200b", "\u00ad", " \r\n "]) {
+      assert.equal(found(`${reply.slice(0, 60)}${gap}${reply.slice(60)}`), token, JSON.stringify(gap));
+    }
+    assert.equal(found(`${reply.slice(0, 50)}\n${reply.slice(50, 90)}\n${reply.slice(90, 120)} ${reply.slice(120)}`), token);
+    // Not across other characters, and not from a piece that is no candidate.
+    assert.equal(found(`${reply.slice(0, 60)}.${reply.slice(60)}`), "bad_encoding");
+    assert.equal(found(`${reply.slice(0, 38)}\n${reply.slice(38)}`), "no_token");
+    // Texts without a permit.
+    for (const text of ["", "Salam! 2 AZE11111111", "Привет, как дела?", "iz2" + token.slice(3), "IZ", "AZE11111111 " + "1".repeat(99)]) {
+      assert.equal(found(text), "no_token", text);
+    }
+    // A permit cut short, the reason a damaged token has.
+    assert.equal(found(reply.slice(0, 36 + 3 + 60)), "truncated");
+  });
 
   test("Baku times: a midnight end is 24:00 of the day before", () => {
     assert.equal(bakuTime(Date.parse("2020-12-15T06:00:00Z")), "2020-12-15 10:00");

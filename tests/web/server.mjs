@@ -64,20 +64,21 @@ export function bakuDateTime(minutes = 0) {
 }
 
 /**
- * Starts `icaze serve` on a fresh data directory.
+ * Starts `icaze serve` on a fresh data directory, with `args` added to its command line
+ * (say, `["--citizen-page", "https://icaze.az/p"]`).
  * @returns {Promise<{url: string, data: string, adminToken: string,
  *   adminPost: (path: string, body: unknown) => Promise<{status: number, body: any}>,
  *   adminGet: (path: string) => Promise<{status: number, body: any}>,
  *   log: () => string, stop: () => Promise<void>}>}
  */
-export async function startServer({ count = DEMO.count } = {}) {
+export async function startServer({ count = DEMO.count, args = [] } = {}) {
   if (!existsSync(icaze)) throw new Error(`${icaze} is missing: run \`cargo build -p icaze --locked\` first`);
   mkdirSync(join(repo, "target", "web-tests"), { recursive: true });
   const data = mkdtempSync(join(tmpdir(), "icaze-web-"));
   execFileSync(icaze, ["registry", "demo", "--data", data, "--count", String(count)], { stdio: ["ignore", "pipe", "pipe"] });
   const child = spawn(
     icaze,
-    ["serve", "--data", data, "--listen", "127.0.0.1:0", "--regime", regimeFile, "--regime-start", "today"],
+    ["serve", "--data", data, "--listen", "127.0.0.1:0", "--regime", regimeFile, "--regime-start", "today", ...args],
     { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn" } },
   );
   let output = "";

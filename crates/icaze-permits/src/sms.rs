@@ -10,6 +10,9 @@ use std::time::Instant;
 use icaze_core::{ClaimsSpec, KeyId, PermitClaims, PermitSerial, UtcMinute, ZoneId};
 use icaze_sms::{reply, Language, Request};
 
+/// The citizen page's address as permit replies write it ([`SmsConfig::page_link`]).
+pub use icaze_sms::reply::{PageLink, PageLinkError};
+
 use crate::csv::{baku_day, civil_from_days};
 use crate::metrics::Metrics;
 use crate::regime::Regime;
@@ -26,11 +29,15 @@ pub struct SmsConfig {
     pub per_minute: u32,
     /// Serial numbers reserved at a time.
     pub serial_block: u32,
+    /// The citizen page's public address: permit replies then write the token
+    /// as a link to it, `icaze.az/p#IZ2…`, where the reply still fits one SMS
+    /// ([`reply::permit_with_link`]). `None`: the bare token, as always.
+    pub page_link: Option<PageLink>,
 }
 
 impl Default for SmsConfig {
     fn default() -> Self {
-        Self { per_phone_per_day: 10, burst: 10, per_minute: 6, serial_block: 1024 }
+        Self { per_phone_per_day: 10, burst: 10, per_minute: 6, serial_block: 1024, page_link: None }
     }
 }
 
@@ -270,7 +277,7 @@ impl<S: PermitStore> SmsService<S> {
                 Ok(Recorded::Issued) => {
                     self.metrics.issued(code.code);
                     return (
-                        reply::permit(language, &request.document, valid_from, valid_until, &token),
+                        self.permit_reply(language, &request.document, valid_from, valid_until, &token),
                         Outcome::Issued,
                     );
                 }
@@ -310,10 +317,22 @@ impl<S: PermitStore> SmsService<S> {
             }
             // The day's permit is still valid: send it again (the SMS may have been lost).
             return refused(
-                reply::permit(language, &request.document, last.valid_from, last.valid_until, &last.token),
+                self.permit_reply(language, &request.document, last.valid_from, last.valid_until, &last.token),
                 "repeat",
             );
         }
+    }
+
+    /// The SMS that carries a permit, with the link to the citizen page if one is configured.
+    fn permit_reply(
+        &self,
+        language: Language,
+        document: &icaze_core::DocumentNumber,
+        from: UtcMinute,
+        until: UtcMinute,
+        token: &str,
+    ) -> String {
+        reply::permit_with_link(language, document, from, until, token, self.config.page_link.as_ref())
     }
 
     fn failed(&self, language: Language, e: &crate::store::StoreError) -> (String, Outcome) {

@@ -120,7 +120,9 @@ fn the_client_and_the_device_know_no_server_crate() {
 #[test]
 fn backends_and_rules_do_not_depend_on_the_server() {
     let graph = workspace();
-    for name in ["icaze-permits", "icaze-sync-service", "icaze-portal", "icaze-sqlite", "icaze-postgres", "icaze-client"] {
+    for name in
+        ["icaze-permits", "icaze-sync-service", "icaze-portal", "icaze-sqlite", "icaze-postgres", "icaze-client"]
+    {
         assert!(!reach(&graph, name).contains("icaze-server"), "{name} depends on the server");
     }
 }

@@ -80,6 +80,27 @@ async fn a_permit_by_sms_verifies_offline() {
 }
 
 #[tokio::test]
+async fn with_the_citizen_page_configured_the_token_is_a_link_to_it() {
+    let link = icaze_server::sms::PageLink::parse("https://icaze.az/p").unwrap();
+    let s = Service::start_with(|config| config.sms.page_link = Some(link)).await;
+    let trust = s.trust();
+    let check = Check { at: at("2020-12-15T10:30:00+04:00"), zone: ZoneId::new(1) };
+    for (text, label) in [("2 AZE11111111", "Icaze"), ("RU 2 AZE11111111", "Propusk"), ("EN 1 AZE11111111", "Permit")] {
+        let reply = s.sms("994501112233", text).await;
+        assert!(reply.len() <= 160 && reply.is_ascii(), "one GSM-7 SMS: {reply:?}");
+        let (before, token) = reply.split_once("icaze.az/p#").unwrap_or_else(|| panic!("no link in {reply:?}"));
+        assert_eq!(before, format!("{label} AZE11111111 15.12 10:15-13:15 "));
+        assert!(token.starts_with("IZ2") && !token.contains(' '), "{reply}");
+        // Verifiers find the token in the whole reply (docs/token-format.md §2.3).
+        assert_eq!(evaluate(&reply, &trust, &check).status, Status::Valid, "{reply}");
+        assert_eq!(evaluate(token, &trust, &check).status, Status::Valid, "{reply}");
+    }
+    // Not configured: the bare token, as the other tests see it.
+    let plain = Service::start().await;
+    assert!(plain.sms("994501112233", "2 AZE11111111").await.starts_with("Icaze AZE11111111 15.12 10:15-13:15 IZ2"));
+}
+
+#[tokio::test]
 async fn code_2_once_a_day_and_the_same_permit_again_while_valid() {
     let s = Service::start().await;
     let first = s.sms("994501112233", "2 AZE11111111").await;

@@ -31,6 +31,14 @@
 //!
 //! Document numbers are shown in their canonical ASCII form (`MYI1234567`,
 //! not `MYİ1234567`).
+//!
+//! [`permit_with_link`] can write the token as a link to the citizen page,
+//! `icaze.az/p#IZ2…` ([`PageLink`]): the link takes the token's place, so it
+//! costs only the page's address and `#`, and it is written only where the
+//! reply still fits one SMS, else the reply is [`permit`]'s, byte for byte.
+//! With a 10-character address, the permits of the documents people hold
+//! carry it within one Baku date in every language, and across midnight
+//! without the label; the longest permits never do (`docs/sms.md`).
 
 use icaze_core::{DocumentNumber, UtcMinute, BAKU_OFFSET_MINUTES};
 
@@ -119,15 +127,125 @@ pub fn permit(
     until: UtcMinute,
     token_text: &str,
 ) -> String {
+    permit_with_link(lang, document, from, until, token_text, None)
+}
+
+/// [`permit`], with the token written as a link to the citizen page where it
+/// fits: `Icaze AZE11111111 15.12 10:00-13:00 icaze.az/p#IZ2…`.
+///
+/// A phone shows the link as one a citizen taps to open the permit and its
+/// QR code (`/p#<token>`: the token is in the fragment, which no browser sends
+/// to a server). The token is still the reply's last word of base64url
+/// characters, found by every reader of `docs/token-format.md` §2.3 (`#` ends
+/// the word before it), and the citizen page finds it in the whole SMS pasted.
+///
+/// The forms, the first that fits one SMS is sent: label and link, link
+/// without the label, label and bare token, bare token. So the link never
+/// makes a reply longer than one SMS, and where it fits nowhere (or `link` is
+/// `None`) the reply is [`permit`]'s, byte for byte. [`permit_fits`] stays the
+/// rule for whether a permit fits at all.
+///
+/// ```
+/// use icaze_core::{DocumentNumber, UtcMinute};
+/// use icaze_sms::{gsm7, reply, Language};
+///
+/// let at = |s| UtcMinute::parse_rfc3339(s).unwrap();
+/// let link = reply::PageLink::parse("https://icaze.az/p")?;
+/// let doc = DocumentNumber::parse("AZE11111111").unwrap();
+/// let token = format!("IZ2{}", "A".repeat(108));
+/// let (from, until) = (at("2020-12-15T10:00:00+04:00"), at("2020-12-15T13:00:00+04:00"));
+/// let text = reply::permit_with_link(Language::Az, &doc, from, until, &token, Some(&link));
+/// assert_eq!(text, format!("Icaze AZE11111111 15.12 10:00-13:00 icaze.az/p#{token}"));
+/// assert_eq!(gsm7::segments(&text), 1);
+/// // Across midnight the window is 6 characters longer: the label gives way.
+/// let (from, until) = (at("2020-12-15T22:00:00+04:00"), at("2020-12-16T01:00:00+04:00"));
+/// let text = reply::permit_with_link(Language::Az, &doc, from, until, &token, Some(&link));
+/// assert_eq!(text, format!("AZE11111111 15.12 22:00-16.12 01:00 icaze.az/p#{token}"));
+/// # Ok::<(), reply::PageLinkError>(())
+/// ```
+pub fn permit_with_link(
+    lang: Language,
+    document: &DocumentNumber,
+    from: UtcMinute,
+    until: UtcMinute,
+    token_text: &str,
+    link: Option<&PageLink>,
+) -> String {
     let ((from_day, from_time), (until_day, until_time)) = (baku_parts(from), baku_parts(until));
     let end = if baku_date(from) == baku_date(until) { until_time } else { format!("{until_day} {until_time}") };
-    let body = format!("{} {from_day} {from_time}-{end} {}", document.canonical(), to_basic(token_text));
+    let token = to_basic(token_text);
+    let body = |token: &str| format!("{} {from_day} {from_time}-{end} {token}", document.canonical());
     let label = match lang {
         Language::Az => "Icaze",
         Language::En => "Permit",
         Language::Ru => "Propusk",
     };
-    first_fitting(format!("{label} {body}"), || body)
+    if let Some(link) = link {
+        let linked = body(&format!("{}#{token}", link.0));
+        for text in [format!("{label} {linked}"), linked] {
+            if segments(&text) == 1 {
+                return text;
+            }
+        }
+    }
+    let bare = body(&token);
+    first_fitting(format!("{label} {bare}"), || bare)
+}
+
+/// The citizen page's address as a permit reply writes it before `#` and the
+/// token ([`permit_with_link`]): `icaze.az/p` for `https://icaze.az/p`.
+///
+/// The scheme is left out, to save 8 characters of the SMS: phones show
+/// `host/path` as a link and open it with `http://`, so the host must answer
+/// plain HTTP with a redirect to `https://` (browsers keep the fragment, the
+/// token, across a redirect, and never send it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageLink(String);
+
+/// Why a citizen page address cannot go into an SMS.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PageLinkError {
+    /// Not `http://` or `https://`, a host, and a path.
+    #[error("{0:?}: the citizen page's address is https://, a host and the page's path, e.g. https://icaze.az/p")]
+    Malformed(String),
+    /// A character an SMS link cannot carry plainly: a query, a fragment,
+    /// credentials, or anything outside `a-z 0-9 . - : / _ ~`.
+    #[error("{0:?}: only letters a-z, digits and . - : / _ ~ (no query, fragment or credentials)")]
+    BadCharacter(String),
+}
+
+impl PageLink {
+    /// Reads the citizen page's public address, e.g. `https://icaze.az/p`:
+    /// `http://` or `https://`, a host (with a port if need be) and the
+    /// page's path, a trailing `/` dropped; the host is written in lower case.
+    pub fn parse(url: &str) -> Result<Self, PageLinkError> {
+        let url = url.trim();
+        let malformed = || PageLinkError::Malformed(url.to_owned());
+        let lower = url.to_ascii_lowercase();
+        let skip = if lower.starts_with("https://") {
+            8
+        } else if lower.starts_with("http://") {
+            7
+        } else {
+            return Err(malformed());
+        };
+        let rest = url.get(skip..).ok_or_else(malformed)?.trim_end_matches('/');
+        let fine = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '/' | '_' | '~');
+        if !rest.chars().all(fine) {
+            return Err(PageLinkError::BadCharacter(url.to_owned()));
+        }
+        let (host, path) = rest.split_once('/').ok_or_else(malformed)?;
+        if host.is_empty() || path.is_empty() || host.starts_with(['.', '-', ':']) {
+            return Err(malformed());
+        }
+        Ok(Self(format!("{}/{path}", host.to_ascii_lowercase())))
+    }
+
+    /// The address as the SMS writes it, without a scheme: `icaze.az/p`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
 /// The first minute whose Baku time is in the year 10000, which `icaze-core`

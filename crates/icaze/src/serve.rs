@@ -39,6 +39,11 @@ pub(crate) struct ServeArgs {
     /// https makes the portal's cookies Secure, wherever this process listens.
     #[arg(long, value_parser = icaze_server::public_url)]
     public_url: Option<String>,
+    /// The citizen page's public address, e.g. https://icaze.az/p: permit replies then write
+    /// the token as a link to it, icaze.az/p#IZ2..., wherever the reply still fits one SMS
+    /// (docs/sms.md). Phones open such a link over http://: redirect it to https.
+    #[arg(long, value_parser = page_link)]
+    citizen_page: Option<icaze_server::sms::PageLink>,
     /// A proxy in front of the service (repeatable): its X-Forwarded-For names the client
     /// for throttles, the gateway allow list and logs. From anyone else it is ignored.
     #[arg(long = "trusted-proxy", requires = "public_url")]
@@ -95,6 +100,11 @@ pub(crate) enum RegistryCommand {
     },
 }
 
+/// The address of --citizen-page, as the SMS writes it.
+fn page_link(text: &str) -> Result<icaze_server::sms::PageLink, String> {
+    icaze_server::sms::PageLink::parse(text).map_err(|e| e.to_string())
+}
+
 /// A date or time for --regime-start: `today`, `YYYY-MM-DD` (midnight in Baku), or RFC 3339.
 fn start_time(text: &str, now: UtcMinute) -> anyhow::Result<UtcMinute> {
     let offset = icaze_core::BAKU_OFFSET_MINUTES as u32;
@@ -135,6 +145,7 @@ pub(crate) fn serve(args: ServeArgs, now: UtcMinute) -> anyhow::Result<ExitCode>
         );
     }
     config.public_url = args.public_url;
+    config.sms.page_link = args.citizen_page;
     config.trusted_proxies = args.trusted_proxy;
     if let Some(max) = args.max_connections {
         config.limits.max_connections = max;

@@ -7,6 +7,11 @@
 // and reads the claims from the bit-packed payload (§3 for format v1, §10 for v2) to show
 // the validity and a countdown.
 //
+// Without a readable token in the address (/p opened by hand or from a bookmark, or a
+// token a phone cut short), the page offers a paste box for the whole SMS as it arrived: `findToken` picks
+// the token out of the reply's words (§2.3), and the token goes into the fragment, as if
+// the citizen had opened /p#<token>. The pasted text is read in the page and never sent.
+//
 // What is NOT checked here: the signature and the issuer key (§4–6). A forged permit
 // with well-formed bytes is shown like a real one; the page says so, because the
 // officer's device is what verifies. Text taken from the token only ever reaches the
@@ -362,6 +367,68 @@ export function readToken(text) {
   return { bytes, digits: toQrDigits(bytes), claims };
 }
 
+/** A character that docs/token-format.md §2.3 counts as base64url, a word's character. */
+const WORD = /[A-Za-z0-9_-]+/g;
+/**
+ * What a phone may put inside a token it shows or copies: line breaks and spaces, no-break
+ * and zero-width spaces, soft hyphens, word joiners, byte-order marks.
+ */
+const BREAK = /^[\s\u00ad\u200b-\u200d\u2060\ufeff]+$/;
+/** The most words a broken token is joined from: 216 characters in 8 pieces is plenty. */
+const MAX_PIECES = 8;
+
+const smsCandidate = (word) => /^IZ[0-9]/.test(word);
+
+/**
+ * The token in a longer text, such as a whole SMS pasted as the citizen received it, as
+ * docs/token-format.md §2.3 finds it: the text cut into words of base64url characters,
+ * candidates `IZ` + digit and runs of 100 or more digits, the first that reads as a
+ * well-formed token. So the reply's words around the token, its line breaks and Cyrillic
+ * or Azerbaijani letters are skipped, and a link `…/p#IZ2…` gives its token.
+ *
+ * Beyond §2.3, for an SMS form a phone broke apart (a line break or a space inserted
+ * where the long word wrapped): when no candidate reads, each `IZ` + digit candidate is
+ * tried again joined with the words after it, across nothing but such breaks, shortest
+ * first. Where §2.3 finds a token, this finds the same one; only a text in which it
+ * finds none, or a malformed one, can give a token here. A join that reads is as safe as
+ * a whole word that does: this page checks no signature either way (§4 is the officer's
+ * device's), and a wrong join almost never gives a well-formed payload, whose every
+ * field, padding and length are checked.
+ *
+ * Returns `{ text, token }`: the token's own text, and `readToken`'s result.
+ * @throws {TokenError} the first candidate's reason, or `no_token` without a candidate
+ */
+export function findToken(input) {
+  const text = String(input);
+  const words = [...text.matchAll(WORD)].map((m) => ({ word: m[0], at: m.index }));
+  const isCandidate = (word) => smsCandidate(word) || /^[0-9]{100,}$/.test(word);
+  let first = null;
+  for (const { word } of words) {
+    if (!isCandidate(word)) continue;
+    try {
+      return { text: word, token: readToken(word) };
+    } catch (error) {
+      first ??= error;
+    }
+  }
+  for (let i = 0; i < words.length; i++) {
+    if (!smsCandidate(words[i].word)) continue;
+    let joined = words[i].word;
+    for (let j = i + 1; j < words.length && j - i < MAX_PIECES; j++) {
+      const gap = text.slice(words[j - 1].at + words[j - 1].word.length, words[j].at);
+      if (!BREAK.test(gap)) break;
+      joined += words[j].word;
+      if (joined.length > MAX_SMS_CHARS + 3) break;
+      try {
+        return { text: joined, token: readToken(joined) };
+      } catch (error) {
+        first ??= error;
+      }
+    }
+  }
+  throw first ?? new TokenError("no_token");
+}
+
 /** The token text in the address: the fragment, percent-decoded if it was encoded. */
 function tokenFromAddress() {
   const raw = location.hash.replace(/^#/, "");
@@ -448,7 +515,7 @@ function span(ms, daysWord) {
 // ---------------------------------------------------------------------------------------
 // The page.
 
-const state = { lang: "az", permit: null, error: null, timer: 0, wakeLock: null, zoneNames: {} };
+const state = { lang: "az", permit: null, error: null, pasteError: null, timer: 0, wakeLock: null, zoneNames: {} };
 
 /**
  * A zone by its name in `lang`, as the regimes name it (`/p/zones.js`, which the server
@@ -487,7 +554,12 @@ function render() {
     const code = state.error;
     byId("problem-text").textContent = lookup(state.lang, `error.${code}`) ?? t("error.bad");
     byId("problem-code").textContent = `(${code})`;
+    byId("problem").dataset.code = code;
   }
+  const pasteProblem = byId("paste-problem");
+  pasteProblem.hidden = state.pasteError === null;
+  if (state.pasteError === "no_token") pasteProblem.textContent = t("paste.none");
+  else if (state.pasteError) pasteProblem.textContent = lookup(state.lang, `error.${state.pasteError}`) ?? t("error.bad");
 }
 
 /** Redraws the countdown: before the start, while valid, or expired. */
@@ -538,6 +610,7 @@ async function keepAwake() {
 function load() {
   state.permit = null;
   state.error = null;
+  state.pasteError = null;
   clearInterval(state.timer);
   try {
     const token = readToken(tokenFromAddress());
@@ -547,12 +620,35 @@ function load() {
   }
   byId("permit").hidden = state.permit === null;
   byId("problem").hidden = state.permit !== null;
+  byId("paste").hidden = state.permit !== null;
   document.body.dataset.state = state.permit ? "ok" : "error";
   render();
   if (state.permit) {
     drawCode();
     state.timer = setInterval(tick, 1000);
     keepAwake();
+  }
+}
+
+/**
+ * Finds the permit in the text pasted into #paste and shows it as /p#<token> does, by
+ * putting the token alone in the address (so the page opens it again, offline too, and
+ * the browser's back button returns to the paste box). The text stays in this page:
+ * nothing here makes a request. `quiet`: say nothing when no permit is found (the
+ * citizen is still typing).
+ */
+function showPasted({ quiet = false } = {}) {
+  const field = byId("sms");
+  try {
+    const found = findToken(field.value);
+    state.pasteError = null;
+    field.value = "";
+    if (tokenFromAddress() === found.text) load();
+    else location.hash = found.text;
+  } catch (error) {
+    if (quiet) return;
+    state.pasteError = error instanceof TokenError ? error.code : "bad_encoding";
+    render();
   }
 }
 
@@ -571,6 +667,13 @@ function start() {
     });
   }
   window.addEventListener("hashchange", load);
+  byId("show").addEventListener("click", () => showPasted());
+  // A paste (or a drop) is the whole SMS: shown at once, or said why not; typing is quiet
+  // until the button is pressed.
+  byId("sms").addEventListener("input", (event) => {
+    const pasted = event.inputType === "insertFromPaste" || event.inputType === "insertFromDrop";
+    showPasted({ quiet: !pasted });
+  });
   window.addEventListener("resize", drawCode);
   // The zones' names: a module of the server's, loaded once (no token goes with it); the
   // service worker keeps it with the page's files for offline use.

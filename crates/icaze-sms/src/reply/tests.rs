@@ -269,6 +269,164 @@ fn permit_fits_agrees_with_real_v2_tokens() {
 }
 
 #[test]
+fn page_links_are_written_as_the_sms_writes_them() {
+    let read = |url: &str| PageLink::parse(url).map(|link| link.as_str().to_owned());
+    assert_eq!(read("https://icaze.az/p").as_deref(), Ok("icaze.az/p"));
+    assert_eq!(read(" HTTPS://Icaze.E-Gov.AZ/p/ ").as_deref(), Ok("icaze.e-gov.az/p"));
+    assert_eq!(read("http://127.0.0.1:8103/p").as_deref(), Ok("127.0.0.1:8103/p"));
+    assert_eq!(read("https://icaze.az/citizen/P").as_deref(), Ok("icaze.az/citizen/P"));
+    for malformed in
+        ["icaze.az/p", "ftp://icaze.az/p", "https://icaze.az", "https://icaze.az/", "https:///p", "https://-x.az/p"]
+    {
+        assert!(matches!(PageLink::parse(malformed), Err(PageLinkError::Malformed(_))), "{malformed}");
+    }
+    for bad in [
+        "https://icaze.az/p?x=1",
+        "https://icaze.az/p#",
+        "https://me@icaze.az/p",
+        "https://icazə.az/p",
+        "https://i z.az/p",
+    ] {
+        assert!(matches!(PageLink::parse(bad), Err(PageLinkError::BadCharacter(_))), "{bad}");
+    }
+}
+
+/// The label and its space, as [`permit`] writes them.
+fn label(lang: Language) -> &'static str {
+    match lang {
+        Language::Az => "Icaze ",
+        Language::En => "Permit ",
+        Language::Ru => "Propusk ",
+    }
+}
+
+/// Every document form with a real v2 token (zones of 5 and of 12 bits), both
+/// windows, every language, addresses of 6 to 24 characters: a reply with the link
+/// is one GSM-7 SMS whenever the permit fits at all ([`permit_fits`], the rule of
+/// registry imports), it takes the first form that fits (label and link, link,
+/// label, bare token), else it is [`permit`]'s byte for byte, and the token is read
+/// from it as from the reply without the link.
+#[test]
+fn a_linked_permit_is_one_sms_or_the_permit_as_before() {
+    let links: Vec<PageLink> =
+        ["https://x.az/p", "https://icaze.az/p", "https://icaze.e-gov.az/p", "https://permits.example.gov.az/p"]
+            .iter()
+            .map(|url| PageLink::parse(url).unwrap())
+            .collect();
+    let mut forms_seen = std::collections::BTreeSet::new();
+    for document in every_document_form() {
+        for zone in [1, 4095] {
+            let token = sms_token(&document, zone);
+            let fits = permit_fits(&document, token.len());
+            for (from, until) in windows() {
+                for lang in ALL {
+                    let plain = permit(lang, &document, from, until, &token);
+                    let bare = plain.strip_prefix(label(lang)).unwrap_or(&plain);
+                    let bare_room = SMS_CHARS as isize - bare.len() as isize;
+                    for link in &links {
+                        let text = permit_with_link(lang, &document, from, until, &token, Some(link));
+                        let cost = link.as_str().len() as isize + 1;
+                        let with_link = bare.replace(&token, &format!("{}#{token}", link.as_str()));
+                        let form = if bare_room - label(lang).len() as isize >= cost {
+                            assert_eq!(text, format!("{}{with_link}", label(lang)));
+                            "label and link"
+                        } else if bare_room >= cost {
+                            assert_eq!(text, with_link);
+                            "link"
+                        } else {
+                            assert_eq!(text, plain);
+                            "as before"
+                        };
+                        forms_seen.insert(form);
+                        assert!(is_basic(&text), "{text}");
+                        if fits {
+                            assert_one_basic_sms(&text);
+                        }
+                        let found = icaze_core::UnverifiedPermit::find_in_text(&text).unwrap();
+                        assert_eq!(found.token().to_text(), token, "{text}");
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(forms_seen.len(), 3, "{forms_seen:?}");
+}
+
+/// The figures of `docs/sms.md`: characters left in the permit reply, its label
+/// written, for the documents people hold (real v2 tokens, zone 1) in one Baku date
+/// and across midnight, in az, ru and en; and where `icaze.az/p#` (11) goes.
+#[test]
+fn room_for_the_link_as_docs_sms_md_says() {
+    let link = PageLink::parse("https://icaze.az/p").unwrap();
+    // document, token characters, room in az/ru/en within one date, across midnight.
+    let table: [(&str, usize, [usize; 3], [usize; 3]); 5] = [
+        ("AZE11111111", 111, [13, 11, 12], [7, 5, 6]),
+        ("AA1234567", 111, [15, 13, 14], [9, 7, 8]),
+        ("MYI1234567", 111, [14, 12, 13], [8, 6, 7]),
+        ("123456789", 113, [13, 11, 12], [7, 5, 6]),
+        ("123456789012345", 117, [3, 1, 2], [3, 3, 3]),
+    ];
+    for (name, token_chars, same_day, midnight) in table {
+        let document = doc(name);
+        let token = sms_token(&document, 1);
+        assert_eq!(token.len(), token_chars, "{name}");
+        for ((from, until), rooms) in windows().into_iter().zip([same_day, midnight]) {
+            let measured: Vec<usize> =
+                ALL.iter().map(|&lang| SMS_CHARS - permit(lang, &document, from, until, &token).len()).collect();
+            assert_eq!(measured, rooms, "{name} from {from:?}");
+        }
+    }
+    // Over every document a registry import accepts, the least room across midnight,
+    // the label dropped: none; the longest token of those is 119 characters in a zone
+    // of 1 to 31 and above alike (a zone above 31 takes 7 bits more, and one
+    // character less of document).
+    let (from, until) = windows()[1];
+    for (zone, least, longest) in [(1, 0, 119), (4095, 0, 119)] {
+        let accepted: Vec<(usize, usize)> = every_document_form()
+            .iter()
+            .filter_map(|d| {
+                let token = sms_token(d, zone);
+                permit_fits(d, token.len())
+                    .then(|| (SMS_CHARS - permit(Language::Az, d, from, until, &token).len(), token.len()))
+            })
+            .collect();
+        assert_eq!(accepted.iter().map(|a| a.0).min(), Some(least), "zone {zone}");
+        assert_eq!(accepted.iter().map(|a| a.1).max(), Some(longest), "zone {zone}");
+    }
+    // AZE + 8: the link with the label within one date, without it across midnight.
+    let (document, token) = (doc("AZE11111111"), sms_token(&doc("AZE11111111"), 1));
+    for lang in ALL {
+        let [same_day, midnight] =
+            windows().map(|(from, until)| permit_with_link(lang, &document, from, until, &token, Some(&link)));
+        assert!(same_day.starts_with(label(lang)) && same_day.contains(" icaze.az/p#IZ2"), "{same_day}");
+        assert!(midnight.starts_with("AZE11111111 ") && midnight.contains(" icaze.az/p#IZ2"), "{midnight}");
+        assert_one_basic_sms(&same_day);
+        assert_one_basic_sms(&midnight);
+    }
+}
+
+/// The longest tokens a registry import lets through (122 characters in a zone of 1 to
+/// 31, 123 above) with the longest documents it accepts beside them: no room at all
+/// across midnight, so the reply is the bare token's, one SMS, in every language.
+#[test]
+fn the_longest_permits_leave_no_room_for_a_link() {
+    let link = PageLink::parse("https://x.az/p").unwrap();
+    let longest_123 = format!("IZ2{}", "Ab-_9".repeat(24)).chars().take(123).collect::<String>();
+    for token in [token_122(), longest_123] {
+        let length = longest_document_that_fits(token.len());
+        let document = DocumentNumber::new(DocumentKind::RegistrationNotice, "", &"9".repeat(length)).unwrap();
+        assert!(permit_fits(&document, token.len()));
+        let (from, until) = windows()[1];
+        for lang in ALL {
+            let text = permit_with_link(lang, &document, from, until, &token, Some(&link));
+            assert_eq!(text, permit(lang, &document, from, until, &token));
+            assert_eq!(text.len(), SMS_CHARS, "{text}");
+            assert_one_basic_sms(&text);
+        }
+    }
+}
+
+#[test]
 fn azerbaijani_help_hints_russian_where_it_fits() {
     let hints = |problem: &ParseProblem, codes: &[u8]| {
         let text = how_to_write(Language::Az, problem, codes);
