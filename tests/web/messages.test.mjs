@@ -8,17 +8,21 @@
 // No browser and no server: run with the others by tests/web/run.sh, or alone
 // with `node --test tests/web/messages.test.mjs`.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { RULES, explain } from "../../crates/icaze-server/web/portal/messages.js";
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const source = (path) => readFileSync(join(repo, path), "utf8");
-const PORTAL = "crates/icaze-server/src/portal/mod.rs";
-const IMPORT = "crates/icaze-server/src/portal/import.rs";
-const PASSWORD = "crates/icaze-server/src/portal/password.rs";
+// A file's text, or a directory's Rust files' texts together (the portal's rules are a crate of several files).
+const source = (path) =>
+  statSync(join(repo, path)).isDirectory()
+    ? readdirSync(join(repo, path)).filter((f) => f.endsWith(".rs")).map((f) => source(join(path, f))).join("\n")
+    : readFileSync(join(repo, path), "utf8");
+const PORTAL = "crates/icaze-portal/src";
+const IMPORT = "crates/icaze-portal/src/import.rs";
+const PASSWORD = "crates/icaze-portal/src/password.rs";
 const DOCUMENT = "crates/icaze-core/src/document.rs";
 const CSV = "crates/icaze-permits/src/csv.rs";
 const catalogue = JSON.parse(source("crates/icaze-server/web/portal/i18n/en.json"));
