@@ -117,6 +117,27 @@ impl Tx<'_> {
         read_first(&mut stmt, params, read)
     }
 
+    /// Runs the employee's insert or update `sql`: `?1` is `first` (the
+    /// organisation for an insert, the employee for an update), `?2` to
+    /// `?10` the employee's columns in the order of [`EMPLOYEE`] after `org_id`.
+    fn write_employee(&self, sql: &str, first: i64, e: &EmployeeRow) -> Result<usize, Error> {
+        Ok(self.0.execute(
+            sql,
+            params![
+                first,
+                e.document,
+                e.name,
+                e.position,
+                zones_text(&e.zones),
+                e.valid_from,
+                e.valid_until,
+                e.plate,
+                e.status.as_str(),
+                e.serial
+            ],
+        )?)
+    }
+
     /// Every row `sql` selects, each read by `read`.
     fn many<T>(
         &self,
@@ -380,21 +401,11 @@ impl PortalTx for Tx<'_> {
 
     fn insert_employee(&mut self, e: &EmployeeRow) -> Result<i64, StoreError> {
         answer(|| {
-            self.0.execute(
+            self.write_employee(
                 "INSERT INTO employees (org_id, document, name, position, zones, valid_from, valid_until, plate, status,
                     serial) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                params![
-                    e.org_id,
-                    e.document,
-                    e.name,
-                    e.position,
-                    zones_text(&e.zones),
-                    e.valid_from,
-                    e.valid_until,
-                    e.plate,
-                    e.status.as_str(),
-                    e.serial
-                ],
+                e.org_id,
+                e,
             )?;
             Ok(self.0.last_insert_rowid())
         })
@@ -402,21 +413,11 @@ impl PortalTx for Tx<'_> {
 
     fn update_employee(&mut self, e: &EmployeeRow) -> Result<(), StoreError> {
         answer(|| {
-            self.0.execute(
+            self.write_employee(
                 "UPDATE employees SET document = ?2, name = ?3, position = ?4, zones = ?5, valid_from = ?6,
                     valid_until = ?7, plate = ?8, status = ?9, serial = ?10 WHERE id = ?1",
-                params![
-                    e.id,
-                    e.document,
-                    e.name,
-                    e.position,
-                    zones_text(&e.zones),
-                    e.valid_from,
-                    e.valid_until,
-                    e.plate,
-                    e.status.as_str(),
-                    e.serial
-                ],
+                e.id,
+                e,
             )?;
             Ok(())
         })
