@@ -365,6 +365,30 @@ impl Checkpointer {
     }
 }
 
+/// Every row that `stmt` selects with `params`, each read by `read`: the
+/// stores' reads of rows into their types, by column name.
+pub(crate) fn read_rows<T>(
+    stmt: &mut rusqlite::Statement<'_>,
+    params: impl rusqlite::Params,
+    mut read: impl FnMut(&rusqlite::Row<'_>) -> Result<T, Error>,
+) -> Result<Vec<T>, Error> {
+    let mut rows = stmt.query(params)?;
+    let mut all = Vec::new();
+    while let Some(r) = rows.next()? {
+        all.push(read(r)?);
+    }
+    Ok(all)
+}
+
+/// The first row that `stmt` selects with `params`, if any, read by `read`.
+pub(crate) fn read_first<T>(
+    stmt: &mut rusqlite::Statement<'_>,
+    params: impl rusqlite::Params,
+    read: impl FnOnce(&rusqlite::Row<'_>) -> Result<T, Error>,
+) -> Result<Option<T>, Error> {
+    stmt.query(params)?.next()?.map(read).transpose()
+}
+
 /// The writer, between two transactions, copies what is left of the WAL and
 /// starts it over (see [`Checkpointer`]). It waits at most 50 ms for readers
 /// or the checkpoint thread; if they are still there, the WAL just goes on

@@ -14,6 +14,7 @@ use icaze_permits::store::{
     Denial, ImportReport, LastPermit, Limits, PermitRecord, PermitStore, Person, Recorded, RowProblem, StoreError,
 };
 
+use crate::engine::read_first;
 use crate::{migrate, open, Checkpointer, Error, Readers, SqliteConfig};
 
 /// Runs `f`, answering in the store interface's error.
@@ -236,63 +237,57 @@ impl SqlitePermitStore {
         self.readers.connection()
     }
 
+    /// Runs `write` on a registry connection of its own (the pooled readers
+    /// are query-only), in an immediate transaction that `write` commits.
+    fn write_registry<T>(&self, write: impl FnOnce(rusqlite::Transaction<'_>) -> Result<T, Error>) -> Result<T, Error> {
+        let mut conn = open(self.registry.path(), self.registry.config())?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        write(tx)
+    }
+
     /// Imports the population registry, CSV columns `document,birth_date,zone`
     /// (a header line is required; `birth_date` is `YYYY-MM-DD`). Rows that do
     /// not read are reported with their line and skipped; the good ones are
     /// committed together, replacing earlier rows of the same document.
     pub fn import_people(&self, csv: &str) -> Result<ImportReport, Error> {
-        // A connection of its own: the pooled readers are query-only.
-        let mut conn = open(self.registry.path(), self.registry.config())?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut report = ImportReport::default();
-        {
-            let mut insert = tx.prepare(
-                "INSERT INTO people (document, birth_day, zone) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (document) DO UPDATE SET birth_day = excluded.birth_day, zone = excluded.zone",
-            )?;
-            for (line, row) in icaze_permits::csv::people(csv) {
-                match row {
-                    Ok(p) => {
-                        insert.execute(params![p.document, p.birth_day, p.zone.get()])?;
-                        report.imported += 1;
-                    }
-                    Err(message) => report.problems.push(RowProblem { line, message }),
-                }
-            }
-        }
-        tx.commit()?;
-        Ok(report)
+        self.write_registry(|tx| {
+            let report = {
+                let mut insert = tx.prepare(
+                    "INSERT INTO people (document, birth_day, zone) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (document) DO UPDATE SET birth_day = excluded.birth_day, zone = excluded.zone",
+                )?;
+                import_rows(icaze_permits::csv::people(csv), |p| {
+                    insert.execute(params![p.document, p.birth_day, p.zone.get()])?;
+                    Ok(())
+                })?
+            };
+            tx.commit()?;
+            Ok(report)
+        })
     }
 
     /// Imports the deny list, CSV columns `document,reason,until` (`until` is
     /// RFC 3339 or a date `YYYY-MM-DD` meaning its start in Baku, or empty for
     /// open-ended).
     pub fn import_denials(&self, csv: &str) -> Result<ImportReport, Error> {
-        // A connection of its own: the pooled readers are query-only.
-        let mut conn = open(self.registry.path(), self.registry.config())?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut report = ImportReport::default();
-        {
-            let mut insert = tx.prepare(
-                "INSERT INTO denials (document, reason, until) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (document) DO UPDATE SET reason = excluded.reason, until = excluded.until",
-            )?;
-            // In the same transaction: a denial imported is a denial whose
-            // permits the service will revoke, also across a crash.
-            let mut to_apply = tx.prepare("INSERT OR IGNORE INTO denials_to_apply (document) VALUES (?1)")?;
-            for (line, row) in icaze_permits::csv::denials(csv) {
-                match row {
-                    Ok(d) => {
-                        insert.execute(params![d.document, d.reason, d.until.map(|u| u.unix_minutes())])?;
-                        to_apply.execute([&d.document])?;
-                        report.imported += 1;
-                    }
-                    Err(message) => report.problems.push(RowProblem { line, message }),
-                }
-            }
-        }
-        tx.commit()?;
-        Ok(report)
+        self.write_registry(|tx| {
+            let report = {
+                let mut insert = tx.prepare(
+                    "INSERT INTO denials (document, reason, until) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (document) DO UPDATE SET reason = excluded.reason, until = excluded.until",
+                )?;
+                // In the same transaction: a denial imported is a denial whose
+                // permits the service will revoke, also across a crash.
+                let mut to_apply = tx.prepare("INSERT OR IGNORE INTO denials_to_apply (document) VALUES (?1)")?;
+                import_rows(icaze_permits::csv::denials(csv), |d| {
+                    insert.execute(params![d.document, d.reason, d.until.map(|u| u.unix_minutes())])?;
+                    to_apply.execute([&d.document])?;
+                    Ok(())
+                })?
+            };
+            tx.commit()?;
+            Ok(report)
+        })
     }
 
     /// Imports the phone register, CSV columns `document,phone`: the SIM
@@ -301,28 +296,22 @@ impl SqlitePermitStore {
     /// or moved to another holder must leave), in one transaction, and a
     /// file with a problem in any row replaces nothing.
     pub fn import_phones(&self, csv: &str) -> Result<ImportReport, Error> {
-        let mut conn = open(self.registry.path(), self.registry.config())?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut report = ImportReport::default();
-        tx.execute("DELETE FROM phones", [])?;
-        {
-            let mut insert = tx.prepare("INSERT OR IGNORE INTO phones (document, phone) VALUES (?1, ?2)")?;
-            for (line, row) in icaze_permits::csv::phones(csv) {
-                match row {
-                    Ok(p) => {
-                        insert.execute(params![p.document, p.phone])?;
-                        report.imported += 1;
-                    }
-                    Err(message) => report.problems.push(RowProblem { line, message }),
-                }
+        self.write_registry(|tx| {
+            tx.execute("DELETE FROM phones", [])?;
+            let mut report = {
+                let mut insert = tx.prepare("INSERT OR IGNORE INTO phones (document, phone) VALUES (?1, ?2)")?;
+                import_rows(icaze_permits::csv::phones(csv), |p| {
+                    insert.execute(params![p.document, p.phone])?;
+                    Ok(())
+                })?
+            };
+            if report.problems.is_empty() {
+                tx.commit()?;
+            } else {
+                report.imported = 0;
             }
-        }
-        if report.problems.is_empty() {
-            tx.commit()?;
-        } else {
-            report.imported = 0;
-        }
-        Ok(report)
+            Ok(report)
+        })
     }
 
     /// Number of permits recorded.
@@ -331,19 +320,52 @@ impl SqlitePermitStore {
     }
 }
 
+/// A person as the registry stores them: `zone` checked to be a zone.
+fn person_of(birth_day: i32, zone: u16) -> Result<Person, Error> {
+    let zone = ZoneId::new(zone).ok_or_else(|| Error::Damaged(format!("zone {zone}")))?;
+    Ok(Person { birth_day, zone })
+}
+
+/// A stored denial, if it still holds `at`.
+fn denial_of(reason: String, until: Option<u32>, at: UtcMinute) -> Option<Denial> {
+    let until = until.map(UtcMinute::from_unix_minutes);
+    until.is_none_or(|u| at < u).then_some(Denial { reason, until })
+}
+
+/// The row of [`PermitStore::person_and_denial`]'s SELECT.
+///
+/// Read by position, not by name: this read answers every SMS, and a read by
+/// name looks each name up among the columns. The positions are those of the
+/// SELECT: `birth_day, zone, reason, until`.
+struct PersonAndDenial {
+    birth_day: i32,
+    zone: u16,
+    reason: Option<String>,
+    until: Option<u32>,
+}
+
+impl PersonAndDenial {
+    const BIRTH_DAY: usize = 0;
+    const ZONE: usize = 1;
+    const REASON: usize = 2;
+    const UNTIL: usize = 3;
+
+    fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            birth_day: r.get(Self::BIRTH_DAY)?,
+            zone: r.get(Self::ZONE)?,
+            reason: r.get(Self::REASON)?,
+            until: r.get(Self::UNTIL)?,
+        })
+    }
+}
+
 impl PermitStore for SqlitePermitStore {
     fn person(&self, document: &str) -> Result<Option<Person>, StoreError> {
         answer(|| {
             self.with_registry(|c| {
-                let row: Option<(i32, u16)> = c
-                    .prepare_cached("SELECT birth_day, zone FROM people WHERE document = ?1")?
-                    .query_row([document], |r| Ok((r.get(0)?, r.get(1)?)))
-                    .optional()?;
-                row.map(|(birth_day, zone)| {
-                    let zone = ZoneId::new(zone).ok_or_else(|| Error::Damaged(format!("zone {zone}")))?;
-                    Ok(Person { birth_day, zone })
-                })
-                .transpose()
+                let mut stmt = c.prepare_cached("SELECT birth_day, zone FROM people WHERE document = ?1")?;
+                read_first(&mut stmt, [document], |r| person_of(r.get("birth_day")?, r.get("zone")?))
             })
         })
     }
@@ -351,14 +373,9 @@ impl PermitStore for SqlitePermitStore {
     fn denial(&self, document: &str, at: UtcMinute) -> Result<Option<Denial>, StoreError> {
         answer(|| {
             self.with_registry(|c| {
-                let row: Option<(String, Option<u32>)> = c
-                    .prepare_cached("SELECT reason, until FROM denials WHERE document = ?1")?
-                    .query_row([document], |r| Ok((r.get(0)?, r.get(1)?)))
-                    .optional()?;
-                Ok(row.and_then(|(reason, until)| {
-                    let until = until.map(UtcMinute::from_unix_minutes);
-                    until.is_none_or(|u| at < u).then_some(Denial { reason, until })
-                }))
+                let mut stmt = c.prepare_cached("SELECT reason, until FROM denials WHERE document = ?1")?;
+                let row = read_first(&mut stmt, [document], |r| Ok((r.get("reason")?, r.get("until")?)))?;
+                Ok(row.and_then(|(reason, until)| denial_of(reason, until, at)))
             })
         })
     }
@@ -367,23 +384,21 @@ impl PermitStore for SqlitePermitStore {
     fn person_and_denial(&self, document: &str, at: UtcMinute) -> Result<Option<(Person, Option<Denial>)>, StoreError> {
         answer(|| {
             self.with_registry(|c| {
-                type Row = (i32, u16, Option<String>, Option<u32>);
-                let row: Option<Row> = c
+                let row = c
                     .prepare_cached(
                         // Subqueries, not a LEFT JOIN: SQLite plans that join with the
                         // bound value, so it re-prepared the statement for every document.
                         "SELECT birth_day, zone,
-                            (SELECT reason FROM denials WHERE document = ?1),
-                            (SELECT until FROM denials WHERE document = ?1)
+                            (SELECT reason FROM denials WHERE document = ?1) AS reason,
+                            (SELECT until FROM denials WHERE document = ?1) AS until
                          FROM people WHERE document = ?1",
                     )?
-                    .query_row([document], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+                    .query_row([document], PersonAndDenial::from_row)
                     .optional()?;
-                let Some((birth_day, zone, reason, until)) = row else { return Ok(None) };
-                let zone = ZoneId::new(zone).ok_or_else(|| Error::Damaged(format!("zone {zone}")))?;
-                let until = until.map(UtcMinute::from_unix_minutes);
-                let denial = reason.filter(|_| until.is_none_or(|u| at < u)).map(|reason| Denial { reason, until });
-                Ok(Some((Person { birth_day, zone }, denial)))
+                let Some(row) = row else { return Ok(None) };
+                let person = person_of(row.birth_day, row.zone)?;
+                let denial = row.reason.and_then(|reason| denial_of(reason, row.until, at));
+                Ok(Some((person, denial)))
             })
         })
     }
@@ -412,16 +427,16 @@ impl PermitStore for SqlitePermitStore {
 
     fn denials_applied(&self, documents: &[String]) -> Result<(), StoreError> {
         answer(|| {
-            let mut conn = open(self.registry.path(), self.registry.config())?;
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            {
-                let mut delete = tx.prepare("DELETE FROM denials_to_apply WHERE document = ?1")?;
-                for document in documents {
-                    delete.execute([document])?;
+            self.write_registry(|tx| {
+                {
+                    let mut delete = tx.prepare("DELETE FROM denials_to_apply WHERE document = ?1")?;
+                    for document in documents {
+                        delete.execute([document])?;
+                    }
                 }
-            }
-            tx.commit()?;
-            Ok(())
+                tx.commit()?;
+                Ok(())
+            })
         })
     }
 
@@ -632,6 +647,25 @@ fn in_savepoint<T>(
     result
 }
 
+/// The rows of an import file: each good one given to `insert` and counted,
+/// each bad one reported with its line and skipped.
+fn import_rows<T>(
+    rows: impl Iterator<Item = (usize, Result<T, String>)>,
+    mut insert: impl FnMut(T) -> Result<(), Error>,
+) -> Result<ImportReport, Error> {
+    let mut report = ImportReport::default();
+    for (line, row) in rows {
+        match row {
+            Ok(r) => {
+                insert(r)?;
+                report.imported += 1;
+            }
+            Err(message) => report.problems.push(RowProblem { line, message }),
+        }
+    }
+    Ok(report)
+}
+
 fn reserve(tx: &rusqlite::Transaction<'_>, count: u32) -> Result<Range<u32>, Error> {
     let start: u32 = tx.query_row("SELECT reserved_until FROM serials WHERE id = 1", [], |r| r.get(0))?;
     let end = start.checked_add(count).ok_or_else(|| Error::Damaged("serial numbers exhausted".into()))?;
@@ -723,17 +757,29 @@ fn last_permit(tx: &rusqlite::Transaction<'_>, p: &PermitRecord, limits: &Limits
              WHERE d.document = ?1 AND d.day = ?2 AND d.code = ?3
              ORDER BY d.n DESC LIMIT 1",
         )?
-        .query_row(params![p.document, limits.day, p.code], |r| {
-            Ok(LastPermit {
-                serial: PermitSerial(r.get(0)?),
-                key_id: r.get(1)?,
-                token: r.get(2)?,
-                valid_from: UtcMinute::from_unix_minutes(r.get(3)?),
-                valid_until: UtcMinute::from_unix_minutes(r.get(4)?),
-                phone: r.get(5)?,
-            })
-        })
+        .query_row(params![p.document, limits.day, p.code], last_permit_row)
         .optional()?)
+}
+
+/// The row of [`last_permit`]'s SELECT, read by position: it is on the
+/// permit insert path (every request over a daily limit), where a read by
+/// name would look each name up among the columns.
+fn last_permit_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<LastPermit> {
+    // The positions of `p.serial, p.key_id, p.token, p.valid_from, p.valid_until, p.phone`.
+    const SERIAL: usize = 0;
+    const KEY_ID: usize = 1;
+    const TOKEN: usize = 2;
+    const VALID_FROM: usize = 3;
+    const VALID_UNTIL: usize = 4;
+    const PHONE: usize = 5;
+    Ok(LastPermit {
+        serial: PermitSerial(r.get(SERIAL)?),
+        key_id: r.get(KEY_ID)?,
+        token: r.get(TOKEN)?,
+        valid_from: UtcMinute::from_unix_minutes(r.get(VALID_FROM)?),
+        valid_until: UtcMinute::from_unix_minutes(r.get(VALID_UNTIL)?),
+        phone: r.get(PHONE)?,
+    })
 }
 
 /// Records permits of the channels without daily limits (the portal, the 102

@@ -1,9 +1,10 @@
 //! The operations of one transaction of the portal's SQLite store.
 
 use icaze_core::UtcMinute;
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::{params, Connection, Row};
 
 use super::{answer, damaged, minute, zones_of, zones_text};
+use crate::engine::{read_first, read_rows};
 use crate::Error;
 use icaze_portal::password::Failures;
 use icaze_portal::store::{
@@ -23,179 +24,139 @@ const TRIP: &str = "SELECT id, org_id, employee_id, zones, valid_from, valid_unt
 const PERMIT: &str = "SELECT serial, kind, org_id, employee_id, trip_id, issued_by, document, zones, token, issued_at,
     valid_from, valid_until, revoked, note FROM permits";
 
-fn org_row(r: &Row<'_>) -> rusqlite::Result<OrgRow> {
+// Each row type is read from its SELECT above by column name, in one
+// function: the stores' reads of a row type all go through it.
+
+fn org_row(r: &Row<'_>) -> Result<OrgRow, Error> {
     Ok(OrgRow {
-        id: r.get(0)?,
-        tax_id: r.get(1)?,
-        name: r.get(2)?,
-        created_at: minute(r.get(3)?),
-        revoked_at: r.get::<_, Option<u32>>(4)?.map(minute),
+        id: r.get("id")?,
+        tax_id: r.get("tax_id")?,
+        name: r.get("name")?,
+        created_at: minute(r.get("created_at")?),
+        revoked_at: r.get::<_, Option<u32>>("revoked_at")?.map(minute),
     })
 }
 
-type PersonFields = (i64, String, String, String, Option<i64>, String, bool, bool, String, u32);
-
-fn person_fields(r: &Row<'_>) -> rusqlite::Result<PersonFields> {
-    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?))
-}
-
-fn person_row(f: PersonFields) -> Result<PersonRow, Error> {
-    let role = Role::parse(&f.3).ok_or_else(|| damaged("role", &f.3))?;
+fn person_row(r: &Row<'_>) -> Result<PersonRow, Error> {
+    let role: String = r.get("role")?;
     Ok(PersonRow {
-        id: f.0,
-        login: f.1,
-        name: f.2,
-        role,
-        org_id: f.4,
-        password_hash: f.5,
-        must_change_password: f.6,
-        active: f.7,
-        created_by: f.8,
-        created_at: minute(f.9),
+        id: r.get("id")?,
+        login: r.get("login")?,
+        name: r.get("name")?,
+        role: Role::parse(&role).ok_or_else(|| damaged("role", &role))?,
+        org_id: r.get("org_id")?,
+        password_hash: r.get("password_hash")?,
+        must_change_password: r.get("must_change_password")?,
+        active: r.get("active")?,
+        created_by: r.get("created_by")?,
+        created_at: minute(r.get("created_at")?),
     })
 }
 
-type EmployeeFields = (i64, i64, String, String, String, String, i32, i32, Option<String>, String, Option<u32>);
-
-fn employee_fields(r: &Row<'_>) -> rusqlite::Result<EmployeeFields> {
-    Ok((
-        r.get(0)?,
-        r.get(1)?,
-        r.get(2)?,
-        r.get(3)?,
-        r.get(4)?,
-        r.get(5)?,
-        r.get(6)?,
-        r.get(7)?,
-        r.get(8)?,
-        r.get(9)?,
-        r.get(10)?,
-    ))
-}
-
-fn employee_row(f: EmployeeFields) -> Result<EmployeeRow, Error> {
-    let status = EmployeeStatus::parse(&f.9).ok_or_else(|| damaged("status", &f.9))?;
+fn employee_row(r: &Row<'_>) -> Result<EmployeeRow, Error> {
+    let status: String = r.get("status")?;
+    let zones: String = r.get("zones")?;
     Ok(EmployeeRow {
-        id: f.0,
-        org_id: f.1,
-        document: f.2,
-        name: f.3,
-        position: f.4,
-        zones: zones_of(&f.5)?,
-        valid_from: f.6,
-        valid_until: f.7,
-        plate: f.8,
-        status,
-        serial: f.10,
+        id: r.get("id")?,
+        org_id: r.get("org_id")?,
+        document: r.get("document")?,
+        name: r.get("name")?,
+        position: r.get("position")?,
+        zones: zones_of(&zones)?,
+        valid_from: r.get("valid_from")?,
+        valid_until: r.get("valid_until")?,
+        plate: r.get("plate")?,
+        status: EmployeeStatus::parse(&status).ok_or_else(|| damaged("status", &status))?,
+        serial: r.get("serial")?,
     })
 }
 
-type TripFields = (i64, i64, i64, String, i32, i32, u32);
-
-fn trip_fields(r: &Row<'_>) -> rusqlite::Result<TripFields> {
-    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
-}
-
-fn trip_row(f: TripFields) -> Result<TripRow, Error> {
+fn trip_row(r: &Row<'_>) -> Result<TripRow, Error> {
+    let zones: String = r.get("zones")?;
     Ok(TripRow {
-        id: f.0,
-        org_id: f.1,
-        employee_id: f.2,
-        zones: zones_of(&f.3)?,
-        valid_from: f.4,
-        valid_until: f.5,
-        serial: f.6,
+        id: r.get("id")?,
+        org_id: r.get("org_id")?,
+        employee_id: r.get("employee_id")?,
+        zones: zones_of(&zones)?,
+        valid_from: r.get("valid_from")?,
+        valid_until: r.get("valid_until")?,
+        serial: r.get("serial")?,
     })
 }
 
-type PermitFields = (
-    u32,
-    String,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    String,
-    String,
-    String,
-    String,
-    u32,
-    u32,
-    u32,
-    bool,
-    Option<String>,
-);
-
-fn permit_fields(r: &Row<'_>) -> rusqlite::Result<PermitFields> {
-    Ok((
-        r.get(0)?,
-        r.get(1)?,
-        r.get(2)?,
-        r.get(3)?,
-        r.get(4)?,
-        r.get(5)?,
-        r.get(6)?,
-        r.get(7)?,
-        r.get(8)?,
-        r.get(9)?,
-        r.get(10)?,
-        r.get(11)?,
-        r.get(12)?,
-        r.get(13)?,
-    ))
-}
-
-fn permit_row(f: PermitFields) -> Result<PermitRow, Error> {
-    let kind = PermitKind::parse(&f.1).ok_or_else(|| damaged("permit kind", &f.1))?;
+fn permit_row(r: &Row<'_>) -> Result<PermitRow, Error> {
+    let kind: String = r.get("kind")?;
+    let zones: String = r.get("zones")?;
     Ok(PermitRow {
-        serial: f.0,
-        kind,
-        org_id: f.2,
-        employee_id: f.3,
-        trip_id: f.4,
-        issued_by: f.5,
-        document: f.6,
-        zones: zones_of(&f.7)?,
-        token: f.8,
-        issued_at: minute(f.9),
-        valid_from: minute(f.10),
-        valid_until: minute(f.11),
-        revoked: f.12,
-        note: f.13,
+        serial: r.get("serial")?,
+        kind: PermitKind::parse(&kind).ok_or_else(|| damaged("permit kind", &kind))?,
+        org_id: r.get("org_id")?,
+        employee_id: r.get("employee_id")?,
+        trip_id: r.get("trip_id")?,
+        issued_by: r.get("issued_by")?,
+        document: r.get("document")?,
+        zones: zones_of(&zones)?,
+        token: r.get("token")?,
+        issued_at: minute(r.get("issued_at")?),
+        valid_from: minute(r.get("valid_from")?),
+        valid_until: minute(r.get("valid_until")?),
+        revoked: r.get("revoked")?,
+        note: r.get("note")?,
     })
 }
 
 impl Tx<'_> {
-    fn one<F, T>(
+    /// The first row `sql` selects, if any, read by `read`.
+    fn one<T>(
         &self,
         sql: &str,
         params: impl rusqlite::Params,
-        fields: impl FnOnce(&Row<'_>) -> rusqlite::Result<F>,
-        row: impl FnOnce(F) -> Result<T, Error>,
+        read: impl FnOnce(&Row<'_>) -> Result<T, Error>,
     ) -> Result<Option<T>, Error> {
-        let found = self.0.prepare_cached(sql)?.query_row(params, fields).optional()?;
-        found.map(row).transpose()
+        let mut stmt = self.0.prepare_cached(sql)?;
+        read_first(&mut stmt, params, read)
     }
 
-    fn many<F, T>(
+    /// Runs the employee's insert or update `sql`: `?1` is `first` (the
+    /// organisation for an insert, the employee for an update), `?2` to
+    /// `?10` the employee's columns in the order of [`EMPLOYEE`] after `org_id`.
+    fn write_employee(&self, sql: &str, first: i64, e: &EmployeeRow) -> Result<usize, Error> {
+        Ok(self.0.execute(
+            sql,
+            params![
+                first,
+                e.document,
+                e.name,
+                e.position,
+                zones_text(&e.zones),
+                e.valid_from,
+                e.valid_until,
+                e.plate,
+                e.status.as_str(),
+                e.serial
+            ],
+        )?)
+    }
+
+    /// Every row `sql` selects, each read by `read`.
+    fn many<T>(
         &self,
         sql: &str,
         params: impl rusqlite::Params,
-        fields: impl FnMut(&Row<'_>) -> rusqlite::Result<F>,
-        row: impl FnMut(F) -> Result<T, Error>,
+        read: impl FnMut(&Row<'_>) -> Result<T, Error>,
     ) -> Result<Vec<T>, Error> {
         let mut stmt = self.0.prepare_cached(sql)?;
-        let rows = stmt.query_map(params, fields)?.collect::<Result<Vec<F>, _>>()?;
-        rows.into_iter().map(row).collect()
+        read_rows(&mut stmt, params, read)
     }
 }
 
 impl PortalTx for Tx<'_> {
     fn org(&self, id: i64) -> Result<Option<OrgRow>, StoreError> {
-        answer(|| self.one(&format!("{ORG} WHERE id = ?1"), [id], org_row, Ok))
+        answer(|| self.one(&format!("{ORG} WHERE id = ?1"), [id], org_row))
     }
 
     fn org_by_tax_id(&self, tax_id: &str) -> Result<Option<OrgRow>, StoreError> {
-        answer(|| self.one(&format!("{ORG} WHERE tax_id = ?1"), [tax_id], org_row, Ok))
+        answer(|| self.one(&format!("{ORG} WHERE tax_id = ?1"), [tax_id], org_row))
     }
 
     fn insert_org(&mut self, org: &OrgRow) -> Result<i64, StoreError> {
@@ -219,15 +180,15 @@ impl PortalTx for Tx<'_> {
     }
 
     fn person(&self, id: i64) -> Result<Option<PersonRow>, StoreError> {
-        answer(|| self.one(&format!("{PERSON} WHERE id = ?1"), [id], person_fields, person_row))
+        answer(|| self.one(&format!("{PERSON} WHERE id = ?1"), [id], person_row))
     }
 
     fn person_by_login(&self, login: &str) -> Result<Option<PersonRow>, StoreError> {
-        answer(|| self.one(&format!("{PERSON} WHERE login = ?1"), [login], person_fields, person_row))
+        answer(|| self.one(&format!("{PERSON} WHERE login = ?1"), [login], person_row))
     }
 
     fn persons_of_org(&self, org_id: i64) -> Result<Vec<PersonRow>, StoreError> {
-        answer(|| self.many(&format!("{PERSON} WHERE org_id = ?1 ORDER BY id"), [org_id], person_fields, person_row))
+        answer(|| self.many(&format!("{PERSON} WHERE org_id = ?1 ORDER BY id"), [org_id], person_row))
     }
 
     fn insert_person(&mut self, p: &PersonRow) -> Result<i64, StoreError> {
@@ -273,16 +234,16 @@ impl PortalTx for Tx<'_> {
             self.one(
                 "SELECT id_hash, person_id, csrf, created_at, last_seen FROM sessions WHERE id_hash = ?1",
                 [&id_hash[..]],
-                |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get(1)?, r.get(2)?, r.get::<_, u32>(3)?, r.get::<_, u32>(4)?)),
-                |(hash, person_id, csrf, created_at, last_seen)| {
+                |r| {
+                    let hash: Vec<u8> = r.get("id_hash")?;
                     let id_hash = <[u8; 32]>::try_from(hash.as_slice())
                         .map_err(|_| Error::Damaged("a session hash is not 32 bytes".into()))?;
                     Ok(SessionRow {
                         id_hash,
-                        person_id,
-                        csrf,
-                        created_at: minute(created_at),
-                        last_seen: minute(last_seen),
+                        person_id: r.get("person_id")?,
+                        csrf: r.get("csrf")?,
+                        created_at: minute(r.get("created_at")?),
+                        last_seen: minute(r.get("last_seen")?),
                     })
                 },
             )
@@ -349,12 +310,16 @@ impl PortalTx for Tx<'_> {
                 Ok(self
                     .0
                     .prepare_cached(sql)?
-                    .query_row(params![key, since.unix_minutes()], |r| Ok((r.get(0)?, r.get(1)?)))?)
+                    .query_row(params![key, since.unix_minutes()], |r| Ok((r.get("failures")?, r.get("oldest")?)))?)
             };
-            let (by_login, oldest_login) =
-                count("SELECT count(*), min(at) FROM login_failures WHERE login = ?1 AND at > ?2", login)?;
-            let (by_address, oldest_address) =
-                count("SELECT count(*), min(at) FROM login_failures WHERE address = ?1 AND at > ?2", address)?;
+            let (by_login, oldest_login) = count(
+                "SELECT count(*) AS failures, min(at) AS oldest FROM login_failures WHERE login = ?1 AND at > ?2",
+                login,
+            )?;
+            let (by_address, oldest_address) = count(
+                "SELECT count(*) AS failures, min(at) AS oldest FROM login_failures WHERE address = ?1 AND at > ?2",
+                address,
+            )?;
             Ok(Failures { by_login, oldest_login, by_address, oldest_address })
         })
     }
@@ -384,9 +349,7 @@ impl PortalTx for Tx<'_> {
     }
 
     fn employee(&self, org_id: i64, id: i64) -> Result<Option<EmployeeRow>, StoreError> {
-        answer(|| {
-            self.one(&format!("{EMPLOYEE} WHERE id = ?1 AND org_id = ?2"), [id, org_id], employee_fields, employee_row)
-        })
+        answer(|| self.one(&format!("{EMPLOYEE} WHERE id = ?1 AND org_id = ?2"), [id, org_id], employee_row))
     }
 
     fn employee_by_document(&self, org_id: i64, document: &str) -> Result<Option<EmployeeRow>, StoreError> {
@@ -394,14 +357,13 @@ impl PortalTx for Tx<'_> {
             self.one(
                 &format!("{EMPLOYEE} WHERE org_id = ?1 AND document = ?2"),
                 params![org_id, document],
-                employee_fields,
                 employee_row,
             )
         })
     }
 
     fn documents_of_org(&self, org_id: i64) -> Result<Vec<String>, StoreError> {
-        answer(|| self.many("SELECT document FROM employees WHERE org_id = ?1", [org_id], |r| r.get(0), Ok))
+        answer(|| self.many("SELECT document FROM employees WHERE org_id = ?1", [org_id], |r| Ok(r.get("document")?)))
     }
 
     fn employees(&self, org_id: i64, query: &EmployeeQuery) -> Result<Vec<EmployeeRow>, StoreError> {
@@ -418,7 +380,6 @@ impl PortalTx for Tx<'_> {
                      ORDER BY id LIMIT ?5"
                 ),
                 params![org_id, query.after, pattern, query.status.map(EmployeeStatus::as_str), query.limit],
-                employee_fields,
                 employee_row,
             )
         })
@@ -433,7 +394,6 @@ impl PortalTx for Tx<'_> {
             self.many(
                 &format!("{EMPLOYEE} WHERE (?1 IS NULL OR org_id = ?1) AND status = ?2 ORDER BY id"),
                 params![org_id, status.as_str()],
-                employee_fields,
                 employee_row,
             )
         })
@@ -441,21 +401,11 @@ impl PortalTx for Tx<'_> {
 
     fn insert_employee(&mut self, e: &EmployeeRow) -> Result<i64, StoreError> {
         answer(|| {
-            self.0.execute(
+            self.write_employee(
                 "INSERT INTO employees (org_id, document, name, position, zones, valid_from, valid_until, plate, status,
                     serial) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                params![
-                    e.org_id,
-                    e.document,
-                    e.name,
-                    e.position,
-                    zones_text(&e.zones),
-                    e.valid_from,
-                    e.valid_until,
-                    e.plate,
-                    e.status.as_str(),
-                    e.serial
-                ],
+                e.org_id,
+                e,
             )?;
             Ok(self.0.last_insert_rowid())
         })
@@ -463,21 +413,11 @@ impl PortalTx for Tx<'_> {
 
     fn update_employee(&mut self, e: &EmployeeRow) -> Result<(), StoreError> {
         answer(|| {
-            self.0.execute(
+            self.write_employee(
                 "UPDATE employees SET document = ?2, name = ?3, position = ?4, zones = ?5, valid_from = ?6,
                     valid_until = ?7, plate = ?8, status = ?9, serial = ?10 WHERE id = ?1",
-                params![
-                    e.id,
-                    e.document,
-                    e.name,
-                    e.position,
-                    zones_text(&e.zones),
-                    e.valid_from,
-                    e.valid_until,
-                    e.plate,
-                    e.status.as_str(),
-                    e.serial
-                ],
+                e.id,
+                e,
             )?;
             Ok(())
         })
@@ -492,13 +432,11 @@ impl PortalTx for Tx<'_> {
     }
 
     fn trip(&self, org_id: i64, id: i64) -> Result<Option<TripRow>, StoreError> {
-        answer(|| self.one(&format!("{TRIP} WHERE id = ?1 AND org_id = ?2"), [id, org_id], trip_fields, trip_row))
+        answer(|| self.one(&format!("{TRIP} WHERE id = ?1 AND org_id = ?2"), [id, org_id], trip_row))
     }
 
     fn trips_of(&self, employee_id: i64) -> Result<Vec<TripRow>, StoreError> {
-        answer(|| {
-            self.many(&format!("{TRIP} WHERE employee_id = ?1 ORDER BY id"), [employee_id], trip_fields, trip_row)
-        })
+        answer(|| self.many(&format!("{TRIP} WHERE employee_id = ?1 ORDER BY id"), [employee_id], trip_row))
     }
 
     fn insert_trip(&mut self, t: &TripRow) -> Result<i64, StoreError> {
@@ -520,7 +458,7 @@ impl PortalTx for Tx<'_> {
     }
 
     fn permit(&self, serial: u32) -> Result<Option<PermitRow>, StoreError> {
-        answer(|| self.one(&format!("{PERMIT} WHERE serial = ?1"), [serial], permit_fields, permit_row))
+        answer(|| self.one(&format!("{PERMIT} WHERE serial = ?1"), [serial], permit_row))
     }
 
     fn insert_permit(&mut self, p: &PermitRow) -> Result<(), StoreError> {
@@ -562,12 +500,9 @@ impl PortalTx for Tx<'_> {
 
     fn live_permits_of_org(&self, org_id: i64) -> Result<Vec<u32>, StoreError> {
         answer(|| {
-            self.many(
-                "SELECT serial FROM permits WHERE org_id = ?1 AND revoked = 0 ORDER BY serial",
-                [org_id],
-                |r| r.get(0),
-                Ok,
-            )
+            self.many("SELECT serial FROM permits WHERE org_id = ?1 AND revoked = 0 ORDER BY serial", [org_id], |r| {
+                Ok(r.get("serial")?)
+            })
         })
     }
 
@@ -576,8 +511,7 @@ impl PortalTx for Tx<'_> {
             self.many(
                 "SELECT serial FROM permits WHERE employee_id = ?1 AND revoked = 0 ORDER BY serial",
                 [employee_id],
-                |r| r.get(0),
-                Ok,
+                |r| Ok(r.get("serial")?),
             )
         })
     }
@@ -587,7 +521,6 @@ impl PortalTx for Tx<'_> {
             self.many(
                 &format!("{PERMIT} WHERE kind = 'funeral' AND issued_by = ?1 AND serial > ?2 ORDER BY serial LIMIT ?3"),
                 params![login, after, limit],
-                permit_fields,
                 permit_row,
             )
         })
@@ -595,37 +528,24 @@ impl PortalTx for Tx<'_> {
 
     fn import(&self, org_id: i64, id: &str) -> Result<Option<ImportRow>, StoreError> {
         answer(|| {
-            type Fields = (String, i64, String, u32, u32, u32, String, u32, u32);
             self.one(
                 "SELECT id, org_id, state, total, processed, imported, problems, problems_total, created_at
                  FROM imports WHERE id = ?1 AND org_id = ?2",
                 params![id, org_id],
                 |r| {
-                    Ok::<Fields, _>((
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                        r.get(6)?,
-                        r.get(7)?,
-                        r.get(8)?,
-                    ))
-                },
-                |f| {
+                    let problems: String = r.get("problems")?;
                     let list: Vec<(usize, String)> =
-                        serde_json::from_str(&f.6).map_err(|e| Error::Damaged(format!("import problems: {e}")))?;
+                        serde_json::from_str(&problems).map_err(|e| Error::Damaged(format!("import problems: {e}")))?;
                     Ok(ImportRow {
-                        id: f.0,
-                        org_id: f.1,
-                        state: f.2,
-                        total: f.3,
-                        processed: f.4,
-                        imported: f.5,
+                        id: r.get("id")?,
+                        org_id: r.get("org_id")?,
+                        state: r.get("state")?,
+                        total: r.get("total")?,
+                        processed: r.get("processed")?,
+                        imported: r.get("imported")?,
                         problems: list.into_iter().map(|(line, message)| ImportProblem { line, message }).collect(),
-                        problems_total: f.7,
-                        created_at: minute(f.8),
+                        problems_total: r.get("problems_total")?,
+                        created_at: minute(r.get("created_at")?),
                     })
                 },
             )
@@ -681,15 +601,14 @@ impl PortalTx for Tx<'_> {
                 params![org_id, after, limit],
                 |r| {
                     Ok(AuditRow {
-                        id: r.get(0)?,
-                        org_id: r.get(1)?,
-                        at: minute(r.get(2)?),
-                        by: r.get(3)?,
-                        action: r.get(4)?,
-                        details: r.get(5)?,
+                        id: r.get("id")?,
+                        org_id: r.get("org_id")?,
+                        at: minute(r.get("at")?),
+                        by: r.get("by")?,
+                        action: r.get("action")?,
+                        details: r.get("details")?,
                     })
                 },
-                Ok,
             )
         })
     }

@@ -5,11 +5,12 @@ use rusqlite::types::ToSql;
 use rusqlite::{params, OptionalExtension};
 
 use super::rows::{
-    bundle_state, chain_before, device_row, hash32, int, minute, one_device, raw_device, uint, DEVICE_COLUMNS,
-    DEVICE_NUM, HASH_BEFORE,
+    bundle_state, chain_before, device_row, hash32, int, minute, one_device, uint, DEVICE_COLUMNS, DEVICE_NUM,
+    HASH_BEFORE,
 };
 use super::schema::{code_of, DISPLAY_CODES, INPUT_CODES};
 use super::{answer, SqliteSyncStore};
+use crate::engine::{read_first, read_rows};
 use icaze_permits::store::StoreError;
 use icaze_sync_service::store::{
     AuditRecord, BundleState, DeviceRow, HourCount, InspectionQuery, OfficerCount, RevocationRow, StoredInspection,
@@ -122,8 +123,7 @@ impl SyncStore for SqliteSyncStore {
                 let mut stmt = c.prepare_cached(&format!(
                     "SELECT {DEVICE_COLUMNS} FROM devices WHERE ?1 IS NULL OR precinct = ?1 ORDER BY device_id"
                 ))?;
-                let raws = stmt.query_map([precinct], raw_device)?.collect::<Result<Vec<_>, _>>()?;
-                raws.into_iter().map(device_row).collect()
+                read_rows(&mut stmt, [precinct], device_row)
             })
         })
     }
@@ -144,8 +144,10 @@ impl SyncStore for SqliteSyncStore {
     fn inspections(&self, q: &InspectionQuery) -> Result<Vec<StoredInspection>, StoreError> {
         answer(|| {
             let columns = format!(
-                "SELECT i.id, d.device_id, (SELECT p.name FROM precincts p WHERE p.num = i.precinct), i.seq, \
-                 i.gap_prev_hash, {HASH_BEFORE}, i.hash, i.body, i.at"
+                "SELECT i.id AS id, d.device_id AS device_id, \
+                 (SELECT p.name FROM precincts p WHERE p.num = i.precinct) AS precinct, i.seq AS seq, \
+                 i.gap_prev_hash AS gap_prev_hash, {HASH_BEFORE} AS hash_before, i.hash AS hash, i.body AS body, \
+                 i.at AS at"
             );
             let (mut clauses, mut values) = filters(q, "i");
             // A device's rows are read by the index by device (a few thousand at
@@ -178,33 +180,17 @@ impl SyncStore for SqliteSyncStore {
             self.with_reader(|c| {
                 let mut stmt = c.prepare_cached(&sql)?;
                 let params: Vec<&dyn ToSql> = values.iter().map(|v| v.as_ref()).collect();
-                let rows = stmt.query_map(params.as_slice(), |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, i64>(3)?,
-                        r.get::<_, Option<Vec<u8>>>(4)?,
-                        r.get::<_, Option<Vec<u8>>>(5)?,
-                        r.get::<_, Vec<u8>>(6)?,
-                        r.get::<_, Vec<u8>>(7)?,
-                        r.get::<_, i64>(8)?,
-                    ))
-                })?;
-                let mut out = Vec::new();
-                for row in rows {
-                    let (id, device_id, precinct, seq, kept, before, hash, body, at) = row?;
-                    out.push(StoredInspection {
-                        id,
-                        device_id,
-                        precinct,
-                        prev_hash: chain_before(seq, kept, before)?,
-                        hash: hash32(hash)?,
-                        body,
-                        at: minute(at)?,
-                    });
-                }
-                Ok(out)
+                read_rows(&mut stmt, params.as_slice(), |r| {
+                    Ok(StoredInspection {
+                        id: r.get("id")?,
+                        device_id: r.get("device_id")?,
+                        precinct: r.get("precinct")?,
+                        prev_hash: chain_before(r.get("seq")?, r.get("gap_prev_hash")?, r.get("hash_before")?)?,
+                        hash: hash32(r.get("hash")?)?,
+                        body: r.get("body")?,
+                        at: minute(r.get("at")?)?,
+                    })
+                })
             })
         })
     }
@@ -213,28 +199,22 @@ impl SyncStore for SqliteSyncStore {
         answer(|| {
             self.with_reader(|c| {
                 let mut stmt = c.prepare_cached(&format!(
-                    "SELECT at / 60 * 60 AS hour, count(*),
-                        sum(CASE WHEN input = {violation} THEN 1 ELSE 0 END),
-                        sum(CASE WHEN display = {not_valid} THEN 1 ELSE 0 END)
+                    "SELECT at / 60 * 60 AS hour, count(*) AS inspections,
+                        sum(CASE WHEN input = {violation} THEN 1 ELSE 0 END) AS violations,
+                        sum(CASE WHEN display = {not_valid} THEN 1 ELSE 0 END) AS not_valid
                      FROM {rows} GROUP BY hour ORDER BY hour",
                     rows = rows_between(precinct.is_some()),
                     violation = code_of(&INPUT_CODES, "violation"),
                     not_valid = code_of(&DISPLAY_CODES, "not_valid"),
                 ))?;
-                let rows = stmt.query_map(params![precinct, from.unix_minutes(), to.unix_minutes()], |r| {
-                    Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?, r.get::<_, i64>(3)?))
-                })?;
-                let mut out = Vec::new();
-                for row in rows {
-                    let (hour, n, v, nv) = row?;
-                    out.push(HourCount {
-                        hour: minute(hour)?,
-                        inspections: uint(n)?,
-                        violations: uint(v)?,
-                        not_valid: uint(nv)?,
-                    });
-                }
-                Ok(out)
+                read_rows(&mut stmt, params![precinct, from.unix_minutes(), to.unix_minutes()], |r| {
+                    Ok(HourCount {
+                        hour: minute(r.get("hour")?)?,
+                        inspections: uint(r.get("inspections")?)?,
+                        violations: uint(r.get("violations")?)?,
+                        not_valid: uint(r.get("not_valid")?)?,
+                    })
+                })
             })
         })
     }
@@ -248,20 +228,18 @@ impl SyncStore for SqliteSyncStore {
         answer(|| {
             self.with_reader(|c| {
                 let mut stmt = c.prepare_cached(&format!(
-                    "SELECT officer, count(*), sum(CASE WHEN input = {violation} THEN 1 ELSE 0 END)
+                    "SELECT officer, count(*) AS inspections, sum(CASE WHEN input = {violation} THEN 1 ELSE 0 END) AS violations
                      FROM {rows} GROUP BY officer ORDER BY officer",
                     rows = rows_between(precinct.is_some()),
                     violation = code_of(&INPUT_CODES, "violation"),
                 ))?;
-                let rows = stmt.query_map(params![precinct, from.unix_minutes(), to.unix_minutes()], |r| {
-                    Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
-                })?;
-                let mut out = Vec::new();
-                for row in rows {
-                    let (badge, n, v) = row?;
-                    out.push(OfficerCount { badge, inspections: uint(n)?, violations: uint(v)? });
-                }
-                Ok(out)
+                read_rows(&mut stmt, params![precinct, from.unix_minutes(), to.unix_minutes()], |r| {
+                    Ok(OfficerCount {
+                        badge: r.get("officer")?,
+                        inspections: uint(r.get("inspections")?)?,
+                        violations: uint(r.get("violations")?)?,
+                    })
+                })
             })
         })
     }
@@ -320,22 +298,16 @@ impl SyncStore for SqliteSyncStore {
                     "SELECT serial, version, at, by, reason, document FROM revocations WHERE version > ?1
                      ORDER BY version, serial",
                 )?;
-                let rows = stmt.query_map([int(after_version)?], |r| {
-                    Ok((
-                        r.get::<_, u32>(0)?,
-                        r.get::<_, i64>(1)?,
-                        r.get::<_, i64>(2)?,
-                        r.get::<_, String>(3)?,
-                        r.get::<_, String>(4)?,
-                        r.get::<_, Option<String>>(5)?,
-                    ))
-                })?;
-                let mut out = Vec::new();
-                for row in rows {
-                    let (serial, version, at, by, reason, document) = row?;
-                    out.push(RevocationRow { serial, version: uint(version)?, at: minute(at)?, by, reason, document });
-                }
-                Ok(out)
+                read_rows(&mut stmt, [int(after_version)?], |r| {
+                    Ok(RevocationRow {
+                        serial: r.get("serial")?,
+                        version: uint(r.get("version")?)?,
+                        at: minute(r.get("at")?)?,
+                        by: r.get("by")?,
+                        reason: r.get("reason")?,
+                        document: r.get("document")?,
+                    })
+                })
             })
         })
     }
@@ -343,28 +315,17 @@ impl SyncStore for SqliteSyncStore {
     fn supervisor_by_token_hash(&self, hash: &[u8; 32]) -> Result<Option<SupervisorRow>, StoreError> {
         answer(|| {
             self.with_reader(|c| {
-                let row = c
-                    .prepare_cached(
-                        "SELECT name, precinct, token_hash, created_at FROM supervisors WHERE token_hash = ?1",
-                    )?
-                    .query_row([hash.as_slice()], |r| {
-                        Ok((
-                            r.get::<_, String>(0)?,
-                            r.get::<_, String>(1)?,
-                            r.get::<_, Vec<u8>>(2)?,
-                            r.get::<_, i64>(3)?,
-                        ))
-                    })
-                    .optional()?;
-                row.map(|(name, precinct, token_hash, created_at)| {
+                let mut stmt = c.prepare_cached(
+                    "SELECT name, precinct, token_hash, created_at FROM supervisors WHERE token_hash = ?1",
+                )?;
+                read_first(&mut stmt, [hash.as_slice()], |r| {
                     Ok(SupervisorRow {
-                        name,
-                        precinct,
-                        token_hash: hash32(token_hash)?,
-                        created_at: minute(created_at)?,
+                        name: r.get("name")?,
+                        precinct: r.get("precinct")?,
+                        token_hash: hash32(r.get("token_hash")?)?,
+                        created_at: minute(r.get("created_at")?)?,
                     })
                 })
-                .transpose()
             })
         })
     }
@@ -375,21 +336,15 @@ impl SyncStore for SqliteSyncStore {
                 let mut stmt = c.prepare_cached(
                     "SELECT id, at, who, what, details FROM audit WHERE id > ?1 ORDER BY id LIMIT ?2",
                 )?;
-                let rows = stmt.query_map(params![after, limit], |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, i64>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, String>(3)?,
-                        r.get::<_, String>(4)?,
-                    ))
-                })?;
-                let mut out = Vec::new();
-                for row in rows {
-                    let (id, at, who, what, details) = row?;
-                    out.push((id, AuditRecord { at: minute(at)?, who, what, details }));
-                }
-                Ok(out)
+                read_rows(&mut stmt, params![after, limit], |r| {
+                    let record = AuditRecord {
+                        at: minute(r.get("at")?)?,
+                        who: r.get("who")?,
+                        what: r.get("what")?,
+                        details: r.get("details")?,
+                    };
+                    Ok((r.get("id")?, record))
+                })
             })
         })
     }

@@ -4,8 +4,9 @@
 use icaze_core::UtcMinute;
 use icaze_protocol::GENESIS_HASH;
 use rusqlite::types::ToSql;
-use rusqlite::{Connection, OptionalExtension, Row};
+use rusqlite::{Connection, Row};
 
+use crate::engine::read_first;
 use crate::Error;
 use icaze_sync_service::store::{BundleState, DeviceRow};
 
@@ -47,58 +48,37 @@ pub(super) fn chain_before(seq: i64, kept: Option<Vec<u8>>, before: Option<Vec<u
 pub(super) const DEVICE_COLUMNS: &str = "device_id, public_key, badge, precinct, suspended, approved_at, approved_by, \
                               last_sync, high_water, max_seq, fork_seq, badge_seq";
 
-pub(super) type RawDevice =
-    (String, Vec<u8>, String, String, bool, i64, String, Option<i64>, i64, i64, Option<i64>, Option<i64>);
-
-pub(super) fn raw_device(r: &Row<'_>) -> rusqlite::Result<RawDevice> {
-    Ok((
-        r.get(0)?,
-        r.get(1)?,
-        r.get(2)?,
-        r.get(3)?,
-        r.get(4)?,
-        r.get(5)?,
-        r.get(6)?,
-        r.get(7)?,
-        r.get(8)?,
-        r.get(9)?,
-        r.get(10)?,
-        r.get(11)?,
-    ))
-}
-
-pub(super) fn device_row(raw: RawDevice) -> Result<DeviceRow, Error> {
-    let (device_id, key, badge, precinct, suspended, approved_at, approved_by, last_sync, hw, max_seq, fork, other) =
-        raw;
+/// A device's row, read from a SELECT of [`DEVICE_COLUMNS`] by column name.
+pub(super) fn device_row(r: &Row<'_>) -> Result<DeviceRow, Error> {
     Ok(DeviceRow {
-        device_id,
-        public_key: hash32(key)?,
-        badge,
-        precinct,
-        suspended,
-        approved_at: minute(approved_at)?,
-        approved_by,
-        last_sync: last_sync.map(minute).transpose()?,
-        high_water: uint(hw)?,
-        max_seq: uint(max_seq)?,
-        fork_seq: fork.map(uint).transpose()?,
-        badge_seq: other.map(uint).transpose()?,
+        device_id: r.get("device_id")?,
+        public_key: hash32(r.get("public_key")?)?,
+        badge: r.get("badge")?,
+        precinct: r.get("precinct")?,
+        suspended: r.get("suspended")?,
+        approved_at: minute(r.get("approved_at")?)?,
+        approved_by: r.get("approved_by")?,
+        last_sync: r.get::<_, Option<i64>>("last_sync")?.map(minute).transpose()?,
+        high_water: uint(r.get("high_water")?)?,
+        max_seq: uint(r.get("max_seq")?)?,
+        fork_seq: r.get::<_, Option<i64>>("fork_seq")?.map(uint).transpose()?,
+        badge_seq: r.get::<_, Option<i64>>("badge_seq")?.map(uint).transpose()?,
     })
 }
 
 pub(super) fn one_device(conn: &Connection, column: &str, value: &dyn ToSql) -> Result<Option<DeviceRow>, Error> {
     let sql = format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE {column} = ?1");
-    let raw = conn.prepare_cached(&sql)?.query_row([value], raw_device).optional()?;
-    raw.map(device_row).transpose()
+    let mut stmt = conn.prepare_cached(&sql)?;
+    read_first(&mut stmt, [value], device_row)
 }
 
 pub(super) fn bundle_state(conn: &Connection) -> Result<BundleState, Error> {
-    let (version, fingerprint, minted_at): (i64, Option<Vec<u8>>, Option<i64>) = conn
-        .prepare_cached("SELECT version, fingerprint, minted_at FROM bundle_state WHERE id = 1")?
-        .query_row([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    let mut stmt = conn.prepare_cached("SELECT version, fingerprint, minted_at FROM bundle_state WHERE id = 1")?;
+    let mut rows = stmt.query([])?;
+    let r = rows.next()?.ok_or(rusqlite::Error::QueryReturnedNoRows)?;
     Ok(BundleState {
-        version: uint(version)?,
-        fingerprint: fingerprint.map(hash32).transpose()?,
-        minted_at: minted_at.map(minute).transpose()?,
+        version: uint(r.get("version")?)?,
+        fingerprint: r.get::<_, Option<Vec<u8>>>("fingerprint")?.map(hash32).transpose()?,
+        minted_at: r.get::<_, Option<i64>>("minted_at")?.map(minute).transpose()?,
     })
 }

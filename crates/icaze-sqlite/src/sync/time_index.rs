@@ -208,7 +208,7 @@ fn open_matching(path: &Path, main: &Connection, config: &SqliteConfig) -> Resul
     let mut conn = crate::open(path, &config)?;
     crate::migrate(&mut conn, MIGRATIONS, INDEX_FILE)?;
     let (indexed, hash): (i64, Option<Vec<u8>>) =
-        conn.query_row("SELECT indexed, hash FROM state", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        conn.query_row("SELECT indexed, hash FROM state", [], |r| Ok((r.get("indexed")?, r.get("hash")?)))?;
     if indexed == 0 {
         return Ok(Some(conn));
     }
@@ -221,9 +221,16 @@ fn open_matching(path: &Path, main: &Connection, config: &SqliteConfig) -> Resul
 /// transaction of the index; returns how many, and the last row id indexed.
 pub(crate) fn index_some(main: &Connection, ix: &mut Connection, max: i64) -> Result<(i64, i64), Error> {
     let indexed: i64 = ix.query_row("SELECT indexed FROM state", [], |r| r.get(0))?;
+    // By position (`id, precinct, at`): up to `max` rows a call, each into
+    // the tuple the sort and the insert below take.
+    const ID: usize = 0;
+    const PRECINCT: usize = 1;
+    const AT: usize = 2;
     let mut rows = main
         .prepare_cached("SELECT id, precinct, at FROM inspections WHERE id > ?1 ORDER BY id LIMIT ?2")?
-        .query_map(params![indexed, max], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?)))?
+        .query_map(params![indexed, max], |r| {
+            Ok((r.get::<_, i64>(ID)?, r.get::<_, i64>(PRECINCT)?, r.get::<_, i64>(AT)?))
+        })?
         .collect::<Result<Vec<_>, _>>()?;
     let Some(&(last, _, _)) = rows.last() else { return Ok((0, indexed)) };
     // A row once committed never changes, so another snapshot reads the same hash.

@@ -8,6 +8,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use super::answer;
 use super::rows::{bundle_state, chain_before, hash32, int, one_device, uint, DEVICE_COLUMNS, DEVICE_NUM, HASH_BEFORE};
 use super::schema::{coded, CHANNEL_CODES, DISPLAY_CODES, INPUT_CODES};
+use crate::engine::{read_first, read_rows};
 use crate::Error;
 use icaze_permits::store::StoreError;
 use icaze_sync_service::store::{
@@ -111,29 +112,28 @@ impl SyncTx for Tx<'_> {
             let mut stmt = self.0.prepare_cached(&format!(
                 "SELECT seq, hash FROM inspections WHERE device = {DEVICE_NUM} AND seq BETWEEN ?2 AND ?3 ORDER BY seq"
             ))?;
-            let rows = stmt.query_map(params![device_id, int(from)?, int(to)?], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
-            })?;
-            let mut out = Vec::new();
-            for row in rows {
-                let (seq, hash) = row?;
-                out.push((uint(seq)?, hash32(hash)?));
-            }
-            Ok(out)
+            // By position (`seq, hash`): read for every upload's records.
+            const SEQ: usize = 0;
+            const HASH: usize = 1;
+            read_rows(&mut stmt, params![device_id, int(from)?, int(to)?], |r| {
+                Ok((uint(r.get(SEQ)?)?, hash32(r.get(HASH)?)?))
+            })
         })
     }
 
     fn prev_hash_of(&mut self, device_id: &str, seq: u64) -> Result<Option<[u8; 32]>, StoreError> {
         answer(|| {
-            let found = self
-                .0
-                .prepare_cached(&format!(
-                    "SELECT i.seq, i.gap_prev_hash, {HASH_BEFORE} FROM inspections i WHERE i.device = {DEVICE_NUM}
-                     AND i.seq = ?2"
-                ))?
-                .query_row(params![device_id, int(seq)?], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-                .optional()?;
-            found.map(|(seq, kept, before)| chain_before(seq, kept, before)).transpose()
+            let mut stmt = self.0.prepare_cached(&format!(
+                "SELECT i.seq, i.gap_prev_hash, {HASH_BEFORE} FROM inspections i WHERE i.device = {DEVICE_NUM}
+                 AND i.seq = ?2"
+            ))?;
+            // By position (`seq, gap_prev_hash, hash before`): read for every upload.
+            const SEQ: usize = 0;
+            const GAP_PREV_HASH: usize = 1;
+            const HASH_BEFORE_IT: usize = 2;
+            read_first(&mut stmt, params![device_id, int(seq)?], |r| {
+                chain_before(r.get(SEQ)?, r.get(GAP_PREV_HASH)?, r.get(HASH_BEFORE_IT)?)
+            })
         })
     }
 
