@@ -1103,3 +1103,26 @@ async fn issue_19_every_channel_s_permits_fit_a_version_5_qr_code() {
     assert_eq!(edited.status, StatusCode::OK, "{}", edited.body);
     assert_eq!(qr_version(edited.body["permit"]["token"].as_str().unwrap()), 6);
 }
+
+/// Issue 22 item 13: portal logins by outcome in `/metrics`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logins_are_counted_by_outcome_in_the_metrics() {
+    let s = Service::start().await;
+    s.org("1111111111", "org.a").await;
+    for _ in 0..5 {
+        assert_eq!(s.login("org.a", "not the password").await.status, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(s.login("org.a", "whatever it is").await.status, StatusCode::TOO_MANY_REQUESTS);
+    let token = std::fs::read_to_string(s.svc.data().join("metrics-token")).unwrap();
+    let response = s.client.get(s.url("/metrics")).bearer_auth(token.trim()).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let metrics = response.text().await.unwrap();
+    for line in [
+        "icaze_portal_logins_total{outcome=\"ok\"} 1",
+        "icaze_portal_logins_total{outcome=\"bad_credentials\"} 5",
+        "icaze_portal_logins_total{outcome=\"throttled\"} 1",
+        "icaze_portal_logins_total{outcome=\"refused\"} 0",
+    ] {
+        assert!(metrics.lines().any(|l| l == line), "{line} in\n{metrics}");
+    }
+}
