@@ -76,6 +76,11 @@ pub struct ApiError {
 }
 
 impl ApiError {
+    /// Its stable machine code (`bad_credentials`, `throttled`, …).
+    pub(crate) fn code(&self) -> &'static str {
+        self.code
+    }
+
     /// A refusal with no `Retry-After`.
     pub(crate) fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         ApiError { status, code, message: message.into(), retry_after: None }

@@ -60,6 +60,8 @@ pub struct AppState<S: PermitStore> {
     pub clock: Arc<dyn Clock>,
     /// Every route's requests and latency (all routes: SMS, sync, portal, pages).
     pub http_metrics: Arc<crate::metrics::HttpMetrics>,
+    /// Sync batches, bundles, portal logins and the SQLite writer's queue.
+    pub service_metrics: Arc<crate::metrics::ServiceMetrics>,
 }
 
 /// The router of the service.
@@ -139,7 +141,7 @@ async fn metrics<S: PermitStore>(State(state): State<Arc<AppState<S>>>, headers:
         )
             .into_response();
     }
-    let text = state.sms.metrics.render() + &state.http_metrics.render();
+    let text = state.sms.metrics.render() + &state.service_metrics.render() + &state.http_metrics.render();
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
 }
 
@@ -177,15 +179,43 @@ async fn load_regime<S: PermitStore>(
     }
 }
 
-/// Counts a request in [`crate::metrics::HttpMetrics`]: its route template
-/// (`unmatched` where no route took it), its method (`other` beyond the
-/// standard ones, so that no caller can add series at will), its status and
-/// how long the service took to answer.
+/// The header that carries a request's id, both ways.
+pub const REQUEST_ID: &str = "x-request-id";
+
+/// The client's `X-Request-Id` when it is one we can carry safely (1 to 64
+/// letters, digits, `-`, `_`, `.` or `:`, so that it cannot forge a log line
+/// or a header), else a new random one of 16 hex digits.
+fn request_id(request: &axum::extract::Request) -> String {
+    let given = request.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).filter(|v| {
+        (1..=64).contains(&v.len())
+            && v.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
+    });
+    if let Some(id) = given {
+        return id.to_owned();
+    }
+    let mut bytes = [0u8; 8];
+    // Without a random source the id is still unique enough to follow a request in the logs.
+    if getrandom::getrandom(&mut bytes).is_err() {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        bytes = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed).to_be_bytes();
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Gives a request its id ([`REQUEST_ID`]: the client's, or a new one), runs
+/// it in a `request` span that carries the id, its method and route (so that
+/// every log line written while answering it names it), answers the id in the
+/// response header, and counts the request in
+/// [`crate::metrics::HttpMetrics`]: its route template (`unmatched` where no
+/// route took it), its method (`other` beyond the standard ones, so that no
+/// caller can add series at will), its status and how long the service took
+/// to answer.
 pub async fn track(
     metrics: Arc<crate::metrics::HttpMetrics>,
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
+    use tracing::Instrument as _;
     let route = request.extensions().get::<axum::extract::MatchedPath>().map_or("unmatched", |p| p.as_str()).to_owned();
     let method: &'static str = match request.method().as_str() {
         "GET" => "GET",
@@ -197,8 +227,18 @@ pub async fn track(
         "PATCH" => "PATCH",
         _ => "other",
     };
+    let id = request_id(&request);
+    let span = tracing::info_span!("request", request_id = %id, method, route = %route);
     let started = std::time::Instant::now();
-    let response = next.run(request).await;
-    metrics.observe(&route, method, response.status().as_u16(), started.elapsed());
+    let mut response = next.run(request).instrument(span.clone()).await;
+    let elapsed = started.elapsed();
+    let status = response.status().as_u16();
+    metrics.observe(&route, method, status, elapsed);
+    // Debug, as the SMS handler's line: a line per request is for looking
+    // into a problem (`RUST_LOG=icaze_server=debug`), the counts are in /metrics.
+    span.in_scope(|| tracing::debug!(status, micros = elapsed.as_micros() as u64, "request answered"));
+    if let Ok(value) = header::HeaderValue::from_str(&id) {
+        response.headers_mut().insert(REQUEST_ID, value);
+    }
     response
 }

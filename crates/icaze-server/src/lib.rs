@@ -231,6 +231,8 @@ impl Server {
         let revocations = sync.clone();
         let sms = SmsService::new(store.clone(), key_ring.clone(), config.rehearsal.clone(), config.sms.clone())?
             .with_revocations(Arc::new(move |serial| revocations.is_revoked(serial.0).map_err(|e| e.to_string())));
+        let queue_of = store.clone();
+        let service_metrics = Arc::new(metrics::ServiceMetrics::new(Box::new(move || queue_of.queued_jobs())));
         let state = Arc::new(http::AppState {
             sms,
             gateway: config.gateway.clone(),
@@ -238,6 +240,7 @@ impl Server {
             metrics_token: metrics_token(data)?,
             clock: config.clock.clone(),
             http_metrics: Arc::default(),
+            service_metrics: service_metrics.clone(),
         });
         // The portal asks the SMS service for the regime in force, so that a
         // regime loaded at run time applies to both at once.
@@ -288,6 +291,7 @@ impl Server {
             .merge(portal::http::router(portal))
             .merge(web::router(zone_names))
             .merge(sync::http::router(sync))
+            .layer(axum::Extension(service_metrics))
             .layer(axum::middleware::from_fn(move |request, next| http::track(http_metrics.clone(), request, next)));
         tokio::spawn(apply_denials(sync_for_denials, config.deny_list_every, shutdown.subscribe()));
         let task = tokio::spawn(crate::listener::serve(

@@ -573,6 +573,34 @@ async fn health_and_metrics() {
     assert!(metrics.contains("icaze_http_requests_total{route=\"unmatched\",method=\"GET\",status=\"404\"} 1"));
     assert!(metrics.contains("icaze_http_request_seconds_count{route=\"/sms/8103\"} 2"), "{metrics}");
     assert!(!metrics.contains("AZE11111111"), "no path, document or phone in a label");
+    // Issue 22 item 13: the permits' jobs waiting for the SQLite writer; both
+    // SMS were answered, so none is left.
+    assert!(metrics.lines().any(|l| l == "icaze_sqlite_writer_queue 0"), "{metrics}");
+    assert!(metrics.contains("# TYPE icaze_sqlite_writer_queue gauge"));
+}
+
+/// Issue 22 item 13: every request carries an id, the client's when it sent a
+/// usable one, in the response and in the request's log span.
+#[tokio::test]
+async fn each_request_gets_an_id_the_clients_or_a_new_one() {
+    let s = Service::start().await;
+    let given = s.client.get(s.url("/healthz")).header("x-request-id", "gw-42.a:b_c").send().await.unwrap();
+    assert_eq!(given.headers()["x-request-id"], "gw-42.a:b_c");
+    let mut made = Vec::new();
+    for header in [None, Some("has space"), Some("x".repeat(65).as_str()), Some("")] {
+        let mut request = s.client.get(s.url("/no/such/path"));
+        if let Some(value) = header {
+            request = request.header("x-request-id", value);
+        }
+        let response = request.send().await.unwrap();
+        let id = response.headers()["x-request-id"].to_str().unwrap().to_owned();
+        assert_eq!(id.len(), 16, "{header:?}: a new id of 16 hex digits, not {id:?}");
+        assert!(id.bytes().all(|b| b.is_ascii_hexdigit()), "{id}");
+        made.push(id);
+    }
+    made.sort();
+    made.dedup();
+    assert_eq!(made.len(), 4, "each new id is its own");
 }
 
 /// The databases hold the permits' documents and phones, the inspections and the

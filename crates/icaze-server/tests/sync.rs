@@ -111,6 +111,13 @@ impl Service {
         icaze_authority::read_public_key(&text).unwrap()
     }
 
+    async fn metrics(&self) -> String {
+        let token = std::fs::read_to_string(self.data().join("metrics-token")).unwrap();
+        let response = self.client.get(self.url("/metrics")).bearer_auth(token.trim()).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        response.text().await.unwrap()
+    }
+
     async fn bundle(&self, query: &str, headers: &[(&str, &str)]) -> reqwest::Response {
         let mut request = self.client.get(self.url(&format!("/v1/bundle{query}")));
         for (name, value) in headers {
@@ -986,4 +993,59 @@ async fn a_stolen_key_is_rotated_reloaded_and_its_tokens_refused_by_the_next_bun
     let (status, body) = s.post("/v1/keys/reload", Some(&s.admin), json!({})).await;
     assert_eq!((status, body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("keys_refused")), "{body}");
     assert_eq!(token_of(&s, permit(&s, "2 DYI7654321").await).key_id().0, 5);
+}
+
+/// Issue 22 item 13: batches by channel and result, their records by outcome,
+/// and the bytes of the bundles sent, full and delta, in `/metrics`.
+#[tokio::test]
+async fn metrics_count_batches_records_and_bundle_bytes() {
+    let s = Service::start().await;
+    let mut d = Device::new(2);
+    d.inspect_n(3);
+    s.approve(&s.admin, &d, "B-1042", "P-12").await;
+    assert_eq!(s.upload(d.batch(1, 2)).await.0, StatusCode::OK);
+    let (status, receipt) = s.upload(d.batch(1, 3)).await;
+    assert_eq!(
+        (status, receipt["accepted"].as_u64(), receipt["duplicates"].as_u64()),
+        (StatusCode::OK, Some(1), Some(2))
+    );
+    assert_eq!(s.import(d.batch(1, 3), &s.admin).await.0, StatusCode::OK);
+    let mut stranger = Device::new(3);
+    stranger.inspect_n(1);
+    assert_eq!(s.upload(stranger.batch(1, 1)).await.0, StatusCode::FORBIDDEN);
+
+    // A delta starts from a version that holds a revocation already.
+    let (status, body) =
+        s.post("/v1/revocations", Some(&s.admin), json!({"serial": 900_001, "reason": "stolen"})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let response = s.bundle("", &[]).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let version: u64 = response.headers()["icaze-bundle-version"].to_str().unwrap().parse().unwrap();
+    let full = response.bytes().await.unwrap().len();
+    let (status, body) =
+        s.post("/v1/revocations", Some(&s.admin), json!({"serial": 900_002, "reason": "stolen"})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let response = s.bundle(&format!("?since={version}"), &[]).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let delta = response.bytes().await.unwrap();
+    assert_eq!(verified(&s, &delta).base_version, Some(version), "a delta");
+    let delta = delta.len();
+
+    let metrics = s.metrics().await;
+    for line in [
+        "icaze_sync_batches_total{channel=\"upload\",result=\"accepted\"} 2".to_owned(),
+        "icaze_sync_batches_total{channel=\"upload\",result=\"refused\"} 1".to_owned(),
+        "icaze_sync_batches_total{channel=\"import\",result=\"accepted\"} 1".to_owned(),
+        "icaze_sync_batches_total{channel=\"import\",result=\"refused\"} 0".to_owned(),
+        "icaze_sync_records_total{channel=\"upload\",outcome=\"accepted\"} 3".to_owned(),
+        "icaze_sync_records_total{channel=\"upload\",outcome=\"duplicate\"} 2".to_owned(),
+        "icaze_sync_records_total{channel=\"import\",outcome=\"duplicate\"} 3".to_owned(),
+        "icaze_sync_records_total{channel=\"import\",outcome=\"accepted\"} 0".to_owned(),
+        format!("icaze_bundle_bytes_sum{{kind=\"full\"}} {full}"),
+        "icaze_bundle_bytes_count{kind=\"full\"} 1".to_owned(),
+        format!("icaze_bundle_bytes_sum{{kind=\"delta\"}} {delta}"),
+        "icaze_bundle_bytes_count{kind=\"delta\"} 1".to_owned(),
+    ] {
+        assert!(metrics.lines().any(|l| l == line), "{line} in\n{metrics}");
+    }
 }

@@ -4,6 +4,8 @@
 
 use std::ops::Range;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use icaze_core::{PermitSerial, UtcMinute, ZoneId};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
@@ -152,6 +154,11 @@ enum Job {
 /// The SQLite store.
 pub struct SqlitePermitStore {
     writer: mpsc::UnboundedSender<Job>,
+    /// Jobs sent to the writer thread and not yet answered
+    /// ([`SqlitePermitStore::queued_jobs`]).
+    // Invariant: incremented before a job is sent, decremented once it is
+    // answered (or could not be sent), so it never goes below zero.
+    queued: Arc<AtomicU64>,
     readers: Readers,
     /// Read connections to `registry.db`.
     registry: Readers,
@@ -214,17 +221,37 @@ impl SqlitePermitStore {
         let checkpointer = Checkpointer::start(path, &config, 2)?;
         let (writer, jobs) = mpsc::unbounded_channel();
         let max_batch = config.max_batch.max(1);
+        let queued = Arc::new(AtomicU64::new(0));
+        let done = queued.clone();
         std::thread::Builder::new()
             .name("icaze-sqlite-writer".into())
             .spawn(move || {
-                write_loop(conn, jobs, max_batch, &checkpointer);
+                write_loop(conn, jobs, max_batch, &checkpointer, &done);
                 checkpointer.stop();
             })
             .map_err(|e| Error::Damaged(format!("cannot start the writer thread: {e}")))?;
         Ok(Self {
             writer,
+            queued,
             readers: Readers::new(path, config.clone(), open),
             registry: Readers::new(&registry_path, config, open_registry_reader),
+        })
+    }
+
+    /// How many jobs (permits to record, serials to reserve) wait for the
+    /// writer thread or are in its current transaction: sent and not yet
+    /// answered. A queue that keeps growing means the disk does not keep up
+    /// with the requests (the server shows it as `icaze_sqlite_writer_queue`).
+    pub fn queued_jobs(&self) -> u64 {
+        self.queued.load(Ordering::Relaxed)
+    }
+
+    /// Sends `job` to the writer thread, counting it as queued.
+    fn send(&self, job: Job) -> Result<(), Error> {
+        self.queued.fetch_add(1, Ordering::Relaxed);
+        self.writer.send(job).map_err(|_| {
+            self.queued.fetch_sub(1, Ordering::Relaxed);
+            Error::Gone
         })
     }
 
@@ -466,7 +493,7 @@ impl PermitStore for SqlitePermitStore {
     async fn reserve_serials(&self, count: u32) -> Result<Range<u32>, StoreError> {
         let answer: Result<_, Error> = async {
             let (tx, rx) = oneshot::channel();
-            self.writer.send(Job::Reserve(count, tx)).map_err(|_| Error::Gone)?;
+            self.send(Job::Reserve(count, tx))?;
             rx.await.map_err(|_| Error::Gone)?
         }
         .await;
@@ -476,7 +503,7 @@ impl PermitStore for SqlitePermitStore {
     async fn record_permit(&self, permit: PermitRecord, limits: Limits) -> Result<Recorded, StoreError> {
         let answer: Result<_, Error> = async {
             let (tx, rx) = oneshot::channel();
-            self.writer.send(Job::Record(permit, limits, tx)).map_err(|_| Error::Gone)?;
+            self.send(Job::Record(permit, limits, tx))?;
             rx.await.map_err(|_| Error::Gone)?
         }
         .await;
@@ -489,7 +516,7 @@ impl PermitStore for SqlitePermitStore {
                 return Ok(());
             }
             let (tx, rx) = oneshot::channel();
-            self.writer.send(Job::Issue(permits, tx)).map_err(|_| Error::Gone)?;
+            self.send(Job::Issue(permits, tx))?;
             rx.await.map_err(|_| Error::Gone)?
         }
         .await;

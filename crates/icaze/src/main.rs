@@ -246,10 +246,16 @@ struct DemoArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    match &cli.command {
+        // The current span (the request's, with its `request_id`) goes into each line.
+        Command::Serve(args) if args.log_format == serve::LogFormat::Json => {
+            logs.json().with_current_span(true).with_span_list(false).init()
+        }
+        _ => logs.init(),
+    }
     match run(cli) {
         Ok(code) => code,
         Err(e) => {

@@ -59,6 +59,19 @@ pub(crate) struct ServeArgs {
     /// fewer to stay 128 below the process's open-file limit).
     #[arg(long)]
     max_connections: Option<usize>,
+    /// How log lines are written to stderr: `text` for people, `json` (one object a line,
+    /// with the request's `request_id` in `span`) for a log collector.
+    #[arg(long, value_enum, env = "ICAZE_LOG_FORMAT", default_value_t = LogFormat::Text)]
+    pub(crate) log_format: LogFormat,
+}
+
+/// The format of the log lines (`icaze serve --log-format`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum LogFormat {
+    /// Human-readable lines (the default).
+    Text,
+    /// One JSON object a line.
+    Json,
 }
 
 #[derive(clap::Subcommand)]

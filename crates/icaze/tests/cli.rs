@@ -368,3 +368,80 @@ fn completions_for_bash_name_every_subcommand() {
     let out = icaze(&["completions", "tcsh"]);
     assert_eq!(out.status.code(), Some(2), "an unknown shell is a usage error");
 }
+
+/// Issue 22 item 13: `icaze serve --log-format json` writes its log lines as
+/// JSON objects, and a request's lines carry its `X-Request-Id` in their span.
+#[test]
+fn serve_writes_json_log_lines_with_the_request_id() {
+    use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+    use std::process::Stdio;
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    let tmp = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_icaze"))
+        .args(["serve", "--data"])
+        .arg(tmp.path().join("data"))
+        .args(["--listen", "127.0.0.1:0", "--log-format", "json"])
+        .env("RUST_LOG", "info,icaze_server=debug")
+        .env_remove("ICAZE_LOG_FORMAT")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start icaze serve");
+    // Killed however the test ends, so that no server outlives it.
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let stderr = child.stderr.take().unwrap();
+    let _child = Kill(child);
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let next = || rx.recv_timeout(Duration::from_secs(60)).expect("icaze serve kept writing");
+    let mut json = Vec::new();
+    let addr = loop {
+        let line = next();
+        // The first start's notices (the tokens, the development authority) are for
+        // the person at the terminal: plain lines. Every log line is JSON.
+        if let Some(rest) = line.strip_prefix("icaze serving on http://") {
+            break rest.split_whitespace().next().unwrap().to_owned();
+        }
+        if line.starts_with('{') {
+            json.push(serde_json::from_str::<Value>(&line).unwrap_or_else(|e| panic!("{e}: {line}")));
+        }
+    };
+    assert!(json.iter().any(|l| l["fields"]["message"] == "icaze serving"), "{json:?}");
+
+    let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+    write!(
+        stream,
+        "GET /healthz HTTP/1.1\r\nHost: icaze\r\nX-Request-Id: json-log-test-1\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(response.to_ascii_lowercase().contains("x-request-id: json-log-test-1"), "{response}");
+    let line = loop {
+        let line = next();
+        if !line.starts_with('{') {
+            continue;
+        }
+        let value: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        if value["span"]["request_id"] == "json-log-test-1" {
+            break value;
+        }
+    };
+    assert_eq!(line["fields"]["message"], "request answered", "{line}");
+    assert_eq!(line["fields"]["status"], 200, "{line}");
+    assert_eq!(line["span"]["route"], "/healthz", "{line}");
+}

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
+use axum::extract::{DefaultBodyLimit, Extension, Path, RawQuery, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{delete, get, post};
@@ -22,6 +22,7 @@ use super::store::{EmployeeQuery, EmployeeStatus};
 use super::{answers, EmployeeInput, FuneralInput, PortalError, PortalService, Principal, Printable, TripInput};
 use crate::api::{self, blocking, json_response, Answer, ApiError, Credentials, Query};
 use crate::listener::ClientAddr;
+use crate::metrics::{LoginOutcome, ServiceMetrics};
 use crate::store::PermitStore;
 
 /// The largest JSON request body.
@@ -142,6 +143,7 @@ fn session_cookie(value: &str, secure: bool, max_age: Option<u32>) -> Option<Hea
 
 async fn login<S: PermitStore>(
     State(svc): State<Arc<PortalService<S>>>,
+    Extension(metrics): Extension<Arc<ServiceMetrics>>,
     client: ClientAddr,
     raw: Result<Bytes, BytesRejection>,
 ) -> Answer {
@@ -150,7 +152,9 @@ async fn login<S: PermitStore>(
         let b: LoginBody = parse_json(&body(raw)?)?;
         s.login(&b.login, &b.password, &address)
     })
-    .await?;
+    .await
+    .inspect_err(|e| metrics.login(LoginOutcome::of_code(e.code())))?;
+    metrics.login(LoginOutcome::Ok);
     let mut response = json_response(StatusCode::OK, answers::principal(&principal));
     if let Some(value) = session_cookie(&id, svc.config().secure_cookie, None) {
         response.headers_mut().insert(header::SET_COOKIE, value);

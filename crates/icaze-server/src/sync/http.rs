@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
+use axum::extract::{DefaultBodyLimit, Extension, Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
@@ -21,6 +21,7 @@ use serde_json::{json, Value};
 use super::bundle::{BuiltBundle, BundleAnswer};
 use super::{Approval, Caller, Channel, InspectionFilter, RevokeTarget, SyncError, SyncService};
 use crate::api::{self, blocking, json_response, Answer, ApiError, Credentials, Query};
+use crate::metrics::{ServiceMetrics, SyncChannel};
 use crate::store::PermitStore;
 
 /// The largest JSON request body.
@@ -173,23 +174,44 @@ async fn clear_fork<S: PermitStore>(
     Ok(json_response(StatusCode::OK, super::answers::device(&device)))
 }
 
-async fn upload<S: PermitStore>(State(svc): State<Arc<SyncService<S>>>, body: Result<Bytes, BytesRejection>) -> Answer {
-    let body = body?;
-    let receipt = blocking(&svc, move |s| s.upload(&body, Channel::Upload, None)).await?;
-    Ok(json_response(StatusCode::OK, super::answers::receipt(&receipt)))
+async fn upload<S: PermitStore>(
+    State(svc): State<Arc<SyncService<S>>>,
+    Extension(metrics): Extension<Arc<ServiceMetrics>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Answer {
+    let received = match body {
+        Ok(body) => blocking(&svc, move |s| s.upload(&body, Channel::Upload, None)).await,
+        Err(e) => Err(e.into()),
+    };
+    receipt(&metrics, SyncChannel::Upload, received)
 }
 
 async fn import<S: PermitStore>(
     State(svc): State<Arc<SyncService<S>>>,
+    Extension(metrics): Extension<Arc<ServiceMetrics>>,
     creds: Credentials,
     body: Result<Bytes, BytesRejection>,
 ) -> Answer {
-    let receipt = as_caller(&svc, creds, move |s, caller| {
+    let received = as_caller(&svc, creds, move |s, caller| {
         let body = body.map_err(too_large)?;
         s.upload(&body, Channel::File, Some(caller))
     })
-    .await?;
-    Ok(json_response(StatusCode::OK, super::answers::receipt(&receipt)))
+    .await;
+    receipt(&metrics, SyncChannel::Import, received)
+}
+
+/// Counts a batch by `channel` with its records' outcomes, and answers its receipt.
+fn receipt(metrics: &ServiceMetrics, channel: SyncChannel, received: Result<super::Receipt, ApiError>) -> Answer {
+    match received {
+        Ok(receipt) => {
+            metrics.batch_accepted(channel, receipt.accepted, receipt.duplicates, receipt.conflicts);
+            Ok(json_response(StatusCode::OK, super::answers::receipt(&receipt)))
+        }
+        Err(e) => {
+            metrics.batch_refused(channel);
+            Err(e)
+        }
+    }
 }
 
 /// Whether an `If-None-Match` or `If-Range` value names `etag`.
@@ -246,13 +268,18 @@ fn bundle_headers(response: &mut Response, built: &BuiltBundle) {
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
 }
 
-/// The whole bundle, or the range asked for.
-fn send_bundle(built: &BuiltBundle, range: Option<&HeaderValue>) -> Response {
+/// The whole bundle, or the range asked for, its bytes counted as sent.
+fn send_bundle(metrics: &ServiceMetrics, built: &BuiltBundle, range: Option<&HeaderValue>) -> Response {
     let len = built.bytes.len();
+    let delta = built.base.is_some();
     let mut response = match byte_range(range, len) {
-        Ok(None) => (StatusCode::OK, Body::from(built.bytes.clone())).into_response(),
+        Ok(None) => {
+            metrics.bundle_sent(delta, len);
+            (StatusCode::OK, Body::from(built.bytes.clone())).into_response()
+        }
         Ok(Some((start, end))) => {
             let part = built.bytes.get(start..=end).map(<[u8]>::to_vec).unwrap_or_default();
+            metrics.bundle_sent(delta, part.len());
             let mut r = (StatusCode::PARTIAL_CONTENT, Body::from(part)).into_response();
             if let Ok(v) = HeaderValue::from_str(&format!("bytes {start}-{end}/{len}")) {
                 r.headers_mut().insert(header::CONTENT_RANGE, v);
@@ -274,6 +301,7 @@ fn send_bundle(built: &BuiltBundle, range: Option<&HeaderValue>) -> Response {
 
 async fn bundle<S: PermitStore>(
     State(svc): State<Arc<SyncService<S>>>,
+    Extension(metrics): Extension<Arc<ServiceMetrics>>,
     headers: HeaderMap,
     RawQuery(q): RawQuery,
 ) -> Answer {
@@ -283,10 +311,10 @@ async fn bundle<S: PermitStore>(
         // Resume from that very bundle while the cache has it; else the whole current one.
         let cached = if_range.to_str().ok().and_then(|etag| svc.cached_bundle(etag.trim()));
         if let Some(built) = cached {
-            return Ok(send_bundle(&built, Some(range)));
+            return Ok(send_bundle(&metrics, &built, Some(range)));
         }
         return match blocking(&svc, move |s| s.bundle(since)).await? {
-            BundleAnswer::Bundle(built) => Ok(send_bundle(&built, None)),
+            BundleAnswer::Bundle(built) => Ok(send_bundle(&metrics, &built, None)),
             BundleAnswer::Current { version } => Ok(not_modified(version)),
         };
     }
@@ -298,7 +326,7 @@ async fn bundle<S: PermitStore>(
                 bundle_headers(&mut response, &built);
                 return Ok(response);
             }
-            Ok(send_bundle(&built, range))
+            Ok(send_bundle(&metrics, &built, range))
         }
     }
 }

@@ -11,6 +11,7 @@ pub(super) fn write_loop(
     mut jobs: mpsc::UnboundedReceiver<Job>,
     max_batch: usize,
     checkpointer: &Checkpointer,
+    queued: &AtomicU64,
 ) {
     let mut batch = Vec::with_capacity(max_batch);
     while let Some(first) = jobs.blocking_recv() {
@@ -47,6 +48,7 @@ pub(super) fn write_loop(
                 // Invariant: run_batch answers each job with its own kind or Failed.
                 _ => {}
             }
+            queued.fetch_sub(1, Ordering::Relaxed);
         }
     }
 }
