@@ -111,6 +111,46 @@ impl<S: PermitStore> PortalService<S> {
         Ok(permit)
     }
 
+    /// A funeral permit an operator is about to send by SMS, and the caller's
+    /// phone in canonical form (`994501112233`). A revoked permit is refused
+    /// (`permit_revoked`): the caller would hold a permit that devices refuse.
+    /// Nothing is recorded: [`PortalService::funeral_sms_sent`] does that once
+    /// the gateway has taken the message.
+    pub fn funeral_for_sms(
+        &self,
+        principal: &Principal,
+        serial: u32,
+        phone: &str,
+    ) -> Result<(PermitRow, String), PortalError> {
+        principal.operator()?;
+        let phone = icaze_permits::csv::phone(phone).map_err(|e| PortalError::invalid("invalid_phone", e))?;
+        let permit = self.funeral_permit(serial)?;
+        if permit.revoked {
+            return Err(PortalError::conflict(
+                "permit_revoked",
+                format!("funeral permit {serial} is revoked: issue a new one to send"),
+            ));
+        }
+        Ok((permit, phone))
+    }
+
+    /// Audits a funeral permit sent by SMS (`funeral_sms_sent`, the phone masked).
+    pub fn funeral_sms_sent(&self, principal: &Principal, serial: u32, phone: &str) -> Result<(), PortalError> {
+        principal.operator()?;
+        let login = &principal.person.login;
+        self.write(|tx| {
+            let details = AuditDetails::FuneralSmsSent { operator: login.clone(), phone: mask_phone(phone), serial };
+            tx.audit(&self.audit_entry(None, login, "funeral_sms_sent", details))?;
+            Ok(())
+        })
+    }
+
+    fn funeral_permit(&self, serial: u32) -> Result<PermitRow, PortalError> {
+        self.read(|tx| Ok(tx.permit(serial)?))?
+            .filter(|p| p.kind == PermitKind::Funeral)
+            .ok_or_else(|| PortalError::not_found("permit_not_found", format!("there is no funeral permit {serial}")))
+    }
+
     /// The operator's own funeral permits with serials above `after`, oldest first.
     pub fn funerals(&self, principal: &Principal, after: u32) -> Result<(Vec<PermitRow>, Option<u32>), PortalError> {
         principal.operator()?;
@@ -118,5 +158,25 @@ impl<S: PermitStore> PortalService<S> {
         let rows = self.read(|tx| Ok(tx.funeral_permits(&principal.person.login, after, limit)?))?;
         let next = (rows.len() == limit as usize).then(|| rows.last().map(|r| r.serial)).flatten();
         Ok((rows, next))
+    }
+}
+
+/// A phone number as the audit log keeps it: the country and network code
+/// and the last two digits, the rest as `*` (`994501112233` is
+/// `99450*****33`), enough to tell a mistyped number from the right one
+/// without keeping whom the family called from.
+pub fn mask_phone(phone: &str) -> String {
+    let count = phone.chars().count();
+    phone.chars().enumerate().map(|(i, c)| if i < 5 || i + 2 >= count { c } else { '*' }).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mask_phone;
+
+    #[test]
+    fn a_masked_phone_keeps_the_network_and_the_last_two_digits() {
+        assert_eq!(mask_phone("994501112233"), "99450*****33");
+        assert_eq!(mask_phone("1234567"), "1234567", "too short to hide anything");
     }
 }

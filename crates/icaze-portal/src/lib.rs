@@ -45,7 +45,7 @@ pub use crate::employees::{
 };
 pub use crate::error::PortalError;
 pub use crate::fields::day_text;
-pub use crate::funerals::FuneralInput;
+pub use crate::funerals::{mask_phone, FuneralInput};
 pub use crate::service::{
     PortalConfig, PortalService, RegimeSource, ABSOLUTE_MINUTES, DEFAULT_PAGE, FUNERAL_MAX_AHEAD_MINUTES,
     FUNERAL_MAX_MINUTES, IDLE_MINUTES, MAX_PAGE, MAX_TEXT,

@@ -347,6 +347,8 @@ pub enum AuditDetails {
     FuneralIssued { document: String, operator: String, serial: u32, zones: Vec<u16> },
     /// `funeral_revoked`.
     FuneralRevoked { operator: String, reason: String, serial: u32 },
+    /// `funeral_sms_sent`: the phone masked ([`crate::mask_phone`]).
+    FuneralSmsSent { operator: String, phone: String, serial: u32 },
 }
 
 /// An employee's fields before an edit, as the audit log keeps them.

@@ -76,6 +76,11 @@ pub struct ServeConfig {
     pub limits: listener::Limits,
     /// What one device or supervisor may ask of the sync API.
     pub sync_limits: sync::SyncLimits,
+    /// The SMS gateway's send interface with its user and password (Kannel's
+    /// `http://HOST:13013/cgi-bin/sendsms?username=…&password=…`), through
+    /// which the 102 console sends funeral permits to callers. `None`: the
+    /// console answers `sms_not_configured`.
+    pub sms_send_url: Option<String>,
 }
 
 impl ServeConfig {
@@ -97,6 +102,7 @@ impl ServeConfig {
             deny_list_every: std::time::Duration::from_secs(30),
             limits: listener::Limits::default(),
             sync_limits: sync::SyncLimits::default(),
+            sms_send_url: None,
         }
     }
 }
@@ -147,6 +153,9 @@ pub enum StartError {
     /// The portal.
     #[error("{0}")]
     Portal(#[from] portal::PortalError),
+    /// `--sms-send-url`.
+    #[error("{0}")]
+    SmsSender(#[from] portal::sender::SenderError),
 }
 
 /// The files of `icaze serve --tls-cert --tls-key`.
@@ -276,6 +285,10 @@ impl Server {
                 sync::Reissue::Failed { code: e.code(), message: e.to_string() }
             }))
         }));
+        let sms_sender = match &config.sms_send_url {
+            Some(url) => Some(portal::sender::SmsSender::new(url, config.sms.page_link.clone())?),
+            None => None,
+        };
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .map_err(|e| StartError::Io(format!("cannot listen on {}: {e}", config.listen)))?;
@@ -288,7 +301,7 @@ impl Server {
             Arc::new(move || names_from.sms.zone_names(names_clock.now()).into_values().collect());
         let http_metrics = state.http_metrics.clone();
         let app = http::router(state)
-            .merge(portal::http::router(portal))
+            .merge(portal::http::router(portal, sms_sender))
             .merge(web::router(zone_names))
             .merge(sync::http::router(sync))
             .layer(axum::Extension(service_metrics))

@@ -696,6 +696,110 @@ async fn funeral_permits_come_from_operators_only() {
     assert_eq!(list["permits"][0]["revoked"], true);
 }
 
+/// An operator and a funeral permit issued by them, on a service `configure`d.
+async fn operator_with_funeral(configure: impl FnOnce(&mut ServeConfig)) -> (Service, Session, Value) {
+    let s = Service::start_configured(HashCost::cheap(), configure).await;
+    let (status, body) = s.admin("/v1/operators", json!({"login": "op1", "name": "Operator One"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let op = s.own_session("op1", body["password"].as_str().unwrap()).await;
+    let request = json!({"document": "AZE11111111", "zone": 3, "valid_from": "2020-12-15T12:00",
+        "valid_until": "2020-12-15T20:00"});
+    let issued = s.post("/portal/api/funeral", &op, request).await;
+    assert_eq!(issued.status, StatusCode::CREATED, "{}", issued.body);
+    (s, op, issued.body)
+}
+
+/// The `funeral_sms_sent` entries of the portal's audit log: (by, details).
+fn sms_audit(s: &Service) -> Vec<(String, Value)> {
+    let db = rusqlite::Connection::open(s.svc.data().join("portal.db")).unwrap();
+    let mut query = db.prepare("SELECT by, details FROM audit WHERE action = 'funeral_sms_sent' ORDER BY id").unwrap();
+    let rows = query.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))).unwrap();
+    rows.map(|r| r.unwrap()).map(|(by, details)| (by, serde_json::from_str(&details).unwrap())).collect()
+}
+
+/// Issue 22 item 9: the 102 console sends a funeral permit to the caller's
+/// phone through Kannel's send interface; the phone network (the fake SMSC)
+/// receives the 8103 service's permit reply at that phone, and it verifies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue_22_an_operator_sends_a_funeral_permit_by_sms_through_kannel() {
+    // Nothing here sends to the short code: the sms-service's URL is never called.
+    let kannel = tokio::task::spawn_blocking(|| {
+        icaze_testkit::Kannel::start("http://127.0.0.1:9/sms/8103")
+            .expect("Kannel starts (apt-get install kannel kannel-extras)")
+    })
+    .await
+    .unwrap();
+    let send_url = kannel.sendsms_url();
+    let (s, op, issued) = operator_with_funeral(|c| c.sms_send_url = Some(send_url)).await;
+    let serial = issued["serial"].as_u64().unwrap();
+    let path = format!("/portal/api/funeral/{serial}/sms");
+
+    let sent = s.post(&path, &op, json!({"phone": "+994 50 123-45-67", "language": "en"})).await;
+    assert_eq!(sent.status, StatusCode::OK, "{}\n{}", sent.body, kannel.log_tail());
+    assert_eq!(sent.body["phone"], "994501234567");
+    let text = sent.body["text"].as_str().unwrap().to_owned();
+    let token = issued["token"].as_str().unwrap();
+    assert!(text.contains("AZE11111111 15.12 12:00-20:00") && text.ends_with(token), "{text}");
+    let received = tokio::task::spawn_blocking(move || {
+        let received = kannel.received("994501234567");
+        received.unwrap_or_else(|e| panic!("{e}\n{}", kannel.log_tail()))
+    })
+    .await
+    .unwrap();
+    assert_eq!(received, text, "the phone receives exactly the permit reply");
+    assert!(received.len() <= 160 && received.is_ascii(), "one GSM-7 SMS: {received:?}");
+    assert_eq!(
+        s.verify(received.rsplit(' ').next().unwrap()).claims().serial(),
+        icaze_core::PermitSerial(serial as u32)
+    );
+    assert_eq!(
+        sms_audit(&s),
+        vec![("op1".to_owned(), json!({"operator": "op1", "phone": "99450*****67", "serial": serial}))]
+    );
+
+    // A phone that is not one, a language the SMS service does not write: 400, nothing sent.
+    let bad = s.post(&path, &op, json!({"phone": "050 12x"})).await;
+    assert_eq!((bad.status, bad.body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_phone")));
+    let bad = s.post(&path, &op, json!({"phone": "994501234567", "language": "de"})).await;
+    assert_eq!((bad.status, bad.body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_language")));
+    let missing = s.post("/portal/api/funeral/999999/sms", &op, json!({"phone": "994501234567"})).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+
+    // A revoked permit is not sent.
+    let revoke = format!("/portal/api/funeral/{serial}/revoke");
+    assert_eq!(s.post(&revoke, &op, json!({"reason": "moved"})).await.status, StatusCode::OK);
+    let revoked = s.post(&path, &op, json!({"phone": "994501234567"})).await;
+    assert_eq!((revoked.status, revoked.body["code"].as_str()), (StatusCode::CONFLICT, Some("permit_revoked")));
+    assert_eq!(sms_audit(&s).len(), 1, "only what the gateway took is audited");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_funeral_permit_is_not_sent_without_a_gateway_or_when_the_gateway_fails() {
+    let (s, op, issued) = operator_with_funeral(|_| {}).await;
+    let path = format!("/portal/api/funeral/{}/sms", issued["serial"]);
+    let answer = s.post(&path, &op, json!({"phone": "+994501234567", "language": "az"})).await;
+    assert_eq!(
+        (answer.status, answer.body["code"].as_str()),
+        (StatusCode::SERVICE_UNAVAILABLE, Some("sms_not_configured"))
+    );
+    // CSRF as on every console route.
+    let no_csrf =
+        s.request(Method::POST, &path, Some(&op), false, Some(b"{\"phone\":\"994501234567\"}".to_vec())).await;
+    assert_eq!(no_csrf.status, StatusCode::FORBIDDEN);
+
+    // A gateway that is not listening: 502, nothing audited, the operator may try again.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let url = format!("http://127.0.0.1:{port}/cgi-bin/sendsms?username=u&password=p");
+    let (s, op, issued) = operator_with_funeral(|c| c.sms_send_url = Some(url)).await;
+    let path = format!("/portal/api/funeral/{}/sms", issued["serial"]);
+    let answer = s.post(&path, &op, json!({"phone": "+994501234567"})).await;
+    assert_eq!((answer.status, answer.body["code"].as_str()), (StatusCode::BAD_GATEWAY, Some("sms_gateway_failed")));
+    assert!(!answer.body["message"].as_str().unwrap().contains("password"), "{}", answer.body);
+    assert!(sms_audit(&s).is_empty());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn regime_changes_and_revocations_reach_the_bundle_list() {
     let s = Service::start().await;

@@ -206,6 +206,38 @@ impl Kannel {
         }
     }
 
+    /// Kannel's send interface with this gateway's `sendsms-user`:
+    /// `http://127.0.0.1:PORT/cgi-bin/sendsms?username=…&password=…`, to which the
+    /// application adds `to`, `text` and the rest. Messages sent through it wait in
+    /// bearerbox until [`Kannel::received`] connects a phone network to take them.
+    pub fn sendsms_url(&self) -> String {
+        format!(
+            "http://127.0.0.1:{}/cgi-bin/sendsms?username={}&password={}",
+            self.ports.sendsms,
+            config::SENDSMS_USER,
+            config::SENDSMS_PASSWORD
+        )
+    }
+
+    /// Connects the fake SMSC and returns the text of the next message from
+    /// [`SHORT_CODE`] to the phone `to`, such as one sent through
+    /// [`Kannel::sendsms_url`]. Messages to other phones that arrive meanwhile are
+    /// dropped.
+    ///
+    /// # Errors
+    /// [`KannelError::NoReply`] when no message reached `to` within 30 seconds, and
+    /// [`KannelError::Exited`] when a Kannel program died.
+    pub fn received(&self, to: &str) -> Result<String, KannelError> {
+        let mut boxes = self.boxes.lock().unwrap_or_else(PoisonError::into_inner);
+        let deadline = Instant::now() + BATCH_DEADLINE;
+        let mut run = FakesmscRun::spawn(self.ports.smsc)?;
+        let mut pending = Pending::new(&[(to, "")]);
+        match run.carry(&[], deadline, &mut pending) {
+            Ok(()) => Ok(pending.into_replies().pop().unwrap_or_default()),
+            Err(stop) => Err(self.batch_failure(stop, &mut boxes, run, &pending)),
+        }
+    }
+
     /// The last lines of bearerbox's and smsbox's logs and of smsbox's access log, for
     /// the message of a failed assertion.
     pub fn log_tail(&self) -> String {

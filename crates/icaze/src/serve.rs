@@ -44,6 +44,11 @@ pub(crate) struct ServeArgs {
     /// (docs/sms.md). Phones open such a link over http://: redirect it to https.
     #[arg(long, value_parser = page_link)]
     citizen_page: Option<icaze_server::sms::PageLink>,
+    /// The SMS gateway's send interface with its user and password, e.g. Kannel's
+    /// http://127.0.0.1:13013/cgi-bin/sendsms?username=icaze&password=...: the 102 console
+    /// then sends funeral permits to callers' phones (docs/deploy/kannel.conf).
+    #[arg(long, env = "ICAZE_SMS_SEND_URL", hide_env_values = true)]
+    sms_send_url: Option<String>,
     /// A proxy in front of the service (repeatable): its X-Forwarded-For names the client
     /// for throttles, the gateway allow list and logs. From anyone else it is ignored.
     #[arg(long = "trusted-proxy", requires = "public_url")]
@@ -160,6 +165,7 @@ pub(crate) fn serve(args: ServeArgs, now: UtcMinute) -> anyhow::Result<ExitCode>
     config.public_url = args.public_url;
     config.sms.page_link = args.citizen_page;
     config.trusted_proxies = args.trusted_proxy;
+    config.sms_send_url = args.sms_send_url;
     if let Some(max) = args.max_connections {
         config.limits.max_connections = max;
     }

@@ -18,6 +18,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::pdf::labels::Lang;
+use super::sender::{self, SmsSender};
 use super::store::{EmployeeQuery, EmployeeStatus};
 use super::{answers, EmployeeInput, FuneralInput, PortalError, PortalService, Principal, Printable, TripInput};
 use crate::api::{self, blocking, json_response, Answer, ApiError, Credentials, Query};
@@ -36,7 +37,8 @@ pub const CSRF_HEADER: &str = api::CSRF_HEADER;
 
 /// The routes of the portal and of the administrator's portal actions. No
 /// fallback: the router is merged with the sync API's, which has one.
-pub fn router<S: PermitStore>(svc: Arc<PortalService<S>>) -> Router {
+/// `sender`: the SMS gateway's send interface, if the service has one.
+pub fn router<S: PermitStore>(svc: Arc<PortalService<S>>, sender: Option<SmsSender>) -> Router {
     let json_limit = DefaultBodyLimit::max(MAX_JSON);
     Router::new()
         .route("/portal/api/login", post(login::<S>).layer(json_limit))
@@ -61,11 +63,13 @@ pub fn router<S: PermitStore>(svc: Arc<PortalService<S>>) -> Router {
         .route("/portal/api/imports/{id}", get(import_status::<S>))
         .route("/portal/api/funeral", post(funeral::<S>).get(funerals::<S>).layer(json_limit))
         .route("/portal/api/funeral/{serial}/revoke", post(revoke_funeral::<S>).layer(json_limit))
+        .route("/portal/api/funeral/{serial}/sms", post(send_funeral::<S>).layer(json_limit))
         .route("/v1/organisations", post(create_org::<S>).layer(json_limit))
         .route("/v1/organisations/{id}/revoke", post(revoke_org::<S>).layer(json_limit))
         .route("/v1/operators", post(create_operator::<S>).layer(json_limit))
         .route("/v1/portal/deactivate", post(deactivate::<S>).layer(json_limit))
         .with_state(svc)
+        .layer(Extension(sender.map(Arc::new)))
 }
 
 /// Runs `work` for the session's person; `csrf` asks for the CSRF check. A
@@ -559,6 +563,57 @@ async fn revoke_funeral<S: PermitStore>(
     })
     .await?;
     Ok(json_response(StatusCode::OK, answers::funeral(&permit)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SmsBody {
+    phone: String,
+    #[serde(default)]
+    language: Option<String>,
+}
+
+/// Sends a funeral permit to the caller's phone: checked, then handed to the
+/// gateway, then audited, so that a refusal leaves nothing behind and the
+/// operator can send again.
+async fn send_funeral<S: PermitStore>(
+    State(svc): State<Arc<PortalService<S>>>,
+    Extension(sender): Extension<Option<Arc<SmsSender>>>,
+    creds: Credentials,
+    Path(serial): Path<String>,
+    raw: Result<Bytes, BytesRejection>,
+) -> Answer {
+    let for_text = sender.clone();
+    let (creds_again, serial_text) = (creds.clone(), serial.clone());
+    let (phone, text) = with_session(&svc, creds, true, move |s, p| {
+        let serial = funeral_serial(&serial_text)?;
+        let b: SmsBody = parse_json(&body(raw)?)?;
+        let language = sms_language(b.language.as_deref())?;
+        let (permit, phone) = s.funeral_for_sms(p, serial, &b.phone)?;
+        Ok((phone, for_text.map(|sender| sender.text(&permit, language)).transpose()?))
+    })
+    .await?;
+    let (Some(sender), Some(text)) = (sender, text) else {
+        return Err(sender::not_configured());
+    };
+    sender.send(&phone, &text).await?;
+    let serial = funeral_serial(&serial).map_err(ApiError::from)?;
+    let audited = phone.clone();
+    with_session(&svc, creds_again, false, move |s, p| s.funeral_sms_sent(p, serial, &audited)).await?;
+    Ok(json_response(StatusCode::OK, json!({"serial": serial, "phone": phone, "text": text, "sent": true})))
+}
+
+fn funeral_serial(text: &str) -> Result<u32, PortalError> {
+    text.parse().map_err(|_| PortalError::not_found("permit_not_found", format!("there is no funeral permit {text}")))
+}
+
+fn sms_language(code: Option<&str>) -> Result<icaze_sms::Language, PortalError> {
+    match code.unwrap_or("az") {
+        "az" => Ok(icaze_sms::Language::Az),
+        "ru" => Ok(icaze_sms::Language::Ru),
+        "en" => Ok(icaze_sms::Language::En),
+        other => Err(PortalError::invalid("invalid_language", format!("language {other:?}: az, ru or en"))),
+    }
 }
 
 #[derive(Deserialize)]

@@ -6,6 +6,7 @@
 pub mod answers;
 pub mod http;
 pub mod pdf;
+pub mod sender;
 
 pub use icaze_portal::*;
 pub use icaze_sqlite::portal as sqlite;

@@ -49,6 +49,7 @@ const ACTIONS = {
   operator_created: (d) => ["audit.operator_created", { name: d.name, login: d.login }],
   funeral_issued: (d) => ["audit.funeral_issued", { serial: d.serial, document: d.document, zones: zoneList(d.zones) }],
   funeral_revoked: (d) => ["audit.funeral_revoked", { serial: d.serial, reason: d.reason }],
+  funeral_sms_sent: (d) => ["audit.funeral_sms_sent", { serial: d.serial, phone: d.phone }],
 };
 
 /** Who did it: a login, or the administrator or the key rotation in words. */

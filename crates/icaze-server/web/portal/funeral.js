@@ -1,8 +1,9 @@
 // The 102 call-centre console: issue a funeral permit by telephone (its QR,
-// token and a link to the citizen page to pass on), and the operator's own
-// permits, each revocable with a reason.
+// token and a link to the citizen page to pass on, or the permit sent by SMS
+// to the caller's phone), and the operator's own permits, each revocable with
+// a reason.
 import { api, guarded } from "./api.js";
-import { $, checkRequired, el, errorBox, field, fieldErrorLine, fill, formErrors, labelRow, screen, table } from "./dom.js";
+import { $, checkRequired, el, errorBox, field, fieldErrorLine, fill, formErrors, labelRow, screen, showError, table } from "./dom.js";
 import { t } from "./i18n.js";
 import { bakuRange, funeralDefaults } from "./time.js";
 import { zoneList, zoneName, zones } from "./zones.js";
@@ -154,7 +155,68 @@ async function permitCard(p) {
       el("dd", {}, el("code", { id: "funeral-token", class: "token", text: p.token })),
     ),
     el("p", {}, el("a", { href: `/p#${p.token}`, id: "funeral-citizen", target: "_blank", rel: "noopener", text: t("funeral.citizen_page") })),
+    smsForm(p),
   );
+}
+
+/**
+ * "Send by SMS": the caller's phone and the SMS's language (the 8103
+ * service's permit reply, in Azerbaijani unless the caller asks otherwise).
+ * The server refuses a revoked permit; without a gateway it says so, and the
+ * operator reads the permit out instead.
+ */
+function smsForm(p) {
+  const error = errorBox("funeral-sms-error");
+  const done = el("p", { id: "funeral-sms-result", class: "sms-sent", "aria-live": "polite", hidden: true });
+  const languages = [
+    ["az", "Azərbaycanca"],
+    ["ru", "Русский"],
+    ["en", "English"],
+  ];
+  const form = el(
+    "form",
+    { id: "funeral-sms", class: "sms", novalidate: true },
+    el("h3", { text: t("funeral.sms") }),
+    el(
+      "div",
+      { class: "row" },
+      field("funeral-sms-phone", t("funeral.sms_phone"), { type: "tel", required: true, autocomplete: "off", inputmode: "tel", placeholder: "+994…" }),
+      el(
+        "div",
+        { class: "field" },
+        el("label", { for: "funeral-sms-language", text: t("funeral.sms_language") }),
+        el(
+          "select",
+          { id: "funeral-sms-language" },
+          languages.map(([code, name]) => el("option", { value: code, lang: code, text: name })),
+        ),
+      ),
+    ),
+    error,
+    done,
+    el("button", { type: "submit", id: "funeral-sms-send", class: "secondary", text: t("funeral.sms_send") }),
+  );
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const phone = form.querySelector("#funeral-sms-phone").value.trim();
+    done.hidden = true;
+    if (!phone) {
+      showError(error, t("error.required"));
+      return;
+    }
+    const button = form.querySelector("#funeral-sms-send");
+    button.disabled = true;
+    await guarded(error, async () => {
+      const sent = await api("POST", `/portal/api/funeral/${encodeURIComponent(p.serial)}/sms`, {
+        phone,
+        language: form.querySelector("#funeral-sms-language").value,
+      });
+      done.textContent = t("funeral.sms_sent", { phone: `+${sent.phone}` });
+      done.hidden = false;
+    });
+    button.disabled = false;
+  });
+  return form;
 }
 
 /**
