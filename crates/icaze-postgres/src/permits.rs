@@ -141,21 +141,8 @@ impl PgPermitStore {
                 .map_err(db)?;
             let mut rows = icaze_permits::csv::people(&csv);
             loop {
-                // One row a document in a statement: `ON CONFLICT DO UPDATE` may not
-                // touch a row twice. A later chunk overwrites an earlier one.
-                let mut chunk = BTreeMap::new();
-                for (line, row) in rows.by_ref() {
-                    match row {
-                        Ok(p) => {
-                            chunk.insert(p.document, (p.birth_day, i32::from(p.zone.get())));
-                            report.imported += 1;
-                        }
-                        Err(message) => report.problems.push(RowProblem { line, message }),
-                    }
-                    if chunk.len() == IMPORT_CHUNK {
-                        break;
-                    }
-                }
+                let chunk =
+                    next_chunk(&mut rows, &mut report, |p| (p.document, (p.birth_day, i32::from(p.zone.get()))));
                 if chunk.is_empty() {
                     break;
                 }
@@ -192,19 +179,9 @@ impl PgPermitStore {
                 .map_err(db)?;
             let mut rows = icaze_permits::csv::denials(&csv);
             loop {
-                let mut chunk = BTreeMap::new();
-                for (line, row) in rows.by_ref() {
-                    match row {
-                        Ok(d) => {
-                            chunk.insert(d.document, (d.reason, d.until.map(|u| i64::from(u.unix_minutes()))));
-                            report.imported += 1;
-                        }
-                        Err(message) => report.problems.push(RowProblem { line, message }),
-                    }
-                    if chunk.len() == IMPORT_CHUNK {
-                        break;
-                    }
-                }
+                let chunk = next_chunk(&mut rows, &mut report, |d| {
+                    (d.document, (d.reason, d.until.map(|u| i64::from(u.unix_minutes()))))
+                });
                 if chunk.is_empty() {
                     break;
                 }
@@ -276,6 +253,36 @@ impl PgPermitStore {
             |client| async move { col(&client.query_one("SELECT count(*) FROM permits", &[]).await.map_err(db)?, 0) },
         )
     }
+}
+
+/// The next chunk of an import that replaces rows by document: up to
+/// [`IMPORT_CHUNK`] documents from `rows`, each row's `entry` keyed by its
+/// document, counting the rows imported in `report` and adding the rows that
+/// do not read to its problems with their line. Empty when `rows` is done.
+///
+/// One entry a document: `ON CONFLICT DO UPDATE` may not touch a row twice in
+/// a statement, so a later row of a document replaces an earlier one in the
+/// chunk, and a later chunk the earlier one in the table (the last row wins).
+fn next_chunk<T, V>(
+    rows: &mut impl Iterator<Item = (usize, Result<T, String>)>,
+    report: &mut ImportReport,
+    entry: impl Fn(T) -> (String, V),
+) -> BTreeMap<String, V> {
+    let mut chunk = BTreeMap::new();
+    for (line, row) in rows.by_ref() {
+        match row {
+            Ok(row) => {
+                let (document, value) = entry(row);
+                chunk.insert(document, value);
+                report.imported += 1;
+            }
+            Err(message) => report.problems.push(RowProblem { line, message }),
+        }
+        if chunk.len() == IMPORT_CHUNK {
+            break;
+        }
+    }
+    chunk
 }
 
 /// One row of `permits` from a `PermitRecord`, with the day it counts in.
