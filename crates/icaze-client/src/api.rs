@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE};
+use reqwest::header::{HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE};
 use reqwest::Method;
 use serde_json::Value;
 
@@ -23,6 +23,8 @@ pub enum Body {
     Json(Value),
     /// Bytes (`application/octet-stream`): an export file, an upload.
     Bytes(Vec<u8>),
+    /// A CSV file (`text/csv`): the portal's imports.
+    Csv(Vec<u8>),
 }
 
 /// A request of the API, relative to the server's address.
@@ -132,12 +134,7 @@ impl ApiClient {
         timeouts: Timeouts,
         user_agent: &'static str,
     ) -> Result<Self, SetupError> {
-        let server_url = server_url.trim();
-        let bad = |reason: &str| SetupError::BadUrl { url: server_url.to_owned(), reason: reason.to_owned() };
-        if server_url.chars().count() > MAX_SERVER_CHARS {
-            return Err(bad(&format!("longer than {MAX_SERVER_CHARS} characters")));
-        }
-        let base = base_url(server_url).map_err(|reason| bad(&reason))?;
+        let base = server_base(server_url)?;
         let token = token.trim();
         if token.is_empty() {
             return Err(SetupError::BadToken("is empty"));
@@ -164,28 +161,57 @@ impl ApiClient {
     /// Sends `request` with the credential and reads the answer whole, up to
     /// `cap` bytes, whatever its status.
     pub async fn send(&self, request: Request, cap: usize) -> Result<Answer, SendError> {
-        let url = self
-            .base
-            .join(&request.path)
-            .map_err(|e| SendError::BadPath { path: request.path.clone(), reason: e.to_string() })?;
-        let mut builder =
-            self.http.request(request.method, url).header(AUTHORIZATION, self.auth.clone()).query(&request.query);
-        builder = match request.body {
-            Body::None => builder,
-            Body::Json(value) => builder.header(CONTENT_TYPE, "application/json").body(value.to_string()),
-            Body::Bytes(bytes) => builder.header(CONTENT_TYPE, "application/octet-stream").body(bytes),
-        };
-        let unreachable = |e: reqwest::Error| SendError::Unreachable {
-            url: self.base.to_string(),
-            // Without the URL: it is ours, and a query can be long.
-            detail: e.without_url().to_string(),
-        };
-        let response = builder.send().await.map_err(unreachable)?;
-        Answer::read(response, cap).await.map_err(|failure| match failure {
-            ReadFailure::TooLarge => SendError::TooLarge { limit: cap },
-            ReadFailure::CutShort(e) => unreachable(e),
-        })
+        send(&self.http, &self.base, request, &[(AUTHORIZATION, &self.auth)], cap).await
     }
+}
+
+/// Sends `request` below `base` with the `credentials` headers and reads the
+/// answer whole, up to `cap` bytes, whatever its status: the one way a request
+/// of the API is made, whatever the credential.
+pub(crate) async fn send(
+    http: &reqwest::Client,
+    base: &reqwest::Url,
+    request: Request,
+    credentials: &[(HeaderName, &HeaderValue)],
+    cap: usize,
+) -> Result<Answer, SendError> {
+    let url = base
+        .join(&request.path)
+        .map_err(|e| SendError::BadPath { path: request.path.clone(), reason: e.to_string() })?;
+    let mut builder = http.request(request.method, url).query(&request.query);
+    for (name, value) in credentials {
+        builder = builder.header(name, *value);
+    }
+    builder = match request.body {
+        Body::None => builder,
+        Body::Json(value) => builder.header(CONTENT_TYPE, "application/json").body(value.to_string()),
+        Body::Bytes(bytes) => builder.header(CONTENT_TYPE, "application/octet-stream").body(bytes),
+        Body::Csv(bytes) => builder.header(CONTENT_TYPE, "text/csv").body(bytes),
+    };
+    let response = builder.send().await.map_err(|e| unreachable_at(base, e))?;
+    Answer::read(response, cap).await.map_err(|failure| match failure {
+        ReadFailure::TooLarge => SendError::TooLarge { limit: cap },
+        ReadFailure::CutShort(e) => unreachable_at(base, e),
+    })
+}
+
+/// A request to the service at `base` that failed on the way.
+pub(crate) fn unreachable_at(base: &reqwest::Url, e: reqwest::Error) -> SendError {
+    SendError::Unreachable {
+        url: base.to_string(),
+        // Without the URL: it is ours, and a query can be long.
+        detail: e.without_url().to_string(),
+    }
+}
+
+/// The service's address from `server_url` as typed, for a [`SetupError`].
+pub(crate) fn server_base(server_url: &str) -> Result<reqwest::Url, SetupError> {
+    let server_url = server_url.trim();
+    let bad = |reason: &str| SetupError::BadUrl { url: server_url.to_owned(), reason: reason.to_owned() };
+    if server_url.chars().count() > MAX_SERVER_CHARS {
+        return Err(bad(&format!("longer than {MAX_SERVER_CHARS} characters")));
+    }
+    base_url(server_url).map_err(|reason| bad(&reason))
 }
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
 //! The one client of the Icaze service's API, for everyone who calls it from
 //! outside the server: `icaze admin` ([`api::ApiClient`], any call with the
-//! administrator's token), the precinct supervisor's screen in the app
+//! administrator's token), `icaze portal` ([`portal::PortalSession`], an
+//! authorised person's session of the employer portal, by cookie and CSRF
+//! token), the precinct supervisor's screen in the app
 //! ([`supervisor::SupervisorClient`], typed calls over the same client), and
 //! the device core's sync client (its HTTP client, pinned certificates and
 //! refusals from [`transport`]).
@@ -12,5 +14,6 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
+pub mod portal;
 pub mod supervisor;
 pub mod transport;

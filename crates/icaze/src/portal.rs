@@ -16,14 +16,14 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::{bail, Context as _};
+use anyhow::{anyhow, bail, Context as _};
 use clap::{Args, Subcommand};
-use reqwest::header::{HeaderMap, CONTENT_TYPE, COOKIE, SET_COOKIE};
+use icaze_client::api::{Body, Request, SetupError, Timeouts};
+use icaze_client::portal::{LoginError, Portal, PortalSession};
+use icaze_client::transport::{segment, Answer, ApiError};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-/// The session cookie's name (docs/portal-api.md section 1).
-const SESSION_COOKIE: &str = "icaze_portal";
 /// The largest CSV the server takes (docs/portal-api.md section 1): larger files are
 /// refused here before they are sent.
 const MAX_CSV: u64 = 16 << 20;
@@ -62,48 +62,24 @@ pub(crate) fn run(command: PortalCommand) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// A refusal by the server: its status, stable code and message.
-#[derive(Debug)]
-struct Refused {
-    status: u16,
-    code: String,
-    message: String,
-}
-
-impl Refused {
-    fn from_answer(status: StatusCode, body: &[u8]) -> Self {
-        match serde_json::from_slice::<Value>(body) {
-            Ok(v) => Refused {
-                status: status.as_u16(),
-                code: v.get("code").and_then(Value::as_str).unwrap_or("unknown").to_owned(),
-                message: v.get("message").and_then(Value::as_str).unwrap_or("").to_owned(),
-            },
-            Err(_) => Refused {
-                status: status.as_u16(),
-                code: format!("http_{}", status.as_u16()),
-                message: String::from_utf8_lossy(body).trim().to_owned(),
-            },
-        }
-    }
-
-    /// Shows the refusal (JSON on standard output, a sentence on standard error).
-    fn report(&self, during: &str) -> ExitCode {
-        println!("{}", json!({ "status": self.status, "code": self.code, "message": self.message }));
-        eprintln!("icaze: the server refused {during} ({} {}): {}", self.status, self.code, self.message);
-        ExitCode::from(1)
-    }
-}
-
-/// A logged-in session: the cookie's value and the CSRF token.
-struct Session {
-    base: reqwest::Url,
-    client: reqwest::Client,
-    cookie: String,
-    csrf: String,
+/// Shows a refusal by the server (JSON on standard output, a sentence on standard error).
+fn refused(status: StatusCode, error: &ApiError, during: &str) -> ExitCode {
+    let status = status.as_u16();
+    println!("{}", json!({ "status": status, "code": error.code, "message": error.message }));
+    eprintln!("icaze: the server refused {during} ({status} {}): {}", error.code, error.message);
+    ExitCode::from(1)
 }
 
 fn import(args: &ImportArgs) -> anyhow::Result<ExitCode> {
-    let base = base_url(&args.server)?;
+    let timeouts = Timeouts { connect: Duration::from_secs(10), request: Duration::from_secs(300) };
+    let portal = Portal::new(&args.server, timeouts, concat!("icaze-portal/", env!("CARGO_PKG_VERSION"))).map_err(
+        |e| match e {
+            SetupError::BadUrl { .. } => {
+                anyhow!("--server {:?}: give it as http://HOST:PORT or https://HOST", args.server)
+            }
+            other => anyhow!("{other}"),
+        },
+    )?;
     let size = std::fs::metadata(&args.file).with_context(|| format!("reading {}", args.file.display()))?.len();
     if size > MAX_CSV {
         bail!("{} is {size} bytes, over the 16 MiB the portal takes: split it into several files", args.file.display());
@@ -113,34 +89,45 @@ fn import(args: &ImportArgs) -> anyhow::Result<ExitCode> {
     let runtime =
         tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the async runtime")?;
     runtime.block_on(async {
-        let session = match login(base, &args.login, &password).await? {
+        let session = match portal.login(&args.login, &password).await {
             Ok(session) => session,
-            Err(refused) => return Ok(refused.report("the login")),
+            Err(LoginError::Refused { status, error }) => return Ok(refused(status, &error, "the login")),
+            Err(other) => return Err(other.into()),
         };
+        if session.must_change_password() {
+            eprintln!(
+                "icaze: a one-time password allows nothing but setting your own: do that on the portal (/portal/) first"
+            );
+        }
         let result = import_with(&session, csv, args.json).await;
         // Ending the session is a courtesy (it also expires by itself): a failure here
         // changes nothing about the import.
-        let _ = session.send(Method::POST, "portal/api/logout", None).await;
+        let logout =
+            Request { method: Method::POST, path: "portal/api/logout".into(), query: Vec::new(), body: Body::None };
+        let _ = session.send(logout, MAX_ANSWER).await;
         result
     })
 }
 
-async fn import_with(session: &Session, csv: Vec<u8>, as_json: bool) -> anyhow::Result<ExitCode> {
-    let (status, body) = session.send(Method::POST, "portal/api/imports", Some(("text/csv", csv))).await?;
+async fn import_with(session: &PortalSession, csv: Vec<u8>, as_json: bool) -> anyhow::Result<ExitCode> {
+    let start =
+        Request { method: Method::POST, path: "portal/api/imports".into(), query: Vec::new(), body: Body::Csv(csv) };
+    let Answer { status, body } = session.send(start, MAX_ANSWER).await?;
     if status != StatusCode::ACCEPTED {
-        return Ok(Refused::from_answer(status, &body).report("the import"));
+        return Ok(refused(status, &ApiError::from_answer(status, &body), "the import"));
     }
     let started: Value = serde_json::from_slice(&body).context("the server's answer is not JSON")?;
     let id = started.get("id").and_then(Value::as_str).context("the server's answer has no import id")?;
-    let path = format!("portal/api/imports/{}", segment(id));
+    let id = segment(id).with_context(|| format!("the server's answer has an import id that is not one: {id:?}"))?;
+    let path = format!("portal/api/imports/{id}");
     let bar = std::io::stderr().is_terminal();
     let report = loop {
-        let (status, body) = session.send(Method::GET, &path, None).await?;
+        let Answer { status, body } = session.send(Request::get(&path), MAX_ANSWER).await?;
         if status != StatusCode::OK {
             if bar {
                 eprintln!();
             }
-            return Ok(Refused::from_answer(status, &body).report("the progress query"));
+            return Ok(refused(status, &ApiError::from_answer(status, &body), "the progress query"));
         }
         let report: Value = serde_json::from_slice(&body).context("the server's answer is not JSON")?;
         let state = report.get("state").and_then(Value::as_str).unwrap_or("?");
@@ -165,20 +152,6 @@ async fn import_with(session: &Session, csv: Vec<u8>, as_json: bool) -> anyhow::
     let problems = report.get("problems_total").and_then(Value::as_u64).unwrap_or(0);
     let done = report.get("state").and_then(Value::as_str) == Some("done");
     Ok(if done && problems == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
-}
-
-/// The service's address as a base URL ending in `/`.
-fn base_url(server: &str) -> anyhow::Result<reqwest::Url> {
-    let mut base =
-        reqwest::Url::parse(server).with_context(|| format!("--server {server:?}: give it as http://HOST:PORT"))?;
-    if !matches!(base.scheme(), "http" | "https") || base.cannot_be_a_base() {
-        bail!("--server {server:?}: give it as http://HOST:PORT or https://HOST");
-    }
-    if !base.path().ends_with('/') {
-        let path = format!("{}/", base.path());
-        base.set_path(&path);
-    }
-    Ok(base)
 }
 
 /// The password: `ICAZE_PASSWORD`, or typed on the terminal without echo.
@@ -206,96 +179,6 @@ fn password(login: &str) -> anyhow::Result<String> {
         bail!("no password typed");
     }
     Ok(password)
-}
-
-/// Logs in; the outer error is a failure to talk to the server, the inner one a refusal.
-async fn login(base: reqwest::Url, login: &str, password: &str) -> anyhow::Result<Result<Session, Refused>> {
-    let client = reqwest::Client::builder()
-        .use_rustls_tls()
-        .connect_timeout(Duration::from_secs(10))
-        .timeout(Duration::from_secs(300))
-        .build()
-        .context("setting up the HTTP client")?;
-    let url = base.join("portal/api/login").context("the login address")?;
-    let response = client
-        .post(url.clone())
-        .header(CONTENT_TYPE, "application/json")
-        .body(json!({ "login": login, "password": password }).to_string())
-        .send()
-        .await
-        .with_context(|| format!("cannot reach the service at {base}"))?;
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = read_body(response, &url).await?;
-    if status != StatusCode::OK {
-        return Ok(Err(Refused::from_answer(status, &body)));
-    }
-    let answer: Value =
-        serde_json::from_slice(&body).context("the login answer is not JSON: is --server the icaze service?")?;
-    let csrf = answer.get("csrf").and_then(Value::as_str).context("the login answer has no csrf token")?.to_owned();
-    let cookie = session_cookie(&headers).context("the login answer set no session cookie")?;
-    if answer.pointer("/user/must_change_password").and_then(Value::as_bool) == Some(true) {
-        eprintln!(
-            "icaze: a one-time password allows nothing but setting your own: do that on the portal (/portal/) first"
-        );
-    }
-    Ok(Ok(Session { base, client, cookie, csrf }))
-}
-
-/// The value of the session cookie among the `Set-Cookie` headers.
-fn session_cookie(headers: &HeaderMap) -> Option<String> {
-    headers.get_all(SET_COOKIE).iter().find_map(|value| {
-        let text = value.to_str().ok()?;
-        let pair = text.split(';').next()?.trim();
-        let (name, value) = pair.split_once('=')?;
-        (name == SESSION_COOKIE && !value.is_empty()).then(|| value.to_owned())
-    })
-}
-
-impl Session {
-    /// One request with the session's cookie, and its CSRF token on everything but GET.
-    async fn send(
-        &self,
-        method: Method,
-        path: &str,
-        body: Option<(&'static str, Vec<u8>)>,
-    ) -> anyhow::Result<(StatusCode, Vec<u8>)> {
-        let url = self.base.join(path).with_context(|| format!("the path {path}"))?;
-        let mut request = self
-            .client
-            .request(method.clone(), url.clone())
-            .header(COOKIE, format!("{SESSION_COOKIE}={}", self.cookie));
-        if method != Method::GET {
-            request = request.header("x-csrf-token", &self.csrf);
-        }
-        if let Some((content_type, bytes)) = body {
-            request = request.header(CONTENT_TYPE, content_type).body(bytes);
-        }
-        let response = request.send().await.with_context(|| format!("cannot reach the service at {}", self.base))?;
-        let status = response.status();
-        Ok((status, read_body(response, &url).await?))
-    }
-}
-
-async fn read_body(mut response: reqwest::Response, url: &reqwest::Url) -> anyhow::Result<Vec<u8>> {
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.with_context(|| format!("reading the answer of {url}"))? {
-        if body.len() + chunk.len() > MAX_ANSWER {
-            bail!("the answer of {url} is larger than {MAX_ANSWER} bytes");
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
-}
-
-/// An import id as a path segment: anything but letters, digits, `-` and `_` escaped.
-fn segment(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// One line of progress: `checking [#######-------] 45% 45000/100000 rows`.
@@ -368,26 +251,5 @@ mod tests {
         let text = report_text(&capped);
         assert!(text.starts_with("import failed: nothing was imported\nimported: 0 of 2000 rows\n"), "{text}");
         assert!(text.ends_with("  … and 1499 more (the server lists the first 1)\n"), "{text}");
-    }
-
-    #[test]
-    fn session_cookie_is_found_among_others() {
-        let mut headers = HeaderMap::new();
-        headers.append(SET_COOKIE, "other=1; Path=/".parse().unwrap());
-        headers.append(SET_COOKIE, "icaze_portal=abc123; HttpOnly; SameSite=Strict; Path=/portal".parse().unwrap());
-        assert_eq!(session_cookie(&headers).as_deref(), Some("abc123"));
-        let mut empty = HeaderMap::new();
-        empty.append(SET_COOKIE, "icaze_portal=; Max-Age=0".parse().unwrap());
-        assert_eq!(session_cookie(&empty), None);
-    }
-
-    #[test]
-    fn import_ids_are_escaped_and_servers_checked() {
-        assert_eq!(segment("ab-12_Z"), "ab-12_Z");
-        assert_eq!(segment("../x"), "%2E%2E%2Fx");
-        assert_eq!(base_url("http://127.0.0.1:8103").unwrap().as_str(), "http://127.0.0.1:8103/");
-        assert_eq!(base_url("https://icaze.example/api").unwrap().as_str(), "https://icaze.example/api/");
-        assert!(base_url("ftp://x").is_err());
-        assert!(base_url("not a url").is_err());
     }
 }
