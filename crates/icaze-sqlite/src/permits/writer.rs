@@ -26,6 +26,9 @@ pub(super) fn write_loop(
         checkpointer.committed(batch.len() as u64);
         checkpointer.restart_if_wanted(&conn, "icaze.db");
         for (job, result) in batch.drain(..).zip(results) {
+            // Off the queue before its answer goes out: whoever hears the answer
+            // (and reads the gauge next) no longer counts it as waiting.
+            queued.fetch_sub(1, Ordering::Relaxed);
             match (job, result) {
                 (Job::Record(_, _, reply), Answer::Recorded(r)) => {
                     let _ = reply.send(r);
@@ -48,7 +51,6 @@ pub(super) fn write_loop(
                 // Invariant: run_batch answers each job with its own kind or Failed.
                 _ => {}
             }
-            queued.fetch_sub(1, Ordering::Relaxed);
         }
     }
 }
