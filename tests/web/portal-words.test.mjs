@@ -469,10 +469,12 @@ test("dates are written in the page's language, in Baku time", async () => {
   await page.waitForSelector("#employee-dates");
   await shot(page, "portal-words-employee-az");
 
-  // More changes for the audit log: an edit (a new serial), a business trip, a delegated person.
+  // More changes for the audit log: an edit (of the plate, a signed field: a new serial,
+  // confirmed), a business trip, a delegated person.
   await page.click("#employee-edit");
   await page.waitForSelector("#employee-form");
   await page.fill("#employee-position", "Baş toxucu");
+  await page.fill("#employee-plate", "10-AA-123");
   await page.click("#employee-submit");
   await page.waitForFunction((old) => {
     const s = document.querySelector("#employee-serial");

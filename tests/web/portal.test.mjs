@@ -12,6 +12,8 @@ import { DEMO, bakuDate, bakuDateTime, launchChromium, shotsDir, startServer } f
 
 let server;
 let browser;
+/** A test's own answer to the next dialog (`(dialog) => Promise`), and the dialogs seen. */
+const dialogs = { answer: null, seen: [] };
 /** Page problems (uncaught errors, CSP violations) seen in any page. */
 const pageProblems = [];
 
@@ -51,8 +53,14 @@ async function openPortal({ phone = false } = {}) {
   page.on("console", (m) => {
     if (m.type() === "error" && /Content Security Policy|Refused to/i.test(m.text())) pageProblems.push(m.text());
   });
-  // Confirmations are accepted; a prompt (the reason of a revocation) gets a reason.
-  page.on("dialog", (d) => d.accept(d.type() === "prompt" ? "the funeral was moved" : undefined));
+  // Confirmations are accepted; a prompt (the reason of a revocation) gets a reason. A test
+  // that answers a dialog itself sets `dialogs.answer`, which sees each dialog once.
+  page.on("dialog", (d) => {
+    const answer = dialogs.answer;
+    dialogs.answer = null;
+    if (answer) return answer(d);
+    return d.accept(d.type() === "prompt" ? "the funeral was moved" : undefined);
+  });
   await page.goto(`${server.url}/portal/`);
   await page.waitForSelector("body[data-ready=true]");
   return page;
@@ -183,7 +191,7 @@ test("the language switcher changes the interface", async () => {
   await employer.waitForFunction(() => document.documentElement.lang === "az");
 });
 
-test("an employee is registered, shown with the permit and QR, edited to a new serial, deleted", async () => {
+test("an employee is registered, shown with the permit and QR, edited (a position edit keeps the serial, a zone edit asks, then gives a new one), deleted", async () => {
   const page = employer;
   await page.click("#employees-new");
   await page.waitForSelector("#employee-form");
@@ -220,18 +228,61 @@ test("an employee is registered, shown with the permit and QR, edited to a new s
   assert.ok((await pdf.body()).subarray(0, 5).toString() === "%PDF-", "the certificate is a PDF");
   await shot(page, "employee");
 
+  // Issue 22 item 8: an edit of the position only saves without asking and keeps the serial.
   await page.click("#employee-edit");
   await page.waitForSelector("#employee-form");
   assert.equal(await page.inputValue("#employee-document"), DEMO.baku);
   await page.fill("#employee-position", "Baş çörəkçi");
+  dialogs.answer = async (d) => {
+    dialogs.seen.push(d.message());
+    await d.dismiss();
+  };
   await page.click("#employee-submit");
+  await page.waitForSelector("#employee-serial");
+  assert.equal(dialogs.answer !== null, true, "a position edit asks nothing");
+  dialogs.answer = null;
+  assert.equal(Number(await page.textContent("#employee-serial")), serial, "a position edit keeps the serial");
+  assert.match(await page.textContent("#flash"), /icazə dəyişmədi/, "the flash says the permit is unchanged");
+  assert.match(await page.textContent("body"), /Baş çörəkçi/);
+
+  // A zone edit asks first (at 360 px); cancelling keeps the old permit.
+  await page.setViewportSize({ width: 360, height: 780 });
+  await page.click("#employee-edit");
+  await page.waitForSelector("#employee-form");
+  await pickZones(page, "employee-zones", [2]);
+  await shot(page, "edit-zones-360");
+  const asked = new Promise((resolve) => {
+    dialogs.answer = async (d) => {
+      resolve(d.message());
+      await d.dismiss();
+    };
+  });
+  await page.click("#employee-submit");
+  assert.equal(await asked, "Bu dəyişiklik köhnə icazəni ləğv edib yenisini verəcək. Davam edilsin?");
+  await page.waitForFunction(() => !document.querySelector("#employee-submit")?.disabled);
+  assert.ok(await page.isVisible("#employee-form"), "a cancelled edit stays on the form");
+  const kept = await fetchFromPage(page, `/portal/api/employees/${id}`);
+  assert.equal(kept.body.permit.serial, serial, "cancelling keeps the old permit");
+  assert.deepEqual(kept.body.zones, [1]);
+
+  // Confirming revokes it and issues a new serial.
+  const confirmed = new Promise((resolve) => {
+    dialogs.answer = async (d) => {
+      resolve(d.message());
+      await d.accept();
+    };
+  });
+  await page.click("#employee-submit");
+  await confirmed;
   await page.waitForFunction((old) => {
     const s = document.querySelector("#employee-serial");
     return s && s.textContent !== String(old);
   }, serial);
   const newSerial = Number(await page.textContent("#employee-serial"));
-  assert.ok(newSerial > serial, `editing issues a new serial (${serial} -> ${newSerial})`);
+  assert.ok(newSerial > serial, `a zone edit issues a new serial (${serial} -> ${newSerial})`);
   assert.match(await page.textContent("#flash"), new RegExp(String(newSerial)));
+  await shot(page, "edited-zones-360");
+  await page.setViewportSize({ width: 390, height: 844 });
 
   await page.click("#employee-delete");
   await waitRoute(page, "employees");

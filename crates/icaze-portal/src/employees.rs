@@ -92,6 +92,17 @@ pub struct ReactivateProblem {
     pub message: String,
 }
 
+/// What an edit of an employee would do to their permit, told before it is
+/// saved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EditPreview {
+    /// Whether the edit changes a signed field (document, zones, window,
+    /// plate), or the employee has no permit in force: a new permit is issued.
+    pub reissues: bool,
+    /// The serials the edit revokes (empty when it does not re-issue).
+    pub revokes: Vec<u32>,
+}
+
 /// A document to print: the permit with what the certificate shows.
 #[derive(Debug, Clone)]
 pub struct Printable {
@@ -217,7 +228,63 @@ impl<S: PermitStore> PortalService<S> {
         })
     }
 
-    /// Changes an employee: the old permit is revoked, then a new one issued.
+    /// Checks an edit: the old employee, the new row and its claims, and
+    /// what it would do to the permit. The caller holds `changes`.
+    fn plan_edit(
+        &self,
+        org_id: i64,
+        id: i64,
+        input: &EmployeeInput,
+    ) -> Result<(EmployeeRow, EmployeeRow, Checked, EditPreview), PortalError> {
+        let old = self.read(|tx| Ok(tx.employee(org_id, id)?))?.ok_or_else(|| PortalError::employee_not_found(id))?;
+        let (row, checked) = self.check_employee(input)?;
+        if row.document != old.document
+            && self.read(|tx| Ok(tx.employee_by_document(org_id, &row.document)?))?.is_some()
+        {
+            return Err(PortalError::conflict(
+                "duplicate_employee",
+                format!("the document {} is registered in your organisation already", row.document),
+            ));
+        }
+        // The permit signs the document, the purpose (always work here), the
+        // zones, the window and the plate; the name and the position are the
+        // portal's own and need no new permit. An employee without a permit in
+        // force (deactivated, or their permit revoked) gets one, as before.
+        let signed_same = row.document == old.document
+            && row.zones == old.zones
+            && row.valid_from == old.valid_from
+            && row.valid_until == old.valid_until
+            && row.plate == old.plate;
+        let in_force = match old.serial {
+            Some(serial) if old.status == EmployeeStatus::Active => {
+                self.read(|tx| Ok(tx.permit(serial)?))?.is_some_and(|p| !p.revoked)
+            }
+            _ => false,
+        };
+        let reissues = !(signed_same && in_force);
+        let revokes = if reissues { old.serial.into_iter().collect() } else { Vec::new() };
+        Ok((old, row, checked, EditPreview { reissues, revokes }))
+    }
+
+    /// What [`Self::edit_employee`] would do with this input, without doing
+    /// it: whether the permit is re-issued and which serials are revoked.
+    /// The input is checked as the edit checks it.
+    pub fn preview_edit(
+        &self,
+        principal: &Principal,
+        id: i64,
+        input: &EmployeeInput,
+    ) -> Result<EditPreview, PortalError> {
+        let org = principal.employer()?;
+        let _changes = lock(&self.changes);
+        self.admitted(org.id)?;
+        let (_, _, _, preview) = self.plan_edit(org.id, id, input)?;
+        Ok(preview)
+    }
+
+    /// Changes an employee. An edit of a signed field (document, zones,
+    /// window, plate) revokes the old permit and issues a new one; an edit of
+    /// the name or position only keeps the permit and its serial.
     pub fn edit_employee(
         &self,
         principal: &Principal,
@@ -227,41 +294,49 @@ impl<S: PermitStore> PortalService<S> {
         let org = principal.employer()?;
         let _changes = lock(&self.changes);
         self.admitted(org.id)?;
-        let old = self.read(|tx| Ok(tx.employee(org.id, id)?))?.ok_or_else(|| PortalError::employee_not_found(id))?;
-        let (mut row, checked) = self.check_employee(input)?;
-        if row.document != old.document
-            && self.read(|tx| Ok(tx.employee_by_document(org.id, &row.document)?))?.is_some()
-        {
-            return Err(PortalError::conflict(
-                "duplicate_employee",
-                format!("the document {} is registered in your organisation already", row.document),
-            ));
+        let (old, mut row, checked, preview) = self.plan_edit(org.id, id, input)?;
+        let by = &principal.person.login;
+        let before = EditedFields {
+            document: old.document.clone(),
+            name: old.name.clone(),
+            valid_from: day_text(old.valid_from),
+            valid_until: day_text(old.valid_until),
+            zones: old.zones.clone(),
+        };
+        row.id = id;
+        row.org_id = org.id;
+        if !preview.reissues {
+            row.serial = old.serial;
+            row.status = old.status;
+            return self.write(|tx| {
+                tx.update_employee(&row)?;
+                let details = AuditDetails::EmployeeEdited {
+                    before: before.clone(),
+                    document: row.document.clone(),
+                    employee: id,
+                    revoked: Vec::new(),
+                    serial: row.serial.unwrap_or_default(),
+                };
+                tx.audit(&self.audit_entry(Some(org.id), by, "employee_edited", details))?;
+                self.view(tx, row.clone())
+            });
         }
         // Signed before the revocation, so that nothing but storage can fail
         // between the old permit's end and the new one's record.
         let signed = self.prepare(std::slice::from_ref(&checked))?;
         let caller = Caller::Service { name: principal.service_name() };
-        let old_serials: Vec<u32> = old.serial.into_iter().collect();
+        let old_serials = preview.revokes;
         self.revoke(&caller, &old_serials, &format!("employee {id} edited on the portal"))?;
         self.record(&signed)?;
-        let by = &principal.person.login;
         let mut permit = Self::permit_row(&signed[0], PermitKind::Work, Some(org.id), by);
         permit.employee_id = Some(id);
-        row.id = id;
-        row.org_id = org.id;
         row.serial = Some(permit.serial);
         self.commit(&signed, |tx| {
             tx.mark_revoked(&old_serials)?;
             tx.update_employee(&row)?;
             tx.insert_permit(&permit)?;
             let details = AuditDetails::EmployeeEdited {
-                before: EditedFields {
-                    document: old.document.clone(),
-                    name: old.name.clone(),
-                    valid_from: day_text(old.valid_from),
-                    valid_until: day_text(old.valid_until),
-                    zones: old.zones.clone(),
-                },
+                before: before.clone(),
                 document: row.document.clone(),
                 employee: id,
                 revoked: old_serials.clone(),

@@ -41,7 +41,7 @@ pub mod store;
 
 pub use crate::accounts::Principal;
 pub use crate::employees::{
-    EmployeeInput, EmployeeView, Printable, ReactivateProblem, Reactivated, TripInput, TripView,
+    EditPreview, EmployeeInput, EmployeeView, Printable, ReactivateProblem, Reactivated, TripInput, TripView,
 };
 pub use crate::error::PortalError;
 pub use crate::fields::day_text;

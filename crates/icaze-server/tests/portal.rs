@@ -407,7 +407,46 @@ async fn employees_permits_edits_and_isolation() {
     assert_eq!((pdf.status, pdf.headers["content-type"].to_str().unwrap()), (StatusCode::OK, "application/pdf"));
     assert!(pdf.bytes.starts_with(b"%PDF-"));
 
-    // An edit revokes the old permit and issues a new one.
+    // Issue 22 item 8: an edit of the name or position only keeps the permit and its
+    // serial, and revokes nothing; the preview says so before.
+    let unsigned = json!({"document": "AZE11111111", "name": "Məmmədov Elçin Renamed", "position": "driver",
+        "zones": [1, 2], "valid_from": "2020-12-15", "valid_until": "2020-12-31"});
+    let preview = s.post(&format!("{path}/preview"), &a, unsigned.clone()).await;
+    assert_eq!((preview.status, &preview.body), (StatusCode::OK, &json!({"reissues": false, "revokes": []})));
+    let renamed = s.put(&path, &a, unsigned).await;
+    assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.body);
+    assert_eq!(renamed.body["name"], "Məmmədov Elçin Renamed");
+    assert_eq!(renamed.body["position"], "driver");
+    assert_eq!(renamed.body["permit"]["serial"].as_u64(), Some(old_serial));
+    assert!(!s.revoked_serials().await.contains(&old_serial));
+
+    // A zone edit: the preview names the serial it revokes, changes nothing...
+    let zoned = json!({"document": "AZE11111111", "name": "Məmmədov Elçin", "position": "engineer",
+        "zones": [3], "valid_from": "2020-12-15", "valid_until": "2020-12-31"});
+    let preview = s.post(&format!("{path}/preview"), &a, zoned.clone()).await;
+    assert_eq!(preview.body, json!({"reissues": true, "revokes": [old_serial]}));
+    assert_eq!(s.get(&path, &a).await.body["permit"]["serial"].as_u64(), Some(old_serial));
+    assert!(!s.revoked_serials().await.contains(&old_serial));
+    let bad = s
+        .post(
+            &format!("{path}/preview"),
+            &a,
+            json!({"document": "AZE11111111", "name": "x",
+        "zones": [999], "valid_from": "2020-12-15", "valid_until": "2020-12-31"}),
+        )
+        .await;
+    assert_eq!(bad.body["code"], "invalid_zone", "{}", bad.body);
+    assert_eq!(s.post(&format!("{path}/preview"), &b, zoned.clone()).await.status, StatusCode::NOT_FOUND);
+    // ...and the edit gives a new serial and revokes the old one.
+    let rezoned = s.put(&path, &a, zoned).await;
+    assert_eq!(rezoned.status, StatusCode::OK, "{}", rezoned.body);
+    let zone_serial = rezoned.body["permit"]["serial"].as_u64().unwrap();
+    assert_ne!(zone_serial, old_serial);
+    assert!(s.revoked_serials().await.contains(&old_serial));
+    assert_eq!(rezoned.body["zones"], json!([3]));
+    let old_serial = zone_serial;
+
+    // An edit of the window and the plate revokes the old permit and issues a new one.
     let edited = s
         .put(
             &path,
@@ -463,6 +502,8 @@ async fn employees_permits_edits_and_isolation() {
             "organisation_created",
             "password_changed",
             "employee_added",
+            "employee_edited",
+            "employee_edited",
             "employee_edited",
             "trip_added",
             "employee_deleted"

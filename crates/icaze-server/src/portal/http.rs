@@ -56,6 +56,7 @@ pub fn router<S: PermitStore>(svc: Arc<PortalService<S>>, sender: Option<SmsSend
             "/portal/api/employees/{id}",
             get(employee::<S>).put(edit_employee::<S>).delete(delete_employee::<S>).layer(json_limit),
         )
+        .route("/portal/api/employees/{id}/preview", post(preview_edit::<S>).layer(json_limit))
         .route("/portal/api/employees/{id}/trips", post(add_trip::<S>).layer(json_limit))
         .route("/portal/api/employees/{id}/{document}", get(employee_document::<S>))
         .route("/portal/api/trips/{id}/{document}", get(trip_document::<S>))
@@ -335,6 +336,21 @@ async fn edit_employee<S: PermitStore>(
     })
     .await?;
     Ok(json_response(StatusCode::OK, answers::employee(&view)))
+}
+
+async fn preview_edit<S: PermitStore>(
+    State(svc): State<Arc<PortalService<S>>>,
+    Path(id): Path<String>,
+    creds: Credentials,
+    raw: Result<Bytes, BytesRejection>,
+) -> Answer {
+    let preview = with_session(&svc, creds, true, move |s, p| {
+        let id = employee_id(&id)?;
+        let input: EmployeeInput = parse_json(&body(raw)?)?;
+        s.preview_edit(p, id, &input)
+    })
+    .await?;
+    Ok(json_response(StatusCode::OK, json!({"reissues": preview.reissues, "revokes": preview.revokes})))
 }
 
 async fn delete_employee<S: PermitStore>(

@@ -1,5 +1,6 @@
 // An employer's employees: the searchable list, the form that registers or
-// edits one (each save issues a new permit), and one employee's screen with
+// edits one (an edit of a signed field issues a new permit, after the
+// employer confirms it), and one employee's screen with
 // their permit and business trips.
 import { api, errorText, guarded, isSessionEnd } from "./api.js";
 import { $, checkRequired, el, errorBox, field, fill, flashNext, formErrors, screen, showError, table } from "./dom.js";
@@ -177,10 +178,19 @@ export async function employeeForm(id) {
     };
     $("#employee-submit").disabled = true;
     await guarded(errors, async () => {
+      let reissues = true;
+      if (id) {
+        // The server tells whether this edit revokes the permit (a signed field
+        // changed); only then is the employer asked.
+        const preview = await api("POST", `/portal/api/employees/${encodeURIComponent(id)}/preview`, body);
+        reissues = preview?.reissues !== false;
+        if (reissues && !window.confirm(t("employee.confirm_reissue"))) return;
+      }
       const saved = id
         ? await api("PUT", `/portal/api/employees/${encodeURIComponent(id)}`, body)
         : await api("POST", "/portal/api/employees", body);
-      flashNext(t(id ? "employee.updated" : "employee.registered", { serial: saved?.permit?.serial ?? "—" }));
+      const done = !id ? "employee.registered" : reissues ? "employee.updated" : "employee.saved";
+      flashNext(t(done, { serial: saved?.permit?.serial ?? "—" }));
       location.hash = `#/employees/${saved.id}`;
     });
     const submit = $("#employee-submit");
