@@ -533,22 +533,6 @@ async fn employees_permits_edits_and_isolation() {
     assert_eq!(s.delete("/portal/api/org/persons/org.b", &a).await.status, StatusCode::NOT_FOUND);
 }
 
-/// The certificate's text as poppler's `pdftotext` extracts it: what a reader copies or a
-/// screen reader reads. Fails, saying so, where poppler-utils is not installed.
-fn pdftotext(pdf: &[u8]) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("certificate.pdf");
-    std::fs::write(&path, pdf).unwrap();
-    let output =
-        std::process::Command::new("pdftotext").args(["-enc", "UTF-8"]).arg(&path).arg("-").output().unwrap_or_else(
-            |e| {
-                panic!("this test needs pdftotext (Debian package poppler-utils; `apt-get install poppler-utils`): {e}")
-            },
-        );
-    assert!(output.status.success(), "pdftotext failed: {}", String::from_utf8_lossy(&output.stderr));
-    String::from_utf8(output.stdout).unwrap()
-}
-
 /// Issue 22 item 7: the certificate printed `Icazä`, `Räsad Äliyev` and `Baki`, with English
 /// labels only. It keeps every letter now, speaks the portal's language (`?lang=`,
 /// Azerbaijani by default), and shows the end of validity as the page and the device do.
@@ -580,7 +564,7 @@ async fn issue_22_the_certificate_keeps_its_letters_in_az_ru_and_en() {
     let default = s.get(&path, &a).await;
     assert_eq!(default.status, StatusCode::OK);
     assert_eq!(default.bytes, s.get(&format!("{path}?lang=az"), &a).await.bytes, "Azerbaijani is the default");
-    let az = pdftotext(&default.bytes);
+    let az = icaze_testkit::pdftotext(&default.bytes);
     for expected in [
         "İcazə: iş",
         "Ad, soyad",
@@ -599,7 +583,7 @@ async fn issue_22_the_certificate_keeps_its_letters_in_az_ru_and_en() {
         assert!(az.contains(expected), "{expected:?} not in the Azerbaijani certificate:\n{az}");
     }
 
-    let ru = pdftotext(&s.get(&format!("{path}?lang=ru"), &a).await.bytes);
+    let ru = icaze_testkit::pdftotext(&s.get(&format!("{path}?lang=ru"), &a).await.bytes);
     for expected in [
         "Пропуск: работа",
         "Фамилия, имя",
@@ -616,7 +600,7 @@ async fn issue_22_the_certificate_keeps_its_letters_in_az_ru_and_en() {
         assert!(ru.contains(expected), "{expected:?} not in the Russian certificate:\n{ru}");
     }
 
-    let en = pdftotext(&s.get(&format!("{path}?lang=en"), &a).await.bytes);
+    let en = icaze_testkit::pdftotext(&s.get(&format!("{path}?lang=en"), &a).await.bytes);
     for expected in ["Permit: work", "Name", "Rəşad Əliyev İsmayıl oğlu", "Baku (1), Sumgayit (2)", "(Baku time)"]
     {
         assert!(en.contains(expected), "{expected:?} not in the English certificate:\n{en}");

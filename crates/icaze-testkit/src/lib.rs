@@ -73,3 +73,22 @@ pub use config::{REPLY_COULD_NOT_FETCH, REPLY_EMPTY};
 pub use error::KannelError;
 pub use faultproxy::{Fault, FaultCounts, FaultKind, FaultProxy, FaultProxyError, FaultSchedule};
 pub use kannel::{available, Kannel, SHORT_CODE};
+
+/// A PDF's text as poppler's `pdftotext` extracts it (UTF-8, in reading order):
+/// what a reader copies or a screen reader reads.
+///
+/// # Panics
+/// Where poppler-utils is not installed (saying so), or when it fails on the file.
+pub fn pdftotext(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("document.pdf");
+    std::fs::write(&path, pdf).expect("the PDF is written");
+    let output =
+        std::process::Command::new("pdftotext").args(["-enc", "UTF-8"]).arg(&path).arg("-").output().unwrap_or_else(
+            |e| {
+                panic!("this test needs pdftotext (Debian package poppler-utils; `apt-get install poppler-utils`): {e}")
+            },
+        );
+    assert!(output.status.success(), "pdftotext failed: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).expect("pdftotext writes UTF-8")
+}

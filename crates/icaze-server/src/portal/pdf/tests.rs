@@ -39,21 +39,6 @@ fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
     haystack.get(from..)?.windows(needle.len()).position(|w| w == needle).map(|at| at + from)
 }
 
-/// The page's text as poppler's `pdftotext` extracts it (UTF-8, in reading order).
-fn pdftotext(pdf: &[u8]) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("certificate.pdf");
-    std::fs::write(&path, pdf).unwrap();
-    let output =
-        std::process::Command::new("pdftotext").args(["-enc", "UTF-8"]).arg(&path).arg("-").output().unwrap_or_else(
-            |e| {
-                panic!("this test needs pdftotext (Debian package poppler-utils; `apt-get install poppler-utils`): {e}")
-            },
-        );
-    assert!(output.status.success(), "pdftotext failed: {}", String::from_utf8_lossy(&output.stderr));
-    String::from_utf8(output.stdout).unwrap()
-}
-
 /// The page's content stream, inflated.
 fn content(pdf: &[u8]) -> String {
     let start = find(pdf, b"4 0 obj\n", 0).unwrap();
@@ -119,7 +104,7 @@ fn strings_are_escaped() {
 /// Issue 22 item 7: names kept their letters only in a transliteration (`Räsad Äliyev`).
 #[test]
 fn issue_22_text_extracts_with_azerbaijani_letters() {
-    let text = pdftotext(&sample());
+    let text = icaze_testkit::pdftotext(&sample());
     for expected in [
         "İcazə: iş",
         "Ad, soyad",
@@ -137,12 +122,12 @@ fn issue_22_text_extracts_with_azerbaijani_letters() {
 
 #[test]
 fn issue_22_text_extracts_in_russian_and_english() {
-    let text = pdftotext(&sample_in(Lang::Ru));
+    let text = icaze_testkit::pdftotext(&sample_in(Lang::Ru));
     for expected in ["Пропуск: работа", "Фамилия, имя", "Rəşad Əliyev", "Срок действия", "(время Баку)"]
     {
         assert!(text.contains(expected), "{expected:?} not in:\n{text}");
     }
-    let text = pdftotext(&sample_in(Lang::En));
+    let text = icaze_testkit::pdftotext(&sample_in(Lang::En));
     for expected in ["Permit: work", "Organisation", "Bakı Metropoliteni QSC", "(Baku time)"] {
         assert!(text.contains(expected), "{expected:?} not in:\n{text}");
     }
@@ -179,7 +164,7 @@ fn values_wrap_by_width_at_spaces_and_inside_a_long_word() {
 fn too_many_lines_are_capped() {
     let many: Vec<(&str, String)> = (0..40).map(|i| ("Line", format!("value {i}"))).collect();
     let c = Certificate { lang: Lang::En, heading: "H", lines: many, qr_payload: "123", token_text: "123" };
-    let text = pdftotext(&certificate(&c).unwrap());
+    let text = icaze_testkit::pdftotext(&certificate(&c).unwrap());
     assert!(text.lines().any(|line| line.trim() == "value 24"), "{text}");
     assert!(!text.lines().any(|line| line.trim() == "value 25"), "{text}");
 }
@@ -191,7 +176,7 @@ fn unencodable_payload_says_so_in_the_language() {
         [(Lang::En, "QR code unavailable"), (Lang::Az, "QR kod yoxdur"), (Lang::Ru, "QR-код недоступен")]
     {
         let c = Certificate { lang, heading: "H", lines: vec![], qr_payload: &payload, token_text: "t" };
-        assert!(pdftotext(&certificate(&c).unwrap()).contains(expected), "{lang:?}");
+        assert!(icaze_testkit::pdftotext(&certificate(&c).unwrap()).contains(expected), "{lang:?}");
     }
 }
 
@@ -211,7 +196,7 @@ fn any_name_from_outside_is_drawn_without_panic() {
     let lines = vec![("Ad", strange.to_string())];
     let c = Certificate { lang: Lang::Az, heading: "H", lines, qr_payload: "1", token_text: strange };
     let pdf = certificate(&c).unwrap();
-    let text = pdftotext(&pdf);
+    let text = icaze_testkit::pdftotext(&pdf);
     assert!(text.contains("\u{FFFD}\u{FFFD} \u{FFFD} e\u{FFFD}"), "{text}");
     assert!(text.contains("tab here new line"), "{text}");
     // The token is ASCII in Courier: anything else is a question mark.
@@ -219,7 +204,7 @@ fn any_name_from_outside_is_drawn_without_panic() {
     // A very long name fills the lines it may and no more, a very long heading one line.
     let lines = vec![("Ad", long.clone())];
     let c = Certificate { lang: Lang::Az, heading: &long, lines, qr_payload: "1", token_text: "1" };
-    let text = pdftotext(&certificate(&c).unwrap());
+    let text = icaze_testkit::pdftotext(&certificate(&c).unwrap());
     assert_eq!(text.lines().filter(|line| line.contains("Əliyev")).count(), 1 + MAX_TEXT_LINES, "{text}");
 }
 
