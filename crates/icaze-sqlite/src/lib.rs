@@ -6,7 +6,8 @@
 //! ([`icaze_sync_service::store::SyncStore`]: devices, inspections,
 //! revocations, bundle versions, supervisors, the audit trail) and
 //! [`portal`] ([`icaze_portal::store::PortalStore`]: accounts, sessions,
-//! employees, the portal's permits, imports, its audit log).
+//! employees, the portal's permits, imports, its audit log); and [`backup`],
+//! a running service's databases copied, and restored.
 //!
 //! It knows SQLite and the store interfaces; it knows no HTTP, and JSON only
 //! as the text of a column (the audit trails' details, an import's
@@ -16,6 +17,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod backup;
 pub mod engine;
 pub mod permits;
 pub mod portal;

@@ -5,6 +5,7 @@
 //! error (bad arguments, unreadable files).
 
 mod admin;
+mod backup;
 mod bundle;
 mod demo;
 mod desktop;
@@ -58,6 +59,10 @@ enum Command {
     /// Import the population registry and the deny list into a data directory.
     #[command(subcommand)]
     Registry(serve::RegistryCommand),
+    /// Copy a data directory's databases while the service runs (SQLite; for PostgreSQL use pg_dump).
+    Backup(backup::BackupArgs),
+    /// Restore a backup into a new data directory, skipping serials the lost service may have issued.
+    Restore(backup::RestoreArgs),
     /// Benchmark the SMS endpoint: distinct documents on many connections, permits/s and latency.
     Loadgen(loadgen::LoadgenArgs),
     /// Make or show signed sync bundles for officers' devices.
@@ -315,6 +320,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Admin(args) => admin::run(args),
         Command::Portal(command) => portal::run(command),
         Command::Bundle(command) => bundle::run(command),
+        Command::Backup(args) => backup::run_backup(args),
+        Command::Restore(args) => backup::run_restore(args),
         Command::Regime { file } => {
             let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
             let regime = icaze_server::regime::Regime::from_toml(&text).with_context(|| file.display().to_string())?;

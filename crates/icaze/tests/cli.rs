@@ -350,6 +350,8 @@ fn completions_for_bash_name_every_subcommand() {
         "serve",
         "up",
         "registry",
+        "backup",
+        "restore",
         "loadgen",
         "bundle",
         "device",
@@ -444,4 +446,38 @@ fn serve_writes_json_log_lines_with_the_request_id() {
     assert_eq!(line["fields"]["message"], "request answered", "{line}");
     assert_eq!(line["fields"]["status"], 200, "{line}");
     assert_eq!(line["span"]["route"], "/healthz", "{line}");
+}
+
+/// Issue 21 item 7: `icaze backup` copies a data directory's databases and
+/// tokens, `icaze restore` puts them in a new directory with the serial
+/// counter moved on, and neither overwrites anything.
+#[test]
+fn backup_and_restore_a_data_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = |name: &str| tmp.path().join(name).to_str().unwrap().to_owned();
+    let out = icaze(&["registry", "demo", "--data", &path("data"), "--count", "50"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let out = icaze(&["backup", "--data", &path("data"), "--to", &path("copy")]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let said = stdout(&out);
+    assert!(said.contains("icaze.db") && said.contains("registry.db"), "{said}");
+    assert!(said.contains(&format!("to {}", path("copy"))), "{said}");
+
+    let out = icaze(&["restore", "--from", &path("copy"), "--data", &path("restored"), "--serial-gap", "5000"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let said = stdout(&out);
+    let next: u32 = said.rsplit("the next serial is ").next().unwrap().trim().parse().expect(&said);
+    assert!(next >= 5000, "{said}");
+    assert!(tmp.path().join("restored/registry.db").is_file());
+
+    for args in [
+        ["backup", "--data", &path("data"), "--to", &path("copy")],
+        ["restore", "--from", &path("copy"), "--data", &path("restored")],
+    ] {
+        let out = icaze(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?} refused as a set-up error");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("not empty") || err.contains("holds databases already"), "{err}");
+    }
 }
