@@ -62,6 +62,7 @@ macro_rules! permit_store_conformance {
             a_bad_phone_register_replaces_nothing,
             the_document_limit_counts_per_code_per_baku_day,
             the_phone_limit_counts_every_document_and_refusals_leave_no_trace,
+            the_caps_of_a_code_count_per_week_and_per_phone,
             a_replacement_moves_the_day_s_permit_once_and_counts_nothing,
             serials_of_two_instances_never_overlap,
             permits_from_other_channels_are_all_or_nothing,
@@ -96,7 +97,7 @@ pub fn sms_permit(serial: u32, document: &str, phone: &str, at: UtcMinute) -> Pe
 
 /// The limits of code 2 on `at`'s Baku day.
 pub fn limits(at: UtcMinute, per_document: u32, per_phone: u32) -> Limits {
-    Limits { day: baku_day(at), per_document, per_phone, replaces: None }
+    Limits { day: baku_day(at), per_document, per_phone, per_week: None, per_phone_code: None, replaces: None }
 }
 
 fn last_serial(recorded: &Recorded) -> Option<u32> {
@@ -233,6 +234,47 @@ pub async fn the_phone_limit_counts_every_document_and_refusals_leave_no_trace<B
         .map(|s| s.0)
         .collect();
     assert_eq!(stored, [1, 3, 5, 7]);
+}
+
+/// A regime's caps of a code (issue 23: code 1's abuse): per document over
+/// seven Baku days and per phone per day, whoever's documents it asks for. A
+/// document at its daily limit is told so first; a refusal bumps no counter;
+/// another code is not counted.
+pub async fn the_caps_of_a_code_count_per_week_and_per_phone<B: Backend>(backend: &B) {
+    let db = backend.database();
+    let store = backend.open(&db);
+    let day = |n: u32| noon().checked_add(n * 24 * 60).expect("in range");
+    let capped = |at| Limits { per_week: Some(3), per_phone_code: Some(2), ..limits(at, 2, 10) };
+    let medical = |serial, document: &str, phone: &str, at| {
+        let permit = PermitRecord { code: 1, purpose: 1, ..sms_permit(serial, document, phone, at) };
+        store.record_permit(permit, capped(at))
+    };
+    let (a, p1, p2, p3) = ("AZE20000001", "994500000001", "994500000002", "994500000003");
+    assert_eq!(medical(1, a, p1, day(0)).await.expect("record"), Recorded::Issued);
+    assert_eq!(medical(2, a, p2, day(0)).await.expect("record"), Recorded::Issued);
+    let daily = medical(3, a, p3, day(0)).await.expect("record");
+    assert_eq!(last_serial(&daily), Some(2), "the daily limit first: {daily:?}");
+    assert_eq!(medical(4, a, p1, day(3)).await.expect("record"), Recorded::Issued);
+    // Three in the week: days 5 and 6 are refused, day 7 no longer counts day 0.
+    assert_eq!(medical(5, a, p3, day(5)).await.expect("record"), Recorded::WeekLimit);
+    assert_eq!(medical(6, a, p3, day(6)).await.expect("record"), Recorded::WeekLimit);
+    assert_eq!(medical(7, a, p1, day(7)).await.expect("record"), Recorded::Issued);
+    // The refusals took nothing of p3's cap: two documents more, then the cap.
+    assert_eq!(medical(8, "AZE20000002", p3, day(5)).await.expect("record"), Recorded::Issued);
+    assert_eq!(medical(9, "AZE20000003", p3, day(5)).await.expect("record"), Recorded::Issued);
+    assert_eq!(medical(10, "AZE20000004", p3, day(5)).await.expect("record"), Recorded::PhoneLimit);
+    // Code 2 is not capped and does not count code 1's permits.
+    let necessities = sms_permit(11, "AZE20000004", p3, day(5));
+    assert_eq!(store.record_permit(necessities, limits(day(5), 1, 10)).await.expect("record"), Recorded::Issued);
+    // The phone's refusal took nothing of the document's day.
+    assert_eq!(medical(12, "AZE20000004", p2, day(5)).await.expect("record"), Recorded::Issued);
+    let stored: Vec<u32> = (0..8)
+        .flat_map(|n| store.valid_permits(a, day(n)).expect("valid"))
+        .map(|s| s.0)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    assert_eq!(stored, [1, 2, 4, 7]);
 }
 
 /// A permit replaces the day's permit the counter names, without counting;

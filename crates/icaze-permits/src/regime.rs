@@ -20,6 +20,13 @@ pub struct SmsCode {
     pub minutes: u32,
     /// How many permits of this code one document may get per calendar day (Asia/Baku).
     pub per_day: u32,
+    /// How many permits of this code one document may get in seven Baku days
+    /// (today and the six before), if capped.
+    pub per_week: Option<u32>,
+    /// How many permits of this code one phone may get per Baku day, all
+    /// documents together, if capped (the phone's cap of all codes, the
+    /// service's `per_phone_per_day`, holds besides).
+    pub per_phone_per_day: Option<u32>,
     /// Minutes between the request and the start of validity.
     pub activation_delay_minutes: u32,
 }
@@ -112,6 +119,10 @@ struct CodeFile {
     minutes: u32,
     per_day: u32,
     #[serde(default)]
+    per_week: Option<u32>,
+    #[serde(default)]
+    per_phone_per_day: Option<u32>,
+    #[serde(default)]
     activation_delay_minutes: u32,
 }
 
@@ -171,6 +182,12 @@ impl Regime {
             if c.per_day == 0 {
                 return Err(invalid(format!("SMS code {}: per_day must be at least 1", c.code)));
             }
+            if c.per_week.is_some_and(|week| week < c.per_day) {
+                return Err(invalid(format!("SMS code {}: per_week must be at least per_day", c.code)));
+            }
+            if c.per_phone_per_day == Some(0) {
+                return Err(invalid(format!("SMS code {}: per_phone_per_day must be at least 1", c.code)));
+            }
             if c.activation_delay_minutes > 24 * 60 {
                 return Err(invalid(format!("SMS code {}: activation_delay_minutes must be at most 1440", c.code)));
             }
@@ -179,6 +196,8 @@ impl Regime {
                 purpose: p,
                 minutes: c.minutes,
                 per_day: c.per_day,
+                per_week: c.per_week,
+                per_phone_per_day: c.per_phone_per_day,
                 activation_delay_minutes: c.activation_delay_minutes,
             };
             if codes.insert(c.code, code).is_some() {
@@ -327,6 +346,8 @@ mod tests {
             ("id='x'\nname='x'\nstart='2020-12-14T00:00:00+04:00'\nend='2020-12-15T00:00:00+04:00'\nscope='listed'", "at least one zone"),
             ("id='x'\nname='x'\nstart='2020-12-14T00:00:00+04:00'\nend='2020-12-15T00:00:00+04:00'\nscope='whole_country'\npurposes=['medical']\n[[codes]]\ncode=2\npurpose='necessities'\nminutes=180\nper_day=1", "not among"),
             ("id='x'\nname='x'\nstart='2020-12-14T00:00:00+04:00'\nend='2020-12-15T00:00:00+04:00'\nscope='whole_country'\nfrobs=1", "unknown field"),
+            ("id='x'\nname='x'\nstart='2020-12-14T00:00:00+04:00'\nend='2020-12-15T00:00:00+04:00'\nscope='whole_country'\npurposes=['medical']\n[[codes]]\ncode=1\npurpose='medical'\nminutes=180\nper_day=3\nper_week=2", "per_week must be at least per_day"),
+            ("id='x'\nname='x'\nstart='2020-12-14T00:00:00+04:00'\nend='2020-12-15T00:00:00+04:00'\nscope='whole_country'\npurposes=['medical']\n[[codes]]\ncode=1\npurpose='medical'\nminutes=180\nper_day=3\nper_phone_per_day=0", "per_phone_per_day must be at least 1"),
         ];
         for (text, expected) in cases {
             let err = Regime::from_toml(text).unwrap_err().to_string();

@@ -271,6 +271,8 @@ impl<S: PermitStore> SmsService<S> {
                 day: baku_day(now),
                 per_document: code.per_day,
                 per_phone: self.config.per_phone_per_day,
+                per_week: code.per_week,
+                per_phone_code: code.per_phone_per_day,
                 replaces,
             };
             let last = match self.store.record_permit(record, limits).await {
@@ -282,9 +284,19 @@ impl<S: PermitStore> SmsService<S> {
                     );
                 }
                 Ok(Recorded::PhoneLimit) => return refused(reply::phone_limit(language), "phone_limit"),
+                Ok(Recorded::WeekLimit) => {
+                    let per_week = code.per_week.unwrap_or(code.per_day);
+                    return refused(
+                        reply::weekly_limit(language, code.code, per_week, &request.document),
+                        "weekly_limit",
+                    );
+                }
                 Ok(Recorded::DocumentLimit { last: Some(last) }) => last,
                 Ok(Recorded::DocumentLimit { last: None }) => {
-                    return refused(reply::daily_limit(language, code.code, &request.document), "daily_limit")
+                    return refused(
+                        reply::daily_limit(language, code.code, code.per_day, &request.document),
+                        "daily_limit",
+                    )
                 }
                 Err(e) => return self.failed(language, &e),
             };
@@ -294,7 +306,10 @@ impl<S: PermitStore> SmsService<S> {
                 return not_issued("other_phone");
             }
             if now >= last.valid_until {
-                return refused(reply::daily_limit(language, code.code, &request.document), "daily_limit");
+                return refused(
+                    reply::daily_limit(language, code.code, code.per_day, &request.document),
+                    "daily_limit",
+                );
             }
             // Today's permit was signed by a key revoked since: it no longer
             // verifies, through no fault of the citizen, so a new one replaces it.

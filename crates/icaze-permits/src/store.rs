@@ -61,6 +61,12 @@ pub struct Limits {
     pub per_document: u32,
     /// Permits per phone per day, all documents and codes together.
     pub per_phone: u32,
+    /// Permits of this code per document in the seven days that end with
+    /// `day`, if the regime caps them (`Recorded::WeekLimit` beyond).
+    pub per_week: Option<u32>,
+    /// Permits of this code per phone per day, all documents together, if
+    /// the regime caps them (`Recorded::PhoneLimit` beyond).
+    pub per_phone_code: Option<u32>,
     /// The document's last permit of this code today, which this one replaces
     /// without counting against either limit: that permit's issuer key was
     /// revoked (a stolen key), so it no longer verifies through no fault of
@@ -80,8 +86,10 @@ pub enum Recorded {
         /// The last permit of that code today, with its window.
         last: Option<LastPermit>,
     },
-    /// The phone had its permits for the day.
+    /// The phone had its permits for the day (of all codes, or of this one).
     PhoneLimit,
+    /// The document had its permits of this code for the seven days.
+    WeekLimit,
 }
 
 /// The last permit given to a document for a code on a day.

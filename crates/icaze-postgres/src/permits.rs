@@ -355,6 +355,21 @@ async fn record(
         tx.rollback().await?;
         return Ok(last_permit(client, p, limits).await?.map(|last| Recorded::DocumentLimit { last }));
     }
+    if let Some(per_week) = limits.per_week {
+        // Today's row is locked by the upsert above, so the requests of one
+        // document count their week one after the other.
+        let week = tx
+            .prepare_cached(
+                "SELECT coalesce(sum(count), 0)::bigint FROM document_day
+                 WHERE document = $1 AND code = $3 AND day BETWEEN $2 - 6 AND $2",
+            )
+            .await?;
+        let week: i64 = tx.query_one(&week, &[&p.document, &limits.day, &code]).await?.get(0);
+        if week > i64::from(per_week) {
+            tx.rollback().await?;
+            return Ok(Ok(Recorded::WeekLimit));
+        }
+    }
     let per_phone = i64::from(limits.per_phone);
     let phone_counted = tx
         .prepare_cached(
@@ -366,6 +381,22 @@ async fn record(
     if tx.query_opt(&phone_counted, &[&limits.day, &p.phone, &per_phone]).await?.is_none() {
         tx.rollback().await?;
         return Ok(Ok(Recorded::PhoneLimit));
+    }
+    if let Some(per_code) = limits.per_phone_code {
+        let code_counted = tx
+            .prepare_cached(
+                "INSERT INTO phone_code_day (day, phone, code, count)
+                 SELECT $1::int, $2::text, $3::smallint, 1 WHERE $4::bigint > 0
+                 ON CONFLICT (day, phone, code) DO UPDATE SET count = phone_code_day.count + 1
+                    WHERE phone_code_day.count < $4::bigint
+                 RETURNING count",
+            )
+            .await?;
+        let per_code = i64::from(per_code);
+        if tx.query_opt(&code_counted, &[&limits.day, &p.phone, &code, &per_code]).await?.is_none() {
+            tx.rollback().await?;
+            return Ok(Ok(Recorded::PhoneLimit));
+        }
     }
     insert_permit(&tx, p).await?;
     tx.commit().await?;

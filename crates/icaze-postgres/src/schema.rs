@@ -76,6 +76,14 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         toml TEXT NOT NULL,
         loaded BIGINT NOT NULL DEFAULT nextval('regime_order')
      );",
+    // 2: a regime's cap of one code per phone per day (`per_phone_per_day` of a code).
+    "CREATE TABLE phone_code_day (
+        day INTEGER NOT NULL,
+        phone TEXT NOT NULL,
+        code SMALLINT NOT NULL,
+        count INTEGER NOT NULL,
+        PRIMARY KEY (day, phone, code)
+     );",
 ];
 
 /// Brings the permits store's schema to [`MIGRATIONS`]' version.

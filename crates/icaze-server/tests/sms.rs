@@ -633,3 +633,40 @@ async fn the_databases_are_readable_by_their_owner_only() {
         assert!(seen.iter().any(|name| name == db), "{db} is among {seen:?}");
     }
 }
+
+/// Issue 23 item 5: a regime's caps of code 1, per phone per day and per
+/// document over seven days, loaded into the running service, hold from the
+/// next request; raised, they let the next request through, with no restart.
+#[tokio::test]
+async fn caps_of_code_1_loaded_at_run_time_hold_from_the_next_request() {
+    let s = Service::start().await;
+    let load = |per_phone: u32| {
+        let text = icaze_server::regime::DEFAULT_REGIME
+            .replace("per_day = 3\n", &format!("per_day = 3\nper_week = 4\nper_phone_per_day = {per_phone}\n"));
+        assert_ne!(text, icaze_server::regime::DEFAULT_REGIME, "code 1's table is where the test expects it");
+        let request = s.client.post(s.url("/admin/regime")).bearer_auth(s.admin_token()).body(text);
+        async move { assert_eq!(request.send().await.unwrap().status(), 200) }
+    };
+    load(2).await;
+    let phone = "994501112233";
+    assert!(s.sms(phone, "1 AZE50000000").await.contains("IZ2"));
+    assert!(s.sms(phone, "1 AZE50000001").await.contains("IZ2"));
+    let capped = s.sms(phone, "EN 1 AZE50000002").await;
+    assert!(capped.contains("today's limit") && !capped.contains("IZ2"), "{capped}");
+    load(5).await;
+    assert!(s.sms(phone, "1 AZE50000002").await.contains("IZ2"), "the raised cap holds at once");
+
+    // AZE50000000 had one on the 15th; three on the 16th make four in the week.
+    s.clock.set(at("2020-12-16T10:00:00+04:00"));
+    for _ in 0..3 {
+        assert!(s.sms("994507654321", "1 AZE50000000").await.contains("IZ2"));
+    }
+    s.clock.set(at("2020-12-17T10:00:00+04:00"));
+    let week = s.sms("994507654321", "EN 1 AZE50000000").await;
+    assert!(week.contains("4 in 7 days") && week.contains("9108") && !week.contains("IZ2"), "{week}");
+    assert!(s.metrics().await.contains("icaze_sms_refusals_total{reason=\"weekly_limit\"} 1"));
+    // Seven days after the 15th, that day's permit no longer counts.
+    s.clock.set(at("2020-12-22T10:00:00+04:00"));
+    assert!(s.sms("994507654321", "1 AZE50000000").await.contains("IZ2"));
+    assert_eq!(s.permits(), 3 + 3 + 1, "three on the 15th, three on the 16th, one on the 22nd");
+}

@@ -367,19 +367,49 @@ pub fn permit_revoked(lang: Language, code: u8, document: &DocumentNumber) -> St
     }
 }
 
-/// The code allows one permit a day for this document, and it was given.
-pub fn daily_limit(lang: Language, code: u8, document: &DocumentNumber) -> String {
+/// The document has had the code's permits of the day (`per_day` of them).
+pub fn daily_limit(lang: Language, code: u8, per_day: u32, document: &DocumentNumber) -> String {
     let doc = document.canonical();
     match lang {
-        Language::Az => {
-            az(&format!("{doc}: kod {code} ilə icazə bu gün artıq verilib (gündə 1 dəfə). Sabah yenidən yazın."))
-        }
-        Language::En => {
+        Language::Az => az(&format!(
+            "{doc}: kod {code} ilə icazə bu gün artıq verilib (gündə {per_day} dəfə). Sabah yenidən yazın."
+        )),
+        Language::En if per_day == 1 => {
             en(&format!("{doc}: a code {code} permit was already issued today (once a day). Send again tomorrow."))
         }
-        Language::Ru => {
-            ru(&format!("{doc}: пропуск по коду {code} сегодня уже выдан (1 раз в день). Напишите завтра."))
-        }
+        Language::En => en(&format!(
+            "{doc}: code {code} permits were already issued today ({per_day} times a day). Send again tomorrow."
+        )),
+        Language::Ru => ru(&format!(
+            "{doc}: пропуск по коду {code} сегодня уже выдан ({per_day} {} в день). Напишите завтра.",
+            russian_times(per_day)
+        )),
+    }
+}
+
+/// The document has had the code's permits of seven days (`per_week` of them).
+pub fn weekly_limit(lang: Language, code: u8, per_week: u32, document: &DocumentNumber) -> String {
+    let doc = document.canonical();
+    match lang {
+        Language::Az => az(&format!(
+            "{doc}: kod {code} ilə icazə limiti dolub (7 gündə {per_week} dəfə). Məlumat: ASAN xidmət {HELP_LINE}"
+        )),
+        Language::En => en(&format!(
+            "{doc}: the limit of code {code} permits is reached ({per_week} in 7 days). Help: ASAN service {HELP_LINE}"
+        )),
+        Language::Ru => ru(&format!(
+            "{doc}: лимит пропусков по коду {code} исчерпан ({per_week} {} за 7 дней). Справки: служба ASAN {HELP_LINE}",
+            russian_times(per_week)
+        )),
+    }
+}
+
+/// «раз» or «раза» after a number, as Russian says it.
+fn russian_times(n: u32) -> &'static str {
+    match (n % 10, n % 100) {
+        (2..=4, 12..=14) => "раз",
+        (2..=4, _) => "раза",
+        _ => "раз",
     }
 }
 

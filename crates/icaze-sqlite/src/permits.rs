@@ -100,6 +100,14 @@ const MIGRATIONS: &[&str] = &[
         SELECT document, day, code, row_number() OVER (PARTITION BY document, day, code ORDER BY serial), serial
         FROM (SELECT document, (issued_at + 240) / 1440 AS day, code, serial FROM permits);
      DROP TABLE document_day;",
+    // 4: a regime's cap of one code per phone per day (`per_phone_per_day` of a code).
+    "CREATE TABLE phone_code_day (
+        day INTEGER NOT NULL,
+        phone TEXT NOT NULL,
+        code INTEGER NOT NULL,
+        count INTEGER NOT NULL,
+        PRIMARY KEY (day, phone, code)
+     ) WITHOUT ROWID;",
 ];
 
 /// The registries' database, beside the permits' (`registry.db` in the same

@@ -336,6 +336,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     code.per_day,
                     code.activation_delay_minutes
                 );
+                if let Some(week) = code.per_week {
+                    println!("    at most {week} per document in 7 days");
+                }
+                if let Some(phone) = code.per_phone_per_day {
+                    println!("    at most {phone} per phone a day");
+                }
             }
             println!("  {} zones, scope {:?}, age limit {:?}", regime.zones.len(), regime.scope, regime.age_limit);
             Ok(ExitCode::SUCCESS)

@@ -481,3 +481,24 @@ fn backup_and_restore_a_data_directory() {
         assert!(err.contains("not empty") || err.contains("holds databases already"), "{err}");
     }
 }
+
+/// `icaze regime FILE` says a code's caps (issue 23 item 5), and names a bad one.
+#[test]
+fn regime_prints_the_caps_of_a_code() {
+    let tmp = tempfile::tempdir().unwrap();
+    let shipped =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../regimes/2020-12-14.toml")).unwrap();
+    let capped = shipped.replace("per_day = 3\n", "per_day = 3\nper_week = 5\nper_phone_per_day = 2\n");
+    assert_ne!(capped, shipped);
+    let file = tmp.path().join("capped.toml");
+    std::fs::write(&file, &capped).unwrap();
+    let out = icaze(&["regime", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let said = stdout(&out);
+    assert!(said.contains("at most 5 per document in 7 days") && said.contains("at most 2 per phone a day"), "{said}");
+
+    std::fs::write(&file, capped.replace("per_week = 5", "per_week = 2")).unwrap();
+    let out = icaze(&["regime", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("per_week must be at least per_day"));
+}

@@ -38,7 +38,9 @@ fn all_replies(lang: Language, document: &DocumentNumber, code: u8, available: &
     out.extend([
         not_issued(lang, document),
         permit_revoked(lang, code, document),
-        daily_limit(lang, code, document),
+        daily_limit(lang, code, 1, document),
+        daily_limit(lang, code, 3, document),
+        weekly_limit(lang, code, 14, document),
         code_not_available(lang, code, available),
         no_permit_needed(lang),
         phone_limit(lang),
@@ -462,7 +464,7 @@ fn issue_no_russian_replies_every_reply_in_russian() {
     let replies = [
         not_issued(Language::Ru, &d),
         permit_revoked(Language::Ru, 2, &d),
-        daily_limit(Language::Ru, 2, &d),
+        daily_limit(Language::Ru, 2, 1, &d),
         code_not_available(Language::Ru, 3, &[1, 2]),
         code_not_available(Language::Ru, 3, &[]),
         no_permit_needed(Language::Ru),
@@ -557,7 +559,27 @@ fn help_texts_say_what_to_do() {
     }
     assert!(code_not_available(Language::En, 3, &[1, 2]).contains("Codes: 1 or 2."));
     assert!(code_not_available(Language::Ru, 3, &[1, 2]).contains("Kody: 1 ili 2. Primer: RU 2 AZE11111111."));
-    assert!(daily_limit(Language::Az, 2, &doc("AZE11111111")).starts_with("AZE11111111: kod 2 ile icaze bu gun"));
+    assert!(daily_limit(Language::Az, 2, 1, &doc("AZE11111111")).starts_with("AZE11111111: kod 2 ile icaze bu gun"));
+}
+
+/// Code 1 gives three permits a day: the reply says three, not once (it said
+/// "once a day" whatever the code's limit was).
+#[test]
+fn limit_replies_say_the_code_s_own_limit() {
+    let d = doc("AZE11111111");
+    assert!(daily_limit(Language::En, 1, 3, &d).contains("(3 times a day)"), "{}", daily_limit(Language::En, 1, 3, &d));
+    assert!(daily_limit(Language::En, 2, 1, &d).contains("(once a day)"));
+    assert!(daily_limit(Language::Az, 1, 3, &d).contains("(gunde 3 defe)"), "{}", daily_limit(Language::Az, 1, 3, &d));
+    assert!(daily_limit(Language::Ru, 1, 3, &d).contains("(3 raza v den)"), "{}", daily_limit(Language::Ru, 1, 3, &d));
+    assert!(daily_limit(Language::Ru, 1, 5, &d).contains("(5 raz v den)"));
+    assert!(daily_limit(Language::Ru, 1, 12, &d).contains("(12 raz v den)"));
+    let week = weekly_limit(Language::En, 1, 5, &d);
+    assert!(week.starts_with("AZE11111111: ") && week.contains("5 in 7 days") && week.contains("9108"), "{week}");
+    assert!(
+        weekly_limit(Language::Ru, 1, 22, &d).contains("(22 raza za 7 dney)"),
+        "{}",
+        weekly_limit(Language::Ru, 1, 22, &d)
+    );
 }
 
 #[test]

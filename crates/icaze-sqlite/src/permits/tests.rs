@@ -112,7 +112,8 @@ fn sms_permit(serial: u32, document: &str, phone: &str) -> PermitRecord {
 #[tokio::test]
 async fn refusals_leave_no_trace_and_the_document_limit_comes_first() {
     let (dir, store) = store();
-    let limits = Limits { day: 18610, per_document: 1, per_phone: 2, replaces: None };
+    let limits =
+        Limits { day: 18610, per_document: 1, per_phone: 2, per_week: None, per_phone_code: None, replaces: None };
     let record = |serial, document: &str, phone: &str| store.record_permit(sms_permit(serial, document, phone), limits);
     assert_eq!(record(1, "AZE10000001", "994500000001").await.unwrap(), Recorded::Issued);
     // The document's permit again: its last permit, and the phone's count is taken back.
@@ -146,7 +147,8 @@ async fn refusals_leave_no_trace_and_the_document_limit_comes_first() {
 #[tokio::test]
 async fn a_replacement_moves_the_day_s_permit_once_and_counts_nothing() {
     let (dir, store) = store();
-    let limits = Limits { day: 18610, per_document: 1, per_phone: 5, replaces: None };
+    let limits =
+        Limits { day: 18610, per_document: 1, per_phone: 5, per_week: None, per_phone_code: None, replaces: None };
     let replacing = |serial| Limits { replaces: Some(PermitSerial(serial)), ..limits };
     let record = |serial, limits| store.record_permit(sms_permit(serial, "AZE10000001", "994500000001"), limits);
     assert_eq!(record(1, limits).await.unwrap(), Recorded::Issued);
@@ -213,7 +215,7 @@ async fn the_daily_counters_of_a_schema_2_database_become_a_row_a_permit() {
     ];
     assert_eq!(rows, expected);
     // Code 1 allows three a day: one more, then the limit, with the last one given.
-    let limits = Limits { day, per_document: 3, per_phone: 10, replaces: None };
+    let limits = Limits { day, per_document: 3, per_phone: 10, per_week: None, per_phone_code: None, replaces: None };
     let record = |serial| store.record_permit(sms_permit(serial, "AZE10000001", "994500000009"), limits);
     let mut third = sms_permit(10, "AZE10000001", "994500000009");
     third.code = 1;

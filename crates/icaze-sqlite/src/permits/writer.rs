@@ -155,12 +155,13 @@ fn reserve(tx: &rusqlite::Transaction<'_>, count: u32) -> Result<Range<u32>, Err
 /// within its limit), in the writer's transaction, so the database, not a lock
 /// in memory, holds the daily limit under any concurrency.
 ///
-/// A refusal leaves no trace, without a savepoint: the phone's counter is
-/// bumped first; if the phone is at its limit nothing was written, and if the
-/// document then is at its own, the phone's bump is taken back (`count - 1`,
-/// exact because nothing else ran in between). A document at its limit is
-/// told so (its permit is sent again) before a phone at its limit, as when
-/// the document's counter was bumped first.
+/// A refusal leaves no trace, without a savepoint: the phone's counters are
+/// bumped first; if the phone is at a limit nothing more is written, and if
+/// the document then is at one of its own, the phone's bumps are taken back
+/// (`count - 1`, exact because nothing else ran in between). A document at its
+/// daily limit is told so (its permit is sent again) before a phone at its
+/// limit or a document at its weekly cap, as when the document's counter was
+/// bumped first.
 fn record(tx: &rusqlite::Transaction<'_>, p: &PermitRecord, limits: &Limits) -> Result<Recorded, Error> {
     if let Some(replaced) = limits.replaces {
         return replace(tx, p, limits, replaced);
@@ -171,16 +172,31 @@ fn record(tx: &rusqlite::Transaction<'_>, p: &PermitRecord, limits: &Limits) -> 
              ON CONFLICT (day, phone) DO UPDATE SET count = count + 1 WHERE count < ?3",
         )?
         .execute(params![limits.day, p.phone, limits.per_phone])?;
-    if phone_bumped == 0 {
-        let document_count: u32 = tx
+    let code_bumped = phone_bumped == 1 && bump_phone_code(tx, p, limits)?;
+    if !code_bumped {
+        if phone_bumped == 1 {
+            take_back_phone(tx, p, limits, false)?;
+        }
+        return if document_count(tx, p, limits)? >= limits.per_document {
+            Ok(Recorded::DocumentLimit { last: last_permit(tx, p, limits)? })
+        } else {
+            Ok(Recorded::PhoneLimit)
+        };
+    }
+    if let Some(per_week) = limits.per_week {
+        let week: u32 = tx
             .prepare_cached(
-                "SELECT coalesce(max(n), 0) FROM document_permits WHERE document = ?1 AND day = ?2 AND code = ?3",
+                "SELECT count(*) FROM document_permits WHERE document = ?1 AND day BETWEEN ?2 - 6 AND ?2 AND code = ?3",
             )?
             .query_row(params![p.document, limits.day, p.code], |r| r.get(0))?;
-        if document_count >= limits.per_document {
-            return Ok(Recorded::DocumentLimit { last: last_permit(tx, p, limits)? });
+        if week >= per_week {
+            take_back_phone(tx, p, limits, true)?;
+            return if document_count(tx, p, limits)? >= limits.per_document {
+                Ok(Recorded::DocumentLimit { last: last_permit(tx, p, limits)? })
+            } else {
+                Ok(Recorded::WeekLimit)
+            };
         }
-        return Ok(Recorded::PhoneLimit);
     }
     // One row more for the document only while the day's count is below its limit.
     let document_bumped = tx
@@ -192,12 +208,53 @@ fn record(tx: &rusqlite::Transaction<'_>, p: &PermitRecord, limits: &Limits) -> 
         )?
         .execute(params![p.document, limits.day, p.code, p.serial.0, limits.per_document])?;
     if document_bumped == 0 {
-        tx.prepare_cached("UPDATE phone_day SET count = count - 1 WHERE day = ?1 AND phone = ?2")?
-            .execute(params![limits.day, p.phone])?;
+        take_back_phone(tx, p, limits, true)?;
         return Ok(Recorded::DocumentLimit { last: last_permit(tx, p, limits)? });
     }
     insert_permit(tx, p)?;
     Ok(Recorded::Issued)
+}
+
+/// Bumps the phone's counter of the permit's code below the regime's cap, if
+/// the code has one; whether the permit fits it.
+fn bump_phone_code(tx: &rusqlite::Transaction<'_>, p: &PermitRecord, limits: &Limits) -> Result<bool, Error> {
+    let Some(cap) = limits.per_phone_code else { return Ok(true) };
+    if cap == 0 {
+        return Ok(false);
+    }
+    let bumped = tx
+        .prepare_cached(
+            "INSERT INTO phone_code_day (day, phone, code, count) VALUES (?1, ?2, ?3, 1)
+             ON CONFLICT (day, phone, code) DO UPDATE SET count = count + 1 WHERE count < ?4",
+        )?
+        .execute(params![limits.day, p.phone, p.code, cap])?;
+    Ok(bumped == 1)
+}
+
+/// Takes back the phone's bump of the day, and of the code's counter if it
+/// was bumped too.
+fn take_back_phone(
+    tx: &rusqlite::Transaction<'_>,
+    p: &PermitRecord,
+    limits: &Limits,
+    code_too: bool,
+) -> Result<(), Error> {
+    tx.prepare_cached("UPDATE phone_day SET count = count - 1 WHERE day = ?1 AND phone = ?2")?
+        .execute(params![limits.day, p.phone])?;
+    if code_too && limits.per_phone_code.is_some() {
+        tx.prepare_cached("UPDATE phone_code_day SET count = count - 1 WHERE day = ?1 AND phone = ?2 AND code = ?3")?
+            .execute(params![limits.day, p.phone, p.code])?;
+    }
+    Ok(())
+}
+
+/// The document's permits of the code on the day.
+fn document_count(tx: &rusqlite::Transaction<'_>, p: &PermitRecord, limits: &Limits) -> Result<u32, Error> {
+    Ok(tx
+        .prepare_cached(
+            "SELECT coalesce(max(n), 0) FROM document_permits WHERE document = ?1 AND day = ?2 AND code = ?3",
+        )?
+        .query_row(params![p.document, limits.day, p.code], |r| r.get(0))?)
 }
 
 /// Records `p` in place of the day's permit `replaced` (see
