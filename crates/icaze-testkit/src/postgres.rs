@@ -34,6 +34,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
+mod replica;
+
 /// The user PostgreSQL runs as when the tests run as root.
 const UNPRIVILEGED: &str = "nobody";
 /// The database superuser `initdb` makes.
@@ -145,15 +147,7 @@ impl PgCluster {
         let started = Instant::now();
         let bin = bin_dir().ok_or(PgError::NotInstalled)?;
         let as_nobody = running_as_root();
-        let dir = tempfile::Builder::new()
-            .prefix("icaze-pg-")
-            .tempdir()
-            .map_err(|source| PgError::Io { what: "making the cluster's directory".into(), source })?;
-        if as_nobody {
-            // The directory is the unprivileged user's; its parent (the temporary
-            // directory) must let that user through, as /tmp does.
-            run(Command::new("chown").arg(format!("{UNPRIVILEGED}:")).arg(dir.path()), None)?;
-        }
+        let dir = cluster_dir(as_nobody)?;
         let mut cluster =
             PgCluster { bin, dir, port: 0, as_nobody, started_in: Duration::ZERO, databases: AtomicU64::new(0) };
         let data = cluster.data_dir();
@@ -162,24 +156,25 @@ impl PgCluster {
             .args(["--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync", "--username", SUPERUSER, "-D"])
             .arg(&data);
         run(&mut initdb, None)?;
-        // A free port is taken by binding port 0 and letting go; another process
-        // may take it in between, so a failed start tries another.
+        cluster.start_on_a_free_port()?;
+        cluster.started_in = started.elapsed();
+        Ok(cluster)
+    }
+
+    /// Starts the server on a free port. A free port is taken by binding port
+    /// 0 and letting go; another process may take it in between, so a failed
+    /// start tries another.
+    fn start_on_a_free_port(&mut self) -> Result<(), PgError> {
         let mut last = None;
         for _ in 0..5 {
-            cluster.port = free_port()?;
-            match cluster.pg_ctl_start() {
-                Ok(()) => {
-                    last = None;
-                    break;
-                }
+            self.port = free_port()?;
+            match self.pg_ctl_start() {
+                Ok(()) => return Ok(()),
                 Err(e) => last = Some(e),
             }
         }
-        if let Some(e) = last {
-            return Err(e);
-        }
-        cluster.started_in = started.elapsed();
-        Ok(cluster)
+        self.port = 0;
+        Err(last.expect("five tries"))
     }
 
     /// The cluster the tests of this process share: started by the first test
@@ -323,6 +318,21 @@ impl PgDatabase {
     pub fn cluster(&self) -> &Arc<PgCluster> {
         &self.cluster
     }
+}
+
+/// A new temporary directory for a cluster, the unprivileged user's when
+/// this process is root.
+fn cluster_dir(as_nobody: bool) -> Result<tempfile::TempDir, PgError> {
+    let dir = tempfile::Builder::new()
+        .prefix("icaze-pg-")
+        .tempdir()
+        .map_err(|source| PgError::Io { what: "making the cluster's directory".into(), source })?;
+    if as_nobody {
+        // The directory is the unprivileged user's; its parent (the temporary
+        // directory) must let that user through, as /tmp does.
+        run(Command::new("chown").arg(format!("{UNPRIVILEGED}:")).arg(dir.path()), None)?;
+    }
+    Ok(dir)
 }
 
 fn free_port() -> Result<u16, PgError> {
