@@ -81,11 +81,11 @@
 //!
 //! # TLS
 //!
-//! None yet: the tests and a first deployment reach the database on loopback or a
-//! unix socket. The plan is `tokio-postgres-rustls` with the database server's CA
-//! pinned from a file (`--database-ca`), the host name verified, and
-//! `sslmode=require` refused without it, so that a connection string can never
-//! fall back to plain text silently.
+//! With [`PgConfig::ca_file`] every connection is TLS (rustls), the server's
+//! certificate verified against that CA alone and its host name checked; a
+//! connection string asking for `sslmode=require` without a CA file is refused
+//! rather than connected unverified. Without a CA file connections are plain,
+//! for a database on loopback, a unix socket or a private network.
 //!
 //! # Not checked
 //!
@@ -98,7 +98,9 @@
 mod permits;
 mod runtime;
 mod schema;
+mod tls;
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 pub use crate::permits::PgPermitStore;
@@ -116,6 +118,11 @@ pub struct PgConfig {
     /// The longest a statement may run (`statement_timeout`), waits for a row's
     /// lock included.
     pub statement_timeout: Duration,
+    /// The CA (PEM) that signed the database server's certificate: with it,
+    /// every connection is TLS and the server's certificate and name are
+    /// verified against it alone (`tls.rs`); without it, connections are
+    /// plain (loopback, a unix socket, a private network).
+    pub ca_file: Option<PathBuf>,
 }
 
 impl Default for PgConfig {
@@ -125,6 +132,7 @@ impl Default for PgConfig {
             worker_threads: 2,
             connect_timeout: Duration::from_secs(5),
             statement_timeout: Duration::from_secs(10),
+            ca_file: None,
         }
     }
 }
@@ -148,6 +156,9 @@ pub enum OpenError {
         /// The newest this build knows.
         known: i32,
     },
+    /// TLS to the database cannot be set up as asked.
+    #[error("TLS to the database: {0}")]
+    Tls(String),
     /// The database could not be reached or refused.
     #[error(transparent)]
     Store(#[from] icaze_permits::store::StoreError),

@@ -5,14 +5,14 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 
-use deadpool_postgres::{Client, Manager, ManagerConfig, Pool, RecyclingMethod};
+use deadpool_postgres::{Client, Pool};
 use icaze_core::{PermitSerial, UtcMinute, ZoneId};
 use icaze_permits::csv::baku_day;
 use icaze_permits::store::{
     Denial, ImportReport, LastPermit, Limits, PermitRecord, PermitStore, Person, Recorded, RowProblem, StoreError,
 };
 use tokio_postgres::error::SqlState;
-use tokio_postgres::{NoTls, Row};
+use tokio_postgres::Row;
 
 use crate::runtime::StoreRuntime;
 use crate::schema::{migrate, MIGRATIONS};
@@ -86,7 +86,7 @@ impl PgPermitStore {
             config.statement_timeout.as_millis().max(1)
         ));
         pg.application_name("icaze");
-        let manager = Manager::from_config(pg, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+        let manager = crate::tls::manager(pg, &config)?;
         let pool = Pool::builder(manager)
             .max_size(config.pool_size.max(1))
             .runtime(deadpool_postgres::Runtime::Tokio1)

@@ -34,7 +34,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
-mod replica;
+mod deployment;
 
 /// The user PostgreSQL runs as when the tests run as root.
 const UNPRIVILEGED: &str = "nobody";

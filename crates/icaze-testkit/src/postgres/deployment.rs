@@ -1,6 +1,6 @@
-//! A streaming replica of a throwaway cluster, for the failover tests
-//! (issue 21): made by `pg_basebackup` from the running primary, following it
-//! by streaming replication, promoted when the primary is gone.
+//! What a deployment does to its database, on a throwaway cluster (issue 21):
+//! a streaming replica made by `pg_basebackup` from the running primary,
+//! promoted when the primary is killed (the failover test), and TLS.
 
 use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -96,4 +96,38 @@ fn children(pid: &str) -> Vec<String> {
             (ppid == pid).then_some(name)
         })
         .collect()
+}
+
+impl PgCluster {
+    /// Turns TLS on (`ssl = on`, reloaded) with this certificate chain and
+    /// key (PEM), written into the data directory for the server's user.
+    /// Plain connections are still accepted: whether a client insists on TLS
+    /// is the client's part.
+    pub fn enable_tls(&self, cert_pem: &str, key_pem: &str) -> Result<(), PgError> {
+        use std::os::unix::fs::PermissionsExt as _;
+        for (name, text, mode) in [("server.crt", cert_pem, 0o644), ("server.key", key_pem, 0o600)] {
+            let path = self.data_dir().join(name);
+            let io = |source| PgError::Io { what: format!("writing {}", path.display()), source };
+            std::fs::write(&path, text).map_err(io)?;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).map_err(io)?;
+            if self.as_nobody {
+                run(Command::new("chown").arg(format!("{}:", super::UNPRIVILEGED)).arg(&path), None)?;
+            }
+        }
+        self.psql("postgres", "ALTER SYSTEM SET ssl = on")?;
+        self.psql("postgres", "SELECT pg_reload_conf()")?;
+        // The reload is asynchronous: wait until new connections see it.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while self.psql("postgres", "SHOW ssl")? != "on" {
+            if Instant::now() > deadline {
+                return Err(PgError::Failed {
+                    program: "ssl = on".into(),
+                    status: "not in force after 30 s".into(),
+                    output: self.log_tail(),
+                });
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Ok(())
+    }
 }
