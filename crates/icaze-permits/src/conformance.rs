@@ -22,7 +22,7 @@ use std::ops::Range;
 use icaze_core::{PermitSerial, UtcMinute, ZoneId};
 
 use crate::csv::baku_day;
-use crate::store::{ImportReport, Limits, PermitRecord, PermitStore, Recorded};
+use crate::store::{CodeHour, ImportReport, Limits, PermitRecord, PermitStore, Recorded, RefusedRequest, Search};
 
 /// What the suite needs of a backend besides the store interface.
 pub trait Backend: Send + Sync {
@@ -69,6 +69,7 @@ macro_rules! permit_store_conformance {
             regimes_round_trip,
             valid_permits_are_those_not_yet_ended,
             denials_to_apply_until_applied,
+            permits_and_refused_requests_are_searched_and_counted,
         );
     };
 }
@@ -442,4 +443,66 @@ pub async fn denials_to_apply_until_applied<B: Backend>(backend: &B) {
     // Denied again: applied again.
     backend.import_denials(&store, "document,reason,until\nAZE11111111,infected,\n");
     assert_eq!(store.denials_to_apply(10).expect("to apply"), ["AZE11111111", "AZE33333333"]);
+}
+
+/// Issue 23: the permits of every channel and the SMS requests that got
+/// none, found by document, phone, code and period, newest first; counted
+/// per code and hour (the SMS codes only); the phones and documents with the
+/// most permits of a code.
+pub async fn permits_and_refused_requests_are_searched_and_counted<B: Backend>(backend: &B) {
+    let db = backend.database();
+    let store = backend.open(&db);
+    let at = |minutes: u32| noon().checked_add(minutes).expect("in range");
+    let (a, b, c) = ("AZE30000001", "AZE30000002", "AZE30000003");
+    let (p1, p2, p3) = ("994500000001", "994500000002", "994500000003");
+    let medical = |serial, document: &str, phone: &str, minutes| PermitRecord {
+        code: 1,
+        purpose: 1,
+        ..sms_permit(serial, document, phone, at(minutes))
+    };
+    let permits = [sms_permit(1, a, p1, at(0)), medical(2, a, p1, 5), medical(3, b, p1, 70), medical(4, c, p2, 71)];
+    for permit in permits {
+        let limits = limits(permit.issued_at, 3, 10);
+        assert_eq!(store.record_permit(permit, limits).await.expect("record"), Recorded::Issued);
+    }
+    let portal = PermitRecord { code: 0, purpose: 4, phone: String::new(), ..sms_permit(5, a, "", at(10)) };
+    store.record_issued(portal).await.expect("record the portal's permit");
+    let refused = RefusedRequest {
+        at: at(20),
+        phone: p3.to_owned(),
+        document: a.to_owned(),
+        code: 1,
+        reason: "denied".to_owned(),
+    };
+    store.record_refused(refused).await.expect("record the refused request");
+
+    let day = Search { document: None, phone: None, code: None, from: at(0), to: at(24 * 60), limit: 100 };
+    let found = |search: Search| {
+        let rows = store.search(&search).expect("search");
+        rows.iter().map(|f| (f.serial.map(|s| s.0), f.at.minutes_since(noon()))).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        found(Search { document: Some(a.to_owned()), ..day.clone() }),
+        [(None, 20), (Some(5), 10), (Some(2), 5), (Some(1), 0)]
+    );
+    assert_eq!(
+        found(Search { phone: Some(p1.to_owned()), ..day.clone() }),
+        [(Some(3), 70), (Some(2), 5), (Some(1), 0)]
+    );
+    assert_eq!(
+        found(Search { code: Some(1), ..day.clone() }),
+        [(Some(4), 71), (Some(3), 70), (None, 20), (Some(2), 5)]
+    );
+    assert_eq!(found(Search { code: Some(1), limit: 2, ..day.clone() }), [(Some(4), 71), (Some(3), 70)]);
+    assert_eq!(found(Search { code: Some(1), from: at(60), ..day.clone() }), [(Some(4), 71), (Some(3), 70)]);
+    let refusal = store.search(&Search { phone: Some(p3.to_owned()), ..day.clone() }).expect("search");
+    assert_eq!(refusal.len(), 1);
+    assert_eq!((refusal[0].document.as_str(), refusal[0].code, refusal[0].reason.as_deref()), (a, 1, Some("denied")));
+
+    let hours = store.code_hours(at(0), at(24 * 60)).expect("count");
+    let hour = |h: u32, code, permits, refused| CodeHour { hour: at(h * 60), code, permits, refused };
+    assert_eq!(hours, [hour(0, 1, 1, 1), hour(0, 2, 1, 0), hour(1, 1, 2, 0)]);
+    let top = store.top_requesters(1, at(0), at(24 * 60), 2).expect("top");
+    assert_eq!(top.phones, [(p1.to_owned(), 2), (p2.to_owned(), 1)]);
+    assert_eq!(top.documents, [(a.to_owned(), 1), (b.to_owned(), 1)]);
 }

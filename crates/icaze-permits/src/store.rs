@@ -187,6 +187,81 @@ pub struct ImportReport {
     pub problems: Vec<RowProblem>,
 }
 
+/// An SMS request that named a document and a code and got no new permit,
+/// kept for the searches and the abuse report (issue 23).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefusedRequest {
+    /// When it came.
+    pub at: UtcMinute,
+    /// The sender, canonical ([`crate::csv::phone`]).
+    pub phone: String,
+    /// The document asked for, canonical.
+    pub document: String,
+    /// The code asked for.
+    pub code: u8,
+    /// Why, as the metrics name it (`daily_limit`, `denied`, `repeat`, …):
+    /// never a registry's own words (a health detail).
+    pub reason: String,
+}
+
+/// What a search looks for: every field given must match, within `from..to`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Search {
+    /// A canonical document number.
+    pub document: Option<String>,
+    /// A canonical phone.
+    pub phone: Option<String>,
+    /// An SMS code (0: the portal's and the 102 console's permits).
+    pub code: Option<u8>,
+    /// Start (inclusive).
+    pub from: UtcMinute,
+    /// End (exclusive).
+    pub to: UtcMinute,
+    /// The most rows to return, newest first.
+    pub limit: u32,
+}
+
+/// A permit or a refused request that a [`Search`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    /// When it was issued or asked for.
+    pub at: UtcMinute,
+    /// The document.
+    pub document: String,
+    /// The phone (empty for the portal's and the 102 console's permits).
+    pub phone: String,
+    /// The SMS code (0 for the other channels).
+    pub code: u8,
+    /// The permit's serial, or `None` for a refused request.
+    pub serial: Option<PermitSerial>,
+    /// For a permit its purpose code; for a refused request 0.
+    pub purpose: u8,
+    /// For a refused request, why.
+    pub reason: Option<String>,
+}
+
+/// Permits and refused requests of one code in one hour (UTC).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CodeHour {
+    /// The hour's first minute.
+    pub hour: UtcMinute,
+    /// The SMS code.
+    pub code: u8,
+    /// Permits issued.
+    pub permits: u32,
+    /// Requests refused (named a document and this code, got no new permit).
+    pub refused: u32,
+}
+
+/// Who got the most permits of a code in a period.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TopRequesters {
+    /// Phones, most permits first.
+    pub phones: Vec<(String, u32)>,
+    /// Documents, most permits first.
+    pub documents: Vec<(String, u32)>,
+}
+
 /// The storage interface of the service.
 pub trait PermitStore: Send + Sync + 'static {
     /// The person with this canonical document number.
@@ -242,6 +317,21 @@ pub trait PermitStore: Send + Sync + 'static {
     /// The serials of this document's permits still valid at `at` (or not
     /// yet valid), for revoking by document.
     fn valid_permits(&self, document: &str, at: UtcMinute) -> Result<Vec<PermitSerial>, StoreError>;
+    /// Keeps an SMS request that got no new permit (committed in the
+    /// writer's next batch; its failure loses no permit, only this row).
+    fn record_refused(
+        &self,
+        request: RefusedRequest,
+    ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send;
+    /// Permits and refused requests matching `search`, newest first.
+    fn search(&self, search: &Search) -> Result<Vec<Found>, StoreError>;
+    /// Permits and refused requests per code and hour in `from..to`, by hour
+    /// then code; hours with neither are left out.
+    fn code_hours(&self, from: UtcMinute, to: UtcMinute) -> Result<Vec<CodeHour>, StoreError>;
+    /// The `limit` phones and documents with the most permits of `code`
+    /// in `from..to`.
+    fn top_requesters(&self, code: u8, from: UtcMinute, to: UtcMinute, limit: u32)
+        -> Result<TopRequesters, StoreError>;
 }
 
 #[cfg(test)]

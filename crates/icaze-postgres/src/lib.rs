@@ -96,6 +96,7 @@
 #![forbid(unsafe_code)]
 
 mod permits;
+mod reports;
 mod runtime;
 mod schema;
 mod tls;

@@ -9,7 +9,8 @@ use deadpool_postgres::{Client, Pool};
 use icaze_core::{PermitSerial, UtcMinute, ZoneId};
 use icaze_permits::csv::baku_day;
 use icaze_permits::store::{
-    Denial, ImportReport, LastPermit, Limits, PermitRecord, PermitStore, Person, Recorded, RowProblem, StoreError,
+    CodeHour, Denial, Found, ImportReport, LastPermit, Limits, PermitRecord, PermitStore, Person, Recorded,
+    RefusedRequest, RowProblem, Search, StoreError, TopRequesters,
 };
 use tokio_postgres::error::SqlState;
 use tokio_postgres::Row;
@@ -41,7 +42,7 @@ impl std::fmt::Debug for PgPermitStore {
 }
 
 /// A database error in the store interface's words.
-fn db(e: tokio_postgres::Error) -> StoreError {
+pub(crate) fn db(e: tokio_postgres::Error) -> StoreError {
     StoreError::Database(Box::new(e))
 }
 
@@ -55,7 +56,7 @@ fn retryable(e: &tokio_postgres::Error) -> bool {
 }
 
 /// A stored number that must fit the type it is read into.
-fn fits<T: TryFrom<i64>>(value: i64, what: &str) -> Result<T, StoreError> {
+pub(crate) fn fits<T: TryFrom<i64>>(value: i64, what: &str) -> Result<T, StoreError> {
     T::try_from(value).map_err(|_| StoreError::Damaged(format!("{what} {value} is out of range")))
 }
 
@@ -629,6 +630,35 @@ impl PermitStore for PgPermitStore {
             let rows = client.query(&query, &[&document, &i64::from(at.unix_minutes())]).await.map_err(db)?;
             rows.iter().map(|r| Ok(PermitSerial(fits(col::<i64>(r, 0)?, "a serial")?))).collect()
         })
+    }
+
+    async fn record_refused(&self, request: RefusedRequest) -> Result<(), StoreError> {
+        let pool = self.pool.clone();
+        self.runtime
+            .run(async move {
+                let client = pool.get().await.map_err(pool_error)?;
+                crate::reports::insert_refused(&client, &request).await
+            })
+            .await
+    }
+
+    fn search(&self, search: &Search) -> Result<Vec<Found>, StoreError> {
+        let search = search.clone();
+        self.read(move |client| async move { crate::reports::search(&client, &search).await })
+    }
+
+    fn code_hours(&self, from: UtcMinute, to: UtcMinute) -> Result<Vec<CodeHour>, StoreError> {
+        self.read(move |client| async move { crate::reports::code_hours(&client, from, to).await })
+    }
+
+    fn top_requesters(
+        &self,
+        code: u8,
+        from: UtcMinute,
+        to: UtcMinute,
+        limit: u32,
+    ) -> Result<TopRequesters, StoreError> {
+        self.read(move |client| async move { crate::reports::top_requesters(&client, code, from, to, limit).await })
     }
 }
 

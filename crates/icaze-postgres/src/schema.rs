@@ -84,6 +84,18 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         count INTEGER NOT NULL,
         PRIMARY KEY (day, phone, code)
      );",
+    // 3: the SMS requests that got no new permit, and the permits by time, for
+    // the searches and the abuse report (issue 23).
+    "CREATE TABLE refused (
+        id BIGSERIAL PRIMARY KEY,
+        at BIGINT NOT NULL,
+        phone TEXT NOT NULL,
+        document TEXT NOT NULL,
+        code SMALLINT NOT NULL,
+        reason TEXT NOT NULL
+     );
+     CREATE INDEX refused_by_at ON refused (at);
+     CREATE INDEX permits_by_issued_at ON permits (issued_at);",
 ];
 
 /// Brings the permits store's schema to [`MIGRATIONS`]' version.

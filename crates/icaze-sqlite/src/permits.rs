@@ -13,7 +13,8 @@ use tokio::sync::{mpsc, oneshot};
 
 use icaze_permits::csv::baku_day;
 use icaze_permits::store::{
-    Denial, ImportReport, LastPermit, Limits, PermitRecord, PermitStore, Person, Recorded, RowProblem, StoreError,
+    CodeHour, Denial, Found, ImportReport, LastPermit, Limits, PermitRecord, PermitStore, Person, Recorded,
+    RefusedRequest, RowProblem, Search, StoreError, TopRequesters,
 };
 
 use crate::engine::read_first;
@@ -108,6 +109,19 @@ const MIGRATIONS: &[&str] = &[
         count INTEGER NOT NULL,
         PRIMARY KEY (day, phone, code)
      ) WITHOUT ROWID;",
+    // 5: the SMS requests that got no new permit, and the permits by time, for
+    // the searches and the abuse report (issue 23). The index on `issued_at`
+    // is appended to at its right edge, one hot page, by every permit.
+    "CREATE TABLE refused (
+        id INTEGER PRIMARY KEY,
+        at INTEGER NOT NULL,
+        phone TEXT NOT NULL,
+        document TEXT NOT NULL,
+        code INTEGER NOT NULL,
+        reason TEXT NOT NULL
+     );
+     CREATE INDEX refused_by_at ON refused (at);
+     CREATE INDEX permits_by_issued_at ON permits (issued_at);",
 ];
 
 /// The registries' database, beside the permits' (`registry.db` in the same
@@ -157,6 +171,7 @@ enum Job {
     Record(PermitRecord, Limits, oneshot::Sender<Result<Recorded, Error>>),
     Reserve(u32, oneshot::Sender<Result<Range<u32>, Error>>),
     Issue(Vec<PermitRecord>, oneshot::Sender<Result<(), Error>>),
+    Refused(RefusedRequest, oneshot::Sender<Result<(), Error>>),
 }
 
 /// The SQLite store.
@@ -553,6 +568,104 @@ impl PermitStore for SqlitePermitStore {
                 )?;
                 let rows = stmt.query_map(params![document, at.unix_minutes()], |r| r.get::<_, u32>(0))?;
                 Ok(rows.map(|r| r.map(PermitSerial)).collect::<Result<Vec<_>, _>>()?)
+            })
+        })
+    }
+
+    async fn record_refused(&self, request: RefusedRequest) -> Result<(), StoreError> {
+        let answer: Result<_, Error> = async {
+            let (tx, rx) = oneshot::channel();
+            self.send(Job::Refused(request, tx))?;
+            rx.await.map_err(|_| Error::Gone)?
+        }
+        .await;
+        Ok(answer?)
+    }
+
+    /// Both tables by time (`permits_by_issued_at`, `refused_by_at`), the
+    /// other conditions checked on the rows of the period.
+    fn search(&self, search: &Search) -> Result<Vec<Found>, StoreError> {
+        answer(|| {
+            self.with_reader(|c| {
+                let mut stmt = c.prepare_cached(
+                    "SELECT at, document, phone, code, serial, purpose, reason FROM (
+                        SELECT issued_at AS at, document, phone, code, serial, purpose, NULL AS reason FROM permits
+                        WHERE issued_at >= ?1 AND issued_at < ?2
+                          AND (?3 IS NULL OR document = ?3) AND (?4 IS NULL OR phone = ?4) AND (?5 IS NULL OR code = ?5)
+                        UNION ALL
+                        SELECT at, document, phone, code, NULL, 0, reason FROM refused
+                        WHERE at >= ?1 AND at < ?2
+                          AND (?3 IS NULL OR document = ?3) AND (?4 IS NULL OR phone = ?4) AND (?5 IS NULL OR code = ?5))
+                     ORDER BY at DESC, serial DESC LIMIT ?6",
+                )?;
+                let args = params![
+                    search.from.unix_minutes(),
+                    search.to.unix_minutes(),
+                    search.document,
+                    search.phone,
+                    search.code,
+                    search.limit
+                ];
+                let rows = stmt.query_map(args, |r| {
+                    Ok(Found {
+                        at: UtcMinute::from_unix_minutes(r.get("at")?),
+                        document: r.get("document")?,
+                        phone: r.get("phone")?,
+                        code: r.get("code")?,
+                        serial: r.get::<_, Option<u32>>("serial")?.map(PermitSerial),
+                        purpose: r.get("purpose")?,
+                        reason: r.get("reason")?,
+                    })
+                })?;
+                Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            })
+        })
+    }
+
+    fn code_hours(&self, from: UtcMinute, to: UtcMinute) -> Result<Vec<CodeHour>, StoreError> {
+        answer(|| {
+            self.with_reader(|c| {
+                let mut stmt = c.prepare_cached(
+                    "SELECT hour, code, sum(permits) AS permits, sum(refused) AS refused FROM (
+                        SELECT issued_at / 60 * 60 AS hour, code, 1 AS permits, 0 AS refused FROM permits
+                        WHERE issued_at >= ?1 AND issued_at < ?2 AND code > 0
+                        UNION ALL
+                        SELECT at / 60 * 60, code, 0, 1 FROM refused WHERE at >= ?1 AND at < ?2)
+                     GROUP BY hour, code ORDER BY hour, code",
+                )?;
+                let rows = stmt.query_map(params![from.unix_minutes(), to.unix_minutes()], |r| {
+                    Ok(CodeHour {
+                        hour: UtcMinute::from_unix_minutes(r.get("hour")?),
+                        code: r.get("code")?,
+                        permits: r.get("permits")?,
+                        refused: r.get("refused")?,
+                    })
+                })?;
+                Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            })
+        })
+    }
+
+    fn top_requesters(
+        &self,
+        code: u8,
+        from: UtcMinute,
+        to: UtcMinute,
+        limit: u32,
+    ) -> Result<TopRequesters, StoreError> {
+        answer(|| {
+            self.with_reader(|c| {
+                let top = |column: &str| -> Result<Vec<(String, u32)>, Error> {
+                    let mut stmt = c.prepare_cached(&format!(
+                        "SELECT {column}, count(*) AS n FROM permits
+                         WHERE issued_at >= ?1 AND issued_at < ?2 AND code = ?3
+                         GROUP BY {column} ORDER BY n DESC, {column} LIMIT ?4"
+                    ))?;
+                    let args = params![from.unix_minutes(), to.unix_minutes(), code, limit];
+                    let rows = stmt.query_map(args, |r| Ok((r.get(0)?, r.get(1)?)))?;
+                    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+                };
+                Ok(TopRequesters { phones: top("phone")?, documents: top("document")? })
             })
         })
     }

@@ -45,8 +45,11 @@ pub(super) fn write_loop(
                 (Job::Issue(_, reply), Answer::Issued(r)) => {
                     let _ = reply.send(r);
                 }
-                (Job::Issue(_, reply), Answer::Failed(e)) => {
+                (Job::Issue(_, reply) | Job::Refused(_, reply), Answer::Failed(e)) => {
                     let _ = reply.send(Err(Error::Damaged(e)));
+                }
+                (Job::Refused(_, reply), Answer::Issued(r)) => {
+                    let _ = reply.send(r);
                 }
                 // Invariant: run_batch answers each job with its own kind or Failed.
                 _ => {}
@@ -92,6 +95,10 @@ fn run_batch_fast(conn: &mut Connection, batch: &[Job]) -> Option<Vec<Answer>> {
             },
             Job::Reserve(count, _) => Answer::Reserved(in_savepoint(&tx, |tx| reserve(tx, *count), |_| true)),
             Job::Issue(permits, _) => Answer::Issued(in_savepoint(&tx, |tx| issue_unlimited(tx, permits), |_| true)),
+            Job::Refused(request, _) => match insert_refused(&tx, request) {
+                Ok(()) => Answer::Issued(Ok(())),
+                Err(_) => return None,
+            },
         };
         answers.push(answer);
     }
@@ -116,6 +123,7 @@ fn run_batch_savepoints(conn: &mut Connection, batch: &[Job]) -> Vec<Answer> {
             }
             Job::Reserve(count, _) => Answer::Reserved(in_savepoint(&tx, |tx| reserve(tx, *count), |_| true)),
             Job::Issue(permits, _) => Answer::Issued(in_savepoint(&tx, |tx| issue_unlimited(tx, permits), |_| true)),
+            Job::Refused(request, _) => Answer::Issued(in_savepoint(&tx, |tx| insert_refused(tx, request), |_| true)),
         };
         answers.push(answer);
     }
@@ -328,6 +336,12 @@ fn issue_unlimited(tx: &rusqlite::Transaction<'_>, permits: &[PermitRecord]) -> 
         .execute(params![p.document, baku_day(p.issued_at), p.code, p.serial.0])?;
         insert_permit(tx, p)?;
     }
+    Ok(())
+}
+
+fn insert_refused(tx: &rusqlite::Transaction<'_>, r: &RefusedRequest) -> Result<(), Error> {
+    tx.prepare_cached("INSERT INTO refused (at, phone, document, code, reason) VALUES (?1, ?2, ?3, ?4, ?5)")?
+        .execute(params![r.at.unix_minutes(), r.phone, r.document, r.code, r.reason])?;
     Ok(())
 }
 
