@@ -1,7 +1,8 @@
 //! The permit rules of the Icaze server: the 8103 SMS service ([`sms`]), the
 //! regimes it applies ([`regime`]), the registries it reads ([`csv`],
-//! [`registry`]), the issuer key ring ([`keys`]), and the interface of the
-//! store that keeps permits, daily limits and serial numbers ([`store`]).
+//! [`registry`]), the issuer key ring ([`keys`]), the abuse report of the
+//! SMS codes ([`report`]), and the interface of the store that keeps permits,
+//! daily limits and serial numbers ([`store`]).
 //!
 //! This crate knows the rules and nothing of how they are reached or kept: it
 //! depends on neither an HTTP framework, nor JSON, nor a database. The HTTP
@@ -19,6 +20,7 @@ pub mod keys;
 pub mod metrics;
 pub mod regime;
 pub mod registry;
+pub mod report;
 pub mod sms;
 pub mod store;
 

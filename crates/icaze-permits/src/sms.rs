@@ -16,7 +16,7 @@ pub use icaze_sms::reply::{PageLink, PageLinkError};
 use crate::csv::{baku_day, civil_from_days};
 use crate::metrics::Metrics;
 use crate::regime::Regime;
-use crate::store::{Limits, PermitRecord, PermitStore, Recorded};
+use crate::store::{Limits, PermitRecord, PermitStore, Recorded, RefusedRequest};
 
 /// Settings of the SMS service.
 #[derive(Debug, Clone)]
@@ -129,6 +129,11 @@ impl<S: PermitStore> SmsService<S> {
         self
     }
 
+    /// The store it records permits in, for the searches and reports.
+    pub fn store(&self) -> &Arc<S> {
+        &self.store
+    }
+
     /// Re-reads the stored regimes (after one was loaded).
     pub fn reload_regimes(&self) -> Result<(), crate::store::StoreError> {
         let mut stored = Vec::new();
@@ -165,16 +170,35 @@ impl<S: PermitStore> SmsService<S> {
     /// Answers one SMS from `phone` at `now`: always exactly one reply.
     pub async fn handle(&self, phone: &str, text: &str, now: UtcMinute) -> (String, Outcome) {
         let started = Instant::now();
-        let (reply, outcome) = self.decide(phone, text, now).await;
+        let mut named = None;
+        let (reply, outcome) = self.decide(phone, text, now, &mut named).await;
         match outcome {
             Outcome::Issued => {}
-            Outcome::Refused(reason) => self.metrics.refused(reason),
+            Outcome::Refused(reason) => {
+                self.metrics.refused(reason);
+                // A request that named a person is kept for the searches and the
+                // abuse report; a storage failure is not (it would fail again).
+                if let Some((phone, document, code)) = named.filter(|_| reason != "storage") {
+                    let request = RefusedRequest { at: now, phone, document, code, reason: reason.to_owned() };
+                    if let Err(e) = self.store.record_refused(request).await {
+                        tracing::error!(error = %e, "a refused request could not be kept");
+                    }
+                }
+            }
         }
         self.metrics.observe(started.elapsed());
         (reply, outcome)
     }
 
-    async fn decide(&self, phone: &str, text: &str, now: UtcMinute) -> (String, Outcome) {
+    /// The reply and outcome of one SMS; `named` gets the sender, document and
+    /// code once the text has named a code the regime offers.
+    async fn decide(
+        &self,
+        phone: &str,
+        text: &str,
+        now: UtcMinute,
+        named: &mut Option<(String, String, u8)>,
+    ) -> (String, Outcome) {
         let refused = |reply: String, reason: &'static str| (reply, Outcome::Refused(reason));
         let language = icaze_sms::language_of(text);
         // A gateway writes the sender with or without `+`: one phone, one form
@@ -197,6 +221,7 @@ impl<S: PermitStore> SmsService<S> {
             return refused(reply::code_not_available(language, request.code, &available), "code_not_available");
         };
         let document = request.document.canonical();
+        *named = Some((sender.clone(), document.clone(), code.code));
         // Every refusal that rests on a registry reads the same to the asker
         // (`reply::not_issued`): no phone learns who is registered where, who
         // is on the deny list, or whose permit of today went to another phone.

@@ -62,6 +62,8 @@ pub struct AppState<S: PermitStore> {
     pub http_metrics: Arc<crate::metrics::HttpMetrics>,
     /// Sync batches, bundles, portal logins and the SQLite writer's queue.
     pub service_metrics: Arc<crate::metrics::ServiceMetrics>,
+    /// The SMS codes' shares against their usual shares, for `/metrics`.
+    pub code_shares: crate::reports::CodeShareGauges,
 }
 
 /// The router of the service.
@@ -71,6 +73,8 @@ pub fn router<S: PermitStore>(state: Arc<AppState<S>>) -> Router {
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/metrics", get(metrics::<S>))
         .route("/admin/regime", post(load_regime::<S>))
+        .route("/admin/search", get(crate::reports::search::<S>))
+        .route("/admin/report/codes", get(crate::reports::code_report_route::<S>))
         .with_state(state)
 }
 
@@ -141,11 +145,14 @@ async fn metrics<S: PermitStore>(State(state): State<Arc<AppState<S>>>, headers:
         )
             .into_response();
     }
-    let text = state.sms.metrics.render() + &state.service_metrics.render() + &state.http_metrics.render();
+    let text = state.sms.metrics.render()
+        + &state.service_metrics.render()
+        + &state.http_metrics.render()
+        + &state.code_shares.render(&state).await;
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
 }
 
-fn is_admin<S: PermitStore>(state: &AppState<S>, headers: &HeaderMap) -> bool {
+pub(crate) fn is_admin<S: PermitStore>(state: &AppState<S>, headers: &HeaderMap) -> bool {
     bearer_is(headers, &state.admin_token)
 }
 

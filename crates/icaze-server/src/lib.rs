@@ -18,6 +18,7 @@ pub mod http;
 pub mod listener;
 pub mod metrics;
 pub mod portal;
+pub mod reports;
 pub mod sqlite;
 pub mod sync;
 pub mod web;
@@ -250,6 +251,7 @@ impl Server {
             clock: config.clock.clone(),
             http_metrics: Arc::default(),
             service_metrics: service_metrics.clone(),
+            code_shares: Default::default(),
         });
         // The portal asks the SMS service for the regime in force, so that a
         // regime loaded at run time applies to both at once.
