@@ -98,10 +98,12 @@
 mod permits;
 mod runtime;
 mod schema;
+mod sync;
 
 use std::time::Duration;
 
 pub use crate::permits::PgPermitStore;
+pub use crate::sync::PgSyncStore;
 
 /// Settings of the PostgreSQL store.
 #[derive(Debug, Clone)]
