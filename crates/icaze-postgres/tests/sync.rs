@@ -81,7 +81,12 @@ fn two_instances(keys: &Keys, db: &PgDatabase) -> [Arc<SyncService<PgPermitStore
 
 /// An approved device's key and id, approved through `service`.
 fn approved(service: &SyncService<PgPermitStore>) -> (SecretKey, String) {
-    let key = SecretKey::from_seed(&[7; 32]);
+    approved_as(service, 7)
+}
+
+/// The device of the key of seed `seed` (all bytes) approved through `service`.
+fn approved_as(service: &SyncService<PgPermitStore>, seed: u8) -> (SecretKey, String) {
+    let key = SecretKey::from_seed(&[seed; 32]);
     let code = EnrollmentCode::of(&key.public_key()).to_string();
     let (_, view) = service.approve(&Caller::Admin, &code, "B-1", "P-1").unwrap();
     (key, view.row.device_id)
@@ -326,4 +331,75 @@ fn stored_rows_that_do_not_read_are_damaged_not_a_panic() {
     db.psql("ALTER TABLE sync_revocations ALTER COLUMN serial TYPE text").unwrap();
     db.psql("INSERT INTO sync_revocations VALUES ('x', 1, 0, 'a', 'b', NULL)").unwrap();
     assert!(matches!(store.revoked_serials(0, 9), Err(StoreError::Damaged(_))));
+}
+
+/// Regression test of issue 21: the database stopped while four devices
+/// upload through two instances. After the restart every upload that was
+/// acknowledged is stored, each record once; what was not acknowledged is
+/// either not stored or stored whole (a commit whose answer was lost), and the
+/// devices' retries complete their logs with nothing twice.
+#[test]
+fn issue_21_every_acknowledged_upload_is_stored_once_when_the_database_stops_mid_flight() {
+    const DEVICES: u8 = 4;
+    const BATCH: usize = 20;
+    let cluster = Arc::new(PgCluster::start().unwrap());
+    let db = cluster.create_database().unwrap();
+    let keys = Keys::new();
+    let config = PgConfig { connect_timeout: Duration::from_secs(2), pool_size: 4, ..PgConfig::default() };
+    let instances =
+        [Arc::new(keys.instance(&db.url(), config.clone())), Arc::new(keys.instance(&db.url(), config.clone()))];
+    let devices: Vec<_> = (1..=DEVICES).map(|d| approved_as(&instances[0], d)).collect();
+    let logs: Vec<_> =
+        (1..=DEVICES).map(|d| icaze_protocol::samples::sample_log(d, "B-1", 2000, now())).collect::<Vec<_>>();
+    let acknowledged = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let threads: Vec<_> = devices
+        .iter()
+        .zip(&logs)
+        .enumerate()
+        .map(|(d, (_, log))| {
+            // The key of `approved_as(.., d + 1)`.
+            let key = SecretKey::from_seed(&[d as u8 + 1; 32]);
+            let (log, acknowledged) = (log.clone(), Arc::clone(&acknowledged));
+            let instances = instances.clone();
+            std::thread::spawn(move || {
+                let mut acked = 0u64;
+                for (b, chunk) in log.chunks(BATCH).enumerate() {
+                    let batch = UploadBatch::sign(&key, now(), chunk).unwrap();
+                    match instances[(d + b) % 2].upload(&batch, Channel::Upload, None) {
+                        Ok(receipt) => {
+                            assert_eq!((receipt.accepted, receipt.conflicts), (BATCH as u64, 0));
+                            acked = receipt.acknowledged_seq;
+                            acknowledged.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        }
+                        Err(SyncError::Store(_)) => break,
+                        Err(other) => panic!("{other:?}"),
+                    }
+                }
+                acked
+            })
+        })
+        .collect();
+    while acknowledged.load(std::sync::atomic::Ordering::SeqCst) < 20 {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    cluster.stop().unwrap();
+    let acked: Vec<u64> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    assert!(acked.iter().all(|&a| a < 2000), "the stop came after every upload: {acked:?}");
+    cluster.restart().unwrap();
+    for (((key, device_id), log), &acked) in devices.iter().zip(&logs).zip(&acked) {
+        let stored_now = stored(&instances[1], device_id);
+        assert!(stored_now.len() as u64 >= acked, "{device_id}: acknowledged {acked}, stored {}", stored_now.len());
+        assert!(stored_now.len() as u64 <= acked + BATCH as u64, "at most the batch in flight");
+        assert_eq!(stored_now[..], log[..stored_now.len()], "a prefix of the log, each record once");
+        // The device sends again everything after its acknowledged seq.
+        let rest = UploadBatch::sign(key, now(), &log[acked as usize..(acked as usize + 500).min(2000)]).unwrap();
+        let receipt = instances[0].upload(&rest, Channel::Upload, None).unwrap();
+        assert_eq!(receipt.duplicates, stored_now.len() as u64 - acked);
+        assert_eq!(receipt.conflicts, 0);
+    }
+    let total: u64 = acked.iter().map(|a| (a + 500).min(2000)).sum();
+    assert_eq!(
+        db.psql("SELECT count(*), count(DISTINCT (device_id, seq)) FROM sync_inspections").unwrap(),
+        format!("{total}|{total}")
+    );
 }

@@ -44,8 +44,8 @@
 //!   become visible, and a reader paging by id never skips one.
 //!
 //! Deadlocks and serialization failures, which these locks do not cause
-//! (every transaction takes at most a device's lock, then the bundle's or the
-//! audit's) but another writer could, run the whole transaction again, at most
+//! (the rules' transactions take them in one order: a device's, the bundle's,
+//! the audit's; none takes two devices') but another writer could, run the whole transaction again, at most
 //! [`RETRIES`] times: the rules' work is a closure that may run again. A
 //! commit is `synchronous_commit = on`: a write returns, and a read sees it,
 //! only once it is on the server's disk.
@@ -85,6 +85,12 @@ const RETRIES: u32 = 5;
 
 /// The PostgreSQL implementation of [`SyncStore`](icaze_sync_service::store::SyncStore):
 /// a pool of connections to one database, which other instances may share.
+///
+/// A device's writes run one at a time under its advisory lock, bundle
+/// versions are raised under the lock of the bundle state's row, and the
+/// audit trail is appended under a lock held to the commit, so that an upload
+/// replayed to another instance is stored once and every instance builds the
+/// same bundle of a version (`docs/postgres.md`, "The sync store").
 pub struct PgSyncStore {
     pool: Pool,
     // Invariant: declared after `pool`, so the pool's connections are dropped

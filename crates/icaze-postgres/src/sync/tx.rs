@@ -208,28 +208,30 @@ impl SyncTx for Tx<'_> {
         let bodies: Vec<Vec<u8>> = records.rows.iter().map(|r| r.body.to_vec()).collect();
         self.call(move |c| async move {
             let result = async {
-                let known = c.prepare_cached("SELECT 1 FROM sync_devices WHERE device_id = $1").await.map_err(db)?;
-                if c.query_opt(&known, &[&id]).await.map_err(db)?.is_none() {
-                    return Err(StoreError::Damaged(format!("records of device {id} that is not stored")));
-                }
+                // Only for a stored device (no row at all otherwise), in the same round trip.
                 let insert = c
                     .prepare_cached(
                         "INSERT INTO sync_inspections (device_id, precinct, received_at, channel, seq, at, officer,
                             zone, input, display, gap_prev_hash, hash, body)
                          SELECT $1, $2, $3, $4, * FROM unnest($5::bigint[], $6::bigint[], $7::text[], $8::int[],
-                            $9::text[], $10::text[], $11::bytea[], $12::bytea[], $13::bytea[])",
+                            $9::text[], $10::text[], $11::bytea[], $12::bytea[], $13::bytea[])
+                         WHERE EXISTS (SELECT 1 FROM sync_devices WHERE device_id = $1)",
                     )
                     .await
                     .map_err(db)?;
-                c.execute(
-                    &insert,
-                    &[
-                        &id, &precinct, &received, &channel, &seqs, &ats, &officers, &zones, &inputs, &displays, &gaps,
-                        &hashes, &bodies,
-                    ],
-                )
-                .await
-                .map_err(db)?;
+                let inserted = c
+                    .execute(
+                        &insert,
+                        &[
+                            &id, &precinct, &received, &channel, &seqs, &ats, &officers, &zones, &inputs, &displays,
+                            &gaps, &hashes, &bodies,
+                        ],
+                    )
+                    .await
+                    .map_err(db)?;
+                if inserted == 0 {
+                    return Err(StoreError::Damaged(format!("records of device {id} that is not stored")));
+                }
                 Ok(())
             }
             .await;
