@@ -30,6 +30,7 @@ fn database() -> PgDatabase {
 impl Backend for Postgres {
     type Database = PgDatabase;
     type Store = PgSyncStore;
+    type Permits = PgPermitStore;
 
     fn database(&self) -> PgDatabase {
         database()
@@ -37,6 +38,10 @@ impl Backend for Postgres {
 
     fn open(&self, database: &PgDatabase) -> PgSyncStore {
         PgSyncStore::open(&database.url(), PgConfig::default()).expect("open the store")
+    }
+
+    fn permits(&self, database: &PgDatabase) -> PgPermitStore {
+        PgPermitStore::open(&database.url(), PgConfig::default()).expect("open the store")
     }
 }
 

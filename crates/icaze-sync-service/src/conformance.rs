@@ -19,8 +19,13 @@
 
 use std::sync::Arc;
 
-use icaze_core::UtcMinute;
+use icaze_core::{SecretKey, UtcMinute};
+use icaze_permits::keys::KeyRing;
+use icaze_permits::store::PermitStore;
+use icaze_permits::FixedClock;
+use icaze_protocol::{EnrollmentCode, InspectionRecord, UploadBatch};
 
+use crate::bundle::BundleAnswer;
 use crate::store::{
     AuditDetails, AuditEntry, BundleState, ConflictRow, DeviceRow, InspectionQuery, InspectionRow, NewInspections,
     RevocationRow, StoreError, StoredInspection, SupervisorRow, SyncStore,
@@ -33,11 +38,16 @@ pub trait Backend: Send + Sync {
     type Database: Send + Sync;
     /// The store.
     type Store: SyncStore;
+    /// The permits store of the same backend, which the service reads
+    /// (regimes, a document's permits).
+    type Permits: PermitStore;
     /// A fresh, empty database.
     fn database(&self) -> Self::Database;
     /// A store on `database` (called again after the first is dropped: a
     /// restart).
     fn open(&self, database: &Self::Database) -> Self::Store;
+    /// The permits store on `database`.
+    fn permits(&self, database: &Self::Database) -> Self::Permits;
 }
 
 /// One `#[test]` of each conformance test for the [`Backend`] `$backend` (an
@@ -66,6 +76,7 @@ macro_rules! sync_store_conformance {
             revocations_carry_their_version_and_a_bundle_reads_up_to_its_own,
             supervisors_are_unique_and_found_by_token_hash,
             the_audit_trail_is_kept_in_order_as_json,
+            the_service_stores_uploads_as_logged_and_versions_its_bundles,
         );
     };
 }
@@ -592,4 +603,79 @@ pub fn the_audit_trail_is_kept_in_order_as_json<B: Backend>(backend: &B) {
     let page = store.audit_entries(all[0].0, 2).expect("a page");
     assert_eq!(page, all[1..3]);
     assert!(store.audit_entries(all[3].0, 10).expect("after the last").is_empty());
+}
+
+/// The sync service over the store: uploads read back exactly as the device
+/// logged them (chain hashes included) across a gap, its filling, duplicates
+/// and a fork kept apart; a revocation raises the bundle's version, and the
+/// bundles answer with it.
+pub fn the_service_stores_uploads_as_logged_and_versions_its_bundles<B: Backend>(backend: &B) {
+    let db = backend.database();
+    let keys = tempfile::tempdir().expect("a directory");
+    let now = UtcMinute::parse_rfc3339("2020-12-15T10:00:00+04:00").expect("a time");
+    icaze_authority::Authority::init(&keys.path().join("authority"), now, &Default::default()).expect("keys");
+    let service = crate::SyncService::new(
+        Box::new(backend.open(&db)),
+        Arc::new(backend.permits(&db)),
+        Arc::new(KeyRing::load(&keys.path().join("authority")).expect("the key ring")),
+        None,
+        Arc::new(FixedClock::new(now)),
+        "admin".into(),
+    );
+    let key = SecretKey::from_seed(&[7; 32]);
+    let code = EnrollmentCode::of(&key.public_key()).to_string();
+    let (_, view) = service.approve(&crate::Caller::Admin, &code, "B-1", "P-1").expect("approve");
+    let device_id = view.row.device_id;
+    let upload = |records: &[InspectionRecord]| {
+        let batch = UploadBatch::sign(&key, now, records).expect("a batch");
+        service.upload(&batch, crate::Channel::Upload, None).expect("an upload")
+    };
+    let stored = || {
+        let filter =
+            crate::InspectionFilter { device: Some(device_id.clone()), limit: Some(1000), ..Default::default() };
+        let page = service.inspections(&crate::Caller::Admin, &filter).expect("inspections");
+        let mut records: Vec<InspectionRecord> = page.records.into_iter().map(|(_, _, r)| r).collect();
+        records.sort_by_key(|r| r.seq);
+        records
+    };
+    let log = icaze_protocol::samples::sample_log(1, "B-1", 12, now);
+    let first = upload(&log[..3]);
+    assert_eq!((first.accepted, first.acknowledged_seq), (3, 3));
+    let after_gap = upload(&log[7..]);
+    assert_eq!((after_gap.accepted, after_gap.acknowledged_seq), (5, 12));
+    let device = after_gap.device.expect("the device");
+    assert_eq!((device.row.high_water, device.gap), (3, Some((4, 7))));
+    let seqs: Vec<u64> = stored().iter().map(|r| r.seq).collect();
+    assert_eq!(seqs, [1, 2, 3, 8, 9, 10, 11, 12]);
+    let filled = upload(&log[3..7]);
+    assert_eq!(filled.accepted, 4);
+    assert_eq!(filled.device.as_ref().map(|d| (d.row.high_water, d.gap)), Some((12, None)));
+    let again = upload(&log[2..9]);
+    assert_eq!((again.accepted, again.duplicates, again.conflicts), (0, 7, 0));
+    assert_eq!(stored(), log);
+    // Another log's record 6 is a fork: kept apart, flagged, never merged.
+    let other = icaze_protocol::samples::sample_log(2, "B-1", 6, now);
+    let fork = upload(&other[5..]);
+    assert_eq!((fork.accepted, fork.conflicts), (0, 1));
+    assert_eq!(fork.device.map(|d| (d.row.fork_seq, d.conflicts)), Some((Some(6), 1)));
+    assert_eq!(stored(), log);
+
+    let built = |answer: BundleAnswer| match answer {
+        BundleAnswer::Bundle(built) => (built.version, built.base),
+        BundleAnswer::Current { version } => panic!("current at {version}"),
+    };
+    assert_eq!(built(service.bundle(None).expect("a bundle")), (1, None));
+    let (revoked, version) =
+        service.revoke(&crate::Caller::Admin, crate::RevokeTarget::Serials(vec![7, 5, 7]), "stolen").expect("revoke");
+    assert_eq!((revoked, version), (vec![5, 7], 2));
+    let third = service.revoke(&crate::Caller::Admin, crate::RevokeTarget::Serial(9), "stolen").expect("revoke");
+    assert_eq!(third, (vec![9], 3));
+    // A delta of one revocation in three; since version 1, all of them: the full bundle.
+    assert_eq!(built(service.bundle(Some(2)).expect("a delta")), (3, Some(2)));
+    assert_eq!(built(service.bundle(Some(1)).expect("a full bundle")), (3, None));
+    assert!(matches!(service.bundle(Some(3)), Ok(BundleAnswer::Current { version: 3 })));
+    assert!(service.is_revoked(5).expect("5") && !service.is_revoked(6).expect("6"));
+    let trail = service.audit_trail(&crate::Caller::Admin, 0, 10).expect("the trail");
+    let what: Vec<&str> = trail.iter().map(|(_, r)| r.what.as_str()).collect();
+    assert_eq!(what, ["device_approved", "revoked", "revoked"]);
 }
