@@ -2,7 +2,7 @@
 //! (behind the `conformance` feature, for backends' tests only).
 //!
 //! A backend's test file implements [`Backend`] (a fresh database, a store on
-//! it) and expands [`sync_store_conformance!`], which makes one `#[test]` of
+//! it) and expands [`sync_store_conformance!`](crate::sync_store_conformance), which makes one `#[test]` of
 //! each function here:
 //!
 //! ```text

@@ -32,7 +32,7 @@
 //!   rather than SERIALIZABLE: every concurrent revocation would fail with a
 //!   serialization error to retry, where the lock makes them wait their turn.
 //!   A bundle of version `v` holds exactly the revocations of versions up to
-//!   `v` ([`SyncStore::revoked_serials`] is bounded above), so every instance
+//!   `v` ([`SyncStore::revoked_serials`](icaze_sync_service::store::SyncStore::revoked_serials) is bounded above), so every instance
 //!   signs the same bytes for one version, base and minute: an ETag names one
 //!   bundle whichever instance serves it.
 //! - **Revocations in order.** A serial is revoked once (`serial` is the
