@@ -53,8 +53,9 @@
 //! Each call of a [`SyncTx`] is a round trip on the transaction's connection,
 //! run on the store's runtime like every query (see the crate doc); the work
 //! itself runs on the caller's thread, under `catch_unwind`, so a panic in the
-//! rules rolls the transaction back. A connection whose transaction could not
-//! be rolled back is closed, never given back to the pool.
+//! rules rolls the transaction back. A connection is given back to the pool
+//! only after its `COMMIT` or `ROLLBACK` succeeded; dropped in any other state
+//! (a failed rollback, a commit in doubt, a panic), it is closed (`tx::Held`).
 //!
 //! What is not held across instances: the devices' and supervisors' request
 //! rates (`icaze_sync_service::SyncLimits`) are token buckets in each
@@ -67,14 +68,14 @@ mod tx;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use deadpool_postgres::{Client, Manager, ManagerConfig, Object, Pool, RecyclingMethod};
+use deadpool_postgres::{Client, Manager, ManagerConfig, Pool, RecyclingMethod};
 use icaze_permits::store::StoreError;
 use icaze_sync_service::store::SyncTx;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::NoTls;
 
 use self::schema::{MIGRATIONS, STORE};
-use self::tx::Tx;
+use self::tx::{Held, Tx};
 use crate::runtime::StoreRuntime;
 use crate::schema::migrate_store;
 use crate::{OpenError, PgConfig};
@@ -175,7 +176,7 @@ impl PgSyncStore {
 
     /// Runs one simple statement (`BEGIN`, `COMMIT`, `ROLLBACK`) on `client`;
     /// the client back, unless the call lost it.
-    fn simple(&self, client: Client, sql: &'static str) -> (Option<Client>, Result<(), StoreError>) {
+    fn simple(&self, client: Held, sql: &'static str) -> (Option<Held>, Result<(), StoreError>) {
         let ran = self.runtime.block(async move {
             let result = client.batch_execute(sql).await.map_err(rows::db);
             Ok((client, result))
@@ -186,13 +187,14 @@ impl PgSyncStore {
         }
     }
 
-    /// Rolls the transaction on `client` back; a connection whose rollback
-    /// failed is closed rather than given back to the pool in a transaction.
-    fn roll_back(&self, client: Option<Client>) {
+    /// Rolls the transaction on `client` back and gives the connection back
+    /// to the pool; one whose rollback failed is closed instead (see [`Held`]).
+    fn roll_back(&self, client: Option<Held>) {
         if let Some(client) = client {
-            if let (Some(client), Err(e)) = self.simple(client, "ROLLBACK") {
-                tracing::warn!(error = %e, "a rollback failed; the connection is closed");
-                drop(Object::take(client));
+            match self.simple(client, "ROLLBACK") {
+                (Some(client), Ok(())) => client.release(),
+                (_, Err(e)) => tracing::warn!(error = %e, "a rollback failed; the connection is closed"),
+                (None, Ok(())) => {}
             }
         }
     }
@@ -216,7 +218,7 @@ impl PgSyncStore {
     fn run_once(&self, work: &mut dyn FnMut(&mut dyn SyncTx) -> Result<(), StoreError>) -> Run {
         let pool = self.pool.clone();
         let client = match self.runtime.block(async move { pool.get().await.map_err(pool_error) }) {
-            Ok(client) => client,
+            Ok(client) => Held::new(client),
             Err(e) => return Run::Done(Err(e)),
         };
         let (client, begun) = self.simple(client, "BEGIN ISOLATION LEVEL READ COMMITTED");
@@ -234,12 +236,14 @@ impl PgSyncStore {
                     return Run::Done(Err(StoreError::Damaged("the transaction's connection was lost".into())));
                 };
                 match self.simple(client, "COMMIT") {
-                    (_, Ok(())) => Run::Done(Ok(())),
-                    (client, Err(e)) => {
-                        // In doubt: the connection is not trusted again.
+                    (client, Ok(())) => {
                         if let Some(client) = client {
-                            drop(Object::take(client));
+                            client.release();
                         }
+                        Run::Done(Ok(()))
+                    }
+                    // In doubt: the connection is not trusted again (dropped, it is closed).
+                    (_, Err(e)) => {
                         if retryable(&e) {
                             Run::Again(e)
                         } else {

@@ -3,7 +3,7 @@
 
 use std::future::Future;
 
-use deadpool_postgres::Client;
+use deadpool_postgres::{Client, Object};
 use icaze_core::UtcMinute;
 use icaze_permits::store::StoreError;
 use icaze_sync_service::store::{
@@ -27,12 +27,50 @@ const DEVICE_LOCK: i32 = 0x6963_7a01;
 /// entry committed after it read).
 const AUDIT_LOCK: i64 = 0x6963_617a_6502;
 
+/// A pooled connection inside a transaction.
+///
+/// Invariant: dropped, it closes the connection (`Object::take`), so that a
+/// connection never goes back to the pool inside a transaction, whoever drops
+/// it and wherever (a future that panicked on the store's runtime included);
+/// only [`Held::release`], after a `COMMIT` or a `ROLLBACK` that succeeded,
+/// gives it back to the pool.
+pub(super) struct Held(Option<Client>);
+
+impl Held {
+    pub(super) fn new(client: Client) -> Held {
+        Held(Some(client))
+    }
+
+    /// Gives the connection back to the pool: its transaction has ended.
+    pub(super) fn release(mut self) {
+        drop(self.0.take());
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        if let Some(client) = self.0.take() {
+            drop(Object::take(client));
+        }
+    }
+}
+
+impl std::ops::Deref for Held {
+    type Target = Client;
+
+    fn deref(&self) -> &Client {
+        // Invariant: `self.0` is `None` only inside `release` and `drop`,
+        // which consume the value; no deref can happen after either.
+        self.0.as_ref().expect("a held connection until released")
+    }
+}
+
 /// The transaction of one [`SyncStore::write`](icaze_sync_service::store::SyncStore::write):
 /// its connection, handed to the store's runtime for each call and back.
 pub(super) struct Tx<'a> {
     pub(super) runtime: &'a StoreRuntime,
     /// `None` once a call lost it (the runtime stopped).
-    pub(super) client: Option<Client>,
+    pub(super) client: Option<Held>,
     /// The first error a call met: PostgreSQL aborts the transaction at an
     /// error, so it can only be rolled back, whatever the work answers.
     pub(super) failed: Option<String>,
@@ -44,10 +82,10 @@ pub(super) struct Tx<'a> {
 impl Tx<'_> {
     /// Runs `work` with the connection on the store's runtime, and takes the
     /// connection back.
-    fn call<T, F>(&mut self, work: impl FnOnce(Client) -> F) -> Result<T, StoreError>
+    fn call<T, F>(&mut self, work: impl FnOnce(Held) -> F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: Future<Output = (Client, Result<T, StoreError>)> + Send + 'static,
+        F: Future<Output = (Held, Result<T, StoreError>)> + Send + 'static,
     {
         let client =
             self.client.take().ok_or_else(|| StoreError::Damaged("the transaction's connection was lost".into()))?;
