@@ -1,5 +1,8 @@
 //! The PostgreSQL backend of the Icaze server: the permits store
-//! ([`PgPermitStore`], implementing [`icaze_permits::store::PermitStore`]) on a
+//! ([`PgPermitStore`], implementing [`icaze_permits::store::PermitStore`]) and
+//! the sync store ([`PgSyncStore`], implementing
+//! `icaze_sync_service::store::SyncStore`; how it holds uploads, bundle
+//! versions and revocations across instances is in its module, `sync`) on a
 //! database that several `icaze serve` instances may share.
 //!
 //! ```no_run
@@ -74,8 +77,8 @@
 //!
 //! # Migrations
 //!
-//! Versioned in `schema_version`, one row per store (`permits` here; the sync
-//! and portal stores will add theirs), applied in one transaction under an
+//! Versioned in `schema_version`, one row per store (`permits` and `sync` here; the
+//! portal store will add its own), applied in one transaction under an
 //! advisory lock, so that instances starting together migrate once. A database
 //! of a newer schema than this build knows is refused ([`OpenError::Newer`]).
 //!
@@ -95,16 +98,19 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod connect;
 mod permits;
 mod reports;
 mod runtime;
 mod schema;
+mod sync;
 mod tls;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 pub use crate::permits::PgPermitStore;
+pub use crate::sync::PgSyncStore;
 
 /// Settings of the PostgreSQL store.
 #[derive(Debug, Clone)]

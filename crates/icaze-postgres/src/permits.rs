@@ -77,25 +77,7 @@ impl PgPermitStore {
     /// Blocks until the database answered; unreachable, it fails after
     /// [`PgConfig::connect_timeout`].
     pub fn open(url: &str, config: PgConfig) -> Result<PgPermitStore, OpenError> {
-        let mut pg: tokio_postgres::Config =
-            url.parse().map_err(|e: tokio_postgres::Error| OpenError::Url(e.to_string()))?;
-        pg.connect_timeout(config.connect_timeout);
-        // Every commit durable (whatever the server's default) and no statement,
-        // lock waits included, longer than the configured bound.
-        pg.options(format!(
-            "-c synchronous_commit=on -c statement_timeout={}",
-            config.statement_timeout.as_millis().max(1)
-        ));
-        pg.application_name("icaze");
-        let manager = crate::tls::manager(pg, &config)?;
-        let pool = Pool::builder(manager)
-            .max_size(config.pool_size.max(1))
-            .runtime(deadpool_postgres::Runtime::Tokio1)
-            .wait_timeout(Some(config.connect_timeout))
-            .create_timeout(Some(config.connect_timeout))
-            .recycle_timeout(Some(config.connect_timeout))
-            .build()
-            .map_err(|e| OpenError::Store(StoreError::Damaged(format!("cannot make the connection pool: {e}"))))?;
+        let pool = crate::connect::pool(url, &config, "icaze")?;
         let runtime = StoreRuntime::start(config.worker_threads)?;
         let migrating = pool.clone();
         let migrated = runtime.block(async move {

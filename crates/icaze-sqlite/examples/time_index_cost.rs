@@ -92,7 +92,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let writer_with = writer_threads(1).into_iter().next().expect("a writer");
     let without = Arc::new(open("without")?);
     let writer_without = writer_threads(2).into_iter().find(|t| *t != writer_with).expect("a second writer");
-    rusqlite::Connection::open(dir.path().join("without/icaze.db"))?.execute_batch("DROP INDEX permits_by_issued_at")?;
+    rusqlite::Connection::open(dir.path().join("without/icaze.db"))?
+        .execute_batch("DROP INDEX permits_by_issued_at")?;
     let (mut rates_with, mut rates_without) = (Vec::new(), Vec::new());
     for r in 0..ROUNDS {
         let first = 1 + r as u32 * PERMITS;

@@ -173,7 +173,8 @@ pub(crate) fn answer<S: PermitStore>(svc: &SyncService<S>, since: Option<u64>) -
     if let Some(built) = svc.bundles.get(&tag) {
         return Ok(BundleAnswer::Bundle(built));
     }
-    let serials = svc.store.revoked_serials(base.unwrap_or(0))?;
+    // Only the versions up to this one: a revocation committed since is the next version's.
+    let serials = svc.store.revoked_serials(base.unwrap_or(0), version)?;
     let contents = BundleContents {
         version,
         base_version: base,

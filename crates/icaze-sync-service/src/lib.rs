@@ -3,7 +3,9 @@
 //! inspections for supervisors, and supervisors' credentials.
 //!
 //! [`SyncService`] holds the rules and sees storage only through
-//! [`store::SyncStore`] (SQLite in `icaze_sqlite::sync`, `DATA/sync.db`); the
+//! [`store::SyncStore`] (SQLite in `icaze_sqlite::sync`, `DATA/sync.db`;
+//! PostgreSQL in `icaze_postgres::PgSyncStore`; both run the suite of
+//! `conformance`, behind the feature of that name); the
 //! routes in `icaze-server` are thin. Everything a handler does is a method
 //! here that the tests can call directly.
 //!
@@ -22,6 +24,8 @@
 
 pub mod auth;
 pub mod bundle;
+#[cfg(feature = "conformance")]
+pub mod conformance;
 mod error;
 mod limits;
 pub mod ratelimit;

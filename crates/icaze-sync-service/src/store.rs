@@ -335,8 +335,10 @@ pub trait SyncStore: Send + Sync + 'static {
     fn conflict_count(&self, device_id: &str) -> Result<u64, StoreError>;
     /// The bundle version state.
     fn bundle_state(&self) -> Result<BundleState, StoreError>;
-    /// Serials revoked in versions above `after_version` (all with 0), ascending.
-    fn revoked_serials(&self, after_version: u64) -> Result<Vec<u32>, StoreError>;
+    /// Serials revoked in versions above `after_version` (all with 0) and up
+    /// to `up_to_version`, ascending: a bundle of one version holds the same
+    /// serials whenever, and by whichever instance, it is built.
+    fn revoked_serials(&self, after_version: u64, up_to_version: u64) -> Result<Vec<u32>, StoreError>;
     /// Whether this serial is revoked.
     fn is_revoked(&self, serial: u32) -> Result<bool, StoreError>;
     /// The number of serials revoked in versions above `after_version`.

@@ -259,11 +259,13 @@ impl SyncStore for SqliteSyncStore {
         answer(|| self.with_reader(bundle_state))
     }
 
-    fn revoked_serials(&self, after_version: u64) -> Result<Vec<u32>, StoreError> {
+    fn revoked_serials(&self, after_version: u64, up_to_version: u64) -> Result<Vec<u32>, StoreError> {
         answer(|| {
             self.with_reader(|c| {
-                let mut stmt = c.prepare_cached("SELECT serial FROM revocations WHERE version > ?1 ORDER BY serial")?;
-                let rows = stmt.query_map([int(after_version)?], |r| r.get::<_, u32>(0))?;
+                let mut stmt = c.prepare_cached(
+                    "SELECT serial FROM revocations WHERE version > ?1 AND version <= ?2 ORDER BY serial",
+                )?;
+                let rows = stmt.query_map([int(after_version)?, int(up_to_version)?], |r| r.get::<_, u32>(0))?;
                 Ok(rows.collect::<Result<Vec<_>, _>>()?)
             })
         })
