@@ -234,6 +234,12 @@ pub trait PermitStore: Send + Sync + 'static {
     /// The serials of this document's permits still valid at `at` (or not
     /// yet valid), for revoking by document.
     fn valid_permits(&self, document: &str, at: UtcMinute) -> Result<Vec<PermitSerial>, StoreError>;
+    /// Whether the store can answer now, for a load balancer's health check
+    /// (`/healthz`): a backend on a database server asks it something; the
+    /// embedded one, whose files are on this machine, is ready by default.
+    fn ready(&self) -> impl std::future::Future<Output = Result<(), StoreError>> + Send {
+        std::future::ready(Ok(()))
+    }
 }
 
 #[cfg(test)]

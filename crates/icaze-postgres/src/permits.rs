@@ -599,6 +599,20 @@ impl PermitStore for PgPermitStore {
             rows.iter().map(|r| Ok(PermitSerial(fits(col::<i64>(r, 0)?, "a serial")?))).collect()
         })
     }
+
+    /// A round trip (`SELECT 1`) on a pooled connection; the pool replaces a
+    /// connection the database broke first, so this fails exactly while no
+    /// new connection can be made. Bounded by [`PgConfig::connect_timeout`].
+    async fn ready(&self) -> Result<(), StoreError> {
+        let pool = self.pool.clone();
+        self.runtime
+            .run(async move {
+                let client = pool.get().await.map_err(pool_error)?;
+                client.simple_query("SELECT 1").await.map_err(db)?;
+                Ok(())
+            })
+            .await
+    }
 }
 
 fn person_of(birth_day: i32, zone: i32) -> Result<Person, StoreError> {

@@ -55,7 +55,7 @@ enum Command {
     Serve(serve::ServeArgs),
     /// The whole system on one machine: the service with demo data, permits by SMS (one revoked), an approved officer device.
     Up(up::UpArgs),
-    /// Import the population registry and the deny list into a data directory.
+    /// Import the population registry and the deny list into a data directory or the database.
     #[command(subcommand)]
     Registry(serve::RegistryCommand),
     /// Benchmark the SMS endpoint: distinct documents on many connections, permits/s and latency.
