@@ -206,9 +206,15 @@ pub(crate) fn serve(args: ServeArgs, now: UtcMinute) -> anyhow::Result<ExitCode>
 
 fn open_store(args: &StoreArgs) -> anyhow::Result<PermitBackend> {
     let database = args.database.clone().unwrap_or_default();
+    // The registries go to one place: a data directory given with a PostgreSQL
+    // database (perhaps from the environment) is a mistake to name, not to guess at.
     let data = match (&args.data, &database) {
-        (Some(data), _) => data.as_path(),
+        (Some(data), Database::Sqlite) => data.as_path(),
         (None, Database::Postgres { .. }) => Path::new("."),
+        (Some(_), Database::Postgres { .. }) => anyhow::bail!(
+            "both --data and a PostgreSQL database (--database or ICAZE_DATABASE) are given: \
+             the registries go to one of them; leave out the other"
+        ),
         (None, Database::Sqlite) => anyhow::bail!("--data is needed with the SQLite database"),
     };
     Ok(database.open_permits(data, &SqliteConfig::default())?)

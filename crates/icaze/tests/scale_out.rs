@@ -411,3 +411,39 @@ fn issue_21_the_database_unreachable_says_try_again_and_the_front_takes_the_inst
     assert_eq!(stored.values().map(HashSet::len).sum::<usize>(), 2, "{stored:?}");
     assert!(instances[0].stderr().contains("not ready"), "the outage is logged: {}", instances[0].stderr());
 }
+
+/// What cannot work is refused before anything starts, with what to do.
+#[test]
+fn issue_21_a_shared_database_without_the_authority_or_an_unknown_database_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let run = |args: &[&str], env: Option<&str>| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_icaze"));
+        command.args(args).env_remove("ICAZE_DATABASE");
+        if let Some(url) = env {
+            command.env("ICAZE_DATABASE", url);
+        }
+        let out = command.output().unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let data = data.to_str().unwrap();
+    // Instances sharing a database must share an authority: no development one of their own.
+    let (code, stderr) =
+        run(&["serve", "--data", data, "--listen", "127.0.0.1:0"], Some("postgres://u:pw@127.0.0.1:1/icaze"));
+    assert_ne!(code, Some(0));
+    assert!(stderr.contains("--keys") && !stderr.contains("pw@"), "{stderr}");
+    assert!(!Path::new(data).join("authority").exists(), "no development authority made");
+    // Not a database the service knows.
+    let (code, stderr) = run(&["serve", "--data", data, "--database", "mysql://db/icaze"], None);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("postgres://"), "{stderr}");
+    // The registries go to one place, said when both are given.
+    let csv = tmp.path().join("people.csv");
+    std::fs::write(&csv, "document,birth_date,zone\nAZE10000001,1980-05-17,1\n").unwrap();
+    let import = ["registry", "import", "--data", data, csv.to_str().unwrap()];
+    let (code, stderr) = run(&import, Some("postgres://127.0.0.1:1/icaze"));
+    assert_ne!(code, Some(0));
+    assert!(stderr.contains("leave out the other"), "{stderr}");
+    let (code, stderr) = run(&import, None);
+    assert_eq!(code, Some(0), "{stderr}");
+}
