@@ -176,9 +176,15 @@ impl Drop for Instance {
 /// A GET over a connection of its own; the status and the body, or `None`
 /// unless a whole answer arrived.
 fn get(addr: SocketAddr, target: &str) -> Option<(u16, String)> {
+    get_as(addr, target, "")
+}
+
+/// [`get`] with a bearer token (none if empty).
+fn get_as(addr: SocketAddr, target: &str, token: &str) -> Option<(u16, String)> {
     let mut stream = TcpStream::connect(addr).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(60))).ok()?;
-    write!(stream, "GET {target} HTTP/1.1\r\nHost: icaze\r\nConnection: close\r\n\r\n").ok()?;
+    let authorization = if token.is_empty() { String::new() } else { format!("Authorization: Bearer {token}\r\n") };
+    write!(stream, "GET {target} HTTP/1.1\r\nHost: icaze\r\n{authorization}Connection: close\r\n\r\n").ok()?;
     let mut response = Vec::new();
     stream.read_to_end(&mut response).ok()?;
     let response = String::from_utf8(response).ok()?;
@@ -392,6 +398,12 @@ fn issue_21_the_database_unreachable_says_try_again_and_the_front_takes_the_inst
     let direct = loopback(instances[0].port);
     let reply = sms(front.addr(), 1, "2 AZE50000001").unwrap();
     assert!(token_of(&reply).is_some(), "{reply}");
+    // No SQLite writer on PostgreSQL: its queue's gauge is left out, the rest is there.
+    let token = std::fs::read_to_string(deployment.data(0).join("metrics-token")).unwrap();
+    let (status, metrics) = get_as(direct, "/metrics", token.trim()).unwrap();
+    assert_eq!(status, 200, "{metrics}");
+    assert!(metrics.contains("icaze_permits_issued_total{code=\"2\"} 1"), "{metrics}");
+    assert!(!metrics.contains("icaze_sqlite_writer_queue"), "{metrics}");
 
     cluster.stop().unwrap();
     // The SMS is answered, "try again later", with no permit; nothing is stored.
