@@ -314,7 +314,7 @@ fn issue_21_an_instance_killed_mid_load_loses_no_permit_and_the_front_keeps_answ
     let stop = Arc::new(AtomicBool::new(false));
     let received: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
     let unanswered = Arc::new(AtomicU64::new(0));
-    let clients: Vec<_> = (0..8)
+    let clients: Vec<_> = (0..32)
         .map(|_| {
             let (next, stop, received, unanswered) = (next.clone(), stop.clone(), received.clone(), unanswered.clone());
             let addr = front.addr();
