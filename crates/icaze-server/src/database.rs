@@ -82,27 +82,33 @@ impl Database {
     /// stays in this instance's own files of `data` and is named in
     /// [`Stores::local`], which the server warns of at every start.
     pub fn open(&self, data: &Path, sqlite: &SqliteConfig) -> Result<Stores, StartError> {
-        let permits = self.open_permits(data, sqlite)?;
-        let mut local = Vec::new();
-        let (sync, portal): (Box<dyn SyncStore>, Box<dyn PortalStore>) = match self {
-            Database::Sqlite => (sqlite_sync(data, sqlite)?, sqlite_portal(data, sqlite)?),
-            // The PostgreSQL sync and portal stores are not written yet (issue 21):
-            // when they are, each line below becomes
-            // `Box::new(PgSyncStore::open(url, config.clone())?)`, and
-            // `Box::new(PgPortalStore::open(url, config.clone())?)`.
-            Database::Postgres { url: _, config: _ } => (
-                still_local(&mut local, SYNC_LOCAL, sqlite_sync(data, sqlite)?),
-                still_local(&mut local, PORTAL_LOCAL, sqlite_portal(data, sqlite)?),
-            ),
-        };
-        Ok(Stores { permits, sync, portal, local })
+        match self {
+            Database::Sqlite => Ok(Stores {
+                permits: self.open_permits(data, sqlite)?,
+                sync: sqlite_sync(data, sqlite)?,
+                portal: sqlite_portal(data, sqlite)?,
+                local: Vec::new(),
+            }),
+            Database::Postgres { url, config } => {
+                let permits = PermitBackend::Postgres(PgPermitStore::open(url, config.clone())?);
+                // Issue 21: the PostgreSQL sync and portal stores are not written yet. When
+                // they are, these two lines become
+                // `let (sync, sync_local) = (Box::new(icaze_postgres::PgSyncStore::open(url, config.clone())?) as _, None);`
+                // `let (portal, portal_local) = (Box::new(icaze_postgres::PgPortalStore::open(url, config.clone())?) as _, None);`
+                // and nothing else changes (the warning then names nothing).
+                let (sync, sync_local) = (sqlite_sync(data, sqlite)?, Some(SYNC_LOCAL));
+                let (portal, portal_local) = (sqlite_portal(data, sqlite)?, Some(PORTAL_LOCAL));
+                let local = [sync_local, portal_local].into_iter().flatten().collect();
+                Ok(Stores { permits, sync, portal, local })
+            }
+        }
     }
 }
 
 /// What the sync store keeps, for the warning while it is local.
-const SYNC_LOCAL: &str = "the sync service's devices, inspections, revocations and bundle versions (DATA/sync.db)";
+pub const SYNC_LOCAL: &str = "the sync service's devices, inspections, revocations and bundle versions (DATA/sync.db)";
 /// What the portal store keeps, for the warning while it is local.
-const PORTAL_LOCAL: &str =
+pub const PORTAL_LOCAL: &str =
     "the portal's organisations, persons, sessions, login throttles, imports and audit (DATA/portal.db)";
 
 fn sqlite_sync(data: &Path, sqlite: &SqliteConfig) -> Result<Box<dyn SyncStore>, StartError> {
@@ -111,13 +117,6 @@ fn sqlite_sync(data: &Path, sqlite: &SqliteConfig) -> Result<Box<dyn SyncStore>,
 
 fn sqlite_portal(data: &Path, sqlite: &SqliteConfig) -> Result<Box<dyn PortalStore>, StartError> {
     Ok(Box::new(crate::portal::sqlite::SqlitePortalStore::open(&data.join("portal.db"), sqlite.clone())?))
-}
-
-/// A store kept in this instance's own file although the permits are shared:
-/// written down in `local` for the warning.
-fn still_local<T>(local: &mut Vec<&'static str>, what: &'static str, store: T) -> T {
-    local.push(what);
-    store
 }
 
 /// The stores [`Database::open`] opened.
