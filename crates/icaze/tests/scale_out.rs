@@ -214,6 +214,60 @@ fn token_of(reply: &str) -> Option<String> {
     UnverifiedPermit::find_in_text(reply).ok().map(|p| p.token().to_text())
 }
 
+/// 32 clients sending a code-2 SMS for each document of a range once, through
+/// `addr`, from a phone each, until the range is done or they are stopped.
+struct Load {
+    stop: Arc<AtomicBool>,
+    received: Arc<Mutex<Vec<(String, String)>>>,
+    unanswered: Arc<AtomicU64>,
+    clients: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl Load {
+    fn start(addr: SocketAddr, documents: std::ops::Range<u64>) -> Load {
+        let next = Arc::new(AtomicU64::new(documents.start));
+        let stop = Arc::new(AtomicBool::new(false));
+        let received: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
+        let unanswered = Arc::new(AtomicU64::new(0));
+        let clients = (0..32)
+            .map(|_| {
+                let (next, stop, received, unanswered) =
+                    (next.clone(), stop.clone(), received.clone(), unanswered.clone());
+                let end = documents.end;
+                std::thread::spawn(move || {
+                    while !stop.load(Ordering::SeqCst) {
+                        let i = next.fetch_add(1, Ordering::SeqCst);
+                        if i >= end {
+                            return;
+                        }
+                        match sms(addr, i, &format!("2 {}", document(i))).as_deref().and_then(token_of) {
+                            Some(token) => received.lock().unwrap().push((document(i), token)),
+                            // Cut off (the front answers 502 for a request under way on a killed instance).
+                            None => _ = unanswered.fetch_add(1, Ordering::SeqCst),
+                        }
+                    }
+                })
+            })
+            .collect();
+        Load { stop, received, unanswered, clients }
+    }
+
+    /// Permits received so far.
+    fn count(&self) -> usize {
+        self.received.lock().unwrap().len()
+    }
+
+    /// Stops the clients: every (document, token) received, and how many requests got no permit.
+    fn finish(self) -> (Vec<(String, String)>, u64) {
+        self.stop.store(true, Ordering::SeqCst);
+        for client in self.clients {
+            client.join().unwrap();
+        }
+        let received = self.received.lock().unwrap().clone();
+        (received, self.unanswered.load(Ordering::SeqCst))
+    }
+}
+
 /// Starts `n` instances and the front, and waits until the front has them all.
 fn instances_behind_a_front(deployment: &Deployment, n: usize) -> (Vec<Instance>, HaProxy) {
     let ports: Vec<u16> = (0..n).map(|_| free_port()).collect();
@@ -310,45 +364,18 @@ fn issue_21_an_instance_killed_mid_load_loses_no_permit_and_the_front_keeps_answ
     let deployment = Deployment::new(&cluster, DOCUMENTS as u32);
     let (mut instances, front) = instances_behind_a_front(&deployment, 2);
 
-    let next = Arc::new(AtomicU64::new(0));
-    let stop = Arc::new(AtomicBool::new(false));
-    let received: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
-    let unanswered = Arc::new(AtomicU64::new(0));
-    let clients: Vec<_> = (0..32)
-        .map(|_| {
-            let (next, stop, received, unanswered) = (next.clone(), stop.clone(), received.clone(), unanswered.clone());
-            let addr = front.addr();
-            std::thread::spawn(move || {
-                while !stop.load(Ordering::SeqCst) {
-                    let i = next.fetch_add(1, Ordering::SeqCst);
-                    if i >= DOCUMENTS {
-                        return;
-                    }
-                    match sms(addr, i, &format!("2 {}", document(i))).as_deref().and_then(token_of) {
-                        Some(token) => received.lock().unwrap().push((document(i), token)),
-                        // Cut off by the kill (the front answers 502 for a request under way).
-                        None => _ = unanswered.fetch_add(1, Ordering::SeqCst),
-                    }
-                }
-            })
-        })
-        .collect();
-    let count = || received.lock().unwrap().len();
-    wait_until("300 permits", || count() >= 300);
+    let load = Load::start(front.addr(), 0..DOCUMENTS);
+    wait_until("300 permits", || load.count() >= 300);
     instances[0].kill();
-    let at_kill = count();
+    let at_kill = load.count();
     front.wait_for(0, false).unwrap();
     // The front keeps answering, through the other instance.
     let sent_to_other = front.stats().unwrap()[1].sent;
-    wait_until("500 permits more after the kill", || count() >= at_kill + 500);
-    stop.store(true, Ordering::SeqCst);
-    for client in clients {
-        client.join().unwrap();
-    }
+    wait_until("500 permits more after the kill", || load.count() >= at_kill + 500);
+    let (received, unanswered) = load.finish();
     assert!(front.stats().unwrap()[1].sent > sent_to_other);
 
     // Every permit whose reply went out is in the database.
-    let received = received.lock().unwrap().clone();
     let stored = deployment.stored();
     for (document, token) in &received {
         assert!(
@@ -359,7 +386,7 @@ fn issue_21_an_instance_killed_mid_load_loses_no_permit_and_the_front_keeps_answ
     println!(
         "{} permits received, {} requests unanswered by the kill, {} permits stored",
         received.len(),
-        unanswered.load(Ordering::SeqCst),
+        unanswered,
         stored.values().map(HashSet::len).sum::<usize>()
     );
 
@@ -373,12 +400,22 @@ fn issue_21_an_instance_killed_mid_load_loses_no_permit_and_the_front_keeps_answ
     }
     assert!(front.stats().unwrap()[0].sent > before, "the instance started again serves");
 
-    // The other taken out (stopped as systemd stops it) and put back.
+    // The other taken out under load (stopped as systemd stops it, SIGTERM) and put back.
+    let load = Load::start(front.addr(), 10_000..DOCUMENTS);
+    wait_until("100 permits", || load.count() >= 100);
     instances[1].stop();
     front.wait_for(1, false).unwrap();
-    for i in 0..20 {
-        assert!(sms(front.addr(), 8_100_000 + i, "1 AZE11111111").is_some(), "the front answers through one");
+    let at_stop = load.count();
+    wait_until("100 permits more after the stop", || load.count() >= at_stop + 100);
+    let (received, unanswered) = load.finish();
+    let stored = deployment.stored();
+    for (document, token) in &received {
+        assert!(
+            stored.get(document).is_some_and(|t| t.contains(token)),
+            "{document}'s permit was sent and is not stored"
+        );
     }
+    println!("an instance stopped under load: {} permits received, {unanswered} requests unanswered", received.len());
     let port = instances[1].port;
     instances[1] = Instance::start(&deployment, 1, port);
     front.wait_for(1, true).unwrap();
