@@ -160,6 +160,12 @@ pub enum StartError {
     /// The PostgreSQL database did not open (unreachable, a bad URL, a newer schema).
     #[error("{0}")]
     Postgres(#[from] database::OpenError),
+    /// A shared database ([`Database::Postgres`]) without [`ServeConfig::keys`].
+    #[error(
+        "a shared database needs the authority every instance signs with: make it offline with `icaze keys init`, \
+         copy it without the root key to each instance, and start with --keys"
+    )]
+    SharedWithoutKeys,
     /// The portal.
     #[error("{0}")]
     Portal(#[from] portal::PortalError),
@@ -210,13 +216,8 @@ impl Server {
         std::fs::create_dir_all(data).map_err(|e| StartError::Io(format!("{}: {e}", data.display())))?;
         let keys = match &config.keys {
             Some(keys) => keys.clone(),
-            None if matches!(config.database, Database::Postgres { .. }) => {
-                return Err(StartError::Io(
-                    "a shared database needs the authority every instance signs with: make it offline with \
-                     `icaze keys init`, copy it without the root key to each instance, and start with --keys"
-                        .into(),
-                ))
-            }
+            // A development authority of its own on each instance would give each its own root.
+            None if matches!(config.database, Database::Postgres { .. }) => return Err(StartError::SharedWithoutKeys),
             None => {
                 let dev = data.join("authority");
                 if !dev.join("trustlist").exists() {
