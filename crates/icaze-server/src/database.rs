@@ -5,10 +5,12 @@
 //!
 //! The permits store is chosen at run time as a [`PermitBackend`], an enum
 //! that implements [`PermitStore`] by handing each call to the backend it
-//! holds. `Arc<dyn PermitStore>` would have been as short, but the trait is not
-//! object-safe (its writes return `impl Future`, which keeps the SMS path free
-//! of a boxed future a request); and making `Server::start` generic over the
-//! store would compile every service and route twice. The sync and portal
+//! holds. `Arc<dyn PermitStore>` would have needed no delegation at all, but
+//! the trait is not object-safe (its writes return `impl Future`, which keeps
+//! the SMS path free of a boxed future a request, and making it object-safe
+//! would change every backend); making `Server::start` generic over the store
+//! would compile every service and route twice. The enum is one `match` a
+//! method. The sync and portal
 //! stores are trait objects already (`Box<dyn SyncStore>`, `Box<dyn
 //! PortalStore>`).
 
@@ -26,7 +28,8 @@ use crate::sync::store::SyncStore;
 use crate::StartError;
 
 /// Which database the service keeps its state in (`icaze serve --database`).
-#[derive(Clone, Debug, Default)]
+/// Its `Debug` writes the URL without its password ([`redacted`]).
+#[derive(Clone, Default)]
 pub enum Database {
     /// The embedded SQLite files in the data directory (`icaze.db`,
     /// `registry.db`, `sync.db`, `portal.db`), with
@@ -100,6 +103,17 @@ impl Database {
                 let (portal, portal_local) = (sqlite_portal(data, sqlite)?, Some(PORTAL_LOCAL));
                 let local = [sync_local, portal_local].into_iter().flatten().collect();
                 Ok(Stores { permits, sync, portal, local })
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Database::Sqlite => f.write_str("Sqlite"),
+            Database::Postgres { url, config } => {
+                f.debug_struct("Postgres").field("url", &redacted(url)).field("config", config).finish()
             }
         }
     }
@@ -302,7 +316,9 @@ mod tests {
             redacted("postgres://db1/icaze?user=icaze&password=s3cret&sslmode=require"),
             "postgres://db1/icaze?user=icaze&password=***&sslmode=require"
         );
-        let described = Database::parse("postgres://u:pw@h/d").unwrap().describe();
-        assert!(!described.contains("pw@"), "{described}");
+        let database = Database::parse("postgres://u:pw@h/d").unwrap();
+        for text in [database.describe(), format!("{database:?}")] {
+            assert!(!text.contains("pw@") && text.contains("u:***@h/d"), "{text}");
+        }
     }
 }
