@@ -332,6 +332,12 @@ pub trait PermitStore: Send + Sync + 'static {
     /// in `from..to`.
     fn top_requesters(&self, code: u8, from: UtcMinute, to: UtcMinute, limit: u32)
         -> Result<TopRequesters, StoreError>;
+    /// Whether the store can answer now, for a load balancer's health check
+    /// (`/healthz`): a backend on a database server asks it something; the
+    /// embedded one, whose files are on this machine, is ready by default.
+    fn ready(&self) -> impl std::future::Future<Output = Result<(), StoreError>> + Send {
+        std::future::ready(Ok(()))
+    }
 }
 
 #[cfg(test)]

@@ -614,6 +614,20 @@ impl PermitStore for PgPermitStore {
         })
     }
 
+    /// A round trip (`SELECT 1`) on a pooled connection; the pool replaces a
+    /// connection the database broke first, so this fails exactly while no
+    /// new connection can be made. Bounded by [`PgConfig::connect_timeout`].
+    async fn ready(&self) -> Result<(), StoreError> {
+        let pool = self.pool.clone();
+        self.runtime
+            .run(async move {
+                let client = pool.get().await.map_err(pool_error)?;
+                client.simple_query("SELECT 1").await.map_err(db)?;
+                Ok(())
+            })
+            .await
+    }
+
     async fn record_refused(&self, request: RefusedRequest) -> Result<(), StoreError> {
         let pool = self.pool.clone();
         self.runtime

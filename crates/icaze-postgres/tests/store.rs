@@ -200,8 +200,11 @@ async fn issue_21_the_database_stopped_gives_errors_and_the_store_recovers_after
     let serials = store.reserve_serials(10).await.unwrap();
     let first = sms_permit(serials.start, "AZE10000001", "994500000001", at);
     assert_eq!(store.record_permit(first, daily).await.unwrap(), Recorded::Issued);
+    assert!(store.ready().await.is_ok());
 
     cluster.stop().unwrap();
+    // The health check (`/healthz`) tells the database is away.
+    assert!(matches!(store.ready().await, Err(StoreError::Database(_))));
     let refused = store.record_permit(sms_permit(serials.start + 1, "AZE10000001", "994500000001", at), daily).await;
     assert!(matches!(refused, Err(StoreError::Database(_))), "{refused:?}");
     assert!(store.reserve_serials(5).await.is_err());
@@ -218,6 +221,7 @@ async fn issue_21_the_database_stopped_gives_errors_and_the_store_recovers_after
     assert!(matches!(unreachable, Err(OpenError::Store(StoreError::Database(_)))), "{unreachable:?}");
 
     cluster.restart().unwrap();
+    assert!(store.ready().await.is_ok());
     assert!(store.person("AZE10000001").unwrap().is_some());
     // The refused permit was not stored; the day still has room for one more.
     assert_eq!(store.valid_permits("AZE10000001", at).unwrap(), [PermitSerial(serials.start)]);

@@ -49,6 +49,8 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 pub struct AppState<S: PermitStore> {
     /// The SMS service.
     pub sms: SmsService<S>,
+    /// Its store, asked by `/healthz` whether it can answer.
+    pub store: Arc<S>,
     /// Gateway access.
     pub gateway: GatewayAuth,
     /// The administrator's bearer token.
@@ -70,12 +72,33 @@ pub struct AppState<S: PermitStore> {
 pub fn router<S: PermitStore>(state: Arc<AppState<S>>) -> Router {
     Router::new()
         .route("/sms/8103", get(sms_get::<S>).post(sms_post::<S>))
-        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/healthz", get(healthz::<S>))
         .route("/metrics", get(metrics::<S>))
         .route("/admin/regime", post(load_regime::<S>))
         .route("/admin/search", get(crate::reports::search::<S>))
         .route("/admin/report/codes", get(crate::reports::code_report_route::<S>))
         .with_state(state)
+}
+
+/// The longest `/healthz` waits for the database: a load balancer's check
+/// (HAProxy's `timeout check`) should wait a little longer than this.
+const HEALTH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// `200 ok` while the store answers, `503` while it does not (the PostgreSQL
+/// database unreachable), so that a load balancer sends the requests to an
+/// instance that can serve them. What failed is logged, not told.
+async fn healthz<S: PermitStore>(State(state): State<Arc<AppState<S>>>) -> Response {
+    match tokio::time::timeout(HEALTH_TIMEOUT, state.store.ready()).await {
+        Ok(Ok(())) => "ok\n".into_response(),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "not ready: the database does not answer");
+            (StatusCode::SERVICE_UNAVAILABLE, "not ready: the database does not answer\n").into_response()
+        }
+        Err(_) => {
+            tracing::warn!(timeout = ?HEALTH_TIMEOUT, "not ready: the database did not answer in time");
+            (StatusCode::SERVICE_UNAVAILABLE, "not ready: the database does not answer\n").into_response()
+        }
+    }
 }
 
 /// Longest query or body the SMS endpoint reads; an SMS is far shorter.

@@ -14,6 +14,7 @@
 #![forbid(unsafe_code)]
 
 mod api;
+pub mod database;
 pub mod http;
 pub mod listener;
 pub mod metrics;
@@ -32,10 +33,11 @@ use std::sync::Arc;
 
 use icaze_authority::{Authority, InitOptions};
 
+pub use crate::database::Database;
 pub use crate::http::GatewayAuth;
 use crate::regime::Regime;
 use crate::sms::{SmsConfig, SmsService};
-use crate::sqlite::{SqliteConfig, SqlitePermitStore};
+use crate::sqlite::SqliteConfig;
 use crate::store::PermitStore as _;
 
 /// How to run the service.
@@ -51,7 +53,11 @@ pub struct ServeConfig {
     pub rehearsal: Option<Regime>,
     /// Who may call the SMS endpoint.
     pub gateway: GatewayAuth,
-    /// Database settings.
+    /// Where the state is kept: the SQLite files of `data` (the default) or a
+    /// PostgreSQL database shared with other instances.
+    pub database: Database,
+    /// The SQLite files' settings (with [`Database::Sqlite`], and for what
+    /// [`database::Stores::local`] names).
     pub sqlite: SqliteConfig,
     /// SMS rules.
     pub sms: SmsConfig,
@@ -93,6 +99,7 @@ impl ServeConfig {
             keys: None,
             rehearsal: None,
             gateway: GatewayAuth::default(),
+            database: Database::Sqlite,
             sqlite: SqliteConfig::default(),
             sms: SmsConfig::default(),
             portal: portal::PortalConfig::default(),
@@ -151,6 +158,15 @@ pub enum StartError {
     /// A database did not open.
     #[error("{0}")]
     Database(#[from] sqlite::Error),
+    /// The PostgreSQL database did not open (unreachable, a bad URL, a newer schema).
+    #[error("{0}")]
+    Postgres(#[from] database::OpenError),
+    /// A shared database ([`Database::Postgres`]) without [`ServeConfig::keys`].
+    #[error(
+        "a shared database needs the authority every instance signs with: make it offline with `icaze keys init`, \
+         copy it without the root key to each instance, and start with --keys"
+    )]
+    SharedWithoutKeys,
     /// The portal.
     #[error("{0}")]
     Portal(#[from] portal::PortalError),
@@ -201,6 +217,8 @@ impl Server {
         std::fs::create_dir_all(data).map_err(|e| StartError::Io(format!("{}: {e}", data.display())))?;
         let keys = match &config.keys {
             Some(keys) => keys.clone(),
+            // A development authority of its own on each instance would give each its own root.
+            None if matches!(config.database, Database::Postgres { .. }) => return Err(StartError::SharedWithoutKeys),
             None => {
                 let dev = data.join("authority");
                 if !dev.join("trustlist").exists() {
@@ -219,17 +237,28 @@ impl Server {
             }
         };
         let key_ring = Arc::new(keys::KeyRing::load(&keys)?);
-        let store = Arc::new(SqlitePermitStore::open(&data.join("icaze.db"), config.sqlite.clone())?);
+        let stores = config.database.open(data, &config.sqlite)?;
+        if !stores.local.is_empty() {
+            let local = stores.local.join("; ");
+            tracing::warn!(
+                database = %config.database.describe(),
+                still_local = %local,
+                "the permits are in the shared database, but these are still in this instance's own files: \
+                 with two instances or more, each has its own (a device enrolled on one is unknown to the \
+                 others, a portal session works on one only). Run one instance until they are shared"
+            );
+            eprintln!("WARNING: kept in this instance's own files, not in the shared database: {local}");
+        }
+        let store = Arc::new(stores.permits);
         if store.regimes()?.is_empty() {
             let default = Regime::from_toml(regime::DEFAULT_REGIME)
                 .map_err(|e| StartError::Io(format!("the shipped regime: {e}")))?;
             store.put_regime(&default.id, regime::DEFAULT_REGIME)?;
         }
         let admin_token = admin_token(data)?;
-        let sync_store = sync::sqlite::SqliteSyncStore::open(&data.join("sync.db"), config.sqlite.clone())?;
         let sync = Arc::new(
             sync::SyncService::new(
-                Box::new(sync_store),
+                stores.sync,
                 store.clone(),
                 key_ring.clone(),
                 config.rehearsal.clone(),
@@ -245,6 +274,7 @@ impl Server {
         let service_metrics = Arc::new(metrics::ServiceMetrics::new(Box::new(move || queue_of.queued_jobs())));
         let state = Arc::new(http::AppState {
             sms,
+            store: store.clone(),
             gateway: config.gateway.clone(),
             admin_token,
             metrics_token: metrics_token(data)?,
@@ -270,7 +300,7 @@ impl Server {
             None => tls.is_some() || !config.listen.ip().is_loopback(),
         };
         let portal = Arc::new(portal::PortalService::new(
-            Box::new(portal::sqlite::SqlitePortalStore::open(&data.join("portal.db"), config.sqlite.clone())?),
+            stores.portal,
             store,
             sync.clone(),
             key_ring.clone(),
@@ -319,7 +349,7 @@ impl Server {
         ));
         let scheme = if config.tls.is_some() { "https" } else { "http" };
         let public_url = public.unwrap_or_else(|| format!("{scheme}://{addr}"));
-        tracing::info!(%addr, %public_url, "icaze serving");
+        tracing::info!(%addr, %public_url, database = %config.database.describe(), "icaze serving");
         Ok(Self { addr, public_url, tls: config.tls.is_some(), shutdown, task })
     }
 

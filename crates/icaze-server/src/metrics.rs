@@ -153,19 +153,20 @@ pub struct ServiceMetrics {
     /// Bundle bytes sent: full (0) and delta (1), each a sum and a count.
     bundle_bytes: [[AtomicU64; 2]; 2],
     logins: [AtomicU64; 4],
-    writer_queue: Box<dyn Fn() -> u64 + Send + Sync>,
+    writer_queue: Box<dyn Fn() -> Option<u64> + Send + Sync>,
 }
 
 impl Default for ServiceMetrics {
     fn default() -> Self {
-        Self::new(Box::new(|| 0))
+        Self::new(Box::new(|| Some(0)))
     }
 }
 
 impl ServiceMetrics {
     /// Metrics whose writer queue gauge reads `writer_queue` (the permit
-    /// store's jobs sent and not yet answered).
-    pub fn new(writer_queue: Box<dyn Fn() -> u64 + Send + Sync>) -> Self {
+    /// store's jobs sent and not yet answered); a store with no writer
+    /// thread (PostgreSQL) answers `None` and the gauge is left out.
+    pub fn new(writer_queue: Box<dyn Fn() -> Option<u64> + Send + Sync>) -> Self {
         Self {
             batches: Default::default(),
             records: Default::default(),
@@ -243,8 +244,10 @@ impl ServiceMetrics {
                 load(&self.logins[outcome as usize])
             );
         }
-        out.push_str("# HELP icaze_sqlite_writer_queue Permit jobs sent to the SQLite writer thread and not yet answered.\n# TYPE icaze_sqlite_writer_queue gauge\n");
-        let _ = writeln!(out, "icaze_sqlite_writer_queue {}", (self.writer_queue)());
+        if let Some(queued) = (self.writer_queue)() {
+            out.push_str("# HELP icaze_sqlite_writer_queue Permit jobs sent to the SQLite writer thread and not yet answered.\n# TYPE icaze_sqlite_writer_queue gauge\n");
+            let _ = writeln!(out, "icaze_sqlite_writer_queue {queued}");
+        }
         out
     }
 }
@@ -275,7 +278,7 @@ mod tests {
 
     #[test]
     fn sync_bundle_login_and_queue_series() {
-        let m = ServiceMetrics::new(Box::new(|| 7));
+        let m = ServiceMetrics::new(Box::new(|| Some(7)));
         m.batch_accepted(SyncChannel::Upload, 3, 1, 0);
         m.batch_accepted(SyncChannel::Import, 2, 0, 1);
         m.batch_refused(SyncChannel::Upload);
@@ -303,5 +306,9 @@ mod tests {
             assert!(text.lines().any(|l| l == line), "{line} in {text}");
         }
         assert_eq!(text.lines().filter(|l| l.starts_with("# TYPE")).count(), 5);
+        // With no writer thread (PostgreSQL), no writer queue series.
+        let text = ServiceMetrics::new(Box::new(|| None)).render();
+        assert!(!text.contains("icaze_sqlite_writer_queue"), "{text}");
+        assert_eq!(text.lines().filter(|l| l.starts_with("# TYPE")).count(), 4);
     }
 }

@@ -1,7 +1,8 @@
 //! A real SMS gateway for tests: Debian's Kannel (bearerbox and smsbox) on loopback in
 //! front of an HTTP application, with a fake SMSC driven by Kannel's own `fakesmsc`.
 //! Also a fault-injecting TCP proxy on loopback, [`FaultProxy`], for tests of clients
-//! on a bad network.
+//! on a bad network; throwaway PostgreSQL clusters ([`postgres`]); and a real front,
+//! HAProxy round robin over several instances with health checks ([`haproxy`]).
 //!
 //! ```no_run
 //! use icaze_testkit::Kannel;
@@ -64,6 +65,7 @@ mod config;
 mod error;
 mod fakesmsc;
 mod faultproxy;
+pub mod haproxy;
 mod kannel;
 pub mod postgres;
 #[cfg(feature = "service")]

@@ -56,7 +56,7 @@ enum Command {
     Serve(serve::ServeArgs),
     /// The whole system on one machine: the service with demo data, permits by SMS (one revoked), an approved officer device.
     Up(up::UpArgs),
-    /// Import the population registry and the deny list into a data directory.
+    /// Import the population registry and the deny list into a data directory or the database.
     #[command(subcommand)]
     Registry(serve::RegistryCommand),
     /// Copy a data directory's databases while the service runs (SQLite; for PostgreSQL use pg_dump).

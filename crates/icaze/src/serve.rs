@@ -6,16 +6,22 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use icaze_core::UtcMinute;
+use icaze_server::database::PermitBackend;
 use icaze_server::regime::Regime;
-use icaze_server::sqlite::{SqliteConfig, SqlitePermitStore};
+use icaze_server::sqlite::SqliteConfig;
 use icaze_server::store::ImportReport;
-use icaze_server::{GatewayAuth, ServeConfig, Server};
+use icaze_server::{Database, GatewayAuth, ServeConfig, Server};
 
 #[derive(clap::Args)]
 pub(crate) struct ServeArgs {
     /// The data directory (database, development authority, admin token); created if missing.
     #[arg(long)]
     data: PathBuf,
+    /// Where the state is kept: `sqlite`, the default (files in DATA, one instance), or
+    /// postgres://USER@HOST:PORT/DATABASE, shared by every instance behind one address
+    /// (needs --keys). Give a password through the environment, not on the command line.
+    #[arg(long, env = "ICAZE_DATABASE", hide_env_values = true, value_parser = database)]
+    database: Option<Database>,
     /// The address to listen on.
     #[arg(long, default_value = "127.0.0.1:8103")]
     listen: SocketAddr,
@@ -79,21 +85,30 @@ pub(crate) enum LogFormat {
     Json,
 }
 
+/// Which service's registries `icaze registry` writes to.
+#[derive(clap::Args)]
+pub(crate) struct StoreArgs {
+    /// The service's data directory (with the default SQLite database).
+    #[arg(long, required_unless_present = "database")]
+    data: Option<PathBuf>,
+    /// The service's database, as `icaze serve --database` (postgres://…).
+    #[arg(long, env = "ICAZE_DATABASE", hide_env_values = true, value_parser = database)]
+    database: Option<Database>,
+}
+
 #[derive(clap::Subcommand)]
 pub(crate) enum RegistryCommand {
     /// Import the population registry: CSV `document,birth_date,zone`.
     Import {
-        /// The service's data directory.
-        #[arg(long)]
-        data: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
         /// The CSV file.
         file: PathBuf,
     },
     /// Import the deny list (health system, border service): CSV `document,reason,until`.
     Deny {
-        /// The service's data directory.
-        #[arg(long)]
-        data: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
         /// The CSV file.
         file: PathBuf,
     },
@@ -101,21 +116,24 @@ pub(crate) enum RegistryCommand {
     /// The file is the whole register and replaces the one before; a document it names
     /// gets SMS permits only on its registered phones.
     Phones {
-        /// The service's data directory.
-        #[arg(long)]
-        data: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
         /// The CSV file.
         file: PathBuf,
     },
     /// Import a synthetic demo registry and deny list (no real people).
     Demo {
-        /// The service's data directory.
-        #[arg(long)]
-        data: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
         /// Synthetic people besides the named demo people.
         #[arg(long, default_value_t = 1000)]
         count: u32,
     },
+}
+
+/// --database: `sqlite` or a PostgreSQL URL.
+fn database(text: &str) -> Result<Database, String> {
+    Database::parse(text)
 }
 
 /// The address of --citizen-page, as the SMS writes it.
@@ -149,6 +167,7 @@ pub(crate) fn serve(args: ServeArgs, now: UtcMinute) -> anyhow::Result<ExitCode>
         None => None,
     };
     let mut config = ServeConfig::new(args.data);
+    config.database = args.database.unwrap_or_default();
     config.listen = args.listen;
     config.keys = args.keys;
     config.rehearsal = rehearsal;
@@ -185,9 +204,20 @@ pub(crate) fn serve(args: ServeArgs, now: UtcMinute) -> anyhow::Result<ExitCode>
     Ok(ExitCode::SUCCESS)
 }
 
-fn open_store(data: &Path) -> anyhow::Result<SqlitePermitStore> {
-    std::fs::create_dir_all(data).with_context(|| data.display().to_string())?;
-    Ok(SqlitePermitStore::open(&data.join("icaze.db"), SqliteConfig::default())?)
+fn open_store(args: &StoreArgs) -> anyhow::Result<PermitBackend> {
+    let database = args.database.clone().unwrap_or_default();
+    // The registries go to one place: a data directory given with a PostgreSQL
+    // database (perhaps from the environment) is a mistake to name, not to guess at.
+    let data = match (&args.data, &database) {
+        (Some(data), Database::Sqlite) => data.as_path(),
+        (None, Database::Postgres { .. }) => Path::new("."),
+        (Some(_), Database::Postgres { .. }) => anyhow::bail!(
+            "both --data and a PostgreSQL database (--database or ICAZE_DATABASE) are given: \
+             the registries go to one of them; leave out the other"
+        ),
+        (None, Database::Sqlite) => anyhow::bail!("--data is needed with the SQLite database"),
+    };
+    Ok(database.open_permits(data, &SqliteConfig::default())?)
 }
 
 fn print_report(what: &str, report: &ImportReport) -> ExitCode {
@@ -204,24 +234,24 @@ fn print_report(what: &str, report: &ImportReport) -> ExitCode {
 
 pub(crate) fn registry(command: RegistryCommand) -> anyhow::Result<ExitCode> {
     match command {
-        RegistryCommand::Import { data, file } => {
+        RegistryCommand::Import { store, file } => {
             let csv = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
-            Ok(print_report("population registry", &open_store(&data)?.import_people(&csv)?))
+            Ok(print_report("population registry", &open_store(&store)?.import_people(&csv)?))
         }
-        RegistryCommand::Deny { data, file } => {
+        RegistryCommand::Deny { store, file } => {
             let csv = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
-            Ok(print_report("deny list", &open_store(&data)?.import_denials(&csv)?))
+            Ok(print_report("deny list", &open_store(&store)?.import_denials(&csv)?))
         }
-        RegistryCommand::Phones { data, file } => {
+        RegistryCommand::Phones { store, file } => {
             let csv = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
-            let report = open_store(&data)?.import_phones(&csv)?;
+            let report = open_store(&store)?.import_phones(&csv)?;
             if !report.problems.is_empty() {
                 eprintln!("the phone register was not replaced: fix the rows below and import the whole file again");
             }
             Ok(print_report("phone register", &report))
         }
-        RegistryCommand::Demo { data, count } => {
-            let store = open_store(&data)?;
+        RegistryCommand::Demo { store, count } => {
+            let store = open_store(&store)?;
             print_report(
                 "demo population registry",
                 &store.import_people(&icaze_server::registry::demo_people_csv(count))?,

@@ -1,0 +1,498 @@
+//! Issue 21: several real `icaze serve --database postgres://…` processes on one
+//! PostgreSQL database (a throwaway cluster of icaze-testkit) behind a real
+//! front (HAProxy from Debian, round robin, health checks on `/healthz`).
+//!
+//! - two instances serve requests through the one front, both of them, and the
+//!   database holds the once-a-day rule and the serials across them: 100
+//!   simultaneous code-2 requests for one document give exactly one permit, and
+//!   10,000 requests for distinct documents 10,000 distinct serials;
+//! - one instance killed with SIGKILL mid-load: every permit whose reply went
+//!   out is in the database, and the front keeps answering through the other;
+//!   the instance started again, and the other stopped and started, are put
+//!   back in by the front;
+//! - the database stopped: an SMS gets "try again later" and no permit,
+//!   `/healthz` answers 503 and the front takes the instance out; the database
+//!   back, the instance is back and the SMS is answered.
+//!
+//! No assertion depends on timing: waits poll for a state, with a deadline
+//! that only turns a hang into a failure.
+
+use std::collections::{HashMap, HashSet};
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{mpsc, Arc, Barrier, Mutex};
+use std::time::{Duration, Instant};
+
+use icaze_core::UnverifiedPermit;
+use icaze_testkit::haproxy::HaProxy;
+use icaze_testkit::postgres::{PgCluster, PgDatabase};
+
+/// Runs `icaze` to its end, successfully.
+fn icaze(args: &[&str]) {
+    let out = Command::new(env!("CARGO_BIN_EXE_icaze")).args(args).output().expect("run icaze");
+    assert!(out.status.success(), "icaze {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+fn regime() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../regimes/2020-12-14.toml")
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap().local_addr().unwrap().port()
+}
+
+fn loopback(port: u16) -> SocketAddr {
+    SocketAddr::from((Ipv4Addr::LOCALHOST, port))
+}
+
+/// The demo registry's synthetic document number `i`.
+fn document(i: u64) -> String {
+    format!("AZE{:08}", 50_000_000 + i)
+}
+
+/// Polls `done` until it holds; panics with `what` after a minute.
+fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let started = Instant::now();
+    while !done() {
+        assert!(started.elapsed() < Duration::from_secs(60), "waited a minute for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A database with the demo registry of `people` synthetic people, and an
+/// authority made offline, which every instance is started with.
+struct Deployment {
+    tmp: tempfile::TempDir,
+    db: PgDatabase,
+}
+
+impl Deployment {
+    fn new(cluster: &Arc<PgCluster>, people: u32) -> Deployment {
+        let tmp = tempfile::tempdir().unwrap();
+        let db = cluster.create_database().unwrap();
+        let keys = tmp.path().join("keys");
+        icaze(&["keys", "init", "--keys", keys.to_str().unwrap()]);
+        icaze(&["registry", "demo", "--database", &db.url(), "--count", &people.to_string()]);
+        Deployment { tmp, db }
+    }
+
+    fn keys(&self) -> PathBuf {
+        self.tmp.path().join("keys")
+    }
+
+    /// Instance `n`'s data directory (its tokens, and what is still local).
+    fn data(&self, n: usize) -> PathBuf {
+        self.tmp.path().join(format!("instance-{n}"))
+    }
+
+    /// `document` → the tokens of its stored permits, read back with psql.
+    fn stored(&self) -> HashMap<String, HashSet<String>> {
+        let mut stored: HashMap<String, HashSet<String>> = HashMap::new();
+        for line in self.db.psql("SELECT document || ' ' || token FROM permits").unwrap().lines() {
+            let (document, token) = line.split_once(' ').expect("document and token");
+            stored.entry(document.to_owned()).or_default().insert(token.to_owned());
+        }
+        stored
+    }
+}
+
+/// A running `icaze serve` process with the deployment's database and keys.
+struct Instance {
+    child: Child,
+    port: u16,
+    stderr: Arc<Mutex<Vec<String>>>,
+}
+
+impl Instance {
+    /// Starts instance `n` on `port` and waits until it serves. Instance 0 is
+    /// given the database as `--database`, the others as `ICAZE_DATABASE`.
+    fn start(deployment: &Deployment, n: usize, port: u16) -> Instance {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_icaze"));
+        command
+            .args(["serve", "--data"])
+            .arg(deployment.data(n))
+            .arg("--keys")
+            .arg(deployment.keys())
+            .args(["--listen", &loopback(port).to_string(), "--regime"])
+            .arg(regime())
+            .args(["--regime-start", "today"])
+            .env_remove("ICAZE_DATABASE")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        if n == 0 {
+            command.args(["--database", &deployment.db.url()]);
+        } else {
+            command.env("ICAZE_DATABASE", deployment.db.url());
+        }
+        let mut child = command.spawn().expect("start icaze serve");
+        let pipe = child.stderr.take().expect("piped stderr");
+        let stderr = Arc::new(Mutex::new(Vec::new()));
+        let (serving, started) = mpsc::channel();
+        let lines = stderr.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                if line.starts_with("icaze serving on ") {
+                    let _ = serving.send(());
+                }
+                lines.lock().unwrap().push(line);
+            }
+        });
+        if started.recv_timeout(Duration::from_secs(60)).is_err() {
+            let _ = child.kill();
+            panic!("icaze serve did not start: {}", stderr.lock().unwrap().join("\n"));
+        }
+        Instance { child, port, stderr }
+    }
+
+    fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().join("\n")
+    }
+
+    /// SIGKILL: no shutdown of any kind.
+    fn kill(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
+    /// SIGTERM, as systemd stops it: the requests under way are finished.
+    fn stop(&mut self) {
+        let status = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().unwrap();
+        assert!(status.success());
+        assert!(self.child.wait().unwrap().success(), "a stopped instance exits cleanly: {}", self.stderr());
+    }
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A GET over a connection of its own; the status and the body, or `None`
+/// unless a whole answer arrived.
+fn get(addr: SocketAddr, target: &str) -> Option<(u16, String)> {
+    get_as(addr, target, "")
+}
+
+/// [`get`] with a bearer token (none if empty).
+fn get_as(addr: SocketAddr, target: &str, token: &str) -> Option<(u16, String)> {
+    let mut stream = TcpStream::connect(addr).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(60))).ok()?;
+    let authorization = if token.is_empty() { String::new() } else { format!("Authorization: Bearer {token}\r\n") };
+    write!(stream, "GET {target} HTTP/1.1\r\nHost: icaze\r\n{authorization}Connection: close\r\n\r\n").ok()?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).ok()?;
+    let response = String::from_utf8(response).ok()?;
+    let (head, body) = response.split_once("\r\n\r\n")?;
+    let status = head.split(' ').nth(1)?.parse().ok()?;
+    // An answer cut off (by a kill) is not an answer.
+    let length: usize = head
+        .lines()
+        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().to_owned()))?
+        .parse()
+        .ok()?;
+    (body.len() == length).then(|| (status, body.to_owned()))
+}
+
+/// One SMS from phone number `from` as the gateway sends it: the reply that
+/// went out, or `None` (no answer, or an error the gateway would not send).
+fn sms(addr: SocketAddr, from: u64, text: &str) -> Option<String> {
+    let text: String =
+        text.bytes().map(|b| if b == b' ' { "+".to_owned() } else { char::from(b).to_string() }).collect();
+    match get(addr, &format!("/sms/8103?from=%2B99450{from:07}&text={text}"))? {
+        (200, reply) => Some(reply),
+        _ => None,
+    }
+}
+
+fn token_of(reply: &str) -> Option<String> {
+    UnverifiedPermit::find_in_text(reply).ok().map(|p| p.token().to_text())
+}
+
+/// 32 clients sending a code-2 SMS for each document of a range once, through
+/// `addr`, from a phone each, until the range is done or they are stopped.
+struct Load {
+    stop: Arc<AtomicBool>,
+    received: Arc<Mutex<Vec<(String, String)>>>,
+    unanswered: Arc<AtomicU64>,
+    clients: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl Load {
+    fn start(addr: SocketAddr, documents: std::ops::Range<u64>) -> Load {
+        let next = Arc::new(AtomicU64::new(documents.start));
+        let stop = Arc::new(AtomicBool::new(false));
+        let received: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
+        let unanswered = Arc::new(AtomicU64::new(0));
+        let clients = (0..32)
+            .map(|_| {
+                let (next, stop, received, unanswered) =
+                    (next.clone(), stop.clone(), received.clone(), unanswered.clone());
+                let end = documents.end;
+                std::thread::spawn(move || {
+                    while !stop.load(Ordering::SeqCst) {
+                        let i = next.fetch_add(1, Ordering::SeqCst);
+                        if i >= end {
+                            return;
+                        }
+                        match sms(addr, i, &format!("2 {}", document(i))).as_deref().and_then(token_of) {
+                            Some(token) => received.lock().unwrap().push((document(i), token)),
+                            // Cut off (the front answers 502 for a request under way on a killed instance).
+                            None => _ = unanswered.fetch_add(1, Ordering::SeqCst),
+                        }
+                    }
+                })
+            })
+            .collect();
+        Load { stop, received, unanswered, clients }
+    }
+
+    /// Permits received so far.
+    fn count(&self) -> usize {
+        self.received.lock().unwrap().len()
+    }
+
+    /// Stops the clients: every (document, token) received, and how many requests got no permit.
+    fn finish(self) -> (Vec<(String, String)>, u64) {
+        self.stop.store(true, Ordering::SeqCst);
+        for client in self.clients {
+            client.join().unwrap();
+        }
+        let received = self.received.lock().unwrap().clone();
+        (received, self.unanswered.load(Ordering::SeqCst))
+    }
+}
+
+/// Starts `n` instances and the front, and waits until the front has them all.
+fn instances_behind_a_front(deployment: &Deployment, n: usize) -> (Vec<Instance>, HaProxy) {
+    let ports: Vec<u16> = (0..n).map(|_| free_port()).collect();
+    let front = HaProxy::start(&ports.iter().map(|p| loopback(*p)).collect::<Vec<_>>()).unwrap();
+    let instances: Vec<Instance> = ports.iter().enumerate().map(|(i, p)| Instance::start(deployment, i, *p)).collect();
+    for (i, instance) in instances.iter().enumerate() {
+        front.wait_for(i, true).unwrap_or_else(|e| panic!("{e}\n{}", instance.stderr()));
+    }
+    (instances, front)
+}
+
+#[test]
+fn issue_21_two_instances_behind_haproxy_give_one_permit_a_document_and_distinct_serials() {
+    const DOCUMENTS: u64 = 10_000;
+    let cluster = PgCluster::shared().unwrap();
+    let deployment = Deployment::new(&cluster, DOCUMENTS as u32);
+    let (instances, front) = instances_behind_a_front(&deployment, 2);
+    // What is not in the shared database yet is named at the start, not kept silently.
+    for instance in &instances {
+        assert!(instance.stderr().contains("kept in this instance's own files"), "{}", instance.stderr());
+    }
+
+    // 100 simultaneous code-2 requests for one document, from 100 phones.
+    let at_once = Arc::new(Barrier::new(100));
+    let replies: Vec<Option<String>> = (0..100u64)
+        .map(|phone| {
+            let at_once = at_once.clone();
+            let addr = front.addr();
+            std::thread::spawn(move || {
+                at_once.wait();
+                sms(addr, 9_000_000 + phone, "2 AZE11111111")
+            })
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|t| t.join().unwrap())
+        .collect();
+    assert!(replies.iter().all(Option::is_some), "every request is answered: {replies:?}");
+    // The permit goes to the phone that got it only: the others are told the day's is given.
+    let tokens: Vec<String> = replies.iter().flatten().filter_map(|r| token_of(r)).collect();
+    assert_eq!(tokens.len(), 1, "one permit for one document: {replies:?}");
+    assert_eq!(deployment.db.psql("SELECT count(*) FROM permits WHERE document = 'AZE11111111'").unwrap(), "1");
+
+    // 10,000 documents, each asked once, by 16 clients across both instances.
+    let next = Arc::new(AtomicU64::new(0));
+    let received: Vec<(String, String)> = (0..16)
+        .map(|_| {
+            let (next, addr) = (next.clone(), front.addr());
+            std::thread::spawn(move || {
+                let mut received = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    if i >= DOCUMENTS {
+                        return received;
+                    }
+                    let reply = sms(addr, i, &format!("2 {}", document(i))).expect("a reply");
+                    received.push((document(i), token_of(&reply).unwrap_or_else(|| panic!("no permit: {reply}"))));
+                }
+            })
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .flat_map(|t| t.join().unwrap())
+        .collect();
+    assert_eq!(received.len(), DOCUMENTS as usize);
+    let authority = icaze_authority::Authority::load(&deployment.keys()).unwrap();
+    let serials: HashSet<u32> = received
+        .iter()
+        .map(|(_, token)| {
+            let permit = UnverifiedPermit::find_in_text(token).unwrap();
+            authority.trust_list().verify(&permit).expect("every instance signs with the authority").claims().serial().0
+        })
+        .collect();
+    assert_eq!(serials.len(), DOCUMENTS as usize, "10,000 permits, 10,000 distinct serials");
+    let stored = deployment.stored();
+    for (document, token) in &received {
+        assert!(stored.get(document).is_some_and(|t| t.contains(token)), "{document}'s permit is stored");
+    }
+    assert_eq!(
+        deployment.db.psql("SELECT count(*), count(DISTINCT serial) FROM permits WHERE document LIKE 'AZE5%'").unwrap(),
+        "10000|10000"
+    );
+
+    // Both instances served: round robin over the two.
+    let stats = front.stats().unwrap();
+    println!("requests sent by the front: {stats:?}");
+    assert!(stats.iter().all(|s| s.sent >= 1000), "both instances served: {stats:?}");
+}
+
+#[test]
+fn issue_21_an_instance_killed_mid_load_loses_no_permit_and_the_front_keeps_answering() {
+    const DOCUMENTS: u64 = 20_000;
+    let cluster = PgCluster::shared().unwrap();
+    let deployment = Deployment::new(&cluster, DOCUMENTS as u32);
+    let (mut instances, front) = instances_behind_a_front(&deployment, 2);
+
+    let load = Load::start(front.addr(), 0..DOCUMENTS);
+    wait_until("300 permits", || load.count() >= 300);
+    instances[0].kill();
+    let at_kill = load.count();
+    front.wait_for(0, false).unwrap();
+    // The front keeps answering, through the other instance.
+    let sent_to_other = front.stats().unwrap()[1].sent;
+    wait_until("500 permits more after the kill", || load.count() >= at_kill + 500);
+    let (received, unanswered) = load.finish();
+    assert!(front.stats().unwrap()[1].sent > sent_to_other);
+
+    // Every permit whose reply went out is in the database.
+    let stored = deployment.stored();
+    for (document, token) in &received {
+        assert!(
+            stored.get(document).is_some_and(|t| t.contains(token)),
+            "{document}'s permit was sent and is not stored"
+        );
+    }
+    println!(
+        "{} permits received, {} requests unanswered by the kill, {} permits stored",
+        received.len(),
+        unanswered,
+        stored.values().map(HashSet::len).sum::<usize>()
+    );
+
+    // Started again, the killed instance is put back in by the front.
+    let port = instances[0].port;
+    instances[0] = Instance::start(&deployment, 0, port);
+    front.wait_for(0, true).unwrap();
+    let before = front.stats().unwrap()[0].sent;
+    for i in 0..20 {
+        assert!(sms(front.addr(), 8_000_000 + i, "2 AZE11111111").is_some());
+    }
+    assert!(front.stats().unwrap()[0].sent > before, "the instance started again serves");
+
+    // The other taken out under load (stopped as systemd stops it, SIGTERM) and put back.
+    let load = Load::start(front.addr(), 10_000..DOCUMENTS);
+    wait_until("100 permits", || load.count() >= 100);
+    instances[1].stop();
+    front.wait_for(1, false).unwrap();
+    let at_stop = load.count();
+    wait_until("100 permits more after the stop", || load.count() >= at_stop + 100);
+    let (received, unanswered) = load.finish();
+    let stored = deployment.stored();
+    for (document, token) in &received {
+        assert!(
+            stored.get(document).is_some_and(|t| t.contains(token)),
+            "{document}'s permit was sent and is not stored"
+        );
+    }
+    println!("an instance stopped under load: {} permits received, {unanswered} requests unanswered", received.len());
+    let port = instances[1].port;
+    instances[1] = Instance::start(&deployment, 1, port);
+    front.wait_for(1, true).unwrap();
+    let before = front.stats().unwrap()[1].sent;
+    for i in 0..20 {
+        assert!(sms(front.addr(), 8_200_000 + i, "2 AZE11111111").is_some());
+    }
+    assert!(front.stats().unwrap()[1].sent > before, "the instance put back serves");
+}
+
+#[test]
+fn issue_21_the_database_unreachable_says_try_again_and_the_front_takes_the_instance_out() {
+    // A cluster of its own: this test stops it.
+    let cluster = Arc::new(PgCluster::start().unwrap());
+    let deployment = Deployment::new(&cluster, 10);
+    let (instances, front) = instances_behind_a_front(&deployment, 1);
+    let direct = loopback(instances[0].port);
+    let reply = sms(front.addr(), 1, "2 AZE50000001").unwrap();
+    assert!(token_of(&reply).is_some(), "{reply}");
+    // No SQLite writer on PostgreSQL: its queue's gauge is left out, the rest is there.
+    let token = std::fs::read_to_string(deployment.data(0).join("metrics-token")).unwrap();
+    let (status, metrics) = get_as(direct, "/metrics", token.trim()).unwrap();
+    assert_eq!(status, 200, "{metrics}");
+    assert!(metrics.contains("icaze_permits_issued_total{code=\"2\"} 1"), "{metrics}");
+    assert!(!metrics.contains("icaze_sqlite_writer_queue"), "{metrics}");
+
+    cluster.stop().unwrap();
+    // The SMS is answered, "try again later", with no permit; nothing is stored.
+    let reply = sms(direct, 2, "2 AZE50000002").expect("a reply while the database is away");
+    assert!(token_of(&reply).is_none() && reply.contains("Texniki"), "{reply}");
+    let (status, body) = get(direct, "/healthz").unwrap();
+    assert_eq!(status, 503, "{body}");
+    front.wait_for(0, false).unwrap();
+    assert_eq!(get(front.addr(), "/healthz").map(|(s, _)| s), Some(503), "no instance left behind the front");
+
+    cluster.restart().unwrap();
+    front.wait_for(0, true).unwrap();
+    assert_eq!(get(direct, "/healthz"), Some((200, "ok\n".to_owned())));
+    let reply = sms(front.addr(), 2, "2 AZE50000002").unwrap();
+    assert!(token_of(&reply).is_some(), "{reply}");
+    let stored = deployment.stored();
+    assert_eq!(stored.values().map(HashSet::len).sum::<usize>(), 2, "{stored:?}");
+    assert!(instances[0].stderr().contains("not ready"), "the outage is logged: {}", instances[0].stderr());
+}
+
+/// What cannot work is refused before anything starts, with what to do.
+#[test]
+fn issue_21_a_shared_database_without_the_authority_or_an_unknown_database_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let run = |args: &[&str], env: Option<&str>| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_icaze"));
+        command.args(args).env_remove("ICAZE_DATABASE");
+        if let Some(url) = env {
+            command.env("ICAZE_DATABASE", url);
+        }
+        let out = command.output().unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let data = data.to_str().unwrap();
+    // Instances sharing a database must share an authority: no development one of their own.
+    let (code, stderr) =
+        run(&["serve", "--data", data, "--listen", "127.0.0.1:0"], Some("postgres://u:pw@127.0.0.1:1/icaze"));
+    assert_ne!(code, Some(0));
+    assert!(stderr.contains("--keys") && !stderr.contains("pw@"), "{stderr}");
+    assert!(!Path::new(data).join("authority").exists(), "no development authority made");
+    // Not a database the service knows.
+    let (code, stderr) = run(&["serve", "--data", data, "--database", "mysql://db/icaze"], None);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("postgres://"), "{stderr}");
+    // The registries go to one place, said when both are given.
+    let csv = tmp.path().join("people.csv");
+    std::fs::write(&csv, "document,birth_date,zone\nAZE10000001,1980-05-17,1\n").unwrap();
+    let import = ["registry", "import", "--data", data, csv.to_str().unwrap()];
+    let (code, stderr) = run(&import, Some("postgres://127.0.0.1:1/icaze"));
+    assert_ne!(code, Some(0));
+    assert!(stderr.contains("leave out the other"), "{stderr}");
+    let (code, stderr) = run(&import, None);
+    assert_eq!(code, Some(0), "{stderr}");
+}
