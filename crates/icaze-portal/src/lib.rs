@@ -29,6 +29,8 @@
 #![forbid(unsafe_code)]
 
 mod accounts;
+#[cfg(feature = "conformance")]
+pub mod conformance;
 mod employees;
 mod error;
 mod fields;

@@ -99,6 +99,10 @@ mod permits;
 mod runtime;
 mod schema;
 
+// The portal store (issue 21).
+mod portal;
+pub use crate::portal::PgPortalStore;
+
 use std::time::Duration;
 
 pub use crate::permits::PgPermitStore;

@@ -80,26 +80,36 @@ pub(crate) const MIGRATIONS: &[&str] = &[
 
 /// Brings the permits store's schema to [`MIGRATIONS`]' version.
 pub(crate) async fn migrate(client: &mut Client, migrations: &[&str]) -> Result<(), OpenError> {
+    migrate_store(client, STORE, migrations).await
+}
+
+/// Brings `store`'s schema to the version of `migrations`, in its row of
+/// `schema_version` (each store of the database has its own).
+pub(crate) async fn migrate_store(
+    client: &mut Client,
+    store: &'static str,
+    migrations: &[&str],
+) -> Result<(), OpenError> {
     let known = i32::try_from(migrations.len()).map_err(|_| StoreError::Damaged("too many migrations".into()))?;
     let tx = client.transaction().await.map_err(db)?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).await.map_err(db)?;
     tx.batch_execute("CREATE TABLE IF NOT EXISTS schema_version (store TEXT PRIMARY KEY, version INTEGER NOT NULL)")
         .await
         .map_err(db)?;
-    tx.execute("INSERT INTO schema_version VALUES ($1, 0) ON CONFLICT (store) DO NOTHING", &[&STORE])
+    tx.execute("INSERT INTO schema_version VALUES ($1, 0) ON CONFLICT (store) DO NOTHING", &[&store])
         .await
         .map_err(db)?;
-    let row = tx.query_one("SELECT version FROM schema_version WHERE store = $1", &[&STORE]).await.map_err(db)?;
+    let row = tx.query_one("SELECT version FROM schema_version WHERE store = $1", &[&store]).await.map_err(db)?;
     let found: i32 = crate::permits::col(&row, 0)?;
     if found > known {
-        return Err(OpenError::Newer { store: STORE, found, known });
+        return Err(OpenError::Newer { store, found, known });
     }
     for (i, migration) in migrations.iter().enumerate().skip(usize::try_from(found).unwrap_or(0)) {
         tx.batch_execute(migration).await.map_err(|e| {
-            StoreError::Database(format!("migration {} of the {STORE} schema failed: {e}", i + 1).into())
+            StoreError::Database(format!("migration {} of the {store} schema failed: {e}", i + 1).into())
         })?;
     }
-    tx.execute("UPDATE schema_version SET version = $2 WHERE store = $1", &[&STORE, &known]).await.map_err(db)?;
+    tx.execute("UPDATE schema_version SET version = $2 WHERE store = $1", &[&store, &known]).await.map_err(db)?;
     tx.commit().await.map_err(db)?;
     Ok(())
 }
