@@ -129,7 +129,10 @@ fn issue_21_a_session_made_on_one_instance_is_valid_on_the_other() {
     let (org, login, one_time) = a.portal.create_org(&Caller::Admin, "1234567890", "Org", "boss", "Boss").unwrap();
     let (cookie, made) = a.portal.login(&login, &one_time, "10.0.0.1").unwrap();
     let found = b.portal.session(Some(&cookie)).unwrap();
-    assert_eq!((found.person.id, found.org.as_ref().map(|o| o.id), &found.csrf), (made.person.id, Some(org), &made.csrf));
+    assert_eq!(
+        (found.person.id, found.org.as_ref().map(|o| o.id), &found.csrf),
+        (made.person.id, Some(org), &made.csrf)
+    );
     b.portal.logout(&found).unwrap();
     assert!(matches!(a.portal.session(Some(&cookie)), Err(PortalError::NoSession)));
     assert!(matches!(b.portal.session(Some(&cookie)), Err(PortalError::NoSession)));
@@ -188,7 +191,8 @@ fn issue_21_concurrent_creates_on_two_instances_make_one_organisation_login_and_
     assert_eq!(db.psql("SELECT count(*) FROM portal_organisations").unwrap(), "1");
     assert_eq!(db.psql("SELECT count(*) FROM portal_persons").unwrap(), "1");
 
-    let operators = at_once(&instances, 12, |_, portal| portal.create_operator(&Caller::Admin, "operator", "Op").map(drop));
+    let operators =
+        at_once(&instances, 12, |_, portal| portal.create_operator(&Caller::Admin, "operator", "Op").map(drop));
     let mut expected = vec!["duplicate_login"; 11];
     expected.push("ok");
     assert_eq!(codes(&operators), expected, "{operators:?}");
@@ -266,7 +270,10 @@ fn the_database_stopped_gives_errors_and_the_store_recovers_after_a_restart() {
 
     cluster.restart().unwrap();
     store.write(&mut |tx| tx.insert_org(&org("1000000003")).map(drop)).unwrap();
-    assert_eq!(db.psql("SELECT string_agg(tax_id, ',' ORDER BY tax_id) FROM portal_organisations").unwrap(), "1000000001,1000000003");
+    assert_eq!(
+        db.psql("SELECT string_agg(tax_id, ',' ORDER BY tax_id) FROM portal_organisations").unwrap(),
+        "1000000001,1000000003"
+    );
 }
 
 /// A portal schema of a newer build is refused with a clear error; the

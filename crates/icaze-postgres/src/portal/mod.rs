@@ -23,6 +23,10 @@
 //!   instance, which reads only once the lock is its own (READ COMMITTED takes
 //!   a new snapshot for each statement). So concurrent guesses are bounded as
 //!   sequential ones are.
+//! - **Forgetting** old login failures and stale sessions (which every login
+//!   does) skips the rows another transaction holds (`FOR UPDATE SKIP
+//!   LOCKED`): two logins never wait on each other for them, and a row left
+//!   is forgotten at a later login (the rules refuse a stale session anyway).
 //! - **The audit log's ids** increase in commit order within an organisation
 //!   (a reader pages by id): an entry takes its organisation's advisory lock
 //!   before its id.
@@ -43,6 +47,7 @@
 //! A listing paged by serial (`funeral_permits`) or by employee id may miss a
 //! row committed late by another instance with a smaller number.
 
+mod conn;
 mod tx;
 
 use std::time::Duration;
@@ -50,7 +55,7 @@ use std::time::Duration;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use icaze_portal::store::{PortalStore, PortalTx, StoreError};
 
-use self::tx::{Mode, Tx};
+use self::conn::{Mode, Tx};
 use crate::runtime::StoreRuntime;
 use crate::schema::migrate_store;
 use crate::{OpenError, PgConfig};
