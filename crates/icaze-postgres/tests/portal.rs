@@ -248,6 +248,33 @@ fn org(tax_id: &str) -> OrgRow {
     OrgRow { id: 0, tax_id: tax_id.into(), name: "Org".into(), created_at: now(), revoked_at: None }
 }
 
+/// Changes of employees (`PortalStore::lock_changes`) taken on two instances
+/// run one at a time, and a lock dropped lets the next one in.
+#[test]
+fn issue_21_changes_on_two_instances_run_one_at_a_time() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let db = database();
+    let stores = [open(&db), open(&db)];
+    let (inside, most, done) = (AtomicUsize::new(0), AtomicUsize::new(0), AtomicUsize::new(0));
+    std::thread::scope(|scope| {
+        for i in 0..8 {
+            let (store, inside, most, done) = (&stores[i % 2], &inside, &most, &done);
+            scope.spawn(move || {
+                for _ in 0..10 {
+                    let lock = store.lock_changes().expect("the lock");
+                    most.fetch_max(inside.fetch_add(1, Ordering::SeqCst) + 1, Ordering::SeqCst);
+                    // A round trip to the database while the lock is held.
+                    store.read(&mut |tx| tx.org_by_tax_id("1000000001").map(drop)).unwrap();
+                    inside.fetch_sub(1, Ordering::SeqCst);
+                    drop(lock);
+                    done.fetch_add(1, Ordering::SeqCst);
+                }
+            });
+        }
+    });
+    assert_eq!((most.into_inner(), done.into_inner()), (1, 80));
+}
+
 /// The database stopped: every write and read is a `StoreError` (the portal
 /// says the service is unavailable), nothing of a write half-done; after a
 /// restart the same store works again.

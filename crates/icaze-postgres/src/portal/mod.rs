@@ -35,15 +35,18 @@
 //!   start, as the interface allows (it is `FnMut`, and does nothing outside
 //!   the transaction).
 //!
+//! - **Changes of employees and their permits** (an edit revokes, signs and
+//!   records in three stores, not in one transaction) run one at a time
+//!   across instances: [`PortalStore::lock_changes`] waits for a session
+//!   advisory lock, on a connection of its own that the lock holds and that
+//!   is closed, not pooled, when the lock is dropped (the server lets the
+//!   lock go with the session, whatever happened meanwhile).
+//!
 //! Sessions are rows of the database, so a session made through one instance
 //! is found through every other.
 //!
 //! # Not checked
 //!
-//! The portal's service serialises the changes of an employee and their
-//! permits with a lock of its own process (`PortalService::changes`): two
-//! edits of one employee at once on two instances can both replace the same
-//! permit. The store has no operation that would let it refuse the second.
 //! A listing paged by serial (`funeral_permits`) or by employee id may miss a
 //! row committed late by another instance with a smaller number.
 
@@ -52,8 +55,8 @@ mod tx;
 
 use std::time::Duration;
 
-use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
-use icaze_portal::store::{PortalStore, PortalTx, StoreError};
+use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod};
+use icaze_portal::store::{ChangeLock, PortalStore, PortalTx, StoreError};
 
 use self::conn::{Mode, Tx};
 use crate::runtime::StoreRuntime;
@@ -66,6 +69,13 @@ const STORE: &str = "portal";
 /// How often a transaction is run again after a deadlock, a serialization
 /// failure or a unique violation.
 const RETRIES: u32 = 4;
+
+/// The key of the session advisory lock of changes (hashed by the database).
+const CHANGES_LOCK: &str = "icaze-portal-changes";
+
+/// How long a change waits for another's to end: an import of many rows holds
+/// the lock while it issues them all, longer than a statement may take.
+const CHANGES_WAIT: Duration = Duration::from_secs(120);
 
 /// Each migration runs once, in order (see `schema.rs`). Times are UTC
 /// minutes, days Asia/Baku calendar days since 1970-01-01, zones arrays of
@@ -252,9 +262,39 @@ impl PortalStore for PgPortalStore {
         }
     }
 
+    fn lock_changes(&self) -> Result<ChangeLock, StoreError> {
+        let pool = self.pool.clone();
+        let held = self.runtime.block(async move {
+            let client = pool.get().await.map_err(pool_error)?;
+            let wait = format!("SET statement_timeout = {}", CHANGES_WAIT.as_millis());
+            let locked = match client.batch_execute(&wait).await {
+                Ok(()) => client.execute("SELECT pg_advisory_lock(hashtextextended($1, 0))", &[&CHANGES_LOCK]).await,
+                Err(e) => Err(e),
+            };
+            let held = Held(Some(client));
+            // On failure `held` is dropped here, closing the connection whose
+            // timeout was changed.
+            locked.map_err(|e| StoreError::Database(Box::new(e)))?;
+            Ok(held)
+        })?;
+        Ok(ChangeLock::new(held))
+    }
+
     fn read(&self, work: &mut dyn FnMut(&mut dyn PortalTx) -> Result<(), StoreError>) -> Result<(), StoreError> {
         let mut tx = Tx::begin(&self.pool, &self.runtime, Mode::Read)?;
         let result = work(&mut tx);
         tx.finish(result).map_err(|e| e.error)
+    }
+}
+
+/// A connection of its own, holding the changes' lock (or with its settings
+/// changed for the wait): closed when dropped, never given back to the pool.
+struct Held(Option<Object>);
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        if let Some(client) = self.0.take() {
+            drop(Object::take(client));
+        }
     }
 }
