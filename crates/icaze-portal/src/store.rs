@@ -1,6 +1,8 @@
-//! The portal's storage behind one interface, so that another backend
-//! (PostgreSQL) can follow without touching the rules of this crate.
-//! SQLite in `icaze_sqlite::portal` (`DATA/portal.db`).
+//! The portal's storage behind one interface, so that the backends leave the
+//! rules of this crate alone: SQLite in `icaze_sqlite::portal`
+//! (`DATA/portal.db`), PostgreSQL in `icaze_postgres` (`PgPortalStore`, for
+//! several instances on one database). Both run the same tests
+//! (`conformance`, behind the feature of that name).
 //!
 //! Every change runs inside [`PortalStore::write`]: one transaction, all of
 //! it or nothing. Reads run inside [`PortalStore::read`]: one consistent

@@ -1,6 +1,9 @@
 //! The PostgreSQL backend of the Icaze server: the permits store
-//! ([`PgPermitStore`], implementing [`icaze_permits::store::PermitStore`]) on a
-//! database that several `icaze serve` instances may share.
+//! ([`PgPermitStore`], implementing [`icaze_permits::store::PermitStore`]) and
+//! the portal store ([`PgPortalStore`], implementing
+//! [`icaze_portal::store::PortalStore`]; how it holds across instances is in
+//! its module, `portal/`) on a database that several `icaze serve` instances
+//! may share.
 //!
 //! ```no_run
 //! use icaze_permits::store::PermitStore;
@@ -74,8 +77,8 @@
 //!
 //! # Migrations
 //!
-//! Versioned in `schema_version`, one row per store (`permits` here; the sync
-//! and portal stores will add theirs), applied in one transaction under an
+//! Versioned in `schema_version`, one row per store (`permits` and `portal`; the
+//! sync store will add its own), applied in one transaction under an
 //! advisory lock, so that instances starting together migrate once. A database
 //! of a newer schema than this build knows is refused ([`OpenError::Newer`]).
 //!
