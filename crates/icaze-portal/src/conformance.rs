@@ -63,6 +63,7 @@ macro_rules! portal_store_conformance {
             funeral_permits_are_listed_by_operator_oldest_first,
             imports_are_replaced_and_those_cut_by_a_restart_are_failed,
             the_audit_log_is_an_organisation_s_in_order_with_its_details_as_json,
+            the_change_lock_is_let_go_when_dropped,
         );
     };
 }
@@ -561,4 +562,19 @@ pub fn the_audit_log_is_an_organisation_s_in_order_with_its_details_as_json<B: B
     assert_eq!(page.iter().map(|e| e.id).collect::<Vec<_>>(), [ids[3]]);
     assert_eq!(read(&store, |tx| tx.audit_entries(2, 0, 10)).len(), 1);
     assert_eq!(read(&store, |tx| tx.audit_entries(3, 0, 10)), []);
+}
+
+/// The lock of changes, dropped, is taken again, by the same store and by
+/// another on the same database, and the store writes while it is held.
+pub fn the_change_lock_is_let_go_when_dropped<B: Backend>(backend: &B) {
+    let db = backend.database();
+    let (store, other) = (backend.open(&db), backend.open(&db));
+    for round in 0..3 {
+        for (i, s) in [&store, &other].into_iter().enumerate() {
+            let lock = s.lock_changes().expect("the lock");
+            write(s, |tx| tx.insert_org(&org(&format!("10000000{round}{i}")))).expect("a write under the lock");
+            drop(lock);
+        }
+    }
+    assert!(read(&store, |tx| tx.org_by_tax_id("1000000021")).is_some());
 }
