@@ -10,10 +10,11 @@ use std::sync::{Arc, Barrier};
 use icaze_core::UtcMinute;
 use icaze_permits::clock::FixedClock;
 use icaze_permits::keys::KeyRing;
+use icaze_permits::regime::Regime;
 use icaze_portal::conformance::Backend;
 use icaze_portal::password::{HashCost, MAX_FAILURES_PER_ADDRESS, MAX_FAILURES_PER_LOGIN};
 use icaze_portal::store::{EmployeeRow, EmployeeStatus, OrgRow, PortalStore, StoreError};
-use icaze_portal::{PortalConfig, PortalError, PortalService};
+use icaze_portal::{EmployeeInput, PortalConfig, PortalError, PortalService};
 use icaze_postgres::{OpenError, PgConfig, PgPermitStore, PgPortalStore};
 use icaze_sync_service::{Caller, SyncService};
 use icaze_testkit::postgres::{PgCluster, PgDatabase};
@@ -62,6 +63,7 @@ fn two_instances(db: &PgDatabase, runtime: &tokio::runtime::Runtime) -> [Instanc
     let keys = tempfile::tempdir().unwrap();
     icaze_authority::Authority::init(keys.path(), now(), &icaze_authority::InitOptions::default()).unwrap();
     let _entered = runtime.enter();
+    let regime = Arc::new(Regime::from_toml(include_str!("../../../regimes/2020-12-14.toml")).unwrap());
     let instance = || {
         let config = PgConfig { pool_size: 8, ..PgConfig::default() };
         let main = Arc::new(PgPermitStore::open(&db.url(), config.clone()).unwrap());
@@ -81,12 +83,13 @@ fn two_instances(db: &PgDatabase, runtime: &tokio::runtime::Runtime) -> [Instanc
             clock.clone(),
             "admin-token".into(),
         ));
+        let regime = Arc::clone(&regime);
         let portal = PortalService::new(
             Box::new(PgPortalStore::open(&db.url(), config).unwrap()),
             main,
             sync,
             ring,
-            Arc::new(|_| None),
+            Arc::new(move |at| (regime.start <= at && at < regime.end).then(|| Arc::clone(&regime))),
             clock,
             PortalConfig { hash_cost: HashCost::cheap(), secure_cookie: false, serial_block: 16 },
         )
@@ -246,6 +249,51 @@ fn employee(org_id: i64, name: &str) -> EmployeeRow {
 
 fn org(tax_id: &str) -> OrgRow {
     OrgRow { id: 0, tax_id: tax_id.into(), name: "Org".into(), created_at: now(), revoked_at: None }
+}
+
+/// Regression test of issue 21: edits of one employee sent at once to two
+/// instances run one after the other: each revokes the permit the one before
+/// it issued, and one permit of the employee is left in force, theirs.
+#[test]
+fn issue_21_edits_of_one_employee_on_two_instances_at_once_leave_one_permit_in_force() {
+    let db = database();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let instances = two_instances(&db, &runtime);
+    let registry = PgPermitStore::open(&db.url(), PgConfig::default()).unwrap();
+    registry.import_people("document,birth_date,zone\nAZE11111111,1980-05-17,1\n").unwrap();
+    let (org, login, one_time) =
+        instances[0].portal.create_org(&Caller::Admin, "1234567890", "Org", "boss", "Boss").unwrap();
+    let (cookie, principal) = instances[0].portal.login(&login, &one_time, "10.0.0.1").unwrap();
+    let principals = [principal, instances[1].portal.session(Some(&cookie)).unwrap()];
+    let input = |until: &str| EmployeeInput {
+        document: "AZE11111111".into(),
+        name: "Aysel".into(),
+        position: String::new(),
+        zones: vec![1],
+        valid_from: "2020-12-16".into(),
+        valid_until: until.into(),
+        plate: None,
+    };
+    let added = instances[0].portal.add_employee(&principals[0], &input("2020-12-17")).unwrap();
+    let id = added.employee.id;
+    // Each edit another window: each one re-issues, whichever runs before it.
+    let edits = at_once(&instances, 8, |i, portal| {
+        portal.edit_employee(&principals[i % 2], id, &input(&format!("2020-12-2{i}"))).map(|v| v.employee.serial)
+    });
+    let issued: Vec<u32> = edits.into_iter().map(|e| e.expect("an edit").expect("a permit")).collect();
+    let store = open(&db);
+    let mut found = None;
+    store
+        .read(&mut |tx| {
+            found = Some((tx.employee(org, id)?, tx.live_permits_of_employee(id)?));
+            Ok(())
+        })
+        .unwrap();
+    let (employee, live) = found.unwrap();
+    let serial = employee.expect("the employee").serial.expect("a permit");
+    assert_eq!(live, [serial], "one permit in force, the employee's");
+    assert!(issued.contains(&serial), "{issued:?}");
+    assert_eq!(db.psql("SELECT count(*), count(*) FILTER (WHERE revoked) FROM portal_permits").unwrap(), "9|8");
 }
 
 /// Changes of employees (`PortalStore::lock_changes`) taken on two instances
