@@ -10,7 +10,7 @@ use icaze_permits::store::PermitStore;
 use icaze_sync_service::Caller;
 
 use crate::fields::{day_text, document_field, text_field};
-use crate::service::{lock, Checked, DEFAULT_PAGE, MAX_PAGE};
+use crate::service::{Checked, DEFAULT_PAGE, MAX_PAGE};
 use crate::store::{
     AuditDetails, EditedFields, EmployeeQuery, EmployeeRow, EmployeeStatus, OrgRow, PermitKind, PermitRow, PortalTx,
     TripRow,
@@ -197,7 +197,7 @@ impl<S: PermitStore> PortalService<S> {
         let org = principal.employer()?;
         let (mut row, checked) = self.check_employee(input)?;
         row.org_id = org.id;
-        let _changes = lock(&self.changes);
+        let _changes = self.changes()?;
         self.admitted(org.id)?;
         let duplicate = || {
             PortalError::conflict(
@@ -276,7 +276,7 @@ impl<S: PermitStore> PortalService<S> {
         input: &EmployeeInput,
     ) -> Result<EditPreview, PortalError> {
         let org = principal.employer()?;
-        let _changes = lock(&self.changes);
+        let _changes = self.changes()?;
         self.admitted(org.id)?;
         let (_, _, _, preview) = self.plan_edit(org.id, id, input)?;
         Ok(preview)
@@ -292,7 +292,7 @@ impl<S: PermitStore> PortalService<S> {
         input: &EmployeeInput,
     ) -> Result<EmployeeView, PortalError> {
         let org = principal.employer()?;
-        let _changes = lock(&self.changes);
+        let _changes = self.changes()?;
         self.admitted(org.id)?;
         let (old, mut row, checked, preview) = self.plan_edit(org.id, id, input)?;
         let by = &principal.person.login;
@@ -350,7 +350,7 @@ impl<S: PermitStore> PortalService<S> {
     /// Removes an employee, revoking their permit and their trips' permits.
     pub fn delete_employee(&self, principal: &Principal, id: i64) -> Result<Vec<u32>, PortalError> {
         let org = principal.employer()?;
-        let _changes = lock(&self.changes);
+        let _changes = self.changes()?;
         self.admitted(org.id)?;
         let (employee, serials) = self.read(|tx| {
             let employee = tx.employee(org.id, id)?.ok_or_else(|| PortalError::employee_not_found(id))?;
@@ -380,7 +380,7 @@ impl<S: PermitStore> PortalService<S> {
         input: &TripInput,
     ) -> Result<TripView, PortalError> {
         let org = principal.employer()?;
-        let _changes = lock(&self.changes);
+        let _changes = self.changes()?;
         self.admitted(org.id)?;
         let employee = self
             .read(|tx| Ok(tx.employee(org.id, employee_id)?))?
@@ -469,7 +469,7 @@ impl<S: PermitStore> PortalService<S> {
     pub fn deactivate_all(&self, caller: &Caller, reason: &str) -> Result<(usize, usize), PortalError> {
         caller.require_admin()?;
         let reason = text_field(reason, "reason", false)?;
-        let _changes = lock(&self.changes);
+        let _changes = self.changes()?;
         let (employees, serials) = self.read(|tx| {
             let employees = tx.employees_with_status(None, EmployeeStatus::Active)?;
             let mut serials = Vec::new();
@@ -502,7 +502,7 @@ impl<S: PermitStore> PortalService<S> {
     pub fn revoke_org(&self, caller: &Caller, org_id: i64, reason: &str) -> Result<Vec<u32>, PortalError> {
         caller.require_admin()?;
         let reason = text_field(reason, "reason", false)?;
-        let _changes = lock(&self.changes);
+        let _changes = self.changes()?;
         let (serials, employees) = self.read(|tx| {
             tx.org(org_id)?.ok_or_else(|| {
                 PortalError::not_found("organisation_not_found", format!("there is no organisation {org_id}"))
@@ -537,7 +537,7 @@ impl<S: PermitStore> PortalService<S> {
         valid_until: &str,
     ) -> Result<Reactivated, PortalError> {
         let org = principal.employer()?;
-        let _changes = lock(&self.changes);
+        let _changes = self.changes()?;
         self.admitted(org.id)?;
         let deactivated = self.read(|tx| Ok(tx.employees_with_status(Some(org.id), EmployeeStatus::Deactivated)?))?;
         let wanted: Option<HashSet<i64>> = ids.map(|ids| ids.iter().copied().collect());

@@ -5,7 +5,7 @@ use icaze_permits::store::PermitStore;
 use icaze_sync_service::Caller;
 
 use crate::fields::{document_field, local_time, text_field};
-use crate::service::{lock, Checked, DEFAULT_PAGE, FUNERAL_MAX_AHEAD_MINUTES, FUNERAL_MAX_MINUTES};
+use crate::service::{Checked, DEFAULT_PAGE, FUNERAL_MAX_AHEAD_MINUTES, FUNERAL_MAX_MINUTES};
 use crate::store::{AuditDetails, PermitKind, PermitRow};
 use crate::{PortalError, PortalService, Principal};
 
@@ -91,7 +91,7 @@ impl<S: PermitStore> PortalService<S> {
         principal.operator()?;
         let reason = text_field(reason, "reason", false)?;
         let login = &principal.person.login;
-        let _changes = lock(&self.changes);
+        let _changes = self.changes()?;
         let mut permit =
             self.read(|tx| Ok(tx.permit(serial)?))?.filter(|p| p.kind == PermitKind::Funeral).ok_or_else(|| {
                 PortalError::not_found("permit_not_found", format!("there is no funeral permit {serial}"))

@@ -14,7 +14,6 @@ use icaze_permits::csv::fields;
 use icaze_permits::store::PermitStore;
 
 use crate::fields::{document_field, random_hex};
-use crate::service::lock;
 use crate::store::{AuditDetails, ImportProblem, ImportRow, PermitKind};
 use crate::{EmployeeInput, PortalError, PortalService, Principal};
 
@@ -189,7 +188,7 @@ impl<S: PermitStore> PortalService<S> {
         job.state = "issuing".into();
         self.write(|tx| Ok(tx.put_import(job)?))?;
         if !good.is_empty() {
-            let _changes = lock(&self.changes);
+            let _changes = self.changes()?;
             self.admitted(org.id)?;
             // Someone may have added one of these documents since the check.
             let now_existing: HashSet<String> = self.read(|tx| Ok(tx.documents_of_org(org.id)?))?.into_iter().collect();

@@ -6,7 +6,7 @@
 //!
 //! [`PortalService`] holds the rules and sees its own data only through
 //! [`store::PortalStore`] (SQLite in `icaze_sqlite::portal`,
-//! `DATA/portal.db`); it records every permit it issues in the main permits
+//! `DATA/portal.db`, or PostgreSQL in `icaze_postgres`); it records every permit it issues in the main permits
 //! table ([`icaze_permits::store::PermitStore::record_issued_many`], so that
 //! revoking by document finds them), and revokes through the sync service,
 //! so that its revocations reach devices in the next bundle. This crate
@@ -29,6 +29,8 @@
 #![forbid(unsafe_code)]
 
 mod accounts;
+#[cfg(feature = "conformance")]
+pub mod conformance;
 mod employees;
 mod error;
 mod fields;

@@ -6,7 +6,7 @@ use icaze_permits::store::PermitStore;
 use icaze_sync_service::{Reissue, ReissueProblem};
 
 use crate::fields::document_field;
-use crate::service::{lock, Checked};
+use crate::service::Checked;
 use crate::store::{AuditDetails, EmployeeStatus, PermitKind, PermitRow, ReissuedPermit};
 use crate::{PortalError, PortalService};
 
@@ -21,7 +21,7 @@ impl<S: PermitStore> PortalService<S> {
     /// whose holder the registry now refuses is not re-issued).
     pub fn reissue_revoked_keys(&self, revoked: &[icaze_core::KeyId]) -> Result<Reissue, PortalError> {
         let now = self.now();
-        let _changes = lock(&self.changes);
+        let _changes = self.changes()?;
         let signed_by_revoked = |permit: &PermitRow| {
             !permit.revoked
                 && permit.valid_until > now

@@ -88,12 +88,20 @@ pub struct PortalService<S: PermitStore> {
     serials: Mutex<Range<u32>>,
     /// Held by every change of employees and their permits: an edit revokes,
     /// signs and records in three stores, and two edits of one employee at
-    /// once must not both see the old permit.
-    pub(crate) changes: Mutex<()>,
+    /// once must not both see the old permit. Across instances, the store's
+    /// lock ([`Self::changes`]).
+    changes: Mutex<()>,
     runtime: tokio::runtime::Handle,
 }
 
-pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+/// The right to change employees and their permits ([`PortalService::changes`]),
+/// until dropped. The store's lock is let go first.
+pub(crate) struct Changes<'a> {
+    _store: crate::store::ChangeLock,
+    _process: MutexGuard<'a, ()>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // The guarded data are a serial range and a unit: a panic elsewhere
     // cannot leave them inconsistent.
     m.lock().unwrap_or_else(PoisonError::into_inner)
@@ -157,6 +165,15 @@ impl<S: PermitStore> PortalService<S> {
         let caller = self.sync.authenticate(header)?;
         caller.require_admin()?;
         Ok(caller)
+    }
+
+    /// Waits for and holds the right to change employees and their permits:
+    /// this process's lock, then the store's, which other instances on the
+    /// same database take too.
+    pub(crate) fn changes(&self) -> Result<Changes<'_>, PortalError> {
+        let process = lock(&self.changes);
+        let store = self.store.lock_changes()?;
+        Ok(Changes { _store: store, _process: process })
     }
 
     pub(crate) fn write<T>(

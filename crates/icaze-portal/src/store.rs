@@ -1,6 +1,8 @@
-//! The portal's storage behind one interface, so that another backend
-//! (PostgreSQL) can follow without touching the rules of this crate.
-//! SQLite in `icaze_sqlite::portal` (`DATA/portal.db`).
+//! The portal's storage behind one interface, so that the backends leave the
+//! rules of this crate alone: SQLite in `icaze_sqlite::portal`
+//! (`DATA/portal.db`), PostgreSQL in `icaze_postgres` (`PgPortalStore`, for
+//! several instances on one database). Both run the same tests
+//! (`conformance`, behind the feature of that name).
 //!
 //! Every change runs inside [`PortalStore::write`]: one transaction, all of
 //! it or nothing. Reads run inside [`PortalStore::read`]: one consistent
@@ -497,8 +499,36 @@ pub trait PortalTx {
     fn audit_entries(&self, org_id: i64, after: i64, limit: u32) -> Result<Vec<AuditRow>, StoreError>;
 }
 
+/// Held while a change of employees and their permits runs (see
+/// [`PortalStore::lock_changes`]); dropping it lets the next one in.
+pub struct ChangeLock(#[allow(dead_code)] Option<Box<dyn Send>>);
+
+impl ChangeLock {
+    /// A lock a store keeps as `guard` (released when `guard` is dropped).
+    pub fn new(guard: impl Send + 'static) -> Self {
+        ChangeLock(Some(Box::new(guard)))
+    }
+
+    /// Nothing to hold: the service's own lock is enough (one process).
+    pub fn none() -> Self {
+        ChangeLock(None)
+    }
+}
+
 /// The portal's storage.
 pub trait PortalStore: Send + Sync + 'static {
+    /// Waits until no other change of employees and their permits runs on
+    /// the store's database, in any process, and holds that until the lock
+    /// is dropped. A change revokes, signs and records in three stores (the
+    /// portal's, the sync service's and the main one), not in one
+    /// transaction; two edits of one employee at once must not both see the
+    /// old permit. The service takes its own lock first, so this is for
+    /// several instances on one database; a store that only one process
+    /// opens answers [`ChangeLock::none`] (the default).
+    fn lock_changes(&self) -> Result<ChangeLock, StoreError> {
+        Ok(ChangeLock::none())
+    }
+
     /// Runs `work` in one write transaction, committed (durably) when it
     /// returns `Ok`, rolled back otherwise.
     fn write(&self, work: &mut dyn FnMut(&mut dyn PortalTx) -> Result<(), StoreError>) -> Result<(), StoreError>;

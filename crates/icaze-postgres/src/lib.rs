@@ -2,8 +2,11 @@
 //! ([`PgPermitStore`], implementing [`icaze_permits::store::PermitStore`]) and
 //! the sync store ([`PgSyncStore`], implementing
 //! `icaze_sync_service::store::SyncStore`; how it holds uploads, bundle
-//! versions and revocations across instances is in its module, `sync`) on a
-//! database that several `icaze serve` instances may share.
+//! versions and revocations across instances is in its module, `sync`) and
+//! the portal store ([`PgPortalStore`], implementing
+//! [`icaze_portal::store::PortalStore`]; how it holds across instances is in
+//! its module, `portal/`) on a database that several `icaze serve` instances
+//! may share.
 //!
 //! ```no_run
 //! use icaze_permits::store::PermitStore;
@@ -77,8 +80,8 @@
 //!
 //! # Migrations
 //!
-//! Versioned in `schema_version`, one row per store (`permits` and `sync` here; the
-//! portal store will add its own), applied in one transaction under an
+//! Versioned in `schema_version`, one row per store (`permits`, `sync` and
+//! `portal`), applied in one transaction under an
 //! advisory lock, so that instances starting together migrate once. A database
 //! of a newer schema than this build knows is refused ([`OpenError::Newer`]).
 //!
@@ -105,6 +108,10 @@ mod runtime;
 mod schema;
 mod sync;
 mod tls;
+
+// The portal store (issue 21).
+mod portal;
+pub use crate::portal::PgPortalStore;
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -84,28 +84,24 @@ impl Database {
         }
     }
 
-    /// The three stores of the service. With PostgreSQL, what is not on it yet
-    /// stays in this instance's own files of `data` and is named in
-    /// [`Stores::local`], which the server warns of at every start.
+    /// The three stores of the service, all in the data directory's SQLite
+    /// files or all in the one PostgreSQL database (nothing shared is ever
+    /// kept in an instance's own files).
     pub fn open(&self, data: &Path, sqlite: &SqliteConfig) -> Result<Stores, StartError> {
         match self {
             Database::Sqlite => Ok(Stores {
                 permits: self.open_permits(data, sqlite)?,
-                sync: sqlite_sync(data, sqlite)?,
-                portal: sqlite_portal(data, sqlite)?,
-                local: Vec::new(),
+                sync: Box::new(crate::sync::sqlite::SqliteSyncStore::open(&data.join("sync.db"), sqlite.clone())?),
+                portal: Box::new(crate::portal::sqlite::SqlitePortalStore::open(
+                    &data.join("portal.db"),
+                    sqlite.clone(),
+                )?),
             }),
-            Database::Postgres { url, config } => {
-                let permits = PermitBackend::Postgres(PgPermitStore::open(url, config.clone())?);
-                // Issue 21: the portal's store on PostgreSQL is not written yet; when it
-                // is, the next line becomes
-                // `let (portal, portal_local) = (Box::new(icaze_postgres::PgPortalStore::open(url, config.clone())?) as _, None);`
-                let (sync, sync_local): (Box<dyn SyncStore>, Option<&str>) =
-                    (Box::new(icaze_postgres::PgSyncStore::open(url, config.clone())?), None);
-                let (portal, portal_local) = (sqlite_portal(data, sqlite)?, Some(PORTAL_LOCAL));
-                let local = [sync_local, portal_local].into_iter().flatten().collect();
-                Ok(Stores { permits, sync, portal, local })
-            }
+            Database::Postgres { url, config } => Ok(Stores {
+                permits: PermitBackend::Postgres(PgPermitStore::open(url, config.clone())?),
+                sync: Box::new(icaze_postgres::PgSyncStore::open(url, config.clone())?),
+                portal: Box::new(icaze_postgres::PgPortalStore::open(url, config.clone())?),
+            }),
         }
     }
 }
@@ -121,18 +117,6 @@ impl std::fmt::Debug for Database {
     }
 }
 
-/// What the portal store keeps, for the warning while it is local.
-pub const PORTAL_LOCAL: &str =
-    "the portal's organisations, persons, sessions, login throttles, imports and audit (DATA/portal.db)";
-
-fn sqlite_sync(data: &Path, sqlite: &SqliteConfig) -> Result<Box<dyn SyncStore>, StartError> {
-    Ok(Box::new(crate::sync::sqlite::SqliteSyncStore::open(&data.join("sync.db"), sqlite.clone())?))
-}
-
-fn sqlite_portal(data: &Path, sqlite: &SqliteConfig) -> Result<Box<dyn PortalStore>, StartError> {
-    Ok(Box::new(crate::portal::sqlite::SqlitePortalStore::open(&data.join("portal.db"), sqlite.clone())?))
-}
-
 /// The stores [`Database::open`] opened.
 pub struct Stores {
     /// The permits, daily limits, serials, registries and regimes.
@@ -141,11 +125,6 @@ pub struct Stores {
     pub sync: Box<dyn SyncStore>,
     /// The portal's store.
     pub portal: Box<dyn PortalStore>,
-    /// What stays in this instance's own files although the database is
-    /// shared: with several instances, each has its own (see the warning of
-    /// [`crate::Server::start`]). Empty for SQLite, where everything is local
-    /// by choice.
-    pub local: Vec<&'static str>,
 }
 
 /// A URL with its password, if any, written as `***`.

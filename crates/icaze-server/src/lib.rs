@@ -56,8 +56,7 @@ pub struct ServeConfig {
     /// Where the state is kept: the SQLite files of `data` (the default) or a
     /// PostgreSQL database shared with other instances.
     pub database: Database,
-    /// The SQLite files' settings (with [`Database::Sqlite`], and for what
-    /// [`database::Stores::local`] names).
+    /// The SQLite files' settings (with [`Database::Sqlite`]).
     pub sqlite: SqliteConfig,
     /// SMS rules.
     pub sms: SmsConfig,
@@ -238,17 +237,6 @@ impl Server {
         };
         let key_ring = Arc::new(keys::KeyRing::load(&keys)?);
         let stores = config.database.open(data, &config.sqlite)?;
-        if !stores.local.is_empty() {
-            let local = stores.local.join("; ");
-            tracing::warn!(
-                database = %config.database.describe(),
-                still_local = %local,
-                "the permits are in the shared database, but these are still in this instance's own files: \
-                 with two instances or more, each has its own (a device enrolled on one is unknown to the \
-                 others, a portal session works on one only). Run one instance until they are shared"
-            );
-            eprintln!("WARNING: kept in this instance's own files, not in the shared database: {local}");
-        }
         let store = Arc::new(stores.permits);
         if store.regimes()?.is_empty() {
             let default = Regime::from_toml(regime::DEFAULT_REGIME)

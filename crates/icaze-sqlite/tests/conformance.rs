@@ -1,5 +1,6 @@
-//! The store conformance suite (`icaze_permits::conformance`) against the
-//! SQLite store: the same tests the PostgreSQL store runs.
+//! The store conformance suites (`icaze_permits::conformance` and, in
+//! `portal`, `icaze_portal::conformance`) against the SQLite stores: the same
+//! tests the PostgreSQL stores run.
 
 use icaze_permits::conformance::Backend;
 use icaze_permits::store::ImportReport;
@@ -35,3 +36,29 @@ impl Backend for Sqlite {
 }
 
 icaze_permits::permit_store_conformance!(Sqlite);
+
+/// The portal store's conformance suite (`icaze_portal::conformance`).
+mod portal {
+    use icaze_portal::conformance::Backend;
+    use icaze_sqlite::portal::SqlitePortalStore;
+    use icaze_sqlite::SqliteConfig;
+
+    /// Each database a temporary directory of its own.
+    struct Sqlite;
+
+    impl Backend for Sqlite {
+        type Database = tempfile::TempDir;
+        type Store = SqlitePortalStore;
+
+        fn database(&self) -> tempfile::TempDir {
+            tempfile::tempdir().expect("a temporary directory")
+        }
+
+        fn open(&self, database: &tempfile::TempDir) -> SqlitePortalStore {
+            SqlitePortalStore::open(&database.path().join("portal.db"), SqliteConfig::default())
+                .expect("open the store")
+        }
+    }
+
+    icaze_portal::portal_store_conformance!(Sqlite);
+}

@@ -53,7 +53,7 @@ enum Command {
     /// Walk through the system once: keys, an SMS permit, its QR code, verification.
     Demo(DemoArgs),
     /// Run the service: the 8103 SMS endpoint, health, metrics, administration.
-    Serve(serve::ServeArgs),
+    Serve(Box<serve::ServeArgs>),
     /// The whole system on one machine: the service with demo data, permits by SMS (one revoked), an approved officer device.
     Up(up::UpArgs),
     /// Import the population registry and the deny list into a data directory or the database.
@@ -312,7 +312,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Qr(args) => qr(args),
         Command::Demo(args) => demo::run(&args.data, now()?),
-        Command::Serve(args) => serve::serve(args, now()?),
+        Command::Serve(args) => serve::serve(*args, now()?),
         Command::Up(args) => up::run(args, now()?),
         Command::Registry(command) => serve::registry(command),
         Command::Loadgen(args) => loadgen::run(args),

@@ -1,74 +1,13 @@
-//! The portal store's own tests; the rules' are in `icaze-server/tests/portal.rs`.
+//! The SQLite portal store's own tests: how it writes zones and audit
+//! details. What every backend must do is the conformance suite's
+//! (`icaze_portal::conformance`, run in `tests/conformance.rs`); the rules'
+//! tests are in `icaze-server/tests/portal.rs`.
 
 use serde_json::json;
 
 use super::tx::audit_json;
 use super::*;
-use icaze_portal::store::{AuditDetails, EditedFields, ImportProblem, ImportRow, OrgRow, ReissuedPermit};
-
-#[test]
-fn a_failed_write_leaves_nothing_and_reads_cannot_write() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqlitePortalStore::open(&dir.path().join("portal.db"), SqliteConfig::default()).unwrap();
-    let org = OrgRow { id: 0, tax_id: "1234567890".into(), name: "A".into(), created_at: minute(1), revoked_at: None };
-    let failed = store.write(&mut |tx| {
-        tx.insert_org(&org)?;
-        Err(StoreError::Damaged("stop".into()))
-    });
-    assert!(failed.is_err());
-    let mut found = None;
-    store
-        .read(&mut |tx| {
-            found = Some(tx.org_by_tax_id("1234567890")?);
-            Ok(())
-        })
-        .unwrap();
-    assert_eq!(found, Some(None));
-    assert!(store.read(&mut |tx| tx.insert_org(&org).map(|_| ())).is_err());
-    store.write(&mut |tx| tx.insert_org(&org).map(|_| ())).unwrap();
-    // The tax id is unique.
-    assert!(store.write(&mut |tx| tx.insert_org(&org).map(|_| ())).is_err());
-}
-
-#[test]
-fn imports_cut_by_a_restart_are_failed() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("portal.db");
-    let store = SqlitePortalStore::open(&path, SqliteConfig::default()).unwrap();
-    let mut job = ImportRow {
-        id: "a".into(),
-        org_id: 1,
-        state: "issuing".into(),
-        total: 2,
-        processed: 2,
-        imported: 0,
-        problems: vec![ImportProblem { line: 3, message: "bad".into() }],
-        problems_total: 1,
-        created_at: minute(5),
-    };
-    store.write(&mut |tx| tx.put_import(&job)).unwrap();
-    job.id = "b".into();
-    job.state = "done".into();
-    store.write(&mut |tx| tx.put_import(&job)).unwrap();
-    let mut cut = 0;
-    store
-        .write(&mut |tx| {
-            cut = tx.fail_unfinished_imports()?;
-            Ok(())
-        })
-        .unwrap();
-    assert_eq!(cut, 1);
-    let mut states = Vec::new();
-    store
-        .read(&mut |tx| {
-            states = vec![tx.import(1, "a")?.unwrap(), tx.import(1, "b")?.unwrap()];
-            assert!(tx.import(2, "a")?.is_none(), "another organisation's import is not found");
-            Ok(())
-        })
-        .unwrap();
-    assert_eq!((states[0].state.as_str(), states[1].state.as_str()), ("failed", "done"));
-    assert_eq!(states[0].problems, vec![ImportProblem { line: 3, message: "bad".into() }]);
-}
+use icaze_portal::store::{AuditDetails, EditedFields, ReissuedPermit};
 
 #[test]
 fn zones_round_trip() {
