@@ -343,6 +343,24 @@ impl<Svc> Clone for Call<Svc> {
     }
 }
 
+impl<Svc: Send + Sync + 'static> Call<Svc> {
+    /// Runs `work` on the blocking pool for the caller `who` finds in the
+    /// credentials (its refusal ends the request before any work).
+    pub(crate) async fn run_as<Who, T, E>(
+        self,
+        who: impl FnOnce(&Svc, &Credentials) -> Result<Who, E> + Send + 'static,
+        work: impl FnOnce(&Svc, &Who) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        E: Send + 'static,
+        ApiError: From<E>,
+    {
+        let creds = self.creds;
+        blocking(&self.svc, move |s| work(s, &who(s, &creds)?)).await
+    }
+}
+
 impl<Svc: Send + Sync> FromRequestParts<Arc<Svc>> for Call<Svc> {
     type Rejection = Infallible;
 
@@ -373,6 +391,18 @@ pub(crate) fn ok(answer: impl Serialize) -> Answer {
 /// itself when it is not JSON (an entry older than typed details).
 pub(crate) fn stored_details(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_owned()))
+}
+
+/// The answer as the server sends it, checked to read back as the client
+/// reads it (the same type), as JSON for the test to look at.
+#[cfg(test)]
+pub(crate) fn round_trip<T>(answer: &T) -> Value
+where
+    T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug,
+{
+    let bytes = serde_json::to_vec(answer).expect("an answer serializes");
+    assert_eq!(&serde_json::from_slice::<T>(&bytes).expect("the client reads it"), answer);
+    serde_json::from_slice(&bytes).expect("it is JSON")
 }
 
 #[cfg(test)]

@@ -157,20 +157,12 @@ pub fn funerals(rows: &[PermitRow], next: Option<u32>) -> api::FuneralPage {
 #[cfg(test)]
 mod tests {
     use icaze_core::UtcMinute;
-    use serde::de::DeserializeOwned;
-    use serde::Serialize;
     use serde_json::{json, Value};
 
     use super::*;
+    use crate::api::round_trip;
     use crate::portal::store::{EmployeeRow, EmployeeStatus, ImportProblem, PermitKind};
     use crate::portal::{ReactivateProblem, TripView};
-
-    /// The answer as the server sends it, and as the client reads it back.
-    fn round_trip<T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug>(answer: &T) -> Value {
-        let bytes = serde_json::to_vec(answer).unwrap();
-        assert_eq!(&serde_json::from_slice::<T>(&bytes).unwrap(), answer);
-        serde_json::from_slice(&bytes).unwrap()
-    }
 
     fn permit_row(serial: u32, kind: PermitKind) -> PermitRow {
         PermitRow {

@@ -59,8 +59,8 @@ pub fn router<S: PermitStore>(svc: Arc<PortalService<S>>, sender: Option<SmsSend
         )
         .route("/portal/api/employees/{id}/preview", post(preview_edit::<S>).layer(json_limit))
         .route("/portal/api/employees/{id}/trips", post(add_trip::<S>).layer(json_limit))
-        .route("/portal/api/employees/{id}/{document}", get(employee_document::<S>))
-        .route("/portal/api/trips/{id}/{document}", get(trip_document::<S>))
+        .route("/portal/api/employees/{id}/{document}", get(document::<S, false>))
+        .route("/portal/api/trips/{id}/{document}", get(document::<S, true>))
         .route("/portal/api/imports", post(start_import::<S>).layer(DefaultBodyLimit::max(MAX_CSV)))
         .route("/portal/api/imports/{id}", get(import_status::<S>))
         .route("/portal/api/funeral", post(funeral::<S>).get(funerals::<S>).layer(json_limit))
@@ -119,15 +119,14 @@ impl<S: PermitStore> Call<S> {
         csrf: bool,
         work: impl FnOnce(&PortalService<S>, &Principal) -> Result<T, PortalError> + Send + 'static,
     ) -> Result<T, ApiError> {
-        let creds = self.creds;
-        blocking(&self.svc, move |s| {
+        let who = move |s: &PortalService<S>, creds: &api::Credentials| {
             let principal = s.session(creds.session.as_deref())?;
             if csrf {
                 s.check_csrf(&principal, creds.csrf.as_deref())?;
             }
-            work(s, &principal)
-        })
-        .await
+            Ok(principal)
+        };
+        self.run_as(who, work).await
     }
 
     /// Runs `work` for the administrator (the sync API's bearer token).
@@ -135,12 +134,7 @@ impl<S: PermitStore> Call<S> {
         self,
         work: impl FnOnce(&PortalService<S>, &crate::sync::Caller) -> Result<T, PortalError> + Send + 'static,
     ) -> Result<T, ApiError> {
-        let creds = self.creds;
-        blocking(&self.svc, move |s| {
-            let caller = s.authenticate_admin(creds.bearer.as_deref())?;
-            work(s, &caller)
-        })
-        .await
+        self.run_as(|s, creds| s.authenticate_admin(creds.bearer.as_deref()), work).await
     }
 }
 
@@ -385,19 +379,18 @@ fn certificate_lang(q: &Query) -> Result<Lang, PortalError> {
     }
 }
 
-async fn document<S: PermitStore>(
+/// `GET …/employees/{id}/{document}` (`TRIP` false) and `GET …/trips/{id}/{document}`.
+async fn document<S: PermitStore, const TRIP: bool>(
     call: Call<S>,
-    id: String,
-    name: String,
-    trip: bool,
-    query: Option<String>,
+    Path((id, name)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
 ) -> Answer {
     let (bytes, content_type) = call
         .read(move |s, p| {
             let document = Document::parse(&name)?;
             let lang = certificate_lang(&Query::new(query))?;
             let id = employee_id(&id).map_err(|e| {
-                if trip {
+                if TRIP {
                     PortalError::NotFound {
                         code: "trip_not_found",
                         message: format!("there is no trip {id:?} in your organisation"),
@@ -406,7 +399,7 @@ async fn document<S: PermitStore>(
                     e
                 }
             })?;
-            let printable = s.printable(p, id, trip)?;
+            let printable = s.printable(p, id, TRIP)?;
             render(&printable, document, lang)
         })
         .await?;
@@ -415,22 +408,6 @@ async fn document<S: PermitStore>(
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
-}
-
-async fn employee_document<S: PermitStore>(
-    call: Call<S>,
-    Path((id, name)): Path<(String, String)>,
-    RawQuery(query): RawQuery,
-) -> Answer {
-    document(call, id, name, false, query).await
-}
-
-async fn trip_document<S: PermitStore>(
-    call: Call<S>,
-    Path((id, name)): Path<(String, String)>,
-    RawQuery(query): RawQuery,
-) -> Answer {
-    document(call, id, name, true, query).await
 }
 
 async fn start_import<S: PermitStore>(call: Call<S>, body: RawBody) -> Answer {

@@ -163,20 +163,12 @@ pub fn whoami(caller: &Caller) -> api::Whoami {
 mod tests {
     use icaze_core::UtcMinute;
     use icaze_protocol::samples;
-    use serde::de::DeserializeOwned;
-    use serde::Serialize;
     use serde_json::{json, Value};
 
     use super::*;
+    use crate::api::round_trip;
     use crate::sync::store::DeviceRow;
     use crate::sync::{Channel, ReissueProblem};
-
-    /// The answer as the server sends it, and as the client reads it back.
-    fn round_trip<T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug>(answer: &T) -> Value {
-        let bytes = serde_json::to_vec(answer).unwrap();
-        assert_eq!(&serde_json::from_slice::<T>(&bytes).unwrap(), answer);
-        serde_json::from_slice(&bytes).unwrap()
-    }
 
     fn view() -> DeviceView {
         let row = DeviceRow {

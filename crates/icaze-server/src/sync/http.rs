@@ -75,12 +75,7 @@ impl<S: PermitStore> Call<S> {
         self,
         work: impl FnOnce(&SyncService<S>, &Caller) -> Result<T, SyncError> + Send + 'static,
     ) -> Result<T, ApiError> {
-        let creds = self.creds;
-        blocking(&self.svc, move |s| {
-            let caller = s.authenticate(creds.bearer.as_deref())?;
-            work(s, &caller)
-        })
-        .await
+        self.run_as(|s, creds| s.authenticate(creds.bearer.as_deref()), work).await
     }
 }
 
