@@ -205,23 +205,10 @@ fn rows() -> Vec<(&'static str, &'static str, Value, Vec<&'static str>)> {
     ]
 }
 
+/// A module's text, as the server embeds it.
 fn module(name: &str) -> &'static str {
-    match name {
-        "account.js" => include_str!("../../web/portal/account.js"),
-        "app.js" => include_str!("../../web/portal/app.js"),
-        "audit.js" => include_str!("../../web/portal/audit.js"),
-        "chrome.js" => include_str!("../../web/portal/chrome.js"),
-        "employees.js" => include_str!("../../web/portal/employees.js"),
-        "funeral.js" => include_str!("../../web/portal/funeral.js"),
-        "import.js" => include_str!("../../web/portal/import.js"),
-        "org.js" => include_str!("../../web/portal/org.js"),
-        "permit.js" => include_str!("../../web/portal/permit.js"),
-        "reactivate.js" => include_str!("../../web/portal/reactivate.js"),
-        "session.js" => include_str!("../../web/portal/session.js"),
-        "trips.js" => include_str!("../../web/portal/trips.js"),
-        "zones.js" => include_str!("../../web/portal/zones.js"),
-        other => panic!("no module {other} in the list"),
-    }
+    let found = crate::web::PORTAL_MODULES.iter().find(|(file, _)| *file == name);
+    found.map(|(_, text)| *text).unwrap_or_else(|| panic!("no module {name} in the portal"))
 }
 
 /// What is wrong with one row: a pointer the sample lacks, or a field the module no longer reads.
