@@ -9,11 +9,14 @@
 //!
 //! It knows HTTP (reqwest with rustls) and the API's JSON; it knows nothing
 //! of the server's crates, of SQLite, or of the device's state: what it sends
-//! and reads is defined by `docs/sync-api.md` and `docs/portal-api.md`.
+//! and reads is defined by `docs/sync-api.md` and `docs/portal-api.md`, and
+//! the answers it reads are the types the server writes them from
+//! ([`answers`], `icaze_protocol::api`).
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
 pub mod api;
+pub use icaze_protocol::api as answers;
 pub mod portal;
 pub mod supervisor;
 pub mod transport;

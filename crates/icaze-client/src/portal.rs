@@ -3,9 +3,9 @@
 //! person's login and password gives a session cookie and a CSRF token, which
 //! every request of the session then carries.
 
+use icaze_protocol::api::portal::Session;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE, COOKIE, SET_COOKIE};
 use reqwest::{Method, StatusCode};
-use serde::Deserialize;
 
 use crate::api::{send, server_base, unreachable_at, Request, SendError, SetupError, Timeouts};
 use crate::transport::{http_client, Answer, ApiError, ReadFailure};
@@ -48,20 +48,6 @@ pub enum LoginError {
     /// The answer set no session cookie.
     #[error("the login answer set no session cookie ({SESSION_COOKIE}): is the server address the icaze service?")]
     NoSessionCookie,
-}
-
-/// The login's answer, the parts a session keeps.
-#[derive(Deserialize)]
-struct LoginAnswer {
-    csrf: String,
-    #[serde(default)]
-    user: LoginUser,
-}
-
-#[derive(Deserialize, Default)]
-struct LoginUser {
-    #[serde(default)]
-    must_change_password: bool,
 }
 
 impl Portal {
@@ -118,7 +104,7 @@ impl PortalSession {
         if answer.status != StatusCode::OK {
             return Err(LoginError::Refused { status: answer.status, error: answer.error() });
         }
-        let login: LoginAnswer =
+        let login: Session =
             serde_json::from_slice(&answer.body).map_err(|e| LoginError::BadAnswer { reason: e.to_string() })?;
         let mut csrf = HeaderValue::from_str(&login.csrf)
             .map_err(|_| LoginError::BadAnswer { reason: "the csrf token is not a header value".to_owned() })?;
@@ -178,6 +164,15 @@ mod tests {
         Answer { status: StatusCode::OK, body: body.as_bytes().to_vec() }
     }
 
+    /// The login answer as the server writes it (`icaze_protocol::api::portal::Session`).
+    fn login_answer(must_change_password: bool, csrf: &str) -> Answer {
+        let user = format!(
+            r#"{{"login": "a.b", "name": "A B", "role": "employer", "must_change_password": {must_change_password},
+                "org": {{"id": 1, "name": "Org", "tax_id": "1234567890"}}}}"#
+        );
+        ok(&format!(r#"{{"user": {user}, "csrf": "{csrf}"}}"#))
+    }
+
     fn set_cookies(values: &[&str]) -> HeaderMap {
         let mut headers = HeaderMap::new();
         for value in values {
@@ -197,19 +192,19 @@ mod tests {
     #[test]
     fn a_login_opens_a_session_that_never_shows_its_cookie_or_token() {
         let headers = set_cookies(&["icaze_portal=cookie-secret-42; HttpOnly; Path=/portal"]);
-        let answer = ok(r#"{"user": {"login": "a.b", "must_change_password": true}, "csrf": "csrf-secret-17"}"#);
+        let answer = login_answer(true, "csrf-secret-17");
         let session = PortalSession::from_login(portal(), &answer, &headers).unwrap();
         assert!(session.must_change_password());
         assert_eq!(session.server(), "http://127.0.0.1:1/icaze/");
         let shown = format!("{session:?}");
         assert!(!shown.contains("cookie-secret-42") && !shown.contains("csrf-secret-17"), "{shown}");
-        let answer = ok(r#"{"user": {"login": "a.b"}, "csrf": "t"}"#);
+        let answer = login_answer(false, "t");
         assert!(!PortalSession::from_login(portal(), &answer, &headers).unwrap().must_change_password());
     }
 
     #[test]
     fn a_login_without_the_session_cookie_or_the_token_is_a_clear_error() {
-        let answer = ok(r#"{"user": {}, "csrf": "t"}"#);
+        let answer = login_answer(false, "t");
         let error = PortalSession::from_login(portal(), &answer, &set_cookies(&["other=1; Path=/"])).unwrap_err();
         assert!(matches!(error, LoginError::NoSessionCookie), "{error:?}");
         assert!(error.to_string().contains("no session cookie (icaze_portal)"), "{error}");

@@ -7,21 +7,26 @@
 //! Every call is one request with the bearer credential; the server decides
 //! what the credential may do (a supervisor only sees and acts on their own
 //! precinct). Nothing is retried: a person is waiting and tries again.
-//! Answers are read up to a cap ([`MAX_JSON_ANSWER`], [`MAX_CSV_ANSWER`]) and
-//! handed on as JSON values in the API's shapes, except `whoami`, which is
-//! typed because the app relies on its fields.
+//! Answers are read up to a cap ([`MAX_JSON_ANSWER`], [`MAX_CSV_ANSWER`]) as
+//! the typed answers of `icaze_protocol::api::sync`, the types the server
+//! writes them from, so an answer of another shape is a
+//! [`SupervisorError::Protocol`]; `whoami` is handed on typed, the others as
+//! the JSON of their type (what the app's screen reads).
 //!
 //! Not checked here: that the server is the right one (TLS is checked against
-//! the web PKI roots when the address is `https`, nothing more), nor what
-//! the answers hold beyond being JSON objects.
+//! the web PKI roots when the address is `https`, nothing more), nor what the
+//! answers' text fields hold (a status, a flag).
 //!
 //! The token never appears in `Debug` output: it lives only in a header
 //! value marked sensitive.
 
 use std::time::Duration;
 
+use icaze_protocol::api::sync as answers;
+pub use icaze_protocol::api::sync::Whoami;
 use icaze_protocol::MAX_EXPORT_LEN;
 use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -148,19 +153,6 @@ impl SupervisorError {
     }
 }
 
-/// Who a credential is (`GET /v1/whoami`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Whoami {
-    /// `admin`, `supervisor` or `service`.
-    pub role: String,
-    /// The supervisor's or service's name; `admin` for the administrator.
-    #[serde(default)]
-    pub name: Option<String>,
-    /// The supervisor's precinct; `None` for the administrator.
-    #[serde(default)]
-    pub precinct: Option<String>,
-}
-
 /// Which inspections to list (`GET /v1/inspections`). Empty fields filter nothing.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -238,14 +230,14 @@ impl SupervisorClient {
     /// Who the credential is; a wrong token gives [`SupervisorError::Unauthorized`].
     pub async fn whoami(&self) -> Result<Whoami, SupervisorError> {
         let body = self.send(Method::GET, "v1/whoami", Vec::new(), Body::None, MAX_JSON_ANSWER).await?;
-        serde_json::from_slice(&body).map_err(|e| SupervisorError::Protocol(format!("whoami: {e}")))
+        typed(&body)
     }
 
     /// A page of inspections, newest first: `{"inspections": [...], "next": ...}`.
     pub async fn inspections(&self, filter: &InspectionFilter) -> Result<Value, SupervisorError> {
         let query = inspection_query(filter)?;
         let body = self.send(Method::GET, "v1/inspections", query, Body::None, MAX_JSON_ANSWER).await?;
-        json_object(&body)
+        json_of::<answers::InspectionPage>(&body)
     }
 
     /// The same page as CSV (`docs/sync-api.md` section 7), header line included.
@@ -264,7 +256,7 @@ impl SupervisorClient {
         push_time(&mut query, "from", filter.from.as_deref())?;
         push_time(&mut query, "to", filter.to.as_deref())?;
         let body = self.send(Method::GET, "v1/stats/hourly", query, Body::None, MAX_JSON_ANSWER).await?;
-        json_object(&body)
+        json_of::<answers::Activity>(&body)
     }
 
     /// The devices the credential may see, or only those whose last sync is
@@ -272,7 +264,7 @@ impl SupervisorClient {
     pub async fn devices(&self, stale_hours: Option<u32>) -> Result<Value, SupervisorError> {
         let query = stale_hours.map(|h| vec![("not_synced_hours", h.to_string())]).unwrap_or_default();
         let body = self.send(Method::GET, "v1/devices", query, Body::None, MAX_JSON_ANSWER).await?;
-        json_object(&body)
+        json_of::<answers::DeviceList>(&body)
     }
 
     /// Approves the device showing enrollment `code` for the officer `badge`
@@ -281,7 +273,7 @@ impl SupervisorClient {
         let code = field("code", code)?;
         let body = json!({ "code": code, "badge": field("badge", badge)?, "precinct": field("precinct", precinct)? });
         let answer = self.send(Method::POST, "v1/devices", Vec::new(), Body::Json(body), MAX_JSON_ANSWER).await?;
-        json_object(&answer)
+        json_of::<answers::Device>(&answer)
     }
 
     /// Suspends a device: its uploads are refused until it is resumed.
@@ -298,7 +290,7 @@ impl SupervisorClient {
         let path = format!("v1/devices/{}/{action}", segment(field("device", device_id)?)?);
         let body = json!({ "reason": field("reason", reason)? });
         let answer = self.send(Method::POST, &path, Vec::new(), Body::Json(body), MAX_JSON_ANSWER).await?;
-        json_object(&answer)
+        json_of::<answers::Device>(&answer)
     }
 
     /// Revokes a permit, or every valid permit of a document: `{"revoked": [...], "version": N}`.
@@ -309,7 +301,7 @@ impl SupervisorClient {
             RevokeTarget::Document(document) => json!({ "document": field("document", document)?, "reason": reason }),
         };
         let answer = self.send(Method::POST, "v1/revocations", Vec::new(), Body::Json(body), MAX_JSON_ANSWER).await?;
-        json_object(&answer)
+        json_of::<answers::Revoked>(&answer)
     }
 
     /// Imports a device's export file (`POST /v1/imports`); returns the receipt.
@@ -329,7 +321,7 @@ impl SupervisorClient {
             });
         }
         let answer = self.send(Method::POST, "v1/imports", Vec::new(), Body::Bytes(bytes), MAX_JSON_ANSWER).await?;
-        json_object(&answer)
+        json_of::<answers::Receipt>(&answer)
     }
 
     /// One request; the body of a 2xx answer, read up to `cap` bytes.
@@ -366,13 +358,15 @@ fn refusal(status: StatusCode, body: &[u8]) -> SupervisorError {
     }
 }
 
-/// An answer that must be a JSON object.
-fn json_object(body: &[u8]) -> Result<Value, SupervisorError> {
-    match serde_json::from_slice::<Value>(body) {
-        Ok(value @ Value::Object(_)) => Ok(value),
-        Ok(_) => Err(SupervisorError::Protocol("the answer is not a JSON object".into())),
-        Err(e) => Err(SupervisorError::Protocol(format!("the answer is not JSON: {e}"))),
-    }
+/// An answer read as its type `T`.
+fn typed<T: DeserializeOwned>(body: &[u8]) -> Result<T, SupervisorError> {
+    serde_json::from_slice(body)
+        .map_err(|e| SupervisorError::Protocol(format!("the answer is not the {}: {e}", std::any::type_name::<T>())))
+}
+
+/// An answer read as its type `T`, handed on as `T`'s JSON.
+fn json_of<T: DeserializeOwned + Serialize>(body: &[u8]) -> Result<Value, SupervisorError> {
+    serde_json::to_value(typed::<T>(body)?).map_err(|e| SupervisorError::Protocol(e.to_string()))
 }
 
 /// A required text argument, trimmed, not empty and not too long.
@@ -495,8 +489,10 @@ mod tests {
         let garbage = refusal(StatusCode::BAD_REQUEST, b"<html>");
         assert!(matches!(&garbage, SupervisorError::Refused { code, status: 400, .. } if code == "http_400"));
         assert_eq!(refusal(StatusCode::BAD_GATEWAY, b"").code(), "server_error");
-        assert_eq!(json_object(b"[1]").unwrap_err().code(), "protocol");
-        assert_eq!(json_object(b"{\"a\":1}").unwrap()["a"], 1);
+        assert_eq!(json_of::<answers::Revoked>(b"[1]").unwrap_err().code(), "protocol");
+        assert_eq!(json_of::<answers::Revoked>(b"{\"a\":1}").unwrap_err().code(), "protocol");
+        let revoked = json_of::<answers::Revoked>(br#"{"revoked": [7], "version": 3, "new": true}"#).unwrap();
+        assert_eq!(revoked, json!({"revoked": [7], "version": 3}));
     }
 
     #[test]

@@ -2,8 +2,9 @@
 //! sides and doing no I/O: the inspection record and its hash chain
 //! (`docs/inspection-log.md`), the device's public identity and enrollment
 //! code, the signed upload batch that carries records to the server (and, as
-//! a file, to a precinct), and the JSON messages of the sync API
-//! (`docs/sync-api.md`).
+//! a file, to a precinct), and (feature `json`, for the edges) the JSON
+//! answers of the service's API as types both the server and its client use
+//! ([`api`]; `docs/sync-api.md`, `docs/portal-api.md`).
 //!
 //! The device core (`icaze-device`) writes records and batches; the server
 //! (`icaze-server`) reads them with the same code, so the two cannot disagree
@@ -11,6 +12,8 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "json")]
+pub mod api;
 mod badge;
 mod batch;
 mod identity;

@@ -324,28 +324,40 @@ impl InspectionRecord {
 
 #[cfg(feature = "json")]
 impl InspectionRecord {
-    /// The JSON shape of `icaze device log` (one line a record); times in Baku time.
+    /// The JSON shape of a record in the API and in `icaze device log`; times in Baku time.
+    pub fn to_api(&self) -> crate::api::sync::Record {
+        use crate::api::sync::{Detail, Position, Record};
+        let outcome = self.outcome.as_ref();
+        Record {
+            seq: self.seq,
+            id: self.id.to_hex(),
+            at: self.at.baku().to_rfc3339(),
+            officer: self.officer.as_str().to_owned(),
+            zone: self.zone.get(),
+            location: self.location.map(|l| Position { lat: l.lat(), lon: l.lon() }),
+            input: self.input.code().to_owned(),
+            serial: self.serial.map(|s| s.0),
+            document: self.document.clone(),
+            verdict: outcome.map(|o| o.verdict.clone()),
+            display: outcome.map(|o| o.display.clone()),
+            reasons: outcome.map(|o| o.reasons.clone()),
+            warnings: outcome.map(|o| o.warnings.clone()),
+            action: self.action.clone(),
+            note: self.note.clone(),
+            details: self
+                .details
+                .iter()
+                .map(|(name, value)| Detail { name: name.clone(), value: value.clone() })
+                .collect(),
+            prev_hash: self.prev_hash.to_hex(),
+            hash: self.hash.to_hex(),
+        }
+    }
+
+    /// [`InspectionRecord::to_api`] as a JSON value (one line a record of `icaze device log`).
     pub fn to_json(&self) -> serde_json::Value {
-        serde_json::json!({
-            "seq": self.seq,
-            "id": self.id.to_hex(),
-            "at": self.at.baku().to_rfc3339(),
-            "officer": self.officer.as_str(),
-            "zone": self.zone.get(),
-            "location": self.location.map(|l| serde_json::json!({ "lat": l.lat(), "lon": l.lon() })),
-            "input": self.input.code(),
-            "serial": self.serial.map(|s| s.0),
-            "document": self.document,
-            "verdict": self.outcome.as_ref().map(|o| o.verdict.as_str()),
-            "display": self.outcome.as_ref().map(|o| o.display.as_str()),
-            "reasons": self.outcome.as_ref().map(|o| o.reasons.clone()),
-            "warnings": self.outcome.as_ref().map(|o| o.warnings.clone()),
-            "action": self.action,
-            "note": self.note,
-            "details": self.details.iter().map(|(k, v)| serde_json::json!({ "name": k, "value": v })).collect::<Vec<_>>(),
-            "prev_hash": self.prev_hash.to_hex(),
-            "hash": self.hash.to_hex(),
-        })
+        // A struct of strings, numbers and finite-or-null floats always serializes.
+        serde_json::to_value(self.to_api()).unwrap_or(serde_json::Value::Null)
     }
 }
 

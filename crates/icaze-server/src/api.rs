@@ -1,24 +1,30 @@
 //! What the two JSON APIs (the sync service's `/v1/…` and the portal's
 //! `/portal/api/…`) share at the HTTP edge: the credentials a request carries
-//! ([`Credentials`]), the query string, the JSON body, the work run on the
-//! blocking pool ([`blocking`]), a JSON response no cache keeps, and the one
-//! refusal both send ([`ApiError`], `{code, message}`).
+//! ([`Credentials`]), a handler's service and credentials in one extractor
+//! ([`Call`]), the query string, the JSON body ([`Json`], read once the caller
+//! is known), the work run on the blocking pool ([`blocking`]), a typed answer
+//! as a JSON response no cache keeps ([`ok`], [`reply`]), and the one refusal
+//! both send ([`ApiError`], `{code, message}`, `icaze_protocol::api::Refusal`).
 //!
 //! Reading errors come out as [`BadRequest`], a code and a message that name
 //! the parameter; each service turns it into its own error type, so its
 //! handlers keep one `?` per step.
 
 use std::convert::Infallible;
+use std::marker::PhantomData;
 use std::sync::Arc;
 
+use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use icaze_core::UtcMinute;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use icaze_protocol::api::Refusal;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
 
 use crate::portal::PortalError;
 use crate::sync::SyncError;
@@ -143,19 +149,9 @@ impl From<PortalError> for ApiError {
     }
 }
 
-impl From<BytesRejection> for ApiError {
-    fn from(r: BytesRejection) -> Self {
-        let bad = unreadable_body(&r);
-        ApiError::new(r.status(), bad.code, bad.message)
-    }
-}
-
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut body = json!({"code": self.code, "message": self.message});
-        if let Some(seconds) = self.retry_after {
-            body["retry_after"] = json!(seconds);
-        }
+        let body = Refusal { code: self.code.to_owned(), message: self.message, retry_after: self.retry_after };
         let mut response = (self.status, axum::Json(body)).into_response();
         if let Some(seconds) = self.retry_after {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
@@ -264,19 +260,149 @@ impl Query {
 }
 
 /// Reads a JSON body; `contract` names the document that lists its fields.
-pub(crate) fn parse_json<T: for<'de> Deserialize<'de>>(body: &[u8], contract: &str) -> Result<T, BadRequest> {
+pub(crate) fn parse_json<T: DeserializeOwned>(body: &[u8], contract: &str) -> Result<T, BadRequest> {
     serde_json::from_slice(body).map_err(|e| BadRequest {
         code: "invalid_json",
         message: format!("the JSON body does not read: {e}; see {contract} for its fields"),
     })
 }
 
-/// A JSON answer. Answers hold personal data, tokens and credentials: no
-/// cache may keep them (`Cache-Control: no-store`).
-pub(crate) fn json_response(status: StatusCode, value: Value) -> Response {
-    let mut response = (status, axum::Json(value)).into_response();
+/// A service's error type, which a bad request becomes, and the document
+/// that lists its routes' fields.
+pub(crate) trait Contract: From<BadRequest> {
+    /// The document, named in an `invalid_json` refusal.
+    const DOCUMENT: &'static str;
+}
+
+impl Contract for SyncError {
+    const DOCUMENT: &'static str = "docs/sync-api.md";
+}
+
+impl Contract for PortalError {
+    const DOCUMENT: &'static str = "docs/portal-api.md";
+}
+
+/// A request body as bytes, or why it could not be read (over the route's
+/// limit, broken). Extracting never fails: the handler reads it with
+/// [`RawBody::bytes`] once the caller is known, so that a stranger learns
+/// nothing about the body from the refusal.
+pub(crate) struct RawBody(Result<Bytes, BadRequest>);
+
+impl RawBody {
+    /// The bytes, or the refusal of an unreadable body.
+    pub(crate) fn bytes(self) -> Result<Bytes, BadRequest> {
+        self.0
+    }
+}
+
+impl<St: Send + Sync> FromRequest<St> for RawBody {
+    type Rejection = Infallible;
+
+    async fn from_request(request: Request, state: &St) -> Result<Self, Self::Rejection> {
+        Ok(RawBody(Bytes::from_request(request, state).await.map_err(|r| unreadable_body(&r))))
+    }
+}
+
+/// A JSON body of type `T` for a service whose error is `E`: read with
+/// [`Json::read`] inside the service's work, after the credentials were
+/// checked and on the blocking pool (a revocation list is up to 16 MiB). A
+/// body that does not read is the service's `invalid_json` refusal (naming
+/// [`Contract::DOCUMENT`]), one over the limit its `too_large`.
+pub(crate) struct Json<T, E> {
+    body: RawBody,
+    read_as: PhantomData<fn() -> (T, E)>,
+}
+
+impl<T: DeserializeOwned, E: Contract> Json<T, E> {
+    /// The body, read.
+    pub(crate) fn read(self) -> Result<T, E> {
+        let bytes = self.body.bytes()?;
+        Ok(parse_json(&bytes, E::DOCUMENT)?)
+    }
+}
+
+impl<T, E, St: Send + Sync> FromRequest<St> for Json<T, E> {
+    type Rejection = Infallible;
+
+    async fn from_request(request: Request, state: &St) -> Result<Self, Self::Rejection> {
+        Ok(Json { body: RawBody::from_request(request, state).await?, read_as: PhantomData })
+    }
+}
+
+/// What every handler of a service starts from: the service (the router's
+/// state) and the request's credentials. Each service adds its own ways to
+/// run work as the caller they name.
+pub(crate) struct Call<Svc> {
+    pub(crate) svc: Arc<Svc>,
+    pub(crate) creds: Credentials,
+}
+
+impl<Svc> Clone for Call<Svc> {
+    fn clone(&self) -> Self {
+        Call { svc: self.svc.clone(), creds: self.creds.clone() }
+    }
+}
+
+impl<Svc: Send + Sync + 'static> Call<Svc> {
+    /// Runs `work` on the blocking pool for the caller `who` finds in the
+    /// credentials (its refusal ends the request before any work).
+    pub(crate) async fn run_as<Who, T, E>(
+        self,
+        who: impl FnOnce(&Svc, &Credentials) -> Result<Who, E> + Send + 'static,
+        work: impl FnOnce(&Svc, &Who) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        E: Send + 'static,
+        ApiError: From<E>,
+    {
+        let creds = self.creds;
+        blocking(&self.svc, move |s| work(s, &who(s, &creds)?)).await
+    }
+}
+
+impl<Svc: Send + Sync> FromRequestParts<Arc<Svc>> for Call<Svc> {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<Svc>) -> Result<Self, Self::Rejection> {
+        Ok(Call { svc: state.clone(), creds: Credentials::of(&parts.headers) })
+    }
+}
+
+/// A typed answer as JSON with `status`. Answers hold personal data, tokens
+/// and credentials: no cache may keep them (`Cache-Control: no-store`).
+pub(crate) fn json_response(status: StatusCode, answer: impl Serialize) -> Response {
+    let mut response = (status, axum::Json(answer)).into_response();
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
+}
+
+/// A typed answer with `status`, as a handler returns it.
+pub(crate) fn reply(status: StatusCode, answer: impl Serialize) -> Answer {
+    Ok(json_response(status, answer))
+}
+
+/// A typed answer, `200 OK`.
+pub(crate) fn ok(answer: impl Serialize) -> Answer {
+    reply(StatusCode::OK, answer)
+}
+
+/// An audit entry's details as the store keeps them: their JSON, or the text
+/// itself when it is not JSON (an entry older than typed details).
+pub(crate) fn stored_details(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_owned()))
+}
+
+/// The answer as the server sends it, checked to read back as the client
+/// reads it (the same type), as JSON for the test to look at.
+#[cfg(test)]
+pub(crate) fn round_trip<T>(answer: &T) -> Value
+where
+    T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug,
+{
+    let bytes = serde_json::to_vec(answer).expect("an answer serializes");
+    assert_eq!(&serde_json::from_slice::<T>(&bytes).expect("the client reads it"), answer);
+    serde_json::from_slice(&bytes).expect("it is JSON")
 }
 
 #[cfg(test)]
@@ -302,6 +428,42 @@ mod tests {
         let bad = parse_json::<Value>(b"{", "docs/x.md").unwrap_err();
         assert_eq!(bad.code, "invalid_json");
         assert!(bad.message.ends_with("see docs/x.md for its fields"), "{}", bad.message);
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    struct Reason {
+        reason: String,
+    }
+
+    /// The extractor over a request with `body` (the limits are the routes', tested over HTTP).
+    fn json_body<E>(body: &'static str) -> Json<Reason, E> {
+        let request = Request::builder().body(axum::body::Body::from(body)).unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let Ok(json) = runtime.block_on(Json::<Reason, E>::from_request(request, &()));
+        json
+    }
+
+    #[test]
+    fn a_json_body_is_read_as_its_type_or_refused_in_the_services_error() {
+        assert_eq!(json_body::<SyncError>(r#"{"reason": "lost"}"#).read().unwrap().reason, "lost");
+        match json_body::<SyncError>("{").read() {
+            Err(SyncError::Invalid { code: "invalid_json", message }) => {
+                assert!(message.ends_with("see docs/sync-api.md for its fields"), "{message}")
+            }
+            other => panic!("{other:?}"),
+        }
+        match json_body::<PortalError>(r#"{"why": 1}"#).read() {
+            Err(PortalError::Invalid { code: "invalid_json", message }) => {
+                assert!(message.contains("docs/portal-api.md"), "{message}")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn stored_details_are_json_or_their_text() {
+        assert_eq!(stored_details(r#"{"login": "a"}"#), serde_json::json!({"login": "a"}));
+        assert_eq!(stored_details("approved by hand"), Value::String("approved by hand".into()));
     }
 
     #[test]

@@ -38,7 +38,8 @@ const CSS: &str = "text/css; charset=utf-8";
 const PORTAL_HTML: &str = include_str!("../web/portal/index.html");
 const PORTAL_CSS: &str = include_str!("../web/portal/app.css");
 /// The portal's ES modules by file name: the page loads `app.js`, which imports the rest.
-const PORTAL_MODULES: [(&str, &str); 19] = [
+/// The portal's modules by name, as served (and read by `portal::page_shapes`'s test).
+pub(crate) const PORTAL_MODULES: [(&str, &str); 19] = [
     ("app.js", include_str!("../web/portal/app.js")),
     ("account.js", include_str!("../web/portal/account.js")),
     ("api.js", include_str!("../web/portal/api.js")),

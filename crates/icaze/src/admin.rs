@@ -401,44 +401,67 @@ fn request(command: &AdminCommand) -> anyhow::Result<(Request, &'static str)> {
     })
 }
 
-/// One line for a person, from the answer.
-fn summary(what: &str, answer: &Value) -> String {
-    let count = |key: &str| answer.get(key).and_then(Value::as_array).map_or(0, Vec::len);
-    match what {
-        "devices" => format!("{} devices", count("devices")),
-        "inspections" => format!(
-            "{} inspections{}",
-            count("inspections"),
-            match answer.get("next").and_then(Value::as_str) {
-                Some(next) => format!(" (more: --after {next})"),
-                None => String::new(),
+/// The answer read as its type `T`, the one the server writes it from.
+fn read<T: serde::de::DeserializeOwned>(body: &[u8]) -> anyhow::Result<T> {
+    serde_json::from_slice(body)
+        .with_context(|| format!("the server's answer is not the API's {}", std::any::type_name::<T>()))
+}
+
+/// One line for a person, from the answer read as its type: an answer of
+/// another shape is an error, not a summary of zeros.
+fn summary(what: &str, body: &[u8]) -> anyhow::Result<String> {
+    use icaze_client::answers::{portal, sync};
+    Ok(match what {
+        "devices" => format!("{} devices", read::<sync::DeviceList>(body)?.devices.len()),
+        "device approved" | "device suspended" | "device resumed" | "fork flag cleared" => {
+            format!("{what}: {}", read::<sync::Device>(body)?.device_id)
+        }
+        "inspections" => {
+            let page = read::<sync::InspectionPage>(body)?;
+            let more = page.next.map(|next| format!(" (more: --after {next})")).unwrap_or_default();
+            format!("{} inspections{more}", page.inspections.len())
+        }
+        "statistics" => format!("{} hours", read::<sync::Activity>(body)?.hours.len()),
+        "revoked" => {
+            let revoked = read::<sync::Revoked>(body)?;
+            format!("{} permits revoked now, bundle version {}", revoked.revoked.len(), revoked.version)
+        }
+        "imported" => {
+            let receipt = read::<sync::Receipt>(body)?;
+            format!(
+                "device {}: {} records accepted, {} duplicates, {} kept apart as conflicts",
+                receipt.device_id, receipt.accepted, receipt.duplicates, receipt.conflicts
+            )
+        }
+        "keys reloaded" => {
+            format!("keys reloaded: trust list version {}", read::<sync::KeysReloaded>(body)?.trust_list_version)
+        }
+        "whoami" => read::<sync::Whoami>(body)?.role,
+        "supervisor added" => {
+            read::<sync::SupervisorAdded>(body)?;
+            "supervisor added: the token above is shown only now; hand it over safely".into()
+        }
+        "supervisor removed" => format!("supervisor {} removed", read::<sync::SupervisorRemoved>(body)?.name),
+        "organisation added" | "operator added" => {
+            if what == "organisation added" {
+                read::<portal::OrgCreated>(body)?;
+            } else {
+                read::<portal::NewAccount>(body)?;
             }
-        ),
-        "revoked" => format!(
-            "{} permits revoked now, bundle version {}",
-            count("revoked"),
-            answer.get("version").map_or("?".into(), Value::to_string)
-        ),
-        "imported" => format!(
-            "device {}: {} records accepted, {} duplicates, {} kept apart as conflicts",
-            answer.get("device_id").and_then(Value::as_str).unwrap_or("?"),
-            answer.get("accepted").and_then(Value::as_u64).unwrap_or(0),
-            answer.get("duplicates").and_then(Value::as_u64).unwrap_or(0),
-            answer.get("conflicts").and_then(Value::as_u64).unwrap_or(0),
-        ),
-        "supervisor added" => "supervisor added: the token above is shown only now; hand it over safely".into(),
-        "organisation added" | "operator added" => format!(
-            "{what}: the one-time password above is shown only now; hand it over safely (it must be changed at \
-             the first login)"
-        ),
-        "organisation revoked" => format!("{} permits of the organisation revoked", count("revoked")),
-        "portal deactivated" => format!(
-            "{} employees deactivated, {} permits revoked",
-            answer.get("deactivated").and_then(Value::as_u64).unwrap_or(0),
-            answer.get("revoked").and_then(Value::as_u64).unwrap_or(0),
-        ),
+            format!(
+                "{what}: the one-time password above is shown only now; hand it over safely (it must be changed at \
+                 the first login)"
+            )
+        }
+        "organisation revoked" => {
+            format!("{} permits of the organisation revoked", read::<portal::PermitsRevoked>(body)?.revoked.len())
+        }
+        "portal deactivated" => {
+            let done = read::<portal::Deactivated>(body)?;
+            format!("{} employees deactivated, {} permits revoked", done.deactivated, done.revoked)
+        }
         _ => what.to_owned(),
-    }
+    })
 }
 
 pub(crate) fn run(args: AdminArgs) -> anyhow::Result<ExitCode> {
@@ -481,7 +504,7 @@ pub(crate) fn run(args: AdminArgs) -> anyhow::Result<ExitCode> {
         serde_json::from_slice(&body).context("the server's answer is not JSON: is --server the icaze service?")?
     };
     println!("{answer}");
-    eprintln!("{}", summary(what, &answer));
+    eprintln!("{}", summary(what, &body)?);
     Ok(ExitCode::SUCCESS)
 }
 

@@ -18,11 +18,12 @@ use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context as _};
 use clap::{Args, Subcommand};
+use icaze_client::answers::portal::{ImportStarted, ImportStatus};
 use icaze_client::api::{Body, Request, SetupError, Timeouts};
 use icaze_client::portal::{LoginError, Portal, PortalSession};
 use icaze_client::transport::{segment, Answer, ApiError};
 use reqwest::{Method, StatusCode};
-use serde_json::{json, Value};
+use serde_json::json;
 
 /// The largest CSV the server takes (docs/portal-api.md section 1): larger files are
 /// refused here before they are sent.
@@ -116,8 +117,8 @@ async fn import_with(session: &PortalSession, csv: Vec<u8>, as_json: bool) -> an
     if status != StatusCode::ACCEPTED {
         return Ok(refused(status, &ApiError::from_answer(status, &body), "the import"));
     }
-    let started: Value = serde_json::from_slice(&body).context("the server's answer is not JSON")?;
-    let id = started.get("id").and_then(Value::as_str).context("the server's answer has no import id")?;
+    let started: ImportStarted = serde_json::from_slice(&body).context("the server's answer is not an import's")?;
+    let id = &started.id;
     let id = segment(id).with_context(|| format!("the server's answer has an import id that is not one: {id:?}"))?;
     let path = format!("portal/api/imports/{id}");
     let bar = std::io::stderr().is_terminal();
@@ -129,14 +130,14 @@ async fn import_with(session: &PortalSession, csv: Vec<u8>, as_json: bool) -> an
             }
             return Ok(refused(status, &ApiError::from_answer(status, &body), "the progress query"));
         }
-        let report: Value = serde_json::from_slice(&body).context("the server's answer is not JSON")?;
-        let state = report.get("state").and_then(Value::as_str).unwrap_or("?");
+        let report: ImportStatus =
+            serde_json::from_slice(&body).context("the server's answer is not an import's status")?;
         if bar {
-            let count = |key: &str| report.get(key).and_then(Value::as_u64).unwrap_or(0);
-            eprint!("\r{}", progress_line(state, count("processed"), count("total"), BAR_WIDTH));
+            let (processed, total) = (report.processed.into(), report.total.into());
+            eprint!("\r{}", progress_line(&report.state, processed, total, BAR_WIDTH));
             let _ = std::io::stderr().flush();
         }
-        if matches!(state, "done" | "failed") {
+        if matches!(report.state.as_str(), "done" | "failed") {
             if bar {
                 eprintln!();
             }
@@ -145,13 +146,12 @@ async fn import_with(session: &PortalSession, csv: Vec<u8>, as_json: bool) -> an
         tokio::time::sleep(POLL).await;
     };
     if as_json {
-        println!("{report}");
+        println!("{}", serde_json::to_string(&report).context("writing the report")?);
     } else {
         print!("{}", report_text(&report));
     }
-    let problems = report.get("problems_total").and_then(Value::as_u64).unwrap_or(0);
-    let done = report.get("state").and_then(Value::as_str) == Some("done");
-    Ok(if done && problems == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    let done = report.state == "done";
+    Ok(if done && report.problems_total == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
 /// The password: `ICAZE_PASSWORD`, or typed on the terminal without echo.
@@ -197,21 +197,17 @@ fn progress_line(state: &str, processed: u64, total: u64, width: usize) -> Strin
 }
 
 /// The report for people: the outcome, then one line per problem.
-fn report_text(report: &Value) -> String {
-    let number = |key: &str| report.get(key).and_then(Value::as_u64).unwrap_or(0);
-    let state = report.get("state").and_then(Value::as_str).unwrap_or("?");
+fn report_text(report: &ImportStatus) -> String {
     let mut text = String::new();
-    let (total, imported, problems_total) = (number("total"), number("imported"), number("problems_total"));
-    if state == "failed" {
+    let (total, imported, problems_total) = (report.total, report.imported, u64::from(report.problems_total));
+    if report.state == "failed" {
         text.push_str("import failed: nothing was imported\n");
     }
     text.push_str(&format!("imported: {imported} of {total} rows\n"));
     text.push_str(&format!("problems: {problems_total}\n"));
-    let problems = report.get("problems").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    let problems = &report.problems;
     for problem in problems {
-        let line = problem.get("line").and_then(Value::as_u64).unwrap_or(0);
-        let message = problem.get("message").and_then(Value::as_str).unwrap_or("");
-        text.push_str(&format!("  line {line}: {message}\n"));
+        text.push_str(&format!("  line {}: {}\n", problem.line, problem.message));
     }
     if (problems.len() as u64) < problems_total {
         text.push_str(&format!(
@@ -240,14 +236,16 @@ mod tests {
 
     #[test]
     fn report_lists_every_problem_with_its_line() {
-        let report = json!({"state": "done", "total": 5, "imported": 3, "problems_total": 2,
-            "problems": [{"line": 3, "message": "unknown document"}, {"line": 6, "message": "repeats line 2"}]});
+        let status = |value: serde_json::Value| serde_json::from_value::<ImportStatus>(value).unwrap();
+        let report = status(json!({"id": "i1", "state": "done", "total": 5, "processed": 5, "imported": 3,
+            "problems_total": 2,
+            "problems": [{"line": 3, "message": "unknown document"}, {"line": 6, "message": "repeats line 2"}]}));
         assert_eq!(
             report_text(&report),
             "imported: 3 of 5 rows\nproblems: 2\n  line 3: unknown document\n  line 6: repeats line 2\n"
         );
-        let capped = json!({"state": "failed", "total": 2000, "imported": 0, "problems_total": 1500,
-            "problems": [{"line": 2, "message": "x"}]});
+        let capped = status(json!({"id": "i2", "state": "failed", "total": 2000, "processed": 2000, "imported": 0,
+            "problems_total": 1500, "problems": [{"line": 2, "message": "x"}]}));
         let text = report_text(&capped);
         assert!(text.starts_with("import failed: nothing was imported\nimported: 0 of 2000 rows\n"), "{text}");
         assert!(text.ends_with("  … and 1499 more (the server lists the first 1)\n"), "{text}");

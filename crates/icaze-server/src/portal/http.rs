@@ -7,21 +7,22 @@
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Extension, Path, RawQuery, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{delete, get, post};
 use axum::Router;
+use icaze_protocol::api::portal::{
+    Deactivated, FuneralSent, ImportStarted, LoggedOut, NewAccount, OrgCreated, PasswordChanged, PermitsRevoked,
+    PersonRemoved,
+};
 use serde::Deserialize;
-use serde_json::{json, Value};
 
 use super::pdf::labels::Lang;
 use super::sender::{self, SmsSender};
 use super::store::{EmployeeQuery, EmployeeStatus};
 use super::{answers, EmployeeInput, FuneralInput, PortalError, PortalService, Principal, Printable, TripInput};
-use crate::api::{self, blocking, json_response, Answer, ApiError, Credentials, Query};
+use crate::api::{self, blocking, json_response, ok, reply, Answer, ApiError, Query, RawBody};
 use crate::listener::ClientAddr;
 use crate::metrics::{LoginOutcome, ServiceMetrics};
 use crate::store::PermitStore;
@@ -58,8 +59,8 @@ pub fn router<S: PermitStore>(svc: Arc<PortalService<S>>, sender: Option<SmsSend
         )
         .route("/portal/api/employees/{id}/preview", post(preview_edit::<S>).layer(json_limit))
         .route("/portal/api/employees/{id}/trips", post(add_trip::<S>).layer(json_limit))
-        .route("/portal/api/employees/{id}/{document}", get(employee_document::<S>))
-        .route("/portal/api/trips/{id}/{document}", get(trip_document::<S>))
+        .route("/portal/api/employees/{id}/{document}", get(document::<S, false>))
+        .route("/portal/api/trips/{id}/{document}", get(document::<S, true>))
         .route("/portal/api/imports", post(start_import::<S>).layer(DefaultBodyLimit::max(MAX_CSV)))
         .route("/portal/api/imports/{id}", get(import_status::<S>))
         .route("/portal/api/funeral", post(funeral::<S>).get(funerals::<S>).layer(json_limit))
@@ -73,59 +74,68 @@ pub fn router<S: PermitStore>(svc: Arc<PortalService<S>>, sender: Option<SmsSend
         .layer(Extension(sender.map(Arc::new)))
 }
 
-/// Runs `work` for the session's person; `csrf` asks for the CSRF check. A
-/// session opened with a one-time password is refused
-/// (`password_change_required`): only [`with_any_session`]'s routes take it.
-async fn with_session<S: PermitStore, T: Send + 'static>(
-    svc: &Arc<PortalService<S>>,
-    creds: Credentials,
-    csrf: bool,
-    work: impl FnOnce(&PortalService<S>, &Principal) -> Result<T, PortalError> + Send + 'static,
-) -> Result<T, ApiError> {
-    with_any_session(svc, creds, csrf, move |s, principal| {
-        s.check_own_password(principal)?;
-        work(s, principal)
-    })
-    .await
-}
+/// A handler's service and credentials.
+type Call<S> = api::Call<PortalService<S>>;
+/// A JSON body of the portal's API.
+type Json<T> = api::Json<T, PortalError>;
 
-/// As [`with_session`], also for a session opened with a one-time password:
-/// the routes that read the session, end it and set the new password.
-async fn with_any_session<S: PermitStore, T: Send + 'static>(
-    svc: &Arc<PortalService<S>>,
-    creds: Credentials,
-    csrf: bool,
-    work: impl FnOnce(&PortalService<S>, &Principal) -> Result<T, PortalError> + Send + 'static,
-) -> Result<T, ApiError> {
-    blocking(svc, move |s| {
-        let principal = s.session(creds.session.as_deref())?;
-        if csrf {
-            s.check_csrf(&principal, creds.csrf.as_deref())?;
-        }
-        work(s, &principal)
-    })
-    .await
-}
+impl<S: PermitStore> Call<S> {
+    /// Runs `work` on the blocking pool for the session's person, who only
+    /// reads (no CSRF token asked). A session opened with a one-time password
+    /// is refused (`password_change_required`): only [`Call::any_session`]'s
+    /// routes take it.
+    async fn read<T: Send + 'static>(
+        self,
+        work: impl FnOnce(&PortalService<S>, &Principal) -> Result<T, PortalError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        self.session(false, work).await
+    }
 
-/// Runs `work` for the administrator (the sync API's bearer token).
-async fn as_admin<S: PermitStore, T: Send + 'static>(
-    svc: &Arc<PortalService<S>>,
-    creds: Credentials,
-    work: impl FnOnce(&PortalService<S>, &crate::sync::Caller) -> Result<T, PortalError> + Send + 'static,
-) -> Result<T, ApiError> {
-    blocking(svc, move |s| {
-        let caller = s.authenticate_admin(creds.bearer.as_deref())?;
-        work(s, &caller)
-    })
-    .await
-}
+    /// As [`Call::read`], for a change: the CSRF token is checked.
+    async fn write<T: Send + 'static>(
+        self,
+        work: impl FnOnce(&PortalService<S>, &Principal) -> Result<T, PortalError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        self.session(true, work).await
+    }
 
-fn body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, PortalError> {
-    body.map_err(|r| api::unreadable_body(&r).into())
-}
+    async fn session<T: Send + 'static>(
+        self,
+        csrf: bool,
+        work: impl FnOnce(&PortalService<S>, &Principal) -> Result<T, PortalError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        self.any_session(csrf, move |s, principal| {
+            s.check_own_password(principal)?;
+            work(s, principal)
+        })
+        .await
+    }
 
-fn parse_json<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, PortalError> {
-    Ok(api::parse_json(body, "docs/portal-api.md")?)
+    /// Runs `work` for the session's person, also a session opened with a
+    /// one-time password: the routes that read the session, end it and set
+    /// the new password. `csrf` asks for the CSRF check.
+    async fn any_session<T: Send + 'static>(
+        self,
+        csrf: bool,
+        work: impl FnOnce(&PortalService<S>, &Principal) -> Result<T, PortalError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let who = move |s: &PortalService<S>, creds: &api::Credentials| {
+            let principal = s.session(creds.session.as_deref())?;
+            if csrf {
+                s.check_csrf(&principal, creds.csrf.as_deref())?;
+            }
+            Ok(principal)
+        };
+        self.run_as(who, work).await
+    }
+
+    /// Runs `work` for the administrator (the sync API's bearer token).
+    async fn admin<T: Send + 'static>(
+        self,
+        work: impl FnOnce(&PortalService<S>, &crate::sync::Caller) -> Result<T, PortalError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        self.run_as(|s, creds| s.authenticate_admin(creds.bearer.as_deref()), work).await
+    }
 }
 
 #[derive(Deserialize)]
@@ -150,11 +160,11 @@ async fn login<S: PermitStore>(
     State(svc): State<Arc<PortalService<S>>>,
     Extension(metrics): Extension<Arc<ServiceMetrics>>,
     client: ClientAddr,
-    raw: Result<Bytes, BytesRejection>,
+    body: Json<LoginBody>,
 ) -> Answer {
     let address = client.ip.to_string();
     let (id, principal) = blocking(&svc, move |s| {
-        let b: LoginBody = parse_json(&body(raw)?)?;
+        let b = body.read()?;
         s.login(&b.login, &b.password, &address)
     })
     .await
@@ -167,18 +177,18 @@ async fn login<S: PermitStore>(
     Ok(response)
 }
 
-async fn logout<S: PermitStore>(State(svc): State<Arc<PortalService<S>>>, creds: Credentials) -> Answer {
-    with_any_session(&svc, creds, true, |s, p| s.logout(p)).await?;
-    let mut response = json_response(StatusCode::OK, json!({"logged_out": true}));
-    if let Some(value) = session_cookie("", svc.config().secure_cookie, Some(0)) {
+async fn logout<S: PermitStore>(call: Call<S>) -> Answer {
+    let secure = call.svc.config().secure_cookie;
+    call.any_session(true, |s, p| s.logout(p)).await?;
+    let mut response = json_response(StatusCode::OK, LoggedOut { logged_out: true });
+    if let Some(value) = session_cookie("", secure, Some(0)) {
         response.headers_mut().insert(header::SET_COOKIE, value);
     }
     Ok(response)
 }
 
-async fn session<S: PermitStore>(State(svc): State<Arc<PortalService<S>>>, creds: Credentials) -> Answer {
-    let principal = with_any_session(&svc, creds, false, |_, p| Ok(p.clone())).await?;
-    Ok(json_response(StatusCode::OK, answers::principal(&principal)))
+async fn session<S: PermitStore>(call: Call<S>) -> Answer {
+    ok(answers::principal(&call.any_session(false, |_, p| Ok(p.clone())).await?))
 }
 
 #[derive(Deserialize)]
@@ -188,36 +198,22 @@ struct PasswordBody {
     new: String,
 }
 
-async fn password<S: PermitStore>(
-    State(svc): State<Arc<PortalService<S>>>,
-    creds: Credentials,
-    raw: Result<Bytes, BytesRejection>,
-) -> Answer {
-    with_any_session(&svc, creds, true, move |s, p| {
-        let b: PasswordBody = parse_json(&body(raw)?)?;
+async fn password<S: PermitStore>(call: Call<S>, body: Json<PasswordBody>) -> Answer {
+    call.any_session(true, move |s, p| {
+        let b = body.read()?;
         s.change_password(p, &b.old, &b.new)
     })
     .await?;
-    Ok(json_response(StatusCode::OK, json!({"changed": true})))
+    ok(PasswordChanged { changed: true })
 }
 
-async fn org<S: PermitStore>(State(svc): State<Arc<PortalService<S>>>, creds: Credentials) -> Answer {
-    let (org, persons) = with_session(&svc, creds, false, |s, p| s.org(p)).await?;
-    let persons: Vec<Value> = persons
-        .iter()
-        .map(|p| {
-            json!({"login": p.login, "name": p.name, "active": p.active, "created_by": p.created_by,
-                "created_at": p.created_at.to_rfc3339_utc()})
-        })
-        .collect();
-    Ok(json_response(StatusCode::OK, json!({"id": org.id, "name": org.name, "tax_id": org.tax_id, "persons": persons})))
+async fn org<S: PermitStore>(call: Call<S>) -> Answer {
+    let (org, persons) = call.read(|s, p| s.org(p)).await?;
+    ok(answers::org(&org, &persons))
 }
 
-async fn zones<S: PermitStore>(State(svc): State<Arc<PortalService<S>>>, creds: Credentials) -> Answer {
-    let zones = with_session(&svc, creds, false, |s, p| Ok(s.zones(p))).await?;
-    let zones: Vec<Value> =
-        zones.into_iter().map(|(id, az, ru, en)| json!({"id": id, "az": az, "ru": ru, "en": en})).collect();
-    Ok(json_response(StatusCode::OK, json!({ "zones": zones })))
+async fn zones<S: PermitStore>(call: Call<S>) -> Answer {
+    ok(answers::zones(call.read(|s, p| Ok(s.zones(p))).await?))
 }
 
 #[derive(Deserialize)]
@@ -227,79 +223,48 @@ struct PersonBody {
     name: String,
 }
 
-async fn add_person<S: PermitStore>(
-    State(svc): State<Arc<PortalService<S>>>,
-    creds: Credentials,
-    raw: Result<Bytes, BytesRejection>,
-) -> Answer {
-    let (login, password) = with_session(&svc, creds, true, move |s, p| {
-        let b: PersonBody = parse_json(&body(raw)?)?;
-        s.add_person(p, &b.login, &b.name)
-    })
-    .await?;
-    Ok(json_response(StatusCode::CREATED, json!({"login": login, "password": password})))
+async fn add_person<S: PermitStore>(call: Call<S>, body: Json<PersonBody>) -> Answer {
+    let (login, password) =
+        call.write(move |s, p| body.read().and_then(|b| s.add_person(p, &b.login, &b.name))).await?;
+    reply(StatusCode::CREATED, NewAccount { login, password })
 }
 
-async fn remove_person<S: PermitStore>(
-    State(svc): State<Arc<PortalService<S>>>,
-    Path(login): Path<String>,
-    creds: Credentials,
-) -> Answer {
+async fn remove_person<S: PermitStore>(call: Call<S>, Path(login): Path<String>) -> Answer {
     let removed = login.clone();
-    with_session(&svc, creds, true, move |s, p| s.remove_person(p, &login)).await?;
-    Ok(json_response(StatusCode::OK, json!({"login": removed, "active": false})))
+    call.write(move |s, p| s.remove_person(p, &login)).await?;
+    ok(PersonRemoved { login: removed, active: false })
 }
 
-async fn audit<S: PermitStore>(
-    State(svc): State<Arc<PortalService<S>>>,
-    creds: Credentials,
-    RawQuery(q): RawQuery,
-) -> Answer {
+async fn audit<S: PermitStore>(call: Call<S>, RawQuery(q): RawQuery) -> Answer {
     let q = Query::new(q);
-    let (rows, next) = with_session(&svc, creds, false, move |s, p| s.audit(p, q.parse("after")?.unwrap_or(0))).await?;
-    let entries: Vec<Value> = rows
-        .iter()
-        .map(|r| {
-            let details = serde_json::from_str::<Value>(&r.details).unwrap_or_else(|_| json!(r.details));
-            json!({"id": r.id, "at": r.at.to_rfc3339_utc(), "by": r.by, "action": r.action, "details": details})
+    let (rows, next) = call.read(move |s, p| s.audit(p, q.parse("after")?.unwrap_or(0))).await?;
+    ok(answers::audit(&rows, next))
+}
+
+async fn employees<S: PermitStore>(call: Call<S>, RawQuery(q): RawQuery) -> Answer {
+    let q = Query::new(q);
+    let (views, next) = call
+        .read(move |s, p| {
+            let status = match q.get("status") {
+                None => None,
+                Some(text) => Some(EmployeeStatus::parse(text).ok_or_else(|| {
+                    PortalError::invalid("invalid_query", format!("status={text:?}: use active or deactivated"))
+                })?),
+            };
+            let query = EmployeeQuery {
+                q: q.get("q").map(str::to_owned),
+                status,
+                after: q.parse("after")?.unwrap_or(0),
+                limit: q.parse("limit")?.unwrap_or(0),
+            };
+            s.employees(p, query)
         })
-        .collect();
-    Ok(json_response(StatusCode::OK, json!({"entries": entries, "next": next})))
+        .await?;
+    ok(answers::employees(&views, next))
 }
 
-async fn employees<S: PermitStore>(
-    State(svc): State<Arc<PortalService<S>>>,
-    creds: Credentials,
-    RawQuery(q): RawQuery,
-) -> Answer {
-    let q = Query::new(q);
-    let (views, next) = with_session(&svc, creds, false, move |s, p| {
-        let status = match q.get("status") {
-            None => None,
-            Some(text) => Some(EmployeeStatus::parse(text).ok_or_else(|| {
-                PortalError::invalid("invalid_query", format!("status={text:?}: use active or deactivated"))
-            })?),
-        };
-        let query = EmployeeQuery {
-            q: q.get("q").map(str::to_owned),
-            status,
-            after: q.parse("after")?.unwrap_or(0),
-            limit: q.parse("limit")?.unwrap_or(0),
-        };
-        s.employees(p, query)
-    })
-    .await?;
-    let list: Vec<Value> = views.iter().map(answers::employee).collect();
-    Ok(json_response(StatusCode::OK, json!({"employees": list, "next": next})))
-}
-
-async fn employee<S: PermitStore>(
-    State(svc): State<Arc<PortalService<S>>>,
-    Path(id): Path<String>,
-    creds: Credentials,
-) -> Answer {
-    let view = with_session(&svc, creds, false, move |s, p| s.employee(p, employee_id(&id)?)).await?;
-    Ok(json_response(StatusCode::OK, answers::employee(&view)))
+async fn employee<S: PermitStore>(call: Call<S>, Path(id): Path<String>) -> Answer {
+    ok(answers::employee(&call.read(move |s, p| s.employee(p, employee_id(&id)?)).await?))
 }
 
 /// An id from the path: one that does not read is an employee that does not exist.
@@ -310,71 +275,29 @@ fn employee_id(text: &str) -> Result<i64, PortalError> {
     })
 }
 
-async fn add_employee<S: PermitStore>(
-    State(svc): State<Arc<PortalService<S>>>,
-    creds: Credentials,
-    raw: Result<Bytes, BytesRejection>,
-) -> Answer {
-    let view = with_session(&svc, creds, true, move |s, p| {
-        let input: EmployeeInput = parse_json(&body(raw)?)?;
-        s.add_employee(p, &input)
-    })
-    .await?;
-    Ok(json_response(StatusCode::CREATED, answers::employee(&view)))
+async fn add_employee<S: PermitStore>(call: Call<S>, body: Json<EmployeeInput>) -> Answer {
+    let view = call.write(move |s, p| s.add_employee(p, &body.read()?)).await?;
+    reply(StatusCode::CREATED, answers::employee(&view))
 }
 
-async fn edit_employee<S: PermitStore>(
-    State(svc): State<Arc<PortalService<S>>>,
-    Path(id): Path<String>,
-    creds: Credentials,
-    raw: Result<Bytes, BytesRejection>,
-) -> Answer {
-    let view = with_session(&svc, creds, true, move |s, p| {
-        let id = employee_id(&id)?;
-        let input: EmployeeInput = parse_json(&body(raw)?)?;
-        s.edit_employee(p, id, &input)
-    })
-    .await?;
-    Ok(json_response(StatusCode::OK, answers::employee(&view)))
+async fn edit_employee<S: PermitStore>(call: Call<S>, Path(id): Path<String>, body: Json<EmployeeInput>) -> Answer {
+    let view = call.write(move |s, p| s.edit_employee(p, employee_id(&id)?, &body.read()?)).await?;
+    ok(answers::employee(&view))
 }
 
-async fn preview_edit<S: PermitStore>(
-    State(svc): State<Arc<PortalService<S>>>,
-    Path(id): Path<String>,
-    creds: Credentials,
-    raw: Result<Bytes, BytesRejection>,
-) -> Answer {
-    let preview = with_session(&svc, creds, true, move |s, p| {
-        let id = employee_id(&id)?;
-        let input: EmployeeInput = parse_json(&body(raw)?)?;
-        s.preview_edit(p, id, &input)
-    })
-    .await?;
-    Ok(json_response(StatusCode::OK, json!({"reissues": preview.reissues, "revokes": preview.revokes})))
+async fn preview_edit<S: PermitStore>(call: Call<S>, Path(id): Path<String>, body: Json<EmployeeInput>) -> Answer {
+    let preview = call.write(move |s, p| s.preview_edit(p, employee_id(&id)?, &body.read()?)).await?;
+    ok(answers::preview(&preview))
 }
 
-async fn delete_employee<S: PermitStore>(
-    State(svc): State<Arc<PortalService<S>>>,
-    Path(id): Path<String>,
-    creds: Credentials,
-) -> Answer {
-    let revoked = with_session(&svc, creds, true, move |s, p| s.delete_employee(p, employee_id(&id)?)).await?;
-    Ok(json_response(StatusCode::OK, json!({"revoked": revoked})))
+async fn delete_employee<S: PermitStore>(call: Call<S>, Path(id): Path<String>) -> Answer {
+    let revoked = call.write(move |s, p| s.delete_employee(p, employee_id(&id)?)).await?;
+    ok(PermitsRevoked { revoked })
 }
 
-async fn add_trip<S: PermitStore>(
-    State(svc): State<Arc<PortalService<S>>>,
-    Path(id): Path<String>,
-    creds: Credentials,
-    raw: Result<Bytes, BytesRejection>,
-) -> Answer {
-    let trip = with_session(&svc, creds, true, move |s, p| {
-        let id = employee_id(&id)?;
-        let input: TripInput = parse_json(&body(raw)?)?;
-        s.add_trip(p, id, &input)
-    })
-    .await?;
-    Ok(json_response(StatusCode::CREATED, answers::trip(&trip.trip, trip.permit.as_ref())))
+async fn add_trip<S: PermitStore>(call: Call<S>, Path(id): Path<String>, body: Json<TripInput>) -> Answer {
+    let trip = call.write(move |s, p| s.add_trip(p, employee_id(&id)?, &body.read()?)).await?;
+    reply(StatusCode::CREATED, answers::trip(&trip.trip, trip.permit.as_ref()))
 }
 
 #[derive(Deserialize)]
@@ -388,22 +311,21 @@ struct ReactivateBody {
     valid_until: String,
 }
 
-async fn reactivate<S: PermitStore>(
-    State(svc): State<Arc<PortalService<S>>>,
-    creds: Credentials,
-    raw: Result<Bytes, BytesRejection>,
-) -> Answer {
-    let done = with_session(&svc, creds, true, move |s, p| {
-        let b: ReactivateBody = parse_json(&body(raw)?)?;
-        let ids = match (b.ids, b.all) {
-            (Some(ids), false) => Some(ids),
-            (None, true) => None,
-            _ => return Err(PortalError::invalid("invalid_target", "give exactly one of `ids` and `\"all\": true`")),
-        };
-        s.reactivate(p, ids.as_deref(), &b.valid_from, &b.valid_until)
-    })
-    .await?;
-    Ok(json_response(StatusCode::OK, answers::reactivated(&done)))
+async fn reactivate<S: PermitStore>(call: Call<S>, body: Json<ReactivateBody>) -> Answer {
+    let done = call
+        .write(move |s, p| {
+            let b = body.read()?;
+            let ids = match (b.ids, b.all) {
+                (Some(ids), false) => Some(ids),
+                (None, true) => None,
+                _ => {
+                    return Err(PortalError::invalid("invalid_target", "give exactly one of `ids` and `\"all\": true`"))
+                }
+            };
+            s.reactivate(p, ids.as_deref(), &b.valid_from, &b.valid_until)
+        })
+        .await?;
+    ok(answers::reactivated(&done))
 }
 
 /// What to print: `certificate.pdf`, `qr.png` or `qr.svg`.
@@ -457,31 +379,30 @@ fn certificate_lang(q: &Query) -> Result<Lang, PortalError> {
     }
 }
 
-async fn document<S: PermitStore>(
-    svc: Arc<PortalService<S>>,
-    creds: Credentials,
-    id: String,
-    name: String,
-    trip: bool,
-    query: Option<String>,
+/// `GET …/employees/{id}/{document}` (`TRIP` false) and `GET …/trips/{id}/{document}`.
+async fn document<S: PermitStore, const TRIP: bool>(
+    call: Call<S>,
+    Path((id, name)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
 ) -> Answer {
-    let (bytes, content_type) = with_session(&svc, creds, false, move |s, p| {
-        let document = Document::parse(&name)?;
-        let lang = certificate_lang(&Query::new(query))?;
-        let id = employee_id(&id).map_err(|e| {
-            if trip {
-                PortalError::NotFound {
-                    code: "trip_not_found",
-                    message: format!("there is no trip {id:?} in your organisation"),
+    let (bytes, content_type) = call
+        .read(move |s, p| {
+            let document = Document::parse(&name)?;
+            let lang = certificate_lang(&Query::new(query))?;
+            let id = employee_id(&id).map_err(|e| {
+                if TRIP {
+                    PortalError::NotFound {
+                        code: "trip_not_found",
+                        message: format!("there is no trip {id:?} in your organisation"),
+                    }
+                } else {
+                    e
                 }
-            } else {
-                e
-            }
-        })?;
-        let printable = s.printable(p, id, trip)?;
-        render(&printable, document, lang)
-    })
-    .await?;
+            })?;
+            let printable = s.printable(p, id, TRIP)?;
+            render(&printable, document, lang)
+        })
+        .await?;
     let mut response = (StatusCode::OK, bytes).into_response();
     let h = response.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
@@ -489,96 +410,38 @@ async fn document<S: PermitStore>(
     Ok(response)
 }
 
-async fn employee_document<S: PermitStore>(
-    State(svc): State<Arc<PortalService<S>>>,
-    Path((id, name)): Path<(String, String)>,
-    RawQuery(query): RawQuery,
-    creds: Credentials,
-) -> Answer {
-    document(svc, creds, id, name, false, query).await
-}
-
-async fn trip_document<S: PermitStore>(
-    State(svc): State<Arc<PortalService<S>>>,
-    Path((id, name)): Path<(String, String)>,
-    RawQuery(query): RawQuery,
-    creds: Credentials,
-) -> Answer {
-    document(svc, creds, id, name, true, query).await
-}
-
-async fn start_import<S: PermitStore>(
-    State(svc): State<Arc<PortalService<S>>>,
-    creds: Credentials,
-    raw: Result<Bytes, BytesRejection>,
-) -> Answer {
-    let (id, principal, text) = with_session(&svc, creds, true, move |s, p| {
-        let bytes = body(raw)?;
-        let (id, text) = s.start_import(p, &bytes)?;
-        Ok((id, p.clone(), text))
-    })
-    .await?;
-    let worker = svc.clone();
+async fn start_import<S: PermitStore>(call: Call<S>, body: RawBody) -> Answer {
+    let worker = call.svc.clone();
+    let (id, principal, text) = call
+        .write(move |s, p| {
+            let (id, text) = s.start_import(p, &body.bytes()?)?;
+            Ok((id, p.clone(), text))
+        })
+        .await?;
     let job = id.clone();
     // The import goes on after this answer; its progress is polled with GET.
     tokio::task::spawn_blocking(move || worker.run_import(&principal, &job, &text));
-    Ok(json_response(StatusCode::ACCEPTED, json!({"id": id})))
+    reply(StatusCode::ACCEPTED, ImportStarted { id })
 }
 
-async fn import_status<S: PermitStore>(
-    State(svc): State<Arc<PortalService<S>>>,
-    Path(id): Path<String>,
-    creds: Credentials,
-) -> Answer {
-    let job = with_session(&svc, creds, false, move |s, p| s.import_status(p, &id)).await?;
-    let problems: Vec<Value> = job.problems.iter().map(|p| json!({"line": p.line, "message": p.message})).collect();
-    Ok(json_response(
-        StatusCode::OK,
-        json!({"id": job.id, "state": job.state, "total": job.total, "processed": job.processed,
-            "imported": job.imported, "problems": problems, "problems_total": job.problems_total}),
-    ))
+async fn import_status<S: PermitStore>(call: Call<S>, Path(id): Path<String>) -> Answer {
+    ok(answers::import(&call.read(move |s, p| s.import_status(p, &id)).await?))
 }
 
-async fn funeral<S: PermitStore>(
-    State(svc): State<Arc<PortalService<S>>>,
-    creds: Credentials,
-    raw: Result<Bytes, BytesRejection>,
-) -> Answer {
-    let permit = with_session(&svc, creds, true, move |s, p| {
-        let input: FuneralInput = parse_json(&body(raw)?)?;
-        s.funeral(p, &input)
-    })
-    .await?;
-    Ok(json_response(StatusCode::CREATED, answers::funeral(&permit)))
+async fn funeral<S: PermitStore>(call: Call<S>, body: Json<FuneralInput>) -> Answer {
+    let permit = call.write(move |s, p| s.funeral(p, &body.read()?)).await?;
+    reply(StatusCode::CREATED, answers::funeral(&permit))
 }
 
-async fn funerals<S: PermitStore>(
-    State(svc): State<Arc<PortalService<S>>>,
-    creds: Credentials,
-    RawQuery(q): RawQuery,
-) -> Answer {
+async fn funerals<S: PermitStore>(call: Call<S>, RawQuery(q): RawQuery) -> Answer {
     let q = Query::new(q);
-    let (rows, next) =
-        with_session(&svc, creds, false, move |s, p| s.funerals(p, q.parse("after")?.unwrap_or(0))).await?;
-    let list: Vec<Value> = rows.iter().map(answers::funeral).collect();
-    Ok(json_response(StatusCode::OK, json!({"permits": list, "next": next})))
+    let (rows, next) = call.read(move |s, p| s.funerals(p, q.parse("after")?.unwrap_or(0))).await?;
+    ok(answers::funerals(&rows, next))
 }
 
-async fn revoke_funeral<S: PermitStore>(
-    State(svc): State<Arc<PortalService<S>>>,
-    Path(serial): Path<String>,
-    creds: Credentials,
-    raw: Result<Bytes, BytesRejection>,
-) -> Answer {
-    let permit = with_session(&svc, creds, true, move |s, p| {
-        let serial: u32 = serial
-            .parse()
-            .map_err(|_| PortalError::not_found("permit_not_found", format!("there is no funeral permit {serial}")))?;
-        let input: ReasonBody = parse_json(&body(raw)?)?;
-        s.revoke_funeral(p, serial, &input.reason)
-    })
-    .await?;
-    Ok(json_response(StatusCode::OK, answers::funeral(&permit)))
+async fn revoke_funeral<S: PermitStore>(call: Call<S>, Path(serial): Path<String>, body: Json<ReasonBody>) -> Answer {
+    let permit = call.write(move |s, p| s.revoke_funeral(p, funeral_serial(&serial)?, &body.read()?.reason)).await?;
+    ok(answers::funeral(&permit))
 }
 
 #[derive(Deserialize)]
@@ -593,30 +456,30 @@ struct SmsBody {
 /// gateway, then audited, so that a refusal leaves nothing behind and the
 /// operator can send again.
 async fn send_funeral<S: PermitStore>(
-    State(svc): State<Arc<PortalService<S>>>,
+    call: Call<S>,
     Extension(sender): Extension<Option<Arc<SmsSender>>>,
-    creds: Credentials,
     Path(serial): Path<String>,
-    raw: Result<Bytes, BytesRejection>,
+    body: Json<SmsBody>,
 ) -> Answer {
     let for_text = sender.clone();
-    let (creds_again, serial_text) = (creds.clone(), serial.clone());
-    let (phone, text) = with_session(&svc, creds, true, move |s, p| {
-        let serial = funeral_serial(&serial_text)?;
-        let b: SmsBody = parse_json(&body(raw)?)?;
-        let language = sms_language(b.language.as_deref())?;
-        let (permit, phone) = s.funeral_for_sms(p, serial, &b.phone)?;
-        Ok((phone, for_text.map(|sender| sender.text(&permit, language)).transpose()?))
-    })
-    .await?;
+    let (again, serial_text) = (call.clone(), serial.clone());
+    let (phone, text) = call
+        .write(move |s, p| {
+            let serial = funeral_serial(&serial_text)?;
+            let b = body.read()?;
+            let language = sms_language(b.language.as_deref())?;
+            let (permit, phone) = s.funeral_for_sms(p, serial, &b.phone)?;
+            Ok((phone, for_text.map(|sender| sender.text(&permit, language)).transpose()?))
+        })
+        .await?;
     let (Some(sender), Some(text)) = (sender, text) else {
         return Err(sender::not_configured());
     };
     sender.send(&phone, &text).await?;
     let serial = funeral_serial(&serial).map_err(ApiError::from)?;
     let audited = phone.clone();
-    with_session(&svc, creds_again, false, move |s, p| s.funeral_sms_sent(p, serial, &audited)).await?;
-    Ok(json_response(StatusCode::OK, json!({"serial": serial, "phone": phone, "text": text, "sent": true})))
+    again.read(move |s, p| s.funeral_sms_sent(p, serial, &audited)).await?;
+    ok(FuneralSent { serial, phone, text, sent: true })
 }
 
 fn funeral_serial(text: &str) -> Result<u32, PortalError> {
@@ -641,17 +504,14 @@ struct OrgBody {
     person_name: String,
 }
 
-async fn create_org<S: PermitStore>(
-    State(svc): State<Arc<PortalService<S>>>,
-    creds: Credentials,
-    raw: Result<Bytes, BytesRejection>,
-) -> Answer {
-    let (id, login, password) = as_admin(&svc, creds, move |s, caller| {
-        let b: OrgBody = parse_json(&body(raw)?)?;
-        s.create_org(caller, &b.tax_id, &b.name, &b.login, &b.person_name)
-    })
-    .await?;
-    Ok(json_response(StatusCode::CREATED, json!({"id": id, "login": login, "password": password})))
+async fn create_org<S: PermitStore>(call: Call<S>, body: Json<OrgBody>) -> Answer {
+    let (id, login, password) = call
+        .admin(move |s, caller| {
+            let b = body.read()?;
+            s.create_org(caller, &b.tax_id, &b.name, &b.login, &b.person_name)
+        })
+        .await?;
+    reply(StatusCode::CREATED, OrgCreated { id, login, password })
 }
 
 #[derive(Deserialize)]
@@ -660,48 +520,28 @@ struct ReasonBody {
     reason: String,
 }
 
-async fn revoke_org<S: PermitStore>(
-    State(svc): State<Arc<PortalService<S>>>,
-    Path(id): Path<String>,
-    creds: Credentials,
-    raw: Result<Bytes, BytesRejection>,
-) -> Answer {
-    let revoked = as_admin(&svc, creds, move |s, caller| {
-        let id: i64 = id.parse().map_err(|_| PortalError::NotFound {
-            code: "organisation_not_found",
-            message: format!("there is no organisation {id:?}"),
-        })?;
-        let b: ReasonBody = parse_json(&body(raw)?)?;
-        s.revoke_org(caller, id, &b.reason)
-    })
-    .await?;
-    Ok(json_response(StatusCode::OK, json!({"revoked": revoked})))
+async fn revoke_org<S: PermitStore>(call: Call<S>, Path(id): Path<String>, body: Json<ReasonBody>) -> Answer {
+    let revoked = call
+        .admin(move |s, caller| {
+            let id: i64 = id.parse().map_err(|_| PortalError::NotFound {
+                code: "organisation_not_found",
+                message: format!("there is no organisation {id:?}"),
+            })?;
+            s.revoke_org(caller, id, &body.read()?.reason)
+        })
+        .await?;
+    ok(PermitsRevoked { revoked })
 }
 
-async fn create_operator<S: PermitStore>(
-    State(svc): State<Arc<PortalService<S>>>,
-    creds: Credentials,
-    raw: Result<Bytes, BytesRejection>,
-) -> Answer {
-    let (login, password) = as_admin(&svc, creds, move |s, caller| {
-        let b: PersonBody = parse_json(&body(raw)?)?;
-        s.create_operator(caller, &b.login, &b.name)
-    })
-    .await?;
-    Ok(json_response(StatusCode::CREATED, json!({"login": login, "password": password})))
+async fn create_operator<S: PermitStore>(call: Call<S>, body: Json<PersonBody>) -> Answer {
+    let (login, password) =
+        call.admin(move |s, caller| body.read().and_then(|b| s.create_operator(caller, &b.login, &b.name))).await?;
+    reply(StatusCode::CREATED, NewAccount { login, password })
 }
 
-async fn deactivate<S: PermitStore>(
-    State(svc): State<Arc<PortalService<S>>>,
-    creds: Credentials,
-    raw: Result<Bytes, BytesRejection>,
-) -> Answer {
-    let (deactivated, revoked) = as_admin(&svc, creds, move |s, caller| {
-        let b: ReasonBody = parse_json(&body(raw)?)?;
-        s.deactivate_all(caller, &b.reason)
-    })
-    .await?;
-    Ok(json_response(StatusCode::OK, json!({"deactivated": deactivated, "revoked": revoked})))
+async fn deactivate<S: PermitStore>(call: Call<S>, body: Json<ReasonBody>) -> Answer {
+    let (deactivated, revoked) = call.admin(move |s, caller| s.deactivate_all(caller, &body.read()?.reason)).await?;
+    ok(Deactivated { deactivated: deactivated as u64, revoked: revoked as u64 })
 }
 
 #[cfg(test)]

@@ -5,6 +5,8 @@
 
 pub mod answers;
 pub mod http;
+#[cfg(test)]
+mod page_shapes;
 pub mod pdf;
 pub mod sender;
 

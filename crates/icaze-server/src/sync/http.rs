@@ -7,20 +7,20 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use axum::body::{Body, Bytes};
-use axum::extract::rejection::BytesRejection;
+use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Extension, Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::Router;
+use icaze_protocol::api::sync::{SupervisorAdded, SupervisorRemoved};
 use icaze_protocol::{MAX_EXPORT_LEN, MAX_UPLOAD_LEN};
 use serde::Deserialize;
-use serde_json::{json, Value};
 
+use super::answers;
 use super::bundle::{BuiltBundle, BundleAnswer};
 use super::{Approval, Caller, Channel, InspectionFilter, RevokeTarget, SyncError, SyncService};
-use crate::api::{self, blocking, json_response, Answer, ApiError, Credentials, Query};
+use crate::api::{self, blocking, ok, reply, Answer, ApiError, Query, RawBody};
 use crate::metrics::{ServiceMetrics, SyncChannel};
 use crate::store::PermitStore;
 
@@ -64,21 +64,19 @@ async fn not_found() -> ApiError {
     )
 }
 
-/// Runs `work` for the caller the request's bearer token names.
-async fn as_caller<S: PermitStore, T: Send + 'static>(
-    svc: &Arc<SyncService<S>>,
-    creds: Credentials,
-    work: impl FnOnce(&SyncService<S>, &Caller) -> Result<T, SyncError> + Send + 'static,
-) -> Result<T, ApiError> {
-    blocking(svc, move |s| {
-        let caller = s.authenticate(creds.bearer.as_deref())?;
-        work(s, &caller)
-    })
-    .await
-}
+/// A handler's service and credentials.
+type Call<S> = api::Call<SyncService<S>>;
+/// A JSON body of the sync API.
+type Json<T> = api::Json<T, SyncError>;
 
-fn parse_json<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, SyncError> {
-    Ok(api::parse_json(body, "docs/sync-api.md")?)
+impl<S: PermitStore> Call<S> {
+    /// Runs `work` on the blocking pool for the caller the bearer token names.
+    async fn run<T: Send + 'static>(
+        self,
+        work: impl FnOnce(&SyncService<S>, &Caller) -> Result<T, SyncError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        self.run_as(|s, creds| s.authenticate(creds.bearer.as_deref()), work).await
+    }
 }
 
 #[derive(Deserialize)]
@@ -89,36 +87,21 @@ struct ApproveBody {
     precinct: String,
 }
 
-async fn approve<S: PermitStore>(
-    State(svc): State<Arc<SyncService<S>>>,
-    creds: Credentials,
-    body: Result<Bytes, BytesRejection>,
-) -> Answer {
-    let (approval, device) = as_caller(&svc, creds, move |s, caller| {
-        let body: ApproveBody = parse_json(&body.map_err(too_large)?)?;
-        s.approve(caller, &body.code, &body.badge, &body.precinct)
-    })
-    .await?;
+async fn approve<S: PermitStore>(call: Call<S>, body: Json<ApproveBody>) -> Answer {
+    let (approval, device) = call
+        .run(move |s, caller| {
+            let b = body.read()?;
+            s.approve(caller, &b.code, &b.badge, &b.precinct)
+        })
+        .await?;
     let status = if approval == Approval::Created { StatusCode::CREATED } else { StatusCode::OK };
-    Ok(json_response(status, super::answers::device(&device)))
+    reply(status, answers::device(&device))
 }
 
-/// A body that could not be read: over the limit, or broken.
-fn too_large(r: BytesRejection) -> SyncError {
-    api::unreadable_body(&r).into()
-}
-
-async fn devices<S: PermitStore>(
-    State(svc): State<Arc<SyncService<S>>>,
-    creds: Credentials,
-    RawQuery(q): RawQuery,
-) -> Answer {
+async fn devices<S: PermitStore>(call: Call<S>, RawQuery(q): RawQuery) -> Answer {
     let q = Query::new(q);
-    let devices =
-        as_caller(&svc, creds, move |s, caller| s.devices(caller, q.get("precinct"), q.parse("not_synced_hours")?))
-            .await?;
-    let list: Vec<Value> = devices.iter().map(super::answers::device).collect();
-    Ok(json_response(StatusCode::OK, json!({ "devices": list })))
+    let devices = call.run(move |s, c| s.devices(c, q.get("precinct"), q.parse("not_synced_hours")?)).await?;
+    ok(answers::devices(&devices))
 }
 
 #[derive(Deserialize)]
@@ -127,76 +110,46 @@ struct ReasonBody {
     reason: String,
 }
 
-async fn set_status<S: PermitStore>(
-    svc: Arc<SyncService<S>>,
-    creds: Credentials,
-    device_id: String,
-    body: Result<Bytes, BytesRejection>,
-    suspended: bool,
+/// A supervisor's action on one device, with its reason: the device as it is now.
+async fn on_device<S: PermitStore>(
+    call: Call<S>,
+    body: Json<ReasonBody>,
+    action: impl FnOnce(&SyncService<S>, &Caller, &str) -> Result<super::DeviceView, SyncError> + Send + 'static,
 ) -> Answer {
-    let device = as_caller(&svc, creds, move |s, caller| {
-        let body: ReasonBody = parse_json(&body.map_err(too_large)?)?;
-        s.set_suspended(caller, &device_id, suspended, &body.reason)
-    })
-    .await?;
-    Ok(json_response(StatusCode::OK, super::answers::device(&device)))
+    let device = call.run(move |s, caller| action(s, caller, &body.read()?.reason)).await?;
+    ok(answers::device(&device))
 }
 
-async fn suspend<S: PermitStore>(
-    State(svc): State<Arc<SyncService<S>>>,
-    Path(device_id): Path<String>,
-    creds: Credentials,
-    body: Result<Bytes, BytesRejection>,
-) -> Answer {
-    set_status(svc, creds, device_id, body, true).await
+async fn suspend<S: PermitStore>(call: Call<S>, Path(id): Path<String>, body: Json<ReasonBody>) -> Answer {
+    on_device(call, body, move |s, c, why| s.set_suspended(c, &id, true, why)).await
 }
 
-async fn resume<S: PermitStore>(
-    State(svc): State<Arc<SyncService<S>>>,
-    Path(device_id): Path<String>,
-    creds: Credentials,
-    body: Result<Bytes, BytesRejection>,
-) -> Answer {
-    set_status(svc, creds, device_id, body, false).await
+async fn resume<S: PermitStore>(call: Call<S>, Path(id): Path<String>, body: Json<ReasonBody>) -> Answer {
+    on_device(call, body, move |s, c, why| s.set_suspended(c, &id, false, why)).await
 }
 
-async fn clear_fork<S: PermitStore>(
-    State(svc): State<Arc<SyncService<S>>>,
-    Path(device_id): Path<String>,
-    creds: Credentials,
-    body: Result<Bytes, BytesRejection>,
-) -> Answer {
-    let device = as_caller(&svc, creds, move |s, caller| {
-        let body: ReasonBody = parse_json(&body.map_err(too_large)?)?;
-        s.clear_fork(caller, &device_id, &body.reason)
-    })
-    .await?;
-    Ok(json_response(StatusCode::OK, super::answers::device(&device)))
+async fn clear_fork<S: PermitStore>(call: Call<S>, Path(id): Path<String>, body: Json<ReasonBody>) -> Answer {
+    on_device(call, body, move |s, c, why| s.clear_fork(c, &id, why)).await
 }
 
 async fn upload<S: PermitStore>(
     State(svc): State<Arc<SyncService<S>>>,
     Extension(metrics): Extension<Arc<ServiceMetrics>>,
-    body: Result<Bytes, BytesRejection>,
+    body: RawBody,
 ) -> Answer {
-    let received = match body {
+    let received = match body.bytes() {
         Ok(body) => blocking(&svc, move |s| s.upload(&body, Channel::Upload, None)).await,
-        Err(e) => Err(e.into()),
+        Err(bad) => Err(SyncError::from(bad).into()),
     };
     receipt(&metrics, SyncChannel::Upload, received)
 }
 
 async fn import<S: PermitStore>(
-    State(svc): State<Arc<SyncService<S>>>,
+    call: Call<S>,
     Extension(metrics): Extension<Arc<ServiceMetrics>>,
-    creds: Credentials,
-    body: Result<Bytes, BytesRejection>,
+    body: RawBody,
 ) -> Answer {
-    let received = as_caller(&svc, creds, move |s, caller| {
-        let body = body.map_err(too_large)?;
-        s.upload(&body, Channel::File, Some(caller))
-    })
-    .await;
+    let received = call.run(move |s, caller| s.upload(&body.bytes()?, Channel::File, Some(caller))).await;
     receipt(&metrics, SyncChannel::Import, received)
 }
 
@@ -205,7 +158,7 @@ fn receipt(metrics: &ServiceMetrics, channel: SyncChannel, received: Result<supe
     match received {
         Ok(receipt) => {
             metrics.batch_accepted(channel, receipt.accepted, receipt.duplicates, receipt.conflicts);
-            Ok(json_response(StatusCode::OK, super::answers::receipt(&receipt)))
+            ok(answers::receipt(&receipt))
         }
         Err(e) => {
             metrics.batch_refused(channel);
@@ -347,46 +300,31 @@ struct RevokeBody {
     reason: String,
 }
 
-async fn revoke<S: PermitStore>(
-    State(svc): State<Arc<SyncService<S>>>,
-    creds: Credentials,
-    body: Result<Bytes, BytesRejection>,
-) -> Answer {
-    let (revoked, version) = as_caller(&svc, creds, move |s, caller| {
-        let body: RevokeBody = parse_json(&body.map_err(too_large)?)?;
-        let target = match (body.serial, body.serials, body.document) {
-            (Some(serial), None, None) => RevokeTarget::Serial(serial),
-            (None, Some(serials), None) => RevokeTarget::Serials(serials),
-            (None, None, Some(document)) => RevokeTarget::Document(document),
-            _ => {
-                return Err(SyncError::Invalid {
-                    code: "invalid_target",
-                    message: "give exactly one of `serial`, `serials` and `document`".into(),
-                })
-            }
-        };
-        s.revoke(caller, target, &body.reason)
-    })
-    .await?;
-    Ok(json_response(StatusCode::OK, json!({"revoked": revoked, "version": version})))
+async fn revoke<S: PermitStore>(call: Call<S>, body: Json<RevokeBody>) -> Answer {
+    let (revoked, version) = call
+        .run(move |s, caller| {
+            let b = body.read()?;
+            let target = match (b.serial, b.serials, b.document) {
+                (Some(serial), None, None) => RevokeTarget::Serial(serial),
+                (None, Some(serials), None) => RevokeTarget::Serials(serials),
+                (None, None, Some(document)) => RevokeTarget::Document(document),
+                _ => {
+                    return Err(SyncError::Invalid {
+                        code: "invalid_target",
+                        message: "give exactly one of `serial`, `serials` and `document`".into(),
+                    })
+                }
+            };
+            s.revoke(caller, target, &b.reason)
+        })
+        .await?;
+    ok(icaze_protocol::api::sync::Revoked { revoked, version })
 }
 
-async fn revocations<S: PermitStore>(
-    State(svc): State<Arc<SyncService<S>>>,
-    creds: Credentials,
-    RawQuery(q): RawQuery,
-) -> Answer {
+async fn revocations<S: PermitStore>(call: Call<S>, RawQuery(q): RawQuery) -> Answer {
     let q = Query::new(q);
-    let rows =
-        as_caller(&svc, creds, move |s, caller| s.revocations(caller, q.parse("since_version")?.unwrap_or(0))).await?;
-    let list: Vec<Value> = rows
-        .iter()
-        .map(|r| {
-            json!({"serial": r.serial, "version": r.version, "at": r.at.to_rfc3339_utc(), "by": r.by,
-                "reason": r.reason, "document": r.document})
-        })
-        .collect();
-    Ok(json_response(StatusCode::OK, json!({ "revocations": list })))
+    let rows = call.run(move |s, c| s.revocations(c, q.parse("since_version")?.unwrap_or(0))).await?;
+    ok(answers::revocations(&rows))
 }
 
 /// The CSV columns of `GET /v1/inspections?format=csv`.
@@ -440,11 +378,7 @@ fn csv_row(out: &mut String, device_id: &str, precinct: &str, r: &icaze_protocol
     out.push_str("\r\n");
 }
 
-async fn inspections<S: PermitStore>(
-    State(svc): State<Arc<SyncService<S>>>,
-    creds: Credentials,
-    RawQuery(q): RawQuery,
-) -> Answer {
+async fn inspections<S: PermitStore>(call: Call<S>, RawQuery(q): RawQuery) -> Answer {
     let q = Query::new(q);
     let csv = match q.get("format") {
         None | Some("json") => false,
@@ -454,21 +388,22 @@ async fn inspections<S: PermitStore>(
             return Err(SyncError::Invalid { code: "invalid_query", message }.into());
         }
     };
-    let page = as_caller(&svc, creds, move |s, caller| {
-        let filter = InspectionFilter {
-            precinct: q.owned("precinct"),
-            officer: q.owned("officer"),
-            zone: q.parse("zone")?,
-            device: q.owned("device"),
-            from: q.time("from")?,
-            to: q.time("to")?,
-            violations: matches!(q.get("violations"), Some("true" | "1")),
-            limit: q.parse("limit")?,
-            after: q.owned("after"),
-        };
-        s.inspections(caller, &filter)
-    })
-    .await?;
+    let page = call
+        .run(move |s, caller| {
+            let filter = InspectionFilter {
+                precinct: q.owned("precinct"),
+                officer: q.owned("officer"),
+                zone: q.parse("zone")?,
+                device: q.owned("device"),
+                from: q.time("from")?,
+                to: q.time("to")?,
+                violations: matches!(q.get("violations"), Some("true" | "1")),
+                limit: q.parse("limit")?,
+                after: q.owned("after"),
+            };
+            s.inspections(caller, &filter)
+        })
+        .await?;
     if csv {
         let mut out = String::with_capacity(128 * (page.records.len() + 1));
         // A byte-order mark first, so that spreadsheets read the file as UTF-8 (ə, ş, ğ).
@@ -485,69 +420,34 @@ async fn inspections<S: PermitStore>(
         }
         return Ok(response);
     }
-    let list: Vec<Value> = page
-        .records
-        .iter()
-        .map(|(device_id, precinct, record)| {
-            let mut value = record.to_json();
-            if let Some(object) = value.as_object_mut() {
-                object.insert("device_id".into(), json!(device_id));
-                object.insert("precinct".into(), json!(precinct));
-            }
-            value
-        })
-        .collect();
-    Ok(json_response(StatusCode::OK, json!({"inspections": list, "next": page.next})))
+    ok(answers::inspections(&page))
 }
 
-async fn hourly<S: PermitStore>(
-    State(svc): State<Arc<SyncService<S>>>,
-    creds: Credentials,
-    RawQuery(q): RawQuery,
-) -> Answer {
+async fn hourly<S: PermitStore>(call: Call<S>, RawQuery(q): RawQuery) -> Answer {
     let q = Query::new(q);
-    let stats =
-        as_caller(&svc, creds, move |s, caller| s.hourly(caller, q.get("precinct"), q.time("from")?, q.time("to")?))
-            .await?;
-    Ok(json_response(StatusCode::OK, super::answers::activity(&stats)))
+    let stats = call.run(move |s, c| s.hourly(c, q.get("precinct"), q.time("from")?, q.time("to")?)).await?;
+    ok(answers::activity(&stats))
 }
 
 /// `GET /v1/audit?after=ID&limit=N` (administrators; not in the spec's
 /// version 1): the audit trail, oldest first, with each entry's `id` for the
 /// next page.
-async fn audit<S: PermitStore>(
-    State(svc): State<Arc<SyncService<S>>>,
-    creds: Credentials,
-    RawQuery(q): RawQuery,
-) -> Answer {
+async fn audit<S: PermitStore>(call: Call<S>, RawQuery(q): RawQuery) -> Answer {
     let q = Query::new(q);
-    let entries = as_caller(&svc, creds, move |s, caller| {
-        s.audit_trail(caller, q.parse("after")?.unwrap_or(0), q.parse("limit")?.unwrap_or(super::DEFAULT_PAGE))
-    })
-    .await?;
-    let list: Vec<Value> = entries
-        .iter()
-        .map(|(id, e)| {
-            let details = serde_json::from_str::<Value>(&e.details).unwrap_or_else(|_| json!(e.details));
-            json!({"id": id, "at": e.at.to_rfc3339_utc(), "who": e.who, "what": e.what, "details": details})
+    let entries = call
+        .run(move |s, c| {
+            s.audit_trail(c, q.parse("after")?.unwrap_or(0), q.parse("limit")?.unwrap_or(super::DEFAULT_PAGE))
         })
-        .collect();
-    Ok(json_response(StatusCode::OK, json!({ "audit": list })))
+        .await?;
+    ok(answers::audit(&entries))
 }
 
-async fn reload_keys<S: PermitStore>(State(svc): State<Arc<SyncService<S>>>, creds: Credentials) -> Answer {
-    let answer = as_caller(&svc, creds, |s, caller| s.reload_keys(caller)).await?;
-    Ok(json_response(StatusCode::OK, super::answers::keys_reloaded(&answer)))
+async fn reload_keys<S: PermitStore>(call: Call<S>) -> Answer {
+    ok(answers::keys_reloaded(&call.run(|s, caller| s.reload_keys(caller)).await?))
 }
 
-async fn whoami<S: PermitStore>(State(svc): State<Arc<SyncService<S>>>, creds: Credentials) -> Answer {
-    let caller = as_caller(&svc, creds, |_, caller| Ok(caller.clone())).await?;
-    let role = match caller {
-        Caller::Admin => "admin",
-        Caller::Supervisor { .. } => "supervisor",
-        Caller::Service { .. } => "service",
-    };
-    Ok(json_response(StatusCode::OK, json!({"role": role, "name": caller.name(), "precinct": caller.precinct()})))
+async fn whoami<S: PermitStore>(call: Call<S>) -> Answer {
+    ok(answers::whoami(&call.run(|_, caller| Ok(caller.clone())).await?))
 }
 
 #[derive(Deserialize)]
@@ -557,28 +457,21 @@ struct SupervisorBody {
     precinct: String,
 }
 
-async fn add_supervisor<S: PermitStore>(
-    State(svc): State<Arc<SyncService<S>>>,
-    creds: Credentials,
-    body: Result<Bytes, BytesRejection>,
-) -> Answer {
-    let (name, precinct, token) = as_caller(&svc, creds, move |s, caller| {
-        let body: SupervisorBody = parse_json(&body.map_err(too_large)?)?;
-        let token = s.add_supervisor(caller, &body.name, &body.precinct)?;
-        Ok((body.name, body.precinct, token))
-    })
-    .await?;
-    Ok(json_response(StatusCode::CREATED, json!({"name": name, "precinct": precinct, "token": token})))
+async fn add_supervisor<S: PermitStore>(call: Call<S>, body: Json<SupervisorBody>) -> Answer {
+    let added = call
+        .run(move |s, caller| {
+            let b = body.read()?;
+            let token = s.add_supervisor(caller, &b.name, &b.precinct)?;
+            Ok(SupervisorAdded { name: b.name, precinct: b.precinct, token })
+        })
+        .await?;
+    reply(StatusCode::CREATED, added)
 }
 
-async fn remove_supervisor<S: PermitStore>(
-    State(svc): State<Arc<SyncService<S>>>,
-    Path(name): Path<String>,
-    creds: Credentials,
-) -> Answer {
+async fn remove_supervisor<S: PermitStore>(call: Call<S>, Path(name): Path<String>) -> Answer {
     let removed = name.clone();
-    as_caller(&svc, creds, move |s, caller| s.remove_supervisor(caller, &name)).await?;
-    Ok(json_response(StatusCode::OK, json!({"name": removed, "removed": true})))
+    call.run(move |s, caller| s.remove_supervisor(caller, &name)).await?;
+    ok(SupervisorRemoved { name: removed, removed: true })
 }
 
 #[cfg(test)]
