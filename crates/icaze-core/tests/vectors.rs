@@ -20,22 +20,12 @@ use serde_json::{json, Value};
 #[path = "vectors/v2.rs"]
 mod v2;
 
+#[path = "support/bundle_sample.rs"]
+mod sample;
+use sample::{at, test_key};
+
 fn vectors_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/vectors")
-}
-
-/// TEST keys: the seed is `icaze TEST ` followed by the key's role (`root`,
-/// `sms`, ...), padded with `.` to 32 bytes. Public knowledge, never used
-/// outside tests.
-fn test_key(role: &str) -> SecretKey {
-    let name = format!("icaze TEST {role}");
-    let mut seed = [b'.'; 32];
-    seed[..name.len()].copy_from_slice(name.as_bytes());
-    SecretKey::from_seed(&seed)
-}
-
-fn at(s: &str) -> UtcMinute {
-    UtcMinute::parse_rfc3339(s).unwrap()
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -1022,26 +1012,7 @@ fn trust_list_cases(fx: &Fixture) -> Vec<Value> {
 /// The trust list of `bundle-v1.json`: the SMS issuer (1, no bundle flag),
 /// the bundle key (6), a revoked bundle key (7) and one valid only in April 2020 (8).
 fn bundle_trust(root: &SecretKey) -> Vec<u8> {
-    let key = |id: u8, role: &str, purposes: &[Purpose], revoked: bool, may_sign_bundles: bool| TrustedKey {
-        id: KeyId(id),
-        public_key: test_key(role).public_key(),
-        valid_from: at("2020-12-01T00:00:00+04:00"),
-        valid_until: at("2021-02-01T00:00:00+04:00"),
-        purposes: PurposeSet::of(purposes),
-        revoked,
-        may_sign_bundles,
-        label: format!("test-{role}"),
-    };
-    let mut april = key(8, "sync-april", &[], false, true);
-    april.valid_from = at("2020-04-01T00:00:00+04:00");
-    april.valid_until = at("2020-06-01T00:00:00+04:00");
-    let keys = vec![
-        key(1, "sms", &[Purpose::Medical, Purpose::Necessities], false, false),
-        key(6, "sync", &[], false, true),
-        key(7, "sync-stolen", &[], true, true),
-        april,
-    ];
-    TrustList::new(4, at("2020-12-13T12:00:00+04:00"), keys).unwrap().sign(root)
+    sample::bundle_trust_list(root, 4, [6, 7, 8])
 }
 
 fn bundle_json(b: &VerifiedBundle) -> Value {
@@ -1071,40 +1042,8 @@ fn bundle_json(b: &VerifiedBundle) -> Value {
 fn bundle_cases(root: &SecretKey) -> Vec<Value> {
     let mut cases = ByteCases { read: read_bundle, root: root.public_key(), shows: "bundle", list: Vec::new() };
     let mut add = |name: &str, bytes: Vec<u8>, expected: &str| cases.add(name, bytes, expected);
-    let zone = |id: u16, az: &str, ru: &str, en: &str| BundleZone {
-        id: ZoneId::new(id).unwrap(),
-        name_az: az.into(),
-        name_ru: ru.into(),
-        name_en: en.into(),
-    };
-    let full = BundleContents {
-        version: 12,
-        base_version: None,
-        server_time_unix_seconds: 1_608_012_345,
-        trust_list: bundle_trust(root),
-        regimes: vec![
-            BundleRegime {
-                id: "2020-12-14".into(),
-                name: "Tightened regime, 14.12.2020".into(),
-                start: at("2020-12-14T00:00:00+04:00"),
-                end: at("2021-01-18T00:00:00+04:00"),
-                scope: RegimeScope::Listed,
-                zones: vec![zone(1, "Bakı", "Баку", "Baku"), zone(7, "Gəncə", "Гянджа", "Ganja")],
-                purposes: PurposeSet::of(&[Purpose::Medical, Purpose::Necessities, Purpose::Work]),
-            },
-            BundleRegime {
-                id: "weekend".into(),
-                name: String::new(),
-                start: at("2020-12-19T00:00:00+04:00"),
-                end: at("2020-12-21T00:00:00+04:00"),
-                scope: RegimeScope::Everywhere,
-                zones: vec![],
-                purposes: PurposeSet::default(),
-            },
-        ],
-        freshness: FreshnessPolicy::default(),
-        revocations: RevocationSet::from_serials([12, 907, 123_456_789]),
-    };
+    let ganja = sample::zone(7, "Gəncə", "Гянджа", "Ganja");
+    let full = sample::sample_contents(12, 1_608_012_345, bundle_trust(root), "Tightened regime, 14.12.2020", ganja);
     let sync = test_key("sync");
     let signed = |c: &BundleContents| c.sign(&sync, KeyId(6));
     let good = full.try_sign(&sync, KeyId(6)).unwrap();
