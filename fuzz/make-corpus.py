@@ -12,22 +12,19 @@ def write(target, name, data):
         f.write(data if isinstance(data, bytes) else data.encode())
 
 vectors = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "vectors")
-permits = json.load(open(os.path.join(vectors, "permit-v1.json")))
-for i, case in enumerate(permits["cases"][:24]):
-    if case.get("input"):
-        write("token_text", f"vector-{i:02}", case["input"])
-    if case.get("token_hex"):
-        write("token_bytes", f"vector-{i:02}", bytes.fromhex(case["token_hex"]))
-sms = "AZE11111111 15.12 10:00-13:00 " + permits["cases"][0]["input"]
-write("token_text", "whole-sms", sms)
-# Format v2: the first cases of each form (valid ones carry token bytes).
-permits2 = json.load(open(os.path.join(vectors, "permit-v2.json")))
-for i, case in enumerate(permits2["cases"][:24]):
-    if case.get("input"):
-        write("token_text", f"v2-vector-{i:02}", case["input"])
-    if case.get("token_hex"):
-        write("token_bytes", f"v2-vector-{i:02}", bytes.fromhex(case["token_hex"]))
-write("token_text", "v2-whole-sms", "AZE11111111 15.12 10:15-13:15 " + permits2["cases"][0]["input"])
+# Both permit formats: the first cases of each (valid ones carry token bytes),
+# and the first token inside a whole SMS reply.
+for file, prefix, reply in [
+    ("permit-v1.json", "", "AZE11111111 15.12 10:00-13:00 "),
+    ("permit-v2.json", "v2-", "AZE11111111 15.12 10:15-13:15 "),
+]:
+    permits = json.load(open(os.path.join(vectors, file)))
+    for i, case in enumerate(permits["cases"][:24]):
+        if case.get("input"):
+            write("token_text", f"{prefix}vector-{i:02}", case["input"])
+        if case.get("token_hex"):
+            write("token_bytes", f"{prefix}vector-{i:02}", bytes.fromhex(case["token_hex"]))
+    write("token_text", f"{prefix}whole-sms", reply + permits["cases"][0]["input"])
 for i, case in enumerate(json.load(open(os.path.join(vectors, "bundle-v1.json")))["cases"][:16]):
     write("bundle", f"vector-{i:02}", bytes.fromhex(case["input_hex"]))
 for i, case in enumerate(json.load(open(os.path.join(vectors, "trustlist-v1.json")))["cases"][:16]):

@@ -30,9 +30,7 @@ fn device_ids(devices: &Value) -> Vec<&str> {
 
 #[test]
 fn a_supervisor_approves_watches_revokes_and_imports_through_the_real_service() {
-    let s = Service::start();
-    let permit = s.sms_permit("994501112233", "2 AZE11111111");
-    s.clock.set(at(NOW));
+    let (s, permit) = Service::with_sms_permit();
     let sup_token = add_supervisor(&s, "aliyev", "P-12");
     let session = SupervisorSession::default();
 

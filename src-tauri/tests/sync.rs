@@ -38,9 +38,7 @@ fn outbox(core: &AppCore) -> u64 {
 
 #[test]
 fn the_app_syncs_with_the_real_service_and_remembers_its_enrollment() {
-    let s = Service::start();
-    let token = s.sms_permit("994501112233", "2 AZE11111111");
-    s.clock.set(at(NOW));
+    let (s, token) = Service::with_sms_permit();
     let mut core = s.device(DEVICE, "B-1042");
     assert_eq!(core.status(at(NOW)).unwrap().enrollment, None, "no status before the first sync");
     assert_eq!(core.status(at(NOW)).unwrap().server.as_deref(), Some(s.url.as_str()));
@@ -100,9 +98,7 @@ fn the_first_sync_brings_the_zone_names_of_the_regime_in_force() {
 
 #[test]
 fn an_export_file_imported_at_the_precinct_empties_the_outbox_at_the_next_sync() {
-    let s = Service::start();
-    let token = s.sms_permit("994501112233", "2 AZE11111111");
-    s.clock.set(at(NOW));
+    let (s, token) = Service::with_sms_permit();
     let mut core = s.device(DEVICE, "B-1042");
     core.check_text(&token, 1, at(NOW)).unwrap();
     core.check_text(&token, 2, at(NOW)).unwrap();

@@ -379,6 +379,17 @@ def read_vehicle(r):
     return "".join(plate)
 
 
+def read_series(r):
+    """Fields series_len and series_char (v1 field 13, v2 field 12): the
+    series' letters, each checked as soon as it is read."""
+    series = []
+    for _ in range(r.read(3)):
+        ch = r.read(5)
+        invalid(ch == 0 or ch > 26)
+        series.append(chr(ord("A") + ch - 1))
+    return "".join(series)
+
+
 def read_header(r):
     """The fields after the version that both formats share (v1 section 3 fields 2-5,
     v2 section 10 fields 2-5): purpose, key_id, serial, issued_at."""
@@ -420,13 +431,7 @@ def parse_payload_v1(r):
     doc_type = r.read(4)
     invalid(doc_type == 0 or doc_type > 7)
     if doc_type in (1, 7):
-        series_len = r.read(3)
-        series = []
-        for _ in range(series_len):
-            ch = r.read(5)
-            invalid(ch == 0 or ch > 26)
-            series.append(chr(ord("A") + ch - 1))
-        series = "".join(series)
+        series = read_series(r)
         # AZE and AA are refused as soon as the series is read ...
         invalid(doc_type == 1 and series in ("AZE", "AA"))
     else:
@@ -521,15 +526,9 @@ def parse_payload_v2(r):
     doc_type = r.read(4)
     invalid(doc_type == 0 or doc_type > 9)
     if doc_type in (1, 7):
-        series_len = r.read(3)
-        invalid(doc_type == 1 and series_len == 0)
-        series = []
-        for _ in range(series_len):
-            ch = r.read(5)
-            invalid(ch == 0 or ch > 26)
-            series.append(chr(ord("A") + ch - 1))
-        series = "".join(series)
-        invalid(doc_type == 1 and series in TYPE1_FORBIDDEN)
+        series = read_series(r)
+        # An empty series has no letters to read: refused right after its length.
+        invalid(doc_type == 1 and (series == "" or series in TYPE1_FORBIDDEN))
     else:
         series = IMPLIED_SERIES_V2[doc_type]
     if doc_type in (1, 7, 8, 9):
@@ -582,31 +581,49 @@ PERMIT_PREFIX = {1: b"icaze:permit:v1\x00", 2: b"icaze:permit:v2\x00"}  # by for
 TRUSTLIST_PREFIX = b"icaze:trustlist:v1\x00"
 
 
-class TrustListError(Exception):
-    """A refused trust list; `code` is the error code of spec section 5."""
+class CodedError(Exception):
+    """A refused file; `code` is the error code its format names."""
 
     def __init__(self, code, detail=""):
         super().__init__(f"{code}: {detail}" if detail else code)
         self.code = code
 
 
-def parse_trust_list(data, root_pub):
-    """Section 5: returns the list, or raises TrustListError."""
-    if len(data) < SIG_LEN:
-        raise TrustListError("truncated", "shorter than a signature")
-    body, sig = data[:-SIG_LEN], data[-SIG_LEN:]
-    pos = 0
+class TrustListError(CodedError):
+    """A refused trust list; `code` is the error code of spec section 5."""
 
-    def take(n):
-        nonlocal pos
-        if pos + n > len(body):
-            raise TrustListError("truncated")
-        b = body[pos:pos + n]
-        pos += n
+
+class ByteReader:
+    """The body of a signed file (a trust list, a bundle), read field by field
+    in order; the signature is split off first. Running out of bytes, or
+    leaving some, raises `error` with its code."""
+
+    def __init__(self, data, error):
+        if len(data) < SIG_LEN:
+            raise error("truncated", "shorter than a signature")
+        self.body, self.sig = data[:-SIG_LEN], data[-SIG_LEN:]
+        self.error = error
+        self.pos = 0
+
+    def take(self, n):
+        if self.pos + n > len(self.body):
+            raise self.error("truncated")
+        b = self.body[self.pos:self.pos + n]
+        self.pos += n
         return b
 
-    def u(n):
-        return int.from_bytes(take(n), "big")
+    def u(self, n):
+        return int.from_bytes(self.take(n), "big")
+
+    def finish(self):
+        if self.pos != len(self.body):
+            raise self.error("trailing_bytes")
+
+
+def parse_trust_list(data, root_pub):
+    """Section 5: returns the list, or raises TrustListError."""
+    r = ByteReader(data, TrustListError)
+    take, u = r.take, r.u
 
     if take(4) != b"IZTL":
         raise TrustListError("bad_magic")
@@ -650,9 +667,8 @@ def parse_trust_list(data, root_pub):
             "label": label.decode("ascii"),
         }
         tl["order"].append(key_id)
-    if pos != len(body):
-        raise TrustListError("trailing_bytes")
-    if not ed25519_verify_strict(root_pub, TRUSTLIST_PREFIX + body, sig):
+    r.finish()
+    if not ed25519_verify_strict(root_pub, TRUSTLIST_PREFIX + r.body, r.sig):
         raise TrustListError("bad_signature")
     return tl
 
@@ -665,12 +681,8 @@ BUNDLE_PREFIX = b"icaze:bundle:v1\x00"
 MAX_BUNDLE = 64 << 20
 
 
-class BundleError(Exception):
+class BundleError(CodedError):
     """A refused bundle; `code` is the error code of bundle-format section 5."""
-
-    def __init__(self, code, detail=""):
-        super().__init__(f"{code}: {detail}" if detail else code)
-        self.code = code
 
 
 def parse_bundle(data, root_pub):
@@ -678,21 +690,8 @@ def parse_bundle(data, root_pub):
     The revocation set is returned in its wire form (docs/revocations.md), not decoded."""
     if len(data) > MAX_BUNDLE:
         raise BundleError("too_large")
-    if len(data) < SIG_LEN:
-        raise BundleError("truncated")
-    body, sig = data[:-SIG_LEN], data[-SIG_LEN:]
-    pos = 0
-
-    def take(n):
-        nonlocal pos
-        if pos + n > len(body):
-            raise BundleError("truncated")
-        b = body[pos:pos + n]
-        pos += n
-        return b
-
-    def u(n):
-        return int.from_bytes(take(n), "big")
+    r = ByteReader(data, BundleError)
+    take, u = r.take, r.u
 
     def text(cap):
         n = u(1)
@@ -771,8 +770,7 @@ def parse_bundle(data, root_pub):
         b["regimes"].append({"id": rid, "name": name, "start": start, "end": end,
                              "scope": scope, "purposes": purposes, "zones": zones})
     b["revocations"] = take(u(4))
-    if pos != len(body):
-        raise BundleError("trailing_bytes")
+    r.finish()
     try:
         tl = parse_trust_list(tl_bytes, root_pub)
     except TrustListError as e:
@@ -780,7 +778,7 @@ def parse_bundle(data, root_pub):
     key = tl["keys"].get(b["signer"])
     if key is None:
         raise BundleError("unknown_signer")
-    if not ed25519_verify_strict(key["pub"], BUNDLE_PREFIX + body, sig):
+    if not ed25519_verify_strict(key["pub"], BUNDLE_PREFIX + r.body, r.sig):
         raise BundleError("bad_signature")
     if key["revoked"]:
         raise BundleError("signer_revoked")
@@ -1029,6 +1027,60 @@ def check_bitflips(lines, trust, first_token, prefix, fail, label):
     return passed
 
 
+def check_byte_cases(vdir, file, root, parse, error, judge, fail):
+    """The cases of a vector file of signed byte inputs (trust lists, bundles),
+    pinned to `root`: each input is read with `parse` (refusing with `error`),
+    and `judge(case, parsed, result)` says what is wrong, if anything.
+    Returns the number of cases that pass."""
+    with open(os.path.join(vdir, file), encoding="utf-8") as f:
+        vec = json.load(f)
+    vroot = PublicKey(bytes.fromhex(vec["root_public_key_hex"]))
+    if vroot.raw != root.raw:
+        fail(f"{file} pins another root than permit-v1.json")
+    passed = 0
+    for case in vec["cases"]:
+        try:
+            parsed, result = parse(bytes.fromhex(case["input_hex"]), vroot), "ok"
+        except error as e:
+            parsed, result = None, e.code
+        wrong = judge(case, parsed, result)
+        if wrong:
+            fail(wrong)
+        else:
+            passed += 1
+    return passed
+
+
+def judge_trust_list_case(case, tl, result):
+    name = case["name"]
+    if result != case["result"]:
+        return f"trust list case {name!r}: got {result}, expected {case['result']}"
+    if tl is not None:
+        got = trust_list_json(tl)
+        if got != case.get("list"):
+            return f"trust list case {name!r}: list {got} != expected {case.get('list')}"
+    elif "list" in case:
+        return f"trust list case {name!r}: refused, but the vector shows a list"
+    return None
+
+
+def judge_bundle_case(case, b, result):
+    """The revocation set's wire form (docs/revocations.md) is not decoded
+    here: a case refused for it ("revocations") must pass every other check,
+    and accepted cases are compared on the set's bytes, not on its serials."""
+    name = case["name"]
+    expected = "ok" if case["result"] == "revocations" else case["result"]
+    if result != expected:
+        return f"bundle case {name!r}: got {result}, expected {case['result']}"
+    if b is not None and "bundle" in case:
+        want = dict(case["bundle"])
+        want.pop("revoked")
+        got = bundle_json(b)
+        if got != want:
+            return f"bundle case {name!r}: {got} != {want}"
+    return None
+
+
 def main(argv):
     here = os.path.dirname(os.path.abspath(__file__))
     vdir = argv[1] if len(argv) > 1 else os.path.join(here, "..", "vectors")
@@ -1091,61 +1143,11 @@ def main(argv):
         passed += check_bitflips(lines, ptrust, first_token, f"IZ{fmt}", fail, f"v{fmt} ")
 
     # --- trust list vectors
-    with open(os.path.join(vdir, "trustlist-v1.json"), encoding="utf-8") as f:
-        tvec = json.load(f)
-    troot = PublicKey(bytes.fromhex(tvec["root_public_key_hex"]))
-    if troot.raw != root.raw:
-        fail("trustlist-v1.json pins another root than permit-v1.json")
-    for case in tvec["cases"]:
-        name = case["name"]
-        try:
-            tl = parse_trust_list(bytes.fromhex(case["input_hex"]), troot)
-            result = "ok"
-        except TrustListError as e:
-            tl, result = None, e.code
-        if result != case["result"]:
-            fail(f"trust list case {name!r}: got {result}, expected {case['result']}")
-            continue
-        if tl is not None:
-            got = trust_list_json(tl)
-            if got != case.get("list"):
-                fail(f"trust list case {name!r}: list {got} != expected {case.get('list')}")
-                continue
-        elif "list" in case:
-            fail(f"trust list case {name!r}: refused, but the vector shows a list")
-            continue
-        passed += 1
+    passed += check_byte_cases(vdir, "trustlist-v1.json", root, parse_trust_list, TrustListError,
+                               judge_trust_list_case, fail)
 
-    # --- bundle vectors (docs/bundle-format.md). The revocation set's wire form
-    # (docs/revocations.md) is not decoded here: a case refused for it
-    # ("revocations") must pass every other check, and accepted cases are
-    # compared on the set's bytes, not on its serials.
-    with open(os.path.join(vdir, "bundle-v1.json"), encoding="utf-8") as f:
-        bvec = json.load(f)
-    broot = PublicKey(bytes.fromhex(bvec["root_public_key_hex"]))
-    if broot.raw != root.raw:
-        fail("bundle-v1.json pins another root than permit-v1.json")
-    for case in bvec["cases"]:
-        name = case["name"]
-        try:
-            b = parse_bundle(bytes.fromhex(case["input_hex"]), broot)
-            result = "ok"
-        except BundleError as e:
-            b, result = None, e.code
-        expected = case["result"]
-        if expected == "revocations":
-            expected = "ok"
-        if result != expected:
-            fail(f"bundle case {name!r}: got {result}, expected {case['result']}")
-            continue
-        if b is not None and "bundle" in case:
-            want = dict(case["bundle"])
-            want.pop("revoked")
-            got = bundle_json(b)
-            if got != want:
-                fail(f"bundle case {name!r}: {got} != {want}")
-                continue
-        passed += 1
+    # --- bundle vectors (docs/bundle-format.md)
+    passed += check_byte_cases(vdir, "bundle-v1.json", root, parse_bundle, BundleError, judge_bundle_case, fail)
 
     # --- the worked example of docs/bundle-format.md section 7
     bundle = documented_bundle(os.path.join(here, "..", "..", "docs", "bundle-format.md"))

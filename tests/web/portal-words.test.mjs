@@ -12,13 +12,22 @@
 //
 // Run: bash tests/web/run.sh portal-words
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
-import { DEMO, bakuDate, bakuDateTime, launchChromium, shotsDir, startServer } from "./server.mjs";
+import { test } from "node:test";
+import {
+  apiRequestsDuring,
+  fillPasswords,
+  login,
+  openPortalPage,
+  pickZones,
+  refusedInPage,
+  serverAndBrowserForTheFile,
+  waitRoute,
+} from "./portal-page.mjs";
+import { DEMO, bakuDate, bakuDateTime, shotsDir } from "./server.mjs";
 
-let server;
-let browser;
+/** The server and Chromium the file's tests share. */
+const shared = serverAndBrowserForTheFile();
 /** Page problems (uncaught errors, CSP violations) seen in any page. */
 const pageProblems = [];
 
@@ -44,75 +53,21 @@ let employer;
 let operator;
 const state = { serial: 0, editedSerial: 0, employeeId: null, tripSerial: 0, importId: null, delegated: null };
 
-before(async () => {
-  mkdirSync(shotsDir, { recursive: true });
-  server = await startServer();
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
 async function shot(page, name) {
   await page.screenshot({ path: join(shotsDir, `${name}.png`), fullPage: true });
 }
 
 async function openPortal({ width = 360, height = 780 } = {}) {
-  const context = await browser.newContext({ viewport: { width, height } });
-  const page = await context.newPage();
-  page.on("pageerror", (e) => pageProblems.push(`page error: ${e.message}`));
-  page.on("console", (m) => {
-    if (m.type() === "error" && /Content Security Policy|Refused to/i.test(m.text())) pageProblems.push(m.text());
+  return openPortalPage(shared, {
+    contextOptions: { viewport: { width, height } },
+    problems: pageProblems,
+    onDialog: (d) => d.accept(d.type() === "prompt" ? "dəfn təxirə salındı" : undefined),
   });
-  page.on("dialog", (d) => d.accept(d.type() === "prompt" ? "dəfn təxirə salındı" : undefined));
-  await page.goto(`${server.url}/portal/`);
-  await page.waitForSelector("body[data-ready=true]");
-  return page;
-}
-
-async function waitRoute(page, route) {
-  await page.waitForSelector(`body[data-route="${route}"]`);
 }
 
 async function setLanguage(page, lang) {
   await page.selectOption("#lang", lang);
   await page.waitForFunction((l) => document.documentElement.lang === l, lang);
-}
-
-async function login(page, loginName, password) {
-  await page.fill("#login-login", loginName);
-  await page.fill("#login-password", password);
-  await page.click("#login-submit");
-}
-
-async function pickZones(page, prefix, ids) {
-  if (await page.$(`#${prefix}-typed`)) {
-    await page.fill(`#${prefix}-typed`, ids.join(", "));
-    return;
-  }
-  for (const id of ids) await page.check(`#${prefix}-${id}`);
-}
-
-/**
- * The portal API requests the page makes while `action` runs. A marker request
- * made after it (`/healthz`) is seen after any request the action made, as the
- * page's requests are reported in order, so no waiting on time is needed.
- */
-async function apiRequestsDuring(page, action) {
-  const seen = [];
-  const onRequest = (r) => seen.push(`${r.method()} ${new URL(r.url()).pathname}`);
-  page.on("request", onRequest);
-  try {
-    await action();
-    const marker = page.waitForRequest((r) => r.url().endsWith("/healthz?marker"));
-    await page.evaluate(() => fetch("/healthz?marker").then((r) => r.text()));
-    await marker;
-  } finally {
-    page.off("request", onRequest);
-  }
-  return seen.filter((r) => r.includes("/portal/api/"));
 }
 
 /** The error shown beside input `id`: its text, whether it lies in the input's own field below it, and the input's marks. */
@@ -142,17 +97,13 @@ async function submitForAnswer(page, button, path) {
 }
 
 test("an empty form is checked in the page: each empty field says so beside it, and nothing is sent", async () => {
-  const created = await server.adminPost("/v1/organisations", ORG);
+  const created = await shared.server.adminPost("/v1/organisations", ORG);
   assert.equal(created.status, 201, JSON.stringify(created.body));
   employer = await openPortal();
   await waitRoute(employer, "login");
 
   // Azerbaijani, the login form.
-  const sent = await apiRequestsDuring(employer, async () => {
-    await employer.click("#login-submit");
-    await employer.waitForSelector("#login-error:not([hidden])");
-  });
-  assert.deepEqual(sent, [], "an empty login form sends nothing");
+  await refusedInPage(employer, "login", "an empty login form sends nothing");
   assert.equal(await employer.textContent("#login-error"), "Qeyd olunmuş sahələri doldurun.");
   for (const id of ["login-login", "login-password"]) {
     const e = await fieldError(employer, id);
@@ -175,19 +126,13 @@ test("an empty form is checked in the page: each empty field says so beside it, 
   await login(employer, ORG.login, created.body.password);
   await waitRoute(employer, "password");
   await setLanguage(employer, "ru");
-  const sentPassword = await apiRequestsDuring(employer, async () => {
-    await employer.click("#password-submit");
-    await employer.waitForSelector("#password-error:not([hidden])");
-  });
-  assert.deepEqual(sentPassword, []);
+  await refusedInPage(employer, "password");
   assert.equal(await employer.textContent("#password-error"), "Заполните отмеченные поля.");
   for (const id of ["password-old", "password-new", "password-repeat"]) {
     assert.equal((await fieldError(employer, id)).text, "Заполните это поле.", id);
   }
   // Different new passwords: said beside the repeat, before anything is sent.
-  await employer.fill("#password-old", created.body.password);
-  await employer.fill("#password-new", NEW_PASSWORD);
-  await employer.fill("#password-repeat", `${NEW_PASSWORD}x`);
+  await fillPasswords(employer, created.body.password, NEW_PASSWORD, `${NEW_PASSWORD}x`);
   const sentMismatch = await apiRequestsDuring(employer, () => employer.click("#password-submit"));
   assert.deepEqual(sentMismatch, []);
   assert.equal((await fieldError(employer, "password-repeat")).text, "Новые пароли не совпадают.");
@@ -199,11 +144,7 @@ test("an empty form is checked in the page: each empty field says so beside it, 
   await employer.click("#employees-new");
   await employer.waitForSelector("#employee-form");
   await employer.fill("#employee-from", "");
-  const sentEmployee = await apiRequestsDuring(employer, async () => {
-    await employer.click("#employee-submit");
-    await employer.waitForSelector("#employee-error:not([hidden])");
-  });
-  assert.deepEqual(sentEmployee, [], "an empty employee form sends nothing");
+  await refusedInPage(employer, "employee", "an empty employee form sends nothing");
   assert.equal(await employer.textContent("#employee-error"), "Заполните отмеченные поля.");
   for (const id of ["employee-document", "employee-name", "employee-from"]) {
     const e = await fieldError(employer, id);
@@ -220,11 +161,7 @@ test("an empty form is checked in the page: each empty field says so beside it, 
   await setLanguage(employer, "az");
   await employer.click("#nav-org");
   await waitRoute(employer, "org");
-  const sentDelegate = await apiRequestsDuring(employer, async () => {
-    await employer.click("#delegate-submit");
-    await employer.waitForSelector("#delegate-error:not([hidden])");
-  });
-  assert.deepEqual(sentDelegate, []);
+  await refusedInPage(employer, "delegate");
   // The first person was added by the administrator, said in words.
   assert.equal(await employer.textContent(`#persons tr[data-login="${ORG.login}"] td:nth-child(4)`), "Administrator");
   assert.equal((await fieldError(employer, "delegate-login")).text, "Bu sahəni doldurun.");
@@ -233,7 +170,7 @@ test("an empty form is checked in the page: each empty field says so beside it, 
 
 test("the server's refusals are said in the page's language, beside the field they name", async () => {
   const page = employer;
-  await page.goto(`${server.url}/portal/#/employees/new`);
+  await page.goto(`${shared.server.url}/portal/#/employees/new`);
   await page.waitForSelector("#employee-form");
   await setLanguage(page, "az");
   await page.waitForSelector("#employee-form");
@@ -316,23 +253,16 @@ test("the server's refusals are said in the page's language, beside the field th
   assert.ok(await page.isHidden("#employee-from-error"), "the start's earlier error is cleared");
 
   // The 102 console: a funeral permit's own limits, in Azerbaijani and Russian, beside the time they are about.
-  const created = await server.adminPost("/v1/operators", OPERATOR);
+  const created = await shared.server.adminPost("/v1/operators", OPERATOR);
   assert.equal(created.status, 201, JSON.stringify(created.body));
   operator = await openPortal();
   await waitRoute(operator, "login");
   await login(operator, OPERATOR.login, created.body.password);
   await waitRoute(operator, "password");
-  await operator.fill("#password-old", created.body.password);
-  await operator.fill("#password-new", NEW_PASSWORD);
-  await operator.fill("#password-repeat", NEW_PASSWORD);
-  await operator.click("#password-submit");
+  await fillPasswords(operator, created.body.password, NEW_PASSWORD, NEW_PASSWORD, { submit: true });
   await waitRoute(operator, "console");
   // An empty document: nothing is sent.
-  const sentFuneral = await apiRequestsDuring(operator, async () => {
-    await operator.click("#funeral-submit");
-    await operator.waitForSelector("#funeral-error:not([hidden])");
-  });
-  assert.deepEqual(sentFuneral, []);
+  await refusedInPage(operator, "funeral");
   assert.equal((await fieldError(operator, "funeral-document")).text, "Bu sahəni doldurun.");
   assert.equal(await operator.textContent("#funeral-error"), "Qeyd olunmuş sahəni doldurun.");
   await operator.fill("#funeral-document", DEMO.baku);
@@ -391,11 +321,7 @@ test("an import's problems are said line by line in the page's language", async 
   await page.click("#nav-import");
   await waitRoute(page, "import");
   // No file chosen: said beside the file input, nothing sent.
-  const sent = await apiRequestsDuring(page, async () => {
-    await page.click("#import-submit");
-    await page.waitForSelector("#import-error:not([hidden])");
-  });
-  assert.deepEqual(sent, []);
+  await refusedInPage(page, "import");
   assert.equal((await fieldError(page, "import-file")).text, "Выберите файл.");
   await page.setInputFiles("#import-file", { name: "employees.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
   await page.click("#import-submit");
@@ -437,7 +363,7 @@ test("an import's problems are said line by line in the page's language", async 
 test("dates are written in the page's language, in Baku time", async () => {
   const page = employer;
   await setLanguage(page, "az");
-  await page.goto(`${server.url}/portal/#/employees/new`);
+  await page.goto(`${shared.server.url}/portal/#/employees/new`);
   await page.waitForSelector("#employee-form");
   await page.fill("#employee-document", DEMO.baku);
   await page.fill("#employee-name", "Fuad Rzayev");
@@ -449,22 +375,16 @@ test("dates are written in the page's language, in Baku time", async () => {
   state.serial = Number(await page.textContent("#employee-serial"));
   state.employeeId = /#\/employees\/(\d+)/.exec(page.url())?.[1];
   const range = (lang) => `${writtenDay(bakuDate(0), lang)} – ${writtenDay(bakuDate(13), lang)}`;
-  assert.equal(await page.textContent("#employee-dates"), range("az"));
   // The permit runs from 00:00 Baku time on the first day to 00:00 after the last.
-  assert.equal(
-    await page.textContent("#employee-validity"),
-    `${writtenDay(bakuDate(0), "az")}, 00:00 – ${writtenDay(bakuDate(14), "az")}, 00:00`,
-  );
-  await setLanguage(page, "ru");
-  await page.waitForSelector("#employee-dates");
-  assert.equal(await page.textContent("#employee-dates"), range("ru"));
-  assert.equal(
-    await page.textContent("#employee-validity"),
-    `${writtenDay(bakuDate(0), "ru")}, 00:00 – ${writtenDay(bakuDate(14), "ru")}, 00:00`,
-  );
-  await setLanguage(page, "en");
-  await page.waitForSelector("#employee-dates");
-  assert.equal(await page.textContent("#employee-dates"), range("en"));
+  const validity = (lang) => `${writtenDay(bakuDate(0), lang)}, 00:00 – ${writtenDay(bakuDate(14), lang)}, 00:00`;
+  for (const lang of ["az", "ru", "en"]) {
+    if (lang !== "az") {
+      await setLanguage(page, lang);
+      await page.waitForSelector("#employee-dates");
+    }
+    assert.equal(await page.textContent("#employee-dates"), range(lang));
+    if (lang !== "en") assert.equal(await page.textContent("#employee-validity"), validity(lang));
+  }
   await setLanguage(page, "az");
   await page.waitForSelector("#employee-dates");
   await shot(page, "portal-words-employee-az");
@@ -623,7 +543,7 @@ test("at 360 and 320 px wide every screen fits the phone: no sideways scrolling,
   for (const width of [360, 320]) {
     for (const p of [page, operator]) await p.setViewportSize({ width, height: 720 });
     for (const [p, name, hash, ready, tableId] of screens) {
-      await p.goto(`${server.url}/portal/${hash}`);
+      await p.goto(`${shared.server.url}/portal/${hash}`);
       await p.waitForSelector(ready, { timeout: 10_000 });
       if (name === "import") await p.waitForSelector("body[data-import-done]");
       if (name === "console") {

@@ -5,13 +5,13 @@
 //
 // Run: bash tests/web/run.sh portal
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
-import { DEMO, bakuDate, bakuDateTime, launchChromium, shotsDir, startServer } from "./server.mjs";
+import { test } from "node:test";
+import { fillPasswords, login, openPortalPage, pickZones, serverAndBrowserForTheFile, waitRoute } from "./portal-page.mjs";
+import { DEMO, bakuDate, bakuDateTime, shotsDir } from "./server.mjs";
 
-let server;
-let browser;
+/** The server and Chromium the file's tests share. */
+const shared = serverAndBrowserForTheFile();
 /** A test's own answer to the next dialog (`(dialog) => Promise`), and the dialogs seen. */
 const dialogs = { answer: null, seen: [] };
 /** Page problems (uncaught errors, CSP violations) seen in any page. */
@@ -27,53 +27,24 @@ let employer;
 /** Ids of the first organisation's employees that stay registered. */
 const keptIds = [];
 
-before(async () => {
-  mkdirSync(shotsDir, { recursive: true });
-  server = await startServer();
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
 async function shot(page, name) {
   await page.screenshot({ path: join(shotsDir, `portal-${name}.png`), fullPage: true });
 }
 
 /** A page in a fresh browser context (its own cookies), phone-sized unless told. */
 async function openPortal({ phone = false } = {}) {
-  const context = await browser.newContext({
-    viewport: phone ? { width: 390, height: 844 } : { width: 1200, height: 900 },
-    acceptDownloads: true,
+  return openPortalPage(shared, {
+    contextOptions: { viewport: phone ? { width: 390, height: 844 } : { width: 1200, height: 900 }, acceptDownloads: true },
+    problems: pageProblems,
+    // Confirmations are accepted; a prompt (the reason of a revocation) gets a reason. A test
+    // that answers a dialog itself sets `dialogs.answer`, which sees each dialog once.
+    onDialog: (d) => {
+      const answer = dialogs.answer;
+      dialogs.answer = null;
+      if (answer) return answer(d);
+      return d.accept(d.type() === "prompt" ? "the funeral was moved" : undefined);
+    },
   });
-  const page = await context.newPage();
-  page.on("pageerror", (e) => pageProblems.push(`page error: ${e.message}`));
-  page.on("console", (m) => {
-    if (m.type() === "error" && /Content Security Policy|Refused to/i.test(m.text())) pageProblems.push(m.text());
-  });
-  // Confirmations are accepted; a prompt (the reason of a revocation) gets a reason. A test
-  // that answers a dialog itself sets `dialogs.answer`, which sees each dialog once.
-  page.on("dialog", (d) => {
-    const answer = dialogs.answer;
-    dialogs.answer = null;
-    if (answer) return answer(d);
-    return d.accept(d.type() === "prompt" ? "the funeral was moved" : undefined);
-  });
-  await page.goto(`${server.url}/portal/`);
-  await page.waitForSelector("body[data-ready=true]");
-  return page;
-}
-
-async function waitRoute(page, route) {
-  await page.waitForSelector(`body[data-route="${route}"]`);
-}
-
-async function login(page, loginName, password) {
-  await page.fill("#login-login", loginName);
-  await page.fill("#login-password", password);
-  await page.click("#login-submit");
 }
 
 /** Signs in with a one-time password and sets NEW_PASSWORD, as the portal demands. */
@@ -82,19 +53,7 @@ async function firstLogin(page, loginName, oneTime) {
   await login(page, loginName, oneTime);
   await waitRoute(page, "password");
   assert.ok(await page.isVisible("#must-change"), "the first login must ask for a new password");
-  await page.fill("#password-old", oneTime);
-  await page.fill("#password-new", NEW_PASSWORD);
-  await page.fill("#password-repeat", NEW_PASSWORD);
-  await page.click("#password-submit");
-}
-
-/** Chooses zones in a zone picker: checkboxes when the server lists zones, else the typed list. */
-async function pickZones(page, prefix, ids) {
-  if (await page.$(`#${prefix}-typed`)) {
-    await page.fill(`#${prefix}-typed`, ids.join(", "));
-    return;
-  }
-  for (const id of ids) await page.check(`#${prefix}-${id}`);
+  await fillPasswords(page, oneTime, NEW_PASSWORD, NEW_PASSWORD, { submit: true });
 }
 
 /** The employee list's documents as shown. */
@@ -133,17 +92,17 @@ async function fetchFromPage(page, path, init = {}) {
 }
 
 test("the portal page is served with its security headers", async () => {
-  const r = await fetch(`${server.url}/portal/`);
+  const r = await fetch(`${shared.server.url}/portal/`);
   assert.equal(r.status, 200);
   assert.match(r.headers.get("content-type"), /^text\/html/);
   assert.match(r.headers.get("content-security-policy"), /default-src 'self'/);
   assert.equal(r.headers.get("x-content-type-options"), "nosniff");
-  const js = await fetch(`${server.url}/portal/app.js`);
+  const js = await fetch(`${shared.server.url}/portal/app.js`);
   assert.match(js.headers.get("content-type"), /^text\/javascript/);
 });
 
 test("the employer's first login asks for a new password, then shows the employees", async () => {
-  const created = await server.adminPost("/v1/organisations", ORG);
+  const created = await shared.server.adminPost("/v1/organisations", ORG);
   assert.equal(created.status, 201, JSON.stringify(created.body));
   assert.ok(created.body.password, "the administrator gets a one-time password");
   employer = await openPortal({ phone: true });
@@ -153,9 +112,7 @@ test("the employer's first login asks for a new password, then shows the employe
   await waitRoute(employer, "password");
   // A wrong current password is refused in the page's language (issue 22: the API's code,
   // translated; not its English message), and the session goes on.
-  await employer.fill("#password-old", "not-the-password");
-  await employer.fill("#password-new", NEW_PASSWORD);
-  await employer.fill("#password-repeat", NEW_PASSWORD);
+  await fillPasswords(employer, "not-the-password", NEW_PASSWORD);
   const refused = employer.waitForResponse((r) => r.url().endsWith("/portal/api/password"));
   await employer.click("#password-submit");
   const answer = await refused;
@@ -166,10 +123,7 @@ test("the employer's first login asks for a new password, then shows the employe
   assert.equal(await employer.textContent("#password-error"), "Hazırkı şifrə səhvdir.");
   assert.equal(await employer.getAttribute("body", "data-route"), "password");
   // A new password of fewer than 10 characters is refused before it is sent.
-  await employer.fill("#password-old", created.body.password);
-  await employer.fill("#password-new", "short");
-  await employer.fill("#password-repeat", "short");
-  await employer.click("#password-submit");
+  await fillPasswords(employer, created.body.password, "short", "short", { submit: true });
   await employer.waitForFunction(() => document.querySelector("#password-error")?.textContent.includes("10"));
   await employer.fill("#password-new", NEW_PASSWORD);
   await employer.fill("#password-repeat", NEW_PASSWORD);
@@ -220,10 +174,10 @@ test("an employee is registered, shown with the permit and QR, edited (a positio
   const file = await download;
   assert.equal(file.suggestedFilename(), `icaze-${serial}.png`);
   assert.equal(await file.failure(), null, "the QR downloads");
-  const png = await page.request.get(`${server.url}/portal/api/employees/${id}/qr.png`);
+  const png = await page.request.get(`${shared.server.url}/portal/api/employees/${id}/qr.png`);
   assert.equal(png.status(), 200);
   assert.equal(png.headers()["content-type"], "image/png");
-  const pdf = await page.request.get(`${server.url}/portal/api/employees/${id}/certificate.pdf`);
+  const pdf = await page.request.get(`${shared.server.url}/portal/api/employees/${id}/certificate.pdf`);
   assert.equal(pdf.status(), 200);
   assert.ok((await pdf.body()).subarray(0, 5).toString() === "%PDF-", "the certificate is a PDF");
   await shot(page, "employee");
@@ -324,7 +278,7 @@ test("a CSV import shows its progress to the end and names the bad lines", async
   assert.deepEqual([...listed].sort(), [...good].sort());
   keptIds.push(...(await page.$$eval("#employees-table tbody tr", (rows) => rows.map((r) => Number(r.dataset.id)))));
   // Paging: two a page, then the next page holds the third.
-  await page.goto(`${server.url}/portal/#/employees?limit=2`);
+  await page.goto(`${shared.server.url}/portal/#/employees?limit=2`);
   await page.waitForSelector("#employees-next");
   const first = await listedDocuments(page);
   assert.equal(first.length, 2);
@@ -343,7 +297,7 @@ test("a CSV import shows its progress to the end and names the bad lines", async
 });
 
 test("another organisation sees none of the first one's employees", async () => {
-  const created = await server.adminPost("/v1/organisations", OTHER_ORG);
+  const created = await shared.server.adminPost("/v1/organisations", OTHER_ORG);
   assert.equal(created.status, 201, JSON.stringify(created.body));
   const page = await openPortal();
   await firstLogin(page, OTHER_ORG.login, created.body.password);
@@ -353,7 +307,7 @@ test("another organisation sees none of the first one's employees", async () => 
   const theirs = await fetchFromPage(page, `/portal/api/employees/${keptIds[0]}`);
   assert.equal(theirs.status, 404);
   assert.equal(theirs.body.code, "employee_not_found");
-  await page.goto(`${server.url}/portal/#/employees/${keptIds[0]}`);
+  await page.goto(`${shared.server.url}/portal/#/employees/${keptIds[0]}`);
   await page.waitForSelector("#employee-detail-error:not([hidden])");
   assert.equal(await page.textContent("#employee-detail-error"), "Təşkilatınızda belə işçi yoxdur.");
   await shot(page, "other-org");
@@ -402,7 +356,7 @@ test("delegation adds a person, who signs in and sees the organisation's employe
 });
 
 test("five wrong passwords throttle the login, said in the page's language", async () => {
-  const created = await server.adminPost("/v1/organisations", THROTTLED_ORG);
+  const created = await shared.server.adminPost("/v1/organisations", THROTTLED_ORG);
   assert.equal(created.status, 201, JSON.stringify(created.body));
   const page = await openPortal();
   await waitRoute(page, "login");
@@ -456,7 +410,7 @@ test("a forged post without the CSRF header is refused with 403", async () => {
     body: JSON.stringify(employee),
   });
   assert.equal(wrong.status, 403);
-  const viaRequest = await page.request.post(`${server.url}/portal/api/employees`, { data: employee });
+  const viaRequest = await page.request.post(`${shared.server.url}/portal/api/employees`, { data: employee });
   assert.equal(viaRequest.status(), 403);
   // A form post from the page (what a forged HTML form would send) is refused too.
   const form = await fetchFromPage(page, "/portal/api/org/persons", {
@@ -475,7 +429,7 @@ test("a forged post without the CSRF header is refused with 403", async () => {
 
 test("a business trip adds a second permit to an employee", async () => {
   const page = employer;
-  await page.goto(`${server.url}/portal/#/employees/${keptIds[0]}`);
+  await page.goto(`${shared.server.url}/portal/#/employees/${keptIds[0]}`);
   await page.waitForSelector("#trip-form");
   assert.ok(await page.$("#trips-empty"), "no trip yet");
   await pickZones(page, "trip-zones", [3]);
@@ -494,10 +448,10 @@ test("a business trip adds a second permit to an employee", async () => {
 
 test("after a regime change the employer reactivates the deactivated employees", async () => {
   const page = employer;
-  const done = await server.adminPost("/v1/portal/deactivate", { reason: "new regime (test)" });
+  const done = await shared.server.adminPost("/v1/portal/deactivate", { reason: "new regime (test)" });
   assert.equal(done.status, 200, JSON.stringify(done.body));
   assert.ok(done.body.deactivated >= keptIds.length);
-  await page.goto(`${server.url}/portal/#/employees?status=deactivated`);
+  await page.goto(`${shared.server.url}/portal/#/employees?status=deactivated`);
   await waitRoute(page, "employees");
   assert.equal((await listedDocuments(page)).length, keptIds.length, "every employee is deactivated");
   await page.click("#nav-reactivate");
@@ -510,7 +464,7 @@ test("after a regime change the employer reactivates the deactivated employees",
   assert.ok(await page.$("#reactivate-count"), `not reactivated: ${await page.textContent("#reactivate-error")}`);
   assert.match(await page.textContent("#reactivate-count"), new RegExp(`\\b${keptIds.length}\\b`));
   await shot(page, "reactivate");
-  await page.goto(`${server.url}/portal/#/employees?status=active`);
+  await page.goto(`${shared.server.url}/portal/#/employees?status=active`);
   await waitRoute(page, "employees");
   assert.equal((await listedDocuments(page)).length, keptIds.length, "every employee is active again");
 });
@@ -529,7 +483,7 @@ test("a lost session goes back to the login screen with a message", async () => 
 });
 
 test("the 102 operator issues a funeral permit, which shows its token and QR", async () => {
-  const created = await server.adminPost("/v1/operators", { login: "op102", name: "Elnur Bağırov" });
+  const created = await shared.server.adminPost("/v1/operators", { login: "op102", name: "Elnur Bağırov" });
   assert.equal(created.status, 201, JSON.stringify(created.body));
   const page = await openPortal();
   await firstLogin(page, "op102", created.body.password);
@@ -568,7 +522,7 @@ test("the 102 operator issues a funeral permit, which shows its token and QR", a
   // The family calls back: the operator revokes it, giving a reason; the list says so, and so does the server.
   await page.click(`#funeral-list tr[data-serial="${serial}"] button.revoke`);
   await page.waitForSelector(`#funeral-list tr[data-serial="${serial}"] .status.revoked`);
-  const revocations = await server.adminGet("/v1/revocations");
+  const revocations = await shared.server.adminGet("/v1/revocations");
   assert.equal(revocations.status, 200);
   assert.ok(revocations.body.revocations.some((r) => String(r.serial) === serial), "the revocation reaches the bundle's list");
   // The deny list is refused, with the API's message.

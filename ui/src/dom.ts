@@ -31,3 +31,27 @@ export function h<K extends keyof HTMLElementTagNameMap>(
 export async function fileBytes(file: File): Promise<Uint8Array> {
   return new Uint8Array(await file.arrayBuffer());
 }
+
+/**
+ * A file input that passes the file chosen to `onChosen` (as a reader of its bytes, so that
+ * the caller reads them where it handles errors), then clears itself so the same file can
+ * be chosen again.
+ */
+export function fileInput(
+  attrs: { id: string; accept?: string; label: string },
+  onChosen: (bytes: () => Promise<Uint8Array>) => Promise<void>,
+): HTMLInputElement {
+  const input = h("input", {
+    type: "file",
+    id: attrs.id,
+    accept: attrs.accept,
+    "aria-label": attrs.label,
+    onchange: async () => {
+      const chosen = input.files?.[0];
+      input.value = "";
+      if (!chosen) return;
+      await onChosen(() => fileBytes(chosen));
+    },
+  });
+  return input;
+}

@@ -452,15 +452,27 @@ fn write_new(path: &Path, contents: &[u8], mode: u32) -> Result<(), AuthorityErr
 mod tests {
     use super::*;
 
+    /// A directory of its own with a new authority in it (default options, now).
+    fn initialised_dir() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        Authority::init(dir.path(), now(), &InitOptions::default()).unwrap();
+        dir
+    }
+
+    /// [`initialised_dir`] and its authority, loaded.
+    fn initialised() -> (tempfile::TempDir, Authority) {
+        let dir = initialised_dir();
+        let authority = Authority::load(dir.path()).unwrap();
+        (dir, authority)
+    }
+
     fn now() -> UtcMinute {
         UtcMinute::parse_rfc3339("2020-12-14T00:00:00+04:00").unwrap()
     }
 
     #[test]
     fn init_writes_private_keys_owner_only_and_refuses_to_overwrite() {
-        let dir = tempfile::tempdir().unwrap();
-        Authority::init(dir.path(), now(), &InitOptions::default()).unwrap();
-        let authority = Authority::load(dir.path()).unwrap();
+        let (dir, authority) = initialised();
         authority.next_serial().unwrap();
         #[cfg(unix)]
         for name in ["root.secret", "sms.secret", "portal.secret", "callcentre.secret", "sync.secret", "next-serial"] {
@@ -476,9 +488,7 @@ mod tests {
 
     #[test]
     fn each_role_signs_only_its_purposes() {
-        let dir = tempfile::tempdir().unwrap();
-        Authority::init(dir.path(), now(), &InitOptions::default()).unwrap();
-        let authority = Authority::load(dir.path()).unwrap();
+        let (_dir, authority) = initialised();
         let id = |p| authority.signing_key(p, now()).map(|(id, _)| id.0);
         assert_eq!(id(Purpose::Medical), Some(1));
         assert_eq!(id(Purpose::Necessities), Some(1));
@@ -492,9 +502,7 @@ mod tests {
 
     #[test]
     fn the_sync_key_signs_bundles_and_no_permits() {
-        let dir = tempfile::tempdir().unwrap();
-        Authority::init(dir.path(), now(), &InitOptions::default()).unwrap();
-        let authority = Authority::load(dir.path()).unwrap();
+        let (dir, authority) = initialised();
         let (id, key) = authority.bundle_key(now()).unwrap();
         assert_eq!(id, KeyId(4));
         let listed = authority.trust_list().key(id).unwrap();
@@ -515,9 +523,7 @@ mod tests {
 
     #[test]
     fn signed_bundles_verify_against_the_root() {
-        let dir = tempfile::tempdir().unwrap();
-        Authority::init(dir.path(), now(), &InitOptions::default()).unwrap();
-        let authority = Authority::load(dir.path()).unwrap();
+        let (_dir, authority) = initialised();
         let contents = BundleContents {
             version: 3,
             base_version: None,
@@ -540,8 +546,7 @@ mod tests {
 
     #[test]
     fn a_tampered_trust_list_does_not_load() {
-        let dir = tempfile::tempdir().unwrap();
-        Authority::init(dir.path(), now(), &InitOptions::default()).unwrap();
+        let dir = initialised_dir();
         let path = dir.path().join("trustlist");
         let mut bytes = fs::read(&path).unwrap();
         bytes[20] ^= 1;
@@ -551,8 +556,7 @@ mod tests {
 
     #[test]
     fn rotating_a_key_revokes_it_for_every_token_and_hands_its_purposes_to_a_new_one() {
-        let dir = tempfile::tempdir().unwrap();
-        Authority::init(dir.path(), now(), &InitOptions::default()).unwrap();
+        let dir = initialised_dir();
         let before = Authority::load(dir.path()).unwrap();
         let later = now().checked_add(600).unwrap();
         let rotation = Authority::rotate(dir.path(), "portal", later, &InitOptions::default()).unwrap();
@@ -595,8 +599,7 @@ mod tests {
 
     #[test]
     fn an_interrupted_rotation_is_finished_by_running_it_again() {
-        let dir = tempfile::tempdir().unwrap();
-        Authority::init(dir.path(), now(), &InitOptions::default()).unwrap();
+        let dir = initialised_dir();
         Authority::rotate(dir.path(), "sms", now(), &InitOptions::default()).unwrap();
         // As if the process died after renaming the trust list: put a pending
         // secret back, and the old (revoked) one in its place.
@@ -619,9 +622,7 @@ mod tests {
 
     #[test]
     fn damaged_serial_counter_is_an_error() {
-        let dir = tempfile::tempdir().unwrap();
-        Authority::init(dir.path(), now(), &InitOptions::default()).unwrap();
-        let authority = Authority::load(dir.path()).unwrap();
+        let (dir, authority) = initialised();
         fs::write(dir.path().join("next-serial"), "twelve").unwrap();
         assert!(matches!(authority.next_serial(), Err(AuthorityError::Serial(_))));
     }

@@ -9,9 +9,11 @@
 //! runs once on a set a tenth the size, so that the unoptimised build stays
 //! quick.
 
+mod common;
+
 use std::collections::HashSet;
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use criterion::{BatchSize, Criterion, SamplingMode};
@@ -135,30 +137,9 @@ fn entropy_floor_bytes(universe: u64, n: u64) -> f64 {
     (0..n).map(|i| ((universe - i) as f64 / (n - i) as f64).log2()).sum::<f64>() / 8.0
 }
 
-fn criterion_dir() -> PathBuf {
-    // Criterion's own order, as in benches/token.rs: $CRITERION_HOME,
-    // $CARGO_TARGET_DIR/criterion, then <target>/criterion beside this binary
-    // (<target>/<profile>/deps).
-    if let Some(home) = std::env::var_os("CRITERION_HOME") {
-        return PathBuf::from(home);
-    }
-    if let Some(target) = std::env::var_os("CARGO_TARGET_DIR") {
-        return PathBuf::from(target).join("criterion");
-    }
-    std::env::current_exe()
-        .ok()
-        .and_then(|exe| Some(exe.parent()?.parent()?.parent()?.join("criterion")))
-        .unwrap_or_else(|| PathBuf::from("target/criterion"))
-}
-
 /// Criterion's median (ns) for one benchmark, if measured since `since`.
 fn median(dir: &Path, group: &str, id: &str, since: SystemTime) -> Option<f64> {
-    let path = dir.join(group).join(id).join("new").join("estimates.json");
-    if std::fs::metadata(&path).ok()?.modified().ok()? < since {
-        return None;
-    }
-    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
-    json["median"]["point_estimate"].as_f64()
+    common::estimate(dir, group, id, since).map(|(median, _)| median)
 }
 
 fn human_time(ns: f64) -> String {
@@ -208,7 +189,7 @@ fn report(fx: &Fixture, since: SystemTime) {
     println!("| `HashSet<u32>`, 10M ({buckets} buckets) | {} | {:.2} |", mb(hash_bytes), bits(hash_bytes, n));
     println!("| `HashSet<u64>`, 10M (same buckets) | {} | {:.2} |", mb(hash64_bytes), bits(hash64_bytes, n));
 
-    let dir = criterion_dir();
+    let dir = common::criterion_dir();
     println!("\nMedians from {} (this run only):", dir.display());
     println!("| benchmark | median |");
     println!("| --- | ---: |");
@@ -256,11 +237,7 @@ fn main() {
     let measuring = std::env::args().any(|a| a == "--bench");
     let fx = if measuring { Fixture::new(10_000_000, 100_000) } else { Fixture::new(1_000_000, 10_000) };
     assert_eq!(RevocationSet::decode(&fx.set_bytes).as_ref(), Ok(&fx.set), "the fixture round-trips");
-    let mut c = Criterion::default()
-        .measurement_time(Duration::from_secs(3))
-        .warm_up_time(Duration::from_secs(1))
-        .without_plots()
-        .configure_from_args();
+    let mut c = common::criterion();
     lookups_and_delta(&mut c, &fx);
     bulk(&mut c, &fx);
     c.final_summary();

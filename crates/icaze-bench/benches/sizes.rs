@@ -24,158 +24,76 @@ struct Kind {
     plate: Option<&'static str>,
 }
 
+/// The SMS code-2 permit of December 2020: 15 minutes' delay, 3 hours.
+const SMS_DEC: Kind = Kind {
+    name: "SMS code 2, 15 min delay, 3 h (Dec 2020)",
+    document: "AZE11111111",
+    purpose: Purpose::Necessities,
+    zones: &[1],
+    issued: "2020-12-15T06:07:00Z",
+    from: "2020-12-15T06:22:00Z",
+    until: "2020-12-15T09:22:00Z",
+    plate: None,
+};
+
+/// A work permit from today's start to the regime's end.
+const WORK: Kind = Kind {
+    name: "work permit, from today's start to the regime's end",
+    purpose: Purpose::Work,
+    from: "2020-12-14T20:00:00Z",
+    until: "2021-01-17T20:00:00Z",
+    ..SMS_DEC
+};
+
+/// A business trip of three days.
+const TRIP: Kind = Kind {
+    name: "business trip, 1 zone, 3 days",
+    purpose: Purpose::BusinessTrip,
+    zones: &[3],
+    from: "2020-12-16T20:00:00Z",
+    until: "2020-12-19T20:00:00Z",
+    ..SMS_DEC
+};
+
+/// A funeral permit for two zones.
+const FUNERAL: Kind = Kind {
+    name: "funeral, 2 zones, from a quarter hour, 4 h 30",
+    purpose: Purpose::Funeral,
+    zones: &[3, 17],
+    from: "2020-12-16T05:30:00Z",
+    until: "2020-12-16T10:00:00Z",
+    ..SMS_DEC
+};
+
 /// Every kind of permit the channels issue under the shipped regimes, and the
 /// documents the registries accept.
 const KINDS: &[Kind] = &[
-    Kind {
-        name: "SMS code 2, 15 min delay, 3 h (Dec 2020)",
-        document: "AZE11111111",
-        purpose: Purpose::Necessities,
-        zones: &[1],
-        issued: "2020-12-15T06:07:00Z",
-        from: "2020-12-15T06:22:00Z",
-        until: "2020-12-15T09:22:00Z",
-        plate: None,
-    },
+    SMS_DEC,
     Kind {
         name: "SMS code 1, no delay, 2 h (April 2020)",
-        document: "AZE11111111",
         purpose: Purpose::Medical,
-        zones: &[1],
         issued: "2020-04-15T06:07:00Z",
         from: "2020-04-15T06:07:00Z",
         until: "2020-04-15T08:07:00Z",
-        plate: None,
+        ..SMS_DEC
     },
-    Kind {
-        name: "SMS code 2, MYİ residence permit",
-        document: "MYI1234567",
-        purpose: Purpose::Necessities,
-        zones: &[17],
-        issued: "2020-12-15T06:07:00Z",
-        from: "2020-12-15T06:22:00Z",
-        until: "2020-12-15T09:22:00Z",
-        plate: None,
-    },
-    Kind {
-        name: "SMS code 2, ID card AZE of 9 digits",
-        document: "AZE123456789",
-        purpose: Purpose::Necessities,
-        zones: &[1],
-        issued: "2020-12-15T06:07:00Z",
-        from: "2020-12-15T06:22:00Z",
-        until: "2020-12-15T09:22:00Z",
-        plate: None,
-    },
-    Kind {
-        name: "SMS code 2, registration notification of 12 digits",
-        document: "123456789012",
-        purpose: Purpose::Necessities,
-        zones: &[1],
-        issued: "2020-12-15T06:07:00Z",
-        from: "2020-12-15T06:22:00Z",
-        until: "2020-12-15T09:22:00Z",
-        plate: None,
-    },
-    Kind {
-        name: "SMS code 2, AB + 15 digits",
-        document: "AB123456789012345",
-        purpose: Purpose::Necessities,
-        zones: &[1],
-        issued: "2020-12-15T06:07:00Z",
-        from: "2020-12-15T06:22:00Z",
-        until: "2020-12-15T09:22:00Z",
-        plate: None,
-    },
-    Kind {
-        name: "SMS code 2, 7 letters + 15 digits",
-        document: "ABCDEFG123456789012345",
-        purpose: Purpose::Necessities,
-        zones: &[1],
-        issued: "2020-12-15T06:07:00Z",
-        from: "2020-12-15T06:22:00Z",
-        until: "2020-12-15T09:22:00Z",
-        plate: None,
-    },
-    Kind {
-        name: "work permit, from today's start to the regime's end",
-        document: "AZE11111111",
-        purpose: Purpose::Work,
-        zones: &[1],
-        issued: "2020-12-15T06:07:00Z",
-        from: "2020-12-14T20:00:00Z",
-        until: "2021-01-17T20:00:00Z",
-        plate: None,
-    },
-    Kind {
-        name: "work permit with a vehicle plate",
-        document: "AZE11111111",
-        purpose: Purpose::Work,
-        zones: &[1],
-        issued: "2020-12-15T06:07:00Z",
-        from: "2020-12-14T20:00:00Z",
-        until: "2021-01-17T20:00:00Z",
-        plate: Some("10-AB-123"),
-    },
-    Kind {
-        name: "business trip, 1 zone, 3 days",
-        document: "AZE11111111",
-        purpose: Purpose::BusinessTrip,
-        zones: &[3],
-        issued: "2020-12-15T06:07:00Z",
-        from: "2020-12-16T20:00:00Z",
-        until: "2020-12-19T20:00:00Z",
-        plate: None,
-    },
-    Kind {
-        name: "business trip, 2 zones, 3 days",
-        document: "AZE11111111",
-        purpose: Purpose::BusinessTrip,
-        zones: &[1, 3],
-        issued: "2020-12-15T06:07:00Z",
-        from: "2020-12-16T20:00:00Z",
-        until: "2020-12-19T20:00:00Z",
-        plate: None,
-    },
-    Kind {
-        name: "business trip, 3 zones, 3 days",
-        document: "AZE11111111",
-        purpose: Purpose::BusinessTrip,
-        zones: &[1, 3, 17],
-        issued: "2020-12-15T06:07:00Z",
-        from: "2020-12-16T20:00:00Z",
-        until: "2020-12-19T20:00:00Z",
-        plate: None,
-    },
-    Kind {
-        name: "business trip, 3 zones, with a vehicle",
-        document: "AZE11111111",
-        purpose: Purpose::BusinessTrip,
-        zones: &[1, 3, 17],
-        issued: "2020-12-15T06:07:00Z",
-        from: "2020-12-16T20:00:00Z",
-        until: "2020-12-19T20:00:00Z",
-        plate: Some("10-AB-123"),
-    },
-    Kind {
-        name: "funeral, 2 zones, from a quarter hour, 4 h 30",
-        document: "AZE11111111",
-        purpose: Purpose::Funeral,
-        zones: &[3, 17],
-        issued: "2020-12-15T06:07:00Z",
-        from: "2020-12-16T05:30:00Z",
-        until: "2020-12-16T10:00:00Z",
-        plate: None,
-    },
+    Kind { name: "SMS code 2, MYİ residence permit", document: "MYI1234567", zones: &[17], ..SMS_DEC },
+    Kind { name: "SMS code 2, ID card AZE of 9 digits", document: "AZE123456789", ..SMS_DEC },
+    Kind { name: "SMS code 2, registration notification of 12 digits", document: "123456789012", ..SMS_DEC },
+    Kind { name: "SMS code 2, AB + 15 digits", document: "AB123456789012345", ..SMS_DEC },
+    Kind { name: "SMS code 2, 7 letters + 15 digits", document: "ABCDEFG123456789012345", ..SMS_DEC },
+    WORK,
+    Kind { name: "work permit with a vehicle plate", plate: Some("10-AB-123"), ..WORK },
+    TRIP,
+    Kind { name: "business trip, 2 zones, 3 days", zones: &[1, 3], ..TRIP },
+    Kind { name: "business trip, 3 zones, 3 days", zones: &[1, 3, 17], ..TRIP },
+    Kind { name: "business trip, 3 zones, with a vehicle", zones: &[1, 3, 17], plate: Some("10-AB-123"), ..TRIP },
+    FUNERAL,
     Kind {
         name: "funeral, 2 zones, from any minute, 24 h",
-        document: "AZE11111111",
-        purpose: Purpose::Funeral,
-        zones: &[3, 17],
-        issued: "2020-12-15T06:07:00Z",
         from: "2020-12-16T05:07:00Z",
         until: "2020-12-17T05:07:00Z",
-        plate: None,
+        ..FUNERAL
     },
 ];
 

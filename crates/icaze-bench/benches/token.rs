@@ -5,9 +5,10 @@
 //! output this prints a markdown table of the medians measured in this run
 //! and their ratios to the raw Ed25519 operation of the same group.
 
+mod common;
+
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Instant, SystemTime};
 
 use criterion::Criterion;
 use ed25519_dalek::Signer as _;
@@ -112,46 +113,8 @@ fn parts(c: &mut Criterion, fx: &Fixture) {
     g.finish();
 }
 
-fn criterion_dir() -> PathBuf {
-    // Criterion's own order: $CRITERION_HOME, $CARGO_TARGET_DIR/criterion, then
-    // the target directory `cargo metadata` names. This binary lives in
-    // <target>/<profile>/deps, which gives the same directory without running
-    // cargo again (which fails while another crate's manifest is half-edited).
-    if let Some(home) = std::env::var_os("CRITERION_HOME") {
-        return PathBuf::from(home);
-    }
-    if let Some(target) = std::env::var_os("CARGO_TARGET_DIR") {
-        return PathBuf::from(target).join("criterion");
-    }
-    let beside_exe = std::env::current_exe()
-        .ok()
-        .and_then(|exe| Some(exe.parent()?.parent()?.parent()?.join("criterion")))
-        .filter(|dir| dir.is_dir());
-    if let Some(dir) = beside_exe {
-        return dir;
-    }
-    let metadata = std::env::var_os("CARGO").and_then(|cargo| {
-        std::process::Command::new(cargo).args(["metadata", "--format-version", "1", "--no-deps"]).output().ok()
-    });
-    metadata
-        .and_then(|out| serde_json::from_slice::<serde_json::Value>(&out.stdout).ok())
-        .and_then(|v| v["target_directory"].as_str().map(PathBuf::from))
-        .map_or_else(|| PathBuf::from("target/criterion"), |t| t.join("criterion"))
-}
-
-/// Criterion's median and mean (ns) for one benchmark, if it was measured
-/// since `since` (so that a filtered run never mixes in older numbers).
-fn estimate(dir: &Path, group: &str, id: &str, since: SystemTime) -> Option<(f64, f64)> {
-    let path = dir.join(group).join(id).join("new").join("estimates.json");
-    if std::fs::metadata(&path).ok()?.modified().ok()? < since {
-        return None;
-    }
-    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
-    Some((json["median"]["point_estimate"].as_f64()?, json["mean"]["point_estimate"].as_f64()?))
-}
-
 fn ratio_table(since: SystemTime) {
-    let dir = criterion_dir();
+    let dir = common::criterion_dir();
     println!("\nMedians and means from {} (this run only):", dir.display());
     let groups: [(&str, &str, &[&str]); 3] = [
         (
@@ -183,9 +146,9 @@ fn ratio_table(since: SystemTime) {
     println!("| group | benchmark | median | mean | median / raw |");
     println!("| --- | --- | ---: | ---: | ---: |");
     for (group, baseline, ids) in groups {
-        let base = estimate(&dir, group, baseline, since).map(|(median, _)| median);
+        let base = common::estimate(&dir, group, baseline, since).map(|(median, _)| median);
         for id in ids {
-            let Some((median, mean)) = estimate(&dir, group, id, since) else { continue };
+            let Some((median, mean)) = common::estimate(&dir, group, id, since) else { continue };
             let ratio = base.map_or_else(|| "".to_owned(), |b| format!("{:.3}x", median / b));
             println!("| {group} | {id} | {} | {} | {ratio} |", human(median), human(mean));
         }
@@ -271,11 +234,7 @@ fn human(ns: f64) -> String {
 fn main() {
     let started = SystemTime::now();
     let fx = Fixture::new();
-    let mut c = Criterion::default()
-        .measurement_time(Duration::from_secs(3))
-        .warm_up_time(Duration::from_secs(1))
-        .without_plots()
-        .configure_from_args();
+    let mut c = common::criterion();
     verify(&mut c, &fx);
     sign(&mut c, &fx);
     parts(&mut c, &fx);

@@ -85,7 +85,7 @@ pub use permit::{issue, issue_as, Token, UnverifiedPermit, VerifiedPermit};
 pub use revocation::{RevocationDecodeError, RevocationSet};
 pub use sign::{BadPublicKey, Domain, PublicKey, SecretKey, PUBLIC_KEY_LEN, SIGNATURE_LEN};
 pub use text::SMS_PREFIX;
-pub use time::{BakuTime, TimeParseError, UtcMinute, BAKU_OFFSET_MINUTES};
+pub use time::{civil_from_days, BakuTime, TimeParseError, UtcMinute, BAKU_OFFSET_MINUTES};
 pub use trust::{TrustList, TrustListError, TrustedKey};
 pub use verdict::{evaluate, judge, Check, Reason, Status, Verdict};
 pub use wire::{Format, VERSION};

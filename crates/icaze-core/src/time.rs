@@ -76,17 +76,7 @@ impl UtcMinute {
     fn civil(self, offset_minutes: i32) -> Civil {
         let minutes = i64::from(self.0) + i64::from(offset_minutes);
         let (days, minute_of_day) = (minutes.div_euclid(1440), minutes.rem_euclid(1440));
-        // Days to a proleptic Gregorian date (H. Hinnant's `civil_from_days`),
-        // counting from 0000-03-01 so that leap days end each 4-year cycle.
-        let z = days + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z - era * 146_097;
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let day = doy - (153 * mp + 2) / 5 + 1;
-        let month = if mp < 10 { mp + 3 } else { mp - 9 };
-        let year = yoe + era * 400 + i64::from(month <= 2);
+        let (year, month, day) = civil_from_days(days);
         Civil { year, month, day, hour: minute_of_day / 60, minute: minute_of_day % 60 }
     }
 
@@ -104,6 +94,21 @@ impl UtcMinute {
 }
 
 /// A calendar date and time of day, for display.
+/// The proleptic Gregorian (year, month, day) of a day counted from
+/// 1970-01-01 (H. Hinnant's `civil_from_days`, counting from 0000-03-01 so that
+/// leap days end each 4-year cycle). Months and days start at 1.
+pub fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
+}
+
 struct Civil {
     year: i64,
     month: i64,

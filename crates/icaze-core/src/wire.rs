@@ -361,26 +361,40 @@ pub(crate) fn decode(payload: &[u8]) -> Result<(KeyId, PermitClaims), ParseError
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::claims::ClaimsSpec;
 
-    fn minute(s: &str) -> UtcMinute {
+    pub(crate) fn minute(s: &str) -> UtcMinute {
         UtcMinute::parse_rfc3339(s).unwrap()
     }
 
-    pub(crate) fn sms_claims() -> PermitClaims {
+    /// Claims of serial `u32::MAX` for necessities (the tests of both formats).
+    pub(crate) fn claims(
+        doc: &str,
+        zones: &[u16],
+        issued: &str,
+        from: &str,
+        until: &str,
+        plate: Option<&str>,
+    ) -> PermitClaims {
         PermitClaims::new(ClaimsSpec {
-            serial: PermitSerial(123_456_789),
-            document: DocumentNumber::parse("AZE11111111").unwrap(),
+            serial: PermitSerial(u32::MAX),
+            document: DocumentNumber::parse(doc).unwrap(),
             purpose: Purpose::Necessities,
-            zones: vec![ZoneId::new(1).unwrap()],
-            issued_at: minute("2020-12-15T10:00:00+04:00"),
-            valid_from: minute("2020-12-15T10:00:00+04:00"),
-            valid_until: minute("2020-12-15T13:00:00+04:00"),
-            vehicle: None,
+            zones: zones.iter().map(|&z| ZoneId::new(z).unwrap()).collect(),
+            issued_at: minute(issued),
+            valid_from: minute(from),
+            valid_until: minute(until),
+            vehicle: plate.and_then(VehiclePlate::parse),
         })
         .unwrap()
+    }
+
+    pub(crate) fn sms_claims() -> PermitClaims {
+        let at = "2020-12-15T10:00:00+04:00";
+        let claims = claims("AZE11111111", &[1], at, at, "2020-12-15T13:00:00+04:00", None);
+        PermitClaims { serial: PermitSerial(123_456_789), ..claims }
     }
 
     #[test]
@@ -415,25 +429,23 @@ mod tests {
 
     #[test]
     fn non_canonical_encodings_are_refused() {
+        // Version 1, purpose 2, key 1, serial 7, issued_at: what comes before valid_from.
+        let header = || {
+            let mut w = BitWriter::new();
+            for (value, width) in [(1, 4), (2, 4), (1, 8), (7, 32), (500_000, 26)] {
+                w.put(value, width);
+            }
+            w
+        };
         // valid_from flag set with a zero delta.
-        let mut w = BitWriter::new();
-        w.put(1, 4);
-        w.put(2, 4);
-        w.put(1, 8);
-        w.put(7, 32);
-        w.put(500_000, 26);
+        let mut w = header();
         w.put_bool(true);
         w.put_bool(false);
         w.put(0, 20);
         assert_eq!(decode(&w.finish()), Err(ParseError::InvalidField("valid_from")));
 
         // A long duration that fits the short form.
-        let mut w = BitWriter::new();
-        w.put(1, 4);
-        w.put(2, 4);
-        w.put(1, 8);
-        w.put(7, 32);
-        w.put(500_000, 26);
+        let mut w = header();
         w.put_bool(false);
         w.put_bool(true);
         w.put(180, 20);

@@ -268,25 +268,8 @@ pub(crate) fn decode(payload: &[u8]) -> Result<(KeyId, PermitClaims), ParseError
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::claims::{ClaimsSpec, PermitSerial, Purpose, VehiclePlate, ZoneId};
-
-    fn minute(s: &str) -> UtcMinute {
-        UtcMinute::parse_rfc3339(s).unwrap()
-    }
-
-    fn claims(doc: &str, zones: &[u16], issued: &str, from: &str, until: &str, plate: Option<&str>) -> PermitClaims {
-        PermitClaims::new(ClaimsSpec {
-            serial: PermitSerial(u32::MAX),
-            document: DocumentNumber::parse(doc).unwrap(),
-            purpose: Purpose::Necessities,
-            zones: zones.iter().map(|&z| ZoneId::new(z).unwrap()).collect(),
-            issued_at: minute(issued),
-            valid_from: minute(from),
-            valid_until: minute(until),
-            vehicle: plate.and_then(VehiclePlate::parse),
-        })
-        .unwrap()
-    }
+    use crate::claims::{ClaimsSpec, PermitSerial, Purpose, ZoneId};
+    use crate::wire::tests::{claims, minute};
 
     fn round_trip(c: &PermitClaims) -> usize {
         let payload = encode(KeyId(255), c);

@@ -158,43 +158,49 @@ fn report(name: &str, tally: &Tally) {
     assert_eq!(tally.attempts, tally.refused + tally.same_token, "{name}: every attempt is judged");
 }
 
-#[test]
-fn bit_flips_in_token_bytes() {
+/// A campaign of `count()` rounds, each making one forgery attempt with
+/// `attempt` (given the round's number), every attempt judged; reported under
+/// `name`, which fails the test if any was accepted. Returns the tally.
+fn campaign(name: &str, mut attempt: impl FnMut(&mut Campaign, u64) -> Result<UnverifiedPermit, ParseError>) -> Tally {
     let mut c = Campaign::new();
     let mut tally = Tally::default();
-    for _ in 0..count() {
+    for n in 0..count() {
+        let attempted = attempt(&mut c, n);
+        c.judge(&mut tally, attempted);
+    }
+    report(name, &tally);
+    tally
+}
+
+#[test]
+fn bit_flips_in_token_bytes() {
+    let tally = campaign("bit flips (bytes)", |c, _| {
         let mut bytes = c.issue(1).as_bytes().to_vec();
         for _ in 0..1 + c.rng.below(3) {
             let i = c.rng.below(bytes.len());
             bytes[i] ^= 1 << c.rng.below(8);
         }
-        c.judge(&mut tally, UnverifiedPermit::from_bytes(&bytes));
-    }
-    report("bit flips (bytes)", &tally);
+        UnverifiedPermit::from_bytes(&bytes)
+    });
     assert!(tally.parsed > 0, "some flips leave a well-formed payload, so the signature is what refuses them");
 }
 
 #[test]
 fn changed_characters_in_sms_and_qr_text() {
     const SMS_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_ .";
-    let mut c = Campaign::new();
-    let mut tally = Tally::default();
-    for n in 0..count() {
+    campaign("changed characters (text)", |c, n| {
         let token = c.issue(1);
         let mut text = if n % 2 == 0 { token.to_text() } else { token.to_qr_digits() }.into_bytes();
         let i = c.rng.below(text.len());
         text[i] = if n % 2 == 0 { SMS_ALPHABET[c.rng.below(SMS_ALPHABET.len())] } else { b'0' + c.rng.below(10) as u8 };
         let text = String::from_utf8(text).unwrap();
-        c.judge(&mut tally, UnverifiedPermit::from_text(&text));
-    }
-    report("changed characters (text)", &tally);
+        UnverifiedPermit::from_text(&text)
+    });
 }
 
 #[test]
 fn truncations_and_extensions() {
-    let mut c = Campaign::new();
-    let mut tally = Tally::default();
-    for n in 0..count() {
+    campaign("truncated or extended", |c, n| {
         let mut bytes = c.issue(1).as_bytes().to_vec();
         if n % 2 == 0 {
             bytes.truncate(c.rng.below(bytes.len()));
@@ -203,46 +209,37 @@ fn truncations_and_extensions() {
                 bytes.push(c.rng.next() as u8);
             }
         }
-        c.judge(&mut tally, UnverifiedPermit::from_bytes(&bytes));
-    }
-    report("truncated or extended", &tally);
+        UnverifiedPermit::from_bytes(&bytes)
+    });
 }
 
 #[test]
 fn two_valid_tokens_spliced() {
-    let mut c = Campaign::new();
-    let mut tally = Tally::default();
-    for _ in 0..count() {
+    campaign("two tokens spliced", |c, _| {
         let (a, b) = (c.issue(1).as_bytes().to_vec(), c.issue(1).as_bytes().to_vec());
         let (i, j) = (c.rng.below(a.len()), c.rng.below(b.len()));
         let mut spliced = a[..i].to_vec();
         spliced.extend_from_slice(&b[j..]);
-        c.judge(&mut tally, UnverifiedPermit::from_bytes(&spliced));
-    }
-    report("two tokens spliced", &tally);
+        UnverifiedPermit::from_bytes(&spliced)
+    });
 }
 
 #[test]
 fn signed_by_a_key_that_is_not_listed_under_that_id() {
-    let mut c = Campaign::new();
-    let mut tally = Tally::default();
-    for n in 0..count() {
+    campaign("wrong key", |c, n| {
         let mut seed = [0u8; 32];
         seed[..8].copy_from_slice(&c.rng.next().to_le_bytes());
         let thief = SecretKey::from_seed(&seed);
         let cl = claims(&mut c.rng, Purpose::Necessities, minute(50_000));
         // Under the SMS key's id, under an id nobody has, and under the portal's id.
         let id = [1, 9, 2][n as usize % 3];
-        c.judge(&mut tally, UnverifiedPermit::from_bytes(issue(&thief, KeyId(id), &cl).as_bytes()));
-    }
-    report("wrong key", &tally);
+        UnverifiedPermit::from_bytes(issue(&thief, KeyId(id), &cl).as_bytes())
+    });
 }
 
 #[test]
 fn non_canonical_signatures() {
-    let mut c = Campaign::new();
-    let mut tally = Tally::default();
-    for n in 0..count() {
+    campaign("non-canonical signature", |c, n| {
         let mut bytes = c.issue(1).as_bytes().to_vec();
         let s_at = bytes.len() - 32;
         match n % 3 {
@@ -264,16 +261,13 @@ fn non_canonical_signatures() {
                 bytes[r_at] = 1;
             }
         }
-        c.judge(&mut tally, UnverifiedPermit::from_bytes(&bytes));
-    }
-    report("non-canonical signature", &tally);
+        UnverifiedPermit::from_bytes(&bytes)
+    });
 }
 
 #[test]
 fn genuine_signatures_the_key_may_not_give() {
-    let mut c = Campaign::new();
-    let mut tally = Tally::default();
-    for n in 0..count() {
+    let tally = campaign("key may not sign it", |c, n| {
         let token = match n % 4 {
             // The SMS key signing a work permit (the portal's purpose).
             0 => issue(&c.authority.sms, KeyId(1), &claims(&mut c.rng, Purpose::Work, minute(50_000))),
@@ -284,27 +278,23 @@ fn genuine_signatures_the_key_may_not_give() {
             // The SMS key, issue time outside its validity.
             _ => issue(&c.authority.sms, KeyId(1), &claims(&mut c.rng, Purpose::Medical, minute(150_000))),
         };
-        c.judge(&mut tally, UnverifiedPermit::from_bytes(token.as_bytes()));
-    }
-    report("key may not sign it", &tally);
+        UnverifiedPermit::from_bytes(token.as_bytes())
+    });
     assert_eq!(tally.parsed, tally.attempts, "these are well-formed: only the trust list refuses them");
 }
 
 #[test]
 fn random_bytes_and_text() {
-    let mut c = Campaign::new();
-    let mut tally = Tally::default();
-    for n in 0..count() {
+    campaign("random bytes and text", |c, n| {
         let len = 60 + c.rng.below(120);
         let bytes: Vec<u8> = (0..len).map(|_| c.rng.next() as u8).collect();
         if n % 2 == 0 {
-            c.judge(&mut tally, UnverifiedPermit::from_bytes(&bytes));
+            UnverifiedPermit::from_bytes(&bytes)
         } else {
             let text: String = bytes.iter().map(|b| char::from(b'0' + b % 10)).collect();
-            c.judge(&mut tally, UnverifiedPermit::from_text(&format!("IZ1{text}")));
+            UnverifiedPermit::from_text(&format!("IZ1{text}"))
         }
-    }
-    report("random bytes and text", &tally);
+    });
 }
 
 #[test]

@@ -20,22 +20,12 @@ use serde_json::{json, Value};
 #[path = "vectors/v2.rs"]
 mod v2;
 
+#[path = "support/bundle_sample.rs"]
+mod sample;
+use sample::{at, test_key};
+
 fn vectors_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/vectors")
-}
-
-/// TEST keys: the seed is `icaze TEST ` followed by the key's role (`root`,
-/// `sms`, ...), padded with `.` to 32 bytes. Public knowledge, never used
-/// outside tests.
-fn test_key(role: &str) -> SecretKey {
-    let name = format!("icaze TEST {role}");
-    let mut seed = [b'.'; 32];
-    seed[..name.len()].copy_from_slice(name.as_bytes());
-    SecretKey::from_seed(&seed)
-}
-
-fn at(s: &str) -> UtcMinute {
-    UtcMinute::parse_rfc3339(s).unwrap()
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -96,6 +86,7 @@ fn signer(id: u8) -> SecretKey {
     test_key(label)
 }
 
+#[derive(Clone, Copy)]
 struct Spec {
     serial: u32,
     doc: &'static str,
@@ -115,6 +106,32 @@ const SMS: Spec = Spec {
     issued: "2020-12-15T10:00:00+04:00",
     from: "2020-12-15T10:00:00+04:00",
     until: "2020-12-15T13:00:00+04:00",
+    vehicle: None,
+};
+
+/// The business trip of the permit files (v2 issues it at 09:03, and first
+/// without the vehicle).
+const TRIP: Spec = Spec {
+    serial: 900_001,
+    doc: "AA0012345",
+    purpose: Purpose::BusinessTrip,
+    zones: &[1, 4, 17],
+    issued: "2020-12-14T09:00:00+04:00",
+    from: "2020-12-15T00:00:00+04:00",
+    until: "2020-12-18T00:00:00+04:00",
+    vehicle: Some("10-AB-123"),
+};
+
+/// The work permit of the permit files, re-issued after its start (v2 also
+/// issues it from the start of its day).
+const WORK: Spec = Spec {
+    serial: 4_000_000_000,
+    doc: "DYI7654321",
+    purpose: Purpose::Work,
+    zones: &[2],
+    issued: "2020-12-14T00:00:00+04:00",
+    from: "2020-12-01T00:00:00+04:00",
+    until: "2021-01-18T00:00:00+04:00",
     vehicle: None,
 };
 
@@ -230,6 +247,18 @@ impl Cases<'_> {
         self.list.push(v);
     }
 
+    /// `sms` signed by keys the trust list refuses for it (unknown, outside
+    /// its validity, revoked, not allowed the purpose), each written as text
+    /// by `text`.
+    fn refused_keys(&mut self, sms: &Spec, text: impl Fn(u8, &Spec) -> String) {
+        self.add("key not in the trust list", text(9, sms), CHECK_AT, Some(1));
+        self.add("key outside its validity", text(4, sms), CHECK_AT, Some(1));
+        self.add("revoked key", text(5, sms), CHECK_AT, Some(1));
+        let work = Spec { purpose: Purpose::Work, ..*sms };
+        self.add("sms key signing a work permit", text(1, &work), CHECK_AT, Some(1));
+        self.add("portal key signing code 2", text(2, sms), CHECK_AT, Some(1));
+    }
+
     /// A malformed case (checked at `CHECK_AT` in zone 1) that must fail to
     /// parse with exactly `error`, field name included.
     fn malformed(&mut self, name: &str, input: String, error: ParseError) {
@@ -266,6 +295,62 @@ impl Bits {
         self.put(padding, pad);
         self.bits.chunks(8).map(|byte| byte.iter().fold(0u8, |acc, &bit| (acc << 1) | u8::from(bit))).collect()
     }
+
+    /// `version`, `purpose`, `key_id`, `serial` and `issued_at`: the same
+    /// widths in §3 and §10.
+    fn head(&mut self, version: u64, purpose: u64, key_id: u64, serial: u64, issued: u64) {
+        for (value, width) in [(version, 4), (purpose, 4), (key_id, 8), (serial, 32), (issued, 26)] {
+            self.put(value, width);
+        }
+    }
+
+    /// The zones of `width` bits, each marked `zone N` and followed by its
+    /// `more_zones` bit.
+    fn zones(&mut self, zones: &[u64], width: u32) {
+        for (i, &zone) in zones.iter().enumerate() {
+            self.mark(format!("zone {}", i + 1));
+            self.put(zone, width);
+            self.put(u64::from(i + 1 < zones.len()), 1);
+        }
+    }
+
+    /// `vehicle_flag`, then `plate_len` and the plate's character codes;
+    /// `document_type`, then for types 1 and 7 `series_len` and the series'
+    /// letter codes (§3 and §10 alike).
+    fn vehicle_and_document_type(&mut self, plate: Option<&[u64]>, doc_type: u64, series: &[u64]) {
+        self.put(u64::from(plate.is_some()), 1);
+        if let Some(plate) = plate {
+            self.put(plate.len() as u64, 4);
+            for &c in plate {
+                self.put(c, 6);
+            }
+        }
+        self.put(doc_type, 4);
+        if matches!(doc_type, 1 | 7) {
+            self.put(series.len() as u64, 3);
+            for &c in series {
+                self.put(c, 5);
+            }
+        }
+    }
+
+    /// The `digits` field (marked), cut where `cut` says, then padded: the
+    /// end of a payload in §3 and §10.
+    fn digits_and_finish(
+        mut self,
+        digit_count: u64,
+        digits: u64,
+        cut: Option<(&'static str, usize)>,
+        padding: u64,
+    ) -> Vec<u8> {
+        self.mark("digits".to_owned());
+        self.put(digits, digit_width(digit_count));
+        if let Some((field, bits)) = cut {
+            let end = self.position(field) + bits;
+            self.bits.truncate(end);
+        }
+        self.finish(padding)
+    }
 }
 
 /// `W(n)`: the least `w` with `2^w >= 10^n`.
@@ -273,26 +358,30 @@ fn digit_width(n: u64) -> u32 {
     (0..).find(|&w| 1u128 << w >= 10u128.pow(n as u32)).unwrap()
 }
 
-/// A payload written field by field as §3 lists them, so that a case can carry
-/// any value, including those the encoder never writes.
+/// A payload written field by field as §3 (v1) or §10 (v2) lists them, so
+/// that a case can carry any value, including those the encoder never writes.
+/// The formats differ only in how they write `from` and `duration` (`F` and
+/// `D`) and in v2's `zone_wide`.
 #[derive(Clone)]
-struct Raw {
+struct RawPayload<F, D> {
     version: u64,
     purpose: u64,
     key_id: u64,
     serial: u64,
     /// Minutes since 2020-01-01T00:00Z.
     issued: u64,
-    /// `from_before` and `from_delta`; `None` writes `from_flag = 0`.
-    from: Option<(bool, u64)>,
-    /// `long_flag` and `duration`.
-    duration: (bool, u64),
+    from: F,
+    duration: D,
+    /// v2's `zone_wide` (12-bit zones, not 5); v1 zones are always 12 bits.
+    zone_wide: bool,
     zones: Vec<u64>,
     /// The plate's character codes; `None` writes `vehicle_flag = 0`.
     plate: Option<Vec<u64>>,
     doc_type: u64,
     /// The series' letter codes, written (after `series_len`) for types 1 and 7.
     series: Vec<u64>,
+    /// The number of digits; v2 writes it as `digit_count` for types 1, 7, 8
+    /// and 9 only.
     digit_count: u64,
     digits: u64,
     /// The value of the padding bits.
@@ -302,17 +391,19 @@ struct Raw {
     cut: Option<(&'static str, usize)>,
 }
 
-impl Raw {
-    /// The fields of the SMS permit (`SMS`).
-    fn sms() -> Self {
-        Raw {
-            version: 1,
+impl<F, D> RawPayload<F, D> {
+    /// The fields of the SMS permit in format `version`, with its `from` and
+    /// `duration`.
+    fn sms_with(version: u64, from: F, duration: D) -> Self {
+        RawPayload {
+            version,
             purpose: 2,
             key_id: 1,
             serial: 123_456_789,
             issued: 502_920,
-            from: None,
-            duration: (false, 180),
+            from,
+            duration,
+            zone_wide: false,
             zones: vec![1],
             plate: None,
             doc_type: 2,
@@ -323,14 +414,21 @@ impl Raw {
             cut: None,
         }
     }
+}
+
+/// A v1 payload: `from` is `from_before` and `from_delta` (`None` writes
+/// `from_flag = 0`), `duration` is `long_flag` and the duration.
+type Raw = RawPayload<Option<(bool, u64)>, (bool, u64)>;
+
+impl Raw {
+    /// The fields of the SMS permit (`SMS`).
+    fn sms() -> Self {
+        Raw::sms_with(1, None, (false, 180))
+    }
 
     fn payload(&self) -> Vec<u8> {
         let mut b = Bits::default();
-        b.put(self.version, 4);
-        b.put(self.purpose, 4);
-        b.put(self.key_id, 8);
-        b.put(self.serial, 32);
-        b.put(self.issued, 26);
+        b.head(self.version, self.purpose, self.key_id, self.serial, self.issued);
         b.put(u64::from(self.from.is_some()), 1);
         if let Some((before, delta)) = self.from {
             b.put(u64::from(before), 1);
@@ -339,33 +437,10 @@ impl Raw {
         let (long, duration) = self.duration;
         b.put(u64::from(long), 1);
         b.put(duration, if long { 20 } else { 11 });
-        for (i, &zone) in self.zones.iter().enumerate() {
-            b.mark(format!("zone {}", i + 1));
-            b.put(zone, 12);
-            b.put(u64::from(i + 1 < self.zones.len()), 1);
-        }
-        b.put(u64::from(self.plate.is_some()), 1);
-        if let Some(plate) = &self.plate {
-            b.put(plate.len() as u64, 4);
-            for &c in plate {
-                b.put(c, 6);
-            }
-        }
-        b.put(self.doc_type, 4);
-        if matches!(self.doc_type, 1 | 7) {
-            b.put(self.series.len() as u64, 3);
-            for &c in &self.series {
-                b.put(c, 5);
-            }
-        }
+        b.zones(&self.zones, 12);
+        b.vehicle_and_document_type(self.plate.as_deref(), self.doc_type, &self.series);
         b.put(self.digit_count, 4);
-        b.mark("digits".to_owned());
-        b.put(self.digits, digit_width(self.digit_count));
-        if let Some((field, bits)) = self.cut {
-            let end = b.position(field) + bits;
-            b.bits.truncate(end);
-        }
-        b.finish(self.padding)
+        b.digits_and_finish(self.digit_count, self.digits, self.cut, self.padding)
     }
 
     /// The SMS form of the payload signed with key 1.
@@ -404,27 +479,9 @@ fn permit_cases(fx: &Fixture) -> Vec<Value> {
     c.add("last minute of validity", sms_text(&sms), "2020-12-15T12:59:00+04:00", Some(1));
     let medical = Spec { serial: 7, doc: "MYİ1234567", purpose: Purpose::Medical, zones: &[3], ..SMS };
     c.add("medical permit of a temporary resident", sms_text(&token(1, &medical)), CHECK_AT, Some(3));
-    let trip = Spec {
-        serial: 900_001,
-        doc: "AA0012345",
-        purpose: Purpose::BusinessTrip,
-        zones: &[1, 4, 17],
-        issued: "2020-12-14T09:00:00+04:00",
-        from: "2020-12-15T00:00:00+04:00",
-        until: "2020-12-18T00:00:00+04:00",
-        vehicle: Some("10-AB-123"),
-    };
+    let trip = TRIP;
     c.add("business trip to three zones with a vehicle", sms_text(&token(2, &trip)), CHECK_AT, Some(17));
-    let work = Spec {
-        serial: 4_000_000_000,
-        doc: "DYI7654321",
-        purpose: Purpose::Work,
-        zones: &[2],
-        issued: "2020-12-14T00:00:00+04:00",
-        from: "2020-12-01T00:00:00+04:00",
-        until: "2021-01-18T00:00:00+04:00",
-        vehicle: None,
-    };
+    let work = WORK;
     c.add("work permit re-issued after its start", sms_text(&token(2, &work)), CHECK_AT, Some(2));
     let funeral = Spec { serial: 55, doc: "MOM0000042", purpose: Purpose::Funeral, zones: &[6], ..SMS };
     c.add("funeral permit from the call centre", sms_text(&token(3, &funeral)), CHECK_AT, Some(6));
@@ -491,16 +548,7 @@ fn permit_cases(fx: &Fixture) -> Vec<Value> {
     }
     assert_eq!(carry, 0);
     c.add("non-canonical signature, S + L", sms_text(&high_s), CHECK_AT, Some(1));
-    c.add("key not in the trust list", sms_text(&token(9, &SMS)), CHECK_AT, Some(1));
-    c.add("key outside its validity", sms_text(&token(4, &SMS)), CHECK_AT, Some(1));
-    c.add("revoked key", sms_text(&token(5, &SMS)), CHECK_AT, Some(1));
-    c.add(
-        "sms key signing a work permit",
-        sms_text(&token(1, &Spec { purpose: Purpose::Work, ..SMS })),
-        CHECK_AT,
-        Some(1),
-    );
-    c.add("portal key signing code 2", sms_text(&token(2, &SMS)), CHECK_AT, Some(1));
+    c.refused_keys(&SMS, |id, s| sms_text(&token(id, s)));
 
     // Malformed.
     c.add("last byte missing", sms_text(&sms[..sms.len() - 1]), CHECK_AT, Some(1));
@@ -654,16 +702,22 @@ fn sms_token_qr(token: &[u8]) -> String {
 }
 
 fn bitflips(fx: &Fixture) -> String {
-    let sms = token(1, &SMS);
-    let mut flips = String::from(
-        "# Every single bit of the sms permit token flipped (token_hex of case 'sms permit, SMS form').\n\
-         # Checked at 2020-12-15T11:00:00+04:00 in zone 1 against the trust list of permit-v1.json.\n\
-         # Columns: bit index (0 = most significant bit of byte 0), expected status, expected reason, input.\n",
+    let about = "# Every single bit of the sms permit token flipped (token_hex of case 'sms permit, SMS form').\n\
+         # Checked at 2020-12-15T11:00:00+04:00 in zone 1 against the trust list of permit-v1.json.\n";
+    flip_every_bit(fx, &token(1, &SMS), sms_text, about)
+}
+
+/// The bit-flip file of `token`: `about`, the columns, then a line for every
+/// single bit of it flipped, written as text by `text` and checked at
+/// `CHECK_AT` in zone 1.
+fn flip_every_bit(fx: &Fixture, token: &[u8], text: fn(&[u8]) -> String, about: &str) -> String {
+    let mut flips = format!(
+        "{about}# Columns: bit index (0 = most significant bit of byte 0), expected status, expected reason, input.\n"
     );
-    for bit in 0..sms.len() * 8 {
-        let mut b = sms.clone();
+    for bit in 0..token.len() * 8 {
+        let mut b = token.to_vec();
         b[bit / 8] ^= 0x80 >> (bit % 8);
-        let input = sms_text(&b);
+        let input = text(&b);
         let verdict = evaluate(&input, &fx.trust, &Check { at: at(CHECK_AT), zone: ZoneId::new(1) });
         let reason = verdict.reasons.first().map_or("-", |r| r.code);
         flips.push_str(&format!("{bit} {} {reason} {input}\n", verdict.status.code()));
@@ -779,27 +833,52 @@ fn trust_list_json(list: &TrustList) -> Value {
     })
 }
 
-/// The result of reading `bytes` against the pinned root: `ok` or the error's code.
-fn trust_list_result(bytes: &[u8], root: &PublicKey) -> (String, Option<TrustList>) {
-    match TrustList::verify_bytes(bytes, root) {
-        Ok(list) => ("ok".to_owned(), Some(list)),
-        Err(e) => (e.code().to_owned(), None),
+/// Reads a trust list or a bundle against the pinned root: `ok` or the
+/// error's code, and what an accepted file says.
+type Read = fn(&[u8], &PublicKey) -> (String, Option<Value>);
+
+fn read_trust_list(bytes: &[u8], root: &PublicKey) -> (String, Option<Value>) {
+    shown(TrustList::verify_bytes(bytes, root).map(|list| trust_list_json(&list)).map_err(|e| e.code()))
+}
+
+fn read_bundle(bytes: &[u8], root: &PublicKey) -> (String, Option<Value>) {
+    shown(VerifiedBundle::verify(bytes, root).map(|bundle| bundle_json(&bundle)).map_err(|e| e.code()))
+}
+
+/// `ok` and what was read, or the error's code.
+fn shown(result: Result<Value, &str>) -> (String, Option<Value>) {
+    match result {
+        Ok(v) => ("ok".to_owned(), Some(v)),
+        Err(code) => (code.to_owned(), None),
+    }
+}
+
+/// The cases of `trustlist-v1.json` or `bundle-v1.json`, in order: each input
+/// read with `read`, its result checked, and what an accepted one says kept
+/// under `shows`.
+struct ByteCases {
+    read: Read,
+    root: PublicKey,
+    shows: &'static str,
+    list: Vec<Value>,
+}
+
+impl ByteCases {
+    fn add(&mut self, name: &str, bytes: Vec<u8>, expected: &str) {
+        let (result, shown) = (self.read)(&bytes, &self.root);
+        assert_eq!(result, expected, "{name}");
+        let mut v = json!({ "name": name, "input_hex": hex(&bytes), "result": result });
+        if let Some(shown) = shown {
+            v[self.shows] = shown;
+        }
+        self.list.push(v);
     }
 }
 
 fn trust_list_cases(fx: &Fixture) -> Vec<Value> {
     let root = &fx.root;
-    let pinned = root.public_key();
-    let mut cases = Vec::new();
-    let mut add = |name: &str, bytes: Vec<u8>, expected: &str| {
-        let (result, list) = trust_list_result(&bytes, &pinned);
-        assert_eq!(result, expected, "{name}");
-        let mut v = json!({ "name": name, "input_hex": hex(&bytes), "result": result });
-        if let Some(list) = list {
-            v["list"] = trust_list_json(&list);
-        }
-        cases.push(v);
-    };
+    let mut cases = ByteCases { read: read_trust_list, root: root.public_key(), shows: "list", list: Vec::new() };
+    let mut add = |name: &str, bytes: Vec<u8>, expected: &str| cases.add(name, bytes, expected);
 
     let base = RawList::of(&fx.trust);
     let good = base.signed(root);
@@ -889,32 +968,24 @@ fn trust_list_cases(fx: &Fixture) -> Vec<Value> {
         "invalid_field",
     );
     add("label with DEL (0x7f)", base.first_key(|k| k.label = b"test-sms\x7f".to_vec()).signed(root), "invalid_field");
-    let mut identity = [0u8; 32];
-    identity[0] = 1;
-    add(
-        "public key of small order (the identity)",
-        base.first_key(|k| k.public_key = identity).signed(root),
-        "invalid_field",
-    );
-    // y = 3 + p: the same point as the canonical y = 3, of large order.
+    // Public keys by their encoded y: 1 is the identity (small order); y = 3
+    // + p is the same point as the canonical y = 3, of large order.
+    let y = |low: u8| {
+        let mut key = [0u8; 32];
+        key[0] = low;
+        key
+    };
     let mut non_canonical = [0xffu8; 32];
     non_canonical[0] = 0xf0;
     non_canonical[31] = 0x7f;
-    let mut canonical = [0u8; 32];
-    canonical[0] = 3;
-    add("public key y = 3 (canonical, large order)", base.first_key(|k| k.public_key = canonical).signed(root), "ok");
-    add(
-        "public key y = 3 + p (non-canonical)",
-        base.first_key(|k| k.public_key = non_canonical).signed(root),
-        "invalid_field",
-    );
-    let mut off_curve = [0u8; 32];
-    off_curve[0] = 2;
-    add(
-        "public key y = 2 (not on the curve)",
-        base.first_key(|k| k.public_key = off_curve).signed(root),
-        "invalid_field",
-    );
+    for (name, public_key, expected) in [
+        ("public key of small order (the identity)", y(1), "invalid_field"),
+        ("public key y = 3 (canonical, large order)", y(3), "ok"),
+        ("public key y = 3 + p (non-canonical)", non_canonical, "invalid_field"),
+        ("public key y = 2 (not on the curve)", y(2), "invalid_field"),
+    ] {
+        add(name, base.first_key(|k| k.public_key = public_key).signed(root), expected);
+    }
 
     // The signature.
     add("signed by another root", base.signed(&test_key("other-root")), "bad_signature");
@@ -935,32 +1006,13 @@ fn trust_list_cases(fx: &Fixture) -> Vec<Value> {
     let mut late = base.first_key(|k| k.flags = 4).signed(&test_key("other-root"));
     late.push(0);
     add("flag bit 2 set, a trailing byte, another root", late, "invalid_field");
-    cases
+    cases.list
 }
 
 /// The trust list of `bundle-v1.json`: the SMS issuer (1, no bundle flag),
 /// the bundle key (6), a revoked bundle key (7) and one valid only in April 2020 (8).
 fn bundle_trust(root: &SecretKey) -> Vec<u8> {
-    let key = |id: u8, role: &str, purposes: &[Purpose], revoked: bool, may_sign_bundles: bool| TrustedKey {
-        id: KeyId(id),
-        public_key: test_key(role).public_key(),
-        valid_from: at("2020-12-01T00:00:00+04:00"),
-        valid_until: at("2021-02-01T00:00:00+04:00"),
-        purposes: PurposeSet::of(purposes),
-        revoked,
-        may_sign_bundles,
-        label: format!("test-{role}"),
-    };
-    let mut april = key(8, "sync-april", &[], false, true);
-    april.valid_from = at("2020-04-01T00:00:00+04:00");
-    april.valid_until = at("2020-06-01T00:00:00+04:00");
-    let keys = vec![
-        key(1, "sms", &[Purpose::Medical, Purpose::Necessities], false, false),
-        key(6, "sync", &[], false, true),
-        key(7, "sync-stolen", &[], true, true),
-        april,
-    ];
-    TrustList::new(4, at("2020-12-13T12:00:00+04:00"), keys).unwrap().sign(root)
+    sample::bundle_trust_list(root, 4, [6, 7, 8])
 }
 
 fn bundle_json(b: &VerifiedBundle) -> Value {
@@ -988,52 +1040,10 @@ fn bundle_json(b: &VerifiedBundle) -> Value {
 }
 
 fn bundle_cases(root: &SecretKey) -> Vec<Value> {
-    let pinned = root.public_key();
-    let mut cases = Vec::new();
-    let mut add = |name: &str, bytes: Vec<u8>, expected: &str| {
-        let result = VerifiedBundle::verify(&bytes, &pinned);
-        let code = result.as_ref().map_or_else(|e| e.code(), |_| "ok");
-        assert_eq!(code, expected, "{name}");
-        let mut v = json!({ "name": name, "input_hex": hex(&bytes), "result": code });
-        if let Ok(b) = &result {
-            v["bundle"] = bundle_json(b);
-        }
-        cases.push(v);
-    };
-    let zone = |id: u16, az: &str, ru: &str, en: &str| BundleZone {
-        id: ZoneId::new(id).unwrap(),
-        name_az: az.into(),
-        name_ru: ru.into(),
-        name_en: en.into(),
-    };
-    let full = BundleContents {
-        version: 12,
-        base_version: None,
-        server_time_unix_seconds: 1_608_012_345,
-        trust_list: bundle_trust(root),
-        regimes: vec![
-            BundleRegime {
-                id: "2020-12-14".into(),
-                name: "Tightened regime, 14.12.2020".into(),
-                start: at("2020-12-14T00:00:00+04:00"),
-                end: at("2021-01-18T00:00:00+04:00"),
-                scope: RegimeScope::Listed,
-                zones: vec![zone(1, "Bakı", "Баку", "Baku"), zone(7, "Gəncə", "Гянджа", "Ganja")],
-                purposes: PurposeSet::of(&[Purpose::Medical, Purpose::Necessities, Purpose::Work]),
-            },
-            BundleRegime {
-                id: "weekend".into(),
-                name: String::new(),
-                start: at("2020-12-19T00:00:00+04:00"),
-                end: at("2020-12-21T00:00:00+04:00"),
-                scope: RegimeScope::Everywhere,
-                zones: vec![],
-                purposes: PurposeSet::default(),
-            },
-        ],
-        freshness: FreshnessPolicy::default(),
-        revocations: RevocationSet::from_serials([12, 907, 123_456_789]),
-    };
+    let mut cases = ByteCases { read: read_bundle, root: root.public_key(), shows: "bundle", list: Vec::new() };
+    let mut add = |name: &str, bytes: Vec<u8>, expected: &str| cases.add(name, bytes, expected);
+    let ganja = sample::zone(7, "Gəncə", "Гянджа", "Ganja");
+    let full = sample::sample_contents(12, 1_608_012_345, bundle_trust(root), "Tightened regime, 14.12.2020", ganja);
     let sync = test_key("sync");
     let signed = |c: &BundleContents| c.sign(&sync, KeyId(6));
     let good = full.try_sign(&sync, KeyId(6)).unwrap();
@@ -1155,7 +1165,7 @@ fn bundle_cases(root: &SecretKey) -> Vec<Value> {
         signed(&BundleContents { trust_list: bundle_trust(&test_key("other-root")), ..full.clone() }),
         "trust_list",
     );
-    cases
+    cases.list
 }
 
 struct Generated {
@@ -1316,43 +1326,14 @@ fn check_permit_vectors(file: &str, bitflips: &str) {
 
 #[test]
 fn every_trust_list_vector_gives_its_result() {
-    let doc = read_json("trustlist-v1.json");
-    let root = root_of(&doc);
-    assert_eq!(root, root_of(&read_json("permit-v1.json")), "both files pin the same TEST root");
-    let mut seen = std::collections::BTreeSet::new();
-    let mut names = std::collections::BTreeSet::new();
-    for case in doc["cases"].as_array().unwrap() {
-        let name = case["name"].as_str().unwrap();
-        assert!(names.insert(name), "two cases named {name}");
-        let (result, list) = trust_list_result(&unhex(case["input_hex"].as_str().unwrap()), &root);
-        assert_eq!(result, case["result"].as_str().unwrap(), "{name}");
-        assert_eq!(list.map(|l| trust_list_json(&l)), case.get("list").cloned(), "{name}");
-        seen.insert(result);
-    }
-    for result in
-        ["ok", "bad_magic", "unsupported_format", "truncated", "trailing_bytes", "invalid_field", "bad_signature"]
-    {
-        assert!(seen.contains(result), "no trust list vector for {result}");
-    }
+    let results =
+        ["ok", "bad_magic", "unsupported_format", "truncated", "trailing_bytes", "invalid_field", "bad_signature"];
+    check_byte_vectors("trustlist-v1.json", read_trust_list, "list", "trust list", &results);
 }
 
 #[test]
 fn every_bundle_vector_gives_its_result() {
-    let doc = read_json("bundle-v1.json");
-    let root = root_of(&doc);
-    assert_eq!(root, root_of(&read_json("permit-v1.json")), "both files pin the same TEST root");
-    let mut seen = std::collections::BTreeSet::new();
-    let mut names = std::collections::BTreeSet::new();
-    for case in doc["cases"].as_array().unwrap() {
-        let name = case["name"].as_str().unwrap();
-        assert!(names.insert(name), "two cases named {name}");
-        let result = VerifiedBundle::verify(&unhex(case["input_hex"].as_str().unwrap()), &root);
-        let code = result.as_ref().map_or_else(|e| e.code(), |_| "ok");
-        assert_eq!(code, case["result"].as_str().unwrap(), "{name}");
-        assert_eq!(result.ok().map(|b| bundle_json(&b)), case.get("bundle").cloned(), "{name}");
-        seen.insert(code);
-    }
-    for code in [
+    let results = [
         "ok",
         "truncated",
         "trailing_bytes",
@@ -1367,7 +1348,27 @@ fn every_bundle_vector_gives_its_result() {
         "signer_not_valid",
         "bad_signature",
         "revocations",
-    ] {
-        assert!(seen.contains(code), "no bundle vector for {code}");
+    ];
+    check_byte_vectors("bundle-v1.json", read_bundle, "bundle", "bundle", &results);
+}
+
+/// Reads `file` as an outside verifier would: every case's input gives its
+/// result and shows what it says under `shows`, and `results` are all covered.
+fn check_byte_vectors(file: &str, read: Read, shows: &str, what: &str, results: &[&str]) {
+    let doc = read_json(file);
+    let root = root_of(&doc);
+    assert_eq!(root, root_of(&read_json("permit-v1.json")), "both files pin the same TEST root");
+    let mut seen = std::collections::BTreeSet::new();
+    let mut names = std::collections::BTreeSet::new();
+    for case in doc["cases"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        assert!(names.insert(name), "two cases named {name}");
+        let (result, shown) = read(&unhex(case["input_hex"].as_str().unwrap()), &root);
+        assert_eq!(result, case["result"].as_str().unwrap(), "{name}");
+        assert_eq!(shown, case.get(shows).cloned(), "{name}");
+        seen.insert(result);
+    }
+    for result in results {
+        assert!(seen.contains(*result), "no {what} vector for {result}");
     }
 }

@@ -114,6 +114,12 @@ impl Authority {
     fn permit(&self, serial: u32) -> String {
         self.permit_with((&self.sms, 1), serial, Purpose::Necessities, &[1], FROM, FROM, 180)
     }
+
+    /// Serial 42 for `purpose`, signed with `key`, zone 1, 10:00 to 13:00 on
+    /// 15 December: a permit the trust list may refuse for its key.
+    fn signed_by(&self, key: (&SecretKey, u8), purpose: Purpose) -> String {
+        self.permit_with(key, 42, purpose, &[1], FROM, FROM, 180)
+    }
 }
 
 const FROM: &str = "2020-12-15T10:00:00+04:00";
@@ -209,20 +215,8 @@ fn every_verdict_kind() {
         ),
         (a.permit(7), noon, 1, VerdictKind::Revoked, "revoked"),
         (a.permit(42), noon, 2, VerdictKind::WrongZone, "wrong_zone"),
-        (
-            a.permit_with((&a.sms, 9), 42, Purpose::Medical, &[1], FROM, FROM, 180),
-            noon,
-            1,
-            VerdictKind::UnknownKey,
-            "unknown_key",
-        ),
-        (
-            a.permit_with((&a.callcentre, 3), 42, Purpose::Funeral, &[1], FROM, FROM, 180),
-            noon,
-            1,
-            VerdictKind::KeyRevoked,
-            "key_revoked",
-        ),
+        (a.signed_by((&a.sms, 9), Purpose::Medical), noon, 1, VerdictKind::UnknownKey, "unknown_key"),
+        (a.signed_by((&a.callcentre, 3), Purpose::Funeral), noon, 1, VerdictKind::KeyRevoked, "key_revoked"),
         (
             a.permit_with((&a.sms, 1), 42, Purpose::Medical, &[1], "2020-11-30T10:00:00+04:00", FROM, 180),
             noon,
@@ -230,22 +224,10 @@ fn every_verdict_kind() {
             VerdictKind::KeyNotValid,
             "key_not_valid",
         ),
+        (a.signed_by((&a.portal, 1), Purpose::Medical), noon, 1, VerdictKind::BadSignature, "bad_signature"),
+        (a.signed_by((&a.sms, 1), Purpose::Work), noon, 1, VerdictKind::PurposeNotAllowed, "purpose_not_allowed"),
         (
-            a.permit_with((&a.portal, 1), 42, Purpose::Medical, &[1], FROM, FROM, 180),
-            noon,
-            1,
-            VerdictKind::BadSignature,
-            "bad_signature",
-        ),
-        (
-            a.permit_with((&a.sms, 1), 42, Purpose::Work, &[1], FROM, FROM, 180),
-            noon,
-            1,
-            VerdictKind::PurposeNotAllowed,
-            "purpose_not_allowed",
-        ),
-        (
-            a.permit_with((&a.portal, 2), 42, Purpose::BusinessTrip, &[1], FROM, FROM, 180),
+            a.signed_by((&a.portal, 2), Purpose::BusinessTrip),
             noon,
             1,
             VerdictKind::PurposeNotAllowed,

@@ -239,17 +239,12 @@ pub fn days_from_civil(year: i32, month: u32, day: u32) -> i32 {
     era * 146_097 + doe - 719_468
 }
 
-/// The (year, month, day) of a day number.
+/// The (year, month, day) of a day number ([`icaze_core::civil_from_days`]).
 pub fn civil_from_days(days: i32) -> (i32, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i32::from(m <= 2), m, d)
+    let (y, m, d) = icaze_core::civil_from_days(i64::from(days));
+    // Invariant: an i32 day count is under 6 million years from 1970, so the
+    // year fits an i32; a month is 1..=12 and a day 1..=31.
+    (y as i32, m as u32, d as u32)
 }
 
 /// A date `YYYY-MM-DD` as days since 1970-01-01, or what is wrong with it.

@@ -537,28 +537,9 @@ mod tests {
     /// The worked example of `docs/inspection-log.md`, section 3.
     #[test]
     fn the_documented_example() {
-        let record = InspectionRecord {
-            id: RecordId([7; 16]),
-            seq: 1,
-            at: UtcMinute::from_unix_minutes(26_830_000),
-            officer: OfficerBadge::new("B-1042").unwrap(),
-            zone: ZoneId::new(1).unwrap(),
-            location: None,
-            input: InputKind::Token,
-            serial: Some(PermitSerial(42)),
-            document: Some("AZE11111111".into()),
-            outcome: Some(Outcome {
-                verdict: "valid".into(),
-                display: "valid".into(),
-                reasons: vec![],
-                warnings: vec![],
-            }),
-            action: None,
-            note: None,
-            details: vec![],
-            prev_hash: GENESIS_HASH,
-            hash: GENESIS_HASH,
-        };
+        let at = UtcMinute::from_unix_minutes(26_830_000);
+        let officer = OfficerBadge::new("B-1042").unwrap();
+        let record = crate::samples::valid_check(RecordId([7; 16]), 1, at, officer, PermitSerial(42));
         let body = record.body().unwrap();
         assert_eq!(
             hex(&body),

@@ -461,21 +461,21 @@ mod tests {
         png
     }
 
+    /// `content`, of `len` characters, round-trips as a symbol of `version` at ECC M.
+    fn round_trips_at_m(content: &str, len: usize, version: u8, modules: u32) {
+        assert_eq!(content.len(), len);
+        assert_eq!(round_trip(content), QrInfo { version, modules, ec_level: 'M' });
+    }
+
     #[test]
     fn digits_197_are_numeric_mode_version_5() {
-        let content = digits_197();
-        assert_eq!(content.len(), 197);
-        let info = round_trip(&content);
         // Byte mode would need version 8 at M; version 5 holds at most 202 digits at M.
-        assert_eq!(info, QrInfo { version: 5, modules: 37, ec_level: 'M' });
+        round_trips_at_m(&digits_197(), 197, 5, 37);
     }
 
     #[test]
     fn base64url_111_round_trips() {
-        let content = base64url_111();
-        assert_eq!(content.len(), 111);
-        let info = round_trip(&content);
-        assert_eq!(info, QrInfo { version: 7, modules: 45, ec_level: 'M' });
+        round_trips_at_m(&base64url_111(), 111, 7, 45);
     }
 
     #[test]

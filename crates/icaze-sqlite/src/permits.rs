@@ -299,24 +299,33 @@ impl SqlitePermitStore {
         write(tx)
     }
 
+    /// Runs `write` as [`Self::write_registry`] does, then commits: all that
+    /// `write` did, or nothing if it failed.
+    fn write_registry_all<T>(
+        &self,
+        write: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        self.write_registry(|tx| {
+            let done = write(&tx)?;
+            tx.commit()?;
+            Ok(done)
+        })
+    }
+
     /// Imports the population registry, CSV columns `document,birth_date,zone`
     /// (a header line is required; `birth_date` is `YYYY-MM-DD`). Rows that do
     /// not read are reported with their line and skipped; the good ones are
     /// committed together, replacing earlier rows of the same document.
     pub fn import_people(&self, csv: &str) -> Result<ImportReport, Error> {
-        self.write_registry(|tx| {
-            let report = {
-                let mut insert = tx.prepare(
-                    "INSERT INTO people (document, birth_day, zone) VALUES (?1, ?2, ?3)
-                     ON CONFLICT (document) DO UPDATE SET birth_day = excluded.birth_day, zone = excluded.zone",
-                )?;
-                import_rows(icaze_permits::csv::people(csv), |p| {
-                    insert.execute(params![p.document, p.birth_day, p.zone.get()])?;
-                    Ok(())
-                })?
-            };
-            tx.commit()?;
-            Ok(report)
+        self.write_registry_all(|tx| {
+            let mut insert = tx.prepare(
+                "INSERT INTO people (document, birth_day, zone) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (document) DO UPDATE SET birth_day = excluded.birth_day, zone = excluded.zone",
+            )?;
+            import_rows(icaze_permits::csv::people(csv), |p| {
+                insert.execute(params![p.document, p.birth_day, p.zone.get()])?;
+                Ok(())
+            })
         })
     }
 
@@ -324,23 +333,19 @@ impl SqlitePermitStore {
     /// RFC 3339 or a date `YYYY-MM-DD` meaning its start in Baku, or empty for
     /// open-ended).
     pub fn import_denials(&self, csv: &str) -> Result<ImportReport, Error> {
-        self.write_registry(|tx| {
-            let report = {
-                let mut insert = tx.prepare(
-                    "INSERT INTO denials (document, reason, until) VALUES (?1, ?2, ?3)
-                     ON CONFLICT (document) DO UPDATE SET reason = excluded.reason, until = excluded.until",
-                )?;
-                // In the same transaction: a denial imported is a denial whose
-                // permits the service will revoke, also across a crash.
-                let mut to_apply = tx.prepare("INSERT OR IGNORE INTO denials_to_apply (document) VALUES (?1)")?;
-                import_rows(icaze_permits::csv::denials(csv), |d| {
-                    insert.execute(params![d.document, d.reason, d.until.map(|u| u.unix_minutes())])?;
-                    to_apply.execute([&d.document])?;
-                    Ok(())
-                })?
-            };
-            tx.commit()?;
-            Ok(report)
+        self.write_registry_all(|tx| {
+            let mut insert = tx.prepare(
+                "INSERT INTO denials (document, reason, until) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (document) DO UPDATE SET reason = excluded.reason, until = excluded.until",
+            )?;
+            // In the same transaction: a denial imported is a denial whose
+            // permits the service will revoke, also across a crash.
+            let mut to_apply = tx.prepare("INSERT OR IGNORE INTO denials_to_apply (document) VALUES (?1)")?;
+            import_rows(icaze_permits::csv::denials(csv), |d| {
+                insert.execute(params![d.document, d.reason, d.until.map(|u| u.unix_minutes())])?;
+                to_apply.execute([&d.document])?;
+                Ok(())
+            })
         })
     }
 
@@ -500,14 +505,11 @@ impl PermitStore for SqlitePermitStore {
 
     fn denials_applied(&self, documents: &[String]) -> Result<(), StoreError> {
         answer(|| {
-            self.write_registry(|tx| {
-                {
-                    let mut delete = tx.prepare("DELETE FROM denials_to_apply WHERE document = ?1")?;
-                    for document in documents {
-                        delete.execute([document])?;
-                    }
+            self.write_registry_all(|tx| {
+                let mut delete = tx.prepare("DELETE FROM denials_to_apply WHERE document = ?1")?;
+                for document in documents {
+                    delete.execute([document])?;
                 }
-                tx.commit()?;
                 Ok(())
             })
         })

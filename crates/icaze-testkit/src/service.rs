@@ -4,10 +4,11 @@
 //! development authority. Each test starts its own, so tests run in parallel.
 //!
 //! [`TestService`] is async (tests on `#[tokio::test]`); tests without a
-//! runtime of their own hold one beside it and stop the service before the
-//! runtime goes ([`TestService::stop`]).
+//! runtime of their own use [`BlockingService`], which holds one beside it and
+//! stops the service before the runtime goes.
 
 use std::net::SocketAddr;
+use std::ops::Deref;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -129,5 +130,73 @@ impl TestService {
     pub fn import_demo_denials(&self) {
         let report = self.permits().import_denials(&icaze_server::registry::demo_denials_csv()).expect("an import");
         assert!(report.problems.is_empty(), "{:?}", report.problems);
+    }
+
+    /// An SMS to 8103 through the service's gateway endpoint, as Kannel
+    /// passes it on: the token of the reply.
+    ///
+    /// # Panics
+    /// When the service does not answer 200 with a token: the test fails.
+    pub async fn sms_permit(&self, from: &str, text: &str) -> String {
+        let response = reqwest::Client::new()
+            .get(self.url("/sms/8103"))
+            .query(&[("from", from), ("text", text)])
+            .send()
+            .await
+            .expect("the service answers");
+        assert_eq!(response.status(), 200);
+        let reply = response.text().await.expect("a reply");
+        reply.split(' ').find(|w| w.starts_with("IZ2")).unwrap_or_else(|| panic!("no token in {reply:?}")).to_owned()
+    }
+}
+
+/// A [`TestService`] for tests without a runtime of their own: it holds one
+/// (tests run their own requests on [`BlockingService::runtime`]) and stops
+/// the service before the runtime goes. It reads as the [`TestService`] it
+/// holds.
+pub struct BlockingService {
+    /// The runtime the server's tasks run on; tests use it for their own requests.
+    pub runtime: tokio::runtime::Runtime,
+    // Invariant: `Some` until dropped; it is stopped before `runtime` goes.
+    svc: Option<TestService>,
+    /// The service's clock, at the start time until a test moves it.
+    pub clock: Arc<FixedClock>,
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+}
+
+impl BlockingService {
+    /// A service whose clock stands at `start`, with `configure` applied as at
+    /// [`TestService::start`].
+    ///
+    /// # Panics
+    /// When the runtime or the service cannot be made: the test fails.
+    pub fn start(start: UtcMinute, configure: impl FnOnce(&mut ServeConfig)) -> Self {
+        let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+        let svc = runtime.block_on(TestService::start(start, configure));
+        let (clock, url) = (svc.clock().clone(), svc.url(""));
+        Self { runtime, svc: Some(svc), clock, url }
+    }
+
+    /// [`TestService::sms_permit`], run to its end.
+    pub fn sms_permit(&self, from: &str, text: &str) -> String {
+        self.runtime.block_on(self.deref().sms_permit(from, text))
+    }
+}
+
+impl Deref for BlockingService {
+    type Target = TestService;
+
+    fn deref(&self) -> &TestService {
+        // Invariant: `svc` is `Some` until `drop`.
+        self.svc.as_ref().expect("the service runs until dropped")
+    }
+}
+
+impl Drop for BlockingService {
+    fn drop(&mut self) {
+        if let Some(mut svc) = self.svc.take() {
+            self.runtime.block_on(svc.stop());
+        }
     }
 }

@@ -187,16 +187,22 @@ mod tests {
         assert_eq!(probe().plan(), Plan::Build(PathBuf::from("/src/icaze")));
     }
 
+    /// Why `p` plans to build and run nothing.
+    fn skipped(p: &Probe) -> String {
+        match p.plan() {
+            Plan::Skip(why) => why,
+            plan => panic!("planned {plan:?}, not to skip"),
+        }
+    }
+
     #[test]
     fn without_a_display_nothing_is_built() {
-        let p = Probe { display: false, ..probe() };
-        assert!(matches!(p.plan(), Plan::Skip(why) if why.contains("no display")));
+        assert!(skipped(&Probe { display: false, ..probe() }).contains("no display"));
     }
 
     #[test]
     fn missing_packages_are_named_with_the_command_that_installs_them() {
-        let p = Probe { missing_modules: vec!["webkit2gtk-4.1"], node: false, ..probe() };
-        let Plan::Skip(why) = p.plan() else { panic!("planned to build without WebKitGTK") };
+        let why = skipped(&Probe { missing_modules: vec!["webkit2gtk-4.1"], node: false, ..probe() });
         assert!(why.contains("webkit2gtk-4.1"), "{why}");
         assert!(why.contains("sudo apt-get install libwebkit2gtk-4.1-dev"), "{why}");
         assert!(why.contains("Node.js 20.19"), "{why}");
@@ -207,13 +213,12 @@ mod tests {
         let exe = std::env::current_exe().unwrap();
         assert_eq!(Probe { binary: Some(exe.clone()), ..probe() }.plan(), Plan::Run(exe));
         let p = Probe { binary: Some(PathBuf::from("/nonexistent/icaze-app")), ..probe() };
-        assert!(matches!(p.plan(), Plan::Skip(why) if why.contains("is not a file")));
+        assert!(skipped(&p).contains("is not a file"));
     }
 
     #[test]
     fn outside_the_source_tree_it_says_how_to_get_the_app() {
-        let p = Probe { workspace: None, ..probe() };
-        assert!(matches!(p.plan(), Plan::Skip(why) if why.contains("ICAZE_APP_BINARY")));
+        assert!(skipped(&Probe { workspace: None, ..probe() }).contains("ICAZE_APP_BINARY"));
     }
 
     #[test]

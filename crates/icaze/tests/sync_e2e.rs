@@ -30,6 +30,17 @@ fn device(s: &Service, args: &[&str]) -> Output {
     icaze(&[&["device", "--data", device_dir(s).to_str().unwrap()][..], args].concat())
 }
 
+/// `icaze device init` pinned to the service's root, with `args` after: the
+/// enrollment code and the device id it prints.
+fn init_device(s: &Service, args: &[&str]) -> (String, String) {
+    let root = s.data().join("authority/root.public");
+    let out = device(s, &[&["init", "--root", root.to_str().unwrap()][..], args].concat());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let printed = String::from_utf8(out.stdout).unwrap();
+    let line = |prefix: &str| printed.lines().find_map(|l| l.strip_prefix(prefix)).unwrap().to_owned();
+    (line("enrollment code "), line("device "))
+}
+
 fn sync(s: &Service) -> (i32, Value) {
     let out = device(s, &["sync", "--at", NOW]);
     (out.status.code().unwrap(), json_line(&out))
@@ -55,12 +66,7 @@ fn seqs(records: &[Value]) -> Vec<u64> {
 #[test]
 fn a_device_syncs_with_the_real_service() {
     let s = start();
-    let root = s.data().join("authority/root.public");
-    let out = device(&s, &["init", "--root", root.to_str().unwrap(), "--server", &s.url, "--officer", "B-1042"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let printed = String::from_utf8(out.stdout).unwrap();
-    let code = printed.lines().find_map(|l| l.strip_prefix("enrollment code ")).unwrap().to_owned();
-    let device_id = printed.lines().find_map(|l| l.strip_prefix("device ")).unwrap().to_owned();
+    let (code, device_id) = init_device(&s, &["--server", &s.url, "--officer", "B-1042"]);
 
     // Permits by SMS at 10:00, valid from 10:15; from here on both clocks say 10:30.
     let token = s.sms_permit("994501112233", "2 AZE11111111");
@@ -190,11 +196,7 @@ fn copy_dir(from: &Path, to: &Path) {
 #[test]
 fn a_copied_phone_sends_its_records_and_the_server_keeps_them_apart() {
     let s = start();
-    let root = s.data().join("authority/root.public");
-    let out = device(&s, &["init", "--root", root.to_str().unwrap(), "--server", &s.url, "--officer", "B-1042"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let printed = String::from_utf8(out.stdout).unwrap();
-    let code = printed.lines().find_map(|l| l.strip_prefix("enrollment code ")).unwrap().to_owned();
+    let (code, _) = init_device(&s, &["--server", &s.url, "--officer", "B-1042"]);
     let first = s.sms_permit("994501112233", "2 AZE11111111");
     // Zones 2 and 7: wrong in zone 1, and logged all the same.
     let second = s.sms_permit("994501112244", "2 MYI1234567");
@@ -247,12 +249,7 @@ fn write_partial(dir: &Path, bytes: &[u8], etag: &str, since: u64) {
 fn supervisors_suspensions_and_refusals_through_icaze_admin() {
     let s = start();
     s.clock.set(at(NOW));
-    let root = s.data().join("authority/root.public");
-    let out = device(&s, &["init", "--root", root.to_str().unwrap(), "--officer", "B-7"]);
-    assert!(out.status.success());
-    let printed = String::from_utf8(out.stdout).unwrap();
-    let code = printed.lines().find_map(|l| l.strip_prefix("enrollment code ")).unwrap().to_owned();
-    let device_id = printed.lines().find_map(|l| l.strip_prefix("device ")).unwrap().to_owned();
+    let (code, device_id) = init_device(&s, &["--officer", "B-7"]);
 
     let (status, who) = s.admin(&["whoami"]);
     assert_eq!((status, who["role"].as_str()), (0, Some("admin")), "{who}");

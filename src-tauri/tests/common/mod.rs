@@ -6,64 +6,50 @@
 // Each test binary compiles this module and uses part of it.
 #![allow(dead_code)]
 
+use std::ops::Deref;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use icaze_app::core::AppCore;
 use icaze_app::settings::Settings;
-use icaze_server::FixedClock;
 pub use icaze_testkit::service::at;
-use icaze_testkit::service::TestService;
+use icaze_testkit::service::BlockingService;
 use serde_json::Value;
 
 /// The service's clock and the device's, once the permits are valid.
 pub const NOW: &str = "2020-12-15T10:30:00+04:00";
 
-pub struct Service {
-    pub runtime: tokio::runtime::Runtime,
-    // Invariant: `Some` until dropped; it is stopped before `runtime` goes.
-    svc: Option<TestService>,
-    pub clock: Arc<FixedClock>,
-    pub url: String,
+/// The service; it reads as the [`BlockingService`] it holds (its `runtime`,
+/// `clock`, `url`, data and paths).
+pub struct Service(BlockingService);
+
+impl Deref for Service {
+    type Target = BlockingService;
+
+    fn deref(&self) -> &BlockingService {
+        &self.0
+    }
 }
 
 impl Service {
     pub fn start() -> Self {
-        let runtime = tokio::runtime::Runtime::new().unwrap();
-        let svc = runtime.block_on(TestService::start(at("2020-12-15T10:00:00+04:00"), |_| {}));
+        let svc = BlockingService::start(at("2020-12-15T10:00:00+04:00"), |_| {});
         svc.import_demo_people(20);
-        let (clock, url) = (svc.clock().clone(), svc.url(""));
-        Self { runtime, svc: Some(svc), clock, url }
+        Self(svc)
     }
 
-    fn svc(&self) -> &TestService {
-        self.svc.as_ref().unwrap()
-    }
-
-    /// The service's data directory.
-    pub fn data(&self) -> PathBuf {
-        self.svc().data()
+    /// The service after one citizen asked for an SMS permit (code 2 for
+    /// AZE11111111), with its clock moved to [`NOW`], when the permit is valid:
+    /// the service and the permit's token.
+    pub fn with_sms_permit() -> (Self, String) {
+        let s = Self::start();
+        let token = s.sms_permit("994501112233", "2 AZE11111111");
+        s.clock.set(at(NOW));
+        (s, token)
     }
 
     /// Where the device called `name` keeps its directory.
     pub fn device_dir(&self, name: &str) -> PathBuf {
-        self.svc().path(name)
-    }
-
-    pub fn admin_token(&self) -> String {
-        self.svc().admin_token()
-    }
-
-    /// An SMS to 8103 through the service's gateway endpoint; returns the token.
-    pub fn sms_permit(&self, from: &str, text: &str) -> String {
-        let url = format!("{}/sms/8103", self.url);
-        let reply = self.runtime.block_on(async {
-            let response =
-                reqwest::Client::new().get(&url).query(&[("from", from), ("text", text)]).send().await.unwrap();
-            assert_eq!(response.status(), 200);
-            response.text().await.unwrap()
-        });
-        reply.split(' ').find(|w| w.starts_with("IZ2")).unwrap_or_else(|| panic!("no token in {reply:?}")).to_owned()
+        self.path(name)
     }
 
     /// A `POST` to `path` as the administrator; asserts the status and returns the JSON answer.
@@ -94,13 +80,5 @@ impl Service {
         core.init_device(&root, Some(badge.into()), at(NOW)).unwrap();
         core.save_settings(Settings { zone: Some(1), server: Some(self.url.clone()), ..Settings::default() }).unwrap();
         core
-    }
-}
-
-impl Drop for Service {
-    fn drop(&mut self) {
-        if let Some(mut svc) = self.svc.take() {
-            self.runtime.block_on(svc.stop());
-        }
     }
 }

@@ -19,6 +19,16 @@ function reasonText(code: string, message: string): string {
   return tMaybe(`reason.${code}`) ?? message;
 }
 
+/** The verdict's reasons or warnings (`kind`) as a list `#result-<kind>`, each in the officer's language; none: nothing. */
+function reasonList(kind: "reasons" | "warnings", items: Verdict["reasons"]): HTMLElement | null {
+  if (!items.length) return null;
+  return h(
+    "ul",
+    { class: kind, id: `result-${kind}` },
+    items.map((r) => h("li", { "data-code": r.code }, reasonText(r.code, r.message))),
+  );
+}
+
 /** What the result's signal uses of the platform; a test passes its own. */
 export interface SignalPlatform {
   vibrate?: (pattern: number | number[]) => boolean;
@@ -137,20 +147,8 @@ export function resultScreen(ctx: Ctx): HTMLElement {
       row(t("result.vehicle"), permit?.vehicle ?? null, "result-vehicle"),
       row(t("result.your_zone"), zoneName(ctx.state.zones, verdict.zone), "result-your-zone"),
     ),
-    verdict.reasons.length
-      ? h(
-          "ul",
-          { class: "reasons", id: "result-reasons" },
-          verdict.reasons.map((r) => h("li", { "data-code": r.code }, reasonText(r.code, r.message))),
-        )
-      : null,
-    verdict.warnings.length
-      ? h(
-          "ul",
-          { class: "warnings", id: "result-warnings" },
-          verdict.warnings.map((r) => h("li", { "data-code": r.code }, reasonText(r.code, r.message))),
-        )
-      : null,
+    reasonList("reasons", verdict.reasons),
+    reasonList("warnings", verdict.warnings),
     h(
       "div",
       { class: "actions" },

@@ -4,7 +4,7 @@
 import { api } from "../api";
 import type { Ctx, Rescan } from "../app";
 import { CameraFailure, type Scanner, type ScanSession, webScanner } from "../camera";
-import { fileBytes, h } from "../dom";
+import { fileInput, h } from "../dom";
 import { t } from "../i18n";
 import { parseZoneNumber, zoneName } from "../zones";
 
@@ -187,19 +187,13 @@ export function scanScreen(ctx: Ctx): HTMLElement {
 
   // A real file input, transparent over its label: the platform's picker
   // opens on a tap, and WebDriver tests can send a path to it.
-  const file = h("input", {
-    type: "file",
-    id: "scan-image",
-    accept: "image/png,image/jpeg",
-    "aria-label": t("scan.open_image"),
-    onchange: async () => {
-      const chosen = file.files?.[0];
-      file.value = "";
-      if (!chosen) return;
-      const verdict = await ctx.run(async () => api.checkImage(await fileBytes(chosen), zone));
+  const file = fileInput(
+    { id: "scan-image", accept: "image/png,image/jpeg", label: t("scan.open_image") },
+    async (bytes) => {
+      const verdict = await ctx.run(async () => api.checkImage(await bytes(), zone));
       if (verdict) ctx.showVerdict(verdict);
     },
-  });
+  );
 
   input.addEventListener("keydown", (e) => {
     if (e.key === "Enter" && !e.shiftKey) {

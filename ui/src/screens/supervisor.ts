@@ -13,7 +13,7 @@
 import type { AppError } from "../api";
 import { type Ctx, errorText } from "../app";
 import { type Chart, hourlyChart, officerChart, totals } from "../charts";
-import { fileBytes, h } from "../dom";
+import { fileInput, h } from "../dom";
 import { type Key, t, tMaybe } from "../i18n";
 import {
   type DeviceInfo,
@@ -482,17 +482,11 @@ function dashboard(ctx: Ctx, who: SignedIn): HTMLElement {
   // Import.
   const importResult = h("p", { id: "sv-import-result", role: "status" });
   const importError = errorSlot("sv-import-error");
-  const file = h("input", {
-    type: "file",
-    id: "sv-import-file",
-    accept: ".iczu,application/octet-stream",
-    "aria-label": t("supervisor.import"),
-    onchange: async () => {
-      const chosen = file.files?.[0];
-      file.value = "";
-      if (!chosen) return;
+  const file = fileInput(
+    { id: "sv-import-file", accept: ".iczu,application/octet-stream", label: t("supervisor.import") },
+    async (bytes) => {
       importResult.textContent = "";
-      const receipt = await attempt(importError, async () => supervisorApi.importFile(await fileBytes(chosen)));
+      const receipt = await attempt(importError, async () => supervisorApi.importFile(await bytes()));
       if (receipt) {
         importResult.textContent = t("supervisor.imported", {
           device: receipt.device_id,
@@ -503,7 +497,7 @@ function dashboard(ctx: Ctx, who: SignedIn): HTMLElement {
         await Promise.all([loadLog(), loadCharts()]);
       }
     },
-  });
+  );
 
   const signOut = async () => {
     await supervisorApi.logout().catch(() => undefined);

@@ -11,7 +11,7 @@
 // counts what reached the server).
 import { type AppError, api, type Exported, type Freshness, type Language, type SyncReport } from "../api";
 import { type Ctx, errorText } from "../app";
-import { fileBytes, h } from "../dom";
+import { fileInput, h } from "../dom";
 import { type Key, language, t, units } from "../i18n";
 import { dayTime, formatDuration } from "../time";
 import { enrollmentBox } from "./enrollment";
@@ -139,20 +139,12 @@ export function syncScreen(ctx: Ctx): HTMLElement {
       redraw();
     }
   };
-  const file = h("input", {
-    type: "file",
-    id: "sync-bundle-file",
-    "aria-label": t("sync.import"),
-    onchange: async () => {
-      const chosen = file.files?.[0];
-      file.value = "";
-      if (!chosen) return;
-      const applied = await ctx.run(async () => api.importBundle(await fileBytes(chosen)));
-      if (applied) {
-        await ctx.refresh();
-        ctx.notify(t("sync.imported", { version: applied.version, revocations: applied.revocations }));
-      }
-    },
+  const file = fileInput({ id: "sync-bundle-file", label: t("sync.import") }, async (bytes) => {
+    const applied = await ctx.run(async () => api.importBundle(await bytes()));
+    if (applied) {
+      await ctx.refresh();
+      ctx.notify(t("sync.imported", { version: applied.version, revocations: applied.revocations }));
+    }
   });
   return h(
     "section",

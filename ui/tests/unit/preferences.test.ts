@@ -11,14 +11,27 @@ function memory(): PreferenceStore & { items: Map<string, string> } {
   };
 }
 
+/**
+ * A switch kept in a fresh store: `read` gives `initial`, then what `write` set last.
+ * Returns the store.
+ */
+function expectKeptSwitch(
+  read: (store: PreferenceStore) => boolean,
+  write: (on: boolean, store: PreferenceStore) => void,
+  initial: boolean,
+) {
+  const store = memory();
+  expect(read(store)).toBe(initial);
+  write(!initial, store);
+  expect(read(store)).toBe(!initial);
+  write(initial, store);
+  expect(read(store)).toBe(initial);
+  return store;
+}
+
 describe("the result's sound", () => {
   it("is on until turned off, and the choice is kept", () => {
-    const store = memory();
-    expect(soundOn(store)).toBe(true);
-    setSoundOn(false, store);
-    expect(soundOn(store)).toBe(false);
-    setSoundOn(true, store);
-    expect(soundOn(store)).toBe(true);
+    expectKeptSwitch(soundOn, setSoundOn, true);
   });
 
   it("is on without storage, and a storage that refuses writes does not throw", () => {
@@ -37,12 +50,7 @@ describe("the result's sound", () => {
 
 describe("the theme that follows the system", () => {
   it("is off until chosen, and choosing a theme of its own turns it off", () => {
-    const store = memory();
-    expect(followsSystem(store)).toBe(false);
-    setFollowsSystem(true, store);
-    expect(followsSystem(store)).toBe(true);
-    setFollowsSystem(false, store);
-    expect(followsSystem(store)).toBe(false);
+    const store = expectKeptSwitch(followsSystem, setFollowsSystem, false);
     expect(store.items.size).toBe(0);
   });
 

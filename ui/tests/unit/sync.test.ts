@@ -35,6 +35,17 @@ function report(bundle: SyncReport["bundle"]): SyncReport {
   };
 }
 
+/** A sync that applied a delta bundle of version 4 (900 bytes, 2 revoked permits). */
+const applied = report({
+  result: "applied",
+  version: 4,
+  delta: true,
+  revocations: 2,
+  clock_suspicious: false,
+  bytes: 900,
+  resumed_from: null,
+});
+
 describe("enrollment status", () => {
   it("says how to learn it before the first sync", () => {
     expect(enrollmentLines(null, "az")).toEqual([CATALOGUES.az["enrollment.status.none"]]);
@@ -65,15 +76,6 @@ describe("enrollment status", () => {
 
 describe("sync result", () => {
   it("says which bundle was applied or that the data is up to date", () => {
-    const applied = report({
-      result: "applied",
-      version: 4,
-      delta: true,
-      revocations: 2,
-      clock_suspicious: false,
-      bytes: 900,
-      resumed_from: null,
-    });
     expect(bundleLine(applied, "en")).toBe("Data version 4 applied, 2 revoked permits known.");
     expect(bundleLine(report({ result: "up_to_date", version: 3 }), "ru")).toBe("Данные актуальны (версия 3).");
   });
@@ -87,15 +89,6 @@ describe("sync progress", () => {
   });
 
   it("knows the bytes received only when a bundle was applied", () => {
-    const applied = report({
-      result: "applied",
-      version: 4,
-      delta: true,
-      revocations: 2,
-      clock_suspicious: false,
-      bytes: 900,
-      resumed_from: null,
-    });
     expect(receivedBytes(applied)).toBe(900);
     expect(receivedBytes(report({ result: "up_to_date", version: 3 }))).toBeNull();
   });

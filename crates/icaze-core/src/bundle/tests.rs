@@ -2,83 +2,22 @@ use super::*;
 use crate::claims::Purpose;
 use crate::trust::TrustedKey;
 
-/// TEST keys, as in the vectors: `icaze TEST ` and the role, padded with `.`.
-fn test_key(role: &str) -> SecretKey {
-    let name = format!("icaze TEST {role}");
-    let mut seed = [b'.'; 32];
-    seed[..name.len()].copy_from_slice(name.as_bytes());
-    SecretKey::from_seed(&seed)
-}
-
-fn at(s: &str) -> UtcMinute {
-    UtcMinute::parse_rfc3339(s).unwrap()
-}
+#[path = "../../tests/support/bundle_sample.rs"]
+mod sample;
+use sample::{at, sample_contents, test_key, zone};
 
 const SERVER_TIME: &str = "2020-12-15T06:00:00Z";
-
-fn trusted(id: u8, role: &str, purposes: &[Purpose], revoked: bool, may_sign_bundles: bool) -> TrustedKey {
-    TrustedKey {
-        id: KeyId(id),
-        public_key: test_key(role).public_key(),
-        valid_from: at("2020-12-01T00:00:00+04:00"),
-        valid_until: at("2021-02-01T00:00:00+04:00"),
-        purposes: PurposeSet::of(purposes),
-        revoked,
-        may_sign_bundles,
-        label: format!("test-{role}"),
-    }
-}
 
 /// A trust list with an SMS issuer (1), the bundle key (4), a revoked
 /// bundle key (5) and a bundle key valid only in April 2020 (6).
 fn trust_file(root: &SecretKey) -> Vec<u8> {
-    let mut april = trusted(6, "sync-april", &[], false, true);
-    april.valid_from = at("2020-04-01T00:00:00+04:00");
-    april.valid_until = at("2020-06-01T00:00:00+04:00");
-    let keys = vec![
-        trusted(1, "sms", &[Purpose::Medical, Purpose::Necessities], false, false),
-        trusted(4, "sync", &[], false, true),
-        trusted(5, "sync-stolen", &[], true, true),
-        april,
-    ];
-    TrustList::new(2, at("2020-12-13T12:00:00+04:00"), keys).unwrap().sign(root)
+    sample::bundle_trust_list(root, 2, [4, 5, 6])
 }
 
 fn contents(trust_list: Vec<u8>) -> BundleContents {
-    let zone = |id, az: &str, ru: &str, en: &str| BundleZone {
-        id: ZoneId::new(id).unwrap(),
-        name_az: az.into(),
-        name_ru: ru.into(),
-        name_en: en.into(),
-    };
-    BundleContents {
-        version: 7,
-        base_version: None,
-        server_time_unix_seconds: at(SERVER_TIME).unix_seconds() as u64 + 17,
-        trust_list,
-        regimes: vec![
-            BundleRegime {
-                id: "2020-12-14".into(),
-                name: "Tightened special quarantine regime".into(),
-                start: at("2020-12-14T00:00:00+04:00"),
-                end: at("2021-01-18T00:00:00+04:00"),
-                scope: RegimeScope::Listed,
-                zones: vec![zone(1, "Bakı", "Баку", "Baku"), zone(2, "Sumqayıt", "Сумгайыт", "Sumgayit")],
-                purposes: PurposeSet::of(&[Purpose::Medical, Purpose::Necessities, Purpose::Work]),
-            },
-            BundleRegime {
-                id: "weekend".into(),
-                name: String::new(),
-                start: at("2020-12-19T00:00:00+04:00"),
-                end: at("2020-12-21T00:00:00+04:00"),
-                scope: RegimeScope::Everywhere,
-                zones: vec![],
-                purposes: PurposeSet::default(),
-            },
-        ],
-        freshness: FreshnessPolicy::default(),
-        revocations: RevocationSet::from_serials([12, 907, 123_456_789]),
-    }
+    let server_time = at(SERVER_TIME).unix_seconds() as u64 + 17;
+    let sumgayit = zone(2, "Sumqayıt", "Сумгайыт", "Sumgayit");
+    sample_contents(7, server_time, trust_list, "Tightened special quarantine regime", sumgayit)
 }
 
 fn code(result: Result<VerifiedBundle, BundleError>) -> &'static str {

@@ -4,100 +4,30 @@
 
 use super::*;
 
-/// A v2 payload written field by field as §10 lists them, so that a case can
-/// carry any value, including forms the encoder never writes.
-#[derive(Clone)]
-struct Raw2 {
-    version: u64,
-    purpose: u64,
-    key_id: u64,
-    serial: u64,
-    /// Minutes since 2020-01-01T00:00Z.
-    issued: u64,
-    /// `from_form`, its field's value and width.
-    from: (u64, u64, u32),
-    /// `duration_form`, its field's value and width.
-    duration: (u64, u64, u32),
-    zone_wide: bool,
-    zones: Vec<u64>,
-    plate: Option<Vec<u64>>,
-    doc_type: u64,
-    /// Written (after `series_len`) for types 1 and 7.
-    series: Vec<u64>,
-    /// The number of digits; written as `digit_count` for types 1, 7, 8 and 9.
-    digit_count: u64,
-    digits: u64,
-    padding: u64,
-    /// End the payload this many bits into the field of this name, then pad.
-    cut: Option<(&'static str, usize)>,
-}
+/// A v2 payload (§10): `from` and `duration` are each the form, its field's
+/// value and width.
+type Raw2 = RawPayload<(u64, u64, u32), (u64, u64, u32)>;
 
 impl Raw2 {
     /// The fields of the v2 SMS permit (`SMS2`): 15 minutes' activation delay, 3 hours.
     fn sms() -> Self {
-        Raw2 {
-            version: 2,
-            purpose: 2,
-            key_id: 1,
-            serial: 123_456_789,
-            issued: 502_920,
-            from: (1, 14, 6),
-            duration: (1, 2, 10),
-            zone_wide: false,
-            zones: vec![1],
-            plate: None,
-            doc_type: 2,
-            series: vec![],
-            digit_count: 8,
-            digits: 11_111_111,
-            padding: 0,
-            cut: None,
-        }
+        Raw2::sms_with(2, (1, 14, 6), (1, 2, 10))
     }
 
     fn payload(&self) -> Vec<u8> {
         let mut b = Bits::default();
-        b.put(self.version, 4);
-        b.put(self.purpose, 4);
-        b.put(self.key_id, 8);
-        b.put(self.serial, 32);
-        b.put(self.issued, 26);
-        let (form, value, width) = self.from;
-        b.put(form, 2);
-        b.put(value, width);
-        let (form, value, width) = self.duration;
-        b.put(form, 2);
-        b.put(value, width);
+        b.head(self.version, self.purpose, self.key_id, self.serial, self.issued);
+        for (form, value, width) in [self.from, self.duration] {
+            b.put(form, 2);
+            b.put(value, width);
+        }
         b.put(u64::from(self.zone_wide), 1);
-        for (i, &zone) in self.zones.iter().enumerate() {
-            b.mark(format!("zone {}", i + 1));
-            b.put(zone, if self.zone_wide { 12 } else { 5 });
-            b.put(u64::from(i + 1 < self.zones.len()), 1);
-        }
-        b.put(u64::from(self.plate.is_some()), 1);
-        if let Some(plate) = &self.plate {
-            b.put(plate.len() as u64, 4);
-            for &c in plate {
-                b.put(c, 6);
-            }
-        }
-        b.put(self.doc_type, 4);
-        if matches!(self.doc_type, 1 | 7) {
-            b.put(self.series.len() as u64, 3);
-            for &c in &self.series {
-                b.put(c, 5);
-            }
-        }
+        b.zones(&self.zones, if self.zone_wide { 12 } else { 5 });
+        b.vehicle_and_document_type(self.plate.as_deref(), self.doc_type, &self.series);
         if matches!(self.doc_type, 1 | 7 | 8 | 9) {
             b.put(self.digit_count, 4);
         }
-        b.mark("digits".to_owned());
-        b.put(self.digits, digit_width(self.digit_count));
-        if let Some((field, bits)) = self.cut {
-            let end = b.position(field) + bits;
-            b.bits.truncate(end);
-        }
-        b.finish(self.padding)
+        b.digits_and_finish(self.digit_count, self.digits, self.cut, self.padding)
     }
 
     /// The SMS form of the payload signed with key 1 in the v2 domain.
@@ -148,29 +78,11 @@ pub(crate) fn permit_cases(fx: &Fixture) -> Vec<Value> {
         "valid",
         None,
     );
-    let work = Spec {
-        serial: 4_000_000_000,
-        doc: "DYI7654321",
-        purpose: Purpose::Work,
-        zones: &[2],
-        issued: "2020-12-14T13:07:00+04:00",
-        from: "2020-12-14T00:00:00+04:00",
-        until: "2021-01-18T00:00:00+04:00",
-        vehicle: None,
-    };
+    let work = Spec { issued: "2020-12-14T13:07:00+04:00", from: "2020-12-14T00:00:00+04:00", ..WORK };
     c.expect("work permit from the start of its day, 35 days", sms2_text(&token2(2, &work)), Some(2), "valid", None);
     let reissued = Spec { from: "2020-12-01T00:00:00+04:00", ..work };
     c.expect("work permit re-issued after its start", sms2_text(&token2(2, &reissued)), Some(2), "valid", None);
-    let trip = Spec {
-        serial: 900_001,
-        doc: "AA0012345",
-        purpose: Purpose::BusinessTrip,
-        zones: &[1, 4, 17],
-        issued: "2020-12-14T09:03:00+04:00",
-        from: "2020-12-15T00:00:00+04:00",
-        until: "2020-12-18T00:00:00+04:00",
-        vehicle: None,
-    };
+    let trip = Spec { issued: "2020-12-14T09:03:00+04:00", vehicle: None, ..TRIP };
     c.expect("business trip to three zones", sms2_text(&token2(2, &trip)), Some(17), "valid", None);
     let driven = Spec { vehicle: Some("10-AB-123"), ..trip };
     c.expect("business trip with a vehicle", sms2_text(&token2(2, &driven)), Some(4), "valid", None);
@@ -253,16 +165,7 @@ pub(crate) fn permit_cases(fx: &Fixture) -> Vec<Value> {
         "bad_signature",
         Some("bad_signature"),
     );
-    c.add("key not in the trust list", sms2_text(&token2(9, &SMS2)), CHECK_AT, Some(1));
-    c.add("key outside its validity", sms2_text(&token2(4, &SMS2)), CHECK_AT, Some(1));
-    c.add("revoked key", sms2_text(&token2(5, &SMS2)), CHECK_AT, Some(1));
-    c.add(
-        "sms key signing a work permit",
-        sms2_text(&token2(1, &Spec { purpose: Purpose::Work, ..SMS2 })),
-        CHECK_AT,
-        Some(1),
-    );
-    c.add("portal key signing code 2", sms2_text(&token2(2, &SMS2)), CHECK_AT, Some(1));
+    c.refused_keys(&SMS2, |id, s| sms2_text(&token2(id, s)));
 
     // Malformed: the text forms.
     let version = ParseError::InvalidField("version");
@@ -362,19 +265,7 @@ fn qr_digits(token: &[u8]) -> String {
 }
 
 pub(crate) fn bitflips(fx: &Fixture) -> String {
-    let sms = token2(1, &SMS2);
-    let mut flips = String::from(
-        "# Every single bit of the v2 sms permit token flipped (token_hex of case 'sms permit, SMS form' of permit-v2.json).\n\
-         # Checked at 2020-12-15T11:00:00+04:00 in zone 1 against the trust list of permit-v2.json.\n\
-         # Columns: bit index (0 = most significant bit of byte 0), expected status, expected reason, input.\n",
-    );
-    for bit in 0..sms.len() * 8 {
-        let mut b = sms.clone();
-        b[bit / 8] ^= 0x80 >> (bit % 8);
-        let input = sms2_text(&b);
-        let verdict = evaluate(&input, &fx.trust, &Check { at: at(CHECK_AT), zone: ZoneId::new(1) });
-        let reason = verdict.reasons.first().map_or("-", |r| r.code);
-        flips.push_str(&format!("{bit} {} {reason} {input}\n", verdict.status.code()));
-    }
-    flips
+    let about = "# Every single bit of the v2 sms permit token flipped (token_hex of case 'sms permit, SMS form' of permit-v2.json).\n\
+         # Checked at 2020-12-15T11:00:00+04:00 in zone 1 against the trust list of permit-v2.json.\n";
+    flip_every_bit(fx, &token2(1, &SMS2), sms2_text, about)
 }

@@ -14,6 +14,29 @@ fn new_record_id() -> Result<RecordId, DeviceError> {
     Ok(RecordId(id))
 }
 
+/// A new record of a check in `scene` with the action and note of `notes`,
+/// nothing judged or read yet, before the store numbers and chains it (seq 0,
+/// genesis hashes): what every kind of check records alike.
+fn new_record(scene: &Scene, notes: &Notes, input: InputKind) -> Result<InspectionRecord, DeviceError> {
+    Ok(InspectionRecord {
+        id: new_record_id()?,
+        seq: 0,
+        at: scene.at,
+        officer: scene.officer.clone(),
+        zone: scene.zone,
+        location: scene.location,
+        input,
+        serial: None,
+        document: None,
+        outcome: None,
+        action: notes.action.clone(),
+        note: notes.note.clone(),
+        details: vec![],
+        prev_hash: GENESIS_HASH,
+        hash: GENESIS_HASH,
+    })
+}
+
 impl Device {
     /// Judges `text` without recording it: for benchmarks and previews only.
     /// An inspection must go through [`Device::check`], which logs it first.
@@ -32,13 +55,6 @@ impl Device {
             let (verdict, suspicion) = evaluate(data, text, scene, &facts);
             let claims = verdict.permit.as_ref().map(|p| p.claims());
             let record = InspectionRecord {
-                id: new_record_id()?,
-                seq: 0,
-                at: scene.at,
-                officer: scene.officer.clone(),
-                zone: scene.zone,
-                location: scene.location,
-                input: InputKind::of_text(text),
                 serial: claims.map(|c| c.serial()),
                 document: claims.map(|c| c.document().canonical()),
                 outcome: Some(Outcome {
@@ -47,11 +63,7 @@ impl Device {
                     reasons: verdict.reasons.iter().map(|r| r.code.to_owned()).collect(),
                     warnings: verdict.warnings.iter().map(|r| r.code.to_owned()).collect(),
                 }),
-                action: notes.action.clone(),
-                note: notes.note.clone(),
-                details: vec![],
-                prev_hash: GENESIS_HASH,
-                hash: GENESIS_HASH,
+                ..new_record(scene, notes, InputKind::of_text(text))?
             };
             let suspect_now = tip.clock_suspect.clone().or_else(|| suspicion.map(str::to_owned));
             Ok((record, suspicion.map(str::to_owned), (verdict, suspect_now)))
@@ -72,21 +84,10 @@ impl Device {
         let fields = check.fields(notes.note.as_deref())?;
         let (record, ()) = self.store.append(|_tip: &LogTip| {
             let record = InspectionRecord {
-                id: new_record_id()?,
-                seq: 0,
-                at: scene.at,
-                officer: scene.officer.clone(),
-                zone: scene.zone,
-                location: scene.location,
-                input: fields.input,
-                serial: None,
                 document: fields.document,
-                outcome: None,
-                action: notes.action.clone(),
                 note: fields.note,
                 details: fields.details,
-                prev_hash: GENESIS_HASH,
-                hash: GENESIS_HASH,
+                ..new_record(scene, notes, fields.input)?
             };
             Ok((record, None, ()))
         })?;

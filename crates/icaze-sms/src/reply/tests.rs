@@ -19,17 +19,13 @@ fn token_111() -> String {
 }
 
 fn problems() -> Vec<ParseProblem> {
-    vec![
-        ParseProblem::Empty,
-        ParseProblem::TooLong,
-        ParseProblem::Unreadable,
-        ParseProblem::NoCode,
-        ParseProblem::NoDocument,
-        ParseProblem::BadCode,
+    let mut all = ParseProblem::WITHOUT_DETAIL.to_vec();
+    all.extend([
         ParseProblem::BadDocument { read: "AZE1111".into() },
         ParseProblem::BadDocument { read: format!("{}..", "9".repeat(20)) },
         ParseProblem::SeveralRequests,
-    ]
+    ]);
+    all
 }
 
 /// Every reply but the permit, for one set of inputs.
@@ -436,14 +432,7 @@ fn azerbaijani_help_hints_russian_where_it_fits() {
         (text.contains(". English: EN "), text.contains(". Po-russki: RU "))
     };
     // The regime's two codes: both hints for all but the longest leads.
-    for problem in [
-        ParseProblem::Empty,
-        ParseProblem::TooLong,
-        ParseProblem::Unreadable,
-        ParseProblem::NoCode,
-        ParseProblem::NoDocument,
-        ParseProblem::BadCode,
-    ] {
+    for problem in ParseProblem::WITHOUT_DETAIL {
         assert_eq!(hints(&problem, &[1, 2]), (true, true), "{problem:?}");
         assert_eq!(hints(&problem, &[]), (true, true), "{problem:?}");
         assert_eq!(hints(&problem, &[1, 2, 3, 4, 5, 6, 7, 8, 9]), (true, false), "{problem:?}");

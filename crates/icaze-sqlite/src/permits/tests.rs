@@ -237,17 +237,11 @@ async fn permits_from_other_channels_are_all_or_nothing_and_found_by_document() 
     let serials = store.reserve_serials(3).await.unwrap();
     let at = UtcMinute::parse_rfc3339("2020-12-14T12:00:00+04:00").unwrap();
     let permit = |serial: u32, document: &str| PermitRecord {
-        serial: PermitSerial(serial),
-        document: document.to_owned(),
         code: 0,
         purpose: 4,
-        zone: ZoneId::new(1).unwrap(),
         key_id: 2,
-        issued_at: at,
-        valid_from: at,
         valid_until: at.checked_add(60).unwrap(),
-        phone: String::new(),
-        token: format!("IZ1-{serial}"),
+        ..sms_permit(serial, document, "")
     };
     let (a, b, c) = (serials.start, serials.start + 1, serials.start + 2);
     store.record_issued_many(vec![permit(a, "AZE11111111"), permit(b, "AZE11111111")]).await.unwrap();

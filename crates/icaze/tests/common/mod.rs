@@ -5,20 +5,18 @@
 //! run without the credentials of whoever runs the tests.
 //!
 //! Each test starts its own [`Service`], so tests may run in parallel. Dropping it stops
-//! the server before its runtime goes.
+//! the server before its runtime goes ([`BlockingService`]).
 
 // Each test binary compiles this module and uses part of it.
 #![allow(dead_code)]
 
-use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::ops::Deref;
 use std::process::{Command, Output, Stdio};
-use std::sync::Arc;
 
 use icaze_server::sqlite::SqlitePermitStore;
-use icaze_server::{FixedClock, ServeConfig};
+use icaze_server::ServeConfig;
 pub use icaze_testkit::service::at;
-use icaze_testkit::service::TestService;
+use icaze_testkit::service::BlockingService;
 use serde_json::Value;
 
 /// The service's clock when it starts: SMS permits asked for now are valid from 10:15.
@@ -26,16 +24,16 @@ pub const START: &str = "2020-12-15T10:00:00+04:00";
 /// The service's clock and the devices', once the permits are valid.
 pub const NOW: &str = "2020-12-15T10:30:00+04:00";
 
-/// A running service and the directory it keeps its data in.
-pub struct Service {
-    /// The runtime the server's tasks run on; tests use it for their own requests.
-    pub runtime: tokio::runtime::Runtime,
-    // Invariant: `Some` until dropped; it is stopped before `runtime` goes.
-    svc: Option<TestService>,
-    /// The service's clock, at [`START`] until a test moves it.
-    pub clock: Arc<FixedClock>,
-    /// `http://127.0.0.1:PORT`.
-    pub url: String,
+/// A running service and the directory it keeps its data in; it reads as the
+/// [`BlockingService`] it holds (its `runtime`, `clock`, `url`, data and paths).
+pub struct Service(BlockingService);
+
+impl Deref for Service {
+    type Target = BlockingService;
+
+    fn deref(&self) -> &BlockingService {
+        &self.0
+    }
 }
 
 impl Service {
@@ -47,45 +45,18 @@ impl Service {
     /// The service with `adjust` applied to its configuration before it starts (the
     /// address and the clock are set before, and are best left alone).
     pub fn start_with(adjust: impl FnOnce(&mut ServeConfig)) -> Self {
-        let runtime = tokio::runtime::Runtime::new().unwrap();
-        let svc = runtime.block_on(TestService::start(at(START), adjust));
-        let (clock, url) = (svc.clock().clone(), svc.url(""));
-        Self { runtime, svc: Some(svc), clock, url }
-    }
-
-    fn svc(&self) -> &TestService {
-        self.svc.as_ref().unwrap()
+        Self(BlockingService::start(at(START), adjust))
     }
 
     /// The same service with `n` synthetic people in its registry (all imported cleanly).
     pub fn with_demo_people(self, n: u32) -> Self {
-        self.svc().import_demo_people(n);
+        self.import_demo_people(n);
         self
     }
 
     /// The service's database, opened beside the running server.
     pub fn store(&self) -> SqlitePermitStore {
-        self.svc().permits()
-    }
-
-    /// The address the service listens on.
-    pub fn addr(&self) -> SocketAddr {
-        self.svc().addr()
-    }
-
-    /// The service's data directory.
-    pub fn data(&self) -> PathBuf {
-        self.svc().data()
-    }
-
-    /// `name` in the test's own directory (a device directory, a file to import).
-    pub fn path(&self, name: &str) -> PathBuf {
-        self.svc().path(name)
-    }
-
-    /// The administrator's token, which the service wrote at its first start.
-    pub fn admin_token(&self) -> String {
-        self.svc().admin_token()
+        self.permits()
     }
 
     /// `icaze admin …` with the administrator's token file: the exit status and the
@@ -118,32 +89,12 @@ impl Service {
         self.send(request)
     }
 
-    /// An SMS to 8103 through the service's gateway endpoint; returns the token in the reply.
-    pub fn sms_permit(&self, from: &str, text: &str) -> String {
-        let url = format!("{}/sms/8103", self.url);
-        let reply = self.runtime.block_on(async {
-            let response =
-                reqwest::Client::new().get(&url).query(&[("from", from), ("text", text)]).send().await.unwrap();
-            assert_eq!(response.status(), 200);
-            response.text().await.unwrap()
-        });
-        reply.split(' ').find(|w| w.starts_with("IZ2")).unwrap_or_else(|| panic!("no token in {reply:?}")).to_owned()
-    }
-
     fn send(&self, request: reqwest::RequestBuilder) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
         self.runtime.block_on(async {
             let response = request.send().await.unwrap();
             let (status, headers) = (response.status().as_u16(), response.headers().clone());
             (status, headers, response.bytes().await.unwrap().to_vec())
         })
-    }
-}
-
-impl Drop for Service {
-    fn drop(&mut self) {
-        if let Some(mut svc) = self.svc.take() {
-            self.runtime.block_on(svc.stop());
-        }
     }
 }
 
