@@ -174,7 +174,7 @@ fn a_status_answer_for_another_log_drops_nothing_and_the_records_go_up() {
     assert_eq!(batches, [vec![], vec![1, 2], vec![3]]);
     assert!(report.diverged);
     assert_eq!((report.sent, report.acknowledged, report.outbox_left), (3, 3, 0));
-    assert_eq!(report.to_json()["diverged"], true);
+    assert_eq!(serde_json::to_value(report.answer()).unwrap()["diverged"], true);
 }
 
 /// What the scripted server was sent on one connection.
@@ -319,7 +319,7 @@ fn sync_retries_transient_failures_and_acks_only_what_the_server_acknowledged() 
         matches!(report.bundle, BundleOutcome::Applied { ref applied, resumed_from: None, .. } if applied.version == 1)
     );
     assert_eq!(device.bundle_version(), Some(1));
-    assert_eq!(report.to_json()["bundle"]["result"], "applied");
+    assert_eq!(serde_json::to_value(report.answer()).unwrap()["bundle"]["result"], "applied");
 }
 
 #[test]

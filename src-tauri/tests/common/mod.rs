@@ -104,3 +104,8 @@ impl Drop for Service {
         }
     }
 }
+
+/// A command's answer as the UI receives it.
+pub fn json<T: serde::Serialize>(answer: T) -> Value {
+    serde_json::to_value(answer).unwrap()
+}
