@@ -180,6 +180,18 @@ fn a_valid_permit_is_valid_and_logged_first() {
     let json = serde_json::to_value(v.answer()).unwrap();
     assert_eq!(json["document"], "AZE11111111");
     assert_eq!(json["permit"]["issued_at"], "2020-12-15T10:00:00+04:00");
+    // The shape the CLI prints and the app's UI types (ui/src/bindings/Verdict.ts) read.
+    let keys = |v: &serde_json::Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>().join(" ");
+    assert_eq!(
+        keys(&json),
+        "bundle_version checked_at data_age_minutes display document issued_minutes_ago kind permit reasons seq \
+         warnings zone"
+    );
+    assert_eq!(
+        keys(&json["permit"]),
+        "document document_kind issued_at key_id purpose serial valid_from valid_until vehicle zones"
+    );
+    assert_eq!((json["kind"].as_str(), json["display"].as_str()), (Some("valid"), Some("valid")));
     let log = f.device.log(1, 10).unwrap();
     assert_eq!(log.len(), 1);
     assert_eq!(log[0].serial, Some(PermitSerial(42)));
@@ -609,6 +621,12 @@ fn manual_checks_are_logged_with_their_fields() {
     assert!(log.iter().all(|r| r.outcome.is_none() && r.action.as_deref() == Some("let_pass")));
     let json = log[3].to_json();
     assert_eq!(json["input"], "violation");
+    // The device's answer is the record's JSON exactly (the service lists the same), and reads back.
+    for r in &log {
+        let answer = serde_json::to_value(answers::LogRecord::from(r)).unwrap();
+        assert_eq!(answer, r.to_json());
+        assert_eq!(serde_json::from_value::<answers::LogRecord>(answer).unwrap(), answers::LogRecord::from(r));
+    }
 
     let empty = ManualCheck::ServiceCard { organisation: " ".into(), card_number: "1".into() };
     assert!(matches!(f.device.record_manual(&empty, &s, &notes), Err(DeviceError::MissingField("organisation"))));
@@ -632,7 +650,14 @@ fn the_outbox_keeps_records_until_acknowledged_and_the_log_keeps_them_after() {
     let status = f.device.status(at("2020-12-15T11:00:00+04:00")).unwrap();
     assert_eq!((status.log_records, status.outbox, status.chain.is_ok()), (5, 2, true));
     assert_eq!(status.bundle_version, Some(1));
-    assert_eq!(serde_json::to_value(status.answer()).unwrap()["chain_ok"], true);
+    let json = serde_json::to_value(status.answer()).unwrap();
+    assert_eq!(json["chain_ok"], true);
+    assert_eq!((json["freshness"].as_str(), json["chain_problem"].is_null()), (Some("fresh"), true));
+    assert_eq!(
+        json.as_object().unwrap().keys().cloned().collect::<Vec<_>>().join(" "),
+        "bundle_version chain_ok chain_problem clock_suspect data_age_minutes data_time device_id freshness \
+         last_sync log_records outbox revocations trust_list_version"
+    );
 }
 
 #[test]
