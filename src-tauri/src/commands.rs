@@ -5,7 +5,8 @@
 //! waits for SQLite to commit, decoding a photo takes a while, and a sync
 //! waits for the network.
 
-use serde_json::Value;
+use icaze_device::answers::{LogRecord, SyncAnswer, VerdictAnswer};
+use icaze_device::BundleApplied;
 use tauri::ipc::{InvokeBody, Request};
 use tauri::State;
 use tokio::sync::{Mutex, MutexGuard};
@@ -73,20 +74,20 @@ pub async fn init_device(
 
 /// Checks a pasted or typed text in `zone`.
 #[tauri::command]
-pub async fn check_text(state: Shared<'_>, text: String, zone: u16) -> Result<Value, AppError> {
+pub async fn check_text(state: Shared<'_>, text: String, zone: u16) -> Result<VerdictAnswer, AppError> {
     lock(&state).await.check_text(&text, zone, now()?)
 }
 
 /// Checks the QR code in an image: the body is the file's bytes, the zone a header.
 #[tauri::command]
-pub async fn check_image(state: Shared<'_>, request: Request<'_>) -> Result<Value, AppError> {
+pub async fn check_image(state: Shared<'_>, request: Request<'_>) -> Result<VerdictAnswer, AppError> {
     let (bytes, zone) = (raw_body(&request)?, zone_header(&request)?);
     lock(&state).await.check_image(bytes, zone, now()?)
 }
 
 /// Records a manual check.
 #[tauri::command]
-pub async fn record_manual(state: Shared<'_>, request: ManualRequest) -> Result<Value, AppError> {
+pub async fn record_manual(state: Shared<'_>, request: ManualRequest) -> Result<LogRecord, AppError> {
     lock(&state).await.record_manual(request, now()?)
 }
 
@@ -98,7 +99,7 @@ pub async fn today_log(state: Shared<'_>) -> Result<TodayLog, AppError> {
 
 /// Applies a bundle file: the body is the file's bytes.
 #[tauri::command]
-pub async fn import_bundle(state: Shared<'_>, request: Request<'_>) -> Result<Value, AppError> {
+pub async fn import_bundle(state: Shared<'_>, request: Request<'_>) -> Result<BundleApplied, AppError> {
     let bytes = raw_body(&request)?;
     lock(&state).await.import_bundle(bytes, now()?)
 }
@@ -128,9 +129,9 @@ pub async fn save_settings(state: Shared<'_>, settings: Settings) -> Result<Sett
     lock(&state).await.save_settings(settings)
 }
 
-/// Syncs with the server now; the answer is `icaze device sync` JSON.
+/// Syncs with the server now; the answer is what `icaze device sync` prints.
 #[tauri::command]
-pub async fn sync_now(state: Shared<'_>) -> Result<Value, AppError> {
+pub async fn sync_now(state: Shared<'_>) -> Result<SyncAnswer, AppError> {
     let now = now()?;
     lock(&state).await.sync_now(now).await
 }

@@ -8,9 +8,12 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use icaze_core::UtcMinute;
-use icaze_device::{Device, InitConfig, ManualCheck, Notes, OfficerBadge, Scene, SyncClient, SyncConfig};
+use icaze_device::answers::{LogRecord, StatusAnswer, SyncAnswer, VerdictAnswer};
+use icaze_device::{
+    BundleApplied, Device, InitConfig, ManualCheck, Notes, OfficerBadge, Scene, SyncClient, SyncConfig,
+};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use ts_rs::TS;
 
 use crate::error::AppError;
 use crate::settings::{zone_id, EnrollmentStatus, Settings};
@@ -57,12 +60,12 @@ pub struct AppCore {
 }
 
 /// The app's standing, for the header, the Sync screen and first start.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct AppStatus {
     /// The device directory.
     pub dir: String,
-    /// `icaze device status` as JSON, when a device is open.
-    pub device: Option<Value>,
+    /// `icaze device status`, when a device is open.
+    pub device: Option<StatusAnswer>,
     /// Why the device could not be opened, if it could not.
     pub open_error: Option<AppError>,
     /// The badge that records will carry, if any.
@@ -77,7 +80,7 @@ pub struct AppStatus {
 }
 
 /// An export file written for the precinct.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct Exported {
     /// Where the file is.
     pub path: String,
@@ -94,7 +97,7 @@ pub struct Exported {
 }
 
 /// A manual check as the UI sends it.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ManualRequest {
     /// A service card.
@@ -144,12 +147,12 @@ pub enum ManualRequest {
 }
 
 /// Today's inspections, for the Log screen.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct TodayLog {
     /// The start of today in Baku time (RFC 3339).
     pub day_start: String,
     /// Today's records, newest first, at most [`MAX_LOG_SHOWN`] (`icaze device log` JSON).
-    pub records: Vec<Value>,
+    pub records: Vec<LogRecord>,
     /// Records waiting for upload (all days).
     pub outbox: u64,
     /// Records in the whole log.
@@ -158,7 +161,8 @@ pub struct TodayLog {
 
 /// A zone with its names, for the officer to pick in Settings and to read on
 /// the Result, Log and header (the number stays on the wire).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(rename = "Zone")]
 pub struct ZoneName {
     /// The zone's number, as permits, checks and records carry it.
     pub id: u16,
@@ -177,7 +181,7 @@ impl From<icaze_core::BundleZone> for ZoneName {
 }
 
 /// The device's enrollment code, for the supervisor to scan or type.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct Enrollment {
     /// The device id.
     pub device_id: String,
@@ -280,7 +284,7 @@ impl AppCore {
     /// The app's standing at `now` (with a full check of the log's chain).
     pub fn status(&self, now: UtcMinute) -> Result<AppStatus, AppError> {
         let device = match &self.device {
-            Some(device) => Some(device.status(now)?.to_json()),
+            Some(device) => Some(device.status(now)?.answer()),
             None => None,
         };
         Ok(AppStatus {
@@ -302,20 +306,20 @@ impl AppCore {
 
     /// Syncs with the server now: uploads the outbox, learns the device's
     /// enrollment (stored, so that it outlives a restart) and applies a newer
-    /// bundle. Returns `icaze device sync` JSON ([`icaze_device::SyncReport::to_json`]).
+    /// bundle. Returns what `icaze device sync` prints ([`SyncAnswer`]).
     ///
     /// This holds `&mut self` for the whole sync, network waits included: the
     /// command runs it under the async mutex of `commands.rs`, so other
     /// commands wait for the sync rather than fail (see `commands::Shared`);
     /// the app's sync timeouts are shorter than the CLI's for that reason.
-    pub async fn sync_now(&mut self, now: UtcMinute) -> Result<Value, AppError> {
+    pub async fn sync_now(&mut self, now: UtcMinute) -> Result<SyncAnswer, AppError> {
         let server = self.server().ok_or_else(|| {
             AppError::new("no_server", "no sync server is set: enter its address in Settings, or export a file")
         })?;
         let client = SyncClient::for_device(self.device()?, &server, app_sync_config())?;
         let report = client.sync(self.device_mut()?, now).await?;
         let enrollment = EnrollmentStatus {
-            status: report.enrollment.code().to_owned(),
+            status: report.enrollment,
             badge: report.badge.clone(),
             precinct: report.precinct.clone(),
             checked_at: now.baku().to_rfc3339(),
@@ -328,7 +332,7 @@ impl AppCore {
             eprintln!("icaze-app: the enrollment status was not stored: {e}");
         }
         self.enrollment = Some(enrollment);
-        Ok(report.to_json())
+        Ok(report.answer())
     }
 
     /// Writes the outbox as a signed export file for the precinct, in the
@@ -386,7 +390,7 @@ impl AppCore {
 
     /// Checks a pasted or typed text (a token, QR digits or a whole SMS) in
     /// `zone` and logs the inspection; the verdict is `icaze device check` JSON.
-    pub fn check_text(&mut self, text: &str, zone: u16, now: UtcMinute) -> Result<Value, AppError> {
+    pub fn check_text(&mut self, text: &str, zone: u16, now: UtcMinute) -> Result<VerdictAnswer, AppError> {
         if text.len() > MAX_TEXT_BYTES {
             return Err(too_large("text", text.len(), MAX_TEXT_BYTES));
         }
@@ -406,13 +410,13 @@ impl AppCore {
             return Err(AppError::new(code, format!("{e} ({})", e.code())));
         }
         let verdict = self.device_mut()?.check(text, &scene, &Notes::default())?;
-        Ok(verdict.to_json())
+        Ok(verdict.answer())
     }
 
     /// Reads the QR code in a PNG or JPEG image and checks what it holds.
     /// When the image holds several codes the first one read is checked:
     /// a permit shown on a phone holds one.
-    pub fn check_image(&mut self, image: &[u8], zone: u16, now: UtcMinute) -> Result<Value, AppError> {
+    pub fn check_image(&mut self, image: &[u8], zone: u16, now: UtcMinute) -> Result<VerdictAnswer, AppError> {
         if image.len() > MAX_IMAGE_BYTES {
             return Err(too_large("image", image.len(), MAX_IMAGE_BYTES));
         }
@@ -426,7 +430,7 @@ impl AppCore {
     }
 
     /// Records a manual check; returns the record as `icaze device log` JSON.
-    pub fn record_manual(&mut self, request: ManualRequest, now: UtcMinute) -> Result<Value, AppError> {
+    pub fn record_manual(&mut self, request: ManualRequest, now: UtcMinute) -> Result<LogRecord, AppError> {
         let (check, zone, note_text) = match request {
             ManualRequest::ServiceCard { organisation, card_number, zone, note } => {
                 (ManualCheck::ServiceCard { organisation, card_number }, zone, note)
@@ -442,7 +446,7 @@ impl AppCore {
         let notes = Notes { action: None, note: note(note_text)? };
         let scene = self.scene(zone, now)?;
         let record = self.device_mut()?.record_manual(&check, &scene, &notes)?;
-        Ok(record.to_json())
+        Ok(LogRecord::from(&record))
     }
 
     /// Today's inspections (Baku day) and the number waiting for upload.
@@ -455,11 +459,11 @@ impl AppCore {
         // A minute before 1970 cannot come from `now`; clamp rather than panic.
         let start = UtcMinute::from_unix_minutes(u32::try_from(start_minutes).unwrap_or(0));
         let from = status.log_records.saturating_sub(MAX_LOG_SHOWN) + 1;
-        let mut records: Vec<Value> = device
+        let mut records: Vec<LogRecord> = device
             .log(from, MAX_LOG_SHOWN as usize)?
             .into_iter()
             .filter(|r| r.at >= start)
-            .map(|r| r.to_json())
+            .map(|r| LogRecord::from(&r))
             .collect();
         records.reverse();
         Ok(TodayLog {
@@ -471,17 +475,11 @@ impl AppCore {
     }
 
     /// Applies a bundle file (a precinct's offline copy).
-    pub fn import_bundle(&mut self, bytes: &[u8], now: UtcMinute) -> Result<Value, AppError> {
+    pub fn import_bundle(&mut self, bytes: &[u8], now: UtcMinute) -> Result<BundleApplied, AppError> {
         if bytes.len() > MAX_BUNDLE_BYTES {
             return Err(too_large("bundle file", bytes.len(), MAX_BUNDLE_BYTES));
         }
-        let applied = self.device_mut()?.import_bundle(bytes, now)?;
-        Ok(serde_json::json!({
-            "version": applied.version,
-            "delta": applied.delta,
-            "revocations": applied.revocations,
-            "clock_suspicious": applied.clock_suspicious,
-        }))
+        Ok(self.device_mut()?.import_bundle(bytes, now)?)
     }
 
     /// The device's enrollment code, as text and as a QR image.
@@ -523,6 +521,11 @@ mod tests {
     use icaze_core::*;
 
     use super::*;
+
+    /// An answer as the UI receives it.
+    fn json<T: Serialize>(answer: T) -> serde_json::Value {
+        serde_json::to_value(answer).unwrap()
+    }
 
     fn at(s: &str) -> UtcMinute {
         UtcMinute::parse_rfc3339(s).unwrap()
@@ -632,16 +635,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut core = ready(&a, dir.path());
         let sms = format!("Icaze AZE11111111 15.12 10:00-13:00 {}", permit(&a, 42).to_text());
-        let valid = core.check_text(&sms, 1, at(CHECK_TIME)).unwrap();
+        let valid = json(core.check_text(&sms, 1, at(CHECK_TIME)).unwrap());
         assert_eq!(valid["kind"], "valid");
         assert_eq!(valid["display"], "valid");
         assert_eq!(valid["document"], "AZE11111111");
         assert_eq!(valid["seq"], 1);
-        let revoked = core.check_text(&permit(&a, 7).to_text(), 1, at(CHECK_TIME)).unwrap();
+        let revoked = json(core.check_text(&permit(&a, 7).to_text(), 1, at(CHECK_TIME)).unwrap());
         assert_eq!(revoked["kind"], "revoked");
         assert_eq!(revoked["display"], "not_valid");
         // Zone 2 is not restricted by the bundle's regime: no permit is needed there.
-        let elsewhere = core.check_text(&permit(&a, 43).to_text(), 2, at(CHECK_TIME)).unwrap();
+        let elsewhere = json(core.check_text(&permit(&a, 43).to_text(), 2, at(CHECK_TIME)).unwrap());
         assert_eq!(elsewhere["kind"], "no_permit_needed");
         assert_eq!(elsewhere["zone"], 2);
 
@@ -649,7 +652,7 @@ mod tests {
         assert_eq!(log.log_records, 3);
         assert_eq!(log.outbox, 3);
         assert_eq!(log.day_start, "2020-12-15T00:00:00+04:00");
-        let verdicts: Vec<&str> = log.records.iter().map(|r| r["verdict"].as_str().unwrap()).collect();
+        let verdicts: Vec<&str> = log.records.iter().map(|r| r.verdict.as_deref().unwrap()).collect();
         assert_eq!(verdicts[1..], ["revoked", "valid"], "newest first");
         // The next Baku day starts at 20:00 UTC: yesterday's records are not today's.
         assert!(core.today_log(at("2020-12-15T20:00:00Z")).unwrap().records.is_empty());
@@ -662,14 +665,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut core = ready(&a, dir.path());
         let png = icaze_qr::encode(&permit(&a, 42).to_qr_digits()).unwrap().to_png(4).unwrap();
-        let verdict = core.check_image(&png, 1, at(CHECK_TIME)).unwrap();
+        let verdict = json(core.check_image(&png, 1, at(CHECK_TIME)).unwrap());
         assert_eq!(verdict["kind"], "valid");
         assert_eq!(core.check_image(b"not an image", 1, at(CHECK_TIME)).unwrap_err().code, "qr_image_unreadable");
         let huge = vec![0; MAX_IMAGE_BYTES + 1];
         assert_eq!(core.check_image(&huge, 1, at(CHECK_TIME)).unwrap_err().code, "too_large");
         let log = core.today_log(at(CHECK_TIME)).unwrap();
         assert_eq!(log.records.len(), 1, "unreadable images are not inspections");
-        assert_eq!(log.records[0]["input"], "qr_digits");
+        assert_eq!(log.records[0].input, "qr_digits");
     }
 
     #[test]
@@ -694,7 +697,7 @@ mod tests {
         let last = forged.len() - 1;
         forged[last] = if forged[last] == b'A' { b'Q' } else { b'A' };
         let forged = String::from_utf8(forged).unwrap();
-        let verdict = core.check_text(&forged, 1, at(CHECK_TIME)).unwrap();
+        let verdict = json(core.check_text(&forged, 1, at(CHECK_TIME)).unwrap());
         assert_eq!(verdict["kind"], "bad_signature", "{verdict}");
         assert_eq!(core.today_log(at(CHECK_TIME)).unwrap().records.len(), before + 1);
         assert_eq!(core.import_bundle(&a.bundle, at(CHECK_TIME)).unwrap_err().code, "rollback");
@@ -713,9 +716,9 @@ mod tests {
             "document": " ", "zone": 1, "note": "no permit"
         }))
         .unwrap();
-        let record = core.record_manual(request, at(CHECK_TIME)).unwrap();
+        let record = json(core.record_manual(request, at(CHECK_TIME)).unwrap());
         assert_eq!(record["input"], "violation");
-        assert_eq!(record["document"], Value::Null, "a blank document is no document");
+        assert_eq!(record["document"], serde_json::Value::Null, "a blank document is no document");
         assert_eq!(record["note"], "no permit");
         let empty =
             ManualRequest::ServiceCard { organisation: "".into(), card_number: "1".into(), zone: 1, note: None };
@@ -734,7 +737,7 @@ mod tests {
         drop(core);
         let core = AppCore::open(dir.path());
         let status = core.status(at(CHECK_TIME)).unwrap();
-        let device = status.device.unwrap();
+        let device = json(status.device.unwrap());
         assert_eq!(device["log_records"], 1);
         assert_eq!(device["bundle_version"], 1);
         assert_eq!(device["chain_ok"], true);

@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 /// What reaches the UI when a command fails, serialised as `{code, message}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS, thiserror::Error)]
 #[error("{message} ({code})")]
 pub struct AppError {
     /// A stable snake_case code, e.g. `not_a_device`, `bad_zone`, `not_found`.

@@ -16,6 +16,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod bindings;
 #[cfg(target_os = "linux")]
 mod camera;
 pub mod commands;

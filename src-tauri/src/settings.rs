@@ -8,8 +8,9 @@
 use std::path::{Path, PathBuf};
 
 use icaze_core::ZoneId;
-use icaze_device::OfficerBadge;
+use icaze_device::{Enrollment, OfficerBadge};
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use crate::error::AppError;
 
@@ -28,7 +29,7 @@ const MAX_SETTINGS_BYTES: u64 = 16 * 1024;
 pub const MAX_SERVER_CHARS: usize = 512;
 
 /// The interface language. Azerbaijani is the default.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Language {
     /// Azerbaijani.
@@ -41,7 +42,7 @@ pub enum Language {
 }
 
 /// The colour scheme: outdoors by day, at night, or for poor sight and glare.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Theme {
     /// Dark text on light ground.
@@ -54,7 +55,7 @@ pub enum Theme {
 }
 
 /// What the officer chose.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
     /// The interface language.
@@ -107,11 +108,11 @@ impl Settings {
 
 /// The device's standing on the sync server, as the last sync that reached
 /// it said (`docs/sync-api.md` section 4).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(deny_unknown_fields)]
 pub struct EnrollmentStatus {
     /// `active`, `suspended`, or `unknown` (not approved yet).
-    pub status: String,
+    pub status: Enrollment,
     /// The officer the server assigned the device to.
     pub badge: Option<String>,
     /// The device's precinct.
@@ -231,7 +232,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         assert_eq!(EnrollmentStatus::load(dir.path()), None);
         let e = EnrollmentStatus {
-            status: "active".into(),
+            status: Enrollment::Active,
             badge: Some("B-1042".into()),
             precinct: Some("P-12".into()),
             checked_at: "2020-12-15T10:30:00+04:00".into(),

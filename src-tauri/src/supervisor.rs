@@ -14,15 +14,17 @@
 
 use std::sync::{Mutex, PoisonError};
 
-use icaze_device::supervisor::{
-    HourlyFilter, InspectionFilter, RevokeTarget, SupervisorClient, SupervisorError, Whoami,
-};
+use icaze_device::supervisor::{HourlyFilter, InspectionFilter, RevokeTarget, SupervisorClient, SupervisorError};
 use serde::Serialize;
-use serde_json::Value;
 use tauri::ipc::{InvokeBody, Request};
 use tauri::State;
+use ts_rs::TS;
 
 use crate::error::AppError;
+
+pub mod answers;
+
+use answers::{read, DeviceInfo, DeviceList, Hourly, Identity, ImportReceipt, InspectionPage, Revoked};
 
 impl From<SupervisorError> for AppError {
     fn from(e: SupervisorError) -> Self {
@@ -33,12 +35,12 @@ impl From<SupervisorError> for AppError {
 }
 
 /// Who signed in, as the UI shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct SignedIn {
     /// The service's address, as requests go to it.
     pub server: String,
     /// Who the token is.
-    pub whoami: Whoami,
+    pub whoami: Identity,
 }
 
 /// The signed-in credential, if any.
@@ -62,7 +64,7 @@ impl SupervisorSession {
                 "this is a service's token, not a supervisor's: sign in with a supervisor's or the administrator's token",
             ));
         }
-        let signed_in = SignedIn { server: client.server().to_owned(), whoami };
+        let signed_in = SignedIn { server: client.server().to_owned(), whoami: whoami.into() };
         *self.slot() = Some(client);
         Ok(signed_in)
     }
@@ -84,8 +86,8 @@ impl SupervisorSession {
     }
 
     /// A page of inspections.
-    pub async fn inspections(&self, filter: &InspectionFilter) -> Result<Value, AppError> {
-        Ok(self.client()?.inspections(filter).await?)
+    pub async fn inspections(&self, filter: &InspectionFilter) -> Result<InspectionPage, AppError> {
+        read("the inspections", self.client()?.inspections(filter).await?)
     }
 
     /// The same page as CSV text.
@@ -94,28 +96,35 @@ impl SupervisorSession {
     }
 
     /// Counts per hour and per officer.
-    pub async fn hourly(&self, filter: &HourlyFilter) -> Result<Value, AppError> {
-        Ok(self.client()?.hourly(filter).await?)
+    pub async fn hourly(&self, filter: &HourlyFilter) -> Result<Hourly, AppError> {
+        read("the hourly counts", self.client()?.hourly(filter).await?)
     }
 
     /// The devices, or those not synced for `stale_hours`.
-    pub async fn devices(&self, stale_hours: Option<u32>) -> Result<Value, AppError> {
-        Ok(self.client()?.devices(stale_hours).await?)
+    pub async fn devices(&self, stale_hours: Option<u32>) -> Result<DeviceList, AppError> {
+        read("the devices", self.client()?.devices(stale_hours).await?)
     }
 
     /// Approves a device's enrollment code for a badge and a precinct.
-    pub async fn approve(&self, code: &str, badge: &str, precinct: &str) -> Result<Value, AppError> {
-        Ok(self.client()?.approve(code, badge, precinct).await?)
+    pub async fn approve(&self, code: &str, badge: &str, precinct: &str) -> Result<DeviceInfo, AppError> {
+        read("the approval", self.client()?.approve(code, badge, precinct).await?)
     }
 
     /// Suspends (`suspended`) or resumes a device.
-    pub async fn set_suspended(&self, device: &str, suspended: bool, reason: &str) -> Result<Value, AppError> {
+    pub async fn set_suspended(&self, device: &str, suspended: bool, reason: &str) -> Result<DeviceInfo, AppError> {
         let client = self.client()?;
-        Ok(if suspended { client.suspend(device, reason).await? } else { client.resume(device, reason).await? })
+        let answer =
+            if suspended { client.suspend(device, reason).await? } else { client.resume(device, reason).await? };
+        read("the device's new status", answer)
     }
 
     /// Revokes a permit by serial, or every valid permit of a document: exactly one of the two.
-    pub async fn revoke(&self, serial: Option<u32>, document: Option<String>, reason: &str) -> Result<Value, AppError> {
+    pub async fn revoke(
+        &self,
+        serial: Option<u32>,
+        document: Option<String>,
+        reason: &str,
+    ) -> Result<Revoked, AppError> {
         let document = document.filter(|d| !d.trim().is_empty());
         let target = match (serial, document) {
             (Some(serial), None) => RevokeTarget::Serial(serial),
@@ -127,12 +136,12 @@ impl SupervisorSession {
                 ))
             }
         };
-        Ok(self.client()?.revoke(&target, reason).await?)
+        read("the revocation", self.client()?.revoke(&target, reason).await?)
     }
 
     /// Imports a device's export file.
-    pub async fn import(&self, bytes: Vec<u8>) -> Result<Value, AppError> {
-        Ok(self.client()?.import_export_file(bytes).await?)
+    pub async fn import(&self, bytes: Vec<u8>) -> Result<ImportReceipt, AppError> {
+        read("the import", self.client()?.import_export_file(bytes).await?)
     }
 }
 
@@ -154,7 +163,10 @@ pub async fn supervisor_logout(session: Session<'_>) -> Result<(), AppError> {
 
 /// `GET /v1/inspections` with the filter.
 #[tauri::command]
-pub async fn supervisor_inspections(session: Session<'_>, filter: InspectionFilter) -> Result<Value, AppError> {
+pub async fn supervisor_inspections(
+    session: Session<'_>,
+    filter: InspectionFilter,
+) -> Result<InspectionPage, AppError> {
     session.inspections(&filter).await
 }
 
@@ -166,13 +178,13 @@ pub async fn supervisor_inspections_csv(session: Session<'_>, filter: Inspection
 
 /// `GET /v1/stats/hourly` with the filter.
 #[tauri::command]
-pub async fn supervisor_hourly(session: Session<'_>, filter: HourlyFilter) -> Result<Value, AppError> {
+pub async fn supervisor_hourly(session: Session<'_>, filter: HourlyFilter) -> Result<Hourly, AppError> {
     session.hourly(&filter).await
 }
 
 /// `GET /v1/devices`, only those not synced for `hours` when given.
 #[tauri::command]
-pub async fn supervisor_devices(session: Session<'_>, hours: Option<u32>) -> Result<Value, AppError> {
+pub async fn supervisor_devices(session: Session<'_>, hours: Option<u32>) -> Result<DeviceList, AppError> {
     session.devices(hours).await
 }
 
@@ -183,19 +195,19 @@ pub async fn supervisor_approve(
     code: String,
     badge: String,
     precinct: String,
-) -> Result<Value, AppError> {
+) -> Result<DeviceInfo, AppError> {
     session.approve(&code, &badge, &precinct).await
 }
 
 /// Suspends a device.
 #[tauri::command]
-pub async fn supervisor_suspend(session: Session<'_>, device: String, reason: String) -> Result<Value, AppError> {
+pub async fn supervisor_suspend(session: Session<'_>, device: String, reason: String) -> Result<DeviceInfo, AppError> {
     session.set_suspended(&device, true, &reason).await
 }
 
 /// Resumes a device.
 #[tauri::command]
-pub async fn supervisor_resume(session: Session<'_>, device: String, reason: String) -> Result<Value, AppError> {
+pub async fn supervisor_resume(session: Session<'_>, device: String, reason: String) -> Result<DeviceInfo, AppError> {
     session.set_suspended(&device, false, &reason).await
 }
 
@@ -206,13 +218,13 @@ pub async fn supervisor_revoke(
     serial: Option<u32>,
     document: Option<String>,
     reason: String,
-) -> Result<Value, AppError> {
+) -> Result<Revoked, AppError> {
     session.revoke(serial, document, &reason).await
 }
 
 /// `POST /v1/imports`: the body is the export file's bytes.
 #[tauri::command]
-pub async fn supervisor_import(session: Session<'_>, request: Request<'_>) -> Result<Value, AppError> {
+pub async fn supervisor_import(session: Session<'_>, request: Request<'_>) -> Result<ImportReceipt, AppError> {
     let bytes = match request.body() {
         InvokeBody::Raw(bytes) => bytes.clone(),
         InvokeBody::Json(_) => return Err(AppError::new("bad_request", "expected the file's bytes, not JSON")),

@@ -11,7 +11,7 @@
 
 mod common;
 
-use common::{at, Service, NOW};
+use common::{at, json, Service, NOW};
 use icaze_app::core::ManualRequest;
 use icaze_app::supervisor::SupervisorSession;
 use icaze_device::supervisor::{HourlyFilter, InspectionFilter};
@@ -43,7 +43,7 @@ fn a_supervisor_approves_watches_revokes_and_imports_through_the_real_service() 
     // Approve the officer's device by its enrollment code.
     let mut officer = s.device("officer", "B-1042");
     let enrollment = officer.enrollment().unwrap();
-    let approved = s.runtime.block_on(session.approve(&enrollment.code, "B-1042", "P-12")).unwrap();
+    let approved = json(s.runtime.block_on(session.approve(&enrollment.code, "B-1042", "P-12")).unwrap());
     assert_eq!((approved["status"].as_str(), approved["badge"].as_str()), (Some("active"), Some("B-1042")));
     assert_eq!(approved["device_id"], enrollment.device_id.as_str());
     // Another precinct is not the supervisor's to approve for.
@@ -51,13 +51,13 @@ fn a_supervisor_approves_watches_revokes_and_imports_through_the_real_service() 
     assert_eq!(other.code, "supervisor_forbidden", "{other:?}");
 
     // Never synced: listed among the stale devices.
-    let stale = s.runtime.block_on(session.devices(Some(1))).unwrap();
+    let stale = json(s.runtime.block_on(session.devices(Some(1))).unwrap());
     assert_eq!(device_ids(&stale), vec![enrollment.device_id.as_str()]);
 
     // The officer's first sync brings the data down; then the officer checks
     // the permit, records a violation and syncs again: the supervisor sees both.
     s.runtime.block_on(officer.sync_now(at(NOW))).unwrap();
-    assert_eq!(officer.check_text(&permit, 1, at(NOW)).unwrap()["kind"], "valid");
+    assert_eq!(json(officer.check_text(&permit, 1, at(NOW)).unwrap())["kind"], "valid");
     let violation = ManualRequest::Violation {
         protocol_number: "P-0001".into(),
         article: "211.2".into(),
@@ -66,23 +66,23 @@ fn a_supervisor_approves_watches_revokes_and_imports_through_the_real_service() 
         note: None,
     };
     officer.record_manual(violation, at(NOW)).unwrap();
-    let report = s.runtime.block_on(officer.sync_now(at(NOW))).unwrap();
+    let report = json(s.runtime.block_on(officer.sync_now(at(NOW))).unwrap());
     assert_eq!(report["acknowledged"], 2, "{report}");
-    let stale = s.runtime.block_on(session.devices(Some(1))).unwrap();
+    let stale = json(s.runtime.block_on(session.devices(Some(1))).unwrap());
     assert_eq!(device_ids(&stale), Vec::<&str>::new(), "synced just now");
-    let all = s.runtime.block_on(session.devices(None)).unwrap();
+    let all = json(s.runtime.block_on(session.devices(None)).unwrap());
     assert_eq!(device_ids(&all), vec![enrollment.device_id.as_str()]);
 
-    let page = s.runtime.block_on(session.inspections(&InspectionFilter::default())).unwrap();
+    let page = json(s.runtime.block_on(session.inspections(&InspectionFilter::default())).unwrap());
     let list = page["inspections"].as_array().unwrap();
     assert_eq!(list.len(), 2, "{page}");
     let valid = list.iter().find(|r| r["verdict"] == "valid").unwrap_or_else(|| panic!("{page}"));
     assert_eq!((valid["officer"].as_str(), valid["precinct"].as_str()), (Some("B-1042"), Some("P-12")));
     let by_other_officer = InspectionFilter { officer: Some("B-9".into()), ..InspectionFilter::default() };
-    let empty = s.runtime.block_on(session.inspections(&by_other_officer)).unwrap();
+    let empty = json(s.runtime.block_on(session.inspections(&by_other_officer)).unwrap());
     assert_eq!(empty["inspections"].as_array().unwrap().len(), 0);
     let violations = InspectionFilter { violations: true, ..InspectionFilter::default() };
-    let only = s.runtime.block_on(session.inspections(&violations)).unwrap();
+    let only = json(s.runtime.block_on(session.inspections(&violations)).unwrap());
     let only = only["inspections"].as_array().unwrap();
     assert_eq!(only.len(), 1, "{only:?}");
     assert_eq!((only[0]["input"].as_str(), only[0]["document"].as_str()), (Some("violation"), Some("AZE22222222")));
@@ -96,7 +96,7 @@ fn a_supervisor_approves_watches_revokes_and_imports_through_the_real_service() 
 
     // The hour up to 11:00 (the end is exclusive, and the checks were made at 10:30).
     let day = HourlyFilter { to: Some("2020-12-15T11:00:00+04:00".into()), ..HourlyFilter::default() };
-    let stats = s.runtime.block_on(session.hourly(&day)).unwrap();
+    let stats = json(s.runtime.block_on(session.hourly(&day)).unwrap());
     let hours = stats["hours"].as_array().unwrap();
     assert_eq!(hours.iter().map(|h| h["inspections"].as_u64().unwrap()).sum::<u64>(), 2, "{stats}");
     assert_eq!(hours.iter().map(|h| h["violations"].as_u64().unwrap()).sum::<u64>(), 1, "{stats}");
@@ -107,26 +107,27 @@ fn a_supervisor_approves_watches_revokes_and_imports_through_the_real_service() 
     assert_eq!(s.runtime.block_on(session.hourly(&elsewhere)).unwrap_err().code, "supervisor_forbidden");
 
     // Revoke the holder's document: the permit's serial is in the answer.
-    let revoked = s.runtime.block_on(session.revoke(None, Some("AZE11111111".into()), "document stolen")).unwrap();
+    let revoked =
+        json(s.runtime.block_on(session.revoke(None, Some("AZE11111111".into()), "document stolen")).unwrap());
     assert_eq!(revoked["revoked"].as_array().unwrap().len(), 1, "{revoked}");
     assert!(revoked["version"].as_u64().unwrap() >= 2, "{revoked}");
     // The device learns of it at its next sync and judges the permit revoked.
     s.runtime.block_on(officer.sync_now(at(NOW))).unwrap();
-    assert_eq!(officer.check_text(&permit, 1, at(NOW)).unwrap()["kind"], "revoked");
+    assert_eq!(json(officer.check_text(&permit, 1, at(NOW)).unwrap())["kind"], "revoked");
     let bad_document = s.runtime.block_on(session.revoke(None, Some("not a document".into()), "x")).unwrap_err();
     assert_eq!(bad_document.code, "supervisor_refused", "{bad_document:?}");
 
     // Suspend and resume.
     let id = enrollment.device_id.as_str();
-    let suspended = s.runtime.block_on(session.set_suspended(id, true, "lost phone")).unwrap();
+    let suspended = json(s.runtime.block_on(session.set_suspended(id, true, "lost phone")).unwrap());
     assert_eq!(suspended["status"], "suspended");
-    let resumed = s.runtime.block_on(session.set_suspended(id, false, "found")).unwrap();
+    let resumed = json(s.runtime.block_on(session.set_suspended(id, false, "found")).unwrap());
     assert_eq!(resumed["status"], "active");
 
     // An export file of the officer's outbox is imported at the precinct.
     let exported = officer.export(at(NOW)).unwrap();
     assert_eq!(exported.records, 1, "the check made after the last sync");
-    let receipt = s.runtime.block_on(session.import(std::fs::read(&exported.path).unwrap())).unwrap();
+    let receipt = json(s.runtime.block_on(session.import(std::fs::read(&exported.path).unwrap())).unwrap());
     assert_eq!((receipt["accepted"].as_u64(), receipt["channel"].as_str()), (Some(1), Some("file")), "{receipt}");
     let garbage = s.runtime.block_on(session.import(b"not an export".to_vec())).unwrap_err();
     assert_eq!(garbage.code, "supervisor_refused", "{garbage:?}");

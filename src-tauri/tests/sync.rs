@@ -12,7 +12,7 @@
 use std::path::Path;
 mod common;
 
-use common::{at, Service, NOW};
+use common::{at, json, Service, NOW};
 use icaze_app::core::AppCore;
 use icaze_app::settings::Settings;
 use icaze_protocol::UploadBatch;
@@ -33,7 +33,7 @@ fn import(s: &Service, file: Vec<u8>) -> Value {
 }
 
 fn outbox(core: &AppCore) -> u64 {
-    core.status(at(NOW)).unwrap().device.unwrap()["outbox"].as_u64().unwrap()
+    json(core.status(at(NOW)).unwrap().device.unwrap())["outbox"].as_u64().unwrap()
 }
 
 #[test]
@@ -44,12 +44,12 @@ fn the_app_syncs_with_the_real_service_and_remembers_its_enrollment() {
     assert_eq!(core.status(at(NOW)).unwrap().server.as_deref(), Some(s.url.as_str()));
 
     // Not approved yet: the check stays in the outbox, the bundle comes down.
-    assert_eq!(core.check_text(&token, 1, at(NOW)).unwrap()["kind"], "no_data");
-    let report = s.runtime.block_on(core.sync_now(at(NOW))).unwrap();
+    assert_eq!(json(core.check_text(&token, 1, at(NOW)).unwrap())["kind"], "no_data");
+    let report = json(s.runtime.block_on(core.sync_now(at(NOW))).unwrap());
     assert_eq!((report["status"].as_str(), report["sent"].as_u64()), (Some("unknown"), Some(0)), "{report}");
     assert_eq!(report["bundle"]["result"], "applied", "{report}");
     let unknown = core.status(at(NOW)).unwrap().enrollment.unwrap();
-    assert_eq!((unknown.status.as_str(), unknown.badge, unknown.precinct), ("unknown", None, None));
+    assert_eq!((unknown.status.code(), unknown.badge, unknown.precinct), ("unknown", None, None));
     assert_eq!(unknown.checked_at, NOW);
     assert_eq!(outbox(&core), 1);
 
@@ -58,8 +58,8 @@ fn the_app_syncs_with_the_real_service_and_remembers_its_enrollment() {
     assert_eq!(approved["status"], "active");
 
     // Approved: both checks go up and leave the outbox.
-    assert_eq!(core.check_text(&token, 1, at(NOW)).unwrap()["kind"], "valid");
-    let report = s.runtime.block_on(core.sync_now(at(NOW))).unwrap();
+    assert_eq!(json(core.check_text(&token, 1, at(NOW)).unwrap())["kind"], "valid");
+    let report = json(s.runtime.block_on(core.sync_now(at(NOW))).unwrap());
     assert_eq!((report["status"].as_str(), report["precinct"].as_str()), (Some("active"), Some("P-12")), "{report}");
     assert_eq!((report["sent"].as_u64(), report["acknowledged"].as_u64()), (Some(2), Some(2)), "{report}");
     assert_eq!(outbox(&core), 0);
@@ -69,7 +69,7 @@ fn the_app_syncs_with_the_real_service_and_remembers_its_enrollment() {
     let core = AppCore::open(&s.device_dir(DEVICE));
     let active = core.status(at(NOW)).unwrap().enrollment.unwrap();
     assert_eq!(
-        (active.status.as_str(), active.badge.as_deref(), active.precinct.as_deref()),
+        (active.status.code(), active.badge.as_deref(), active.precinct.as_deref()),
         ("active", Some("B-1042"), Some("P-12"))
     );
     assert_eq!(active.server, format!("{}/", s.url));
@@ -120,7 +120,7 @@ fn an_export_file_imported_at_the_precinct_empties_the_outbox_at_the_next_sync()
     approve(&s, &core.enrollment().unwrap().code, "B-1042", "P-12");
     let imported = import(&s, bytes);
     assert_eq!((imported["accepted"].as_u64(), imported["channel"].as_str()), (Some(2), Some("file")), "{imported}");
-    let report = s.runtime.block_on(core.sync_now(at(NOW))).unwrap();
+    let report = json(s.runtime.block_on(core.sync_now(at(NOW))).unwrap());
     assert_eq!((report["status"].as_str(), report["sent"].as_u64()), (Some("active"), Some(0)), "{report}");
     assert_eq!(outbox(&core), 0);
 }

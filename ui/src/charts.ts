@@ -3,20 +3,10 @@
 // the screen draws as plain SVG. No DOM here, so the unit tests check the
 // geometry directly.
 
-/** One hour of `GET /v1/stats/hourly`: `hour` is the hour's start, RFC 3339 in UTC. */
-export interface HourStat {
-  hour: string;
-  inspections: number;
-  violations: number;
-  not_valid: number;
-}
+import type { HourStat } from "./bindings/HourStat";
+import type { OfficerStat } from "./bindings/OfficerStat";
 
-/** One officer of `GET /v1/stats/hourly`. */
-export interface OfficerStat {
-  badge: string;
-  inspections: number;
-  violations: number;
-}
+export type { HourStat, OfficerStat };
 
 export type Series = "inspections" | "violations";
 

@@ -1,20 +1,19 @@
 // The Supervisor screen's commands (src-tauri/src/supervisor.rs), typed. The
-// answers are the sync service's JSON (docs/sync-api.md); failures are
-// AppErrors whose codes start with `supervisor_`.
-import { invoke } from "@tauri-apps/api/core";
-import { asAppError } from "./api";
-import type { HourStat, OfficerStat } from "./charts";
+// answers are the sync service's JSON (docs/sync-api.md) as the app reads it,
+// their types generated from the app's Rust structs (src/bindings/); failures
+// are AppErrors whose codes start with `supervisor_`. The filters are what the
+// UI sends, written here by hand after icaze-client's.
+import { call } from "./api";
+import type { Inspection } from "./bindings/Inspection";
 
-export interface Whoami {
-  role: "admin" | "supervisor" | "service";
-  name: string | null;
-  precinct: string | null;
-}
-
-export interface SignedIn {
-  server: string;
-  whoami: Whoami;
-}
+export type { DeviceInfo } from "./bindings/DeviceInfo";
+export type { Hourly } from "./bindings/Hourly";
+export type { ImportReceipt } from "./bindings/ImportReceipt";
+export type { Inspection } from "./bindings/Inspection";
+export type { InspectionPage } from "./bindings/InspectionPage";
+export type { Revoked } from "./bindings/Revoked";
+export type { SignedIn } from "./bindings/SignedIn";
+export type { Whoami } from "./bindings/Whoami";
 
 /** `GET /v1/inspections` filters; empty ones filter nothing. Times are RFC 3339. */
 export interface InspectionFilter {
@@ -35,86 +34,24 @@ export interface HourlyFilter {
   to?: string | null;
 }
 
-/** One inspection as the service lists it (InspectionRecord::to_json plus device and precinct). */
-export interface Inspection {
-  device_id: string;
-  precinct: string;
-  seq: number;
-  at: string;
-  officer: string;
-  zone: number;
-  input: string;
-  serial: number | null;
-  document: string | null;
-  verdict: string | null;
-  display: string | null;
-  /** The verdict's reason codes, the first the main one (`reason.<code>` in the catalogues); null on manual records. */
-  reasons: string[] | null;
-  action: string | null;
-  note: string | null;
-}
-
-export interface InspectionPage {
-  inspections: Inspection[];
-  next: string | null;
-}
-
-export interface Hourly {
-  hours: HourStat[];
-  officers: OfficerStat[];
-}
-
-export interface DeviceInfo {
-  device_id: string;
-  badge: string;
-  precinct: string;
-  status: "active" | "suspended" | string;
-  approved_at: string;
-  approved_by: string;
-  last_sync: string | null;
-  high_water: number;
-  flags: string[];
-}
-
-export interface Revoked {
-  revoked: number[];
-  version: number;
-}
-
-export interface ImportReceipt {
-  device_id: string;
-  status: string;
-  accepted: number;
-  duplicates: number;
-  conflicts: number;
-}
-
-async function call<T>(cmd: string, args?: Record<string, unknown> | Uint8Array) {
-  try {
-    return await invoke<T>(cmd, args);
-  } catch (e) {
-    throw asAppError(e);
-  }
-}
-
 export const supervisorApi = {
-  login: (server: string, token: string) => call<SignedIn>("supervisor_login", { server, token }),
-  logout: () => call<null>("supervisor_logout"),
-  inspections: (filter: InspectionFilter) => call<InspectionPage>("supervisor_inspections", { filter }),
-  inspectionsCsv: (filter: InspectionFilter) => call<string>("supervisor_inspections_csv", { filter }),
-  hourly: (filter: HourlyFilter) => call<Hourly>("supervisor_hourly", { filter }),
-  devices: (hours: number | null) => call<{ devices: DeviceInfo[] }>("supervisor_devices", { hours }),
+  login: (server: string, token: string) => call("supervisor_login", { server, token }),
+  logout: () => call("supervisor_logout"),
+  inspections: (filter: InspectionFilter) => call("supervisor_inspections", { filter }),
+  inspectionsCsv: (filter: InspectionFilter) => call("supervisor_inspections_csv", { filter }),
+  hourly: (filter: HourlyFilter) => call("supervisor_hourly", { filter }),
+  devices: (hours: number | null) => call("supervisor_devices", { hours }),
   approve: (code: string, badge: string, precinct: string) =>
-    call<DeviceInfo>("supervisor_approve", { code, badge, precinct }),
-  suspend: (device: string, reason: string) => call<DeviceInfo>("supervisor_suspend", { device, reason }),
-  resume: (device: string, reason: string) => call<DeviceInfo>("supervisor_resume", { device, reason }),
+    call("supervisor_approve", { code, badge, precinct }),
+  suspend: (device: string, reason: string) => call("supervisor_suspend", { device, reason }),
+  resume: (device: string, reason: string) => call("supervisor_resume", { device, reason }),
   revoke: (target: { serial: number } | { document: string }, reason: string) =>
-    call<Revoked>("supervisor_revoke", {
+    call("supervisor_revoke", {
       serial: "serial" in target ? target.serial : null,
       document: "document" in target ? target.document : null,
       reason,
     }),
-  importFile: (bytes: Uint8Array) => call<ImportReceipt>("supervisor_import", bytes),
+  importFile: (bytes: Uint8Array) => call("supervisor_import", bytes),
 };
 
 /**

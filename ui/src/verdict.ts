@@ -2,6 +2,14 @@
 // functions, unit-tested: the colour is the one thing an officer reads from
 // across the street, so it must fail safe.
 import type { Verdict } from "./api";
+import type { VerdictKind as CoreKind } from "./bindings/VerdictKind";
+
+/**
+ * A verdict as these functions read it: its codes as any string, so that a
+ * code a newer core sends (or an old log record holds) falls to the safe
+ * side here instead of being ruled out by the type.
+ */
+export type Judged = Omit<Verdict, "kind" | "display"> & { kind: string; display: string };
 
 /** Green: may pass. Amber: may pass, read the notice. Red: may not pass. */
 export type Level = "green" | "amber" | "red";
@@ -10,7 +18,7 @@ export type Level = "green" | "amber" | "red";
  * The level follows the device core's `display` only: `valid` is green,
  * `valid_with_warning` amber, and `not_valid` or anything unknown red.
  */
-export function levelOf(verdict: Pick<Verdict, "display">): Level {
+export function levelOf(verdict: Pick<Judged, "display">): Level {
   switch (verdict.display) {
     case "valid":
       return "green";
@@ -39,7 +47,7 @@ export type TimeRow = { kind: "left"; minutes: number } | { kind: "starts"; at: 
  * period is shown as a period and no more.
  */
 export function timeRowOf(
-  verdict: Pick<Verdict, "display" | "kind" | "permit">,
+  verdict: Pick<Judged, "display" | "kind" | "permit">,
   now: Date,
 ): TimeRow | null {
   const permit = verdict.permit;
@@ -58,7 +66,7 @@ export function timeRowOf(
  * permit's, on a red verdict only (the holder may not pass). Null on green
  * and amber, and when no document is known (no permit could be read).
  */
-export function violationDocument(verdict: Pick<Verdict, "display" | "document" | "permit">): string | null {
+export function violationDocument(verdict: Pick<Judged, "display" | "document" | "permit">): string | null {
   if (levelOf(verdict) !== "red") return null;
   const document = (verdict.document ?? verdict.permit?.document ?? "").trim();
   return document || null;
@@ -83,8 +91,12 @@ export const VERDICT_KINDS = [
 
 export type VerdictKind = (typeof VERDICT_KINDS)[number] | "unknown";
 
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+/** Does not compile when the device core's kinds (src/bindings/VerdictKind.ts) are not exactly these. */
+export const KINDS_ARE_THE_CORES: Same<(typeof VERDICT_KINDS)[number], CoreKind> = true;
+
 /** The kind, or `unknown` for a code this UI does not know (a newer core). */
-export function kindOf(verdict: Pick<Verdict, "kind">): VerdictKind {
+export function kindOf(verdict: Pick<Judged, "kind">): VerdictKind {
   return (VERDICT_KINDS as readonly string[]).includes(verdict.kind) ? (verdict.kind as VerdictKind) : "unknown";
 }
 

@@ -17,7 +17,7 @@ use crate::verdict::Data;
 use icaze_protocol::{DeviceId, EnrollmentCode, OfficerBadge};
 
 pub use self::bundle::BundleApplied;
-pub use self::log::{ChainBreak, ChainReport, DeviceStatus, ExportReport};
+pub use self::log::{ChainBreak, ChainReport, DeviceStatus, ExportReport, Freshness};
 
 /// The database file in a device directory.
 pub const DB_FILE: &str = "device.db";

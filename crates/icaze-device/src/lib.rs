@@ -88,6 +88,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod answers;
 mod device;
 mod error;
 mod keyfile;
@@ -99,8 +100,8 @@ mod sync;
 mod verdict;
 
 pub use device::{
-    BundleApplied, ChainBreak, ChainReport, Device, DeviceStatus, ExportReport, InitConfig, Notes, DB_FILE, EXPORT_DIR,
-    KEY_FILE, LOG_RETENTION_MINUTES, SERVER_CA_FILE,
+    BundleApplied, ChainBreak, ChainReport, Device, DeviceStatus, ExportReport, Freshness, InitConfig, Notes, DB_FILE,
+    EXPORT_DIR, KEY_FILE, LOG_RETENTION_MINUTES, SERVER_CA_FILE,
 };
 pub use error::{DeviceError, StorageError};
 pub use icaze_client::transport::pinned_certificates;
@@ -115,4 +116,4 @@ pub use sync::{
     BundleOutcome, Enrollment, SyncClient, SyncConfig, SyncError, SyncReport, UploadAnswer, PARTIAL_BUNDLE_FILE,
     PARTIAL_BUNDLE_META,
 };
-pub use verdict::{permit_json, DeviceVerdict, Display, VerdictKind};
+pub use verdict::{DeviceVerdict, Display, VerdictKind};

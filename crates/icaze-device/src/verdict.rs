@@ -34,12 +34,17 @@ use icaze_core::{
     BundleRegime, Check, FreshnessPolicy, Purpose, Reason, RevocationSet, Status, TrustList, UtcMinute, VerifiedPermit,
     ZoneId,
 };
-use serde_json::{json, Value};
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::answers::VerdictAnswer;
 
 use crate::scene::Scene;
 
-/// The verdict kind: what was found, most decisive first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// The verdict kind: what was found, most decisive first. Serialised as its
+/// [`VerdictKind::code`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum VerdictKind {
     /// Signed by a trusted key, not revoked, in its window, in this zone, under the regime.
@@ -108,8 +113,10 @@ impl VerdictKind {
     }
 }
 
-/// What the screen shows, as EU DCC verifiers do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// What the screen shows, as EU DCC verifiers do. Serialised as its [`Display::code`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(rename = "VerdictDisplay")]
 pub enum Display {
     /// Green: the holder may pass.
     Valid,
@@ -164,45 +171,10 @@ pub struct DeviceVerdict {
 }
 
 impl DeviceVerdict {
-    /// The JSON shape the CLI prints and the app receives; times in Baku time.
-    pub fn to_json(&self) -> Value {
-        let reasons = |rs: &[Reason]| -> Vec<Value> {
-            rs.iter().map(|r| json!({ "code": r.code, "message": r.message })).collect()
-        };
-        let permit = self.permit.as_ref().map(permit_json);
-        json!({
-            "kind": self.kind.code(),
-            "display": self.display.code(),
-            "reasons": reasons(&self.reasons),
-            "warnings": reasons(&self.warnings),
-            "document": self.permit.as_ref().map(|p| p.claims().document().to_string()),
-            "permit": permit,
-            "issued_minutes_ago": self.issued_minutes_ago,
-            "data_age_minutes": self.data_age_minutes,
-            "bundle_version": self.bundle_version,
-            "checked_at": self.checked_at.baku().to_rfc3339(),
-            "zone": self.zone.get(),
-            "seq": self.seq,
-        })
+    /// The JSON answer `icaze device check` prints and the app receives.
+    pub fn answer(&self) -> VerdictAnswer {
+        VerdictAnswer::from(self)
     }
-}
-
-/// A verified permit's claims as JSON, times in Baku time: the one shape of a
-/// permit in every JSON output (the device's verdict, `icaze verify`).
-pub fn permit_json(permit: &VerifiedPermit) -> Value {
-    let c = permit.claims();
-    json!({
-        "serial": c.serial().0,
-        "key_id": permit.key_id().0,
-        "document": c.document().to_string(),
-        "document_kind": c.document().kind().code(),
-        "purpose": c.purpose().name(),
-        "zones": c.zones().iter().map(|z| z.get()).collect::<Vec<_>>(),
-        "issued_at": c.issued_at().baku().to_rfc3339(),
-        "valid_from": c.valid_from().baku().to_rfc3339(),
-        "valid_until": c.valid_until().baku().to_rfc3339(),
-        "vehicle": c.vehicle().map(|v| v.as_str().to_owned()),
-    })
 }
 
 /// What the device keeps of the applied bundles: the last one's trust list,

@@ -183,9 +183,21 @@ fn a_valid_permit_is_valid_and_logged_first() {
     assert_eq!(v.issued_minutes_ago, Some(60));
     assert_eq!(v.data_age_minutes, Some(120));
     assert_eq!(v.seq, Some(1));
-    let json = v.to_json();
+    let json = serde_json::to_value(v.answer()).unwrap();
     assert_eq!(json["document"], "AZE11111111");
     assert_eq!(json["permit"]["issued_at"], "2020-12-15T10:00:00+04:00");
+    // The shape the CLI prints and the app's UI types (ui/src/bindings/Verdict.ts) read.
+    let keys = |v: &serde_json::Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>().join(" ");
+    assert_eq!(
+        keys(&json),
+        "bundle_version checked_at data_age_minutes display document issued_minutes_ago kind permit reasons seq \
+         warnings zone"
+    );
+    assert_eq!(
+        keys(&json["permit"]),
+        "document document_kind issued_at key_id purpose serial valid_from valid_until vehicle zones"
+    );
+    assert_eq!((json["kind"].as_str(), json["display"].as_str()), (Some("valid"), Some("valid")));
     let log = f.device.log(1, 10).unwrap();
     assert_eq!(log.len(), 1);
     assert_eq!(log[0].serial, Some(PermitSerial(42)));
@@ -251,9 +263,10 @@ fn every_verdict_kind() {
     }
     // A revoked permit still shows whose it is; a forged one does not.
     let v = check(&mut f.device, &f.a.permit(7), "2020-12-15T13:00:00+04:00", 1);
-    assert_eq!(v.to_json()["document"], "AZE11111111");
+    assert_eq!(serde_json::to_value(v.answer()).unwrap()["document"], "AZE11111111");
     let forged = f.a.permit_with((&f.a.portal, 1), 42, Purpose::Medical, &[1], FROM, FROM, 180);
-    assert!(check(&mut f.device, &forged, "2020-12-15T13:00:00+04:00", 1).to_json()["document"].is_null());
+    let forged = check(&mut f.device, &forged, "2020-12-15T13:00:00+04:00", 1);
+    assert!(serde_json::to_value(forged.answer()).unwrap()["document"].is_null());
     assert!(f.device.verify_chain().unwrap().is_ok());
 }
 
@@ -513,7 +526,7 @@ fn clocks_in_1970_and_2099_give_clear_verdicts() {
             assert_eq!(v.kind, VerdictKind::NoPermitNeeded, "the regime ended in 2021");
             assert!(codes(&v.reasons).contains(&"data_too_old"));
         }
-        let json = v.to_json().to_string();
+        let json = serde_json::to_string(&v.answer()).unwrap();
         assert!(json.contains("\"display\":\"not_valid\""));
         // The 1970 clock after a 2099 one, in the same log.
         let v = check(&mut f.device, &f.a.permit(42), "1970-01-01T00:00:00Z", 1);
@@ -539,7 +552,7 @@ fn the_freshness_ladder() {
         assert_eq!(codes(&v.warnings), warnings, "{time}");
         assert_eq!(codes(&v.reasons), reasons, "{time}");
     }
-    assert_eq!(f.device.status(at("2020-12-18T09:01:00+04:00")).unwrap().freshness, "too_old");
+    assert_eq!(f.device.status(at("2020-12-18T09:01:00+04:00")).unwrap().freshness.code(), "too_old");
     // A sync brings it back.
     f.device.apply_bundle(&f.a.bundle(2, "2020-12-18T09:02:00+04:00", &[]), at("2020-12-18T09:02:00+04:00")).unwrap();
     let v = check(&mut f.device, &long, "2020-12-18T09:03:00+04:00", 1);
@@ -590,6 +603,12 @@ fn manual_checks_are_logged_with_their_fields() {
     assert!(log.iter().all(|r| r.outcome.is_none() && r.action.as_deref() == Some("let_pass")));
     let json = log[3].to_json();
     assert_eq!(json["input"], "violation");
+    // The device's answer is the record's JSON exactly (the service lists the same), and reads back.
+    for r in &log {
+        let answer = serde_json::to_value(answers::LogRecord::from(r)).unwrap();
+        assert_eq!(answer, r.to_json());
+        assert_eq!(serde_json::from_value::<answers::LogRecord>(answer).unwrap(), answers::LogRecord::from(r));
+    }
 
     let empty = ManualCheck::ServiceCard { organisation: " ".into(), card_number: "1".into() };
     assert!(matches!(f.device.record_manual(&empty, &s, &notes), Err(DeviceError::MissingField("organisation"))));
@@ -613,7 +632,14 @@ fn the_outbox_keeps_records_until_acknowledged_and_the_log_keeps_them_after() {
     let status = f.device.status(at("2020-12-15T11:00:00+04:00")).unwrap();
     assert_eq!((status.log_records, status.outbox, status.chain.is_ok()), (5, 2, true));
     assert_eq!(status.bundle_version, Some(1));
-    assert_eq!(status.to_json()["chain_ok"], true);
+    let json = serde_json::to_value(status.answer()).unwrap();
+    assert_eq!(json["chain_ok"], true);
+    assert_eq!((json["freshness"].as_str(), json["chain_problem"].is_null()), (Some("fresh"), true));
+    assert_eq!(
+        json.as_object().unwrap().keys().cloned().collect::<Vec<_>>().join(" "),
+        "bundle_version chain_ok chain_problem clock_suspect data_age_minutes data_time device_id freshness \
+         last_sync log_records outbox revocations trust_list_version"
+    );
 }
 
 #[test]

@@ -16,6 +16,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context as _};
 use clap::{Args, Subcommand, ValueEnum};
+use icaze_device::answers::LogRecord;
 use icaze_device::{
     BundleOutcome, Device, Enrollment, InitConfig, Location, ManualCheck, Notes, OfficerBadge, Scene, SyncClient,
     SyncConfig, SyncError, SyncReport,
@@ -254,7 +255,7 @@ pub(crate) fn run(args: DeviceArgs) -> anyhow::Result<ExitCode> {
             let mut device = Device::open(dir)?;
             let (scene, notes) = scene.scene(&device)?;
             let verdict = device.check(&crate::read_text(&text)?, &scene, &notes)?;
-            println!("{}", serde_json::to_string_pretty(&verdict.to_json())?);
+            println!("{}", serde_json::to_string_pretty(&verdict.answer())?);
             Ok(if verdict.display.may_pass() { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
         DeviceCommand::Manual { scene, kind } => {
@@ -270,19 +271,20 @@ pub(crate) fn run(args: DeviceArgs) -> anyhow::Result<ExitCode> {
                     ManualCheck::Violation { protocol_number: protocol, article, document }
                 }
             };
-            println!("{}", device.record_manual(&check, &scene, &notes)?.to_json());
+            let record = device.record_manual(&check, &scene, &notes)?;
+            println!("{}", serde_json::to_string(&LogRecord::from(&record))?);
             Ok(ExitCode::SUCCESS)
         }
         DeviceCommand::Log { from } => {
             let device = Device::open(dir)?;
             for record in device.log(from, usize::MAX)? {
-                println!("{}", record.to_json());
+                println!("{}", serde_json::to_string(&LogRecord::from(&record))?);
             }
             Ok(ExitCode::SUCCESS)
         }
         DeviceCommand::Status { at } => {
             let status = Device::open(dir)?.status(crate::time_or_now(at.as_deref())?)?;
-            println!("{}", serde_json::to_string_pretty(&status.to_json())?);
+            println!("{}", serde_json::to_string_pretty(&status.answer())?);
             Ok(if status.chain.is_ok() { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
         DeviceCommand::Sync { server, at } => {
@@ -299,7 +301,7 @@ pub(crate) fn run(args: DeviceArgs) -> anyhow::Result<ExitCode> {
                 .context("starting the async runtime")?;
             match runtime.block_on(client.sync(&mut device, now)) {
                 Ok(report) => {
-                    println!("{}", report.to_json());
+                    println!("{}", serde_json::to_string(&report.answer())?);
                     eprintln!("{}", sync_summary(&report));
                     Ok(if report.enrollment == Enrollment::Active { ExitCode::SUCCESS } else { ExitCode::from(1) })
                 }

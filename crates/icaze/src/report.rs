@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 pub(crate) fn verdict_json(verdict: &Verdict, check: &Check) -> Value {
     let reasons: Vec<Value> = verdict.reasons.iter().map(|r| json!({ "code": r.code, "message": r.message })).collect();
     let permit = verdict.permit.as_ref().map(|p| {
-        let mut json = icaze_device::permit_json(p);
+        let mut json = json!(icaze_device::answers::PermitAnswer::from(p));
         let c = p.claims();
         json["issued_minutes_ago"] = json!(check.at.minutes_since(c.issued_at()));
         json["minutes_left"] = json!(c.valid_until().minutes_since(check.at).max(0));

@@ -82,3 +82,8 @@ impl Service {
         core
     }
 }
+
+/// A command's answer as the UI receives it.
+pub fn json<T: serde::Serialize>(answer: T) -> serde_json::Value {
+    serde_json::to_value(answer).unwrap()
+}

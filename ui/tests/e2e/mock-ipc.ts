@@ -18,8 +18,17 @@
 // document numbers must start `AZE`.
 import { mockIPC } from "@tauri-apps/api/mocks";
 import type { AppStatus, EnrollmentStatus, LogRecord, ManualRequest, Settings, SyncReport, Verdict, Zone } from "../../src/api";
+import type { CommandAnswers } from "../../src/bindings/CommandAnswers";
 import type { HourStat, OfficerStat } from "../../src/charts";
 import type { DeviceInfo, Hourly, Inspection, InspectionFilter, Whoami } from "../../src/supervisor-api";
+
+/** Every command, each answering with the type the Rust command answers with (src/bindings/). */
+type Handlers = {
+  [C in keyof CommandAnswers]: (
+    args: Record<string, unknown>,
+    payload: unknown,
+  ) => CommandAnswers[C] | Promise<CommandAnswers[C]>;
+};
 
 const BAKU_MS = 4 * 3600_000;
 
@@ -63,6 +72,7 @@ function status(): AppStatus {
       log_records: records.length,
       outbox: records.length - acknowledged,
       chain_ok: true,
+      chain_problem: null,
       clock_suspect: null,
     },
     open_error: null,
@@ -106,6 +116,7 @@ async function sync(): Promise<SyncReport> {
     acknowledged_seq: records.length,
     high_water: records.length,
     outbox_left: 0,
+    pruned: 0,
     diverged: false,
     flags: [],
     server_time: baku(new Date()),
@@ -167,8 +178,14 @@ function verdict(text: string, zone: number): Verdict {
   return { ...base, kind: "valid", display: "valid", reasons: [], document: permit.document, permit };
 }
 
+/** The fields of a record the screens do not show: its identity, place and chain hashes. */
+function unshown(seq: number) {
+  return { id: `${seq}`.padStart(32, "0"), location: null, prev_hash: "0".repeat(64), hash: `${seq}`.padStart(64, "0") };
+}
+
 function log(v: Verdict): Verdict {
   records.push({
+    ...unshown(v.seq ?? 0),
     seq: v.seq ?? 0,
     at: v.checked_at,
     officer: settings.officer ?? "B-1042",
@@ -180,6 +197,8 @@ function log(v: Verdict): Verdict {
     verdict: v.kind,
     display: v.display,
     reasons: v.reasons.map((r) => r.code),
+    warnings: v.warnings.map((r) => r.code),
+    action: null,
     note: null,
     details: [],
   });
@@ -199,6 +218,10 @@ const svDevices: DeviceInfo[] = [
     last_sync: new Date(Date.now() - 30 * 60_000).toISOString(),
     high_water: 12,
     flags: [],
+    gap: null,
+    fork_seq: null,
+    badge_seq: null,
+    conflicts: 0,
   },
   {
     device_id: "STALEDEVICE00000",
@@ -210,6 +233,10 @@ const svDevices: DeviceInfo[] = [
     last_sync: new Date(Date.now() - 30 * 3600_000).toISOString(),
     high_water: 3,
     flags: [],
+    gap: null,
+    fork_seq: null,
+    badge_seq: null,
+    conflicts: 0,
   },
 ];
 const hourStart = Math.floor(Date.now() / 3600_000) * 3600_000;
@@ -236,6 +263,7 @@ function svRecord(
   return {
     device_id: device,
     precinct: "P-12",
+    ...unshown(seq),
     seq,
     at: baku(new Date(hourStart - hoursAgo * 3600_000 + 10 * 60_000)),
     officer,
@@ -247,8 +275,10 @@ function svRecord(
     display,
     // The verdict's own code as its reason, as the device core gives it for a refusal.
     reasons: verdict === null ? null : verdict === "valid" ? [] : [verdict],
+    warnings: verdict === null ? null : [],
     action: null,
     note: null,
+    details: [],
   };
 }
 
@@ -284,8 +314,23 @@ function svHourly(): Hourly {
   return { hours: [...hours.values()], officers: [...officers.values()] };
 }
 
-function supervisor(cmd: string, args: Record<string, unknown>, payload: unknown): unknown {
-  if (cmd === "supervisor_login") {
+/** `answer()` when a supervisor is signed in, else the app's refusal. */
+function signedIn<T>(answer: () => T): T {
+  if (!supervisorSignedIn) throw { code: "supervisor_signed_out", message: "sign in as a supervisor first" };
+  return answer();
+}
+
+function setSuspended(args: Record<string, unknown>, suspended: boolean): DeviceInfo {
+  return signedIn(() => {
+    const device = svDevices.find((d) => d.device_id === args.device);
+    if (!device) throw { code: "supervisor_refused", message: `no device ${String(args.device)}` };
+    device.status = suspended ? "suspended" : "active";
+    return { ...device };
+  });
+}
+
+const supervisorHandlers = {
+  supervisor_login: (args) => {
     supervisorSignedIn = false;
     const server = String(args.server);
     if (!/^https?:\/\/./.test(server)) {
@@ -302,33 +347,34 @@ function supervisor(cmd: string, args: Record<string, unknown>, payload: unknown
       server: server.endsWith("/") ? server : `${server}/`,
       whoami: { role: "supervisor", name: "aliyev", precinct: "P-12" } satisfies Whoami,
     };
-  }
-  if (cmd === "supervisor_logout") {
+  },
+  supervisor_logout: () => {
     supervisorSignedIn = false;
     return null;
-  }
-  if (!supervisorSignedIn) throw { code: "supervisor_signed_out", message: "sign in as a supervisor first" };
-  switch (cmd) {
-    case "supervisor_inspections":
-      return { inspections: svFiltered(args.filter as InspectionFilter), next: null };
-    case "supervisor_inspections_csv":
-      return [
+  },
+  supervisor_inspections: (args) =>
+    signedIn(() => ({ inspections: svFiltered(args.filter as InspectionFilter), next: null })),
+  supervisor_inspections_csv: (args) =>
+    signedIn(() =>
+      [
         "device_id,precinct,seq,at,officer,zone,verdict",
         ...svFiltered(args.filter as InspectionFilter).map(
           (r) => `${r.device_id},${r.precinct},${r.seq},${r.at},${r.officer},${r.zone},${r.verdict}`,
         ),
-      ].join("\r\n");
-    case "supervisor_hourly":
-      return svHourly();
-    case "supervisor_devices": {
+      ].join("\r\n"),
+    ),
+  supervisor_hourly: () => signedIn(svHourly),
+  supervisor_devices: (args) =>
+    signedIn(() => {
       const hours = args.hours as number | null;
       const list =
         hours == null
           ? svDevices
           : svDevices.filter((d) => !d.last_sync || Date.now() - Date.parse(d.last_sync) > hours * 3600_000);
       return { devices: list.map((d) => ({ ...d })) };
-    }
-    case "supervisor_approve": {
+    }),
+  supervisor_approve: (args) =>
+    signedIn(() => {
       if (!String(args.code).startsWith("ICZD1-")) {
         throw { code: "supervisor_refused", message: "invalid_enrollment_code: the enrollment code does not read" };
       }
@@ -345,125 +391,142 @@ function supervisor(cmd: string, args: Record<string, unknown>, payload: unknown
         last_sync: null,
         high_water: 0,
         flags: [],
+        gap: null,
+        fork_seq: null,
+        badge_seq: null,
+        conflicts: 0,
       };
       svDevices.push(device);
       return device;
-    }
-    case "supervisor_suspend":
-    case "supervisor_resume": {
-      const device = svDevices.find((d) => d.device_id === args.device);
-      if (!device) throw { code: "supervisor_refused", message: `no device ${String(args.device)}` };
-      device.status = cmd === "supervisor_suspend" ? "suspended" : "active";
-      return { ...device };
-    }
-    case "supervisor_revoke": {
-      if (args.serial != null) return { revoked: [args.serial], version: 5 };
+    }),
+  supervisor_suspend: (args) => setSuspended(args, true),
+  supervisor_resume: (args) => setSuspended(args, false),
+  supervisor_revoke: (args) =>
+    signedIn(() => {
+      if (args.serial != null) return { revoked: [Number(args.serial)], version: 5 };
       if (!String(args.document).startsWith("AZE")) {
         throw { code: "supervisor_refused", message: `invalid_document: the document ${String(args.document)} does not read` };
       }
       return { revoked: [41, 42], version: 5 };
-    }
-    case "supervisor_import": {
+    }),
+  supervisor_import: (_args, payload) =>
+    signedIn(() => {
       const bytes = payload instanceof Uint8Array ? payload.length : 0;
       if (bytes === 0) throw { code: "supervisor_bad_input", message: "the file is empty" };
-      return { device_id: "MOCKDEVICE000000", status: "active", accepted: 2, duplicates: 0, conflicts: 0 };
+      return {
+        device_id: "MOCKDEVICE000000",
+        status: "active",
+        badge: "B-1042",
+        precinct: "P-12",
+        acknowledged_seq: 2,
+        acknowledged_hash: "2".padStart(64, "0"),
+        high_water: 2,
+        accepted: 2,
+        duplicates: 0,
+        conflicts: 0,
+        flags: [],
+        gap: null,
+        fork_seq: null,
+        channel: "file",
+        server_time: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
+      };
+    }),
+} satisfies Partial<Handlers>;
+
+const handlers: Handlers = {
+  status: () => status(),
+  get_settings: () => ({ ...settings }),
+  zones: () => (hasBundle ? ZONES.map((z) => ({ ...z })) : []),
+  save_settings: (args) => {
+    const next = args.settings as Settings;
+    // As src-tauri settings.rs (ZoneId::MAX).
+    if (next.zone !== null && (next.zone < 1 || next.zone > 4095)) {
+      throw { code: "bad_zone", message: `zone ${next.zone} is out of range: zones are 1 to 4095` };
     }
-    default:
-      throw { code: "unknown_command", message: `the mock does not know ${cmd}` };
-  }
-}
+    Object.assign(settings, next);
+    return { ...settings };
+  },
+  init_device: (args) => {
+    if (!String(args.rootPublic).startsWith("icaze-public-key-v1 root ")) {
+      throw { code: "bad_root_key", message: "the root key file is damaged" };
+    }
+    hasDevice = true;
+    settings.officer = (args.officer as string | null) ?? null;
+    return status();
+  },
+  check_text: (args) => {
+    const text = String(args.text);
+    // As src-tauri: text without a readable token is no inspection.
+    if (!/IZ[12]/.test(text) && !/^\d{20,}$/.test(text)) {
+      throw { code: "unreadable_token", message: "no permit token found (no_token)" };
+    }
+    return log(verdict(text, Number(args.zone)));
+  },
+  record_manual: (args) => {
+    // Only the violation is modelled: its record as the device core writes it (manual.rs).
+    const request = args.request as ManualRequest;
+    if (request.kind !== "violation") throw { code: "unknown_command", message: `the mock records violations only` };
+    for (const [name, value] of [["protocol_number", request.protocol_number], ["article", request.article]]) {
+      if (!value.trim()) throw { code: "missing_field", message: `${name} is empty` };
+    }
+    const record: LogRecord = {
+      ...unshown(records.length + 1),
+      seq: records.length + 1,
+      at: baku(new Date()),
+      officer: settings.officer ?? "B-1042",
+      zone: request.zone,
+      input: "violation",
+      serial: null,
+      document: request.document,
+      verdict: null,
+      display: null,
+      reasons: null,
+      warnings: null,
+      action: null,
+      note: request.note,
+      details: [
+        { name: "protocol_number", value: request.protocol_number },
+        { name: "article", value: request.article },
+      ],
+    };
+    records.push(record);
+    return record;
+  },
+  check_image: () => {
+    throw { code: "qr_not_found", message: "no QR code was found in the image" };
+  },
+  import_bundle: () => {
+    throw { code: "unknown_command", message: "the mock does not import bundles" };
+  },
+  today_log: () => ({
+    day_start: baku(new Date(Date.now() - 3600_000)),
+    records: [...records].reverse(),
+    outbox: records.length,
+    log_records: records.length,
+  }),
+  enrollment: () => ({
+    device_id: "MOCKDEVICE000000",
+    code: "ICZD1-AAAA-BBBB",
+    qr_svg: "data:image/svg+xml;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciLz4=",
+  }),
+  sync_now: () => sync(),
+  export_outbox: () => ({
+    path: "/mock/device/exports/icaze-MOCKDEVICE000000-20201215T1030.iczu",
+    records: records.length - acknowledged,
+    first_seq: acknowledged + 1,
+    last_seq: records.length,
+    bytes: 170,
+    left_out: 0,
+  }),
+  ...supervisorHandlers,
+};
 
 mockIPC((cmd, payload) => {
   const args = (payload ?? {}) as Record<string, unknown>;
   calls.push({ cmd, args: payload instanceof Uint8Array ? `<${payload.length} bytes>` : args });
-  switch (cmd) {
-    case "status":
-      return status();
-    case "get_settings":
-      return { ...settings };
-    case "zones":
-      return hasBundle ? ZONES.map((z) => ({ ...z })) : [];
-    case "save_settings": {
-      const next = args.settings as Settings;
-      // As src-tauri settings.rs (ZoneId::MAX).
-      if (next.zone !== null && (next.zone < 1 || next.zone > 4095)) {
-        throw { code: "bad_zone", message: `zone ${next.zone} is out of range: zones are 1 to 4095` };
-      }
-      Object.assign(settings, next);
-      return { ...settings };
-    }
-    case "init_device":
-      if (!String(args.rootPublic).startsWith("icaze-public-key-v1 root ")) {
-        throw { code: "bad_root_key", message: "the root key file is damaged" };
-      }
-      hasDevice = true;
-      settings.officer = (args.officer as string | null) ?? null;
-      return status();
-    case "check_text": {
-      const text = String(args.text);
-      // As src-tauri: text without a readable token is no inspection.
-      if (!/IZ[12]/.test(text) && !/^\d{20,}$/.test(text)) {
-        throw { code: "unreadable_token", message: "no permit token found (no_token)" };
-      }
-      return log(verdict(text, Number(args.zone)));
-    }
-    case "record_manual": {
-      // Only the violation is modelled: its record as the device core writes it (manual.rs).
-      const request = args.request as ManualRequest;
-      if (request.kind !== "violation") throw { code: "unknown_command", message: `the mock records violations only` };
-      for (const [name, value] of [["protocol_number", request.protocol_number], ["article", request.article]]) {
-        if (!value.trim()) throw { code: "missing_field", message: `${name} is empty` };
-      }
-      const record: LogRecord = {
-        seq: records.length + 1,
-        at: baku(new Date()),
-        officer: settings.officer ?? "B-1042",
-        zone: request.zone,
-        input: "violation",
-        serial: null,
-        document: request.document,
-        verdict: null,
-        display: null,
-        reasons: null,
-        note: request.note,
-        details: [
-          { name: "protocol_number", value: request.protocol_number },
-          { name: "article", value: request.article },
-        ],
-      };
-      records.push(record);
-      return record;
-    }
-    case "check_image":
-      throw { code: "qr_not_found", message: "no QR code was found in the image" };
-    case "today_log":
-      return {
-        day_start: baku(new Date(Date.now() - 3600_000)),
-        records: [...records].reverse(),
-        outbox: records.length,
-        log_records: records.length,
-      };
-    case "enrollment":
-      return {
-        device_id: "MOCKDEVICE000000",
-        code: "ICZD1-AAAA-BBBB",
-        qr_svg: "data:image/svg+xml;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciLz4=",
-      };
-    case "sync_now":
-      return sync();
-    case "export_outbox":
-      return {
-        path: "/mock/device/exports/icaze-MOCKDEVICE000000-20201215T1030.iczu",
-        records: records.length - acknowledged,
-        first_seq: acknowledged + 1,
-        last_seq: records.length,
-        bytes: 170,
-        left_out: 0,
-      };
-    default:
-      if (cmd.startsWith("supervisor_")) return supervisor(cmd, args, payload);
-      throw { code: "unknown_command", message: `the mock does not know ${cmd}` };
-  }
+  if (!Object.prototype.hasOwnProperty.call(handlers, cmd)) throw { code: "unknown_command", message: `the mock does not know ${cmd}` };
+  const handler = handlers[cmd as keyof Handlers] as (args: Record<string, unknown>, payload: unknown) => unknown;
+  return handler(args, payload);
 });
 
 (window as unknown as { __icazeCalls: typeof calls }).__icazeCalls = calls;

@@ -27,6 +27,7 @@ function report(bundle: SyncReport["bundle"]): SyncReport {
     acknowledged_seq: 0,
     high_water: 0,
     outbox_left: 0,
+    pruned: 0,
     diverged: false,
     flags: [],
     server_time: null,

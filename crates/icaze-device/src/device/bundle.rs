@@ -16,8 +16,8 @@ enum Source {
     File,
 }
 
-/// A bundle that was applied.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A bundle that was applied; also the app's answer to a bundle import.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 pub struct BundleApplied {
     /// The new version.
     pub version: u64,

@@ -4,7 +4,10 @@
 use std::path::{Path, PathBuf};
 
 use icaze_core::UtcMinute;
-use serde_json::{json, Value};
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::answers::StatusAnswer;
 
 use super::{Device, EXPORT_DIR, LOG_RETENTION_MINUTES};
 use crate::error::DeviceError;
@@ -67,8 +70,8 @@ pub struct DeviceStatus {
     pub data_time: Option<UtcMinute>,
     /// Minutes from the data's server time to `now`.
     pub data_age_minutes: Option<i64>,
-    /// `fresh`, `stale`, `very_stale`, `too_old` or `no_data`.
-    pub freshness: &'static str,
+    /// How old the data is against its policy.
+    pub freshness: Freshness,
     /// The device time of the last good sync.
     pub last_sync: Option<UtcMinute>,
     /// Revoked serials held.
@@ -84,23 +87,39 @@ pub struct DeviceStatus {
 }
 
 impl DeviceStatus {
-    /// The JSON shape `icaze device status` prints.
-    pub fn to_json(&self) -> Value {
-        json!({
-            "device_id": self.device_id.to_string(),
-            "bundle_version": self.bundle_version,
-            "trust_list_version": self.trust_list_version,
-            "data_time": self.data_time.map(|t| t.baku().to_rfc3339()),
-            "data_age_minutes": self.data_age_minutes,
-            "freshness": self.freshness,
-            "last_sync": self.last_sync.map(|t| t.baku().to_rfc3339()),
-            "revocations": self.revocations,
-            "log_records": self.log_records,
-            "outbox": self.outbox,
-            "chain_ok": self.chain.is_ok(),
-            "chain_problem": self.chain.broken.as_ref().map(|b| json!({ "seq": b.seq, "problem": b.problem })),
-            "clock_suspect": self.clock_suspect,
-        })
+    /// The JSON answer `icaze device status` prints and the app's header reads.
+    pub fn answer(&self) -> StatusAnswer {
+        StatusAnswer::from(self)
+    }
+}
+
+/// How old the device's data is against the bundle's freshness policy.
+/// Serialised as its [`Freshness::code`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Freshness {
+    /// Younger than the policy's first warning.
+    Fresh,
+    /// Past the first warning.
+    Stale,
+    /// Past the strong warning.
+    VeryStale,
+    /// Past the age after which no permit is shown valid.
+    TooOld,
+    /// No bundle applied yet.
+    NoData,
+}
+
+impl Freshness {
+    /// `fresh`, `stale`, `very_stale`, `too_old` or `no_data`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Freshness::Fresh => "fresh",
+            Freshness::Stale => "stale",
+            Freshness::VeryStale => "very_stale",
+            Freshness::TooOld => "too_old",
+            Freshness::NoData => "no_data",
+        }
     }
 }
 
@@ -323,16 +342,16 @@ impl Device {
             (Some(d), Some(age)) => {
                 let f = &d.freshness;
                 if age > i64::from(f.invalid_after_minutes) {
-                    "too_old"
+                    Freshness::TooOld
                 } else if age > i64::from(f.strong_warn_after_minutes) {
-                    "very_stale"
+                    Freshness::VeryStale
                 } else if age > i64::from(f.warn_after_minutes) {
-                    "stale"
+                    Freshness::Stale
                 } else {
-                    "fresh"
+                    Freshness::Fresh
                 }
             }
-            _ => "no_data",
+            _ => Freshness::NoData,
         };
         Ok(DeviceStatus {
             device_id: self.device_id(),

@@ -2,14 +2,19 @@
 
 use icaze_core::MAX_BUNDLE_LEN;
 use icaze_protocol::DeviceId;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use ts_rs::TS;
+
+use crate::answers::SyncAnswer;
 
 use crate::device::{BundleApplied, Device};
 use crate::error::DeviceError;
 
-/// The device's standing on the server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The device's standing on the server, serialised as its [`Enrollment::code`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(rename = "EnrollmentState")]
 pub enum Enrollment {
     /// Approved and active: its uploads are stored.
     Active,
@@ -213,41 +218,9 @@ pub struct SyncReport {
 }
 
 impl SyncReport {
-    /// The JSON line `icaze device sync` prints.
-    pub fn to_json(&self) -> Value {
-        let bundle = match &self.bundle {
-            BundleOutcome::Applied { applied, bytes, resumed_from } => json!({
-                "result": "applied",
-                "version": applied.version,
-                "delta": applied.delta,
-                "revocations": applied.revocations,
-                "clock_suspicious": applied.clock_suspicious,
-                "bytes": bytes,
-                "resumed_from": resumed_from,
-            }),
-            BundleOutcome::UpToDate { version } => json!({ "result": "up_to_date", "version": version }),
-        };
-        json!({
-            "device_id": self.device_id.to_string(),
-            "status": self.enrollment.code(),
-            "badge": self.badge,
-            "precinct": self.precinct,
-            "requests": self.requests,
-            "sent": self.sent,
-            "accepted": self.accepted,
-            "duplicates": self.duplicates,
-            "conflicts": self.conflicts,
-            "acknowledged": self.acknowledged,
-            "acknowledged_seq": self.acknowledged_seq,
-            "high_water": self.high_water,
-            "outbox_left": self.outbox_left,
-            "pruned": self.pruned,
-            "flags": self.flags,
-            "diverged": self.diverged,
-            "server_time": self.server_time,
-            "bundle": bundle,
-            "retries": self.retries,
-        })
+    /// The JSON line `icaze device sync` prints, and the app's answer.
+    pub fn answer(&self) -> SyncAnswer {
+        SyncAnswer::from(self)
     }
 }
 
