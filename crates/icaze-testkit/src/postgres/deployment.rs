@@ -76,9 +76,16 @@ impl PgCluster {
         let text = std::fs::read_to_string(&pid_file)
             .map_err(|source| PgError::Io { what: format!("reading {}", pid_file.display()), source })?;
         let postmaster = text.lines().next().unwrap_or_default().trim().to_owned();
-        let mut pids = children(&postmaster);
-        pids.push(postmaster);
-        run(Command::new("kill").arg("-KILL").args(&pids), None).map(|_| ())
+        // Listed before the postmaster dies (then they are orphans), killed after
+        // it, so that it cannot start over: a backend killed first makes the
+        // postmaster end every other one itself and restart.
+        let backends = children(&postmaster);
+        run(Command::new("kill").args(["-KILL", &postmaster]), None)?;
+        for backend in backends {
+            // One may have ended by itself in between: "no such process" is fine.
+            let _ = Command::new("kill").args(["-KILL", &backend]).output();
+        }
+        Ok(())
     }
 }
 
