@@ -259,7 +259,15 @@ impl Server {
         let sms = SmsService::new(store.clone(), key_ring.clone(), config.rehearsal.clone(), config.sms.clone())?
             .with_revocations(Arc::new(move |serial| revocations.is_revoked(serial.0).map_err(|e| e.to_string())));
         let queue_of = store.clone();
-        let service_metrics = Arc::new(metrics::ServiceMetrics::new(Box::new(move || queue_of.queued_jobs())));
+        let refusals_of = sync.clone();
+        let service_metrics =
+            Arc::new(metrics::ServiceMetrics::new(Box::new(move || queue_of.queued_jobs())).with_rate_limited(
+                Box::new(move || {
+                    let refused = refusals_of.rate_limited();
+                    let load = |n: &std::sync::atomic::AtomicU64| n.load(std::sync::atomic::Ordering::Relaxed);
+                    (load(&refused.devices), load(&refused.supervisors))
+                }),
+            ));
         let state = Arc::new(http::AppState {
             sms,
             store: store.clone(),

@@ -154,6 +154,8 @@ pub struct ServiceMetrics {
     bundle_bytes: [[AtomicU64; 2]; 2],
     logins: [AtomicU64; 4],
     writer_queue: Box<dyn Fn() -> Option<u64> + Send + Sync>,
+    /// The sync service's requests refused for their rate: devices', supervisors'.
+    rate_limited: Option<Box<dyn Fn() -> (u64, u64) + Send + Sync>>,
 }
 
 impl Default for ServiceMetrics {
@@ -173,7 +175,15 @@ impl ServiceMetrics {
             bundle_bytes: Default::default(),
             logins: Default::default(),
             writer_queue,
+            rate_limited: None,
         }
+    }
+
+    /// The same, with the sync service's rate-limit refusals read from
+    /// `refused` (devices', supervisors').
+    pub fn with_rate_limited(mut self, refused: Box<dyn Fn() -> (u64, u64) + Send + Sync>) -> Self {
+        self.rate_limited = Some(refused);
+        self
     }
 
     /// A batch came by `channel` and was taken, with its records' outcomes.
@@ -243,6 +253,12 @@ impl ServiceMetrics {
                 outcome.name(),
                 load(&self.logins[outcome as usize])
             );
+        }
+        if let Some(refused) = &self.rate_limited {
+            let (devices, supervisors) = refused();
+            out.push_str("# HELP icaze_sync_rate_limited_total Sync API requests refused for their rate (429), by caller.\n# TYPE icaze_sync_rate_limited_total counter\n");
+            let _ = writeln!(out, "icaze_sync_rate_limited_total{{caller=\"device\"}} {devices}");
+            let _ = writeln!(out, "icaze_sync_rate_limited_total{{caller=\"supervisor\"}} {supervisors}");
         }
         if let Some(queued) = (self.writer_queue)() {
             out.push_str("# HELP icaze_sqlite_writer_queue Permit jobs sent to the SQLite writer thread and not yet answered.\n# TYPE icaze_sqlite_writer_queue gauge\n");

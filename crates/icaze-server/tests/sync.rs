@@ -655,6 +655,10 @@ async fn a_device_or_a_supervisor_past_its_rate_is_told_when_to_come_back() {
     for _ in 0..5 {
         assert_eq!(s.get("/v1/devices", Some(&s.admin)).await.0, StatusCode::OK);
     }
+    // Issue 22 item 13: the refusals have a series of their own, by caller.
+    let metrics = s.metrics().await;
+    assert!(metrics.contains("icaze_sync_rate_limited_total{caller=\"device\"} 1"), "{metrics}");
+    assert!(metrics.contains("icaze_sync_rate_limited_total{caller=\"supervisor\"} 1"), "{metrics}");
 }
 
 #[tokio::test]

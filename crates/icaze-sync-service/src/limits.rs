@@ -42,19 +42,43 @@ impl SyncLimits {
     }
 }
 
-/// The buckets of [`SyncLimits`].
+/// The buckets of [`SyncLimits`], and the requests they refused.
 pub(crate) struct Limiters {
     pub(crate) limits: SyncLimits,
     pub(crate) devices: Limiter,
     pub(crate) supervisors: Limiter,
+    refused: RateLimited,
+}
+
+/// Requests refused for their rate since the service started, by caller
+/// (`icaze_sync_rate_limited_total` in `/metrics`).
+#[derive(Debug, Default)]
+pub struct RateLimited {
+    /// Of devices.
+    pub devices: std::sync::atomic::AtomicU64,
+    /// Of supervisors.
+    pub supervisors: std::sync::atomic::AtomicU64,
 }
 
 impl Limiters {
     pub(crate) fn new(limits: SyncLimits) -> Self {
-        Self { limits, devices: Limiter::new(limits.device), supervisors: Limiter::new(limits.supervisor) }
+        Self {
+            limits,
+            devices: Limiter::new(limits.device),
+            supervisors: Limiter::new(limits.supervisor),
+            refused: RateLimited::default(),
+        }
     }
-}
 
-pub(crate) fn rate_limited(who: &'static str, wait: std::time::Duration) -> SyncError {
-    SyncError::RateLimited { who, retry_after: wait.as_secs() }
+    /// A request of `who` refused until `wait` has passed, and counted.
+    pub(crate) fn refuse(&self, who: &'static str, wait: std::time::Duration) -> SyncError {
+        let counter = if who == "device" { &self.refused.devices } else { &self.refused.supervisors };
+        counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        SyncError::RateLimited { who, retry_after: wait.as_secs() }
+    }
+
+    /// The requests refused so far.
+    pub(crate) fn refused(&self) -> &RateLimited {
+        &self.refused
+    }
 }

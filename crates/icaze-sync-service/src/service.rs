@@ -11,7 +11,7 @@ use icaze_protocol::{EnrollmentCode, InspectionRecord, OfficerBadge, RecordHash,
 
 use crate::auth::{self, Caller};
 use crate::bundle::{self, BundleAnswer, Bundles};
-use crate::limits::{rate_limited, Limiters, SyncLimits};
+use crate::limits::{Limiters, RateLimited, SyncLimits};
 use crate::store::{
     AuditDetails, AuditEntry, AuditRecord, ConflictRow, DeviceRow, InspectionQuery, InspectionRow, NewInspections,
     RevocationRow, StoreError, SupervisorRow, SyncStore, SyncTx,
@@ -103,7 +103,7 @@ impl<S: PermitStore> SyncService<S> {
     pub fn authenticate(&self, header: Option<&str>) -> Result<Caller, SyncError> {
         let caller = auth::authenticate(self.store.as_ref(), &self.admin_token, header)?;
         if let Caller::Supervisor { name, .. } = &caller {
-            self.limiters.supervisors.take(name).map_err(|wait| rate_limited("supervisor", wait))?;
+            self.limiters.supervisors.take(name).map_err(|wait| self.limiters.refuse("supervisor", wait))?;
         }
         Ok(caller)
     }
@@ -335,7 +335,7 @@ impl<S: PermitStore> SyncService<S> {
             caller.require_precinct(&known.precinct)?;
         } else {
             // Counted once its signature is checked: a forged batch cannot empty a device's bucket.
-            self.limiters.devices.take(&known.device_id).map_err(|wait| rate_limited("device", wait))?;
+            self.limiters.devices.take(&known.device_id).map_err(|wait| self.limiters.refuse("device", wait))?;
         }
         let n = batch.records().len() as u64;
         let first = batch.first_seq();
@@ -645,6 +645,11 @@ impl<S: PermitStore> SyncService<S> {
             }
             self.permits.denials_applied(&documents)?;
         }
+    }
+
+    /// The requests refused for their rate since the service started.
+    pub fn rate_limited(&self) -> &RateLimited {
+        self.limiters.refused()
     }
 
     /// Whether the permit `serial` is revoked (for the SMS service, which
