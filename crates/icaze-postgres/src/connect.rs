@@ -30,3 +30,13 @@ pub(crate) fn pool(url: &str, config: &PgConfig, application: &str) -> Result<Po
         .build()
         .map_err(|e| OpenError::Store(StoreError::Damaged(format!("cannot make the connection pool: {e}"))))
 }
+
+/// A database error in the store interface's words.
+pub(crate) fn db(e: tokio_postgres::Error) -> StoreError {
+    StoreError::Database(Box::new(e))
+}
+
+/// A connection the pool could not give, in the store interface's words.
+pub(crate) fn pool_error(e: deadpool_postgres::PoolError) -> StoreError {
+    StoreError::Database(Box::new(e))
+}

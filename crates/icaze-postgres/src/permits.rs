@@ -15,6 +15,7 @@ use icaze_permits::store::{
 use tokio_postgres::error::SqlState;
 use tokio_postgres::Row;
 
+pub(crate) use crate::connect::{db, pool_error};
 use crate::runtime::StoreRuntime;
 use crate::schema::{migrate, MIGRATIONS};
 use crate::{OpenError, PgConfig};
@@ -39,15 +40,6 @@ impl std::fmt::Debug for PgPermitStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PgPermitStore").field("pool", &self.pool.status()).finish()
     }
-}
-
-/// A database error in the store interface's words.
-pub(crate) fn db(e: tokio_postgres::Error) -> StoreError {
-    StoreError::Database(Box::new(e))
-}
-
-fn pool_error(e: deadpool_postgres::PoolError) -> StoreError {
-    StoreError::Database(Box::new(e))
 }
 
 /// Whether a transaction may simply run again.

@@ -19,6 +19,7 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::Row;
 
 use super::pool_error;
+use crate::connect::db;
 use crate::permits::col;
 use crate::runtime::StoreRuntime;
 
@@ -71,10 +72,6 @@ fn retryable(code: Option<&SqlState>) -> bool {
     matches!(code, Some(c) if *c == SqlState::T_R_SERIALIZATION_FAILURE
         || *c == SqlState::T_R_DEADLOCK_DETECTED
         || *c == SqlState::UNIQUE_VIOLATION)
-}
-
-fn db(e: tokio_postgres::Error) -> StoreError {
-    StoreError::Database(Box::new(e))
 }
 
 /// A stored number that must fit the type it is read into.

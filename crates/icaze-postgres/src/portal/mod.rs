@@ -59,6 +59,7 @@ use deadpool_postgres::{Object, Pool};
 use icaze_portal::store::{ChangeLock, PortalStore, PortalTx, StoreError};
 
 use self::conn::{Mode, Tx};
+pub(crate) use crate::connect::pool_error;
 use crate::runtime::StoreRuntime;
 use crate::schema::migrate_store;
 use crate::{OpenError, PgConfig};
@@ -201,10 +202,6 @@ impl std::fmt::Debug for PgPortalStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PgPortalStore").field("pool", &self.pool.status()).finish()
     }
-}
-
-pub(crate) fn pool_error(e: deadpool_postgres::PoolError) -> StoreError {
-    StoreError::Database(Box::new(e))
 }
 
 impl PgPortalStore {

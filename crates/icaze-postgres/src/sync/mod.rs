@@ -75,6 +75,7 @@ use tokio_postgres::error::SqlState;
 
 use self::schema::{MIGRATIONS, STORE};
 use self::tx::{Held, Tx};
+use crate::connect::pool_error;
 use crate::runtime::StoreRuntime;
 use crate::schema::migrate_store;
 use crate::{OpenError, PgConfig};
@@ -102,10 +103,6 @@ impl std::fmt::Debug for PgSyncStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PgSyncStore").field("pool", &self.pool.status()).finish()
     }
-}
-
-fn pool_error(e: deadpool_postgres::PoolError) -> StoreError {
-    StoreError::Database(Box::new(e))
 }
 
 /// Whether a failed transaction may simply run again: a deadlock or a

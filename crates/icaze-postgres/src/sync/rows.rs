@@ -8,12 +8,8 @@ use icaze_protocol::GENESIS_HASH;
 use icaze_sync_service::store::{BundleState, DeviceRow};
 use tokio_postgres::Row;
 
+pub(super) use crate::connect::db;
 use crate::permits::col;
-
-/// A database error in the store interface's words.
-pub(super) fn db(e: tokio_postgres::Error) -> StoreError {
-    StoreError::Database(Box::new(e))
-}
 
 /// A count, a sequence number or a version as stored (`BIGINT`).
 pub(super) fn int(v: u64) -> Result<i64, StoreError> {
