@@ -8,6 +8,7 @@ import { mkdirSync } from "node:fs";
 import { createServer } from "node:http";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import { apiRequestsDuring } from "./portal-page.mjs";
 import { DEMO, bakuDateTime, launchChromium, shotsDir, startServer } from "./server.mjs";
 
 const PASSWORD = "Yeni-şifrə-2020!";
@@ -75,6 +76,15 @@ test("without an SMS gateway the console says so in Azerbaijani", async () => {
   const server = await startServer();
   servers.push(server);
   const { page, problems } = await issued(server, "op-nosms");
+  // No phone: said beside it, and nothing is sent.
+  const sentEmpty = await apiRequestsDuring(page, async () => {
+    await page.click("#funeral-sms-send");
+    await page.waitForSelector("#funeral-sms-phone-error:not([hidden])");
+  });
+  assert.deepEqual(sentEmpty, [], "an SMS form without a phone sends nothing");
+  assert.equal(await page.textContent("#funeral-sms-error"), "Qeyd olunmuş sahəni doldurun.");
+  assert.equal(await page.textContent("#funeral-sms-phone-error"), "Bu sahəni doldurun.");
+  assert.equal(await page.getAttribute("#funeral-sms-phone", "aria-invalid"), "true");
   await page.fill("#funeral-sms-phone", "+994 50 123 45 67");
   await page.click("#funeral-sms-send");
   await page.waitForSelector("#funeral-sms-error:not([hidden])");
@@ -85,6 +95,8 @@ test("without an SMS gateway the console says so in Azerbaijani", async () => {
   await page.fill("#funeral-sms-phone", "050 12x");
   await page.click("#funeral-sms-send");
   await page.waitForFunction(() => document.querySelector("#funeral-sms-error").textContent.startsWith("Telefon"));
+  // The phone's own error, beside it.
+  assert.equal(await page.textContent("#funeral-sms-phone-error"), await page.textContent("#funeral-sms-error"));
   assert.deepEqual(problems, []);
 });
 

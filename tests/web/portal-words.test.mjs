@@ -131,6 +131,17 @@ test("an empty form is checked in the page: each empty field says so beside it, 
   for (const id of ["password-old", "password-new", "password-repeat"]) {
     assert.equal((await fieldError(employer, id)).text, "Заполните это поле.", id);
   }
+  // A wrong current password: the server's `wrong_password`, said in Russian beside the current password.
+  await fillPasswords(employer, "не-тот-пароль", NEW_PASSWORD);
+  const answer = await submitForAnswer(employer, "#password-submit", "/portal/api/password");
+  assert.deepEqual([answer.status, answer.body.code, answer.body.field], [400, "wrong_password", "old"]);
+  await employer.waitForFunction(() => document.querySelector("#password-old-error")?.textContent);
+  const wrong = await fieldError(employer, "password-old");
+  assert.equal(wrong.text, "Текущий пароль неверен.");
+  assert.ok(wrong.besideItsField);
+  assert.equal(await employer.textContent("#password-error"), "Текущий пароль неверен.");
+  assert.ok(await employer.isHidden("#password-new-error"), "only the field it is about is marked");
+  await shot(employer, "portal-words-wrong-password-ru");
   // Different new passwords: said beside the repeat, before anything is sent.
   await fillPasswords(employer, created.body.password, NEW_PASSWORD, `${NEW_PASSWORD}x`);
   const sentMismatch = await apiRequestsDuring(employer, () => employer.click("#password-submit"));
@@ -184,10 +195,18 @@ test("the server's refusals are said in the page's language, beside the field th
     await page.fill("#employee-plate", plate);
   };
 
-  // A document the registry does not know: its number, said in Azerbaijani, beside the document.
+  // A document the registry does not know: its number, said in Azerbaijani, beside the document,
+  // from the refusal's code and values alone: the English message, changed on its way, is not read.
+  await page.route("**/portal/api/employees", async (route) => {
+    const response = await route.fetch();
+    const body = await response.json();
+    await route.fulfill({ response, json: { ...body, message: "tampered English" } });
+  });
   await fill({ document: DEMO.unknown });
   let r = await submitForAnswer(page, "#employee-submit", "/portal/api/employees");
-  assert.equal(r.body.code, "unknown_document");
+  await page.unroute("**/portal/api/employees");
+  assert.deepEqual([r.body.code, r.body.field, r.body.params], ["unknown_document", "document", { document: DEMO.unknown }]);
+  assert.equal(r.body.message, "tampered English");
   const unknown = `${DEMO.unknown} sənədi əhali reyestrində yoxdur: nömrəni yoxlayın.`;
   await page.waitForFunction((t) => document.querySelector("#employee-error")?.textContent === t, unknown);
   let e = await fieldError(page, "employee-document");
@@ -270,7 +289,7 @@ test("the server's refusals are said in the page's language, beside the field th
   await operator.fill("#funeral-from", bakuDateTime(60));
   await operator.fill("#funeral-until", bakuDateTime(60 + 30 * 60));
   r = await submitForAnswer(operator, "#funeral-submit", "/portal/api/funeral");
-  assert.equal(r.body.code, "invalid_dates");
+  assert.deepEqual([r.body.code, r.body.case, r.body.field, r.body.params], ["invalid_dates", "funeral_length", "valid_until", { hours: "24" }]);
   await operator.waitForFunction(() => document.querySelector("#funeral-until-error")?.textContent);
   e = await fieldError(operator, "funeral-until");
   assert.equal(e.text, "Dəfn icazəsi başladıqdan sonra bitir və ən çoxu 24 saat qüvvədə olur.");
@@ -316,6 +335,7 @@ test("an import's problems are said line by line in the page's language", async 
     `${DEMO.synthetic(13).document},İlqar Çələbi,Fəhlə,x,${bakuDate(0)},${bakuDate(10)},`,
     `${DEMO.denied},Qadağan Şəxs,Fəhlə,1,${bakuDate(0)},${bakuDate(10)},`,
     `${DEMO.synthetic(14).document},Ayan Şirinova,Fəhlə,999,${bakuDate(0)},${bakuDate(10)},`,
+    `${DEMO.synthetic(15).document},"Açıq dırnaq,Fəhlə,1,${bakuDate(0)},${bakuDate(10)},`,
   ].join("\n");
   await setLanguage(page, "ru");
   await page.click("#nav-import");
@@ -340,6 +360,7 @@ test("an import's problems are said line by line in the page's language", async 
     [7, "Зона «x» — не число."],
     [8, "По этому документу пропуск выдать нельзя: владелец может позвонить в 9108."],
     [9, `Зона 999 не входит в режим ${regime}.`],
+    [10, "Поле в кавычках не закрыто в пределах строки."],
   ]);
   assert.ok(regime, "the regime the server names is kept");
   assert.match(await page.textContent("#import-imported"), /\b1\b/);
@@ -356,6 +377,7 @@ test("an import's problems are said line by line in the page's language", async 
     [7, "“x” zonası rəqəm deyil."],
     [8, "Bu sənədə icazə verilə bilməz: sahibi 9108-ə zəng edə bilər."],
     [9, `999 nömrəli zona ${regime} rejiminin zonası deyil.`],
+    [10, "Dırnaq içindəki sahə öz sətrində bağlanmayıb."],
   ]);
   await shot(page, "portal-words-import-az");
 });

@@ -128,7 +128,7 @@ fn rows<'a>(
         (!header_ok).then(|| (1, Err(format!("the first line must be the header `{}`", columns.join(",")))));
     let body = lines.filter(move |(_, text)| header_ok && !text.trim().is_empty()).map(move |(line, text)| {
         let fields: Result<Vec<Cow<'a, str>>, String> = if text.contains('"') {
-            fields(text).map(|f| f.into_iter().map(Cow::Owned).collect())
+            fields(text).map(|f| f.into_iter().map(Cow::Owned).collect()).map_err(|e| e.to_string())
         } else {
             Ok(text.split(',').map(Cow::Borrowed).collect())
         };
@@ -141,8 +141,30 @@ fn rows<'a>(
     header_problem.into_iter().chain(body)
 }
 
+/// Why a CSV line cannot be split into fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum LineError {
+    /// A quoted field runs to the end of the line.
+    #[error("a quoted field is not closed on its line")]
+    QuoteOpen,
+    /// A quoted field's closing quote is followed by something else.
+    #[error("a quoted field must be followed by a comma or the end of the line")]
+    QuoteEnd,
+}
+
+impl LineError {
+    /// The stable snake-case name of the problem (`quote_open`, `quote_end`).
+    pub fn code(self) -> &'static str {
+        match self {
+            LineError::QuoteOpen => "quote_open",
+            LineError::QuoteEnd => "quote_end",
+        }
+    }
+}
+
 /// The fields of one CSV line; quoted fields may hold commas and `""`.
-pub fn fields(line: &str) -> Result<Vec<String>, String> {
+pub fn fields(line: &str) -> Result<Vec<String>, LineError> {
     let mut out = Vec::new();
     let mut chars = line.chars().peekable();
     loop {
@@ -157,7 +179,7 @@ pub fn fields(line: &str) -> Result<Vec<String>, String> {
                     }
                     Some('"') => break,
                     Some(c) => field.push(c),
-                    None => return Err("a quoted field is not closed on its line".into()),
+                    None => return Err(LineError::QuoteOpen),
                 }
             }
             match chars.next() {
@@ -166,7 +188,7 @@ pub fn fields(line: &str) -> Result<Vec<String>, String> {
                     return Ok(out);
                 }
                 Some(',') => out.push(field),
-                Some(_) => return Err("a quoted field must be followed by a comma or the end of the line".into()),
+                Some(_) => return Err(LineError::QuoteEnd),
             }
         } else {
             loop {
@@ -293,8 +315,10 @@ mod tests {
         assert_eq!(fields("a,b,,c").unwrap(), vec!["a", "b", "", "c"]);
         assert_eq!(fields("\"Aliyev, R\",\"say \"\"hi\"\"\",x").unwrap(), vec!["Aliyev, R", "say \"hi\"", "x"]);
         assert_eq!(fields("").unwrap(), vec![""]);
-        assert!(fields("\"open").is_err());
-        assert!(fields("\"a\"b,c").is_err());
+        assert_eq!(fields("\"open"), Err(LineError::QuoteOpen));
+        assert_eq!(fields("\"a\"b,c"), Err(LineError::QuoteEnd));
+        assert_eq!(LineError::QuoteOpen.code(), "quote_open");
+        assert_eq!(LineError::QuoteEnd.code(), "quote_end");
     }
 
     #[test]

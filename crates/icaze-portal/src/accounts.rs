@@ -177,11 +177,13 @@ impl<S: PermitStore> PortalService<S> {
     /// Changes one's own password (the old one is checked again).
     pub fn change_password(&self, principal: &Principal, old: &str, new: &str) -> Result<(), PortalError> {
         if !self.hasher.verify(old, Some(&principal.person.password_hash)) {
-            return Err(PortalError::invalid("wrong_password", "the current password is wrong"));
+            return Err(PortalError::invalid("wrong_password", "the current password is wrong").field("old"));
         }
         password::check_new_password(new)?;
         if old == new {
-            return Err(PortalError::invalid("weak_password", "choose a password other than the current one"));
+            return Err(PortalError::invalid("weak_password", "choose a password other than the current one")
+                .case("same")
+                .field("new"));
         }
         let hash = self.hasher.hash(new)?;
         let p = &principal.person;
@@ -225,6 +227,8 @@ impl<S: PermitStore> PortalService<S> {
 
     fn login_taken(login: &str) -> PortalError {
         PortalError::conflict("duplicate_login", format!("the login {login} is taken: choose another"))
+            .field("login")
+            .param("login", login)
     }
 
     /// Admin: creates an organisation with its first authorised person;
@@ -240,7 +244,9 @@ impl<S: PermitStore> PortalService<S> {
         caller.require_admin()?;
         let tax_id = tax_id.trim().to_owned();
         if tax_id.len() != 10 || !tax_id.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(PortalError::invalid("invalid_tax_id", format!("the tax id {tax_id:?} must be 10 digits")));
+            return Err(PortalError::invalid("invalid_tax_id", format!("the tax id {tax_id:?} must be 10 digits"))
+                .field("tax_id")
+                .param("value", tax_id));
         }
         let name = text_field(name, "organisation's name", false)?;
         let (mut person, one_time) =
@@ -250,7 +256,9 @@ impl<S: PermitStore> PortalService<S> {
                 return Err(PortalError::conflict(
                     "duplicate_organisation",
                     format!("an organisation with tax id {tax_id} exists already"),
-                ));
+                )
+                .field("tax_id")
+                .param("tax_id", &tax_id));
             }
             if tx.person_by_login(&person.login)?.is_some() {
                 return Err(Self::login_taken(&person.login));

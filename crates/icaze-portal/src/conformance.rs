@@ -20,7 +20,7 @@ use icaze_core::UtcMinute;
 use crate::password::Failures;
 use crate::store::{
     AuditDetails, AuditEntry, EmployeeQuery, EmployeeRow, EmployeeStatus, ImportProblem, ImportRow, OrgRow, PermitKind,
-    PermitRow, PersonRow, PortalStore, PortalTx, ReissuedPermit, Role, SessionRow, StoreError, TripRow,
+    PermitRow, PersonRow, PortalStore, PortalTx, ProblemCode, ReissuedPermit, Role, SessionRow, StoreError, TripRow,
 };
 
 /// What the suite needs of a backend besides the store interface.
@@ -499,8 +499,17 @@ pub fn imports_are_replaced_and_those_cut_by_a_restart_are_failed<B: Backend>(ba
     job.state = "issuing".into();
     job.processed = 2;
     job.problems = vec![
-        ImportProblem { line: 3, message: "bad, \"quoted\"".into() },
-        ImportProblem { line: 9, message: "ə".into() },
+        ImportProblem { line: 3, message: "bad, \"quoted\"".into(), code: ProblemCode::default() },
+        ImportProblem {
+            line: 9,
+            message: "ə".into(),
+            code: ProblemCode {
+                code: "invalid_zone".into(),
+                case: Some("not_in_regime".into()),
+                field: Some("zones".into()),
+                params: vec![("zone".into(), "999".into()), ("regime".into(), "ə \"1\"".into())],
+            },
+        },
     ];
     job.problems_total = 7;
     write(&store, |tx| tx.put_import(&ImportRow { org_id: 2, created_at: minute(6), ..job.clone() })).unwrap();

@@ -90,6 +90,8 @@ pub struct ReactivateProblem {
     pub code: &'static str,
     /// What is wrong.
     pub message: String,
+    /// The case, field and values of the check that failed.
+    pub detail: crate::Detail,
 }
 
 /// What an edit of an employee would do to their permit, told before it is
@@ -130,6 +132,8 @@ impl<S: PermitStore> PortalService<S> {
                     "invalid_plate",
                     format!("the plate {text:?} must be 1 to 15 characters 0-9 A-Z (hyphens and spaces are dropped)"),
                 )
+                .field("plate")
+                .param("value", text)
             })?),
             None => None,
         };
@@ -204,6 +208,8 @@ impl<S: PermitStore> PortalService<S> {
                 "duplicate_employee",
                 format!("the document {} is registered in your organisation already: edit that employee", row.document),
             )
+            .field("document")
+            .param("document", &row.document)
         };
         if self.read(|tx| Ok(tx.employee_by_document(org.id, &row.document)?))?.is_some() {
             return Err(duplicate());
@@ -244,7 +250,9 @@ impl<S: PermitStore> PortalService<S> {
             return Err(PortalError::conflict(
                 "duplicate_employee",
                 format!("the document {} is registered in your organisation already", row.document),
-            ));
+            )
+            .field("document")
+            .param("document", &row.document));
         }
         // The permit signs the document, the purpose (always work here), the
         // zones, the window and the plate; the name and the position are the
@@ -549,6 +557,7 @@ impl<S: PermitStore> PortalService<S> {
                     id: *id,
                     code: "not_deactivated",
                     message: format!("employee {id} is not a deactivated employee of your organisation"),
+                    detail: crate::Detail { params: vec![("id", id.to_string())], ..crate::Detail::default() },
                 });
             }
         }
@@ -578,7 +587,12 @@ impl<S: PermitStore> PortalService<S> {
                     checks.push(c);
                 }
                 Err(err @ (PortalError::Store(_) | PortalError::Internal(_))) => return Err(err),
-                Err(err) => problems.push(ReactivateProblem { id: e.id, code: err.code(), message: err.to_string() }),
+                Err(err) => problems.push(ReactivateProblem {
+                    id: e.id,
+                    code: err.code(),
+                    message: err.to_string(),
+                    detail: err.detail(),
+                }),
             }
         }
         if rows.is_empty() {

@@ -38,10 +38,16 @@ impl<S: PermitStore> PortalService<S> {
             return Err(PortalError::invalid(
                 "invalid_dates",
                 "a funeral permit lasts more than 0 and at most 24 hours",
-            ));
+            )
+            .case("funeral_length")
+            .field("valid_until")
+            .param("hours", FUNERAL_MAX_MINUTES / 60));
         }
         if start.minutes_since(now) > i64::from(FUNERAL_MAX_AHEAD_MINUTES) {
-            return Err(PortalError::invalid("invalid_dates", "a funeral permit starts at most 3 days ahead"));
+            return Err(PortalError::invalid("invalid_dates", "a funeral permit starts at most 3 days ahead")
+                .case("funeral_ahead")
+                .field("valid_from")
+                .param("days", FUNERAL_MAX_AHEAD_MINUTES / (24 * 60)));
         }
         // A start on a quarter hour is the short form of token format v2, which
         // keeps a funeral permit for two zones in a version-5 QR code.
@@ -49,7 +55,9 @@ impl<S: PermitStore> PortalService<S> {
             return Err(PortalError::invalid(
                 "invalid_dates",
                 "a funeral permit starts on a quarter hour (:00, :15, :30 or :45)",
-            ));
+            )
+            .case("funeral_quarter")
+            .field("valid_from"));
         }
         let note = match input.note.as_deref() {
             Some(note) => Some(text_field(note, "note", true)?).filter(|n| !n.is_empty()),
@@ -123,7 +131,8 @@ impl<S: PermitStore> PortalService<S> {
         phone: &str,
     ) -> Result<(PermitRow, String), PortalError> {
         principal.operator()?;
-        let phone = icaze_permits::csv::phone(phone).map_err(|e| PortalError::invalid("invalid_phone", e))?;
+        let phone =
+            icaze_permits::csv::phone(phone).map_err(|e| PortalError::invalid("invalid_phone", e).field("phone"))?;
         let permit = self.funeral_permit(serial)?;
         if permit.revoked {
             return Err(PortalError::conflict(

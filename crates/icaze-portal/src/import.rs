@@ -27,13 +27,25 @@ pub const HEADER: [&str; 7] = ["document", "name", "position", "zones", "valid_f
 const PROGRESS_EVERY: u32 = 1000;
 
 /// Zones as the file writes them: ids separated by `;`.
-fn zones(field: &str) -> Result<Vec<u16>, String> {
+fn zones(field: &str) -> Result<Vec<u16>, PortalError> {
     field
         .split(';')
         .map(str::trim)
         .filter(|z| !z.is_empty())
-        .map(|z| z.parse().map_err(|_| format!("the zone {z:?} is not a number")))
+        .map(|z| {
+            z.parse().map_err(|_| {
+                PortalError::invalid("invalid_zone", format!("the zone {z:?} is not a number"))
+                    .case("not_a_number")
+                    .field("zones")
+                    .param("value", z)
+            })
+        })
         .collect()
+}
+
+/// A problem of the file itself (`invalid_csv`), of the case `case`.
+fn csv_problem(case: &'static str, message: String) -> PortalError {
+    PortalError::invalid("invalid_csv", message).case(case)
 }
 
 impl<S: PermitStore> PortalService<S> {
@@ -44,6 +56,7 @@ impl<S: PermitStore> PortalService<S> {
         let org = principal.employer()?;
         let text = std::str::from_utf8(body).map_err(|e| {
             PortalError::invalid("bad_encoding", format!("the file is not UTF-8 ({e}): save it as UTF-8 CSV"))
+                .field("file")
         })?;
         let text = text.strip_prefix('\u{feff}').unwrap_or(text).to_owned();
         let id = random_hex(16)?;
@@ -82,7 +95,9 @@ impl<S: PermitStore> PortalService<S> {
             job.imported = 0;
             job.problems_total += 1;
             if job.problems.len() < MAX_PROBLEMS {
-                job.problems.push(ImportProblem { line: 0, message: format!("nothing was imported: {e}") });
+                let mut problem = ImportProblem::of(0, &e);
+                problem.message = format!("nothing was imported: {e}");
+                job.problems.push(problem);
             }
         }
         if let Err(e) = self.write(|tx| Ok(tx.put_import(&job)?)) {
@@ -99,10 +114,10 @@ impl<S: PermitStore> PortalService<S> {
 
     fn import_rows(&self, principal: &Principal, job: &mut ImportRow, text: &str) -> Result<(), PortalError> {
         let org = principal.employer()?.clone();
-        let problem = |job: &mut ImportRow, line: usize, message: String| {
+        let problem = |job: &mut ImportRow, line: usize, refusal: PortalError| {
             job.problems_total += 1;
             if job.problems.len() < MAX_PROBLEMS {
-                job.problems.push(ImportProblem { line, message });
+                job.problems.push(ImportProblem::of(line, &refusal));
             }
         };
         let mut lines = text.lines().enumerate().map(|(i, l)| (i + 1, l.trim_end_matches('\r')));
@@ -111,20 +126,16 @@ impl<S: PermitStore> PortalService<S> {
             .map(|(_, h)| h.split(',').map(|c| c.trim().trim_matches('"').to_lowercase()).collect())
             .unwrap_or_default();
         if header != HEADER {
-            problem(
-                job,
-                1,
-                format!(
-                    "the first line must be the header `{}`: columns are missing or out of order",
-                    HEADER.join(",")
-                ),
-            );
+            let header = HEADER.join(",");
+            let message = format!("the first line must be the header `{header}`: columns are missing or out of order");
+            problem(job, 1, csv_problem("header", message).param("header", header));
             job.state = "failed".into();
             return Ok(());
         }
         let rows: Vec<(usize, &str)> = lines.filter(|(_, l)| !l.trim().is_empty()).collect();
         if let Some((line, _)) = rows.get(MAX_ROWS) {
-            problem(job, *line, format!("more than {MAX_ROWS} rows: split the file, nothing was imported"));
+            let message = format!("more than {MAX_ROWS} rows: split the file, nothing was imported");
+            problem(job, *line, csv_problem("too_many", message).param("max", MAX_ROWS));
             job.state = "failed".into();
             return Ok(());
         }
@@ -139,18 +150,23 @@ impl<S: PermitStore> PortalService<S> {
             let fields = match fields(text) {
                 Ok(f) if f.len() == HEADER.len() => f,
                 Ok(f) => {
-                    problem(job, line, format!("expected {} columns, found {}", HEADER.len(), f.len()));
+                    let message = format!("expected {} columns, found {}", HEADER.len(), f.len());
+                    problem(
+                        job,
+                        line,
+                        csv_problem("columns", message).param("expected", HEADER.len()).param("found", f.len()),
+                    );
                     continue;
                 }
-                Err(message) => {
-                    problem(job, line, message);
+                Err(e) => {
+                    problem(job, line, csv_problem(e.code(), e.to_string()));
                     continue;
                 }
             };
             let zones = match zones(&fields[3]) {
                 Ok(z) => z,
-                Err(message) => {
-                    problem(job, line, message);
+                Err(e) => {
+                    problem(job, line, e);
                     continue;
                 }
             };
@@ -166,23 +182,27 @@ impl<S: PermitStore> PortalService<S> {
             let document = match document_field(&input.document) {
                 Ok(d) => d.canonical(),
                 Err(e) => {
-                    problem(job, line, e.to_string());
+                    problem(job, line, e);
                     continue;
                 }
             };
             if let Some(first) = seen.get(&document) {
-                problem(job, line, format!("the document {document} repeats line {first} of the file"));
+                let message = format!("the document {document} repeats line {first} of the file");
+                let repeat = PortalError::conflict("duplicate_employee", message).case("repeat").field("document");
+                problem(job, line, repeat.param("document", &document).param("line", first));
                 continue;
             }
             seen.insert(document.clone(), line);
             if existing.contains(&document) {
-                problem(job, line, format!("the document {document} is registered in your organisation already"));
+                let message = format!("the document {document} is registered in your organisation already");
+                let here = PortalError::conflict("duplicate_employee", message).field("document");
+                problem(job, line, here.param("document", &document));
                 continue;
             }
             match self.check_employee(&input) {
                 Ok(checked) => good.push(checked),
                 Err(e @ (PortalError::Store(_) | PortalError::Internal(_))) => return Err(e),
-                Err(e) => problem(job, line, e.to_string()),
+                Err(e) => problem(job, line, e),
             }
         }
         job.state = "issuing".into();
@@ -196,7 +216,9 @@ impl<S: PermitStore> PortalService<S> {
                 return Err(PortalError::conflict(
                     "duplicate_employee",
                     format!("the document {} was registered while the file was checked: import it again", row.document),
-                ));
+                )
+                .case("raced")
+                .param("document", &row.document));
             }
             let checks: Vec<_> = good.iter().map(|(_, c)| c.clone()).collect();
             let signed = self.issue(&checks)?;
@@ -230,7 +252,12 @@ mod tests {
     #[test]
     fn zone_lists() {
         assert_eq!(zones("1;2; 3").unwrap(), vec![1, 2, 3]);
-        assert!(zones("1;x").is_err());
+        let e = zones("1;x").unwrap_err();
+        assert_eq!(
+            (e.code(), e.detail().case, e.detail().field),
+            ("invalid_zone", Some("not_a_number"), Some("zones"))
+        );
+        assert_eq!(e.detail().params, vec![("value", "x".to_owned())]);
         assert_eq!(zones("").unwrap(), Vec::<u16>::new());
     }
 }

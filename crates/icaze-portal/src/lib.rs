@@ -45,7 +45,7 @@ pub use crate::accounts::Principal;
 pub use crate::employees::{
     EditPreview, EmployeeInput, EmployeeView, Printable, ReactivateProblem, Reactivated, TripInput, TripView,
 };
-pub use crate::error::PortalError;
+pub use crate::error::{Detail, PortalError};
 pub use crate::fields::day_text;
 pub use crate::funerals::{mask_phone, FuneralInput};
 pub use crate::service::{

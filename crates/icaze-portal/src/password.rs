@@ -121,7 +121,11 @@ pub fn check_new_password(password: &str) -> Result<(), PortalError> {
         return Err(PortalError::invalid(
             "weak_password",
             format!("choose a password of at least {MIN_PASSWORD} characters (and at most {MAX_PASSWORD} bytes)"),
-        ));
+        )
+        .case("length")
+        .field("new")
+        .param("min", MIN_PASSWORD)
+        .param("max_bytes", MAX_PASSWORD));
     }
     Ok(())
 }

@@ -217,9 +217,13 @@ impl<S: PermitStore> PortalService<S> {
         let from_day = day_of(from, "valid_from")?;
         let until_day = day_of(until, "valid_until")?;
         if until_day < from_day {
-            return Err(PortalError::invalid("invalid_dates", "valid_until is before valid_from"));
+            return Err(PortalError::invalid("invalid_dates", "valid_until is before valid_from")
+                .case("until_before_from")
+                .field("valid_until"));
         }
-        let bad = || PortalError::invalid("invalid_dates", "the dates are out of range");
+        let bad = || {
+            PortalError::invalid("invalid_dates", "the dates are out of range").case("out_of_range").field("valid_from")
+        };
         let start = day_start(from_day).ok_or_else(bad)?;
         let end = day_start(until_day + 1).ok_or_else(bad)?;
         let zones = self.check_window(zones, start, end, purpose, "portal")?;
@@ -236,31 +240,48 @@ impl<S: PermitStore> PortalService<S> {
         channel: &str,
     ) -> Result<Vec<ZoneId>, PortalError> {
         if end <= self.now() {
-            return Err(PortalError::invalid("invalid_dates", "the permit would end in the past"));
+            return Err(PortalError::invalid("invalid_dates", "the permit would end in the past")
+                .case("past")
+                .field("valid_until"));
         }
         let regime = self.regime_at(start).ok_or_else(|| {
             PortalError::invalid(
                 "outside_regime",
                 format!("no regime is in force on {}: no permit is needed or possible then", start.baku()),
             )
+            .case("no_regime")
+            .field("valid_from")
+            .param("date", start.baku())
         })?;
         if !regime.has_channel(channel) || !regime.purposes.contains(&purpose) {
             return Err(PortalError::invalid(
                 "outside_regime",
                 format!("the regime {} gives no {} permits through the {channel}", regime.id, purpose.name()),
-            ));
+            )
+            .case("no_channel")
+            .field("valid_from")
+            .param("regime", &regime.id)
+            .param("purpose", purpose.name())
+            .param("channel", channel));
         }
         if end > regime.end {
             return Err(PortalError::invalid(
                 "outside_regime",
                 format!("the regime {} ends on {}: the permit must end by then", regime.id, regime.end.baku()),
-            ));
+            )
+            .case("ends")
+            .field("valid_until")
+            .param("regime", &regime.id)
+            .param("date", regime.end.baku()));
         }
         if zones.is_empty() || zones.len() > icaze_core::MAX_ZONES {
             return Err(PortalError::invalid(
                 "invalid_zone",
                 format!("give 1 to {} zones of the regime", icaze_core::MAX_ZONES),
-            ));
+            )
+            .case("count")
+            .field("zones")
+            .param("max", icaze_core::MAX_ZONES));
         }
         let mut out = Vec::with_capacity(zones.len());
         for &zone in zones {
@@ -270,7 +291,11 @@ impl<S: PermitStore> PortalService<S> {
                     return Err(PortalError::invalid(
                         "invalid_zone",
                         format!("zone {zone} is not a zone of the regime {}", regime.id),
-                    ))
+                    )
+                    .case("not_in_regime")
+                    .field("zones")
+                    .param("zone", zone)
+                    .param("regime", &regime.id))
                 }
             }
         }

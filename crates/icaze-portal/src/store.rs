@@ -253,10 +253,51 @@ pub struct TripRow {
 /// One problem of an import, by line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportProblem {
-    /// The 1-based line of the file.
+    /// The 1-based line of the file; 0 for a problem that stopped the whole
+    /// import (nothing was imported).
     pub line: usize,
-    /// What is wrong.
+    /// What is wrong, in English.
     pub message: String,
+    /// Its code, case, field and values, as a refusal's.
+    pub code: ProblemCode,
+}
+
+impl ImportProblem {
+    /// The problem of a line that a refusal names.
+    pub fn of(line: usize, refusal: &crate::PortalError) -> Self {
+        ImportProblem { line, message: refusal.to_string(), code: ProblemCode::of(refusal) }
+    }
+}
+
+/// A problem's code, case, field and values, as a refusal's ([`crate::Detail`])
+/// and kept as text by the store. A problem stored before these were kept has
+/// the code `""` and nothing else: only its message says it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ProblemCode {
+    /// The code (`unknown_document`, `invalid_csv`).
+    pub code: String,
+    /// Its case, when the code covers several.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case: Option<String>,
+    /// The field of the row it is about, by the API's names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// The values the message names, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub params: Vec<(String, String)>,
+}
+
+impl ProblemCode {
+    /// The code, case, field and values of a refusal.
+    pub fn of(refusal: &crate::PortalError) -> Self {
+        let detail = refusal.detail();
+        ProblemCode {
+            code: refusal.code().to_owned(),
+            case: detail.case.map(str::to_owned),
+            field: detail.field.map(str::to_owned),
+            params: detail.params.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+        }
+    }
 }
 
 /// A CSV import job.

@@ -26,7 +26,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::portal::PortalError;
+use crate::portal::{Detail, PortalError};
 use crate::sync::SyncError;
 
 /// The session cookie of the portal.
@@ -79,6 +79,8 @@ pub struct ApiError {
     code: &'static str,
     message: String,
     retry_after: Option<u64>,
+    /// The case, field and values of a portal refusal (none of the sync API's).
+    detail: Detail,
 }
 
 impl ApiError {
@@ -89,7 +91,7 @@ impl ApiError {
 
     /// A refusal with no `Retry-After`.
     pub(crate) fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into(), retry_after: None }
+        ApiError { status, code, message: message.into(), retry_after: None, detail: Detail::default() }
     }
 
     fn logged(self, error: &dyn std::fmt::Display, what: &str) -> Self {
@@ -116,7 +118,8 @@ impl From<SyncError> for ApiError {
             SyncError::RateLimited { retry_after, .. } => Some(retry_after),
             _ => None,
         };
-        ApiError { status, code: e.code(), message: e.to_string(), retry_after }.logged(&e, "sync")
+        ApiError { status, code: e.code(), message: e.to_string(), retry_after, detail: Detail::default() }
+            .logged(&e, "sync")
     }
 }
 
@@ -145,13 +148,22 @@ impl From<PortalError> for ApiError {
             PortalError::Throttled { retry_after } => Some(*retry_after),
             _ => None,
         };
-        ApiError { status, code: e.code(), message: e.to_string(), retry_after }.logged(&e, "portal")
+        ApiError { status, code: e.code(), message: e.to_string(), retry_after, detail: e.detail() }
+            .logged(&e, "portal")
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = Refusal { code: self.code.to_owned(), message: self.message, retry_after: self.retry_after };
+        let Detail { case, field, params } = self.detail;
+        let body = Refusal {
+            code: self.code.to_owned(),
+            message: self.message,
+            retry_after: self.retry_after,
+            case: case.map(str::to_owned),
+            field: field.map(str::to_owned),
+            params: params.into_iter().map(|(name, value)| (name.to_owned(), value)).collect(),
+        };
         let mut response = (self.status, axum::Json(body)).into_response();
         if let Some(seconds) = self.retry_after {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
@@ -213,7 +225,7 @@ impl From<BadRequest> for SyncError {
 
 impl From<BadRequest> for PortalError {
     fn from(bad: BadRequest) -> Self {
-        PortalError::Invalid { code: bad.code, message: bad.message }
+        PortalError::invalid(bad.code, bad.message)
     }
 }
 
@@ -453,7 +465,7 @@ mod tests {
             other => panic!("{other:?}"),
         }
         match json_body::<PortalError>(r#"{"why": 1}"#).read() {
-            Err(PortalError::Invalid { code: "invalid_json", message }) => {
+            Err(PortalError::Invalid { code: "invalid_json", message, .. }) => {
                 assert!(message.contains("docs/portal-api.md"), "{message}")
             }
             other => panic!("{other:?}"),

@@ -252,6 +252,14 @@ async fn logins_sessions_csrf_and_throttling() {
     assert_eq!(s.post("/portal/api/password", &forged, new.clone()).await.status, StatusCode::FORBIDDEN);
     let short = s.post("/portal/api/password", &session, json!({"old": password, "new": "short"})).await;
     assert_eq!(short.body["code"], "weak_password");
+    assert_eq!((&short.body["case"], &short.body["field"]), (&json!("length"), &json!("new")));
+    assert_eq!(short.body["params"]["min"], "10");
+    let wrong = s.post("/portal/api/password", &session, json!({"old": "not it", "new": "a long new password"})).await;
+    assert_eq!(
+        (wrong.status, &wrong.body["code"], &wrong.body["field"]),
+        (StatusCode::BAD_REQUEST, &json!("wrong_password"), &json!("old"))
+    );
+    assert!(wrong.body.get("case").is_none() && wrong.body.get("params").is_none(), "{}", wrong.body);
     assert_eq!(s.post("/portal/api/password", &session, new).await.status, StatusCode::OK);
     let again = s.session("aliyev.r", "a long new password").await;
     assert_eq!(s.get("/portal/api/session", &again).await.body["user"]["must_change_password"], false);
@@ -639,6 +647,34 @@ async fn imports_check_every_row_and_keep_only_the_good_ones() {
     };
     assert!(message(6).contains("repeats line 2"), "{}", message(6));
     assert!(message(9).contains("expected 7 columns"), "{}", message(9));
+    // Each line's problem by its code, case, field and values, as a refusal says it (issue 22 item 6).
+    let coded = |line: u64| {
+        let p = report["problems"].as_array().unwrap().iter().find(|p| p["line"] == line).unwrap();
+        (p["code"].clone(), p["case"].clone(), p["field"].clone(), p["params"].clone())
+    };
+    assert_eq!(coded(3).0, "invalid_document");
+    assert_eq!(
+        coded(4),
+        (json!("unknown_document"), json!(null), json!("document"), json!({"document": "AZE99999999"}))
+    );
+    let (code, case, field, params) = coded(5);
+    assert_eq!(
+        (code, case, field, &params["zone"]),
+        (json!("invalid_zone"), json!("not_in_regime"), json!("zones"), &json!("999"))
+    );
+    assert!(params["regime"].is_string(), "{params}");
+    assert_eq!(
+        coded(6),
+        (
+            json!("duplicate_employee"),
+            json!("repeat"),
+            json!("document"),
+            json!({"document": "AZE50000000", "line": "2"})
+        )
+    );
+    assert_eq!(coded(7), (json!("invalid_dates"), json!("until_before_from"), json!("valid_until"), json!({})));
+    assert_eq!(coded(8), (json!("refused"), json!(null), json!("document"), json!({})));
+    assert_eq!(coded(9), (json!("invalid_csv"), json!("columns"), json!(null), json!({"expected": "7", "found": "4"})));
 
     let list = s.get("/portal/api/employees", &a).await.body;
     let employees = list["employees"].as_array().unwrap();
@@ -656,11 +692,17 @@ async fn imports_check_every_row_and_keep_only_the_good_ones() {
     let first = &again["problems"][0];
     assert_eq!(first["line"], 2);
     assert!(first["message"].as_str().unwrap().contains("registered in your organisation"), "{first}");
+    assert_eq!(
+        (&first["code"], &first["case"], &first["params"]),
+        (&json!("duplicate_employee"), &json!(null), &json!({"document": "AZE50000000"}))
+    );
     assert_eq!(s.get("/portal/api/employees", &a).await.body["employees"].as_array().unwrap().len(), 2);
 
     // A file without the right header imports nothing.
     let bad = s.import(&a, "document,name\nAZE50000005,X\n").await;
     assert_eq!((bad["state"].as_str(), bad["problems"][0]["line"].as_u64()), (Some("failed"), Some(1)), "{bad}");
+    assert_eq!((&bad["problems"][0]["code"], &bad["problems"][0]["case"]), (&json!("invalid_csv"), &json!("header")));
+    assert_eq!(bad["problems"][0]["params"]["header"], "document,name,position,zones,valid_from,valid_until,plate");
     // Another organisation cannot read the job.
     let (_, b) = s.org("2222222222", "org.b").await;
     let id = s.request(Method::POST, "/portal/api/imports", Some(&a), true, Some(csv.as_bytes().to_vec())).await;
@@ -692,11 +734,22 @@ async fn funeral_permits_come_from_operators_only() {
 
     let mut long = request.clone();
     long["valid_until"] = json!("2020-12-16T12:01");
-    assert_eq!(s.post("/portal/api/funeral", &op, long).await.body["code"], "invalid_dates");
+    let long = s.post("/portal/api/funeral", &op, long).await.body;
+    // The case of `invalid_dates`, the field and the values, beside the English message (issue 22 item 6).
+    assert_eq!(
+        long,
+        json!({"code": "invalid_dates", "message": "a funeral permit lasts more than 0 and at most 24 hours",
+            "case": "funeral_length", "field": "valid_until", "params": {"hours": "24"}})
+    );
     let mut ahead = request.clone();
     ahead["valid_from"] = json!("2020-12-18T11:00");
     ahead["valid_until"] = json!("2020-12-18T12:00");
-    assert_eq!(s.post("/portal/api/funeral", &op, ahead).await.body["code"], "invalid_dates");
+    let ahead = s.post("/portal/api/funeral", &op, ahead).await.body;
+    assert_eq!(
+        (&ahead["code"], &ahead["case"], &ahead["field"]),
+        (&json!("invalid_dates"), &json!("funeral_ahead"), &json!("valid_from"))
+    );
+    assert_eq!(ahead["params"], json!({"days": "3"}));
     let mut denied = request.clone();
     denied["document"] = json!("AZE44444444");
     assert_eq!(s.post("/portal/api/funeral", &op, denied).await.body["code"], "refused");

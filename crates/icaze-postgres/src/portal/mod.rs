@@ -187,6 +187,10 @@ const MIGRATIONS: &[&str] = &[
         details TEXT NOT NULL
      );
      CREATE INDEX portal_audit_org ON portal_audit (org_id, id);",
+    // 2: each import problem's code, case, field and values, a JSON object
+    // each (`icaze_portal::store::ProblemCode`); empty for the problems of an
+    // import written before.
+    "ALTER TABLE portal_imports ADD COLUMN problem_codes TEXT[] NOT NULL DEFAULT '{}';",
 ];
 
 /// The PostgreSQL portal store: a pool of connections to one database, which

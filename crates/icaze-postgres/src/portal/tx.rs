@@ -4,7 +4,7 @@ use icaze_core::UtcMinute;
 use icaze_portal::password::Failures;
 use icaze_portal::store::{
     AuditEntry, AuditRow, EmployeeQuery, EmployeeRow, EmployeeStatus, ImportProblem, ImportRow, OrgRow, PermitKind,
-    PermitRow, PersonRow, PortalTx, Role, SessionRow, StoreError, TripRow,
+    PermitRow, PersonRow, PortalTx, ProblemCode, Role, SessionRow, StoreError, TripRow,
 };
 use tokio_postgres::Row;
 
@@ -464,7 +464,7 @@ impl PortalTx for Tx<'_> {
     fn import(&self, org_id: i64, id: &str) -> Result<Option<ImportRow>, StoreError> {
         self.one(
             "SELECT id, org_id, state, total, processed, imported, problem_lines, problem_messages, problems_total,
-                created_at FROM portal_imports WHERE id = $1 AND org_id = $2"
+                created_at, problem_codes FROM portal_imports WHERE id = $1 AND org_id = $2"
                 .into(),
             vec![p(id.to_owned()), p(org_id)],
             |r| {
@@ -473,10 +473,20 @@ impl PortalTx for Tx<'_> {
                 if lines.len() != messages.len() {
                     return Err(StoreError::Damaged("an import's problems and their lines differ in number".into()));
                 }
+                // An import written before problems had codes has none.
+                let codes: Vec<String> = col(r, 10)?;
+                let mut codes = codes.into_iter();
                 let problems = lines
                     .into_iter()
                     .zip(messages)
-                    .map(|(line, message)| Ok(ImportProblem { line: fits(line, "a line")?, message }))
+                    .map(|(line, message)| {
+                        let code = match codes.next() {
+                            Some(text) => serde_json::from_str(&text)
+                                .map_err(|e| StoreError::Damaged(format!("an import problem's code: {e}")))?,
+                            None => ProblemCode::default(),
+                        };
+                        Ok(ImportProblem { line: fits(line, "a line")?, message, code })
+                    })
                     .collect::<Result<_, StoreError>>()?;
                 Ok(ImportRow {
                     id: col(r, 0)?,
@@ -497,13 +507,15 @@ impl PortalTx for Tx<'_> {
         let lines = i.problems.iter().map(|x| i64::try_from(x.line)).collect::<Result<Vec<i64>, _>>();
         let lines = lines.map_err(|_| StoreError::Damaged("an import problem's line is out of range".into()))?;
         let messages: Vec<String> = i.problems.iter().map(|x| x.message.clone()).collect();
+        let codes = i.problems.iter().map(|x| serde_json::to_string(&x.code)).collect::<Result<Vec<String>, _>>();
+        let codes = codes.map_err(|e| StoreError::Damaged(format!("an import problem's code: {e}")))?;
         self.execute(
             "INSERT INTO portal_imports (id, org_id, state, total, processed, imported, problem_lines, problem_messages,
-                problems_total, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                problems_total, created_at, problem_codes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
              ON CONFLICT (id) DO UPDATE SET state = excluded.state, total = excluded.total,
                 processed = excluded.processed, imported = excluded.imported,
                 problem_lines = excluded.problem_lines, problem_messages = excluded.problem_messages,
-                problems_total = excluded.problems_total",
+                problems_total = excluded.problems_total, problem_codes = excluded.problem_codes",
             vec![
                 p(i.id.clone()),
                 p(i.org_id),
@@ -515,6 +527,7 @@ impl PortalTx for Tx<'_> {
                 p(messages),
                 p(i64::from(i.problems_total)),
                 at(i.created_at),
+                p(codes),
             ],
         )
     }

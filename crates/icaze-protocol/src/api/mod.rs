@@ -7,7 +7,8 @@
 //! [`sync`]: the sync service's `/v1/…` answers (`docs/sync-api.md`);
 //! [`portal`]: the employer portal's and the 102 console's `/portal/api/…`
 //! answers and the administrator's portal actions (`docs/portal-api.md`);
-//! [`Refusal`]: the `{code, message}` both send when they refuse.
+//! [`Refusal`]: the `{code, message}` both send when they refuse, with the
+//! case, field and values a page needs to say it in its own language.
 //!
 //! These are wire shapes, not the services' values: the services answer with
 //! plain values and the server's edge converts them. Times are RFC 3339 text
@@ -17,14 +18,21 @@
 //! newer server may add some; nor unknown fields, which a client ignores so
 //! that a server may add fields.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 pub mod portal;
 pub mod sync;
 
 /// A refusal as both APIs send it: a stable machine `code`, a `message` for
-/// people, and on a `429` the seconds to wait (`Retry-After` too).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// people (in English), and on a `429` the seconds to wait (`Retry-After`
+/// too). Where one code covers several cases, `case` names the one, `field`
+/// the request's field it is about and `params` the values the message
+/// names, so that a page says it in its own language from these alone
+/// (`docs/portal-api.md`, "Refusals"). The three are left out when empty, so a
+/// client that reads only `code` and `message` reads the same as before.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Refusal {
     /// The stable machine code (`unauthenticated`, `invalid_json`, …).
     pub code: String,
@@ -33,6 +41,15 @@ pub struct Refusal {
     /// On `429 Too Many Requests`: how many seconds to wait.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_after: Option<u64>,
+    /// The case of `code` when it covers several (`funeral_length` of `invalid_dates`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case: Option<String>,
+    /// The request's field it is about, by the API's names (`valid_until`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// The values the message names, as text (`{"hours": "24"}`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub params: BTreeMap<String, String>,
 }
 
 /// `{"from", "to"}`: a range of sequence numbers, both ends included.
@@ -50,11 +67,37 @@ mod tests {
 
     #[test]
     fn a_refusal_names_its_wait_only_when_it_has_one() {
-        let plain = Refusal { code: "forbidden".into(), message: "no".into(), retry_after: None };
+        let plain = Refusal { code: "forbidden".into(), message: "no".into(), ..Refusal::default() };
         assert_eq!(serde_json::to_string(&plain).unwrap(), r#"{"code":"forbidden","message":"no"}"#);
         let wait = Refusal { retry_after: Some(60), ..plain };
         let text = serde_json::to_string(&wait).unwrap();
         assert_eq!(text, r#"{"code":"forbidden","message":"no","retry_after":60}"#);
         assert_eq!(serde_json::from_str::<Refusal>(&text).unwrap(), wait);
+    }
+
+    #[test]
+    fn a_refusal_names_its_case_field_and_values_only_when_it_has_them() {
+        let funeral = Refusal {
+            code: "invalid_dates".into(),
+            message: "a funeral permit lasts more than 0 and at most 24 hours".into(),
+            case: Some("funeral_length".into()),
+            field: Some("valid_until".into()),
+            params: [("hours".to_owned(), "24".to_owned())].into(),
+            ..Refusal::default()
+        };
+        let text = serde_json::to_string(&funeral).unwrap();
+        assert_eq!(
+            text,
+            r#"{"code":"invalid_dates","message":"a funeral permit lasts more than 0 and at most 24 hours","case":"funeral_length","field":"valid_until","params":{"hours":"24"}}"#
+        );
+        assert_eq!(serde_json::from_str::<Refusal>(&text).unwrap(), funeral);
+        // An older server's refusal, and an older client's reading of a newer one.
+        let old: Refusal = serde_json::from_str(r#"{"code":"refused","message":"no"}"#).unwrap();
+        assert_eq!((old.case, old.field, old.params.len()), (None, None, 0));
+        #[derive(Deserialize)]
+        struct OldRefusal {
+            code: String,
+        }
+        assert_eq!(serde_json::from_str::<OldRefusal>(&text).unwrap().code, "invalid_dates");
     }
 }

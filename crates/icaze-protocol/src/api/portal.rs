@@ -2,6 +2,8 @@
 //! organisation, employees and their permits, imports, the 102 console's
 //! funeral permits, and the administrator's portal actions.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -237,6 +239,15 @@ pub struct ReactivateProblem {
     pub code: String,
     /// Why.
     pub message: String,
+    /// The case of `code` when it covers several, as a refusal's.
+    #[serde(default)]
+    pub case: Option<String>,
+    /// The field it is about, as a refusal's.
+    #[serde(default)]
+    pub field: Option<String>,
+    /// The values the message names, as a refusal's.
+    #[serde(default)]
+    pub params: BTreeMap<String, String>,
 }
 
 /// `POST /portal/api/employees/reactivate`.
@@ -255,13 +266,27 @@ pub struct ImportStarted {
     pub id: String,
 }
 
-/// A line of an import that was not imported.
+/// A line of an import that was not imported, said as a refusal is
+/// ([`crate::api::Refusal`]): a code, its case, field and values, and the
+/// English message. A problem kept before problems had codes has the code `""`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImportProblem {
-    /// The CSV line, from 1.
+    /// The CSV line, from 1; 0 for what stopped the whole import (nothing was imported).
     pub line: u64,
     /// What is wrong with it.
     pub message: String,
+    /// The code (`unknown_document`, `invalid_csv`, …).
+    #[serde(default)]
+    pub code: String,
+    /// The case of `code` when it covers several.
+    #[serde(default)]
+    pub case: Option<String>,
+    /// The row's field it is about, by the API's names (`document`).
+    #[serde(default)]
+    pub field: Option<String>,
+    /// The values the message names, as text.
+    #[serde(default)]
+    pub params: BTreeMap<String, String>,
 }
 
 /// `GET /portal/api/imports/{id}`.

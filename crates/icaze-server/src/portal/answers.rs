@@ -112,7 +112,14 @@ pub fn reactivated(done: &Reactivated) -> api::Reactivated {
     let problems = done
         .problems
         .iter()
-        .map(|p| api::ReactivateProblem { id: p.id, code: p.code.to_owned(), message: p.message.clone() })
+        .map(|p| api::ReactivateProblem {
+            id: p.id,
+            code: p.code.to_owned(),
+            message: p.message.clone(),
+            case: p.detail.case.map(str::to_owned),
+            field: p.detail.field.map(str::to_owned),
+            params: p.detail.params.iter().map(|(name, value)| ((*name).to_owned(), value.clone())).collect(),
+        })
         .collect();
     api::Reactivated { reactivated: done.reactivated as u64, problems }
 }
@@ -128,7 +135,14 @@ pub fn import(job: &ImportRow) -> api::ImportStatus {
         problems: job
             .problems
             .iter()
-            .map(|p| api::ImportProblem { line: p.line as u64, message: p.message.clone() })
+            .map(|p| api::ImportProblem {
+                line: p.line as u64,
+                message: p.message.clone(),
+                code: p.code.code.clone(),
+                case: p.code.case.clone(),
+                field: p.code.field.clone(),
+                params: p.code.params.iter().cloned().collect(),
+            })
             .collect(),
         problems_total: job.problems_total,
     }
@@ -161,7 +175,8 @@ mod tests {
 
     use super::*;
     use crate::api::round_trip;
-    use crate::portal::store::{EmployeeRow, EmployeeStatus, ImportProblem, PermitKind};
+    use crate::portal::store::{EmployeeRow, EmployeeStatus, ImportProblem, PermitKind, ProblemCode};
+    use crate::portal::PortalError;
     use crate::portal::{ReactivateProblem, TripView};
 
     fn permit_row(serial: u32, kind: PermitKind) -> PermitRow {
@@ -240,18 +255,30 @@ mod tests {
             total: 3,
             processed: 3,
             imported: 2,
-            problems: vec![ImportProblem { line: 3, message: "unknown document".into() }],
+            problems: vec![
+                ImportProblem::of(3, &PortalError::UnknownDocument("AZE9".into())),
+                ImportProblem { line: 4, message: "old".into(), code: ProblemCode::default() },
+            ],
             problems_total: 1,
             created_at: UtcMinute::from_unix_minutes(26_830_000),
         };
         let json = round_trip(&import(&job));
-        assert_eq!(json["problems"], json!([{"line": 3, "message": "unknown document"}]));
+        assert_eq!(
+            json["problems"],
+            json!([
+                {"line": 3, "message": "the document AZE9 is not in the population registry: check the number",
+                    "code": "unknown_document", "case": null, "field": "document", "params": {"document": "AZE9"}},
+                {"line": 4, "message": "old", "code": "", "case": null, "field": null, "params": {}},
+            ])
+        );
         assert!(json.get("created_at").is_none() && json.get("org_id").is_none(), "{json}");
-        let done =
-            Reactivated { reactivated: 1, problems: vec![ReactivateProblem { id: 4, code: "x", message: "m".into() }] };
+        let past = PortalError::invalid("invalid_dates", "m").case("past").field("valid_until");
+        let problem = ReactivateProblem { id: 4, code: "invalid_dates", message: "m".into(), detail: past.detail() };
+        let done = Reactivated { reactivated: 1, problems: vec![problem] };
         assert_eq!(
             round_trip(&reactivated(&done)),
-            json!({"reactivated": 1, "problems": [{"id": 4, "code": "x", "message": "m"}]})
+            json!({"reactivated": 1, "problems": [{"id": 4, "code": "invalid_dates", "message": "m",
+                "case": "past", "field": "valid_until", "params": {}}]})
         );
     }
 

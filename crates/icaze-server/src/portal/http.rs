@@ -269,9 +269,8 @@ async fn employee<S: PermitStore>(call: Call<S>, Path(id): Path<String>) -> Answ
 
 /// An id from the path: one that does not read is an employee that does not exist.
 fn employee_id(text: &str) -> Result<i64, PortalError> {
-    text.parse().map_err(|_| PortalError::NotFound {
-        code: "employee_not_found",
-        message: format!("there is no employee {text:?} in your organisation"),
+    text.parse().map_err(|_| {
+        PortalError::not_found("employee_not_found", format!("there is no employee {text:?} in your organisation"))
     })
 }
 
@@ -342,10 +341,10 @@ impl Document {
             "certificate.pdf" => Ok(Document::Pdf),
             "qr.png" => Ok(Document::Png),
             "qr.svg" => Ok(Document::Svg),
-            _ => Err(PortalError::NotFound {
-                code: "not_found",
-                message: format!("no document {name:?}: use certificate.pdf, qr.png or qr.svg"),
-            }),
+            _ => Err(PortalError::not_found(
+                "not_found",
+                format!("no document {name:?}: use certificate.pdf, qr.png or qr.svg"),
+            )),
         }
     }
 }
@@ -391,10 +390,7 @@ async fn document<S: PermitStore, const TRIP: bool>(
             let lang = certificate_lang(&Query::new(query))?;
             let id = employee_id(&id).map_err(|e| {
                 if TRIP {
-                    PortalError::NotFound {
-                        code: "trip_not_found",
-                        message: format!("there is no trip {id:?} in your organisation"),
-                    }
+                    PortalError::not_found("trip_not_found", format!("there is no trip {id:?} in your organisation"))
                 } else {
                     e
                 }
@@ -491,7 +487,9 @@ fn sms_language(code: Option<&str>) -> Result<icaze_sms::Language, PortalError> 
         "az" => Ok(icaze_sms::Language::Az),
         "ru" => Ok(icaze_sms::Language::Ru),
         "en" => Ok(icaze_sms::Language::En),
-        other => Err(PortalError::invalid("invalid_language", format!("language {other:?}: az, ru or en"))),
+        other => Err(PortalError::invalid("invalid_language", format!("language {other:?}: az, ru or en"))
+            .field("language")
+            .param("value", other)),
     }
 }
 
@@ -523,9 +521,8 @@ struct ReasonBody {
 async fn revoke_org<S: PermitStore>(call: Call<S>, Path(id): Path<String>, body: Json<ReasonBody>) -> Answer {
     let revoked = call
         .admin(move |s, caller| {
-            let id: i64 = id.parse().map_err(|_| PortalError::NotFound {
-                code: "organisation_not_found",
-                message: format!("there is no organisation {id:?}"),
+            let id: i64 = id.parse().map_err(|_| {
+                PortalError::not_found("organisation_not_found", format!("there is no organisation {id:?}"))
             })?;
             s.revoke_org(caller, id, &body.read()?.reason)
         })

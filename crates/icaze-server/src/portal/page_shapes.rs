@@ -90,7 +90,14 @@ fn rows() -> Vec<(&'static str, &'static str, Value, Vec<&'static str>)> {
         total: 3,
         processed: 3,
         imported: 2,
-        problems: vec![ImportProblem { line: 3, message: "x".into() }],
+        problems: vec![ImportProblem {
+            line: 3,
+            message: "x".into(),
+            code: "invalid_zone".into(),
+            case: Some("not_in_regime".into()),
+            field: Some("zones".into()),
+            params: [("zone".to_owned(), "999".to_owned())].into(),
+        }],
         problems_total: 1,
     });
     let audit = sample(AuditPage {
@@ -105,7 +112,22 @@ fn rows() -> Vec<(&'static str, &'static str, Value, Vec<&'static str>)> {
     });
     let reactivated = sample(Reactivated {
         reactivated: 1,
-        problems: vec![ReactivateProblem { id: 4, code: "x".into(), message: "m".into() }],
+        problems: vec![ReactivateProblem {
+            id: 4,
+            code: "invalid_dates".into(),
+            message: "m".into(),
+            case: Some("past".into()),
+            field: Some("valid_until".into()),
+            params: [("date".to_owned(), "2020-12-15 00:00".to_owned())].into(),
+        }],
+    });
+    let refusal = sample(icaze_protocol::api::Refusal {
+        code: "throttled".into(),
+        message: "m".into(),
+        retry_after: Some(60),
+        case: Some("c".into()),
+        field: Some("login".into()),
+        params: [("retry_after".to_owned(), "60".to_owned())].into(),
     });
     let zones = sample(ZoneList { zones: vec![Zone { id: 1, az: "a".into(), ru: "r".into(), en: "e".into() }] });
     let e = "/employees/0";
@@ -138,8 +160,24 @@ fn rows() -> Vec<(&'static str, &'static str, Value, Vec<&'static str>)> {
         (
             "reactivate.js",
             "reactivated",
-            reactivated,
+            reactivated.clone(),
             vec!["/reactivated", "/problems", "/problems/0/id", "/problems/0/code", "/problems/0/message"],
+        ),
+        // A refusal, an import's problem and a reactivation's are said from their code, case, field and values.
+        ("messages.js", "refusal", refusal.clone(), vec!["/code", "/case", "/field", "/params"]),
+        ("api.js", "refusal", refusal, vec!["/code", "/message", "/retry_after"]),
+        (
+            "messages.js",
+            "import",
+            import.clone(),
+            vec!["/problems/0/code", "/problems/0/case", "/problems/0/field", "/problems/0/params"],
+        ),
+        ("api.js", "import", import.clone(), vec!["/problems/0/line", "/problems/0/code", "/problems/0/message"]),
+        (
+            "messages.js",
+            "reactivated",
+            reactivated,
+            vec!["/problems/0/code", "/problems/0/case", "/problems/0/field", "/problems/0/params"],
         ),
         (
             "trips.js",
@@ -171,15 +209,7 @@ fn rows() -> Vec<(&'static str, &'static str, Value, Vec<&'static str>)> {
             "import.js",
             "import",
             import,
-            vec![
-                "/processed",
-                "/total",
-                "/imported",
-                "/problems",
-                "/problems_total",
-                "/problems/0/line",
-                "/problems/0/message",
-            ],
+            vec!["/processed", "/total", "/imported", "/problems", "/problems_total", "/problems/0/line"],
         ),
         (
             "org.js",

@@ -1,10 +1,9 @@
 // The portal's JSON API (docs/portal-api.md). Every request other than GET
 // sends the session's X-CSRF-Token; every error is shown in the page's
-// language: the API's `message` is read for the case of its code it names
-// (messages.js: `invalid_dates` covers several), else its `code` is looked up
-// as `error.<code>` in the catalogue, and only a code the catalogue does not
-// know shows the API's own `message`. An error about a field of the form is
-// shown beside that field as well as in the form's banner.
+// language from its code, case, field and values (messages.js), never from
+// the English `message`, which only a code the catalogue does not know shows.
+// An error about a field of the form is shown beside that field as well as in
+// the form's banner.
 import { formErrors } from "./dom.js";
 import { language, t, tMaybe } from "./i18n.js";
 import { explain } from "./messages.js";
@@ -72,47 +71,38 @@ export async function api(method, path, body, { contentType = "application/json"
 }
 
 /**
- * The field an error code is about when its message names none more exactly
- * (messages.js), by the API's field names; the form maps them to its inputs.
+ * A refusal `{code, case, field, params}` (an API error's body, an import's
+ * or a reactivation's problem) said in the page's language: `{text, field}`,
+ * the field being the request's it is about (null when none). A Baku time
+ * (`date`) is written the page's way. A code the catalogue does not know
+ * shows `fallback`, the server's own message.
  */
-const CODE_FIELDS = {
-  unknown_document: "document",
-  refused: "document",
-  invalid_document: "document",
-  duplicate_employee: "document",
-  invalid_plate: "plate",
-  invalid_zone: "zones",
-  wrong_password: "old",
-  weak_password: "new",
-  invalid_login: "login",
-  duplicate_login: "login",
-  bad_encoding: "file",
-  too_large: "file",
-};
-
-/** A sentence messages.js explained, in the page's language (a date in the page's way, a reason explained in turn). */
-export function sayExplained({ key, params = {} }) {
-  const p = { ...params };
-  if (p.date) p.date = bakuLocalTime(p.date);
-  if (p.reason && typeof p.reason === "object") p.reason = sayExplained(p.reason);
-  return t(key, p);
+export function sayRefusal(refusal, fallback = "") {
+  const explained = explain(refusal, (key) => tMaybe(key) !== undefined);
+  if (!explained) return { text: String(fallback ?? ""), field: null };
+  const params = { ...explained.params };
+  if (params.date) params.date = bakuLocalTime(params.date);
+  // `{minutes}`: how long a throttled login waits (`retry_after`, in seconds).
+  const wait = Number(refusal?.retry_after ?? params.retry_after ?? 0);
+  params.minutes = String(Math.max(1, Math.ceil(wait / 60)));
+  return { text: t(explained.key, params), field: explained.field };
 }
 
-/** A sentence of the server's with no code (an import's line), in the page's language when it is a known one. */
-export function problemText(message) {
-  const explained = explain(message);
-  return explained ? sayExplained(explained) : String(message ?? "");
+/**
+ * An import's problem in the page's language: a line's problem as its
+ * refusal, and one of line 0 (what stopped the whole import) as "nothing was
+ * imported" with its reason.
+ */
+export function problemText(problem) {
+  const { text } = sayRefusal(problem, problem?.message);
+  // A problem kept before problems had codes is its message as it came, which says it all.
+  return problem?.line === 0 && problem?.code ? t("error.csv_nothing", { reason: text }) : text;
 }
 
 /** An API error in the page's language and the field it is about: `{text, field}` (field null when none). */
 export function errorInfo(e) {
   if (!(e instanceof ApiError)) return { text: e?.message || String(e), field: null };
-  const explained = explain(e.message, e.code);
-  if (explained) return { text: sayExplained(explained), field: explained.field ?? CODE_FIELDS[e.code] ?? null };
-  // `{minutes}`: how long a throttled login waits (`retry_after`, in seconds).
-  const minutes = Math.max(1, Math.ceil(Number(e.body?.retry_after ?? 0) / 60));
-  const text = tMaybe(`error.${e.code}`, { minutes }) || e.message || String(e);
-  return { text, field: CODE_FIELDS[e.code] ?? null };
+  return sayRefusal({ ...(e.body && typeof e.body === "object" ? e.body : {}), code: e.code }, e.message || String(e));
 }
 
 /** An API error in the page's language (the server's message for a code the catalogue lacks). */

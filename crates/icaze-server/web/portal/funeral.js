@@ -3,7 +3,7 @@
 // to the caller's phone), and the operator's own permits, each revocable with
 // a reason.
 import { api, guarded } from "./api.js";
-import { $, checkRequired, el, errorBox, field, fieldErrorLine, fill, formErrors, labelRow, screen, showError, table } from "./dom.js";
+import { $, checkRequired, el, errorBox, field, fieldErrorLine, fill, formErrors, labelRow, screen, table } from "./dom.js";
 import { t } from "./i18n.js";
 import { bakuRange, funeralDefaults } from "./time.js";
 import { zoneList, zoneName, zones } from "./zones.js";
@@ -173,6 +173,7 @@ function smsForm(p) {
     ["ru", "Русский"],
     ["en", "English"],
   ];
+  const errors = formErrors(error, { phone: "funeral-sms-phone", language: "funeral-sms-language" });
   const form = el(
     "form",
     { id: "funeral-sms", class: "sms", novalidate: true },
@@ -187,9 +188,10 @@ function smsForm(p) {
         el("label", { for: "funeral-sms-language", text: t("funeral.sms_language") }),
         el(
           "select",
-          { id: "funeral-sms-language" },
+          { id: "funeral-sms-language", "aria-describedby": "funeral-sms-language-error" },
           languages.map(([code, name]) => el("option", { value: code, lang: code, text: name })),
         ),
+        fieldErrorLine("funeral-sms-language"),
       ),
     ),
     error,
@@ -200,13 +202,10 @@ function smsForm(p) {
     ev.preventDefault();
     const phone = form.querySelector("#funeral-sms-phone").value.trim();
     done.hidden = true;
-    if (!phone) {
-      showError(error, t("error.required"));
-      return;
-    }
+    if (!checkRequired(errors, ["funeral-sms-phone"])) return;
     const button = form.querySelector("#funeral-sms-send");
     button.disabled = true;
-    await guarded(error, async () => {
+    await guarded(errors, async () => {
       const sent = await api("POST", `/portal/api/funeral/${encodeURIComponent(p.serial)}/sms`, {
         phone,
         language: form.querySelector("#funeral-sms-language").value,

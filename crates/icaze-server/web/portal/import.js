@@ -63,7 +63,7 @@ export function importScreen(importId) {
                 table(
                   "import-problems",
                   [t("import.line"), t("import.reason")],
-                  problems.map((p) => el("tr", { "data-line": p.line }, el("td", { text: p.line }), el("td", { text: problemText(p.message) }))),
+                  problems.map((p) => el("tr", { "data-line": p.line }, el("td", { text: p.line }), el("td", { text: problemText(p) }))),
                 ),
                 (r.problems_total ?? 0) > problems.length
                   ? el("p", { text: t("import.problems_cut", { shown: problems.length, total: r.problems_total }) })

@@ -9,8 +9,26 @@ use crate::Error;
 use icaze_portal::password::Failures;
 use icaze_portal::store::{
     AuditDetails, AuditEntry, AuditRow, EmployeeQuery, EmployeeRow, EmployeeStatus, ImportProblem, ImportRow, OrgRow,
-    PermitKind, PermitRow, PersonRow, PortalTx, Role, SessionRow, StoreError, TripRow,
+    PermitKind, PermitRow, PersonRow, PortalTx, ProblemCode, Role, SessionRow, StoreError, TripRow,
 };
+
+/// An import's problem as the `problems` column keeps it: `[line, message,
+/// code]`, or `[line, message]` as it was written before problems had codes.
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum StoredProblem {
+    Coded(usize, String, ProblemCode),
+    Plain(usize, String),
+}
+
+impl StoredProblem {
+    fn into_problem(self) -> ImportProblem {
+        match self {
+            StoredProblem::Coded(line, message, code) => ImportProblem { line, message, code },
+            StoredProblem::Plain(line, message) => ImportProblem { line, message, code: ProblemCode::default() },
+        }
+    }
+}
 
 /// A transaction, or a read snapshot, on one connection.
 pub(super) struct Tx<'a>(pub(super) &'a Connection);
@@ -534,7 +552,7 @@ impl PortalTx for Tx<'_> {
                 params![id, org_id],
                 |r| {
                     let problems: String = r.get("problems")?;
-                    let list: Vec<(usize, String)> =
+                    let list: Vec<StoredProblem> =
                         serde_json::from_str(&problems).map_err(|e| Error::Damaged(format!("import problems: {e}")))?;
                     Ok(ImportRow {
                         id: r.get("id")?,
@@ -543,7 +561,7 @@ impl PortalTx for Tx<'_> {
                         total: r.get("total")?,
                         processed: r.get("processed")?,
                         imported: r.get("imported")?,
-                        problems: list.into_iter().map(|(line, message)| ImportProblem { line, message }).collect(),
+                        problems: list.into_iter().map(StoredProblem::into_problem).collect(),
                         problems_total: r.get("problems_total")?,
                         created_at: minute(r.get("created_at")?),
                     })
@@ -554,7 +572,8 @@ impl PortalTx for Tx<'_> {
 
     fn put_import(&mut self, i: &ImportRow) -> Result<(), StoreError> {
         answer(|| {
-            let problems: Vec<(usize, &str)> = i.problems.iter().map(|p| (p.line, p.message.as_str())).collect();
+            let problems: Vec<(usize, &str, &ProblemCode)> =
+                i.problems.iter().map(|p| (p.line, p.message.as_str(), &p.code)).collect();
             let problems = serde_json::to_string(&problems).map_err(|e| Error::Damaged(e.to_string()))?;
             self.0.execute(
                 "INSERT INTO imports (id, org_id, state, total, processed, imported, problems, problems_total, created_at)
@@ -617,4 +636,26 @@ impl PortalTx for Tx<'_> {
 /// The audit details as stored: the JSON object of their fields.
 pub(super) fn audit_json(details: &AuditDetails) -> Result<String, Error> {
     serde_json::to_string(details).map_err(|e| Error::Damaged(format!("audit details: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn import_problems_are_read_with_their_codes_and_as_written_before_they_had_any() {
+        let text = r#"[[3,"old sentence"],[4,"zone",{"code":"invalid_zone","case":"not_a_number","field":"zones","params":[["value","x"]]}]]"#;
+        let problems: Vec<ImportProblem> = serde_json::from_str::<Vec<StoredProblem>>(text)
+            .unwrap()
+            .into_iter()
+            .map(StoredProblem::into_problem)
+            .collect();
+        assert_eq!(
+            problems[0],
+            ImportProblem { line: 3, message: "old sentence".into(), code: ProblemCode::default() }
+        );
+        assert_eq!(problems[1].code.code, "invalid_zone");
+        assert_eq!(problems[1].code.case.as_deref(), Some("not_a_number"));
+        assert_eq!(problems[1].code.params, vec![("value".to_owned(), "x".to_owned())]);
+    }
 }
