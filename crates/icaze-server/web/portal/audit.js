@@ -1,7 +1,8 @@
 // The organisation's audit log, oldest first as the API gives it, a page at a
 // time: each entry said as a sentence in the page's language, with its
-// details filled in (the document, the serials, how many), not as its action
-// code and JSON. An action this page does not know shows its code and details.
+// details filled in (the document, the serials, how many), never as its action
+// code and JSON: an action this page does not know (a newer server's) is said
+// as such in words, its code kept only in the row's `data-action`.
 import { api, guarded } from "./api.js";
 import { el, errorBox, labelRow, screen, table } from "./dom.js";
 import { t } from "./i18n.js";
@@ -59,21 +60,15 @@ function byText(by) {
   return by ?? "";
 }
 
-/** What happened, as nodes: the sentence, or an unknown action's code and details. */
+/** What happened, in words: the action's sentence, or that it is one this page cannot describe. */
 export function actionText(entry, employee = (id) => t("audit.employee_number", { id })) {
   const details = entry.details && typeof entry.details === "object" ? entry.details : {};
   const say = Object.hasOwn(ACTIONS, entry.action) ? ACTIONS[entry.action] : null;
-  if (say) {
-    const [key, params] = say(details, entry, employee);
-    // A detail the server left out shows as a dash, not as an empty gap or "undefined".
-    for (const k of Object.keys(params)) if (params[k] === undefined || params[k] === null || params[k] === "") params[k] = "—";
-    return [t(key, params)];
-  }
-  const raw = typeof entry.details === "string" ? entry.details : JSON.stringify(entry.details ?? "");
-  return [
-    el("code", { class: "action-code", text: entry.action }),
-    raw && raw !== '""' && raw !== "{}" ? el("span", { class: "note action-details", text: ` ${raw}` }) : null,
-  ];
+  if (!say) return t("audit.other");
+  const [key, params] = say(details, entry, employee);
+  // A detail the server left out shows as a dash, not as an empty gap or "undefined".
+  for (const k of Object.keys(params)) if (params[k] === undefined || params[k] === null || params[k] === "") params[k] = "—";
+  return t(key, params);
 }
 
 export function auditScreen() {
@@ -113,7 +108,7 @@ export function auditScreen() {
               { "data-action": entry.action, "data-id": entry.id },
               el("td", { class: "when", text: bakuTime(entry.at) }),
               el("td", { text: byText(entry.by) }),
-              el("td", { class: "what" }, actionText(entry, employee)),
+              el("td", { class: "what", text: actionText(entry, employee) }),
             ),
           ),
         );
