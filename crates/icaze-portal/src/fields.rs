@@ -144,8 +144,11 @@ mod tests {
         assert_eq!(document_field("???").unwrap_err().code(), "invalid_document");
     }
 
-    /// The case, field and values of a refusal, as the API sends them.
-    fn said(e: PortalError) -> (&'static str, Option<&'static str>, Option<&'static str>, Vec<(&'static str, String)>) {
+    /// A refusal's code, case, field and values.
+    type Said = (&'static str, Option<&'static str>, Option<&'static str>, Vec<(&'static str, String)>);
+
+    /// The code, case, field and values of a refusal, as the API sends them.
+    fn said(e: PortalError) -> Said {
         let d = e.detail();
         (e.code(), d.case, d.field, d.params)
     }
