@@ -13,7 +13,9 @@ use icaze_permits::keys::KeyRing;
 use icaze_permits::regime::Regime;
 use icaze_portal::conformance::Backend;
 use icaze_portal::password::{HashCost, MAX_FAILURES_PER_ADDRESS, MAX_FAILURES_PER_LOGIN};
-use icaze_portal::store::{EmployeeRow, EmployeeStatus, OrgRow, PortalStore, StoreError};
+use icaze_portal::store::{
+    EmployeeRow, EmployeeStatus, ImportProblem, ImportRow, OrgRow, PortalStore, ProblemCode, StoreError,
+};
 use icaze_portal::{EmployeeInput, PortalConfig, PortalError, PortalService};
 use icaze_postgres::{OpenError, PgConfig, PgPermitStore, PgPortalStore};
 use icaze_sync_service::{Caller, SyncService};
@@ -369,11 +371,11 @@ fn a_newer_portal_schema_is_refused_and_each_store_has_its_version() {
     }
     assert_eq!(
         db.psql("SELECT string_agg(store || '=' || version, ',' ORDER BY store) FROM schema_version").unwrap(),
-        "permits=3,portal=1"
+        "permits=3,portal=2"
     );
     db.psql("UPDATE schema_version SET version = 7 WHERE store = 'portal'").unwrap();
     let refused = PgPortalStore::open(&db.url(), PgConfig::default()).unwrap_err();
-    assert!(matches!(refused, OpenError::Newer { store: "portal", found: 7, known: 1 }), "{refused:?}");
+    assert!(matches!(refused, OpenError::Newer { store: "portal", found: 7, known: 2 }), "{refused:?}");
     assert!(refused.to_string().contains("newer than this build knows"), "{refused}");
     // The permits store is not held back by the portal's version.
     PgPermitStore::open(&db.url(), PgConfig::default()).unwrap();
@@ -402,6 +404,50 @@ fn stored_rows_that_do_not_read_are_damaged_not_a_panic() {
     db.psql("ALTER TABLE portal_organisations ALTER COLUMN name TYPE bigint USING 5").unwrap();
     let retyped = store.read(&mut |tx| tx.org(id).map(drop));
     assert!(matches!(retyped, Err(StoreError::Damaged(_))), "{retyped:?}");
+}
+
+/// An import's problems written before they had codes (schema 1: no
+/// `problem_codes`) read with the empty code, their messages kept; a code that
+/// does not read is damage, not a panic.
+#[test]
+fn import_problems_written_before_codes_read_without_them() {
+    let db = database();
+    let store = open(&db);
+    let problem = |line, message: &str| ImportProblem {
+        line,
+        message: message.into(),
+        code: ProblemCode { code: "invalid_csv".into(), case: Some("columns".into()), ..ProblemCode::default() },
+    };
+    let job = ImportRow {
+        id: "a".into(),
+        org_id: 1,
+        state: "done".into(),
+        total: 2,
+        processed: 2,
+        imported: 0,
+        problems: vec![problem(2, "expected 7 columns, found 3"), problem(3, "expected 7 columns, found 1")],
+        problems_total: 2,
+        created_at: now(),
+    };
+    store.write(&mut |tx| tx.put_import(&job)).unwrap();
+    let read = || {
+        let mut found = None;
+        store.read(&mut |tx| {
+            found = tx.import(1, "a")?;
+            Ok(())
+        })?;
+        Ok::<_, StoreError>(found.expect("the import"))
+    };
+    assert_eq!(read().unwrap(), job);
+    db.psql("UPDATE portal_imports SET problem_codes = '{}'").unwrap();
+    let old = read().unwrap();
+    assert_eq!(
+        old.problems.iter().map(|p| p.message.as_str()).collect::<Vec<_>>(),
+        ["expected 7 columns, found 3", "expected 7 columns, found 1"]
+    );
+    assert!(old.problems.iter().all(|p| p.code == ProblemCode::default()), "{old:?}");
+    db.psql("UPDATE portal_imports SET problem_codes = '{\"not json\",\"{}\"}'").unwrap();
+    assert!(matches!(read(), Err(StoreError::Damaged(_))));
 }
 
 /// A statement that fails inside a write rolls the whole transaction back,
