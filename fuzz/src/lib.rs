@@ -162,7 +162,7 @@ pub fn regime_toml(data: &[u8]) {
 }
 
 /// A line of an employer's CSV import or a registry file (`icaze_permits::csv`): its
-/// fields read or refused with a message; fields read, written back quoted,
+/// fields read or refused with a `LineError`; fields read, written back quoted,
 /// read the same.
 pub fn portal_csv(data: &[u8]) {
     let text = String::from_utf8_lossy(data);

@@ -1,11 +1,12 @@
 // What employers and 102 operators read on the portal (issue 22, items 6 and
 // 10), in headless Chromium against the real `icaze serve`:
 // - every message in the page's language: the server's refusals by their code
-//   and, where one code covers several cases, by what its message says, with
-//   the values it gives; beside the field they name; an empty form checked in
-//   the page, with no request sent; an import's problems line by line;
+//   and, where one code covers several cases, by their case, with the values
+//   they give (never by the English message, which a test changes on its
+//   way); beside the field they name; an empty form checked in the page, with
+//   no request sent; a wrong current password; an import's problems line by line;
 // - dates in the page's language, in Baku time;
-// - the audit log in sentences, not codes and JSON;
+// - the audit log in sentences, not codes and JSON, an unknown action too;
 // - phone-sized screens (360 and 320 px wide) that never scroll sideways.
 // The tests run in order and share one server. Screenshots:
 // target/web-tests/portal-words-*.png and portal-phone-{360,320}-*.png.
@@ -214,7 +215,7 @@ test("the server's refusals are said in the page's language, beside the field th
   assert.ok(e.besideItsField);
   assert.equal(e.invalid, "true");
 
-  // `invalid_dates`, whose cases only the message tells apart: the end before the start, beside the end.
+  // `invalid_dates`, whose cases its `case` tells apart: the end before the start, beside the end.
   await fill({ from: bakuDate(5), until: bakuDate(2) });
   r = await submitForAnswer(page, "#employee-submit", "/portal/api/employees");
   assert.equal(r.body.code, "invalid_dates");
