@@ -155,14 +155,11 @@ impl From<PortalError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let Detail { case, field, params } = self.detail;
         let body = Refusal {
             code: self.code.to_owned(),
             message: self.message,
             retry_after: self.retry_after,
-            case: case.map(str::to_owned),
-            field: field.map(str::to_owned),
-            params: params.into_iter().map(|(name, value)| (name.to_owned(), value)).collect(),
+            detail: wire_detail(&self.detail),
         };
         let mut response = (self.status, axum::Json(body)).into_response();
         if let Some(seconds) = self.retry_after {
@@ -172,6 +169,15 @@ impl IntoResponse for ApiError {
             response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         response
+    }
+}
+
+/// A portal refusal's case, field and values as the API writes them.
+pub(crate) fn wire_detail(detail: &Detail) -> icaze_protocol::api::Detail {
+    icaze_protocol::api::Detail {
+        case: detail.case.map(str::to_owned),
+        field: detail.field.map(str::to_owned),
+        params: detail.params.iter().map(|(name, value)| ((*name).to_owned(), value.clone())).collect(),
     }
 }
 

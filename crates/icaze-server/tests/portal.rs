@@ -672,8 +672,8 @@ async fn imports_check_every_row_and_keep_only_the_good_ones() {
             json!({"document": "AZE50000000", "line": "2"})
         )
     );
-    assert_eq!(coded(7), (json!("invalid_dates"), json!("until_before_from"), json!("valid_until"), json!({})));
-    assert_eq!(coded(8), (json!("refused"), json!(null), json!("document"), json!({})));
+    assert_eq!(coded(7), (json!("invalid_dates"), json!("until_before_from"), json!("valid_until"), json!(null)));
+    assert_eq!(coded(8), (json!("refused"), json!(null), json!("document"), json!(null)));
     assert_eq!(coded(9), (json!("invalid_csv"), json!("columns"), json!(null), json!({"expected": "7", "found": "4"})));
 
     let list = s.get("/portal/api/employees", &a).await.body;

@@ -26,12 +26,8 @@ pub mod portal;
 pub mod sync;
 
 /// A refusal as both APIs send it: a stable machine `code`, a `message` for
-/// people (in English), and on a `429` the seconds to wait (`Retry-After`
-/// too). Where one code covers several cases, `case` names the one, `field`
-/// the request's field it is about and `params` the values the message
-/// names, so that a page says it in its own language from these alone
-/// (`docs/portal-api.md`, "Refusals"). The three are left out when empty, so a
-/// client that reads only `code` and `message` reads the same as before.
+/// people (in English), on a `429` the seconds to wait (`Retry-After` too),
+/// and its [`Detail`], from which a page says it in its own language.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Refusal {
     /// The stable machine code (`unauthenticated`, `invalid_json`, …).
@@ -41,7 +37,20 @@ pub struct Refusal {
     /// On `429 Too Many Requests`: how many seconds to wait.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_after: Option<u64>,
-    /// The case of `code` when it covers several (`funeral_length` of `invalid_dates`).
+    /// Its case, field and values, as members of the refusal itself.
+    #[serde(flatten)]
+    pub detail: Detail,
+}
+
+/// What a refusal (or an import's or a reactivation's problem) says beside its
+/// code: where one code covers several cases, `case` names the one, `field`
+/// the request's field it is about and `params` the values the message names,
+/// so that a page says it in its own language from these alone
+/// (`docs/portal-api.md`, "Refusals"). Each is left out when empty, so a client
+/// that reads only `code` and `message` reads the same as before.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Detail {
+    /// The case of the code when it covers several (`funeral_length` of `invalid_dates`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub case: Option<String>,
     /// The request's field it is about, by the API's names (`valid_until`).
@@ -80,10 +89,12 @@ mod tests {
         let funeral = Refusal {
             code: "invalid_dates".into(),
             message: "a funeral permit lasts more than 0 and at most 24 hours".into(),
-            case: Some("funeral_length".into()),
-            field: Some("valid_until".into()),
-            params: [("hours".to_owned(), "24".to_owned())].into(),
-            ..Refusal::default()
+            retry_after: None,
+            detail: Detail {
+                case: Some("funeral_length".into()),
+                field: Some("valid_until".into()),
+                params: [("hours".to_owned(), "24".to_owned())].into(),
+            },
         };
         let text = serde_json::to_string(&funeral).unwrap();
         assert_eq!(
@@ -93,7 +104,7 @@ mod tests {
         assert_eq!(serde_json::from_str::<Refusal>(&text).unwrap(), funeral);
         // An older server's refusal, and an older client's reading of a newer one.
         let old: Refusal = serde_json::from_str(r#"{"code":"refused","message":"no"}"#).unwrap();
-        assert_eq!((old.case, old.field, old.params.len()), (None, None, 0));
+        assert_eq!(old.detail, Detail::default());
         #[derive(Deserialize)]
         struct OldRefusal {
             code: String,

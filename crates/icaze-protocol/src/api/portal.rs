@@ -2,10 +2,10 @@
 //! organisation, employees and their permits, imports, the 102 console's
 //! funeral permits, and the administrator's portal actions.
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+use super::Detail;
 
 /// An organisation as a session names it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -239,15 +239,9 @@ pub struct ReactivateProblem {
     pub code: String,
     /// Why.
     pub message: String,
-    /// The case of `code` when it covers several, as a refusal's.
-    #[serde(default)]
-    pub case: Option<String>,
-    /// The field it is about, as a refusal's.
-    #[serde(default)]
-    pub field: Option<String>,
-    /// The values the message names, as a refusal's.
-    #[serde(default)]
-    pub params: BTreeMap<String, String>,
+    /// Its case, field and values, as a refusal's.
+    #[serde(flatten)]
+    pub detail: Detail,
 }
 
 /// `POST /portal/api/employees/reactivate`.
@@ -278,15 +272,9 @@ pub struct ImportProblem {
     /// The code (`unknown_document`, `invalid_csv`, …).
     #[serde(default)]
     pub code: String,
-    /// The case of `code` when it covers several.
-    #[serde(default)]
-    pub case: Option<String>,
-    /// The row's field it is about, by the API's names (`document`).
-    #[serde(default)]
-    pub field: Option<String>,
-    /// The values the message names, as text.
-    #[serde(default)]
-    pub params: BTreeMap<String, String>,
+    /// Its case, field (the row's, by the API's names: `document`) and values, as a refusal's.
+    #[serde(flatten)]
+    pub detail: Detail,
 }
 
 /// `GET /portal/api/imports/{id}`.

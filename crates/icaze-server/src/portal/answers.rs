@@ -116,9 +116,7 @@ pub fn reactivated(done: &Reactivated) -> api::Reactivated {
             id: p.id,
             code: p.code.to_owned(),
             message: p.message.clone(),
-            case: p.detail.case.map(str::to_owned),
-            field: p.detail.field.map(str::to_owned),
-            params: p.detail.params.iter().map(|(name, value)| ((*name).to_owned(), value.clone())).collect(),
+            detail: crate::api::wire_detail(&p.detail),
         })
         .collect();
     api::Reactivated { reactivated: done.reactivated as u64, problems }
@@ -139,9 +137,11 @@ pub fn import(job: &ImportRow) -> api::ImportStatus {
                 line: p.line as u64,
                 message: p.message.clone(),
                 code: p.code.code.clone(),
-                case: p.code.case.clone(),
-                field: p.code.field.clone(),
-                params: p.code.params.iter().cloned().collect(),
+                detail: icaze_protocol::api::Detail {
+                    case: p.code.case.clone(),
+                    field: p.code.field.clone(),
+                    params: p.code.params.iter().cloned().collect(),
+                },
             })
             .collect(),
         problems_total: job.problems_total,
@@ -267,8 +267,8 @@ mod tests {
             json["problems"],
             json!([
                 {"line": 3, "message": "the document AZE9 is not in the population registry: check the number",
-                    "code": "unknown_document", "case": null, "field": "document", "params": {"document": "AZE9"}},
-                {"line": 4, "message": "old", "code": "", "case": null, "field": null, "params": {}},
+                    "code": "unknown_document", "field": "document", "params": {"document": "AZE9"}},
+                {"line": 4, "message": "old", "code": ""},
             ])
         );
         assert!(json.get("created_at").is_none() && json.get("org_id").is_none(), "{json}");
@@ -278,7 +278,7 @@ mod tests {
         assert_eq!(
             round_trip(&reactivated(&done)),
             json!({"reactivated": 1, "problems": [{"id": 4, "code": "invalid_dates", "message": "m",
-                "case": "past", "field": "valid_until", "params": {}}]})
+                "case": "past", "field": "valid_until"}]})
         );
     }
 

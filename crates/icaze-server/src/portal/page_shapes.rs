@@ -9,6 +9,7 @@
 //! page. Not checked: fields the page reads that no row lists.
 
 use icaze_protocol::api::portal::*;
+use icaze_protocol::api::Detail;
 use serde_json::Value;
 
 fn permit(serial: u32) -> Permit {
@@ -94,9 +95,11 @@ fn rows() -> Vec<(&'static str, &'static str, Value, Vec<&'static str>)> {
             line: 3,
             message: "x".into(),
             code: "invalid_zone".into(),
-            case: Some("not_in_regime".into()),
-            field: Some("zones".into()),
-            params: [("zone".to_owned(), "999".to_owned())].into(),
+            detail: Detail {
+                case: Some("not_in_regime".into()),
+                field: Some("zones".into()),
+                params: [("zone".to_owned(), "999".to_owned())].into(),
+            },
         }],
         problems_total: 1,
     });
@@ -116,18 +119,22 @@ fn rows() -> Vec<(&'static str, &'static str, Value, Vec<&'static str>)> {
             id: 4,
             code: "invalid_dates".into(),
             message: "m".into(),
-            case: Some("past".into()),
-            field: Some("valid_until".into()),
-            params: [("date".to_owned(), "2020-12-15 00:00".to_owned())].into(),
+            detail: Detail {
+                case: Some("past".into()),
+                field: Some("valid_until".into()),
+                params: [("date".to_owned(), "2020-12-15 00:00".to_owned())].into(),
+            },
         }],
     });
     let refusal = sample(icaze_protocol::api::Refusal {
         code: "throttled".into(),
         message: "m".into(),
         retry_after: Some(60),
-        case: Some("c".into()),
-        field: Some("login".into()),
-        params: [("retry_after".to_owned(), "60".to_owned())].into(),
+        detail: Detail {
+            case: Some("c".into()),
+            field: Some("login".into()),
+            params: [("retry_after".to_owned(), "60".to_owned())].into(),
+        },
     });
     let zones = sample(ZoneList { zones: vec![Zone { id: 1, az: "a".into(), ru: "r".into(), en: "e".into() }] });
     let e = "/employees/0";
