@@ -525,7 +525,8 @@ impl PermitStore for PgPermitStore {
     }
 
     fn lock_denials(&self) -> Result<Option<DenialsLock>, StoreError> {
-        self.read(crate::shared::lock_denials)
+        let runtime = self.runtime.handle();
+        self.read(move |client| crate::shared::lock_denials(client, runtime))
     }
 
     async fn reserve_serials(&self, count: u32) -> Result<Range<u32>, StoreError> {

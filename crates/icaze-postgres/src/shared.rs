@@ -4,14 +4,20 @@
 //! instance sees another change them, and the deny-list applier's turn, a
 //! session advisory lock that one instance holds at a time.
 
+use std::time::Duration;
+
 use deadpool_postgres::Client;
 use icaze_permits::store::{DenialsLock, Generations, StoreError};
+use tokio::runtime::Handle;
 
 use crate::connect::Held;
 use crate::permits::{col, db};
 
 /// The key of the deny-list applier's session advisory lock.
 const DENIALS_LOCK: &str = "icaze-deny-list-applier";
+
+/// The longest a dropped lock waits for its release to be answered.
+const RELEASE_WAIT: Duration = Duration::from_secs(5);
 
 /// Stores a regime and counts the regimes' generation up, in one transaction.
 pub(crate) async fn put_regime(mut client: Client, id: String, toml: String) -> Result<(), StoreError> {
@@ -44,11 +50,35 @@ pub(crate) async fn trust_list_reloaded(client: Client, version: u64) -> Result<
 }
 
 /// Tries the applier's session lock on this connection, without waiting: held,
-/// the connection goes with the lock and is closed when it is dropped (the
-/// server then lets the lock go); refused, the connection goes back to the pool
-/// as it was.
-pub(crate) async fn lock_denials(client: Client) -> Result<Option<DenialsLock>, StoreError> {
+/// the connection goes with the lock; refused, it goes back to the pool as it
+/// was.
+pub(crate) async fn lock_denials(client: Client, runtime: Handle) -> Result<Option<DenialsLock>, StoreError> {
     let row =
         client.query_one("SELECT pg_try_advisory_lock(hashtextextended($1, 0))", &[&DENIALS_LOCK]).await.map_err(db)?;
-    Ok(col::<bool>(&row, 0)?.then(|| DenialsLock::new(Held(Some(client)))))
+    Ok(col::<bool>(&row, 0)?.then(|| DenialsLock::new(Turn { client: Some(client), runtime })))
+}
+
+/// The applier's lock, held by its connection.
+struct Turn {
+    client: Option<Client>,
+    runtime: Handle,
+}
+
+impl Drop for Turn {
+    /// Lets the lock go before returning, so that the next round of any
+    /// instance finds it free (closing the connection alone lets it go only
+    /// once the server has noticed the session ended), then closes the
+    /// connection rather than pooling it. A release that fails or does not
+    /// answer in time is left to the close: the server lets a session's
+    /// locks go with it.
+    fn drop(&mut self) {
+        let Some(client) = self.client.take() else { return };
+        let (released, wait) = std::sync::mpsc::sync_channel(1);
+        self.runtime.spawn(async move {
+            let _ = client.execute("SELECT pg_advisory_unlock(hashtextextended($1, 0))", &[&DENIALS_LOCK]).await;
+            drop(Held(Some(client)));
+            let _ = released.send(());
+        });
+        let _ = wait.recv_timeout(RELEASE_WAIT);
+    }
 }
