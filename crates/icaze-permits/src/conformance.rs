@@ -22,7 +22,9 @@ use std::ops::Range;
 use icaze_core::{PermitSerial, UtcMinute, ZoneId};
 
 use crate::csv::baku_day;
-use crate::store::{CodeHour, ImportReport, Limits, PermitRecord, PermitStore, Recorded, RefusedRequest, Search};
+use crate::store::{
+    CodeHour, Generations, ImportReport, Limits, PermitRecord, PermitStore, Recorded, RefusedRequest, Search,
+};
 
 /// What the suite needs of a backend besides the store interface.
 pub trait Backend: Send + Sync {
@@ -67,6 +69,8 @@ macro_rules! permit_store_conformance {
             serials_of_two_instances_never_overlap,
             permits_from_other_channels_are_all_or_nothing,
             regimes_round_trip,
+            what_instances_hold_in_memory_is_counted_for_all,
+            the_deny_list_is_applied_by_one_applier_at_a_time,
             valid_permits_are_those_not_yet_ended,
             denials_to_apply_until_applied,
             permits_and_refused_requests_are_searched_and_counted,
@@ -405,6 +409,46 @@ pub async fn regimes_round_trip<B: Backend>(backend: &B) {
     // Another instance reads the same.
     let other = backend.open(&db);
     assert_eq!(other.regimes().expect("regimes").len(), 2);
+}
+
+/// A regime stored and a trust list put in force through one instance are
+/// counted where every instance on the database reads them (issue 21).
+pub async fn what_instances_hold_in_memory_is_counted_for_all<B: Backend>(backend: &B) {
+    let db = backend.database();
+    let (one, other) = (backend.open(&db), backend.open(&db));
+    let start = one.generations().expect("generations");
+    assert_eq!(start, Generations { trust_list: 0, regimes: 0 });
+    one.put_regime("a", "id = \"a\"\n").expect("put");
+    let after_one = other.generations().expect("generations");
+    assert_eq!(after_one.trust_list, 0);
+    assert!(after_one.regimes > start.regimes, "a regime stored moves the count: {after_one:?}");
+    // Replacing a regime by its id moves it again.
+    other.put_regime("a", "id = \"a\"\n# changed\n").expect("put");
+    let after_two = one.generations().expect("generations");
+    assert!(after_two.regimes > after_one.regimes, "{after_two:?} after {after_one:?}");
+
+    one.trust_list_reloaded(3).expect("reloaded");
+    assert_eq!(other.generations().expect("generations"), Generations { trust_list: 3, ..after_two });
+    // An instance that reloads an older directory never takes the others back.
+    other.trust_list_reloaded(2).expect("reloaded");
+    assert_eq!(one.generations().expect("generations").trust_list, 3);
+    other.trust_list_reloaded(4).expect("reloaded");
+    assert_eq!(one.generations().expect("generations"), Generations { trust_list: 4, regimes: after_two.regimes });
+}
+
+/// One applier of the deny list at a time, among all the stores on one
+/// database: the others are told to leave the round (issue 21).
+pub async fn the_deny_list_is_applied_by_one_applier_at_a_time<B: Backend>(backend: &B) {
+    let db = backend.database();
+    let (one, other) = (backend.open(&db), backend.open(&db));
+    let held = one.lock_denials().expect("lock").expect("free at first");
+    assert!(other.lock_denials().expect("lock").is_none(), "another instance waits its turn");
+    assert!(one.lock_denials().expect("lock").is_none(), "another applier of the same instance too");
+    drop(held);
+    let held = other.lock_denials().expect("lock").expect("free once dropped");
+    assert!(one.lock_denials().expect("lock").is_none());
+    drop(held);
+    assert!(one.lock_denials().expect("lock").is_some());
 }
 
 /// A document's permits still valid at a time (or not yet valid), by serial.

@@ -262,6 +262,32 @@ pub struct TopRequesters {
     pub documents: Vec<(String, u32)>,
 }
 
+/// What every instance of the service holds in memory and must change when
+/// another instance on the same database changed it, each counted in the
+/// database ([`PermitStore::generations`]): an instance that finds a number
+/// moved loads again (the keys from its own key directory, the regimes from
+/// the store). One process on its own files reads its own changes only.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Generations {
+    /// The newest trust list version an instance put in force by a reload
+    /// ([`PermitStore::trust_list_reloaded`]); 0 before the first reload.
+    /// An instance whose keys are older reloads its key directory.
+    pub trust_list: u64,
+    /// Counted up by every [`PermitStore::put_regime`], in its transaction.
+    pub regimes: u64,
+}
+
+/// The deny-list applier's turn, held until dropped
+/// ([`PermitStore::lock_denials`]).
+pub struct DenialsLock(#[allow(dead_code)] Box<dyn Send>);
+
+impl DenialsLock {
+    /// A lock a store keeps as `guard` (released when `guard` is dropped).
+    pub fn new(guard: impl Send + 'static) -> Self {
+        DenialsLock(Box::new(guard))
+    }
+}
+
 /// The storage interface of the service.
 pub trait PermitStore: Send + Sync + 'static {
     /// The person with this canonical document number.
@@ -287,6 +313,12 @@ pub trait PermitStore: Send + Sync + 'static {
     fn denials_to_apply(&self, limit: u32) -> Result<Vec<String>, StoreError>;
     /// These documents' permits are revoked: they leave [`PermitStore::denials_to_apply`].
     fn denials_applied(&self, documents: &[String]) -> Result<(), StoreError>;
+    /// The deny-list applier's turn, if no one else (another instance on the
+    /// same database, or another applier of this one) has it: `None` means
+    /// another applier is at work, and this one leaves the round to it, so
+    /// that a denial is revoked and audited by one applier only. Released
+    /// when the lock is dropped, or when its holder's process ends.
+    fn lock_denials(&self) -> Result<Option<DenialsLock>, StoreError>;
     /// Serial numbers reserved for this process, persisted before they are
     /// returned so that none is ever handed out twice, also across a crash.
     fn reserve_serials(&self, count: u32) -> impl std::future::Future<Output = Result<Range<u32>, StoreError>> + Send;
@@ -312,8 +344,15 @@ pub trait PermitStore: Send + Sync + 'static {
     }
     /// Every regime text stored, oldest first.
     fn regimes(&self) -> Result<Vec<String>, StoreError>;
-    /// Stores a regime text under its id, replacing one with the same id.
+    /// Stores a regime text under its id, replacing one with the same id,
+    /// and counts [`Generations::regimes`] up in the same transaction.
     fn put_regime(&self, id: &str, toml: &str) -> Result<(), StoreError>;
+    /// What the instances sharing the store hold in memory, as counted.
+    fn generations(&self) -> Result<Generations, StoreError>;
+    /// An instance put trust list `version` in force: raises
+    /// [`Generations::trust_list`] to it (never lowers it), so that the
+    /// other instances reload their key directories.
+    fn trust_list_reloaded(&self, version: u64) -> Result<(), StoreError>;
     /// The serials of this document's permits still valid at `at` (or not
     /// yet valid), for revoking by document.
     fn valid_permits(&self, document: &str, at: UtcMinute) -> Result<Vec<PermitSerial>, StoreError>;

@@ -2,7 +2,7 @@
 //! string read, every connection's settings, TLS as [`PgConfig::ca_file`]
 //! asks (`tls.rs`), and the pool's timeouts.
 
-use deadpool_postgres::Pool;
+use deadpool_postgres::{Object, Pool};
 use icaze_permits::store::StoreError;
 
 use crate::{OpenError, PgConfig};
@@ -39,4 +39,17 @@ pub(crate) fn db(e: tokio_postgres::Error) -> StoreError {
 /// A connection the pool could not give, in the store interface's words.
 pub(crate) fn pool_error(e: deadpool_postgres::PoolError) -> StoreError {
     StoreError::Database(Box::new(e))
+}
+
+/// A connection of its own, holding a session's advisory lock (or with its
+/// settings changed): closed when dropped, never given back to the pool, so
+/// the server lets the lock go with the session whatever happened meanwhile.
+pub(crate) struct Held(pub(crate) Option<Object>);
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        if let Some(client) = self.0.take() {
+            drop(Object::take(client));
+        }
+    }
 }

@@ -106,6 +106,7 @@ mod permits;
 mod reports;
 mod runtime;
 mod schema;
+mod shared;
 mod sync;
 mod tls;
 

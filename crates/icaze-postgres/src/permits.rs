@@ -9,8 +9,8 @@ use deadpool_postgres::{Client, Pool};
 use icaze_core::{PermitSerial, UtcMinute, ZoneId};
 use icaze_permits::csv::baku_day;
 use icaze_permits::store::{
-    CodeHour, Denial, Found, ImportReport, LastPermit, Limits, PermitRecord, PermitStore, Person, Recorded,
-    RefusedRequest, RowProblem, Search, StoreError, TopRequesters,
+    CodeHour, Denial, DenialsLock, Found, Generations, ImportReport, LastPermit, Limits, PermitRecord, PermitStore,
+    Person, Recorded, RefusedRequest, RowProblem, Search, StoreError, TopRequesters,
 };
 use tokio_postgres::error::SqlState;
 use tokio_postgres::Row;
@@ -524,6 +524,11 @@ impl PermitStore for PgPermitStore {
         })
     }
 
+    fn lock_denials(&self) -> Result<Option<DenialsLock>, StoreError> {
+        let runtime = self.runtime.handle();
+        self.read(move |client| crate::shared::lock_denials(client, runtime))
+    }
+
     async fn reserve_serials(&self, count: u32) -> Result<Range<u32>, StoreError> {
         let pool = self.pool.clone();
         self.runtime
@@ -580,17 +585,15 @@ impl PermitStore for PgPermitStore {
 
     fn put_regime(&self, id: &str, toml: &str) -> Result<(), StoreError> {
         let (id, toml) = (id.to_owned(), toml.to_owned());
-        self.read(move |client| async move {
-            client
-                .execute(
-                    "INSERT INTO regimes (id, toml) VALUES ($1, $2)
-                     ON CONFLICT (id) DO UPDATE SET toml = excluded.toml, loaded = nextval('regime_order')",
-                    &[&id, &toml],
-                )
-                .await
-                .map_err(db)?;
-            Ok(())
-        })
+        self.read(move |client| crate::shared::put_regime(client, id, toml))
+    }
+
+    fn generations(&self) -> Result<Generations, StoreError> {
+        self.read(crate::shared::generations)
+    }
+
+    fn trust_list_reloaded(&self, version: u64) -> Result<(), StoreError> {
+        self.read(move |client| crate::shared::trust_list_reloaded(client, version))
     }
 
     /// Read through the index by document and validity.

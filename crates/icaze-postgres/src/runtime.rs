@@ -48,6 +48,12 @@ impl StoreRuntime {
         Ok(StoreRuntime { handle, _stop: stop })
     }
 
+    /// The runtime's handle, for what must run there after the store's call
+    /// returned (a lock's release).
+    pub(crate) fn handle(&self) -> Handle {
+        self.handle.clone()
+    }
+
     /// Runs `work` on the store's runtime and waits for it, from any thread
     /// that is not one of the store runtime's own.
     pub(crate) fn block<T: Send + 'static>(

@@ -96,6 +96,14 @@ pub(crate) const MIGRATIONS: &[&str] = &[
      );
      CREATE INDEX refused_by_at ON refused (at);
      CREATE INDEX permits_by_issued_at ON permits (issued_at);",
+    // 4: what every instance holds in memory, counted so that each sees another
+    // change it (issue 21): the newest trust list put in force, the regimes.
+    "CREATE TABLE generations (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        trust_list BIGINT NOT NULL,
+        regimes BIGINT NOT NULL
+     );
+     INSERT INTO generations VALUES (1, 0, 0);",
 ];
 
 /// Brings the permits store's schema to [`MIGRATIONS`]' version.

@@ -301,7 +301,7 @@ fn a_newer_sync_schema_is_refused_and_the_stores_migrate_side_by_side() {
     let db = database();
     drop(PgSyncStore::open(&db.url(), PgConfig::default()).unwrap());
     drop(PgPermitStore::open(&db.url(), PgConfig::default()).unwrap());
-    assert_eq!(db.psql("SELECT store, version FROM schema_version ORDER BY store").unwrap(), "permits|3\nsync|1");
+    assert_eq!(db.psql("SELECT store, version FROM schema_version ORDER BY store").unwrap(), "permits|4\nsync|1");
     db.psql("UPDATE schema_version SET version = 5 WHERE store = 'sync'").unwrap();
     let refused = PgSyncStore::open(&db.url(), PgConfig::default()).unwrap_err();
     assert!(matches!(refused, OpenError::Newer { store: "sync", found: 5, known: 1 }), "{refused:?}");
@@ -407,4 +407,65 @@ fn issue_21_every_acknowledged_upload_is_stored_once_when_the_database_stops_mid
         db.psql("SELECT count(*), count(DISTINCT (device_id, seq)) FROM sync_inspections").unwrap(),
         format!("{total}|{total}")
     );
+}
+
+/// Regression test of issue 21: every instance runs the deny-list applier.
+/// While another holds the applier's turn an instance applies nothing; two
+/// appliers started at once on two instances, three rounds each, revoke every
+/// denied person's permits once, with one audit entry a person.
+#[test]
+fn issue_21_two_deny_list_appliers_at_once_revoke_and_audit_each_denial_once() {
+    use icaze_permits::store::PermitStore as _;
+    let db = database();
+    let keys = Keys::new();
+    let instances = two_instances(&keys, &db);
+    let permits = PgPermitStore::open(&db.url(), PgConfig::default()).unwrap();
+    let documents: Vec<String> = (0..40).map(|i| format!("AZE{:08}", 30_000_000 + i)).collect();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let serials = runtime.block_on(permits.reserve_serials(3 * 40)).unwrap();
+    let records: Vec<_> = serials
+        .clone()
+        .map(|serial| {
+            let document = &documents[((serial - serials.start) / 3) as usize];
+            icaze_permits::conformance::sms_permit(serial, document, "", now())
+        })
+        .collect();
+    runtime.block_on(permits.record_issued_many(records)).unwrap();
+    let csv: String = documents.iter().map(|d| format!("{d},infected,\n")).collect();
+    permits.import_denials(&format!("document,reason,until\n{csv}")).unwrap();
+
+    // Another instance's applier at work: this one leaves the round to it.
+    let turn = permits.lock_denials().unwrap().expect("the turn is free");
+    assert_eq!(instances[0].apply_denials().unwrap(), Vec::<u32>::new());
+    assert_eq!(permits.denials_to_apply(100).unwrap().len(), 40, "left for the holder");
+    drop(turn);
+
+    let at_once = Arc::new(Barrier::new(2));
+    let revoked: Vec<u32> = instances
+        .iter()
+        .map(|instance| {
+            let (instance, at_once) = (instance.clone(), at_once.clone());
+            std::thread::spawn(move || {
+                at_once.wait();
+                (0..3).flat_map(|_| instance.apply_denials().unwrap()).collect::<Vec<u32>>()
+            })
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .flat_map(|t| t.join().unwrap())
+        .collect();
+    let mut sorted = revoked.clone();
+    sorted.sort_unstable();
+    assert_eq!(sorted, serials.collect::<Vec<u32>>(), "each serial revoked once, by one applier");
+    assert!(permits.denials_to_apply(100).unwrap().is_empty());
+    let rows = instances[1].revocations(&Caller::Admin, 0).unwrap();
+    assert_eq!(rows.len(), 120);
+    assert!(rows.iter().all(|r| r.by == "deny-list"));
+    let audited = instances[0].audit_trail(&Caller::Admin, 0, 1000).unwrap();
+    let by_deny_list: Vec<_> = audited.iter().filter(|(_, a)| a.who == "deny-list" && a.what == "revoked").collect();
+    assert_eq!(by_deny_list.len(), 40, "one audit entry a person: {by_deny_list:?}");
+    for document in &documents {
+        let entries = by_deny_list.iter().filter(|(_, a)| a.details.contains(document.as_str())).count();
+        assert_eq!(entries, 1, "{document}");
+    }
 }

@@ -24,8 +24,8 @@ pub use icaze_postgres::{OpenError, PgConfig};
 use crate::portal::store::PortalStore;
 use crate::sqlite::{SqliteConfig, SqlitePermitStore};
 use crate::store::{
-    CodeHour, Denial, Found, ImportReport, Limits, PermitRecord, PermitStore, Person, Recorded, RefusedRequest, Search,
-    StoreError, TopRequesters,
+    CodeHour, Denial, DenialsLock, Found, Generations, ImportReport, Limits, PermitRecord, PermitStore, Person,
+    Recorded, RefusedRequest, Search, StoreError, TopRequesters,
 };
 use crate::sync::store::SyncStore;
 use crate::StartError;
@@ -234,6 +234,10 @@ impl PermitStore for PermitBackend {
         each!(self, s => s.denials_applied(documents))
     }
 
+    fn lock_denials(&self) -> Result<Option<DenialsLock>, StoreError> {
+        each!(self, s => s.lock_denials())
+    }
+
     async fn reserve_serials(&self, count: u32) -> Result<Range<u32>, StoreError> {
         each!(self, s => s.reserve_serials(count).await)
     }
@@ -256,6 +260,14 @@ impl PermitStore for PermitBackend {
 
     fn put_regime(&self, id: &str, toml: &str) -> Result<(), StoreError> {
         each!(self, s => s.put_regime(id, toml))
+    }
+
+    fn generations(&self) -> Result<Generations, StoreError> {
+        each!(self, s => s.generations())
+    }
+
+    fn trust_list_reloaded(&self, version: u64) -> Result<(), StoreError> {
+        each!(self, s => s.trust_list_reloaded(version))
     }
 
     fn valid_permits(&self, document: &str, at: UtcMinute) -> Result<Vec<PermitSerial>, StoreError> {

@@ -15,6 +15,7 @@
 
 mod api;
 pub mod database;
+pub mod follow;
 pub mod http;
 pub mod listener;
 pub mod metrics;
@@ -78,6 +79,10 @@ pub struct ServeConfig {
     /// How often the service looks for people put on the deny list, to
     /// revoke their permits ([`sync::SyncService::apply_denials`]).
     pub deny_list_every: std::time::Duration,
+    /// How often an instance on a shared database ([`Database::Postgres`])
+    /// looks whether another instance put a new trust list or a regime in
+    /// force, to load it too ([`follow`]). Not used on SQLite (one process).
+    pub follow_every: std::time::Duration,
     /// The front door's bounds: connections, header, idle and request timeouts.
     pub limits: listener::Limits,
     /// What one device or supervisor may ask of the sync API.
@@ -107,6 +112,7 @@ impl ServeConfig {
             tls: None,
             clock: Arc::new(SystemClock),
             deny_list_every: std::time::Duration::from_secs(30),
+            follow_every: std::time::Duration::from_secs(2),
             limits: listener::Limits::default(),
             sync_limits: sync::SyncLimits::default(),
             sms_send_url: None,
@@ -243,6 +249,8 @@ impl Server {
                 .map_err(|e| StartError::Io(format!("the shipped regime: {e}")))?;
             store.put_regime(&default.id, regime::DEFAULT_REGIME)?;
         }
+        // Read before the services load the regimes: one stored meanwhile is loaded again.
+        let seen = store.generations()?;
         let admin_token = admin_token(data)?;
         let sync = Arc::new(
             sync::SyncService::new(
@@ -328,6 +336,7 @@ impl Server {
         let zone_names: web::ZoneNames =
             Arc::new(move || names_from.sms.zone_names(names_clock.now()).into_values().collect());
         let http_metrics = state.http_metrics.clone();
+        let follower_state = state.clone();
         let app = http::router(state)
             .merge(portal::http::router(portal, sms_sender))
             .merge(web::router(zone_names))
@@ -335,6 +344,16 @@ impl Server {
             .layer(axum::Extension(service_metrics))
             .layer(axum::middleware::from_fn(move |request, next| http::track(http_metrics.clone(), request, next)));
         tokio::spawn(apply_denials(sync_for_denials, config.deny_list_every, shutdown.subscribe()));
+        if let Database::Postgres { .. } = config.database {
+            let regimes = follower_state.clone();
+            let follower = follow::Follower::new(
+                follower_state.store.clone(),
+                key_ring.clone(),
+                Box::new(move || regimes.sms.reload_regimes()),
+                seen,
+            );
+            tokio::spawn(follow::follow(follower, config.follow_every, shutdown.subscribe()));
+        }
         let task = tokio::spawn(crate::listener::serve(
             listener,
             app,

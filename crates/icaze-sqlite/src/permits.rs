@@ -13,13 +13,14 @@ use tokio::sync::{mpsc, oneshot};
 
 use icaze_permits::csv::baku_day;
 use icaze_permits::store::{
-    CodeHour, Denial, Found, ImportReport, LastPermit, Limits, PermitRecord, PermitStore, Person, Recorded,
-    RefusedRequest, RowProblem, Search, StoreError, TopRequesters,
+    CodeHour, Denial, DenialsLock, Found, Generations, ImportReport, LastPermit, Limits, PermitRecord, PermitStore,
+    Person, Recorded, RefusedRequest, RowProblem, Search, StoreError, TopRequesters,
 };
 
 use crate::engine::read_first;
 use crate::{migrate, open, Checkpointer, Error, Readers, SqliteConfig};
 
+mod shared;
 mod writer;
 
 use self::writer::write_loop;
@@ -122,6 +123,13 @@ const MIGRATIONS: &[&str] = &[
      );
      CREATE INDEX refused_by_at ON refused (at);
      CREATE INDEX permits_by_issued_at ON permits (issued_at);",
+    // 6: what a service holds in memory, counted (`shared.rs`).
+    "CREATE TABLE generations (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        trust_list INTEGER NOT NULL,
+        regimes INTEGER NOT NULL
+     );
+     INSERT INTO generations VALUES (1, 0, 0);",
 ];
 
 /// The registries' database, beside the permits' (`registry.db` in the same
@@ -515,6 +523,10 @@ impl PermitStore for SqlitePermitStore {
         })
     }
 
+    fn lock_denials(&self) -> Result<Option<DenialsLock>, StoreError> {
+        Ok(self::shared::DenialsTurn::take(self.readers.path()))
+    }
+
     async fn reserve_serials(&self, count: u32) -> Result<Range<u32>, StoreError> {
         let answer: Result<_, Error> = async {
             let (tx, rx) = oneshot::channel();
@@ -673,14 +685,15 @@ impl PermitStore for SqlitePermitStore {
     }
 
     fn put_regime(&self, id: &str, toml: &str) -> Result<(), StoreError> {
-        answer(|| {
-            self.connection()?.execute(
-                "INSERT INTO regimes (id, toml) VALUES (?1, ?2)
-                 ON CONFLICT (id) DO UPDATE SET toml = excluded.toml, loaded_at = unixepoch()",
-                params![id, toml],
-            )?;
-            Ok(())
-        })
+        answer(|| self.put_regime_counted(id, toml))
+    }
+
+    fn generations(&self) -> Result<Generations, StoreError> {
+        answer(|| self.read_generations())
+    }
+
+    fn trust_list_reloaded(&self, version: u64) -> Result<(), StoreError> {
+        answer(|| self.raise_trust_list(version))
     }
 }
 

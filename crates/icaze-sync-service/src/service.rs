@@ -138,7 +138,11 @@ impl<S: PermitStore> SyncService<S> {
     /// service set ([`SyncService::on_keys_reloaded`]: the portal re-issues its
     /// long-lived permits of a revoked key), and answers with what changed and
     /// what the hook said. The next bundle carries the new trust list (its
-    /// fingerprint changed, so its version goes up).
+    /// fingerprint changed, so its version goes up). The version put in force
+    /// is counted in the main store ([`PermitStore::trust_list_reloaded`]):
+    /// the other instances on the same database reload their own key
+    /// directories when they see it (the hook runs here only: what it does
+    /// is stored, once).
     pub fn reload_keys(&self, caller: &Caller) -> Result<KeysReloaded, SyncError> {
         caller.require_admin()?;
         let reloaded = self.keys.reload().map_err(|e| SyncError::invalid("keys_refused", e.to_string()))?;
@@ -153,6 +157,9 @@ impl<S: PermitStore> SyncService<S> {
             Some(hook) if !reloaded.newly_revoked.is_empty() => hook(&reloaded),
             _ => None,
         };
+        // Last, so that a failure here leaves the hook done: the call again
+        // reloads nothing new and counts the version for the other instances.
+        self.permits.trust_list_reloaded(reloaded.to_version)?;
         Ok(KeysReloaded { trust_list_version: reloaded.to_version, revoked_keys: revoked, reissued: hook })
     }
 
@@ -620,33 +627,6 @@ impl<S: PermitStore> SyncService<S> {
         })
     }
 
-    /// Revokes the live permits of every channel of the people put on the
-    /// deny list since the last call (an import writes them to
-    /// [`PermitStore::denials_to_apply`], in its own transaction): each document in
-    /// one revocation with its audit line, by `deny-list`, so that they are
-    /// in the next bundle. A denial already lifted or expired revokes
-    /// nothing, and lifting one revokes nothing back. Returns the serials
-    /// revoked. Safe to run again after a crash: a serial revoked twice is
-    /// revoked once.
-    pub fn apply_denials(&self) -> Result<Vec<u32>, SyncError> {
-        let caller = Caller::Service { name: "deny-list".into() };
-        let mut revoked = Vec::new();
-        loop {
-            let documents = self.permits.denials_to_apply(256)?;
-            if documents.is_empty() {
-                return Ok(revoked);
-            }
-            let now = self.now();
-            for document in &documents {
-                if self.permits.denial(document, now)?.is_some() {
-                    let target = RevokeTarget::Document(document.clone());
-                    revoked.extend(self.revoke(&caller, target, "put on the deny list")?.0);
-                }
-            }
-            self.permits.denials_applied(&documents)?;
-        }
-    }
-
     /// The requests refused for their rate since the service started.
     pub fn rate_limited(&self) -> &RateLimited {
         self.limiters.refused()
@@ -791,5 +771,6 @@ fn parse_cursor(text: &str) -> Result<(UtcMinute, i64), SyncError> {
     Ok((UtcMinute::from_unix_minutes(at.parse().map_err(|_| bad())?), id.parse().map_err(|_| bad())?))
 }
 
+mod denials;
 #[cfg(test)]
 mod tests;

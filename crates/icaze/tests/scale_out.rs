@@ -14,6 +14,10 @@
 //!   `/healthz` answers 503 and the front takes the instance out; the database
 //!   back, the instance is back and the SMS is answered.
 //!
+//! - what an administrator changes through one instance reaches the others: a
+//!   regime loaded through one is applied by the SMS another answers, and a
+//!   key rotation reloaded through one makes another sign with the new key.
+//!
 //! No assertion depends on timing: waits poll for a state, with a deadline
 //! that only turns a hang into a failure.
 
@@ -110,19 +114,23 @@ impl Instance {
     /// Starts instance `n` on `port` and waits until it serves. Instance 0 is
     /// given the database as `--database`, the others as `ICAZE_DATABASE`.
     fn start(deployment: &Deployment, n: usize, port: u16) -> Instance {
+        Instance::start_with(deployment, n, port, true)
+    }
+
+    /// [`Instance::start`], with the regime of `regimes/` rehearsed from today
+    /// or with only the regimes stored in the database.
+    fn start_with(deployment: &Deployment, n: usize, port: u16, rehearsal: bool) -> Instance {
         let mut command = Command::new(env!("CARGO_BIN_EXE_icaze"));
         command
             .args(["serve", "--data"])
             .arg(deployment.data(n))
             .arg("--keys")
             .arg(deployment.keys())
-            .args(["--listen", &loopback(port).to_string(), "--regime"])
-            .arg(regime())
-            .args(["--regime-start", "today"])
-            .env_remove("ICAZE_DATABASE")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
+            .args(["--listen", &loopback(port).to_string()]);
+        if rehearsal {
+            command.arg("--regime").arg(regime()).args(["--regime-start", "today"]);
+        }
+        command.env_remove("ICAZE_DATABASE").env("RUST_LOG", "warn").stdout(Stdio::null()).stderr(Stdio::piped());
         if n == 0 {
             command.args(["--database", &deployment.db.url()]);
         } else {
@@ -197,6 +205,24 @@ fn get_as(addr: SocketAddr, target: &str, token: &str) -> Option<(u16, String)> 
         .parse()
         .ok()?;
     (body.len() == length).then(|| (status, body.to_owned()))
+}
+
+/// A POST of `body` with a bearer token over a connection of its own: the
+/// status and the body, or `None` unless a whole answer arrived.
+fn post_as(addr: SocketAddr, target: &str, token: &str, body: &str) -> Option<(u16, String)> {
+    let mut stream = TcpStream::connect(addr).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(60))).ok()?;
+    write!(
+        stream,
+        "POST {target} HTTP/1.1\r\nHost: icaze\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    let (head, body) = response.split_once("\r\n\r\n")?;
+    Some((head.split(' ').nth(1)?.parse().ok()?, body.to_owned()))
 }
 
 /// One SMS from phone number `from` as the gateway sends it: the reply that
@@ -460,6 +486,127 @@ fn issue_21_the_database_unreachable_says_try_again_and_the_front_takes_the_inst
     let stored = deployment.stored();
     assert_eq!(stored.values().map(HashSet::len).sum::<usize>(), 2, "{stored:?}");
     assert!(instances[0].stderr().contains("not ready"), "the outage is logged: {}", instances[0].stderr());
+}
+
+/// The administrator's token of instance `n` (made at its first start).
+fn admin_token(deployment: &Deployment, n: usize) -> String {
+    std::fs::read_to_string(deployment.data(n).join("admin-token")).unwrap().trim().to_owned()
+}
+
+/// Sends code-2 SMS for documents from `next` on to `addr`, one a tenth of a
+/// second, until a reply's token satisfies `wanted`; panics after a minute.
+/// Returns the token.
+fn sms_until(addr: SocketAddr, next: &mut u64, what: &str, wanted: impl Fn(&UnverifiedPermit) -> bool) -> String {
+    let started = Instant::now();
+    loop {
+        *next += 1;
+        let reply = sms(addr, *next, &format!("2 {}", document(*next))).expect("a reply");
+        if let Some(permit) = UnverifiedPermit::find_in_text(&reply).ok().filter(|p| wanted(p)) {
+            return permit.token().to_text();
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "waited a minute for {what}; last reply {reply}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The shipped regime of `regimes/` as another regime, in force from
+/// yesterday for thirty days.
+fn regime_from_yesterday() -> String {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let at = |days: i64| icaze_core::UtcMinute::from_unix_seconds(now + days * 86_400).unwrap().to_rfc3339_utc();
+    let mut header = true;
+    std::fs::read_to_string(regime())
+        .unwrap()
+        .lines()
+        .map(|line| {
+            // The regime's own keys come before its first table (`[[codes]]`, whose `id`s are codes).
+            header &= !line.starts_with('[');
+            (line, header)
+        })
+        .map(|(line, header)| match line.split_once(" = ").map(|(key, _)| key).filter(|_| header) {
+            Some("id") => "id = \"scale-out\"".to_owned(),
+            Some("start") => format!("start = \"{}\"", at(-1)),
+            Some("end") => format!("end = \"{}\"", at(30)),
+            _ => line.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn issue_21_a_regime_loaded_through_one_instance_is_applied_by_the_other() {
+    let cluster = PgCluster::shared().unwrap();
+    let deployment = Deployment::new(&cluster, 1_000);
+    let ports = [free_port(), free_port()];
+    let front = HaProxy::start(&ports.map(loopback)).unwrap();
+    // Only the regimes stored in the database: the shipped default, long ended.
+    let instances: Vec<Instance> =
+        ports.iter().enumerate().map(|(n, port)| Instance::start_with(&deployment, n, *port, false)).collect();
+    for (n, instance) in instances.iter().enumerate() {
+        front.wait_for(n, true).unwrap_or_else(|e| panic!("{e}\n{}", instance.stderr()));
+    }
+    let (one, other) = (loopback(ports[0]), loopback(ports[1]));
+    let mut next = 0;
+    let reply = sms(other, next, &format!("2 {}", document(next))).expect("a reply");
+    assert!(token_of(&reply).is_none(), "no regime in force, no permit: {reply}");
+
+    let (status, body) = post_as(one, "/admin/regime", &admin_token(&deployment, 0), &regime_from_yesterday()).unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("scale-out"), "{body}");
+    // The other instance never got the call; it reads the change from the database.
+    sms_until(other, &mut next, "the other instance to apply the regime", |_| true);
+    assert_eq!(
+        deployment.db.psql("SELECT count(*) FROM permits").unwrap(),
+        "1",
+        "the permit answered by the other instance is stored"
+    );
+    // Through the front, every instance applies it.
+    let before = front.stats().unwrap();
+    for _ in 0..10 {
+        next += 1;
+        let reply = sms(front.addr(), next, &format!("2 {}", document(next))).expect("a reply");
+        assert!(token_of(&reply).is_some(), "{reply}");
+    }
+    let after = front.stats().unwrap();
+    assert!(after.iter().zip(&before).all(|(a, b)| a.sent > b.sent), "both answered: {after:?}");
+}
+
+#[test]
+fn issue_21_a_key_rotation_reloaded_through_one_instance_makes_the_other_sign_with_the_new_key() {
+    let cluster = PgCluster::shared().unwrap();
+    let deployment = Deployment::new(&cluster, 1_000);
+    let (instances, front) = instances_behind_a_front(&deployment, 2);
+    let (one, other) = (loopback(instances[0].port), loopback(instances[1].port));
+    let mut next = 0;
+    let first = sms_until(other, &mut next, "a permit", |_| true);
+    let old_key = UnverifiedPermit::find_in_text(&first).unwrap().key_id().0;
+
+    // The instances share the key directory here; in a deployment each has its
+    // copy, and the operator copies the new files to every one first.
+    let rotated = Command::new(env!("CARGO_BIN_EXE_icaze"))
+        .args(["keys", "rotate", "--keys", deployment.keys().to_str().unwrap(), "--role", "sms"])
+        .output()
+        .unwrap();
+    assert!(rotated.status.success(), "{}", String::from_utf8_lossy(&rotated.stderr));
+    let (status, body) = post_as(one, "/v1/keys/reload", &admin_token(&deployment, 0), "{}").unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"trust_list_version\":2") && body.contains(&format!("[{old_key}]")), "{body}");
+
+    // The other instance, which got no call, signs with the new key once it has read the change.
+    let authority = icaze_authority::Authority::load(&deployment.keys()).unwrap();
+    let new = sms_until(other, &mut next, "the other instance to sign with the new key", |p| p.key_id().0 != old_key);
+    let permit = UnverifiedPermit::find_in_text(&new).unwrap();
+    authority.trust_list().verify(&permit).expect("the new trust list verifies the new key's permit");
+    let old = UnverifiedPermit::find_in_text(&first).unwrap();
+    assert!(authority.trust_list().verify(&old).is_err(), "the old key is revoked in the new list");
+    // From then on no instance signs with the old key, whichever the front picks.
+    for _ in 0..10 {
+        next += 1;
+        let reply = sms(front.addr(), next, &format!("2 {}", document(next))).expect("a reply");
+        let permit = UnverifiedPermit::find_in_text(&reply).unwrap_or_else(|e| panic!("{e:?}: {reply}"));
+        assert_ne!(permit.key_id().0, old_key, "{reply}");
+    }
+    assert!(!instances[1].stderr().contains("does not load it"), "{}", instances[1].stderr());
 }
 
 /// What cannot work is refused before anything starts, with what to do.

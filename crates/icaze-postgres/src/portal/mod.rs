@@ -55,11 +55,12 @@ mod tx;
 
 use std::time::Duration;
 
-use deadpool_postgres::{Object, Pool};
+use deadpool_postgres::Pool;
 use icaze_portal::store::{ChangeLock, PortalStore, PortalTx, StoreError};
 
 use self::conn::{Mode, Tx};
 pub(crate) use crate::connect::pool_error;
+use crate::connect::Held;
 use crate::runtime::StoreRuntime;
 use crate::schema::migrate_store;
 use crate::{OpenError, PgConfig};
@@ -265,17 +266,5 @@ impl PortalStore for PgPortalStore {
         let mut tx = Tx::begin(&self.pool, &self.runtime, Mode::Read)?;
         let result = work(&mut tx);
         tx.finish(result).map_err(|e| e.error)
-    }
-}
-
-/// A connection of its own, holding the changes' lock (or with its settings
-/// changed for the wait): closed when dropped, never given back to the pool.
-struct Held(Option<Object>);
-
-impl Drop for Held {
-    fn drop(&mut self) {
-        if let Some(client) = self.0.take() {
-            drop(Object::take(client));
-        }
     }
 }
