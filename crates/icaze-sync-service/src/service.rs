@@ -620,33 +620,6 @@ impl<S: PermitStore> SyncService<S> {
         })
     }
 
-    /// Revokes the live permits of every channel of the people put on the
-    /// deny list since the last call (an import writes them to
-    /// [`PermitStore::denials_to_apply`], in its own transaction): each document in
-    /// one revocation with its audit line, by `deny-list`, so that they are
-    /// in the next bundle. A denial already lifted or expired revokes
-    /// nothing, and lifting one revokes nothing back. Returns the serials
-    /// revoked. Safe to run again after a crash: a serial revoked twice is
-    /// revoked once.
-    pub fn apply_denials(&self) -> Result<Vec<u32>, SyncError> {
-        let caller = Caller::Service { name: "deny-list".into() };
-        let mut revoked = Vec::new();
-        loop {
-            let documents = self.permits.denials_to_apply(256)?;
-            if documents.is_empty() {
-                return Ok(revoked);
-            }
-            let now = self.now();
-            for document in &documents {
-                if self.permits.denial(document, now)?.is_some() {
-                    let target = RevokeTarget::Document(document.clone());
-                    revoked.extend(self.revoke(&caller, target, "put on the deny list")?.0);
-                }
-            }
-            self.permits.denials_applied(&documents)?;
-        }
-    }
-
     /// The requests refused for their rate since the service started.
     pub fn rate_limited(&self) -> &RateLimited {
         self.limiters.refused()
@@ -791,5 +764,6 @@ fn parse_cursor(text: &str) -> Result<(UtcMinute, i64), SyncError> {
     Ok((UtcMinute::from_unix_minutes(at.parse().map_err(|_| bad())?), id.parse().map_err(|_| bad())?))
 }
 
+pub(crate) mod feeds;
 #[cfg(test)]
 mod tests;
