@@ -7,6 +7,7 @@
 //! [`sync`]: the sync service's `/v1/…` answers (`docs/sync-api.md`);
 //! [`portal`]: the employer portal's and the 102 console's `/portal/api/…`
 //! answers and the administrator's portal actions (`docs/portal-api.md`);
+//! [`feeds`]: the registry feeds' answers (`docs/feeds.md`);
 //! [`Refusal`]: the `{code, message}` both send when they refuse.
 //!
 //! These are wire shapes, not the services' values: the services answer with
@@ -19,6 +20,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod feeds;
 pub mod portal;
 pub mod sync;
 
