@@ -139,7 +139,7 @@ fn main() {
             run(&rt, "sqlite (synchronous FULL)", permits, Box::new(sync), holders, import);
         }
         "postgres" => {
-            let cluster = PgCluster::start().expect("a PostgreSQL cluster");
+            let cluster = Arc::new(PgCluster::start().expect("a PostgreSQL cluster"));
             cluster.psql("postgres", "ALTER SYSTEM SET fsync = on").expect("fsync on");
             cluster.psql("postgres", "ALTER SYSTEM SET full_page_writes = on").expect("full-page writes on");
             cluster.psql("postgres", "SELECT pg_reload_conf()").expect("reload");
