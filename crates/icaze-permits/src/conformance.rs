@@ -22,9 +22,13 @@ use std::ops::Range;
 use icaze_core::{PermitSerial, UtcMinute, ZoneId};
 
 use crate::csv::baku_day;
+use crate::feeds::{RevokeCause, ToRevoke};
 use crate::store::{
     CodeHour, Generations, ImportReport, Limits, PermitRecord, PermitStore, Recorded, RefusedRequest, Search,
 };
+
+mod feeds;
+pub use self::feeds::*;
 
 /// What the suite needs of a backend besides the store interface.
 pub trait Backend: Send + Sync {
@@ -74,6 +78,9 @@ macro_rules! permit_store_conformance {
             valid_permits_are_those_not_yet_ended,
             denials_to_apply_until_applied,
             permits_and_refused_requests_are_searched_and_counted,
+            feed_credentials_are_kept_by_agency,
+            a_feed_batch_is_applied_whole_in_order_once,
+            feed_batches_queue_denials_and_cancellations_by_feed,
         );
     };
 }
@@ -480,13 +487,18 @@ pub async fn denials_to_apply_until_applied<B: Backend>(backend: &B) {
     assert!(store.denials_to_apply(10).expect("to apply").is_empty());
     let csv = "document,reason,until\nAZE33333333,infected,\nAZE11111111,arrival,\nAZE22222222,arrival,\n";
     backend.import_denials(&store, csv);
-    assert_eq!(store.denials_to_apply(2).expect("to apply"), ["AZE11111111", "AZE22222222"]);
-    store.denials_applied(&["AZE11111111".to_owned(), "AZE22222222".to_owned()]).expect("applied");
-    assert_eq!(store.denials_to_apply(10).expect("to apply"), ["AZE33333333"]);
+    let documents = |queued: Vec<ToRevoke>| -> Vec<String> {
+        assert!(queued.iter().all(|q| q.cause == RevokeCause::Denied && q.feed.is_empty()), "{queued:?}");
+        queued.into_iter().map(|q| q.document).collect()
+    };
+    let first = store.denials_to_apply(2).expect("to apply");
+    assert_eq!(documents(first.clone()), ["AZE11111111", "AZE22222222"]);
+    store.denials_applied(&first).expect("applied");
+    assert_eq!(documents(store.denials_to_apply(10).expect("to apply")), ["AZE33333333"]);
     store.denials_applied(&[]).expect("nothing applied");
     // Denied again: applied again.
     backend.import_denials(&store, "document,reason,until\nAZE11111111,infected,\n");
-    assert_eq!(store.denials_to_apply(10).expect("to apply"), ["AZE11111111", "AZE33333333"]);
+    assert_eq!(documents(store.denials_to_apply(10).expect("to apply")), ["AZE11111111", "AZE33333333"]);
 }
 
 /// Issue 23: the permits of every channel and the SMS requests that got

@@ -44,45 +44,50 @@ pub struct PhoneRow {
 /// held twice in memory (the rows as vectors of fields took four times the
 /// text: 1.35 GB at 10 million).
 pub fn people(csv: &str) -> impl Iterator<Item = (usize, Result<PersonRow, String>)> + '_ {
-    rows(csv, &["document", "birth_date", "zone"]).map(|(line, fields)| {
-        let row = fields.and_then(|f| {
-            let document = person_document(&f[0])?;
-            let birth_day = date(&f[1])?;
-            let zone = f[2]
-                .trim()
-                .parse()
-                .ok()
-                .and_then(ZoneId::new)
-                .ok_or_else(|| format!("zone {:?} is not a number from 1 to 4095", f[2]))?;
-            Ok(PersonRow { document, birth_day, zone })
-        });
-        (line, row)
-    })
+    rows(csv, &["document", "birth_date", "zone"]).map(|(line, fields)| (line, fields.and_then(|f| person_row(&f))))
+}
+
+/// A population registry row from its fields `document,birth_date,zone`
+/// (the caller checked there are three).
+pub(crate) fn person_row(f: &[Cow<'_, str>]) -> Result<PersonRow, String> {
+    let document = person_document(&f[0])?;
+    let birth_day = date(&f[1])?;
+    let zone = f[2]
+        .trim()
+        .parse()
+        .ok()
+        .and_then(ZoneId::new)
+        .ok_or_else(|| format!("zone {:?} is not a number from 1 to 4095", f[2]))?;
+    Ok(PersonRow { document, birth_day, zone })
 }
 
 /// The rows of a deny-list file (`until` is RFC 3339, or a date `YYYY-MM-DD`
 /// meaning its start in Baku, or empty), as [`people`] gives them.
 pub fn denials(csv: &str) -> impl Iterator<Item = (usize, Result<DenialRow, String>)> + '_ {
-    rows(csv, &["document", "reason", "until"]).map(|(line, fields)| {
-        let row = fields.and_then(|f| {
-            let document = document(&f[0])?;
-            let reason = f[1].trim().to_owned();
-            if reason.is_empty() {
-                return Err("the reason is empty".to_owned());
-            }
-            let until = optional_time(&f[2])?;
-            Ok(DenialRow { document, reason, until })
-        });
-        (line, row)
-    })
+    rows(csv, &["document", "reason", "until"]).map(|(line, fields)| (line, fields.and_then(|f| denial_row(&f))))
+}
+
+/// A deny-list row from its fields `document,reason,until` (the caller
+/// checked there are three).
+pub(crate) fn denial_row(f: &[Cow<'_, str>]) -> Result<DenialRow, String> {
+    let document = document(&f[0])?;
+    let reason = f[1].trim().to_owned();
+    if reason.is_empty() {
+        return Err("the reason is empty".to_owned());
+    }
+    let until = optional_time(&f[2])?;
+    Ok(DenialRow { document, reason, until })
 }
 
 /// The rows of a phone-register file (`document,phone`), as [`people`] gives them.
 pub fn phones(csv: &str) -> impl Iterator<Item = (usize, Result<PhoneRow, String>)> + '_ {
-    rows(csv, &["document", "phone"]).map(|(line, fields)| {
-        let row = fields.and_then(|f| Ok(PhoneRow { document: document(&f[0])?, phone: phone(&f[1])? }));
-        (line, row)
-    })
+    rows(csv, &["document", "phone"]).map(|(line, fields)| (line, fields.and_then(|f| phone_row(&f))))
+}
+
+/// A phone-register row from its fields `document,phone` (the caller checked
+/// there are two).
+pub(crate) fn phone_row(f: &[Cow<'_, str>]) -> Result<PhoneRow, String> {
+    Ok(PhoneRow { document: document(&f[0])?, phone: phone(&f[1])? })
 }
 
 /// A phone number in canonical form: its digits, international, without `+`
@@ -111,7 +116,7 @@ pub fn phone(field: &str) -> Result<String, String> {
 /// Fields may be quoted as in RFC 4180 (`"Aliyev, R"`, `""` for a quote)
 /// within their line, as spreadsheets write them; a line without a quote is
 /// split in place, with no copy.
-fn rows<'a>(
+pub(crate) fn rows<'a>(
     csv: &'a str,
     columns: &'static [&'static str],
 ) -> impl Iterator<Item = (usize, Result<Vec<Cow<'a, str>>, String>)> + 'a {

@@ -16,6 +16,7 @@ pub mod clock;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 pub mod csv;
+pub mod feeds;
 pub mod keys;
 pub mod metrics;
 pub mod regime;

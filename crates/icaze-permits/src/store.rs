@@ -7,6 +7,8 @@ use std::ops::Range;
 
 use icaze_core::{PermitSerial, UtcMinute, ZoneId};
 
+pub use crate::feeds::{BatchApplied, BatchRecord, FeedBatch, FeedCredential, Registry, ToRevoke};
+
 /// A person in the population registry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Person {
@@ -308,11 +310,32 @@ pub trait PermitStore: Send + Sync + 'static {
     /// register names no phone for the document (it is optional, and no
     /// register covers every holder), else only if it names this one.
     fn phone_may_ask(&self, document: &str, phone: &str) -> Result<bool, StoreError>;
-    /// Documents put on the deny list (by an import) whose live permits
-    /// are not yet revoked, at most `limit`, in document order.
-    fn denials_to_apply(&self, limit: u32) -> Result<Vec<String>, StoreError>;
-    /// These documents' permits are revoked: they leave [`PermitStore::denials_to_apply`].
-    fn denials_applied(&self, documents: &[String]) -> Result<(), StoreError>;
+    /// Documents whose live permits are not yet revoked: put on the deny
+    /// list (by an import or a feed) or cancelled in the population registry
+    /// (by a feed), at most `limit`, in document order.
+    fn denials_to_apply(&self, limit: u32) -> Result<Vec<ToRevoke>, StoreError>;
+    /// These documents' permits are revoked: they leave [`PermitStore::denials_to_apply`]
+    /// (an entry queued again since, with another feed, stays).
+    fn denials_applied(&self, done: &[ToRevoke]) -> Result<(), StoreError>;
+    /// Keeps an agency's feed credential; `false` (and nothing changed) if
+    /// the agency has one already.
+    fn add_feed(&self, credential: &FeedCredential) -> Result<bool, StoreError>;
+    /// Every feed credential, by agency.
+    fn feeds(&self) -> Result<Vec<FeedCredential>, StoreError>;
+    /// Removes an agency's feed credential; `false` if it had none. Its
+    /// batches' records stay.
+    fn remove_feed(&self, agency: &str) -> Result<bool, StoreError>;
+    /// The feed credential whose token has this SHA-256 (hexadecimal).
+    fn feed_by_token_hash(&self, token_hash: &str) -> Result<Option<FeedCredential>, StoreError>;
+    /// Applies a batch of a feed in one transaction with its record, unless
+    /// its agency sent its id before (then nothing is done, and the answer
+    /// says whether with the same bytes). A denial added and a document
+    /// cancelled are queued for [`PermitStore::denials_to_apply`] in the same
+    /// transaction.
+    fn apply_feed_batch(&self, batch: &FeedBatch) -> Result<BatchApplied, StoreError>;
+    /// The records of the batches applied to `registry`, newest first, at
+    /// most `limit`.
+    fn feed_batches(&self, registry: Registry, limit: u32) -> Result<Vec<BatchRecord>, StoreError>;
     /// The deny-list applier's turn, if no one else (another instance on the
     /// same database, or another applier of this one) has it: `None` means
     /// another applier is at work, and this one leaves the round to it, so

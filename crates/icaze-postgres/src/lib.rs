@@ -102,6 +102,7 @@
 #![forbid(unsafe_code)]
 
 mod connect;
+mod feeds;
 mod permits;
 mod reports;
 mod runtime;

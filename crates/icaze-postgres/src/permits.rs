@@ -8,14 +8,17 @@ use std::ops::Range;
 use deadpool_postgres::{Client, Pool};
 use icaze_core::{PermitSerial, UtcMinute, ZoneId};
 use icaze_permits::csv::baku_day;
+use icaze_permits::feeds::RevokeCause;
 use icaze_permits::store::{
-    CodeHour, Denial, DenialsLock, Found, Generations, ImportReport, LastPermit, Limits, PermitRecord, PermitStore,
-    Person, Recorded, RefusedRequest, RowProblem, Search, StoreError, TopRequesters,
+    BatchApplied, BatchRecord, CodeHour, Denial, DenialsLock, FeedBatch, FeedCredential, Found, Generations,
+    ImportReport, LastPermit, Limits, PermitRecord, PermitStore, Person, Recorded, RefusedRequest, Registry,
+    RowProblem, Search, StoreError, ToRevoke, TopRequesters,
 };
 use tokio_postgres::error::SqlState;
 use tokio_postgres::Row;
 
 pub(crate) use crate::connect::{db, pool_error};
+use crate::feeds;
 use crate::runtime::StoreRuntime;
 use crate::schema::{migrate, MIGRATIONS};
 use crate::{OpenError, PgConfig};
@@ -149,7 +152,10 @@ impl PgPermitStore {
                 .await
                 .map_err(db)?;
             let to_apply = tx
-                .prepare("INSERT INTO denials_to_apply (document) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING")
+                .prepare(
+                    "INSERT INTO to_revoke (document, cause, feed) SELECT unnest($1::text[]), 0, ''
+                     ON CONFLICT DO NOTHING",
+                )
                 .await
                 .map_err(db)?;
             let mut rows = icaze_permits::csv::denials(&csv);
@@ -506,20 +512,39 @@ impl PermitStore for PgPermitStore {
         })
     }
 
-    fn denials_to_apply(&self, limit: u32) -> Result<Vec<String>, StoreError> {
+    fn denials_to_apply(&self, limit: u32) -> Result<Vec<ToRevoke>, StoreError> {
         self.read(move |client| async move {
             let rows = client
-                .query("SELECT document FROM denials_to_apply ORDER BY document LIMIT $1", &[&i64::from(limit)])
+                .query(
+                    "SELECT document, cause, feed FROM to_revoke ORDER BY document, cause, feed LIMIT $1",
+                    &[&i64::from(limit)],
+                )
                 .await
                 .map_err(db)?;
-            rows.iter().map(|r| col(r, 0)).collect()
+            rows.iter()
+                .map(|r| {
+                    let cause: i16 = col(r, 1)?;
+                    let cause = RevokeCause::from_code(i64::from(cause))
+                        .ok_or_else(|| StoreError::Damaged(format!("cause {cause} of a revocation to apply")))?;
+                    Ok(ToRevoke { document: col(r, 0)?, cause, feed: col(r, 2)? })
+                })
+                .collect()
         })
     }
 
-    fn denials_applied(&self, documents: &[String]) -> Result<(), StoreError> {
-        let documents = documents.to_vec();
+    fn denials_applied(&self, done: &[ToRevoke]) -> Result<(), StoreError> {
+        let documents: Vec<String> = done.iter().map(|d| d.document.clone()).collect();
+        let causes: Vec<i16> = done.iter().map(|d| d.cause.code()).collect();
+        let feeds: Vec<String> = done.iter().map(|d| d.feed.clone()).collect();
         self.read(move |client| async move {
-            client.execute("DELETE FROM denials_to_apply WHERE document = ANY($1)", &[&documents]).await.map_err(db)?;
+            client
+                .execute(
+                    "DELETE FROM to_revoke t USING unnest($1::text[], $2::smallint[], $3::text[]) AS d(document, cause, feed)
+                     WHERE t.document = d.document AND t.cause = d.cause AND t.feed = d.feed",
+                    &[&documents, &causes, &feeds],
+                )
+                .await
+                .map_err(db)?;
             Ok(())
         })
     }
@@ -527,6 +552,45 @@ impl PermitStore for PgPermitStore {
     fn lock_denials(&self) -> Result<Option<DenialsLock>, StoreError> {
         let runtime = self.runtime.handle();
         self.read(move |client| crate::shared::lock_denials(client, runtime))
+    }
+
+    fn add_feed(&self, credential: &FeedCredential) -> Result<bool, StoreError> {
+        let credential = credential.clone();
+        self.read(move |client| async move { feeds::add(&client, credential).await })
+    }
+
+    fn feeds(&self) -> Result<Vec<FeedCredential>, StoreError> {
+        self.read(|client| async move { feeds::all(&client).await })
+    }
+
+    fn remove_feed(&self, agency: &str) -> Result<bool, StoreError> {
+        let agency = agency.to_owned();
+        self.read(move |client| async move {
+            Ok(client.execute("DELETE FROM feeds WHERE agency = $1", &[&agency]).await.map_err(db)? == 1)
+        })
+    }
+
+    fn feed_by_token_hash(&self, token_hash: &str) -> Result<Option<FeedCredential>, StoreError> {
+        let hash = token_hash.to_owned();
+        self.read(move |client| async move { feeds::by_token_hash(&client, hash).await })
+    }
+
+    fn apply_feed_batch(&self, batch: &FeedBatch) -> Result<BatchApplied, StoreError> {
+        let batch = batch.clone();
+        self.read(move |mut client| async move {
+            let tx = client.transaction().await.map_err(db)?;
+            let applied = feeds::apply(&tx, &batch).await?;
+            if matches!(applied, BatchApplied::Applied(_)) {
+                tx.commit().await.map_err(db)?;
+            } else {
+                tx.rollback().await.map_err(db)?;
+            }
+            Ok(applied)
+        })
+    }
+
+    fn feed_batches(&self, registry: Registry, limit: u32) -> Result<Vec<BatchRecord>, StoreError> {
+        self.read(move |client| async move { feeds::batches(&client, registry, limit).await })
     }
 
     async fn reserve_serials(&self, count: u32) -> Result<Range<u32>, StoreError> {

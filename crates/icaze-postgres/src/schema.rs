@@ -104,6 +104,36 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         regimes BIGINT NOT NULL
      );
      INSERT INTO generations VALUES (1, 0, 0);",
+    // 5: the registry feeds (`docs/feeds.md`): the agencies' credentials (the
+    // SHA-256 of each token), the record of every batch applied, and the
+    // queue of documents to revoke with its cause (0 denied, 1 cancelled) and
+    // the feed that caused it ('' for an import).
+    "CREATE TABLE to_revoke (
+        document TEXT NOT NULL,
+        cause SMALLINT NOT NULL,
+        feed TEXT NOT NULL,
+        PRIMARY KEY (document, cause, feed)
+     );
+     INSERT INTO to_revoke (document, cause, feed) SELECT document, 0, '' FROM denials_to_apply;
+     DROP TABLE denials_to_apply;
+     CREATE TABLE feeds (
+        agency TEXT PRIMARY KEY,
+        registry TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE,
+        created_at BIGINT NOT NULL
+     );
+     CREATE TABLE feed_batches (
+        id BIGSERIAL PRIMARY KEY,
+        agency TEXT NOT NULL,
+        registry TEXT NOT NULL,
+        batch_id TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        received_at BIGINT NOT NULL,
+        added BIGINT NOT NULL,
+        removed BIGINT NOT NULL,
+        UNIQUE (agency, batch_id)
+     );
+     CREATE INDEX feed_batches_by_registry ON feed_batches (registry, id);",
 ];
 
 /// Brings the permits store's schema to [`MIGRATIONS`]' version.

@@ -105,10 +105,16 @@ impl ApiError {
 impl From<SyncError> for ApiError {
     fn from(e: SyncError) -> Self {
         let status = match &e {
-            SyncError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            SyncError::Unauthenticated | SyncError::FeedUnauthenticated => StatusCode::UNAUTHORIZED,
             SyncError::Forbidden(_) | SyncError::DeviceUnknown | SyncError::DeviceSuspended => StatusCode::FORBIDDEN,
-            SyncError::DeviceNotFound(_) | SyncError::SupervisorNotFound(_) => StatusCode::NOT_FOUND,
-            SyncError::SupervisorExists(_) | SyncError::FutureVersion { .. } => StatusCode::CONFLICT,
+            SyncError::DeviceNotFound(_) | SyncError::SupervisorNotFound(_) | SyncError::FeedNotFound(_) => {
+                StatusCode::NOT_FOUND
+            }
+            SyncError::SupervisorExists(_)
+            | SyncError::FutureVersion { .. }
+            | SyncError::FeedExists(_)
+            | SyncError::BatchConflict { .. } => StatusCode::CONFLICT,
+            SyncError::BadRows(_) => StatusCode::UNPROCESSABLE_ENTITY,
             SyncError::Invalid { code: "too_large", .. } => StatusCode::PAYLOAD_TOO_LARGE,
             SyncError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             SyncError::EnrollmentCode(_) | SyncError::Batch(_) | SyncError::Invalid { .. } => StatusCode::BAD_REQUEST,

@@ -24,8 +24,9 @@ pub use icaze_postgres::{OpenError, PgConfig};
 use crate::portal::store::PortalStore;
 use crate::sqlite::{SqliteConfig, SqlitePermitStore};
 use crate::store::{
-    CodeHour, Denial, DenialsLock, Found, Generations, ImportReport, Limits, PermitRecord, PermitStore, Person,
-    Recorded, RefusedRequest, Search, StoreError, TopRequesters,
+    BatchApplied, BatchRecord, CodeHour, Denial, DenialsLock, FeedBatch, FeedCredential, Found, Generations,
+    ImportReport, Limits, PermitRecord, PermitStore, Person, Recorded, RefusedRequest, Registry, Search, StoreError,
+    ToRevoke, TopRequesters,
 };
 use crate::sync::store::SyncStore;
 use crate::StartError;
@@ -226,12 +227,36 @@ impl PermitStore for PermitBackend {
         each!(self, s => s.phone_may_ask(document, phone))
     }
 
-    fn denials_to_apply(&self, limit: u32) -> Result<Vec<String>, StoreError> {
+    fn denials_to_apply(&self, limit: u32) -> Result<Vec<ToRevoke>, StoreError> {
         each!(self, s => s.denials_to_apply(limit))
     }
 
-    fn denials_applied(&self, documents: &[String]) -> Result<(), StoreError> {
-        each!(self, s => s.denials_applied(documents))
+    fn denials_applied(&self, done: &[ToRevoke]) -> Result<(), StoreError> {
+        each!(self, s => s.denials_applied(done))
+    }
+
+    fn add_feed(&self, credential: &FeedCredential) -> Result<bool, StoreError> {
+        each!(self, s => s.add_feed(credential))
+    }
+
+    fn feeds(&self) -> Result<Vec<FeedCredential>, StoreError> {
+        each!(self, s => s.feeds())
+    }
+
+    fn remove_feed(&self, agency: &str) -> Result<bool, StoreError> {
+        each!(self, s => s.remove_feed(agency))
+    }
+
+    fn feed_by_token_hash(&self, token_hash: &str) -> Result<Option<FeedCredential>, StoreError> {
+        each!(self, s => s.feed_by_token_hash(token_hash))
+    }
+
+    fn apply_feed_batch(&self, batch: &FeedBatch) -> Result<BatchApplied, StoreError> {
+        each!(self, s => s.apply_feed_batch(batch))
+    }
+
+    fn feed_batches(&self, registry: Registry, limit: u32) -> Result<Vec<BatchRecord>, StoreError> {
+        each!(self, s => s.feed_batches(registry, limit))
     }
 
     fn lock_denials(&self) -> Result<Option<DenialsLock>, StoreError> {

@@ -12,15 +12,18 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use tokio::sync::{mpsc, oneshot};
 
 use icaze_permits::csv::baku_day;
+use icaze_permits::feeds::RevokeCause;
 use icaze_permits::store::{
-    CodeHour, Denial, DenialsLock, Found, Generations, ImportReport, LastPermit, Limits, PermitRecord, PermitStore,
-    Person, Recorded, RefusedRequest, RowProblem, Search, StoreError, TopRequesters,
+    BatchApplied, BatchRecord, CodeHour, Denial, DenialsLock, FeedBatch, FeedCredential, Found, Generations,
+    ImportReport, LastPermit, Limits, PermitRecord, PermitStore, Person, Recorded, RefusedRequest, Registry,
+    RowProblem, Search, StoreError, ToRevoke, TopRequesters,
 };
 
 use crate::engine::read_first;
 use crate::{migrate, open, Checkpointer, Error, Readers, SqliteConfig};
 
 mod shared;
+mod feeds;
 mod writer;
 
 use self::writer::write_loop;
@@ -168,6 +171,36 @@ const REGISTRY_MIGRATIONS: &[&str] = &[
     // this migration is applied too.
     "CREATE TABLE denials_to_apply (document TEXT PRIMARY KEY) WITHOUT ROWID;
      INSERT INTO denials_to_apply (document) SELECT document FROM denials;",
+    // 4: the registry feeds (`docs/feeds.md`): the agencies' credentials (the
+    // SHA-256 of each token), the record of every batch applied, and the
+    // queue of documents to revoke with its cause (0 denied, 1 cancelled) and
+    // the feed that caused it ('' for an import).
+    "CREATE TABLE to_revoke (
+        document TEXT NOT NULL,
+        cause INTEGER NOT NULL,
+        feed TEXT NOT NULL,
+        PRIMARY KEY (document, cause, feed)
+     ) WITHOUT ROWID;
+     INSERT INTO to_revoke (document, cause, feed) SELECT document, 0, '' FROM denials_to_apply;
+     DROP TABLE denials_to_apply;
+     CREATE TABLE feeds (
+        agency TEXT PRIMARY KEY,
+        registry TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL
+     ) WITHOUT ROWID;
+     CREATE TABLE feed_batches (
+        id INTEGER PRIMARY KEY,
+        agency TEXT NOT NULL,
+        registry TEXT NOT NULL,
+        batch_id TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        received_at INTEGER NOT NULL,
+        added INTEGER NOT NULL,
+        removed INTEGER NOT NULL,
+        UNIQUE (agency, batch_id)
+     );
+     CREATE INDEX feed_batches_by_registry ON feed_batches (registry, id);",
 ];
 
 /// How much of `registry.db` a reader maps into memory: all of it for any
@@ -348,7 +381,8 @@ impl SqlitePermitStore {
             )?;
             // In the same transaction: a denial imported is a denial whose
             // permits the service will revoke, also across a crash.
-            let mut to_apply = tx.prepare("INSERT OR IGNORE INTO denials_to_apply (document) VALUES (?1)")?;
+            let mut to_apply =
+                tx.prepare("INSERT OR IGNORE INTO to_revoke (document, cause, feed) VALUES (?1, 0, '')")?;
             import_rows(icaze_permits::csv::denials(csv), |d| {
                 insert.execute(params![d.document, d.reason, d.until.map(|u| u.unix_minutes())])?;
                 to_apply.execute([&d.document])?;
@@ -501,22 +535,32 @@ impl PermitStore for SqlitePermitStore {
         })
     }
 
-    fn denials_to_apply(&self, limit: u32) -> Result<Vec<String>, StoreError> {
+    fn denials_to_apply(&self, limit: u32) -> Result<Vec<ToRevoke>, StoreError> {
         answer(|| {
             self.with_registry(|c| {
-                let mut stmt = c.prepare_cached("SELECT document FROM denials_to_apply ORDER BY document LIMIT ?1")?;
-                let rows = stmt.query_map([limit], |r| r.get(0))?;
-                Ok(rows.collect::<Result<Vec<String>, _>>()?)
+                let mut stmt = c.prepare_cached(
+                    "SELECT document, cause, feed FROM to_revoke ORDER BY document, cause, feed LIMIT ?1",
+                )?;
+                let rows = stmt.query_map([limit], |r| Ok((r.get(0)?, r.get::<_, i64>(1)?, r.get(2)?)))?;
+                let mut queued = Vec::new();
+                for row in rows {
+                    let (document, cause, feed) = row?;
+                    let cause = RevokeCause::from_code(cause)
+                        .ok_or_else(|| Error::Damaged(format!("cause {cause} of a revocation to apply")))?;
+                    queued.push(ToRevoke { document, cause, feed });
+                }
+                Ok(queued)
             })
         })
     }
 
-    fn denials_applied(&self, documents: &[String]) -> Result<(), StoreError> {
+    fn denials_applied(&self, done: &[ToRevoke]) -> Result<(), StoreError> {
         answer(|| {
             self.write_registry_all(|tx| {
-                let mut delete = tx.prepare("DELETE FROM denials_to_apply WHERE document = ?1")?;
-                for document in documents {
-                    delete.execute([document])?;
+                let mut delete =
+                    tx.prepare("DELETE FROM to_revoke WHERE document = ?1 AND cause = ?2 AND feed = ?3")?;
+                for d in done {
+                    delete.execute(params![d.document, d.cause.code(), d.feed])?;
                 }
                 Ok(())
             })
@@ -525,6 +569,38 @@ impl PermitStore for SqlitePermitStore {
 
     fn lock_denials(&self) -> Result<Option<DenialsLock>, StoreError> {
         Ok(self::shared::DenialsTurn::take(self.readers.path()))
+    }
+
+    fn add_feed(&self, credential: &FeedCredential) -> Result<bool, StoreError> {
+        answer(|| self.write_registry_all(|tx| feeds::add(tx, credential)))
+    }
+
+    fn feeds(&self) -> Result<Vec<FeedCredential>, StoreError> {
+        answer(|| self.with_registry(feeds::all))
+    }
+
+    fn remove_feed(&self, agency: &str) -> Result<bool, StoreError> {
+        answer(|| self.write_registry_all(|tx| Ok(tx.execute("DELETE FROM feeds WHERE agency = ?1", [agency])? == 1)))
+    }
+
+    fn feed_by_token_hash(&self, token_hash: &str) -> Result<Option<FeedCredential>, StoreError> {
+        answer(|| self.with_registry(|c| feeds::by_token_hash(c, token_hash)))
+    }
+
+    fn apply_feed_batch(&self, batch: &FeedBatch) -> Result<BatchApplied, StoreError> {
+        answer(|| {
+            self.write_registry(|tx| {
+                let applied = feeds::apply(&tx, batch)?;
+                if matches!(applied, BatchApplied::Applied(_)) {
+                    tx.commit()?;
+                }
+                Ok(applied)
+            })
+        })
+    }
+
+    fn feed_batches(&self, registry: Registry, limit: u32) -> Result<Vec<BatchRecord>, StoreError> {
+        answer(|| self.with_registry(|c| feeds::batches(c, registry, limit)))
     }
 
     async fn reserve_serials(&self, count: u32) -> Result<Range<u32>, StoreError> {

@@ -37,6 +37,26 @@ pub enum SyncError {
     /// The upload batch or export file does not read or verify.
     #[error("the upload batch is refused: {0}")]
     Batch(BatchError),
+    /// A feed's batch without its agency's credential, or with one nobody holds.
+    #[error("this needs `Authorization: Bearer <token>` of the agency's feed credential (`icaze admin feed add`)")]
+    FeedUnauthenticated,
+    /// No feed credential of that agency.
+    #[error("there is no feed of the agency {0}: check the name (`icaze admin feed list`)")]
+    FeedNotFound(String),
+    /// The agency has a feed credential.
+    #[error("the agency {0} has a feed credential already: remove it first to make another")]
+    FeedExists(String),
+    /// Rows of a feed's batch do not read: nothing of it was applied.
+    #[error("{} rows of the batch do not read (the first on line {}): nothing was applied; correct them and send the batch again", .0.len(), .0.first().map_or(0, |p| p.line))]
+    BadRows(Vec<icaze_permits::store::RowProblem>),
+    /// The agency sent this batch id before with other contents.
+    #[error("the batch {batch_id} was applied before with other contents (SHA-256 {hash}): give a new batch a new id")]
+    BatchConflict {
+        /// The id.
+        batch_id: String,
+        /// The SHA-256 of the batch applied under that id.
+        hash: String,
+    },
     /// A field of the request is wrong.
     #[error("{message}")]
     Invalid {
@@ -87,6 +107,11 @@ impl SyncError {
             SyncError::EnrollmentCode(_) => "bad_enrollment_code",
             SyncError::Batch(e) => e.code(),
             SyncError::Invalid { code, .. } => code,
+            SyncError::FeedUnauthenticated => "unauthenticated",
+            SyncError::FeedNotFound(_) => "feed_not_found",
+            SyncError::FeedExists(_) => "feed_exists",
+            SyncError::BadRows(_) => "bad_rows",
+            SyncError::BatchConflict { .. } => "batch_conflict",
             SyncError::FutureVersion { .. } => "future_version",
             SyncError::Store(_) => "storage",
             SyncError::Bundle(_) => "bundle_unavailable",

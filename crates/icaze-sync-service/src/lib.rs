@@ -36,6 +36,7 @@ pub mod views;
 pub use crate::auth::Caller;
 pub use crate::error::SyncError;
 pub use crate::limits::{RateLimited, SyncLimits};
+pub use crate::service::feeds::{FeedReceipt, MAX_BATCH_RECORDS};
 pub use crate::service::{KeyHook, SyncService, DEFAULT_PAGE, MAX_PAGE, MAX_REASON};
 pub use crate::views::{
     Activity, Approval, Channel, DeviceView, InspectionFilter, InspectionPage, KeysReloaded, Receipt, Reissue,

@@ -771,6 +771,6 @@ fn parse_cursor(text: &str) -> Result<(UtcMinute, i64), SyncError> {
     Ok((UtcMinute::from_unix_minutes(at.parse().map_err(|_| bad())?), id.parse().map_err(|_| bad())?))
 }
 
-mod denials;
+pub(crate) mod feeds;
 #[cfg(test)]
 mod tests;

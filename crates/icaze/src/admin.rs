@@ -91,6 +91,10 @@ enum AdminCommand {
     /// Make or remove a precinct supervisor (administrator only).
     #[command(subcommand)]
     Supervisor(SupervisorCommand),
+    /// Registry feeds: an agency's credential for one registry and the batches applied
+    /// (administrator only, docs/feeds.md).
+    #[command(subcommand)]
+    Feed(FeedCommand),
     /// Who the credential is.
     Whoami,
     /// Employer portal organisations: add one with its first authorised person, or revoke
@@ -222,6 +226,57 @@ enum SupervisorCommand {
         /// The supervisor's name.
         name: String,
     },
+}
+
+#[derive(Subcommand)]
+enum FeedCommand {
+    /// Make an agency's feed credential for one registry; prints its token, shown only once.
+    Add {
+        /// The agency (letters, digits, '.', '_', '-').
+        #[arg(long)]
+        agency: String,
+        /// The one registry its batches may change.
+        #[arg(long, value_enum)]
+        registry: FeedRegistry,
+    },
+    /// List the feed credentials (never their tokens).
+    List,
+    /// Remove an agency's feed credential: its token stops working at once.
+    Remove {
+        /// The agency.
+        #[arg(long)]
+        agency: String,
+    },
+    /// The batches applied to a registry, newest first.
+    Batches {
+        /// The registry.
+        #[arg(long, value_enum)]
+        registry: FeedRegistry,
+        /// At most this many (1 to 1000; default 100).
+        #[arg(long)]
+        limit: Option<u32>,
+    },
+}
+
+/// A registry a feed changes.
+#[derive(Clone, Copy, ValueEnum)]
+enum FeedRegistry {
+    /// The deny list.
+    Deny,
+    /// The population registry.
+    People,
+    /// The phone register.
+    Phones,
+}
+
+impl FeedRegistry {
+    fn as_str(self) -> &'static str {
+        match self {
+            FeedRegistry::Deny => "deny",
+            FeedRegistry::People => "people",
+            FeedRegistry::Phones => "phones",
+        }
+    }
 }
 
 #[derive(Args)]
@@ -380,6 +435,22 @@ fn request(command: &AdminCommand) -> anyhow::Result<(Request, &'static str)> {
             },
             "supervisor removed",
         ),
+        AdminCommand::Feed(FeedCommand::Add { agency, registry }) => {
+            (Request::post("v1/feeds", json!({ "agency": agency, "registry": registry.as_str() })), "feed added")
+        }
+        AdminCommand::Feed(FeedCommand::List) => (Request::get("v1/feeds"), "feeds"),
+        AdminCommand::Feed(FeedCommand::Remove { agency }) => (
+            Request {
+                method: Method::DELETE,
+                path: format!("v1/feeds/{}", segment(agency)?),
+                query: Vec::new(),
+                body: Body::None,
+            },
+            "feed removed",
+        ),
+        AdminCommand::Feed(FeedCommand::Batches { registry, limit }) => {
+            (Request::get(format!("v1/registries/{}/batches", registry.as_str())).query("limit", *limit), "batches")
+        }
         AdminCommand::Whoami => (Request::get("v1/whoami"), "whoami"),
         AdminCommand::Org(OrgCommand::Add { tax_id, name, login, person_name }) => (
             Request::post(
@@ -410,7 +481,7 @@ fn read<T: serde::de::DeserializeOwned>(body: &[u8]) -> anyhow::Result<T> {
 /// One line for a person, from the answer read as its type: an answer of
 /// another shape is an error, not a summary of zeros.
 fn summary(what: &str, body: &[u8]) -> anyhow::Result<String> {
-    use icaze_client::answers::{portal, sync};
+    use icaze_client::answers::{feeds, portal, sync};
     Ok(match what {
         "devices" => format!("{} devices", read::<sync::DeviceList>(body)?.devices.len()),
         "device approved" | "device suspended" | "device resumed" | "fork flag cleared" => {
@@ -441,6 +512,16 @@ fn summary(what: &str, body: &[u8]) -> anyhow::Result<String> {
             read::<sync::SupervisorAdded>(body)?;
             "supervisor added: the token above is shown only now; hand it over safely".into()
         }
+        "feed added" => {
+            let added = read::<feeds::FeedAdded>(body)?;
+            format!(
+                "feed of {} for the {} registry added: the token above is shown only now; hand it over safely",
+                added.agency, added.registry
+            )
+        }
+        "feeds" => format!("{} feeds", read::<feeds::FeedList>(body)?.feeds.len()),
+        "feed removed" => format!("feed of {} removed", read::<feeds::FeedRemoved>(body)?.agency),
+        "batches" => format!("{} batches", read::<feeds::BatchList>(body)?.batches.len()),
         "supervisor removed" => format!("supervisor {} removed", read::<sync::SupervisorRemoved>(body)?.name),
         "organisation added" | "operator added" => {
             if what == "organisation added" {

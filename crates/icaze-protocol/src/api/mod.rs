@@ -7,6 +7,7 @@
 //! [`sync`]: the sync service's `/v1/…` answers (`docs/sync-api.md`);
 //! [`portal`]: the employer portal's and the 102 console's `/portal/api/…`
 //! answers and the administrator's portal actions (`docs/portal-api.md`);
+//! [`feeds`]: the registry feeds' answers (`docs/feeds.md`);
 //! [`Refusal`]: the `{code, message}` both send when they refuse, with the
 //! case, field and values a page needs to say it in its own language.
 //!
@@ -22,6 +23,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub mod feeds;
 pub mod portal;
 pub mod sync;
 

@@ -51,6 +51,7 @@ pub fn router<S: PermitStore>(svc: Arc<SyncService<S>>) -> Router {
         .route("/v1/audit", get(audit::<S>))
         .route("/v1/supervisors", post(add_supervisor::<S>).layer(json_limit))
         .route("/v1/supervisors/{name}", delete(remove_supervisor::<S>))
+        .merge(super::feeds::routes::<S>())
         .fallback(not_found)
         .with_state(svc)
 }
@@ -71,7 +72,7 @@ type Json<T> = api::Json<T, SyncError>;
 
 impl<S: PermitStore> Call<S> {
     /// Runs `work` on the blocking pool for the caller the bearer token names.
-    async fn run<T: Send + 'static>(
+    pub(super) async fn run<T: Send + 'static>(
         self,
         work: impl FnOnce(&SyncService<S>, &Caller) -> Result<T, SyncError> + Send + 'static,
     ) -> Result<T, ApiError> {

@@ -3,6 +3,7 @@
 //! `/v1/…` routes ([`http`]).
 
 pub mod answers;
+pub mod feeds;
 pub mod http;
 
 pub use icaze_sqlite::sync as sqlite;

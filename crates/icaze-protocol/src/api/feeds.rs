@@ -1,0 +1,102 @@
+//! The registry feeds' answers (`docs/feeds.md`): an agency's batch applied
+//! or refused with its bad rows, the records of the batches, and the
+//! administrator's feed credentials.
+
+use serde::{Deserialize, Serialize};
+
+/// The record of a batch applied (`POST /v1/registries/{registry}/batches/{batch_id}`
+/// answers it; `GET /v1/registries/{registry}/batches` lists them).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Batch {
+    /// The agency that sent it.
+    pub agency: String,
+    /// `deny`, `people` or `phones`.
+    pub registry: String,
+    /// Its id, the agency's own.
+    pub batch_id: String,
+    /// The SHA-256 of its body, in hexadecimal.
+    pub sha256: String,
+    /// When it was applied, RFC 3339 UTC.
+    pub received_at: String,
+    /// Its `add` rows.
+    pub added: u32,
+    /// Its `remove` rows.
+    pub removed: u32,
+}
+
+/// The answer to a batch: its record as first applied, and whether this
+/// was the same batch sent again (nothing done again).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchApplied {
+    /// The record.
+    #[serde(flatten)]
+    pub batch: Batch,
+    /// `true` when the agency had sent this id with these bytes before.
+    pub replayed: bool,
+}
+
+/// A row of a batch that does not read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RowProblem {
+    /// Its line in the body (1 is the header).
+    pub line: usize,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+/// `422`: rows of the batch do not read, so nothing was applied; every bad
+/// row is listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchRefused {
+    /// `bad_rows`.
+    pub code: String,
+    /// For people.
+    pub message: String,
+    /// Every bad row, in order.
+    pub problems: Vec<RowProblem>,
+}
+
+/// `GET /v1/registries/{registry}/batches`: newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchList {
+    /// The records.
+    pub batches: Vec<Batch>,
+}
+
+/// A feed credential, without its token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Feed {
+    /// The agency.
+    pub agency: String,
+    /// The one registry it may change.
+    pub registry: String,
+    /// When it was made, RFC 3339 UTC.
+    pub created_at: String,
+}
+
+/// `GET /v1/feeds`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeedList {
+    /// By agency.
+    pub feeds: Vec<Feed>,
+}
+
+/// `POST /v1/feeds`: the new credential and its token, shown only now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeedAdded {
+    /// The agency.
+    pub agency: String,
+    /// Its registry.
+    pub registry: String,
+    /// The bearer token.
+    pub token: String,
+}
+
+/// `DELETE /v1/feeds/{agency}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeedRemoved {
+    /// The agency.
+    pub agency: String,
+    /// Always `true`.
+    pub removed: bool,
+}

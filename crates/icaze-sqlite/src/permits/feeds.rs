@@ -1,0 +1,129 @@
+//! The registry feeds in `registry.db`: the agencies' credentials, a batch
+//! applied with its record in one transaction, and the records read back.
+
+use icaze_core::UtcMinute;
+use icaze_permits::feeds::{BatchApplied, BatchRecord, FeedBatch, FeedChange, FeedCredential, Registry, RevokeCause};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+
+use crate::Error;
+
+/// The registry of a stored name.
+fn registry(name: &str) -> Result<Registry, Error> {
+    Registry::parse(name).ok_or_else(|| Error::Damaged(format!("registry {name:?} of a feed")))
+}
+
+fn credential(r: &rusqlite::Row<'_>) -> rusqlite::Result<(String, String, String, u32)> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+}
+
+fn credential_of((agency, name, token_hash, at): (String, String, String, u32)) -> Result<FeedCredential, Error> {
+    Ok(FeedCredential { agency, registry: registry(&name)?, token_hash, created_at: UtcMinute::from_unix_minutes(at) })
+}
+
+/// Keeps a credential unless its agency has one.
+pub(super) fn add(tx: &Transaction<'_>, c: &FeedCredential) -> Result<bool, Error> {
+    let added = tx.execute(
+        "INSERT INTO feeds (agency, registry, token_hash, created_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+        params![c.agency, c.registry.as_str(), c.token_hash, c.created_at.unix_minutes()],
+    )?;
+    Ok(added == 1)
+}
+
+/// Every credential, by agency.
+pub(super) fn all(c: &Connection) -> Result<Vec<FeedCredential>, Error> {
+    let mut stmt = c.prepare_cached("SELECT agency, registry, token_hash, created_at FROM feeds ORDER BY agency")?;
+    let rows = stmt.query_map([], credential)?.collect::<Result<Vec<_>, _>>()?;
+    rows.into_iter().map(credential_of).collect()
+}
+
+/// The credential of a token's hash.
+pub(super) fn by_token_hash(c: &Connection, hash: &str) -> Result<Option<FeedCredential>, Error> {
+    let mut stmt =
+        c.prepare_cached("SELECT agency, registry, token_hash, created_at FROM feeds WHERE token_hash = ?1")?;
+    stmt.query_row([hash], credential).optional()?.map(credential_of).transpose()
+}
+
+fn record(r: &rusqlite::Row<'_>) -> rusqlite::Result<(String, String, String, String, u32, u32, u32)> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
+}
+
+type RecordRow = (String, String, String, String, u32, u32, u32);
+
+fn record_of((agency, name, batch_id, hash, at, added, removed): RecordRow) -> Result<BatchRecord, Error> {
+    Ok(BatchRecord {
+        agency,
+        registry: registry(&name)?,
+        batch_id,
+        hash,
+        received_at: UtcMinute::from_unix_minutes(at),
+        added,
+        removed,
+    })
+}
+
+const RECORD_COLUMNS: &str = "agency, registry, batch_id, hash, received_at, added, removed";
+
+/// Applies `batch` in `tx` unless its agency sent its id before; the caller
+/// commits only an `Applied`.
+pub(super) fn apply(tx: &Transaction<'_>, batch: &FeedBatch) -> Result<BatchApplied, Error> {
+    let r = &batch.record;
+    let before = tx
+        .prepare_cached(&format!("SELECT {RECORD_COLUMNS} FROM feed_batches WHERE agency = ?1 AND batch_id = ?2"))?
+        .query_row([&r.agency, &r.batch_id], record)
+        .optional()?;
+    if let Some(before) = before {
+        let before = record_of(before)?;
+        return Ok(if before.hash == r.hash { BatchApplied::Replayed(before) } else { BatchApplied::Conflict(before) });
+    }
+    let mut deny = tx.prepare_cached(
+        "INSERT INTO denials (document, reason, until) VALUES (?1, ?2, ?3)
+         ON CONFLICT (document) DO UPDATE SET reason = excluded.reason, until = excluded.until",
+    )?;
+    let mut undeny = tx.prepare_cached("DELETE FROM denials WHERE document = ?1")?;
+    let mut person = tx.prepare_cached(
+        "INSERT INTO people (document, birth_day, zone) VALUES (?1, ?2, ?3)
+         ON CONFLICT (document) DO UPDATE SET birth_day = excluded.birth_day, zone = excluded.zone",
+    )?;
+    let mut cancel = tx.prepare_cached("DELETE FROM people WHERE document = ?1")?;
+    let mut phone = tx.prepare_cached("INSERT OR IGNORE INTO phones (document, phone) VALUES (?1, ?2)")?;
+    let mut unphone = tx.prepare_cached("DELETE FROM phones WHERE document = ?1 AND phone = ?2")?;
+    let mut queue = tx.prepare_cached("INSERT OR IGNORE INTO to_revoke (document, cause, feed) VALUES (?1, ?2, ?3)")?;
+    for change in &batch.changes {
+        match change {
+            FeedChange::Deny(d) => {
+                deny.execute(params![d.document, d.reason, d.until.map(|u| u.unix_minutes())])?;
+                queue.execute(params![d.document, RevokeCause::Denied.code(), r.agency])?;
+            }
+            FeedChange::Undeny(document) => {
+                undeny.execute([document])?;
+            }
+            FeedChange::Person(p) => {
+                person.execute(params![p.document, p.birth_day, p.zone.get()])?;
+            }
+            FeedChange::Cancel(document) => {
+                cancel.execute([document])?;
+                queue.execute(params![document, RevokeCause::Cancelled.code(), r.agency])?;
+            }
+            FeedChange::Phone(p) => {
+                phone.execute([&p.document, &p.phone])?;
+            }
+            FeedChange::Unphone(p) => {
+                unphone.execute([&p.document, &p.phone])?;
+            }
+        }
+    }
+    tx.execute(
+        &format!("INSERT INTO feed_batches ({RECORD_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
+        params![r.agency, r.registry.as_str(), r.batch_id, r.hash, r.received_at.unix_minutes(), r.added, r.removed],
+    )?;
+    Ok(BatchApplied::Applied(r.clone()))
+}
+
+/// The records of `registry`'s batches, newest first.
+pub(super) fn batches(c: &Connection, registry: Registry, limit: u32) -> Result<Vec<BatchRecord>, Error> {
+    let mut stmt = c.prepare_cached(&format!(
+        "SELECT {RECORD_COLUMNS} FROM feed_batches WHERE registry = ?1 ORDER BY id DESC LIMIT ?2"
+    ))?;
+    let rows = stmt.query_map(params![registry.as_str(), limit], record)?.collect::<Result<Vec<_>, _>>()?;
+    rows.into_iter().map(record_of).collect()
+}

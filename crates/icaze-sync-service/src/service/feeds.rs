@@ -1,0 +1,205 @@
+//! The registry feeds of `docs/feeds.md` and what they cause: agencies'
+//! credentials (the administrator's), a batch applied all or nothing under
+//! its agency's credential, the records of the batches, and the applier that
+//! revokes the live permits of the people a feed or an import denied or
+//! whose document a feed cancelled.
+
+use icaze_permits::feeds::{self, BatchApplied, BatchRecord, FeedBatch, FeedCredential, Registry, RevokeCause};
+use icaze_permits::store::PermitStore;
+use sha2::{Digest as _, Sha256};
+
+use crate::auth::{self, Caller};
+use crate::views::RevokeTarget;
+use crate::{SyncError, SyncService};
+
+/// The most batch records one query returns.
+pub const MAX_BATCH_RECORDS: u32 = 1000;
+
+/// What a batch sent came to: its record, and whether it had been applied
+/// before (the same id with the same bytes: nothing done again).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedReceipt {
+    /// The batch's record, as first applied.
+    pub record: BatchRecord,
+    /// Sent again: this answer is the first one's.
+    pub replayed: bool,
+}
+
+/// Lower-case hexadecimal.
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn registry(name: &str) -> Result<Registry, SyncError> {
+    Registry::parse(name).ok_or_else(|| {
+        SyncError::invalid("unknown_registry", format!("there is no registry {name:?}: deny, people or phones"))
+    })
+}
+
+impl<S: PermitStore> SyncService<S> {
+    /// Makes an agency's feed credential for one registry (administrators
+    /// only); returns its token, which is kept only as its SHA-256.
+    pub fn add_feed(&self, caller: &Caller, agency: &str, registry_name: &str) -> Result<String, SyncError> {
+        caller.require_admin()?;
+        feeds::valid_name("agency", agency).map_err(|m| SyncError::invalid("invalid_name", m))?;
+        let registry = registry(registry_name)?;
+        let token = auth::new_token()?;
+        let credential = FeedCredential {
+            agency: agency.to_owned(),
+            registry,
+            token_hash: hex(&auth::token_hash(&token)),
+            created_at: self.now(),
+        };
+        if !self.permits.add_feed(&credential)? {
+            return Err(SyncError::FeedExists(agency.to_owned()));
+        }
+        tracing::info!(agency, registry = registry.as_str(), "feed credential made");
+        Ok(token)
+    }
+
+    /// Every feed credential (administrators only).
+    pub fn feeds(&self, caller: &Caller) -> Result<Vec<FeedCredential>, SyncError> {
+        caller.require_admin()?;
+        Ok(self.permits.feeds()?)
+    }
+
+    /// Removes an agency's feed credential (administrators only): its token
+    /// stops working at once; its batches' records stay.
+    pub fn remove_feed(&self, caller: &Caller, agency: &str) -> Result<(), SyncError> {
+        caller.require_admin()?;
+        if !self.permits.remove_feed(agency)? {
+            return Err(SyncError::FeedNotFound(agency.to_owned()));
+        }
+        tracing::info!(agency, "feed credential removed");
+        Ok(())
+    }
+
+    /// The credential an `Authorization` header names: `401` without one or
+    /// with a token no agency holds.
+    fn feed_caller(&self, header: Option<&str>) -> Result<FeedCredential, SyncError> {
+        let token = header
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or(SyncError::FeedUnauthenticated)?;
+        let hash = hex(&auth::token_hash(token));
+        match self.permits.feed_by_token_hash(&hash)? {
+            Some(c) if auth::constant_time_eq(c.token_hash.as_bytes(), hash.as_bytes()) => Ok(c),
+            _ => Err(SyncError::FeedUnauthenticated),
+        }
+    }
+
+    /// Applies an agency's batch `batch_id` of changes to `registry_name`:
+    /// the credential is checked first (`401`; another registry's `403`),
+    /// then every row (`BadRows` lists each bad one: nothing applied), then
+    /// the store applies it all in one transaction with its record, unless
+    /// the agency sent that id before: the same bytes answer the first
+    /// record again, other bytes are a `BatchConflict`.
+    pub fn feed_batch(
+        &self,
+        bearer: Option<&str>,
+        registry_name: &str,
+        batch_id: &str,
+        body: &[u8],
+    ) -> Result<FeedReceipt, SyncError> {
+        let credential = self.feed_caller(bearer)?;
+        let registry = registry(registry_name)?;
+        if credential.registry != registry {
+            return Err(SyncError::Forbidden(format!(
+                "the feed of {} changes the {} registry, not {registry}",
+                credential.agency, credential.registry
+            )));
+        }
+        feeds::valid_name("batch id", batch_id).map_err(|m| SyncError::invalid("invalid_batch_id", m))?;
+        if body.len() > feeds::MAX_BATCH_BYTES {
+            return Err(SyncError::invalid(
+                "too_large",
+                format!("a batch has at most {} bytes: send the change as several batches", feeds::MAX_BATCH_BYTES),
+            ));
+        }
+        let text = std::str::from_utf8(body)
+            .map_err(|e| SyncError::invalid("invalid_batch", format!("the batch is not UTF-8 text: {e}")))?;
+        let changes = feeds::parse_batch(registry, text).map_err(SyncError::BadRows)?;
+        let hash = hex(&Sha256::digest(body));
+        let batch = FeedBatch::new(&credential.agency, registry, batch_id, hash, self.now(), changes);
+        match self.permits.apply_feed_batch(&batch)? {
+            BatchApplied::Applied(record) => {
+                tracing::info!(
+                    agency = record.agency,
+                    registry = registry.as_str(),
+                    batch = record.batch_id,
+                    added = record.added,
+                    removed = record.removed,
+                    "feed batch applied"
+                );
+                Ok(FeedReceipt { record, replayed: false })
+            }
+            BatchApplied::Replayed(record) => Ok(FeedReceipt { record, replayed: true }),
+            BatchApplied::Conflict(record) => {
+                Err(SyncError::BatchConflict { batch_id: record.batch_id, hash: record.hash })
+            }
+        }
+    }
+
+    /// The records of the batches applied to a registry, newest first
+    /// (administrators only).
+    pub fn feed_batches(
+        &self,
+        caller: &Caller,
+        registry_name: &str,
+        limit: u32,
+    ) -> Result<Vec<BatchRecord>, SyncError> {
+        caller.require_admin()?;
+        let registry = registry(registry_name)?;
+        if limit == 0 || limit > MAX_BATCH_RECORDS {
+            return Err(SyncError::invalid("invalid_limit", format!("limit must be 1 to {MAX_BATCH_RECORDS}")));
+        }
+        Ok(self.permits.feed_batches(registry, limit)?)
+    }
+
+    /// Revokes the live permits of every channel of the people put on the
+    /// deny list (by an import or a feed) or whose document a feed cancelled
+    /// since the last call ([`PermitStore::denials_to_apply`], queued in the
+    /// change's own transaction): each document in one revocation with its
+    /// audit line, by `deny-list` or `people-registry`, with the reason of
+    /// [`icaze_permits::feeds::ToRevoke::reason`] (the feed, never the row's
+    /// own words), so that they are in the next bundle. A denial already
+    /// lifted or expired, or a document registered again, revokes nothing,
+    /// and neither revokes anything back. Returns the serials revoked. Safe to
+    /// run again after a crash: a serial revoked twice is revoked once.
+    ///
+    /// Only the holder of the store's applier lock ([`PermitStore::lock_denials`])
+    /// applies: while another instance on the same database (or another call
+    /// here) has it, this call revokes nothing and returns at once, so that
+    /// the instances that all run the applier never revoke and audit one
+    /// denial twice. (Were the lock lost mid-way, with its connection, a
+    /// second applier would still revoke each serial once, under the bundle's
+    /// lock, and audit only the serials it revoked.)
+    pub fn apply_denials(&self) -> Result<Vec<u32>, SyncError> {
+        let Some(_turn) = self.permits.lock_denials()? else {
+            return Ok(Vec::new());
+        };
+        let mut revoked = Vec::new();
+        loop {
+            let queued = self.permits.denials_to_apply(256)?;
+            if queued.is_empty() {
+                return Ok(revoked);
+            }
+            let now = self.now();
+            for entry in &queued {
+                let (holds, name) = match entry.cause {
+                    RevokeCause::Denied => (self.permits.denial(&entry.document, now)?.is_some(), "deny-list"),
+                    RevokeCause::Cancelled => (self.permits.person(&entry.document)?.is_none(), "people-registry"),
+                };
+                // Most people denied hold no permit: they cost a read, not a
+                // transaction of the sync store.
+                if holds && !self.permits.valid_permits(&entry.document, now)?.is_empty() {
+                    let caller = Caller::Service { name: name.into() };
+                    let target = RevokeTarget::Document(entry.document.clone());
+                    revoked.extend(self.revoke(&caller, target, &entry.reason())?.0);
+                }
+            }
+            self.permits.denials_applied(&queued)?;
+        }
+    }
+}
