@@ -44,20 +44,39 @@ pub struct PhoneRow {
 /// held twice in memory (the rows as vectors of fields took four times the
 /// text: 1.35 GB at 10 million).
 pub fn people(csv: &str) -> impl Iterator<Item = (usize, Result<PersonRow, String>)> + '_ {
-    rows(csv, &["document", "birth_date", "zone"]).map(|(line, fields)| {
-        let row = fields.and_then(|f| {
-            let document = person_document(&f[0])?;
-            let birth_day = date(&f[1])?;
-            let zone = f[2]
-                .trim()
-                .parse()
-                .ok()
-                .and_then(ZoneId::new)
-                .ok_or_else(|| format!("zone {:?} is not a number from 1 to 4095", f[2]))?;
-            Ok(PersonRow { document, birth_day, zone })
-        });
-        (line, row)
-    })
+    rows(csv, &PEOPLE_COLUMNS).map(|(line, fields)| (line, fields.and_then(|f| person_of_fields(&f))))
+}
+
+/// The population registry's columns, in order.
+const PEOPLE_COLUMNS: [&str; 3] = ["document", "birth_date", "zone"];
+
+/// Whether `line` is the population registry's header (`document,birth_date,zone`,
+/// any case, a byte-order mark allowed), for a reader of one line at a time.
+pub fn is_people_header(line: &str) -> bool {
+    is_header(line, &PEOPLE_COLUMNS)
+}
+
+/// The population registry's header, for a problem of line 1.
+pub fn people_header_problem() -> String {
+    header_problem(&PEOPLE_COLUMNS)
+}
+
+/// One line of a population registry file after its header (not blank, its
+/// `\r` and `\n` removed), as [`people`] reads it.
+pub fn person_line(text: &str) -> Result<PersonRow, String> {
+    person_of_fields(&line_fields(text, PEOPLE_COLUMNS.len())?)
+}
+
+fn person_of_fields(f: &[Cow<'_, str>]) -> Result<PersonRow, String> {
+    let document = person_document(&f[0])?;
+    let birth_day = date(&f[1])?;
+    let zone = f[2]
+        .trim()
+        .parse()
+        .ok()
+        .and_then(ZoneId::new)
+        .ok_or_else(|| format!("zone {:?} is not a number from 1 to 4095", f[2]))?;
+    Ok(PersonRow { document, birth_day, zone })
 }
 
 /// The rows of a deny-list file (`until` is RFC 3339, or a date `YYYY-MM-DD`
@@ -116,29 +135,38 @@ fn rows<'a>(
     columns: &'static [&'static str],
 ) -> impl Iterator<Item = (usize, Result<Vec<Cow<'a, str>>, String>)> + 'a {
     let mut lines = csv.lines().enumerate().map(|(i, l)| (i + 1, l.trim_end_matches('\r')));
-    let header: Vec<String> = lines
-        .next()
-        .map(|(_, h)| {
-            let h = h.trim_start_matches('\u{feff}');
-            fields(h).unwrap_or_default().iter().map(|c| c.trim().to_lowercase()).collect()
-        })
-        .unwrap_or_default();
-    let header_ok = header == columns;
-    let header_problem =
-        (!header_ok).then(|| (1, Err(format!("the first line must be the header `{}`", columns.join(",")))));
-    let body = lines.filter(move |(_, text)| header_ok && !text.trim().is_empty()).map(move |(line, text)| {
-        let fields: Result<Vec<Cow<'a, str>>, String> = if text.contains('"') {
-            fields(text).map(|f| f.into_iter().map(Cow::Owned).collect())
-        } else {
-            Ok(text.split(',').map(Cow::Borrowed).collect())
-        };
-        match fields {
-            Ok(fields) if fields.len() == columns.len() => (line, Ok(fields)),
-            Ok(fields) => (line, Err(format!("expected {} columns, found {}", columns.len(), fields.len()))),
-            Err(problem) => (line, Err(problem)),
-        }
-    });
+    let header_ok = lines.next().is_some_and(|(_, h)| is_header(h, columns));
+    let header_problem = (!header_ok).then(|| (1, Err(header_problem(columns))));
+    let body = lines
+        .filter(move |(_, text)| header_ok && !text.trim().is_empty())
+        .map(move |(line, text)| (line, line_fields(text, columns.len())));
     header_problem.into_iter().chain(body)
+}
+
+/// Whether `line` names `columns` in order (any case, spaces around them, a
+/// byte-order mark before).
+fn is_header(line: &str, columns: &[&str]) -> bool {
+    let line = line.trim_end_matches('\r').trim_start_matches('\u{feff}');
+    let header = fields(line).unwrap_or_default();
+    header.len() == columns.len() && header.iter().zip(columns).all(|(h, c)| h.trim().to_lowercase() == *c)
+}
+
+fn header_problem(columns: &[&str]) -> String {
+    format!("the first line must be the header `{}`", columns.join(","))
+}
+
+/// The fields of a row that must have `count` of them.
+fn line_fields(text: &str, count: usize) -> Result<Vec<Cow<'_, str>>, String> {
+    let fields: Vec<Cow<'_, str>> = if text.contains('"') {
+        fields(text)?.into_iter().map(Cow::Owned).collect()
+    } else {
+        text.split(',').map(Cow::Borrowed).collect()
+    };
+    if fields.len() == count {
+        Ok(fields)
+    } else {
+        Err(format!("expected {count} columns, found {}", fields.len()))
+    }
 }
 
 /// The fields of one CSV line; quoted fields may hold commas and `""`.

@@ -20,6 +20,7 @@ use icaze_permits::store::{
 use crate::engine::read_first;
 use crate::{migrate, open, Checkpointer, Error, Readers, SqliteConfig};
 
+mod replace;
 mod writer;
 
 use self::writer::write_loop;
