@@ -66,13 +66,16 @@ fn status_kb(field: &str) -> u64 {
     status.lines().find_map(|l| l.strip_prefix(field)?.trim().strip_suffix("kB")?.trim().parse().ok()).unwrap_or(0)
 }
 
-/// CPU seconds (user + system) of each process of `pids`.
+/// CPU seconds (user + system) of each process of `pids`, with those of its
+/// children that ended and were waited for: the replacement's backend ends
+/// with its connection, before the step is measured, and its time is then
+/// the postmaster's.
 fn cpu_seconds(pids: &[u32]) -> HashMap<u32, f64> {
     pids.iter()
         .filter_map(|&pid| {
             let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
             let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
-            let ticks = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+            let ticks: u64 = (11..15).map(|i| fields.get(i)?.parse::<u64>().ok()).sum::<Option<u64>>()?;
             Some((pid, ticks as f64 / 100.0))
         })
         .collect()
