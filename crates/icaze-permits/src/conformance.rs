@@ -23,12 +23,21 @@ use icaze_core::{PermitSerial, UtcMinute, ZoneId};
 
 use crate::csv::baku_day;
 use crate::feeds::{RevokeCause, ToRevoke};
+use crate::replace::{ReplaceError, ReplaceLimits, ReplaceProgress, ReplaceReport};
 use crate::store::{
     CodeHour, Generations, ImportReport, Limits, PermitRecord, PermitStore, Recorded, RefusedRequest, Search,
 };
 
 mod feeds;
 pub use self::feeds::*;
+
+mod replace;
+
+pub use self::replace::{
+    a_replacement_names_who_left_and_swaps_the_registry, a_second_replacement_is_refused_while_one_runs,
+    bad_rows_are_reported_with_their_lines_and_skipped, readers_answer_from_the_old_registry_until_the_swap,
+    the_guard_refuses_a_truncated_or_bad_file_unless_forced,
+};
 
 /// What the suite needs of a backend besides the store interface.
 pub trait Backend: Send + Sync {
@@ -48,6 +57,15 @@ pub trait Backend: Send + Sync {
     fn import_denials(&self, store: &Self::Store, csv: &str) -> ImportReport;
     /// Imports the phone register CSV.
     fn import_phones(&self, store: &Self::Store, csv: &str) -> ImportReport;
+    /// Replaces the population registry with the CSV `csv`, streamed
+    /// ([`crate::replace`]).
+    fn replace_people(
+        &self,
+        store: &Self::Store,
+        csv: &str,
+        limits: ReplaceLimits,
+        progress: &mut dyn FnMut(ReplaceProgress),
+    ) -> Result<ReplaceReport, ReplaceError>;
 }
 
 /// One `#[tokio::test]` of each conformance test for the [`Backend`] `$backend`
@@ -81,6 +99,11 @@ macro_rules! permit_store_conformance {
             feed_credentials_are_kept_by_agency,
             a_feed_batch_is_applied_whole_in_order_once,
             feed_batches_queue_denials_and_cancellations_by_feed,
+            a_replacement_names_who_left_and_swaps_the_registry,
+            bad_rows_are_reported_with_their_lines_and_skipped,
+            the_guard_refuses_a_truncated_or_bad_file_unless_forced,
+            readers_answer_from_the_old_registry_until_the_swap,
+            a_second_replacement_is_refused_while_one_runs,
         );
     };
 }

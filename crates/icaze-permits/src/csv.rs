@@ -44,7 +44,27 @@ pub struct PhoneRow {
 /// held twice in memory (the rows as vectors of fields took four times the
 /// text: 1.35 GB at 10 million).
 pub fn people(csv: &str) -> impl Iterator<Item = (usize, Result<PersonRow, String>)> + '_ {
-    rows(csv, &["document", "birth_date", "zone"]).map(|(line, fields)| (line, fields.and_then(|f| person_row(&f))))
+    rows(csv, &PEOPLE_COLUMNS).map(|(line, fields)| (line, fields.and_then(|f| person_row(&f))))
+}
+
+/// The population registry's columns, in order.
+const PEOPLE_COLUMNS: [&str; 3] = ["document", "birth_date", "zone"];
+
+/// Whether `line` is the population registry's header (`document,birth_date,zone`,
+/// any case, a byte-order mark allowed), for a reader of one line at a time.
+pub fn is_people_header(line: &str) -> bool {
+    is_header(line, &PEOPLE_COLUMNS)
+}
+
+/// The population registry's header, for a problem of line 1.
+pub fn people_header_problem() -> String {
+    header_problem(&PEOPLE_COLUMNS)
+}
+
+/// One line of a population registry file after its header (not blank, its
+/// `\r` and `\n` removed), as [`people`] reads it.
+pub fn person_line(text: &str) -> Result<PersonRow, String> {
+    person_row(&line_fields(text, PEOPLE_COLUMNS.len())?)
 }
 
 /// A population registry row from its fields `document,birth_date,zone`
@@ -121,29 +141,38 @@ pub(crate) fn rows<'a>(
     columns: &'static [&'static str],
 ) -> impl Iterator<Item = (usize, Result<Vec<Cow<'a, str>>, String>)> + 'a {
     let mut lines = csv.lines().enumerate().map(|(i, l)| (i + 1, l.trim_end_matches('\r')));
-    let header: Vec<String> = lines
-        .next()
-        .map(|(_, h)| {
-            let h = h.trim_start_matches('\u{feff}');
-            fields(h).unwrap_or_default().iter().map(|c| c.trim().to_lowercase()).collect()
-        })
-        .unwrap_or_default();
-    let header_ok = header == columns;
-    let header_problem =
-        (!header_ok).then(|| (1, Err(format!("the first line must be the header `{}`", columns.join(",")))));
-    let body = lines.filter(move |(_, text)| header_ok && !text.trim().is_empty()).map(move |(line, text)| {
-        let fields: Result<Vec<Cow<'a, str>>, String> = if text.contains('"') {
-            fields(text).map(|f| f.into_iter().map(Cow::Owned).collect()).map_err(|e| e.to_string())
-        } else {
-            Ok(text.split(',').map(Cow::Borrowed).collect())
-        };
-        match fields {
-            Ok(fields) if fields.len() == columns.len() => (line, Ok(fields)),
-            Ok(fields) => (line, Err(format!("expected {} columns, found {}", columns.len(), fields.len()))),
-            Err(problem) => (line, Err(problem)),
-        }
-    });
+    let header_ok = lines.next().is_some_and(|(_, h)| is_header(h, columns));
+    let header_problem = (!header_ok).then(|| (1, Err(header_problem(columns))));
+    let body = lines
+        .filter(move |(_, text)| header_ok && !text.trim().is_empty())
+        .map(move |(line, text)| (line, line_fields(text, columns.len())));
     header_problem.into_iter().chain(body)
+}
+
+/// Whether `line` names `columns` in order (any case, spaces around them, a
+/// byte-order mark before).
+fn is_header(line: &str, columns: &[&str]) -> bool {
+    let line = line.trim_end_matches('\r').trim_start_matches('\u{feff}');
+    let header = fields(line).unwrap_or_default();
+    header.len() == columns.len() && header.iter().zip(columns).all(|(h, c)| h.trim().to_lowercase() == *c)
+}
+
+fn header_problem(columns: &[&str]) -> String {
+    format!("the first line must be the header `{}`", columns.join(","))
+}
+
+/// The fields of a row that must have `count` of them.
+fn line_fields(text: &str, count: usize) -> Result<Vec<Cow<'_, str>>, String> {
+    let fields: Vec<Cow<'_, str>> = if text.contains('"') {
+        fields(text).map_err(|e| e.to_string())?.into_iter().map(Cow::Owned).collect()
+    } else {
+        text.split(',').map(Cow::Borrowed).collect()
+    };
+    if fields.len() == count {
+        Ok(fields)
+    } else {
+        Err(format!("expected {count} columns, found {}", fields.len()))
+    }
 }
 
 /// Why a CSV line cannot be split into fields.

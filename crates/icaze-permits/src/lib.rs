@@ -1,6 +1,6 @@
 //! The permit rules of the Icaze server: the 8103 SMS service ([`sms`]), the
 //! regimes it applies ([`regime`]), the registries it reads ([`csv`],
-//! [`registry`]), the issuer key ring ([`keys`]), the abuse report of the
+//! [`registry`]; a full replacement of the population registry, [`replace`]), the issuer key ring ([`keys`]), the abuse report of the
 //! SMS codes ([`report`]), and the interface of the store that keeps permits,
 //! daily limits and serial numbers ([`store`]).
 //!
@@ -21,6 +21,7 @@ pub mod keys;
 pub mod metrics;
 pub mod regime;
 pub mod registry;
+pub mod replace;
 pub mod report;
 pub mod sms;
 pub mod store;

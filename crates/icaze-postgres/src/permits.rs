@@ -23,6 +23,8 @@ use crate::runtime::StoreRuntime;
 use crate::schema::{migrate, MIGRATIONS};
 use crate::{OpenError, PgConfig};
 
+mod replace;
+
 /// How often a transaction that failed with a deadlock or a serialization
 /// failure is tried again.
 const RETRIES: u32 = 5;

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use icaze_core::PermitSerial;
 use icaze_permits::conformance::{limits, sms_permit, Backend};
+use icaze_permits::replace::{ReplaceError, ReplaceLimits, ReplaceProgress, ReplaceReport};
 use icaze_permits::store::{ImportReport, Limits, PermitStore, Recorded, StoreError};
 use icaze_postgres::{OpenError, PgConfig, PgPermitStore};
 use icaze_testkit::postgres::{PgCluster, PgDatabase};
@@ -46,6 +47,16 @@ impl Backend for Postgres {
 
     fn import_phones(&self, store: &PgPermitStore, csv: &str) -> ImportReport {
         store.import_phones(csv).expect("import phones")
+    }
+
+    fn replace_people(
+        &self,
+        store: &PgPermitStore,
+        csv: &str,
+        limits: ReplaceLimits,
+        progress: &mut dyn FnMut(ReplaceProgress),
+    ) -> Result<ReplaceReport, ReplaceError> {
+        store.replace_people(csv.as_bytes(), limits, progress)
     }
 }
 

@@ -22,6 +22,7 @@ use icaze_postgres::PgPermitStore;
 pub use icaze_postgres::{OpenError, PgConfig};
 
 use crate::portal::store::PortalStore;
+use crate::replace::{ReplaceError, ReplaceLimits, ReplaceProgress, ReplaceReport};
 use crate::sqlite::{SqliteConfig, SqlitePermitStore};
 use crate::store::{
     BatchApplied, BatchRecord, CodeHour, Denial, DenialsLock, FeedBatch, FeedCredential, Found, Generations,
@@ -163,6 +164,23 @@ impl PermitBackend {
         match self {
             PermitBackend::Sqlite(s) => Ok(s.import_people(csv)?),
             PermitBackend::Postgres(s) => s.import_people(csv),
+        }
+    }
+
+    /// Replaces the whole population registry with the CSV `reader` streams
+    /// (`document,birth_date,zone`), loaded beside the registry in use and
+    /// swapped in (see [`crate::replace`]); `progress` is told as it goes. The
+    /// report names the documents no longer registered, whose permits the
+    /// caller revokes.
+    pub fn replace_people(
+        &self,
+        reader: impl std::io::BufRead,
+        limits: ReplaceLimits,
+        progress: &mut dyn FnMut(ReplaceProgress),
+    ) -> Result<ReplaceReport, ReplaceError> {
+        match self {
+            PermitBackend::Sqlite(s) => s.replace_people(reader, limits, progress),
+            PermitBackend::Postgres(s) => s.replace_people(reader, limits, progress),
         }
     }
 

@@ -25,7 +25,7 @@ pub mod sqlite;
 pub mod sync;
 pub mod web;
 
-pub use icaze_permits::{csv, keys, regime, registry, sms, store};
+pub use icaze_permits::{csv, keys, regime, registry, replace, sms, store};
 pub use icaze_permits::{Clock, FixedClock, SystemClock};
 
 use std::net::SocketAddr;

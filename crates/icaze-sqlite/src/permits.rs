@@ -24,6 +24,7 @@ use crate::{migrate, open, Checkpointer, Error, Readers, SqliteConfig};
 
 mod shared;
 mod feeds;
+mod replace;
 mod writer;
 
 use self::writer::write_loop;

@@ -3,6 +3,7 @@
 //! tests the PostgreSQL stores run.
 
 use icaze_permits::conformance::Backend;
+use icaze_permits::replace::{ReplaceError, ReplaceLimits, ReplaceProgress, ReplaceReport};
 use icaze_permits::store::ImportReport;
 use icaze_sqlite::permits::SqlitePermitStore;
 use icaze_sqlite::SqliteConfig;
@@ -32,6 +33,16 @@ impl Backend for Sqlite {
 
     fn import_phones(&self, store: &SqlitePermitStore, csv: &str) -> ImportReport {
         store.import_phones(csv).expect("import phones")
+    }
+
+    fn replace_people(
+        &self,
+        store: &SqlitePermitStore,
+        csv: &str,
+        limits: ReplaceLimits,
+        progress: &mut dyn FnMut(ReplaceProgress),
+    ) -> Result<ReplaceReport, ReplaceError> {
+        store.replace_people(csv.as_bytes(), limits, progress)
     }
 }
 

@@ -12,6 +12,7 @@ mod desktop;
 mod device;
 mod loadgen;
 mod portal;
+mod replace;
 mod report;
 mod serve;
 mod up;

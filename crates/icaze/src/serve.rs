@@ -121,6 +121,25 @@ pub(crate) enum RegistryCommand {
         /// The CSV file.
         file: PathBuf,
     },
+    /// Replace the whole population registry with a file (CSV `document,birth_date,zone`):
+    /// people not in it leave the registry. The file is loaded beside the registry in use and
+    /// swapped in at once, so a running service keeps answering from the old one until then.
+    /// Refused (exit code 2, nothing changed) past 1 % of bad rows or 5 % of the registry
+    /// removed, unless --force; exit code 1 if it replaced with bad rows skipped. The permits
+    /// of the people removed are not revoked by this command.
+    People {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The CSV file: the whole registry.
+        #[arg(long)]
+        replace: PathBuf,
+        /// Replace even past the shares of bad rows and of people removed.
+        #[arg(long)]
+        force: bool,
+        /// Write the documents no longer registered to this file, one a line.
+        #[arg(long)]
+        removed: Option<PathBuf>,
+    },
     /// Import a synthetic demo registry and deny list (no real people).
     Demo {
         #[command(flatten)]
@@ -249,6 +268,9 @@ pub(crate) fn registry(command: RegistryCommand) -> anyhow::Result<ExitCode> {
                 eprintln!("the phone register was not replaced: fix the rows below and import the whole file again");
             }
             Ok(print_report("phone register", &report))
+        }
+        RegistryCommand::People { store, replace, force, removed } => {
+            crate::replace::people(&open_store(&store)?, &replace, force, removed.as_deref())
         }
         RegistryCommand::Demo { store, count } => {
             let store = open_store(&store)?;

@@ -502,3 +502,44 @@ fn regime_prints_the_caps_of_a_code() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("per_week must be at least per_day"));
 }
+
+/// Issue 23 item 1: `icaze registry people --replace FILE` replaces the whole
+/// registry (exit 0), with its progress on standard error and the documents
+/// removed written out; a truncated file is refused (exit 2) unless forced.
+#[test]
+fn registry_people_replace_replaces_the_whole_registry() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = |name: &str| tmp.path().join(name).to_str().unwrap().to_owned();
+    let registry = |range: std::ops::Range<u32>| {
+        let rows: String = range.map(|n| format!("AZE5{n:07},1980-05-17,1\n")).collect();
+        format!("document,birth_date,zone\n{rows}")
+    };
+    std::fs::write(path("first.csv"), registry(0..100)).unwrap();
+    std::fs::write(path("next.csv"), registry(2..102) + "AZE5,1980-13-01,1\n").unwrap();
+    std::fs::write(path("truncated.csv"), registry(0..40)).unwrap();
+    let replace = |file: &str, extra: &[&str]| {
+        let data = path("data");
+        let mut args = vec!["registry", "people", "--data", data.as_str()];
+        args.extend_from_slice(&["--replace", file]);
+        args.extend_from_slice(extra);
+        let out = icaze(&args);
+        (out.status.code(), stdout(&out), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    std::fs::create_dir(path("data")).unwrap();
+    let (code, said, progress) = replace(&path("first.csv"), &[]);
+    assert_eq!(code, Some(0), "{said}{progress}");
+    assert!(said.contains("replaced: 100 people (was 0), 0 removed"), "{said}");
+    assert!(progress.contains("loading") && progress.contains("swapped"), "{progress}");
+
+    let (code, said, _) = replace(&path("next.csv"), &["--removed", &path("removed.txt")]);
+    assert_eq!(code, Some(1), "replaced, with a bad row skipped: {said}");
+    assert!(said.contains("line 102: ") && said.contains("replaced: 100 people (was 100), 2 removed"), "{said}");
+    assert_eq!(std::fs::read_to_string(path("removed.txt")).unwrap(), "AZE50000000\nAZE50000001\n");
+
+    let (code, said, _) = replace(&path("truncated.csv"), &[]);
+    assert_eq!(code, Some(2), "{said}");
+    assert!(said.contains("not replaced: 62 of the 100 people registered are not in the file"), "{said}");
+    let (code, said, _) = replace(&path("truncated.csv"), &["--force"]);
+    assert_eq!(code, Some(0), "{said}");
+    assert!(said.contains("replaced: 40 people (was 100), 62 removed"), "{said}");
+}
