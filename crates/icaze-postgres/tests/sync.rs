@@ -301,7 +301,7 @@ fn a_newer_sync_schema_is_refused_and_the_stores_migrate_side_by_side() {
     let db = database();
     drop(PgSyncStore::open(&db.url(), PgConfig::default()).unwrap());
     drop(PgPermitStore::open(&db.url(), PgConfig::default()).unwrap());
-    assert_eq!(db.psql("SELECT store, version FROM schema_version ORDER BY store").unwrap(), "permits|4\nsync|1");
+    assert_eq!(db.psql("SELECT store, version FROM schema_version ORDER BY store").unwrap(), "permits|5\nsync|1");
     db.psql("UPDATE schema_version SET version = 5 WHERE store = 'sync'").unwrap();
     let refused = PgSyncStore::open(&db.url(), PgConfig::default()).unwrap_err();
     assert!(matches!(refused, OpenError::Newer { store: "sync", found: 5, known: 1 }), "{refused:?}");

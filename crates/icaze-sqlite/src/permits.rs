@@ -22,9 +22,9 @@ use icaze_permits::store::{
 use crate::engine::read_first;
 use crate::{migrate, open, Checkpointer, Error, Readers, SqliteConfig};
 
-mod shared;
 mod feeds;
 mod replace;
+mod shared;
 mod writer;
 
 use self::writer::write_loop;

@@ -125,8 +125,8 @@ pub(crate) enum RegistryCommand {
     /// people not in it leave the registry. The file is loaded beside the registry in use and
     /// swapped in at once, so a running service keeps answering from the old one until then.
     /// Refused (exit code 2, nothing changed) past 1 % of bad rows or 5 % of the registry
-    /// removed, unless --force; exit code 1 if it replaced with bad rows skipped. The permits
-    /// of the people removed are not revoked by this command.
+    /// removed, unless --force; exit code 1 if it replaced with bad rows skipped. The people
+    /// removed are cancelled: the running service revokes their live permits.
     People {
         #[command(flatten)]
         store: StoreArgs,

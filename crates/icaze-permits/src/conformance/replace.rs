@@ -6,6 +6,7 @@ use std::ops::Range;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use super::Backend;
+use crate::feeds::RevokeCause;
 use crate::replace::{ReplaceLimits, ReplaceProgress, ReplaceRefusal, MAX_PROBLEMS_REPORTED};
 use crate::store::PermitStore;
 
@@ -47,6 +48,12 @@ pub async fn a_replacement_names_who_left_and_swaps_the_registry<B: Backend>(bac
     assert_eq!(report.refused, None);
     assert_eq!((report.loaded, report.registered, report.problem_count), (100, 100, 0));
     assert_eq!(report.removed, [doc(0), doc(1)]);
+    // Their documents are cancelled: queued, in the swap's transaction, for
+    // the applier to revoke their live permits.
+    let queued = store.denials_to_apply(10).expect("to revoke");
+    let queued: Vec<_> = queued.iter().map(|q| (q.document.clone(), q.cause, q.reason())).collect();
+    let cancelled = |n| (doc(n), RevokeCause::Cancelled, "document cancelled".to_owned());
+    assert_eq!(queued, [cancelled(0), cancelled(1)]);
     assert_eq!((zone_of(&store, 0), zone_of(&store, 1)), (None, None));
     assert_eq!((zone_of(&store, 2), zone_of(&store, 3), zone_of(&store, 101)), (Some(9), Some(1), Some(1)));
     let lines = csv.lines().count();

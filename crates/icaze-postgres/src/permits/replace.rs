@@ -108,14 +108,23 @@ impl PgPermitStore {
         report.registered = registered;
         report.refused = limits.refusal(&report, removed.len(), registered);
         if report.refused.is_some() {
-            // Dropping the connection rolls the staging table back.
-            drop(client);
+            // Rolled back here, not left to the connection's close, which
+            // happens a moment later: until then the lock would still be
+            // held, and a corrected file sent at once refused as busy.
+            self.runtime.block(async move { client.batch_execute("ROLLBACK").await.map_err(db) })?;
             return Ok(report);
         }
+        // In the swap's transaction: a document that left the registry is
+        // cancelled, and its live permits are revoked by the applier, also
+        // across a crash (as a feed's cancellation is).
         self.runtime.block(async move {
             client
                 .batch_execute(&format!(
-                    "SET LOCAL lock_timeout = '{LOCK_TIMEOUT}';
+                    "INSERT INTO to_revoke (document, cause, feed)
+                     SELECT p.document, 1, '' FROM people p
+                     WHERE NOT EXISTS (SELECT 1 FROM people_staging s WHERE s.document = p.document)
+                     ON CONFLICT DO NOTHING;
+                     SET LOCAL lock_timeout = '{LOCK_TIMEOUT}';
                      ALTER TABLE people RENAME TO people_replaced;
                      ALTER TABLE people_staging RENAME TO people;
                      DROP TABLE people_replaced;

@@ -120,6 +120,16 @@ impl SqlitePermitStore {
         if report.refused.is_some() {
             return Ok(report);
         }
+        // In the swap's transaction: a document that left the registry is
+        // cancelled, and its live permits are revoked by the applier, also
+        // across a crash (as a feed's cancellation is).
+        tx.execute(
+            "INSERT OR IGNORE INTO to_revoke (document, cause, feed)
+             SELECT p.document, 1, '' FROM people p
+             WHERE NOT EXISTS (SELECT 1 FROM people_staging s WHERE s.document = p.document)",
+            [],
+        )
+        .map_err(store)?;
         tx.execute_batch(
             "ALTER TABLE people RENAME TO people_replaced;
              ALTER TABLE people_staging RENAME TO people;",
