@@ -7,6 +7,7 @@ use std::collections::HashSet;
 use icaze_core::{Purpose, VehiclePlate, ZoneId};
 use icaze_permits::regime::Zone;
 use icaze_permits::store::PermitStore;
+use icaze_sync_service::store::RevocationKind;
 use icaze_sync_service::Caller;
 
 use crate::fields::{day_text, document_field, text_field};
@@ -326,7 +327,8 @@ impl<S: PermitStore> PortalService<S> {
         let signed = self.prepare(std::slice::from_ref(&checked))?;
         let caller = Caller::Service { name: principal.service_name() };
         let old_serials = preview.revokes;
-        self.revoke(&caller, &old_serials, &format!("employee {id} edited on the portal"))?;
+        let why = format!("employee {id} edited on the portal");
+        self.revoke_as(&caller, &old_serials, &why, RevocationKind::Replaced)?;
         self.record(&signed)?;
         let mut permit = Self::permit_row(&signed[0], PermitKind::Work, Some(org.id), by);
         permit.employee_id = Some(id);

@@ -14,7 +14,7 @@ use crate::bundle::{self, BundleAnswer, Bundles};
 use crate::limits::{Limiters, RateLimited, SyncLimits};
 use crate::store::{
     AuditDetails, AuditEntry, AuditRecord, ConflictRow, DeviceRow, InspectionQuery, InspectionRow, NewInspections,
-    RevocationRow, StoreError, SupervisorRow, SyncStore, SyncTx,
+    RevocationKind, RevocationRow, StoreError, SupervisorRow, SyncStore, SyncTx,
 };
 use crate::views::{
     Activity, Approval, Channel, DeviceView, InspectionFilter, InspectionPage, KeysReloaded, Receipt, Reissue,
@@ -543,6 +543,19 @@ impl<S: PermitStore> SyncService<S> {
     /// one transaction with its audit line; bumps the bundle version when
     /// anything new was revoked.
     pub fn revoke(&self, caller: &Caller, target: RevokeTarget, why: &str) -> Result<(Vec<u32>, u64), SyncError> {
+        self.revoke_as(caller, target, why, RevocationKind::Other)
+    }
+
+    /// [`SyncService::revoke`], the serials recorded as `kind`: those of
+    /// [`RevocationKind::Replaced`] reach devices as replaced by a newer permit.
+    /// A serial already revoked keeps the kind it was revoked as.
+    pub fn revoke_as(
+        &self,
+        caller: &Caller,
+        target: RevokeTarget,
+        why: &str,
+        kind: RevocationKind,
+    ) -> Result<(Vec<u32>, u64), SyncError> {
         let why = reason(why)?;
         let now = self.now();
         let (mut serials, document) = match target {
@@ -607,6 +620,7 @@ impl<S: PermitStore> SyncService<S> {
                     by: caller.name().to_owned(),
                     reason: why.clone(),
                     document: document.clone(),
+                    kind,
                 })?;
             }
             let details = AuditDetails::Revoked {
