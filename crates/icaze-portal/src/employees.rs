@@ -256,9 +256,13 @@ impl<S: PermitStore> PortalService<S> {
             && row.valid_from == old.valid_from
             && row.valid_until == old.valid_until
             && row.plate == old.plate;
+        // The sync service's revocations decide, not only the portal's mark: a
+        // re-issue whose portal write failed after the old permit was revoked
+        // (`PortalService::commit`) leaves that permit unmarked here, and a
+        // name-only edit must not keep it.
         let in_force = match old.serial {
             Some(serial) if old.status == EmployeeStatus::Active => {
-                self.read(|tx| Ok(tx.permit(serial)?))?.is_some_and(|p| !p.revoked)
+                self.read(|tx| Ok(tx.permit(serial)?))?.is_some_and(|p| !p.revoked) && !self.sync.is_revoked(serial)?
             }
             _ => false,
         };
