@@ -73,8 +73,9 @@ mod wire;
 mod wire2;
 
 pub use bundle::{
-    BundleContents, BundleError, BundleRegime, BundleZone, FreshnessPolicy, RegimeScope, VerifiedBundle,
-    MAX_BUNDLE_LEN, MAX_REGIMES, MAX_REGIME_ID_LEN, MAX_REGIME_NAME_LEN, MAX_TRUST_LIST_LEN, MAX_ZONE_NAME_LEN,
+    BundleContents, BundleError, BundleFormat, BundleRegime, BundleSections, BundleZone, FreshnessPolicy, RegimeScope,
+    VerifiedBundle, MAX_BUNDLE_LEN, MAX_REGIMES, MAX_REGIME_ID_LEN, MAX_REGIME_NAME_LEN, MAX_TRUST_LIST_LEN,
+    MAX_ZONE_NAME_LEN, SECTION_ORGANISATIONS, SECTION_REPLACED,
 };
 pub use claims::{
     ClaimsError, ClaimsSpec, KeyId, PermitClaims, PermitSerial, Purpose, PurposeSet, VehiclePlate, ZoneId, MAX_ZONES,

@@ -143,10 +143,12 @@ impl Device {
                     .map_err(|e| damaged(format!("the stored bundle no longer verifies: {e}")))?;
                 let revocations = RevocationSet::decode(&b.revocations)
                     .map_err(|e| damaged(format!("the stored revocation set does not read: {e}")))?;
+                let replaced = RevocationSet::decode(&b.replaced)
+                    .map_err(|e| damaged(format!("the stored set of replaced permits does not read: {e}")))?;
                 if bundle.contents().version != b.version {
                     return Err(damaged("the stored bundle's version does not match its row".into()));
                 }
-                Some(data_of(&bundle, revocations))
+                Some(data_of(&bundle, revocations, replaced))
             }
         };
         let officer = row.officer.as_deref().map(OfficerBadge::new).transpose().map_err(|e| damaged(e.to_string()))?;
@@ -250,7 +252,7 @@ impl Device {
     }
 }
 
-fn data_of(bundle: &VerifiedBundle, revocations: RevocationSet) -> Data {
+fn data_of(bundle: &VerifiedBundle, revocations: RevocationSet, replaced: RevocationSet) -> Data {
     let c = bundle.contents();
     Data {
         version: c.version,
@@ -259,5 +261,6 @@ fn data_of(bundle: &VerifiedBundle, revocations: RevocationSet) -> Data {
         regimes: c.regimes.clone(),
         freshness: c.freshness,
         revocations,
+        replaced,
     }
 }

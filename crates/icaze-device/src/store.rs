@@ -78,6 +78,10 @@ const MIGRATIONS: &[&str] = &[
         WHEN OLD.seq > (SELECT up_to_seq FROM prune_anchor WHERE id = 1)
           OR OLD.seq IN (SELECT seq FROM outbox)
         BEGIN SELECT RAISE(ABORT, 'the inspection log is append-only until the server has a record'); END;",
+    // 3: the merged set of the revoked serials a newer permit replaced (bundle
+    // format 2's section 1), in the revocation set's wire form; empty (`01 00`)
+    // for what was applied before.
+    "ALTER TABLE bundle ADD COLUMN replaced BLOB NOT NULL DEFAULT x'0100';",
 ];
 
 /// WAL pages after which a commit checkpoints by itself (SQLite's default is 1000).
@@ -101,6 +105,8 @@ pub(crate) struct BundleRow {
     pub revocations: Vec<u8>,
     pub revocation_count: u64,
     pub applied_at: UtcMinute,
+    /// The merged replaced serials, in the revocation set's wire form.
+    pub replaced: Vec<u8>,
 }
 
 /// The last good sync and the clock's standing.
@@ -295,7 +301,7 @@ impl Store {
             .conn
             .query_row(
                 "SELECT version, server_time, trust_list_version, trust_list, signed_bundle, revocations,
-                        revocation_count, applied_at FROM bundle WHERE id = 1",
+                        revocation_count, applied_at, replaced FROM bundle WHERE id = 1",
                 [],
                 |r| {
                     Ok((
@@ -307,12 +313,14 @@ impl Store {
                         r.get::<_, Vec<u8>>(5)?,
                         r.get::<_, i64>(6)?,
                         r.get::<_, i64>(7)?,
+                        r.get::<_, Vec<u8>>(8)?,
                     ))
                 },
             )
             .optional()
             .map_err(|e| self.damaged(e))?;
-        let Some((version, server_time, tl_version, trust_list, signed_bundle, revocations, count, applied)) = row
+        let Some((version, server_time, tl_version, trust_list, signed_bundle, revocations, count, applied, replaced)) =
+            row
         else {
             return Ok(None);
         };
@@ -326,6 +334,7 @@ impl Store {
                 revocations,
                 revocation_count: to_u64(count, "the revocation count")?,
                 applied_at: to_minute(applied, "the application time")?,
+                replaced,
             })
         };
         conv().map(Some).map_err(|d| self.bad(d))
@@ -363,7 +372,7 @@ impl Store {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute(
             "INSERT OR REPLACE INTO bundle (id, version, server_time, trust_list_version, trust_list, signed_bundle,
-                revocations, revocation_count, applied_at) VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                revocations, revocation_count, applied_at, replaced) VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![
                 version,
                 server_time,
@@ -373,6 +382,7 @@ impl Store {
                 row.revocations,
                 i64::try_from(row.revocation_count).unwrap_or(i64::MAX),
                 row.applied_at.unix_minutes(),
+                row.replaced,
             ],
         )?;
         Self::write_sync(&tx, sync)?;

@@ -11,7 +11,8 @@
 //! 3. the token cannot be found or read: `malformed`;
 //! 4. trust list: `unknown_key`, `bad_signature`, `key_revoked`,
 //!    `key_not_valid`, `purpose_not_allowed` (the key may not sign it);
-//! 5. the serial is in the revocation set: `revoked`;
+//! 5. the serial is in the revocation set: `revoked` (reason `replaced` when
+//!    the bundle said a newer permit replaced it, `revoked` otherwise);
 //! 6. the regimes in force admit no permit of this purpose: `purpose_not_allowed`
 //!    (reason `purpose_not_in_regime`);
 //! 7. the window: `not_yet_valid`, `expired`; the zone: `wrong_zone`;
@@ -187,6 +188,8 @@ pub(crate) struct Data {
     pub regimes: Vec<BundleRegime>,
     pub freshness: FreshnessPolicy,
     pub revocations: RevocationSet,
+    /// The revoked serials a newer permit replaced (a subset of `revocations`).
+    pub replaced: RevocationSet,
 }
 
 impl Data {
@@ -308,7 +311,10 @@ pub(crate) fn evaluate(
                 format!("issued {} after the device's time: check the device clock", minutes_text(-issued_ago)),
             ));
         }
-        if data.revocations.contains(claims.serial()) {
+        if data.replaced.contains(claims.serial()) {
+            let message = format!("permit {} was replaced by a newer permit: ask for the new one", claims.serial());
+            found.push((VerdictKind::Revoked, reason("replaced", message)));
+        } else if data.revocations.contains(claims.serial()) {
             found.push((VerdictKind::Revoked, reason("revoked", format!("permit {} was revoked", claims.serial()))));
         }
         if !regimes.is_empty() && !regimes.iter().any(|r| admits(r, claims.purpose())) {

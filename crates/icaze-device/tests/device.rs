@@ -73,6 +73,7 @@ impl Authority {
             regimes: vec![regime("2020-12-14T00:00:00+04:00", "2021-01-31T06:00:00+04:00")],
             freshness: FreshnessPolicy::default(),
             revocations: RevocationSet::from_serials(revoked.iter().copied()),
+            sections: Default::default(),
         }
     }
 
@@ -445,6 +446,31 @@ fn deltas_apply_only_on_their_base() {
     let device = Device::open(f.dir.path()).unwrap();
     let revoked: Vec<u32> = device.revocations().unwrap().iter().collect();
     assert_eq!(revoked, [7, 8]);
+}
+
+/// Issue 22 item 8: a permit a newer one replaced is not valid, and says why.
+#[test]
+fn a_replaced_permit_is_revoked_as_replaced_by_a_newer_permit_and_logged_so() {
+    let mut f = empty_fixture();
+    let mut full = f.a.contents(1, T0, &[7, 8]);
+    full.sections.replaced = RevocationSet::from_serials([8]);
+    f.device.import_bundle(&f.a.sign(&full), at(T0)).unwrap();
+    let mut delta = f.a.contents(2, T0, &[9]);
+    delta.base_version = Some(1);
+    delta.sections.replaced = RevocationSet::from_serials([9]);
+    f.device.import_bundle(&f.a.sign(&delta), at(T0)).unwrap();
+    drop(f.device);
+    let mut device = Device::open(f.dir.path()).unwrap();
+    for (serial, code) in [(7, "revoked"), (8, "replaced"), (9, "replaced")] {
+        let v = check(&mut device, &f.a.permit(serial), "2020-12-15T11:00:00+04:00", 1);
+        assert_eq!((v.kind, v.display), (VerdictKind::Revoked, Display::NotValid), "serial {serial}");
+        assert_eq!(codes(&v.reasons)[..1], [code], "serial {serial}");
+        let json = serde_json::to_value(v.answer()).unwrap();
+        assert_eq!((json["kind"].as_str(), json["reasons"][0]["code"].as_str()), (Some("revoked"), Some(code)));
+        let logged = device.log(v.seq.unwrap(), 1).unwrap().remove(0).outcome.unwrap();
+        assert_eq!((logged.verdict.as_str(), logged.reasons[0].as_str()), ("revoked", code));
+    }
+    assert!(check(&mut device, &f.a.permit(8), "2020-12-15T11:00:00+04:00", 1).reasons[0].message.contains("newer"));
 }
 
 #[test]

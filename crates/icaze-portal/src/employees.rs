@@ -7,6 +7,7 @@ use std::collections::HashSet;
 use icaze_core::{Purpose, VehiclePlate, ZoneId};
 use icaze_permits::regime::Zone;
 use icaze_permits::store::PermitStore;
+use icaze_sync_service::store::RevocationKind;
 use icaze_sync_service::Caller;
 
 use crate::fields::{day_text, document_field, text_field};
@@ -263,9 +264,13 @@ impl<S: PermitStore> PortalService<S> {
             && row.valid_from == old.valid_from
             && row.valid_until == old.valid_until
             && row.plate == old.plate;
+        // The sync service's revocations decide, not only the portal's mark: a
+        // re-issue whose portal write failed after the old permit was revoked
+        // (`PortalService::commit`) leaves that permit unmarked here, and a
+        // name-only edit must not keep it.
         let in_force = match old.serial {
             Some(serial) if old.status == EmployeeStatus::Active => {
-                self.read(|tx| Ok(tx.permit(serial)?))?.is_some_and(|p| !p.revoked)
+                self.read(|tx| Ok(tx.permit(serial)?))?.is_some_and(|p| !p.revoked) && !self.sync.is_revoked(serial)?
             }
             _ => false,
         };
@@ -334,7 +339,8 @@ impl<S: PermitStore> PortalService<S> {
         let signed = self.prepare(std::slice::from_ref(&checked))?;
         let caller = Caller::Service { name: principal.service_name() };
         let old_serials = preview.revokes;
-        self.revoke(&caller, &old_serials, &format!("employee {id} edited on the portal"))?;
+        let why = format!("employee {id} edited on the portal");
+        self.revoke_as(&caller, &old_serials, &why, RevocationKind::Replaced)?;
         self.record(&signed)?;
         let mut permit = Self::permit_row(&signed[0], PermitKind::Work, Some(org.id), by);
         permit.employee_id = Some(id);

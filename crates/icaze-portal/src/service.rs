@@ -12,6 +12,7 @@ use icaze_permits::keys::KeyRing;
 use icaze_permits::regime::Regime;
 use icaze_permits::store::{Outcome, PermitRecord, PermitStore, Person};
 use icaze_permits::Clock;
+use icaze_sync_service::store::RevocationKind;
 use icaze_sync_service::{Caller, RevokeTarget, SyncService};
 
 use crate::fields::{day_of, day_start};
@@ -436,8 +437,20 @@ impl<S: PermitStore> PortalService<S> {
     /// Revokes serials through the sync service (so that devices learn of
     /// them in the next bundle), naming `who` in its audit trail.
     pub(crate) fn revoke(&self, caller: &Caller, serials: &[u32], why: &str) -> Result<(), PortalError> {
+        self.revoke_as(caller, serials, why, RevocationKind::Other)
+    }
+
+    /// [`PortalService::revoke`], the serials recorded as `kind`: a permit a
+    /// newer one replaces reaches devices as replaced, not merely revoked.
+    pub(crate) fn revoke_as(
+        &self,
+        caller: &Caller,
+        serials: &[u32],
+        why: &str,
+        kind: RevocationKind,
+    ) -> Result<(), PortalError> {
         if !serials.is_empty() {
-            self.sync.revoke(caller, RevokeTarget::Serials(serials.to_vec()), why)?;
+            self.sync.revoke_as(caller, RevokeTarget::Serials(serials.to_vec()), why, kind)?;
         }
         Ok(())
     }

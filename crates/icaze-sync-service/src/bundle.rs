@@ -12,7 +12,7 @@
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
-use icaze_core::{BundleContents, BundleRegime, FreshnessPolicy, RevocationSet, UtcMinute};
+use icaze_core::{BundleContents, BundleRegime, BundleSections, FreshnessPolicy, RevocationSet, UtcMinute};
 use sha2::{Digest as _, Sha256};
 
 use crate::{SyncError, SyncService};
@@ -175,6 +175,7 @@ pub(crate) fn answer<S: PermitStore>(svc: &SyncService<S>, since: Option<u64>) -
     }
     // Only the versions up to this one: a revocation committed since is the next version's.
     let serials = svc.store.revoked_serials(base.unwrap_or(0), version)?;
+    let replaced = svc.store.replaced_serials(base.unwrap_or(0), version)?;
     let contents = BundleContents {
         version,
         base_version: base,
@@ -183,6 +184,7 @@ pub(crate) fn answer<S: PermitStore>(svc: &SyncService<S>, since: Option<u64>) -
         regimes,
         freshness: FreshnessPolicy::default(),
         revocations: RevocationSet::from_serials(serials),
+        sections: BundleSections { replaced: RevocationSet::from_serials(replaced) },
     };
     let bytes = authority.sign_bundle(&contents)?;
     let built = Arc::new(BuiltBundle { etag: tag, version, base, bytes });

@@ -28,7 +28,7 @@ use icaze_protocol::{EnrollmentCode, InspectionRecord, UploadBatch};
 use crate::bundle::BundleAnswer;
 use crate::store::{
     AuditDetails, AuditEntry, BundleState, ConflictRow, DeviceRow, InspectionQuery, InspectionRow, NewInspections,
-    RevocationRow, StoreError, StoredInspection, SupervisorRow, SyncStore,
+    RevocationKind, RevocationRow, StoreError, StoredInspection, SupervisorRow, SyncStore,
 };
 
 /// What the suite needs of a backend besides the store interface.
@@ -461,7 +461,7 @@ pub fn revocations_carry_their_version_and_a_bundle_reads_up_to_its_own<B: Backe
     let store = backend.open(&db);
     assert_eq!(store.bundle_state().expect("state"), BundleState::default());
     let at = |m: u32| UtcMinute::from_unix_minutes(START + m);
-    let revoke = |serials: Vec<u32>, by: &'static str, minute: u32, document: Option<&'static str>| {
+    let revoke_kind = |serials: Vec<u32>, by: &'static str, minute: u32, document: Option<&'static str>, kind| {
         let mut version = 0;
         store
             .write(&mut |tx| {
@@ -477,6 +477,7 @@ pub fn revocations_carry_their_version_and_a_bundle_reads_up_to_its_own<B: Backe
                         by: by.into(),
                         reason: "stolen".into(),
                         document: document.map(str::to_owned),
+                        kind,
                     })?;
                 }
                 version = state.version;
@@ -484,9 +485,12 @@ pub fn revocations_carry_their_version_and_a_bundle_reads_up_to_its_own<B: Backe
             })
             .map(|()| version)
     };
+    let revoke = |serials: Vec<u32>, by: &'static str, minute: u32, document: Option<&'static str>| {
+        revoke_kind(serials, by, minute, document, RevocationKind::Other)
+    };
     assert_eq!(revoke(vec![30, 10], "admin", 0, None).expect("version 1"), 1);
     assert_eq!(revoke(vec![20], "sup", 10, Some("AZE11111111")).expect("version 2"), 2);
-    assert_eq!(revoke(vec![5, 40], "sup", 20, None).expect("version 3"), 3);
+    assert_eq!(revoke_kind(vec![5, 40], "sup", 20, None, RevocationKind::Replaced).expect("version 3"), 3);
     // A serial revoked again is refused, and its version is not kept either.
     assert!(revoke(vec![41, 20], "sup", 30, None).is_err());
     assert_eq!(store.bundle_state().expect("state").version, 3);
@@ -497,6 +501,11 @@ pub fn revocations_carry_their_version_and_a_bundle_reads_up_to_its_own<B: Backe
     assert_eq!(store.revoked_serials(0, 2).expect("up to 2"), [10, 20, 30]);
     assert_eq!(store.revoked_serials(1, 2).expect("2 only"), [20]);
     assert!(store.revoked_serials(3, 3).expect("none").is_empty());
+    // The replaced ones, by the same versions: a subset of the revoked.
+    assert_eq!(store.replaced_serials(0, 3).expect("all replaced"), [5, 40]);
+    assert_eq!(store.replaced_serials(2, 3).expect("delta"), [5, 40]);
+    assert!(store.replaced_serials(0, 2).expect("up to 2").is_empty());
+    assert!(store.replaced_serials(3, 3).expect("none").is_empty());
     assert_eq!((store.revoked_count(0).expect("count"), store.revoked_count(2).expect("count")), (5, 2));
     let listed = store.revocations(1).expect("revocations");
     assert_eq!(listed.iter().map(|r| (r.version, r.serial)).collect::<Vec<_>>(), [(2, 20), (3, 5), (3, 40)]);
@@ -509,8 +518,13 @@ pub fn revocations_carry_their_version_and_a_bundle_reads_up_to_its_own<B: Backe
             by: "sup".into(),
             reason: "stolen".into(),
             document: Some("AZE11111111".into()),
+            kind: RevocationKind::Other,
         }
     );
+    assert_eq!(listed.iter().map(|r| r.kind).collect::<Vec<_>>(), {
+        use RevocationKind::{Other, Replaced};
+        [Other, Replaced, Replaced]
+    });
     assert!(store.is_revoked(20).expect("20") && !store.is_revoked(21).expect("21"));
     let mut counted = (false, false, 0, 0, 0);
     store
@@ -668,11 +682,26 @@ pub fn the_service_stores_uploads_as_logged_and_versions_its_bundles<B: Backend>
     let (revoked, version) =
         service.revoke(&crate::Caller::Admin, crate::RevokeTarget::Serials(vec![7, 5, 7]), "stolen").expect("revoke");
     assert_eq!((revoked, version), (vec![5, 7], 2));
-    let third = service.revoke(&crate::Caller::Admin, crate::RevokeTarget::Serial(9), "stolen").expect("revoke");
+    let replaced = crate::RevokeTarget::Serial(9);
+    let third = service.revoke_as(&crate::Caller::Admin, replaced, "edited", RevocationKind::Replaced).expect("revoke");
     assert_eq!(third, (vec![9], 3));
     // A delta of one revocation in three; since version 1, all of them: the full bundle.
     assert_eq!(built(service.bundle(Some(2)).expect("a delta")), (3, Some(2)));
     assert_eq!(built(service.bundle(Some(1)).expect("a full bundle")), (3, None));
+    // Both carry the replaced serial in their section 1, among their revocations.
+    let root = *KeyRing::load(&keys.path().join("authority")).expect("the key ring").current().root_public_key();
+    let read = |since: Option<u64>| match service.bundle(since).expect("a bundle") {
+        BundleAnswer::Bundle(built) => icaze_core::VerifiedBundle::verify(&built.bytes, &root).expect("it verifies"),
+        BundleAnswer::Current { version } => panic!("current at {version}"),
+    };
+    for since in [None, Some(2)] {
+        let bundle = read(since);
+        let serials = |set: &icaze_core::RevocationSet| set.iter().collect::<Vec<_>>();
+        assert_eq!(bundle.format(), icaze_core::BundleFormat::V2);
+        assert_eq!(serials(&bundle.contents().sections.replaced), [9], "since {since:?}");
+        let revoked = if since.is_none() { vec![5, 7, 9] } else { vec![9] };
+        assert_eq!(serials(&bundle.contents().revocations), revoked, "since {since:?}");
+    }
     assert!(matches!(service.bundle(Some(3)), Ok(BundleAnswer::Current { version: 3 })));
     assert!(service.is_revoked(5).expect("5") && !service.is_revoked(6).expect("6"));
     let trail = service.audit_trail(&crate::Caller::Admin, 0, 10).expect("the trail");

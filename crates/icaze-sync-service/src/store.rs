@@ -174,6 +174,39 @@ pub struct ConflictRow {
     pub channel: &'static str,
 }
 
+/// Why a serial was revoked, as far as devices are told: a replaced permit is
+/// shown as "replaced by a newer permit" (the bundle's section 1,
+/// `docs/bundle-format.md` §2.1), any other as revoked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum RevocationKind {
+    /// Revoked for any reason but a replacement.
+    #[default]
+    Other,
+    /// Revoked because a newer permit replaced it (the portal's edit of a
+    /// signed field of an employee).
+    Replaced,
+}
+
+impl RevocationKind {
+    /// The stored code: 0 other, 1 replaced.
+    pub fn code(self) -> i16 {
+        match self {
+            RevocationKind::Other => 0,
+            RevocationKind::Replaced => 1,
+        }
+    }
+
+    /// The kind of a stored code; `None` for a code this version does not know.
+    pub fn from_code(code: i64) -> Option<Self> {
+        match code {
+            0 => Some(RevocationKind::Other),
+            1 => Some(RevocationKind::Replaced),
+            _ => None,
+        }
+    }
+}
+
 /// A revoked serial.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RevocationRow {
@@ -189,6 +222,8 @@ pub struct RevocationRow {
     pub reason: String,
     /// The document it was revoked through, if it was.
     pub document: Option<String>,
+    /// Replaced by a newer permit, or revoked for another reason.
+    pub kind: RevocationKind,
 }
 
 /// A supervisor as stored: the token only as its SHA-256.
@@ -339,6 +374,10 @@ pub trait SyncStore: Send + Sync + 'static {
     /// to `up_to_version`, ascending: a bundle of one version holds the same
     /// serials whenever, and by whichever instance, it is built.
     fn revoked_serials(&self, after_version: u64, up_to_version: u64) -> Result<Vec<u32>, StoreError>;
+    /// The serials revoked as [`RevocationKind::Replaced`] in versions above
+    /// `after_version` and up to `up_to_version`, ascending: a subset of
+    /// [`SyncStore::revoked_serials`] over the same versions.
+    fn replaced_serials(&self, after_version: u64, up_to_version: u64) -> Result<Vec<u32>, StoreError>;
     /// Whether this serial is revoked.
     fn is_revoked(&self, serial: u32) -> Result<bool, StoreError>;
     /// The number of serials revoked in versions above `after_version`.

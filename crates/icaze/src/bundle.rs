@@ -82,6 +82,7 @@ fn make(args: &MakeArgs) -> anyhow::Result<ExitCode> {
         regimes,
         freshness: FreshnessPolicy::default(),
         revocations,
+        sections: Default::default(),
     };
     let bytes = authority.sign_bundle(&contents)?;
     std::fs::write(&args.out, &bytes).with_context(|| format!("writing {}", args.out.display()))?;
@@ -156,6 +157,12 @@ fn bundle_json(verified: &VerifiedBundle) -> Value {
             "purposes": r.purposes.iter().map(|p| p.name()).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
         "revocation_count": c.revocations.len(),
+        "replaced_count": c.sections.replaced.len(),
+        "format": match verified.format() {
+            icaze_core::BundleFormat::V1 => 1,
+            icaze_core::BundleFormat::V2 => 2,
+        },
+        "skipped_sections": verified.skipped_sections(),
     })
 }
 

@@ -276,6 +276,7 @@ fn bundle_make_then_show() {
     assert_eq!(v["version"], 5);
     assert_eq!(v["base_version"], Value::Null);
     assert_eq!(v["revocation_count"], 2, "12 is listed twice");
+    assert_eq!((v["format"].as_u64(), v["replaced_count"].as_u64()), (Some(2), Some(0)), "the server writes format 2");
     assert_eq!(v["signer"], 4, "the sync key");
     assert_eq!(v["trust_list_version"], 1);
     assert_eq!(v["regimes"][0]["id"], "2020-12-14");

@@ -66,10 +66,13 @@ impl Device {
                 return Err(DeviceError::Rollback { current: current.version, offered: contents.version });
             }
         }
-        let revocations = match contents.base_version {
-            None => contents.revocations.clone(),
+        let replaced = &contents.sections.replaced;
+        let (revocations, replaced) = match contents.base_version {
+            None => (contents.revocations.clone(), replaced.clone()),
             Some(base) => match &self.data {
-                Some(current) if current.version == base => current.revocations.union(&contents.revocations),
+                Some(current) if current.version == base => {
+                    (current.revocations.union(&contents.revocations), current.replaced.union(replaced))
+                }
                 current => {
                     return Err(DeviceError::NeedFullBundle { base, current: current.as_ref().map(|d| d.version) })
                 }
@@ -94,6 +97,7 @@ impl Device {
             revocations: encoded,
             revocation_count: revocations.len() as u64,
             applied_at: device_now,
+            replaced: replaced.encode(),
         };
         let sync = SyncRow {
             last_sync_device: Some(device_now),
@@ -107,7 +111,7 @@ impl Device {
             revocations: revocations.len(),
             clock_suspicious: sync.clock_suspect.is_some(),
         };
-        self.data = Some(data_of(&bundle, revocations));
+        self.data = Some(data_of(&bundle, revocations, replaced));
         self.clock_suspect = sync.clock_suspect;
         Ok(applied)
     }

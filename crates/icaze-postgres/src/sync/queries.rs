@@ -4,14 +4,14 @@ use deadpool_postgres::Client;
 use icaze_core::UtcMinute;
 use icaze_permits::store::StoreError;
 use icaze_sync_service::store::{
-    AuditRecord, BundleState, DeviceRow, HourCount, InspectionQuery, OfficerCount, RevocationRow, StoredInspection,
-    SupervisorRow, SyncStore, SyncTx,
+    AuditRecord, BundleState, DeviceRow, HourCount, InspectionQuery, OfficerCount, RevocationKind, RevocationRow,
+    StoredInspection, SupervisorRow, SyncStore, SyncTx,
 };
 use tokio_postgres::types::ToSql;
 
 use super::rows::{
-    bundle_state, chain_before, db, device_row, hash32, int, minute, one_device, serial, uint, DEVICE_COLUMNS,
-    HASH_BEFORE,
+    bundle_state, chain_before, db, device_row, hash32, int, minute, one_device, revocation_kind, serial, uint,
+    DEVICE_COLUMNS, HASH_BEFORE,
 };
 use super::PgSyncStore;
 use crate::permits::col;
@@ -227,6 +227,21 @@ impl SyncStore for PgSyncStore {
         })
     }
 
+    fn replaced_serials(&self, after_version: u64, up_to_version: u64) -> Result<Vec<u32>, StoreError> {
+        self.read(move |c| async move {
+            let query = c
+                .prepare_cached(
+                    "SELECT serial FROM sync_revocations WHERE version > $1 AND version <= $2 AND kind = $3
+                     ORDER BY serial",
+                )
+                .await
+                .map_err(db)?;
+            let replaced = RevocationKind::Replaced.code();
+            let rows = c.query(&query, &[&int(after_version)?, &int(up_to_version)?, &replaced]).await.map_err(db)?;
+            rows.iter().map(|r| serial(col(r, 0)?)).collect()
+        })
+    }
+
     fn is_revoked(&self, serial: u32) -> Result<bool, StoreError> {
         self.read(move |c| async move { is_revoked(&c, serial).await })
     }
@@ -243,7 +258,7 @@ impl SyncStore for PgSyncStore {
         self.read(move |c| async move {
             let query = c
                 .prepare_cached(
-                    "SELECT serial, version, at, by, reason, document FROM sync_revocations WHERE version > $1
+                    "SELECT serial, version, at, by, reason, document, kind FROM sync_revocations WHERE version > $1
                      ORDER BY version, serial",
                 )
                 .await
@@ -258,6 +273,7 @@ impl SyncStore for PgSyncStore {
                         by: col(r, 3)?,
                         reason: col(r, 4)?,
                         document: col(r, 5)?,
+                        kind: revocation_kind(col(r, 6)?)?,
                     })
                 })
                 .collect()

@@ -29,6 +29,12 @@ pub(super) fn minute(v: i64) -> Result<UtcMinute, StoreError> {
     u32::try_from(v).map(UtcMinute::from_unix_minutes).map_err(|_| StoreError::Damaged(format!("time {v}")))
 }
 
+/// A stored revocation kind (`RevocationKind::code`).
+pub(super) fn revocation_kind(v: i16) -> Result<icaze_sync_service::store::RevocationKind, StoreError> {
+    icaze_sync_service::store::RevocationKind::from_code(i64::from(v))
+        .ok_or_else(|| StoreError::Damaged(format!("revocation kind {v}")))
+}
+
 pub(super) fn serial(v: i64) -> Result<u32, StoreError> {
     u32::try_from(v).map_err(|_| StoreError::Damaged(format!("serial {v}")))
 }

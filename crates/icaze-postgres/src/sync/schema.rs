@@ -107,4 +107,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         FOR EACH ROW EXECUTE FUNCTION sync_append_only();
      CREATE TRIGGER sync_audit_no_truncate BEFORE TRUNCATE ON sync_audit
         FOR EACH STATEMENT EXECUTE FUNCTION sync_append_only();",
+    // 2 (issue 22): why a serial was revoked, as devices are told
+    // (`RevocationKind::code`: 0 other, 1 replaced by a newer permit).
+    "ALTER TABLE sync_revocations ADD COLUMN kind SMALLINT NOT NULL DEFAULT 0;",
 ];

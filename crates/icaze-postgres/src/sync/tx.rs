@@ -353,8 +353,8 @@ impl SyncTx for Tx<'_> {
             let result = async {
                 let insert = c
                     .prepare_cached(
-                        "INSERT INTO sync_revocations (serial, version, at, by, reason, document)
-                         VALUES ($1, $2, $3, $4, $5, $6)",
+                        "INSERT INTO sync_revocations (serial, version, at, by, reason, document, kind)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
                     )
                     .await
                     .map_err(db)?;
@@ -367,6 +367,7 @@ impl SyncTx for Tx<'_> {
                         &row.by,
                         &row.reason,
                         &row.document,
+                        &row.kind.code(),
                     ],
                 )
                 .await

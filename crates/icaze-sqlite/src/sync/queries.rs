@@ -5,16 +5,16 @@ use rusqlite::types::ToSql;
 use rusqlite::{params, OptionalExtension};
 
 use super::rows::{
-    bundle_state, chain_before, device_row, hash32, int, minute, one_device, uint, DEVICE_COLUMNS, DEVICE_NUM,
-    HASH_BEFORE,
+    bundle_state, chain_before, device_row, hash32, int, minute, one_device, revocation_kind, uint, DEVICE_COLUMNS,
+    DEVICE_NUM, HASH_BEFORE,
 };
 use super::schema::{code_of, DISPLAY_CODES, INPUT_CODES};
 use super::{answer, SqliteSyncStore};
 use crate::engine::{read_first, read_rows};
 use icaze_permits::store::StoreError;
 use icaze_sync_service::store::{
-    AuditRecord, BundleState, DeviceRow, HourCount, InspectionQuery, OfficerCount, RevocationRow, StoredInspection,
-    SupervisorRow, SyncStore, SyncTx,
+    AuditRecord, BundleState, DeviceRow, HourCount, InspectionQuery, OfficerCount, RevocationKind, RevocationRow,
+    StoredInspection, SupervisorRow, SyncStore, SyncTx,
 };
 
 /// The number of the precinct named `?1`, inside a statement (NULL, which
@@ -271,6 +271,20 @@ impl SyncStore for SqliteSyncStore {
         })
     }
 
+    fn replaced_serials(&self, after_version: u64, up_to_version: u64) -> Result<Vec<u32>, StoreError> {
+        answer(|| {
+            self.with_reader(|c| {
+                let mut stmt = c.prepare_cached(
+                    "SELECT serial FROM revocations WHERE version > ?1 AND version <= ?2 AND kind = ?3 ORDER BY serial",
+                )?;
+                let replaced = RevocationKind::Replaced.code();
+                let rows = stmt
+                    .query_map(params![int(after_version)?, int(up_to_version)?, replaced], |r| r.get::<_, u32>(0))?;
+                Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            })
+        })
+    }
+
     fn is_revoked(&self, serial: u32) -> Result<bool, StoreError> {
         answer(|| {
             self.with_reader(|c| {
@@ -297,7 +311,7 @@ impl SyncStore for SqliteSyncStore {
         answer(|| {
             self.with_reader(|c| {
                 let mut stmt = c.prepare_cached(
-                    "SELECT serial, version, at, by, reason, document FROM revocations WHERE version > ?1
+                    "SELECT serial, version, at, by, reason, document, kind FROM revocations WHERE version > ?1
                      ORDER BY version, serial",
                 )?;
                 read_rows(&mut stmt, [int(after_version)?], |r| {
@@ -308,6 +322,7 @@ impl SyncStore for SqliteSyncStore {
                         by: r.get("by")?,
                         reason: r.get("reason")?,
                         document: r.get("document")?,
+                        kind: revocation_kind(r.get("kind")?)?,
                     })
                 })
             })

@@ -22,6 +22,12 @@ pub(super) fn hash32(v: Vec<u8>) -> Result<[u8; 32], Error> {
     v.try_into().map_err(|v: Vec<u8>| Error::Damaged(format!("a stored hash or key of {} bytes", v.len())))
 }
 
+/// A stored revocation kind (`RevocationKind::code`).
+pub(super) fn revocation_kind(v: i64) -> Result<icaze_sync_service::store::RevocationKind, Error> {
+    icaze_sync_service::store::RevocationKind::from_code(v)
+        .ok_or_else(|| Error::Damaged(format!("revocation kind {v}")))
+}
+
 pub(super) fn minute(v: i64) -> Result<UtcMinute, Error> {
     u32::try_from(v).map(UtcMinute::from_unix_minutes).map_err(|_| Error::Damaged(format!("time {v}")))
 }

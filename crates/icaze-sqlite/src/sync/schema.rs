@@ -208,6 +208,9 @@ pub(super) const MIGRATIONS: &[&str] = &[
     "ALTER TABLE devices ADD COLUMN badge_seq INTEGER;",
     // 6 (issue 18): a supervisor's revocations of the last 24 hours are counted.
     "CREATE INDEX revocations_by_at ON revocations (by, at);",
+    // 7 (issue 22): why a serial was revoked, as devices are told
+    // (`RevocationKind::code`: 0 other, 1 replaced by a newer permit).
+    "ALTER TABLE revocations ADD COLUMN kind INTEGER NOT NULL DEFAULT 0;",
 ];
 
 /// The stored codes of an inspection's input kinds (`icaze_protocol::InputKind::code`), migration 3.

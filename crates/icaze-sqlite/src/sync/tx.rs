@@ -244,9 +244,18 @@ impl SyncTx for Tx<'_> {
         answer(|| {
             self.0
                 .prepare_cached(
-                    "INSERT INTO revocations (serial, version, at, by, reason, document) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    "INSERT INTO revocations (serial, version, at, by, reason, document, kind)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 )?
-                .execute(params![row.serial, int(row.version)?, row.at.unix_minutes(), row.by, row.reason, row.document])?;
+                .execute(params![
+                    row.serial,
+                    int(row.version)?,
+                    row.at.unix_minutes(),
+                    row.by,
+                    row.reason,
+                    row.document,
+                    row.kind.code()
+                ])?;
             Ok(())
         })
     }
