@@ -21,6 +21,13 @@ use crate::sign::{Domain, PublicKey, SecretKey, SIGNATURE_LEN};
 use crate::time::UtcMinute;
 use crate::trust::{TrustList, TrustListError};
 
+mod organisations;
+
+pub use organisations::{
+    AuthorisedOrganisation, AuthorisedOrganisations, TaxId, MAX_ORGANISATIONS, MAX_ORGANISATION_NAME_LEN,
+    MAX_ORGANISATION_ZONES, MAX_SECTORS, MAX_SECTOR_LEN,
+};
+
 const MAGIC: &[u8; 4] = b"IZSB";
 const FORMAT: u8 = 1;
 const KIND_FULL: u8 = 0;

@@ -96,6 +96,14 @@ pub(crate) const MIGRATIONS: &[&str] = &[
      );
      CREATE INDEX refused_by_at ON refused (at);
      CREATE INDEX permits_by_issued_at ON permits (issued_at);",
+    // 4: the organisations whose employees move on their service card (issue 23).
+    "CREATE TABLE organisations (
+        tax_id BIGINT PRIMARY KEY,
+        name TEXT NOT NULL,
+        sector TEXT NOT NULL,
+        zones INTEGER[] NOT NULL,
+        until BIGINT
+     );",
 ];
 
 /// Brings the permits store's schema to [`MIGRATIONS`]' version.

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use icaze_core::{PermitSerial, UtcMinute, ZoneId};
+use icaze_core::{AuthorisedOrganisations, PermitSerial, UtcMinute, ZoneId};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use tokio::sync::{mpsc, oneshot};
 
@@ -20,6 +20,7 @@ use icaze_permits::store::{
 use crate::engine::read_first;
 use crate::{migrate, open, Checkpointer, Error, Readers, SqliteConfig};
 
+mod organisations;
 mod writer;
 
 use self::writer::write_loop;
@@ -160,6 +161,15 @@ const REGISTRY_MIGRATIONS: &[&str] = &[
     // this migration is applied too.
     "CREATE TABLE denials_to_apply (document TEXT PRIMARY KEY) WITHOUT ROWID;
      INSERT INTO denials_to_apply (document) SELECT document FROM denials;",
+    // 4: the organisations whose employees move on their service card (issue 23);
+    // `zones` the zone ids joined by `;`, empty for every zone.
+    "CREATE TABLE organisations (
+        tax_id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        sector TEXT NOT NULL,
+        zones TEXT NOT NULL,
+        until INTEGER
+     );",
 ];
 
 /// How much of `registry.db` a reader maps into memory: all of it for any
@@ -546,6 +556,14 @@ impl PermitStore for SqlitePermitStore {
         }
         .await;
         Ok(answer?)
+    }
+
+    fn organisations(&self) -> Result<AuthorisedOrganisations, StoreError> {
+        answer(|| self.with_registry(organisations::read))
+    }
+
+    fn replace_organisations(&self, list: &AuthorisedOrganisations) -> Result<(), StoreError> {
+        answer(|| self.write_registry_all(|tx| organisations::replace(tx, list)))
     }
 
     fn regimes(&self) -> Result<Vec<String>, StoreError> {
