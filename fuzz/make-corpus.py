@@ -27,6 +27,9 @@ for file, prefix, reply in [
     write("token_text", f"{prefix}whole-sms", reply + permits["cases"][0]["input"])
 for i, case in enumerate(json.load(open(os.path.join(vectors, "bundle-v1.json")))["cases"][:16]):
     write("bundle", f"vector-{i:02}", bytes.fromhex(case["input_hex"]))
+# Format 2: accepted bundles with sections, then refused ones.
+for i, case in enumerate(json.load(open(os.path.join(vectors, "bundle-v2.json")))["cases"][:12]):
+    write("bundle", f"v2-vector-{i:02}", bytes.fromhex(case["input_hex"]))
 for i, case in enumerate(json.load(open(os.path.join(vectors, "trustlist-v1.json")))["cases"][:16]):
     write("trust_list", f"vector-{i:02}", bytes.fromhex(case["input_hex"]))
 for i, text in enumerate([

@@ -69,6 +69,11 @@ pub fn bundle(data: &[u8]) {
     if let Ok(bundle) = VerifiedBundle::verify(data, &root()) {
         let contents = bundle.contents();
         assert!(contents.base_version.is_none_or(|base| base < contents.version), "a delta builds on an older version");
+        let replaced = &contents.sections.replaced;
+        assert!(
+            replaced.iter().all(|serial| contents.revocations.contains(icaze_core::PermitSerial(serial))),
+            "a replaced serial is a revoked one"
+        );
     }
 }
 

@@ -582,6 +582,7 @@ mod tests {
             }],
             freshness: FreshnessPolicy::default(),
             revocations: RevocationSet::from_serials([7]),
+            sections: Default::default(),
         }
         .sign(&sync, KeyId(4));
         Authority { root, sms, bundle }

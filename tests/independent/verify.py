@@ -3,7 +3,8 @@
 trust list format 1, written from docs/token-format.md alone (no look at the
 Rust code), checked against the known-answer vectors
 tests/vectors/permit-v1.json, permit-v1-bitflips.txt, permit-v2.json,
-permit-v2-bitflips.txt, trustlist-v1.json and bundle-v1.json.
+permit-v2-bitflips.txt, trustlist-v1.json, bundle-v1.json and bundle-v2.json
+(the bundle's revocation sets read as docs/revocations.md says).
 
 Standard library only (Python 3.11+).  Ed25519 verification is implemented
 here following RFC 8032 (sections 5.1.3, 5.1.4, 5.1.7) with the strict rules
@@ -677,8 +678,84 @@ def parse_trust_list(data, root_pub):
 # Sync bundles (docs/bundle-format.md)
 # ---------------------------------------------------------------------------
 
-BUNDLE_PREFIX = b"icaze:bundle:v1\x00"
+BUNDLE_PREFIXES = {1: b"icaze:bundle:v1\x00", 2: b"icaze:bundle:v2\x00"}
 MAX_BUNDLE = 64 << 20
+SECTION_REPLACED = 1
+
+
+class RevocationError(CodedError):
+    """A refused revocation set; `code` is that of docs/revocations.md, "Refusals"."""
+
+
+def decode_revocations(data):
+    """docs/revocations.md: the serials, ascending, or raises RevocationError."""
+    if not data:
+        raise RevocationError("truncated")
+    if data[0] != 1:
+        raise RevocationError("unsupported_version")
+    pos, n = 1, 0
+    for i in range(6):
+        if i == 5:
+            raise RevocationError("count_too_large", "count longer than 5 bytes")
+        if pos >= len(data):
+            raise RevocationError("truncated")
+        byte = data[pos]
+        pos += 1
+        n |= (byte & 0x7F) << (7 * i)
+        if not byte & 0x80:
+            if byte == 0 and i > 0:
+                raise RevocationError("non_minimal_count")
+            break
+    if n > 2**32:
+        raise RevocationError("count_too_large")
+    if n == 0:
+        if pos != len(data):
+            raise RevocationError("trailing_bytes")
+        return []
+    if pos >= len(data):
+        raise RevocationError("truncated")
+    k = data[pos]
+    pos += 1
+    if k > 31:
+        raise RevocationError("invalid_parameter")
+    stream = data[pos:]
+    if n * (k + 1) > len(stream) * 8:
+        raise RevocationError("truncated")
+    bit = 0
+
+    def read_bit():
+        nonlocal bit
+        if bit >= len(stream) * 8:
+            raise RevocationError("truncated")
+        b = (stream[bit // 8] >> (7 - bit % 8)) & 1
+        bit += 1
+        return b
+
+    serials, nxt = [], 0
+    for _ in range(n):
+        q = 0
+        while read_bit():
+            q += 1
+            if q > (2**32 - 1) >> k:
+                raise RevocationError("serial_out_of_range")
+        rem = 0
+        for _ in range(k):
+            rem = rem << 1 | read_bit()
+        s = nxt + (q << k | rem)
+        if s > 2**32 - 1:
+            raise RevocationError("serial_out_of_range")
+        serials.append(s)
+        nxt = s + 1
+    used = (bit + 7) // 8
+    while bit < used * 8:
+        if read_bit():
+            raise RevocationError("non_zero_padding")
+    if used != len(stream):
+        raise RevocationError("trailing_bytes")
+    t = (serials[-1] + 1) * 4812 // (n * 10000)
+    if k != (0 if t == 0 else 1 + t.bit_length() - 1):
+        raise RevocationError("non_canonical_parameter")
+    return serials
 
 
 class BundleError(CodedError):
@@ -687,7 +764,8 @@ class BundleError(CodedError):
 
 def parse_bundle(data, root_pub):
     """Bundle-format sections 2 and 5: returns the bundle, or raises BundleError.
-    The revocation set is returned in its wire form (docs/revocations.md), not decoded."""
+    The revocation set is kept in its wire form and decoded (docs/revocations.md);
+    format 2's sections (section 2.1) are read, section 1 decoded, the others skipped."""
     if len(data) > MAX_BUNDLE:
         raise BundleError("too_large")
     r = ByteReader(data, BundleError)
@@ -708,9 +786,10 @@ def parse_bundle(data, root_pub):
 
     if take(4) != b"IZSB":
         raise BundleError("bad_magic")
-    if u(1) != 1:
+    fmt = u(1)
+    if fmt not in (1, 2):
         raise BundleError("unsupported_format")
-    b = {"signer": u(1), "version": u(8), "base_version": None}
+    b = {"format": fmt, "signer": u(1), "version": u(8), "base_version": None}
     if b["version"] == 0:
         raise BundleError("invalid_field", "version 0")
     kind = u(1)
@@ -770,6 +849,19 @@ def parse_bundle(data, root_pub):
         b["regimes"].append({"id": rid, "name": name, "start": start, "end": end,
                              "scope": scope, "purposes": purposes, "zones": zones})
     b["revocations"] = take(u(4))
+    b["replaced_bytes"], b["skipped"] = None, []
+    if fmt == 2:
+        last = 0
+        for _ in range(u(1)):
+            tag = u(1)
+            if tag <= last:
+                raise BundleError("invalid_field", "section tags")
+            last = tag
+            raw = take(u(4))
+            if tag == SECTION_REPLACED:
+                b["replaced_bytes"] = raw
+            else:
+                b["skipped"].append(tag)
     r.finish()
     try:
         tl = parse_trust_list(tl_bytes, root_pub)
@@ -778,7 +870,7 @@ def parse_bundle(data, root_pub):
     key = tl["keys"].get(b["signer"])
     if key is None:
         raise BundleError("unknown_signer")
-    if not ed25519_verify_strict(key["pub"], BUNDLE_PREFIX + r.body, r.sig):
+    if not ed25519_verify_strict(key["pub"], BUNDLE_PREFIXES[fmt] + r.body, r.sig):
         raise BundleError("bad_signature")
     if key["revoked"]:
         raise BundleError("signer_revoked")
@@ -787,12 +879,26 @@ def parse_bundle(data, root_pub):
     if not key["valid_from"] <= b["server_time"] // 60 < key["valid_until"]:
         raise BundleError("signer_not_valid")
     b["trust_list"] = tl
+    try:
+        b["revoked"] = decode_revocations(b["revocations"])
+    except RevocationError as e:
+        raise BundleError("revocations", e.code)
+    b["replaced"] = []
+    if b["replaced_bytes"] is not None:
+        try:
+            b["replaced"] = decode_revocations(b["replaced_bytes"])
+        except RevocationError as e:
+            raise BundleError("replaced", e.code)
+        if not b["replaced"]:
+            raise BundleError("invalid_field", "empty replaced section")
+        if not set(b["replaced"]) <= set(b["revoked"]):
+            raise BundleError("invalid_field", "replaced serial not revoked")
     return b
 
 
 def bundle_json(b):
-    """What an accepted bundle says, as the vectors show it (without `revoked`)."""
-    return {
+    """What an accepted bundle says, as the vectors show it."""
+    shown = {
         "version": b["version"],
         "base_version": b["base_version"],
         "server_time_unix_seconds": b["server_time"],
@@ -810,7 +916,11 @@ def bundle_json(b):
             for r in b["regimes"]
         ],
         "revocations_hex": b["revocations"].hex(),
+        "revoked": b["revoked"],
     }
+    if b["format"] == 2:
+        shown.update({"format": 2, "replaced": b["replaced"], "skipped_sections": b["skipped"]})
+    return shown
 
 
 def documented_bundle(path):
@@ -1065,16 +1175,11 @@ def judge_trust_list_case(case, tl, result):
 
 
 def judge_bundle_case(case, b, result):
-    """The revocation set's wire form (docs/revocations.md) is not decoded
-    here: a case refused for it ("revocations") must pass every other check,
-    and accepted cases are compared on the set's bytes, not on its serials."""
     name = case["name"]
-    expected = "ok" if case["result"] == "revocations" else case["result"]
-    if result != expected:
+    if result != case["result"]:
         return f"bundle case {name!r}: got {result}, expected {case['result']}"
-    if b is not None and "bundle" in case:
-        want = dict(case["bundle"])
-        want.pop("revoked")
+    if b is not None:
+        want = case.get("bundle")
         got = bundle_json(b)
         if got != want:
             return f"bundle case {name!r}: {got} != {want}"
@@ -1148,6 +1253,26 @@ def main(argv):
 
     # --- bundle vectors (docs/bundle-format.md)
     passed += check_byte_cases(vdir, "bundle-v1.json", root, parse_bundle, BundleError, judge_bundle_case, fail)
+    passed += check_byte_cases(vdir, "bundle-v2.json", root, parse_bundle, BundleError, judge_bundle_case, fail)
+
+    # --- the worked examples of docs/revocations.md
+    for hexed, want in (("010403360e80", [3, 10, 11, 40]), ("01010000", [0]), ("01011fbfffffff80", [2**32 - 1]),
+                        ("0100", [])):
+        if decode_revocations(bytes.fromhex(hexed)) != want:
+            fail(f"revocation set {hexed} does not decode to {want}")
+        else:
+            passed += 1
+    for hexed, code in (("010403360e81", "non_zero_padding"), ("01840003360e80", "non_minimal_count"),
+                        ("0100ff", "trailing_bytes"),
+                        ("02", "unsupported_version"), ("0104", "truncated")):
+        try:
+            decode_revocations(bytes.fromhex(hexed))
+            fail(f"revocation set {hexed} was accepted")
+        except RevocationError as e:
+            if e.code != code:
+                fail(f"revocation set {hexed}: {e.code}, expected {code}")
+            else:
+                passed += 1
 
     # --- the worked example of docs/bundle-format.md section 7
     bundle = documented_bundle(os.path.join(here, "..", "..", "docs", "bundle-format.md"))

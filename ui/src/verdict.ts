@@ -100,12 +100,27 @@ export function kindOf(verdict: Pick<Judged, "kind">): VerdictKind {
   return (VERDICT_KINDS as readonly string[]).includes(verdict.kind) ? (verdict.kind as VerdictKind) : "unknown";
 }
 
+/** What the result's title says: the kind, or `replaced` for a revoked permit a newer one replaced. */
+export type Title = VerdictKind | "replaced";
+
+/**
+ * The title of a verdict (`verdict.<title>` in the catalogues): its kind, except
+ * for a permit revoked because a newer permit replaced it (issue 22: the core's
+ * decisive reason `replaced`), which says so instead of a plain "revoked", so
+ * that the officer asks the holder for the new permit.
+ */
+export function titleOf(verdict: Pick<Judged, "kind" | "reasons">): Title {
+  const kind = kindOf(verdict);
+  return kind === "revoked" && verdict.reasons[0]?.code === "replaced" ? "replaced" : kind;
+}
+
 /** Reason and warning codes the catalogues translate (`reason.<code>`). */
 export const REASON_CODES = [
   "not_yet_valid",
   "expired",
   "wrong_zone",
   "revoked",
+  "replaced",
   "unknown_key",
   "key_revoked",
   "key_not_valid",

@@ -532,6 +532,7 @@ mod tests {
             regimes: vec![],
             freshness: icaze_core::FreshnessPolicy::default(),
             revocations: icaze_core::RevocationSet::from_serials([5, 6]),
+            sections: Default::default(),
         };
         let bytes = authority.sign_bundle(&contents).unwrap();
         let verified = icaze_core::VerifiedBundle::verify(&bytes, authority.root_public_key()).unwrap();

@@ -94,6 +94,7 @@ fn fixture(revoked: usize) -> Fixture {
         }],
         freshness: FreshnessPolicy::default(),
         revocations: RevocationSet::from_serials(serials),
+        sections: Default::default(),
     }
     .try_sign(&sync, KeyId(4))
     .expect("a valid bundle");

@@ -2,7 +2,8 @@
 //!
 //! A bundle carries the root-signed trust list, the regimes with their zones,
 //! the freshness policy, the revoked permit serials (all of them, or those
-//! added since an earlier bundle) and the server's clock. It is signed by the
+//! added since an earlier bundle), the server's clock and, from format 2,
+//! tagged sections (`sections.rs`: the serials a newer permit replaced). It is signed by the
 //! server's online bundle key, which the embedded trust list must name with
 //! the flag "may sign sync bundles"; the device pins only the offline root.
 //! The byte layout, the checks and their order are in `docs/bundle-format.md`.
@@ -14,6 +15,11 @@
 //! it has and what time it is, this crate does not.
 
 use std::fmt;
+
+mod sections;
+
+use sections::RawSections;
+pub use sections::{BundleSections, SECTION_ORGANISATIONS, SECTION_REPLACED};
 
 use crate::claims::{KeyId, PurposeSet, ZoneId};
 use crate::revocation::{RevocationDecodeError, RevocationSet};
@@ -29,7 +35,8 @@ pub use organisations::{
 };
 
 const MAGIC: &[u8; 4] = b"IZSB";
-const FORMAT: u8 = 1;
+const FORMAT_1: u8 = 1;
+const FORMAT_2: u8 = 2;
 const KIND_FULL: u8 = 0;
 const KIND_DELTA: u8 = 1;
 const SCOPE_EVERYWHERE: u8 = 0;
@@ -80,6 +87,32 @@ impl Default for FreshnessPolicy {
             strong_warn_after_minutes: 24 * 60,
             invalid_after_minutes: 72 * 60,
             max_clock_drift_minutes: 10,
+        }
+    }
+}
+
+/// A bundle's layout, its `format` byte: the server writes format 2; devices
+/// still read format 1, which has no sections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BundleFormat {
+    /// Format 1: no sections, signed under `icaze:bundle:v1\0`.
+    V1,
+    /// Format 2: sections after the revocation set, signed under `icaze:bundle:v2\0`.
+    V2,
+}
+
+impl BundleFormat {
+    fn byte(self) -> u8 {
+        match self {
+            BundleFormat::V1 => FORMAT_1,
+            BundleFormat::V2 => FORMAT_2,
+        }
+    }
+
+    fn domain(self) -> Domain {
+        match self {
+            BundleFormat::V1 => Domain::Bundle,
+            BundleFormat::V2 => Domain::BundleV2,
         }
     }
 }
@@ -161,6 +194,8 @@ pub struct BundleContents {
     pub freshness: FreshnessPolicy,
     /// Full bundle: every revoked serial. Delta: those added since `base_version`.
     pub revocations: RevocationSet,
+    /// What the sections say (format 2); all empty in a format-1 bundle.
+    pub sections: BundleSections,
 }
 
 /// A bundle whose trust list verified against the pinned root and whose
@@ -171,6 +206,8 @@ pub struct VerifiedBundle {
     contents: BundleContents,
     trust: TrustList,
     signer: KeyId,
+    format: BundleFormat,
+    skipped_sections: Vec<u8>,
 }
 
 /// Why a bundle was refused.
@@ -216,6 +253,9 @@ pub enum BundleError {
     /// The revocation set was refused.
     #[error("the sync bundle's revocation set is refused: {0}")]
     Revocations(RevocationDecodeError),
+    /// The replaced section's revocation set was refused.
+    #[error("the sync bundle's set of replaced permits is refused: {0}")]
+    Replaced(RevocationDecodeError),
 }
 
 impl BundleError {
@@ -235,6 +275,7 @@ impl BundleError {
             BundleError::SignerNotValid(_) => "signer_not_valid",
             BundleError::BadSignature => "bad_signature",
             BundleError::Revocations(_) => "revocations",
+            BundleError::Replaced(_) => "replaced",
         }
     }
 }
@@ -287,6 +328,7 @@ impl<'a> Reader<'a> {
 /// A parsed body: every field read and checked, the revocations still in
 /// their wire form (decoded only once the signature is known good).
 struct Body<'a> {
+    format: BundleFormat,
     signer: KeyId,
     version: u64,
     base_version: Option<u64>,
@@ -295,6 +337,7 @@ struct Body<'a> {
     regimes: Vec<BundleRegime>,
     freshness: FreshnessPolicy,
     revocations: &'a [u8],
+    sections: RawSections<'a>,
 }
 
 /// The minute of a server time, if it is one [`UtcMinute`] can hold.
@@ -310,10 +353,11 @@ impl<'a> Body<'a> {
         if r.take(4)? != MAGIC {
             return Err(BundleError::BadMagic);
         }
-        let format = r.u8()?;
-        if format != FORMAT {
-            return Err(BundleError::UnsupportedFormat(format));
-        }
+        let format = match r.u8()? {
+            FORMAT_1 => BundleFormat::V1,
+            FORMAT_2 => BundleFormat::V2,
+            other => return Err(BundleError::UnsupportedFormat(other)),
+        };
         let signer = KeyId(r.u8()?);
         let version = r.u64()?;
         if version == 0 {
@@ -367,10 +411,15 @@ impl<'a> Body<'a> {
         // past the end is `Truncated`.
         let revocations_len = r.u32()? as usize;
         let revocations = r.take(revocations_len)?;
+        let sections = match format {
+            BundleFormat::V1 => RawSections::default(),
+            BundleFormat::V2 => RawSections::parse(&mut r)?,
+        };
         if !r.0.is_empty() {
             return Err(BundleError::TrailingBytes);
         }
         Ok(Self {
+            format,
             signer,
             version,
             base_version,
@@ -379,6 +428,7 @@ impl<'a> Body<'a> {
             regimes,
             freshness,
             revocations,
+            sections,
         })
     }
 
@@ -439,11 +489,12 @@ fn put_short(out: &mut Vec<u8>, bytes: &[u8]) {
 }
 
 impl BundleContents {
-    /// The body: every field, with `key_id` as the signer, before the signature.
-    fn body(&self, key_id: KeyId) -> Vec<u8> {
+    /// The body: every field, with `key_id` as the signer, before the
+    /// signature; format 1 leaves the sections out.
+    fn body(&self, key_id: KeyId, format: BundleFormat) -> Vec<u8> {
         let mut out = Vec::with_capacity(64 + self.trust_list.len() + self.regimes.len() * 512);
         out.extend_from_slice(MAGIC);
-        out.push(FORMAT);
+        out.push(format.byte());
         out.push(key_id.0);
         out.extend_from_slice(&self.version.to_be_bytes());
         match self.base_version {
@@ -485,19 +536,33 @@ impl BundleContents {
         let revocations = self.revocations.encode();
         out.extend_from_slice(&(revocations.len() as u32).to_be_bytes());
         out.extend_from_slice(&revocations);
+        if format == BundleFormat::V2 {
+            self.sections.write(&mut out);
+        }
         out
     }
 
-    /// The signed bundle: the body naming `key_id` as its signer, then the
-    /// signature of `key` over `"icaze:bundle:v1\0" || body`.
+    /// The signed bundle in format 2: the body naming `key_id` as its signer,
+    /// then the signature of `key` over `"icaze:bundle:v2\0" || body`.
     ///
     /// Contents outside the format's rules (an empty regime id, unsorted
     /// zones, a name over its cap, a base version not below the version...)
     /// are signed as they are and then refused by every device; use
     /// [`BundleContents::try_sign`] to be told instead.
     pub fn sign(&self, key: &SecretKey, key_id: KeyId) -> Vec<u8> {
-        let mut out = self.body(key_id);
-        let signature = key.sign(Domain::Bundle, &out);
+        self.sign_as(key, key_id, BundleFormat::V2)
+    }
+
+    /// The signed bundle in format 1, which devices still read and the
+    /// server no longer writes: for the tests and vectors of that reader.
+    /// Format 1 has no sections, so they are left out, whatever they hold.
+    pub fn sign_format1(&self, key: &SecretKey, key_id: KeyId) -> Vec<u8> {
+        self.sign_as(key, key_id, BundleFormat::V1)
+    }
+
+    fn sign_as(&self, key: &SecretKey, key_id: KeyId, format: BundleFormat) -> Vec<u8> {
+        let mut out = self.body(key_id, format);
+        let signature = key.sign(format.domain(), &out);
         out.extend_from_slice(&signature);
         out
     }
@@ -509,7 +574,7 @@ impl BundleContents {
     /// pinned root).
     pub fn try_sign(&self, key: &SecretKey, key_id: KeyId) -> Result<Vec<u8>, BundleError> {
         self.check_lengths()?;
-        let mut out = self.body(key_id);
+        let mut out = self.body(key_id, BundleFormat::V2);
         if out.len() + SIGNATURE_LEN > MAX_BUNDLE_LEN {
             return Err(BundleError::TooLarge("size"));
         }
@@ -519,7 +584,7 @@ impl BundleContents {
             // this is a safety net, not a path any contents are known to take.
             return Err(BundleError::InvalidField("contents (they do not read back as written)"));
         }
-        let signature = key.sign(Domain::Bundle, &out);
+        let signature = key.sign(Domain::BundleV2, &out);
         out.extend_from_slice(&signature);
         Ok(out)
     }
@@ -554,8 +619,11 @@ impl BundleContents {
 }
 
 impl Body<'_> {
-    /// The contents, decoding the revocation set.
+    /// The contents, decoding the revocation set, then the sections
+    /// (checked against it).
     fn contents(&self) -> Result<BundleContents, BundleError> {
+        let revocations = RevocationSet::decode(self.revocations).map_err(BundleError::Revocations)?;
+        let sections = self.sections.decode(&revocations)?;
         Ok(BundleContents {
             version: self.version,
             base_version: self.base_version,
@@ -563,7 +631,8 @@ impl Body<'_> {
             trust_list: self.trust_list.to_vec(),
             regimes: self.regimes.clone(),
             freshness: self.freshness,
-            revocations: RevocationSet::decode(self.revocations).map_err(BundleError::Revocations)?,
+            revocations,
+            sections,
         })
     }
 }
@@ -581,8 +650,11 @@ impl VerifiedBundle {
     /// `root` (`trust_list`); the signer in that list (`unknown_signer`); the
     /// signature (`bad_signature`); the signer revoked (`signer_revoked`),
     /// without the flag (`signer_not_allowed`), not valid at the server time
-    /// (`signer_not_valid`); last the revocation set (`revocations`), decoded
-    /// only once the bytes are known to come from the server.
+    /// (`signer_not_valid`); last the revocation set (`revocations`) and the
+    /// replaced section (`replaced`, or `invalid_field` when it is empty or
+    /// names a serial the bundle does not revoke), decoded only once the
+    /// bytes are known to come from the server. Format 1 and 2 are read;
+    /// format 2's unknown sections are skipped (`skipped_sections`).
     pub fn verify(bytes: &[u8], root: &PublicKey) -> Result<VerifiedBundle, BundleError> {
         if bytes.len() > MAX_BUNDLE_LEN {
             return Err(BundleError::TooLarge("size"));
@@ -595,7 +667,7 @@ impl VerifiedBundle {
         let key = trust.key(id).ok_or(BundleError::UnknownSigner(id.0))?;
         let mut sig = [0u8; SIGNATURE_LEN];
         sig.copy_from_slice(signature);
-        if !key.public_key.verify(Domain::Bundle, body_bytes, &sig) {
+        if !key.public_key.verify(body.format.domain(), body_bytes, &sig) {
             return Err(BundleError::BadSignature);
         }
         if key.revoked {
@@ -610,7 +682,7 @@ impl VerifiedBundle {
             return Err(BundleError::SignerNotValid(id.0));
         }
         let contents = body.contents()?;
-        Ok(VerifiedBundle { contents, trust, signer: id })
+        Ok(VerifiedBundle { contents, trust, signer: id, format: body.format, skipped_sections: body.sections.skipped })
     }
 
     /// What the bundle says.
@@ -626,6 +698,17 @@ impl VerifiedBundle {
     /// The key that signed the bundle.
     pub fn signer(&self) -> KeyId {
         self.signer
+    }
+
+    /// The bundle's layout.
+    pub fn format(&self) -> BundleFormat {
+        self.format
+    }
+
+    /// The tags of the sections this reader does not know and skipped,
+    /// ascending (their bytes were signed, but are not read).
+    pub fn skipped_sections(&self) -> &[u8] {
+        &self.skipped_sections
     }
 
     /// The bundle's server time as a minute (the signer was valid then).

@@ -77,8 +77,9 @@ pub use bundle::{
     MAX_ORGANISATION_ZONES, MAX_SECTORS, MAX_SECTOR_LEN,
 };
 pub use bundle::{
-    BundleContents, BundleError, BundleRegime, BundleZone, FreshnessPolicy, RegimeScope, VerifiedBundle,
-    MAX_BUNDLE_LEN, MAX_REGIMES, MAX_REGIME_ID_LEN, MAX_REGIME_NAME_LEN, MAX_TRUST_LIST_LEN, MAX_ZONE_NAME_LEN,
+    BundleContents, BundleError, BundleFormat, BundleRegime, BundleSections, BundleZone, FreshnessPolicy, RegimeScope,
+    VerifiedBundle, MAX_BUNDLE_LEN, MAX_REGIMES, MAX_REGIME_ID_LEN, MAX_REGIME_NAME_LEN, MAX_TRUST_LIST_LEN,
+    MAX_ZONE_NAME_LEN, SECTION_ORGANISATIONS, SECTION_REPLACED,
 };
 pub use claims::{
     ClaimsError, ClaimsSpec, KeyId, PermitClaims, PermitSerial, Purpose, PurposeSet, VehiclePlate, ZoneId, MAX_ZONES,

@@ -32,8 +32,10 @@ pub enum Domain {
     PermitV2,
     /// A trust list signed by the root key.
     TrustList,
-    /// A sync bundle for officer devices.
+    /// A sync bundle for officer devices, format 1.
     Bundle,
+    /// A sync bundle for officer devices, format 2 (with sections).
+    BundleV2,
     /// A batch of inspection records uploaded by a device.
     UploadBatch,
 }
@@ -46,6 +48,7 @@ impl Domain {
             Domain::PermitV2 => b"icaze:permit:v2\0",
             Domain::TrustList => b"icaze:trustlist:v1\0",
             Domain::Bundle => b"icaze:bundle:v1\0",
+            Domain::BundleV2 => b"icaze:bundle:v2\0",
             Domain::UploadBatch => b"icaze:upload:v1\0",
         }
     }
@@ -199,7 +202,14 @@ mod tests {
     fn signatures_do_not_cross_domains() {
         let key = SecretKey::from_seed(&[7; 32]);
         let public = key.public_key();
-        let domains = [Domain::Permit, Domain::TrustList, Domain::Bundle, Domain::UploadBatch];
+        let domains = [
+            Domain::Permit,
+            Domain::PermitV2,
+            Domain::TrustList,
+            Domain::Bundle,
+            Domain::BundleV2,
+            Domain::UploadBatch,
+        ];
         for a in domains {
             let sig = key.sign(a, b"body");
             for b in domains {

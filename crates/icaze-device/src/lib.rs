@@ -45,6 +45,7 @@
 //!     }],
 //!     freshness: FreshnessPolicy::default(),
 //!     revocations: RevocationSet::from_serials([7]),
+//!     sections: Default::default(),
 //! }
 //! .sign(&sync, KeyId(4));
 //!

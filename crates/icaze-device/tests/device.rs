@@ -73,6 +73,7 @@ impl Authority {
             regimes: vec![regime("2020-12-14T00:00:00+04:00", "2021-01-31T06:00:00+04:00")],
             freshness: FreshnessPolicy::default(),
             revocations: RevocationSet::from_serials(revoked.iter().copied()),
+            sections: Default::default(),
         }
     }
 

@@ -51,6 +51,7 @@ fn bundle(version: u64, revoked: &[u32]) -> Vec<u8> {
         regimes: vec![],
         freshness: FreshnessPolicy::default(),
         revocations: RevocationSet::from_serials(revoked.iter().copied()),
+        sections: Default::default(),
     }
     .try_sign(&sync_key(), KeyId(4))
     .unwrap()

@@ -183,6 +183,7 @@ pub(crate) fn answer<S: PermitStore>(svc: &SyncService<S>, since: Option<u64>) -
         regimes,
         freshness: FreshnessPolicy::default(),
         revocations: RevocationSet::from_serials(serials),
+        sections: Default::default(),
     };
     let bytes = authority.sign_bundle(&contents)?;
     let built = Arc::new(BuiltBundle { etag: tag, version, base, bytes });

@@ -82,6 +82,7 @@ fn make(args: &MakeArgs) -> anyhow::Result<ExitCode> {
         regimes,
         freshness: FreshnessPolicy::default(),
         revocations,
+        sections: Default::default(),
     };
     let bytes = authority.sign_bundle(&contents)?;
     std::fs::write(&args.out, &bytes).with_context(|| format!("writing {}", args.out.display()))?;

@@ -99,6 +99,7 @@ pub(crate) fn run(dir: &Path, now: UtcMinute) -> anyhow::Result<ExitCode> {
         regimes: vec![regime.to_bundle()],
         freshness: FreshnessPolicy::default(),
         revocations: RevocationSet::from_serials([revoked_claims.serial().0]),
+        sections: Default::default(),
     };
     let applied = device.import_bundle(&authority.sign_bundle(&contents)?, now)?;
     println!(

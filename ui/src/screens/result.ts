@@ -7,7 +7,7 @@ import { h } from "../dom";
 import { type Key, t, tMaybe, units } from "../i18n";
 import { soundOn } from "../preferences";
 import { clockTime, formatDuration, validityWindow } from "../time";
-import { kindOf, type Level, levelOf, SYMBOL, timeRowOf, violationDocument } from "../verdict";
+import { type Level, levelOf, SYMBOL, timeRowOf, titleOf, violationDocument } from "../verdict";
 import { zoneName, zoneNames } from "../zones";
 
 /** Seconds before the screen returns to Scan: long enough to read reasons on red. */
@@ -69,7 +69,7 @@ export function signal(level: Level, sound: boolean, platform: SignalPlatform = 
 export function resultScreen(ctx: Ctx): HTMLElement {
   const verdict = ctx.state.verdict as Verdict;
   const level = levelOf(verdict);
-  const kind = kindOf(verdict);
+  const title = titleOf(verdict);
   const permit = verdict.permit;
   const time = timeRowOf(verdict, new Date());
 
@@ -118,7 +118,7 @@ export function resultScreen(ctx: Ctx): HTMLElement {
       "h1",
       { id: "result-heading" },
       h("span", { class: "symbol", id: "result-symbol", "aria-hidden": "true" }, SYMBOL[level]),
-      h("span", { id: "result-title" }, t(`verdict.${kind}` as Key)),
+      h("span", { id: "result-title" }, t(`verdict.${title}` as Key)),
     ),
     permit ? h("p", { class: "document", id: "result-document" }, permit.document) : null,
     h(

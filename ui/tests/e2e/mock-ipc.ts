@@ -1,7 +1,7 @@
 // A fake device core behind the Tauri IPC, for the browser tests: built into
 // an IIFE and injected before the app's own script, it answers the app's
 // commands the way src-tauri does, from fixtures. Texts containing
-// `REVOKED` judge as revoked, `LATER` as not yet valid (from 12 minutes on), other `IZ1…` or `IZ2…` texts as valid, anything else as
+// `REVOKED` judge as revoked, `REPLACED` as revoked because a newer permit replaced it, `LATER` as not yet valid (from 12 minutes on), other `IZ1…` or `IZ2…` texts as valid, anything else as
 // unreadable (an error, not a verdict: nothing is logged); images fail as unreadable unless they are `qr-valid.png`; a
 // permit is valid in zones 1 and 2. `record_manual` records violations (other kinds are refused).
 // The bundle: a device has one (version 3) unless it starts with no device
@@ -128,7 +128,7 @@ async function sync(): Promise<SyncReport> {
 function verdict(text: string, zone: number): Verdict {
   const now = Date.now();
   const permit = {
-    serial: text.includes("REVOKED") ? 7 : 42,
+    serial: text.includes("REVOKED") ? 7 : text.includes("REPLACED") ? 8 : 42,
     key_id: 1,
     document: text.includes("MYI") ? "MYİ1234567" : "AZE11111111",
     document_kind: "id_card",
@@ -163,6 +163,16 @@ function verdict(text: string, zone: number): Verdict {
       document: later.document,
       permit: later,
       issued_minutes_ago: 0,
+    };
+  }
+  if (text.includes("REPLACED")) {
+    return {
+      ...base,
+      kind: "revoked",
+      display: "not_valid",
+      reasons: [{ code: "replaced", message: "permit 8 was replaced by a newer permit: ask for the new one" }],
+      document: permit.document,
+      permit,
     };
   }
   if (text.includes("REVOKED")) {

@@ -144,6 +144,28 @@ test("a revoked permit shows REVOKED in red with the reason", async () => {
   await page.close();
 });
 
+test("a replaced permit says REPLACED BY A NEWER PERMIT in red, not plain REVOKED (issue 22)", async () => {
+  const page = await openApp();
+  for (const lang of ["az", "en", "ru"]) {
+    if (lang !== "az") {
+      await page.click("#tab-settings");
+      await page.click(`#settings-language-${lang}`);
+      await page.waitForFunction((l) => document.documentElement.lang === l, lang);
+      await page.click("#tab-scan");
+    }
+    await check(page, `${TOKEN}REPLACED`);
+    assert.equal(await page.getAttribute("#result", "data-level"), "red");
+    assert.equal(await page.getAttribute("#result", "data-kind"), "revoked");
+    assert.equal(await page.textContent("#result-title"), catalogue[lang]["verdict.replaced"]);
+    assert.notEqual(await page.textContent("#result-title"), catalogue[lang]["verdict.revoked"]);
+    assert.equal(await page.textContent("#result-reasons li"), catalogue[lang]["reason.replaced"]);
+    assert.equal(await page.textContent("#result-symbol"), "✗");
+    await page.screenshot({ path: join(shots, `ui-replaced-${lang}.png`) });
+    await page.click("#result-next");
+  }
+  await page.close();
+});
+
 test("a permit not yet valid says when it starts, and nothing of time left", async () => {
   const page = await openApp();
   await check(page, `${TOKEN}LATER`);

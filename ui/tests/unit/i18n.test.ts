@@ -27,6 +27,7 @@ describe("catalogues", () => {
     const needed = [
       ...VERDICT_KINDS.map((k) => `verdict.${k}`),
       "verdict.unknown",
+      "verdict.replaced",
       ...REASON_CODES.map((c) => `reason.${c}`),
       ...PURPOSES.map((p) => `purpose.${p}`),
       ...[...LADDER, "no_data"].map((f) => `freshness.${f}`),

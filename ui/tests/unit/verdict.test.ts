@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { kindOf, levelOf, SYMBOL, timeRowOf, violationDocument } from "../../src/verdict";
+import { kindOf, levelOf, SYMBOL, timeRowOf, titleOf, violationDocument } from "../../src/verdict";
 
 describe("verdict to colour", () => {
   it("maps the core's display to green, amber, red", () => {
@@ -16,6 +16,22 @@ describe("verdict to colour", () => {
     expect(kindOf({ kind: "revoked" })).toBe("revoked");
     expect(kindOf({ kind: "no_permit_needed" })).toBe("no_permit_needed");
     expect(kindOf({ kind: "teleported" })).toBe("unknown");
+  });
+});
+
+describe("the title of a replaced permit (issue 22)", () => {
+  const reason = (code: string) => ({ code, message: code });
+  it("says replaced when the decisive reason of a revoked permit is replaced", () => {
+    expect(titleOf({ kind: "revoked", reasons: [reason("replaced")] })).toBe("replaced");
+    expect(titleOf({ kind: "revoked", reasons: [reason("replaced"), reason("expired")] })).toBe("replaced");
+  });
+
+  it("says the kind otherwise: a plain revocation, another kind, a later reason", () => {
+    expect(titleOf({ kind: "revoked", reasons: [reason("revoked")] })).toBe("revoked");
+    expect(titleOf({ kind: "revoked", reasons: [] })).toBe("revoked");
+    expect(titleOf({ kind: "expired", reasons: [reason("replaced")] })).toBe("expired");
+    expect(titleOf({ kind: "revoked", reasons: [reason("expired"), reason("replaced")] })).toBe("revoked");
+    expect(titleOf({ kind: "teleported", reasons: [reason("replaced")] })).toBe("unknown");
   });
 });
 

@@ -177,20 +177,21 @@ fn frame_errors_have_their_codes() {
     let pinned = root.public_key();
     let c = contents(trust_file(&root));
     let resigned = |f: &dyn Fn(&mut Vec<u8>)| {
-        let mut body = c.body(KeyId(4));
+        let mut body = c.body(KeyId(4), BundleFormat::V2);
         f(&mut body);
-        let signature = test_key("sync").sign(Domain::Bundle, &body);
+        let signature = test_key("sync").sign(Domain::BundleV2, &body);
         body.extend_from_slice(&signature);
         code(VerifiedBundle::verify(&body, &pinned))
     };
     assert_eq!(resigned(&|b| b[3] = b'C'), "bad_magic");
-    assert_eq!(resigned(&|b| b[4] = 2), "unsupported_format");
+    assert_eq!(resigned(&|b| b[4] = 3), "unsupported_format");
     assert_eq!(resigned(&|b| b[14] = 2), "invalid_field", "kind 2");
     assert_eq!(resigned(&|b| b.push(0)), "trailing_bytes");
     // Trust list length 32 KiB + 1.
     assert_eq!(resigned(&|b| b[23..27].copy_from_slice(&(MAX_TRUST_LIST_LEN as u32 + 1).to_be_bytes())), "too_large");
     // A revocation set of an unknown wire version, under a good signature.
-    let revocations_at = c.body(KeyId(4)).len() - c.revocations.encode().len();
+    // The sections follow it: here one byte, a count of 0.
+    let revocations_at = c.body(KeyId(4), BundleFormat::V2).len() - c.revocations.encode().len() - 1;
     assert_eq!(resigned(&|b| b[revocations_at] = 2), "revocations");
     assert_eq!(code(VerifiedBundle::verify(&vec![0; MAX_BUNDLE_LEN + 1], &pinned)), "too_large");
 }
@@ -230,8 +231,9 @@ fn worked_example() -> (Vec<u8>, Vec<u8>) {
         }],
         freshness: FreshnessPolicy::default(),
         revocations: RevocationSet::from_serials([12, 907]),
+        sections: BundleSections::default(),
     };
-    let bytes = contents.try_sign(&test_key("sync"), KeyId(4)).unwrap();
+    let bytes = contents.sign_format1(&test_key("sync"), KeyId(4));
     assert_eq!(VerifiedBundle::verify(&bytes, &root.public_key()).unwrap().contents(), &contents);
     (bytes, trust)
 }
@@ -289,4 +291,127 @@ fn random_and_mutated_bytes_never_panic() {
             }
         }
     }
+}
+
+/// The body of `c` (sections empty) with its section count and sections
+/// replaced by `sections`, signed by the bundle key under `domain`.
+fn with_sections(c: &BundleContents, sections: &[u8], domain: Domain) -> Vec<u8> {
+    assert!(c.sections.is_empty());
+    let mut body = c.body(KeyId(4), BundleFormat::V2);
+    assert_eq!(body.pop(), Some(0), "an empty section list is one byte, 0");
+    body.extend_from_slice(sections);
+    let signature = test_key("sync").sign(domain, &body);
+    body.extend_from_slice(&signature);
+    body
+}
+
+/// A section: tag, u32 length, bytes.
+fn section(tag: u8, bytes: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    out.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
+    out.extend_from_slice(bytes);
+    out
+}
+
+#[test]
+fn format_2_carries_the_replaced_serials() {
+    let root = test_key("root");
+    let mut full = contents(trust_file(&root));
+    full.sections.replaced = RevocationSet::from_serials([907]);
+    let bytes = full.try_sign(&test_key("sync"), KeyId(4)).unwrap();
+    assert_eq!(bytes[4], 2, "the server writes format 2");
+    let verified = VerifiedBundle::verify(&bytes, &root.public_key()).unwrap();
+    assert_eq!(verified.contents(), &full);
+    assert_eq!(verified.format(), BundleFormat::V2);
+    assert!(verified.skipped_sections().is_empty());
+    assert!(verified.contents().sections.replaced.contains(crate::PermitSerial(907)));
+    assert!(!verified.contents().sections.replaced.contains(crate::PermitSerial(12)));
+
+    // A delta: its replaced serials are among its own revocations.
+    let delta = BundleContents {
+        version: 8,
+        base_version: Some(7),
+        revocations: RevocationSet::from_serials([2000, 2001]),
+        sections: BundleSections { replaced: RevocationSet::from_serials([2001]) },
+        ..full.clone()
+    };
+    let bytes = delta.try_sign(&test_key("sync"), KeyId(4)).unwrap();
+    assert_eq!(VerifiedBundle::verify(&bytes, &root.public_key()).unwrap().contents(), &delta);
+}
+
+#[test]
+fn format_1_still_reads_with_no_sections() {
+    let root = test_key("root");
+    let mut full = contents(trust_file(&root));
+    let v1 = full.sign_format1(&test_key("sync"), KeyId(4));
+    assert_eq!(v1[4], 1);
+    let verified = VerifiedBundle::verify(&v1, &root.public_key()).unwrap();
+    assert_eq!(verified.format(), BundleFormat::V1);
+    assert_eq!(verified.contents(), &full);
+    // Format 1 has no sections: what they hold is not written.
+    full.sections.replaced = RevocationSet::from_serials([12]);
+    assert_eq!(full.sign_format1(&test_key("sync"), KeyId(4)), v1);
+    // The same bodies signed under the other format's domain do not verify.
+    let pinned = root.public_key();
+    let mut body = v1[..v1.len() - 64].to_vec();
+    body.extend_from_slice(&test_key("sync").sign(Domain::BundleV2, &body.clone()));
+    assert_eq!(code(VerifiedBundle::verify(&body, &pinned)), "bad_signature");
+    let c = contents(trust_file(&root));
+    assert_eq!(code(VerifiedBundle::verify(&with_sections(&c, &[0], Domain::Bundle), &pinned)), "bad_signature");
+    // A format-1 body followed by a section count: trailing bytes.
+    let mut body = c.body(KeyId(4), BundleFormat::V1);
+    body.push(0);
+    body.extend_from_slice(&test_key("sync").sign(Domain::Bundle, &body.clone()));
+    assert_eq!(code(VerifiedBundle::verify(&body, &pinned)), "trailing_bytes");
+}
+
+#[test]
+fn sections_are_refused_out_of_order_or_not_revoked() {
+    let root = test_key("root");
+    let pinned = root.public_key();
+    let c = contents(trust_file(&root));
+    let read = |sections: &[u8]| code(VerifiedBundle::verify(&with_sections(&c, sections, Domain::BundleV2), &pinned));
+    let replaced = |serials: &[u32]| section(1, &RevocationSet::from_serials(serials.iter().copied()).encode());
+
+    assert_eq!(read(&[0]), "ok");
+    assert_eq!(read(&[[1].as_slice(), &replaced(&[12, 907])].concat()), "ok");
+    // No section count at all.
+    assert_eq!(read(&[]), "truncated");
+    // A count of two with one section, a length past the end.
+    assert_eq!(read(&[[2].as_slice(), &replaced(&[12])].concat()), "truncated");
+    let mut long = [[1].as_slice(), &replaced(&[12])].concat();
+    long[4] += 1;
+    assert_eq!(read(&long), "truncated");
+    // Tag 0, a tag twice, tags descending.
+    assert_eq!(read(&[[1].as_slice(), &section(0, &[])].concat()), "invalid_field");
+    assert_eq!(read(&[[2].as_slice(), &replaced(&[12]), &replaced(&[907])].concat()), "invalid_field");
+    assert_eq!(read(&[[2].as_slice(), &section(5, &[1]), &replaced(&[12])].concat()), "invalid_field");
+    // A serial the bundle does not revoke, an empty set (left out instead), a bad set.
+    assert_eq!(read(&[[1].as_slice(), &replaced(&[12, 13])].concat()), "invalid_field");
+    assert_eq!(read(&[[1].as_slice(), &replaced(&[])].concat()), "invalid_field");
+    assert_eq!(read(&[[1].as_slice(), &section(1, &[2, 0])].concat()), "replaced");
+    assert_eq!(read(&[[1].as_slice(), &section(1, &[1, 1, 0, 0, 0])].concat()), "replaced");
+    // Bytes after the last section.
+    assert_eq!(read(&[0, 0]), "trailing_bytes");
+
+    // try_sign refuses a replaced serial the bundle does not revoke.
+    let mut bad = c.clone();
+    bad.sections.replaced = RevocationSet::from_serials([13]);
+    assert_eq!(bad.try_sign(&test_key("sync"), KeyId(4)).unwrap_err().code(), "invalid_field");
+}
+
+#[test]
+fn unknown_sections_are_skipped() {
+    let root = test_key("root");
+    let c = contents(trust_file(&root));
+    let sections = [
+        [3].as_slice(),
+        &section(1, &RevocationSet::from_serials([12]).encode()),
+        &section(2, b"orgs"),
+        &section(200, &[]),
+    ]
+    .concat();
+    let verified = VerifiedBundle::verify(&with_sections(&c, &sections, Domain::BundleV2), &root.public_key()).unwrap();
+    assert_eq!(verified.skipped_sections(), [SECTION_ORGANISATIONS, 200]);
+    assert_eq!(verified.contents().sections.replaced.iter().collect::<Vec<_>>(), [12]);
 }

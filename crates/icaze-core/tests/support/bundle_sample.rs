@@ -95,5 +95,6 @@ pub(crate) fn sample_contents(
         ],
         freshness: FreshnessPolicy::default(),
         revocations: RevocationSet::from_serials([12, 907, 123_456_789]),
+        sections: BundleSections::default(),
     }
 }
