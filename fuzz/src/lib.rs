@@ -127,9 +127,10 @@ pub fn qr_image(data: &[u8]) {
     }
 }
 
-/// A population registry or deny-list file, as `icaze registry import|deny`
-/// reads it: every row is a record in canonical form or a problem with its
-/// line, lines ascend, and nothing panics.
+/// A population registry, deny-list or authorised organisations' file, as
+/// `icaze registry import|deny|organisations` reads it: every row is a record
+/// in canonical form or a problem with its line, lines ascend, a list read
+/// whole is one the bundle carries and reads back, and nothing panics.
 pub fn registry_csv(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     let mut last = 0;
@@ -148,6 +149,10 @@ pub fn registry_csv(data: &[u8]) {
         if let Ok(denial) = row {
             assert!(!denial.reason.trim().is_empty(), "a denial has a reason");
         }
+    }
+    if let Ok(list) = icaze_permits::csv::organisation_list(&text) {
+        let again = icaze_core::AuthorisedOrganisations::decode(&list.encode()).expect("a list read decodes");
+        assert_eq!(again, list, "the organisations' section round-trips");
     }
 }
 

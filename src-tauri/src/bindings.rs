@@ -13,11 +13,11 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::Path;
 
-use icaze_device::answers::{LogRecord, SyncAnswer, VerdictAnswer};
+use icaze_device::answers::{LogRecord, ServiceCardAnswer, SyncAnswer, VerdictAnswer};
 use icaze_device::BundleApplied;
 use ts_rs::{Config, ExportError, TS};
 
-use crate::core::{AppStatus, Enrollment, Exported, ManualRequest, TodayLog, ZoneName};
+use crate::core::{AppStatus, Enrollment, Exported, ManualRequest, ServiceCardRequest, TodayLog, ZoneName};
 use crate::error::AppError;
 use crate::settings::Settings;
 use crate::supervisor::answers::{DeviceInfo, DeviceList, Hourly, ImportReceipt, InspectionPage, Revoked};
@@ -69,6 +69,7 @@ fn answers(cfg: &Config) -> Vec<Answer> {
         answer::<VerdictAnswer>("check_text", cfg),
         answer::<VerdictAnswer>("check_image", cfg),
         answer::<LogRecord>("record_manual", cfg),
+        answer::<ServiceCardAnswer>("check_service_card", cfg),
         answer::<TodayLog>("today_log", cfg),
         answer::<BundleApplied>("import_bundle", cfg),
         answer::<Enrollment>("enrollment", cfg),
@@ -98,7 +99,7 @@ pub fn commands() -> Vec<&'static str> {
 
 /// Writes every binding into `dir` (an empty directory: ts-rs merges into
 /// files that are already there): each answer's type and the types it uses,
-/// what the UI sends that the app defines ([`ManualRequest`]), the error
+/// what the UI sends that the app defines ([`ManualRequest`], [`ServiceCardRequest`]), the error
 /// ([`AppError`]), and [`COMMANDS_FILE`].
 pub fn export(dir: &Path) -> Result<(), ExportError> {
     let cfg = config(dir);
@@ -107,6 +108,7 @@ pub fn export(dir: &Path) -> Result<(), ExportError> {
         (a.export)(&cfg)?;
     }
     ManualRequest::export_all(&cfg)?;
+    ServiceCardRequest::export_all(&cfg)?;
     AppError::export_all(&cfg)?;
     std::fs::write(dir.join(COMMANDS_FILE), commands_file(&answers))?;
     Ok(())

@@ -8,6 +8,7 @@ pub const ALL: &[&str] = &[
     "check_text",
     "check_image",
     "record_manual",
+    "check_service_card",
     "today_log",
     "import_bundle",
     "enrollment",

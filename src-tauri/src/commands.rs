@@ -5,13 +5,15 @@
 //! waits for SQLite to commit, decoding a photo takes a while, and a sync
 //! waits for the network.
 
-use icaze_device::answers::{LogRecord, SyncAnswer, VerdictAnswer};
+use icaze_device::answers::{LogRecord, ServiceCardAnswer, SyncAnswer, VerdictAnswer};
 use icaze_device::BundleApplied;
 use tauri::ipc::{InvokeBody, Request};
 use tauri::State;
 use tokio::sync::{Mutex, MutexGuard};
 
-use crate::core::{now, AppCore, AppStatus, Enrollment, Exported, ManualRequest, TodayLog, ZoneName};
+use crate::core::{
+    now, AppCore, AppStatus, Enrollment, Exported, ManualRequest, ServiceCardRequest, TodayLog, ZoneName,
+};
 use crate::error::AppError;
 use crate::settings::Settings;
 
@@ -89,6 +91,12 @@ pub async fn check_image(state: Shared<'_>, request: Request<'_>) -> Result<Verd
 #[tauri::command]
 pub async fn record_manual(state: Shared<'_>, request: ManualRequest) -> Result<LogRecord, AppError> {
     lock(&state).await.record_manual(request, now()?)
+}
+
+/// Checks a service card's organisation and records the check.
+#[tauri::command]
+pub async fn check_service_card(state: Shared<'_>, request: ServiceCardRequest) -> Result<ServiceCardAnswer, AppError> {
+    lock(&state).await.check_service_card(request, now()?)
 }
 
 /// Today's inspections and the number waiting for upload.

@@ -18,6 +18,10 @@ use ts_rs::TS;
 use crate::error::AppError;
 use crate::settings::{zone_id, EnrollmentStatus, Settings};
 
+mod cards;
+
+pub use cards::ServiceCardRequest;
+
 /// The environment variable that overrides the device directory (tests, kiosks).
 pub const DEVICE_DIR_ENV: &str = "ICAZE_DEVICE_DIR";
 

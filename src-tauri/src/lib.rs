@@ -63,6 +63,7 @@ pub fn run() {
             commands::check_text,
             commands::check_image,
             commands::record_manual,
+            commands::check_service_card,
             commands::today_log,
             commands::import_bundle,
             commands::enrollment,

@@ -681,6 +681,7 @@ def parse_trust_list(data, root_pub):
 BUNDLE_PREFIXES = {1: b"icaze:bundle:v1\x00", 2: b"icaze:bundle:v2\x00"}
 MAX_BUNDLE = 64 << 20
 SECTION_REPLACED = 1
+SECTION_ORGANISATIONS = 2
 
 
 class RevocationError(CodedError):
@@ -765,7 +766,7 @@ class BundleError(CodedError):
 def parse_bundle(data, root_pub):
     """Bundle-format sections 2 and 5: returns the bundle, or raises BundleError.
     The revocation set is kept in its wire form and decoded (docs/revocations.md);
-    format 2's sections (section 2.1) are read, section 1 decoded, the others skipped."""
+    format 2's sections (section 2.1) are read, sections 1 and 2 decoded, the others skipped."""
     if len(data) > MAX_BUNDLE:
         raise BundleError("too_large")
     r = ByteReader(data, BundleError)
@@ -849,7 +850,7 @@ def parse_bundle(data, root_pub):
         b["regimes"].append({"id": rid, "name": name, "start": start, "end": end,
                              "scope": scope, "purposes": purposes, "zones": zones})
     b["revocations"] = take(u(4))
-    b["replaced_bytes"], b["skipped"] = None, []
+    b["replaced_bytes"], b["organisations_bytes"], b["skipped"] = None, None, []
     if fmt == 2:
         last = 0
         for _ in range(u(1)):
@@ -860,6 +861,8 @@ def parse_bundle(data, root_pub):
             raw = take(u(4))
             if tag == SECTION_REPLACED:
                 b["replaced_bytes"] = raw
+            elif tag == SECTION_ORGANISATIONS:
+                b["organisations_bytes"] = raw
             else:
                 b["skipped"].append(tag)
     r.finish()
@@ -893,7 +896,83 @@ def parse_bundle(data, root_pub):
             raise BundleError("invalid_field", "empty replaced section")
         if not set(b["replaced"]) <= set(b["revoked"]):
             raise BundleError("invalid_field", "replaced serial not revoked")
+    b["organisations"] = None
+    if b["organisations_bytes"] is not None:
+        b["organisations"] = parse_organisations(b["organisations_bytes"])
     return b
+
+
+def parse_organisations(raw):
+    """Bundle-format section 2.2: the authorised organisations, as lists
+    [tax id (ten digits), name, sector, zones, until (Unix minute or None)]."""
+    pos = 0
+
+    def take(n):
+        nonlocal pos
+        if pos + n > len(raw):
+            raise BundleError("truncated", "organisations")
+        out = raw[pos:pos + n]
+        pos += n
+        return out
+
+    def u(n):
+        return int.from_bytes(take(n), "big")
+
+    def text(cap, what):
+        n = u(1)
+        if n > cap:
+            raise BundleError("too_large", what)
+        try:
+            t = take(n).decode("utf-8")
+        except UnicodeDecodeError:
+            raise BundleError("invalid_field", what + ": not UTF-8")
+        if any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in t):
+            raise BundleError("invalid_field", what + ": control character")
+        return t
+
+    def plain(t, what):
+        if not t or t.strip() != t:
+            raise BundleError("invalid_field", what + ": empty or spaces at an end")
+
+    sectors = []
+    for _ in range(u(1)):
+        sector = text(64, "sector")
+        plain(sector, "sector")
+        if sectors and sectors[-1].encode() >= sector.encode():
+            raise BundleError("invalid_field", "sector order")
+        sectors.append(sector)
+    count = u(4)
+    if count > 200_000:
+        raise BundleError("too_large", "organisation count")
+    used, orgs = set(), []
+    for _ in range(count):
+        tax = u(5)
+        if tax >= 10**10 or (orgs and int(orgs[-1][0]) >= tax):
+            raise BundleError("invalid_field", "tax id")
+        name = text(160, "organisation name")
+        index = u(1)
+        if index >= len(sectors):
+            raise BundleError("invalid_field", "sector index")
+        used.add(index)
+        zone_count = u(1)
+        if zone_count > 64:
+            raise BundleError("too_large", "zone count")
+        zones = []
+        for _ in range(zone_count):
+            z = u(2)
+            if not 1 <= z <= 4095:
+                raise BundleError("invalid_field", "zone")
+            zones.append(z)
+        until = u(4)
+        plain(name, "organisation name")
+        if any(a >= b for a, b in zip(zones, zones[1:])):
+            raise BundleError("invalid_field", "zone order")
+        orgs.append([f"{tax:010d}", name, sectors[index], zones, until or None])
+    if len(used) != len(sectors):
+        raise BundleError("invalid_field", "a sector not used")
+    if pos != len(raw):
+        raise BundleError("trailing_bytes", "organisations")
+    return orgs
 
 
 def bundle_json(b):
@@ -920,6 +999,10 @@ def bundle_json(b):
     }
     if b["format"] == 2:
         shown.update({"format": 2, "replaced": b["replaced"], "skipped_sections": b["skipped"]})
+        orgs = b["organisations"]
+        shown["organisations"] = None if orgs is None else [
+            o[:4] + [None if o[4] is None else fmt_unix_minute(o[4])] for o in orgs
+        ]
     return shown
 
 

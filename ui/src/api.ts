@@ -7,6 +7,7 @@ import { invoke } from "@tauri-apps/api/core";
 import type { AppError } from "./bindings/AppError";
 import type { CommandAnswers } from "./bindings/CommandAnswers";
 import type { ManualRequest } from "./bindings/ManualRequest";
+import type { ServiceCardRequest } from "./bindings/ServiceCardRequest";
 import type { Settings } from "./bindings/Settings";
 
 export type { AppError } from "./bindings/AppError";
@@ -21,8 +22,11 @@ export type { Freshness } from "./bindings/Freshness";
 export type { Language } from "./bindings/Language";
 export type { LogRecord } from "./bindings/LogRecord";
 export type { ManualRequest } from "./bindings/ManualRequest";
+export type { Organisation } from "./bindings/Organisation";
 export type { Permit } from "./bindings/Permit";
 export type { Reason } from "./bindings/Reason";
+export type { ServiceCard } from "./bindings/ServiceCard";
+export type { ServiceCardRequest } from "./bindings/ServiceCardRequest";
 export type { Settings } from "./bindings/Settings";
 export type { SyncReport } from "./bindings/SyncReport";
 export type { Theme } from "./bindings/Theme";
@@ -59,6 +63,7 @@ export const api = {
   checkText: (text: string, zone: number) => call("check_text", { text, zone }),
   checkImage: (bytes: Uint8Array, zone: number) => call("check_image", bytes, { "icaze-zone": String(zone) }),
   recordManual: (request: ManualRequest) => call("record_manual", { request }),
+  checkServiceCard: (request: ServiceCardRequest) => call("check_service_card", { request }),
   todayLog: () => call("today_log"),
   importBundle: (bytes: Uint8Array) => call("import_bundle", bytes),
   enrollment: () => call("enrollment"),

@@ -3,7 +3,7 @@
 //! A bundle carries the root-signed trust list, the regimes with their zones,
 //! the freshness policy, the revoked permit serials (all of them, or those
 //! added since an earlier bundle), the server's clock and, from format 2,
-//! tagged sections (`sections.rs`: the serials a newer permit replaced). It is signed by the
+//! tagged sections (`sections.rs`: the serials a newer permit replaced, the authorised organisations). It is signed by the
 //! server's online bundle key, which the embedded trust list must name with
 //! the flag "may sign sync bundles"; the device pins only the offline root.
 //! The byte layout, the checks and their order are in `docs/bundle-format.md`.
@@ -26,6 +26,13 @@ use crate::revocation::{RevocationDecodeError, RevocationSet};
 use crate::sign::{Domain, PublicKey, SecretKey, SIGNATURE_LEN};
 use crate::time::UtcMinute;
 use crate::trust::{TrustList, TrustListError};
+
+mod organisations;
+
+pub use organisations::{
+    AuthorisedOrganisation, AuthorisedOrganisations, TaxId, MAX_ORGANISATIONS, MAX_ORGANISATION_NAME_LEN,
+    MAX_ORGANISATION_ZONES, MAX_SECTORS, MAX_SECTOR_LEN,
+};
 
 const MAGIC: &[u8; 4] = b"IZSB";
 const FORMAT_1: u8 = 1;

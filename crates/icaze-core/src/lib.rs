@@ -73,6 +73,10 @@ mod wire;
 mod wire2;
 
 pub use bundle::{
+    AuthorisedOrganisation, AuthorisedOrganisations, TaxId, MAX_ORGANISATIONS, MAX_ORGANISATION_NAME_LEN,
+    MAX_ORGANISATION_ZONES, MAX_SECTORS, MAX_SECTOR_LEN,
+};
+pub use bundle::{
     BundleContents, BundleError, BundleFormat, BundleRegime, BundleSections, BundleZone, FreshnessPolicy, RegimeScope,
     VerifiedBundle, MAX_BUNDLE_LEN, MAX_REGIMES, MAX_REGIME_ID_LEN, MAX_REGIME_NAME_LEN, MAX_TRUST_LIST_LEN,
     MAX_ZONE_NAME_LEN, SECTION_ORGANISATIONS, SECTION_REPLACED,

@@ -1045,6 +1045,20 @@ fn bundle_json(b: &VerifiedBundle) -> Value {
         shown["format"] = json!(2);
         shown["replaced"] = json!(c.sections.replaced.iter().collect::<Vec<_>>());
         shown["skipped_sections"] = json!(b.skipped_sections());
+        shown["organisations"] = json!(c.sections.organisations.as_ref().map(|list| {
+            list.as_slice()
+                .iter()
+                .map(|o| {
+                    json!([
+                        o.tax_id.to_string(),
+                        o.name,
+                        o.sector,
+                        o.zones.iter().map(|z| z.get()).collect::<Vec<_>>(),
+                        o.until.map(|u| u.to_rfc3339_utc()),
+                    ])
+                })
+                .collect::<Vec<_>>()
+        }));
     }
     shown
 }

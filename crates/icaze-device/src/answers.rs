@@ -15,6 +15,7 @@ use icaze_protocol::InspectionRecord;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::cards::CardAnswer;
 use crate::device::{DeviceStatus, Freshness};
 use crate::sync::{BundleOutcome, Enrollment, SyncReport};
 use crate::verdict::{DeviceVerdict, Display, VerdictKind};
@@ -125,6 +126,65 @@ impl From<&DeviceVerdict> for VerdictAnswer {
             checked_at: v.checked_at.baku().to_rfc3339(),
             zone: v.zone.get(),
             seq: v.seq,
+        }
+    }
+}
+
+/// An authorised organisation as the officer sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(rename = "Organisation")]
+pub struct OrganisationAnswer {
+    /// Its tax id, ten digits.
+    pub tax_id: String,
+    /// Its name.
+    pub name: String,
+    /// Its sector, as the registry names it.
+    pub sector: String,
+    /// The zones it may work in; empty for every zone.
+    pub zones: Vec<u16>,
+    /// Until when (exclusive), if the authorisation ends.
+    pub until: Option<String>,
+}
+
+impl From<&icaze_core::AuthorisedOrganisation> for OrganisationAnswer {
+    fn from(o: &icaze_core::AuthorisedOrganisation) -> Self {
+        Self {
+            tax_id: o.tax_id.to_string(),
+            name: o.name.clone(),
+            sector: o.sector.clone(),
+            zones: o.zones.iter().map(|z| z.get()).collect(),
+            until: o.until.map(|u| u.baku().to_rfc3339()),
+        }
+    }
+}
+
+/// The answer to a service card (`icaze device manual service-card`, the
+/// app's `check_service_card`): the standing of its organisation and the
+/// record that logged the check.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(rename = "ServiceCard")]
+pub struct ServiceCardAnswer {
+    /// `authorised`, `not_authorised`, `unknown` or `several`.
+    pub standing: String,
+    /// Why: `zone` or `expired` for `not_authorised`, `no_data` for an `unknown` without a bundle.
+    pub reason: Option<String>,
+    /// The organisation judged.
+    pub organisation: Option<OrganisationAnswer>,
+    /// For `several`: the organisations whose names match, to pick from.
+    pub matches: Vec<OrganisationAnswer>,
+    /// The inspection record of the check.
+    pub record: LogRecord,
+}
+
+impl ServiceCardAnswer {
+    /// The answer of `answer`, logged as `record`.
+    pub fn new(answer: &CardAnswer, record: &InspectionRecord) -> Self {
+        Self {
+            standing: answer.standing.code().to_owned(),
+            reason: answer.reason.map(|r| r.code().to_owned()),
+            organisation: answer.organisation.as_ref().map(OrganisationAnswer::from),
+            matches: answer.matches.iter().map(OrganisationAnswer::from).collect(),
+            record: LogRecord::from(record),
         }
     }
 }

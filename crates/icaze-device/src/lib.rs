@@ -90,6 +90,7 @@
 #![forbid(unsafe_code)]
 
 pub mod answers;
+pub mod cards;
 mod device;
 mod error;
 mod keyfile;

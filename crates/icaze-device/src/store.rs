@@ -12,7 +12,7 @@
 
 use std::path::{Path, PathBuf};
 
-use icaze_core::{PublicKey, UtcMinute};
+use icaze_core::{AuthorisedOrganisation, AuthorisedOrganisations, PublicKey, TaxId, UtcMinute, ZoneId};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 
 use crate::error::DeviceError;
@@ -82,6 +82,17 @@ const MIGRATIONS: &[&str] = &[
     // format 2's section 1), in the revocation set's wire form; empty (`01 00`)
     // for what was applied before.
     "ALTER TABLE bundle ADD COLUMN replaced BLOB NOT NULL DEFAULT x'0100';",
+    // 4: the authorised organisations of the last bundle that carried them
+    // (issue 23), with each name folded for the service-card search
+    // (`cards::fold`); `zones` the zone ids joined by `;`, empty for every zone.
+    "CREATE TABLE organisations (
+        tax_id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        folded TEXT NOT NULL,
+        sector TEXT NOT NULL,
+        zones TEXT NOT NULL,
+        until INTEGER
+     );",
 ];
 
 /// WAL pages after which a commit checkpoints by itself (SQLite's default is 1000).
@@ -134,6 +145,33 @@ pub(crate) struct RawRecord {
     pub body: Vec<u8>,
     pub prev_hash: Vec<u8>,
     pub hash: Vec<u8>,
+}
+
+/// An organisation's row as stored, before its values are checked.
+struct OrganisationRow {
+    tax_id: i64,
+    name: String,
+    sector: String,
+    zones: String,
+    until: Option<i64>,
+}
+
+impl OrganisationRow {
+    fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self { tax_id: r.get(0)?, name: r.get(1)?, sector: r.get(2)?, zones: r.get(3)?, until: r.get(4)? })
+    }
+
+    fn organisation(self) -> Result<AuthorisedOrganisation, String> {
+        let tax_id = u64::try_from(self.tax_id).ok().and_then(TaxId::new).ok_or(format!("tax id {}", self.tax_id))?;
+        let zones = self
+            .zones
+            .split(';')
+            .filter(|z| !z.is_empty())
+            .map(|z| z.parse().ok().and_then(ZoneId::new).ok_or(format!("zone {z:?} of {tax_id}")))
+            .collect::<Result<Vec<_>, _>>()?;
+        let until = self.until.map(|u| to_minute(u, "an organisation's end")).transpose()?;
+        Ok(AuthorisedOrganisation { tax_id, name: self.name, sector: self.sector, zones, until })
+    }
 }
 
 pub(crate) struct Store {
@@ -363,8 +401,15 @@ impl Store {
         conv().map_err(|d| self.bad(d))
     }
 
-    /// Replaces the bundle state and records a good sync, in one transaction.
-    pub fn save_bundle(&mut self, row: &BundleRow, sync: &SyncRow) -> Result<(), DeviceError> {
+    /// Replaces the bundle state and records a good sync, in one transaction;
+    /// with `organisations`, the authorised organisations too (a bundle
+    /// without them leaves those kept).
+    pub fn save_bundle(
+        &mut self,
+        row: &BundleRow,
+        sync: &SyncRow,
+        organisations: Option<&AuthorisedOrganisations>,
+    ) -> Result<(), DeviceError> {
         let version = i64::try_from(row.version).map_err(|_| self.bad("bundle version over 2^63".into()))?;
         let server_time = i64::try_from(row.server_time).map_err(|_| self.bad("server time over 2^63".into()))?;
         let trust_version =
@@ -386,8 +431,56 @@ impl Store {
             ],
         )?;
         Self::write_sync(&tx, sync)?;
+        if let Some(list) = organisations {
+            Self::write_organisations(&tx, list)?;
+        }
         tx.commit()?;
         Ok(())
+    }
+
+    fn write_organisations(conn: &Connection, list: &AuthorisedOrganisations) -> Result<(), DeviceError> {
+        conn.execute("DELETE FROM organisations", [])?;
+        let mut insert = conn.prepare(
+            "INSERT INTO organisations (tax_id, name, folded, sector, zones, until) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        for o in list.as_slice() {
+            let zones = o.zones.iter().map(|z| z.get().to_string()).collect::<Vec<_>>().join(";");
+            // Invariant: a tax id is below 10^10, well within i64.
+            let tax_id = o.tax_id.get() as i64;
+            let until = o.until.map(UtcMinute::unix_minutes);
+            insert.execute(params![tax_id, o.name, crate::cards::fold(&o.name), o.sector, zones, until])?;
+        }
+        Ok(())
+    }
+
+    /// The organisation with this tax id.
+    pub fn organisation(&self, tax_id: TaxId) -> Result<Option<AuthorisedOrganisation>, DeviceError> {
+        // Invariant: as in `write_organisations`.
+        let tax = tax_id.get() as i64;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT tax_id, name, sector, zones, until FROM organisations WHERE tax_id = ?1")?;
+        let row = stmt.query_row([tax], OrganisationRow::read).optional()?;
+        row.map(|r| r.organisation().map_err(|e| self.bad(e))).transpose()
+    }
+
+    /// How many authorised organisations the device holds.
+    pub fn organisation_count(&self) -> Result<u64, DeviceError> {
+        let n: i64 = self.conn.query_row("SELECT count(*) FROM organisations", [], |r| r.get(0))?;
+        to_u64(n, "the organisation count").map_err(|e| self.bad(e))
+    }
+
+    /// Up to `limit` organisations whose folded name holds `folded`, those
+    /// that start with it first, then by name.
+    pub fn organisations_named(&self, folded: &str, limit: usize) -> Result<Vec<AuthorisedOrganisation>, DeviceError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT tax_id, name, sector, zones, until FROM organisations WHERE instr(folded, ?1) > 0
+             ORDER BY instr(folded, ?1) <> 1, folded, tax_id LIMIT ?2",
+        )?;
+        let rows = stmt
+            .query_map(params![folded, i64::try_from(limit).unwrap_or(i64::MAX)], OrganisationRow::read)?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter().map(|r| r.organisation().map_err(|e| self.bad(e))).collect()
     }
 
     fn write_sync(conn: &Connection, sync: &SyncRow) -> Result<(), DeviceError> {

@@ -617,9 +617,16 @@ fn manual_checks_are_logged_with_their_fields() {
         assert_eq!(r.input, c.input_kind());
     }
     let log = f.device.log(1, 100).unwrap();
+    // With no bundle, the card's organisation is unknown for want of data (issue 23).
+    let details: Vec<(&str, &str)> = log[0].details.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
     assert_eq!(
-        log[0].details,
-        vec![("organisation".into(), "Baku Metro".into()), ("card_number".into(), "4711".into())]
+        details,
+        [
+            ("organisation", "Baku Metro"),
+            ("card_number", "4711"),
+            ("card_answer", "unknown"),
+            ("card_reason", "no_data")
+        ]
     );
     assert_eq!(log[1].details[0].1, "Nasimi District Court");
     assert_eq!(log[2].note.as_deref(), Some("taking a neighbour to hospital"));
@@ -784,4 +791,105 @@ fn the_log_and_its_export_files_are_the_owners_only_and_old_exports_are_pruned()
     f.device.prune(UtcMinute::from_unix_minutes(minutes as u32)).unwrap();
     assert!(!old.exists(), "the old export is gone");
     assert!(new.exists() && other.exists(), "a recent export and what is not an export stay");
+}
+
+/// The authorised organisations of the bundles below (issue 23).
+fn organisations() -> AuthorisedOrganisations {
+    let org = |tax: u64, name: &str, zones: &[u16], until: Option<&str>| AuthorisedOrganisation {
+        tax_id: TaxId::new(tax).unwrap(),
+        name: name.into(),
+        sector: "kommunal".into(),
+        zones: zones.iter().map(|&z| zone(z)).collect(),
+        until: until.map(at),
+    };
+    AuthorisedOrganisations::new(vec![
+        org(1_700_000_001, "Bakı Metropoliteni QSC", &[], None),
+        org(101_234_567, "Azərsu ASC", &[1, 3], Some("2020-12-16T00:00:00+04:00")),
+        org(202_020_202, "Azərsu Servis MMC", &[], None),
+        org(303_030_303, "Şəki İpək Kombinatı", &[2], None),
+    ])
+    .unwrap()
+}
+
+/// Issue 23 item 6: a service card's organisation is found by tax id or name
+/// among the bundle's authorised organisations, judged for the officer's zone
+/// and time, and the answer logged with the card; a delta without the list
+/// keeps it, one with an empty list empties it.
+#[test]
+fn issue_23_a_service_card_is_judged_against_the_bundle_s_organisations_and_logged() {
+    use icaze_device::cards::{CardReason as R, CardStanding as S};
+    let mut f = empty_fixture();
+    let card = |device: &mut Device, text: &str, time: &str, z: u16| {
+        let (answer, record) = device.check_service_card(text, "4711", &scene(time, z), &Notes::default()).unwrap();
+        let tax = answer.organisation.as_ref().map(|o| o.tax_id.to_string());
+        let matches: Vec<String> = answer.matches.iter().map(|o| o.tax_id.to_string()).collect();
+        (answer.standing, answer.reason, tax, matches, record)
+    };
+    const NOON: &str = "2020-12-15T12:00:00+04:00";
+    let (standing, reason, _, _, record) = card(&mut f.device, "1700000001", NOON, 1);
+    assert_eq!((standing, reason), (S::Unknown, Some(R::NoData)), "no bundle, no list");
+    assert_eq!(record.details.last().unwrap(), &("card_reason".to_owned(), "no_data".to_owned()));
+
+    let mut contents = f.a.contents(1, T0, &[7]);
+    contents.sections.organisations = Some(organisations());
+    assert_eq!(f.device.import_bundle(&f.a.sign(&contents), at(T0)).unwrap().organisations, 4);
+
+    let tax = |t: &str| Some(t.to_owned());
+    let cases = [
+        ("1700000001", NOON, 1, S::Authorised, None, tax("1700000001"), 0),
+        ("VÖEN: 0101234567", NOON, 2, S::NotAuthorised, Some(R::Zone), tax("0101234567"), 0),
+        ("0101234567", NOON, 3, S::Authorised, None, tax("0101234567"), 0),
+        ("0101234567", "2020-12-16T00:00:00+04:00", 1, S::NotAuthorised, Some(R::Expired), tax("0101234567"), 0),
+        ("azərsu", NOON, 1, S::Several, None, None, 2),
+        ("AZERSU ASC", NOON, 1, S::Authorised, None, tax("0101234567"), 0),
+        ("metropoliteni", NOON, 1, S::Authorised, None, tax("1700000001"), 0),
+        ("BAKI METRO", NOON, 1, S::Authorised, None, tax("1700000001"), 0),
+        ("seki ipek", NOON, 1, S::NotAuthorised, Some(R::Zone), tax("0303030303"), 0),
+        ("ŞƏKİ", NOON, 2, S::Authorised, None, tax("0303030303"), 0),
+        ("9999999999", NOON, 1, S::Unknown, None, None, 0),
+        ("Yoxdur MMC", NOON, 1, S::Unknown, None, None, 0),
+    ];
+    for (text, time, z, standing, reason, tax_id, matches) in cases {
+        let got = card(&mut f.device, text, time, z);
+        assert_eq!((got.0, got.1, got.2, got.3.len()), (standing, reason, tax_id, matches), "{text} in zone {z}");
+    }
+    // Several: by name, those that start with the text first.
+    assert_eq!(card(&mut f.device, "azərsu", NOON, 1).3, ["0101234567", "0202020202"]);
+
+    // Every check is logged with the card's fields and the answer.
+    let (_, _, _, _, record) = card(&mut f.device, "VÖEN: 0101234567", NOON, 2);
+    let details: Vec<(&str, &str)> = record.details.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+    assert_eq!(
+        details,
+        [
+            ("organisation", "VÖEN: 0101234567"),
+            ("card_number", "4711"),
+            ("card_answer", "not_authorised"),
+            ("card_reason", "zone"),
+            ("tax_id", "0101234567"),
+        ]
+    );
+    assert_eq!(record.input, InputKind::ServiceCard);
+    let logged = f.device.log(0, 100).unwrap();
+    assert_eq!(logged.len(), 15);
+    // `record_manual` of a service card looks it up the same way.
+    let manual = ManualCheck::ServiceCard { organisation: "1700000001".into(), card_number: "9".into() };
+    let record = f.device.record_manual(&manual, &scene(NOON, 1), &Notes::default()).unwrap();
+    assert_eq!(record.details[2], ("card_answer".to_owned(), "authorised".to_owned()));
+    // An empty field is refused before anything is looked up or logged.
+    let refused = f.device.check_service_card(" ", "1", &scene(NOON, 1), &Notes::default());
+    assert!(matches!(refused, Err(DeviceError::MissingField("organisation"))), "{refused:?}");
+
+    // A delta without the section keeps the list, across a restart too.
+    let delta = BundleContents { version: 2, base_version: Some(1), ..f.a.contents(2, T0, &[]) };
+    assert_eq!(f.device.import_bundle(&f.a.sign(&delta), at(T0)).unwrap().organisations, 4);
+    drop(f.device);
+    let mut device = Device::open(f.dir.path()).unwrap();
+    assert_eq!(card(&mut device, "1700000001", NOON, 1).0, S::Authorised);
+    // A delta with an empty list empties it.
+    let mut emptied = BundleContents { version: 3, base_version: Some(2), ..f.a.contents(3, T0, &[]) };
+    emptied.sections.organisations = Some(AuthorisedOrganisations::default());
+    assert_eq!(device.import_bundle(&f.a.sign(&emptied), at(T0)).unwrap().organisations, 0);
+    let got = card(&mut device, "1700000001", NOON, 1);
+    assert_eq!((got.0, got.1), (S::Unknown, None));
 }

@@ -84,6 +84,7 @@ macro_rules! permit_store_conformance {
         $crate::permit_store_conformance!(@tests $backend;
             registries_answer_after_imports,
             a_bad_phone_register_replaces_nothing,
+            authorised_organisations_are_replaced_whole,
             the_document_limit_counts_per_code_per_baku_day,
             the_phone_limit_counts_every_document_and_refusals_leave_no_trace,
             the_caps_of_a_code_count_per_week_and_per_phone,
@@ -199,6 +200,32 @@ pub async fn a_bad_phone_register_replaces_nothing<B: Backend>(backend: &B) {
     assert_eq!(report.problems[0].line, 3);
     assert!(store.phone_may_ask("AZE11111111", "994500000001").expect("phones"));
     assert!(!store.phone_may_ask("AZE11111111", "994500000002").expect("phones"));
+}
+
+/// The authorised organisations read back as replaced, every field, and a
+/// replacement leaves out who it no longer lists (issue 23).
+pub async fn authorised_organisations_are_replaced_whole<B: Backend>(backend: &B) {
+    let db = backend.database();
+    let store = backend.open(&db);
+    assert!(store.organisations().expect("organisations").is_empty());
+    let csv = "tax_id,name,sector,zones,until\n\
+               1700000001,Bakı Metropoliteni QSC,nəqliyyat,,\n\
+               0101234567,\"Azərsu, ASC\",kommunal,3;1,2021-01-01\n\
+               9900000000,Mərkəzi Klinika MMC,səhiyyə,4095,\n";
+    let list = crate::csv::organisation_list(csv).expect("a good file");
+    store.replace_organisations(&list).expect("replace");
+    assert_eq!(store.organisations().expect("organisations"), list);
+    // A second instance on the same database reads the same list.
+    assert_eq!(backend.open(&db).organisations().expect("organisations"), list);
+
+    let fewer = crate::csv::organisation_list("tax_id,name,sector,zones,until\n0101234567,Azərsu ASC,kommunal,,\n")
+        .expect("a good file");
+    store.replace_organisations(&fewer).expect("replace");
+    let now = store.organisations().expect("organisations");
+    assert_eq!(now.len(), 1);
+    assert_eq!((now.as_slice()[0].name.as_str(), now.as_slice()[0].zones.len()), ("Azərsu ASC", 0));
+    store.replace_organisations(&icaze_core::AuthorisedOrganisations::default()).expect("replace");
+    assert!(store.organisations().expect("organisations").is_empty());
 }
 
 /// A document's permits of a code are counted per Baku day: at the limit, the

@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use icaze_core::{DocumentNumber, UtcMinute, ZoneId};
+use icaze_core::{AuthorisedOrganisation, AuthorisedOrganisations, DocumentNumber, TaxId, UtcMinute, ZoneId};
 
 /// A row of the population registry: `document,birth_date,zone`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,6 +108,62 @@ pub fn phones(csv: &str) -> impl Iterator<Item = (usize, Result<PhoneRow, String
 /// there are two).
 pub(crate) fn phone_row(f: &[Cow<'_, str>]) -> Result<PhoneRow, String> {
     Ok(PhoneRow { document: document(&f[0])?, phone: phone(&f[1])? })
+}
+
+/// The rows of the authorised organisations' file
+/// (`tax_id,name,sector,zones,until`: `zones` `;`-separated zone ids, empty
+/// for every zone; `until` as in [`denials`]), as [`people`] gives them.
+pub fn organisations(csv: &str) -> impl Iterator<Item = (usize, Result<AuthorisedOrganisation, String>)> + '_ {
+    rows(csv, &["tax_id", "name", "sector", "zones", "until"]).map(|(line, fields)| {
+        let row = fields.and_then(|f| {
+            let tax_id =
+                TaxId::parse(&f[0]).ok_or_else(|| format!("tax id {:?} is not ten digits (the VÖEN)", f[0].trim()))?;
+            let mut zones = Vec::new();
+            for zone in f[3].split(';').map(str::trim).filter(|z| !z.is_empty()) {
+                zones.push(
+                    zone.parse()
+                        .ok()
+                        .and_then(ZoneId::new)
+                        .ok_or_else(|| format!("zone {zone:?} is not a number from 1 to 4095"))?,
+                );
+            }
+            zones.sort_unstable();
+            zones.dedup();
+            let organisation = AuthorisedOrganisation {
+                tax_id,
+                name: f[1].trim().to_owned(),
+                sector: f[2].trim().to_owned(),
+                zones,
+                until: optional_time(&f[4])?,
+            };
+            organisation.check().map_err(|e| format!("{e} (an empty field, one too long, or a control character)"))?;
+            Ok(organisation)
+        });
+        (line, row)
+    })
+}
+
+/// The whole authorised organisations' file as one list, or every problem
+/// with its line: a row that does not read, a tax id listed twice, a list
+/// over the bundle's caps. The file replaces the list before it, so one bad
+/// row refuses the file (a partial list would take authorisations away).
+pub fn organisation_list(csv: &str) -> Result<AuthorisedOrganisations, Vec<(usize, String)>> {
+    let mut problems = Vec::new();
+    let mut seen = std::collections::HashMap::new();
+    let mut list = Vec::new();
+    for (line, row) in organisations(csv) {
+        match row {
+            Ok(o) => match seen.insert(o.tax_id, line) {
+                Some(first) => problems.push((line, format!("tax id {} is already on line {first}", o.tax_id))),
+                None => list.push(o),
+            },
+            Err(message) => problems.push((line, message)),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    AuthorisedOrganisations::new(list).map_err(|e| vec![(0, format!("{e}: split the file or shorten it"))])
 }
 
 /// A phone number in canonical form: its digits, international, without `+`
@@ -392,6 +448,33 @@ mod tests {
         assert!(longest("ABCDEFG123456789012345") > 160 && longest("AZE11111111") <= 160);
         // The deny list takes any document: denying issues nothing.
         assert!(denials("document,reason,until\nABCDEFG123456789012345,x,\n").all(|(_, r)| r.is_ok()));
+    }
+
+    #[test]
+    fn issue_23_authorised_organisations_are_read_whole_or_not_at_all() {
+        let csv = "tax_id,name,sector,zones,until\n\
+                   1700000001,\"Bakı Metropoliteni, QSC\",nəqliyyat,,\n\
+                   0101234567, Azərsu ASC ,kommunal,3;1;3,2021-01-01\n";
+        let list = organisation_list(csv).unwrap();
+        let azersu = &list.as_slice()[0];
+        assert_eq!((azersu.tax_id.to_string().as_str(), azersu.name.as_str()), ("0101234567", "Azərsu ASC"));
+        assert_eq!(azersu.zones.iter().map(|z| z.get()).collect::<Vec<_>>(), [1, 3]);
+        assert_eq!(azersu.until, optional_time("2021-01-01").unwrap());
+        assert_eq!((list.as_slice()[1].name.as_str(), list.as_slice()[1].zones.len()), ("Bakı Metropoliteni, QSC", 0));
+
+        let bad = "tax_id,name,sector,zones,until\n\
+                   170000000,A,s,,\n\
+                   1700000001,A,s,0,\n\
+                   1700000002,,s,,\n\
+                   1700000003,A,s,,soon\n\
+                   1700000004,A,s,,\n\
+                   1700000004,B,s,,\n";
+        let problems = organisation_list(bad).unwrap_err();
+        assert_eq!(problems.iter().map(|p| p.0).collect::<Vec<_>>(), [2, 3, 4, 5, 7], "{problems:?}");
+        assert!(problems[0].1.contains("ten digits"), "{problems:?}");
+        assert!(problems[4].1.contains("line 6"), "{problems:?}");
+        assert_eq!(organisation_list("tax_id,name\n").unwrap_err()[0].0, 1);
+        assert!(organisation_list("tax_id,name,sector,zones,until\n").unwrap().is_empty());
     }
 
     #[test]

@@ -5,7 +5,7 @@
 
 use std::ops::Range;
 
-use icaze_core::{PermitSerial, UtcMinute, ZoneId};
+use icaze_core::{AuthorisedOrganisations, PermitSerial, UtcMinute, ZoneId};
 
 pub use crate::feeds::{BatchApplied, BatchRecord, FeedBatch, FeedCredential, Registry, ToRevoke};
 
@@ -365,6 +365,12 @@ pub trait PermitStore: Send + Sync + 'static {
     fn record_issued(&self, permit: PermitRecord) -> impl std::future::Future<Output = Result<(), StoreError>> + Send {
         self.record_issued_many(vec![permit])
     }
+    /// The authorised organisations (issue 23: their employees move on their
+    /// service card), as the last [`PermitStore::replace_organisations`] left them.
+    fn organisations(&self) -> Result<AuthorisedOrganisations, StoreError>;
+    /// Replaces the authorised organisations with `organisations`, in one
+    /// transaction: an organisation no longer listed is no longer authorised.
+    fn replace_organisations(&self, organisations: &AuthorisedOrganisations) -> Result<(), StoreError>;
     /// Every regime text stored, oldest first.
     fn regimes(&self) -> Result<Vec<String>, StoreError>;
     /// Stores a regime text under its id, replacing one with the same id,

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 
 use deadpool_postgres::{Client, Pool};
-use icaze_core::{PermitSerial, UtcMinute, ZoneId};
+use icaze_core::{AuthorisedOrganisation, AuthorisedOrganisations, PermitSerial, TaxId, UtcMinute, ZoneId};
 use icaze_permits::csv::baku_day;
 use icaze_permits::feeds::RevokeCause;
 use icaze_permits::store::{
@@ -642,6 +642,48 @@ impl PermitStore for PgPermitStore {
             .await
     }
 
+    fn organisations(&self) -> Result<AuthorisedOrganisations, StoreError> {
+        self.read(|client| async move {
+            let rows = client
+                .query("SELECT tax_id, name, sector, zones, until FROM organisations ORDER BY tax_id", &[])
+                .await
+                .map_err(db)?;
+            let list = rows.iter().map(organisation_of).collect::<Result<Vec<_>, _>>()?;
+            AuthorisedOrganisations::new(list)
+                .map_err(|e| StoreError::Damaged(format!("the authorised organisations: {e}")))
+        })
+    }
+
+    /// One `unnest` insert per [`IMPORT_CHUNK`] organisations, all in one transaction.
+    fn replace_organisations(&self, organisations: &AuthorisedOrganisations) -> Result<(), StoreError> {
+        let list = organisations.clone();
+        self.read(move |mut client| async move {
+            let tx = client.transaction().await.map_err(db)?;
+            tx.execute("DELETE FROM organisations", &[]).await.map_err(db)?;
+            let insert = tx
+                .prepare(
+                    "INSERT INTO organisations (tax_id, name, sector, zones, until)
+                     SELECT t, n, s, string_to_array(z, ';')::INTEGER[], u
+                     FROM unnest($1::BIGINT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::BIGINT[]) AS r(t, n, s, z, u)",
+                )
+                .await
+                .map_err(db)?;
+            for chunk in list.as_slice().chunks(IMPORT_CHUNK) {
+                let tax: Vec<i64> = chunk.iter().map(|o| o.tax_id.get() as i64).collect();
+                let names: Vec<&str> = chunk.iter().map(|o| o.name.as_str()).collect();
+                let sectors: Vec<&str> = chunk.iter().map(|o| o.sector.as_str()).collect();
+                let zones: Vec<String> = chunk
+                    .iter()
+                    .map(|o| o.zones.iter().map(|z| z.get().to_string()).collect::<Vec<_>>().join(";"))
+                    .collect();
+                let until: Vec<Option<i64>> =
+                    chunk.iter().map(|o| o.until.map(|u| i64::from(u.unix_minutes()))).collect();
+                tx.execute(&insert, &[&tax, &names, &sectors, &zones, &until]).await.map_err(db)?;
+            }
+            tx.commit().await.map_err(db)
+        })
+    }
+
     fn regimes(&self) -> Result<Vec<String>, StoreError> {
         self.read(|client| async move {
             let rows = client.query("SELECT toml FROM regimes ORDER BY loaded, id", &[]).await.map_err(db)?;
@@ -717,6 +759,28 @@ impl PermitStore for PgPermitStore {
     ) -> Result<TopRequesters, StoreError> {
         self.read(move |client| async move { crate::reports::top_requesters(&client, code, from, to, limit).await })
     }
+}
+
+/// A stored organisation; a value out of its range is damage.
+fn organisation_of(r: &Row) -> Result<AuthorisedOrganisation, StoreError> {
+    let tax: i64 = col(r, 0)?;
+    let tax_id = TaxId::new(fits(tax, "a tax id")?).ok_or_else(|| StoreError::Damaged(format!("tax id {tax}")))?;
+    let zones: Vec<i32> = col(r, 3)?;
+    let zones = zones
+        .into_iter()
+        .map(|z| {
+            fits::<u16>(i64::from(z), "a zone")
+                .and_then(|z| ZoneId::new(z).ok_or_else(|| StoreError::Damaged(format!("zone {z}"))))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let until: Option<i64> = col(r, 4)?;
+    Ok(AuthorisedOrganisation {
+        tax_id,
+        name: col(r, 1)?,
+        sector: col(r, 2)?,
+        zones,
+        until: until.map(minute).transpose()?,
+    })
 }
 
 fn person_of(birth_day: i32, zone: i32) -> Result<Person, StoreError> {

@@ -134,6 +134,14 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         UNIQUE (agency, batch_id)
      );
      CREATE INDEX feed_batches_by_registry ON feed_batches (registry, id);",
+    // 6: the organisations whose employees move on their service card (issue 23).
+    "CREATE TABLE organisations (
+        tax_id BIGINT PRIMARY KEY,
+        name TEXT NOT NULL,
+        sector TEXT NOT NULL,
+        zones INTEGER[] NOT NULL,
+        until BIGINT
+     );",
 ];
 
 /// Brings the permits store's schema to [`MIGRATIONS`]' version.

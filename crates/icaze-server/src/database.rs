@@ -17,7 +17,7 @@
 use std::ops::Range;
 use std::path::Path;
 
-use icaze_core::{PermitSerial, UtcMinute};
+use icaze_core::{AuthorisedOrganisations, PermitSerial, UtcMinute};
 use icaze_postgres::PgPermitStore;
 pub use icaze_postgres::{OpenError, PgConfig};
 
@@ -295,6 +295,14 @@ impl PermitStore for PermitBackend {
 
     async fn record_issued(&self, permit: PermitRecord) -> Result<(), StoreError> {
         each!(self, s => s.record_issued(permit).await)
+    }
+
+    fn organisations(&self) -> Result<AuthorisedOrganisations, StoreError> {
+        each!(self, s => s.organisations())
+    }
+
+    fn replace_organisations(&self, organisations: &AuthorisedOrganisations) -> Result<(), StoreError> {
+        each!(self, s => s.replace_organisations(organisations))
     }
 
     fn regimes(&self) -> Result<Vec<String>, StoreError> {

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use icaze_core::{PermitSerial, UtcMinute, ZoneId};
+use icaze_core::{AuthorisedOrganisations, PermitSerial, UtcMinute, ZoneId};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use tokio::sync::{mpsc, oneshot};
 
@@ -23,6 +23,7 @@ use crate::engine::read_first;
 use crate::{migrate, open, Checkpointer, Error, Readers, SqliteConfig};
 
 mod feeds;
+mod organisations;
 mod replace;
 mod shared;
 mod writer;
@@ -202,6 +203,15 @@ const REGISTRY_MIGRATIONS: &[&str] = &[
         UNIQUE (agency, batch_id)
      );
      CREATE INDEX feed_batches_by_registry ON feed_batches (registry, id);",
+    // 5: the organisations whose employees move on their service card (issue 23);
+    // `zones` the zone ids joined by `;`, empty for every zone.
+    "CREATE TABLE organisations (
+        tax_id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        sector TEXT NOT NULL,
+        zones TEXT NOT NULL,
+        until INTEGER
+     );",
 ];
 
 /// How much of `registry.db` a reader maps into memory: all of it for any
@@ -635,6 +645,14 @@ impl PermitStore for SqlitePermitStore {
         }
         .await;
         Ok(answer?)
+    }
+
+    fn organisations(&self) -> Result<AuthorisedOrganisations, StoreError> {
+        answer(|| self.with_registry(organisations::read))
+    }
+
+    fn replace_organisations(&self, list: &AuthorisedOrganisations) -> Result<(), StoreError> {
+        answer(|| self.write_registry_all(|tx| organisations::replace(tx, list)))
     }
 
     fn regimes(&self) -> Result<Vec<String>, StoreError> {

@@ -8,6 +8,15 @@
 //! most when a device that holds the current version asks again: the bundle
 //! format lets a device apply only a bundle newer than its own, so fresh
 //! server time needs a new version (an "empty" delta on top of the old one).
+//!
+//! The authorised organisations (section tag 2) go whole into every bundle,
+//! deltas included, and a change of them raises the version. Only what
+//! changed since a delta's base would be smaller, but the service keeps no
+//! record of which list a past version carried, and an instance beside it
+//! may have raised the version without this one seeing the list of then; the
+//! whole list is right whatever the device holds, and costs about 40 bytes an
+//! organisation (`docs/benchmarks.md`). The format lets a later service leave
+//! the section out of a delta when the list did not change.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -113,13 +122,17 @@ pub fn bundle_regimes(stored: &[String], rehearsal: Option<&Regime>, now: UtcMin
     out
 }
 
-/// What the version depends on besides revocations. The regimes are hashed
-/// through their `Debug` form: a change of that form with a new compiler
-/// only bumps the version once, which devices take as any new version.
-pub fn fingerprint(trust_list: &[u8], regimes: &[BundleRegime]) -> [u8; 32] {
+/// What the version depends on besides revocations: the trust list, the
+/// regimes and the authorised organisations (their section's bytes). The
+/// regimes are hashed through their `Debug` form: a change of that form with
+/// a new compiler only bumps the version once, which devices take as any new
+/// version.
+pub fn fingerprint(trust_list: &[u8], regimes: &[BundleRegime], organisations: &[u8]) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update((trust_list.len() as u64).to_be_bytes());
     h.update(trust_list);
+    h.update((organisations.len() as u64).to_be_bytes());
+    h.update(organisations);
     h.update(format!("{regimes:?}").as_bytes());
     h.finalize().into()
 }
@@ -130,7 +143,8 @@ pub(crate) fn answer<S: PermitStore>(svc: &SyncService<S>, since: Option<u64>) -
     let regimes = bundle_regimes(&svc.permits.regimes()?, svc.rehearsal.as_ref(), now);
     // One authority for the whole answer, even if the keys are reloaded meanwhile.
     let authority = svc.keys.current();
-    let fp = fingerprint(authority.trust_list_file(), &regimes);
+    let organisations = svc.permits.organisations()?;
+    let fp = fingerprint(authority.trust_list_file(), &regimes, &organisations.encode());
     let stale = |s: &crate::store::BundleState| {
         s.fingerprint != Some(fp)
             || (since.is_some_and(|v| v == s.version && v > 0) && s.minted_at.is_none_or(|m| m < now))
@@ -184,7 +198,11 @@ pub(crate) fn answer<S: PermitStore>(svc: &SyncService<S>, since: Option<u64>) -
         regimes,
         freshness: FreshnessPolicy::default(),
         revocations: RevocationSet::from_serials(serials),
-        sections: BundleSections { replaced: RevocationSet::from_serials(replaced) },
+        // The organisations' whole list in every bundle, full or delta: see the module doc.
+        sections: BundleSections {
+            replaced: RevocationSet::from_serials(replaced),
+            organisations: Some(organisations),
+        },
     };
     let bytes = authority.sign_bundle(&contents)?;
     let built = Arc::new(BuiltBundle { etag: tag, version, base, bytes });
@@ -246,7 +264,8 @@ mod tests {
         let during = bundle_regimes(&texts, None, regime.start);
         assert_eq!(during.len(), 1);
         assert!(bundle_regimes(&texts, None, regime.end).is_empty());
-        assert_ne!(fingerprint(b"t", &during), fingerprint(b"t", &[]));
-        assert_ne!(fingerprint(b"t", &during), fingerprint(b"u", &during));
+        assert_ne!(fingerprint(b"t", &during, b""), fingerprint(b"t", &[], b""));
+        assert_ne!(fingerprint(b"t", &during, b""), fingerprint(b"u", &during, b""));
+        assert_ne!(fingerprint(b"t", &during, b""), fingerprint(b"t", &during, b"o"), "the organisations count");
     }
 }

@@ -9,7 +9,7 @@ use icaze_core::UtcMinute;
 use icaze_server::database::PermitBackend;
 use icaze_server::regime::Regime;
 use icaze_server::sqlite::SqliteConfig;
-use icaze_server::store::ImportReport;
+use icaze_server::store::{ImportReport, PermitStore as _, RowProblem};
 use icaze_server::{Database, GatewayAuth, ServeConfig, Server};
 
 #[derive(clap::Args)]
@@ -139,6 +139,16 @@ pub(crate) enum RegistryCommand {
         /// Write the documents no longer registered to this file, one a line.
         #[arg(long)]
         removed: Option<PathBuf>,
+    },
+    /// Import the organisations authorised to work, whose employees move on their service
+    /// card: CSV `tax_id,name,sector,zones,until` (`zones` `;`-separated, empty for every
+    /// zone). The file is the whole list and replaces the one before: an organisation it
+    /// leaves out is no longer authorised. A file with any bad row replaces nothing.
+    Organisations {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The CSV file.
+        file: PathBuf,
     },
     /// Import a synthetic demo registry and deny list (no real people).
     Demo {
@@ -271,6 +281,23 @@ pub(crate) fn registry(command: RegistryCommand) -> anyhow::Result<ExitCode> {
         }
         RegistryCommand::People { store, replace, force, removed } => {
             crate::replace::people(&open_store(&store)?, &replace, force, removed.as_deref())
+        }
+        RegistryCommand::Organisations { store, file } => {
+            let csv = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            match icaze_server::csv::organisation_list(&csv) {
+                Ok(list) => {
+                    open_store(&store)?.replace_organisations(&list)?;
+                    Ok(print_report(
+                        "authorised organisations",
+                        &ImportReport { imported: list.len(), problems: vec![] },
+                    ))
+                }
+                Err(problems) => {
+                    eprintln!("the authorised organisations were not replaced: fix the rows below and import the whole file again");
+                    let problems = problems.into_iter().map(|(line, message)| RowProblem { line, message }).collect();
+                    Ok(print_report("authorised organisations", &ImportReport { imported: 0, problems }))
+                }
+            }
         }
         RegistryCommand::Demo { store, count } => {
             let store = open_store(&store)?;

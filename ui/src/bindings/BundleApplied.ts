@@ -19,4 +19,8 @@ revocations: number,
 /**
  * Whether the clock is suspected after this bundle.
  */
-clock_suspicious: boolean, };
+clock_suspicious: boolean, 
+/**
+ * Authorised organisations held now (for the service-card check).
+ */
+organisations: number, };

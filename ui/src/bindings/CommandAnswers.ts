@@ -10,6 +10,7 @@ import type { ImportReceipt } from "./ImportReceipt";
 import type { InspectionPage } from "./InspectionPage";
 import type { LogRecord } from "./LogRecord";
 import type { Revoked } from "./Revoked";
+import type { ServiceCard } from "./ServiceCard";
 import type { Settings } from "./Settings";
 import type { SignedIn } from "./SignedIn";
 import type { SyncReport } from "./SyncReport";
@@ -24,6 +25,7 @@ export interface CommandAnswers {
   check_text: Verdict;
   check_image: Verdict;
   record_manual: LogRecord;
+  check_service_card: ServiceCard;
   today_log: TodayLog;
   import_bundle: BundleApplied;
   enrollment: Enrollment;

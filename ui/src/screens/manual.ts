@@ -1,12 +1,17 @@
 // Manual checks: a service card, a summons, imminent danger, a violation.
 // Each is logged like an inspection, without a token. A red result can open
 // this screen on the violation form with the document filled in
-// (`State.manualDraft`).
-import { api, type ManualRequest } from "../api";
+// (`State.manualDraft`). A service card is also looked up among the
+// authorised organisations (`check_service_card`), and its answer shown
+// under the form: ✓ authorised, ✗ not authorised, ? unknown or several.
+import { api, type ManualRequest, type Organisation, type ServiceCard } from "../api";
 import type { Ctx } from "../app";
+import { cardLook } from "../cards";
 import { canonicalDocument } from "../document";
 import { h } from "../dom";
 import { type Key, t } from "../i18n";
+import { bakuDateTime } from "../time";
+import { zoneNames } from "../zones";
 
 type Kind = ManualRequest["kind"];
 
@@ -19,6 +24,8 @@ export const MANUAL_FIELDS: Record<Kind, { name: string; optional?: boolean }[]>
 };
 
 let chosen: Kind = "service_card";
+/** The last service card's answer, shown under the form until another kind is chosen (a notice redraws the screen). */
+let lastCard: ServiceCard | null = null;
 
 export function manualScreen(ctx: Ctx): HTMLElement {
   const zone = ctx.state.settings.zone;
@@ -34,8 +41,11 @@ export function manualScreen(ctx: Ctx): HTMLElement {
       name,
       maxlength: name === "what" ? 1000 : 200,
       required: !optional,
+      placeholder: name === "organisation" ? t("manual.field.organisation_hint") : null,
     }) as HTMLInputElement | HTMLTextAreaElement;
-    input.value = draft?.fields[name] ?? "";
+    // After a service card, its fields stay as checked (the screen is redrawn with the notice).
+    const checked = chosen === "service_card" ? lastCard?.record.details.find((d) => d.name === name)?.value : undefined;
+    input.value = draft?.fields[name] ?? checked ?? "";
     inputs.set(name, input);
     return h("label", { class: "field" }, h("span", {}, t(`manual.field.${name}` as Key)), input);
   });
@@ -46,33 +56,60 @@ export function manualScreen(ctx: Ctx): HTMLElement {
     if (next) queueMicrotask(() => next.focus());
   }
 
+  // The officer picked one of several: check it by its tax id.
+  const choose = (taxId: string) => {
+    const input = inputs.get("organisation");
+    if (input) input.value = taxId;
+    form.requestSubmit();
+  };
+  const answerSlot = h(
+    "div",
+    { id: "card-answer-slot", "aria-live": "polite" },
+    chosen === "service_card" && lastCard ? cardAnswerView(ctx, lastCard, choose) : null,
+  );
+
   const submit = async (e: Event) => {
     e.preventDefault();
     if (!zone) return ctx.go("settings");
     const v = (name: string) => inputs.get(name)?.value.trim() ?? "";
     const noteText = note.value.trim() || null;
+    if (chosen === "service_card") {
+      const request = { organisation: v("organisation"), card_number: v("card_number"), zone, note: noteText };
+      const answer = await ctx.run(() => api.checkServiceCard(request));
+      if (answer) {
+        lastCard = answer;
+        ctx.notify(t("manual.saved", { seq: answer.record.seq }));
+      }
+      return;
+    }
     const request: ManualRequest =
-      chosen === "service_card"
-        ? { kind: chosen, organisation: v("organisation"), card_number: v("card_number"), zone, note: noteText }
-        : chosen === "summons"
-          ? { kind: chosen, issuer: v("issuer"), document: v("document"), zone, note: noteText }
-          : chosen === "danger"
-            ? { kind: chosen, what: v("what"), zone, note: noteText }
-            : {
-                kind: chosen,
-                protocol_number: v("protocol_number"),
-                article: v("article"),
-                // As the log keeps a permit's document (MYI…, not MYİ…).
-                document: canonicalDocument(v("document")) || null,
-                zone,
-                note: noteText,
-              };
+      chosen === "summons"
+        ? { kind: chosen, issuer: v("issuer"), document: v("document"), zone, note: noteText }
+        : chosen === "danger"
+          ? { kind: chosen, what: v("what"), zone, note: noteText }
+          : {
+              kind: chosen,
+              protocol_number: v("protocol_number"),
+              article: v("article"),
+              // As the log keeps a permit's document (MYI…, not MYİ…).
+              document: canonicalDocument(v("document")) || null,
+              zone,
+              note: noteText,
+            };
     const record = await ctx.run(() => api.recordManual(request));
     if (record) {
       ctx.state.manualDraft = null;
       ctx.notify(t("manual.saved", { seq: record.seq }));
     }
   };
+
+  const form = h(
+    "form",
+    { onsubmit: submit, id: "manual-form" },
+    fields,
+    h("label", { class: "field" }, h("span", {}, t("manual.field.note")), note),
+    h("button", { class: "primary big", type: "submit", id: "manual-save", disabled: !zone }, t("manual.save")),
+  );
 
   return h(
     "section",
@@ -91,6 +128,7 @@ export function manualScreen(ctx: Ctx): HTMLElement {
             "aria-selected": kind === chosen ? "true" : "false",
             onclick: () => {
               chosen = kind;
+              lastCard = null;
               ctx.state.manualDraft = null;
               ctx.go("manual");
             },
@@ -99,12 +137,52 @@ export function manualScreen(ctx: Ctx): HTMLElement {
         ),
       ),
     ),
+    form,
+    answerSlot,
+  );
+}
+
+/** A service card's answer: its sign and words, the organisation judged, or the ones to choose from. */
+function cardAnswerView(ctx: Ctx, answer: ServiceCard, choose: (taxId: string) => void): HTMLElement {
+  const look = cardLook(answer.standing, answer.reason);
+  const row = (label: string, value: string | null, id: string) =>
+    value ? h("div", { class: "row" }, h("dt", {}, label), h("dd", { id }, value)) : null;
+  const about = (o: Organisation) => [
+    row(t("card.sector"), o.sector, "card-sector"),
+    row(t("card.tax_id"), o.tax_id, "card-tax-id"),
+    row(t("card.zones"), o.zones.length ? zoneNames(ctx.state.zones, o.zones) : t("card.everywhere"), "card-zones"),
+    row(t("card.until"), o.until ? bakuDateTime(o.until) : null, "card-until"),
+  ];
+  const o = answer.organisation;
+  return h(
+    "section",
+    { class: `card-answer ${look.level}`, id: "card-answer", "data-standing": answer.standing, role: "status" },
     h(
-      "form",
-      { onsubmit: submit, id: "manual-form" },
-      fields,
-      h("label", { class: "field" }, h("span", {}, t("manual.field.note")), note),
-      h("button", { class: "primary big", type: "submit", id: "manual-save", disabled: !zone }, t("manual.save")),
+      "h2",
+      {},
+      h("span", { class: "symbol", id: "card-symbol", "aria-hidden": "true" }, look.symbol),
+      h("span", { id: "card-title" }, t(look.title)),
     ),
+    o ? h("p", { class: "name", id: "card-name" }, o.name) : null,
+    look.reason ? h("p", { id: "card-reason" }, t(look.reason)) : null,
+    o ? h("dl", {}, about(o)) : null,
+    answer.matches.length
+      ? h(
+          "ul",
+          { id: "card-matches" },
+          answer.matches.map((m) =>
+            h(
+              "li",
+              {},
+              h(
+                "button",
+                { type: "button", class: "match", id: `card-match-${m.tax_id}`, onclick: () => choose(m.tax_id) },
+                h("strong", {}, m.name),
+                ` · ${m.sector} · ${m.tax_id}`,
+              ),
+            ),
+          ),
+        )
+      : null,
   );
 }

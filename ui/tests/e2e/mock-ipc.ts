@@ -4,6 +4,8 @@
 // `REVOKED` judge as revoked, `REPLACED` as revoked because a newer permit replaced it, `LATER` as not yet valid (from 12 minutes on), other `IZ1…` or `IZ2…` texts as valid, anything else as
 // unreadable (an error, not a verdict: nothing is logged); images fail as unreadable unless they are `qr-valid.png`; a
 // permit is valid in zones 1 and 2. `record_manual` records violations (other kinds are refused).
+// `check_service_card` looks the organisation up in ORGANISATIONS below (a tax id exactly, a
+// name in any case as a part of the names) and judges it for the officer's zone, as the core does.
 // The bundle: a device has one (version 3) unless it starts with no device
 // (`__icazeMockFirstStart`) or no data (`__icazeMockNoBundle`), and then gets
 // one at its first sync; `zones` answers the zones below from it (their
@@ -17,7 +19,19 @@
 // filtered as the service filters them (a violation is a manual record of one; one check is of a forged token); enrollment codes must start `ICZD1-`,
 // document numbers must start `AZE`.
 import { mockIPC } from "@tauri-apps/api/mocks";
-import type { AppStatus, EnrollmentStatus, LogRecord, ManualRequest, Settings, SyncReport, Verdict, Zone } from "../../src/api";
+import type {
+  AppStatus,
+  EnrollmentStatus,
+  LogRecord,
+  ManualRequest,
+  Organisation,
+  ServiceCard,
+  ServiceCardRequest,
+  Settings,
+  SyncReport,
+  Verdict,
+  Zone,
+} from "../../src/api";
 import type { CommandAnswers } from "../../src/bindings/CommandAnswers";
 import type { HourStat, OfficerStat } from "../../src/charts";
 import type { DeviceInfo, Hourly, Inspection, InspectionFilter, Whoami } from "../../src/supervisor-api";
@@ -189,6 +203,29 @@ function verdict(text: string, zone: number): Verdict {
 }
 
 /** The fields of a record the screens do not show: its identity, place and chain hashes. */
+/** The authorised organisations of the mock's bundle. */
+const ORGANISATIONS: Organisation[] = [
+  { tax_id: "0101234567", name: "Azərsu ASC", sector: "kommunal", zones: [3], until: null },
+  { tax_id: "0202020202", name: "Azərsu Servis MMC", sector: "kommunal", zones: [], until: "2020-12-01T00:00:00+04:00" },
+  { tax_id: "1700000001", name: "Bakı Metropoliteni QSC", sector: "nəqliyyat", zones: [], until: null },
+];
+
+/** A service card judged as `icaze_device::cards` judges it (the mock's clock is past every `until`). */
+function serviceCard(request: ServiceCardRequest): Omit<ServiceCard, "record"> {
+  const text = request.organisation.trim();
+  const runs = text.match(/\d+/g) ?? [];
+  const fold = (s: string) => s.toLocaleLowerCase("az").replace(/ə/g, "e").replace(/ı/g, "i");
+  const found =
+    runs.length === 1 && runs[0].length === 10
+      ? ORGANISATIONS.filter((o) => o.tax_id === runs[0])
+      : ORGANISATIONS.filter((o) => fold(o.name).includes(fold(text)));
+  if (found.length > 1) return { standing: "several", reason: null, organisation: null, matches: found };
+  const [o] = found;
+  if (!o) return { standing: "unknown", reason: null, organisation: null, matches: [] };
+  const reason = o.until ? "expired" : o.zones.length && !o.zones.includes(request.zone) ? "zone" : null;
+  return { standing: reason ? "not_authorised" : "authorised", reason, organisation: o, matches: [] };
+}
+
 function unshown(seq: number) {
   return { id: `${seq}`.padStart(32, "0"), location: null, prev_hash: "0".repeat(64), hash: `${seq}`.padStart(64, "0") };
 }
@@ -501,6 +538,36 @@ const handlers: Handlers = {
     };
     records.push(record);
     return record;
+  },
+  check_service_card: (args) => {
+    const request = args.request as ServiceCardRequest;
+    for (const [name, value] of [["organisation", request.organisation], ["card_number", request.card_number]]) {
+      if (!value.trim()) throw { code: "missing_field", message: `${name} is empty` };
+    }
+    const answer = serviceCard(request);
+    const record: LogRecord = {
+      ...unshown(records.length + 1),
+      seq: records.length + 1,
+      at: baku(new Date()),
+      officer: settings.officer ?? "B-1042",
+      zone: request.zone,
+      input: "service_card",
+      serial: null,
+      document: null,
+      verdict: null,
+      display: null,
+      reasons: null,
+      warnings: null,
+      action: null,
+      note: request.note,
+      details: [
+        { name: "organisation", value: request.organisation },
+        { name: "card_number", value: request.card_number },
+        { name: "card_answer", value: answer.standing },
+      ],
+    };
+    records.push(record);
+    return { ...answer, record };
   },
   check_image: () => {
     throw { code: "qr_not_found", message: "no QR code was found in the image" };

@@ -366,6 +366,73 @@ test("a red result offers to record a violation, the Manual form opening with it
   await page.close();
 });
 
+test("a service card answers ✓, ✗ or ? with the organisation's name and sector, several names listed to pick from", async () => {
+  const page = await openApp();
+  await page.click("#tab-manual");
+  await page.waitForSelector("#manual-form");
+  assert.equal(await page.getAttribute("#manual-kind-service_card", "aria-selected"), "true");
+  const card = async (organisation) => {
+    await page.fill("#manual-organisation", organisation);
+    await page.fill("#manual-card_number", "4711");
+    await page.click("#manual-save");
+  };
+  const shown = () =>
+    page.$eval("#card-answer", (el) => ({
+      standing: el.dataset.standing,
+      symbol: el.querySelector("#card-symbol").textContent,
+      title: el.querySelector("#card-title").textContent,
+      name: el.querySelector("#card-name")?.textContent ?? null,
+      sector: el.querySelector("#card-sector")?.textContent ?? null,
+      reason: el.querySelector("#card-reason")?.textContent ?? null,
+    }));
+
+  await card("VÖEN 1700000001");
+  await page.waitForSelector("#card-answer[data-standing=authorised]");
+  assert.deepEqual(await shown(), {
+    standing: "authorised",
+    symbol: "✓",
+    title: catalogue.az["card.authorised"],
+    name: "Bakı Metropoliteni QSC",
+    sector: "nəqliyyat",
+    reason: null,
+  });
+  assert.equal(await page.textContent("#notice-banner span"), catalogue.az["manual.saved"].replace("{seq}", "1"));
+  await page.screenshot({ path: join(shots, "ui-service-card-authorised.png") });
+
+  await card("AZƏRSU");
+  await page.waitForSelector("#card-answer[data-standing=several]");
+  assert.equal((await shown()).symbol, "?");
+  const matches = await page.$$eval("#card-matches button", (els) => els.map((e) => e.id));
+  assert.deepEqual(matches, ["card-match-0101234567", "card-match-0202020202"]);
+  await page.screenshot({ path: join(shots, "ui-service-card-several.png") });
+  await page.click("#card-match-0101234567");
+  await page.waitForSelector("#card-answer[data-standing=not_authorised]");
+  assert.deepEqual(await shown(), {
+    standing: "not_authorised",
+    symbol: "✗",
+    title: catalogue.az["card.not_authorised"],
+    name: "Azərsu ASC",
+    sector: "kommunal",
+    reason: catalogue.az["card.reason.zone"],
+  });
+
+  await card("Yoxdur MMC");
+  await page.waitForSelector("#card-answer[data-standing=unknown]");
+  assert.deepEqual(await shown(), {
+    standing: "unknown",
+    symbol: "?",
+    title: catalogue.az["card.unknown"],
+    name: null,
+    sector: null,
+    reason: null,
+  });
+  const asked = await page.evaluate(() =>
+    window.__icazeCalls.filter((c) => c.cmd === "check_service_card").map((c) => c.args.request.organisation),
+  );
+  assert.deepEqual(asked, ["VÖEN 1700000001", "AZƏRSU", "0101234567", "Yoxdur MMC"]);
+  await page.close();
+});
+
 test("the log lists today's checks and the outbox", async () => {
   const page = await openApp();
   await check(page, TOKEN);

@@ -1,21 +1,22 @@
 //! The sections of a format-2 bundle: what follows the revocation set, each a
 //! tagged, length-delimited field (`docs/bundle-format.md` §2.1).
 //!
-//! A section carries what a device shows about a permit beyond its verdict
-//! (why it was revoked, which organisation holds it), never what makes a
-//! permit pass: revocations stay in the revocation set, so a device that
+//! A section carries what a device shows beyond a permit's verdict (why it
+//! was revoked; which organisations' service cards are good), never what
+//! makes a permit pass: revocations stay in the revocation set, so a device that
 //! skips a section it does not know still refuses every revoked permit.
 //! That is why an unknown tag is skipped rather than refused: an app not yet
 //! updated keeps taking the server's bundles, and so its revocations.
 
-use super::{BundleError, Reader};
+use super::{AuthorisedOrganisations, BundleError, Reader};
 use crate::revocation::RevocationSet;
 
 /// Tag 1: the serials of the revocation set revoked because a newer permit
 /// replaced them (an employer's edit of a signed field), in the revocation
 /// set's wire form.
 pub const SECTION_REPLACED: u8 = 1;
-/// Tag 2, reserved: the authorised organisations. This reader skips it.
+/// Tag 2: the organisations authorised to work, whose employees move on their
+/// service card (`organisations.rs`).
 pub const SECTION_ORGANISATIONS: u8 = 2;
 
 /// What a bundle's sections say. Format 1 has none: its contents read as the
@@ -26,12 +27,17 @@ pub struct BundleSections {
     /// that were revoked because a newer permit replaced them. A subset of
     /// the revocation set: a device reads no other serial from it.
     pub replaced: RevocationSet,
+    /// The authorised organisations, all of them, in a full bundle and in a
+    /// delta alike: `Some` replaces the device's list (an empty list
+    /// included), `None` (no section) leaves a delta's device with the list it
+    /// has, and a full bundle's with none.
+    pub organisations: Option<AuthorisedOrganisations>,
 }
 
 impl BundleSections {
-    /// Whether every section is empty: a format-2 bundle then writes none.
+    /// Whether no section is written: a format-2 bundle then writes none.
     pub fn is_empty(&self) -> bool {
-        self.replaced.is_empty()
+        self.replaced.is_empty() && self.organisations.is_none()
     }
 
     /// Appends `section_count` and the sections, in ascending tag order; an
@@ -40,6 +46,9 @@ impl BundleSections {
         let mut sections: Vec<(u8, Vec<u8>)> = Vec::new();
         if !self.replaced.is_empty() {
             sections.push((SECTION_REPLACED, self.replaced.encode()));
+        }
+        if let Some(organisations) = &self.organisations {
+            sections.push((SECTION_ORGANISATIONS, organisations.encode()));
         }
         // At most one section per known tag, far below 256.
         out.push(sections.len() as u8);
@@ -58,6 +67,7 @@ impl BundleSections {
 #[derive(Default)]
 pub(super) struct RawSections<'a> {
     replaced: Option<&'a [u8]>,
+    organisations: Option<&'a [u8]>,
     /// The tags read and skipped, ascending.
     pub(super) skipped: Vec<u8>,
 }
@@ -79,6 +89,7 @@ impl<'a> RawSections<'a> {
             let bytes = r.take(len)?;
             match tag {
                 SECTION_REPLACED => raw.replaced = Some(bytes),
+                SECTION_ORGANISATIONS => raw.organisations = Some(bytes),
                 _ => raw.skipped.push(tag),
             }
         }
@@ -100,6 +111,7 @@ impl<'a> RawSections<'a> {
                 set
             }
         };
-        Ok(BundleSections { replaced })
+        let organisations = self.organisations.map(AuthorisedOrganisations::decode).transpose()?;
+        Ok(BundleSections { replaced, organisations })
     }
 }

@@ -332,7 +332,7 @@ fn format_2_carries_the_replaced_serials() {
         version: 8,
         base_version: Some(7),
         revocations: RevocationSet::from_serials([2000, 2001]),
-        sections: BundleSections { replaced: RevocationSet::from_serials([2001]) },
+        sections: BundleSections { replaced: RevocationSet::from_serials([2001]), organisations: None },
         ..full.clone()
     };
     let bytes = delta.try_sign(&test_key("sync"), KeyId(4)).unwrap();
@@ -407,11 +407,76 @@ fn unknown_sections_are_skipped() {
     let sections = [
         [3].as_slice(),
         &section(1, &RevocationSet::from_serials([12]).encode()),
-        &section(2, b"orgs"),
+        &section(3, b"later"),
         &section(200, &[]),
     ]
     .concat();
     let verified = VerifiedBundle::verify(&with_sections(&c, &sections, Domain::BundleV2), &root.public_key()).unwrap();
-    assert_eq!(verified.skipped_sections(), [SECTION_ORGANISATIONS, 200]);
+    assert_eq!(verified.skipped_sections(), [3, 200]);
     assert_eq!(verified.contents().sections.replaced.iter().collect::<Vec<_>>(), [12]);
+}
+
+#[test]
+fn issue_23_the_authorised_organisations_are_section_2_in_full_bundles_and_deltas() {
+    use crate::{AuthorisedOrganisation, AuthorisedOrganisations, TaxId};
+    let root = test_key("root");
+    let pinned = root.public_key();
+    let list = AuthorisedOrganisations::new(vec![
+        AuthorisedOrganisation {
+            tax_id: TaxId::new(1_700_000_001).unwrap(),
+            name: "Bakı Metropoliteni QSC".into(),
+            sector: "nəqliyyat".into(),
+            zones: vec![],
+            until: None,
+        },
+        AuthorisedOrganisation {
+            tax_id: TaxId::new(101_234_567).unwrap(),
+            name: "Azərsu ASC".into(),
+            sector: "kommunal".into(),
+            zones: vec![ZoneId::new(1).unwrap(), ZoneId::new(3).unwrap()],
+            until: Some(UtcMinute::from_unix_minutes(26_900_000)),
+        },
+    ])
+    .unwrap();
+    let mut full = contents(trust_file(&root));
+    full.sections.organisations = Some(list.clone());
+    let bytes = full.try_sign(&test_key("sync"), KeyId(4)).unwrap();
+    let verified = VerifiedBundle::verify(&bytes, &pinned).unwrap();
+    assert_eq!(verified.contents().sections.organisations.as_ref(), Some(&list));
+    assert!(verified.skipped_sections().is_empty());
+    // The section is the list's own encoding, after the section count and its tag and length.
+    let encoded = list.encode();
+    let body = &bytes[..bytes.len() - 64];
+    assert!(
+        body.ends_with(&[&[1, SECTION_ORGANISATIONS], &(encoded.len() as u32).to_be_bytes()[..], &encoded].concat())
+    );
+
+    // A delta that empties the list says so with an empty section; one with
+    // no section leaves the list alone: two contents, two encodings.
+    for organisations in [Some(AuthorisedOrganisations::default()), None] {
+        let delta = BundleContents {
+            version: 8,
+            base_version: Some(7),
+            sections: BundleSections { organisations, ..full.sections.clone() },
+            ..full.clone()
+        };
+        let bytes = delta.try_sign(&test_key("sync"), KeyId(4)).unwrap();
+        assert_eq!(VerifiedBundle::verify(&bytes, &pinned).unwrap().contents(), &delta);
+    }
+
+    // A section that does not read is refused with the list's own error; cut short, truncated.
+    let c = contents(trust_file(&root));
+    let read = |sections: &[u8]| code(VerifiedBundle::verify(&with_sections(&c, sections, Domain::BundleV2), &pinned));
+    assert_eq!(read(&[[1].as_slice(), &section(2, &encoded)].concat()), "ok");
+    assert_eq!(read(&[[1].as_slice(), &section(2, &encoded[..encoded.len() - 1])].concat()), "truncated");
+    let mut open_ended = encoded.clone();
+    let at = open_ended.len() - 4;
+    open_ended[at..].copy_from_slice(&0u32.to_be_bytes());
+    assert_eq!(read(&[[1].as_slice(), &section(2, &open_ended)].concat()), "ok", "an open end reads");
+    assert_eq!(read(&[[1].as_slice(), &section(2, b"orgs")].concat()), "too_large", "a sector of 114 bytes");
+    assert_eq!(read(&[[1].as_slice(), &section(2, &[1, 1, b's', 0, 0, 0, 0])].concat()), "invalid_field");
+    // Sections still ascend: the organisations after the replaced serials.
+    let replaced = section(1, &RevocationSet::from_serials([12]).encode());
+    assert_eq!(read(&[[2].as_slice(), &replaced, &section(2, &encoded)].concat()), "ok");
+    assert_eq!(read(&[[2].as_slice(), &section(2, &encoded), &replaced].concat()), "invalid_field");
 }

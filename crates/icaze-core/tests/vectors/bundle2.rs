@@ -45,7 +45,7 @@ pub(crate) fn bundle_v2_cases(root: &SecretKey) -> Vec<Value> {
     let delta = BundleContents {
         base_version: Some(11),
         revocations: RevocationSet::from_serials([5000, 5001]),
-        sections: BundleSections { replaced: RevocationSet::from_serials([5001]) },
+        sections: BundleSections { replaced: RevocationSet::from_serials([5001]), organisations: None },
         ..plain.clone()
     };
     add(
@@ -54,10 +54,29 @@ pub(crate) fn bundle_v2_cases(root: &SecretKey) -> Vec<Value> {
         "ok",
     );
     add(
-        "sections 1, 2 (reserved: organisations) and 200: the last two skipped",
-        v2(&[&[3], &replaced(&[12]), &section(SECTION_ORGANISATIONS, b"\x00\x01"), &section(200, &[])]),
+        "sections 1, 3 and 200: the last two skipped",
+        v2(&[&[3], &replaced(&[12]), &section(3, b"\x00\x01"), &section(200, &[])]),
         "ok",
     );
+    let mut orgs = plain.clone();
+    orgs.sections.organisations = Some(organisations());
+    add("full bundle with three authorised organisations", orgs.try_sign(&sync, KeyId(6)).unwrap(), "ok");
+    let emptied = BundleContents {
+        base_version: Some(11),
+        revocations: RevocationSet::empty(),
+        sections: BundleSections { organisations: Some(AuthorisedOrganisations::default()), ..Default::default() },
+        ..plain.clone()
+    };
+    add("delta that empties the authorised organisations", emptied.try_sign(&sync, KeyId(6)).unwrap(), "ok");
+    let encoded = organisations().encode();
+    let orgs_section = |bytes: &[u8]| v2(&[&[1], &section(SECTION_ORGANISATIONS, bytes)]);
+    // The list's bytes changed `from_end` bytes before its end.
+    let changed = |from_end: usize, to: &[u8]| {
+        let mut bytes = encoded.clone();
+        let i = bytes.len() - from_end;
+        bytes[i..i + to.len()].copy_from_slice(to);
+        orgs_section(&bytes)
+    };
 
     // Refused.
     add("no section count", v2(&[]), "truncated");
@@ -74,5 +93,36 @@ pub(crate) fn bundle_v2_cases(root: &SecretKey) -> Vec<Value> {
     add("replaced: a set of wire version 2", v2(&[&[1], &section(SECTION_REPLACED, &[2, 0])]), "replaced");
     add("replaced: a set with trailing bytes", v2(&[&[1], &section(SECTION_REPLACED, &[1, 0, 0])]), "replaced");
     add("format 2 signed under the format 1 domain", with_sections(&plain, &[0], Domain::Bundle), "bad_signature");
+    add("organisations: cut short", orgs_section(&encoded[..encoded.len() - 1]), "truncated");
+    add("organisations: a byte after the list", orgs_section(&[encoded.as_slice(), &[0]].concat()), "trailing_bytes");
+    add("organisations: a sector no organisation uses", orgs_section(&[1, 1, b's', 0, 0, 0, 0]), "invalid_field");
+    add("organisations: sectors out of order", orgs_section(&[2, 1, b't', 1, b's']), "invalid_field");
+    add("organisations: a tax id of 11 digits", orgs_section(&ORG_HUGE_TAX_ID), "invalid_field");
+    add("organisations: a name of 161 bytes", orgs_section(&ORG_LONG_NAME), "too_large");
+    add("organisations: a zone of 0", changed(6, &[0, 0]), "invalid_field");
+    add("organisations: over 200 000", orgs_section(&[0, 0, 3, 13, 65]), "too_large");
     cases.list
 }
+
+/// The organisations of the vectors: one in every zone with no end, one in
+/// two zones until a date, one whose name has a comma and Azerbaijani letters.
+fn organisations() -> AuthorisedOrganisations {
+    let org = |tax: u64, name: &str, sector: &str, zones: &[u16], until: Option<u32>| AuthorisedOrganisation {
+        tax_id: TaxId::new(tax).unwrap(),
+        name: name.into(),
+        sector: sector.into(),
+        zones: zones.iter().map(|&z| ZoneId::new(z).unwrap()).collect(),
+        until: until.map(UtcMinute::from_unix_minutes),
+    };
+    AuthorisedOrganisations::new(vec![
+        org(1_700_000_001, "Bakı Metropoliteni, QSC", "nəqliyyat", &[], None),
+        org(101_234_567, "Azərsu ASC", "kommunal", &[1, 7], Some(26_810_000)),
+        org(9_900_000_000, "Mərkəzi Klinika MMC", "səhiyyə", &[7], None),
+    ])
+    .unwrap()
+}
+
+/// One sector `s` and one organisation whose tax id is 10^10 (five bytes 02 54 0b e4 00).
+const ORG_HUGE_TAX_ID: [u8; 20] = [1, 1, b's', 0, 0, 0, 1, 0x02, 0x54, 0x0b, 0xe4, 0x00, 1, b'A', 0, 0, 0, 0, 0, 0];
+/// One sector `s` and an organisation whose name's length byte says 161.
+const ORG_LONG_NAME: [u8; 13] = [1, 1, b's', 0, 0, 0, 1, 0, 0, 0, 0, 1, 161];

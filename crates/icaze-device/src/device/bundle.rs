@@ -27,6 +27,8 @@ pub struct BundleApplied {
     pub revocations: usize,
     /// Whether the clock is suspected after this bundle.
     pub clock_suspicious: bool,
+    /// Authorised organisations held now (for the service-card check).
+    pub organisations: u64,
 }
 
 impl Device {
@@ -104,12 +106,20 @@ impl Device {
             last_sync_server: Some(contents.server_time_unix_seconds),
             clock_suspect,
         };
-        self.store.save_bundle(&row, &sync)?;
+        // A delta without the section keeps the list; a full bundle without it holds none.
+        let none = icaze_core::AuthorisedOrganisations::default();
+        let organisations = match (&contents.sections.organisations, contents.base_version) {
+            (Some(list), _) => Some(list),
+            (None, Some(_)) => None,
+            (None, None) => Some(&none),
+        };
+        self.store.save_bundle(&row, &sync, organisations)?;
         let applied = BundleApplied {
             version: contents.version,
             delta: contents.base_version.is_some(),
             revocations: revocations.len(),
             clock_suspicious: sync.clock_suspect.is_some(),
+            organisations: self.store.organisation_count()?,
         };
         self.data = Some(data_of(&bundle, revocations, replaced));
         self.clock_suspect = sync.clock_suspect;

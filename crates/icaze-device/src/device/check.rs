@@ -1,6 +1,7 @@
 //! Checks: a permit judged and its inspection recorded, or a manual record.
 
 use super::{Device, Notes};
+use crate::cards::{CardAnswer, CardQuery, MAX_MATCHES};
 use crate::error::DeviceError;
 use crate::manual::ManualCheck;
 use crate::scene::Scene;
@@ -75,13 +76,65 @@ impl Device {
     }
 
     /// Records a check without a token. Committed durably before it returns.
+    /// A service card is looked up as [`Device::check_service_card`] does,
+    /// its answer kept in the record.
     pub fn record_manual(
         &mut self,
         check: &ManualCheck,
         scene: &Scene,
         notes: &Notes,
     ) -> Result<InspectionRecord, DeviceError> {
-        let fields = check.fields(notes.note.as_deref())?;
+        match check {
+            ManualCheck::ServiceCard { organisation, card_number } => {
+                Ok(self.check_service_card(organisation, card_number, scene, notes)?.1)
+            }
+            _ => self.log_manual(check, scene, notes, vec![]),
+        }
+    }
+
+    /// Checks a service card: the organisation on it (its tax id or name,
+    /// typed, or the text of the card's QR code or barcode) looked up among
+    /// the authorised organisations of the last bundle and judged for the
+    /// officer's zone at the scene's time, then the check recorded with its
+    /// answer. Committed durably before it returns.
+    pub fn check_service_card(
+        &mut self,
+        organisation: &str,
+        card_number: &str,
+        scene: &Scene,
+        notes: &Notes,
+    ) -> Result<(CardAnswer, InspectionRecord), DeviceError> {
+        let card =
+            ManualCheck::ServiceCard { organisation: organisation.to_owned(), card_number: card_number.to_owned() };
+        // The fields first: an empty one is refused before any lookup.
+        card.fields(notes.note.as_deref())?;
+        let answer = self.card_answer(organisation, scene)?;
+        let record = self.log_manual(&card, scene, notes, answer.details())?;
+        Ok((answer, record))
+    }
+
+    /// The answer for the organisation text of a card, nothing logged.
+    fn card_answer(&self, organisation: &str, scene: &Scene) -> Result<CardAnswer, DeviceError> {
+        if self.data.is_none() {
+            return Ok(CardAnswer::no_data());
+        }
+        let query = CardQuery::of(organisation).ok_or(DeviceError::MissingField("organisation"))?;
+        let found = match &query {
+            CardQuery::TaxId(tax_id) => self.store.organisation(*tax_id)?.into_iter().collect(),
+            CardQuery::Name(name) => self.store.organisations_named(name, MAX_MATCHES + 1)?,
+        };
+        Ok(CardAnswer::of(&query, found, scene.zone, scene.at))
+    }
+
+    fn log_manual(
+        &mut self,
+        check: &ManualCheck,
+        scene: &Scene,
+        notes: &Notes,
+        more: Vec<(String, String)>,
+    ) -> Result<InspectionRecord, DeviceError> {
+        let mut fields = check.fields(notes.note.as_deref())?;
+        fields.details.extend(more);
         let (record, ()) = self.store.append(|_tip: &LogTip| {
             let record = InspectionRecord {
                 document: fields.document,
