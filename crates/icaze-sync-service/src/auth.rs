@@ -8,7 +8,7 @@
 
 use sha2::{Digest as _, Sha256};
 
-use crate::store::SyncStore;
+use crate::store::{SupervisorRole, SyncStore};
 use crate::SyncError;
 
 /// Who is calling, once the bearer token was recognised.
@@ -22,6 +22,8 @@ pub enum Caller {
         name: String,
         /// Their precinct.
         precinct: String,
+        /// What they may see of people's data (`crate::people`).
+        role: SupervisorRole,
     },
     /// Another part of this service acting on its own users' behalf (the
     /// employer portal revoking an employee's permit). Never the answer of
@@ -127,7 +129,7 @@ pub fn authenticate(store: &dyn SyncStore, admin_token: &str, header: Option<&st
     let hash = token_hash(token);
     match store.supervisor_by_token_hash(&hash)? {
         Some(row) if constant_time_eq(&row.token_hash, &hash) => {
-            Ok(Caller::Supervisor { name: row.name, precinct: row.precinct })
+            Ok(Caller::Supervisor { name: row.name, precinct: row.precinct, role: row.role })
         }
         _ => Err(SyncError::Unauthenticated),
     }
@@ -139,7 +141,7 @@ mod tests {
 
     #[test]
     fn scopes_keep_supervisors_in_their_precinct() {
-        let sup = Caller::Supervisor { name: "s".into(), precinct: "P-1".into() };
+        let sup = Caller::Supervisor { name: "s".into(), precinct: "P-1".into(), role: SupervisorRole::Supervisor };
         assert_eq!(sup.scope(None).unwrap().as_deref(), Some("P-1"));
         assert_eq!(sup.scope(Some("P-1")).unwrap().as_deref(), Some("P-1"));
         assert!(matches!(sup.scope(Some("P-2")), Err(SyncError::Forbidden(_))));

@@ -14,7 +14,7 @@ use crate::bundle::{self, BundleAnswer, Bundles};
 use crate::limits::{Limiters, RateLimited, SyncLimits};
 use crate::store::{
     AuditDetails, AuditEntry, AuditRecord, ConflictRow, DeviceRow, InspectionQuery, InspectionRow, NewInspections,
-    RevocationRow, StoreError, SupervisorRow, SyncStore, SyncTx,
+    RevocationRow, StoreError, SupervisorRole, SupervisorRow, SyncStore, SyncTx,
 };
 use crate::views::{
     Activity, Approval, Channel, DeviceView, InspectionFilter, InspectionPage, KeysReloaded, Receipt, Reissue,
@@ -129,7 +129,13 @@ impl<S: PermitStore> SyncService<S> {
         outcome.finish(done, || SyncError::Internal("the transaction did not run".into()))
     }
 
-    fn audit(&self, tx: &mut dyn SyncTx, caller: &Caller, what: &str, details: AuditDetails) -> Result<(), StoreError> {
+    pub(crate) fn audit(
+        &self,
+        tx: &mut dyn SyncTx,
+        caller: &Caller,
+        what: &str,
+        details: AuditDetails,
+    ) -> Result<(), StoreError> {
         tx.audit(&AuditEntry { at: self.now(), who: caller.name().to_owned(), what: what.to_owned(), details })
     }
 
@@ -730,8 +736,15 @@ impl<S: PermitStore> SyncService<S> {
         Ok(self.store.audit_entries(after, limit)?)
     }
 
-    /// Makes a supervisor; returns their token, which is not kept.
-    pub fn add_supervisor(&self, caller: &Caller, name: &str, precinct: &str) -> Result<String, SyncError> {
+    /// Makes a supervisor with a role (`crate::people`); returns their
+    /// token, which is not kept.
+    pub fn add_supervisor(
+        &self,
+        caller: &Caller,
+        name: &str,
+        precinct: &str,
+        role: SupervisorRole,
+    ) -> Result<String, SyncError> {
         caller.require_admin()?;
         let valid = !name.is_empty()
             && name.len() <= 64
@@ -749,12 +762,17 @@ impl<S: PermitStore> SyncService<S> {
             precinct: precinct.clone(),
             token_hash: auth::token_hash(&token),
             created_at: self.now(),
+            role,
         };
         self.write(|tx| {
             if !tx.insert_supervisor(&row)? {
                 return Err(SyncError::SupervisorExists(name.to_owned()));
             }
-            let details = AuditDetails::SupervisorAdded { name: name.to_owned(), precinct: precinct.to_owned() };
+            let details = AuditDetails::SupervisorAdded {
+                name: name.to_owned(),
+                precinct: precinct.to_owned(),
+                role: role.as_str(),
+            };
             self.audit(tx, caller, "supervisor_added", details)?;
             Ok(())
         })?;

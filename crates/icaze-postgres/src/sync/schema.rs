@@ -107,4 +107,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         FOR EACH ROW EXECUTE FUNCTION sync_append_only();
      CREATE TRIGGER sync_audit_no_truncate BEFORE TRUNCATE ON sync_audit
         FOR EACH STATEMENT EXECUTE FUNCTION sync_append_only();",
+    // 2 (issue 23): a supervisor's role, `supervisor` or `investigator`
+    // (`icaze_sync_service::people`).
+    "ALTER TABLE sync_supervisors ADD COLUMN role TEXT NOT NULL DEFAULT 'supervisor';",
 ];

@@ -22,6 +22,10 @@ pub(super) fn hash32(v: Vec<u8>) -> Result<[u8; 32], Error> {
     v.try_into().map_err(|v: Vec<u8>| Error::Damaged(format!("a stored hash or key of {} bytes", v.len())))
 }
 
+pub(super) fn role(v: String) -> Result<icaze_sync_service::store::SupervisorRole, Error> {
+    icaze_sync_service::store::SupervisorRole::parse(&v).ok_or_else(|| Error::Damaged(format!("supervisor role {v:?}")))
+}
+
 pub(super) fn minute(v: i64) -> Result<UtcMinute, Error> {
     u32::try_from(v).map(UtcMinute::from_unix_minutes).map_err(|_| Error::Damaged(format!("time {v}")))
 }

@@ -208,6 +208,9 @@ pub(super) const MIGRATIONS: &[&str] = &[
     "ALTER TABLE devices ADD COLUMN badge_seq INTEGER;",
     // 6 (issue 18): a supervisor's revocations of the last 24 hours are counted.
     "CREATE INDEX revocations_by_at ON revocations (by, at);",
+    // 7 (issue 23): a supervisor's role, `supervisor` or `investigator`
+    // (`icaze_sync_service::people`).
+    "ALTER TABLE supervisors ADD COLUMN role TEXT NOT NULL DEFAULT 'supervisor';",
 ];
 
 /// The stored codes of an inspection's input kinds (`icaze_protocol::InputKind::code`), migration 3.
