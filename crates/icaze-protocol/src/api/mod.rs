@@ -7,6 +7,7 @@
 //! [`sync`]: the sync service's `/v1/…` answers (`docs/sync-api.md`);
 //! [`portal`]: the employer portal's and the 102 console's `/portal/api/…`
 //! answers and the administrator's portal actions (`docs/portal-api.md`);
+//! [`report`]: the searches of permits and the abuse report of the SMS codes;
 //! [`Refusal`]: the `{code, message}` both send when they refuse.
 //!
 //! These are wire shapes, not the services' values: the services answer with
@@ -20,6 +21,7 @@
 use serde::{Deserialize, Serialize};
 
 pub mod portal;
+pub mod report;
 pub mod sync;
 
 /// A refusal as both APIs send it: a stable machine `code`, a `message` for
