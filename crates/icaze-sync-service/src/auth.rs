@@ -8,8 +8,10 @@
 
 use sha2::{Digest as _, Sha256};
 
-use crate::store::{SupervisorRole, SyncStore};
-use crate::SyncError;
+use icaze_permits::store::PermitStore;
+
+use crate::store::{AuditDetails, SupervisorRole, SupervisorRow, SyncStore};
+use crate::{SyncError, SyncService};
 
 /// Who is calling, once the bearer token was recognised.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -132,6 +134,64 @@ pub fn authenticate(store: &dyn SyncStore, admin_token: &str, header: Option<&st
             Ok(Caller::Supervisor { name: row.name, precinct: row.precinct, role: row.role })
         }
         _ => Err(SyncError::Unauthenticated),
+    }
+}
+
+/// Supervisors' credentials, made and removed by the administrator.
+impl<S: PermitStore> SyncService<S> {
+    /// Makes a supervisor with a role (`crate::people`); returns their
+    /// token, which is not kept.
+    pub fn add_supervisor(
+        &self,
+        caller: &Caller,
+        name: &str,
+        precinct: &str,
+        role: SupervisorRole,
+    ) -> Result<String, SyncError> {
+        caller.require_admin()?;
+        let valid = !name.is_empty()
+            && name.len() <= 64
+            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+        if !valid {
+            return Err(SyncError::invalid(
+                "invalid_name",
+                "a supervisor's name is 1 to 64 characters of A-Z, a-z, 0-9, dot, dash and underscore",
+            ));
+        }
+        let precinct = crate::service::short_name("invalid_precinct", "precinct", precinct)?;
+        let token = new_token()?;
+        let row = SupervisorRow {
+            name: name.to_owned(),
+            precinct: precinct.clone(),
+            token_hash: token_hash(&token),
+            created_at: self.now(),
+            role,
+        };
+        self.write(|tx| {
+            if !tx.insert_supervisor(&row)? {
+                return Err(SyncError::SupervisorExists(name.to_owned()));
+            }
+            let details = AuditDetails::SupervisorAdded {
+                name: name.to_owned(),
+                precinct: precinct.to_owned(),
+                role: role.as_str(),
+            };
+            self.audit(tx, caller, "supervisor_added", details)?;
+            Ok(())
+        })?;
+        Ok(token)
+    }
+
+    /// Removes a supervisor: their token stops working at once.
+    pub fn remove_supervisor(&self, caller: &Caller, name: &str) -> Result<(), SyncError> {
+        caller.require_admin()?;
+        self.write(|tx| {
+            if !tx.delete_supervisor(name)? {
+                return Err(SyncError::SupervisorNotFound(name.to_owned()));
+            }
+            self.audit(tx, caller, "supervisor_removed", AuditDetails::SupervisorRemoved { name: name.to_owned() })?;
+            Ok(())
+        })
     }
 }
 
