@@ -20,7 +20,7 @@ use ts_rs::{Config, ExportError, TS};
 use crate::core::{AppStatus, Enrollment, Exported, ManualRequest, ServiceCardRequest, TodayLog, ZoneName};
 use crate::error::AppError;
 use crate::settings::Settings;
-use crate::supervisor::answers::{DeviceInfo, DeviceList, Hourly, ImportReceipt, InspectionPage, Revoked};
+use crate::supervisor::answers::{CodeReport, DeviceInfo, DeviceList, Hourly, ImportReceipt, InspectionPage, Revoked};
 use crate::supervisor::SignedIn;
 
 /// The file that names each command's answer.
@@ -83,6 +83,8 @@ fn answers(cfg: &Config) -> Vec<Answer> {
         answer::<InspectionPage>("supervisor_inspections", cfg),
         answer::<String>("supervisor_inspections_csv", cfg),
         answer::<Hourly>("supervisor_hourly", cfg),
+        answer::<CodeReport>("supervisor_codes", cfg),
+        answer::<String>("supervisor_codes_csv", cfg),
         answer::<DeviceList>("supervisor_devices", cfg),
         answer::<DeviceInfo>("supervisor_approve", cfg),
         answer::<DeviceInfo>("supervisor_suspend", cfg),

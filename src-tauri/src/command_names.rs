@@ -22,6 +22,8 @@ pub const ALL: &[&str] = &[
     "supervisor_inspections",
     "supervisor_inspections_csv",
     "supervisor_hourly",
+    "supervisor_codes",
+    "supervisor_codes_csv",
     "supervisor_devices",
     "supervisor_approve",
     "supervisor_suspend",

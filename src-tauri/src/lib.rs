@@ -77,6 +77,8 @@ pub fn run() {
             supervisor::supervisor_inspections,
             supervisor::supervisor_inspections_csv,
             supervisor::supervisor_hourly,
+            supervisor::supervisor_codes,
+            supervisor::supervisor_codes_csv,
             supervisor::supervisor_devices,
             supervisor::supervisor_approve,
             supervisor::supervisor_suspend,

@@ -14,7 +14,9 @@
 
 use std::sync::{Mutex, PoisonError};
 
-use icaze_device::supervisor::{HourlyFilter, InspectionFilter, RevokeTarget, SupervisorClient, SupervisorError};
+use icaze_device::supervisor::{
+    CodesFilter, HourlyFilter, InspectionFilter, RevokeTarget, SupervisorClient, SupervisorError,
+};
 use serde::Serialize;
 use tauri::ipc::{InvokeBody, Request};
 use tauri::State;
@@ -24,7 +26,7 @@ use crate::error::AppError;
 
 pub mod answers;
 
-use answers::{read, DeviceInfo, DeviceList, Hourly, Identity, ImportReceipt, InspectionPage, Revoked};
+use answers::{read, CodeReport, DeviceInfo, DeviceList, Hourly, Identity, ImportReceipt, InspectionPage, Revoked};
 
 impl From<SupervisorError> for AppError {
     fn from(e: SupervisorError) -> Self {
@@ -98,6 +100,16 @@ impl SupervisorSession {
     /// Counts per hour and per officer.
     pub async fn hourly(&self, filter: &HourlyFilter) -> Result<Hourly, AppError> {
         read("the hourly counts", self.client()?.hourly(filter).await?)
+    }
+
+    /// The abuse report of the SMS codes for a day (the Codes view).
+    pub async fn codes(&self, filter: &CodesFilter) -> Result<CodeReport, AppError> {
+        read("the code report", self.client()?.code_report(filter).await?)
+    }
+
+    /// The same report's hours as CSV text.
+    pub async fn codes_csv(&self, filter: &CodesFilter) -> Result<String, AppError> {
+        Ok(self.client()?.code_report_csv(filter).await?)
     }
 
     /// The devices, or those not synced for `stale_hours`.
@@ -180,6 +192,18 @@ pub async fn supervisor_inspections_csv(session: Session<'_>, filter: Inspection
 #[tauri::command]
 pub async fn supervisor_hourly(session: Session<'_>, filter: HourlyFilter) -> Result<Hourly, AppError> {
     session.hourly(&filter).await
+}
+
+/// `GET /admin/report/codes` for a day: the Codes view.
+#[tauri::command]
+pub async fn supervisor_codes(session: Session<'_>, filter: CodesFilter) -> Result<CodeReport, AppError> {
+    session.codes(&filter).await
+}
+
+/// `GET /admin/report/codes?format=csv` for a day: the CSV text.
+#[tauri::command]
+pub async fn supervisor_codes_csv(session: Session<'_>, filter: CodesFilter) -> Result<String, AppError> {
+    session.codes_csv(&filter).await
 }
 
 /// `GET /v1/devices`, only those not synced for `hours` when given.

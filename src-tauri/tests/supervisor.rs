@@ -14,12 +14,17 @@ mod common;
 use common::{at, json, Service, NOW};
 use icaze_app::core::ManualRequest;
 use icaze_app::supervisor::SupervisorSession;
-use icaze_device::supervisor::{HourlyFilter, InspectionFilter};
+use icaze_device::supervisor::{CodesFilter, HourlyFilter, InspectionFilter};
 use serde_json::{json, Value};
 
 /// Makes a supervisor of `precinct` as the administrator; returns their token.
 fn add_supervisor(s: &Service, name: &str, precinct: &str) -> String {
-    let body = json!({ "name": name, "precinct": precinct }).to_string();
+    add_with_role(s, name, precinct, "supervisor")
+}
+
+/// Makes a supervisor with a role (`supervisor`, `investigator`); returns their token.
+fn add_with_role(s: &Service, name: &str, precinct: &str, role: &str) -> String {
+    let body = json!({ "name": name, "precinct": precinct, "role": role }).to_string();
     let answer = s.post_as_admin("/v1/supervisors", "application/json", body.into_bytes(), 201);
     answer["token"].as_str().unwrap().to_owned()
 }
@@ -157,4 +162,32 @@ fn a_wrong_token_is_refused_and_leaves_the_session_signed_out() {
     assert_eq!(closed.code, "supervisor_unreachable", "{closed:?}");
     let ftp = s.runtime.block_on(session.login("ftp://127.0.0.1", "token")).unwrap_err();
     assert_eq!(ftp.code, "supervisor_bad_url");
+}
+
+/// The Codes view: a plain supervisor sees the day's code report with the
+/// phone and document masked, an investigator sees them in full; both get the CSV.
+#[test]
+fn the_codes_view_masks_people_for_a_plain_supervisor_only() {
+    let (s, _) = Service::with_sms_permit();
+    let day = CodesFilter { day: Some("2020-12-15".into()), code: Some(2), baseline_days: Some(1) };
+    let session = SupervisorSession::default();
+
+    s.runtime.block_on(session.login(&s.url, &add_supervisor(&s, "bob", "P-12"))).unwrap();
+    let masked = s.runtime.block_on(session.codes(&day)).unwrap();
+    assert!(masked.masked && !masked.alert, "{masked:?}");
+    assert_eq!((masked.hours.len(), masked.hours[0].code, masked.hours[0].permits), (1, 2, 1));
+    assert_eq!(masked.top_phones[0].key, "+99450•••••33");
+    assert_eq!(masked.top_documents[0].key, "AZ•••••••11");
+    let csv = s.runtime.block_on(session.codes_csv(&day)).unwrap();
+    assert_eq!(csv.lines().next(), Some("hour_utc,hour_baku,code,permits,refused,share_of_hour"));
+    assert_eq!(csv.lines().count(), 2, "{csv}");
+    let bad = CodesFilter { day: Some("15.12.2020".into()), ..CodesFilter::default() };
+    assert_eq!(s.runtime.block_on(session.codes(&bad)).unwrap_err().code, "supervisor_bad_input");
+
+    let investigator = add_with_role(&s, "ana", "P-12", "investigator");
+    let signed_in = s.runtime.block_on(session.login(&s.url, &investigator)).unwrap();
+    assert!(signed_in.whoami.investigator);
+    let full = s.runtime.block_on(session.codes(&day)).unwrap();
+    assert!(!full.masked);
+    assert_eq!((full.top_phones[0].key.as_str(), full.top_documents[0].key.as_str()), ("994501112233", "AZE11111111"));
 }

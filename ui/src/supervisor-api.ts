@@ -6,6 +6,7 @@
 import { call } from "./api";
 import type { Inspection } from "./bindings/Inspection";
 
+export type { CodeReport } from "./bindings/CodeReport";
 export type { DeviceInfo } from "./bindings/DeviceInfo";
 export type { Hourly } from "./bindings/Hourly";
 export type { ImportReceipt } from "./bindings/ImportReceipt";
@@ -34,12 +35,21 @@ export interface HourlyFilter {
   to?: string | null;
 }
 
+/** `GET /admin/report/codes` for a Baku day (`YYYY-MM-DD`; the last 24 hours when null). */
+export interface CodesFilter {
+  day?: string | null;
+  code?: number | null;
+  baseline_days?: number | null;
+}
+
 export const supervisorApi = {
   login: (server: string, token: string) => call("supervisor_login", { server, token }),
   logout: () => call("supervisor_logout"),
   inspections: (filter: InspectionFilter) => call("supervisor_inspections", { filter }),
   inspectionsCsv: (filter: InspectionFilter) => call("supervisor_inspections_csv", { filter }),
   hourly: (filter: HourlyFilter) => call("supervisor_hourly", { filter }),
+  codes: (filter: CodesFilter) => call("supervisor_codes", { filter }),
+  codesCsv: (filter: CodesFilter) => call("supervisor_codes_csv", { filter }),
   devices: (hours: number | null) => call("supervisor_devices", { hours }),
   approve: (code: string, badge: string, precinct: string) =>
     call("supervisor_approve", { code, badge, precinct }),

@@ -189,6 +189,19 @@ pub struct HourlyFilter {
     pub to: Option<String>,
 }
 
+/// Which day of the abuse report of the SMS codes (`GET /admin/report/codes`):
+/// by default the 24 hours before now, code 1 watched, against the 7 days before.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CodesFilter {
+    /// The Baku day, `YYYY-MM-DD`.
+    pub day: Option<String>,
+    /// The code whose top phones and documents are listed.
+    pub code: Option<u8>,
+    /// The days before whose shares are the usual ones.
+    pub baseline_days: Option<u32>,
+}
+
 /// What to revoke.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RevokeTarget {
@@ -257,6 +270,24 @@ impl SupervisorClient {
         push_time(&mut query, "to", filter.to.as_deref())?;
         let body = self.send(Method::GET, "v1/stats/hourly", query, Body::None, MAX_JSON_ANSWER).await?;
         json_of::<answers::Activity>(&body)
+    }
+
+    /// The abuse report of the SMS codes for a day: requests per code and
+    /// hour, each code's share against its usual share, the watched code's
+    /// top phones and documents (masked for a plain supervisor), as
+    /// `icaze_protocol::api::report::CodeReport`. The service audits the view.
+    pub async fn code_report(&self, filter: &CodesFilter) -> Result<Value, SupervisorError> {
+        let query = codes_query(filter)?;
+        let body = self.send(Method::GET, "admin/report/codes", query, Body::None, MAX_JSON_ANSWER).await?;
+        json_of::<icaze_protocol::api::report::CodeReport>(&body)
+    }
+
+    /// The same report's hours as CSV text.
+    pub async fn code_report_csv(&self, filter: &CodesFilter) -> Result<String, SupervisorError> {
+        let mut query = codes_query(filter)?;
+        query.push(("format", "csv".into()));
+        let body = self.send(Method::GET, "admin/report/codes", query, Body::None, MAX_CSV_ANSWER).await?;
+        String::from_utf8(body).map_err(|_| SupervisorError::Protocol("the CSV is not UTF-8".into()))
     }
 
     /// The devices the credential may see, or only those whose last sync is
@@ -409,6 +440,30 @@ fn push_time(
         query.push((name, time));
     }
     Ok(())
+}
+
+fn codes_query(filter: &CodesFilter) -> Result<Vec<(&'static str, String)>, SupervisorError> {
+    let mut query = Vec::new();
+    if let Some(day) = filter.day.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+        let b = day.as_bytes();
+        let shaped = b.len() == 10
+            && b.iter().enumerate().all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() });
+        if !shaped {
+            return Err(SupervisorError::BadInput {
+                field: "day",
+                reason: format!("{day:?} is not a day: give it as YYYY-MM-DD"),
+            });
+        }
+        query.push(("from", day.to_owned()));
+        query.push(("to", day.to_owned()));
+    }
+    if let Some(code) = filter.code {
+        query.push(("code", code.to_string()));
+    }
+    if let Some(days) = filter.baseline_days {
+        query.push(("baseline_days", days.to_string()));
+    }
+    Ok(query)
 }
 
 fn inspection_query(filter: &InspectionFilter) -> Result<Vec<(&'static str, String)>, SupervisorError> {

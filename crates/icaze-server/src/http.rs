@@ -75,8 +75,6 @@ pub fn router<S: PermitStore>(state: Arc<AppState<S>>) -> Router {
         .route("/healthz", get(healthz::<S>))
         .route("/metrics", get(metrics::<S>))
         .route("/admin/regime", post(load_regime::<S>))
-        .route("/admin/search", get(crate::reports::search::<S>))
-        .route("/admin/report/codes", get(crate::reports::code_report_route::<S>))
         .with_state(state)
 }
 

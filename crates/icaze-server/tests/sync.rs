@@ -472,7 +472,7 @@ async fn each_role_is_refused_what_it_may_not_do() {
 
     let (status, me) = s.get("/v1/whoami", Some(&p1)).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(me, json!({"role": "supervisor", "name": "sup1", "precinct": "P1"}));
+    assert_eq!(me, json!({"role": "supervisor", "name": "sup1", "precinct": "P1", "investigator": false}));
     let (_, me) = s.get("/v1/whoami", Some(&s.admin)).await;
     assert_eq!(me["role"], "admin");
 

@@ -8,8 +8,10 @@
 
 use sha2::{Digest as _, Sha256};
 
-use crate::store::SyncStore;
-use crate::SyncError;
+use icaze_permits::store::PermitStore;
+
+use crate::store::{AuditDetails, SupervisorRole, SupervisorRow, SyncStore};
+use crate::{SyncError, SyncService};
 
 /// Who is calling, once the bearer token was recognised.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,6 +24,8 @@ pub enum Caller {
         name: String,
         /// Their precinct.
         precinct: String,
+        /// What they may see of people's data (`crate::people`).
+        role: SupervisorRole,
     },
     /// Another part of this service acting on its own users' behalf (the
     /// employer portal revoking an employee's permit). Never the answer of
@@ -127,9 +131,67 @@ pub fn authenticate(store: &dyn SyncStore, admin_token: &str, header: Option<&st
     let hash = token_hash(token);
     match store.supervisor_by_token_hash(&hash)? {
         Some(row) if constant_time_eq(&row.token_hash, &hash) => {
-            Ok(Caller::Supervisor { name: row.name, precinct: row.precinct })
+            Ok(Caller::Supervisor { name: row.name, precinct: row.precinct, role: row.role })
         }
         _ => Err(SyncError::Unauthenticated),
+    }
+}
+
+/// Supervisors' credentials, made and removed by the administrator.
+impl<S: PermitStore> SyncService<S> {
+    /// Makes a supervisor with a role (`crate::people`); returns their
+    /// token, which is not kept.
+    pub fn add_supervisor(
+        &self,
+        caller: &Caller,
+        name: &str,
+        precinct: &str,
+        role: SupervisorRole,
+    ) -> Result<String, SyncError> {
+        caller.require_admin()?;
+        let valid = !name.is_empty()
+            && name.len() <= 64
+            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+        if !valid {
+            return Err(SyncError::invalid(
+                "invalid_name",
+                "a supervisor's name is 1 to 64 characters of A-Z, a-z, 0-9, dot, dash and underscore",
+            ));
+        }
+        let precinct = crate::service::short_name("invalid_precinct", "precinct", precinct)?;
+        let token = new_token()?;
+        let row = SupervisorRow {
+            name: name.to_owned(),
+            precinct: precinct.clone(),
+            token_hash: token_hash(&token),
+            created_at: self.now(),
+            role,
+        };
+        self.write(|tx| {
+            if !tx.insert_supervisor(&row)? {
+                return Err(SyncError::SupervisorExists(name.to_owned()));
+            }
+            let details = AuditDetails::SupervisorAdded {
+                name: name.to_owned(),
+                precinct: precinct.to_owned(),
+                role: role.as_str(),
+            };
+            self.audit(tx, caller, "supervisor_added", details)?;
+            Ok(())
+        })?;
+        Ok(token)
+    }
+
+    /// Removes a supervisor: their token stops working at once.
+    pub fn remove_supervisor(&self, caller: &Caller, name: &str) -> Result<(), SyncError> {
+        caller.require_admin()?;
+        self.write(|tx| {
+            if !tx.delete_supervisor(name)? {
+                return Err(SyncError::SupervisorNotFound(name.to_owned()));
+            }
+            self.audit(tx, caller, "supervisor_removed", AuditDetails::SupervisorRemoved { name: name.to_owned() })?;
+            Ok(())
+        })
     }
 }
 
@@ -139,7 +201,7 @@ mod tests {
 
     #[test]
     fn scopes_keep_supervisors_in_their_precinct() {
-        let sup = Caller::Supervisor { name: "s".into(), precinct: "P-1".into() };
+        let sup = Caller::Supervisor { name: "s".into(), precinct: "P-1".into(), role: SupervisorRole::Supervisor };
         assert_eq!(sup.scope(None).unwrap().as_deref(), Some("P-1"));
         assert_eq!(sup.scope(Some("P-1")).unwrap().as_deref(), Some("P-1"));
         assert!(matches!(sup.scope(Some("P-2")), Err(SyncError::Forbidden(_))));

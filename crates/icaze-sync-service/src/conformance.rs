@@ -28,8 +28,11 @@ use icaze_protocol::{EnrollmentCode, InspectionRecord, UploadBatch};
 use crate::bundle::BundleAnswer;
 use crate::store::{
     AuditDetails, AuditEntry, BundleState, ConflictRow, DeviceRow, InspectionQuery, InspectionRow, NewInspections,
-    RevocationKind, RevocationRow, StoreError, StoredInspection, SupervisorRow, SyncStore,
+    RevocationKind, RevocationRow, StoreError, StoredInspection, SupervisorRole, SupervisorRow, SyncStore,
 };
+
+mod people;
+pub use people::{every_view_of_people_is_audited, supervisors_keep_their_role};
 
 /// What the suite needs of a backend besides the store interface.
 pub trait Backend: Send + Sync {
@@ -77,6 +80,8 @@ macro_rules! sync_store_conformance {
             supervisors_are_unique_and_found_by_token_hash,
             the_audit_trail_is_kept_in_order_as_json,
             the_service_stores_uploads_as_logged_and_versions_its_bundles,
+            supervisors_keep_their_role,
+            every_view_of_people_is_audited,
         );
     };
 }
@@ -554,6 +559,7 @@ pub fn supervisors_are_unique_and_found_by_token_hash<B: Backend>(backend: &B) {
         precinct: "P-1".into(),
         token_hash: [hash; 32],
         created_at: UtcMinute::from_unix_minutes(START),
+        role: SupervisorRole::Supervisor,
     };
     let mut answers = Vec::new();
     store

@@ -28,6 +28,7 @@ pub mod bundle;
 pub mod conformance;
 mod error;
 mod limits;
+pub mod people;
 pub mod ratelimit;
 mod service;
 pub mod store;
@@ -36,6 +37,7 @@ pub mod views;
 pub use crate::auth::Caller;
 pub use crate::error::SyncError;
 pub use crate::limits::{RateLimited, SyncLimits};
+pub use crate::people::PeopleAccess;
 pub use crate::service::feeds::{FeedReceipt, MAX_BATCH_RECORDS};
 pub use crate::service::{KeyHook, SyncService, DEFAULT_PAGE, MAX_PAGE, MAX_REASON};
 pub use crate::views::{

@@ -14,7 +14,7 @@ use crate::bundle::{self, BundleAnswer, Bundles};
 use crate::limits::{Limiters, RateLimited, SyncLimits};
 use crate::store::{
     AuditDetails, AuditEntry, AuditRecord, ConflictRow, DeviceRow, InspectionQuery, InspectionRow, NewInspections,
-    RevocationRow, StoreError, SupervisorRow, SyncStore, SyncTx,
+    RevocationRow, StoreError, SyncStore, SyncTx,
 };
 use crate::views::{
     Activity, Approval, Channel, DeviceView, InspectionFilter, InspectionPage, KeysReloaded, Receipt, Reissue,
@@ -47,7 +47,7 @@ pub struct SyncService<S: PermitStore> {
 pub type KeyHook = Box<dyn Fn(&Reloaded) -> Option<Reissue> + Send + Sync>;
 
 /// A text field that must be 1 to 32 printable ASCII characters (a badge, a precinct).
-fn short_name(code: &'static str, what: &str, value: &str) -> Result<String, SyncError> {
+pub(crate) fn short_name(code: &'static str, what: &str, value: &str) -> Result<String, SyncError> {
     OfficerBadge::new(value).map(|b| b.as_str().to_owned()).map_err(|_| {
         SyncError::invalid(code, format!("the {what} {value:?} must be 1 to 32 printable ASCII characters, no spaces"))
     })
@@ -130,7 +130,13 @@ impl<S: PermitStore> SyncService<S> {
         outcome.finish(done, || SyncError::Internal("the transaction did not run".into()))
     }
 
-    fn audit(&self, tx: &mut dyn SyncTx, caller: &Caller, what: &str, details: AuditDetails) -> Result<(), StoreError> {
+    pub(crate) fn audit(
+        &self,
+        tx: &mut dyn SyncTx,
+        caller: &Caller,
+        what: &str,
+        details: AuditDetails,
+    ) -> Result<(), StoreError> {
         tx.audit(&AuditEntry { at: self.now(), who: caller.name().to_owned(), what: what.to_owned(), details })
     }
 
@@ -628,49 +634,6 @@ impl<S: PermitStore> SyncService<S> {
             return Err(SyncError::invalid("invalid_limit", format!("limit must be 1 to {MAX_PAGE}")));
         }
         Ok(self.store.audit_entries(after, limit)?)
-    }
-
-    /// Makes a supervisor; returns their token, which is not kept.
-    pub fn add_supervisor(&self, caller: &Caller, name: &str, precinct: &str) -> Result<String, SyncError> {
-        caller.require_admin()?;
-        let valid = !name.is_empty()
-            && name.len() <= 64
-            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
-        if !valid {
-            return Err(SyncError::invalid(
-                "invalid_name",
-                "a supervisor's name is 1 to 64 characters of A-Z, a-z, 0-9, dot, dash and underscore",
-            ));
-        }
-        let precinct = short_name("invalid_precinct", "precinct", precinct)?;
-        let token = auth::new_token()?;
-        let row = SupervisorRow {
-            name: name.to_owned(),
-            precinct: precinct.clone(),
-            token_hash: auth::token_hash(&token),
-            created_at: self.now(),
-        };
-        self.write(|tx| {
-            if !tx.insert_supervisor(&row)? {
-                return Err(SyncError::SupervisorExists(name.to_owned()));
-            }
-            let details = AuditDetails::SupervisorAdded { name: name.to_owned(), precinct: precinct.to_owned() };
-            self.audit(tx, caller, "supervisor_added", details)?;
-            Ok(())
-        })?;
-        Ok(token)
-    }
-
-    /// Removes a supervisor: their token stops working at once.
-    pub fn remove_supervisor(&self, caller: &Caller, name: &str) -> Result<(), SyncError> {
-        caller.require_admin()?;
-        self.write(|tx| {
-            if !tx.delete_supervisor(name)? {
-                return Err(SyncError::SupervisorNotFound(name.to_owned()));
-            }
-            self.audit(tx, caller, "supervisor_removed", AuditDetails::SupervisorRemoved { name: name.to_owned() })?;
-            Ok(())
-        })
     }
 
     /// The bundle for a device that holds version `since` (`None`: none).

@@ -237,6 +237,40 @@ pub struct SupervisorRow {
     pub token_hash: [u8; 32],
     /// When made.
     pub created_at: UtcMinute,
+    /// What the administrator granted them beyond their precinct.
+    pub role: SupervisorRole,
+}
+
+/// A supervisor's role: what of people's data they may see
+/// (`docs/security.md`, "Who sees a person's data").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SupervisorRole {
+    /// A precinct supervisor: the abuse report with documents and phones
+    /// masked, no search by a person.
+    #[default]
+    Supervisor,
+    /// A supervisor the administrator made an investigator: searches by
+    /// document or phone, and sees them in full.
+    Investigator,
+}
+
+impl SupervisorRole {
+    /// The stored and wire name: `supervisor` or `investigator`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SupervisorRole::Supervisor => "supervisor",
+            SupervisorRole::Investigator => "investigator",
+        }
+    }
+
+    /// The role of a stored or sent name; `None` for any other text.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "supervisor" => Some(SupervisorRole::Supervisor),
+            "investigator" => Some(SupervisorRole::Investigator),
+            _ => None,
+        }
+    }
 }
 
 /// One line of the audit trail, to append.
@@ -291,8 +325,22 @@ pub enum AuditDetails {
     FileImported { accepted: u64, conflicts: u64, device_id: String, duplicates: u64, first_seq: u64, records: u64 },
     /// `revoked`.
     Revoked { document: Option<String>, reason: String, serials: Vec<u32>, version: u64 },
+    /// `permits_searched` (a search by document, phone, code and period) and
+    /// `code_report_viewed` (the abuse report with its top phones and
+    /// documents): a view of people's data, with what was asked and how many
+    /// rows it showed (`from`, `to`: the period, RFC 3339 UTC). `masked`:
+    /// the documents and phones were shown masked.
+    PeopleViewed {
+        code: Option<u8>,
+        document: Option<String>,
+        from: String,
+        masked: bool,
+        phone: Option<String>,
+        results: u64,
+        to: String,
+    },
     /// `supervisor_added`.
-    SupervisorAdded { name: String, precinct: String },
+    SupervisorAdded { name: String, precinct: String, role: &'static str },
     /// `supervisor_removed`.
     SupervisorRemoved { name: String },
 }

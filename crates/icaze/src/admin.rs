@@ -220,6 +220,9 @@ enum SupervisorCommand {
         /// Their precinct.
         #[arg(long)]
         precinct: String,
+        /// What they may see of people's data (`docs/security.md`).
+        #[arg(long, value_enum, default_value_t = Role::Supervisor)]
+        role: Role,
     },
     /// Remove a supervisor: their token stops working at once.
     Remove {
@@ -311,6 +314,14 @@ struct InspectionArgs {
     /// The answer's form.
     #[arg(long, value_enum, default_value_t = Format::Json)]
     format: Format,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Role {
+    /// Their precinct; the abuse report with documents and phones masked.
+    Supervisor,
+    /// Also searches permits by document or phone, and sees them in full.
+    Investigator,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -423,8 +434,13 @@ fn request(command: &AdminCommand) -> anyhow::Result<(Request, &'static str)> {
             };
             (request, "imported")
         }
-        AdminCommand::Supervisor(SupervisorCommand::Add { name, precinct }) => {
-            (Request::post("v1/supervisors", json!({ "name": name, "precinct": precinct })), "supervisor added")
+        AdminCommand::Supervisor(SupervisorCommand::Add { name, precinct, role }) => {
+            let role = match role {
+                Role::Supervisor => "supervisor",
+                Role::Investigator => "investigator",
+            };
+            let body = json!({ "name": name, "precinct": precinct, "role": role });
+            (Request::post("v1/supervisors", body), "supervisor added")
         }
         AdminCommand::Supervisor(SupervisorCommand::Remove { name }) => (
             Request {

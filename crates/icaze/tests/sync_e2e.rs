@@ -256,6 +256,9 @@ fn supervisors_suspensions_and_refusals_through_icaze_admin() {
     let (status, added) = s.admin(&["supervisor", "add", "aliyev", "--precinct", "P-12"]);
     assert_eq!(status, 0, "{added}");
     let supervisor = added["token"].as_str().unwrap().to_owned();
+    assert_eq!(added["role"], "supervisor");
+    let (status, added) = s.admin(&["supervisor", "add", "mammadova", "--precinct", "P-12", "--role", "investigator"]);
+    assert_eq!((status, added["role"].as_str()), (0, Some("investigator")), "{added}");
 
     // The supervisor's token, from the environment.
     let as_supervisor = |args: &[&str]| {

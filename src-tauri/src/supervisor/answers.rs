@@ -32,11 +32,14 @@ pub struct Identity {
     pub name: Option<String>,
     /// The supervisor's precinct; `None` for the administrator.
     pub precinct: Option<String>,
+    /// Sees documents and phones in full (the administrator, an
+    /// investigator); a plain supervisor sees them masked.
+    pub investigator: bool,
 }
 
 impl From<Whoami> for Identity {
     fn from(w: Whoami) -> Self {
-        Self { role: w.role, name: w.name, precinct: w.precinct }
+        Self { role: w.role, name: w.name, precinct: w.precinct, investigator: w.investigator }
     }
 }
 
@@ -185,4 +188,68 @@ pub struct ImportReceipt {
     pub channel: String,
     /// The service's time, RFC 3339 UTC.
     pub server_time: String,
+}
+
+/// Permits and refused requests of one SMS code in one hour (the Codes view).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct CodeHourStat {
+    /// The hour's start, RFC 3339 UTC.
+    pub hour: String,
+    /// The SMS code.
+    pub code: u8,
+    /// Permits issued.
+    pub permits: u32,
+    /// Requests refused.
+    pub refused: u32,
+}
+
+/// One code's share of the day's requests against its usual share.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct CodeShareStat {
+    /// The SMS code.
+    pub code: u8,
+    /// Its requests in the period.
+    pub requests: u64,
+    /// Its share, 0 to 1.
+    pub share: f64,
+    /// Its share in the baseline days, if they had requests.
+    pub usual_share: Option<f64>,
+    /// Flagged: past the threshold times its usual share.
+    pub alert: bool,
+}
+
+/// A phone or document with its permits of the watched code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Requester {
+    /// The phone or document (masked for a plain supervisor).
+    pub key: String,
+    /// Its permits.
+    pub permits: u32,
+}
+
+/// The abuse report of the SMS codes (`GET /admin/report/codes`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct CodeReport {
+    /// Start of the period, RFC 3339 UTC.
+    pub from: String,
+    /// End of the period (exclusive).
+    pub to: String,
+    /// The code whose top phones and documents are listed.
+    pub watched_code: u8,
+    /// The factor past a code's usual share that flags it.
+    pub threshold: f64,
+    /// The days whose shares are the usual ones.
+    pub baseline_days: u32,
+    /// Some code is flagged.
+    pub alert: bool,
+    /// Per hour and code.
+    pub hours: Vec<CodeHourStat>,
+    /// Every code's share.
+    pub shares: Vec<CodeShareStat>,
+    /// The watched code's top phones.
+    pub top_phones: Vec<Requester>,
+    /// The watched code's top documents.
+    pub top_documents: Vec<Requester>,
+    /// Documents and phones are masked.
+    pub masked: bool,
 }

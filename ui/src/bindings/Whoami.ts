@@ -15,4 +15,9 @@ name: string | null,
 /**
  * The supervisor's precinct; `None` for the administrator.
  */
-precinct: string | null, };
+precinct: string | null, 
+/**
+ * Sees documents and phones in full (the administrator, an
+ * investigator); a plain supervisor sees them masked.
+ */
+investigator: boolean, };

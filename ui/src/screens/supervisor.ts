@@ -14,6 +14,7 @@ import type { AppError } from "../api";
 import { type Ctx, errorText } from "../app";
 import { type Chart, hourlyChart, officerChart, totals } from "../charts";
 import { fileInput, h } from "../dom";
+import { codesSection } from "./codes";
 import { type Key, t, tMaybe } from "../i18n";
 import {
   type DeviceInfo,
@@ -509,7 +510,9 @@ function dashboard(ctx: Ctx, who: SignedIn): HTMLElement {
   void loadDevices();
   void loadLog();
 
-  const role = tMaybe(`supervisor.role.${who.whoami.role}`) ?? who.whoami.role;
+  // A supervisor the administrator made an investigator is named so: they see people in full.
+  const roleName = who.whoami.role === "supervisor" && who.whoami.investigator ? "investigator" : who.whoami.role;
+  const role = tMaybe(`supervisor.role.${roleName}`) ?? roleName;
   return h(
     "div",
     { class: "sv-dashboard", id: "sv-dashboard" },
@@ -528,6 +531,7 @@ function dashboard(ctx: Ctx, who: SignedIn): HTMLElement {
       h("button", { id: "sv-logout", onclick: () => void signOut() }, t("supervisor.sign_out")),
     ),
     h("section", { class: "sv-card" }, h("h2", {}, t("supervisor.dashboard")), chartsError, charts),
+    codesSection(errorBox),
     h(
       "section",
       { class: "sv-card" },

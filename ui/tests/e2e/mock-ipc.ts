@@ -34,7 +34,7 @@ import type {
 } from "../../src/api";
 import type { CommandAnswers } from "../../src/bindings/CommandAnswers";
 import type { HourStat, OfficerStat } from "../../src/charts";
-import type { DeviceInfo, Hourly, Inspection, InspectionFilter, Whoami } from "../../src/supervisor-api";
+import type { CodeReport, DeviceInfo, Hourly, Inspection, InspectionFilter, Whoami } from "../../src/supervisor-api";
 
 /** Every command, each answering with the type the Rust command answers with (src/bindings/). */
 type Handlers = {
@@ -361,6 +361,46 @@ function svHourly(): Hourly {
   return { hours: [...hours.values()], officers: [...officers.values()] };
 }
 
+/**
+ * The code report of a plain supervisor for 15.12.2020 (or the day asked): code 1
+ * usually 20% of the requests, most of them at 10:00 and 11:00 Baku, masked people.
+ */
+function svCodes(filter: { day?: string | null; code?: number | null }): CodeReport {
+  const day = filter.day ?? "2020-12-15";
+  const start = Date.parse(`${day}T00:00:00+04:00`);
+  const hour = (h: number) => new Date(start + h * 3600_000).toISOString().replace(".000", "");
+  return {
+    from: hour(0),
+    to: hour(24),
+    watched_code: filter.code ?? 1,
+    threshold: 1.5,
+    baseline_days: 7,
+    alert: true,
+    hours: [
+      { hour: hour(9), code: 1, permits: 2, refused: 0 },
+      { hour: hour(9), code: 2, permits: 8, refused: 0 },
+      { hour: hour(10), code: 1, permits: 6, refused: 1 },
+      { hour: hour(10), code: 2, permits: 2, refused: 0 },
+      { hour: hour(11), code: 1, permits: 4, refused: 0 },
+      { hour: hour(14), code: 3, permits: 1, refused: 0 },
+    ],
+    shares: [
+      { code: 1, requests: 13, share: 13 / 24, usual_share: 0.2, alert: true },
+      { code: 2, requests: 10, share: 10 / 24, usual_share: 0.7, alert: false },
+      { code: 3, requests: 1, share: 1 / 24, usual_share: 0.1, alert: false },
+    ],
+    top_phones: [
+      { key: "+99450•••••44", permits: 6 },
+      { key: "+99455•••••01", permits: 2 },
+    ],
+    top_documents: [
+      { key: "AZ•••••••15", permits: 1 },
+      { key: "AA•••••67", permits: 1 },
+    ],
+    masked: true,
+  };
+}
+
 /** `answer()` when a supervisor is signed in, else the app's refusal. */
 function signedIn<T>(answer: () => T): T {
   if (!supervisorSignedIn) throw { code: "supervisor_signed_out", message: "sign in as a supervisor first" };
@@ -392,7 +432,7 @@ const supervisorHandlers = {
     supervisorSignedIn = true;
     return {
       server: server.endsWith("/") ? server : `${server}/`,
-      whoami: { role: "supervisor", name: "aliyev", precinct: "P-12" } satisfies Whoami,
+      whoami: { role: "supervisor", name: "aliyev", precinct: "P-12", investigator: false } satisfies Whoami,
     };
   },
   supervisor_logout: () => {
@@ -411,6 +451,14 @@ const supervisorHandlers = {
       ].join("\r\n"),
     ),
   supervisor_hourly: () => signedIn(svHourly),
+  supervisor_codes: (args) => signedIn(() => svCodes(args.filter as { day?: string | null; code?: number | null })),
+  supervisor_codes_csv: (args) =>
+    signedIn(() =>
+      [
+        "hour_utc,hour_baku,code,permits,refused,share_of_hour",
+        ...svCodes(args.filter as { day?: string | null }).hours.map((h) => `${h.hour},,${h.code},${h.permits},${h.refused},`),
+      ].join("\n"),
+    ),
   supervisor_devices: (args) =>
     signedIn(() => {
       const hours = args.hours as number | null;

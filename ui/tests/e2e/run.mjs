@@ -1196,6 +1196,57 @@ test("a supervisor signs in, sees the charts and totals, reads and filters the l
   await page.close();
 });
 
+test("the Codes view draws a day's requests per hour and code, flags the hours past the usual share with a red band and a '!', masks people and saves the CSV", async () => {
+  const page = await openApp();
+  await page.click("#tab-settings");
+  await page.click("#settings-supervisor");
+  await page.fill("#sv-server", "https://sync.icaze.example");
+  await page.fill("#sv-token", "sup-token");
+  await page.click("#sv-login");
+  await page.waitForSelector("#sv-codes-chart rect.bar", { state: "attached" });
+  const svCalls = (cmd) => page.evaluate((c) => window.__icazeCalls.filter((x) => x.cmd === c), cmd);
+  assert.deepEqual((await svCalls("supervisor_codes"))[0].args.filter, { day: null, code: 1, baseline_days: null });
+
+  // 24 hours, three codes: a bar each per hour; code 1 at 10:00 is 7 requests on a scale of 10.
+  assert.equal(await page.locator("#sv-codes-chart rect.bar").count(), 72);
+  assert.equal(await page.getAttribute("#sv-codes-chart", "data-max"), "10");
+  const at10 = await page.$$eval('#sv-codes-chart rect.bar[data-label="10"]', (bars) => bars.map((b) => [b.dataset.code, b.dataset.value]));
+  assert.deepEqual(at10, [["1", "7"], ["2", "2"], ["3", "0"]]);
+  // Flagged: 10:00 (7 of 9) and 11:00 (4 of 4), not 09:00 (2 of 10): a red band and a "!" each, not colour alone.
+  const flags = await page.$$eval("#sv-codes-chart g.flag", (gs) => gs.map((g) => [g.querySelector("text").textContent, g.querySelector("title").textContent.slice(0, 5)]));
+  assert.deepEqual(flags, [["!", "10:00"], ["!", "11:00"]]);
+  const band = await page.$eval("#sv-codes-chart .flag-band", (el) => getComputedStyle(el).fill);
+  assert.notEqual(band, "rgb(0, 0, 0)");
+  assert.ok((await page.textContent("#sv-codes-flag-legend")).includes("2"));
+  // The shares: code 1 flagged with its "!" and words; the top lists masked, and said so.
+  const shares = await page.$$eval("#sv-codes-shares tbody tr", (rows) => rows.map((r) => [...r.children].map((c) => c.textContent)));
+  assert.deepEqual(shares[0].slice(1, 4), ["13", "54%", "20%"]);
+  assert.ok(shares[0][4].startsWith("! "), shares[0][4]);
+  assert.equal(shares[1][4], "");
+  assert.equal(await page.textContent("#sv-codes-masked"), catalogue.az["supervisor.codes_masked"]);
+  assert.deepEqual(await page.$$eval("#sv-codes-phones tbody td:first-child", (c) => c.map((x) => x.textContent)), ["+99450•••••44", "+99455•••••01"]);
+  await page.locator("#sv-codes").screenshot({ path: join(shots, "ui-supervisor-codes.png") });
+
+  // Another day and code; a day that does not read asks again, with no request.
+  await page.fill("#sv-codes-day", "14.12.2020");
+  await page.fill("#sv-codes-code", "2");
+  await page.click("#sv-codes-show");
+  await page.waitForFunction(() => window.__icazeCalls.filter((x) => x.cmd === "supervisor_codes").length === 2);
+  assert.deepEqual((await svCalls("supervisor_codes")).at(-1).args.filter, { day: "2020-12-14", code: 2, baseline_days: null });
+  await page.fill("#sv-codes-day", "14/12/2020");
+  await page.click("#sv-codes-show");
+  assert.equal(await page.getAttribute("#sv-codes-error", "data-code"), "supervisor_bad_date");
+  assert.equal((await svCalls("supervisor_codes")).length, 2);
+
+  // The CSV is saved as a file.
+  await page.fill("#sv-codes-day", "15.12.2020");
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#sv-codes-csv")]);
+  assert.equal(download.suggestedFilename(), "icaze-codes-2020-12-15.csv");
+  const csv = readFileSync(await download.path(), "utf8");
+  assert.ok(csv.startsWith("\ufeffhour_utc,hour_baku,code,permits,refused,share_of_hour"), csv.slice(0, 60));
+  await page.close();
+});
+
 test("the supervisor screen is reachable without a device and follows the dark theme", async () => {
   const page = await openApp({ zone: 0, firstStart: true });
   await page.click("text=" + catalogue.az["nav.settings"]);

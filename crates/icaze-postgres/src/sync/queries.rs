@@ -285,7 +285,7 @@ impl SyncStore for PgSyncStore {
         self.read(move |c| async move {
             let query = c
                 .prepare_cached(
-                    "SELECT name, precinct, token_hash, created_at FROM sync_supervisors WHERE token_hash = $1",
+                    "SELECT name, precinct, token_hash, created_at, role FROM sync_supervisors WHERE token_hash = $1",
                 )
                 .await
                 .map_err(db)?;
@@ -296,6 +296,7 @@ impl SyncStore for PgSyncStore {
                     precinct: col(&r, 1)?,
                     token_hash: hash32(col(&r, 2)?)?,
                     created_at: minute(col(&r, 3)?)?,
+                    role: super::rows::role(col(&r, 4)?)?,
                 })
             })
             .transpose()

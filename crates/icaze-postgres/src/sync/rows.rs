@@ -25,6 +25,11 @@ pub(super) fn hash32(v: Vec<u8>) -> Result<[u8; 32], StoreError> {
     v.try_into().map_err(|v: Vec<u8>| StoreError::Damaged(format!("a stored hash or key of {} bytes", v.len())))
 }
 
+pub(super) fn role(v: String) -> Result<icaze_sync_service::store::SupervisorRole, StoreError> {
+    icaze_sync_service::store::SupervisorRole::parse(&v)
+        .ok_or_else(|| StoreError::Damaged(format!("supervisor role {v:?}")))
+}
+
 pub(super) fn minute(v: i64) -> Result<UtcMinute, StoreError> {
     u32::try_from(v).map(UtcMinute::from_unix_minutes).map_err(|_| StoreError::Damaged(format!("time {v}")))
 }

@@ -110,4 +110,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     // 2 (issue 22): why a serial was revoked, as devices are told
     // (`RevocationKind::code`: 0 other, 1 replaced by a newer permit).
     "ALTER TABLE sync_revocations ADD COLUMN kind SMALLINT NOT NULL DEFAULT 0;",
+    // 3 (issue 23): a supervisor's role, `supervisor` or `investigator`
+    // (`icaze_sync_service::people`).
+    "ALTER TABLE sync_supervisors ADD COLUMN role TEXT NOT NULL DEFAULT 'supervisor';",
 ];

@@ -401,14 +401,17 @@ impl SyncTx for Tx<'_> {
             let result = async {
                 let insert = c
                     .prepare_cached(
-                        "INSERT INTO sync_supervisors (name, precinct, token_hash, created_at) VALUES ($1, $2, $3, $4)
-                         ON CONFLICT DO NOTHING",
+                        "INSERT INTO sync_supervisors (name, precinct, token_hash, created_at, role)
+                         VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
                     )
                     .await
                     .map_err(db)?;
                 let created = i64::from(row.created_at.unix_minutes());
                 let n = c
-                    .execute(&insert, &[&row.name, &row.precinct, &row.token_hash.as_slice(), &created])
+                    .execute(
+                        &insert,
+                        &[&row.name, &row.precinct, &row.token_hash.as_slice(), &created, &row.role.as_str()],
+                    )
                     .await
                     .map_err(db)?;
                 Ok(n == 1)

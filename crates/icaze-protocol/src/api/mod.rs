@@ -8,6 +8,7 @@
 //! [`portal`]: the employer portal's and the 102 console's `/portal/api/…`
 //! answers and the administrator's portal actions (`docs/portal-api.md`);
 //! [`feeds`]: the registry feeds' answers (`docs/feeds.md`);
+//! [`report`]: the searches of permits and the abuse report of the SMS codes;
 //! [`Refusal`]: the `{code, message}` both send when they refuse, with the
 //! case, field and values a page needs to say it in its own language.
 //!
@@ -25,6 +26,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod feeds;
 pub mod portal;
+pub mod report;
 pub mod sync;
 
 /// A refusal as both APIs send it: a stable machine `code`, a `message` for

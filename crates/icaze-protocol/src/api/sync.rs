@@ -303,6 +303,10 @@ pub struct Whoami {
     /// The supervisor's precinct; `None` for the administrator.
     #[serde(default)]
     pub precinct: Option<String>,
+    /// Sees documents and phones in full and searches by them: the
+    /// administrator and a supervisor made an investigator.
+    #[serde(default)]
+    pub investigator: bool,
 }
 
 /// `POST /v1/supervisors`: the new supervisor and their token, shown only now.
@@ -312,8 +316,15 @@ pub struct SupervisorAdded {
     pub name: String,
     /// The precinct.
     pub precinct: String,
+    /// `supervisor` or `investigator`.
+    #[serde(default = "plain_supervisor")]
+    pub role: String,
     /// The bearer token.
     pub token: String,
+}
+
+fn plain_supervisor() -> String {
+    "supervisor".into()
 }
 
 /// `DELETE /v1/supervisors/{name}`.

@@ -156,6 +156,7 @@ pub fn whoami(caller: &Caller) -> api::Whoami {
         role: role.to_owned(),
         name: Some(caller.name().to_owned()),
         precinct: caller.precinct().map(str::to_owned),
+        investigator: caller.people_access().is_ok_and(|a| a == icaze_sync_service::PeopleAccess::Full),
     }
 }
 
@@ -258,6 +259,6 @@ mod tests {
     #[test]
     fn whoami_names_the_role() {
         let json = round_trip(&whoami(&Caller::Admin));
-        assert_eq!(json, json!({"role": "admin", "name": "admin", "precinct": null}));
+        assert_eq!(json, json!({"role": "admin", "name": "admin", "precinct": null, "investigator": true}));
     }
 }

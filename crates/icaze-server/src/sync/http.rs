@@ -23,6 +23,7 @@ use super::{Approval, Caller, Channel, InspectionFilter, RevokeTarget, SyncError
 use crate::api::{self, blocking, ok, reply, Answer, ApiError, Query, RawBody};
 use crate::metrics::{ServiceMetrics, SyncChannel};
 use crate::store::PermitStore;
+use icaze_sync_service::store::SupervisorRole;
 
 /// The largest JSON request body.
 pub const MAX_JSON: usize = 64 * 1024;
@@ -51,6 +52,8 @@ pub fn router<S: PermitStore>(svc: Arc<SyncService<S>>) -> Router {
         .route("/v1/audit", get(audit::<S>))
         .route("/v1/supervisors", post(add_supervisor::<S>).layer(json_limit))
         .route("/v1/supervisors/{name}", delete(remove_supervisor::<S>))
+        .route("/admin/search", get(crate::reports::search::<S>))
+        .route("/admin/report/codes", get(crate::reports::code_report_route::<S>))
         .merge(super::feeds::routes::<S>())
         .fallback(not_found)
         .with_state(svc)
@@ -456,14 +459,24 @@ async fn whoami<S: PermitStore>(call: Call<S>) -> Answer {
 struct SupervisorBody {
     name: String,
     precinct: String,
+    /// `supervisor` (the default) or `investigator`.
+    #[serde(default)]
+    role: Option<String>,
 }
 
 async fn add_supervisor<S: PermitStore>(call: Call<S>, body: Json<SupervisorBody>) -> Answer {
     let added = call
         .run(move |s, caller| {
             let b = body.read()?;
-            let token = s.add_supervisor(caller, &b.name, &b.precinct)?;
-            Ok(SupervisorAdded { name: b.name, precinct: b.precinct, token })
+            let role = match b.role.as_deref() {
+                None => SupervisorRole::Supervisor,
+                Some(text) => SupervisorRole::parse(text).ok_or_else(|| api::BadRequest {
+                    code: "invalid_role",
+                    message: format!("role {text:?}: use supervisor or investigator"),
+                })?,
+            };
+            let token = s.add_supervisor(caller, &b.name, &b.precinct, role)?;
+            Ok(SupervisorAdded { name: b.name, precinct: b.precinct, role: role.as_str().to_owned(), token })
         })
         .await?;
     reply(StatusCode::CREATED, added)

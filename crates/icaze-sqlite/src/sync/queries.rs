@@ -333,7 +333,7 @@ impl SyncStore for SqliteSyncStore {
         answer(|| {
             self.with_reader(|c| {
                 let mut stmt = c.prepare_cached(
-                    "SELECT name, precinct, token_hash, created_at FROM supervisors WHERE token_hash = ?1",
+                    "SELECT name, precinct, token_hash, created_at, role FROM supervisors WHERE token_hash = ?1",
                 )?;
                 read_first(&mut stmt, [hash.as_slice()], |r| {
                     Ok(SupervisorRow {
@@ -341,6 +341,7 @@ impl SyncStore for SqliteSyncStore {
                         precinct: r.get("precinct")?,
                         token_hash: hash32(r.get("token_hash")?)?,
                         created_at: minute(r.get("created_at")?)?,
+                        role: super::rows::role(r.get("role")?)?,
                     })
                 })
             })

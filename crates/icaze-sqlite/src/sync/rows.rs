@@ -28,6 +28,11 @@ pub(super) fn revocation_kind(v: i64) -> Result<icaze_sync_service::store::Revoc
         .ok_or_else(|| Error::Damaged(format!("revocation kind {v}")))
 }
 
+/// A stored supervisor role.
+pub(super) fn role(v: String) -> Result<icaze_sync_service::store::SupervisorRole, Error> {
+    icaze_sync_service::store::SupervisorRole::parse(&v).ok_or_else(|| Error::Damaged(format!("supervisor role {v:?}")))
+}
+
 pub(super) fn minute(v: i64) -> Result<UtcMinute, Error> {
     u32::try_from(v).map(UtcMinute::from_unix_minutes).map_err(|_| Error::Damaged(format!("time {v}")))
 }

@@ -211,6 +211,9 @@ pub(super) const MIGRATIONS: &[&str] = &[
     // 7 (issue 22): why a serial was revoked, as devices are told
     // (`RevocationKind::code`: 0 other, 1 replaced by a newer permit).
     "ALTER TABLE revocations ADD COLUMN kind INTEGER NOT NULL DEFAULT 0;",
+    // 8 (issue 23): a supervisor's role, `supervisor` or `investigator`
+    // (`icaze_sync_service::people`).
+    "ALTER TABLE supervisors ADD COLUMN role TEXT NOT NULL DEFAULT 'supervisor';",
 ];
 
 /// The stored codes of an inspection's input kinds (`icaze_protocol::InputKind::code`), migration 3.

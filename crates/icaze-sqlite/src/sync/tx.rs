@@ -275,9 +275,16 @@ impl SyncTx for Tx<'_> {
             let n = self
                 .0
                 .prepare_cached(
-                    "INSERT OR IGNORE INTO supervisors (name, precinct, token_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
+                    "INSERT OR IGNORE INTO supervisors (name, precinct, token_hash, created_at, role)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
                 )?
-                .execute(params![row.name, row.precinct, row.token_hash.as_slice(), row.created_at.unix_minutes()])?;
+                .execute(params![
+                    row.name,
+                    row.precinct,
+                    row.token_hash.as_slice(),
+                    row.created_at.unix_minutes(),
+                    row.role.as_str()
+                ])?;
             Ok(n == 1)
         })
     }
