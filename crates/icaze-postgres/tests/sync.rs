@@ -312,7 +312,7 @@ sync|3"
     // The permits store's schema is its own: it still opens.
     assert!(PgPermitStore::open(&db.url(), PgConfig::default()).is_ok());
     // The log and the audit trail refuse changes.
-    db.psql("UPDATE schema_version SET version = 2 WHERE store = 'sync'").unwrap();
+    db.psql("UPDATE schema_version SET version = 3 WHERE store = 'sync'").unwrap();
     let sync = PgSyncStore::open(&db.url(), PgConfig::default()).unwrap();
     sync.write(&mut |tx| {
         tx.put_device(&device("D"))?;
