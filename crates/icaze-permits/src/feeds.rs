@@ -30,11 +30,14 @@ pub enum Registry {
     People,
     /// The phone register (`document,phone`).
     Phones,
+    /// The authorised organisations (`tax_id,name,sector,zones,until`): fed
+    /// only whole (`PUT /v1/registries/organisations`), never in batches.
+    Organisations,
 }
 
 impl Registry {
     /// Every registry, in the order of their names.
-    pub const ALL: [Registry; 3] = [Registry::Deny, Registry::People, Registry::Phones];
+    pub const ALL: [Registry; 4] = [Registry::Deny, Registry::Organisations, Registry::People, Registry::Phones];
 
     /// Its name in paths, on the command line and in storage.
     pub fn as_str(self) -> &'static str {
@@ -42,6 +45,7 @@ impl Registry {
             Registry::Deny => "deny",
             Registry::People => "people",
             Registry::Phones => "phones",
+            Registry::Organisations => "organisations",
         }
     }
 
@@ -50,9 +54,17 @@ impl Registry {
         Registry::ALL.into_iter().find(|r| r.as_str() == name)
     }
 
-    /// The header of its batches: `op` and the registry's columns.
+    /// Whether an agency sends it as batches of changes; the authorised
+    /// organisations are only ever replaced whole.
+    pub fn has_batches(self) -> bool {
+        self != Registry::Organisations
+    }
+
+    /// The header of its batches: `op` and the registry's columns (for the
+    /// organisations, which have no batches, the columns of their whole file).
     pub fn columns(self) -> &'static [&'static str] {
         match self {
+            Registry::Organisations => &["tax_id", "name", "sector", "zones", "until"],
             Registry::Deny => &["op", "document", "reason", "until"],
             Registry::People => &["op", "document", "birth_date", "zone"],
             Registry::Phones => &["op", "document", "phone"],
@@ -138,6 +150,9 @@ fn change(registry: Registry, f: &[std::borrow::Cow<'_, str>]) -> Result<FeedCha
         (Registry::People, false) => FeedChange::Cancel(document()?),
         (Registry::Phones, true) => FeedChange::Phone(csv::phone_row(rest)?),
         (Registry::Phones, false) => FeedChange::Unphone(csv::phone_row(rest)?),
+        (Registry::Organisations, _) => {
+            return Err("the authorised organisations are replaced whole, not changed by batches".into())
+        }
     })
 }
 
@@ -343,6 +358,10 @@ mod tests {
             assert_eq!(Registry::parse(r.as_str()), Some(r));
         }
         assert_eq!(Registry::parse("denials"), None);
+        // The organisations are fed whole: a batch of them is every row refused.
+        assert!(!Registry::Organisations.has_batches() && Registry::People.has_batches());
+        let rows = "op,tax_id,name,sector,zones,until\nadd,1234567891,x,health,,\n";
+        assert_eq!(parse_batch(Registry::Organisations, rows).unwrap_err()[0].line, 1);
         let denied = ToRevoke { document: "AZE1".into(), cause: RevokeCause::Denied, feed: "etabib".into() };
         assert_eq!(denied.reason(), "deny list (feed etabib)");
         let imported = ToRevoke { feed: String::new(), ..denied.clone() };

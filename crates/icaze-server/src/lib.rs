@@ -337,10 +337,12 @@ impl Server {
             Arc::new(move || names_from.sms.zone_names(names_clock.now()).into_values().collect());
         let http_metrics = state.http_metrics.clone();
         let follower_state = state.clone();
+        let replacements = sync::replace::Replacements::new(sync.clone(), state.store.clone());
         let app = http::router(state)
             .merge(portal::http::router(portal, sms_sender))
             .merge(web::router(zone_names))
             .merge(sync::http::router(sync))
+            .merge(sync::replace::routes(replacements))
             .layer(axum::Extension(service_metrics))
             .layer(axum::middleware::from_fn(move |request, next| http::track(http_metrics.clone(), request, next)));
         tokio::spawn(apply_denials(sync_for_denials, config.deny_list_every, shutdown.subscribe()));

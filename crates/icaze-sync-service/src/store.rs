@@ -343,6 +343,17 @@ pub enum AuditDetails {
     SupervisorAdded { name: String, precinct: String, role: &'static str },
     /// `supervisor_removed`.
     SupervisorRemoved { name: String },
+    /// `registry_replaced` (the registry in use replaced whole by an
+    /// agency's feed) and `registry_replacement_refused` (left as it was):
+    /// how many rows were loaded, bad, and removed from the registry.
+    RegistryReplaced {
+        forced: bool,
+        loaded: u64,
+        problems: u64,
+        refused: Option<String>,
+        registry: &'static str,
+        removed: u64,
+    },
 }
 
 /// The bundle's version counter and what it was last bumped for.

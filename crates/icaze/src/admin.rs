@@ -270,6 +270,8 @@ enum FeedRegistry {
     People,
     /// The phone register.
     Phones,
+    /// The authorised organisations (replaced whole, never in batches).
+    Organisations,
 }
 
 impl FeedRegistry {
@@ -278,6 +280,7 @@ impl FeedRegistry {
             FeedRegistry::Deny => "deny",
             FeedRegistry::People => "people",
             FeedRegistry::Phones => "phones",
+            FeedRegistry::Organisations => "organisations",
         }
     }
 }

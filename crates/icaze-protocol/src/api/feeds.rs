@@ -100,3 +100,57 @@ pub struct FeedRemoved {
     /// Always `true`.
     pub removed: bool,
 }
+
+/// `PUT /v1/registries/people`: the population registry replaced whole (`200`,
+/// `state` `swapped`) or left as it was (`422`, `state` `refused`, with why).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeopleReplaced {
+    /// The agency whose feed sent it.
+    pub agency: String,
+    /// `swapped` or `refused`.
+    pub state: String,
+    /// Why it was refused (`?force=true` passes the guard, not a wrong header).
+    pub refused: Option<String>,
+    /// `?force=true` was given.
+    pub forced: bool,
+    /// Lines of the body read.
+    pub lines: u64,
+    /// Bytes of the body read.
+    pub bytes: u64,
+    /// Rows read cleanly: the people of the new registry.
+    pub loaded: u64,
+    /// People in the registry before.
+    pub registered: u64,
+    /// Documents no longer registered (their live permits are revoked as
+    /// "document cancelled"); 0 when refused.
+    pub removed: u64,
+    /// Every bad row, also those not listed.
+    pub problem_count: u64,
+    /// The first bad rows, by line.
+    pub problems: Vec<RowProblem>,
+}
+
+/// `GET /v1/registries/people/replacement`: how far the replacement this
+/// instance runs is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplacementProgress {
+    /// `idle` (none running here), `loading`, `comparing` or `swapped`.
+    pub state: String,
+    /// The agency whose replacement runs.
+    pub agency: Option<String>,
+    /// Lines of the body read so far.
+    pub lines: u64,
+    /// Bytes of the body read so far.
+    pub bytes: u64,
+    /// Rows loaded (known once comparing).
+    pub loaded: u64,
+}
+
+/// `PUT /v1/registries/organisations`: the authorised organisations replaced.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrganisationsReplaced {
+    /// The agency whose feed sent the list.
+    pub agency: String,
+    /// Organisations authorised now.
+    pub organisations: u64,
+}

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
 use axum::http::StatusCode;
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, post, put};
 use axum::Router;
 use icaze_permits::feeds::{BatchRecord, FeedCredential, MAX_BATCH_BYTES};
 use icaze_protocol::api::feeds as api;
@@ -32,6 +32,37 @@ pub fn routes<S: PermitStore>() -> Router<Arc<SyncService<S>>> {
             post(batch::<S>).layer(DefaultBodyLimit::max(MAX_BATCH_BYTES + 1)),
         )
         .route("/v1/registries/{registry}/batches", get(batches::<S>))
+        .route(
+            "/v1/registries/organisations",
+            put(organisations::<S>).layer(DefaultBodyLimit::max(MAX_ORGANISATIONS_BYTES)),
+        )
+}
+
+/// The largest list of authorised organisations: far above the bundle's caps,
+/// which the rules check row by row.
+const MAX_ORGANISATIONS_BYTES: usize = 16 << 20;
+
+/// `PUT /v1/registries/organisations`: the whole list, all or nothing.
+async fn organisations<S: PermitStore>(
+    State(svc): State<Arc<SyncService<S>>>,
+    credentials: Credentials,
+    body: RawBody,
+) -> Answer {
+    let done = blocking(&svc, move |s| {
+        let body = body.bytes().map_err(SyncError::from)?;
+        match s.replace_organisations(credentials.bearer.as_deref(), &body) {
+            Err(e @ SyncError::BadRows(_)) => Ok(Err(e)),
+            other => other.map(Ok),
+        }
+    })
+    .await?;
+    match done {
+        Ok((agency, count)) => ok(api::OrganisationsReplaced { agency, organisations: count as u64 }),
+        Err(e) => match &e {
+            SyncError::BadRows(problems) => reply(StatusCode::UNPROCESSABLE_ENTITY, refused(&e, problems)),
+            _ => Err(e.into()),
+        },
+    }
 }
 
 type Call<S> = edge::Call<SyncService<S>>;

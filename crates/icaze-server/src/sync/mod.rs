@@ -5,6 +5,7 @@
 pub mod answers;
 pub mod feeds;
 pub mod http;
+pub mod replace;
 
 pub use icaze_sqlite::sync as sqlite;
 pub use icaze_sync_service::*;

@@ -5,10 +5,12 @@
 //! whose document a feed cancelled.
 
 use icaze_permits::feeds::{self, BatchApplied, BatchRecord, FeedBatch, FeedCredential, Registry, RevokeCause};
-use icaze_permits::store::PermitStore;
+use icaze_permits::replace::ReplaceReport;
+use icaze_permits::store::{PermitStore, RowProblem};
 use sha2::{Digest as _, Sha256};
 
 use crate::auth::{self, Caller};
+use crate::store::AuditDetails;
 use crate::views::RevokeTarget;
 use crate::{SyncError, SyncService};
 
@@ -32,7 +34,10 @@ fn hex(bytes: &[u8]) -> String {
 
 fn registry(name: &str) -> Result<Registry, SyncError> {
     Registry::parse(name).ok_or_else(|| {
-        SyncError::invalid("unknown_registry", format!("there is no registry {name:?}: deny, people or phones"))
+        SyncError::invalid(
+            "unknown_registry",
+            format!("there is no registry {name:?}: deny, organisations, people or phones"),
+        )
     })
 }
 
@@ -89,6 +94,69 @@ impl<S: PermitStore> SyncService<S> {
         }
     }
 
+    /// The credential the `Authorization` header names, if it may feed
+    /// `registry_name`: `401` without one or with a token no agency holds,
+    /// `403` when it is another registry's.
+    pub fn feed_for(&self, bearer: Option<&str>, registry_name: &str) -> Result<FeedCredential, SyncError> {
+        let credential = self.feed_caller(bearer)?;
+        let registry = registry(registry_name)?;
+        if credential.registry != registry {
+            return Err(SyncError::Forbidden(format!(
+                "the feed of {} changes the {} registry, not {registry}",
+                credential.agency, credential.registry
+            )));
+        }
+        Ok(credential)
+    }
+
+    /// Replaces the authorised organisations with the whole list `body` (CSV
+    /// `tax_id,name,sector,zones,until`) under the `organisations` feed's
+    /// credential, audited as `registry_replaced`: all or nothing, a list with
+    /// bad rows refused with every one (`BadRows`). Returns the agency and
+    /// how many organisations are authorised now.
+    pub fn replace_organisations(&self, bearer: Option<&str>, body: &[u8]) -> Result<(String, usize), SyncError> {
+        let credential = self.feed_for(bearer, Registry::Organisations.as_str())?;
+        let text = std::str::from_utf8(body)
+            .map_err(|e| SyncError::invalid("invalid_list", format!("the list is not UTF-8 text: {e}")))?;
+        let list = icaze_permits::csv::organisation_list(text).map_err(|problems| {
+            SyncError::BadRows(problems.into_iter().map(|(line, message)| RowProblem { line, message }).collect())
+        })?;
+        let count = list.len();
+        self.permits.replace_organisations(&list)?;
+        let details = AuditDetails::RegistryReplaced {
+            forced: false,
+            loaded: count as u64,
+            problems: 0,
+            refused: None,
+            registry: Registry::Organisations.as_str(),
+            removed: 0,
+        };
+        self.audit_feed(&credential.agency, "registry_replaced", details)?;
+        tracing::info!(agency = credential.agency, count, "authorised organisations replaced");
+        Ok((credential.agency, count))
+    }
+
+    /// Audits a replacement of the population registry by `agency`'s feed
+    /// (made by the server over its backend, which streams the file), as
+    /// `registry_replaced` or, when refused, `registry_replacement_refused`.
+    pub fn people_replaced(&self, agency: &str, forced: bool, report: &ReplaceReport) -> Result<(), SyncError> {
+        let what = if report.refused.is_some() { "registry_replacement_refused" } else { "registry_replaced" };
+        let details = AuditDetails::RegistryReplaced {
+            forced,
+            loaded: report.loaded as u64,
+            problems: report.problem_count as u64,
+            refused: report.refused.as_ref().map(ToString::to_string),
+            registry: Registry::People.as_str(),
+            removed: report.removed.len() as u64,
+        };
+        self.audit_feed(agency, what, details)
+    }
+
+    fn audit_feed(&self, agency: &str, what: &str, details: AuditDetails) -> Result<(), SyncError> {
+        let caller = Caller::Service { name: format!("feed:{agency}") };
+        self.write(|tx| Ok(self.audit(tx, &caller, what, details.clone())?))
+    }
+
     /// Applies an agency's batch `batch_id` of changes to `registry_name`:
     /// the credential is checked first (`401`; another registry's `403`),
     /// then every row (`BadRows` lists each bad one: nothing applied), then
@@ -102,13 +170,13 @@ impl<S: PermitStore> SyncService<S> {
         batch_id: &str,
         body: &[u8],
     ) -> Result<FeedReceipt, SyncError> {
-        let credential = self.feed_caller(bearer)?;
-        let registry = registry(registry_name)?;
-        if credential.registry != registry {
-            return Err(SyncError::Forbidden(format!(
-                "the feed of {} changes the {} registry, not {registry}",
-                credential.agency, credential.registry
-            )));
+        let credential = self.feed_for(bearer, registry_name)?;
+        let registry = credential.registry;
+        if !registry.has_batches() {
+            return Err(SyncError::invalid(
+                "no_batches",
+                format!("the {registry} registry is replaced whole: PUT /v1/registries/{registry}"),
+            ));
         }
         feeds::valid_name("batch id", batch_id).map_err(|m| SyncError::invalid("invalid_batch_id", m))?;
         if body.len() > feeds::MAX_BATCH_BYTES {
