@@ -95,6 +95,7 @@ macro_rules! permit_store_conformance {
             what_instances_hold_in_memory_is_counted_for_all,
             the_deny_list_is_applied_by_one_applier_at_a_time,
             valid_permits_are_those_not_yet_ended,
+            valid_permits_of_many_documents_are_read_at_once,
             denials_to_apply_until_applied,
             permits_and_refused_requests_are_searched_and_counted,
             feed_credentials_are_kept_by_agency,
@@ -528,6 +529,34 @@ pub async fn valid_permits_are_those_not_yet_ended<B: Backend>(backend: &B) {
     assert_eq!(valid(179), [PermitSerial(3)]);
     assert!(valid(180).is_empty());
     assert!(store.valid_permits("AZE99999999", at).expect("valid").is_empty());
+}
+
+/// Many documents' valid permits in one call: each document that holds any,
+/// its serials in order, those ended left out, those holding none absent.
+pub async fn valid_permits_of_many_documents_are_read_at_once<B: Backend>(backend: &B) {
+    let db = backend.database();
+    let store = backend.open(&db);
+    let at = noon();
+    let limits = limits(at, 5, 5);
+    for (serial, document, hours) in [(3, "AZE10000001", 3), (1, "AZE10000001", 1), (2, "AZE10000002", 2)] {
+        let mut permit = sms_permit(serial, document, "994500000001", at);
+        permit.valid_until = at.checked_add(60 * hours).expect("in range");
+        assert_eq!(store.record_permit(permit, limits).await.expect("record"), Recorded::Issued);
+    }
+    let documents: Vec<String> = ["AZE10000001", "AZE10000002", "AZE99999999"].map(String::from).to_vec();
+    let many =
+        |minutes: u32| store.valid_permits_many(&documents, at.checked_add(minutes).expect("in range")).expect("valid");
+    let now = many(0);
+    assert_eq!(now.len(), 2, "{now:?}");
+    assert_eq!(now["AZE10000001"], [PermitSerial(1), PermitSerial(3)]);
+    assert_eq!(now["AZE10000002"], [PermitSerial(2)]);
+    let later = many(150);
+    assert_eq!(later.into_iter().collect::<Vec<_>>(), [("AZE10000001".to_owned(), vec![PermitSerial(3)])]);
+    assert!(many(180).is_empty());
+    assert!(store.valid_permits_many(&[], at).expect("valid").is_empty());
+    // More documents than one statement asks for.
+    let plenty: Vec<String> = (0..1200).map(|i| format!("AZE{:08}", 20_000_000 + i)).chain(documents.clone()).collect();
+    assert_eq!(store.valid_permits_many(&plenty, at).expect("valid"), now);
 }
 
 /// Denied documents wait for their permits to be revoked, in document order.

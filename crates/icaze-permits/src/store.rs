@@ -3,6 +3,7 @@
 //! is the embedded default; another backend (PostgreSQL) implements
 //! [`PermitStore`] without touching the rules in `sms.rs`.
 
+use std::collections::BTreeMap;
 use std::ops::Range;
 
 use icaze_core::{AuthorisedOrganisations, PermitSerial, UtcMinute, ZoneId};
@@ -385,6 +386,14 @@ pub trait PermitStore: Send + Sync + 'static {
     /// The serials of this document's permits still valid at `at` (or not
     /// yet valid), for revoking by document.
     fn valid_permits(&self, document: &str, at: UtcMinute) -> Result<Vec<PermitSerial>, StoreError>;
+    /// [`PermitStore::valid_permits`] of many documents (canonical) in one
+    /// call, for the deny-list applier's round: each document that holds any
+    /// with its serials in order; a document that holds none is absent.
+    fn valid_permits_many(
+        &self,
+        documents: &[String],
+        at: UtcMinute,
+    ) -> Result<BTreeMap<String, Vec<PermitSerial>>, StoreError>;
     /// Keeps an SMS request that got no new permit (committed in the
     /// writer's next batch; its failure loses no permit, only this row).
     fn record_refused(

@@ -10,12 +10,38 @@
 use std::collections::BTreeMap;
 
 use deadpool_postgres::{Client, Transaction};
-use icaze_core::UtcMinute;
+use icaze_core::{PermitSerial, UtcMinute};
 use icaze_permits::feeds::{BatchApplied, BatchRecord, FeedBatch, FeedChange, FeedCredential, Registry, RevokeCause};
 use icaze_permits::store::StoreError;
 use tokio_postgres::Row;
 
 use crate::permits::{col, db, fits};
+
+/// The permits still valid at `at` of each of `documents` that holds any,
+/// read through the index by document and validity, [`CHUNK`] documents a
+/// statement (`= ANY`).
+pub(crate) async fn valid_permits_many(
+    client: &Client,
+    documents: Vec<String>,
+    at: UtcMinute,
+) -> Result<BTreeMap<String, Vec<PermitSerial>>, StoreError> {
+    let query = client
+        .prepare_cached(
+            "SELECT document, serial FROM permits WHERE document = ANY($1) AND valid_until > $2
+             ORDER BY document, serial",
+        )
+        .await
+        .map_err(db)?;
+    let mut found: BTreeMap<String, Vec<PermitSerial>> = BTreeMap::new();
+    for chunk in documents.chunks(CHUNK) {
+        let rows = client.query(&query, &[&chunk, &i64::from(at.unix_minutes())]).await.map_err(db)?;
+        for row in &rows {
+            let serial = PermitSerial(fits(col::<i64>(row, 1)?, "a serial")?);
+            found.entry(col(row, 0)?).or_default().push(serial);
+        }
+    }
+    Ok(found)
+}
 
 /// Rows one statement sends.
 const CHUNK: usize = 5_000;

@@ -704,17 +704,18 @@ impl PermitStore for PgPermitStore {
         self.read(move |client| crate::shared::trust_list_reloaded(client, version))
     }
 
-    /// Read through the index by document and validity.
     fn valid_permits(&self, document: &str, at: UtcMinute) -> Result<Vec<PermitSerial>, StoreError> {
-        let document = document.to_owned();
-        self.read(move |client| async move {
-            let query = client
-                .prepare_cached("SELECT serial FROM permits WHERE document = $1 AND valid_until > $2 ORDER BY serial")
-                .await
-                .map_err(db)?;
-            let rows = client.query(&query, &[&document, &i64::from(at.unix_minutes())]).await.map_err(db)?;
-            rows.iter().map(|r| Ok(PermitSerial(fits(col::<i64>(r, 0)?, "a serial")?))).collect()
-        })
+        let mut many = self.valid_permits_many(&[document.to_owned()], at)?;
+        Ok(many.remove(document).unwrap_or_default())
+    }
+
+    fn valid_permits_many(
+        &self,
+        documents: &[String],
+        at: UtcMinute,
+    ) -> Result<BTreeMap<String, Vec<PermitSerial>>, StoreError> {
+        let documents = documents.to_vec();
+        self.read(move |client| async move { crate::feeds::valid_permits_many(&client, documents, at).await })
     }
 
     /// A round trip (`SELECT 1`) on a pooled connection; the pool replaces a

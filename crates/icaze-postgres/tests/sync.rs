@@ -473,3 +473,63 @@ fn issue_21_two_deny_list_appliers_at_once_revoke_and_audit_each_denial_once() {
         assert_eq!(entries, 1, "{document}");
     }
 }
+
+/// Issue 23's follow-up: the applier revokes a round of the queue in one
+/// transaction of the sync store, so a round of N documents makes exactly one
+/// bundle version, with one audit entry a document and its reason; the same
+/// documents queued again (a round applied again) revoke and audit nothing,
+/// and make no version.
+#[test]
+fn issue_23_a_round_of_documents_makes_one_bundle_version_with_an_audit_entry_a_document() {
+    use icaze_permits::store::PermitStore as _;
+    let db = database();
+    let keys = Keys::new();
+    let instances = two_instances(&keys, &db);
+    let permits = PgPermitStore::open(&db.url(), PgConfig::default()).unwrap();
+    let documents: Vec<String> = (0..50).map(|i| format!("AZE{:08}", 40_000_000 + i)).collect();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    // Two permits for each of the first 30 documents; the other 20 hold none.
+    let serials = runtime.block_on(permits.reserve_serials(2 * 30)).unwrap();
+    let records: Vec<_> = serials
+        .clone()
+        .map(|serial| {
+            let document = &documents[((serial - serials.start) / 2) as usize];
+            icaze_permits::conformance::sms_permit(serial, document, "", now())
+        })
+        .collect();
+    runtime.block_on(permits.record_issued_many(records)).unwrap();
+    let before = instances[0].revocations(&Caller::Admin, 0).unwrap();
+    assert!(before.is_empty());
+    let csv: String = documents.iter().map(|d| format!("{d},infected,\n")).collect();
+    permits.import_denials(&format!("document,reason,until\n{csv}")).unwrap();
+
+    let mut revoked = instances[0].apply_denials().unwrap();
+    revoked.sort_unstable();
+    assert_eq!(revoked, serials.clone().collect::<Vec<u32>>());
+    let rows = instances[1].revocations(&Caller::Admin, 0).unwrap();
+    assert_eq!(rows.len(), 60);
+    let version = rows[0].version;
+    assert!(rows.iter().all(|r| r.version == version), "one bundle version for the round");
+    assert!(rows.iter().all(|r| r.by == "deny-list" && r.reason == "put on the deny list"));
+    let audited = instances[0].audit_trail(&Caller::Admin, 0, 1000).unwrap();
+    let revocations: Vec<_> = audited.iter().filter(|(_, a)| a.what == "revoked").collect();
+    assert_eq!(revocations.len(), 30, "one audit entry a document that held permits");
+    for document in &documents[..30] {
+        let entries: Vec<_> = revocations.iter().filter(|(_, a)| a.details.contains(document.as_str())).collect();
+        assert_eq!(entries.len(), 1, "{document}");
+        assert!(entries[0].1.details.contains("put on the deny list"), "{:?}", entries[0]);
+        let details = &entries[0].1.details;
+        assert!(
+            details.contains(&format!("\"version\":{version}")) || details.contains(&format!("\"version\": {version}")),
+            "{details}"
+        );
+    }
+
+    // Queued again: nothing new, no version, no audit entry.
+    permits.import_denials(&format!("document,reason,until\n{csv}")).unwrap();
+    assert_eq!(instances[1].apply_denials().unwrap(), Vec::<u32>::new());
+    assert!(permits.denials_to_apply(100).unwrap().is_empty());
+    assert_eq!(instances[0].revocations(&Caller::Admin, version).unwrap(), Vec::new());
+    let again = instances[0].audit_trail(&Caller::Admin, 0, 1000).unwrap();
+    assert_eq!(again.iter().filter(|(_, a)| a.what == "revoked").count(), 30);
+}

@@ -14,6 +14,7 @@
 //! stores are trait objects already (`Box<dyn SyncStore>`, `Box<dyn
 //! PortalStore>`).
 
+use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::Path;
 
@@ -323,6 +324,14 @@ impl PermitStore for PermitBackend {
 
     fn valid_permits(&self, document: &str, at: UtcMinute) -> Result<Vec<PermitSerial>, StoreError> {
         each!(self, s => s.valid_permits(document, at))
+    }
+
+    fn valid_permits_many(
+        &self,
+        documents: &[String],
+        at: UtcMinute,
+    ) -> Result<BTreeMap<String, Vec<PermitSerial>>, StoreError> {
+        each!(self, s => s.valid_permits_many(documents, at))
     }
 
     async fn ready(&self) -> Result<(), StoreError> {

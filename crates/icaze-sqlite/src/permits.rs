@@ -2,6 +2,7 @@
 //! that commits many requests in one transaction (group commit), and a pool
 //! of read connections.
 
+use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -669,16 +670,16 @@ impl PermitStore for SqlitePermitStore {
     /// would cost every SMS permit one more index write for a rare
     /// supervisor's action (about a second per 10 million permits).
     fn valid_permits(&self, document: &str, at: UtcMinute) -> Result<Vec<PermitSerial>, StoreError> {
-        answer(|| {
-            self.with_reader(|c| {
-                let mut stmt = c.prepare_cached(
-                    "SELECT p.serial FROM document_permits d JOIN permits p ON p.serial = d.serial
-                     WHERE d.document = ?1 AND p.valid_until > ?2 ORDER BY p.serial",
-                )?;
-                let rows = stmt.query_map(params![document, at.unix_minutes()], |r| r.get::<_, u32>(0))?;
-                Ok(rows.map(|r| r.map(PermitSerial)).collect::<Result<Vec<_>, _>>()?)
-            })
-        })
+        let mut many = self.valid_permits_many(&[document.to_owned()], at)?;
+        Ok(many.remove(document).unwrap_or_default())
+    }
+
+    fn valid_permits_many(
+        &self,
+        documents: &[String],
+        at: UtcMinute,
+    ) -> Result<BTreeMap<String, Vec<PermitSerial>>, StoreError> {
+        answer(|| self.with_reader(|c| feeds::valid_permits_many(c, documents, at)))
     }
 
     async fn record_refused(&self, request: RefusedRequest) -> Result<(), StoreError> {

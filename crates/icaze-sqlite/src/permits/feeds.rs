@@ -1,11 +1,44 @@
 //! The registry feeds in `registry.db`: the agencies' credentials, a batch
 //! applied with its record in one transaction, and the records read back.
 
-use icaze_core::UtcMinute;
+use std::collections::BTreeMap;
+
+use icaze_core::{PermitSerial, UtcMinute};
 use icaze_permits::feeds::{BatchApplied, BatchRecord, FeedBatch, FeedChange, FeedCredential, Registry, RevokeCause};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 use crate::Error;
+
+/// Documents one statement asks for: well under SQLite's bound on a
+/// statement's parameters.
+const DOCUMENTS_AT_ONCE: usize = 500;
+
+/// The permits still valid at `at` of each of `documents` that holds any,
+/// in statements of up to [`DOCUMENTS_AT_ONCE`] documents.
+pub(super) fn valid_permits_many(
+    c: &Connection,
+    documents: &[String],
+    at: UtcMinute,
+) -> Result<BTreeMap<String, Vec<PermitSerial>>, Error> {
+    let mut found: BTreeMap<String, Vec<PermitSerial>> = BTreeMap::new();
+    for chunk in documents.chunks(DOCUMENTS_AT_ONCE) {
+        let marks = vec!["?"; chunk.len()].join(",");
+        let mut stmt = c.prepare_cached(&format!(
+            "SELECT d.document, p.serial FROM document_permits d JOIN permits p ON p.serial = d.serial
+             WHERE d.document IN ({marks}) AND p.valid_until > ? ORDER BY d.document, p.serial"
+        ))?;
+        let at = at.unix_minutes();
+        let values =
+            chunk.iter().map(|d| d as &dyn rusqlite::ToSql).chain(std::iter::once(&at as &dyn rusqlite::ToSql));
+        let rows =
+            stmt.query_map(rusqlite::params_from_iter(values), |r| Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?)))?;
+        for row in rows {
+            let (document, serial) = row?;
+            found.entry(document).or_default().push(PermitSerial(serial));
+        }
+    }
+    Ok(found)
+}
 
 /// The registry of a stored name.
 fn registry(name: &str) -> Result<Registry, Error> {

@@ -9,9 +9,9 @@ use icaze_permits::replace::ReplaceReport;
 use icaze_permits::store::{PermitStore, RowProblem};
 use sha2::{Digest as _, Sha256};
 
+use super::revoke::DocumentRevocation;
 use crate::auth::{self, Caller};
 use crate::store::AuditDetails;
-use crate::views::RevokeTarget;
 use crate::{SyncError, SyncService};
 
 /// The most batch records one query returns.
@@ -228,8 +228,9 @@ impl<S: PermitStore> SyncService<S> {
     /// Revokes the live permits of every channel of the people put on the
     /// deny list (by an import or a feed) or whose document a feed cancelled
     /// since the last call ([`PermitStore::denials_to_apply`], queued in the
-    /// change's own transaction): each document in one revocation with its
-    /// audit line, by `deny-list` or `people-registry`, with the reason of
+    /// change's own transaction): a round of the queue (256 documents) in one
+    /// transaction of the sync store and one bundle version, each document
+    /// with its own audit line, by `deny-list` or `people-registry`, with the reason of
     /// [`icaze_permits::feeds::ToRevoke::reason`] (the feed, never the row's
     /// own words), so that they are in the next bundle. A denial already
     /// lifted or expired, or a document registered again, revokes nothing,
@@ -254,19 +255,33 @@ impl<S: PermitStore> SyncService<S> {
                 return Ok(revoked);
             }
             let now = self.now();
+            let mut held = Vec::new();
             for entry in &queued {
                 let (holds, name) = match entry.cause {
                     RevokeCause::Denied => (self.permits.denial(&entry.document, now)?.is_some(), "deny-list"),
                     RevokeCause::Cancelled => (self.permits.person(&entry.document)?.is_none(), "people-registry"),
                 };
-                // Most people denied hold no permit: they cost a read, not a
-                // transaction of the sync store.
-                if holds && !self.permits.valid_permits(&entry.document, now)?.is_empty() {
-                    let caller = Caller::Service { name: name.into() };
-                    let target = RevokeTarget::Document(entry.document.clone());
-                    revoked.extend(self.revoke(&caller, target, &entry.reason())?.0);
+                if holds {
+                    held.push((entry, name));
                 }
             }
+            // Most people denied hold no permit: one read for the round
+            // finds those who do.
+            let documents: Vec<String> = held.iter().map(|(entry, _)| entry.document.clone()).collect();
+            let live = self.permits.valid_permits_many(&documents, now)?;
+            let mut round = Vec::new();
+            for (entry, name) in held {
+                let serials = live.get(&entry.document).cloned().unwrap_or_default();
+                if !serials.is_empty() {
+                    round.push(DocumentRevocation {
+                        caller: Caller::Service { name: name.into() },
+                        document: entry.document.clone(),
+                        reason: entry.reason(),
+                        serials: serials.into_iter().map(|s| s.0).collect(),
+                    });
+                }
+            }
+            revoked.extend(self.revoke_documents(&round)?);
             self.permits.denials_applied(&queued)?;
         }
     }

@@ -1,6 +1,8 @@
 //! Revocations: a serial, a list, or a document's live permits, recorded
 //! with their kind in one transaction with the audit line.
 
+use std::collections::BTreeSet;
+
 use icaze_core::{DocumentNumber, UtcMinute};
 use icaze_permits::store::PermitStore;
 
@@ -10,7 +12,85 @@ use crate::store::{AuditDetails, RevocationKind, RevocationRow};
 use crate::views::{RevokeTarget, MAX_REVOKE_SERIALS};
 use crate::SyncError;
 
+/// One document's live permits in a round of the deny-list applier: who
+/// revokes them and why, audited on its own line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct DocumentRevocation {
+    /// The service caller (`deny-list`, `people-registry`).
+    pub caller: Caller,
+    /// The document, canonical.
+    pub document: String,
+    /// The reason devices and the audit trail show.
+    pub reason: String,
+    /// The document's permits valid when the round read them.
+    pub serials: Vec<u32>,
+}
+
 impl<S: PermitStore> SyncService<S> {
+    /// Revokes a round of documents' permits in one transaction and one
+    /// bundle version (none when nothing new was revoked), with one audit
+    /// line for each document that had a serial not yet revoked: a serial
+    /// revoked before (a round applied again after a crash, another applier)
+    /// is neither revoked nor audited again. Service callers only, so no
+    /// supervisor's limits apply. Returns the serials revoked.
+    pub(crate) fn revoke_documents(&self, round: &[DocumentRevocation]) -> Result<Vec<u32>, SyncError> {
+        if round.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut documents = Vec::with_capacity(round.len());
+        for item in round {
+            documents.push((item, reason(&item.reason)?));
+        }
+        let now = self.now();
+        self.write(|tx| {
+            let mut state = tx.bundle_state()?;
+            // A serial met twice in a round (one document queued twice) is
+            // revoked and audited the first time only.
+            let mut seen = BTreeSet::new();
+            let mut fresh = Vec::with_capacity(documents.len());
+            for &(item, ref why) in &documents {
+                let mut serials = Vec::new();
+                for &serial in &item.serials {
+                    if seen.insert(serial) && !tx.is_revoked(serial)? {
+                        serials.push(serial);
+                    }
+                }
+                if !serials.is_empty() {
+                    fresh.push((item, why, serials));
+                }
+            }
+            if fresh.is_empty() {
+                return Ok(Vec::new());
+            }
+            state.version += 1;
+            state.minted_at = Some(now);
+            tx.set_bundle_state(&state)?;
+            let mut revoked = Vec::new();
+            for (item, why, serials) in fresh {
+                for &serial in &serials {
+                    tx.insert_revocation(&RevocationRow {
+                        serial,
+                        version: state.version,
+                        at: now,
+                        by: item.caller.name().to_owned(),
+                        reason: why.clone(),
+                        document: Some(item.document.clone()),
+                        kind: RevocationKind::Other,
+                    })?;
+                }
+                let details = AuditDetails::Revoked {
+                    document: Some(item.document.clone()),
+                    reason: why.clone(),
+                    serials: serials.clone(),
+                    version: state.version,
+                };
+                self.audit(tx, &item.caller, "revoked", details)?;
+                revoked.extend(serials);
+            }
+            Ok(revoked)
+        })
+    }
+
     /// Revokes a serial, or every permit of a document still valid now, in
     /// one transaction with its audit line; bumps the bundle version when
     /// anything new was revoked.
