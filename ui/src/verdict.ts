@@ -1,7 +1,7 @@
 // What a verdict looks like on screen: its colour level and title. Pure
 // functions, unit-tested: the colour is the one thing an officer reads from
 // across the street, so it must fail safe.
-import type { Verdict } from "./api";
+import type { LogRecord, Verdict } from "./api";
 import type { VerdictKind as CoreKind } from "./bindings/VerdictKind";
 
 /**
@@ -110,8 +110,22 @@ export type Title = VerdictKind | "replaced";
  * that the officer asks the holder for the new permit.
  */
 export function titleOf(verdict: Pick<Judged, "kind" | "reasons">): Title {
-  const kind = kindOf(verdict);
-  return kind === "revoked" && verdict.reasons[0]?.code === "replaced" ? "replaced" : kind;
+  return titleOfCodes(verdict.kind, verdict.reasons[0]?.code);
+}
+
+/**
+ * The title of a logged check, as `titleOf` gives it for the verdict when it
+ * was shown: the Log screen says "replaced by a newer permit" where the result
+ * did (issue 22), not "revoked". Null for a manual record (no verdict). A log
+ * record keeps its reasons as codes, the decisive one first.
+ */
+export function recordTitle(record: Pick<LogRecord, "verdict" | "reasons">): Title | null {
+  return record.verdict === null ? null : titleOfCodes(record.verdict, record.reasons?.[0]);
+}
+
+function titleOfCodes(kind: string, decisive: string | undefined): Title {
+  const known = kindOf({ kind });
+  return known === "revoked" && decisive === "replaced" ? "replaced" : known;
 }
 
 /** Reason and warning codes the catalogues translate (`reason.<code>`). */

@@ -5,13 +5,14 @@ import { h } from "../dom";
 import { type Key, t, tMaybe } from "../i18n";
 import { printedDocument } from "../document";
 import { clockTime } from "../time";
-import { levelOf } from "../verdict";
+import { levelOf, recordTitle } from "../verdict";
 import { zoneName } from "../zones";
 
 let loaded: TodayLog | null = null;
 
 function what(record: LogRecord): string {
-  if (record.verdict) return tMaybe(`verdict.${record.verdict}`) ?? record.verdict;
+  const title = recordTitle(record);
+  if (title) return t(`verdict.${title}`);
   return tMaybe(`manual.kind.${record.input === "imminent_danger" ? "danger" : record.input}`) ?? record.input;
 }
 

@@ -453,6 +453,27 @@ test("the log lists today's checks and the outbox", async () => {
   await page.close();
 });
 
+test("the log titles a permit a newer one replaced as replaced, not revoked, in every language (issue 22)", async () => {
+  const page = await openApp();
+  await check(page, `${TOKEN}REPLACED`);
+  await page.click("#result-next");
+  await check(page, `${TOKEN}REVOKED`);
+  await page.click("#result-next");
+  for (const lang of ["az", "en", "ru"]) {
+    if (lang !== "az") {
+      await page.click("#tab-settings");
+      await page.click(`#settings-language-${lang}`);
+      await page.waitForFunction((l) => document.documentElement.lang === l, lang);
+    }
+    await page.click("#tab-log");
+    await page.waitForSelector("#log-list .entry");
+    const titles = await page.$$eval("#log-list .entry .what", (els) => els.map((e) => e.textContent));
+    assert.deepEqual(titles, [catalogue[lang]["verdict.revoked"], catalogue[lang]["verdict.replaced"]], lang);
+  }
+  await page.screenshot({ path: join(shots, "ui-log-replaced.png") });
+  await page.close();
+});
+
 test("a device not set up yet is set up from the root key, then scans", async () => {
   const page = await openApp({ zone: 0, firstStart: true });
   await page.waitForSelector("#setup-form");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { kindOf, levelOf, SYMBOL, timeRowOf, titleOf, violationDocument } from "../../src/verdict";
+import { kindOf, levelOf, recordTitle, SYMBOL, timeRowOf, titleOf, violationDocument } from "../../src/verdict";
 
 describe("verdict to colour", () => {
   it("maps the core's display to green, amber, red", () => {
@@ -32,6 +32,22 @@ describe("the title of a replaced permit (issue 22)", () => {
     expect(titleOf({ kind: "expired", reasons: [reason("replaced")] })).toBe("expired");
     expect(titleOf({ kind: "revoked", reasons: [reason("expired"), reason("replaced")] })).toBe("revoked");
     expect(titleOf({ kind: "teleported", reasons: [reason("replaced")] })).toBe("unknown");
+  });
+});
+
+describe("a logged check's title", () => {
+  it("says replaced for a revoked permit whose decisive reason is replaced, as the result did (issue 22)", () => {
+    expect(recordTitle({ verdict: "revoked", reasons: ["replaced"] })).toBe("replaced");
+    expect(recordTitle({ verdict: "revoked", reasons: ["replaced", "expired"] })).toBe("replaced");
+  });
+
+  it("says the kind otherwise, unknown for a kind this build does not know, and nothing for a manual record", () => {
+    expect(recordTitle({ verdict: "revoked", reasons: ["revoked"] })).toBe("revoked");
+    expect(recordTitle({ verdict: "revoked", reasons: ["expired", "replaced"] })).toBe("revoked");
+    expect(recordTitle({ verdict: "revoked", reasons: null })).toBe("revoked");
+    expect(recordTitle({ verdict: "expired", reasons: ["replaced"] })).toBe("expired");
+    expect(recordTitle({ verdict: "teleported", reasons: ["replaced"] })).toBe("unknown");
+    expect(recordTitle({ verdict: null, reasons: null })).toBeNull();
   });
 });
 
