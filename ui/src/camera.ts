@@ -1,6 +1,8 @@
-// The live camera of the Scan screen. The screen talks to a `Scanner`: it
-// opens a camera with a preview, reads QR codes, and hands back the first
-// text that looks like a permit token, after releasing the camera.
+// The live camera of the Scan screen, and of the Manual screen's "Scan card".
+// A screen talks to a `Scanner`: it opens a camera with a preview, reads QR
+// codes, and hands back the first text it accepts (by default one that looks
+// like a permit token; a service card's tax id on the Manual screen,
+// `ScanOptions.accept`), after releasing the camera.
 // `webScanner` is the webview's camera (getUserMedia) with frames decoded by
 // jsQR (pure JavaScript: no eval, no WebAssembly, so the window's CSP stays
 // as it is). On Android/iOS a second `Scanner` over
@@ -91,16 +93,21 @@ const realTimers: Timers = {
   clear: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
 
+/** Which decoded texts end a scan: true for one the screen wants. */
+export type Accept = (text: string) => boolean;
+
 export interface ScanLoopConfig {
   /** The pause between the end of one read and the start of the next. */
   intervalMs: number;
+  /** The texts that end the scan; `isTokenCandidate` when absent. */
+  accept?: Accept;
   /** Reads one frame: the decoded text, or null (no code, no frame yet, or a frame that failed). */
   read(): string | null;
   /** Whether scanning should go on (false once the preview has left the page). */
   alive(): boolean;
-  /** The first token candidate, trimmed; the loop has stopped before this is called. */
+  /** The first accepted text (a token candidate), trimmed; the loop has stopped before this is called. */
   onToken(text: string): void;
-  /** A code that is not a permit; called again only when a different one is read. */
+  /** A code that is not accepted (not a permit); called again only when a different one is read. */
   onOther(text: string): void;
   /**
    * A token candidate that does not end the scan: the text checked just
@@ -162,7 +169,7 @@ export class ScanLoop {
     }
     if (this.stopped) return;
     if (text === null) return this.schedule();
-    const candidate = isTokenCandidate(text);
+    const candidate = (this.config.accept ?? isTokenCandidate)(text);
     if (candidate && text.trim() !== this.config.skip) {
       this.stop();
       this.config.onToken(text.trim());
@@ -183,9 +190,9 @@ export class ScanLoop {
 
 /** What the Scan screen hears from a scanner. */
 export interface ScanHandlers {
-  /** The first token candidate; the camera is already released. */
+  /** The first accepted text (a token candidate by default), trimmed; the camera is already released. */
   onToken(text: string): void;
-  /** A QR code was read that is not a permit; scanning goes on. */
+  /** A QR code was read that is not accepted (not a permit); scanning goes on. */
   onOther(text: string): void;
   /**
    * The camera was released, for whatever reason (a token, `stop`, the page
@@ -204,6 +211,12 @@ export interface ScanOptions {
    * again, the permit still in front of it.
    */
   skip?: string | null;
+  /**
+   * The texts that end the scan: `isTokenCandidate` when absent (the Scan
+   * screen), `hasTaxId` for a service card. Any other text read goes to
+   * `onOther`, and scanning goes on.
+   */
+  accept?: Accept;
 }
 
 /** A running camera. */
@@ -220,7 +233,7 @@ export interface ScanSession {
 export interface Scanner {
   /**
    * Opens the camera with its preview in `view` and reads codes until the
-   * first token candidate, `stop`, the page being hidden, or `view` leaving
+   * first accepted text (`ScanOptions.accept`), `stop`, the page being hidden, or `view` leaving
    * the page. Rejects with a `CameraFailure` when the camera cannot be opened.
    */
   start(view: HTMLElement, handlers: ScanHandlers, options?: ScanOptions): Promise<ScanSession>;
@@ -286,6 +299,7 @@ export const webScanner: Scanner = {
     const loop = new ScanLoop({
       intervalMs: SCAN_INTERVAL_MS,
       read,
+      accept: options.accept,
       alive: () => view.isConnected && document.visibilityState !== "hidden",
       onToken: handlers.onToken,
       onOther: handlers.onOther,

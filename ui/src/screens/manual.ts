@@ -4,9 +4,13 @@
 // (`State.manualDraft`). A service card is also looked up among the
 // authorised organisations (`check_service_card`), and its answer shown
 // under the form: ✓ authorised, ✗ not authorised, ? unknown or several.
+// "Scan the card's code" reads the tax id from the card's QR code with the
+// Scan screen's camera (camera-panel.ts; what a code may carry: `cardTaxId`)
+// and checks it as if typed, once the card's number is there.
 import { api, type ManualRequest, type Organisation, type ServiceCard } from "../api";
 import type { Ctx } from "../app";
-import { cardLook } from "../cards";
+import { cameraPanel, stopCamera } from "../camera-panel";
+import { cardLook, cardTaxId, hasTaxId } from "../cards";
 import { canonicalDocument } from "../document";
 import { h } from "../dom";
 import { type Key, t } from "../i18n";
@@ -28,6 +32,7 @@ let chosen: Kind = "service_card";
 let lastCard: ServiceCard | null = null;
 
 export function manualScreen(ctx: Ctx): HTMLElement {
+  stopCamera();
   const zone = ctx.state.settings.zone;
   // A draft (from a red result) stays in the state while this screen shows,
   // so that a render after a refused save fills it in again; choosing
@@ -62,6 +67,36 @@ export function manualScreen(ctx: Ctx): HTMLElement {
     if (input) input.value = taxId;
     form.requestSubmit();
   };
+  // The service card's code, read by the camera: the tax id goes in the
+  // organisation field, and the card is checked (the same command, logged
+  // the same way, as typed) if its number is there; else the number is asked for.
+  const scanned = h("p", { class: "hint", id: "card-scanned", "aria-live": "polite", hidden: true });
+  const cardCamera =
+    chosen === "service_card"
+      ? cameraPanel({
+          id: "card",
+          open: t("card.scan"),
+          openClass: "big",
+          aim: t("card.camera_aim"),
+          other: (text) => {
+            const code = cardTaxId(text);
+            return t("problem" in code && code.problem === "several" ? "card.several_tax_ids" : "card.no_tax_id");
+          },
+          accept: hasTaxId,
+          fail: (e) => ctx.fail(e),
+          check: (text) => {
+            const code = cardTaxId(text);
+            const organisation = inputs.get("organisation");
+            const number = inputs.get("card_number");
+            if (!("taxId" in code) || !organisation || !number) return;
+            organisation.value = code.taxId;
+            if (number.value.trim()) return form.requestSubmit();
+            scanned.textContent = t("card.scanned", { tax_id: code.taxId });
+            scanned.hidden = false;
+            number.focus();
+          },
+        })
+      : null;
   const answerSlot = h(
     "div",
     { id: "card-answer-slot", "aria-live": "polite" },
@@ -106,6 +141,8 @@ export function manualScreen(ctx: Ctx): HTMLElement {
   const form = h(
     "form",
     { onsubmit: submit, id: "manual-form" },
+    cardCamera,
+    scanned,
     fields,
     h("label", { class: "field" }, h("span", {}, t("manual.field.note")), note),
     h("button", { class: "primary big", type: "submit", id: "manual-save", disabled: !zone }, t("manual.save")),

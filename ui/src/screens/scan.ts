@@ -2,8 +2,8 @@
 // type an SMS or a token. Until a zone is chosen, a first-run step asks for
 // it instead. After a check the camera read, the camera opens again by itself.
 import { api } from "../api";
-import type { Ctx, Rescan } from "../app";
-import { CameraFailure, type Scanner, type ScanSession, webScanner } from "../camera";
+import type { Ctx } from "../app";
+import { cameraPanel, stopCamera } from "../camera-panel";
 import { fileInput, h } from "../dom";
 import { t } from "../i18n";
 import { parseZoneNumber, zoneName } from "../zones";
@@ -11,138 +11,8 @@ import { parseZoneNumber, zoneName } from "../zones";
 /** The longest paste sent to the device; the core refuses more (MAX_TEXT_BYTES). */
 export const MAX_PASTE_CHARS = 4000;
 
-// The camera behind "Scan with camera": the webview's by default. A phone
-// build can choose another implementation (tauri-plugin-barcode-scanner)
-// with `useScanner` before the app starts.
-let scanner: Scanner = webScanner;
-
-/** Chooses the camera implementation of the Scan screen. */
-export function useScanner(next: Scanner): void {
-  scanner = next;
-}
-
-// Invariant: at most one camera runs, and only while a Scan screen shows it.
-// Every render of the screen stops the previous one; leaving the screen or
-// hiding the page stops it from inside the scanner.
-let active: ScanSession | null = null;
-
-function stopCamera(): void {
-  active?.stop();
-  active = null;
-}
-
-/**
- * The camera button and its preview panel. `check` sends a read text to the
- * core, with whether the torch was on. With `resume` (the camera read the
- * check whose result was just shown) the camera opens again by itself, the
- * torch as it was, and does not check that text again.
- */
-function cameraPanel(
-  fail: (error: unknown) => void,
-  check: (text: string, torch: boolean) => void,
-  resume: Rescan | null,
-) {
-  const status = h("p", { class: "hint", id: "scan-camera-status", role: "status", "aria-live": "polite" });
-  const torch: HTMLButtonElement = h(
-    "button",
-    { type: "button", id: "scan-torch", "aria-pressed": "false", hidden: true, onclick: () => void switchTorch(!lit) },
-    t("scan.torch_on"),
-  );
-  const cancel = h(
-    "button",
-    { type: "button", id: "scan-camera-cancel", onclick: () => (stopCamera(), close()) },
-    t("scan.camera_cancel"),
-  );
-  const view = h(
-    "div",
-    { class: "camera", id: "scan-camera-view", hidden: true, "aria-label": t("scan.camera_view") },
-    status,
-    h("div", { class: "camera-actions" }, torch, cancel),
-  );
-  const open: HTMLButtonElement = h(
-    "button",
-    { type: "button", class: "primary big", id: "scan-camera", onclick: () => void start(null) },
-    t("scan.camera"),
-  );
-
-  // Each opening gets a number; Cancel moves it on, so a camera that opens
-  // after Cancel (the permission prompt was slow) is closed at once.
-  let attempt = 0;
-  // Whether the officer has the torch on. Not reset when the camera closes
-  // for a check, so that the check can hand it on to the reopened camera.
-  let lit = false;
-
-  const showTorch = (on: boolean) => {
-    torch.setAttribute("aria-pressed", String(on));
-    torch.textContent = t(on ? "scan.torch_off" : "scan.torch_on");
-  };
-
-  const close = () => {
-    attempt++;
-    view.hidden = true;
-    torch.hidden = true;
-    showTorch(false);
-    open.disabled = false;
-  };
-
-  const start = async (again: Rescan | null) => {
-    stopCamera();
-    const mine = ++attempt;
-    lit = false;
-    open.disabled = true;
-    view.hidden = false;
-    status.textContent = t("scan.camera_starting");
-    let session: ScanSession;
-    try {
-      session = await scanner.start(
-        view,
-        {
-          onToken: (text) => check(text, lit),
-          onOther: () => {
-            status.textContent = t("scan.camera_not_permit");
-          },
-          onSkip: () => {
-            status.textContent = t("scan.camera_same");
-          },
-          // However the camera stopped (a token, Cancel, the page hidden), the
-          // panel closes and the button can open it again.
-          onStop: () => {
-            if (mine === attempt) close();
-          },
-        },
-        { skip: again?.skip ?? null },
-      );
-    } catch (e) {
-      if (mine !== attempt) return;
-      close();
-      // Opened by itself after a result, a camera that will not open (gone,
-      // refused, busy) leaves the Scan screen as it is, without a message:
-      // the officer did not ask for it, and the button still explains.
-      if (!again) fail((e instanceof CameraFailure ? e : new CameraFailure("failed")).appError());
-      return;
-    }
-    if (mine !== attempt || !view.isConnected) {
-      session.stop();
-      return;
-    }
-    active = session;
-    status.textContent = t("scan.camera_aim");
-    torch.hidden = !session.torch;
-    if (again?.torch && session.torch) await switchTorch(true);
-  };
-
-  const switchTorch = async (on: boolean) => {
-    const session = active;
-    if (session && (await session.setTorch(on)) && session === active) {
-      lit = on;
-      showTorch(on);
-    }
-  };
-
-  // After the render has put the panel on the page (the scanner checks that its view is there).
-  if (resume) queueMicrotask(() => view.isConnected && void start(resume));
-  return [open, view];
-}
+// The camera (its implementation, `useScanner`, and the one-camera invariant) is camera-panel.ts's.
+export { useScanner } from "../camera-panel";
 
 /** The text of a check that failed to read, put back when the screen is drawn again. */
 let kept = "";
@@ -206,7 +76,19 @@ export function scanScreen(ctx: Ctx): HTMLElement {
     "section",
     { class: "scan" },
     h("h1", {}, t("scan.title")),
-    cameraPanel((e) => ctx.fail(e), (text, torch) => void checkText(text, torch), resume),
+    cameraPanel(
+      {
+        id: "scan",
+        open: t("scan.camera"),
+        openClass: "primary big",
+        aim: t("scan.camera_aim"),
+        other: () => t("scan.camera_not_permit"),
+        same: t("scan.camera_same"),
+        fail: (e) => ctx.fail(e),
+        check: (text, torch) => void checkText(text, torch),
+      },
+      resume,
+    ),
     h("label", { class: "file-button big" }, t("scan.open_image"), file),
     h("p", { class: "or" }, t("scan.or")),
     input,

@@ -870,10 +870,14 @@ const qrCamera = ({ width, height, luma }) => {
     return stream;
   };
 };
-const permitQr = () => {
-  const { width, height, luma } = readGreyPng(join(ui, "tests", "e2e", "permit-qr.png"));
+/** The init script of a `qrCamera` showing tests/e2e/`file`. */
+const qrCameraOf = (file) => {
+  const { width, height, luma } = readGreyPng(join(ui, "tests", "e2e", file));
   return { content: `(${qrCamera})(${JSON.stringify({ width, height, luma: luma.toString("base64") })});` };
 };
+const permitQr = () => qrCameraOf("permit-qr.png");
+// tests/e2e/card-qr.png is `icaze qr --png` of "Bakı Metropoliteni QSC\nVÖEN: 1700000001".
+const cardQr = () => qrCameraOf("card-qr.png");
 
 const checkTexts = (page) =>
   page.evaluate(() => window.__icazeCalls.filter((c) => c.cmd === "check_text").map((c) => c.args.text));
@@ -950,6 +954,80 @@ test("a camera that will not open again after a result leaves the Scan screen as
   assert.equal(await page.textContent("#error-banner span"), catalogue.az["error.camera_denied"]);
   await check(page, TOKEN);
   assert.equal(await page.getAttribute("#result", "data-level"), "green");
+  await page.close();
+});
+
+const cardChecks = (page) =>
+  page.evaluate(() => window.__icazeCalls.filter((c) => c.cmd === "check_service_card").map((c) => c.args.request));
+
+test("a service card's code is scanned: its tax id checked as if typed, the card's number asked for first if missing", async () => {
+  const page = await openApp({ init: [cardQr()] });
+  await page.click("#tab-manual");
+  await page.waitForSelector("#manual-form");
+  assert.equal(await page.textContent("#card-camera"), catalogue.az["card.scan"]);
+  assert.equal(await page.isHidden("#card-camera-view"), true);
+
+  // The card's number typed first: the code's tax id is checked at once, and the camera released.
+  await page.fill("#manual-card_number", "4711");
+  await page.click("#card-camera");
+  await page.waitForSelector("#scan-video");
+  assert.equal(await page.textContent("#card-camera-status"), catalogue.az["card.camera_aim"]);
+  await page.evaluate(() => (window.__icazeQrInView = true));
+  await page.waitForSelector("#card-answer[data-standing=authorised]");
+  assert.equal(await page.textContent("#card-symbol"), "✓");
+  assert.equal(await page.textContent("#card-title"), catalogue.az["card.authorised"]);
+  assert.equal(await page.textContent("#card-name"), "Bakı Metropoliteni QSC");
+  assert.deepEqual(await cardChecks(page), [{ organisation: "1700000001", card_number: "4711", zone: 1, note: null }]);
+  assert.equal(await page.inputValue("#manual-organisation"), "1700000001");
+  assert.deepEqual(await trackStates(page), ["ended"]);
+  await page.screenshot({ path: join(shots, "ui-service-card-scanned.png") });
+
+  // No number yet: the tax id is filled in, the number asked for, nothing checked until it is typed.
+  await page.fill("#manual-card_number", "");
+  await page.fill("#manual-organisation", "");
+  await page.click("#card-camera");
+  await page.waitForSelector("#card-scanned:not([hidden])");
+  assert.equal(await page.textContent("#card-scanned"), catalogue.az["card.scanned"].replace("{tax_id}", "1700000001"));
+  assert.equal(await page.inputValue("#manual-organisation"), "1700000001");
+  assert.equal(await page.evaluate(() => document.activeElement?.id), "manual-card_number");
+  assert.equal((await cardChecks(page)).length, 1);
+  assert.deepEqual(await trackStates(page), ["ended", "ended"]);
+  await page.fill("#manual-card_number", "4712");
+  await page.click("#manual-save");
+  await page.waitForFunction(() => window.__icazeCalls.filter((c) => c.cmd === "check_service_card").length === 2);
+  assert.deepEqual((await cardChecks(page))[1], { organisation: "1700000001", card_number: "4712", zone: 1, note: null });
+  await page.waitForSelector("#card-answer[data-standing=authorised]");
+  // Logged as a typed card is: a service card with its organisation and number.
+  await page.click("#tab-log");
+  await page.waitForSelector("#log-list .entry");
+  assert.deepEqual(await page.$$eval("#log-list .entry .what", (els) => els.map((e) => e.textContent)), [
+    catalogue.az["manual.kind.service_card"],
+    catalogue.az["manual.kind.service_card"],
+  ]);
+  await page.close();
+});
+
+test("a code with no tax id on it (a permit's) says so on the card's camera, checks nothing, and keeps looking", async () => {
+  const page = await openApp({ init: [permitQr()] });
+  await page.click("#tab-manual");
+  await page.fill("#manual-card_number", "4711");
+  await page.click("#card-camera");
+  await page.waitForSelector("#scan-video");
+  await page.evaluate(() => (window.__icazeQrInView = true));
+  await page.waitForFunction(
+    (text) => document.querySelector("#card-camera-status")?.textContent === text,
+    catalogue.az["card.no_tax_id"],
+  );
+  await page.screenshot({ path: join(shots, "ui-service-card-no-tax-id.png") });
+  assert.deepEqual(await cardChecks(page), []);
+  assert.equal(await page.$("#card-answer"), null);
+  assert.equal(await page.inputValue("#manual-organisation"), "");
+  assert.deepEqual(await trackStates(page), ["live"]);
+  // Nor does the permit's code reach the permit check from here.
+  assert.deepEqual(await checkTexts(page), []);
+  await page.click("#card-camera-cancel");
+  assert.deepEqual(await trackStates(page), ["ended"]);
+  assert.equal(await page.isHidden("#card-camera-view"), true);
   await page.close();
 });
 

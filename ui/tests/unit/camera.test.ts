@@ -10,6 +10,7 @@ import {
   type ScanLoopConfig,
   type Timers,
 } from "../../src/camera";
+import { hasTaxId } from "../../src/cards";
 import { CATALOGUES, LANGUAGES } from "../../src/i18n";
 
 // The QR digits form of tests/vectors/permit-v1.json case 1 ("sms permit, SMS form"),
@@ -235,6 +236,14 @@ describe("scan loop", () => {
       "stop",
       `token ${SMS_FORM}`,
     ]);
+    expect(timers.pending.size).toBe(0);
+  });
+
+  it("with an accept function, ends on what it accepts and passes permits on as other codes (Scan card)", () => {
+    const { loop, timers, events } = loopWith([QR_DIGITS, "VÖEN: 17", " VÖEN: 1700000001\n"], { accept: hasTaxId });
+    loop.start();
+    for (let i = 0; i < 3; i++) timers.fire();
+    expect(events).toEqual(["read", `other ${QR_DIGITS}`, "read", "other VÖEN: 17", "read", "stop", "token VÖEN: 1700000001"]);
     expect(timers.pending.size).toBe(0);
   });
 
