@@ -17,6 +17,16 @@ const LEFT = 36;
 const BOTTOM = 22;
 /** Room above the plot for the flags' "!". */
 const TOP = 18;
+/**
+ * The narrowest bar drawn, in the chart's units (pixels: the screen draws the
+ * chart at its own size): on a 360 px phone a day of three codes is wider
+ * than the screen, and scrolls sideways rather than shrink to hairlines.
+ */
+export const MIN_BAR_WIDTH = 6;
+/** Hour labels are at least this far apart, centre to centre: a two-digit label at 11 px is about 14 px wide. */
+export const LABEL_GAP = 28;
+/** Every how many hours a label goes: divisors of the day, so that the labels fall on the same hours every day. */
+const STRIDES = [1, 2, 3, 4, 6, 12, 24];
 
 /** One code's requests (permits and refusals) in one hour, as a bar. */
 export interface CodeBar {
@@ -46,6 +56,7 @@ export interface Flag {
 }
 
 export interface CodeChart {
+  /** At least the size asked for; wider when the bars would be narrower than the minimum. */
   width: number;
   height: number;
   max: number;
@@ -55,6 +66,8 @@ export interface CodeChart {
   flags: Flag[];
   labels: Tick[];
   scale: Tick[];
+  /** Where the plot starts: the scale's room is to the left of it. */
+  left: number;
 }
 
 /** A count as the service sends it, or 0 for anything that is not a count. */
@@ -119,19 +132,23 @@ export function flaggedHours(report: CodeReport): { hour: string; share: number 
 
 /**
  * Bars of requests per code for each hour, side by side in code order,
- * labelled with the hour in Baku (every third when there are more than 12),
- * and the flagged hours with their "!" above the slot.
+ * labelled with the hour in Baku (every hour, or every 2nd, 3rd, 4th, 6th…
+ * so that labels are `LABEL_GAP` apart), and the flagged hours with their
+ * "!" above the slot. Bars are at least `minBarWidth` wide: the chart is made
+ * wider than `size` for that, never narrower.
  */
-export function codeChart(report: CodeReport, size: Size): CodeChart {
+export function codeChart(report: CodeReport, size: Size, minBarWidth = 0): CodeChart {
   const { hours, codes, requests } = hourTable(report);
   const plotWidth = Math.max(1, size.width - LEFT);
   const plotHeight = Math.max(1, size.height - TOP - BOTTOM);
   let biggest = 0;
   for (const row of requests.values()) for (const v of row.values()) biggest = Math.max(biggest, v);
   const max = niceMax(biggest);
-  const slot = hours.length > 0 ? plotWidth / hours.length : plotWidth;
+  const minSlot = (Math.max(0, minBarWidth) * Math.max(1, codes.length)) / 0.8;
+  const slot = Math.max(hours.length > 0 ? plotWidth / hours.length : plotWidth, minSlot);
+  const width = Math.max(size.width, LEFT + slot * hours.length);
   const barWidth = Math.max(0.5, (slot * 0.8) / Math.max(1, codes.length));
-  const every = hours.length > 12 ? 3 : 1;
+  const every = STRIDES.find((n) => slot * n >= LABEL_GAP) ?? hours.length;
   const flagged = new Map(flaggedHours(report).map((f) => [f.hour, f.share]));
   const bars: CodeBar[] = [];
   const labels: Tick[] = [];
@@ -153,7 +170,7 @@ export function codeChart(report: CodeReport, size: Size): CodeChart {
     x: LEFT - 4,
     y: TOP + plotHeight - (v / max) * plotHeight,
   }));
-  return { width: size.width, height: size.height, max, codes, bars, flags, labels, scale };
+  return { width, height: size.height, max, codes, bars, flags, labels, scale, left: LEFT };
 }
 
 /** A share as a percentage, `78%`; `—` for none. */

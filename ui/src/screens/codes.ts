@@ -5,16 +5,22 @@
 // against its usual share, the watched code's top phones and documents
 // (masked by the service for a plain supervisor, and said so), and the
 // day's CSV. Every view is written to the service's audit trail: the hint
-// says so. SVG drawn by hand from the pure functions of code-charts.ts.
+// says so. SVG drawn by hand from the pure functions of code-charts.ts, at
+// its own pixel size: as wide as the view, or wider on a phone (bars of
+// `MIN_BAR_WIDTH` at least), scrolled sideways in its box with the scale
+// kept in sight at the left.
 import type { AppError } from "../api";
-import { codeChart, type CodeChart, type CodeReport, percent } from "../code-charts";
+import { codeChart, type CodeChart, type CodeReport, MIN_BAR_WIDTH, percent } from "../code-charts";
 import { h } from "../dom";
 import { t } from "../i18n";
 import { supervisorApi } from "../supervisor-api";
 import { parseBakuDateTime } from "../time";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
+/** The chart's size when the view's width is not known (not on the page yet). */
 const CHART_SIZE = { width: 640, height: 220 };
+/** Never drawn narrower than this, whatever the view measures. */
+const MIN_CHART_WIDTH = 200;
 /** The codes' colours, by code; a code beyond them takes the last. Each bar also names its code in its title. */
 const CODE_CLASSES = 6;
 
@@ -25,12 +31,31 @@ function svg(tag: string, attrs: Record<string, string | number>, ...children: (
   return el;
 }
 
-/** The chart as SVG: red bands and "!" over the flagged hours, then the bars. */
-export function codeChartSvg(chart: CodeChart, title: string, flagTitle: (label: string, share: string) => string): SVGElement {
+/**
+ * The chart as SVG at its own size in pixels, in a box that scrolls sideways:
+ * the scale (a little SVG of its own that stays at the left), then the plot
+ * with red bands and "!" over the flagged hours, then the bars.
+ */
+export function codeChartSvg(chart: CodeChart, title: string, flagTitle: (label: string, share: string) => string): HTMLElement {
   const r = (n: number) => n.toFixed(1);
-  return svg(
+  const scale = svg(
     "svg",
-    { id: "sv-codes-chart", class: "chart codes", viewBox: `0 0 ${chart.width} ${chart.height}`, role: "img", "aria-label": title, "data-max": chart.max },
+    { id: "sv-codes-scale", class: "chart codes-scale", width: chart.left, height: chart.height, viewBox: `0 0 ${chart.left} ${chart.height}`, "aria-hidden": "true" },
+    ...chart.scale.map((s) => svg("text", { class: "scale", x: r(s.x), y: r(s.y + 4), "text-anchor": "end" }, s.label)),
+  );
+  const plotWidth = chart.width - chart.left;
+  const plot = svg(
+    "svg",
+    {
+      id: "sv-codes-chart",
+      class: "chart codes",
+      width: r(plotWidth),
+      height: chart.height,
+      viewBox: `${chart.left} 0 ${r(plotWidth)} ${chart.height}`,
+      role: "img",
+      "aria-label": title,
+      "data-max": chart.max,
+    },
     svg("title", {}, title),
     ...chart.flags.map((f) =>
       svg(
@@ -41,8 +66,7 @@ export function codeChartSvg(chart: CodeChart, title: string, flagTitle: (label:
         svg("text", { class: "flag-mark", x: r(f.x), y: r(f.y), "text-anchor": "middle" }, "!"),
       ),
     ),
-    svg("line", { class: "axis", x1: 36, y1: chart.height - 22, x2: chart.width, y2: chart.height - 22 }),
-    ...chart.scale.map((s) => svg("text", { class: "scale", x: r(s.x), y: r(s.y + 4), "text-anchor": "end" }, s.label)),
+    svg("line", { class: "axis", x1: chart.left, y1: chart.height - 22, x2: chart.width, y2: chart.height - 22 }),
     ...chart.bars.map((b) =>
       svg(
         "rect",
@@ -61,6 +85,7 @@ export function codeChartSvg(chart: CodeChart, title: string, flagTitle: (label:
     ),
     ...chart.labels.map((l) => svg("text", { class: "label", x: r(l.x), y: r(l.y), "text-anchor": "middle" }, l.label)),
   );
+  return h("div", { class: "codes-scroll", id: "sv-codes-scroll" }, scale, plot);
 }
 
 /** The Baku day (`YYYY-MM-DD`) of `dd.mm.yyyy`; `undefined` for empty text, `null` for text that is no day. */
@@ -84,11 +109,11 @@ function table(id: string, head: string[], rows: (string | Node)[][], empty: str
   );
 }
 
-/** What the view shows of a report: the chart, the shares, the top lists. */
-export function reportView(report: CodeReport): HTMLElement {
+/** What the view shows of a report, `width` pixels wide: the chart, the shares, the top lists. */
+export function reportView(report: CodeReport, width: number = CHART_SIZE.width): HTMLElement {
   const watched = report.watched_code;
   const flag = (on: boolean) => (on ? h("span", { class: "sv-flag", title: t("supervisor.codes_flagged") }, "! ", t("supervisor.codes_flagged")) : "");
-  const chart = codeChart(report, CHART_SIZE);
+  const chart = codeChart(report, { width: Math.max(MIN_CHART_WIDTH, width), height: CHART_SIZE.height }, MIN_BAR_WIDTH);
   return h(
     "div",
     { id: "sv-codes-report", "data-alert": String(report.alert), "data-masked": String(report.masked) },
@@ -152,7 +177,15 @@ export function codesSection(errorBox: (box: HTMLElement, e: AppError | null) =>
     const filter = readFilter();
     if (!filter) return;
     const report = await run(() => supervisorApi.codes(filter));
-    if (report) body.replaceChildren(reportView(report));
+    // The chart is drawn as wide as the view (the body is on the page by now).
+    if (!report) return;
+    body.replaceChildren(reportView(report, body.clientWidth || CHART_SIZE.width));
+    // A chart wider than the view (a phone) opens on its first flagged hour, a third in from the left.
+    const scroller = body.querySelector("#sv-codes-scroll");
+    const band = body.querySelector("#sv-codes-chart .flag-band");
+    if (scroller && band && scroller.scrollWidth > scroller.clientWidth) {
+      scroller.scrollLeft = band.getBoundingClientRect().left - scroller.getBoundingClientRect().left - scroller.clientWidth / 3;
+    }
   };
   const csv = async () => {
     const filter = readFilter();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { codeChart, type CodeReport, flaggedHours, hourTable, percent, usualShare } from "../../src/code-charts";
+import { codeChart, type CodeReport, flaggedHours, hourTable, LABEL_GAP, MIN_BAR_WIDTH, percent, usualShare } from "../../src/code-charts";
 
 // A Baku day, 15.12.2020 (20:00Z on the 14th to 20:00Z on the 15th): code 1 is
 // 20% of the requests usually; at 10:00 and 11:00 Baku it is most of them.
@@ -82,6 +82,34 @@ describe("the codes' chart", () => {
       ["11", 151, 146],
     ]);
     expect(chart.labels.map((l) => l.label)).toEqual(["00", "03", "06", "09", "12", "15", "18", "21"]);
+  });
+
+  it("is as wide as asked while the bars are wide enough", () => {
+    expect(chart.width).toBe(276);
+    expect(codeChart(sample, size, 3).width).toBe(276);
+    expect(chart.left).toBe(36);
+  });
+
+  it("grows wider, never thinner, to keep every bar at the minimum width (a 360 px phone)", () => {
+    // 24 hours of two codes at 6 px: slots of 15, the plot 360 wide after the scale's 36.
+    const phone = codeChart(sample, { width: 300, height: 220 }, MIN_BAR_WIDTH);
+    expect(phone.width).toBeCloseTo(36 + 24 * 15);
+    expect(Math.min(...phone.bars.map((b) => b.width))).toBeCloseTo(MIN_BAR_WIDTH);
+    const last = phone.bars[phone.bars.length - 1];
+    expect(last.x + last.width).toBeLessThanOrEqual(phone.width);
+    // Every second hour labelled: 15 px apart would touch, 30 do not.
+    expect(phone.labels.map((l) => l.label)).toEqual(["00", "02", "04", "06", "08", "10", "12", "14", "16", "18", "20", "22"]);
+    expect(phone.labels[1].x - phone.labels[0].x).toBeGreaterThanOrEqual(LABEL_GAP);
+    // Three codes need wider slots still.
+    const three = { ...sample, hours: [...sample.hours, { hour: "2020-12-15T08:00:00Z", code: 3, permits: 1, refused: 0 }] };
+    expect(codeChart(three, { width: 300, height: 220 }, MIN_BAR_WIDTH).width).toBeCloseTo(36 + 24 * 22.5);
+  });
+
+  it("labels every hour when there is room, and fewer as the slots narrow", () => {
+    const wide = codeChart(sample, { width: 36 + 24 * 30, height: 220 });
+    expect(wide.labels).toHaveLength(24);
+    const narrow = codeChart(sample, { width: 36 + 24 * 5, height: 220 });
+    expect(narrow.labels.map((l) => l.label)).toEqual(["00", "06", "12", "18"]);
   });
 
   it("has nothing to draw for an empty day", () => {
