@@ -1355,41 +1355,45 @@ test("at 360 px the Codes chart stays readable: bars 6 px wide or more, hour lab
   await page.click("#sv-login");
   await page.waitForSelector("#sv-codes-chart rect.bar", { state: "attached" });
   await page.$eval("#sv-codes", (el) => el.scrollIntoView({ block: "start" }));
-  const box = (el) => {
-    const r = el.getBoundingClientRect();
-    return { left: r.left, right: r.right, top: r.top, bottom: r.bottom, width: r.width, height: r.height };
-  };
-  const bars = await page.$$eval("#sv-codes-chart rect.bar", (els, f) => els.map(new Function(`return ${f}`)()), box.toString());
+  // The boxes of the elements `selector` names, in CSS pixels of the page.
+  const boxes = (selector) =>
+    page.$$eval(selector, (els) =>
+      els.map((el) => {
+        const r = el.getBoundingClientRect();
+        return { left: r.left, right: r.right, width: r.width, height: r.height };
+      }),
+    );
+  const box = async (selector) => (await boxes(selector))[0];
+  const bars = await boxes("#sv-codes-chart rect.bar");
   assert.equal(bars.length, 72);
-  await page.locator("#sv-codes").screenshot({ path: join(shots, "ui-supervisor-codes-360-before.png") }).catch(() => {});
   const narrowest = Math.min(...bars.map((b) => b.width));
   // 6 px, give or take the SVG's rounding to a tenth.
   assert.ok(narrowest >= 5.95, `the narrowest bar is ${narrowest.toFixed(2)} px wide`);
   // Every hour label at least 10 px high, and no two touching.
-  const labels = await page.$$eval("#sv-codes-chart text.label", (els, f) => els.map(new Function(`return ${f}`)()), box.toString());
+  const labels = await boxes("#sv-codes-chart text.label");
   assert.ok(labels.length >= 8, `${labels.length} hour labels`);
   assert.ok(Math.min(...labels.map((l) => l.height)) >= 10, `labels ${Math.min(...labels.map((l) => l.height))} px high`);
   labels.sort((a, b) => a.left - b.left);
   for (let i = 1; i < labels.length; i++) assert.ok(labels[i].left - labels[i - 1].right >= 4, `labels ${i - 1} and ${i} overlap or touch`);
   // It opens on the first flagged hour (10:00), its band in sight.
-  const scrolled = await page.$eval("#sv-codes-scroll", (el, f) => new Function(`return ${f}`)()(el), box.toString());
-  const band = await page.$eval("#sv-codes-chart .flag-band", (el, f) => new Function(`return ${f}`)()(el), box.toString());
+  const scrolled = await box("#sv-codes-scroll");
+  const band = await box("#sv-codes-chart .flag-band");
   assert.ok(band.left >= scrolled.left + 36 && band.right <= scrolled.right, "the first flagged hour is in sight");
   assert.ok(await page.$eval("#sv-codes-scroll", (el) => el.scrollLeft > 0));
   await page.locator("#sv-codes").screenshot({ path: join(shots, "ui-supervisor-codes-360-flagged.png") });
   // The chart scrolls in its own box; the page does not scroll sideways.
   assert.ok(await page.$eval("#sv-codes-scroll", (el) => el.scrollWidth > el.clientWidth + 100));
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 360), "the page is no wider than the phone");
-  // The morning first, as the view opens.
+  // Scrolled back to the morning.
   await page.$eval("#sv-codes-scroll", (el) => (el.scrollLeft = 0));
   await page.locator("#sv-codes").screenshot({ path: join(shots, "ui-supervisor-codes-360.png") });
   // Scrolled to the evening, the scale is still in sight at the left.
   await page.$eval("#sv-codes-scroll", (el) => (el.scrollLeft = el.scrollWidth));
-  const scroller = await page.$eval("#sv-codes-scroll", (el, f) => new Function(`return ${f}`)()(el), box.toString());
-  const scale = await page.$$eval("#sv-codes-scale text", (els, f) => els.map(new Function(`return ${f}`)()), box.toString());
+  const scroller = await box("#sv-codes-scroll");
+  const scale = await boxes("#sv-codes-scale text");
   assert.deepEqual(await page.$$eval("#sv-codes-scale text", (els) => els.map((e) => e.textContent)), ["0", "5", "10"]);
   assert.ok(scale.every((t) => t.left >= scroller.left && t.right <= scroller.right), "the scale is in sight");
-  const last = await page.$eval('#sv-codes-chart text.label:last-of-type', (el, f) => new Function(`return ${f}`)()(el), box.toString());
+  const last = (await boxes("#sv-codes-chart text.label")).at(-1);
   assert.ok(last.right <= scroller.right && last.left > scroller.left, "the last hour is in sight");
   await page.locator("#sv-codes").screenshot({ path: join(shots, "ui-supervisor-codes-360-evening.png") });
   await page.close();
