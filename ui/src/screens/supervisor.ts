@@ -26,6 +26,7 @@ import {
   supervisorApi,
 } from "../supervisor-api";
 import { bakuDateTime, parseBakuDateTime } from "../time";
+import { recordTitle } from "../verdict";
 
 // Kept across renders until sign-out.
 let signedIn: SignedIn | null = null;
@@ -632,7 +633,9 @@ const LOG_COLUMNS = [
 ] as const;
 
 function what(r: Inspection): string {
-  if (r.verdict) return tMaybe(`verdict.${r.verdict}`) ?? r.verdict;
+  // Titled as the officer's result and Log title it: a replaced permit says so (issue 22).
+  const title = recordTitle(r);
+  if (title) return t(`verdict.${title}`);
   return tMaybe(`manual.kind.${r.input === "imminent_danger" ? "danger" : r.input}`) ?? r.input;
 }
 
