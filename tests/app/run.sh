@@ -11,7 +11,9 @@
 #                                    the workspace: src-tauri needs the WebKitGTK packages)
 #   bash tests/app/run.sh --ui       npm packages, build ui/dist, Vitest (before a build with
 #                                    icaze-app/custom-protocol, which embeds ui/dist)
-#   bash tests/app/run.sh --e2e      the UI flows in Chromium (Playwright)
+#   bash tests/app/run.sh --e2e      the UI flows in Chromium (Playwright): ui/tests/e2e/run.mjs,
+#                                    which imports harness.mjs (one build, preview and browser)
+#                                    and a module of tests per area (verdicts.mjs, camera.mjs, …)
 #   bash tests/app/run.sh --window   the real window and `icaze up`'s window
 #
 # --window runs target/debug/icaze and target/debug/icaze-app. Without
