@@ -12,7 +12,10 @@
 //!   [`Limits::idle_timeout`] is closed: an idle keep-alive connection, a
 //!   body that stopped.
 //! - A request must be answered within [`Limits::request_timeout`], reading
-//!   its body included (`408` otherwise).
+//!   its body included (`408` otherwise); a route that takes an upload longer
+//!   than that (the population registry's `PUT`) says so through the
+//!   request's [`Deadline`], and has [`Limits::upload_timeout`] instead. The
+//!   idle timeout still closes an upload that stops sending.
 //!
 //! `axum::serve` had none of these: 120 half-sent requests under a low file
 //! limit stopped `/healthz`.
@@ -60,18 +63,42 @@ pub struct Limits {
     pub idle_timeout: Duration,
     /// From a request's headers to its answer, the body's reading included.
     pub request_timeout: Duration,
+    /// The same for a route that takes an upload ([`Deadline::upload`]).
+    pub upload_timeout: Duration,
 }
 
 impl Default for Limits {
     /// 10 s for headers, 60 s idle, 120 s a request (a 16 MiB import at
-    /// 140 kB/s), and [`default_max_connections`].
+    /// 140 kB/s), 2 hours an upload (a 10-million-person registry, 250 MB,
+    /// at 35 kB/s), and [`default_max_connections`].
     fn default() -> Self {
         Self {
             max_connections: default_max_connections(),
             header_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(60),
             request_timeout: Duration::from_secs(120),
+            upload_timeout: Duration::from_secs(2 * 3600),
         }
+    }
+}
+
+/// A request's time to be answered, in its extensions: a handler that takes
+/// an upload calls [`Deadline::upload`] before it reads the body. Absent
+/// when a router is served without the listener (tests calling it directly).
+#[derive(Clone, Debug)]
+pub struct Deadline {
+    upload: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Deadline {
+    /// This request is an upload: it has [`Limits::upload_timeout`] from its
+    /// start rather than [`Limits::request_timeout`].
+    pub fn upload(&self) {
+        self.upload.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn is_upload(&self) -> bool {
+        self.upload.load(std::sync::atomic::Ordering::Relaxed)
     }
 }
 
@@ -195,9 +222,8 @@ pub async fn serve(
 ) {
     let tls = tls.map(tokio_rustls::TlsAcceptor::from);
     let trusted: Arc<[IpAddr]> = trusted_proxies.into_iter().map(|ip| ip.to_canonical()).collect();
-    let timeout = limits.request_timeout;
     let app =
-        app.layer(axum::middleware::from_fn(move |request: Request, next: Next| answer_within(timeout, request, next)));
+        app.layer(axum::middleware::from_fn(move |request: Request, next: Next| answer_within(limits, request, next)));
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let graceful = GracefulShutdown::new();
     loop {
@@ -263,19 +289,34 @@ async fn stopped(stop: &mut watch::Receiver<bool>) {
     let _ = stop.wait_for(|stop| *stop).await;
 }
 
-/// The request timeout: `408` when `next` takes longer than `timeout`.
-async fn answer_within(timeout: Duration, request: Request, next: Next) -> Response {
-    match tokio::time::timeout(timeout, next.run(request)).await {
-        Ok(response) => response,
-        Err(_) => (
-            StatusCode::REQUEST_TIMEOUT,
-            [(axum::http::header::CONNECTION, "close")],
-            axum::Json(serde_json::json!({
-                "code": "request_timeout",
-                "message": format!("the request was not complete within {} s", timeout.as_secs()),
-            })),
-        )
-            .into_response(),
+/// The request timeout: `408` when `next` takes longer than the request
+/// timeout, or the upload timeout once the handler said it takes an upload.
+async fn answer_within(limits: Limits, mut request: Request, next: Next) -> Response {
+    let deadline = Deadline { upload: Arc::default() };
+    request.extensions_mut().insert(deadline.clone());
+    let start = Instant::now();
+    let answer = next.run(request);
+    tokio::pin!(answer);
+    let mut timeout = limits.request_timeout;
+    loop {
+        tokio::select! {
+            response = &mut answer => return response,
+            () = tokio::time::sleep_until(start + timeout) => {
+                if deadline.is_upload() && timeout < limits.upload_timeout {
+                    timeout = limits.upload_timeout;
+                    continue;
+                }
+                return (
+                    StatusCode::REQUEST_TIMEOUT,
+                    [(axum::http::header::CONNECTION, "close")],
+                    axum::Json(serde_json::json!({
+                        "code": "request_timeout",
+                        "message": format!("the request was not complete within {} s", timeout.as_secs()),
+                    })),
+                )
+                    .into_response();
+            }
+        }
     }
 }
 
@@ -394,6 +435,7 @@ mod tests {
             header_timeout: Duration::from_millis(500),
             idle_timeout: Duration::from_secs(2),
             request_timeout: Duration::from_secs(1),
+            upload_timeout: NEVER,
         }
     }
 
