@@ -421,7 +421,17 @@ mod tests {
     async fn start(limits: Limits) -> (SocketAddr, watch::Sender<bool>) {
         let app = Router::new()
             .route("/healthz", get(|| async { "ok\n" }))
-            .route("/echo", post(|body: axum::body::Bytes| async move { body }));
+            .route("/echo", post(|body: axum::body::Bytes| async move { body }))
+            .route(
+                "/upload",
+                post(|request: Request| async move {
+                    request.extensions().get::<Deadline>().expect("served by the listener").upload();
+                    match axum::body::to_bytes(request.into_body(), 1 << 20).await {
+                        Ok(body) => (StatusCode::OK, body),
+                        Err(_) => (StatusCode::BAD_REQUEST, axum::body::Bytes::from_static(b"broken")),
+                    }
+                }),
+            );
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = watch::channel(false);
@@ -494,6 +504,30 @@ mod tests {
         stream.write_all(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello").await.unwrap();
         let answer = until_closed(&mut stream).await;
         assert!(answer.starts_with("HTTP/1.1 200") && answer.ends_with("hello"), "{answer}");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_upload_outlives_the_request_timeout_until_it_stops_sending() {
+        let (addr, _stop) = start(Limits { idle_timeout: NEVER, ..tight() }).await;
+        let mut upload = TcpStream::connect(addr).await.unwrap();
+        let head = b"POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\nConnection: close\r\n\r\nhalf.";
+        upload.write_all(head).await.unwrap();
+        // Another route's request begun after it is cut by the request timeout…
+        let mut other = TcpStream::connect(addr).await.unwrap();
+        other.write_all(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nhalf.").await.unwrap();
+        let cut = until_closed(&mut other).await;
+        assert!(cut.starts_with("HTTP/1.1 408"), "{cut}");
+        // …and the upload, older than that, is still read to its end.
+        upload.write_all(b"done!").await.unwrap();
+        let answer = until_closed(&mut upload).await;
+        assert!(answer.starts_with("HTTP/1.1 200") && answer.ends_with("half.done!"), "{answer}");
+
+        // The idle timeout still closes an upload that stopped sending.
+        let (addr, _stop) = start(tight()).await;
+        let mut stalled = TcpStream::connect(addr).await.unwrap();
+        stalled.write_all(b"POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nhalf.").await.unwrap();
+        let answer = until_closed(&mut stalled).await;
+        assert!(!answer.contains("200 OK"), "{answer}");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
