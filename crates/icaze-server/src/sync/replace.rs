@@ -280,3 +280,51 @@ async fn newest(State(state): State<Arc<Replacements>>, credentials: Credentials
     };
     ok(progress)
 }
+
+#[cfg(test)]
+mod tests {
+    use icaze_core::UtcMinute;
+    use icaze_permits::replace::JobState;
+    use icaze_permits::store::RowProblem;
+    use serde_json::Value;
+
+    use super::*;
+
+    fn job(state: JobState, reason: Option<&str>, ended: Option<u32>) -> ReplacementJob {
+        let started = UtcMinute::parse_rfc3339("2020-12-15T10:00:00+04:00").unwrap();
+        ReplacementJob {
+            id: JobId(7),
+            agency: "asan".into(),
+            forced: false,
+            started_at: started,
+            state,
+            lines: 12,
+            bytes: 300,
+            loaded: 10,
+            registered: 100,
+            removed: 0,
+            problem_count: 1,
+            problems: vec![RowProblem { line: 3, message: "the zone is not a number".into() }],
+            reason: reason.map(str::to_owned),
+            ended_at: ended.and_then(|m| started.checked_add(m)),
+        }
+    }
+
+    #[test]
+    fn a_job_is_answered_with_its_state_by_name_and_its_times_in_utc() {
+        let refused = job(JobState::Refused, Some("90 of the 100 people registered are not in the file"), Some(2));
+        let json = crate::api::round_trip(&answer(refused));
+        assert_eq!((json["id"].as_i64(), json["state"].as_str()), (Some(7), Some("refused")), "{json}");
+        assert_eq!(
+            (json["started_at"].as_str(), json["ended_at"].as_str()),
+            (Some("2020-12-15T06:00:00Z"), Some("2020-12-15T06:02:00Z"))
+        );
+        assert_eq!(json["problems"][0]["line"], 3);
+        assert!(json["reason"].as_str().is_some_and(|r| r.starts_with("90 of the 100")), "{json}");
+        let json = crate::api::round_trip(&answer(job(JobState::Loading, None, None)));
+        assert_eq!(
+            (json["state"].as_str(), &json["ended_at"], &json["reason"]),
+            (Some("loading"), &Value::Null, &Value::Null)
+        );
+    }
+}
