@@ -16,7 +16,9 @@
 //! everything back: no staging table is ever left behind.
 //!
 //! One replacement at a time, across instances: a transaction-level advisory
-//! lock ([`REPLACE_LOCK`]); a second one is refused as `Busy`.
+//! lock ([`REPLACE_LOCK`]); a second one is refused as `Busy`. Kept as a job
+//! (`replace_people_job`), its record is `jobs.rs`'s: `swapped` in this one
+//! transaction, the rest on pooled connections while the lock is held.
 
 use std::collections::HashMap;
 use std::io::BufRead;

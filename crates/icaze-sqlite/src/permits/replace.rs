@@ -17,6 +17,11 @@
 //! database (`registry.db-replace.lock`), held while it runs and released by
 //! the system if the process dies. A staging table left by a crash is dropped
 //! by the next replacement.
+//!
+//! Kept as a job (`replace_people_job`), a replacement has its record in
+//! `registry.db` (`jobs.rs`), written by the runner while it holds the lock:
+//! `swapped` in the swap's transaction, so a record running whose lock is
+//! free is a dead runner's, and reads interrupted.
 
 use std::io::BufRead;
 use std::path::PathBuf;
