@@ -23,9 +23,10 @@ use icaze_core::{PermitSerial, UtcMinute, ZoneId};
 
 use crate::csv::baku_day;
 use crate::feeds::{RevokeCause, ToRevoke};
-use crate::replace::{ReplaceError, ReplaceLimits, ReplaceProgress, ReplaceReport};
+use crate::replace::{JobId, JobStart, ReplaceError, ReplaceLimits, ReplaceProgress, ReplaceReport, ReplacementJob};
 use crate::store::{
     CodeHour, Generations, ImportReport, Limits, PermitRecord, PermitStore, Recorded, RefusedRequest, Search,
+    StoreError,
 };
 
 mod feeds;
@@ -34,6 +35,7 @@ pub use self::feeds::*;
 mod replace;
 
 pub use self::replace::{
+    a_job_whose_runner_died_reads_interrupted, a_replacement_job_is_recorded_to_its_end,
     a_replacement_names_who_left_and_swaps_the_registry, a_second_replacement_is_refused_while_one_runs,
     bad_rows_are_reported_with_their_lines_and_skipped, readers_answer_from_the_old_registry_until_the_swap,
     the_guard_refuses_a_truncated_or_bad_file_unless_forced,
@@ -66,6 +68,18 @@ pub trait Backend: Send + Sync {
         limits: ReplaceLimits,
         progress: &mut dyn FnMut(ReplaceProgress),
     ) -> Result<ReplaceReport, ReplaceError>;
+    /// Replaces the population registry as [`Backend::replace_people`] does,
+    /// kept as a job ([`crate::replace::ReplacementJob`]).
+    fn replace_people_job(
+        &self,
+        store: &Self::Store,
+        csv: &str,
+        job: &JobStart,
+        limits: ReplaceLimits,
+        progress: &mut dyn FnMut(ReplaceProgress),
+    ) -> Result<ReplaceReport, ReplaceError>;
+    /// The record of the replacement `id`, or of the newest with `None`.
+    fn replacement_job(&self, store: &Self::Store, id: Option<JobId>) -> Result<Option<ReplacementJob>, StoreError>;
 }
 
 /// One `#[tokio::test]` of each conformance test for the [`Backend`] `$backend`
@@ -106,6 +120,8 @@ macro_rules! permit_store_conformance {
             the_guard_refuses_a_truncated_or_bad_file_unless_forced,
             readers_answer_from_the_old_registry_until_the_swap,
             a_second_replacement_is_refused_while_one_runs,
+            a_replacement_job_is_recorded_to_its_end,
+            a_job_whose_runner_died_reads_interrupted,
         );
     };
 }

@@ -17,6 +17,10 @@
 
 use std::io::BufRead;
 
+mod job;
+
+pub use self::job::{JobEnd, JobId, JobStart, JobState, ReplacementJob};
+
 use crate::csv::{is_people_header, people_header_problem, person_line, PersonRow};
 use crate::store::{RowProblem, StoreError};
 
@@ -78,6 +82,12 @@ impl ReplaceLimits {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ReplaceProgress {
+    /// A replacement kept as a job (the backends' `replace_people_job`) has
+    /// its record, and holds the lock: told once, before anything is read.
+    Started {
+        /// The record's number.
+        job: JobId,
+    },
     /// Reading the file into the staging table: lines and bytes read so far.
     Loading {
         /// Lines read (blank and bad ones included).

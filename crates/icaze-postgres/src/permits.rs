@@ -23,6 +23,7 @@ use crate::runtime::StoreRuntime;
 use crate::schema::{migrate, MIGRATIONS};
 use crate::{OpenError, PgConfig};
 
+pub(crate) mod jobs;
 mod replace;
 
 /// How often a transaction that failed with a deadlock or a serialization

@@ -142,6 +142,8 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         zones INTEGER[] NOT NULL,
         until BIGINT
      );",
+    // 7: the replacements of the population registry kept as jobs (`permits/jobs.rs`).
+    crate::permits::jobs::MIGRATION,
 ];
 
 /// Brings the permits store's schema to [`MIGRATIONS`]' version.

@@ -58,6 +58,25 @@ impl Backend for Postgres {
     ) -> Result<ReplaceReport, ReplaceError> {
         store.replace_people(csv.as_bytes(), limits, progress)
     }
+
+    fn replace_people_job(
+        &self,
+        store: &PgPermitStore,
+        csv: &str,
+        job: &icaze_permits::replace::JobStart<'_>,
+        limits: ReplaceLimits,
+        progress: &mut dyn FnMut(ReplaceProgress),
+    ) -> Result<ReplaceReport, ReplaceError> {
+        store.replace_people_job(csv.as_bytes(), job, limits, progress)
+    }
+
+    fn replacement_job(
+        &self,
+        store: &PgPermitStore,
+        id: Option<icaze_permits::replace::JobId>,
+    ) -> Result<Option<icaze_permits::replace::ReplacementJob>, icaze_permits::store::StoreError> {
+        store.replacement_job(id)
+    }
 }
 
 icaze_permits::permit_store_conformance!(Postgres);
@@ -315,10 +334,10 @@ fn a_newer_schema_is_refused_and_instances_starting_together_migrate_once() {
     for open in opened {
         open.join().unwrap().unwrap();
     }
-    assert_eq!(db.psql("SELECT version FROM schema_version WHERE store = 'permits'").unwrap(), "6");
-    db.psql("UPDATE schema_version SET version = 7 WHERE store = 'permits'").unwrap();
+    assert_eq!(db.psql("SELECT version FROM schema_version WHERE store = 'permits'").unwrap(), "7");
+    db.psql("UPDATE schema_version SET version = 8 WHERE store = 'permits'").unwrap();
     let refused = PgPermitStore::open(&db.url(), PgConfig::default()).unwrap_err();
-    assert!(matches!(refused, OpenError::Newer { found: 7, known: 6, .. }), "{refused:?}");
+    assert!(matches!(refused, OpenError::Newer { found: 8, known: 7, .. }), "{refused:?}");
     assert!(refused.to_string().contains("newer than this build knows"), "{refused}");
     let bad = PgPermitStore::open("postgres://[nonsense", PgConfig::default()).unwrap_err();
     assert!(matches!(bad, OpenError::Url(_)), "{bad:?}");

@@ -185,6 +185,34 @@ impl PermitBackend {
         }
     }
 
+    /// Replaces the population registry as [`PermitBackend::replace_people`]
+    /// does, kept as a job in the store ([`crate::replace::ReplacementJob`]):
+    /// its number told first ([`ReplaceProgress::Started`]).
+    pub fn replace_people_job(
+        &self,
+        reader: impl std::io::BufRead,
+        job: &crate::replace::JobStart<'_>,
+        limits: ReplaceLimits,
+        progress: &mut dyn FnMut(ReplaceProgress),
+    ) -> Result<ReplaceReport, ReplaceError> {
+        match self {
+            PermitBackend::Sqlite(s) => s.replace_people_job(reader, job, limits, progress),
+            PermitBackend::Postgres(s) => s.replace_people_job(reader, job, limits, progress),
+        }
+    }
+
+    /// The record of the replacement `id`, or of the newest with `None`; one
+    /// whose runner is gone reads interrupted.
+    pub fn replacement_job(
+        &self,
+        id: Option<crate::replace::JobId>,
+    ) -> Result<Option<crate::replace::ReplacementJob>, StoreError> {
+        match self {
+            PermitBackend::Sqlite(s) => s.replacement_job(id),
+            PermitBackend::Postgres(s) => s.replacement_job(id),
+        }
+    }
+
     /// Imports the deny list (CSV `document,reason,until`).
     pub fn import_denials(&self, csv: &str) -> Result<ImportReport, StoreError> {
         match self {

@@ -337,7 +337,7 @@ impl Server {
             Arc::new(move || names_from.sms.zone_names(names_clock.now()).into_values().collect());
         let http_metrics = state.http_metrics.clone();
         let follower_state = state.clone();
-        let replacements = sync::replace::Replacements::new(sync.clone(), state.store.clone());
+        let replacements = sync::replace::Replacements::new(sync.clone(), state.store.clone(), config.clock.clone());
         let app = http::router(state)
             .merge(portal::http::router(portal, sms_sender))
             .merge(web::router(zone_names))

@@ -12,7 +12,10 @@
 //!   [`Limits::idle_timeout`] is closed: an idle keep-alive connection, a
 //!   body that stopped.
 //! - A request must be answered within [`Limits::request_timeout`], reading
-//!   its body included (`408` otherwise).
+//!   its body included (`408` otherwise); a route that takes an upload longer
+//!   than that (the population registry's `PUT`) says so through the
+//!   request's [`Deadline`], and has [`Limits::upload_timeout`] instead. The
+//!   idle timeout still closes an upload that stops sending.
 //!
 //! `axum::serve` had none of these: 120 half-sent requests under a low file
 //! limit stopped `/healthz`.
@@ -60,18 +63,42 @@ pub struct Limits {
     pub idle_timeout: Duration,
     /// From a request's headers to its answer, the body's reading included.
     pub request_timeout: Duration,
+    /// The same for a route that takes an upload ([`Deadline::upload`]).
+    pub upload_timeout: Duration,
 }
 
 impl Default for Limits {
     /// 10 s for headers, 60 s idle, 120 s a request (a 16 MiB import at
-    /// 140 kB/s), and [`default_max_connections`].
+    /// 140 kB/s), 2 hours an upload (a 10-million-person registry, 250 MB,
+    /// at 35 kB/s), and [`default_max_connections`].
     fn default() -> Self {
         Self {
             max_connections: default_max_connections(),
             header_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(60),
             request_timeout: Duration::from_secs(120),
+            upload_timeout: Duration::from_secs(2 * 3600),
         }
+    }
+}
+
+/// A request's time to be answered, in its extensions: a handler that takes
+/// an upload calls [`Deadline::upload`] before it reads the body. Absent
+/// when a router is served without the listener (tests calling it directly).
+#[derive(Clone, Debug)]
+pub struct Deadline {
+    upload: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Deadline {
+    /// This request is an upload: it has [`Limits::upload_timeout`] from its
+    /// start rather than [`Limits::request_timeout`].
+    pub fn upload(&self) {
+        self.upload.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn is_upload(&self) -> bool {
+        self.upload.load(std::sync::atomic::Ordering::Relaxed)
     }
 }
 
@@ -195,9 +222,8 @@ pub async fn serve(
 ) {
     let tls = tls.map(tokio_rustls::TlsAcceptor::from);
     let trusted: Arc<[IpAddr]> = trusted_proxies.into_iter().map(|ip| ip.to_canonical()).collect();
-    let timeout = limits.request_timeout;
     let app =
-        app.layer(axum::middleware::from_fn(move |request: Request, next: Next| answer_within(timeout, request, next)));
+        app.layer(axum::middleware::from_fn(move |request: Request, next: Next| answer_within(limits, request, next)));
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let graceful = GracefulShutdown::new();
     loop {
@@ -263,19 +289,34 @@ async fn stopped(stop: &mut watch::Receiver<bool>) {
     let _ = stop.wait_for(|stop| *stop).await;
 }
 
-/// The request timeout: `408` when `next` takes longer than `timeout`.
-async fn answer_within(timeout: Duration, request: Request, next: Next) -> Response {
-    match tokio::time::timeout(timeout, next.run(request)).await {
-        Ok(response) => response,
-        Err(_) => (
-            StatusCode::REQUEST_TIMEOUT,
-            [(axum::http::header::CONNECTION, "close")],
-            axum::Json(serde_json::json!({
-                "code": "request_timeout",
-                "message": format!("the request was not complete within {} s", timeout.as_secs()),
-            })),
-        )
-            .into_response(),
+/// The request timeout: `408` when `next` takes longer than the request
+/// timeout, or the upload timeout once the handler said it takes an upload.
+async fn answer_within(limits: Limits, mut request: Request, next: Next) -> Response {
+    let deadline = Deadline { upload: Arc::default() };
+    request.extensions_mut().insert(deadline.clone());
+    let start = Instant::now();
+    let answer = next.run(request);
+    tokio::pin!(answer);
+    let mut timeout = limits.request_timeout;
+    loop {
+        tokio::select! {
+            response = &mut answer => return response,
+            () = tokio::time::sleep_until(start + timeout) => {
+                if deadline.is_upload() && timeout < limits.upload_timeout {
+                    timeout = limits.upload_timeout;
+                    continue;
+                }
+                return (
+                    StatusCode::REQUEST_TIMEOUT,
+                    [(axum::http::header::CONNECTION, "close")],
+                    axum::Json(serde_json::json!({
+                        "code": "request_timeout",
+                        "message": format!("the request was not complete within {} s", timeout.as_secs()),
+                    })),
+                )
+                    .into_response();
+            }
+        }
     }
 }
 
@@ -380,7 +421,17 @@ mod tests {
     async fn start(limits: Limits) -> (SocketAddr, watch::Sender<bool>) {
         let app = Router::new()
             .route("/healthz", get(|| async { "ok\n" }))
-            .route("/echo", post(|body: axum::body::Bytes| async move { body }));
+            .route("/echo", post(|body: axum::body::Bytes| async move { body }))
+            .route(
+                "/upload",
+                post(|request: Request| async move {
+                    request.extensions().get::<Deadline>().expect("served by the listener").upload();
+                    match axum::body::to_bytes(request.into_body(), 1 << 20).await {
+                        Ok(body) => (StatusCode::OK, body),
+                        Err(_) => (StatusCode::BAD_REQUEST, axum::body::Bytes::from_static(b"broken")),
+                    }
+                }),
+            );
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = watch::channel(false);
@@ -394,6 +445,7 @@ mod tests {
             header_timeout: Duration::from_millis(500),
             idle_timeout: Duration::from_secs(2),
             request_timeout: Duration::from_secs(1),
+            upload_timeout: NEVER,
         }
     }
 
@@ -452,6 +504,30 @@ mod tests {
         stream.write_all(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello").await.unwrap();
         let answer = until_closed(&mut stream).await;
         assert!(answer.starts_with("HTTP/1.1 200") && answer.ends_with("hello"), "{answer}");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_upload_outlives_the_request_timeout_until_it_stops_sending() {
+        let (addr, _stop) = start(Limits { idle_timeout: NEVER, ..tight() }).await;
+        let mut upload = TcpStream::connect(addr).await.unwrap();
+        let head = b"POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\nConnection: close\r\n\r\nhalf.";
+        upload.write_all(head).await.unwrap();
+        // Another route's request begun after it is cut by the request timeout…
+        let mut other = TcpStream::connect(addr).await.unwrap();
+        other.write_all(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nhalf.").await.unwrap();
+        let cut = until_closed(&mut other).await;
+        assert!(cut.starts_with("HTTP/1.1 408"), "{cut}");
+        // …and the upload, older than that, is still read to its end.
+        upload.write_all(b"done!").await.unwrap();
+        let answer = until_closed(&mut upload).await;
+        assert!(answer.starts_with("HTTP/1.1 200") && answer.ends_with("half.done!"), "{answer}");
+
+        // The idle timeout still closes an upload that stopped sending.
+        let (addr, _stop) = start(tight()).await;
+        let mut stalled = TcpStream::connect(addr).await.unwrap();
+        stalled.write_all(b"POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nhalf.").await.unwrap();
+        let answer = until_closed(&mut stalled).await;
+        assert!(!answer.contains("200 OK"), "{answer}");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

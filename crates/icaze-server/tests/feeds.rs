@@ -2,7 +2,8 @@
 //! agency's credential made by the administrator, its batches refused or
 //! applied whole and once, and their consequences: the live permits of
 //! every channel (SMS, portal, 102 console) of a person put on the deny list
-//! or whose document was cancelled, revoked in the next bundle.
+//! or whose document was cancelled, revoked in the next bundle. The people
+//! registry's replacement as a job is in `tests/replacements.rs`.
 
 use icaze_core::{TrustList, UnverifiedPermit, VerifiedBundle};
 use icaze_server::portal::password::HashCost;
@@ -245,83 +246,9 @@ async fn a_batch_over_the_size_limit_is_refused_whole() {
     assert_eq!((status, body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("unknown_registry")));
 }
 
-/// The rows of a registry file (its header not counted).
-fn rows(file: &str) -> u64 {
-    file.lines().count() as u64 - 1
-}
-
 /// A `PUT` of a whole registry under `token`.
 async fn put(s: &Service, path: &str, token: Option<&str>, body: String) -> (StatusCode, Value) {
     s.send(Method::PUT, path, token, Some(body)).await
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn issue_23_the_people_registry_is_replaced_whole_by_its_feed_over_put() {
-    let s = Service::start().await;
-    let people = s.feed("asan", "people").await;
-    let deny = s.feed("etabib", "deny").await;
-    let forty = icaze_server::registry::demo_people_csv(40);
-    // No credential, and another registry's.
-    assert_eq!(put(&s, "/v1/registries/people", None, forty.clone()).await.0, StatusCode::UNAUTHORIZED);
-    assert_eq!(put(&s, "/v1/registries/people", Some(&deny), forty.clone()).await.0, StatusCode::FORBIDDEN);
-
-    let (status, body) = put(&s, "/v1/registries/people", Some(&people), forty.clone()).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!((body["state"].as_str(), body["loaded"].as_u64()), (Some("swapped"), Some(rows(&forty))), "{body}");
-    assert_eq!(body["bytes"].as_u64(), Some(forty.len() as u64), "{body}");
-
-    // A truncated file would remove 35 of them: refused, then forced.
-    let five = icaze_server::registry::demo_people_csv(5);
-    let (status, body) = put(&s, "/v1/registries/people", Some(&people), five.clone()).await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    assert_eq!((body["state"].as_str(), body["removed"].as_u64()), (Some("refused"), Some(0)), "{body}");
-    assert!(body["refused"].as_str().unwrap().contains("35 of the"), "{body}");
-    let (status, body) = put(&s, "/v1/registries/people?force=true", Some(&people), five).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!((body["removed"].as_u64(), body["forced"].as_bool()), (Some(35), Some(true)), "{body}");
-
-    // Audited under the agency's feed.
-    let (_, audit) = s.admin(Method::GET, "/v1/audit", None).await;
-    let text = audit.to_string();
-    assert!(text.contains("registry_replacement_refused") && text.contains("feed:asan"), "{text}");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn issue_23_a_replacement_shows_its_progress_and_a_second_one_meanwhile_is_refused() {
-    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-    let s = Service::start().await;
-    let people = s.feed("asan", "people").await;
-    let file = icaze_server::registry::demo_people_csv(20);
-    let (head, tail) = file.split_at(file.len() / 2);
-    let url = s.svc.url("/");
-    let host = url.trim_start_matches("http://").trim_end_matches('/');
-    let mut first = tokio::net::TcpStream::connect(host).await.unwrap();
-    let request = format!(
-        "PUT /v1/registries/people HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {people}\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{head}",
-        file.len()
-    );
-    first.write_all(request.as_bytes()).await.unwrap();
-    // The first half read is seen in its progress.
-    let mut seen = Value::Null;
-    for _ in 0..500 {
-        let (_, p) = s.send(Method::GET, "/v1/registries/people/replacement", Some(&people), None).await;
-        if p["state"] == "loading" && p["bytes"].as_u64() == Some(head.len() as u64) {
-            seen = p;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
-    assert_eq!(seen["agency"], "asan", "{seen}");
-    let (status, body) = put(&s, "/v1/registries/people", Some(&people), file.clone()).await;
-    assert_eq!((status, body["code"].as_str()), (StatusCode::CONFLICT, Some("replacement_running")), "{body}");
-    first.write_all(tail.as_bytes()).await.unwrap();
-    let mut answer = String::new();
-    first.read_to_string(&mut answer).await.unwrap();
-    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
-    assert!(answer.contains(&format!("\"loaded\":{}", rows(&file))), "{answer}");
-    let (_, idle) = s.send(Method::GET, "/v1/registries/people/replacement", Some(&people), None).await;
-    assert_eq!(idle["state"], "idle", "{idle}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -24,6 +24,7 @@ use crate::engine::read_first;
 use crate::{migrate, open, Checkpointer, Error, Readers, SqliteConfig};
 
 mod feeds;
+mod jobs;
 mod organisations;
 mod replace;
 mod shared;
@@ -213,6 +214,8 @@ const REGISTRY_MIGRATIONS: &[&str] = &[
         zones TEXT NOT NULL,
         until INTEGER
      );",
+    // 6: the replacements kept as jobs.
+    jobs::MIGRATION,
 ];
 
 /// How much of `registry.db` a reader maps into memory: all of it for any

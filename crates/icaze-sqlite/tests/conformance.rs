@@ -44,6 +44,25 @@ impl Backend for Sqlite {
     ) -> Result<ReplaceReport, ReplaceError> {
         store.replace_people(csv.as_bytes(), limits, progress)
     }
+
+    fn replace_people_job(
+        &self,
+        store: &SqlitePermitStore,
+        csv: &str,
+        job: &icaze_permits::replace::JobStart<'_>,
+        limits: ReplaceLimits,
+        progress: &mut dyn FnMut(ReplaceProgress),
+    ) -> Result<ReplaceReport, ReplaceError> {
+        store.replace_people_job(csv.as_bytes(), job, limits, progress)
+    }
+
+    fn replacement_job(
+        &self,
+        store: &SqlitePermitStore,
+        id: Option<icaze_permits::replace::JobId>,
+    ) -> Result<Option<icaze_permits::replace::ReplacementJob>, icaze_permits::store::StoreError> {
+        store.replacement_job(id)
+    }
 }
 
 icaze_permits::permit_store_conformance!(Sqlite);

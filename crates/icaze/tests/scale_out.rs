@@ -17,6 +17,8 @@
 //! - what an administrator changes through one instance reaches the others: a
 //!   regime loaded through one is applied by the SMS another answers, and a
 //!   key rotation reloaded through one makes another sign with the new key.
+//! - issue 23: a population registry replacement's job is read through
+//!   another instance; killed midway, its job reads interrupted there.
 //!
 //! No assertion depends on timing: waits poll for a state, with a deadline
 //! that only turns a hang into a failure.
@@ -643,4 +645,69 @@ fn issue_21_a_shared_database_without_the_authority_or_an_unknown_database_is_re
     assert!(stderr.contains("leave out the other"), "{stderr}");
     let (code, stderr) = run(&import, None);
     assert_eq!(code, Some(0), "{stderr}");
+}
+
+/// Issue 23: the population registry's replacement is a job whose record
+/// every instance reads from the database; one whose instance is killed
+/// midway reads `interrupted` on the other (its advisory lock went with its
+/// connection), the registry in use untouched, and the next one runs there.
+#[test]
+fn issue_23_a_replacement_whose_instance_is_killed_reads_interrupted_on_the_other() {
+    let cluster = PgCluster::shared().unwrap();
+    let deployment = Deployment::new(&cluster, 100);
+    let mut one = Instance::start(&deployment, 0, free_port());
+    let other = Instance::start(&deployment, 1, free_port());
+    let (a, b) = (loopback(one.port), loopback(other.port));
+    let feed = r#"{"agency":"asan","registry":"people"}"#;
+    let (status, body) = post_as(a, "/v1/feeds", &admin_token(&deployment, 0), feed).unwrap();
+    assert_eq!(status, 201, "{body}");
+    let token = serde_json::from_str::<serde_json::Value>(&body).unwrap()["token"].as_str().unwrap().to_owned();
+    let mut file = String::from("document,birth_date,zone\n");
+    for i in 0..100 {
+        file.push_str(&format!("{},1980-05-17,9\n", document(i)));
+    }
+    let put = |addr: SocketAddr, body: &str| {
+        let mut stream = TcpStream::connect(addr).unwrap();
+        write!(
+            stream,
+            "PUT /v1/registries/people?force=true HTTP/1.1\r\nHost: icaze\r\nAuthorization: Bearer {token}\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            file.len()
+        )
+        .unwrap();
+        stream
+    };
+    let state = |job: &str| -> Option<serde_json::Value> {
+        let (status, body) = get_as(b, job, &token)?;
+        (status == 200).then(|| serde_json::from_str(&body).unwrap())
+    };
+
+    // Half the file sent to one instance: the other reads its job loading.
+    let _upload = put(a, &file[..file.len() / 2]);
+    let mut id = None;
+    wait_until("the other instance to read the job loading", || {
+        let newest = state("/v1/registries/people/replacement");
+        id = newest.filter(|p| p["state"] == "loading").map(|p| p["id"].clone());
+        id.is_some()
+    });
+    let job = format!("/v1/registries/people/replacements/{}", id.unwrap());
+    one.kill();
+    wait_until("the killed instance's job to read interrupted", || {
+        state(&job).is_some_and(|j| j["state"] == "interrupted")
+    });
+    let zone = || deployment.db.psql(&format!("SELECT zone FROM people WHERE document = '{}'", document(0))).unwrap();
+    assert_ne!(zone(), "9", "the registry in use is untouched");
+
+    // The next replacement, through the other instance, runs to its end.
+    let mut accepted = String::new();
+    put(b, &file).read_to_string(&mut accepted).unwrap();
+    assert!(accepted.starts_with("HTTP/1.1 202"), "{accepted}");
+    let (_, body) = accepted.split_once("\r\n\r\n").unwrap();
+    let next = format!(
+        "/v1/registries/people/replacements/{}",
+        serde_json::from_str::<serde_json::Value>(body).unwrap()["id"]
+    );
+    wait_until("the next replacement to be swapped", || state(&next).is_some_and(|j| j["state"] == "swapped"));
+    assert_eq!(zone(), "9");
+    assert_eq!(state(&job).unwrap()["state"], "interrupted");
 }

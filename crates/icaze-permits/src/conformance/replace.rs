@@ -172,6 +172,7 @@ pub async fn readers_answer_from_the_old_registry_until_the_swap<B: Backend>(bac
                     assert_eq!(zone_of(&store, PEOPLE), Some(2));
                     swapped = true;
                 }
+                ReplaceProgress::Started { .. } => {}
             }
             read_on();
         });
@@ -203,4 +204,127 @@ pub async fn a_second_replacement_is_refused_while_one_runs<B: Backend>(backend:
     let again = backend.replace_people(&other, &people(0..100, |_| 2), limits, &mut no_progress);
     assert_eq!(again.expect("replace").refused, None);
     assert_eq!(zone_of(&store, 0), Some(2));
+}
+
+/// The clock of the jobs' tests: their start and end at minute 60.
+static CLOCK: std::sync::LazyLock<crate::clock::FixedClock> =
+    std::sync::LazyLock::new(|| crate::clock::FixedClock::new(icaze_core::UtcMinute::from_unix_minutes(60)));
+
+fn job_start(agency: &str, forced: bool) -> crate::replace::JobStart<'_> {
+    crate::replace::JobStart { agency, forced, clock: &*CLOCK }
+}
+
+/// A replacement kept as a job is recorded from its start to its end, and
+/// read from another store on the database (another instance): loading
+/// while it loads, swapped with its report in the swap's transaction; a
+/// refused one refused with the guard's reason; the newest read without a
+/// number.
+pub async fn a_replacement_job_is_recorded_to_its_end<B: Backend>(backend: &B) {
+    use crate::replace::{JobId, JobState};
+    let db = backend.database();
+    let (store, other) = (backend.open(&db), backend.open(&db));
+    assert_eq!(backend.replacement_job(&other, None).expect("no job"), None);
+    let mut csv = people(0..100, |_| 1);
+    csv.push_str("nonsense\n");
+    let (mut id, mut seen) = (None, None);
+    let report =
+        backend.replace_people_job(&store, &csv, &job_start("asan", false), ReplaceLimits::default(), &mut |p| {
+            match p {
+                ReplaceProgress::Started { job } => id = Some(job),
+                ReplaceProgress::Comparing { .. } if seen.is_none() => {
+                    // The runner holds the lock: another instance reads it running.
+                    seen = backend.replacement_job(&other, id).expect("a job");
+                }
+                _ => {}
+            }
+        });
+    let report = report.expect("replace");
+    let id = id.expect("told its number");
+    let seen = seen.expect("read while it ran");
+    assert!(seen.state.running(), "{seen:?}");
+    assert_eq!((seen.agency.as_str(), seen.forced, seen.ended_at), ("asan", false, None));
+    assert_eq!(seen.lines, csv.lines().count() as u64, "{seen:?}");
+    let done = backend.replacement_job(&other, Some(id)).expect("a job").expect("recorded");
+    assert_eq!(done.state, JobState::Swapped);
+    assert_eq!((done.loaded, done.registered, done.removed, done.problem_count), (100, 0, 0, 1));
+    assert_eq!(done.problems, report.problems);
+    assert_eq!((done.bytes, done.reason.clone()), (csv.len() as u64, None));
+    let at = icaze_core::UtcMinute::from_unix_minutes(60);
+    assert_eq!((done.started_at, done.ended_at), (at, Some(at)));
+    assert_eq!(backend.replacement_job(&other, None).expect("newest"), Some(done));
+
+    // A truncated file: refused, its reason kept, the registry untouched.
+    let mut refused_id = None;
+    let refused = backend.replace_people_job(
+        &store,
+        &people(0..10, |_| 2),
+        &job_start("asan", false),
+        ReplaceLimits::default(),
+        &mut |p| {
+            if let ReplaceProgress::Started { job } = p {
+                refused_id = Some(job);
+            }
+        },
+    );
+    assert!(refused.expect("replace").refused.is_some());
+    let refused_id = refused_id.expect("told its number");
+    assert!(refused_id > id, "{refused_id} after {id}");
+    let refused = backend.replacement_job(&other, None).expect("newest").expect("recorded");
+    assert_eq!(
+        (refused.id, refused.state, refused.removed, refused.registered),
+        (refused_id, JobState::Refused, 0, 100)
+    );
+    assert!(refused.reason.as_deref().is_some_and(|r| r.contains("90 of the 100")), "{refused:?}");
+    assert_eq!(zone_of(&other, 50), Some(1));
+    assert_eq!(backend.replacement_job(&other, Some(JobId(refused_id.0 + 1))).expect("none"), None);
+}
+
+/// A job whose runner died midway (here: a panic while it loads, which
+/// drops its lock as a dead process's is dropped) reads interrupted from
+/// any store, and the registry in use is untouched; the next replacement
+/// runs.
+pub async fn a_job_whose_runner_died_reads_interrupted<B: Backend>(backend: &B) {
+    use crate::replace::JobState;
+    let db = backend.database();
+    let (store, other) = (backend.open(&db), backend.open(&db));
+    backend
+        .replace_people(&store, &people(0..100, |_| 1), ReplaceLimits::default(), &mut no_progress)
+        .expect("replace");
+    let mut id = None;
+    let died = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let csv = people(0..100, |_| 2);
+        let _ =
+            backend.replace_people_job(&store, &csv, &job_start("asan", true), ReplaceLimits::default(), &mut |p| {
+                match p {
+                    ReplaceProgress::Started { job } => id = Some(job),
+                    ReplaceProgress::Loading { .. } => panic!("the runner dies while it loads"),
+                    _ => {}
+                }
+            });
+    }));
+    assert!(died.is_err());
+    let id = id.expect("told its number");
+    // A connection closed by the store may take a moment to let its lock go.
+    let mut job = None;
+    for _ in 0..500 {
+        job = backend.replacement_job(&other, Some(id)).expect("a job");
+        if job.as_ref().is_some_and(|j| !j.state.running()) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let job = job.expect("recorded");
+    assert_eq!((job.state, job.forced, job.ended_at), (JobState::Interrupted, true, None), "{job:?}");
+    assert_eq!(zone_of(&other, 0), Some(1));
+    let report = backend.replace_people_job(
+        &other,
+        &people(0..100, |_| 3),
+        &job_start("asan", false),
+        ReplaceLimits::default(),
+        &mut no_progress,
+    );
+    assert_eq!(report.expect("replace").refused, None);
+    assert_eq!(zone_of(&store, 0), Some(3));
+    assert_eq!(backend.replacement_job(&store, Some(id)).expect("a job").map(|j| j.state), Some(JobState::Interrupted));
+    assert_eq!(backend.replacement_job(&store, None).expect("newest").map(|j| j.state), Some(JobState::Swapped));
 }

@@ -16,16 +16,21 @@
 //! everything back: no staging table is ever left behind.
 //!
 //! One replacement at a time, across instances: a transaction-level advisory
-//! lock ([`REPLACE_LOCK`]); a second one is refused as `Busy`.
+//! lock ([`REPLACE_LOCK`]); a second one is refused as `Busy`. Kept as a job
+//! (`replace_people_job`), its record is `jobs.rs`'s: `swapped` in this one
+//! transaction, the rest on pooled connections while the lock is held.
 
 use std::collections::HashMap;
 use std::io::BufRead;
 
 use deadpool_postgres::{ClientWrapper, Object};
-use icaze_permits::replace::{load_people, Numbered, ReplaceError, ReplaceLimits, ReplaceProgress, ReplaceReport};
+use icaze_permits::replace::{
+    load_people, JobEnd, JobId, JobStart, Numbered, ReplaceError, ReplaceLimits, ReplaceProgress, ReplaceReport,
+    ReplacementJob,
+};
 use icaze_permits::store::StoreError;
 
-use super::{col, db, fits, pool_error, PgPermitStore};
+use super::{col, db, fits, jobs, pool_error, PgPermitStore};
 
 /// The advisory lock a replacement holds (`icaze` and `people` in ASCII).
 const REPLACE_LOCK: i64 = 0x6963_617a_6570_706c;
@@ -47,6 +52,50 @@ impl PgPermitStore {
     pub fn replace_people<R: BufRead>(
         &self,
         reader: R,
+        limits: ReplaceLimits,
+        progress: &mut dyn FnMut(ReplaceProgress),
+    ) -> Result<ReplaceReport, ReplaceError> {
+        self.replace(reader, None, limits, progress)
+    }
+
+    /// Replaces the population registry as [`PgPermitStore::replace_people`]
+    /// does, kept as a job in the permits schema
+    /// ([`icaze_permits::replace::ReplacementJob`], `jobs.rs`): once it holds
+    /// the lock, its record is made and its number told
+    /// ([`ReplaceProgress::Started`]); its progress is written after each
+    /// batch, `swapped` in the replacement's transaction, a refusal before
+    /// the lock is let go. A progress write that fails only logs.
+    pub fn replace_people_job<R: BufRead>(
+        &self,
+        reader: R,
+        job: &JobStart<'_>,
+        limits: ReplaceLimits,
+        progress: &mut dyn FnMut(ReplaceProgress),
+    ) -> Result<ReplaceReport, ReplaceError> {
+        self.replace(reader, Some(job), limits, progress)
+    }
+
+    /// The record of the replacement kept as job `id`, or of the newest with
+    /// `None`, from any instance. A record still running whose runner is gone
+    /// (the advisory lock is free) is marked interrupted first.
+    pub fn replacement_job(&self, id: Option<JobId>) -> Result<Option<ReplacementJob>, StoreError> {
+        self.read(move |client| async move {
+            let found = jobs::read(&client, id).await?;
+            if !found.as_ref().is_some_and(|j| j.state.running()) {
+                return Ok(found);
+            }
+            if jobs::sweep(&client, REPLACE_LOCK).await? == 0 {
+                return Ok(found);
+            }
+            tracing::warn!("replacements whose runner is gone marked interrupted");
+            jobs::read(&client, id).await
+        })
+    }
+
+    fn replace<R: BufRead>(
+        &self,
+        reader: R,
+        job: Option<&JobStart<'_>>,
         limits: ReplaceLimits,
         progress: &mut dyn FnMut(ReplaceProgress),
     ) -> Result<ReplaceReport, ReplaceError> {
@@ -78,6 +127,48 @@ impl PgPermitStore {
             Ok(Some(client))
         })?;
         let Some(client) = begun else { return Err(ReplaceError::Busy) };
+        let Some(job) = job else { return self.load_and_swap(client, reader, None, limits, progress) };
+        let start = jobs::Start::of(job);
+        let id = self.read(move |c| async move { jobs::start(&c, start).await })?;
+        progress(ReplaceProgress::Started { job: id });
+        let mut recorded = |p: ReplaceProgress| {
+            let written = match p {
+                ReplaceProgress::Loading { lines, bytes } => {
+                    let (lines, bytes) =
+                        (i64::try_from(lines).unwrap_or(i64::MAX), i64::try_from(bytes).unwrap_or(i64::MAX));
+                    self.read(move |c| async move { jobs::loading(&c, id, lines, bytes).await })
+                }
+                ReplaceProgress::Comparing { loaded } => {
+                    let loaded = i64::try_from(loaded).unwrap_or(i64::MAX);
+                    self.read(move |c| async move { jobs::comparing(&c, id, loaded).await })
+                }
+                _ => Ok(()),
+            };
+            if let Err(e) = written {
+                tracing::warn!(error = %e, job = %id, "a replacement's progress was not recorded");
+            }
+            progress(p);
+        };
+        let replaced = self.load_and_swap(client, reader, Some((id, job)), limits, &mut recorded);
+        if let Err(e) = &replaced {
+            let (reason, at) = (e.to_string(), jobs::now(job));
+            if let Err(e) = self.read(move |c| async move { jobs::failed(&c, id, reason, at).await }) {
+                // Left running, the record reads interrupted once the lock is let go.
+                tracing::warn!(error = %e, job = %id, "a replacement's end was not recorded");
+            }
+        }
+        replaced
+    }
+
+    /// The replacement, in the transaction `client` began holding the lock.
+    fn load_and_swap<R: BufRead>(
+        &self,
+        client: ClientWrapper,
+        reader: R,
+        job: Option<(JobId, &JobStart<'_>)>,
+        limits: ReplaceLimits,
+        progress: &mut dyn FnMut(ReplaceProgress),
+    ) -> Result<ReplaceReport, ReplaceError> {
         let mut held = Some(client);
         let mut report = load_people(reader, progress, |batch| {
             // Invariant: `held` is put back after every batch that succeeds,
@@ -108,16 +199,27 @@ impl PgPermitStore {
         report.registered = registered;
         report.refused = limits.refusal(&report, removed.len(), registered);
         if report.refused.is_some() {
+            if let Some((id, job)) = job {
+                // Before the lock is let go, so the record never reads interrupted.
+                let end = jobs::End::of(&JobEnd::of(&report, job.clock.now()));
+                self.read(move |c| async move { jobs::end(&c, id, end).await })?;
+            }
             // Rolled back here, not left to the connection's close, which
             // happens a moment later: until then the lock would still be
             // held, and a corrected file sent at once refused as busy.
             self.runtime.block(async move { client.batch_execute("ROLLBACK").await.map_err(db) })?;
             return Ok(report);
         }
+        report.removed = removed;
+        // The record says swapped in the swap's own transaction.
+        let end = job.map(|(id, job)| (id, jobs::End::of(&JobEnd::of(&report, job.clock.now()))));
         // In the swap's transaction: a document that left the registry is
         // cancelled, and its live permits are revoked by the applier, also
         // across a crash (as a feed's cancellation is).
         self.runtime.block(async move {
+            if let Some((id, end)) = end {
+                jobs::end(&client, id, end).await?;
+            }
             client
                 .batch_execute(&format!(
                     "INSERT INTO to_revoke (document, cause, feed)
@@ -134,7 +236,6 @@ impl PgPermitStore {
                 .await
                 .map_err(db)
         })?;
-        report.removed = removed;
         progress(ReplaceProgress::Swapped);
         Ok(report)
     }

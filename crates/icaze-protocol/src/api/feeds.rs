@@ -101,42 +101,60 @@ pub struct FeedRemoved {
     pub removed: bool,
 }
 
-/// `PUT /v1/registries/people`: the population registry replaced whole (`200`,
-/// `state` `swapped`) or left as it was (`422`, `state` `refused`, with why).
+/// A replacement of the population registry kept as a job: `PUT
+/// /v1/registries/people` answers it `202 Accepted` once the body is read
+/// and staged (with `Location: /v1/registries/people/replacements/{id}`), and
+/// `GET /v1/registries/people/replacements/{id}` answers it from any
+/// instance until it ends and after.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PeopleReplaced {
+pub struct ReplacementJob {
+    /// Its number.
+    pub id: i64,
     /// The agency whose feed sent it.
     pub agency: String,
-    /// `swapped` or `refused`.
-    pub state: String,
-    /// Why it was refused (`?force=true` passes the guard, not a wrong header).
-    pub refused: Option<String>,
     /// `?force=true` was given.
     pub forced: bool,
-    /// Lines of the body read.
+    /// When it started, RFC 3339 UTC.
+    pub started_at: String,
+    /// `loading`, `comparing` (running); `swapped` (the new registry is in
+    /// use), `refused` (by the guard, with why), `failed` (with why), or
+    /// `interrupted` (its instance stopped before it ended); the registry in
+    /// use is untouched unless `swapped`.
+    pub state: String,
+    /// Lines of the body read (after each batch while loading).
     pub lines: u64,
-    /// Bytes of the body read.
+    /// Bytes of the body read (after each batch while loading).
     pub bytes: u64,
-    /// Rows read cleanly: the people of the new registry.
+    /// Rows read cleanly: the people of the new registry (known once comparing).
     pub loaded: u64,
-    /// People in the registry before.
+    /// People in the registry before (known once ended).
     pub registered: u64,
     /// Documents no longer registered (their live permits are revoked as
-    /// "document cancelled"); 0 when refused.
+    /// "document cancelled"); 0 unless swapped.
     pub removed: u64,
-    /// Every bad row, also those not listed.
+    /// Every bad row, also those not listed (known once ended).
     pub problem_count: u64,
     /// The first bad rows, by line.
     pub problems: Vec<RowProblem>,
+    /// Why it was refused (`?force=true` passes the guard, not a wrong
+    /// header) or failed.
+    pub reason: Option<String>,
+    /// When it ended, RFC 3339 UTC; `null` while it runs or once interrupted.
+    pub ended_at: Option<String>,
 }
 
-/// `GET /v1/registries/people/replacement`: how far the replacement this
-/// instance runs is.
+/// `GET /v1/registries/people/replacement`: how far the newest replacement
+/// is, from any instance (its whole record is at
+/// `/v1/registries/people/replacements/{id}`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReplacementProgress {
-    /// `idle` (none running here), `loading`, `comparing` or `swapped`.
+    /// `idle` (none ever ran), or the newest one's state
+    /// ([`ReplacementJob::state`]).
     pub state: String,
-    /// The agency whose replacement runs.
+    /// The newest one's number.
+    #[serde(default)]
+    pub id: Option<i64>,
+    /// The agency whose replacement it is.
     pub agency: Option<String>,
     /// Lines of the body read so far.
     pub lines: u64,

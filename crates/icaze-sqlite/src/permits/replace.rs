@@ -17,16 +17,24 @@
 //! database (`registry.db-replace.lock`), held while it runs and released by
 //! the system if the process dies. A staging table left by a crash is dropped
 //! by the next replacement.
+//!
+//! Kept as a job (`replace_people_job`), a replacement has its record in
+//! `registry.db` (`jobs.rs`), written by the runner while it holds the lock:
+//! `swapped` in the swap's transaction, so a record running whose lock is
+//! free is a dead runner's, and reads interrupted.
 
 use std::io::BufRead;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use icaze_permits::replace::{load_people, Numbered, ReplaceError, ReplaceLimits, ReplaceProgress, ReplaceReport};
+use icaze_permits::replace::{
+    load_people, JobEnd, JobId, JobStart, Numbered, ReplaceError, ReplaceLimits, ReplaceProgress, ReplaceReport,
+    ReplacementJob,
+};
 use icaze_permits::store::StoreError;
 use rusqlite::{params, Connection, TransactionBehavior};
 
-use super::SqlitePermitStore;
+use super::{jobs, SqlitePermitStore};
 use crate::{open, Durability, Error};
 
 /// The page cache of the loading connection: the staging table's pages that
@@ -55,6 +63,82 @@ impl SqlitePermitStore {
         progress: &mut dyn FnMut(ReplaceProgress),
     ) -> Result<ReplaceReport, ReplaceError> {
         let _lock = self.replace_lock()?;
+        self.replace_locked(reader, None, limits, progress)
+    }
+
+    /// Replaces the population registry as [`SqlitePermitStore::replace_people`]
+    /// does, kept as a job in `registry.db`
+    /// ([`icaze_permits::replace::ReplacementJob`]): once it holds the lock,
+    /// its record is made and its number told
+    /// ([`ReplaceProgress::Started`]); its progress is written after each
+    /// batch, `swapped` in the swap's transaction, and a refusal or an error
+    /// before the lock is let go. A record whose write fails only logs: the
+    /// replacement goes on.
+    pub fn replace_people_job<R: BufRead>(
+        &self,
+        reader: R,
+        job: &JobStart<'_>,
+        limits: ReplaceLimits,
+        progress: &mut dyn FnMut(ReplaceProgress),
+    ) -> Result<ReplaceReport, ReplaceError> {
+        let _lock = self.replace_lock()?;
+        let mut records = open(self.registry.path(), self.registry.config()).map_err(store)?;
+        let id = jobs::start(&mut records, job).map_err(store)?;
+        progress(ReplaceProgress::Started { job: id });
+        let mut recorded = |p: ReplaceProgress| {
+            let written = match p {
+                ReplaceProgress::Loading { lines, bytes } => jobs::loading(&records, id, lines, bytes),
+                ReplaceProgress::Comparing { loaded } => jobs::comparing(&records, id, loaded),
+                _ => Ok(()),
+            };
+            if let Err(e) = written {
+                tracing::warn!(error = %e, job = %id, "a replacement's progress was not recorded");
+            }
+            progress(p);
+        };
+        let replaced = self.replace_locked(reader, Some((id, job)), limits, &mut recorded);
+        let ended = match &replaced {
+            Ok(report) if report.refused.is_some() => jobs::end(&records, id, &JobEnd::of(report, job.clock.now())),
+            Ok(_) => Ok(()), // marked swapped in the swap's transaction
+            Err(e) => jobs::failed(&records, id, &e.to_string(), job.clock.now()),
+        };
+        if let Err(e) = ended {
+            // Left running, the record reads interrupted once the lock is let go.
+            tracing::warn!(error = %e, job = %id, "a replacement's end was not recorded");
+        }
+        replaced
+    }
+
+    /// The record of the replacement kept as job `id`, or of the newest with
+    /// `None`. A record still running whose runner is gone (the lock is
+    /// free) is marked interrupted first, under the lock.
+    pub fn replacement_job(&self, id: Option<JobId>) -> Result<Option<ReplacementJob>, StoreError> {
+        let found = self.with_registry(|c| jobs::read(c, id))?;
+        if !found.as_ref().is_some_and(|j| j.state.running()) {
+            return Ok(found);
+        }
+        let _lock = match self.replace_lock() {
+            Ok(lock) => lock,
+            Err(ReplaceError::Busy) => return Ok(found),
+            Err(ReplaceError::Store(e)) => return Err(e),
+            Err(e) => return Err(StoreError::Damaged(e.to_string())),
+        };
+        let conn = open(self.registry.path(), self.registry.config())?;
+        let swept = jobs::sweep(&conn)?;
+        if swept > 0 {
+            tracing::warn!(swept, "replacements whose runner is gone marked interrupted");
+        }
+        Ok(jobs::read(&conn, id)?)
+    }
+
+    /// A replacement, with the lock held.
+    fn replace_locked<R: BufRead>(
+        &self,
+        reader: R,
+        job: Option<(JobId, &JobStart<'_>)>,
+        limits: ReplaceLimits,
+        progress: &mut dyn FnMut(ReplaceProgress),
+    ) -> Result<ReplaceReport, ReplaceError> {
         let mut conn = open(self.registry.path(), self.registry.config()).map_err(store)?;
         conn.pragma_update(None, "cache_size", -LOAD_CACHE_KIB).map_err(store)?;
         conn.execute_batch(
@@ -67,7 +151,7 @@ impl SqlitePermitStore {
              ) WITHOUT ROWID;",
         )
         .map_err(store)?;
-        let replaced = self.load_and_swap(&mut conn, reader, limits, progress);
+        let replaced = self.load_and_swap(&mut conn, reader, job, limits, progress);
         if !matches!(&replaced, Ok(report) if report.refused.is_none()) {
             // Nothing was swapped: the staging table goes (or, if this fails
             // too, the next replacement drops it).
@@ -87,6 +171,7 @@ impl SqlitePermitStore {
         &self,
         conn: &mut Connection,
         reader: R,
+        job: Option<(JobId, &JobStart<'_>)>,
         limits: ReplaceLimits,
         progress: &mut dyn FnMut(ReplaceProgress),
     ) -> Result<ReplaceReport, ReplaceError> {
@@ -135,8 +220,11 @@ impl SqlitePermitStore {
              ALTER TABLE people_staging RENAME TO people;",
         )
         .map_err(store)?;
-        tx.commit().map_err(store)?;
         report.removed = removed;
+        if let Some((id, job)) = job {
+            jobs::end(&tx, id, &JobEnd::of(&report, job.clock.now())).map_err(store)?;
+        }
+        tx.commit().map_err(store)?;
         progress(ReplaceProgress::Swapped);
         Ok(report)
     }
