@@ -17,7 +17,10 @@
 //! A device at that version or later holds the list of now (the device keeps
 //! its list through a delta without the section); one below it gets the whole
 //! list again. An empty list is a section too (no organisation is
-//! authorised now), never left out. Only what changed would be smaller still,
+//! authorised now), never left out. A version made by an instance of an
+//! older build (a rolling upgrade), which writes neither, leaves them unknown
+//! ([`BundleState::organisations_checked`]) until the next version, which
+//! carries them to every device. Only what changed would be smaller still,
 //! but the service keeps no past lists, and they change rarely.
 
 use std::collections::VecDeque;
