@@ -304,15 +304,15 @@ fn a_newer_sync_schema_is_refused_and_the_stores_migrate_side_by_side() {
     assert_eq!(
         db.psql("SELECT store, version FROM schema_version ORDER BY store").unwrap(),
         "permits|7
-sync|3"
+sync|4"
     );
     db.psql("UPDATE schema_version SET version = 5 WHERE store = 'sync'").unwrap();
     let refused = PgSyncStore::open(&db.url(), PgConfig::default()).unwrap_err();
-    assert!(matches!(refused, OpenError::Newer { store: "sync", found: 5, known: 3 }), "{refused:?}");
+    assert!(matches!(refused, OpenError::Newer { store: "sync", found: 5, known: 4 }), "{refused:?}");
     // The permits store's schema is its own: it still opens.
     assert!(PgPermitStore::open(&db.url(), PgConfig::default()).is_ok());
     // The log and the audit trail refuse changes.
-    db.psql("UPDATE schema_version SET version = 3 WHERE store = 'sync'").unwrap();
+    db.psql("UPDATE schema_version SET version = 4 WHERE store = 'sync'").unwrap();
     let sync = PgSyncStore::open(&db.url(), PgConfig::default()).unwrap();
     sync.write(&mut |tx| {
         tx.put_device(&device("D"))?;

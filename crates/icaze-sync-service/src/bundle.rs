@@ -9,14 +9,19 @@
 //! format lets a device apply only a bundle newer than its own, so fresh
 //! server time needs a new version (an "empty" delta on top of the old one).
 //!
-//! The authorised organisations (section tag 2) go whole into every bundle,
-//! deltas included, and a change of them raises the version. Only what
-//! changed since a delta's base would be smaller, but the service keeps no
-//! record of which list a past version carried, and an instance beside it
-//! may have raised the version without this one seeing the list of then; the
-//! whole list is right whatever the device holds, and costs about 40 bytes an
-//! organisation (`docs/benchmarks.md`). The format lets a later service leave
-//! the section out of a delta when the list did not change.
+//! The authorised organisations (section tag 2) go whole into every full
+//! bundle, and into a delta only when they changed since its base: the
+//! bundle state keeps the organisations' own fingerprint and the version at
+//! which it last changed ([`BundleState::organisations_version`]), and a
+//! change of them raises the version as any change of the fingerprint does.
+//! A device at that version or later holds the list of now (the device keeps
+//! its list through a delta without the section); one below it gets the whole
+//! list again. An empty list is a section too (no organisation is
+//! authorised now), never left out. A version made by an instance of an
+//! older build (a rolling upgrade), which writes neither, leaves them unknown
+//! ([`BundleState::organisations_checked`]) until the next version, which
+//! carries them to every device. Only what changed would be smaller still,
+//! but the service keeps no past lists, and they change rarely.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -24,6 +29,7 @@ use std::sync::{Arc, Mutex};
 use icaze_core::{BundleContents, BundleRegime, BundleSections, FreshnessPolicy, RevocationSet, UtcMinute};
 use sha2::{Digest as _, Sha256};
 
+use crate::store::BundleState;
 use crate::{SyncError, SyncService};
 use icaze_permits::regime::Regime;
 use icaze_permits::store::PermitStore;
@@ -137,6 +143,38 @@ pub fn fingerprint(trust_list: &[u8], regimes: &[BundleRegime], organisations: &
     h.finalize().into()
 }
 
+/// The fingerprint of the authorised organisations alone, from their
+/// section's bytes.
+pub fn organisations_fingerprint(organisations: &[u8]) -> [u8; 32] {
+    Sha256::digest(organisations).into()
+}
+
+/// The state of the next version, made at `now` for a bundle of `fingerprint`
+/// whose organisations' own fingerprint is `organisations`: the version at
+/// which they last changed becomes the new one when they changed, or when
+/// what the state said of them is not known (a version an older build made).
+pub fn next_state(state: &BundleState, fingerprint: [u8; 32], organisations: [u8; 32], now: UtcMinute) -> BundleState {
+    let mut next = state.clone();
+    let unchanged = state.organisations_since().is_some() && state.organisations == Some(organisations);
+    next.mint(now);
+    next.fingerprint = Some(fingerprint);
+    if !unchanged {
+        next.organisations = Some(organisations);
+        next.organisations_version = next.version;
+        next.organisations_checked = next.version;
+    }
+    next
+}
+
+/// Whether a bundle from `base` (`None`: a full bundle) at `state` carries the
+/// organisations' section.
+pub fn carries_organisations(state: &BundleState, base: Option<u64>) -> bool {
+    match (base, state.organisations_since()) {
+        (Some(base), Some(since)) => base < since,
+        _ => true,
+    }
+}
+
 /// The answer for a device that holds version `since`.
 pub(crate) fn answer<S: PermitStore>(svc: &SyncService<S>, since: Option<u64>) -> Result<BundleAnswer, SyncError> {
     let now = svc.now();
@@ -144,9 +182,15 @@ pub(crate) fn answer<S: PermitStore>(svc: &SyncService<S>, since: Option<u64>) -
     // One authority for the whole answer, even if the keys are reloaded meanwhile.
     let authority = svc.keys.current();
     let organisations = svc.permits.organisations()?;
-    let fp = fingerprint(authority.trust_list_file(), &regimes, &organisations.encode());
-    let stale = |s: &crate::store::BundleState| {
+    let encoded = organisations.encode();
+    let fp = fingerprint(authority.trust_list_file(), &regimes, &encoded);
+    let organisations_fp = organisations_fingerprint(&encoded);
+    // The organisations' own fingerprint is stale only beside a stale `fp`,
+    // unless an older build made the version (`organisations_since` unknown).
+    let stale = |s: &BundleState| {
         s.fingerprint != Some(fp)
+            || s.organisations != Some(organisations_fp)
+            || s.organisations_since().is_none()
             || (since.is_some_and(|v| v == s.version && v > 0) && s.minted_at.is_none_or(|m| m < now))
     };
     let mut state = svc.store.bundle_state()?;
@@ -154,9 +198,7 @@ pub(crate) fn answer<S: PermitStore>(svc: &SyncService<S>, since: Option<u64>) -
         state = svc.write(|tx| {
             let mut s = tx.bundle_state()?;
             if stale(&s) {
-                s.version += 1;
-                s.fingerprint = Some(fp);
-                s.minted_at = Some(now);
+                s = next_state(&s, fp, organisations_fp, now);
                 tx.set_bundle_state(&s)?;
             }
             Ok(s)
@@ -198,10 +240,11 @@ pub(crate) fn answer<S: PermitStore>(svc: &SyncService<S>, since: Option<u64>) -
         regimes,
         freshness: FreshnessPolicy::default(),
         revocations: RevocationSet::from_serials(serials),
-        // The organisations' whole list in every bundle, full or delta: see the module doc.
+        // The organisations' whole list in a full bundle, and in a delta
+        // only when they changed since its base: see the module doc.
         sections: BundleSections {
             replaced: RevocationSet::from_serials(replaced),
-            organisations: Some(organisations),
+            organisations: carries_organisations(&state, base).then_some(organisations),
         },
     };
     let bytes = authority.sign_bundle(&contents)?;
@@ -255,6 +298,39 @@ mod tests {
         cache.insert(bundle(4, CACHE_BYTES));
         assert!(cache.get("3").is_none(), "over the byte cap");
         assert_eq!(cache.get("4").unwrap().version, 4);
+    }
+
+    #[test]
+    fn the_organisations_version_moves_only_when_they_change_or_are_not_known() {
+        let m = UtcMinute::from_unix_minutes(26_800_000);
+        // Nothing known (a store of the build before): every delta carries them,
+        // and the next version is where they last changed.
+        let old = BundleState { version: 4, fingerprint: Some([1; 32]), ..Default::default() };
+        assert_eq!(old.organisations_since(), None);
+        assert!(carries_organisations(&old, Some(3)));
+        let s5 = next_state(&old, [1; 32], [9; 32], m);
+        assert_eq!((s5.version, s5.organisations_since(), s5.minted_at), (5, Some(5), Some(m)));
+        assert!(carries_organisations(&s5, Some(4)) && carries_organisations(&s5, None));
+        // A revocation, then a new trust list: the organisations' version stays.
+        let mut s6 = s5.clone();
+        s6.mint(m);
+        let s7 = next_state(&s6, [2; 32], [9; 32], m);
+        assert_eq!((s7.version, s7.fingerprint, s7.organisations_since()), (7, Some([2; 32]), Some(5)));
+        assert!(!carries_organisations(&s7, Some(5)) && !carries_organisations(&s7, Some(6)));
+        assert!(carries_organisations(&s7, Some(4)) && carries_organisations(&s7, None));
+        // Another list.
+        let s8 = next_state(&s7, [3; 32], [8; 32], m);
+        assert_eq!(s8.organisations_since(), Some(8));
+        assert!(carries_organisations(&s8, Some(7)));
+        // A version an older build made (the version written, nothing else):
+        // not known until the next version, which carries them again.
+        let older = BundleState { version: 9, ..s8.clone() };
+        assert_eq!(older.organisations_since(), None);
+        assert!(carries_organisations(&older, Some(8)));
+        let mut revoked = older.clone();
+        revoked.mint(m);
+        assert_eq!(revoked.organisations_since(), None, "a revocation does not make it known");
+        assert_eq!(next_state(&revoked, [3; 32], [8; 32], m).organisations_since(), Some(11));
     }
 
     #[test]

@@ -31,7 +31,9 @@ use crate::store::{
     RevocationKind, RevocationRow, StoreError, StoredInspection, SupervisorRole, SupervisorRow, SyncStore,
 };
 
+mod bundles;
 mod people;
+pub use bundles::deltas_carry_the_organisations_only_when_they_changed;
 pub use people::{every_view_of_people_is_audited, supervisors_keep_their_role};
 
 /// What the suite needs of a backend besides the store interface.
@@ -82,6 +84,7 @@ macro_rules! sync_store_conformance {
             the_service_stores_uploads_as_logged_and_versions_its_bundles,
             supervisors_keep_their_role,
             every_view_of_people_is_audited,
+            deltas_carry_the_organisations_only_when_they_changed,
         );
     };
 }
@@ -545,7 +548,14 @@ pub fn revocations_carry_their_version_and_a_bundle_reads_up_to_its_own<B: Backe
         })
         .expect("reads in a write");
     assert_eq!(counted, (true, false, 3, 2, 0));
-    let state = BundleState { version: 9, fingerprint: Some([7; 32]), minted_at: Some(at(99)) };
+    let state = BundleState {
+        version: 9,
+        fingerprint: Some([7; 32]),
+        minted_at: Some(at(99)),
+        organisations: Some([8; 32]),
+        organisations_version: 7,
+        organisations_checked: 9,
+    };
     store.write(&mut |tx| tx.set_bundle_state(&state)).expect("state");
     assert_eq!(store.bundle_state().expect("state"), state);
 }

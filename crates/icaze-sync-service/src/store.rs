@@ -357,14 +357,55 @@ pub enum AuditDetails {
 }
 
 /// The bundle's version counter and what it was last bumped for.
+///
+/// Each version has one state: nothing writes it but the transaction that
+/// makes the next version ([`BundleState::mint`]), so what it says of the
+/// organisations holds for every bundle of that version, whichever instance
+/// builds it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct BundleState {
     /// The current version (0 before anything was ever built or revoked).
     pub version: u64,
-    /// The fingerprint of the trust list and regimes the version holds.
+    /// The fingerprint of the trust list, regimes and authorised
+    /// organisations the version holds.
     pub fingerprint: Option<[u8; 32]>,
     /// When the current version was made.
     pub minted_at: Option<UtcMinute>,
+    /// The fingerprint of the authorised organisations alone (their
+    /// section's bytes) the version holds; `None` before any bundle of a
+    /// build that keeps it.
+    pub organisations: Option<[u8; 32]>,
+    /// The version at which the organisations last changed: every version
+    /// from it up to `version` carries the same list, so a device holding one
+    /// of them needs no section 2 in its delta.
+    pub organisations_version: u64,
+    /// The version at which `organisations` and `organisations_version` were
+    /// last known true: `version` itself, unless an instance of an older build
+    /// (one that writes neither, during a rolling upgrade) made versions
+    /// since, which may have carried another list. Then neither is known
+    /// ([`BundleState::organisations_since`]) until the next version.
+    pub organisations_checked: u64,
+}
+
+impl BundleState {
+    /// Moves to the next version, made at `now`; what is known of the
+    /// organisations stays known (their list is the same as the version
+    /// before's, unless the caller says otherwise).
+    pub fn mint(&mut self, now: UtcMinute) {
+        let known = self.organisations_since().is_some();
+        self.version += 1;
+        self.minted_at = Some(now);
+        if known {
+            self.organisations_checked = self.version;
+        }
+    }
+
+    /// The version since which the organisations are the same, when known:
+    /// a delta from a base at it or above leaves section 2 out.
+    pub fn organisations_since(&self) -> Option<u64> {
+        (self.organisations.is_some() && self.organisations_checked == self.version)
+            .then_some(self.organisations_version)
+    }
 }
 
 /// Reads and writes inside one transaction of [`SyncStore::write`].

@@ -171,6 +171,59 @@ fn a_device_syncs_with_the_real_service() {
     assert_eq!(status["revocations"], 2, "{status}");
 }
 
+/// The answer the device gives for a service card of `organisation` (its
+/// `card_answer`, logged with the check).
+fn card(s: &Service, organisation: &str) -> String {
+    let args =
+        ["manual", "--zone", "1", "--at", NOW, "service-card", "--organisation", organisation, "--card-number", "7"];
+    let out = device(s, &args);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let record = json_line(&out);
+    let details = record["details"].as_array().unwrap();
+    let answer = details.iter().find(|d| d["name"] == "card_answer").unwrap_or_else(|| panic!("{record}"));
+    answer["value"].as_str().unwrap().to_owned()
+}
+
+/// Issue 23: the authorised organisations come down with the first (full)
+/// bundle; a delta of a revocation only leaves them out, and the device still
+/// finds them; one after all were removed reaches the device as an empty list.
+#[test]
+fn issue_23_the_organisations_come_down_once_and_so_does_their_removal() {
+    use icaze_core::{AuthorisedOrganisation, AuthorisedOrganisations, TaxId};
+    use icaze_server::store::PermitStore;
+    let s = start();
+    let metro = AuthorisedOrganisation {
+        tax_id: TaxId::new(1_700_000_001).unwrap(),
+        name: "Bakı Metropoliteni QSC".into(),
+        sector: "nəqliyyat".into(),
+        zones: Vec::new(),
+        until: None,
+    };
+    s.store().replace_organisations(&AuthorisedOrganisations::new(vec![metro]).unwrap()).unwrap();
+    init_device(&s, &["--server", &s.url, "--officer", "B-1042"]);
+    s.clock.set(at(NOW));
+    // A revocation before, so that the one after is no more than half of all: a delta.
+    assert_eq!(s.admin(&["revoke", "--serial", "999998", "--reason", "test"]).0, 0);
+    let (_, full) = sync(&s);
+    assert_eq!((full["bundle"]["result"].as_str(), full["bundle"]["delta"].as_bool()), (Some("applied"), Some(false)));
+    assert_eq!(card(&s, "1700000001"), "authorised");
+
+    let (status, _) = s.admin(&["revoke", "--serial", "999999", "--reason", "test"]);
+    assert_eq!(status, 0);
+    let (_, delta) = sync(&s);
+    assert_eq!((delta["bundle"]["result"].as_str(), delta["bundle"]["delta"].as_bool()), (Some("applied"), Some(true)));
+    let (full_bytes, delta_bytes) =
+        (full["bundle"]["bytes"].as_u64().unwrap(), delta["bundle"]["bytes"].as_u64().unwrap());
+    // The delta holds all the full bundle does and a revoked serial more, but not the list.
+    assert!(delta_bytes < full_bytes, "{delta_bytes} bytes against {full_bytes}");
+    assert_eq!(card(&s, "1700000001"), "authorised", "the list kept through the delta");
+
+    s.store().replace_organisations(&AuthorisedOrganisations::default()).unwrap();
+    let (_, emptied) = sync(&s);
+    assert_eq!(emptied["bundle"]["delta"].as_bool(), Some(true), "{emptied}");
+    assert_eq!(card(&s, "1700000001"), "unknown", "none authorised now");
+}
+
 /// `icaze device` on the device directory `dir`.
 fn device_at(dir: &Path, args: &[&str]) -> Output {
     icaze(&[&["device", "--data", dir.to_str().unwrap()][..], args].concat())

@@ -27,10 +27,12 @@ pub struct BundleSections {
     /// that were revoked because a newer permit replaced them. A subset of
     /// the revocation set: a device reads no other serial from it.
     pub replaced: RevocationSet,
-    /// The authorised organisations, all of them, in a full bundle and in a
-    /// delta alike: `Some` replaces the device's list (an empty list
-    /// included), `None` (no section) leaves a delta's device with the list it
-    /// has, and a full bundle's with none.
+    /// The authorised organisations, all of them: in every full bundle the
+    /// service makes, and in a delta when they changed since its base. `Some`
+    /// replaces the device's list (an empty list included), `None` (no
+    /// section) leaves a delta's device with the list it has, and a full
+    /// bundle's with none (a full bundle stands alone: a list it does not
+    /// vouch for could still name an organisation removed since).
     pub organisations: Option<AuthorisedOrganisations>,
 }
 

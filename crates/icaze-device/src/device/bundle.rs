@@ -106,7 +106,11 @@ impl Device {
             last_sync_server: Some(contents.server_time_unix_seconds),
             clock_suspect,
         };
-        // A delta without the section keeps the list; a full bundle without it holds none.
+        // A delta without the section keeps the list (the server leaves it out
+        // when it did not change since the base). A full bundle without it (a
+        // server before issue 23) holds none: a full bundle stands alone, and a
+        // list it does not vouch for could show an organisation removed since
+        // as authorised, where no list answers `unknown`.
         let none = icaze_core::AuthorisedOrganisations::default();
         let organisations = match (&contents.sections.organisations, contents.base_version) {
             (Some(list), _) => Some(list),

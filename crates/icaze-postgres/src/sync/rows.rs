@@ -98,9 +98,11 @@ pub(super) async fn one_device(
 /// transaction ends (see the module doc: versions one after the other).
 pub(super) async fn bundle_state(c: &Client, lock: bool) -> Result<BundleState, StoreError> {
     let sql = if lock {
-        "SELECT version, fingerprint, minted_at FROM sync_bundle_state WHERE id = 1 FOR UPDATE"
+        "SELECT version, fingerprint, minted_at, organisations, organisations_version, organisations_checked
+         FROM sync_bundle_state WHERE id = 1 FOR UPDATE"
     } else {
-        "SELECT version, fingerprint, minted_at FROM sync_bundle_state WHERE id = 1"
+        "SELECT version, fingerprint, minted_at, organisations, organisations_version, organisations_checked
+         FROM sync_bundle_state WHERE id = 1"
     };
     let query = c.prepare_cached(sql).await.map_err(db)?;
     let r = c
@@ -112,5 +114,8 @@ pub(super) async fn bundle_state(c: &Client, lock: bool) -> Result<BundleState, 
         version: uint(col(&r, 0)?)?,
         fingerprint: col::<Option<Vec<u8>>>(&r, 1)?.map(hash32).transpose()?,
         minted_at: col::<Option<i64>>(&r, 2)?.map(minute).transpose()?,
+        organisations: col::<Option<Vec<u8>>>(&r, 3)?.map(hash32).transpose()?,
+        organisations_version: uint(col(&r, 4)?)?,
+        organisations_checked: uint(col(&r, 5)?)?,
     })
 }

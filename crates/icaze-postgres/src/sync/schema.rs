@@ -113,4 +113,13 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     // 3 (issue 23): a supervisor's role, `supervisor` or `investigator`
     // (`icaze_sync_service::people`).
     "ALTER TABLE sync_supervisors ADD COLUMN role TEXT NOT NULL DEFAULT 'supervisor';",
+    // 4 (issue 23): the authorised organisations' own fingerprint and the
+    // version at which they last changed, so that a delta from it or later
+    // leaves them out (`icaze_sync_service::bundle`). An instance of the build
+    // before, still running in a rolling upgrade, writes neither: the version
+    // it makes leaves `organisations_checked` behind, which makes them
+    // unknown, and the next version carries them to every device.
+    "ALTER TABLE sync_bundle_state ADD COLUMN organisations BYTEA;
+     ALTER TABLE sync_bundle_state ADD COLUMN organisations_version BIGINT NOT NULL DEFAULT 0;
+     ALTER TABLE sync_bundle_state ADD COLUMN organisations_checked BIGINT NOT NULL DEFAULT 0;",
 ];

@@ -326,13 +326,18 @@ impl SyncTx for Tx<'_> {
             let result = async {
                 let update = c
                     .prepare_cached(
-                        "UPDATE sync_bundle_state SET version = $1, fingerprint = $2, minted_at = $3 WHERE id = 1",
+                        "UPDATE sync_bundle_state SET version = $1, fingerprint = $2, minted_at = $3,
+                            organisations = $4, organisations_version = $5, organisations_checked = $6 WHERE id = 1",
                     )
                     .await
                     .map_err(db)?;
                 let fingerprint = state.fingerprint.map(|f| f.to_vec());
                 let minted = state.minted_at.map(|t| i64::from(t.unix_minutes()));
-                c.execute(&update, &[&int(state.version)?, &fingerprint, &minted]).await.map_err(db)?;
+                let organisations = state.organisations.map(|f| f.to_vec());
+                let (since, checked) = (int(state.organisations_version)?, int(state.organisations_checked)?);
+                c.execute(&update, &[&int(state.version)?, &fingerprint, &minted, &organisations, &since, &checked])
+                    .await
+                    .map_err(db)?;
                 Ok(())
             }
             .await;

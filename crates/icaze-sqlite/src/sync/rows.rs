@@ -84,12 +84,18 @@ pub(super) fn one_device(conn: &Connection, column: &str, value: &dyn ToSql) -> 
 }
 
 pub(super) fn bundle_state(conn: &Connection) -> Result<BundleState, Error> {
-    let mut stmt = conn.prepare_cached("SELECT version, fingerprint, minted_at FROM bundle_state WHERE id = 1")?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT version, fingerprint, minted_at, organisations, organisations_version, organisations_checked
+         FROM bundle_state WHERE id = 1",
+    )?;
     let mut rows = stmt.query([])?;
     let r = rows.next()?.ok_or(rusqlite::Error::QueryReturnedNoRows)?;
     Ok(BundleState {
         version: uint(r.get("version")?)?,
         fingerprint: r.get::<_, Option<Vec<u8>>>("fingerprint")?.map(hash32).transpose()?,
         minted_at: r.get::<_, Option<i64>>("minted_at")?.map(minute).transpose()?,
+        organisations: r.get::<_, Option<Vec<u8>>>("organisations")?.map(hash32).transpose()?,
+        organisations_version: uint(r.get("organisations_version")?)?,
+        organisations_checked: uint(r.get("organisations_checked")?)?,
     })
 }

@@ -214,6 +214,13 @@ pub(super) const MIGRATIONS: &[&str] = &[
     // 8 (issue 23): a supervisor's role, `supervisor` or `investigator`
     // (`icaze_sync_service::people`).
     "ALTER TABLE supervisors ADD COLUMN role TEXT NOT NULL DEFAULT 'supervisor';",
+    // 9 (issue 23): the authorised organisations' own fingerprint and the
+    // version at which they last changed, so that a delta from it or later
+    // leaves them out (`icaze_sync_service::bundle`); unknown (NULL) until the
+    // next version, which then carries them to every device.
+    "ALTER TABLE bundle_state ADD COLUMN organisations BLOB;
+     ALTER TABLE bundle_state ADD COLUMN organisations_version INTEGER NOT NULL DEFAULT 0;
+     ALTER TABLE bundle_state ADD COLUMN organisations_checked INTEGER NOT NULL DEFAULT 0;",
 ];
 
 /// The stored codes of an inspection's input kinds (`icaze_protocol::InputKind::code`), migration 3.

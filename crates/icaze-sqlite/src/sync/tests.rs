@@ -174,6 +174,30 @@ fn reopening_keeps_the_schema_version() {
     assert_eq!(version, MIGRATIONS.len() as i64);
 }
 
+/// Issue 23: a database of schema 8 keeps its bundle version, and what it
+/// says of the organisations is not known until the next version.
+#[test]
+fn a_bundle_state_of_schema_8_is_migrated_with_the_organisations_unknown() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sync.db");
+    {
+        let mut conn = open(&path, &SqliteConfig::default()).unwrap();
+        crate::migrate(&mut conn, &MIGRATIONS[..8], "sync.db").unwrap();
+        conn.execute("UPDATE bundle_state SET version = 12, fingerprint = ?1, minted_at = 26830000", [vec![7u8; 32]])
+            .unwrap();
+    }
+    let store = SqliteSyncStore::open(&path, SqliteConfig::default()).unwrap();
+    let state = store.bundle_state().unwrap();
+    let expected = BundleState {
+        version: 12,
+        fingerprint: Some([7; 32]),
+        minted_at: Some(UtcMinute::from_unix_minutes(26_830_000)),
+        ..BundleState::default()
+    };
+    assert_eq!(state, expected);
+    assert_eq!(state.organisations_since(), None);
+}
+
 /// A database made by schema 1 (text device ids, `prev_hash` in every
 /// row) opens with every record, and goes on.
 #[test]

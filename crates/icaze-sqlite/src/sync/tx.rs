@@ -219,11 +219,17 @@ impl SyncTx for Tx<'_> {
     fn set_bundle_state(&mut self, state: &BundleState) -> Result<(), StoreError> {
         answer(|| {
             self.0
-                .prepare_cached("UPDATE bundle_state SET version = ?1, fingerprint = ?2, minted_at = ?3 WHERE id = 1")?
+                .prepare_cached(
+                    "UPDATE bundle_state SET version = ?1, fingerprint = ?2, minted_at = ?3, organisations = ?4,
+                        organisations_version = ?5, organisations_checked = ?6 WHERE id = 1",
+                )?
                 .execute(params![
                     int(state.version)?,
                     state.fingerprint.as_ref().map(|f| f.as_slice()),
-                    state.minted_at.map(|t| t.unix_minutes())
+                    state.minted_at.map(|t| t.unix_minutes()),
+                    state.organisations.as_ref().map(|f| f.as_slice()),
+                    int(state.organisations_version)?,
+                    int(state.organisations_checked)?,
                 ])?;
             Ok(())
         })

@@ -62,8 +62,7 @@ impl<S: PermitStore> SyncService<S> {
             if fresh.is_empty() {
                 return Ok(Vec::new());
             }
-            state.version += 1;
-            state.minted_at = Some(now);
+            state.mint(now);
             tx.set_bundle_state(&state)?;
             let mut revoked = Vec::new();
             for (item, why, serials) in fresh {
@@ -161,8 +160,7 @@ impl<S: PermitStore> SyncService<S> {
                     )));
                 }
             }
-            state.version += 1;
-            state.minted_at = Some(now);
+            state.mint(now);
             tx.set_bundle_state(&state)?;
             for &serial in &fresh {
                 tx.insert_revocation(&RevocationRow {
