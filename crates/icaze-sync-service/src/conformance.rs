@@ -31,7 +31,9 @@ use crate::store::{
     RevocationKind, RevocationRow, StoreError, StoredInspection, SupervisorRole, SupervisorRow, SyncStore,
 };
 
+mod denials;
 mod people;
+pub use denials::the_applier_revokes_only_what_still_holds_when_it_runs;
 pub use people::{every_view_of_people_is_audited, supervisors_keep_their_role};
 
 /// What the suite needs of a backend besides the store interface.
@@ -82,6 +84,7 @@ macro_rules! sync_store_conformance {
             the_service_stores_uploads_as_logged_and_versions_its_bundles,
             supervisors_keep_their_role,
             every_view_of_people_is_audited,
+            the_applier_revokes_only_what_still_holds_when_it_runs,
         );
     };
 }
