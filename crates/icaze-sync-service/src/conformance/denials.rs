@@ -12,6 +12,7 @@ use icaze_permits::FixedClock;
 
 use super::people::block_on;
 use super::Backend;
+use crate::store::{RevocationKind, RevocationRow, SyncStore};
 use crate::{Caller, SyncService};
 
 /// A permit of `document`, valid a day from `at`.
@@ -104,4 +105,47 @@ pub fn the_applier_revokes_only_what_still_holds_when_it_runs<B: Backend>(backen
         assert_eq!(valid, [PermitSerial(serial(kept))], "{}", documents[kept]);
     }
     assert_eq!(service.apply_denials().expect("applied again"), Vec::<u32>::new());
+}
+
+/// A round's revocations read and written at once in a transaction
+/// (`SyncTx::revoked_among`, `SyncTx::insert_revocations`) are what the same
+/// calls one serial at a time would read and write: the serials revoked
+/// before found among others, the rows kept with every field, a round that
+/// repeats a stored serial refused whole.
+pub fn a_round_of_revocations_is_read_and_written_at_once<B: Backend>(backend: &B) {
+    let db = backend.database();
+    let store = backend.open(&db);
+    let at = UtcMinute::from_unix_minutes(super::START);
+    let row = |serial: u32, kind| RevocationRow {
+        serial,
+        version: 1,
+        at,
+        by: "deny-list".into(),
+        reason: "deny list (feed etabib)".into(),
+        document: serial.is_multiple_of(2).then(|| format!("AZE{serial:08}")),
+        kind,
+    };
+    let rows =
+        [row(12, RevocationKind::Other), row(7, RevocationKind::Replaced), row(4_000_000_000, RevocationKind::Other)];
+    store
+        .write(&mut |tx| {
+            assert!(tx.revoked_among(&[12, 7]).expect("read").is_empty());
+            tx.insert_revocations(&[])?;
+            tx.insert_revocations(&rows)?;
+            let among = tx.revoked_among(&[1, 7, 12, 13, 4_000_000_000, 7]).expect("read");
+            assert_eq!(among.into_iter().collect::<Vec<_>>(), [7, 12, 4_000_000_000]);
+            assert!(tx.revoked_among(&[]).expect("read").is_empty());
+            Ok(())
+        })
+        .expect("written");
+    let mut stored = store.revocations(0).expect("revocations");
+    stored.sort_by_key(|r| r.serial);
+    let mut expected = rows.to_vec();
+    expected.sort_by_key(|r| r.serial);
+    assert_eq!(stored, expected);
+    // A stored serial again: the whole call fails, the transaction rolls back.
+    let again =
+        store.write(&mut |tx| tx.insert_revocations(&[row(99, RevocationKind::Other), row(12, RevocationKind::Other)]));
+    assert!(again.is_err());
+    assert!(!store.is_revoked(99).expect("read"), "nothing of the refused round stays");
 }
