@@ -115,6 +115,7 @@ macro_rules! permit_store_conformance {
             feed_credentials_are_kept_by_agency,
             a_feed_batch_is_applied_whole_in_order_once,
             feed_batches_queue_denials_and_cancellations_by_feed,
+            only_the_causes_still_holding_are_to_revoke,
             a_replacement_names_who_left_and_swaps_the_registry,
             bad_rows_are_reported_with_their_lines_and_skipped,
             the_guard_refuses_a_truncated_or_bad_file_unless_forced,

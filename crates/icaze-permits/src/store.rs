@@ -318,6 +318,14 @@ pub trait PermitStore: Send + Sync + 'static {
     /// These documents' permits are revoked: they leave [`PermitStore::denials_to_apply`]
     /// (an entry queued again since, with another feed, stays).
     fn denials_applied(&self, done: &[ToRevoke]) -> Result<(), StoreError>;
+    /// Of `queued` (a round of [`PermitStore::denials_to_apply`]), in order,
+    /// those whose cause still holds at `at`: a denied document with a
+    /// denial in force at `at` (as [`PermitStore::denial`] answers), a
+    /// cancelled one still absent from the population registry (as
+    /// [`PermitStore::person`]). A denial lifted or expired, or a document
+    /// registered again, since it was queued revokes nothing. The whole round
+    /// in one read (one query on a database server, not one an entry).
+    fn still_to_revoke(&self, queued: &[ToRevoke], at: UtcMinute) -> Result<Vec<ToRevoke>, StoreError>;
     /// Keeps an agency's feed credential; `false` (and nothing changed) if
     /// the agency has one already.
     fn add_feed(&self, credential: &FeedCredential) -> Result<bool, StoreError>;

@@ -36,6 +36,9 @@ use icaze_sync_service::store::SyncStore;
 use icaze_sync_service::{Caller, Channel, SyncLimits, SyncService};
 use icaze_testkit::postgres::PgCluster;
 
+mod common;
+use common::{cpu_since, server_pids};
+
 const BATCH: usize = 500;
 
 fn now() -> UtcMinute {
@@ -57,35 +60,6 @@ fn cpu_seconds(pids: &[u32]) -> std::collections::HashMap<u32, f64> {
             Some((pid, ticks as f64 / 100.0))
         })
         .collect()
-}
-
-/// The CPU seconds the processes of `after` used since `before` (a process
-/// started since counts whole).
-fn cpu_since(before: &std::collections::HashMap<u32, f64>, after: &std::collections::HashMap<u32, f64>) -> f64 {
-    after.iter().map(|(pid, t)| t - before.get(pid).copied().unwrap_or(0.0)).sum()
-}
-
-/// The pids of the cluster's server: its postmaster (the `postgres` whose
-/// command line names `port`) and the processes it started (the backends).
-fn server_pids(port: u16) -> Vec<u32> {
-    let processes: Vec<(u32, String, u32)> = std::fs::read_dir("/proc")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
-        .filter_map(|pid| {
-            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
-            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-            let parent = stat.rsplit_once(')')?.1.split_whitespace().nth(1)?.parse().ok()?;
-            Some((pid, String::from_utf8_lossy(&cmdline).replace('\0', " "), parent))
-        })
-        .collect();
-    let Some(&(postmaster, ..)) =
-        processes.iter().find(|(_, cmd, _)| cmd.contains("postgres") && cmd.contains(&format!("port={port} ")))
-    else {
-        return Vec::new();
-    };
-    processes.iter().filter(|(pid, _, parent)| *pid == postmaster || *parent == postmaster).map(|p| p.0).collect()
 }
 
 fn service<S: PermitStore>(keys: &std::path::Path, store: Box<dyn SyncStore>, permits: Arc<S>) -> Arc<SyncService<S>> {

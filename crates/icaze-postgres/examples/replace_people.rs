@@ -36,6 +36,9 @@ use icaze_sqlite::permits::SqlitePermitStore;
 use icaze_sqlite::SqliteConfig;
 use icaze_testkit::postgres::PgCluster;
 
+mod common;
+use common::{cpu_since, server_pids};
+
 /// A multiplier prime to any power of ten: the file's order of the people.
 const SCATTER: u64 = 7_777_777;
 
@@ -79,32 +82,6 @@ fn cpu_seconds(pids: &[u32]) -> HashMap<u32, f64> {
             Some((pid, ticks as f64 / 100.0))
         })
         .collect()
-}
-
-fn cpu_since(before: &HashMap<u32, f64>, after: &HashMap<u32, f64>) -> f64 {
-    after.iter().map(|(pid, t)| t - before.get(pid).copied().unwrap_or(0.0)).sum()
-}
-
-/// The pids of the cluster's server: its postmaster and its children.
-fn server_pids(port: u16) -> Vec<u32> {
-    let processes: Vec<(u32, String, u32)> = std::fs::read_dir("/proc")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
-        .filter_map(|pid| {
-            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
-            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-            let parent = stat.rsplit_once(')')?.1.split_whitespace().nth(1)?.parse().ok()?;
-            Some((pid, String::from_utf8_lossy(&cmdline).replace('\0', " "), parent))
-        })
-        .collect();
-    let Some(&(postmaster, ..)) =
-        processes.iter().find(|(_, cmd, _)| cmd.contains("postgres") && cmd.contains(&format!("port={port} ")))
-    else {
-        return Vec::new();
-    };
-    processes.iter().filter(|(pid, _, parent)| *pid == postmaster || *parent == postmaster).map(|p| p.0).collect()
 }
 
 /// One replacement of `store`'s registry with `file`, measured, while a

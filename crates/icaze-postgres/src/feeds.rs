@@ -7,15 +7,17 @@
 //! of one kind of change, each run in statements of up to [`CHUNK`] rows
 //! (`unnest`), in the batch's order.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use deadpool_postgres::{Client, Transaction};
 use icaze_core::{PermitSerial, UtcMinute};
-use icaze_permits::feeds::{BatchApplied, BatchRecord, FeedBatch, FeedChange, FeedCredential, Registry, RevokeCause};
+use icaze_permits::feeds::{
+    BatchApplied, BatchRecord, FeedBatch, FeedChange, FeedCredential, Registry, RevokeCause, ToRevoke,
+};
 use icaze_permits::store::StoreError;
 use tokio_postgres::Row;
 
-use crate::permits::{col, db, fits};
+use crate::permits::{col, db, denial_of, fits};
 
 /// The permits still valid at `at` of each of `documents` that holds any,
 /// read through the index by document and validity, [`CHUNK`] documents a
@@ -41,6 +43,86 @@ pub(crate) async fn valid_permits_many(
         }
     }
     Ok(found)
+}
+
+/// The queue of documents to revoke, at most `limit`, in document order.
+pub(crate) async fn queued(client: &Client, limit: u32) -> Result<Vec<ToRevoke>, StoreError> {
+    let rows = client
+        .query(
+            "SELECT document, cause, feed FROM to_revoke ORDER BY document, cause, feed LIMIT $1",
+            &[&i64::from(limit)],
+        )
+        .await
+        .map_err(db)?;
+    rows.iter()
+        .map(|r| {
+            let cause: i16 = col(r, 1)?;
+            let cause = RevokeCause::from_code(i64::from(cause))
+                .ok_or_else(|| StoreError::Damaged(format!("cause {cause} of a revocation to apply")))?;
+            Ok(ToRevoke { document: col(r, 0)?, cause, feed: col(r, 2)? })
+        })
+        .collect()
+}
+
+/// These entries leave the queue, in one statement (one queued again
+/// since, with another feed, is another entry and stays).
+pub(crate) async fn applied(client: &Client, done: Vec<ToRevoke>) -> Result<(), StoreError> {
+    let documents: Vec<&str> = done.iter().map(|d| d.document.as_str()).collect();
+    let causes: Vec<i16> = done.iter().map(|d| d.cause.code()).collect();
+    let feeds: Vec<&str> = done.iter().map(|d| d.feed.as_str()).collect();
+    client
+        .execute(
+            "DELETE FROM to_revoke t USING unnest($1::text[], $2::smallint[], $3::text[]) AS d(document, cause, feed)
+             WHERE t.document = d.document AND t.cause = d.cause AND t.feed = d.feed",
+            &[&documents, &causes, &feeds],
+        )
+        .await
+        .map_err(db)?;
+    Ok(())
+}
+
+/// Of `queued`, in order, the entries whose cause still holds at `at`: a
+/// denial in force ([`denial_of`], as `PermitStore::denial` judges it), a
+/// document still out of the population registry. One statement of up to
+/// [`CHUNK`] distinct documents: each document's denial (if any) and whether
+/// the registry has it, read through both primary keys.
+pub(crate) async fn still_to_revoke(
+    client: &Client,
+    queued: Vec<ToRevoke>,
+    at: UtcMinute,
+) -> Result<Vec<ToRevoke>, StoreError> {
+    let query = client
+        .prepare_cached(
+            "SELECT q.document, d.reason, d.until, EXISTS (SELECT 1 FROM people p WHERE p.document = q.document)
+             FROM unnest($1::text[]) AS q(document) LEFT JOIN denials d ON d.document = q.document",
+        )
+        .await
+        .map_err(db)?;
+    let documents: Vec<&str> =
+        queued.iter().map(|e| e.document.as_str()).collect::<BTreeSet<_>>().into_iter().collect();
+    // Each document: denied now, registered now.
+    let mut found: BTreeMap<String, (bool, bool)> = BTreeMap::new();
+    for chunk in documents.chunks(CHUNK) {
+        for row in client.query(&query, &[&chunk]).await.map_err(db)? {
+            let denied = denial_of(col(&row, 1)?, col(&row, 2)?, at)?.is_some();
+            found.insert(col(&row, 0)?, (denied, col(&row, 3)?));
+        }
+    }
+    let mut held = Vec::with_capacity(queued.len());
+    for entry in queued {
+        let (denied, registered) = found
+            .get(&entry.document)
+            .copied()
+            .ok_or_else(|| StoreError::Damaged(format!("no answer for queued document {:?}", entry.document)))?;
+        let holds = match entry.cause {
+            RevokeCause::Denied => denied,
+            RevokeCause::Cancelled => !registered,
+        };
+        if holds {
+            held.push(entry);
+        }
+    }
+    Ok(held)
 }
 
 /// Rows one statement sends.

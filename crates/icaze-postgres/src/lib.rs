@@ -119,6 +119,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 pub use crate::permits::PgPermitStore;
+pub use crate::schema::MigrationError;
 pub use crate::sync::PgSyncStore;
 
 /// Settings of the PostgreSQL store.

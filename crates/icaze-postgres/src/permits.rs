@@ -8,7 +8,6 @@ use std::ops::Range;
 use deadpool_postgres::{Client, Pool};
 use icaze_core::{AuthorisedOrganisation, AuthorisedOrganisations, PermitSerial, TaxId, UtcMinute, ZoneId};
 use icaze_permits::csv::baku_day;
-use icaze_permits::feeds::RevokeCause;
 use icaze_permits::store::{
     BatchApplied, BatchRecord, CodeHour, Denial, DenialsLock, FeedBatch, FeedCredential, Found, Generations,
     ImportReport, LastPermit, Limits, PermitRecord, PermitStore, Person, Recorded, RefusedRequest, Registry,
@@ -516,40 +515,18 @@ impl PermitStore for PgPermitStore {
     }
 
     fn denials_to_apply(&self, limit: u32) -> Result<Vec<ToRevoke>, StoreError> {
-        self.read(move |client| async move {
-            let rows = client
-                .query(
-                    "SELECT document, cause, feed FROM to_revoke ORDER BY document, cause, feed LIMIT $1",
-                    &[&i64::from(limit)],
-                )
-                .await
-                .map_err(db)?;
-            rows.iter()
-                .map(|r| {
-                    let cause: i16 = col(r, 1)?;
-                    let cause = RevokeCause::from_code(i64::from(cause))
-                        .ok_or_else(|| StoreError::Damaged(format!("cause {cause} of a revocation to apply")))?;
-                    Ok(ToRevoke { document: col(r, 0)?, cause, feed: col(r, 2)? })
-                })
-                .collect()
-        })
+        self.read(move |client| async move { feeds::queued(&client, limit).await })
     }
 
     fn denials_applied(&self, done: &[ToRevoke]) -> Result<(), StoreError> {
-        let documents: Vec<String> = done.iter().map(|d| d.document.clone()).collect();
-        let causes: Vec<i16> = done.iter().map(|d| d.cause.code()).collect();
-        let feeds: Vec<String> = done.iter().map(|d| d.feed.clone()).collect();
-        self.read(move |client| async move {
-            client
-                .execute(
-                    "DELETE FROM to_revoke t USING unnest($1::text[], $2::smallint[], $3::text[]) AS d(document, cause, feed)
-                     WHERE t.document = d.document AND t.cause = d.cause AND t.feed = d.feed",
-                    &[&documents, &causes, &feeds],
-                )
-                .await
-                .map_err(db)?;
-            Ok(())
-        })
+        let done = done.to_vec();
+        self.read(move |client| async move { feeds::applied(&client, done).await })
+    }
+
+    /// One query for the round ([`feeds::still_to_revoke`]).
+    fn still_to_revoke(&self, queued: &[ToRevoke], at: UtcMinute) -> Result<Vec<ToRevoke>, StoreError> {
+        let queued = queued.to_vec();
+        self.read(move |client| async move { feeds::still_to_revoke(&client, queued, at).await })
     }
 
     fn lock_denials(&self) -> Result<Option<DenialsLock>, StoreError> {
@@ -791,7 +768,11 @@ fn person_of(birth_day: i32, zone: i32) -> Result<Person, StoreError> {
     Ok(Person { birth_day, zone })
 }
 
-fn denial_of(reason: Option<String>, until: Option<i64>, at: UtcMinute) -> Result<Option<Denial>, StoreError> {
+pub(crate) fn denial_of(
+    reason: Option<String>,
+    until: Option<i64>,
+    at: UtcMinute,
+) -> Result<Option<Denial>, StoreError> {
     let Some(reason) = reason else { return Ok(None) };
     let until = until.map(minute).transpose()?;
     Ok(until.is_none_or(|u| at < u).then_some(Denial { reason, until }))

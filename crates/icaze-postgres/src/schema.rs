@@ -174,9 +174,9 @@ pub(crate) async fn migrate_store(
         return Err(OpenError::Newer { store, found, known });
     }
     for (i, migration) in migrations.iter().enumerate().skip(usize::try_from(found).unwrap_or(0)) {
-        tx.batch_execute(migration).await.map_err(|e| {
-            StoreError::Database(format!("migration {} of the {store} schema failed: {e}", i + 1).into())
-        })?;
+        tx.batch_execute(migration)
+            .await
+            .map_err(|e| StoreError::Database(Box::new(MigrationError::new(store, i + 1, &e))))?;
     }
     tx.execute("UPDATE schema_version SET version = $2 WHERE store = $1", &[&store, &known]).await.map_err(db)?;
     tx.commit().await.map_err(db)?;
@@ -185,4 +185,69 @@ pub(crate) async fn migrate_store(
 
 fn db(e: tokio_postgres::Error) -> OpenError {
     OpenError::Store(StoreError::Database(Box::new(e)))
+}
+
+/// A migration the database refused, in the server's own words: a store
+/// that cannot be migrated says which migration, and what the server said
+/// (its SQLSTATE, message, detail and hint), not only that a database error
+/// happened. Boxed in [`StoreError::Database`]; a caller may downcast to it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+#[error("migration {number} of the {store} schema failed: {}", self.words())]
+pub struct MigrationError {
+    /// Which store's schema (`permits`, `sync`, `portal`).
+    pub store: &'static str,
+    /// The migration's number, from 1.
+    pub number: usize,
+    /// The server's SQLSTATE (`42P07` for an object that exists already);
+    /// `None` when the server said nothing (the connection was lost).
+    pub sqlstate: Option<String>,
+    /// The server's message, or the client's error when the server said nothing.
+    pub message: String,
+    /// The server's detail, if any.
+    pub detail: Option<String>,
+    /// The server's hint, if any.
+    pub hint: Option<String>,
+}
+
+impl MigrationError {
+    fn new(store: &'static str, number: usize, e: &tokio_postgres::Error) -> Self {
+        match e.as_db_error() {
+            Some(server) => MigrationError {
+                store,
+                number,
+                sqlstate: Some(server.code().code().to_owned()),
+                message: server.message().to_owned(),
+                detail: server.detail().map(str::to_owned),
+                hint: server.hint().map(str::to_owned),
+            },
+            None => {
+                // The client's own error (a lost connection, a timeout):
+                // its sources say what happened.
+                let mut message = e.to_string();
+                let mut source = std::error::Error::source(e);
+                while let Some(cause) = source {
+                    message = format!("{message}: {cause}");
+                    source = cause.source();
+                }
+                MigrationError { store, number, sqlstate: None, message, detail: None, hint: None }
+            }
+        }
+    }
+
+    /// `SQLSTATE 42P07: relation "people" already exists (detail …; hint …)`.
+    fn words(&self) -> String {
+        let mut words = match &self.sqlstate {
+            Some(code) => format!("SQLSTATE {code}: {}", self.message),
+            None => self.message.clone(),
+        };
+        let extra: Vec<String> = [("detail", &self.detail), ("hint", &self.hint)]
+            .into_iter()
+            .filter_map(|(what, text)| text.as_ref().map(|t| format!("{what}: {t}")))
+            .collect();
+        if !extra.is_empty() {
+            words = format!("{words} ({})", extra.join("; "));
+        }
+        words
+    }
 }

@@ -11,7 +11,7 @@ use icaze_core::PermitSerial;
 use icaze_permits::conformance::{limits, sms_permit, Backend};
 use icaze_permits::replace::{ReplaceError, ReplaceLimits, ReplaceProgress, ReplaceReport};
 use icaze_permits::store::{ImportReport, Limits, PermitStore, Recorded, StoreError};
-use icaze_postgres::{OpenError, PgConfig, PgPermitStore};
+use icaze_postgres::{MigrationError, OpenError, PgConfig, PgPermitStore};
 use icaze_testkit::postgres::{PgCluster, PgDatabase};
 
 /// Each database a fresh one in the cluster this test process shares.
@@ -341,6 +341,37 @@ fn a_newer_schema_is_refused_and_instances_starting_together_migrate_once() {
     assert!(refused.to_string().contains("newer than this build knows"), "{refused}");
     let bad = PgPermitStore::open("postgres://[nonsense", PgConfig::default()).unwrap_err();
     assert!(matches!(bad, OpenError::Url(_)), "{bad:?}");
+}
+
+/// Issue 23: a migration the server refuses says so in the server's words —
+/// the migration's number, the SQLSTATE and the message — not only "db
+/// error"; nothing of the failed migrations stays, and once the conflicting
+/// object is gone the store opens.
+#[test]
+fn issue_23_a_failed_migration_reports_the_server_s_message_and_sqlstate() {
+    let db = database();
+    // Migration 6 makes `organisations`: a table of that name is in the way.
+    db.psql("CREATE TABLE organisations (note TEXT)").unwrap();
+    let refused = PgPermitStore::open(&db.url(), PgConfig::default()).unwrap_err();
+    let OpenError::Store(StoreError::Database(boxed)) = &refused else { panic!("{refused:?}") };
+    let migration = boxed.downcast_ref::<MigrationError>().unwrap_or_else(|| panic!("{boxed:?}"));
+    assert_eq!((migration.store, migration.number), ("permits", 6));
+    assert_eq!(migration.sqlstate.as_deref(), Some("42P07"), "duplicate_table");
+    assert_eq!(migration.message, "relation \"organisations\" already exists");
+    let said = refused.to_string();
+    assert!(
+        said.contains(
+            "migration 6 of the permits schema failed: SQLSTATE 42P07: relation \"organisations\" already exists"
+        ),
+        "{said}"
+    );
+    assert!(!said.contains("db error"), "{said}");
+    // The migrations ran in one transaction: none of them stayed.
+    assert_eq!(db.psql("SELECT count(*) FROM pg_tables WHERE tablename IN ('people', 'schema_version')").unwrap(), "0");
+    db.psql("DROP TABLE organisations").unwrap();
+    let store = open(&db);
+    assert_eq!(store.organisations().unwrap().len(), 0);
+    assert_eq!(db.psql("SELECT version FROM schema_version WHERE store = 'permits'").unwrap(), "6");
 }
 
 /// Imports go in chunks as they are read: a document twice, in one chunk or in

@@ -282,6 +282,10 @@ impl PermitStore for PermitBackend {
         each!(self, s => s.denials_applied(done))
     }
 
+    fn still_to_revoke(&self, queued: &[ToRevoke], at: UtcMinute) -> Result<Vec<ToRevoke>, StoreError> {
+        each!(self, s => s.still_to_revoke(queued, at))
+    }
+
     fn add_feed(&self, credential: &FeedCredential) -> Result<bool, StoreError> {
         each!(self, s => s.add_feed(credential))
     }

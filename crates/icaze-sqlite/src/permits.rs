@@ -13,7 +13,6 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use tokio::sync::{mpsc, oneshot};
 
 use icaze_permits::csv::baku_day;
-use icaze_permits::feeds::RevokeCause;
 use icaze_permits::store::{
     BatchApplied, BatchRecord, CodeHour, Denial, DenialsLock, FeedBatch, FeedCredential, Found, Generations,
     ImportReport, LastPermit, Limits, PermitRecord, PermitStore, Person, Recorded, RefusedRequest, Registry,
@@ -462,7 +461,7 @@ fn person_of(birth_day: i32, zone: u16) -> Result<Person, Error> {
 }
 
 /// A stored denial, if it still holds `at`.
-fn denial_of(reason: String, until: Option<u32>, at: UtcMinute) -> Option<Denial> {
+pub(super) fn denial_of(reason: String, until: Option<u32>, at: UtcMinute) -> Option<Denial> {
     let until = until.map(UtcMinute::from_unix_minutes);
     until.is_none_or(|u| at < u).then_some(Denial { reason, until })
 }
@@ -551,35 +550,16 @@ impl PermitStore for SqlitePermitStore {
     }
 
     fn denials_to_apply(&self, limit: u32) -> Result<Vec<ToRevoke>, StoreError> {
-        answer(|| {
-            self.with_registry(|c| {
-                let mut stmt = c.prepare_cached(
-                    "SELECT document, cause, feed FROM to_revoke ORDER BY document, cause, feed LIMIT ?1",
-                )?;
-                let rows = stmt.query_map([limit], |r| Ok((r.get(0)?, r.get::<_, i64>(1)?, r.get(2)?)))?;
-                let mut queued = Vec::new();
-                for row in rows {
-                    let (document, cause, feed) = row?;
-                    let cause = RevokeCause::from_code(cause)
-                        .ok_or_else(|| Error::Damaged(format!("cause {cause} of a revocation to apply")))?;
-                    queued.push(ToRevoke { document, cause, feed });
-                }
-                Ok(queued)
-            })
-        })
+        answer(|| self.with_registry(|c| feeds::queued(c, limit)))
     }
 
     fn denials_applied(&self, done: &[ToRevoke]) -> Result<(), StoreError> {
-        answer(|| {
-            self.write_registry_all(|tx| {
-                let mut delete =
-                    tx.prepare("DELETE FROM to_revoke WHERE document = ?1 AND cause = ?2 AND feed = ?3")?;
-                for d in done {
-                    delete.execute(params![d.document, d.cause.code(), d.feed])?;
-                }
-                Ok(())
-            })
-        })
+        answer(|| self.write_registry_all(|tx| feeds::applied(tx, done)))
+    }
+
+    /// One read connection for the round, its two statements prepared once.
+    fn still_to_revoke(&self, queued: &[ToRevoke], at: UtcMinute) -> Result<Vec<ToRevoke>, StoreError> {
+        answer(|| self.with_registry(|c| feeds::still_to_revoke(c, queued, at)))
     }
 
     fn lock_denials(&self) -> Result<Option<DenialsLock>, StoreError> {

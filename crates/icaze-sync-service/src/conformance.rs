@@ -32,8 +32,12 @@ use crate::store::{
 };
 
 mod bundles;
+mod denials;
 mod people;
 pub use bundles::deltas_carry_the_organisations_only_when_they_changed;
+pub use denials::{
+    a_round_of_revocations_is_read_and_written_at_once, the_applier_revokes_only_what_still_holds_when_it_runs,
+};
 pub use people::{every_view_of_people_is_audited, supervisors_keep_their_role};
 
 /// What the suite needs of a backend besides the store interface.
@@ -85,6 +89,8 @@ macro_rules! sync_store_conformance {
             supervisors_keep_their_role,
             every_view_of_people_is_audited,
             deltas_carry_the_organisations_only_when_they_changed,
+            the_applier_revokes_only_what_still_holds_when_it_runs,
+            a_round_of_revocations_is_read_and_written_at_once,
         );
     };
 }

@@ -433,6 +433,22 @@ pub trait SyncTx {
     fn is_revoked(&mut self, serial: u32) -> Result<bool, StoreError>;
     /// Records a revocation.
     fn insert_revocation(&mut self, row: &RevocationRow) -> Result<(), StoreError>;
+    /// Of `serials`, those revoked already: [`SyncTx::is_revoked`] of each,
+    /// which a backend on a database server answers in one query.
+    fn revoked_among(&mut self, serials: &[u32]) -> Result<std::collections::BTreeSet<u32>, StoreError> {
+        let mut revoked = std::collections::BTreeSet::new();
+        for &serial in serials {
+            if self.is_revoked(serial)? {
+                revoked.insert(serial);
+            }
+        }
+        Ok(revoked)
+    }
+    /// Records revocations, in order: [`SyncTx::insert_revocation`] of each,
+    /// which a backend on a database server sends as one statement.
+    fn insert_revocations(&mut self, rows: &[RevocationRow]) -> Result<(), StoreError> {
+        rows.iter().try_for_each(|row| self.insert_revocation(row))
+    }
     /// How many revocations `by` made at `since` or later (a supervisor's day).
     fn revocations_by_since(&mut self, by: &str, since: UtcMinute) -> Result<u64, StoreError>;
     /// Adds a supervisor; `false` when the name is taken.

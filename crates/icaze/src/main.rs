@@ -265,10 +265,29 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("icaze: {e:#}");
+            eprintln!("icaze: {}", error_text(&e));
             ExitCode::from(2)
         }
     }
+}
+
+/// An error and its causes as `{:#}` writes them, less each cause whose words
+/// are already written: an error that shows its source in its own message
+/// and also gives it as its source (a store's database error) would say the
+/// same sentence two or three times.
+fn error_text(e: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in e.chain() {
+        let words = cause.to_string();
+        if text.contains(&words) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&words);
+    }
+    text
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -466,6 +485,44 @@ fn qr(args: QrArgs) -> anyhow::Result<ExitCode> {
 mod tests {
     use super::*;
     use clap::CommandFactory;
+
+    /// A cause is written once, however many layers show it; distinct causes
+    /// are all written, outermost first.
+    #[test]
+    fn an_error_s_causes_are_written_once_each() {
+        /// Shows its source in its message and gives it as its source, as
+        /// `StoreError::Database` does.
+        #[derive(Debug)]
+        struct Shows(std::io::Error);
+        impl std::fmt::Display for Shows {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "database: {}", self.0)
+            }
+        }
+        impl std::error::Error for Shows {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        /// Says what its source says, and gives it too.
+        #[derive(Debug)]
+        struct Wraps(Shows);
+        impl std::fmt::Display for Wraps {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+        impl std::error::Error for Wraps {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let inner = std::io::Error::other("migration 6 failed: SQLSTATE 42P07");
+        let e = anyhow::Error::new(Wraps(Shows(inner)));
+        assert_eq!(error_text(&e), "database: migration 6 failed: SQLSTATE 42P07");
+        let e = anyhow::Error::new(std::io::Error::other("refused")).context("the store did not open");
+        assert_eq!(error_text(&e), "the store did not open: refused");
+    }
 
     /// Every argument and subcommand of `cmd` and below without help, by path.
     fn undocumented(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {

@@ -125,3 +125,108 @@ pub async fn feed_batches_queue_denials_and_cancellations_by_feed<B: Backend>(ba
     assert!(store.denial("AZE33333333", at).expect("read").is_none());
     assert_eq!(store.denials_to_apply(10).expect("queued").len(), 1);
 }
+
+/// The applier's check of a round, issue 23: of the entries queued, only
+/// those whose cause still holds are to revoke, in their order — a denial
+/// lifted or expired since, or a document registered again since its
+/// cancellation, drops out; the same document queued for both causes is
+/// judged for each. The answer is the one `denial` and `person` give entry
+/// by entry, also for a round larger than a backend's statement.
+pub async fn only_the_causes_still_holding_are_to_revoke<B: Backend>(backend: &B) {
+    let db = backend.database();
+    let store = backend.open(&db);
+    let at = noon();
+    backend.import_people(&store, "document,birth_date,zone\nAZE55555555,1980-05-17,1\nAZE77777777,1980-05-17,1\n");
+    let deny = "op,document,reason,until\nadd,AZE11111111,positive PCR,\nadd,AZE22222222,contact,\n\
+                add,AZE33333333,arrival,2020-12-20\nadd,AZE77777777,contact,\nremove,AZE22222222,,\n";
+    assert!(matches!(applied(&store, &batch("etabib", Registry::Deny, "d1", "h", at, deny)), BatchApplied::Applied(_)));
+    let cancel = "op,document,birth_date,zone\nremove,AZE44444444,,\nremove,AZE55555555,,\nremove,AZE77777777,,\n\
+                  add,AZE55555555,1980-05-17,2\n";
+    assert!(matches!(
+        applied(&store, &batch("asan", Registry::People, "c1", "h", at, cancel)),
+        BatchApplied::Applied(_)
+    ));
+    let people_back = "op,document,birth_date,zone\nadd,AZE77777777,1980-05-17,1\n";
+    assert!(matches!(
+        applied(&store, &batch("asan", Registry::People, "c2", "h", at, people_back)),
+        BatchApplied::Applied(_)
+    ));
+    let entry = |document: &str, cause, feed: &str| ToRevoke { document: document.into(), cause, feed: feed.into() };
+    let queued = store.denials_to_apply(100).expect("queued");
+    assert_eq!(
+        queued,
+        [
+            entry("AZE11111111", RevokeCause::Denied, "etabib"),
+            entry("AZE22222222", RevokeCause::Denied, "etabib"),
+            entry("AZE33333333", RevokeCause::Denied, "etabib"),
+            entry("AZE44444444", RevokeCause::Cancelled, "asan"),
+            entry("AZE55555555", RevokeCause::Cancelled, "asan"),
+            entry("AZE77777777", RevokeCause::Denied, "etabib"),
+            entry("AZE77777777", RevokeCause::Cancelled, "asan"),
+        ]
+    );
+    // Lifted (AZE22222222) and registered again (AZE55555555, AZE77777777's
+    // cancellation) drop out; AZE77777777 stays denied.
+    assert_eq!(
+        store.still_to_revoke(&queued, at).expect("checked"),
+        [
+            entry("AZE11111111", RevokeCause::Denied, "etabib"),
+            entry("AZE33333333", RevokeCause::Denied, "etabib"),
+            entry("AZE44444444", RevokeCause::Cancelled, "asan"),
+            entry("AZE77777777", RevokeCause::Denied, "etabib"),
+        ]
+    );
+    // Past its end, AZE33333333's denial no longer holds.
+    let later = UtcMinute::parse_rfc3339("2020-12-20T00:00:00+04:00").expect("a time");
+    let held = store.still_to_revoke(&queued, later).expect("checked");
+    assert!(!held.iter().any(|e| e.document == "AZE33333333"), "{held:?}");
+    assert_eq!(held.len(), 3);
+    assert!(store.still_to_revoke(&[], at).expect("checked").is_empty());
+    // A document never denied nor registered: a denial entry drops out, a
+    // cancellation holds; a document twice in the round is answered twice.
+    let twice = [
+        entry("AZE99999999", RevokeCause::Denied, ""),
+        entry("AZE11111111", RevokeCause::Denied, ""),
+        entry("AZE99999999", RevokeCause::Cancelled, ""),
+        entry("AZE11111111", RevokeCause::Denied, "etabib"),
+    ];
+    assert_eq!(
+        store.still_to_revoke(&twice, at).expect("checked"),
+        [twice[1].clone(), twice[2].clone(), twice[3].clone()]
+    );
+
+    // A round larger than a statement (PostgreSQL sends 5,000 documents a
+    // statement): every other document denied, every third registered.
+    let mut denials = String::from("document,reason,until\n");
+    let mut people = String::from("document,birth_date,zone\n");
+    let mut many = Vec::new();
+    for i in 0..6_001u32 {
+        let document = format!("AZE{:08}", 70_000_000 + i);
+        if i % 2 == 0 {
+            denials.push_str(&format!("{document},contact,\n"));
+        }
+        if i % 3 == 0 {
+            people.push_str(&format!("{document},1980-05-17,1\n"));
+        }
+        many.push(entry(&document, if i % 5 == 0 { RevokeCause::Cancelled } else { RevokeCause::Denied }, ""));
+    }
+    backend.import_denials(&store, &denials);
+    backend.import_people(&store, &people);
+    let held = store.still_to_revoke(&many, at).expect("checked");
+    let mut one_by_one = Vec::new();
+    for e in &many {
+        let holds = match e.cause {
+            RevokeCause::Denied => store.denial(&e.document, at).expect("read").is_some(),
+            RevokeCause::Cancelled => store.person(&e.document).expect("read").is_none(),
+        };
+        if holds {
+            one_by_one.push(e.clone());
+        }
+    }
+    assert_eq!(held, one_by_one);
+    // Counted apart from the store too: a cancellation (every fifth) holds
+    // where the document is not registered, a denial where it is denied.
+    let cancelled_out = (0..6_001u32).filter(|i| i % 5 == 0 && i % 3 != 0).count();
+    let denied_in = (0..6_001u32).filter(|i| i % 5 != 0 && i % 2 == 0).count();
+    assert_eq!(held.len(), cancelled_out + denied_in);
+}

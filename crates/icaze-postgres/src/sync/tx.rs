@@ -1,6 +1,7 @@
 //! The transaction the rules write through: the [`SyncTx`] implementation,
 //! each call one round trip on the transaction's connection.
 
+use std::collections::BTreeSet;
 use std::future::Future;
 
 use deadpool_postgres::{Client, Object};
@@ -348,6 +349,58 @@ impl SyncTx for Tx<'_> {
     fn is_revoked(&mut self, serial: u32) -> Result<bool, StoreError> {
         self.call(move |c| async move {
             let result = super::queries::is_revoked(&c, serial).await;
+            (c, result)
+        })
+    }
+
+    /// One query: the serials found among the revoked.
+    fn revoked_among(&mut self, serials: &[u32]) -> Result<BTreeSet<u32>, StoreError> {
+        let serials: Vec<i64> = serials.iter().map(|&s| i64::from(s)).collect();
+        self.call(move |c| async move {
+            let result = async {
+                let query =
+                    c.prepare_cached("SELECT serial FROM sync_revocations WHERE serial = ANY($1)").await.map_err(db)?;
+                let rows = c.query(&query, &[&serials]).await.map_err(db)?;
+                rows.iter()
+                    .map(|r| {
+                        let serial: i64 = col(r, 0)?;
+                        u32::try_from(serial).map_err(|_| StoreError::Damaged(format!("revoked serial {serial}")))
+                    })
+                    .collect()
+            }
+            .await;
+            (c, result)
+        })
+    }
+
+    /// One `unnest` statement for the rows.
+    fn insert_revocations(&mut self, rows: &[RevocationRow]) -> Result<(), StoreError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let serials: Vec<i64> = rows.iter().map(|r| i64::from(r.serial)).collect();
+        let versions = rows.iter().map(|r| int(r.version)).collect::<Result<Vec<i64>, _>>()?;
+        let ats: Vec<i64> = rows.iter().map(|r| i64::from(r.at.unix_minutes())).collect();
+        let bys: Vec<String> = rows.iter().map(|r| r.by.clone()).collect();
+        let reasons: Vec<String> = rows.iter().map(|r| r.reason.clone()).collect();
+        let documents: Vec<Option<String>> = rows.iter().map(|r| r.document.clone()).collect();
+        let kinds: Vec<i16> = rows.iter().map(|r| r.kind.code()).collect();
+        self.call(move |c| async move {
+            let result = async {
+                let insert = c
+                    .prepare_cached(
+                        "INSERT INTO sync_revocations (serial, version, at, by, reason, document, kind)
+                         SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[],
+                                              $6::text[], $7::smallint[])",
+                    )
+                    .await
+                    .map_err(db)?;
+                c.execute(&insert, &[&serials, &versions, &ats, &bys, &reasons, &documents, &kinds])
+                    .await
+                    .map_err(db)?;
+                Ok(())
+            }
+            .await;
             (c, result)
         })
     }

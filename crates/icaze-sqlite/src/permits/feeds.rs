@@ -4,7 +4,9 @@
 use std::collections::BTreeMap;
 
 use icaze_core::{PermitSerial, UtcMinute};
-use icaze_permits::feeds::{BatchApplied, BatchRecord, FeedBatch, FeedChange, FeedCredential, Registry, RevokeCause};
+use icaze_permits::feeds::{
+    BatchApplied, BatchRecord, FeedBatch, FeedChange, FeedCredential, Registry, RevokeCause, ToRevoke,
+};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 use crate::Error;
@@ -38,6 +40,56 @@ pub(super) fn valid_permits_many(
         }
     }
     Ok(found)
+}
+
+/// The queue of documents to revoke, at most `limit`, in document order.
+pub(super) fn queued(c: &Connection, limit: u32) -> Result<Vec<ToRevoke>, Error> {
+    let mut stmt =
+        c.prepare_cached("SELECT document, cause, feed FROM to_revoke ORDER BY document, cause, feed LIMIT ?1")?;
+    let rows = stmt.query_map([limit], |r| Ok((r.get(0)?, r.get::<_, i64>(1)?, r.get(2)?)))?;
+    let mut queued = Vec::new();
+    for row in rows {
+        let (document, cause, feed) = row?;
+        let cause = RevokeCause::from_code(cause)
+            .ok_or_else(|| Error::Damaged(format!("cause {cause} of a revocation to apply")))?;
+        queued.push(ToRevoke { document, cause, feed });
+    }
+    Ok(queued)
+}
+
+/// These entries leave the queue (one queued again since, with another
+/// feed, is another entry and stays).
+pub(super) fn applied(tx: &Transaction<'_>, done: &[ToRevoke]) -> Result<(), Error> {
+    let mut delete = tx.prepare("DELETE FROM to_revoke WHERE document = ?1 AND cause = ?2 AND feed = ?3")?;
+    for d in done {
+        delete.execute(params![d.document, d.cause.code(), d.feed])?;
+    }
+    Ok(())
+}
+
+/// Of `queued`, in order, the entries whose cause still holds at `at`: a
+/// denial in force, a document still out of the population registry. An
+/// entry a lookup each, on one connection: on a local file each is a few
+/// pages read from the cache, and the round needs no statement of its own
+/// size.
+pub(super) fn still_to_revoke(c: &Connection, queued: &[ToRevoke], at: UtcMinute) -> Result<Vec<ToRevoke>, Error> {
+    let mut denial = c.prepare_cached("SELECT reason, until FROM denials WHERE document = ?1")?;
+    let mut person = c.prepare_cached("SELECT 1 FROM people WHERE document = ?1")?;
+    let mut held = Vec::new();
+    for entry in queued {
+        let holds = match entry.cause {
+            RevokeCause::Denied => denial
+                .query_row([&entry.document], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<u32>>(1)?)))
+                .optional()?
+                .and_then(|(reason, until)| super::denial_of(reason, until, at))
+                .is_some(),
+            RevokeCause::Cancelled => !person.exists([&entry.document])?,
+        };
+        if holds {
+            held.push(entry.clone());
+        }
+    }
+    Ok(held)
 }
 
 /// The registry of a stored name.

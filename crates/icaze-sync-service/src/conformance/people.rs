@@ -110,7 +110,7 @@ pub fn every_view_of_people_is_audited<B: Backend>(backend: &B) {
 
 /// Runs a future to its end on this thread (the stores' futures are woken
 /// by their own threads).
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
+pub(super) fn block_on<F: std::future::Future>(future: F) -> F::Output {
     struct Unpark(std::thread::Thread);
     impl std::task::Wake for Unpark {
         fn wake(self: Arc<Self>) {

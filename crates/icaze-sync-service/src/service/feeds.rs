@@ -255,22 +255,18 @@ impl<S: PermitStore> SyncService<S> {
                 return Ok(revoked);
             }
             let now = self.now();
-            let mut held = Vec::new();
-            for entry in &queued {
-                let (holds, name) = match entry.cause {
-                    RevokeCause::Denied => (self.permits.denial(&entry.document, now)?.is_some(), "deny-list"),
-                    RevokeCause::Cancelled => (self.permits.person(&entry.document)?.is_none(), "people-registry"),
-                };
-                if holds {
-                    held.push((entry, name));
-                }
-            }
-            // Most people denied hold no permit: one read for the round
-            // finds those who do.
-            let documents: Vec<String> = held.iter().map(|(entry, _)| entry.document.clone()).collect();
+            // One read for the round finds the entries whose cause still
+            // holds, and one more those of them who hold a permit (most
+            // people denied hold none).
+            let held = self.permits.still_to_revoke(&queued, now)?;
+            let documents: Vec<String> = held.iter().map(|entry| entry.document.clone()).collect();
             let live = self.permits.valid_permits_many(&documents, now)?;
             let mut round = Vec::new();
-            for (entry, name) in held {
+            for entry in &held {
+                let name = match entry.cause {
+                    RevokeCause::Denied => "deny-list",
+                    RevokeCause::Cancelled => "people-registry",
+                };
                 let serials = live.get(&entry.document).cloned().unwrap_or_default();
                 if !serials.is_empty() {
                     round.push(DocumentRevocation {

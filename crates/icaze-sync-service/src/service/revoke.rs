@@ -44,6 +44,9 @@ impl<S: PermitStore> SyncService<S> {
         let now = self.now();
         self.write(|tx| {
             let mut state = tx.bundle_state()?;
+            // The round's serials revoked before, in one read.
+            let all: Vec<u32> = documents.iter().flat_map(|(item, _)| item.serials.iter().copied()).collect();
+            let before = tx.revoked_among(&all)?;
             // A serial met twice in a round (one document queued twice) is
             // revoked and audited the first time only.
             let mut seen = BTreeSet::new();
@@ -51,7 +54,7 @@ impl<S: PermitStore> SyncService<S> {
             for &(item, ref why) in &documents {
                 let mut serials = Vec::new();
                 for &serial in &item.serials {
-                    if seen.insert(serial) && !tx.is_revoked(serial)? {
+                    if seen.insert(serial) && !before.contains(&serial) {
                         serials.push(serial);
                     }
                 }
@@ -64,19 +67,24 @@ impl<S: PermitStore> SyncService<S> {
             }
             state.mint(now);
             tx.set_bundle_state(&state)?;
-            let mut revoked = Vec::new();
-            for (item, why, serials) in fresh {
-                for &serial in &serials {
-                    tx.insert_revocation(&RevocationRow {
+            // The round's revocations in one call, then an audit line a document.
+            let rows: Vec<RevocationRow> = fresh
+                .iter()
+                .flat_map(|(item, why, serials)| {
+                    serials.iter().map(|&serial| RevocationRow {
                         serial,
                         version: state.version,
                         at: now,
                         by: item.caller.name().to_owned(),
-                        reason: why.clone(),
+                        reason: (*why).clone(),
                         document: Some(item.document.clone()),
                         kind: RevocationKind::Other,
-                    })?;
-                }
+                    })
+                })
+                .collect();
+            tx.insert_revocations(&rows)?;
+            let mut revoked = Vec::new();
+            for (item, why, serials) in fresh {
                 let details = AuditDetails::Revoked {
                     document: Some(item.document.clone()),
                     reason: why.clone(),
