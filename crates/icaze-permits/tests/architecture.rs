@@ -1,6 +1,7 @@
 //! The crate graph keeps the rules apart from how they are reached and kept:
 //! a rules crate depends, directly or through other workspace crates, on no
-//! HTTP framework, no JSON and no database. `ARCHITECTURE.md` states the
+//! HTTP framework, no JSON, no database and not the app's TypeScript
+//! generation (ts-rs). `ARCHITECTURE.md` states the
 //! invariants this checks.
 
 use std::collections::{BTreeMap, BTreeSet};
