@@ -21,7 +21,7 @@
 //! that a server may add fields.
 //!
 //! With the feature `ts` (the device core and the app turn it on), the answers
-//! the app shows derive [`ts_rs::TS`]: the app's UI types (`ui/src/bindings/`,
+//! the app shows derive `ts_rs::TS`: the app's UI types (`ui/src/bindings/`,
 //! written by `src-tauri/src/bindings.rs`) are generated from these same types,
 //! so the server's answer, the app's parse and the UI's type are one
 //! definition. Their TypeScript keeps the names the UI has always used
