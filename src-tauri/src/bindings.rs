@@ -15,12 +15,13 @@ use std::path::Path;
 
 use icaze_device::answers::{LogRecord, ServiceCardAnswer, SyncAnswer, VerdictAnswer};
 use icaze_device::BundleApplied;
+use icaze_protocol::api::report::CodeReport;
+use icaze_protocol::api::sync::{Activity, Device, DeviceList, InspectionPage, Receipt, Revoked};
 use ts_rs::{Config, ExportError, TS};
 
 use crate::core::{AppStatus, Enrollment, Exported, ManualRequest, ServiceCardRequest, TodayLog, ZoneName};
 use crate::error::AppError;
 use crate::settings::Settings;
-use crate::supervisor::answers::{CodeReport, DeviceInfo, DeviceList, Hourly, ImportReceipt, InspectionPage, Revoked};
 use crate::supervisor::SignedIn;
 
 /// The file that names each command's answer.
@@ -82,15 +83,15 @@ fn answers(cfg: &Config) -> Vec<Answer> {
         answer::<()>("supervisor_logout", cfg),
         answer::<InspectionPage>("supervisor_inspections", cfg),
         answer::<String>("supervisor_inspections_csv", cfg),
-        answer::<Hourly>("supervisor_hourly", cfg),
+        answer::<Activity>("supervisor_hourly", cfg),
         answer::<CodeReport>("supervisor_codes", cfg),
         answer::<String>("supervisor_codes_csv", cfg),
         answer::<DeviceList>("supervisor_devices", cfg),
-        answer::<DeviceInfo>("supervisor_approve", cfg),
-        answer::<DeviceInfo>("supervisor_suspend", cfg),
-        answer::<DeviceInfo>("supervisor_resume", cfg),
+        answer::<Device>("supervisor_approve", cfg),
+        answer::<Device>("supervisor_suspend", cfg),
+        answer::<Device>("supervisor_resume", cfg),
         answer::<Revoked>("supervisor_revoke", cfg),
-        answer::<ImportReceipt>("supervisor_import", cfg),
+        answer::<Receipt>("supervisor_import", cfg),
     ]
 }
 

@@ -450,7 +450,7 @@ impl AppCore {
         let notes = Notes { action: None, note: note(note_text)? };
         let scene = self.scene(zone, now)?;
         let record = self.device_mut()?.record_manual(&check, &scene, &notes)?;
-        Ok(LogRecord::from(&record))
+        Ok(record.to_api())
     }
 
     /// Today's inspections (Baku day) and the number waiting for upload.
@@ -467,7 +467,7 @@ impl AppCore {
             .log(from, MAX_LOG_SHOWN as usize)?
             .into_iter()
             .filter(|r| r.at >= start)
-            .map(|r| LogRecord::from(&r))
+            .map(|r| r.to_api())
             .collect();
         records.reverse();
         Ok(TodayLog {

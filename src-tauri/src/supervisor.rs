@@ -17,16 +17,27 @@ use std::sync::{Mutex, PoisonError};
 use icaze_device::supervisor::{
     CodesFilter, HourlyFilter, InspectionFilter, RevokeTarget, SupervisorClient, SupervisorError,
 };
+use icaze_protocol::api::report::CodeReport;
+use icaze_protocol::api::sync::{Activity, Device, DeviceList, InspectionPage, Receipt, Revoked, Whoami};
+use serde::de::DeserializeOwned;
 use serde::Serialize;
+use serde_json::Value;
 use tauri::ipc::{InvokeBody, Request};
 use tauri::State;
 use ts_rs::TS;
 
 use crate::error::AppError;
 
-pub mod answers;
-
-use answers::{read, CodeReport, DeviceInfo, DeviceList, Hourly, Identity, ImportReceipt, InspectionPage, Revoked};
+/// `value` read as the answer `T`, one of `icaze_protocol::api`'s types (the
+/// ones the server answers with, and whose TypeScript the UI reads), or the
+/// error the UI shows: an answer that does not read is the service's fault
+/// (`supervisor_protocol`), not a screen that shows blanks. Fields the app
+/// does not know are dropped, so a newer service still works.
+fn read<T: DeserializeOwned>(what: &str, value: Value) -> Result<T, AppError> {
+    serde_json::from_value(value).map_err(|e| {
+        AppError::new("supervisor_protocol", format!("the service's answer to {what} does not read as expected: {e}"))
+    })
+}
 
 impl From<SupervisorError> for AppError {
     fn from(e: SupervisorError) -> Self {
@@ -42,7 +53,7 @@ pub struct SignedIn {
     /// The service's address, as requests go to it.
     pub server: String,
     /// Who the token is.
-    pub whoami: Identity,
+    pub whoami: Whoami,
 }
 
 /// The signed-in credential, if any.
@@ -66,7 +77,7 @@ impl SupervisorSession {
                 "this is a service's token, not a supervisor's: sign in with a supervisor's or the administrator's token",
             ));
         }
-        let signed_in = SignedIn { server: client.server().to_owned(), whoami: whoami.into() };
+        let signed_in = SignedIn { server: client.server().to_owned(), whoami };
         *self.slot() = Some(client);
         Ok(signed_in)
     }
@@ -98,7 +109,7 @@ impl SupervisorSession {
     }
 
     /// Counts per hour and per officer.
-    pub async fn hourly(&self, filter: &HourlyFilter) -> Result<Hourly, AppError> {
+    pub async fn hourly(&self, filter: &HourlyFilter) -> Result<Activity, AppError> {
         read("the hourly counts", self.client()?.hourly(filter).await?)
     }
 
@@ -118,12 +129,12 @@ impl SupervisorSession {
     }
 
     /// Approves a device's enrollment code for a badge and a precinct.
-    pub async fn approve(&self, code: &str, badge: &str, precinct: &str) -> Result<DeviceInfo, AppError> {
+    pub async fn approve(&self, code: &str, badge: &str, precinct: &str) -> Result<Device, AppError> {
         read("the approval", self.client()?.approve(code, badge, precinct).await?)
     }
 
     /// Suspends (`suspended`) or resumes a device.
-    pub async fn set_suspended(&self, device: &str, suspended: bool, reason: &str) -> Result<DeviceInfo, AppError> {
+    pub async fn set_suspended(&self, device: &str, suspended: bool, reason: &str) -> Result<Device, AppError> {
         let client = self.client()?;
         let answer =
             if suspended { client.suspend(device, reason).await? } else { client.resume(device, reason).await? };
@@ -152,7 +163,7 @@ impl SupervisorSession {
     }
 
     /// Imports a device's export file.
-    pub async fn import(&self, bytes: Vec<u8>) -> Result<ImportReceipt, AppError> {
+    pub async fn import(&self, bytes: Vec<u8>) -> Result<Receipt, AppError> {
         read("the import", self.client()?.import_export_file(bytes).await?)
     }
 }
@@ -190,7 +201,7 @@ pub async fn supervisor_inspections_csv(session: Session<'_>, filter: Inspection
 
 /// `GET /v1/stats/hourly` with the filter.
 #[tauri::command]
-pub async fn supervisor_hourly(session: Session<'_>, filter: HourlyFilter) -> Result<Hourly, AppError> {
+pub async fn supervisor_hourly(session: Session<'_>, filter: HourlyFilter) -> Result<Activity, AppError> {
     session.hourly(&filter).await
 }
 
@@ -219,19 +230,19 @@ pub async fn supervisor_approve(
     code: String,
     badge: String,
     precinct: String,
-) -> Result<DeviceInfo, AppError> {
+) -> Result<Device, AppError> {
     session.approve(&code, &badge, &precinct).await
 }
 
 /// Suspends a device.
 #[tauri::command]
-pub async fn supervisor_suspend(session: Session<'_>, device: String, reason: String) -> Result<DeviceInfo, AppError> {
+pub async fn supervisor_suspend(session: Session<'_>, device: String, reason: String) -> Result<Device, AppError> {
     session.set_suspended(&device, true, &reason).await
 }
 
 /// Resumes a device.
 #[tauri::command]
-pub async fn supervisor_resume(session: Session<'_>, device: String, reason: String) -> Result<DeviceInfo, AppError> {
+pub async fn supervisor_resume(session: Session<'_>, device: String, reason: String) -> Result<Device, AppError> {
     session.set_suspended(&device, false, &reason).await
 }
 
@@ -248,7 +259,7 @@ pub async fn supervisor_revoke(
 
 /// `POST /v1/imports`: the body is the export file's bytes.
 #[tauri::command]
-pub async fn supervisor_import(session: Session<'_>, request: Request<'_>) -> Result<ImportReceipt, AppError> {
+pub async fn supervisor_import(session: Session<'_>, request: Request<'_>) -> Result<Receipt, AppError> {
     let bytes = match request.body() {
         InvokeBody::Raw(bytes) => bytes.clone(),
         InvokeBody::Json(_) => return Err(AppError::new("bad_request", "expected the file's bytes, not JSON")),

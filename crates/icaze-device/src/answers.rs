@@ -1,7 +1,7 @@
 //! The JSON answers of the device's two front ends: what `icaze device …`
 //! prints and what the app's commands answer with, one serde struct each,
 //! written from the device's plain values ([`DeviceVerdict`], [`DeviceStatus`],
-//! [`SyncReport`], [`InspectionRecord`]).
+//! [`SyncReport`]); the log record is the API's ([`LogRecord`]).
 //!
 //! Each also derives [`ts_rs::TS`]: the app's UI reads its TypeScript types
 //! from them (`ui/src/bindings/`, checked by `src-tauri/tests/bindings.rs`),
@@ -184,7 +184,7 @@ impl ServiceCardAnswer {
             reason: answer.reason.map(|r| r.code().to_owned()),
             organisation: answer.organisation.as_ref().map(OrganisationAnswer::from),
             matches: answer.matches.iter().map(OrganisationAnswer::from).collect(),
-            record: LogRecord::from(record),
+            record: record.to_api(),
         }
     }
 }
@@ -358,93 +358,8 @@ impl From<&SyncReport> for SyncAnswer {
     }
 }
 
-/// Where an inspection was made.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, TS)]
-pub struct Place {
-    /// Latitude, degrees.
-    pub lat: f64,
-    /// Longitude, degrees.
-    pub lon: f64,
-}
-
-/// A field of a manual check.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-pub struct Detail {
-    /// Its name, e.g. `organisation`.
-    pub name: String,
-    /// What the officer entered.
-    pub value: String,
-}
-
-/// One inspection record (`icaze device log`, the app's Log screen): the
-/// device's own, or one the service lists to a supervisor, which is why it
-/// also reads back. Codes are strings, not enums, because records listed by
-/// the service may come from devices of other versions.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-pub struct LogRecord {
-    /// The device's sequence number.
-    pub seq: u64,
-    /// Random identity, hex.
-    pub id: String,
-    /// The device time of the inspection.
-    pub at: String,
-    /// The officer's badge.
-    pub officer: String,
-    /// The zone.
-    pub zone: u16,
-    /// Where, if the device knew.
-    pub location: Option<Place>,
-    /// What was checked, e.g. `token`, `violation`.
-    pub input: String,
-    /// The permit's serial, when a signed permit was read.
-    pub serial: Option<u32>,
-    /// The holder's document.
-    pub document: Option<String>,
-    /// The verdict kind, for a check of a text.
-    pub verdict: Option<String>,
-    /// The display level, for a check of a text.
-    pub display: Option<String>,
-    /// The verdict's reason codes, the decisive one first; `null` on manual records.
-    pub reasons: Option<Vec<String>>,
-    /// The verdict's warning codes.
-    pub warnings: Option<Vec<String>>,
-    /// What the officer did.
-    pub action: Option<String>,
-    /// A free note.
-    pub note: Option<String>,
-    /// The fields of a manual check.
-    pub details: Vec<Detail>,
-    /// The hash of the record before, hex.
-    pub prev_hash: String,
-    /// This record's hash, hex.
-    pub hash: String,
-}
-
-impl From<&InspectionRecord> for LogRecord {
-    fn from(r: &InspectionRecord) -> Self {
-        Self {
-            seq: r.seq,
-            id: r.id.to_hex(),
-            at: r.at.baku().to_rfc3339(),
-            officer: r.officer.as_str().to_owned(),
-            zone: r.zone.get(),
-            location: r.location.map(|l| Place { lat: l.lat(), lon: l.lon() }),
-            input: r.input.code().to_owned(),
-            serial: r.serial.map(|s| s.0),
-            document: r.document.clone(),
-            verdict: r.outcome.as_ref().map(|o| o.verdict.clone()),
-            display: r.outcome.as_ref().map(|o| o.display.clone()),
-            reasons: r.outcome.as_ref().map(|o| o.reasons.clone()),
-            warnings: r.outcome.as_ref().map(|o| o.warnings.clone()),
-            action: r.action.clone(),
-            note: r.note.clone(),
-            details: r
-                .details
-                .iter()
-                .map(|(name, value)| Detail { name: name.clone(), value: value.clone() })
-                .collect(),
-            prev_hash: r.prev_hash.to_hex(),
-            hash: r.hash.to_hex(),
-        }
-    }
-}
+/// One inspection record (`icaze device log`, the app's Log screen, a service
+/// card's answer): the device's own, written by [`InspectionRecord::to_api`],
+/// or one the service lists to a supervisor. It is the API's record, defined
+/// once in `icaze-protocol` (with its TypeScript, named `LogRecord` there too).
+pub use icaze_protocol::api::sync::Record as LogRecord;

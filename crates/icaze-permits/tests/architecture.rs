@@ -1,6 +1,7 @@
 //! The crate graph keeps the rules apart from how they are reached and kept:
 //! a rules crate depends, directly or through other workspace crates, on no
-//! HTTP framework, no JSON and no database. `ARCHITECTURE.md` states the
+//! HTTP framework, no JSON, no database and not the app's TypeScript
+//! generation (ts-rs). `ARCHITECTURE.md` states the
 //! invariants this checks.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -20,11 +21,13 @@ const FORBIDDEN: &[&str] = &[
     "tokio-postgres",
     "postgres",
     "sqlx",
+    // The app's TypeScript generation (`icaze-protocol`'s feature `ts`) is the edges' too.
+    "ts-rs",
 ];
 
 /// Each workspace crate's normal (not dev, not build) dependencies, by name:
 /// optional ones only where a dependent turns them on through a feature
-/// (`icaze-protocol`'s JSON is for the edges).
+/// (`icaze-protocol`'s JSON and TypeScript are for the edges).
 fn workspace() -> BTreeMap<String, BTreeSet<String>> {
     let crates = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut manifests = BTreeMap::new();
@@ -35,14 +38,35 @@ fn workspace() -> BTreeMap<String, BTreeSet<String>> {
         let name = doc["package"]["name"].as_str().expect("a package name").to_owned();
         manifests.insert(name, doc);
     }
-    // What a feature of a crate turns on: `dep:x` or `x`.
+    graph(&manifests)
+}
+
+/// The dependency graph of these manifests, by package name.
+fn graph(manifests: &BTreeMap<String, toml::Table>) -> BTreeMap<String, BTreeSet<String>> {
+    // What a feature of a crate turns on: `dep:x` or `x`, and what the crate's
+    // own features it names turn on (`ts = ["json", "dep:ts-rs"]`).
     let enables = |krate: &str, feature: &str| -> Vec<String> {
-        let list = manifests.get(krate).and_then(|m| m.get("features")).and_then(|f| f.get(feature));
-        let list = list.and_then(|l| l.as_array()).cloned().unwrap_or_default();
-        list.iter().filter_map(|v| v.as_str()).map(|v| v.trim_start_matches("dep:").to_owned()).collect()
+        let features = manifests.get(krate).and_then(|m| m.get("features"));
+        let mut todo = vec![feature.to_owned()];
+        let (mut seen, mut out) = (BTreeSet::new(), Vec::new());
+        while let Some(next) = todo.pop() {
+            if !seen.insert(next.clone()) {
+                continue;
+            }
+            let list = features.and_then(|f| f.get(next.as_str())).and_then(|l| l.as_array());
+            for item in list.into_iter().flatten().filter_map(|v| v.as_str()) {
+                let is_feature = features.and_then(|f| f.get(item)).is_some();
+                if is_feature && !item.starts_with("dep:") {
+                    todo.push(item.to_owned());
+                } else {
+                    out.push(item.trim_start_matches("dep:").to_owned());
+                }
+            }
+        }
+        out
     };
     let mut graph = BTreeMap::new();
-    for (name, doc) in &manifests {
+    for (name, doc) in manifests {
         let mut deps = BTreeSet::new();
         for (dep, spec) in doc.get("dependencies").and_then(|d| d.as_table()).into_iter().flatten() {
             if spec.get("optional").and_then(|o| o.as_bool()) != Some(true) {
@@ -89,9 +113,51 @@ fn the_check_sees_a_forbidden_dependency() {
     assert!(reach(&graph, "icaze-sqlite").contains("rusqlite"));
     assert!(reach(&graph, "icaze-sqlite").contains("icaze-permits"));
     assert!(reach(&graph, "icaze-postgres").contains("tokio-postgres"));
-    // The protocol's JSON is optional: on its own it does not reach it.
+    // The protocol's JSON and TypeScript are optional: on its own it reaches
+    // neither; the device core turns on `ts`, which turns on `json`.
     assert!(!reach(&graph, "icaze-protocol").contains("serde_json"));
+    assert!(!reach(&graph, "icaze-protocol").contains("ts-rs"));
+    assert!(reach(&graph, "icaze-device").contains("ts-rs"));
+    assert!(reach(&graph, "icaze-device").contains("serde_json"));
     assert!(reach(&graph, "icaze-sync-service").contains("icaze-protocol"));
+}
+
+#[test]
+fn a_feature_that_names_another_feature_turns_on_what_that_one_does() {
+    let manifest = |text: &str| -> toml::Table { text.parse().expect("a test manifest") };
+    let manifests = BTreeMap::from([
+        (
+            "protocol".to_owned(),
+            manifest(
+                r#"
+                [package]
+                name = "protocol"
+                [features]
+                json = ["dep:serde_json"]
+                ts = ["json", "dep:ts-rs"]
+                [dependencies]
+                serde_json = { version = "1", optional = true }
+                ts-rs = { version = "12", optional = true }
+                "#,
+            ),
+        ),
+        (
+            "app".to_owned(),
+            manifest(
+                r#"
+                [package]
+                name = "app"
+                [dependencies]
+                protocol = { path = "../protocol", features = ["ts"] }
+                "#,
+            ),
+        ),
+    ]);
+    let graph = graph(&manifests);
+    assert_eq!(reach(&graph, "protocol"), BTreeSet::from(["protocol".to_owned()]));
+    let app = reach(&graph, "app");
+    assert!(app.contains("ts-rs") && app.contains("serde_json"), "{app:?}");
+    assert!(!app.contains("json") && !app.contains("ts"), "features are not crates: {app:?}");
 }
 
 #[test]

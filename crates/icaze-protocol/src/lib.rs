@@ -4,7 +4,8 @@
 //! code, the signed upload batch that carries records to the server (and, as
 //! a file, to a precinct), and (feature `json`, for the edges) the JSON
 //! answers of the service's API as types both the server and its client use
-//! ([`api`]; `docs/sync-api.md`, `docs/portal-api.md`).
+//! ([`api`]; `docs/sync-api.md`, `docs/portal-api.md`), and (feature `ts`, for
+//! the device core and the app) the TypeScript of the answers the app shows.
 //!
 //! The device core (`icaze-device`) writes records and batches; the server
 //! (`icaze-server`) reads them with the same code, so the two cannot disagree

@@ -16,7 +16,6 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context as _};
 use clap::{Args, Subcommand, ValueEnum};
-use icaze_device::answers::LogRecord;
 use icaze_device::{
     BundleOutcome, Device, Enrollment, InitConfig, Location, ManualCheck, Notes, OfficerBadge, Scene, SyncClient,
     SyncConfig, SyncError, SyncReport,
@@ -272,13 +271,13 @@ pub(crate) fn run(args: DeviceArgs) -> anyhow::Result<ExitCode> {
                 }
             };
             let record = device.record_manual(&check, &scene, &notes)?;
-            println!("{}", serde_json::to_string(&LogRecord::from(&record))?);
+            println!("{}", serde_json::to_string(&record.to_api())?);
             Ok(ExitCode::SUCCESS)
         }
         DeviceCommand::Log { from } => {
             let device = Device::open(dir)?;
             for record in device.log(from, usize::MAX)? {
-                println!("{}", serde_json::to_string(&LogRecord::from(&record))?);
+                println!("{}", serde_json::to_string(&record.to_api())?);
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -4,11 +4,11 @@ import type { CodeShareStat } from "./CodeShareStat";
 import type { Requester } from "./Requester";
 
 /**
- * The abuse report of the SMS codes (`GET /admin/report/codes`).
+ * `GET /admin/report/codes`.
  */
 export type CodeReport = { 
 /**
- * Start of the period, RFC 3339 UTC.
+ * Start of the period (RFC 3339, UTC, inclusive).
  */
 from: string, 
 /**
@@ -24,7 +24,7 @@ watched_code: number,
  */
 threshold: number, 
 /**
- * The days whose shares are the usual ones.
+ * The days before `from` whose shares are the usual ones.
  */
 baseline_days: number, 
 /**
@@ -32,22 +32,22 @@ baseline_days: number,
  */
 alert: boolean, 
 /**
- * Per hour and code.
+ * Per hour and code, by hour then code.
  */
 hours: Array<CodeHourStat>, 
 /**
- * Every code's share.
+ * Every code's share, by code.
  */
 shares: Array<CodeShareStat>, 
 /**
- * The watched code's top phones.
+ * The phones with the most permits of the watched code.
  */
 top_phones: Array<Requester>, 
 /**
- * The watched code's top documents.
+ * The documents with the most permits of the watched code.
  */
 top_documents: Array<Requester>, 
 /**
- * Documents and phones are masked.
+ * Documents and phones are masked (a plain supervisor's answer).
  */
 masked: boolean, };

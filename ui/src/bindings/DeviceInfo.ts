@@ -2,15 +2,15 @@
 import type { Gap } from "./Gap";
 
 /**
- * A device as the service keeps it (`docs/sync-api.md` section 2).
+ * A device, section 2, with its flags' details.
  */
 export type DeviceInfo = { 
 /**
- * The device id.
+ * Its id (16 characters).
  */
 device_id: string, 
 /**
- * The officer it is assigned to.
+ * The officer's badge it is approved for.
  */
 badge: string, 
 /**
@@ -22,7 +22,7 @@ precinct: string,
  */
 status: string, 
 /**
- * When it was approved, RFC 3339 UTC.
+ * When it was (last) approved, RFC 3339 UTC.
  */
 approved_at: string, 
 /**
@@ -30,30 +30,31 @@ approved_at: string,
  */
 approved_by: string, 
 /**
- * Its last sync, RFC 3339 UTC.
+ * Its last accepted upload or import, RFC 3339 UTC.
  */
 last_sync: string | null, 
 /**
- * The service holds its log 1..=high_water without a gap.
+ * Records `1..=high_water` are held, chained, without a gap.
  */
 high_water: number, 
 /**
- * `gap`, `fork`, `badge`…
+ * `gap`, `fork`, `badge`, when flagged.
  */
 flags: Array<string>, 
 /**
- * The first missing range, if any.
+ * The first missing range, when there is a gap.
  */
 gap: Gap | null, 
 /**
- * The first conflicting sequence number, if any.
+ * The first conflicting seq (a fork).
  */
 fork_seq: number | null, 
 /**
- * The first record under another badge, if any.
+ * The first record under another badge.
  */
 badge_seq: number | null, 
 /**
- * Records kept apart as a fork.
+ * How many of its records are kept apart (read as 0 from a server
+ * that does not say).
  */
 conflicts: number, };

@@ -2,10 +2,10 @@
 import type { DeviceInfo } from "./DeviceInfo";
 
 /**
- * The devices (`GET /v1/devices`).
+ * `GET /v1/devices`.
  */
 export type DeviceList = { 
 /**
- * The devices.
+ * The devices the credential may see.
  */
 devices: Array<DeviceInfo>, };

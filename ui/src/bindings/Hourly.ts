@@ -3,14 +3,14 @@ import type { HourStat } from "./HourStat";
 import type { OfficerStat } from "./OfficerStat";
 
 /**
- * Counts per hour and per officer (`GET /v1/stats/hourly`).
+ * `GET /v1/stats/hourly`.
  */
 export type Hourly = { 
 /**
- * Per hour.
+ * By hour, oldest first.
  */
 hours: Array<HourStat>, 
 /**
- * Per officer.
+ * By officer.
  */
 officers: Array<OfficerStat>, };

@@ -2,35 +2,35 @@
 import type { Gap } from "./Gap";
 
 /**
- * The answer to an export file's import (`POST /v1/imports`, `docs/sync-api.md` section 4).
+ * The answer to an upload or an import, section 4.
  */
 export type ImportReceipt = { 
 /**
- * The device whose file it was.
+ * The device's id.
  */
 device_id: string, 
 /**
- * Its standing: `active`, `suspended` or `unknown`.
+ * `active`, `suspended`, or `unknown` for a device not enrolled.
  */
 status: string, 
 /**
- * The officer it is assigned to.
+ * Its badge, if enrolled.
  */
 badge: string | null, 
 /**
- * Its precinct.
+ * Its precinct, if enrolled.
  */
 precinct: string | null, 
 /**
- * The highest sequence number held.
+ * The device may drop its outbox up to this seq…
  */
 acknowledged_seq: number, 
 /**
- * That record's chain hash, hex.
+ * …if its own record there has this chain hash (hex).
  */
 acknowledged_hash: string | null, 
 /**
- * The service holds the log 1..=high_water without a gap.
+ * Records `1..=high_water` are held.
  */
 high_water: number, 
 /**
@@ -38,11 +38,11 @@ high_water: number,
  */
 accepted: number, 
 /**
- * Records the service had already.
+ * Records the server had already.
  */
 duplicates: number, 
 /**
- * Records kept apart as a fork.
+ * Records kept apart.
  */
 conflicts: number, 
 /**
@@ -50,18 +50,18 @@ conflicts: number,
  */
 flags: Array<string>, 
 /**
- * The first missing range, if any.
+ * The first missing range, when there is a gap.
  */
 gap: Gap | null, 
 /**
- * The first conflicting sequence number, if any.
+ * The first conflicting seq.
  */
 fork_seq: number | null, 
 /**
- * `file` for an import.
+ * `upload` or `file`.
  */
 channel: string, 
 /**
- * The service's time, RFC 3339 UTC.
+ * The server's time, RFC 3339 UTC.
  */
 server_time: string, };

@@ -3,8 +3,7 @@ import type { Detail } from "./Detail";
 import type { Place } from "./Place";
 
 /**
- * One inspection as the service lists it: the device's log record, with
- * the device and its precinct.
+ * An inspection as `GET /v1/inspections` lists it: the record, with its device and precinct.
  */
 export type Inspection = { 
 /**
@@ -16,15 +15,15 @@ device_id: string,
  */
 precinct: string, 
 /**
- * The device's sequence number.
+ * Its place in the device's log, from 1.
  */
 seq: number, 
 /**
- * Random identity, hex.
+ * Its id (hex).
  */
 id: string, 
 /**
- * The device time of the inspection.
+ * When, RFC 3339 in Baku time.
  */
 at: string, 
 /**
@@ -32,31 +31,31 @@ at: string,
  */
 officer: string, 
 /**
- * The zone.
+ * The zone checked.
  */
 zone: number, 
 /**
- * Where, if the device knew.
+ * Where, if known.
  */
 location: Place | null, 
 /**
- * What was checked, e.g. `token`, `violation`.
+ * How the permit was read (`token`, `qr_digits`, …).
  */
 input: string, 
 /**
- * The permit's serial, when a signed permit was read.
+ * The permit's serial, if read.
  */
 serial: number | null, 
 /**
- * The holder's document.
+ * The holder's document, if known.
  */
 document: string | null, 
 /**
- * The verdict kind, for a check of a text.
+ * The verdict, when a permit was judged.
  */
 verdict: string | null, 
 /**
- * The display level, for a check of a text.
+ * The display level shown.
  */
 display: string | null, 
 /**
@@ -72,18 +71,18 @@ warnings: Array<string> | null,
  */
 action: string | null, 
 /**
- * A free note.
+ * The officer's note.
  */
 note: string | null, 
 /**
- * The fields of a manual check.
+ * The fields of a manual check, e.g. `organisation`.
  */
 details: Array<Detail>, 
 /**
- * The hash of the record before, hex.
+ * The previous record's chain hash (hex).
  */
 prev_hash: string, 
 /**
- * This record's hash, hex.
+ * This record's chain hash (hex).
  */
 hash: string, };

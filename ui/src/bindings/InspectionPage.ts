@@ -2,14 +2,14 @@
 import type { Inspection } from "./Inspection";
 
 /**
- * A page of inspections (`GET /v1/inspections`).
+ * `GET /v1/inspections`: a page, newest first.
  */
 export type InspectionPage = { 
 /**
- * The inspections, oldest first.
+ * The inspections.
  */
 inspections: Array<Inspection>, 
 /**
- * The `after` of the next page, if there is one.
+ * The `after` of the next page, if there may be one.
  */
 next: string | null, };

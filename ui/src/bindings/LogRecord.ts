@@ -3,22 +3,22 @@ import type { Detail } from "./Detail";
 import type { Place } from "./Place";
 
 /**
- * One inspection record (`icaze device log`, the app's Log screen): the
- * device's own, or one the service lists to a supervisor, which is why it
- * also reads back. Codes are strings, not enums, because records listed by
- * the service may come from devices of other versions.
+ * An inspection record as JSON (`docs/inspection-log.md`): the API's,
+ * `icaze device log`'s and the app's Log screen's shape, times in Baku time.
+ * Codes are strings, not enums: records the service lists may come from
+ * devices of other versions.
  */
 export type LogRecord = { 
 /**
- * The device's sequence number.
+ * Its place in the device's log, from 1.
  */
 seq: number, 
 /**
- * Random identity, hex.
+ * Its id (hex).
  */
 id: string, 
 /**
- * The device time of the inspection.
+ * When, RFC 3339 in Baku time.
  */
 at: string, 
 /**
@@ -26,31 +26,31 @@ at: string,
  */
 officer: string, 
 /**
- * The zone.
+ * The zone checked.
  */
 zone: number, 
 /**
- * Where, if the device knew.
+ * Where, if known.
  */
 location: Place | null, 
 /**
- * What was checked, e.g. `token`, `violation`.
+ * How the permit was read (`token`, `qr_digits`, …).
  */
 input: string, 
 /**
- * The permit's serial, when a signed permit was read.
+ * The permit's serial, if read.
  */
 serial: number | null, 
 /**
- * The holder's document.
+ * The holder's document, if known.
  */
 document: string | null, 
 /**
- * The verdict kind, for a check of a text.
+ * The verdict, when a permit was judged.
  */
 verdict: string | null, 
 /**
- * The display level, for a check of a text.
+ * The display level shown.
  */
 display: string | null, 
 /**
@@ -66,18 +66,18 @@ warnings: Array<string> | null,
  */
 action: string | null, 
 /**
- * A free note.
+ * The officer's note.
  */
 note: string | null, 
 /**
- * The fields of a manual check.
+ * The fields of a manual check, e.g. `organisation`.
  */
 details: Array<Detail>, 
 /**
- * The hash of the record before, hex.
+ * The previous record's chain hash (hex).
  */
 prev_hash: string, 
 /**
- * This record's hash, hex.
+ * This record's chain hash (hex).
  */
 hash: string, };

@@ -5,10 +5,10 @@
  */
 export type Requester = { 
 /**
- * The phone or document (masked for a plain supervisor).
+ * The phone or document, canonical or masked.
  */
 key: string, 
 /**
- * Its permits.
+ * Its permits of the watched code in the period.
  */
 permits: number, };

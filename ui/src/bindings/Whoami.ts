@@ -9,7 +9,7 @@ export type Whoami = {
  */
 role: string, 
 /**
- * The supervisor's name; `admin` for the administrator.
+ * The supervisor's or service's name; `admin` for the administrator.
  */
 name: string | null, 
 /**
@@ -17,7 +17,7 @@ name: string | null,
  */
 precinct: string | null, 
 /**
- * Sees documents and phones in full (the administrator, an
- * investigator); a plain supervisor sees them masked.
+ * Sees documents and phones in full and searches by them: the
+ * administrator and a supervisor made an investigator.
  */
 investigator: boolean, };

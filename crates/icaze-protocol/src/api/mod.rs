@@ -19,10 +19,19 @@
 //! holds (a status, a flag, a code): the documents list their values, and a
 //! newer server may add some; nor unknown fields, which a client ignores so
 //! that a server may add fields.
+//!
+//! With the feature `ts` (the device core and the app turn it on), the answers
+//! the app shows derive `ts_rs::TS`: the app's UI types (`ui/src/bindings/`,
+//! written by `src-tauri/src/bindings.rs`) are generated from these same types,
+//! so the server's answer, the app's parse and the UI's type are one
+//! definition. Their TypeScript keeps the names the UI has always used
+//! (`ts(rename)`: `Device` is `DeviceInfo`, `Record` is `LogRecord`, …).
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+#[cfg(feature = "ts")]
+use ts_rs::TS;
 
 pub mod feeds;
 pub mod portal;
@@ -67,6 +76,7 @@ pub struct Detail {
 
 /// `{"from", "to"}`: a range of sequence numbers, both ends included.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS), ts(rename = "Gap"))]
 pub struct SeqRange {
     /// The first.
     pub from: u64,
@@ -77,6 +87,31 @@ pub struct SeqRange {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(feature = "ts")]
+    #[test]
+    fn the_typescript_keeps_the_names_the_ui_imports() {
+        let cfg = ts_rs::Config::new();
+        let names = [
+            (sync::Device::ident(&cfg), "DeviceInfo"),
+            (sync::Receipt::ident(&cfg), "ImportReceipt"),
+            (sync::Record::ident(&cfg), "LogRecord"),
+            (sync::Position::ident(&cfg), "Place"),
+            (sync::Activity::ident(&cfg), "Hourly"),
+            (sync::HourActivity::ident(&cfg), "HourStat"),
+            (sync::OfficerActivity::ident(&cfg), "OfficerStat"),
+            (SeqRange::ident(&cfg), "Gap"),
+            (report::CodeHour::ident(&cfg), "CodeHourStat"),
+            (report::CodeShare::ident(&cfg), "CodeShareStat"),
+        ];
+        for (ident, ui) in names {
+            assert_eq!(ident, ui);
+        }
+        // The record's fields stand in the inspection itself, as on the wire.
+        let inspection = sync::Inspection::decl(&cfg);
+        assert!(inspection.contains("device_id: string") && inspection.contains("prev_hash: string"), "{inspection}");
+        assert!(!inspection.contains("record:"), "{inspection}");
+    }
 
     #[test]
     fn a_refusal_names_its_wait_only_when_it_has_one() {

@@ -5,6 +5,8 @@
 //! (`AA•••••67`, `+99450•••••12`) to a plain supervisor: `masked` says which.
 
 use serde::{Deserialize, Serialize};
+#[cfg(feature = "ts")]
+use ts_rs::TS;
 
 /// One permit or refused request a search found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,6 +41,7 @@ pub struct SearchAnswer {
 
 /// Permits and refused requests of one code in one hour.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS), ts(rename = "CodeHourStat"))]
 pub struct CodeHour {
     /// The hour's start (RFC 3339, UTC).
     pub hour: String,
@@ -52,6 +55,7 @@ pub struct CodeHour {
 
 /// One code's share of the period's requests against its usual share.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS), ts(rename = "CodeShareStat"))]
 pub struct CodeShare {
     /// The SMS code.
     pub code: u8,
@@ -67,6 +71,7 @@ pub struct CodeShare {
 
 /// A phone or document with its permits of the watched code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 pub struct Requester {
     /// The phone or document, canonical or masked.
     pub key: String,
@@ -76,6 +81,7 @@ pub struct Requester {
 
 /// `GET /admin/report/codes`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 pub struct CodeReport {
     /// Start of the period (RFC 3339, UTC, inclusive).
     pub from: String,

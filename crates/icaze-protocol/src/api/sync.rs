@@ -4,11 +4,14 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+#[cfg(feature = "ts")]
+use ts_rs::TS;
 
 use super::SeqRange;
 
 /// A device, section 2, with its flags' details.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS), ts(rename = "DeviceInfo"))]
 pub struct Device {
     /// Its id (16 characters).
     pub device_id: String,
@@ -34,12 +37,15 @@ pub struct Device {
     pub fork_seq: Option<u64>,
     /// The first record under another badge.
     pub badge_seq: Option<u64>,
-    /// How many of its records are kept apart.
+    /// How many of its records are kept apart (read as 0 from a server
+    /// that does not say).
+    #[serde(default)]
     pub conflicts: u64,
 }
 
 /// `GET /v1/devices`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 pub struct DeviceList {
     /// The devices the credential may see.
     pub devices: Vec<Device>,
@@ -47,6 +53,7 @@ pub struct DeviceList {
 
 /// The answer to an upload or an import, section 4.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS), ts(rename = "ImportReceipt"))]
 pub struct Receipt {
     /// The device's id.
     pub device_id: String,
@@ -82,6 +89,7 @@ pub struct Receipt {
 
 /// `POST /v1/revocations`: the serials revoked now and the bundle version they are in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 pub struct Revoked {
     /// Serials revoked by this call (those revoked before are left out).
     pub revoked: Vec<u32>,
@@ -115,6 +123,7 @@ pub struct RevocationList {
 
 /// A position, in degrees.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS), ts(rename = "Place"))]
 pub struct Position {
     /// Latitude.
     pub lat: f64,
@@ -122,8 +131,9 @@ pub struct Position {
     pub lon: f64,
 }
 
-/// One of a record's extra details.
+/// One of a record's extra details: a field of a manual check.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 pub struct Detail {
     /// Its name.
     pub name: String,
@@ -131,9 +141,12 @@ pub struct Detail {
     pub value: String,
 }
 
-/// An inspection record as JSON (`docs/inspection-log.md`): the API's and
-/// `icaze device log`'s shape, times in Baku time.
+/// An inspection record as JSON (`docs/inspection-log.md`): the API's,
+/// `icaze device log`'s and the app's Log screen's shape, times in Baku time.
+/// Codes are strings, not enums: records the service lists may come from
+/// devices of other versions.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS), ts(rename = "LogRecord"))]
 pub struct Record {
     /// Its place in the device's log, from 1.
     pub seq: u64,
@@ -157,15 +170,15 @@ pub struct Record {
     pub verdict: Option<String>,
     /// The display level shown.
     pub display: Option<String>,
-    /// The verdict's reasons.
+    /// The verdict's reason codes, the decisive one first; `null` on manual records.
     pub reasons: Option<Vec<String>>,
-    /// The verdict's warnings.
+    /// The verdict's warning codes.
     pub warnings: Option<Vec<String>>,
     /// What the officer did.
     pub action: Option<String>,
     /// The officer's note.
     pub note: Option<String>,
-    /// Extra details.
+    /// The fields of a manual check, e.g. `organisation`.
     pub details: Vec<Detail>,
     /// The previous record's chain hash (hex).
     pub prev_hash: String,
@@ -175,6 +188,7 @@ pub struct Record {
 
 /// An inspection as `GET /v1/inspections` lists it: the record, with its device and precinct.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 pub struct Inspection {
     /// The device that made it.
     pub device_id: String,
@@ -187,6 +201,7 @@ pub struct Inspection {
 
 /// `GET /v1/inspections`: a page, newest first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 pub struct InspectionPage {
     /// The inspections.
     pub inspections: Vec<Inspection>,
@@ -196,6 +211,7 @@ pub struct InspectionPage {
 
 /// One hour's counts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS), ts(rename = "HourStat"))]
 pub struct HourActivity {
     /// The hour's start, RFC 3339 UTC.
     pub hour: String,
@@ -209,6 +225,7 @@ pub struct HourActivity {
 
 /// One officer's counts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS), ts(rename = "OfficerStat"))]
 pub struct OfficerActivity {
     /// The badge.
     pub badge: String,
@@ -220,6 +237,7 @@ pub struct OfficerActivity {
 
 /// `GET /v1/stats/hourly`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS), ts(rename = "Hourly"))]
 pub struct Activity {
     /// By hour, oldest first.
     pub hours: Vec<HourActivity>,
@@ -294,6 +312,7 @@ pub struct KeysReloaded {
 
 /// Who a credential is (`GET /v1/whoami`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(TS))]
 pub struct Whoami {
     /// `admin`, `supervisor` or `service`.
     pub role: String,
