@@ -15,7 +15,7 @@
 
 use std::sync::Arc;
 
-use icaze_core::{AuthorisedOrganisation, AuthorisedOrganisations, TaxId, UtcMinute, ZoneId};
+use icaze_core::{AuthorisedOrganisations, UtcMinute};
 use icaze_permits::keys::KeyRing;
 use icaze_permits::store::PermitStore;
 use icaze_permits::FixedClock;
@@ -24,81 +24,9 @@ use icaze_sqlite::sync::SqliteSyncStore;
 use icaze_sync_service::bundle::BundleAnswer;
 use icaze_sync_service::{Caller, RevokeTarget, SyncService};
 
-const WORDS: &[&str] = &[
-    "Azər",
-    "Bakı",
-    "Xəzər",
-    "Günəş",
-    "Şəfa",
-    "Nur",
-    "Sağlam",
-    "Ekspress",
-    "Servis",
-    "Tikinti",
-    "Logistika",
-    "Qida",
-    "Aptek",
-    "Market",
-    "Klinika",
-    "Enerji",
-    "Su",
-    "Neft",
-    "Nəqliyyat",
-    "Təmir",
-    "Kənd",
-    "Abşeron",
-    "Gəncə",
-    "İnşaat",
-];
-const FORMS: &[&str] = &["MMC", "ASC", "QSC", "İB"];
-const SECTORS: &[&str] = &[
-    "səhiyyə",
-    "ərzaq ticarəti",
-    "aptek",
-    "kommunal",
-    "nəqliyyat",
-    "enerji",
-    "rabitə",
-    "bank",
-    "tikinti",
-    "kənd təsərrüfatı",
-    "təhlükəsizlik",
-    "media",
-];
-
-/// A fixed pseudo-random sequence (a 64-bit LCG), so that every run measures the same list.
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self, below: u64) -> u64 {
-        self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-        (self.0 >> 33) % below
-    }
-}
-
 /// The list of `organisations_size`, organisation for organisation.
-fn list(count: usize) -> Vec<AuthorisedOrganisation> {
-    let mut rng = Lcg(23);
-    let mut organisations = Vec::with_capacity(count);
-    for i in 0..count as u64 {
-        let words = 2 + rng.next(2);
-        let mut name: Vec<&str> = (0..words).map(|_| WORDS[rng.next(WORDS.len() as u64) as usize]).collect();
-        name.push(FORMS[rng.next(FORMS.len() as u64) as usize]);
-        let zones = match rng.next(20) {
-            0..=13 => vec![],
-            14..=18 => vec![1 + rng.next(80) as u16],
-            _ => vec![1, 2 + rng.next(40) as u16],
-        };
-        organisations.push(AuthorisedOrganisation {
-            tax_id: TaxId::new(1_000_000_000 + i * 733_331 % 8_999_999_999).expect("below 10^10"),
-            name: name.join(" "),
-            sector: SECTORS[rng.next(SECTORS.len() as u64) as usize].to_owned(),
-            zones: zones.into_iter().filter_map(ZoneId::new).collect(),
-            until: (rng.next(3) == 0).then(|| UtcMinute::from_unix_minutes(26_830_000 + rng.next(100_000) as u32)),
-        });
-    }
-    organisations
-}
+#[path = "../../icaze-core/examples/common/organisations.rs"]
+mod organisations;
 
 fn size(answer: BundleAnswer) -> (usize, u64, Option<u64>) {
     match answer {
@@ -113,7 +41,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let now = UtcMinute::parse_rfc3339("2020-12-15T10:00:00+04:00")?;
     icaze_authority::Authority::init(&dir.path().join("authority"), now, &Default::default())?;
     let permits = Arc::new(SqlitePermitStore::open(&dir.path().join("icaze.db"), Default::default())?);
-    let mut organisations = list(count);
+    let mut organisations = organisations::list(count);
     permits.replace_organisations(&AuthorisedOrganisations::new(organisations.clone())?)?;
     let store = SqliteSyncStore::open(&dir.path().join("sync.db"), Default::default())?;
     let service = SyncService::new(
