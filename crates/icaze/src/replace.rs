@@ -1,6 +1,9 @@
 //! `icaze registry people --replace FILE`: the whole population registry
 //! replaced from a file, streamed, with its progress on standard error (a bar
-//! on a terminal, a line every tenth of the file otherwise).
+//! on a terminal, a line every tenth of the file otherwise). It is kept as a
+//! job in the store, as a feed's `PUT /v1/registries/people` is, by the agency
+//! [`LOCAL_AGENCY`]: its record read at `/v1/registries/people/replacements/{id}`,
+//! and a job a dead instance left running marked interrupted when it starts.
 
 use std::io::{BufReader, IsTerminal as _, Write as _};
 use std::path::Path;
@@ -8,7 +11,12 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use icaze_server::database::PermitBackend;
-use icaze_server::replace::{ReplaceLimits, ReplaceProgress, ReplaceReport};
+use icaze_server::replace::{JobStart, ReplaceLimits, ReplaceProgress, ReplaceReport};
+use icaze_server::SystemClock;
+
+/// The agency a replacement from the server's own disk is recorded under
+/// (a feed's agency names are its credential's).
+pub(crate) const LOCAL_AGENCY: &str = "local";
 
 /// Width of the progress bar, in characters.
 const BAR_WIDTH: usize = 30;
@@ -27,6 +35,10 @@ pub(crate) fn people(
     let bar = std::io::stderr().is_terminal();
     let mut shown = None;
     let mut show = |p: ReplaceProgress| {
+        if let ReplaceProgress::Started { job } = p {
+            eprintln!("replacement job {job}");
+            return;
+        }
         let line = progress_line(p, total, BAR_WIDTH);
         if bar {
             eprint!("\r{line}");
@@ -45,7 +57,8 @@ pub(crate) fn people(
         }
     };
     let limits = ReplaceLimits { force, ..ReplaceLimits::default() };
-    let report = store.replace_people(BufReader::with_capacity(1 << 16, opened), limits, &mut show);
+    let job = JobStart { agency: LOCAL_AGENCY, forced: force, clock: &SystemClock };
+    let report = store.replace_people_job(BufReader::with_capacity(1 << 16, opened), &job, limits, &mut show);
     if bar {
         eprintln!();
     }

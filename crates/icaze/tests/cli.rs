@@ -540,7 +540,28 @@ fn registry_people_replace_replaces_the_whole_registry() {
     let (code, said, _) = replace(&path("truncated.csv"), &[]);
     assert_eq!(code, Some(2), "{said}");
     assert!(said.contains("not replaced: 62 of the 100 people registered are not in the file"), "{said}");
-    let (code, said, _) = replace(&path("truncated.csv"), &["--force"]);
+    let (code, said, progress) = replace(&path("truncated.csv"), &["--force"]);
     assert_eq!(code, Some(0), "{said}");
     assert!(said.contains("replaced: 40 people (was 100), 62 removed"), "{said}");
+    assert!(progress.contains("replacement job 4"), "the fourth replacement's record: {progress}");
+
+    // Each was kept as a job, as a feed's replacement over HTTP is.
+    let store = icaze_server::Database::Sqlite.open_permits(std::path::Path::new(&path("data")), &Default::default());
+    let store = store.unwrap();
+    let states: Vec<_> = (1..=4)
+        .map(|id| {
+            let job = store.replacement_job(Some(icaze_server::replace::JobId(id))).unwrap().unwrap();
+            (job.agency, job.forced, job.state, job.removed)
+        })
+        .collect();
+    use icaze_server::replace::JobState::{Refused, Swapped};
+    assert_eq!(
+        states,
+        [
+            ("local".to_owned(), false, Swapped, 0),
+            ("local".to_owned(), false, Swapped, 2),
+            ("local".to_owned(), false, Refused, 0),
+            ("local".to_owned(), true, Swapped, 62),
+        ]
+    );
 }
