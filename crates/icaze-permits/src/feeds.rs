@@ -180,6 +180,15 @@ pub struct FeedCredential {
     pub token_hash: String,
     /// When the administrator made it.
     pub created_at: UtcMinute,
+    /// From when its token is refused (`feed_expired`); none: until removed.
+    pub expires_at: Option<UtcMinute>,
+}
+
+impl FeedCredential {
+    /// Whether its token is refused at `now`: its expiry is reached.
+    pub fn expired(&self, now: UtcMinute) -> bool {
+        self.expires_at.is_some_and(|at| now >= at)
+    }
 }
 
 /// The record of a batch applied: the audit of the feed, and what a batch

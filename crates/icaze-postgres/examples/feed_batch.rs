@@ -97,7 +97,7 @@ fn run<S: PermitStore>(
     for chunk in issued.chunks(5000) {
         rt.block_on(permits.record_issued_many(chunk.to_vec())).expect("permits");
     }
-    let token = service.add_feed(&Caller::Admin, "etabib", "deny").expect("a feed");
+    let (_, token) = service.add_feed(&Caller::Admin, "etabib", "deny", None).expect("a feed");
     let mut batch = String::from("op,document,reason,until\n");
     for i in 0..ROWS {
         let _ = writeln!(batch, "add,{},positive PCR,", document(i));

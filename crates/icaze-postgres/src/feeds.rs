@@ -142,8 +142,11 @@ fn credential_of(r: &Row) -> Result<FeedCredential, StoreError> {
         registry: registry(&col::<String>(r, 1)?)?,
         token_hash: col(r, 2)?,
         created_at: minute(col(r, 3)?)?,
+        expires_at: col::<Option<i64>>(r, 4)?.map(minute).transpose()?,
     })
 }
+
+const CREDENTIAL_COLUMNS: &str = "agency, registry, token_hash, created_at, expires_at";
 
 const RECORD_COLUMNS: &str = "agency, registry, batch_id, hash, received_at, added, removed";
 
@@ -163,9 +166,15 @@ fn record_of(r: &Row) -> Result<BatchRecord, StoreError> {
 pub(crate) async fn add(client: &Client, c: FeedCredential) -> Result<bool, StoreError> {
     let added = client
         .execute(
-            "INSERT INTO feeds (agency, registry, token_hash, created_at) VALUES ($1, $2, $3, $4)
+            "INSERT INTO feeds (agency, registry, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT DO NOTHING",
-            &[&c.agency, &c.registry.as_str(), &c.token_hash, &i64::from(c.created_at.unix_minutes())],
+            &[
+                &c.agency,
+                &c.registry.as_str(),
+                &c.token_hash,
+                &i64::from(c.created_at.unix_minutes()),
+                &c.expires_at.map(|at| i64::from(at.unix_minutes())),
+            ],
         )
         .await
         .map_err(db)?;
@@ -174,17 +183,15 @@ pub(crate) async fn add(client: &Client, c: FeedCredential) -> Result<bool, Stor
 
 /// Every credential, by agency.
 pub(crate) async fn all(client: &Client) -> Result<Vec<FeedCredential>, StoreError> {
-    let rows = client
-        .query("SELECT agency, registry, token_hash, created_at FROM feeds ORDER BY agency", &[])
-        .await
-        .map_err(db)?;
+    let rows =
+        client.query(&format!("SELECT {CREDENTIAL_COLUMNS} FROM feeds ORDER BY agency"), &[]).await.map_err(db)?;
     rows.iter().map(credential_of).collect()
 }
 
 /// The credential of a token's hash.
 pub(crate) async fn by_token_hash(client: &Client, hash: String) -> Result<Option<FeedCredential>, StoreError> {
     let query = client
-        .prepare_cached("SELECT agency, registry, token_hash, created_at FROM feeds WHERE token_hash = $1")
+        .prepare_cached(&format!("SELECT {CREDENTIAL_COLUMNS} FROM feeds WHERE token_hash = $1"))
         .await
         .map_err(db)?;
     client.query_opt(&query, &[&hash]).await.map_err(db)?.as_ref().map(credential_of).transpose()

@@ -144,6 +144,9 @@ pub(crate) const MIGRATIONS: &[&str] = &[
      );",
     // 7: the replacements of the population registry kept as jobs (`permits/jobs.rs`).
     crate::permits::jobs::MIGRATION,
+    // 8: a feed credential's expiry (`docs/feeds.md` "Credentials"), in Unix
+    // minutes; none for a credential that does not expire.
+    "ALTER TABLE feeds ADD COLUMN expires_at BIGINT;",
 ];
 
 /// Brings the permits store's schema to [`MIGRATIONS`]' version.

@@ -371,7 +371,7 @@ fn a_newer_portal_schema_is_refused_and_each_store_has_its_version() {
     }
     assert_eq!(
         db.psql("SELECT string_agg(store || '=' || version, ',' ORDER BY store) FROM schema_version").unwrap(),
-        "permits=7,portal=2"
+        "permits=8,portal=2"
     );
     db.psql("UPDATE schema_version SET version = 7 WHERE store = 'portal'").unwrap();
     let refused = PgPortalStore::open(&db.url(), PgConfig::default()).unwrap_err();

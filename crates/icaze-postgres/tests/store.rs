@@ -334,10 +334,10 @@ fn a_newer_schema_is_refused_and_instances_starting_together_migrate_once() {
     for open in opened {
         open.join().unwrap().unwrap();
     }
-    assert_eq!(db.psql("SELECT version FROM schema_version WHERE store = 'permits'").unwrap(), "7");
-    db.psql("UPDATE schema_version SET version = 8 WHERE store = 'permits'").unwrap();
+    assert_eq!(db.psql("SELECT version FROM schema_version WHERE store = 'permits'").unwrap(), "8");
+    db.psql("UPDATE schema_version SET version = 9 WHERE store = 'permits'").unwrap();
     let refused = PgPermitStore::open(&db.url(), PgConfig::default()).unwrap_err();
-    assert!(matches!(refused, OpenError::Newer { found: 8, known: 7, .. }), "{refused:?}");
+    assert!(matches!(refused, OpenError::Newer { found: 9, known: 8, .. }), "{refused:?}");
     assert!(refused.to_string().contains("newer than this build knows"), "{refused}");
     let bad = PgPermitStore::open("postgres://[nonsense", PgConfig::default()).unwrap_err();
     assert!(matches!(bad, OpenError::Url(_)), "{bad:?}");
@@ -371,7 +371,7 @@ fn issue_23_a_failed_migration_reports_the_server_s_message_and_sqlstate() {
     db.psql("DROP TABLE organisations").unwrap();
     let store = open(&db);
     assert_eq!(store.organisations().unwrap().len(), 0);
-    assert_eq!(db.psql("SELECT version FROM schema_version WHERE store = 'permits'").unwrap(), "7");
+    assert_eq!(db.psql("SELECT version FROM schema_version WHERE store = 'permits'").unwrap(), "8");
 }
 
 /// Imports go in chunks as they are read: a document twice, in one chunk or in

@@ -303,7 +303,7 @@ fn a_newer_sync_schema_is_refused_and_the_stores_migrate_side_by_side() {
     drop(PgPermitStore::open(&db.url(), PgConfig::default()).unwrap());
     assert_eq!(
         db.psql("SELECT store, version FROM schema_version ORDER BY store").unwrap(),
-        "permits|7
+        "permits|8
 sync|4"
     );
     db.psql("UPDATE schema_version SET version = 5 WHERE store = 'sync'").unwrap();

@@ -105,7 +105,9 @@ impl ApiError {
 impl From<SyncError> for ApiError {
     fn from(e: SyncError) -> Self {
         let status = match &e {
-            SyncError::Unauthenticated | SyncError::FeedUnauthenticated => StatusCode::UNAUTHORIZED,
+            SyncError::Unauthenticated | SyncError::FeedUnauthenticated | SyncError::FeedExpired { .. } => {
+                StatusCode::UNAUTHORIZED
+            }
             SyncError::Forbidden(_) | SyncError::DeviceUnknown | SyncError::DeviceSuspended => StatusCode::FORBIDDEN,
             SyncError::DeviceNotFound(_) | SyncError::SupervisorNotFound(_) | SyncError::FeedNotFound(_) => {
                 StatusCode::NOT_FOUND

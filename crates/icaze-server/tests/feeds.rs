@@ -280,3 +280,58 @@ async fn issue_23_the_authorised_organisations_are_replaced_whole_and_go_into_th
     let tax_ids: Vec<String> = carried.as_slice().iter().map(|o| o.tax_id.to_string()).collect();
     assert_eq!(tax_ids, ["0101234567", "1700000001"]);
 }
+
+/// Issue 23, "Credentials": a credential made with an expiry works until
+/// then (a batch accepted) and is refused after it with `401 feed_expired`,
+/// saying when; the list shows the expiry; an expiry not in the future, or
+/// one that does not read, is refused at creation and makes no credential.
+#[tokio::test]
+async fn issue_23_a_feed_credential_is_refused_after_its_expiry() {
+    let s = Service::start().await;
+    for (expires, code) in [
+        ("2020-12-15", "expiry_not_in_future"),
+        ("2020-12-15T10:00:00+04:00", "expiry_not_in_future"),
+        ("31.01.2021", "invalid_expiry"),
+    ] {
+        let request = json!({"agency": "etabib", "registry": "deny", "expires_at": expires});
+        let (status, body) = s.admin(Method::POST, "/v1/feeds", Some(request)).await;
+        assert_eq!((status, body["code"].as_str()), (StatusCode::BAD_REQUEST, Some(code)), "{expires}: {body}");
+    }
+    let (status, body) = s.admin(Method::GET, "/v1/feeds", None).await;
+    assert_eq!((status, body["feeds"].as_array().map(Vec::len)), (StatusCode::OK, Some(0)), "{body}");
+
+    let request = json!({"agency": "etabib", "registry": "deny", "expires_at": "2020-12-17"});
+    let (status, body) = s.admin(Method::POST, "/v1/feeds", Some(request)).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    // The date means its start in Baku: 2020-12-17T00:00+04:00.
+    assert_eq!(body["expires_at"].as_str(), Some("2020-12-16T20:00:00Z"));
+    let etabib = body["token"].as_str().unwrap().to_owned();
+    let forever = s.feed("asan", "people").await;
+    let (_, body) = s.admin(Method::GET, "/v1/feeds", None).await;
+    let listed: Vec<(&str, Option<&str>)> = body["feeds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["agency"].as_str().unwrap(), f["expires_at"].as_str()))
+        .collect();
+    assert_eq!(listed, [("asan", None), ("etabib", Some("2020-12-16T20:00:00Z"))]);
+
+    let deny = "op,document,reason,until\nadd,AZE11111111,positive PCR ward 3,\n";
+    s.svc.clock().set(at("2020-12-16T23:59:00+04:00"));
+    let (status, body) = s.batch(Some(&etabib), "deny", "b1", deny).await;
+    assert_eq!((status, body["added"].as_u64()), (StatusCode::OK, Some(1)), "{body}");
+
+    s.svc.clock().set(at("2020-12-17T00:00:00+04:00"));
+    let (status, body) = s.batch(Some(&etabib), "deny", "b2", deny).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("feed_expired")), "{body}");
+    let message = body["message"].as_str().unwrap();
+    assert!(message.contains("etabib") && message.contains("2020-12-17 00:00"), "{message}");
+    assert!(message.contains("ask the administrator for a new one"), "{message}");
+    // A credential without an expiry still works; an unknown token is still
+    // only `unauthenticated`.
+    let people = "op,document,birth_date,zone\nremove,AZE50000001,,\n";
+    let (status, body) = s.batch(Some(&forever), "people", "p1", people).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = s.batch(Some("not-a-token"), "deny", "b2", deny).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("unauthenticated")));
+}

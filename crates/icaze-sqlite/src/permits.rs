@@ -215,6 +215,9 @@ const REGISTRY_MIGRATIONS: &[&str] = &[
      );",
     // 6: the replacements kept as jobs.
     jobs::MIGRATION,
+    // 7: a feed credential's expiry (`docs/feeds.md` "Credentials"), in Unix
+    // minutes; none for a credential that does not expire.
+    "ALTER TABLE feeds ADD COLUMN expires_at INTEGER;",
 ];
 
 /// How much of `registry.db` a reader maps into memory: all of it for any

@@ -40,6 +40,15 @@ pub enum SyncError {
     /// A feed's batch without its agency's credential, or with one nobody holds.
     #[error("this needs `Authorization: Bearer <token>` of the agency's feed credential (`icaze admin feed add`)")]
     FeedUnauthenticated,
+    /// A feed's batch under its agency's credential after the credential's
+    /// expiry.
+    #[error("the feed credential of {agency} expired at {} (Baku time): ask the administrator for a new one (`icaze admin feed add`)", .expired_at.baku())]
+    FeedExpired {
+        /// The agency.
+        agency: String,
+        /// When it expired.
+        expired_at: icaze_core::UtcMinute,
+    },
     /// No feed credential of that agency.
     #[error("there is no feed of the agency {0}: check the name (`icaze admin feed list`)")]
     FeedNotFound(String),
@@ -108,6 +117,7 @@ impl SyncError {
             SyncError::Batch(e) => e.code(),
             SyncError::Invalid { code, .. } => code,
             SyncError::FeedUnauthenticated => "unauthenticated",
+            SyncError::FeedExpired { .. } => "feed_expired",
             SyncError::FeedNotFound(_) => "feed_not_found",
             SyncError::FeedExists(_) => "feed_exists",
             SyncError::BadRows(_) => "bad_rows",

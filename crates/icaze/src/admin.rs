@@ -241,6 +241,10 @@ enum FeedCommand {
         /// The one registry its batches may change.
         #[arg(long, value_enum)]
         registry: FeedRegistry,
+        /// When its token stops working: a date (its start in Baku, 2021-01-31)
+        /// or an RFC 3339 time; without it, until removed.
+        #[arg(long)]
+        expires: Option<String>,
     },
     /// List the feed credentials (never their tokens).
     List,
@@ -454,9 +458,13 @@ fn request(command: &AdminCommand) -> anyhow::Result<(Request, &'static str)> {
             },
             "supervisor removed",
         ),
-        AdminCommand::Feed(FeedCommand::Add { agency, registry }) => {
-            (Request::post("v1/feeds", json!({ "agency": agency, "registry": registry.as_str() })), "feed added")
-        }
+        AdminCommand::Feed(FeedCommand::Add { agency, registry, expires }) => (
+            Request::post(
+                "v1/feeds",
+                json!({ "agency": agency, "registry": registry.as_str(), "expires_at": expires }),
+            ),
+            "feed added",
+        ),
         AdminCommand::Feed(FeedCommand::List) => (Request::get("v1/feeds"), "feeds"),
         AdminCommand::Feed(FeedCommand::Remove { agency }) => (
             Request {
@@ -533,8 +541,9 @@ fn summary(what: &str, body: &[u8]) -> anyhow::Result<String> {
         }
         "feed added" => {
             let added = read::<feeds::FeedAdded>(body)?;
+            let until = added.expires_at.map(|at| format!(" until {at}")).unwrap_or_default();
             format!(
-                "feed of {} for the {} registry added: the token above is shown only now; hand it over safely",
+                "feed of {} for the {} registry added{until}: the token above is shown only now; hand it over safely",
                 added.agency, added.registry
             )
         }

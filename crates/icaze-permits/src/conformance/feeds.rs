@@ -8,7 +8,7 @@ use crate::feeds::{parse_batch, BatchApplied, FeedBatch, FeedCredential, Registr
 use crate::store::PermitStore;
 
 fn credential(agency: &str, registry: Registry, hash: &str) -> FeedCredential {
-    FeedCredential { agency: agency.into(), registry, token_hash: hash.into(), created_at: noon() }
+    FeedCredential { agency: agency.into(), registry, token_hash: hash.into(), created_at: noon(), expires_at: None }
 }
 
 /// A batch of `agency` read from `text`, its hash `hash`, received at `at`.
@@ -21,7 +21,8 @@ fn applied<S: PermitStore>(store: &S, batch: &FeedBatch) -> BatchApplied {
     store.apply_feed_batch(batch).expect("the store answers")
 }
 
-/// An agency has one credential, found by its token's hash, until removed.
+/// An agency has one credential, found by its token's hash, until removed;
+/// its expiry, if it has one, is kept.
 pub async fn feed_credentials_are_kept_by_agency<B: Backend>(backend: &B) {
     let db = backend.database();
     let store = backend.open(&db);
@@ -29,10 +30,15 @@ pub async fn feed_credentials_are_kept_by_agency<B: Backend>(backend: &B) {
     let etabib = credential("etabib", Registry::Deny, "aa11");
     assert!(store.add_feed(&etabib).expect("added"));
     assert!(!store.add_feed(&credential("etabib", Registry::People, "bb22")).expect("refused"));
-    assert!(store.add_feed(&credential("asan", Registry::People, "cc33")).expect("added"));
+    let asan = FeedCredential {
+        expires_at: Some(noon().checked_add(30 * 24 * 60).expect("in range")),
+        ..credential("asan", Registry::People, "cc33")
+    };
+    assert!(store.add_feed(&asan).expect("added"));
     let all = store.feeds().expect("feeds");
     assert_eq!(all.iter().map(|c| c.agency.as_str()).collect::<Vec<_>>(), ["asan", "etabib"]);
-    assert_eq!(all[1], etabib);
+    assert_eq!(all, [asan.clone(), etabib.clone()]);
+    assert_eq!(store.feed_by_token_hash("cc33").expect("found"), Some(asan));
     assert_eq!(store.feed_by_token_hash("aa11").expect("found"), Some(etabib));
     assert_eq!(store.feed_by_token_hash("bb22").expect("looked up"), None);
     assert!(store.remove_feed("etabib").expect("removed"));

@@ -72,6 +72,10 @@ pub struct Feed {
     pub registry: String,
     /// When it was made, RFC 3339 UTC.
     pub created_at: String,
+    /// From when its token is refused (`401 feed_expired`), RFC 3339 UTC;
+    /// none: until removed.
+    #[serde(default)]
+    pub expires_at: Option<String>,
 }
 
 /// `GET /v1/feeds`.
@@ -90,6 +94,9 @@ pub struct FeedAdded {
     pub registry: String,
     /// The bearer token.
     pub token: String,
+    /// From when the token is refused, RFC 3339 UTC; none: until removed.
+    #[serde(default)]
+    pub expires_at: Option<String>,
 }
 
 /// `DELETE /v1/feeds/{agency}`.

@@ -9,6 +9,7 @@ use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::routing::{delete, get, post, put};
 use axum::Router;
+use icaze_core::UtcMinute;
 use icaze_permits::feeds::{BatchRecord, FeedCredential, MAX_BATCH_BYTES};
 use icaze_protocol::api::feeds as api;
 use serde::Deserialize;
@@ -92,6 +93,7 @@ pub fn feed(c: &FeedCredential) -> api::Feed {
         agency: c.agency.clone(),
         registry: c.registry.as_str().to_owned(),
         created_at: c.created_at.to_rfc3339_utc(),
+        expires_at: c.expires_at.map(UtcMinute::to_rfc3339_utc),
     }
 }
 
@@ -138,14 +140,22 @@ async fn batches<S: PermitStore>(call: Call<S>, Path(registry): Path<String>, Ra
 struct FeedBody {
     agency: String,
     registry: String,
+    /// A date (its start in Baku) or RFC 3339; none: until removed.
+    #[serde(default)]
+    expires_at: Option<String>,
 }
 
 async fn add<S: PermitStore>(call: Call<S>, body: Json<FeedBody>) -> Answer {
     let added = call
         .run(move |s, caller| {
             let b = body.read()?;
-            let token = s.add_feed(caller, &b.agency, &b.registry)?;
-            Ok(api::FeedAdded { agency: b.agency, registry: b.registry, token })
+            let (credential, token) = s.add_feed(caller, &b.agency, &b.registry, b.expires_at.as_deref())?;
+            Ok(api::FeedAdded {
+                agency: b.agency,
+                registry: b.registry,
+                token,
+                expires_at: credential.expires_at.map(UtcMinute::to_rfc3339_utc),
+            })
         })
         .await?;
     reply(StatusCode::CREATED, added)

@@ -97,34 +97,51 @@ fn registry(name: &str) -> Result<Registry, Error> {
     Registry::parse(name).ok_or_else(|| Error::Damaged(format!("registry {name:?} of a feed")))
 }
 
-fn credential(r: &rusqlite::Row<'_>) -> rusqlite::Result<(String, String, String, u32)> {
-    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+/// A credential's columns, as [`CREDENTIAL_COLUMNS`] reads them.
+type CredentialRow = (String, String, String, u32, Option<u32>);
+
+const CREDENTIAL_COLUMNS: &str = "agency, registry, token_hash, created_at, expires_at";
+
+fn credential(r: &rusqlite::Row<'_>) -> rusqlite::Result<CredentialRow> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
 }
 
-fn credential_of((agency, name, token_hash, at): (String, String, String, u32)) -> Result<FeedCredential, Error> {
-    Ok(FeedCredential { agency, registry: registry(&name)?, token_hash, created_at: UtcMinute::from_unix_minutes(at) })
+fn credential_of((agency, name, token_hash, at, expires): CredentialRow) -> Result<FeedCredential, Error> {
+    Ok(FeedCredential {
+        agency,
+        registry: registry(&name)?,
+        token_hash,
+        created_at: UtcMinute::from_unix_minutes(at),
+        expires_at: expires.map(UtcMinute::from_unix_minutes),
+    })
 }
 
 /// Keeps a credential unless its agency has one.
 pub(super) fn add(tx: &Transaction<'_>, c: &FeedCredential) -> Result<bool, Error> {
     let added = tx.execute(
-        "INSERT INTO feeds (agency, registry, token_hash, created_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
-        params![c.agency, c.registry.as_str(), c.token_hash, c.created_at.unix_minutes()],
+        "INSERT INTO feeds (agency, registry, token_hash, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT DO NOTHING",
+        params![
+            c.agency,
+            c.registry.as_str(),
+            c.token_hash,
+            c.created_at.unix_minutes(),
+            c.expires_at.map(UtcMinute::unix_minutes)
+        ],
     )?;
     Ok(added == 1)
 }
 
 /// Every credential, by agency.
 pub(super) fn all(c: &Connection) -> Result<Vec<FeedCredential>, Error> {
-    let mut stmt = c.prepare_cached("SELECT agency, registry, token_hash, created_at FROM feeds ORDER BY agency")?;
+    let mut stmt = c.prepare_cached(&format!("SELECT {CREDENTIAL_COLUMNS} FROM feeds ORDER BY agency"))?;
     let rows = stmt.query_map([], credential)?.collect::<Result<Vec<_>, _>>()?;
     rows.into_iter().map(credential_of).collect()
 }
 
 /// The credential of a token's hash.
 pub(super) fn by_token_hash(c: &Connection, hash: &str) -> Result<Option<FeedCredential>, Error> {
-    let mut stmt =
-        c.prepare_cached("SELECT agency, registry, token_hash, created_at FROM feeds WHERE token_hash = ?1")?;
+    let mut stmt = c.prepare_cached(&format!("SELECT {CREDENTIAL_COLUMNS} FROM feeds WHERE token_hash = ?1"))?;
     stmt.query_row([hash], credential).optional()?.map(credential_of).transpose()
 }
 

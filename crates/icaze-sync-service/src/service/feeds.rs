@@ -32,6 +32,22 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// A credential's expiry read from `text`: it must be after `now`.
+fn expiry(text: &str, now: icaze_core::UtcMinute) -> Result<icaze_core::UtcMinute, SyncError> {
+    let at = icaze_permits::csv::optional_time(text)
+        .map_err(|e| SyncError::invalid("invalid_expiry", format!("the expiry {text:?} does not read: {e}")))?
+        .ok_or_else(|| {
+            SyncError::invalid("invalid_expiry", "the expiry is empty: give a date (2021-01-31) or an RFC 3339 time")
+        })?;
+    if at <= now {
+        return Err(SyncError::invalid(
+            "expiry_not_in_future",
+            format!("the expiry {} (Baku time) is not in the future (now {}): give a later one", at.baku(), now.baku()),
+        ));
+    }
+    Ok(at)
+}
+
 fn registry(name: &str) -> Result<Registry, SyncError> {
     Registry::parse(name).ok_or_else(|| {
         SyncError::invalid(
@@ -43,23 +59,36 @@ fn registry(name: &str) -> Result<Registry, SyncError> {
 
 impl<S: PermitStore> SyncService<S> {
     /// Makes an agency's feed credential for one registry (administrators
-    /// only); returns its token, which is kept only as its SHA-256.
-    pub fn add_feed(&self, caller: &Caller, agency: &str, registry_name: &str) -> Result<String, SyncError> {
+    /// only), expiring at `expires` if given (a date meaning its start in
+    /// Baku, or RFC 3339, as the deny list's `until`); returns it and its
+    /// token, which is kept only as its SHA-256. An expiry not in the future
+    /// is refused.
+    pub fn add_feed(
+        &self,
+        caller: &Caller,
+        agency: &str,
+        registry_name: &str,
+        expires: Option<&str>,
+    ) -> Result<(FeedCredential, String), SyncError> {
         caller.require_admin()?;
         feeds::valid_name("agency", agency).map_err(|m| SyncError::invalid("invalid_name", m))?;
         let registry = registry(registry_name)?;
+        let now = self.now();
+        let expires_at = expires.map(|text| expiry(text, now)).transpose()?;
         let token = auth::new_token()?;
         let credential = FeedCredential {
             agency: agency.to_owned(),
             registry,
             token_hash: hex(&auth::token_hash(&token)),
-            created_at: self.now(),
+            created_at: now,
+            expires_at,
         };
         if !self.permits.add_feed(&credential)? {
             return Err(SyncError::FeedExists(agency.to_owned()));
         }
-        tracing::info!(agency, registry = registry.as_str(), "feed credential made");
-        Ok(token)
+        let expires = expires_at.map(|at| at.to_rfc3339_utc());
+        tracing::info!(agency, registry = registry.as_str(), expires, "feed credential made");
+        Ok((credential, token))
     }
 
     /// Every feed credential (administrators only).
@@ -89,7 +118,17 @@ impl<S: PermitStore> SyncService<S> {
             .ok_or(SyncError::FeedUnauthenticated)?;
         let hash = hex(&auth::token_hash(token));
         match self.permits.feed_by_token_hash(&hash)? {
-            Some(c) if auth::constant_time_eq(c.token_hash.as_bytes(), hash.as_bytes()) => Ok(c),
+            Some(c) if auth::constant_time_eq(c.token_hash.as_bytes(), hash.as_bytes()) => match c.expires_at {
+                Some(expired_at) if c.expired(self.now()) => {
+                    tracing::warn!(
+                        agency = c.agency,
+                        expired_at = expired_at.to_rfc3339_utc(),
+                        "feed credential refused: it has expired"
+                    );
+                    Err(SyncError::FeedExpired { agency: c.agency, expired_at })
+                }
+                _ => Ok(c),
+            },
             _ => Err(SyncError::FeedUnauthenticated),
         }
     }
