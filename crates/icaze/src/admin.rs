@@ -635,4 +635,28 @@ mod tests {
         assert!(utc("from", Some("yesterday")).is_err());
         assert_eq!(utc("from", None).unwrap(), None);
     }
+    /// Issue 23: `feed add --expires` sends the expiry as written (the server
+    /// reads it), and the summary says until when the credential works.
+    #[test]
+    fn a_feed_s_expiry_is_sent_and_summarised() {
+        let add = AdminCommand::Feed(FeedCommand::Add {
+            agency: "etabib".into(),
+            registry: FeedRegistry::Deny,
+            expires: Some("2021-01-31".into()),
+        });
+        let (sent, what) = request(&add).unwrap();
+        let Body::Json(body) = sent.body else { panic!("a JSON body") };
+        assert_eq!(body, json!({"agency": "etabib", "registry": "deny", "expires_at": "2021-01-31"}));
+        let answer =
+            json!({"agency": "etabib", "registry": "deny", "token": "t", "expires_at": "2021-01-30T20:00:00Z"});
+        let said = summary(what, answer.to_string().as_bytes()).unwrap();
+        assert!(said.contains("deny registry added until 2021-01-30T20:00:00Z"), "{said}");
+        let forever = AdminCommand::Feed(FeedCommand::Add {
+            agency: "asan".into(),
+            registry: FeedRegistry::People,
+            expires: None,
+        });
+        let Body::Json(body) = request(&forever).unwrap().0.body else { panic!("a JSON body") };
+        assert_eq!(body["expires_at"], Value::Null);
+    }
 }
