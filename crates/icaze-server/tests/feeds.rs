@@ -5,6 +5,8 @@
 //! or whose document was cancelled, revoked in the next bundle. The people
 //! registry's replacement as a job is in `tests/replacements.rs`.
 
+mod common;
+
 use icaze_core::{TrustList, UnverifiedPermit, VerifiedBundle};
 use icaze_server::portal::password::HashCost;
 use icaze_testkit::service::{at, TestService};
@@ -36,16 +38,8 @@ impl Service {
         bearer: Option<&str>,
         body: Option<String>,
     ) -> (StatusCode, Value) {
-        let mut request = self.client.request(method, self.svc.url(path));
-        if let Some(token) = bearer {
-            request = request.bearer_auth(token);
-        }
-        if let Some(body) = body {
-            request = request.body(body);
-        }
-        let response = request.send().await.unwrap();
-        let status = response.status();
-        (status, serde_json::from_slice(&response.bytes().await.unwrap()).unwrap_or(Value::Null))
+        let (status, _, body) = common::send(&self.client, &self.svc, method, path, bearer, body).await;
+        (status, body)
     }
 
     async fn admin(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {

@@ -5,6 +5,8 @@
 //! refused, the upload is not bound by the request timeout, and a job whose
 //! instance died reads interrupted after a restart.
 
+mod common;
+
 use std::time::Duration;
 
 use icaze_server::portal::password::HashCost;
@@ -39,17 +41,7 @@ impl Service {
         bearer: Option<&str>,
         body: Option<String>,
     ) -> (StatusCode, Option<String>, Value) {
-        let mut request = self.client.request(method, self.svc.url(path));
-        if let Some(token) = bearer {
-            request = request.bearer_auth(token);
-        }
-        if let Some(body) = body {
-            request = request.body(body);
-        }
-        let response = request.send().await.unwrap();
-        let status = response.status();
-        let location = response.headers().get("location").map(|l| l.to_str().unwrap().to_owned());
-        (status, location, serde_json::from_slice(&response.bytes().await.unwrap()).unwrap_or(Value::Null))
+        common::send(&self.client, &self.svc, method, path, bearer, body).await
     }
 
     /// A new feed credential's token.
